@@ -1,0 +1,36 @@
+GO ?= go
+GOFMT ?= gofmt
+
+.PHONY: build run test generate lint bench clean
+
+# Build the server binary.
+build:
+	$(GO) build -o bin/server ./cmd/server
+
+# Build and start the server (SQLite under ./data, demo org on first start).
+run: build
+	./bin/server serve --demo
+
+# Run all tests. Store tests run on SQLite and PostgreSQL: set
+# TEST_DATABASE_URL, or install the PostgreSQL server binaries so that each
+# test process starts a throwaway cluster (see internal/testdb).
+test:
+	$(GO) test -count=1 -timeout 15m ./...
+
+# Regenerate generated code (ent, gqlgen, ...).
+generate:
+	$(GO) generate ./...
+
+# go vet, and fail if any Go file is not gofmt'ed.
+lint:
+	$(GO) vet ./...
+	@unformatted="$$($(GOFMT) -l .)"; \
+	if [ -n "$$unformatted" ]; then \
+		echo "gofmt needed on:"; echo "$$unformatted"; exit 1; \
+	fi
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+
+clean:
+	rm -rf bin/

@@ -1,0 +1,160 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+)
+
+// grantFields are shared by explicit access links: who granted them, when,
+// and until when (exclusive).
+func grantFields() []ent.Field {
+	return []ent.Field{
+		field.Time("granted_at").Default(time.Now).Immutable(),
+		field.Time("expires_at").Optional().Nillable().
+			Comment("exclusive: at expires_at the access is gone"),
+		field.String("granted_by_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
+			Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+// ClientAccess is an explicit link user → client (the ACCESS tab, the
+// Professionals tab on a chart).
+type ClientAccess struct{ ent.Schema }
+
+func (ClientAccess) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("cla"), TenantMixin{}}
+}
+
+func (ClientAccess) Fields() []ent.Field {
+	return append([]ent.Field{
+		field.String("user_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("client_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+	}, grantFields()...)
+}
+
+func (ClientAccess) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
+		edge.To("client", Patient.Type).Field("client_id").Unique().Required().Immutable(),
+		edge.To("granted_by", User.Type).Field("granted_by_id").Unique().Immutable(),
+	}
+}
+
+func (ClientAccess) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("user_id", "client_id").Unique(),
+		index.Fields("client_id"),
+	}
+}
+
+func (ClientAccess) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection()}
+}
+
+// StaffProfileAccess is an explicit link user → staff profile.
+type StaffProfileAccess struct{ ent.Schema }
+
+func (StaffProfileAccess) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("spa"), TenantMixin{}}
+}
+
+func (StaffProfileAccess) Fields() []ent.Field {
+	return append([]ent.Field{
+		field.String("user_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("staff_profile_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+	}, grantFields()...)
+}
+
+func (StaffProfileAccess) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
+		edge.To("staff_profile", StaffProfile.Type).Field("staff_profile_id").Unique().Required().Immutable(),
+		edge.To("granted_by", User.Type).Field("granted_by_id").Unique().Immutable(),
+	}
+}
+
+func (StaffProfileAccess) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("user_id", "staff_profile_id").Unique(),
+		index.Fields("staff_profile_id"),
+	}
+}
+
+// PortalAccess links a portal user to a client with four separate
+// permissions. One portal user per client receives alerts.
+type PortalAccess struct{ ent.Schema }
+
+func (PortalAccess) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("pta"), TenantMixin{}, TimeMixin{}}
+}
+
+func (PortalAccess) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("user_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("client_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Bool("documents").Default(false),
+		field.Bool("sessions_homework").Default(false),
+		field.Bool("billing").Default(false),
+		field.Bool("surveys").Default(false),
+		field.Bool("alert_recipient").Default(false),
+		field.String("granted_by_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
+			Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+func (PortalAccess) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
+		edge.To("client", Patient.Type).Field("client_id").Unique().Required().Immutable(),
+		edge.To("granted_by", User.Type).Field("granted_by_id").Unique().Immutable(),
+	}
+}
+
+func (PortalAccess) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("user_id", "client_id").Unique(),
+		// At most one alert recipient per client.
+		index.Fields("client_id").Unique().
+			Annotations(entsql.IndexWhere("alert_recipient")).
+			StorageKey("portal_access_one_alert_recipient"),
+	}
+}
+
+// EmergencyAccess is a break-glass window: a clinician with no path to a
+// client opens it for a fixed time, giving a reason.
+type EmergencyAccess struct{ ent.Schema }
+
+func (EmergencyAccess) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("eac"), TenantMixin{}}
+}
+
+func (EmergencyAccess) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("user_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("client_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Text("reason").NotEmpty().Immutable(),
+		field.Time("started_at").Default(time.Now).Immutable(),
+		field.Time("expires_at").Immutable(),
+		field.Time("ended_at").Optional().Nillable(),
+	}
+}
+
+func (EmergencyAccess) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
+		edge.To("client", Patient.Type).Field("client_id").Unique().Required().Immutable(),
+	}
+}
+
+func (EmergencyAccess) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("user_id", "client_id", "expires_at")}
+}

@@ -1,0 +1,259 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+)
+
+// Authentication tables. None is exposed over GraphQL; secrets are stored
+// only as hashes or sealed (encrypted) bytes, and ent marks them Sensitive
+// so they never print.
+
+func userRef() ent.Field {
+	return field.String("user_id").GoType(pulid.ID("")).Immutable()
+}
+
+func userEdge() ent.Edge {
+	return edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable()
+}
+
+// PasswordCredential is a user's password, argon2id-hashed.
+type PasswordCredential struct{ ent.Schema }
+
+func (PasswordCredential) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("pwd"), TenantMixin{}, TimeMixin{}}
+}
+
+func (PasswordCredential) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("user_id").GoType(pulid.ID("")).Immutable().Unique(),
+		field.String("hash").Sensitive().NotEmpty(),
+		// must_change marks a temporary password: it only lets its holder
+		// set a new one.
+		field.Bool("must_change").Default(false),
+		field.Time("temporary_expires_at").Optional().Nillable(),
+		field.Time("changed_at").Default(time.Now),
+		field.Int("failed_attempts").Default(0).NonNegative(),
+		field.Time("locked_until").Optional().Nillable(),
+	}
+}
+
+func (PasswordCredential) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("user", User.Type).Ref("password_credential").Field("user_id").Unique().Required().Immutable(),
+	}
+}
+
+func (PasswordCredential) Annotations() []schema.Annotation {
+	return []schema.Annotation{hidden()}
+}
+
+// Session is a signed-in browser or API client. The bearer token is stored
+// only as its SHA-256.
+type Session struct{ ent.Schema }
+
+func (Session) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("ses"), TenantMixin{}}
+}
+
+func (Session) Fields() []ent.Field {
+	return []ent.Field{
+		userRef(),
+		field.Bytes("token_hash").Sensitive().Unique().Immutable(),
+		field.Enum("method").NamedValues("Password", "PASSWORD", "SSO", "SSO").Immutable(),
+		field.Time("created_at").Default(time.Now).Immutable(),
+		field.Time("last_seen_at").Default(time.Now),
+		field.Time("expires_at").Comment("absolute end of the session"),
+		field.Int("idle_timeout_seconds").Positive(),
+		// mfa_satisfied_at is when this session passed a second factor.
+		field.Time("mfa_satisfied_at").Optional().Nillable(),
+		// password_change_required restricts the session to changing the
+		// password (signed in with a temporary one).
+		field.Bool("password_change_required").Default(false),
+		field.String("ip").Default("").MaxLen(64),
+		field.String("user_agent").Default("").MaxLen(512),
+		field.Time("revoked_at").Optional().Nillable(),
+		field.String("revoked_reason").Optional().MaxLen(100),
+	}
+}
+
+func (Session) Edges() []ent.Edge { return []ent.Edge{userEdge()} }
+
+func (Session) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("user_id", "revoked_at")}
+}
+
+func (Session) Annotations() []schema.Annotation {
+	return []schema.Annotation{hidden()}
+}
+
+// TOTPFactor is an authenticator-app second factor.
+type TOTPFactor struct{ ent.Schema }
+
+func (TOTPFactor) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("tot"), TenantMixin{}, TimeMixin{}}
+}
+
+func (TOTPFactor) Fields() []ent.Field {
+	return []ent.Field{
+		userRef(),
+		field.String("name").Default("Authenticator app").MaxLen(100),
+		// secret_sealed is the TOTP secret encrypted under the server key,
+		// bound to this row.
+		field.Bytes("secret_sealed").Sensitive().NotEmpty(),
+		field.Time("confirmed_at").Optional().Nillable(),
+		// last_used_step blocks replaying a code within its window.
+		field.Int64("last_used_step").Default(0),
+	}
+}
+
+func (TOTPFactor) Edges() []ent.Edge { return []ent.Edge{userEdge()} }
+
+func (TOTPFactor) Annotations() []schema.Annotation {
+	return []schema.Annotation{hidden()}
+}
+
+// RecoveryCode is a single-use MFA fallback, stored hashed.
+type RecoveryCode struct{ ent.Schema }
+
+func (RecoveryCode) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("rec"), TenantMixin{}}
+}
+
+func (RecoveryCode) Fields() []ent.Field {
+	return []ent.Field{
+		userRef(),
+		field.Bytes("code_hash").Sensitive().Immutable(),
+		field.Time("created_at").Default(time.Now).Immutable(),
+		field.Time("used_at").Optional().Nillable(),
+	}
+}
+
+func (RecoveryCode) Edges() []ent.Edge { return []ent.Edge{userEdge()} }
+
+func (RecoveryCode) Annotations() []schema.Annotation {
+	return []schema.Annotation{hidden()}
+}
+
+// SSOConnection is an organization's OIDC identity provider.
+type SSOConnection struct{ ent.Schema }
+
+func (SSOConnection) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("sso"), TenantMixin{}, TimeMixin{}}
+}
+
+func (SSOConnection) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(100),
+		field.String("issuer").NotEmpty().MaxLen(500),
+		field.String("client_id").NotEmpty().MaxLen(500),
+		field.Bytes("client_secret_sealed").Sensitive().Optional(),
+		field.Strings("email_domains").Optional(),
+		field.Bool("enabled").Default(true),
+		// auto_provision creates a user at first sign-in instead of
+		// requiring an invitation or SCIM.
+		field.Bool("auto_provision").Default(false),
+	}
+}
+
+func (SSOConnection) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("organization_id", "issuer").Unique()}
+}
+
+func (SSOConnection) Annotations() []schema.Annotation {
+	return []schema.Annotation{hidden()}
+}
+
+// SCIMToken authenticates an identity provider's SCIM client.
+type SCIMToken struct{ ent.Schema }
+
+func (SCIMToken) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("sct"), TenantMixin{}}
+}
+
+func (SCIMToken) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(100),
+		field.Bytes("token_hash").Sensitive().Unique().Immutable(),
+		field.String("created_by_id").GoType(pulid.ID("")).Optional().Nillable().Immutable(),
+		field.Time("created_at").Default(time.Now).Immutable(),
+		field.Time("last_used_at").Optional().Nillable(),
+		field.Time("expires_at").Optional().Nillable(),
+		field.Time("revoked_at").Optional().Nillable(),
+	}
+}
+
+func (SCIMToken) Annotations() []schema.Annotation {
+	return []schema.Annotation{hidden()}
+}
+
+// SCIMGroupMapping says what a SCIM group stands for here: a business unit
+// or a role. Membership changes in the identity provider change access.
+type SCIMGroupMapping struct{ ent.Schema }
+
+func (SCIMGroupMapping) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("sgm"), TenantMixin{}, TimeMixin{}}
+}
+
+func (SCIMGroupMapping) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("display_name").NotEmpty().MaxLen(255),
+		field.String("external_id").Optional().Nillable().MaxLen(255),
+		field.Enum("target").NamedValues("BusinessUnit", "BUSINESS_UNIT", "Role", "ROLE"),
+		field.String("business_unit_id").GoType(pulid.ID("")).Optional().Nillable(),
+		field.String("role_id").GoType(pulid.ID("")).Optional().Nillable(),
+	}
+}
+
+func (SCIMGroupMapping) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("business_unit", BusinessUnit.Type).Field("business_unit_id").Unique(),
+		edge.To("role", Role.Type).Field("role_id").Unique(),
+	}
+}
+
+func (SCIMGroupMapping) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("organization_id", "display_name").Unique(),
+		index.Fields("organization_id", "external_id").Unique(),
+	}
+}
+
+func (SCIMGroupMapping) Annotations() []schema.Annotation {
+	return []schema.Annotation{hidden()}
+}
+
+// OutboxMessage is a side effect (an email now, webhooks later) committed
+// with the change that causes it and delivered by a worker with retries.
+type OutboxMessage struct{ ent.Schema }
+
+func (OutboxMessage) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("obx"), TenantMixin{}}
+}
+
+func (OutboxMessage) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("kind").NotEmpty().MaxLen(50),
+		field.JSON("payload", map[string]any{}),
+		field.Time("created_at").Default(time.Now).Immutable(),
+		field.Time("available_at").Default(time.Now),
+		field.Int("attempts").Default(0),
+		field.Time("delivered_at").Optional().Nillable(),
+		field.String("last_error").Optional().MaxLen(1000),
+	}
+}
+
+func (OutboxMessage) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("delivered_at", "available_at")}
+}
+
+func (OutboxMessage) Annotations() []schema.Annotation {
+	return []schema.Annotation{hidden()}
+}

@@ -1,0 +1,49 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+)
+
+// BusinessUnit is a location, department or programme.
+type BusinessUnit struct{ ent.Schema }
+
+func (BusinessUnit) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("bun"), TenantMixin{}, TimeMixin{}}
+}
+
+func (BusinessUnit) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("NAME")),
+		field.String("address").Default("").MaxLen(1000),
+		field.String("external_id").Optional().Nillable().MaxLen(255),
+	}
+}
+
+func (BusinessUnit) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("users", User.Type).Ref("business_units"),
+		edge.From("primary_users", User.Type).Ref("primary_business_unit").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		edge.From("clients", Patient.Type).Ref("business_unit").
+			Annotations(entgql.RelayConnection()),
+		edge.From("staff_profiles", StaffProfile.Type).Ref("business_unit"),
+	}
+}
+
+func (BusinessUnit) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("organization_id", "name").Unique(),
+		index.Fields("organization_id", "external_id").Unique(),
+	}
+}
+
+func (BusinessUnit) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), entgql.QueryField()}
+}

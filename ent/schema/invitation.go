@@ -1,0 +1,60 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+)
+
+// Invitation is an email invite carrying everything the new member gets.
+type Invitation struct{ ent.Schema }
+
+func (Invitation) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("inv"), TenantMixin{}, TimeMixin{}}
+}
+
+func (Invitation) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("email").NotEmpty().MaxLen(320),
+		field.String("email_normalized").NotEmpty().MaxLen(320).Annotations(entgql.Skip(entgql.SkipAll)),
+		// token_hash is the SHA-256 of the emailed token; the token itself is
+		// never stored.
+		field.Bytes("token_hash").Sensitive().Unique(),
+		field.Enum("status").NamedValues("Pending", "PENDING", "Accepted", "ACCEPTED",
+			"Revoked", "REVOKED", "Expired", "EXPIRED").Default("PENDING"),
+		field.Bool("require_mfa").Default(false),
+		field.Enum("sign_in_method").NamedValues("Any", "ANY", "Password", "PASSWORD", "SSO", "SSO").Default("ANY"),
+		field.Time("expires_at"),
+		field.Time("accepted_at").Optional().Nillable(),
+		// batch_id groups the invitations of one bulk invite.
+		field.String("batch_id").Optional().MaxLen(40),
+		field.String("invited_by_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("user_id").GoType(pulid.ID("")).Optional().Nillable().
+			Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+func (Invitation) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("invited_by", User.Type).Field("invited_by_id").Unique().Immutable(),
+		edge.To("user", User.Type).Field("user_id").Unique(),
+		edge.To("roles", Role.Type),
+		edge.To("business_units", BusinessUnit.Type),
+		edge.To("clients", Patient.Type),
+		edge.To("staff_profiles", StaffProfile.Type),
+	}
+}
+
+func (Invitation) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("organization_id", "email_normalized")}
+}
+
+func (Invitation) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection()}
+}

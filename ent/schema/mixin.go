@@ -1,0 +1,53 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+	"entgo.io/ent/schema/mixin"
+
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+)
+
+// TimeMixin records when a row was created and last changed.
+type TimeMixin struct{ mixin.Schema }
+
+func (TimeMixin) Fields() []ent.Field {
+	return []ent.Field{
+		field.Time("created_at").Default(time.Now).Immutable().
+			Annotations(entgql.OrderField("CREATED_AT")),
+		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now).
+			Annotations(entgql.OrderField("UPDATED_AT")),
+	}
+}
+
+// TenantMixin ties a row to its organization. The column is immutable: rows
+// never move between tenants, and the privacy layer filters every query and
+// mutation by the viewer's organization through it.
+type TenantMixin struct{ mixin.Schema }
+
+func (TenantMixin) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("organization_id").GoType(pulid.ID("")).Immutable().NotEmpty().
+			Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+func (TenantMixin) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("organization", Organization.Type).
+			Field("organization_id").Unique().Required().Immutable().
+			Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+func (TenantMixin) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("organization_id")}
+}
+
+// hidden keeps an auth or bookkeeping type out of the GraphQL schema.
+func hidden() entgql.Annotation { return entgql.Skip(entgql.SkipAll) }

@@ -1,0 +1,41 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+)
+
+// Organization is the tenant: a clinic, practice, school or care team.
+// Nothing crosses organizations.
+type Organization struct{ ent.Schema }
+
+func (Organization) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("org"), TimeMixin{}}
+}
+
+func (Organization) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(200),
+		// slug names the organization at sign-in and in URLs; unique across
+		// the server.
+		field.String("slug").NotEmpty().MaxLen(63).Unique().Immutable(),
+		// session_view lets roles holding the "view others' session notes"
+		// privilege read clinicians' notes (Heidi's "Session View").
+		field.Bool("session_view_enabled").Default(false),
+		field.Bool("require_mfa").Default(false).
+			Comment("every member must use MFA"),
+		field.Enum("sign_in_method").NamedValues("Any", "ANY", "Password", "PASSWORD", "SSO", "SSO").Default("ANY"),
+		field.Int("emergency_access_minutes").Default(60).Positive().
+			Comment("length of a break-glass window"),
+		field.Int("session_idle_minutes").Optional().Nillable().Positive().
+			Comment("overrides the server's idle timeout when shorter"),
+	}
+}
+
+func (Organization) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection()}
+}

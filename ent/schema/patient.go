@@ -1,0 +1,75 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+)
+
+// Patient is the person receiving care, called a client throughout the
+// product and in GraphQL. The Go name differs only because ent reserves
+// "Client" for its generated database client.
+type Patient struct{ ent.Schema }
+
+func (Patient) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("cli"), TenantMixin{}, TimeMixin{}}
+}
+
+func (Patient) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("given_name").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("GIVEN_NAME")),
+		field.String("family_name").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("FAMILY_NAME")),
+		field.String("preferred_name").Default("").MaxLen(200),
+		field.Enum("status").NamedValues("Active", "ACTIVE", "Discharged", "DISCHARGED", "Archived", "ARCHIVED").
+			Default("ACTIVE"),
+		// restricted clients are reached only through explicit links,
+		// emergency access and portal access.
+		field.Bool("restricted").Default(false),
+		// Protected health information below.
+		field.Time("date_of_birth").Optional().Nillable(),
+		field.String("email").Optional().MaxLen(320),
+		field.String("phone").Optional().MaxLen(50),
+		field.String("address").Optional().MaxLen(1000),
+		field.String("gender").Optional().MaxLen(50),
+		field.String("medical_record_number").Optional().MaxLen(100),
+		field.Text("diagnosis").Optional(),
+		field.String("business_unit_id").GoType(pulid.ID("")).Optional().Nillable().
+			Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+func (Patient) Edges() []ent.Edge {
+	return []ent.Edge{
+		// A client belongs to at most one business unit: a single column.
+		edge.To("business_unit", BusinessUnit.Type).Field("business_unit_id").Unique(),
+		edge.From("accesses", ClientAccess.Type).Ref("client"),
+		edge.From("portal_accesses", PortalAccess.Type).Ref("client"),
+		edge.From("appointments", Appointment.Type).Ref("client").Annotations(entgql.RelayConnection()),
+		edge.From("documents", Document.Type).Ref("client").Annotations(entgql.RelayConnection()),
+		edge.From("invoices", Invoice.Type).Ref("client").Annotations(entgql.RelayConnection()),
+		edge.From("survey_responses", SurveyResponse.Type).Ref("client").Annotations(entgql.RelayConnection()),
+		edge.From("homework", Homework.Type).Ref("client").Annotations(entgql.RelayConnection()),
+		edge.From("emergency_accesses", EmergencyAccess.Type).Ref("client"),
+	}
+}
+
+func (Patient) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("organization_id", "business_unit_id"),
+		index.Fields("organization_id", "family_name", "given_name"),
+	}
+}
+
+func (Patient) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		// GraphQL calls this type Client: see renameType in ent/entc.go.
+		entgql.Implements("Client"),
+		entgql.RelayConnection(),
+		entgql.QueryField("clients"),
+	}
+}

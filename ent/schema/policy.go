@@ -1,0 +1,80 @@
+package schema
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"entgo.io/ent"
+
+	gen "github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/ent/hook"
+	"github.com/clinicgate/clinicgate/ent/privacy"
+	"github.com/clinicgate/clinicgate/internal/authz"
+)
+
+// Policy confines every organization-owned row to the viewer's
+// organization; access rules beyond the tenant live in internal/authz.
+func (TenantMixin) Policy() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{authz.TenantRule()},
+		Mutation: privacy.MutationPolicy{authz.TenantRule()},
+	}
+}
+
+func (Organization) Policy() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{authz.OrganizationRule()},
+		Mutation: privacy.MutationPolicy{authz.OrganizationRule()},
+	}
+}
+
+// NormalizeEmail returns the form emails are compared in: trimmed and
+// lower-cased.
+func NormalizeEmail(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+type emailMutation interface {
+	Email() (string, bool)
+	SetEmail(string)
+	SetEmailNormalized(string)
+}
+
+// normalizeEmail keeps email_normalized in step with email on every write,
+// so the unique index on it enforces case-insensitive uniqueness.
+func normalizeEmail(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		if em, ok := m.(emailMutation); ok {
+			if e, ok := em.Email(); ok {
+				em.SetEmail(strings.TrimSpace(e))
+				em.SetEmailNormalized(NormalizeEmail(e))
+			}
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+func (User) Hooks() []ent.Hook {
+	return []ent.Hook{hook.On(normalizeEmail, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne)}
+}
+
+func (Invitation) Hooks() []ent.Hook {
+	return []ent.Hook{hook.On(normalizeEmail, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne)}
+}
+
+// ErrAppendOnly is returned for any attempt to change or remove an audit
+// event.
+var ErrAppendOnly = errors.New("audit events are append-only")
+
+// AuditEvent rows are append-only. This is a hook, not a privacy rule, so
+// that not even a privacy Allow decision can change the trail.
+func (AuditEvent) Hooks() []ent.Hook {
+	return []ent.Hook{
+		hook.On(func(ent.Mutator) ent.Mutator {
+			return hook.AuditEventFunc(func(context.Context, *gen.AuditEventMutation) (ent.Value, error) {
+				return nil, ErrAppendOnly
+			})
+		}, ent.OpUpdate|ent.OpUpdateOne|ent.OpDelete|ent.OpDeleteOne),
+	}
+}

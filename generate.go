@@ -1,0 +1,8 @@
+// Package clinicgate is the access-control and identity server for clinical
+// teams. The code lives in cmd/, graph/, ent/, scim/, auth/ and internal/;
+// this file only orders code generation: ent first (it writes the GraphQL
+// schema gqlgen reads), then gqlgen.
+package clinicgate
+
+//go:generate go run -mod=mod ./ent/entc.go
+//go:generate go tool gqlgen generate

@@ -1,0 +1,253 @@
+// Package config reads the server's configuration from environment
+// variables and the matching command-line flags.
+//
+// A flag given on the command line wins over its environment variable, which
+// wins over the default. [Describe] lists every variable; the README's
+// configuration table is checked against it.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is the server's configuration. Build it with [Load]: the zero value
+// is not valid.
+type Config struct {
+	// DatabaseURL selects the store: empty for the embedded SQLite file
+	// <DataDir>/clinicgate.db, postgres:// or postgresql:// for PostgreSQL,
+	// sqlite:PATH or file:PATH for a SQLite file elsewhere.
+	DatabaseURL string `env:"DATABASE_URL"`
+	DataDir     string `env:"DATA_DIR"`
+	ListenAddr  string `env:"LISTEN_ADDR"`
+	// PublicURL is the absolute base URL clients reach the server at,
+	// without a trailing slash. Its scheme decides the cookies' Secure flag
+	// and it is the base of OIDC redirect URIs.
+	PublicURL string `env:"PUBLIC_URL"`
+
+	// SecretKey signs and encrypts sessions and tokens; at least 32 bytes.
+	// It is never logged nor printed: see [Config.LogValue].
+	SecretKey []byte `env:"SECRET_KEY" json:"-"`
+	// SecretKeySource tells where SecretKey came from, for the startup log:
+	// "SECRET_KEY", the file it was read from, or "generated <path>".
+	SecretKeySource string
+
+	LogLevel  slog.Level `env:"LOG_LEVEL"`
+	LogFormat string     `env:"LOG_FORMAT"` // "json" or "text"
+
+	GraphiQL       bool `env:"GRAPHIQL"`
+	Introspection  bool `env:"GRAPHQL_INTROSPECTION"`
+	MigrateOnStart bool `env:"MIGRATE_ON_START"`
+
+	// SessionTTL is a session's absolute lifetime; SessionIdleTimeout ends
+	// it earlier after inactivity (HIPAA automatic log-off).
+	SessionTTL         time.Duration `env:"SESSION_TTL"`
+	SessionIdleTimeout time.Duration `env:"SESSION_IDLE_TIMEOUT"`
+	TempPasswordTTL    time.Duration `env:"TEMP_PASSWORD_TTL"`
+	ShutdownTimeout    time.Duration `env:"SHUTDOWN_TIMEOUT"`
+
+	// Demo creates a demo organization on first start.
+	Demo bool `env:"DEMO"`
+	// TrustProxyHeaders makes the client IP come from X-Forwarded-For; only
+	// safe behind a reverse proxy that sets it.
+	TrustProxyHeaders bool `env:"TRUST_PROXY_HEADERS"`
+}
+
+// Dialects returned by [Config.Dialect].
+const (
+	Postgres = "postgres"
+	SQLite   = "sqlite"
+)
+
+// Load registers the configuration flags on fs, parses args and resolves
+// every setting from the flags, then getenv, then the defaults. It checks
+// the result, naming the offending flag or variable in its error.
+//
+// When no secret key is configured and the store is the embedded SQLite
+// database, Load creates DataDir and keeps a generated key in
+// <DataDir>/secret.key, so that a development server needs no setup.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
+	var keys keySources
+	ps := params(&keys)
+	vals := make([]*flagValue, len(ps))
+	for i, p := range ps {
+		vals[i] = &flagValue{def: p.Default, isBool: p.isBool}
+		if p.Flag != "" {
+			fs.Var(vals[i], p.Flag, p.Usage+"; env "+p.Env)
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, fmt.Errorf("parse flags: %w", err)
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+
+	var c Config
+	for i, p := range ps {
+		raw, name, fromFlag := p.Default, p.Env, false
+		if vals[i].set {
+			raw, name, fromFlag = vals[i].val, "--"+p.Flag, true
+		} else if v := getenv(p.Env); v != "" {
+			raw = v
+		}
+		if err := p.set(&c, raw); err != nil {
+			return Config{}, fmt.Errorf("%s: %w", name, err)
+		}
+		if p.Env == "SECRET_KEY_FILE" {
+			keys.fileFromFlag = fromFlag
+		}
+	}
+	if err := c.finish(keys); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// finish derives defaults that depend on other settings and checks the
+// settings against each other.
+func (c *Config) finish(keys keySources) error {
+	if c.PublicURL == "" {
+		c.PublicURL = defaultPublicURL(c.ListenAddr)
+	}
+	if c.SessionIdleTimeout > c.SessionTTL {
+		return errors.New("SESSION_IDLE_TIMEOUT: must not exceed SESSION_TTL")
+	}
+	return c.loadSecretKey(keys)
+}
+
+// Dialect returns [Postgres] or [SQLite].
+func (c Config) Dialect() string {
+	if hasPostgresScheme(c.DatabaseURL) {
+		return Postgres
+	}
+	return SQLite
+}
+
+// SQLitePath returns the SQLite database file, or "" for PostgreSQL.
+func (c Config) SQLitePath() string {
+	if c.Dialect() != SQLite {
+		return ""
+	}
+	p, _ := splitSQLite(c.DatabaseURL)
+	if p == "" {
+		return filepath.Join(c.DataDir, "clinicgate.db")
+	}
+	return p
+}
+
+// DriverDSN returns the database/sql driver name and data source name to
+// open the store with: "pgx" (github.com/jackc/pgx/v5/stdlib) and the URL as
+// given for PostgreSQL; "sqlite" (the name modernc.org/sqlite registers) and
+// a DSN turning on foreign keys, a busy timeout and WAL for SQLite.
+func (c Config) DriverDSN() (driver, dsn string) {
+	if c.Dialect() == Postgres {
+		return "pgx", c.DatabaseURL
+	}
+	_, query := splitSQLite(c.DatabaseURL)
+	// The driver hands the DSN to SQLite as a URI filename, in which %, ?
+	// and # are special.
+	path := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(c.SQLitePath())
+	dsn = "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)"
+	if query != "" {
+		// Given after ours, the user's pragmas win.
+		dsn += "&" + query
+	}
+	return "sqlite", dsn
+}
+
+// EnsureDataDir creates DataDir, and the SQLite database's directory, with
+// mode 0700 where they are missing: both hold patient data or the key to it.
+func (c Config) EnsureDataDir() error {
+	dirs := []string{c.DataDir}
+	if p := c.SQLitePath(); p != "" && p != ":memory:" && !strings.HasPrefix(p, ":memory:") {
+		dirs = append(dirs, filepath.Dir(p))
+	}
+	for _, d := range dirs {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	return nil
+}
+
+// SecureCookies reports whether cookies must carry the Secure flag: whether
+// clients reach the server over HTTPS.
+func (c Config) SecureCookies() bool {
+	return strings.HasPrefix(c.PublicURL, "https://")
+}
+
+// LogValue implements [slog.LogValuer], leaving out the secret key and the
+// database password.
+func (c Config) LogValue() slog.Value {
+	key := "none"
+	if len(c.SecretKey) > 0 {
+		key = fmt.Sprintf("[redacted %d bytes]", len(c.SecretKey))
+	}
+	return slog.GroupValue(
+		slog.String("database_url", redactURL(c.DatabaseURL)),
+		slog.String("dialect", c.Dialect()),
+		slog.String("data_dir", c.DataDir),
+		slog.String("listen_addr", c.ListenAddr),
+		slog.String("public_url", c.PublicURL),
+		slog.String("secret_key", key),
+		slog.String("secret_key_source", c.SecretKeySource),
+		slog.String("log_level", c.LogLevel.String()),
+		slog.String("log_format", c.LogFormat),
+		slog.Bool("graphiql", c.GraphiQL),
+		slog.Bool("introspection", c.Introspection),
+		slog.Bool("migrate_on_start", c.MigrateOnStart),
+		slog.Duration("session_ttl", c.SessionTTL),
+		slog.Duration("session_idle_timeout", c.SessionIdleTimeout),
+		slog.Duration("temp_password_ttl", c.TempPasswordTTL),
+		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Bool("demo", c.Demo),
+		slog.Bool("trust_proxy_headers", c.TrustProxyHeaders),
+	)
+}
+
+// String describes c without its secrets, so that printing a Config with
+// fmt cannot leak them either.
+func (c Config) String() string {
+	var b strings.Builder
+	b.WriteString("config{")
+	for i, a := range c.LogValue().Group() {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(a.String())
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// GoString is [Config.String], for the %#v verb.
+func (c Config) GoString() string { return c.String() }
+
+// redactURL hides the password of a database URL. It returns a fixed text
+// for a URL that does not parse, which may hold a password in any place.
+func redactURL(s string) string {
+	if !hasPostgresScheme(s) {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "[unparsable, redacted]"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "redacted")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "redacted")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}

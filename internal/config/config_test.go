@@ -1,0 +1,497 @@
+package config
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testKey is a valid secret key; its encodings must never show up in output.
+var testKey = bytes.Repeat([]byte{0xA5, 0x5A, 0x3C, 0xC3}, 8)
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// load runs Load with a fresh flag set and the given environment.
+func load(t *testing.T, env map[string]string, args ...string) (Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("clinicgate", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return Load(fs, args, func(k string) string { return env[k] })
+}
+
+func mustLoad(t *testing.T, env map[string]string, args ...string) Config {
+	t.Helper()
+	c, err := load(t, env, args...)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	return c
+}
+
+func TestDefaultsApplyWhenNothingIsSet(t *testing.T) {
+	c := mustLoad(t, map[string]string{"SECRET_KEY": b64(testKey)})
+	want := Config{
+		DataDir:            "./data",
+		ListenAddr:         "127.0.0.1:8080",
+		PublicURL:          "http://127.0.0.1:8080",
+		SecretKey:          testKey,
+		SecretKeySource:    "SECRET_KEY",
+		LogLevel:           slog.LevelInfo,
+		LogFormat:          "json",
+		GraphiQL:           true,
+		Introspection:      true,
+		MigrateOnStart:     true,
+		SessionTTL:         12 * time.Hour,
+		SessionIdleTimeout: 30 * time.Minute,
+		TempPasswordTTL:    72 * time.Hour,
+		ShutdownTimeout:    20 * time.Second,
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Fatalf("got  %#v\nwant %#v", fields(c), fields(want))
+	}
+	if c.Dialect() != SQLite || c.SQLitePath() != filepath.Join("data", "clinicgate.db") {
+		t.Errorf("default store = %s %s, want embedded SQLite in data/", c.Dialect(), c.SQLitePath())
+	}
+}
+
+// fields shows a Config's values for a failure message; tests may print keys.
+func fields(c Config) string {
+	v := reflect.ValueOf(c)
+	var b strings.Builder
+	for i := range v.NumField() {
+		fmt.Fprintf(&b, "%s=%v ", v.Type().Field(i).Name, v.Field(i).Interface())
+	}
+	return b.String()
+}
+
+func TestEnvironmentVariablesOverrideDefaults(t *testing.T) {
+	dir := t.TempDir()
+	c := mustLoad(t, map[string]string{
+		"DATABASE_URL":          "postgres://app:pw@db.internal:5432/clinicgate?sslmode=require",
+		"DATA_DIR":              dir,
+		"LISTEN_ADDR":           ":9000",
+		"PUBLIC_URL":            "https://id.example.org/",
+		"SECRET_KEY":            hex.EncodeToString(testKey),
+		"LOG_LEVEL":             "DEBUG",
+		"LOG_FORMAT":            "text",
+		"GRAPHIQL":              "false",
+		"GRAPHQL_INTROSPECTION": "0",
+		"MIGRATE_ON_START":      "no",
+		"SESSION_TTL":           "8h",
+		"SESSION_IDLE_TIMEOUT":  "15m",
+		"TEMP_PASSWORD_TTL":     "24h",
+		"SHUTDOWN_TIMEOUT":      "5s",
+		"DEMO":                  "true",
+		"TRUST_PROXY_HEADERS":   "1",
+	})
+	want := Config{
+		DatabaseURL:        "postgres://app:pw@db.internal:5432/clinicgate?sslmode=require",
+		DataDir:            dir,
+		ListenAddr:         ":9000",
+		PublicURL:          "https://id.example.org",
+		SecretKey:          testKey,
+		SecretKeySource:    "SECRET_KEY",
+		LogLevel:           slog.LevelDebug,
+		LogFormat:          "text",
+		SessionTTL:         8 * time.Hour,
+		SessionIdleTimeout: 15 * time.Minute,
+		TempPasswordTTL:    24 * time.Hour,
+		ShutdownTimeout:    5 * time.Second,
+		Demo:               true,
+		TrustProxyHeaders:  true,
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Fatalf("got  %s\nwant %s", fields(c), fields(want))
+	}
+	if !c.SecureCookies() {
+		t.Error("an https public URL must make cookies Secure")
+	}
+}
+
+func TestFlagsBeatEnvironmentVariables(t *testing.T) {
+	env := map[string]string{
+		"SECRET_KEY":  b64(testKey),
+		"LISTEN_ADDR": "127.0.0.1:1111",
+		"GRAPHIQL":    "false",
+		"LOG_LEVEL":   "error",
+		"DEMO":        "false",
+	}
+	c := mustLoad(t, env,
+		"--listen-addr", "127.0.0.1:2222",
+		"--graphiql=true", // repeats the default, and still wins
+		"-log-level=warn",
+		"--demo", // a bare boolean flag means true
+	)
+	if c.ListenAddr != "127.0.0.1:2222" || !c.GraphiQL || c.LogLevel != slog.LevelWarn || !c.Demo {
+		t.Fatalf("flags did not win: %s", fields(c))
+	}
+	if c.PublicURL != "http://127.0.0.1:2222" {
+		t.Errorf("PublicURL = %q, want it derived from the flag's address", c.PublicURL)
+	}
+}
+
+func TestPublicURLDefaultsToAReachableAddress(t *testing.T) {
+	tests := []struct{ listen, want string }{
+		{"127.0.0.1:8080", "http://127.0.0.1:8080"},
+		{":8080", "http://localhost:8080"},
+		{"0.0.0.0:80", "http://localhost:80"},
+		{"[::]:8443", "http://localhost:8443"},
+		{"[::1]:8080", "http://[::1]:8080"},
+	}
+	for _, tt := range tests {
+		c := mustLoad(t, map[string]string{"SECRET_KEY": b64(testKey), "LISTEN_ADDR": tt.listen})
+		if c.PublicURL != tt.want {
+			t.Errorf("LISTEN_ADDR=%s: PublicURL = %q, want %q", tt.listen, c.PublicURL, tt.want)
+		}
+	}
+}
+
+func TestInvalidValuesGiveErrorsNamingTheVariable(t *testing.T) {
+	key := b64(testKey)
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string // substring of the error
+	}{
+		{"listen address without port", map[string]string{"LISTEN_ADDR": "localhost"}, nil, "LISTEN_ADDR:"},
+		{"listen address with a bad port", map[string]string{"LISTEN_ADDR": "localhost:http2"}, nil, "LISTEN_ADDR:"},
+		{"a bad flag is named as the flag", nil, []string{"--listen-addr", "nope"}, "--listen-addr:"},
+		{"public URL with another scheme", map[string]string{"PUBLIC_URL": "ftp://x"}, nil, "PUBLIC_URL:"},
+		{"relative public URL", map[string]string{"PUBLIC_URL": "/clinic"}, nil, "PUBLIC_URL:"},
+		{"public URL with a query", map[string]string{"PUBLIC_URL": "https://x/?a=b"}, nil, "PUBLIC_URL:"},
+		{"unknown log level", map[string]string{"LOG_LEVEL": "verbose"}, nil, "LOG_LEVEL:"},
+		{"unknown log format", map[string]string{"LOG_FORMAT": "xml"}, nil, "LOG_FORMAT:"},
+		{"boolean that is not", map[string]string{"GRAPHIQL": "maybe"}, nil, "GRAPHIQL:"},
+		{"duration without unit", map[string]string{"SESSION_TTL": "12"}, nil, "SESSION_TTL:"},
+		{"negative duration", map[string]string{"SHUTDOWN_TIMEOUT": "-1s"}, nil, "SHUTDOWN_TIMEOUT:"},
+		{"idle timeout longer than the session", map[string]string{"SESSION_TTL": "1h", "SESSION_IDLE_TIMEOUT": "2h"}, nil, "SESSION_IDLE_TIMEOUT:"},
+		{"unsupported database", map[string]string{"DATABASE_URL": "mysql://root:pw@h/db"}, nil, "DATABASE_URL: unsupported scheme mysql"},
+		{"postgres URL without host", map[string]string{"DATABASE_URL": "postgres:///db"}, nil, "DATABASE_URL:"},
+		{"sqlite URL without path", map[string]string{"DATABASE_URL": "sqlite:"}, nil, "DATABASE_URL:"},
+		{"empty data dir", map[string]string{"DATA_DIR": " "}, nil, "DATA_DIR:"},
+		{"short secret key", map[string]string{"SECRET_KEY": b64(testKey[:16])}, nil, "SECRET_KEY: decodes to 16 bytes"},
+		{"secret key that is not encoded", map[string]string{"SECRET_KEY": "not a key!"}, nil, "SECRET_KEY: not base64 or hex"},
+		{"missing secret key file", map[string]string{"SECRET_KEY_FILE": "/nonexistent/key"}, nil, "SECRET_KEY_FILE:"},
+		{"unknown flag", nil, []string{"--listen"}, "flag provided but not defined"},
+		{"stray argument", nil, []string{"serve"}, `unexpected argument "serve"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"SECRET_KEY": key}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			if env["SECRET_KEY_FILE"] != "" {
+				delete(env, "SECRET_KEY")
+			}
+			_, err := load(t, env, tt.args...)
+			if err == nil {
+				t.Fatalf("Load succeeded, want error containing %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %q does not contain %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "pw@") || strings.Contains(err.Error(), key) {
+				t.Fatalf("error %q leaks a secret", err)
+			}
+		})
+	}
+}
+
+func TestSecretKeyEncodingsAndFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	other := bytes.Repeat([]byte{7}, 48)
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want []byte
+		src  string
+	}{
+		{"standard base64", map[string]string{"SECRET_KEY": b64(testKey)}, nil, testKey, "SECRET_KEY"},
+		{"unpadded URL base64", map[string]string{"SECRET_KEY": base64.RawURLEncoding.EncodeToString(other)}, nil, other, "SECRET_KEY"},
+		{"hex with surrounding space", map[string]string{"SECRET_KEY": " " + hex.EncodeToString(testKey) + "\n"}, nil, testKey, "SECRET_KEY"},
+		{"a file with a trailing newline", map[string]string{"SECRET_KEY_FILE": write("k1", b64(testKey)+"\n")}, nil, testKey, filepath.Join(dir, "k1")},
+		{"a file flag beats SECRET_KEY", map[string]string{"SECRET_KEY": b64(testKey)},
+			[]string{"--secret-key-file", write("k2", hex.EncodeToString(other))}, other, filepath.Join(dir, "k2")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustLoad(t, tt.env, tt.args...)
+			if !bytes.Equal(c.SecretKey, tt.want) || c.SecretKeySource != tt.src {
+				t.Fatalf("key from %q = %x, want %x from %q", c.SecretKeySource, c.SecretKey, tt.want, tt.src)
+			}
+		})
+	}
+}
+
+func TestSecretKeyAndFileFromTheEnvironmentConflict(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "k")
+	os.WriteFile(p, []byte(b64(testKey)), 0o600)
+	_, err := load(t, map[string]string{"SECRET_KEY": b64(testKey), "SECRET_KEY_FILE": p})
+	if err == nil || !strings.Contains(err.Error(), "both set") {
+		t.Fatalf("err = %v, want a conflict", err)
+	}
+}
+
+func TestSQLiteWithoutKeyGeneratesOneAndReusesIt(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "nested", "data")
+	env := map[string]string{"DATA_DIR": dir}
+	c1 := mustLoad(t, env)
+	path := filepath.Join(dir, "secret.key")
+	if len(c1.SecretKey) != MinSecretKeyLen || c1.SecretKeySource != "generated "+path {
+		t.Fatalf("generated key: %d bytes from %q", len(c1.SecretKey), c1.SecretKeySource)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode = %v, want 0600", fi.Mode().Perm())
+	}
+	if di, _ := os.Stat(dir); di.Mode().Perm() != 0o700 {
+		t.Errorf("data dir mode = %v, want 0700", di.Mode().Perm())
+	}
+	b, _ := os.ReadFile(path)
+	if strings.TrimSpace(string(b)) != b64(c1.SecretKey) {
+		t.Errorf("key file holds %q, want the key in base64", b)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("data dir holds %d entries, want only secret.key (no temp files)", len(ents))
+	}
+
+	c2 := mustLoad(t, env)
+	if !bytes.Equal(c1.SecretKey, c2.SecretKey) {
+		t.Fatal("second start generated a new key instead of reusing the first")
+	}
+}
+
+func TestACorruptGeneratedKeyIsReportedNotReplaced(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "secret.key")
+	os.WriteFile(path, []byte("short"), 0o600)
+	_, err := load(t, map[string]string{"DATA_DIR": dir})
+	if err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("err = %v, want one naming %s", err, path)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "short" {
+		t.Fatal("the existing key file was overwritten")
+	}
+}
+
+func TestPostgresWithoutKeyIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	_, err := load(t, map[string]string{"DATABASE_URL": "postgresql://u:pw@db/x", "DATA_DIR": dir})
+	if err == nil || !strings.HasPrefix(err.Error(), "SECRET_KEY: required with PostgreSQL") {
+		t.Fatalf("err = %v, want SECRET_KEY required", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "secret.key")); err == nil {
+		t.Fatal("a key was generated for PostgreSQL")
+	}
+}
+
+func TestDriverDSN(t *testing.T) {
+	tests := []struct {
+		name, url, dataDir string
+		dialect, drv, dsn  string
+	}{
+		{"embedded SQLite in the data dir", "", "/var/lib/cg", SQLite, "sqlite",
+			"file:/var/lib/cg/clinicgate.db?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)"},
+		{"sqlite: path", "sqlite:/tmp/x.db", "d", SQLite, "sqlite",
+			"file:/tmp/x.db?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)"},
+		{"file: path keeps its own parameters last", "file:rel/x.db?_pragma=busy_timeout(100)", "d", SQLite, "sqlite",
+			"file:rel/x.db?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(100)"},
+		{"URI characters in the path are escaped", "", "/srv/50%#1", SQLite, "sqlite",
+			"file:/srv/50%25%231/clinicgate.db?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)"},
+		{"postgres URL as is", "postgres://u:p@h:5432/db?sslmode=disable", "d", Postgres, "pgx",
+			"postgres://u:p@h:5432/db?sslmode=disable"},
+		{"postgresql scheme", "postgresql://h/db", "d", Postgres, "pgx", "postgresql://h/db"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Config{DatabaseURL: tt.url, DataDir: tt.dataDir}
+			drv, dsn := c.DriverDSN()
+			if c.Dialect() != tt.dialect || drv != tt.drv || dsn != tt.dsn {
+				t.Fatalf("got %s %s %s\nwant %s %s %s", c.Dialect(), drv, dsn, tt.dialect, tt.drv, tt.dsn)
+			}
+		})
+	}
+}
+
+func TestEnsureDataDirCreatesPrivateDirectories(t *testing.T) {
+	root := t.TempDir()
+	c := Config{DataDir: filepath.Join(root, "data"), DatabaseURL: "sqlite:" + filepath.Join(root, "db", "x.db")}
+	if err := c.EnsureDataDir(); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"data", "db"} {
+		fi, err := os.Stat(filepath.Join(root, d))
+		if err != nil || fi.Mode().Perm() != 0o700 {
+			t.Errorf("%s: %v %v, want a 0700 directory", d, fi, err)
+		}
+	}
+}
+
+func TestSecretsNeverAppearInLogsOrPrints(t *testing.T) {
+	c := mustLoad(t, map[string]string{
+		"SECRET_KEY":   b64(testKey),
+		"DATABASE_URL": "postgres://app:hunter2@db/x?sslmode=require&password=hunter3",
+	})
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("config", "config", c)
+	fmt.Fprintf(&buf, "%v %+v %#v %s %x", c, c, c, c, c)
+	out := buf.String()
+	for _, s := range []string{b64(testKey), hex.EncodeToString(testKey), string(testKey), "hunter2", "hunter3", "165 90 60"} {
+		if strings.Contains(out, s) {
+			t.Errorf("output leaks %q:\n%s", s, out)
+		}
+	}
+	for _, s := range []string{"app:redacted@db", "listen_addr", "secret_key"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("output lacks %q:\n%s", s, out)
+		}
+	}
+}
+
+// TestEveryEnvironmentFieldIsDescribed keeps Describe, and so the README
+// table, complete: each field read from the environment carries an env tag
+// naming a described variable, and each described variable is read.
+func TestEveryEnvironmentFieldIsDescribed(t *testing.T) {
+	described := map[string]Var{}
+	flags := map[string]bool{}
+	for _, v := range Describe() {
+		if _, dup := described[v.Env]; dup {
+			t.Errorf("%s described twice", v.Env)
+		}
+		if v.Flag != "" && flags[v.Flag] {
+			t.Errorf("flag %s used twice", v.Flag)
+		}
+		if v.Usage == "" || strings.Contains(v.Usage, "\n") {
+			t.Errorf("%s needs a one-line description", v.Env)
+		}
+		described[v.Env], flags[v.Flag] = v, true
+	}
+	// Derived fields, set by Load but from no variable of their own.
+	derived := map[string]bool{"SecretKeySource": true}
+	// Variables that feed a field tagged with another variable's name.
+	indirect := map[string]bool{"SECRET_KEY_FILE": true}
+
+	tagged := map[string]bool{}
+	ct := reflect.TypeFor[Config]()
+	for i := range ct.NumField() {
+		f := ct.Field(i)
+		env := f.Tag.Get("env")
+		switch {
+		case env == "" && !derived[f.Name]:
+			t.Errorf("field %s has no env tag and is not known to be derived", f.Name)
+		case env != "":
+			tagged[env] = true
+			if _, ok := described[env]; !ok {
+				t.Errorf("field %s is read from %s, which Describe lacks", f.Name, env)
+			}
+		}
+	}
+	for env := range described {
+		if !tagged[env] && !indirect[env] {
+			t.Errorf("%s is described but sets no field", env)
+		}
+	}
+}
+
+// TestEveryDescribedVariableChangesTheConfig checks Describe against Load's
+// behaviour rather than tags: setting any variable to a value other than its
+// default changes the result.
+func TestEveryDescribedVariableChangesTheConfig(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key")
+	os.WriteFile(keyFile, []byte(hex.EncodeToString(bytes.Repeat([]byte{9}, 32))), 0o600)
+	values := map[string]string{
+		"DATABASE_URL":          "sqlite:" + filepath.Join(dir, "other.db"),
+		"DATA_DIR":              dir,
+		"LISTEN_ADDR":           "127.0.0.1:9999",
+		"PUBLIC_URL":            "https://example.org",
+		"SECRET_KEY":            b64(bytes.Repeat([]byte{8}, 32)),
+		"SECRET_KEY_FILE":       keyFile,
+		"LOG_LEVEL":             "error",
+		"LOG_FORMAT":            "text",
+		"GRAPHIQL":              "false",
+		"GRAPHQL_INTROSPECTION": "false",
+		"MIGRATE_ON_START":      "false",
+		"SESSION_TTL":           "13h",
+		"SESSION_IDLE_TIMEOUT":  "29m",
+		"TEMP_PASSWORD_TTL":     "1h",
+		"SHUTDOWN_TIMEOUT":      "1s",
+		"DEMO":                  "true",
+		"TRUST_PROXY_HEADERS":   "true",
+	}
+	base := map[string]string{"SECRET_KEY": b64(testKey), "DATA_DIR": t.TempDir()}
+	def := mustLoad(t, base)
+	for _, v := range Describe() {
+		t.Run(v.Env, func(t *testing.T) {
+			val, ok := values[v.Env]
+			if !ok {
+				t.Fatalf("no test value for %s", v.Env)
+			}
+			env := map[string]string{}
+			for k, x := range base {
+				env[k] = x
+			}
+			env[v.Env] = val
+			if v.Env == "SECRET_KEY_FILE" {
+				delete(env, "SECRET_KEY")
+			}
+			c := mustLoad(t, env)
+			if reflect.DeepEqual(c, def) {
+				t.Fatalf("setting %s=%s changed nothing", v.Env, val)
+			}
+			if v.Flag == "" {
+				return
+			}
+			// The flag must do the same as the variable.
+			envNoVar := map[string]string{}
+			for k, x := range env {
+				if k != v.Env {
+					envNoVar[k] = x
+				}
+			}
+			fc := mustLoad(t, envNoVar, "--"+v.Flag+"="+val)
+			if !reflect.DeepEqual(c, fc) {
+				t.Fatalf("--%s differs from %s:\n%s\n%s", v.Flag, v.Env, fields(fc), fields(c))
+			}
+		})
+	}
+}
+
+func TestDescribedDefaultsAreTheDefaults(t *testing.T) {
+	for _, v := range Describe() {
+		if v.Flag == "" {
+			continue
+		}
+		fs := flag.NewFlagSet("x", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		dir := t.TempDir()
+		Load(fs, nil, func(k string) string { return map[string]string{"DATA_DIR": dir}[k] })
+		if got := fs.Lookup(v.Flag).DefValue; got != v.Default {
+			t.Errorf("--%s shows default %q, Describe says %q", v.Flag, got, v.Default)
+		}
+	}
+}

@@ -1,0 +1,324 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Var describes one configuration variable.
+type Var struct {
+	Env     string // environment variable, e.g. "LISTEN_ADDR"
+	Flag    string // command-line flag without dashes; "" when there is none
+	Default string // default value as text; "" when empty or derived
+	Usage   string // one line
+}
+
+// Describe returns every configuration variable, in the order of the README.
+func Describe() []Var {
+	ps := params(nil)
+	vs := make([]Var, len(ps))
+	for i, p := range ps {
+		vs[i] = p.Var
+	}
+	return vs
+}
+
+// param is a Var with how to parse it into a Config.
+type param struct {
+	Var
+	isBool bool
+	set    func(c *Config, raw string) error
+}
+
+// keySources collects the secret key settings, which are resolved together
+// once all others are known.
+type keySources struct {
+	key, file    string
+	fileFromFlag bool // then the file wins over SECRET_KEY
+}
+
+// params returns the variables Load reads; keys receives the secret key
+// settings and may be nil when only the descriptions are wanted.
+func params(keys *keySources) []param {
+	return []param{
+		{Var: Var{"DATABASE_URL", "database-url", "",
+			"database: postgres://… for PostgreSQL, sqlite:PATH or file:PATH for SQLite; empty for <DATA_DIR>/clinicgate.db"},
+			set: func(c *Config, raw string) error {
+				if err := checkDatabaseURL(raw); err != nil {
+					return err
+				}
+				c.DatabaseURL = raw
+				return nil
+			}},
+		{Var: Var{"DATA_DIR", "data-dir", "./data",
+			"directory for the embedded SQLite database and the generated development secret key"},
+			set: func(c *Config, raw string) error {
+				if strings.TrimSpace(raw) == "" {
+					return errors.New("must not be empty")
+				}
+				c.DataDir = raw
+				return nil
+			}},
+		{Var: Var{"LISTEN_ADDR", "listen-addr", "127.0.0.1:8080",
+			"host:port to listen on"},
+			set: func(c *Config, raw string) error {
+				if err := checkListenAddr(raw); err != nil {
+					return err
+				}
+				c.ListenAddr = raw
+				return nil
+			}},
+		{Var: Var{"PUBLIC_URL", "public-url", "",
+			"absolute http(s) URL clients reach the server at; https makes cookies Secure (default http://<LISTEN_ADDR>)"},
+			set: func(c *Config, raw string) error {
+				if raw == "" {
+					return nil // derived from ListenAddr once that is known
+				}
+				u, err := checkPublicURL(raw)
+				c.PublicURL = u
+				return err
+			}},
+		{Var: Var{"SECRET_KEY", "", "",
+			"base64 or hex of at least 32 random bytes that sign sessions and tokens; required with PostgreSQL (no flag: command lines are visible to other users)"},
+			set: func(_ *Config, raw string) error {
+				if keys != nil {
+					keys.key = raw
+				}
+				return nil
+			}},
+		{Var: Var{"SECRET_KEY_FILE", "secret-key-file", "",
+			"file holding SECRET_KEY; with neither set and SQLite, a key is generated in <DATA_DIR>/secret.key"},
+			set: func(_ *Config, raw string) error {
+				if keys != nil {
+					keys.file = raw
+				}
+				return nil
+			}},
+		{Var: Var{"LOG_LEVEL", "log-level", "info",
+			"lowest level logged: debug, info, warn or error"},
+			set: func(c *Config, raw string) error {
+				switch strings.ToLower(raw) {
+				case "debug":
+					c.LogLevel = slog.LevelDebug
+				case "info":
+					c.LogLevel = slog.LevelInfo
+				case "warn", "warning":
+					c.LogLevel = slog.LevelWarn
+				case "error":
+					c.LogLevel = slog.LevelError
+				default:
+					return fmt.Errorf("%q is not one of debug, info, warn, error", raw)
+				}
+				return nil
+			}},
+		{Var: Var{"LOG_FORMAT", "log-format", "json",
+			"log line format: json or text"},
+			set: func(c *Config, raw string) error {
+				f := strings.ToLower(raw)
+				if f != "json" && f != "text" {
+					return fmt.Errorf("%q is not one of json, text", raw)
+				}
+				c.LogFormat = f
+				return nil
+			}},
+		boolParam("GRAPHIQL", "graphiql", true,
+			"serve the GraphiQL IDE at /graphql in browsers",
+			func(c *Config) *bool { return &c.GraphiQL }),
+		boolParam("GRAPHQL_INTROSPECTION", "graphql-introspection", true,
+			"allow GraphQL schema introspection",
+			func(c *Config) *bool { return &c.Introspection }),
+		boolParam("MIGRATE_ON_START", "migrate-on-start", true,
+			"apply database migrations at startup",
+			func(c *Config) *bool { return &c.MigrateOnStart }),
+		durationParam("SESSION_TTL", "session-ttl", 12*time.Hour,
+			"absolute lifetime of a sign-in session",
+			func(c *Config) *time.Duration { return &c.SessionTTL }),
+		durationParam("SESSION_IDLE_TIMEOUT", "session-idle-timeout", 30*time.Minute,
+			"inactivity after which a session ends (HIPAA automatic log-off); at most SESSION_TTL",
+			func(c *Config) *time.Duration { return &c.SessionIdleTimeout }),
+		durationParam("TEMP_PASSWORD_TTL", "temp-password-ttl", 72*time.Hour,
+			"how long a temporary password stays valid",
+			func(c *Config) *time.Duration { return &c.TempPasswordTTL }),
+		durationParam("SHUTDOWN_TIMEOUT", "shutdown-timeout", 20*time.Second,
+			"how long in-flight requests may take to finish on SIGTERM or SIGINT",
+			func(c *Config) *time.Duration { return &c.ShutdownTimeout }),
+		boolParam("DEMO", "demo", false,
+			"create a demo organization on first start",
+			func(c *Config) *bool { return &c.Demo }),
+		boolParam("TRUST_PROXY_HEADERS", "trust-proxy-headers", false,
+			"take the client IP from X-Forwarded-For; only behind a reverse proxy that sets it",
+			func(c *Config) *bool { return &c.TrustProxyHeaders }),
+	}
+}
+
+func boolParam(env, flag string, def bool, usage string, field func(*Config) *bool) param {
+	return param{
+		Var:    Var{env, flag, strconv.FormatBool(def), usage},
+		isBool: true,
+		set: func(c *Config, raw string) error {
+			v, err := parseBool(raw)
+			*field(c) = v
+			return err
+		},
+	}
+}
+
+func durationParam(env, flag string, def time.Duration, usage string, field func(*Config) *time.Duration) param {
+	return param{
+		Var: Var{env, flag, formatDuration(def), usage},
+		set: func(c *Config, raw string) error {
+			d, err := time.ParseDuration(raw)
+			if err != nil {
+				return fmt.Errorf("%q is not a duration such as 90s, 30m or 12h", raw)
+			}
+			if d <= 0 {
+				return fmt.Errorf("%q must be positive", raw)
+			}
+			*field(c) = d
+			return nil
+		},
+	}
+}
+
+// formatDuration writes d the way a person would, "12h" rather than
+// time.Duration's "12h0m0s".
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}
+
+func parseBool(raw string) (bool, error) {
+	switch strings.ToLower(raw) {
+	case "1", "t", "true", "yes", "y", "on":
+		return true, nil
+	case "0", "f", "false", "no", "n", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not a boolean (true or false)", raw)
+}
+
+// flagValue is a flag that remembers whether it was given, so that an
+// explicit flag can win over the environment even when it repeats the
+// default.
+type flagValue struct {
+	def, val string
+	set      bool
+	isBool   bool
+}
+
+func (v *flagValue) String() string {
+	if v == nil {
+		return ""
+	}
+	if v.set {
+		return v.val
+	}
+	return v.def
+}
+
+func (v *flagValue) Set(s string) error {
+	v.val, v.set = s, true
+	return nil
+}
+
+// IsBoolFlag lets boolean flags be given without a value: --demo.
+func (v *flagValue) IsBoolFlag() bool { return v.isBool }
+
+func hasPostgresScheme(s string) bool {
+	l := strings.ToLower(s)
+	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
+}
+
+// splitSQLite returns the path and query of a sqlite:PATH or file:PATH URL.
+func splitSQLite(s string) (path, query string) {
+	for _, prefix := range []string{"sqlite:", "file:"} {
+		if rest, ok := strings.CutPrefix(s, prefix); ok {
+			path, query, _ = strings.Cut(rest, "?")
+			return path, query
+		}
+	}
+	return "", ""
+}
+
+func checkDatabaseURL(s string) error {
+	switch {
+	case s == "":
+		return nil
+	case hasPostgresScheme(s):
+		// The value is not quoted in errors: it may hold a password.
+		u, err := url.Parse(s)
+		if err != nil {
+			return errors.New("not a valid postgres:// URL")
+		}
+		if u.Host == "" {
+			return errors.New("postgres URL has no host")
+		}
+		return nil
+	case strings.HasPrefix(s, "sqlite:"), strings.HasPrefix(s, "file:"):
+		p, _ := splitSQLite(s)
+		if p == "" {
+			return errors.New("SQLite URL has no path; use sqlite:PATH")
+		}
+		return nil
+	}
+	scheme, _, _ := strings.Cut(s, ":")
+	if len(scheme) > 20 || scheme == s {
+		scheme = "(none)"
+	}
+	return fmt.Errorf("unsupported scheme %s; use postgres://, postgresql://, sqlite:PATH or file:PATH", scheme)
+}
+
+func checkListenAddr(s string) error {
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port: %w", s, err)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("%q has no valid port number", s)
+	}
+	return nil
+}
+
+// checkPublicURL returns s without a trailing slash if it is an absolute
+// http(s) URL fit to prefix paths with.
+func checkPublicURL(s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "", fmt.Errorf("%q is not a URL: %w", s, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("%q must start with http:// or https://", s)
+	}
+	if u.Host == "" {
+		return "", fmt.Errorf("%q has no host", s)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+		return "", fmt.Errorf("%q must not have user info, a query or a fragment", s)
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
+}
+
+// defaultPublicURL is http:// and the listen address, with a host a browser
+// can reach when the server listens on all interfaces.
+func defaultPublicURL(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "http://" + listen
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
