@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"entgo.io/contrib/entgql"
 	"github.com/clinicgate/clinicgate/ent"
@@ -16,37 +15,56 @@ import (
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
-	panic(fmt.Errorf("not implemented: Node - node"))
+	n, err := r.client.Noder(ctx, id, ent.WithNodeType(ent.IDToType))
+	if ent.IsNotFound(err) {
+		// Absent, whether it never existed or belongs to another
+		// organization: the answer must not tell which.
+		return nil, nil
+	}
+	return n, err
 }
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder, error) {
-	panic(fmt.Errorf("not implemented: Nodes - nodes"))
+	out := make([]ent.Noder, len(ids))
+	for i, id := range ids {
+		n, err := r.Node(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = n
+	}
+	return out, nil
 }
 
 // BusinessUnits is the resolver for the businessUnits field.
 func (r *queryResolver) BusinessUnits(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.BusinessUnitOrder, where *ent.BusinessUnitWhereInput) (*ent.BusinessUnitConnection, error) {
-	panic(fmt.Errorf("not implemented: BusinessUnits - businessUnits"))
+	return r.client.BusinessUnit.Query().Paginate(ctx, after, first, before, last,
+		ent.WithBusinessUnitOrder(orderBy), ent.WithBusinessUnitFilter(where.Filter))
 }
 
 // Clients is the resolver for the clients field.
 func (r *queryResolver) Clients(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PatientOrder, where *ent.PatientWhereInput) (*ent.PatientConnection, error) {
-	panic(fmt.Errorf("not implemented: Clients - clients"))
+	return r.client.Patient.Query().Paginate(ctx, after, first, before, last,
+		ent.WithPatientOrder(orderBy), ent.WithPatientFilter(where.Filter))
 }
 
 // Roles is the resolver for the roles field.
 func (r *queryResolver) Roles(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) (*ent.RoleConnection, error) {
-	panic(fmt.Errorf("not implemented: Roles - roles"))
+	return r.client.Role.Query().Paginate(ctx, after, first, before, last,
+		ent.WithRoleOrder(orderBy), ent.WithRoleFilter(where.Filter))
 }
 
 // StaffProfiles is the resolver for the staffProfiles field.
 func (r *queryResolver) StaffProfiles(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.StaffProfileOrder, where *ent.StaffProfileWhereInput) (*ent.StaffProfileConnection, error) {
-	panic(fmt.Errorf("not implemented: StaffProfiles - staffProfiles"))
+	return r.client.StaffProfile.Query().Paginate(ctx, after, first, before, last,
+		ent.WithStaffProfileOrder(orderBy), ent.WithStaffProfileFilter(where.Filter))
 }
 
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	panic(fmt.Errorf("not implemented: Users - users"))
+	return r.client.User.Query().Paginate(ctx, after, first, before, last,
+		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 
 // Query returns QueryResolver implementation.

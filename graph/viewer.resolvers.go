@@ -7,10 +7,9 @@ package graph
 
 import (
 	"context"
-	"fmt"
 )
 
 // Viewer is the resolver for the viewer field.
 func (r *queryResolver) Viewer(ctx context.Context) (*Viewer, error) {
-	panic(fmt.Errorf("not implemented: Viewer - viewer"))
+	return loadViewer(ctx, r.client)
 }

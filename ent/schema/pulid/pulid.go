@@ -40,11 +40,14 @@ func (id ID) Valid() bool { return id.Prefix() != "" }
 
 // UnmarshalGQL implements graphql.Unmarshaler.
 func (id *ID) UnmarshalGQL(v any) error {
-	s, ok := v.(string)
-	if !ok {
+	switch v := v.(type) {
+	case string:
+		*id = ID(v)
+	case ID:
+		*id = v
+	default:
 		return fmt.Errorf("pulid: ID must be a string, got %T", v)
 	}
-	*id = ID(s)
 	return nil
 }
 
