@@ -33,9 +33,8 @@ type BusinessUnit struct {
 	ExternalID *string `json:"external_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the BusinessUnitQuery when eager-loading is set.
-	Edges                     BusinessUnitEdges `json:"edges"`
-	invitation_business_units *pulid.ID
-	selectValues              sql.SelectValues
+	Edges        BusinessUnitEdges `json:"edges"`
+	selectValues sql.SelectValues
 }
 
 // BusinessUnitEdges holds the relations/edges for other nodes in the graph.
@@ -50,9 +49,11 @@ type BusinessUnitEdges struct {
 	Clients []*Patient `json:"clients,omitempty"`
 	// StaffProfiles holds the value of the staff_profiles edge.
 	StaffProfiles []*StaffProfile `json:"staff_profiles,omitempty"`
+	// Invitations holds the value of the invitations edge.
+	Invitations []*Invitation `json:"invitations,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [6]bool
 	// totalCount holds the count of the edges above.
 	totalCount [3]map[string]int
 
@@ -60,6 +61,7 @@ type BusinessUnitEdges struct {
 	namedPrimaryUsers  map[string][]*User
 	namedClients       map[string][]*Patient
 	namedStaffProfiles map[string][]*StaffProfile
+	namedInvitations   map[string][]*Invitation
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -109,6 +111,15 @@ func (e BusinessUnitEdges) StaffProfilesOrErr() ([]*StaffProfile, error) {
 	return nil, &NotLoadedError{edge: "staff_profiles"}
 }
 
+// InvitationsOrErr returns the Invitations value or an error if the edge
+// was not loaded in eager-loading.
+func (e BusinessUnitEdges) InvitationsOrErr() ([]*Invitation, error) {
+	if e.loadedTypes[5] {
+		return e.Invitations, nil
+	}
+	return nil, &NotLoadedError{edge: "invitations"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*BusinessUnit) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -120,8 +131,6 @@ func (*BusinessUnit) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case businessunit.FieldCreatedAt, businessunit.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
-		case businessunit.ForeignKeys[0]: // invitation_business_units
-			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -180,13 +189,6 @@ func (_m *BusinessUnit) assignValues(columns []string, values []any) error {
 				_m.ExternalID = new(string)
 				*_m.ExternalID = value.String
 			}
-		case businessunit.ForeignKeys[0]:
-			if value, ok := values[i].(*sql.NullScanner); !ok {
-				return fmt.Errorf("unexpected type %T for field invitation_business_units", values[i])
-			} else if value.Valid {
-				_m.invitation_business_units = new(pulid.ID)
-				*_m.invitation_business_units = *value.S.(*pulid.ID)
-			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -223,6 +225,11 @@ func (_m *BusinessUnit) QueryClients() *PatientQuery {
 // QueryStaffProfiles queries the "staff_profiles" edge of the BusinessUnit entity.
 func (_m *BusinessUnit) QueryStaffProfiles() *StaffProfileQuery {
 	return NewBusinessUnitClient(_m.config).QueryStaffProfiles(_m)
+}
+
+// QueryInvitations queries the "invitations" edge of the BusinessUnit entity.
+func (_m *BusinessUnit) QueryInvitations() *InvitationQuery {
+	return NewBusinessUnitClient(_m.config).QueryInvitations(_m)
 }
 
 // Update returns a builder for updating this BusinessUnit.
@@ -364,6 +371,30 @@ func (_m *BusinessUnit) appendNamedStaffProfiles(name string, edges ...*StaffPro
 		_m.Edges.namedStaffProfiles[name] = []*StaffProfile{}
 	} else {
 		_m.Edges.namedStaffProfiles[name] = append(_m.Edges.namedStaffProfiles[name], edges...)
+	}
+}
+
+// NamedInvitations returns the Invitations named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *BusinessUnit) NamedInvitations(name string) ([]*Invitation, error) {
+	if _m.Edges.namedInvitations == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedInvitations[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *BusinessUnit) appendNamedInvitations(name string, edges ...*Invitation) {
+	if _m.Edges.namedInvitations == nil {
+		_m.Edges.namedInvitations = make(map[string][]*Invitation)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedInvitations[name] = []*Invitation{}
+	} else {
+		_m.Edges.namedInvitations[name] = append(_m.Edges.namedInvitations[name], edges...)
 	}
 }
 

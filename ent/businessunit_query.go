@@ -15,6 +15,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/clinicgate/clinicgate/ent/businessunit"
+	"github.com/clinicgate/clinicgate/ent/invitation"
 	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/patient"
 	"github.com/clinicgate/clinicgate/ent/predicate"
@@ -35,13 +36,14 @@ type BusinessUnitQuery struct {
 	withPrimaryUsers       *UserQuery
 	withClients            *PatientQuery
 	withStaffProfiles      *StaffProfileQuery
-	withFKs                bool
+	withInvitations        *InvitationQuery
 	loadTotal              []func(context.Context, []*BusinessUnit) error
 	modifiers              []func(*sql.Selector)
 	withNamedUsers         map[string]*UserQuery
 	withNamedPrimaryUsers  map[string]*UserQuery
 	withNamedClients       map[string]*PatientQuery
 	withNamedStaffProfiles map[string]*StaffProfileQuery
+	withNamedInvitations   map[string]*InvitationQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -181,6 +183,28 @@ func (_q *BusinessUnitQuery) QueryStaffProfiles() *StaffProfileQuery {
 			sqlgraph.From(businessunit.Table, businessunit.FieldID, selector),
 			sqlgraph.To(staffprofile.Table, staffprofile.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, true, businessunit.StaffProfilesTable, businessunit.StaffProfilesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryInvitations chains the current query on the "invitations" edge.
+func (_q *BusinessUnitQuery) QueryInvitations() *InvitationQuery {
+	query := (&InvitationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(businessunit.Table, businessunit.FieldID, selector),
+			sqlgraph.To(invitation.Table, invitation.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, businessunit.InvitationsTable, businessunit.InvitationsPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -385,6 +409,7 @@ func (_q *BusinessUnitQuery) Clone() *BusinessUnitQuery {
 		withPrimaryUsers:  _q.withPrimaryUsers.Clone(),
 		withClients:       _q.withClients.Clone(),
 		withStaffProfiles: _q.withStaffProfiles.Clone(),
+		withInvitations:   _q.withInvitations.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -444,6 +469,17 @@ func (_q *BusinessUnitQuery) WithStaffProfiles(opts ...func(*StaffProfileQuery))
 		opt(query)
 	}
 	_q.withStaffProfiles = query
+	return _q
+}
+
+// WithInvitations tells the query-builder to eager-load the nodes that are connected to
+// the "invitations" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *BusinessUnitQuery) WithInvitations(opts ...func(*InvitationQuery)) *BusinessUnitQuery {
+	query := (&InvitationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withInvitations = query
 	return _q
 }
 
@@ -530,19 +566,16 @@ func (_q *BusinessUnitQuery) prepareQuery(ctx context.Context) error {
 func (_q *BusinessUnitQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*BusinessUnit, error) {
 	var (
 		nodes       = []*BusinessUnit{}
-		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [6]bool{
 			_q.withOrganization != nil,
 			_q.withUsers != nil,
 			_q.withPrimaryUsers != nil,
 			_q.withClients != nil,
 			_q.withStaffProfiles != nil,
+			_q.withInvitations != nil,
 		}
 	)
-	if withFKs {
-		_spec.Node.Columns = append(_spec.Node.Columns, businessunit.ForeignKeys...)
-	}
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*BusinessUnit).scanValues(nil, columns)
 	}
@@ -598,6 +631,13 @@ func (_q *BusinessUnitQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			return nil, err
 		}
 	}
+	if query := _q.withInvitations; query != nil {
+		if err := _q.loadInvitations(ctx, query, nodes,
+			func(n *BusinessUnit) { n.Edges.Invitations = []*Invitation{} },
+			func(n *BusinessUnit, e *Invitation) { n.Edges.Invitations = append(n.Edges.Invitations, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedUsers {
 		if err := _q.loadUsers(ctx, query, nodes,
 			func(n *BusinessUnit) { n.appendNamedUsers(name) },
@@ -623,6 +663,13 @@ func (_q *BusinessUnitQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 		if err := _q.loadStaffProfiles(ctx, query, nodes,
 			func(n *BusinessUnit) { n.appendNamedStaffProfiles(name) },
 			func(n *BusinessUnit, e *StaffProfile) { n.appendNamedStaffProfiles(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedInvitations {
+		if err := _q.loadInvitations(ctx, query, nodes,
+			func(n *BusinessUnit) { n.appendNamedInvitations(name) },
+			func(n *BusinessUnit, e *Invitation) { n.appendNamedInvitations(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -767,7 +814,6 @@ func (_q *BusinessUnitQuery) loadClients(ctx context.Context, query *PatientQuer
 			init(nodes[i])
 		}
 	}
-	query.withFKs = true
 	if len(query.ctx.Fields) > 0 {
 		query.ctx.AppendFieldOnce(patient.FieldBusinessUnitID)
 	}
@@ -801,7 +847,6 @@ func (_q *BusinessUnitQuery) loadStaffProfiles(ctx context.Context, query *Staff
 			init(nodes[i])
 		}
 	}
-	query.withFKs = true
 	if len(query.ctx.Fields) > 0 {
 		query.ctx.AppendFieldOnce(staffprofile.FieldBusinessUnitID)
 	}
@@ -822,6 +867,67 @@ func (_q *BusinessUnitQuery) loadStaffProfiles(ctx context.Context, query *Staff
 			return fmt.Errorf(`unexpected referenced foreign-key "business_unit_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
+	}
+	return nil
+}
+func (_q *BusinessUnitQuery) loadInvitations(ctx context.Context, query *InvitationQuery, nodes []*BusinessUnit, init func(*BusinessUnit), assign func(*BusinessUnit, *Invitation)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[pulid.ID]*BusinessUnit)
+	nids := make(map[pulid.ID]map[*BusinessUnit]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(businessunit.InvitationsTable)
+		s.Join(joinT).On(s.C(invitation.FieldID), joinT.C(businessunit.InvitationsPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(businessunit.InvitationsPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(businessunit.InvitationsPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(pulid.ID)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := *values[0].(*pulid.ID)
+				inValue := *values[1].(*pulid.ID)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*BusinessUnit]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Invitation](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "invitations" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
 	}
 	return nil
 }
@@ -1001,6 +1107,20 @@ func (_q *BusinessUnitQuery) WithNamedStaffProfiles(name string, opts ...func(*S
 		_q.withNamedStaffProfiles = make(map[string]*StaffProfileQuery)
 	}
 	_q.withNamedStaffProfiles[name] = query
+	return _q
+}
+
+// WithNamedInvitations tells the query-builder to eager-load the nodes that are connected to the "invitations"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *BusinessUnitQuery) WithNamedInvitations(name string, opts ...func(*InvitationQuery)) *BusinessUnitQuery {
+	query := (&InvitationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedInvitations == nil {
+		_q.withNamedInvitations = make(map[string]*InvitationQuery)
+	}
+	_q.withNamedInvitations[name] = query
 	return _q
 }
 

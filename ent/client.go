@@ -986,6 +986,22 @@ func (c *BusinessUnitClient) QueryStaffProfiles(_m *BusinessUnit) *StaffProfileQ
 	return query
 }
 
+// QueryInvitations queries the invitations edge of a BusinessUnit.
+func (c *BusinessUnitClient) QueryInvitations(_m *BusinessUnit) *InvitationQuery {
+	query := (&InvitationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(businessunit.Table, businessunit.FieldID, id),
+			sqlgraph.To(invitation.Table, invitation.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, businessunit.InvitationsTable, businessunit.InvitationsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *BusinessUnitClient) Hooks() []Hook {
 	hooks := c.hooks.BusinessUnit
@@ -1920,7 +1936,7 @@ func (c *InvitationClient) QueryRoles(_m *Invitation) *RoleQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(invitation.Table, invitation.FieldID, id),
 			sqlgraph.To(role.Table, role.FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, invitation.RolesTable, invitation.RolesColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, invitation.RolesTable, invitation.RolesPrimaryKey...),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1936,7 +1952,7 @@ func (c *InvitationClient) QueryBusinessUnits(_m *Invitation) *BusinessUnitQuery
 		step := sqlgraph.NewStep(
 			sqlgraph.From(invitation.Table, invitation.FieldID, id),
 			sqlgraph.To(businessunit.Table, businessunit.FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, invitation.BusinessUnitsTable, invitation.BusinessUnitsColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, invitation.BusinessUnitsTable, invitation.BusinessUnitsPrimaryKey...),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1952,7 +1968,7 @@ func (c *InvitationClient) QueryClients(_m *Invitation) *PatientQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(invitation.Table, invitation.FieldID, id),
 			sqlgraph.To(patient.Table, patient.FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, invitation.ClientsTable, invitation.ClientsColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, invitation.ClientsTable, invitation.ClientsPrimaryKey...),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1968,7 +1984,7 @@ func (c *InvitationClient) QueryStaffProfiles(_m *Invitation) *StaffProfileQuery
 		step := sqlgraph.NewStep(
 			sqlgraph.From(invitation.Table, invitation.FieldID, id),
 			sqlgraph.To(staffprofile.Table, staffprofile.FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, invitation.StaffProfilesTable, invitation.StaffProfilesColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, invitation.StaffProfilesTable, invitation.StaffProfilesPrimaryKey...),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -2886,6 +2902,22 @@ func (c *PatientClient) QueryEmergencyAccesses(_m *Patient) *EmergencyAccessQuer
 	return query
 }
 
+// QueryInvitations queries the invitations edge of a Patient.
+func (c *PatientClient) QueryInvitations(_m *Patient) *InvitationQuery {
+	query := (&InvitationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(patient.Table, patient.FieldID, id),
+			sqlgraph.To(invitation.Table, invitation.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, patient.InvitationsTable, patient.InvitationsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *PatientClient) Hooks() []Hook {
 	hooks := c.hooks.Patient
@@ -3409,6 +3441,22 @@ func (c *RoleClient) QueryUsers(_m *Role) *UserQuery {
 			sqlgraph.From(role.Table, role.FieldID, id),
 			sqlgraph.To(user.Table, user.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, true, role.UsersTable, role.UsersPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryInvitations queries the invitations edge of a Role.
+func (c *RoleClient) QueryInvitations(_m *Role) *InvitationQuery {
+	query := (&InvitationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(role.Table, role.FieldID, id),
+			sqlgraph.To(invitation.Table, invitation.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, role.InvitationsTable, role.InvitationsPrimaryKey...),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -4619,6 +4667,22 @@ func (c *StaffProfileClient) QueryAccesses(_m *StaffProfile) *StaffProfileAccess
 			sqlgraph.From(staffprofile.Table, staffprofile.FieldID, id),
 			sqlgraph.To(staffprofileaccess.Table, staffprofileaccess.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, true, staffprofile.AccessesTable, staffprofile.AccessesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryInvitations queries the invitations edge of a StaffProfile.
+func (c *StaffProfileClient) QueryInvitations(_m *StaffProfile) *InvitationQuery {
+	query := (&InvitationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(staffprofile.Table, staffprofile.FieldID, id),
+			sqlgraph.To(invitation.Table, invitation.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, staffprofile.InvitationsTable, staffprofile.InvitationsPrimaryKey...),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil

@@ -812,6 +812,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"StaffProfile",
 	)
 	graph.MustAddE(
+		"invitations",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   businessunit.InvitationsTable,
+			Columns: businessunit.InvitationsPrimaryKey,
+			Bidi:    false,
+		},
+		"BusinessUnit",
+		"Invitation",
+	)
+	graph.MustAddE(
 		"organization",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1006,10 +1018,10 @@ var schemaGraph = func() *sqlgraph.Schema {
 	graph.MustAddE(
 		"roles",
 		&sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
+			Rel:     sqlgraph.M2M,
 			Inverse: false,
 			Table:   invitation.RolesTable,
-			Columns: []string{invitation.RolesColumn},
+			Columns: invitation.RolesPrimaryKey,
 			Bidi:    false,
 		},
 		"Invitation",
@@ -1018,10 +1030,10 @@ var schemaGraph = func() *sqlgraph.Schema {
 	graph.MustAddE(
 		"business_units",
 		&sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
+			Rel:     sqlgraph.M2M,
 			Inverse: false,
 			Table:   invitation.BusinessUnitsTable,
-			Columns: []string{invitation.BusinessUnitsColumn},
+			Columns: invitation.BusinessUnitsPrimaryKey,
 			Bidi:    false,
 		},
 		"Invitation",
@@ -1030,10 +1042,10 @@ var schemaGraph = func() *sqlgraph.Schema {
 	graph.MustAddE(
 		"clients",
 		&sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
+			Rel:     sqlgraph.M2M,
 			Inverse: false,
 			Table:   invitation.ClientsTable,
-			Columns: []string{invitation.ClientsColumn},
+			Columns: invitation.ClientsPrimaryKey,
 			Bidi:    false,
 		},
 		"Invitation",
@@ -1042,10 +1054,10 @@ var schemaGraph = func() *sqlgraph.Schema {
 	graph.MustAddE(
 		"staff_profiles",
 		&sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
+			Rel:     sqlgraph.M2M,
 			Inverse: false,
 			Table:   invitation.StaffProfilesTable,
-			Columns: []string{invitation.StaffProfilesColumn},
+			Columns: invitation.StaffProfilesPrimaryKey,
 			Bidi:    false,
 		},
 		"Invitation",
@@ -1232,6 +1244,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"EmergencyAccess",
 	)
 	graph.MustAddE(
+		"invitations",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   patient.InvitationsTable,
+			Columns: patient.InvitationsPrimaryKey,
+			Bidi:    false,
+		},
+		"Patient",
+		"Invitation",
+	)
+	graph.MustAddE(
 		"organization",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1326,6 +1350,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Role",
 		"User",
+	)
+	graph.MustAddE(
+		"invitations",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   role.InvitationsTable,
+			Columns: role.InvitationsPrimaryKey,
+			Bidi:    false,
+		},
+		"Role",
+		"Invitation",
 	)
 	graph.MustAddE(
 		"organization",
@@ -1530,6 +1566,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"StaffProfile",
 		"StaffProfileAccess",
+	)
+	graph.MustAddE(
+		"invitations",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   staffprofile.InvitationsTable,
+			Columns: staffprofile.InvitationsPrimaryKey,
+			Bidi:    false,
+		},
+		"StaffProfile",
+		"Invitation",
 	)
 	graph.MustAddE(
 		"organization",
@@ -2229,6 +2277,20 @@ func (f *BusinessUnitFilter) WhereHasStaffProfiles() {
 // WhereHasStaffProfilesWith applies a predicate to check if query has an edge staff_profiles with a given conditions (other predicates).
 func (f *BusinessUnitFilter) WhereHasStaffProfilesWith(preds ...predicate.StaffProfile) {
 	f.Where(entql.HasEdgeWith("staff_profiles", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasInvitations applies a predicate to check if query has an edge invitations.
+func (f *BusinessUnitFilter) WhereHasInvitations() {
+	f.Where(entql.HasEdge("invitations"))
+}
+
+// WhereHasInvitationsWith applies a predicate to check if query has an edge invitations with a given conditions (other predicates).
+func (f *BusinessUnitFilter) WhereHasInvitationsWith(preds ...predicate.Invitation) {
+	f.Where(entql.HasEdgeWith("invitations", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -3620,6 +3682,20 @@ func (f *PatientFilter) WhereHasEmergencyAccessesWith(preds ...predicate.Emergen
 	})))
 }
 
+// WhereHasInvitations applies a predicate to check if query has an edge invitations.
+func (f *PatientFilter) WhereHasInvitations() {
+	f.Where(entql.HasEdge("invitations"))
+}
+
+// WhereHasInvitationsWith applies a predicate to check if query has an edge invitations with a given conditions (other predicates).
+func (f *PatientFilter) WhereHasInvitationsWith(preds ...predicate.Invitation) {
+	f.Where(entql.HasEdgeWith("invitations", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *PortalAccessQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -3966,6 +4042,20 @@ func (f *RoleFilter) WhereHasUsers() {
 // WhereHasUsersWith applies a predicate to check if query has an edge users with a given conditions (other predicates).
 func (f *RoleFilter) WhereHasUsersWith(preds ...predicate.User) {
 	f.Where(entql.HasEdgeWith("users", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasInvitations applies a predicate to check if query has an edge invitations.
+func (f *RoleFilter) WhereHasInvitations() {
+	f.Where(entql.HasEdge("invitations"))
+}
+
+// WhereHasInvitationsWith applies a predicate to check if query has an edge invitations with a given conditions (other predicates).
+func (f *RoleFilter) WhereHasInvitationsWith(preds ...predicate.Invitation) {
+	f.Where(entql.HasEdgeWith("invitations", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -4824,6 +4914,20 @@ func (f *StaffProfileFilter) WhereHasAccesses() {
 // WhereHasAccessesWith applies a predicate to check if query has an edge accesses with a given conditions (other predicates).
 func (f *StaffProfileFilter) WhereHasAccessesWith(preds ...predicate.StaffProfileAccess) {
 	f.Where(entql.HasEdgeWith("accesses", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasInvitations applies a predicate to check if query has an edge invitations.
+func (f *StaffProfileFilter) WhereHasInvitations() {
+	f.Where(entql.HasEdge("invitations"))
+}
+
+// WhereHasInvitationsWith applies a predicate to check if query has an edge invitations with a given conditions (other predicates).
+func (f *StaffProfileFilter) WhereHasInvitationsWith(preds ...predicate.Invitation) {
+	f.Where(entql.HasEdgeWith("invitations", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

@@ -2334,6 +2334,9 @@ type BusinessUnitMutation struct {
 	staff_profiles        map[pulid.ID]struct{}
 	removedstaff_profiles map[pulid.ID]struct{}
 	clearedstaff_profiles bool
+	invitations           map[pulid.ID]struct{}
+	removedinvitations    map[pulid.ID]struct{}
+	clearedinvitations    bool
 	done                  bool
 	oldValue              func(context.Context) (*BusinessUnit, error)
 	predicates            []predicate.BusinessUnit
@@ -2915,6 +2918,60 @@ func (m *BusinessUnitMutation) ResetStaffProfiles() {
 	m.removedstaff_profiles = nil
 }
 
+// AddInvitationIDs adds the "invitations" edge to the Invitation entity by ids.
+func (m *BusinessUnitMutation) AddInvitationIDs(ids ...pulid.ID) {
+	if m.invitations == nil {
+		m.invitations = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.invitations[ids[i]] = struct{}{}
+	}
+}
+
+// ClearInvitations clears the "invitations" edge to the Invitation entity.
+func (m *BusinessUnitMutation) ClearInvitations() {
+	m.clearedinvitations = true
+}
+
+// InvitationsCleared reports if the "invitations" edge to the Invitation entity was cleared.
+func (m *BusinessUnitMutation) InvitationsCleared() bool {
+	return m.clearedinvitations
+}
+
+// RemoveInvitationIDs removes the "invitations" edge to the Invitation entity by IDs.
+func (m *BusinessUnitMutation) RemoveInvitationIDs(ids ...pulid.ID) {
+	if m.removedinvitations == nil {
+		m.removedinvitations = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.invitations, ids[i])
+		m.removedinvitations[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedInvitations returns the removed IDs of the "invitations" edge to the Invitation entity.
+func (m *BusinessUnitMutation) RemovedInvitationsIDs() (ids []pulid.ID) {
+	for id := range m.removedinvitations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// InvitationsIDs returns the "invitations" edge IDs in the mutation.
+func (m *BusinessUnitMutation) InvitationsIDs() (ids []pulid.ID) {
+	for id := range m.invitations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetInvitations resets all changes to the "invitations" edge.
+func (m *BusinessUnitMutation) ResetInvitations() {
+	m.invitations = nil
+	m.clearedinvitations = false
+	m.removedinvitations = nil
+}
+
 // Where appends a list predicates to the BusinessUnitMutation builder.
 func (m *BusinessUnitMutation) Where(ps ...predicate.BusinessUnit) {
 	m.predicates = append(m.predicates, ps...)
@@ -3142,7 +3199,7 @@ func (m *BusinessUnitMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *BusinessUnitMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.organization != nil {
 		edges = append(edges, businessunit.EdgeOrganization)
 	}
@@ -3157,6 +3214,9 @@ func (m *BusinessUnitMutation) AddedEdges() []string {
 	}
 	if m.staff_profiles != nil {
 		edges = append(edges, businessunit.EdgeStaffProfiles)
+	}
+	if m.invitations != nil {
+		edges = append(edges, businessunit.EdgeInvitations)
 	}
 	return edges
 }
@@ -3193,13 +3253,19 @@ func (m *BusinessUnitMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case businessunit.EdgeInvitations:
+		ids := make([]ent.Value, 0, len(m.invitations))
+		for id := range m.invitations {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *BusinessUnitMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.removedusers != nil {
 		edges = append(edges, businessunit.EdgeUsers)
 	}
@@ -3211,6 +3277,9 @@ func (m *BusinessUnitMutation) RemovedEdges() []string {
 	}
 	if m.removedstaff_profiles != nil {
 		edges = append(edges, businessunit.EdgeStaffProfiles)
+	}
+	if m.removedinvitations != nil {
+		edges = append(edges, businessunit.EdgeInvitations)
 	}
 	return edges
 }
@@ -3243,13 +3312,19 @@ func (m *BusinessUnitMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case businessunit.EdgeInvitations:
+		ids := make([]ent.Value, 0, len(m.removedinvitations))
+		for id := range m.removedinvitations {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *BusinessUnitMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.clearedorganization {
 		edges = append(edges, businessunit.EdgeOrganization)
 	}
@@ -3264,6 +3339,9 @@ func (m *BusinessUnitMutation) ClearedEdges() []string {
 	}
 	if m.clearedstaff_profiles {
 		edges = append(edges, businessunit.EdgeStaffProfiles)
+	}
+	if m.clearedinvitations {
+		edges = append(edges, businessunit.EdgeInvitations)
 	}
 	return edges
 }
@@ -3282,6 +3360,8 @@ func (m *BusinessUnitMutation) EdgeCleared(name string) bool {
 		return m.clearedclients
 	case businessunit.EdgeStaffProfiles:
 		return m.clearedstaff_profiles
+	case businessunit.EdgeInvitations:
+		return m.clearedinvitations
 	}
 	return false
 }
@@ -3315,6 +3395,9 @@ func (m *BusinessUnitMutation) ResetEdge(name string) error {
 		return nil
 	case businessunit.EdgeStaffProfiles:
 		m.ResetStaffProfiles()
+		return nil
+	case businessunit.EdgeInvitations:
+		m.ResetInvitations()
 		return nil
 	}
 	return fmt.Errorf("unknown BusinessUnit edge %s", name)
@@ -12300,6 +12383,9 @@ type PatientMutation struct {
 	emergency_accesses        map[pulid.ID]struct{}
 	removedemergency_accesses map[pulid.ID]struct{}
 	clearedemergency_accesses bool
+	invitations               map[pulid.ID]struct{}
+	removedinvitations        map[pulid.ID]struct{}
+	clearedinvitations        bool
 	done                      bool
 	oldValue                  func(context.Context) (*Patient, error)
 	predicates                []predicate.Patient
@@ -13575,6 +13661,60 @@ func (m *PatientMutation) ResetEmergencyAccesses() {
 	m.removedemergency_accesses = nil
 }
 
+// AddInvitationIDs adds the "invitations" edge to the Invitation entity by ids.
+func (m *PatientMutation) AddInvitationIDs(ids ...pulid.ID) {
+	if m.invitations == nil {
+		m.invitations = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.invitations[ids[i]] = struct{}{}
+	}
+}
+
+// ClearInvitations clears the "invitations" edge to the Invitation entity.
+func (m *PatientMutation) ClearInvitations() {
+	m.clearedinvitations = true
+}
+
+// InvitationsCleared reports if the "invitations" edge to the Invitation entity was cleared.
+func (m *PatientMutation) InvitationsCleared() bool {
+	return m.clearedinvitations
+}
+
+// RemoveInvitationIDs removes the "invitations" edge to the Invitation entity by IDs.
+func (m *PatientMutation) RemoveInvitationIDs(ids ...pulid.ID) {
+	if m.removedinvitations == nil {
+		m.removedinvitations = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.invitations, ids[i])
+		m.removedinvitations[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedInvitations returns the removed IDs of the "invitations" edge to the Invitation entity.
+func (m *PatientMutation) RemovedInvitationsIDs() (ids []pulid.ID) {
+	for id := range m.removedinvitations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// InvitationsIDs returns the "invitations" edge IDs in the mutation.
+func (m *PatientMutation) InvitationsIDs() (ids []pulid.ID) {
+	for id := range m.invitations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetInvitations resets all changes to the "invitations" edge.
+func (m *PatientMutation) ResetInvitations() {
+	m.invitations = nil
+	m.clearedinvitations = false
+	m.removedinvitations = nil
+}
+
 // Where appends a list predicates to the PatientMutation builder.
 func (m *PatientMutation) Where(ps ...predicate.Patient) {
 	m.predicates = append(m.predicates, ps...)
@@ -14014,7 +14154,7 @@ func (m *PatientMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *PatientMutation) AddedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 11)
 	if m.organization != nil {
 		edges = append(edges, patient.EdgeOrganization)
 	}
@@ -14044,6 +14184,9 @@ func (m *PatientMutation) AddedEdges() []string {
 	}
 	if m.emergency_accesses != nil {
 		edges = append(edges, patient.EdgeEmergencyAccesses)
+	}
+	if m.invitations != nil {
+		edges = append(edges, patient.EdgeInvitations)
 	}
 	return edges
 }
@@ -14108,13 +14251,19 @@ func (m *PatientMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case patient.EdgeInvitations:
+		ids := make([]ent.Value, 0, len(m.invitations))
+		for id := range m.invitations {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *PatientMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 11)
 	if m.removedaccesses != nil {
 		edges = append(edges, patient.EdgeAccesses)
 	}
@@ -14138,6 +14287,9 @@ func (m *PatientMutation) RemovedEdges() []string {
 	}
 	if m.removedemergency_accesses != nil {
 		edges = append(edges, patient.EdgeEmergencyAccesses)
+	}
+	if m.removedinvitations != nil {
+		edges = append(edges, patient.EdgeInvitations)
 	}
 	return edges
 }
@@ -14194,13 +14346,19 @@ func (m *PatientMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case patient.EdgeInvitations:
+		ids := make([]ent.Value, 0, len(m.removedinvitations))
+		for id := range m.removedinvitations {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *PatientMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 10)
+	edges := make([]string, 0, 11)
 	if m.clearedorganization {
 		edges = append(edges, patient.EdgeOrganization)
 	}
@@ -14231,6 +14389,9 @@ func (m *PatientMutation) ClearedEdges() []string {
 	if m.clearedemergency_accesses {
 		edges = append(edges, patient.EdgeEmergencyAccesses)
 	}
+	if m.clearedinvitations {
+		edges = append(edges, patient.EdgeInvitations)
+	}
 	return edges
 }
 
@@ -14258,6 +14419,8 @@ func (m *PatientMutation) EdgeCleared(name string) bool {
 		return m.clearedhomework
 	case patient.EdgeEmergencyAccesses:
 		return m.clearedemergency_accesses
+	case patient.EdgeInvitations:
+		return m.clearedinvitations
 	}
 	return false
 }
@@ -14309,6 +14472,9 @@ func (m *PatientMutation) ResetEdge(name string) error {
 		return nil
 	case patient.EdgeEmergencyAccesses:
 		m.ResetEmergencyAccesses()
+		return nil
+	case patient.EdgeInvitations:
+		m.ResetInvitations()
 		return nil
 	}
 	return fmt.Errorf("unknown Patient edge %s", name)
@@ -16090,6 +16256,9 @@ type RoleMutation struct {
 	users               map[pulid.ID]struct{}
 	removedusers        map[pulid.ID]struct{}
 	clearedusers        bool
+	invitations         map[pulid.ID]struct{}
+	removedinvitations  map[pulid.ID]struct{}
+	clearedinvitations  bool
 	done                bool
 	oldValue            func(context.Context) (*Role, error)
 	predicates          []predicate.Role
@@ -16609,6 +16778,60 @@ func (m *RoleMutation) ResetUsers() {
 	m.removedusers = nil
 }
 
+// AddInvitationIDs adds the "invitations" edge to the Invitation entity by ids.
+func (m *RoleMutation) AddInvitationIDs(ids ...pulid.ID) {
+	if m.invitations == nil {
+		m.invitations = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.invitations[ids[i]] = struct{}{}
+	}
+}
+
+// ClearInvitations clears the "invitations" edge to the Invitation entity.
+func (m *RoleMutation) ClearInvitations() {
+	m.clearedinvitations = true
+}
+
+// InvitationsCleared reports if the "invitations" edge to the Invitation entity was cleared.
+func (m *RoleMutation) InvitationsCleared() bool {
+	return m.clearedinvitations
+}
+
+// RemoveInvitationIDs removes the "invitations" edge to the Invitation entity by IDs.
+func (m *RoleMutation) RemoveInvitationIDs(ids ...pulid.ID) {
+	if m.removedinvitations == nil {
+		m.removedinvitations = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.invitations, ids[i])
+		m.removedinvitations[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedInvitations returns the removed IDs of the "invitations" edge to the Invitation entity.
+func (m *RoleMutation) RemovedInvitationsIDs() (ids []pulid.ID) {
+	for id := range m.removedinvitations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// InvitationsIDs returns the "invitations" edge IDs in the mutation.
+func (m *RoleMutation) InvitationsIDs() (ids []pulid.ID) {
+	for id := range m.invitations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetInvitations resets all changes to the "invitations" edge.
+func (m *RoleMutation) ResetInvitations() {
+	m.invitations = nil
+	m.clearedinvitations = false
+	m.removedinvitations = nil
+}
+
 // Where appends a list predicates to the RoleMutation builder.
 func (m *RoleMutation) Where(ps ...predicate.Role) {
 	m.predicates = append(m.predicates, ps...)
@@ -16876,12 +17099,15 @@ func (m *RoleMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *RoleMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.organization != nil {
 		edges = append(edges, role.EdgeOrganization)
 	}
 	if m.users != nil {
 		edges = append(edges, role.EdgeUsers)
+	}
+	if m.invitations != nil {
+		edges = append(edges, role.EdgeInvitations)
 	}
 	return edges
 }
@@ -16900,15 +17126,24 @@ func (m *RoleMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case role.EdgeInvitations:
+		ids := make([]ent.Value, 0, len(m.invitations))
+		for id := range m.invitations {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *RoleMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.removedusers != nil {
 		edges = append(edges, role.EdgeUsers)
+	}
+	if m.removedinvitations != nil {
+		edges = append(edges, role.EdgeInvitations)
 	}
 	return edges
 }
@@ -16923,18 +17158,27 @@ func (m *RoleMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case role.EdgeInvitations:
+		ids := make([]ent.Value, 0, len(m.removedinvitations))
+		for id := range m.removedinvitations {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *RoleMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedorganization {
 		edges = append(edges, role.EdgeOrganization)
 	}
 	if m.clearedusers {
 		edges = append(edges, role.EdgeUsers)
+	}
+	if m.clearedinvitations {
+		edges = append(edges, role.EdgeInvitations)
 	}
 	return edges
 }
@@ -16947,6 +17191,8 @@ func (m *RoleMutation) EdgeCleared(name string) bool {
 		return m.clearedorganization
 	case role.EdgeUsers:
 		return m.clearedusers
+	case role.EdgeInvitations:
+		return m.clearedinvitations
 	}
 	return false
 }
@@ -16971,6 +17217,9 @@ func (m *RoleMutation) ResetEdge(name string) error {
 		return nil
 	case role.EdgeUsers:
 		m.ResetUsers()
+		return nil
+	case role.EdgeInvitations:
+		m.ResetInvitations()
 		return nil
 	}
 	return fmt.Errorf("unknown Role edge %s", name)
@@ -22756,6 +23005,9 @@ type StaffProfileMutation struct {
 	accesses             map[pulid.ID]struct{}
 	removedaccesses      map[pulid.ID]struct{}
 	clearedaccesses      bool
+	invitations          map[pulid.ID]struct{}
+	removedinvitations   map[pulid.ID]struct{}
+	clearedinvitations   bool
 	done                 bool
 	oldValue             func(context.Context) (*StaffProfile, error)
 	predicates           []predicate.StaffProfile
@@ -23497,6 +23749,60 @@ func (m *StaffProfileMutation) ResetAccesses() {
 	m.removedaccesses = nil
 }
 
+// AddInvitationIDs adds the "invitations" edge to the Invitation entity by ids.
+func (m *StaffProfileMutation) AddInvitationIDs(ids ...pulid.ID) {
+	if m.invitations == nil {
+		m.invitations = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.invitations[ids[i]] = struct{}{}
+	}
+}
+
+// ClearInvitations clears the "invitations" edge to the Invitation entity.
+func (m *StaffProfileMutation) ClearInvitations() {
+	m.clearedinvitations = true
+}
+
+// InvitationsCleared reports if the "invitations" edge to the Invitation entity was cleared.
+func (m *StaffProfileMutation) InvitationsCleared() bool {
+	return m.clearedinvitations
+}
+
+// RemoveInvitationIDs removes the "invitations" edge to the Invitation entity by IDs.
+func (m *StaffProfileMutation) RemoveInvitationIDs(ids ...pulid.ID) {
+	if m.removedinvitations == nil {
+		m.removedinvitations = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.invitations, ids[i])
+		m.removedinvitations[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedInvitations returns the removed IDs of the "invitations" edge to the Invitation entity.
+func (m *StaffProfileMutation) RemovedInvitationsIDs() (ids []pulid.ID) {
+	for id := range m.removedinvitations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// InvitationsIDs returns the "invitations" edge IDs in the mutation.
+func (m *StaffProfileMutation) InvitationsIDs() (ids []pulid.ID) {
+	for id := range m.invitations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetInvitations resets all changes to the "invitations" edge.
+func (m *StaffProfileMutation) ResetInvitations() {
+	m.invitations = nil
+	m.clearedinvitations = false
+	m.removedinvitations = nil
+}
+
 // Where appends a list predicates to the StaffProfileMutation builder.
 func (m *StaffProfileMutation) Where(ps ...predicate.StaffProfile) {
 	m.predicates = append(m.predicates, ps...)
@@ -23850,7 +24156,7 @@ func (m *StaffProfileMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *StaffProfileMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.organization != nil {
 		edges = append(edges, staffprofile.EdgeOrganization)
 	}
@@ -23862,6 +24168,9 @@ func (m *StaffProfileMutation) AddedEdges() []string {
 	}
 	if m.accesses != nil {
 		edges = append(edges, staffprofile.EdgeAccesses)
+	}
+	if m.invitations != nil {
+		edges = append(edges, staffprofile.EdgeInvitations)
 	}
 	return edges
 }
@@ -23888,15 +24197,24 @@ func (m *StaffProfileMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case staffprofile.EdgeInvitations:
+		ids := make([]ent.Value, 0, len(m.invitations))
+		for id := range m.invitations {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *StaffProfileMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.removedaccesses != nil {
 		edges = append(edges, staffprofile.EdgeAccesses)
+	}
+	if m.removedinvitations != nil {
+		edges = append(edges, staffprofile.EdgeInvitations)
 	}
 	return edges
 }
@@ -23911,13 +24229,19 @@ func (m *StaffProfileMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case staffprofile.EdgeInvitations:
+		ids := make([]ent.Value, 0, len(m.removedinvitations))
+		for id := range m.removedinvitations {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *StaffProfileMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.clearedorganization {
 		edges = append(edges, staffprofile.EdgeOrganization)
 	}
@@ -23929,6 +24253,9 @@ func (m *StaffProfileMutation) ClearedEdges() []string {
 	}
 	if m.clearedaccesses {
 		edges = append(edges, staffprofile.EdgeAccesses)
+	}
+	if m.clearedinvitations {
+		edges = append(edges, staffprofile.EdgeInvitations)
 	}
 	return edges
 }
@@ -23945,6 +24272,8 @@ func (m *StaffProfileMutation) EdgeCleared(name string) bool {
 		return m.cleareduser
 	case staffprofile.EdgeAccesses:
 		return m.clearedaccesses
+	case staffprofile.EdgeInvitations:
+		return m.clearedinvitations
 	}
 	return false
 }
@@ -23981,6 +24310,9 @@ func (m *StaffProfileMutation) ResetEdge(name string) error {
 		return nil
 	case staffprofile.EdgeAccesses:
 		m.ResetAccesses()
+		return nil
+	case staffprofile.EdgeInvitations:
+		m.ResetInvitations()
 		return nil
 	}
 	return fmt.Errorf("unknown StaffProfile edge %s", name)

@@ -54,9 +54,8 @@ type Patient struct {
 	BusinessUnitID *pulid.ID `json:"business_unit_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PatientQuery when eager-loading is set.
-	Edges              PatientEdges `json:"edges"`
-	invitation_clients *pulid.ID
-	selectValues       sql.SelectValues
+	Edges        PatientEdges `json:"edges"`
+	selectValues sql.SelectValues
 }
 
 // PatientEdges holds the relations/edges for other nodes in the graph.
@@ -81,9 +80,11 @@ type PatientEdges struct {
 	Homework []*Homework `json:"homework,omitempty"`
 	// EmergencyAccesses holds the value of the emergency_accesses edge.
 	EmergencyAccesses []*EmergencyAccess `json:"emergency_accesses,omitempty"`
+	// Invitations holds the value of the invitations edge.
+	Invitations []*Invitation `json:"invitations,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [10]bool
+	loadedTypes [11]bool
 	// totalCount holds the count of the edges above.
 	totalCount [9]map[string]int
 
@@ -95,6 +96,7 @@ type PatientEdges struct {
 	namedSurveyResponses   map[string][]*SurveyResponse
 	namedHomework          map[string][]*Homework
 	namedEmergencyAccesses map[string][]*EmergencyAccess
+	namedInvitations       map[string][]*Invitation
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -191,6 +193,15 @@ func (e PatientEdges) EmergencyAccessesOrErr() ([]*EmergencyAccess, error) {
 	return nil, &NotLoadedError{edge: "emergency_accesses"}
 }
 
+// InvitationsOrErr returns the Invitations value or an error if the edge
+// was not loaded in eager-loading.
+func (e PatientEdges) InvitationsOrErr() ([]*Invitation, error) {
+	if e.loadedTypes[10] {
+		return e.Invitations, nil
+	}
+	return nil, &NotLoadedError{edge: "invitations"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Patient) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -206,8 +217,6 @@ func (*Patient) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case patient.FieldCreatedAt, patient.FieldUpdatedAt, patient.FieldDateOfBirth:
 			values[i] = new(sql.NullTime)
-		case patient.ForeignKeys[0]: // invitation_clients
-			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -327,13 +336,6 @@ func (_m *Patient) assignValues(columns []string, values []any) error {
 				_m.BusinessUnitID = new(pulid.ID)
 				*_m.BusinessUnitID = *value.S.(*pulid.ID)
 			}
-		case patient.ForeignKeys[0]:
-			if value, ok := values[i].(*sql.NullScanner); !ok {
-				return fmt.Errorf("unexpected type %T for field invitation_clients", values[i])
-			} else if value.Valid {
-				_m.invitation_clients = new(pulid.ID)
-				*_m.invitation_clients = *value.S.(*pulid.ID)
-			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -395,6 +397,11 @@ func (_m *Patient) QueryHomework() *HomeworkQuery {
 // QueryEmergencyAccesses queries the "emergency_accesses" edge of the Patient entity.
 func (_m *Patient) QueryEmergencyAccesses() *EmergencyAccessQuery {
 	return NewPatientClient(_m.config).QueryEmergencyAccesses(_m)
+}
+
+// QueryInvitations queries the "invitations" edge of the Patient entity.
+func (_m *Patient) QueryInvitations() *InvitationQuery {
+	return NewPatientClient(_m.config).QueryInvitations(_m)
 }
 
 // Update returns a builder for updating this Patient.
@@ -664,6 +671,30 @@ func (_m *Patient) appendNamedEmergencyAccesses(name string, edges ...*Emergency
 		_m.Edges.namedEmergencyAccesses[name] = []*EmergencyAccess{}
 	} else {
 		_m.Edges.namedEmergencyAccesses[name] = append(_m.Edges.namedEmergencyAccesses[name], edges...)
+	}
+}
+
+// NamedInvitations returns the Invitations named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Patient) NamedInvitations(name string) ([]*Invitation, error) {
+	if _m.Edges.namedInvitations == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedInvitations[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Patient) appendNamedInvitations(name string, edges ...*Invitation) {
+	if _m.Edges.namedInvitations == nil {
+		_m.Edges.namedInvitations = make(map[string][]*Invitation)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedInvitations[name] = []*Invitation{}
+	} else {
+		_m.Edges.namedInvitations[name] = append(_m.Edges.namedInvitations[name], edges...)
 	}
 }
 

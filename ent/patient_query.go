@@ -20,6 +20,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/document"
 	"github.com/clinicgate/clinicgate/ent/emergencyaccess"
 	"github.com/clinicgate/clinicgate/ent/homework"
+	"github.com/clinicgate/clinicgate/ent/invitation"
 	"github.com/clinicgate/clinicgate/ent/invoice"
 	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/patient"
@@ -46,7 +47,7 @@ type PatientQuery struct {
 	withSurveyResponses        *SurveyResponseQuery
 	withHomework               *HomeworkQuery
 	withEmergencyAccesses      *EmergencyAccessQuery
-	withFKs                    bool
+	withInvitations            *InvitationQuery
 	loadTotal                  []func(context.Context, []*Patient) error
 	modifiers                  []func(*sql.Selector)
 	withNamedAccesses          map[string]*ClientAccessQuery
@@ -57,6 +58,7 @@ type PatientQuery struct {
 	withNamedSurveyResponses   map[string]*SurveyResponseQuery
 	withNamedHomework          map[string]*HomeworkQuery
 	withNamedEmergencyAccesses map[string]*EmergencyAccessQuery
+	withNamedInvitations       map[string]*InvitationQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -313,6 +315,28 @@ func (_q *PatientQuery) QueryEmergencyAccesses() *EmergencyAccessQuery {
 	return query
 }
 
+// QueryInvitations chains the current query on the "invitations" edge.
+func (_q *PatientQuery) QueryInvitations() *InvitationQuery {
+	query := (&InvitationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(patient.Table, patient.FieldID, selector),
+			sqlgraph.To(invitation.Table, invitation.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, patient.InvitationsTable, patient.InvitationsPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first Patient entity from the query.
 // Returns a *NotFoundError when no Patient was found.
 func (_q *PatientQuery) First(ctx context.Context) (*Patient, error) {
@@ -515,6 +539,7 @@ func (_q *PatientQuery) Clone() *PatientQuery {
 		withSurveyResponses:   _q.withSurveyResponses.Clone(),
 		withHomework:          _q.withHomework.Clone(),
 		withEmergencyAccesses: _q.withEmergencyAccesses.Clone(),
+		withInvitations:       _q.withInvitations.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -632,6 +657,17 @@ func (_q *PatientQuery) WithEmergencyAccesses(opts ...func(*EmergencyAccessQuery
 	return _q
 }
 
+// WithInvitations tells the query-builder to eager-load the nodes that are connected to
+// the "invitations" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PatientQuery) WithInvitations(opts ...func(*InvitationQuery)) *PatientQuery {
+	query := (&InvitationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withInvitations = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -715,9 +751,8 @@ func (_q *PatientQuery) prepareQuery(ctx context.Context) error {
 func (_q *PatientQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Patient, error) {
 	var (
 		nodes       = []*Patient{}
-		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [10]bool{
+		loadedTypes = [11]bool{
 			_q.withOrganization != nil,
 			_q.withBusinessUnit != nil,
 			_q.withAccesses != nil,
@@ -728,11 +763,9 @@ func (_q *PatientQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pati
 			_q.withSurveyResponses != nil,
 			_q.withHomework != nil,
 			_q.withEmergencyAccesses != nil,
+			_q.withInvitations != nil,
 		}
 	)
-	if withFKs {
-		_spec.Node.Columns = append(_spec.Node.Columns, patient.ForeignKeys...)
-	}
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*Patient).scanValues(nil, columns)
 	}
@@ -822,6 +855,13 @@ func (_q *PatientQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pati
 			return nil, err
 		}
 	}
+	if query := _q.withInvitations; query != nil {
+		if err := _q.loadInvitations(ctx, query, nodes,
+			func(n *Patient) { n.Edges.Invitations = []*Invitation{} },
+			func(n *Patient, e *Invitation) { n.Edges.Invitations = append(n.Edges.Invitations, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedAccesses {
 		if err := _q.loadAccesses(ctx, query, nodes,
 			func(n *Patient) { n.appendNamedAccesses(name) },
@@ -875,6 +915,13 @@ func (_q *PatientQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pati
 		if err := _q.loadEmergencyAccesses(ctx, query, nodes,
 			func(n *Patient) { n.appendNamedEmergencyAccesses(name) },
 			func(n *Patient, e *EmergencyAccess) { n.appendNamedEmergencyAccesses(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedInvitations {
+		if err := _q.loadInvitations(ctx, query, nodes,
+			func(n *Patient) { n.appendNamedInvitations(name) },
+			func(n *Patient, e *Invitation) { n.appendNamedInvitations(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1187,6 +1234,67 @@ func (_q *PatientQuery) loadEmergencyAccesses(ctx context.Context, query *Emerge
 	}
 	return nil
 }
+func (_q *PatientQuery) loadInvitations(ctx context.Context, query *InvitationQuery, nodes []*Patient, init func(*Patient), assign func(*Patient, *Invitation)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[pulid.ID]*Patient)
+	nids := make(map[pulid.ID]map[*Patient]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(patient.InvitationsTable)
+		s.Join(joinT).On(s.C(invitation.FieldID), joinT.C(patient.InvitationsPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(patient.InvitationsPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(patient.InvitationsPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(pulid.ID)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := *values[0].(*pulid.ID)
+				inValue := *values[1].(*pulid.ID)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*Patient]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Invitation](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "invitations" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
+	}
+	return nil
+}
 
 func (_q *PatientQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1422,6 +1530,20 @@ func (_q *PatientQuery) WithNamedEmergencyAccesses(name string, opts ...func(*Em
 		_q.withNamedEmergencyAccesses = make(map[string]*EmergencyAccessQuery)
 	}
 	_q.withNamedEmergencyAccesses[name] = query
+	return _q
+}
+
+// WithNamedInvitations tells the query-builder to eager-load the nodes that are connected to the "invitations"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *PatientQuery) WithNamedInvitations(name string, opts ...func(*InvitationQuery)) *PatientQuery {
+	query := (&InvitationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedInvitations == nil {
+		_q.withNamedInvitations = make(map[string]*InvitationQuery)
+	}
+	_q.withNamedInvitations[name] = query
 	return _q
 }
 

@@ -47,9 +47,8 @@ type StaffProfile struct {
 	UserID *pulid.ID `json:"user_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the StaffProfileQuery when eager-loading is set.
-	Edges                     StaffProfileEdges `json:"edges"`
-	invitation_staff_profiles *pulid.ID
-	selectValues              sql.SelectValues
+	Edges        StaffProfileEdges `json:"edges"`
+	selectValues sql.SelectValues
 }
 
 // StaffProfileEdges holds the relations/edges for other nodes in the graph.
@@ -62,13 +61,16 @@ type StaffProfileEdges struct {
 	User *User `json:"user,omitempty"`
 	// Accesses holds the value of the accesses edge.
 	Accesses []*StaffProfileAccess `json:"accesses,omitempty"`
+	// Invitations holds the value of the invitations edge.
+	Invitations []*Invitation `json:"invitations,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
 	totalCount [3]map[string]int
 
-	namedAccesses map[string][]*StaffProfileAccess
+	namedAccesses    map[string][]*StaffProfileAccess
+	namedInvitations map[string][]*Invitation
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -113,6 +115,15 @@ func (e StaffProfileEdges) AccessesOrErr() ([]*StaffProfileAccess, error) {
 	return nil, &NotLoadedError{edge: "accesses"}
 }
 
+// InvitationsOrErr returns the Invitations value or an error if the edge
+// was not loaded in eager-loading.
+func (e StaffProfileEdges) InvitationsOrErr() ([]*Invitation, error) {
+	if e.loadedTypes[4] {
+		return e.Invitations, nil
+	}
+	return nil, &NotLoadedError{edge: "invitations"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*StaffProfile) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -126,8 +137,6 @@ func (*StaffProfile) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case staffprofile.FieldCreatedAt, staffprofile.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
-		case staffprofile.ForeignKeys[0]: // invitation_staff_profiles
-			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -223,13 +232,6 @@ func (_m *StaffProfile) assignValues(columns []string, values []any) error {
 				_m.UserID = new(pulid.ID)
 				*_m.UserID = *value.S.(*pulid.ID)
 			}
-		case staffprofile.ForeignKeys[0]:
-			if value, ok := values[i].(*sql.NullScanner); !ok {
-				return fmt.Errorf("unexpected type %T for field invitation_staff_profiles", values[i])
-			} else if value.Valid {
-				_m.invitation_staff_profiles = new(pulid.ID)
-				*_m.invitation_staff_profiles = *value.S.(*pulid.ID)
-			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -261,6 +263,11 @@ func (_m *StaffProfile) QueryUser() *UserQuery {
 // QueryAccesses queries the "accesses" edge of the StaffProfile entity.
 func (_m *StaffProfile) QueryAccesses() *StaffProfileAccessQuery {
 	return NewStaffProfileClient(_m.config).QueryAccesses(_m)
+}
+
+// QueryInvitations queries the "invitations" edge of the StaffProfile entity.
+func (_m *StaffProfile) QueryInvitations() *InvitationQuery {
+	return NewStaffProfileClient(_m.config).QueryInvitations(_m)
 }
 
 // Update returns a builder for updating this StaffProfile.
@@ -350,6 +357,30 @@ func (_m *StaffProfile) appendNamedAccesses(name string, edges ...*StaffProfileA
 		_m.Edges.namedAccesses[name] = []*StaffProfileAccess{}
 	} else {
 		_m.Edges.namedAccesses[name] = append(_m.Edges.namedAccesses[name], edges...)
+	}
+}
+
+// NamedInvitations returns the Invitations named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *StaffProfile) NamedInvitations(name string) ([]*Invitation, error) {
+	if _m.Edges.namedInvitations == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedInvitations[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *StaffProfile) appendNamedInvitations(name string, edges ...*Invitation) {
+	if _m.Edges.namedInvitations == nil {
+		_m.Edges.namedInvitations = make(map[string][]*Invitation)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedInvitations[name] = []*Invitation{}
+	} else {
+		_m.Edges.namedInvitations[name] = append(_m.Edges.namedInvitations[name], edges...)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/clinicgate/clinicgate/ent/businessunit"
+	"github.com/clinicgate/clinicgate/ent/invitation"
 	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/predicate"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
@@ -26,18 +27,19 @@ import (
 // StaffProfileQuery is the builder for querying StaffProfile entities.
 type StaffProfileQuery struct {
 	config
-	ctx               *QueryContext
-	order             []staffprofile.OrderOption
-	inters            []Interceptor
-	predicates        []predicate.StaffProfile
-	withOrganization  *OrganizationQuery
-	withBusinessUnit  *BusinessUnitQuery
-	withUser          *UserQuery
-	withAccesses      *StaffProfileAccessQuery
-	withFKs           bool
-	loadTotal         []func(context.Context, []*StaffProfile) error
-	modifiers         []func(*sql.Selector)
-	withNamedAccesses map[string]*StaffProfileAccessQuery
+	ctx                  *QueryContext
+	order                []staffprofile.OrderOption
+	inters               []Interceptor
+	predicates           []predicate.StaffProfile
+	withOrganization     *OrganizationQuery
+	withBusinessUnit     *BusinessUnitQuery
+	withUser             *UserQuery
+	withAccesses         *StaffProfileAccessQuery
+	withInvitations      *InvitationQuery
+	loadTotal            []func(context.Context, []*StaffProfile) error
+	modifiers            []func(*sql.Selector)
+	withNamedAccesses    map[string]*StaffProfileAccessQuery
+	withNamedInvitations map[string]*InvitationQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -155,6 +157,28 @@ func (_q *StaffProfileQuery) QueryAccesses() *StaffProfileAccessQuery {
 			sqlgraph.From(staffprofile.Table, staffprofile.FieldID, selector),
 			sqlgraph.To(staffprofileaccess.Table, staffprofileaccess.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, true, staffprofile.AccessesTable, staffprofile.AccessesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryInvitations chains the current query on the "invitations" edge.
+func (_q *StaffProfileQuery) QueryInvitations() *InvitationQuery {
+	query := (&InvitationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(staffprofile.Table, staffprofile.FieldID, selector),
+			sqlgraph.To(invitation.Table, invitation.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, staffprofile.InvitationsTable, staffprofile.InvitationsPrimaryKey...),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -358,6 +382,7 @@ func (_q *StaffProfileQuery) Clone() *StaffProfileQuery {
 		withBusinessUnit: _q.withBusinessUnit.Clone(),
 		withUser:         _q.withUser.Clone(),
 		withAccesses:     _q.withAccesses.Clone(),
+		withInvitations:  _q.withInvitations.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -406,6 +431,17 @@ func (_q *StaffProfileQuery) WithAccesses(opts ...func(*StaffProfileAccessQuery)
 		opt(query)
 	}
 	_q.withAccesses = query
+	return _q
+}
+
+// WithInvitations tells the query-builder to eager-load the nodes that are connected to
+// the "invitations" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *StaffProfileQuery) WithInvitations(opts ...func(*InvitationQuery)) *StaffProfileQuery {
+	query := (&InvitationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withInvitations = query
 	return _q
 }
 
@@ -492,18 +528,15 @@ func (_q *StaffProfileQuery) prepareQuery(ctx context.Context) error {
 func (_q *StaffProfileQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*StaffProfile, error) {
 	var (
 		nodes       = []*StaffProfile{}
-		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [5]bool{
 			_q.withOrganization != nil,
 			_q.withBusinessUnit != nil,
 			_q.withUser != nil,
 			_q.withAccesses != nil,
+			_q.withInvitations != nil,
 		}
 	)
-	if withFKs {
-		_spec.Node.Columns = append(_spec.Node.Columns, staffprofile.ForeignKeys...)
-	}
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*StaffProfile).scanValues(nil, columns)
 	}
@@ -550,10 +583,24 @@ func (_q *StaffProfileQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			return nil, err
 		}
 	}
+	if query := _q.withInvitations; query != nil {
+		if err := _q.loadInvitations(ctx, query, nodes,
+			func(n *StaffProfile) { n.Edges.Invitations = []*Invitation{} },
+			func(n *StaffProfile, e *Invitation) { n.Edges.Invitations = append(n.Edges.Invitations, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedAccesses {
 		if err := _q.loadAccesses(ctx, query, nodes,
 			func(n *StaffProfile) { n.appendNamedAccesses(name) },
 			func(n *StaffProfile, e *StaffProfileAccess) { n.appendNamedAccesses(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedInvitations {
+		if err := _q.loadInvitations(ctx, query, nodes,
+			func(n *StaffProfile) { n.appendNamedInvitations(name) },
+			func(n *StaffProfile, e *Invitation) { n.appendNamedInvitations(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -685,6 +732,67 @@ func (_q *StaffProfileQuery) loadAccesses(ctx context.Context, query *StaffProfi
 			return fmt.Errorf(`unexpected referenced foreign-key "staff_profile_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
+	}
+	return nil
+}
+func (_q *StaffProfileQuery) loadInvitations(ctx context.Context, query *InvitationQuery, nodes []*StaffProfile, init func(*StaffProfile), assign func(*StaffProfile, *Invitation)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[pulid.ID]*StaffProfile)
+	nids := make(map[pulid.ID]map[*StaffProfile]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(staffprofile.InvitationsTable)
+		s.Join(joinT).On(s.C(invitation.FieldID), joinT.C(staffprofile.InvitationsPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(staffprofile.InvitationsPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(staffprofile.InvitationsPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(pulid.ID)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := *values[0].(*pulid.ID)
+				inValue := *values[1].(*pulid.ID)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*StaffProfile]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Invitation](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "invitations" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
 	}
 	return nil
 }
@@ -828,6 +936,20 @@ func (_q *StaffProfileQuery) WithNamedAccesses(name string, opts ...func(*StaffP
 		_q.withNamedAccesses = make(map[string]*StaffProfileAccessQuery)
 	}
 	_q.withNamedAccesses[name] = query
+	return _q
+}
+
+// WithNamedInvitations tells the query-builder to eager-load the nodes that are connected to the "invitations"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *StaffProfileQuery) WithNamedInvitations(name string, opts ...func(*InvitationQuery)) *StaffProfileQuery {
+	query := (&InvitationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedInvitations == nil {
+		_q.withNamedInvitations = make(map[string]*InvitationQuery)
+	}
+	_q.withNamedInvitations[name] = query
 	return _q
 }
 

@@ -1158,7 +1158,6 @@ func (_q *UserQuery) loadStaffProfile(ctx context.Context, query *StaffProfileQu
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
 	}
-	query.withFKs = true
 	if len(query.ctx.Fields) > 0 {
 		query.ctx.AppendFieldOnce(staffprofile.FieldUserID)
 	}

@@ -38,6 +38,8 @@ const (
 	EdgeClients = "clients"
 	// EdgeStaffProfiles holds the string denoting the staff_profiles edge name in mutations.
 	EdgeStaffProfiles = "staff_profiles"
+	// EdgeInvitations holds the string denoting the invitations edge name in mutations.
+	EdgeInvitations = "invitations"
 	// Table holds the table name of the businessunit in the database.
 	Table = "business_units"
 	// OrganizationTable is the table that holds the organization relation/edge.
@@ -73,6 +75,11 @@ const (
 	StaffProfilesInverseTable = "staff_profiles"
 	// StaffProfilesColumn is the table column denoting the staff_profiles relation/edge.
 	StaffProfilesColumn = "business_unit_id"
+	// InvitationsTable is the table that holds the invitations relation/edge. The primary key declared below.
+	InvitationsTable = "invitation_business_units"
+	// InvitationsInverseTable is the table name for the Invitation entity.
+	// It exists in this package in order to avoid circular dependency with the "invitation" package.
+	InvitationsInverseTable = "invitations"
 )
 
 // Columns holds all SQL columns for businessunit fields.
@@ -86,27 +93,19 @@ var Columns = []string{
 	FieldExternalID,
 }
 
-// ForeignKeys holds the SQL foreign-keys that are owned by the "business_units"
-// table and are not defined as standalone fields in the schema.
-var ForeignKeys = []string{
-	"invitation_business_units",
-}
-
 var (
 	// UsersPrimaryKey and UsersColumn2 are the table columns denoting the
 	// primary key for the users relation (M2M).
 	UsersPrimaryKey = []string{"user_id", "business_unit_id"}
+	// InvitationsPrimaryKey and InvitationsColumn2 are the table columns denoting the
+	// primary key for the invitations relation (M2M).
+	InvitationsPrimaryKey = []string{"invitation_id", "business_unit_id"}
 )
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
 	for i := range Columns {
 		if column == Columns[i] {
-			return true
-		}
-	}
-	for i := range ForeignKeys {
-		if column == ForeignKeys[i] {
 			return true
 		}
 	}
@@ -243,6 +242,20 @@ func ByStaffProfiles(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newStaffProfilesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByInvitationsCount orders the results by invitations count.
+func ByInvitationsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newInvitationsStep(), opts...)
+	}
+}
+
+// ByInvitations orders the results by invitations terms.
+func ByInvitations(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newInvitationsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOrganizationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -276,5 +289,12 @@ func newStaffProfilesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(StaffProfilesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, true, StaffProfilesTable, StaffProfilesColumn),
+	)
+}
+func newInvitationsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(InvitationsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, InvitationsTable, InvitationsPrimaryKey...),
 	)
 }

@@ -84,34 +84,26 @@ const (
 	UserInverseTable = "users"
 	// UserColumn is the table column denoting the user relation/edge.
 	UserColumn = "user_id"
-	// RolesTable is the table that holds the roles relation/edge.
-	RolesTable = "roles"
+	// RolesTable is the table that holds the roles relation/edge. The primary key declared below.
+	RolesTable = "invitation_roles"
 	// RolesInverseTable is the table name for the Role entity.
 	// It exists in this package in order to avoid circular dependency with the "role" package.
 	RolesInverseTable = "roles"
-	// RolesColumn is the table column denoting the roles relation/edge.
-	RolesColumn = "invitation_roles"
-	// BusinessUnitsTable is the table that holds the business_units relation/edge.
-	BusinessUnitsTable = "business_units"
+	// BusinessUnitsTable is the table that holds the business_units relation/edge. The primary key declared below.
+	BusinessUnitsTable = "invitation_business_units"
 	// BusinessUnitsInverseTable is the table name for the BusinessUnit entity.
 	// It exists in this package in order to avoid circular dependency with the "businessunit" package.
 	BusinessUnitsInverseTable = "business_units"
-	// BusinessUnitsColumn is the table column denoting the business_units relation/edge.
-	BusinessUnitsColumn = "invitation_business_units"
-	// ClientsTable is the table that holds the clients relation/edge.
-	ClientsTable = "patients"
+	// ClientsTable is the table that holds the clients relation/edge. The primary key declared below.
+	ClientsTable = "invitation_clients"
 	// ClientsInverseTable is the table name for the Patient entity.
 	// It exists in this package in order to avoid circular dependency with the "patient" package.
 	ClientsInverseTable = "patients"
-	// ClientsColumn is the table column denoting the clients relation/edge.
-	ClientsColumn = "invitation_clients"
-	// StaffProfilesTable is the table that holds the staff_profiles relation/edge.
-	StaffProfilesTable = "staff_profiles"
+	// StaffProfilesTable is the table that holds the staff_profiles relation/edge. The primary key declared below.
+	StaffProfilesTable = "invitation_staff_profiles"
 	// StaffProfilesInverseTable is the table name for the StaffProfile entity.
 	// It exists in this package in order to avoid circular dependency with the "staffprofile" package.
 	StaffProfilesInverseTable = "staff_profiles"
-	// StaffProfilesColumn is the table column denoting the staff_profiles relation/edge.
-	StaffProfilesColumn = "invitation_staff_profiles"
 )
 
 // Columns holds all SQL columns for invitation fields.
@@ -132,6 +124,21 @@ var Columns = []string{
 	FieldInvitedByID,
 	FieldUserID,
 }
+
+var (
+	// RolesPrimaryKey and RolesColumn2 are the table columns denoting the
+	// primary key for the roles relation (M2M).
+	RolesPrimaryKey = []string{"invitation_id", "role_id"}
+	// BusinessUnitsPrimaryKey and BusinessUnitsColumn2 are the table columns denoting the
+	// primary key for the business_units relation (M2M).
+	BusinessUnitsPrimaryKey = []string{"invitation_id", "business_unit_id"}
+	// ClientsPrimaryKey and ClientsColumn2 are the table columns denoting the
+	// primary key for the clients relation (M2M).
+	ClientsPrimaryKey = []string{"invitation_id", "patient_id"}
+	// StaffProfilesPrimaryKey and StaffProfilesColumn2 are the table columns denoting the
+	// primary key for the staff_profiles relation (M2M).
+	StaffProfilesPrimaryKey = []string{"invitation_id", "staff_profile_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
@@ -402,28 +409,28 @@ func newRolesStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(RolesInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.O2M, false, RolesTable, RolesColumn),
+		sqlgraph.Edge(sqlgraph.M2M, false, RolesTable, RolesPrimaryKey...),
 	)
 }
 func newBusinessUnitsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(BusinessUnitsInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.O2M, false, BusinessUnitsTable, BusinessUnitsColumn),
+		sqlgraph.Edge(sqlgraph.M2M, false, BusinessUnitsTable, BusinessUnitsPrimaryKey...),
 	)
 }
 func newClientsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ClientsInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.O2M, false, ClientsTable, ClientsColumn),
+		sqlgraph.Edge(sqlgraph.M2M, false, ClientsTable, ClientsPrimaryKey...),
 	)
 }
 func newStaffProfilesStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(StaffProfilesInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.O2M, false, StaffProfilesTable, StaffProfilesColumn),
+		sqlgraph.Edge(sqlgraph.M2M, false, StaffProfilesTable, StaffProfilesPrimaryKey...),
 	)
 }
 

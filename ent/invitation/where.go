@@ -885,7 +885,7 @@ func HasRoles() predicate.Invitation {
 	return predicate.Invitation(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, RolesTable, RolesColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, RolesTable, RolesPrimaryKey...),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})
@@ -908,7 +908,7 @@ func HasBusinessUnits() predicate.Invitation {
 	return predicate.Invitation(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, BusinessUnitsTable, BusinessUnitsColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, BusinessUnitsTable, BusinessUnitsPrimaryKey...),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})
@@ -931,7 +931,7 @@ func HasClients() predicate.Invitation {
 	return predicate.Invitation(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, ClientsTable, ClientsColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, ClientsTable, ClientsPrimaryKey...),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})
@@ -954,7 +954,7 @@ func HasStaffProfiles() predicate.Invitation {
 	return predicate.Invitation(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.O2M, false, StaffProfilesTable, StaffProfilesColumn),
+			sqlgraph.Edge(sqlgraph.M2M, false, StaffProfilesTable, StaffProfilesPrimaryKey...),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})

@@ -128,7 +128,6 @@ var (
 		{Name: "address", Type: field.TypeString, Size: 1000, Default: ""},
 		{Name: "external_id", Type: field.TypeString, Nullable: true, Size: 255},
 		{Name: "organization_id", Type: field.TypeString, Size: 40},
-		{Name: "invitation_business_units", Type: field.TypeString, Nullable: true, Size: 40},
 	}
 	// BusinessUnitsTable holds the schema information for the "business_units" table.
 	BusinessUnitsTable = &schema.Table{
@@ -141,12 +140,6 @@ var (
 				Columns:    []*schema.Column{BusinessUnitsColumns[6]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
-			},
-			{
-				Symbol:     "business_units_invitations_business_units",
-				Columns:    []*schema.Column{BusinessUnitsColumns[7]},
-				RefColumns: []*schema.Column{InvitationsColumns[0]},
-				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
@@ -422,6 +415,14 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{InvitationsColumns[12], InvitationsColumns[4]},
 			},
+			{
+				Name:    "invitation_one_pending_per_email",
+				Unique:  true,
+				Columns: []*schema.Column{InvitationsColumns[12], InvitationsColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status = 'PENDING'",
+				},
+			},
 		},
 	}
 	// InvoicesColumns holds the columns for the "invoices" table.
@@ -585,7 +586,6 @@ var (
 		{Name: "gender", Type: field.TypeString, Nullable: true, Size: 50},
 		{Name: "medical_record_number", Type: field.TypeString, Nullable: true, Size: 100},
 		{Name: "diagnosis", Type: field.TypeString, Nullable: true, Size: 2147483647},
-		{Name: "invitation_clients", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "organization_id", Type: field.TypeString, Size: 40},
 		{Name: "business_unit_id", Type: field.TypeString, Nullable: true, Size: 40},
 	}
@@ -596,20 +596,14 @@ var (
 		PrimaryKey: []*schema.Column{PatientsColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "patients_invitations_clients",
-				Columns:    []*schema.Column{PatientsColumns[15]},
-				RefColumns: []*schema.Column{InvitationsColumns[0]},
-				OnDelete:   schema.SetNull,
-			},
-			{
 				Symbol:     "patients_organizations_organization",
-				Columns:    []*schema.Column{PatientsColumns[16]},
+				Columns:    []*schema.Column{PatientsColumns[15]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "patients_business_units_business_unit",
-				Columns:    []*schema.Column{PatientsColumns[17]},
+				Columns:    []*schema.Column{PatientsColumns[16]},
 				RefColumns: []*schema.Column{BusinessUnitsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -618,17 +612,17 @@ var (
 			{
 				Name:    "patient_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{PatientsColumns[16]},
+				Columns: []*schema.Column{PatientsColumns[15]},
 			},
 			{
 				Name:    "patient_organization_id_business_unit_id",
 				Unique:  false,
-				Columns: []*schema.Column{PatientsColumns[16], PatientsColumns[17]},
+				Columns: []*schema.Column{PatientsColumns[15], PatientsColumns[16]},
 			},
 			{
 				Name:    "patient_organization_id_family_name_given_name",
 				Unique:  false,
-				Columns: []*schema.Column{PatientsColumns[16], PatientsColumns[4], PatientsColumns[3]},
+				Columns: []*schema.Column{PatientsColumns[15], PatientsColumns[4], PatientsColumns[3]},
 			},
 		},
 	}
@@ -745,7 +739,6 @@ var (
 		{Name: "builtin", Type: field.TypeEnum, Nullable: true, Enums: []string{"ACCOUNT_OWNER", "ADMINISTRATOR", "SUPERVISOR", "CLINICIAN", "TEACHER", "OFFICE_STAFF"}},
 		{Name: "privileges", Type: field.TypeJSON},
 		{Name: "external_id", Type: field.TypeString, Nullable: true, Size: 255},
-		{Name: "invitation_roles", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "organization_id", Type: field.TypeString, Size: 40},
 	}
 	// RolesTable holds the schema information for the "roles" table.
@@ -755,14 +748,8 @@ var (
 		PrimaryKey: []*schema.Column{RolesColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "roles_invitations_roles",
-				Columns:    []*schema.Column{RolesColumns[8]},
-				RefColumns: []*schema.Column{InvitationsColumns[0]},
-				OnDelete:   schema.SetNull,
-			},
-			{
 				Symbol:     "roles_organizations_organization",
-				Columns:    []*schema.Column{RolesColumns[9]},
+				Columns:    []*schema.Column{RolesColumns[8]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -771,17 +758,17 @@ var (
 			{
 				Name:    "role_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{RolesColumns[9]},
+				Columns: []*schema.Column{RolesColumns[8]},
 			},
 			{
 				Name:    "role_organization_id_name",
 				Unique:  true,
-				Columns: []*schema.Column{RolesColumns[9], RolesColumns[3]},
+				Columns: []*schema.Column{RolesColumns[8], RolesColumns[3]},
 			},
 			{
 				Name:    "role_organization_id_builtin",
 				Unique:  true,
-				Columns: []*schema.Column{RolesColumns[9], RolesColumns[5]},
+				Columns: []*schema.Column{RolesColumns[8], RolesColumns[5]},
 			},
 		},
 	}
@@ -1065,7 +1052,6 @@ var (
 		{Name: "job_title", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "employee_number", Type: field.TypeString, Nullable: true, Size: 100},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"ACTIVE", "ARCHIVED"}, Default: "ACTIVE"},
-		{Name: "invitation_staff_profiles", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "organization_id", Type: field.TypeString, Size: 40},
 		{Name: "business_unit_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "user_id", Type: field.TypeString, Unique: true, Nullable: true, Size: 40},
@@ -1077,26 +1063,20 @@ var (
 		PrimaryKey: []*schema.Column{StaffProfilesColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "staff_profiles_invitations_staff_profiles",
-				Columns:    []*schema.Column{StaffProfilesColumns[10]},
-				RefColumns: []*schema.Column{InvitationsColumns[0]},
-				OnDelete:   schema.SetNull,
-			},
-			{
 				Symbol:     "staff_profiles_organizations_organization",
-				Columns:    []*schema.Column{StaffProfilesColumns[11]},
+				Columns:    []*schema.Column{StaffProfilesColumns[10]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "staff_profiles_business_units_business_unit",
-				Columns:    []*schema.Column{StaffProfilesColumns[12]},
+				Columns:    []*schema.Column{StaffProfilesColumns[11]},
 				RefColumns: []*schema.Column{BusinessUnitsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "staff_profiles_users_staff_profile",
-				Columns:    []*schema.Column{StaffProfilesColumns[13]},
+				Columns:    []*schema.Column{StaffProfilesColumns[12]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -1105,12 +1085,12 @@ var (
 			{
 				Name:    "staffprofile_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{StaffProfilesColumns[11]},
+				Columns: []*schema.Column{StaffProfilesColumns[10]},
 			},
 			{
 				Name:    "staffprofile_organization_id_business_unit_id",
 				Unique:  false,
-				Columns: []*schema.Column{StaffProfilesColumns[11], StaffProfilesColumns[12]},
+				Columns: []*schema.Column{StaffProfilesColumns[10], StaffProfilesColumns[11]},
 			},
 		},
 	}
@@ -1367,6 +1347,106 @@ var (
 			},
 		},
 	}
+	// InvitationRolesColumns holds the columns for the "invitation_roles" table.
+	InvitationRolesColumns = []*schema.Column{
+		{Name: "invitation_id", Type: field.TypeString, Size: 40},
+		{Name: "role_id", Type: field.TypeString, Size: 40},
+	}
+	// InvitationRolesTable holds the schema information for the "invitation_roles" table.
+	InvitationRolesTable = &schema.Table{
+		Name:       "invitation_roles",
+		Columns:    InvitationRolesColumns,
+		PrimaryKey: []*schema.Column{InvitationRolesColumns[0], InvitationRolesColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "invitation_roles_invitation_id",
+				Columns:    []*schema.Column{InvitationRolesColumns[0]},
+				RefColumns: []*schema.Column{InvitationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "invitation_roles_role_id",
+				Columns:    []*schema.Column{InvitationRolesColumns[1]},
+				RefColumns: []*schema.Column{RolesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
+	// InvitationBusinessUnitsColumns holds the columns for the "invitation_business_units" table.
+	InvitationBusinessUnitsColumns = []*schema.Column{
+		{Name: "invitation_id", Type: field.TypeString, Size: 40},
+		{Name: "business_unit_id", Type: field.TypeString, Size: 40},
+	}
+	// InvitationBusinessUnitsTable holds the schema information for the "invitation_business_units" table.
+	InvitationBusinessUnitsTable = &schema.Table{
+		Name:       "invitation_business_units",
+		Columns:    InvitationBusinessUnitsColumns,
+		PrimaryKey: []*schema.Column{InvitationBusinessUnitsColumns[0], InvitationBusinessUnitsColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "invitation_business_units_invitation_id",
+				Columns:    []*schema.Column{InvitationBusinessUnitsColumns[0]},
+				RefColumns: []*schema.Column{InvitationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "invitation_business_units_business_unit_id",
+				Columns:    []*schema.Column{InvitationBusinessUnitsColumns[1]},
+				RefColumns: []*schema.Column{BusinessUnitsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
+	// InvitationClientsColumns holds the columns for the "invitation_clients" table.
+	InvitationClientsColumns = []*schema.Column{
+		{Name: "invitation_id", Type: field.TypeString, Size: 40},
+		{Name: "patient_id", Type: field.TypeString, Size: 40},
+	}
+	// InvitationClientsTable holds the schema information for the "invitation_clients" table.
+	InvitationClientsTable = &schema.Table{
+		Name:       "invitation_clients",
+		Columns:    InvitationClientsColumns,
+		PrimaryKey: []*schema.Column{InvitationClientsColumns[0], InvitationClientsColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "invitation_clients_invitation_id",
+				Columns:    []*schema.Column{InvitationClientsColumns[0]},
+				RefColumns: []*schema.Column{InvitationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "invitation_clients_patient_id",
+				Columns:    []*schema.Column{InvitationClientsColumns[1]},
+				RefColumns: []*schema.Column{PatientsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
+	// InvitationStaffProfilesColumns holds the columns for the "invitation_staff_profiles" table.
+	InvitationStaffProfilesColumns = []*schema.Column{
+		{Name: "invitation_id", Type: field.TypeString, Size: 40},
+		{Name: "staff_profile_id", Type: field.TypeString, Size: 40},
+	}
+	// InvitationStaffProfilesTable holds the schema information for the "invitation_staff_profiles" table.
+	InvitationStaffProfilesTable = &schema.Table{
+		Name:       "invitation_staff_profiles",
+		Columns:    InvitationStaffProfilesColumns,
+		PrimaryKey: []*schema.Column{InvitationStaffProfilesColumns[0], InvitationStaffProfilesColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "invitation_staff_profiles_invitation_id",
+				Columns:    []*schema.Column{InvitationStaffProfilesColumns[0]},
+				RefColumns: []*schema.Column{InvitationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "invitation_staff_profiles_staff_profile_id",
+				Columns:    []*schema.Column{InvitationStaffProfilesColumns[1]},
+				RefColumns: []*schema.Column{StaffProfilesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// UserRolesColumns holds the columns for the "user_roles" table.
 	UserRolesColumns = []*schema.Column{
 		{Name: "user_id", Type: field.TypeString, Size: 40},
@@ -1447,6 +1527,10 @@ var (
 		SurveyResponsesTable,
 		TotpFactorsTable,
 		UsersTable,
+		InvitationRolesTable,
+		InvitationBusinessUnitsTable,
+		InvitationClientsTable,
+		InvitationStaffProfilesTable,
 		UserRolesTable,
 		UserBusinessUnitsTable,
 	}
@@ -1458,7 +1542,6 @@ func init() {
 	AppointmentsTable.ForeignKeys[2].RefTable = UsersTable
 	AuditEventsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	BusinessUnitsTable.ForeignKeys[0].RefTable = OrganizationsTable
-	BusinessUnitsTable.ForeignKeys[1].RefTable = InvitationsTable
 	ClientAccessesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	ClientAccessesTable.ForeignKeys[1].RefTable = UsersTable
 	ClientAccessesTable.ForeignKeys[2].RefTable = PatientsTable
@@ -1480,17 +1563,15 @@ func init() {
 	OutboxMessagesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	PasswordCredentialsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	PasswordCredentialsTable.ForeignKeys[1].RefTable = UsersTable
-	PatientsTable.ForeignKeys[0].RefTable = InvitationsTable
-	PatientsTable.ForeignKeys[1].RefTable = OrganizationsTable
-	PatientsTable.ForeignKeys[2].RefTable = BusinessUnitsTable
+	PatientsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	PatientsTable.ForeignKeys[1].RefTable = BusinessUnitsTable
 	PortalAccessesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	PortalAccessesTable.ForeignKeys[1].RefTable = UsersTable
 	PortalAccessesTable.ForeignKeys[2].RefTable = PatientsTable
 	PortalAccessesTable.ForeignKeys[3].RefTable = UsersTable
 	RecoveryCodesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	RecoveryCodesTable.ForeignKeys[1].RefTable = UsersTable
-	RolesTable.ForeignKeys[0].RefTable = InvitationsTable
-	RolesTable.ForeignKeys[1].RefTable = OrganizationsTable
+	RolesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	ScimGroupMappingsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	ScimGroupMappingsTable.ForeignKeys[1].RefTable = BusinessUnitsTable
 	ScimGroupMappingsTable.ForeignKeys[2].RefTable = RolesTable
@@ -1504,10 +1585,9 @@ func init() {
 	SessionNotesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	SessionNotesTable.ForeignKeys[1].RefTable = AppointmentsTable
 	SessionNotesTable.ForeignKeys[2].RefTable = UsersTable
-	StaffProfilesTable.ForeignKeys[0].RefTable = InvitationsTable
-	StaffProfilesTable.ForeignKeys[1].RefTable = OrganizationsTable
-	StaffProfilesTable.ForeignKeys[2].RefTable = BusinessUnitsTable
-	StaffProfilesTable.ForeignKeys[3].RefTable = UsersTable
+	StaffProfilesTable.ForeignKeys[0].RefTable = OrganizationsTable
+	StaffProfilesTable.ForeignKeys[1].RefTable = BusinessUnitsTable
+	StaffProfilesTable.ForeignKeys[2].RefTable = UsersTable
 	StaffProfileAccessesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	StaffProfileAccessesTable.ForeignKeys[1].RefTable = UsersTable
 	StaffProfileAccessesTable.ForeignKeys[2].RefTable = StaffProfilesTable
@@ -1520,6 +1600,14 @@ func init() {
 	TotpFactorsTable.ForeignKeys[1].RefTable = UsersTable
 	UsersTable.ForeignKeys[0].RefTable = OrganizationsTable
 	UsersTable.ForeignKeys[1].RefTable = BusinessUnitsTable
+	InvitationRolesTable.ForeignKeys[0].RefTable = InvitationsTable
+	InvitationRolesTable.ForeignKeys[1].RefTable = RolesTable
+	InvitationBusinessUnitsTable.ForeignKeys[0].RefTable = InvitationsTable
+	InvitationBusinessUnitsTable.ForeignKeys[1].RefTable = BusinessUnitsTable
+	InvitationClientsTable.ForeignKeys[0].RefTable = InvitationsTable
+	InvitationClientsTable.ForeignKeys[1].RefTable = PatientsTable
+	InvitationStaffProfilesTable.ForeignKeys[0].RefTable = InvitationsTable
+	InvitationStaffProfilesTable.ForeignKeys[1].RefTable = StaffProfilesTable
 	UserRolesTable.ForeignKeys[0].RefTable = UsersTable
 	UserRolesTable.ForeignKeys[1].RefTable = RolesTable
 	UserBusinessUnitsTable.ForeignKeys[0].RefTable = UsersTable

@@ -71,6 +71,8 @@ const (
 	EdgeHomework = "homework"
 	// EdgeEmergencyAccesses holds the string denoting the emergency_accesses edge name in mutations.
 	EdgeEmergencyAccesses = "emergency_accesses"
+	// EdgeInvitations holds the string denoting the invitations edge name in mutations.
+	EdgeInvitations = "invitations"
 	// Table holds the table name of the patient in the database.
 	Table = "patients"
 	// OrganizationTable is the table that holds the organization relation/edge.
@@ -143,6 +145,11 @@ const (
 	EmergencyAccessesInverseTable = "emergency_accesses"
 	// EmergencyAccessesColumn is the table column denoting the emergency_accesses relation/edge.
 	EmergencyAccessesColumn = "client_id"
+	// InvitationsTable is the table that holds the invitations relation/edge. The primary key declared below.
+	InvitationsTable = "invitation_clients"
+	// InvitationsInverseTable is the table name for the Invitation entity.
+	// It exists in this package in order to avoid circular dependency with the "invitation" package.
+	InvitationsInverseTable = "invitations"
 )
 
 // Columns holds all SQL columns for patient fields.
@@ -166,21 +173,16 @@ var Columns = []string{
 	FieldBusinessUnitID,
 }
 
-// ForeignKeys holds the SQL foreign-keys that are owned by the "patients"
-// table and are not defined as standalone fields in the schema.
-var ForeignKeys = []string{
-	"invitation_clients",
-}
+var (
+	// InvitationsPrimaryKey and InvitationsColumn2 are the table columns denoting the
+	// primary key for the invitations relation (M2M).
+	InvitationsPrimaryKey = []string{"invitation_id", "patient_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
 	for i := range Columns {
 		if column == Columns[i] {
-			return true
-		}
-	}
-	for i := range ForeignKeys {
-		if column == ForeignKeys[i] {
 			return true
 		}
 	}
@@ -469,6 +471,20 @@ func ByEmergencyAccesses(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption
 		sqlgraph.OrderByNeighborTerms(s, newEmergencyAccessesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByInvitationsCount orders the results by invitations count.
+func ByInvitationsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newInvitationsStep(), opts...)
+	}
+}
+
+// ByInvitations orders the results by invitations terms.
+func ByInvitations(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newInvitationsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOrganizationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -537,6 +553,13 @@ func newEmergencyAccessesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(EmergencyAccessesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, true, EmergencyAccessesTable, EmergencyAccessesColumn),
+	)
+}
+func newInvitationsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(InvitationsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, InvitationsTable, InvitationsPrimaryKey...),
 	)
 }
 

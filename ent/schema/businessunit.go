@@ -34,6 +34,7 @@ func (BusinessUnit) Edges() []ent.Edge {
 		edge.From("clients", Patient.Type).Ref("business_unit").
 			Annotations(entgql.RelayConnection()),
 		edge.From("staff_profiles", StaffProfile.Type).Ref("business_unit"),
+		edge.From("invitations", Invitation.Type).Ref("business_units").Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -52,7 +53,14 @@ func (Invitation) Edges() []ent.Edge {
 }
 
 func (Invitation) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("organization_id", "email_normalized")}
+	return []ent.Index{
+		index.Fields("organization_id", "email_normalized"),
+		// One pending invitation per address: duplicates in a bulk invite
+		// collapse into one.
+		index.Fields("organization_id", "email_normalized").Unique().
+			Annotations(entsql.IndexWhere("status = 'PENDING'")).
+			StorageKey("invitation_one_pending_per_email"),
+	}
 }
 
 func (Invitation) Annotations() []schema.Annotation {

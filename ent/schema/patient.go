@@ -55,6 +55,7 @@ func (Patient) Edges() []ent.Edge {
 		edge.From("survey_responses", SurveyResponse.Type).Ref("client").Annotations(entgql.RelayConnection()),
 		edge.From("homework", Homework.Type).Ref("client").Annotations(entgql.RelayConnection()),
 		edge.From("emergency_accesses", EmergencyAccess.Type).Ref("client"),
+		edge.From("invitations", Invitation.Type).Ref("clients").Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -40,6 +40,7 @@ func (Role) Fields() []ent.Field {
 func (Role) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("users", User.Type).Ref("roles"),
+		edge.From("invitations", Invitation.Type).Ref("roles").Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -44,6 +44,7 @@ func (StaffProfile) Edges() []ent.Edge {
 		edge.To("business_unit", BusinessUnit.Type).Field("business_unit_id").Unique(),
 		edge.From("user", User.Type).Ref("staff_profile").Field("user_id").Unique(),
 		edge.From("accesses", StaffProfileAccess.Type).Ref("staff_profile"),
+		edge.From("invitations", Invitation.Type).Ref("staff_profiles").Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -51,6 +51,8 @@ const (
 	EdgeUser = "user"
 	// EdgeAccesses holds the string denoting the accesses edge name in mutations.
 	EdgeAccesses = "accesses"
+	// EdgeInvitations holds the string denoting the invitations edge name in mutations.
+	EdgeInvitations = "invitations"
 	// Table holds the table name of the staffprofile in the database.
 	Table = "staff_profiles"
 	// OrganizationTable is the table that holds the organization relation/edge.
@@ -81,6 +83,11 @@ const (
 	AccessesInverseTable = "staff_profile_accesses"
 	// AccessesColumn is the table column denoting the accesses relation/edge.
 	AccessesColumn = "staff_profile_id"
+	// InvitationsTable is the table that holds the invitations relation/edge. The primary key declared below.
+	InvitationsTable = "invitation_staff_profiles"
+	// InvitationsInverseTable is the table name for the Invitation entity.
+	// It exists in this package in order to avoid circular dependency with the "invitation" package.
+	InvitationsInverseTable = "invitations"
 )
 
 // Columns holds all SQL columns for staffprofile fields.
@@ -100,21 +107,16 @@ var Columns = []string{
 	FieldUserID,
 }
 
-// ForeignKeys holds the SQL foreign-keys that are owned by the "staff_profiles"
-// table and are not defined as standalone fields in the schema.
-var ForeignKeys = []string{
-	"invitation_staff_profiles",
-}
+var (
+	// InvitationsPrimaryKey and InvitationsColumn2 are the table columns denoting the
+	// primary key for the invitations relation (M2M).
+	InvitationsPrimaryKey = []string{"invitation_id", "staff_profile_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
 	for i := range Columns {
 		if column == Columns[i] {
-			return true
-		}
-	}
-	for i := range ForeignKeys {
-		if column == ForeignKeys[i] {
 			return true
 		}
 	}
@@ -283,6 +285,20 @@ func ByAccesses(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newAccessesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByInvitationsCount orders the results by invitations count.
+func ByInvitationsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newInvitationsStep(), opts...)
+	}
+}
+
+// ByInvitations orders the results by invitations terms.
+func ByInvitations(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newInvitationsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOrganizationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -309,6 +325,13 @@ func newAccessesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AccessesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, true, AccessesTable, AccessesColumn),
+	)
+}
+func newInvitationsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(InvitationsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, InvitationsTable, InvitationsPrimaryKey...),
 	)
 }
 

@@ -6,6 +6,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/auditevent"
@@ -141,9 +142,14 @@ func actorOf(ctx context.Context) (auditevent.ActorKind, pulid.ID) {
 	}
 }
 
+// truncate cuts s to at most n bytes without splitting a UTF-8 sequence
+// (PostgreSQL rejects invalid UTF-8).
 func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -128,7 +128,7 @@ func params(keys *keySources) []param {
 				return nil
 			}},
 		boolParam("GRAPHIQL", "graphiql", true,
-			"serve the GraphiQL IDE at /graphql in browsers",
+			"serve the developer console: GraphiQL at / and a sign-in page at /signin",
 			func(c *Config) *bool { return &c.GraphiQL }),
 		boolParam("GRAPHQL_INTROSPECTION", "graphql-introspection", true,
 			"allow GraphQL schema introspection",

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -76,6 +77,8 @@ func (db *DB) Ping(ctx context.Context) error { return db.SQL.PingContext(ctx) }
 // Close closes the client and its connections.
 func (db *DB) Close() error { return db.Client.Close() }
 
+var migrateMu sync.Mutex
+
 // migrationLockKey is the PostgreSQL advisory lock serializing migrations
 // across replicas ("clinicgate" in ASCII, truncated to 63 bits).
 const migrationLockKey int64 = 0x636c696e69636761
@@ -85,6 +88,10 @@ const migrationLockKey int64 = 0x636c696e69636761
 // is applied twice. It only adds: columns and indexes are never dropped
 // automatically.
 func (db *DB) Migrate(ctx context.Context) error {
+	// ent's generated table definitions are shared package state that a
+	// migration mutates: two migrations in one process must take turns.
+	migrateMu.Lock()
+	defer migrateMu.Unlock()
 	if db.Dialect == dialect.Postgres {
 		conn, err := db.SQL.Conn(ctx)
 		if err != nil {
@@ -100,11 +107,21 @@ func (db *DB) Migrate(ctx context.Context) error {
 			_, _ = conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLockKey)
 		}()
 	}
-	err := db.Client.Schema.Create(ctx,
-		migrate.WithForeignKeys(true),
-		schema.WithDropColumn(false),
-		schema.WithDropIndex(false),
-	)
+	create := func() error {
+		return db.Client.Schema.Create(ctx,
+			migrate.WithForeignKeys(true),
+			schema.WithDropColumn(false),
+			schema.WithDropIndex(false),
+		)
+	}
+	err := create()
+	// SQLite has no advisory lock, and ent plans before it takes the
+	// database's write lock: a process that lost the race to another one
+	// fails on "table already exists". Its apply was rolled back, so a
+	// fresh plan sees the migrated schema.
+	for i := 0; err != nil && db.Dialect == dialect.SQLite && i < 3 && ctx.Err() == nil; i++ {
+		err = create()
+	}
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}

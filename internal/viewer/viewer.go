@@ -46,6 +46,11 @@ type Viewer struct {
 	Portal     bool // a portal user (parent, guardian, the client)
 	RoleIDs    []pulid.ID
 	Privileges map[string]bool
+	// BusinessUnitIDs are the units the user belongs to; with the
+	// business-unit privilege they open the units' clients.
+	BusinessUnitIDs []pulid.ID
+	// PrimaryBusinessUnitID opens staff profiles only (with its privilege).
+	PrimaryBusinessUnitID pulid.ID
 
 	SessionID              pulid.ID
 	AuthMethod             string

@@ -1,0 +1,338 @@
+package login
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/clinicgate/clinicgate/auth/password"
+	"github.com/clinicgate/clinicgate/auth/session"
+	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/internal/edge"
+	"github.com/clinicgate/clinicgate/internal/logging"
+)
+
+// Routes served by Handler.
+const (
+	RouteLogin          = "/auth/login"           // POST: sign in with a password
+	RoutePasswordChange = "/auth/password/change" // POST: change the password (session)
+	RouteLogout         = "/auth/logout"          // POST: end the session
+	RouteSession        = "/auth/session"         // GET: the current session
+)
+
+// Defaults for the zero fields of Config.
+const (
+	DefaultMaxFailedAttempts = 10
+	DefaultLockoutDuration   = 15 * time.Minute
+	DefaultMaxBodyBytes      = 16 << 10
+)
+
+// Config configures a Handler. Zero fields take the defaults.
+type Config struct {
+	// PublicOrigin is the origin ("https://app.example.org") browsers reach
+	// the server at; a path is ignored. A POST carrying an Origin header
+	// that differs is refused with 403. When empty, every POST carrying an
+	// Origin header is refused.
+	PublicOrigin string
+	// Hasher hashes and verifies passwords; the zero Hasher uses
+	// password.DefaultParams.
+	Hasher password.Hasher
+	// Now is the clock; the session Manager's when nil.
+	Now func() time.Time
+	// Logger receives unexpected errors and sign-in outcomes (never a
+	// password or token); slog.Default when nil.
+	Logger *slog.Logger
+
+	// MaxFailedAttempts consecutive wrong passwords lock the credential
+	// for LockoutDuration.
+	MaxFailedAttempts int
+	LockoutDuration   time.Duration
+	// MaxConcurrentHashes bounds password hashes and verifications running
+	// at once (each holds the hasher's memory, 64 MiB by default);
+	// GOMAXPROCS when zero. Further requests wait their turn.
+	MaxConcurrentHashes int
+	// MaxBodyBytes bounds a request body.
+	MaxBodyBytes int64
+}
+
+// Handler serves the password sign-in endpoints as JSON.
+type Handler struct {
+	flow     *flow
+	sessions *session.Manager
+	origin   string // normalized PublicOrigin, "" to refuse all
+	maxBody  int64
+	log      *slog.Logger
+}
+
+// NewHandler returns a Handler over client (the root client) and sessions.
+func NewHandler(client *ent.Client, sessions *session.Manager, cfg Config) *Handler {
+	if cfg.Now == nil {
+		cfg.Now = sessions.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxFailedAttempts <= 0 {
+		cfg.MaxFailedAttempts = DefaultMaxFailedAttempts
+	}
+	if cfg.LockoutDuration <= 0 {
+		cfg.LockoutDuration = DefaultLockoutDuration
+	}
+	if cfg.MaxConcurrentHashes <= 0 {
+		cfg.MaxConcurrentHashes = runtime.GOMAXPROCS(0)
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	return &Handler{
+		flow: &flow{
+			client:    client,
+			sessions:  sessions,
+			hasher:    cfg.Hasher,
+			now:       cfg.Now,
+			log:       cfg.Logger,
+			maxFailed: cfg.MaxFailedAttempts,
+			lockout:   cfg.LockoutDuration,
+			hashSlots: make(chan struct{}, cfg.MaxConcurrentHashes),
+		},
+		sessions: sessions,
+		origin:   normalizeOrigin(cfg.PublicOrigin),
+		maxBody:  cfg.MaxBodyBytes,
+		log:      cfg.Logger,
+	}
+}
+
+// Routes registers the endpoints on mux. Each runs behind the session
+// middleware (which does nothing more if the server already applies it), so
+// the audit origin and the caller are always known.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.Handle("POST "+RouteLogin, h.post(h.login))
+	mux.Handle("POST "+RoutePasswordChange, h.post(h.changePassword))
+	mux.Handle("POST "+RouteLogout, h.post(h.logout))
+	mux.Handle("GET "+RouteSession, h.sessions.Middleware(http.HandlerFunc(h.current)))
+}
+
+// post guards a state-changing endpoint against cross-site requests: an
+// Origin header, when present, must be the public origin (403), and the body
+// must be declared JSON (415), which an HTML form cannot send.
+func (h *Handler) post(next http.HandlerFunc) http.Handler {
+	return h.sessions.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" && (h.origin == "" || !strings.EqualFold(o, h.origin)) {
+			h.fail(w, r, ErrForbiddenOrigin)
+			return
+		}
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			h.fail(w, r, ErrUnsupportedMediaType)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, h.maxBody)
+		next(w, r)
+	}))
+}
+
+type loginRequest struct {
+	Organization string `json:"organization"`
+	Email        string `json:"email"`
+	Password     string `json:"password"`
+}
+
+type changePasswordRequest struct {
+	CurrentPassword string `json:"currentPassword"`
+	NewPassword     string `json:"newPassword"`
+}
+
+// sessionBody is the answer of sign-in, password change and GET session.
+type sessionBody struct {
+	Token                  string     `json:"token,omitempty"`
+	ExpiresAt              time.Time  `json:"expiresAt"`
+	IdleTimeoutSeconds     int        `json:"idleTimeoutSeconds"`
+	Method                 string     `json:"method"`
+	PasswordChangeRequired bool       `json:"passwordChangeRequired"`
+	MFASatisfiedAt         *time.Time `json:"mfaSatisfiedAt"`
+	User                   userBody   `json:"user"`
+	Organization           orgBody    `json:"organization"`
+}
+
+type userBody struct {
+	ID          string `json:"id"`
+	Email       string `json:"email"`
+	DisplayName string `json:"displayName"`
+}
+
+type orgBody struct {
+	ID   string `json:"id"`
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	var req loginRequest
+	if err := decode(r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out, err := h.flow.signIn(r.Context(), credentials(req))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.sessions.SetCookie(w, out.Token, out.Session.ExpiresAt)
+	writeJSON(w, http.StatusOK, bodyOf(out))
+}
+
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
+	var req changePasswordRequest
+	if err := decode(r, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out, err := h.flow.changePassword(r.Context(), req.CurrentPassword, req.NewPassword)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.sessions.SetCookie(w, out.Token, out.Session.ExpiresAt)
+	writeJSON(w, http.StatusOK, bodyOf(out))
+}
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+	if err := h.flow.signOut(r.Context()); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.sessions.ClearCookie(w)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Handler) current(w http.ResponseWriter, r *http.Request) {
+	out, err := h.flow.current(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, bodyOf(out))
+}
+
+func bodyOf(s *signedIn) sessionBody {
+	b := sessionBody{
+		Token:                  s.Token,
+		ExpiresAt:              s.Session.ExpiresAt.UTC(),
+		IdleTimeoutSeconds:     s.Session.IdleTimeoutSeconds,
+		Method:                 string(s.Session.Method),
+		PasswordChangeRequired: s.Session.PasswordChangeRequired,
+		User: userBody{
+			ID:          string(s.User.ID),
+			Email:       s.User.Email,
+			DisplayName: s.User.DisplayName,
+		},
+	}
+	if t := s.Session.MfaSatisfiedAt; t != nil {
+		u := t.UTC()
+		b.MFASatisfiedAt = &u
+	}
+	if s.Org != nil {
+		b.Organization = orgBody{ID: string(s.Org.ID), Slug: s.Org.Slug, Name: s.Org.Name}
+	}
+	return b
+}
+
+// decode reads one JSON object into dst.
+func decode(r *http.Request, dst any) error {
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(dst); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return invalidRequest("The request body is too large.")
+		}
+		return invalidRequest("The request body must be a JSON object.")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return invalidRequest("The request body must hold a single JSON object.")
+	}
+	return nil
+}
+
+// statusOf is the one place codes become HTTP statuses.
+func statusOf(code string) int {
+	switch code {
+	case CodeInvalidRequest, CodeWeakPassword, CodePasswordReused:
+		return http.StatusBadRequest
+	case CodeInvalidCredentials, CodeTemporaryPasswordExpired, CodeUnauthenticated:
+		return http.StatusUnauthorized
+	case CodeAccountDisabled, CodeSSORequired, CodeForbiddenOrigin:
+		return http.StatusForbidden
+	case CodeUnsupportedMediaType:
+		return http.StatusUnsupportedMediaType
+	case CodeTooManyAttempts:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code      string `json:"code"`
+	Message   string `json:"message,omitempty"`
+	Policy    string `json:"policy,omitempty"`
+	RequestID string `json:"requestId,omitempty"`
+}
+
+// fail answers with err's code, or logs an unexpected err and answers a
+// bare 500: driver errors never reach the client.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	reqID := edge.RequestIDFrom(r.Context())
+	var e *Error
+	if !errors.As(err, &e) {
+		attrs := append(logging.Attrs(r.Context()),
+			slog.String("path", r.URL.Path),
+			slog.String("error", err.Error()))
+		if reqID != "" && logging.FieldsFrom(r.Context()) == nil {
+			attrs = append(attrs, slog.String(logging.RequestIDKey, reqID))
+		}
+		h.log.LogAttrs(r.Context(), slog.LevelError, "auth request failed", attrs...)
+		writeJSON(w, http.StatusInternalServerError, errorBody{errorDetail{Code: CodeInternal, RequestID: reqID}})
+		return
+	}
+	if e.RetryAfter > 0 {
+		secs := int64((e.RetryAfter + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	}
+	writeJSON(w, statusOf(e.Code), errorBody{errorDetail{
+		Code: e.Code, Message: e.Message, Policy: e.Policy, RequestID: reqID,
+	}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil { // only our own types are encoded; cannot happen
+		status, body = http.StatusInternalServerError, []byte(`{"error":{"code":"internal"}}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}
+
+// normalizeOrigin returns the scheme://host[:port] of u in lower case, or
+// "" when u is not an absolute http(s) URL.
+func normalizeOrigin(u string) string {
+	p, err := url.Parse(strings.TrimSpace(u))
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return ""
+	}
+	return strings.ToLower(p.Scheme + "://" + p.Host)
+}

@@ -1,0 +1,344 @@
+// Package session keeps signed-in sessions in the database and resolves a
+// request's session token, from an HttpOnly cookie or an
+// "Authorization: Bearer" header, into the request's viewer.
+//
+// A session token is an opaque "cgs_…" secret (package auth/token). Only its
+// SHA-256 is stored; the plain token is handed to the client once, by the
+// flow that calls Create, and is never logged.
+//
+// A session ends at the first of: its absolute expiry (Config.TTL), its idle
+// timeout (Config.IdleTimeout, or the organization's shorter
+// session_idle_minutes: HIPAA automatic log-off), revocation, or its user
+// leaving the ACTIVE status. Every check is made on every request against
+// the database, so a suspension or revocation on one replica takes effect on
+// all of them at the next request; nothing is cached in the process.
+//
+// Caller duties: Create, Revoke and RevokeAllForUser take the caller's
+// transaction and a context carrying a viewer of the session's organization
+// (viewer.ForSystem will do); the caller writes the audit event that goes
+// with them. Authenticate needs no viewer: it finds the organization from
+// the token.
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/clinicgate/clinicgate/auth/token"
+	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/ent/auditevent"
+	"github.com/clinicgate/clinicgate/ent/businessunit"
+	"github.com/clinicgate/clinicgate/ent/privacy"
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+	"github.com/clinicgate/clinicgate/ent/session"
+	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/internal/audit"
+	"github.com/clinicgate/clinicgate/internal/authz"
+	"github.com/clinicgate/clinicgate/internal/viewer"
+)
+
+// TokenPrefix is the kind prefix of session tokens.
+const TokenPrefix = "cgs"
+
+// Method is how a session was signed in (PASSWORD or SSO).
+type Method = session.Method
+
+// Sign-in methods, re-exported so callers need not import ent/session.
+const (
+	MethodPassword = session.MethodPassword
+	MethodSSO      = session.MethodSSO
+)
+
+// Revocation reasons written by this package and its usual callers.
+const (
+	ReasonIdle            = "idle"
+	ReasonSignOut         = "sign_out"
+	ReasonPasswordChanged = "password_changed"
+)
+
+// Defaults for the zero fields of Config.
+const (
+	DefaultTTL           = 12 * time.Hour
+	DefaultIdleTimeout   = 30 * time.Minute
+	DefaultCookieName    = "cg_session"
+	DefaultTouchInterval = 30 * time.Second
+)
+
+// Config configures a Manager. Zero fields take the defaults above.
+type Config struct {
+	// TTL is a session's absolute lifetime from sign-in.
+	TTL time.Duration
+	// IdleTimeout ends a session unused for this long. An organization's
+	// session_idle_minutes applies instead when it is shorter.
+	IdleTimeout time.Duration
+	// CookieName is the name of the session cookie.
+	CookieName string
+	// SecureCookies sets the Secure attribute on the cookie; turn it on
+	// whenever the server is reached over HTTPS.
+	SecureCookies bool
+	// TrustProxy takes the client IP recorded in audit events from
+	// X-Forwarded-For (see edge.ClientIP); only safe behind a proxy that
+	// sets it.
+	TrustProxy bool
+	// TouchInterval is how stale last_seen_at may get before a request
+	// writes it again, so that a busy client does not cost a write per
+	// request. The idle timeout is therefore measured with up to this much
+	// slack (never more than half the idle timeout).
+	TouchInterval time.Duration
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Manager creates, resolves and revokes sessions. It is safe for
+// concurrent use.
+type Manager struct {
+	client *ent.Client
+	cfg    Config
+}
+
+// New returns a Manager over client (the root client, not a transaction).
+func New(client *ent.Client, cfg Config) *Manager {
+	if cfg.TTL <= 0 {
+		cfg.TTL = DefaultTTL
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.CookieName == "" {
+		cfg.CookieName = DefaultCookieName
+	}
+	if cfg.TouchInterval <= 0 {
+		cfg.TouchInterval = DefaultTouchInterval
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Manager{client: client, cfg: cfg}
+}
+
+// Now returns the Manager's clock reading.
+func (m *Manager) Now() time.Time { return m.cfg.Now() }
+
+// CreateOptions describe a new session.
+type CreateOptions struct {
+	// PasswordChangeRequired restricts the session to changing the
+	// password (signed in with a temporary one).
+	PasswordChangeRequired bool
+	// MFASatisfied records that the sign-in passed a second factor now.
+	MFASatisfied bool
+	// IP and UserAgent are where the sign-in came from.
+	IP, UserAgent string
+}
+
+// Create starts a session for u with tx, the caller's transaction, and
+// returns the plain token (to hand to the client once, never to log) and
+// the stored session. ctx must carry a viewer of u's organization.
+func (m *Manager) Create(ctx context.Context, tx *ent.Client, u *ent.User, method Method, opts CreateOptions) (string, *ent.Session, error) {
+	org := u.Edges.Organization
+	if org == nil {
+		var err error
+		if org, err = tx.Organization.Get(ctx, u.OrganizationID); err != nil {
+			return "", nil, fmt.Errorf("session: create: load organization: %w", err)
+		}
+	}
+	idle := m.cfg.IdleTimeout
+	if org.SessionIdleMinutes != nil {
+		if d := time.Duration(*org.SessionIdleMinutes) * time.Minute; d < idle {
+			idle = d
+		}
+	}
+	plain, err := token.New(TokenPrefix)
+	if err != nil {
+		return "", nil, fmt.Errorf("session: create: %w", err)
+	}
+	now := m.cfg.Now()
+	c := tx.Session.Create().
+		SetOrganizationID(u.OrganizationID).
+		SetUserID(u.ID).
+		SetTokenHash(token.Hash(plain)).
+		SetMethod(method).
+		SetCreatedAt(now).
+		SetLastSeenAt(now).
+		SetExpiresAt(now.Add(m.cfg.TTL)).
+		SetIdleTimeoutSeconds(max(1, int(idle/time.Second))).
+		SetPasswordChangeRequired(opts.PasswordChangeRequired).
+		SetIP(truncate(opts.IP, 64)).
+		SetUserAgent(truncate(opts.UserAgent, 512))
+	if opts.MFASatisfied {
+		c.SetMfaSatisfiedAt(now)
+	}
+	s, err := c.Save(ctx)
+	if err != nil {
+		return "", nil, fmt.Errorf("session: create: %w", err)
+	}
+	return plain, s, nil
+}
+
+// Authenticate resolves a plain token into the viewer it stands for and its
+// session. It refuses, with the errors of this package, a token that is
+// malformed (checked before any database access) or unknown, and a session
+// that is revoked, past its absolute expiry, idle for its idle timeout
+// (which also revokes it, with an audit event), or whose user is not ACTIVE.
+// Any other error is a failure of the store.
+//
+// A session in use has its last_seen_at brought up to date at most once
+// per TouchInterval.
+func (m *Manager) Authenticate(ctx context.Context, plain string) (*viewer.Viewer, *ent.Session, error) {
+	if !token.Valid(plain, TokenPrefix) {
+		return nil, nil, ErrNoSession
+	}
+	// The organization is not known until the session is found: look it up
+	// by its unique hash without the tenant filter, then act as the server
+	// on behalf of that organization only.
+	s, err := m.client.Session.Query().
+		Where(session.TokenHash(token.Hash(plain))).
+		Only(privacy.DecisionContext(ctx, privacy.Allow))
+	switch {
+	case ent.IsNotFound(err):
+		return nil, nil, ErrNoSession
+	case err != nil:
+		return nil, nil, fmt.Errorf("session: look up: %w", err)
+	}
+	sys := viewer.ForSystem(ctx, s.OrganizationID)
+
+	now := m.cfg.Now()
+	idle := time.Duration(s.IdleTimeoutSeconds) * time.Second
+	switch {
+	case s.RevokedAt != nil:
+		return nil, nil, ErrRevoked
+	case !now.Before(s.ExpiresAt):
+		return nil, nil, ErrExpired
+	case now.Sub(s.LastSeenAt) >= idle:
+		if err := m.revokeIdle(sys, s, now); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, ErrIdle
+	}
+
+	u, err := m.client.User.Query().
+		Where(user.ID(s.UserID)).
+		WithBusinessUnits(func(q *ent.BusinessUnitQuery) { q.Select(businessunit.FieldID) }).
+		Only(sys)
+	if err != nil {
+		return nil, nil, fmt.Errorf("session: load user: %w", err)
+	}
+	if u.Status != user.StatusActive {
+		return nil, nil, ErrUserInactive
+	}
+	eff, err := authz.LoadEffective(sys, m.client, u)
+	if err != nil {
+		return nil, nil, fmt.Errorf("session: %w", err)
+	}
+	units := make([]pulid.ID, len(u.Edges.BusinessUnits))
+	for i, bu := range u.Edges.BusinessUnits {
+		units[i] = bu.ID
+	}
+	var primary pulid.ID
+	if u.PrimaryBusinessUnitID != nil {
+		primary = *u.PrimaryBusinessUnitID
+	}
+
+	if now.Sub(s.LastSeenAt) >= min(m.cfg.TouchInterval, idle/2) {
+		n, err := m.client.Session.Update().
+			Where(session.ID(s.ID), session.RevokedAtIsNil()).
+			SetLastSeenAt(now).
+			Save(sys)
+		if err != nil {
+			return nil, nil, fmt.Errorf("session: touch: %w", err)
+		}
+		if n == 0 { // revoked since we read it
+			return nil, nil, ErrRevoked
+		}
+		s.LastSeenAt = now
+	}
+
+	return &viewer.Viewer{
+		Kind:                   viewer.User,
+		OrgID:                  s.OrganizationID,
+		UserID:                 u.ID,
+		Portal:                 u.Kind == user.KindPortal,
+		RoleIDs:                eff.RoleIDs,
+		Privileges:             eff.Privileges,
+		BusinessUnitIDs:        units,
+		PrimaryBusinessUnitID:  primary,
+		SessionID:              s.ID,
+		AuthMethod:             string(s.Method),
+		MFASatisfiedAt:         s.MfaSatisfiedAt,
+		PasswordChangeRequired: s.PasswordChangeRequired,
+	}, s, nil
+}
+
+// revokeIdle ends a session that timed out, and audits the automatic
+// log-off. Of concurrent requests only the one that revokes it writes the
+// event.
+func (m *Manager) revokeIdle(ctx context.Context, s *ent.Session, now time.Time) error {
+	tx, err := m.client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("session: revoke idle: %w", err)
+	}
+	n, err := tx.Session.Update().
+		Where(session.ID(s.ID), session.RevokedAtIsNil()).
+		SetRevokedAt(now).
+		SetRevokedReason(ReasonIdle).
+		Save(ctx)
+	if err == nil && n > 0 {
+		err = audit.Record(ctx, tx.Client(), audit.Event{
+			Org:        s.OrganizationID,
+			Action:     audit.SessionRevoked,
+			ActorKind:  auditevent.ActorKindSystem,
+			TargetType: "session",
+			TargetID:   string(s.ID),
+			Details:    map[string]any{"reason": ReasonIdle, "user_id": string(s.UserID)},
+		})
+	}
+	if err != nil {
+		return errors.Join(fmt.Errorf("session: revoke idle: %w", err), tx.Rollback())
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("session: revoke idle: commit: %w", err)
+	}
+	return nil
+}
+
+// Revoke ends one session with tx, recording why. Revoking a session that
+// is already revoked, or that is not in ctx's organization, does nothing.
+func (m *Manager) Revoke(ctx context.Context, tx *ent.Client, sessionID pulid.ID, reason string) error {
+	_, err := tx.Session.Update().
+		Where(session.ID(sessionID), session.RevokedAtIsNil()).
+		SetRevokedAt(m.cfg.Now()).
+		SetRevokedReason(truncate(reason, 100)).
+		Save(ctx)
+	if err != nil {
+		return fmt.Errorf("session: revoke: %w", err)
+	}
+	return nil
+}
+
+// RevokeAllForUser ends every live session of a user with tx except the one
+// named by except (none when empty), and returns how many it ended.
+func (m *Manager) RevokeAllForUser(ctx context.Context, tx *ent.Client, userID pulid.ID, reason string, except pulid.ID) (int, error) {
+	u := tx.Session.Update().Where(session.UserID(userID), session.RevokedAtIsNil())
+	if except != "" {
+		u.Where(session.IDNEQ(except))
+	}
+	n, err := u.SetRevokedAt(m.cfg.Now()).SetRevokedReason(truncate(reason, 100)).Save(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("session: revoke all for user: %w", err)
+	}
+	return n, nil
+}
+
+// truncate cuts s to at most n bytes without splitting a UTF-8 sequence
+// (PostgreSQL refuses invalid UTF-8).
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
