@@ -264,6 +264,8 @@ func (m *Manager) Authenticate(ctx context.Context, plain string) (*viewer.Viewe
 		Privileges:             eff.Privileges,
 		BusinessUnitIDs:        units,
 		PrimaryBusinessUnitID:  primary,
+		ScheduleAccess:         string(u.ScheduleAccess),
+		Tabs:                   u.TabAccess,
 		SessionID:              s.ID,
 		AuthMethod:             string(s.Method),
 		MFASatisfiedAt:         s.MfaSatisfiedAt,

@@ -51,6 +51,10 @@ type Viewer struct {
 	BusinessUnitIDs []pulid.ID
 	// PrimaryBusinessUnitID opens staff profiles only (with its privilege).
 	PrimaryBusinessUnitID pulid.ID
+	// ScheduleAccess is the provider's schedule level (OWN_ONLY, EDIT_OWN,
+	// EDIT_OWN_VIEW_ALL, VIEW_EDIT_ALL); Tabs the office-staff tabs.
+	ScheduleAccess string
+	Tabs           []string
 
 	SessionID              pulid.ID
 	AuthMethod             string

@@ -1,0 +1,400 @@
+package authz
+
+import (
+	"context"
+
+	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/entql"
+
+	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/ent/appointment"
+	"github.com/clinicgate/clinicgate/ent/clientaccess"
+	"github.com/clinicgate/clinicgate/ent/document"
+	"github.com/clinicgate/clinicgate/ent/emergencyaccess"
+	"github.com/clinicgate/clinicgate/ent/homework"
+	"github.com/clinicgate/clinicgate/ent/invoice"
+	"github.com/clinicgate/clinicgate/ent/organization"
+	"github.com/clinicgate/clinicgate/ent/patient"
+	"github.com/clinicgate/clinicgate/ent/portalaccess"
+	"github.com/clinicgate/clinicgate/ent/privacy"
+	"github.com/clinicgate/clinicgate/ent/sessionnote"
+	"github.com/clinicgate/clinicgate/ent/staffprofile"
+	"github.com/clinicgate/clinicgate/ent/staffprofileaccess"
+	"github.com/clinicgate/clinicgate/ent/surveyresponse"
+	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/internal/viewer"
+)
+
+// Row rules: one per entity, each adding the viewer's access decision to the
+// query as a SQL predicate. They run after the tenant rule, so every
+// predicate here is already confined to the viewer's organization. A server
+// (System) viewer is confined to the tenant only.
+
+// userViewer returns the viewer when access rules apply to it; ok is false
+// for a System viewer (tenant rule only). A SCIM viewer reaches no records.
+func userViewer(ctx context.Context) (v *viewer.Viewer, system bool) {
+	v = viewer.FromContext(ctx)
+	return v, v != nil && v.Kind == viewer.System
+}
+
+func deny(s *sql.Selector) { s.Where(sql.False()) }
+
+// ClientRule filters clients to those the viewer reaches.
+func ClientRule() privacy.QueryRule {
+	return privacy.PatientQueryRuleFunc(func(ctx context.Context, q *ent.PatientQuery) error {
+		q.Where(ClientsVisible(viewer.FromContext(ctx), Now(ctx)))
+		return privacy.Skip
+	})
+}
+
+// visibleClientIDs selects the ids of the clients v reaches.
+func visibleClientIDs(v *viewer.Viewer, ctx context.Context) *sql.Selector {
+	t := sql.Table(patient.Table)
+	s := sql.Select(t.C(patient.FieldID)).From(t).Where(sql.EQ(t.C(patient.FieldOrganizationID), string(v.OrgID)))
+	ClientsVisible(v, Now(ctx))(s)
+	return s
+}
+
+// portalClientIDs selects the clients a portal user is linked to with the
+// given permission column set.
+func portalClientIDs(v *viewer.Viewer, permission string) *sql.Selector {
+	t := sql.Table(portalaccess.Table)
+	return sql.Select(t.C(portalaccess.FieldClientID)).From(t).Where(sql.And(
+		sql.EQ(t.C(portalaccess.FieldUserID), string(v.UserID)),
+		sql.EQ(t.C(permission), true),
+	))
+}
+
+// clientRecordRule builds the rule for records hanging off a client: staff
+// see them on clients they reach (and, with staffPrivilege set, only when
+// they hold it); portal users only with the portal permission.
+func clientRecordRule(clientCol, portalPermission string, staffPrivilege Privilege) func(ctx context.Context, s *sql.Selector) {
+	return func(ctx context.Context, s *sql.Selector) {
+		v, system := userViewer(ctx)
+		switch {
+		case system:
+			return
+		case v == nil || v.Kind != viewer.User:
+			deny(s)
+		case v.Portal:
+			if portalPermission == "" {
+				deny(s)
+				return
+			}
+			s.Where(sql.In(s.C(clientCol), portalClientIDs(v, portalPermission)))
+		case staffPrivilege != "" && !v.Has(string(staffPrivilege)):
+			deny(s)
+		default:
+			s.Where(sql.In(s.C(clientCol), visibleClientIDs(v, ctx)))
+		}
+	}
+}
+
+// DocumentRule: staff on reached clients; portal with the documents permission.
+func DocumentRule() privacy.QueryRule {
+	r := clientRecordRule(document.FieldClientID, portalaccess.FieldDocuments, "")
+	return privacy.DocumentQueryRuleFunc(func(ctx context.Context, q *ent.DocumentQuery) error {
+		q.Where(func(s *sql.Selector) { r(ctx, s) })
+		return privacy.Skip
+	})
+}
+
+// HomeworkRule: staff on reached clients; portal with sessions & homework.
+func HomeworkRule() privacy.QueryRule {
+	r := clientRecordRule(homework.FieldClientID, portalaccess.FieldSessionsHomework, "")
+	return privacy.HomeworkQueryRuleFunc(func(ctx context.Context, q *ent.HomeworkQuery) error {
+		q.Where(func(s *sql.Selector) { r(ctx, s) })
+		return privacy.Skip
+	})
+}
+
+// SurveyResponseRule: staff on reached clients; portal with surveys.
+func SurveyResponseRule() privacy.QueryRule {
+	r := clientRecordRule(surveyresponse.FieldClientID, portalaccess.FieldSurveys, "")
+	return privacy.SurveyResponseQueryRuleFunc(func(ctx context.Context, q *ent.SurveyResponseQuery) error {
+		q.Where(func(s *sql.Selector) { r(ctx, s) })
+		return privacy.Skip
+	})
+}
+
+// InvoiceRule: staff with the billing tab on reached clients; portal with
+// the billing permission.
+func InvoiceRule() privacy.QueryRule {
+	r := clientRecordRule(invoice.FieldClientID, portalaccess.FieldBilling, BillingView)
+	return privacy.InvoiceQueryRuleFunc(func(ctx context.Context, q *ent.InvoiceQuery) error {
+		q.Where(func(s *sql.Selector) { r(ctx, s) })
+		return privacy.Skip
+	})
+}
+
+// AppointmentRule: any schedule level shows a reached client's sessions and
+// the provider's own; "view all" levels show every provider's schedule.
+// Portal users see their clients' session dates with sessions & homework.
+func AppointmentRule() privacy.QueryRule {
+	r := clientRecordRule(appointment.FieldClientID, portalaccess.FieldSessionsHomework, "")
+	return privacy.AppointmentQueryRuleFunc(func(ctx context.Context, q *ent.AppointmentQuery) error {
+		q.Where(func(s *sql.Selector) {
+			v, system := userViewer(ctx)
+			if system || v == nil || v.Portal {
+				r(ctx, s)
+				return
+			}
+			if ScheduleViewsAll(v.ScheduleAccess) {
+				return
+			}
+			s.Where(sql.Or(
+				sql.EQ(s.C(appointment.FieldProviderID), string(v.UserID)),
+				sql.In(s.C(appointment.FieldClientID), visibleClientIDs(v, ctx)),
+			))
+		})
+		return privacy.Skip
+	})
+}
+
+// ScheduleViewsAll reports whether a schedule level shows every provider's
+// schedule.
+func ScheduleViewsAll(level string) bool {
+	return level == "EDIT_OWN_VIEW_ALL" || level == "VIEW_EDIT_ALL"
+}
+
+// ScheduleEditsOthers reports whether a schedule level may edit other
+// providers' sessions.
+func ScheduleEditsOthers(level string) bool { return level == "VIEW_EDIT_ALL" }
+
+// SessionNoteRule: the author reads their own notes while they reach the
+// client; others only non-private notes on reached clients, while the
+// organization's session view is on and they hold the privilege it names.
+// Portal users never see notes.
+func SessionNoteRule() privacy.QueryRule {
+	return privacy.SessionNoteQueryRuleFunc(func(ctx context.Context, q *ent.SessionNoteQuery) error {
+		q.Where(func(s *sql.Selector) {
+			v, system := userViewer(ctx)
+			switch {
+			case system:
+				return
+			case v == nil || v.Kind != viewer.User || v.Portal:
+				deny(s)
+				return
+			}
+			apt := sql.Table(appointment.Table)
+			onReached := sql.Select(apt.C(appointment.FieldID)).From(apt).
+				Where(sql.In(apt.C(appointment.FieldClientID), visibleClientIDs(v, ctx)))
+			own := sql.EQ(s.C(sessionnote.FieldAuthorID), string(v.UserID))
+			if !v.Has(string(SessionNotesViewOthers)) {
+				s.Where(sql.And(own, sql.In(s.C(sessionnote.FieldAppointmentID), onReached)))
+				return
+			}
+			org := sql.Table(organization.Table)
+			sessionView := sql.Exists(sql.Select(org.C(organization.FieldID)).From(org).Where(sql.And(
+				sql.EQ(org.C(organization.FieldID), string(v.OrgID)),
+				sql.EQ(org.C(organization.FieldSessionViewEnabled), true),
+			)))
+			s.Where(sql.And(
+				sql.In(s.C(sessionnote.FieldAppointmentID), onReached),
+				sql.Or(own, sql.And(sql.EQ(s.C(sessionnote.FieldPrivate), false), sessionView)),
+			))
+		})
+		return privacy.Skip
+	})
+}
+
+// ClientAccessRule: links are visible to whoever reaches their client (the
+// "assigned users" of a chart) and to the linked user.
+func ClientAccessRule() privacy.QueryRule {
+	return privacy.ClientAccessQueryRuleFunc(func(ctx context.Context, q *ent.ClientAccessQuery) error {
+		q.Where(func(s *sql.Selector) {
+			v, system := userViewer(ctx)
+			switch {
+			case system:
+			case v == nil || v.Kind != viewer.User || v.Portal:
+				deny(s)
+			default:
+				s.Where(sql.Or(
+					sql.EQ(s.C(clientaccess.FieldUserID), string(v.UserID)),
+					sql.In(s.C(clientaccess.FieldClientID), visibleClientIDs(v, ctx)),
+				))
+			}
+		})
+		return privacy.Skip
+	})
+}
+
+// PortalAccessRule: staff who reach the client see its portal users; a
+// portal user sees their own links.
+func PortalAccessRule() privacy.QueryRule {
+	return privacy.PortalAccessQueryRuleFunc(func(ctx context.Context, q *ent.PortalAccessQuery) error {
+		q.Where(func(s *sql.Selector) {
+			v, system := userViewer(ctx)
+			switch {
+			case system:
+			case v == nil || v.Kind != viewer.User:
+				deny(s)
+			case v.Portal:
+				s.Where(sql.EQ(s.C(portalaccess.FieldUserID), string(v.UserID)))
+			default:
+				s.Where(sql.In(s.C(portalaccess.FieldClientID), visibleClientIDs(v, ctx)))
+			}
+		})
+		return privacy.Skip
+	})
+}
+
+// EmergencyAccessRule: a user sees their own break-glass windows; holders
+// of the audit privilege see everyone's.
+func EmergencyAccessRule() privacy.QueryRule {
+	return privacy.EmergencyAccessQueryRuleFunc(func(ctx context.Context, q *ent.EmergencyAccessQuery) error {
+		q.Where(func(s *sql.Selector) {
+			v, system := userViewer(ctx)
+			switch {
+			case system:
+			case v == nil || v.Kind != viewer.User:
+				deny(s)
+			case v.Has(string(AuditView)):
+			default:
+				s.Where(sql.EQ(s.C(emergencyaccess.FieldUserID), string(v.UserID)))
+			}
+		})
+		return privacy.Skip
+	})
+}
+
+// StaffProfilesVisible selects the staff profiles v reaches: all with the
+// organization-wide privilege; an explicit link (until its expiry); the
+// profiles of v's primary business unit with that privilege; and v's own.
+func StaffProfilesVisible(ctx context.Context) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		v, system := userViewer(ctx)
+		switch {
+		case system:
+			return
+		case v == nil || v.Kind != viewer.User || v.Portal:
+			deny(s)
+			return
+		case v.Has(string(StaffProfilesAccessAll)):
+			return
+		}
+		now := Now(ctx)
+		t := sql.Table(staffprofileaccess.Table)
+		links := sql.Select(t.C(staffprofileaccess.FieldStaffProfileID)).From(t).Where(sql.And(
+			sql.EQ(t.C(staffprofileaccess.FieldUserID), string(v.UserID)),
+			sql.Or(sql.IsNull(t.C(staffprofileaccess.FieldExpiresAt)), sql.GT(t.C(staffprofileaccess.FieldExpiresAt), now)),
+		))
+		paths := []*sql.Predicate{
+			sql.EQ(s.C(staffprofile.FieldUserID), string(v.UserID)),
+			inSet(s, s.C(staffprofile.FieldID), links),
+		}
+		if v.Has(string(StaffProfilesAccessPrimaryBusinessUnit)) && v.PrimaryBusinessUnitID != "" {
+			paths = append(paths, sql.EQ(s.C(staffprofile.FieldBusinessUnitID), string(v.PrimaryBusinessUnitID)))
+		}
+		s.Where(sql.Or(paths...))
+	}
+}
+
+// StaffProfileRule filters staff profiles to those the viewer reaches.
+func StaffProfileRule() privacy.QueryRule {
+	return privacy.StaffProfileQueryRuleFunc(func(ctx context.Context, q *ent.StaffProfileQuery) error {
+		q.Where(StaffProfilesVisible(ctx))
+		return privacy.Skip
+	})
+}
+
+// StaffProfileAccessRule: visible with the profile, and to the linked user.
+func StaffProfileAccessRule() privacy.QueryRule {
+	return privacy.StaffProfileAccessQueryRuleFunc(func(ctx context.Context, q *ent.StaffProfileAccessQuery) error {
+		q.Where(func(s *sql.Selector) {
+			v, system := userViewer(ctx)
+			switch {
+			case system:
+			case v == nil || v.Kind != viewer.User || v.Portal:
+				deny(s)
+			default:
+				sp := sql.Table(staffprofile.Table)
+				visible := sql.Select(sp.C(staffprofile.FieldID)).From(sp).
+					Where(sql.EQ(sp.C(staffprofile.FieldOrganizationID), string(v.OrgID)))
+				StaffProfilesVisible(ctx)(visible)
+				s.Where(sql.Or(
+					sql.EQ(s.C(staffprofileaccess.FieldUserID), string(v.UserID)),
+					sql.In(s.C(staffprofileaccess.FieldStaffProfileID), visible),
+				))
+			}
+		})
+		return privacy.Skip
+	})
+}
+
+// UserRule: staff see the organization's directory (they pick colleagues to
+// share clients with); a portal user sees only themself.
+func UserRule() privacy.QueryRule {
+	return privacy.UserQueryRuleFunc(func(ctx context.Context, q *ent.UserQuery) error {
+		q.Where(func(s *sql.Selector) {
+			v, system := userViewer(ctx)
+			switch {
+			case system:
+			case v == nil || v.Kind != viewer.User:
+				deny(s)
+			case v.Portal:
+				s.Where(sql.EQ(s.C(user.FieldID), string(v.UserID)))
+			}
+		})
+		return privacy.Skip
+	})
+}
+
+// StaffOnlyRule lets staff (and the server) read a type, nobody else: roles
+// and business units.
+func StaffOnlyRule() privacy.QueryRule {
+	return privacy.QueryRuleFunc(func(ctx context.Context, _ ent.Query) error {
+		v, system := userViewer(ctx)
+		if system || (v != nil && v.Kind == viewer.User && !v.Portal) {
+			return privacy.Skip
+		}
+		return privacy.Denyf("authz: staff only")
+	})
+}
+
+// PrivilegeRule lets holders of p (and the server) read a type: the audit
+// trail, invitations, billing plan, identity settings.
+func PrivilegeRule(ps ...Privilege) privacy.QueryRule {
+	return privacy.QueryRuleFunc(func(ctx context.Context, _ ent.Query) error {
+		v, system := userViewer(ctx)
+		if system {
+			return privacy.Skip
+		}
+		for _, p := range ps {
+			if v.Has(string(p)) {
+				return privacy.Skip
+			}
+		}
+		return privacy.Denyf("authz: needs one of %v", ps)
+	})
+}
+
+// OwnRowsRule lets a user read only their own rows of an auth table
+// (sessions, factors); the server reads all of the tenant's.
+func OwnRowsRule() privacy.QueryRule {
+	return privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
+		v, system := userViewer(ctx)
+		if system {
+			return privacy.Skip
+		}
+		if v == nil || v.Kind != viewer.User {
+			return privacy.Denyf("authz: no user")
+		}
+		uf, ok := f.(interface{ WhereUserID(entql.StringP) })
+		if !ok {
+			return privacy.Denyf("authz: %T has no user", f)
+		}
+		uf.WhereUserID(entql.StringEQ(string(v.UserID)))
+		return privacy.Skip
+	})
+}
+
+// SystemOnlyRule: only the server reads these rows (the outbox).
+func SystemOnlyRule() privacy.QueryRule {
+	return privacy.QueryRuleFunc(func(ctx context.Context, _ ent.Query) error {
+		if _, system := userViewer(ctx); system {
+			return privacy.Skip
+		}
+		return privacy.Denyf("authz: server only")
+	})
+}
