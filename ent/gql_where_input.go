@@ -93,12 +93,16 @@ type AppointmentWhereInput struct {
 	StatusNotIn []appointment.Status `json:"statusNotIn,omitempty"`
 
 	// "billable" field predicates.
-	Billable    *bool `json:"billable,omitempty"`
-	BillableNEQ *bool `json:"billableNEQ,omitempty"`
+	Billable       *bool `json:"billable,omitempty"`
+	BillableNEQ    *bool `json:"billableNEQ,omitempty"`
+	BillableIsNil  bool  `json:"billableIsNil,omitempty"`
+	BillableNotNil bool  `json:"billableNotNil,omitempty"`
 
 	// "billed" field predicates.
-	Billed    *bool `json:"billed,omitempty"`
-	BilledNEQ *bool `json:"billedNEQ,omitempty"`
+	Billed       *bool `json:"billed,omitempty"`
+	BilledNEQ    *bool `json:"billedNEQ,omitempty"`
+	BilledIsNil  bool  `json:"billedIsNil,omitempty"`
+	BilledNotNil bool  `json:"billedNotNil,omitempty"`
 
 	// "location" field predicates.
 	Location             *string  `json:"location,omitempty"`
@@ -341,11 +345,23 @@ func (i *AppointmentWhereInput) P() (predicate.Appointment, error) {
 	if i.BillableNEQ != nil {
 		predicates = append(predicates, appointment.BillableNEQ(*i.BillableNEQ))
 	}
+	if i.BillableIsNil {
+		predicates = append(predicates, appointment.BillableIsNil())
+	}
+	if i.BillableNotNil {
+		predicates = append(predicates, appointment.BillableNotNil())
+	}
 	if i.Billed != nil {
 		predicates = append(predicates, appointment.BilledEQ(*i.Billed))
 	}
 	if i.BilledNEQ != nil {
 		predicates = append(predicates, appointment.BilledNEQ(*i.BilledNEQ))
+	}
+	if i.BilledIsNil {
+		predicates = append(predicates, appointment.BilledIsNil())
+	}
+	if i.BilledNotNil {
+		predicates = append(predicates, appointment.BilledNotNil())
 	}
 	if i.Location != nil {
 		predicates = append(predicates, appointment.LocationEQ(*i.Location))

@@ -41,13 +41,35 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Mutation() MutationResolver
 	Query() QueryResolver
 }
 
 type DirectiveRoot struct {
+	Access func(ctx context.Context, obj any, next graphql.Resolver, rule FieldRule) (res any, err error)
+	Audit  func(ctx context.Context, obj any, next graphql.Resolver, record AuditedRecord) (res any, err error)
 }
 
 type ComplexityRoot struct {
+	AccessExplanation struct {
+		Allowed func(childComplexity int) int
+		Notes   func(childComplexity int) int
+		Paths   func(childComplexity int) int
+		User    func(childComplexity int) int
+	}
+
+	AccessPath struct {
+		BusinessUnit      func(childComplexity int) int
+		ExpiresAt         func(childComplexity int) int
+		GrantedAt         func(childComplexity int) int
+		GrantedBy         func(childComplexity int) int
+		Kind              func(childComplexity int) int
+		PortalPermissions func(childComplexity int) int
+		Privilege         func(childComplexity int) int
+		Reason            func(childComplexity int) int
+		Roles             func(childComplexity int) int
+	}
+
 	Appointment struct {
 		Billable  func(childComplexity int) int
 		Billed    func(childComplexity int) int
@@ -292,6 +314,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Mutation struct {
+		EndEmergencyAccess  func(childComplexity int, id pulid.ID) int
+		OpenEmergencyAccess func(childComplexity int, input OpenEmergencyAccessInput) int
+	}
+
 	Organization struct {
 		CreatedAt              func(childComplexity int) int
 		EmergencyAccessMinutes func(childComplexity int) int
@@ -337,15 +364,35 @@ type ComplexityRoot struct {
 		User             func(childComplexity int) int
 	}
 
+	PortalPermissions struct {
+		AlertRecipient   func(childComplexity int) int
+		Billing          func(childComplexity int) int
+		Documents        func(childComplexity int) int
+		SessionsHomework func(childComplexity int) int
+		Surveys          func(childComplexity int) int
+	}
+
+	PrivilegeInfo struct {
+		Description func(childComplexity int) int
+		Group       func(childComplexity int) int
+		Key         func(childComplexity int) int
+		Name        func(childComplexity int) int
+		OwnerOnly   func(childComplexity int) int
+	}
+
 	Query struct {
-		BusinessUnits func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.BusinessUnitOrder, where *ent.BusinessUnitWhereInput) int
-		Clients       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PatientOrder, where *ent.PatientWhereInput) int
-		Node          func(childComplexity int, id pulid.ID) int
-		Nodes         func(childComplexity int, ids []pulid.ID) int
-		Roles         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) int
-		StaffProfiles func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.StaffProfileOrder, where *ent.StaffProfileWhereInput) int
-		Users         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
-		Viewer        func(childComplexity int) int
+		AuditEvents               func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
+		BusinessUnits             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.BusinessUnitOrder, where *ent.BusinessUnitWhereInput) int
+		Clients                   func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PatientOrder, where *ent.PatientWhereInput) int
+		ExplainClientAccess       func(childComplexity int, userID pulid.ID, clientID pulid.ID) int
+		ExplainStaffProfileAccess func(childComplexity int, userID pulid.ID, staffProfileID pulid.ID) int
+		Node                      func(childComplexity int, id pulid.ID) int
+		Nodes                     func(childComplexity int, ids []pulid.ID) int
+		PrivilegeCatalogue        func(childComplexity int) int
+		Roles                     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) int
+		StaffProfiles             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.StaffProfileOrder, where *ent.StaffProfileWhereInput) int
+		Users                     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
+		Viewer                    func(childComplexity int) int
 	}
 
 	Role struct {
@@ -504,14 +551,22 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type MutationResolver interface {
+	OpenEmergencyAccess(ctx context.Context, input OpenEmergencyAccessInput) (*ent.EmergencyAccess, error)
+	EndEmergencyAccess(ctx context.Context, id pulid.ID) (*ent.EmergencyAccess, error)
+}
 type QueryResolver interface {
 	Node(ctx context.Context, id pulid.ID) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder, error)
+	AuditEvents(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error)
 	BusinessUnits(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.BusinessUnitOrder, where *ent.BusinessUnitWhereInput) (*ent.BusinessUnitConnection, error)
 	Clients(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PatientOrder, where *ent.PatientWhereInput) (*ent.PatientConnection, error)
 	Roles(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) (*ent.RoleConnection, error)
 	StaffProfiles(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.StaffProfileOrder, where *ent.StaffProfileWhereInput) (*ent.StaffProfileConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
+	PrivilegeCatalogue(ctx context.Context) ([]*PrivilegeInfo, error)
+	ExplainClientAccess(ctx context.Context, userID pulid.ID, clientID pulid.ID) (*AccessExplanation, error)
+	ExplainStaffProfileAccess(ctx context.Context, userID pulid.ID, staffProfileID pulid.ID) (*AccessExplanation, error)
 	Viewer(ctx context.Context) (*Viewer, error)
 }
 
@@ -532,6 +587,86 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AccessExplanation.allowed":
+		if e.ComplexityRoot.AccessExplanation.Allowed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessExplanation.Allowed(childComplexity), true
+	case "AccessExplanation.notes":
+		if e.ComplexityRoot.AccessExplanation.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessExplanation.Notes(childComplexity), true
+	case "AccessExplanation.paths":
+		if e.ComplexityRoot.AccessExplanation.Paths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessExplanation.Paths(childComplexity), true
+	case "AccessExplanation.user":
+		if e.ComplexityRoot.AccessExplanation.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessExplanation.User(childComplexity), true
+
+	case "AccessPath.businessUnit":
+		if e.ComplexityRoot.AccessPath.BusinessUnit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessPath.BusinessUnit(childComplexity), true
+	case "AccessPath.expiresAt":
+		if e.ComplexityRoot.AccessPath.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessPath.ExpiresAt(childComplexity), true
+	case "AccessPath.grantedAt":
+		if e.ComplexityRoot.AccessPath.GrantedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessPath.GrantedAt(childComplexity), true
+	case "AccessPath.grantedBy":
+		if e.ComplexityRoot.AccessPath.GrantedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessPath.GrantedBy(childComplexity), true
+	case "AccessPath.kind":
+		if e.ComplexityRoot.AccessPath.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessPath.Kind(childComplexity), true
+	case "AccessPath.portalPermissions":
+		if e.ComplexityRoot.AccessPath.PortalPermissions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessPath.PortalPermissions(childComplexity), true
+	case "AccessPath.privilege":
+		if e.ComplexityRoot.AccessPath.Privilege == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessPath.Privilege(childComplexity), true
+	case "AccessPath.reason":
+		if e.ComplexityRoot.AccessPath.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessPath.Reason(childComplexity), true
+	case "AccessPath.roles":
+		if e.ComplexityRoot.AccessPath.Roles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessPath.Roles(childComplexity), true
 
 	case "Appointment.billable":
 		if e.ComplexityRoot.Appointment.Billable == nil {
@@ -1551,6 +1686,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InvoiceEdge.Node(childComplexity), true
 
+	case "Mutation.endEmergencyAccess":
+		if e.ComplexityRoot.Mutation.EndEmergencyAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_endEmergencyAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EndEmergencyAccess(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.openEmergencyAccess":
+		if e.ComplexityRoot.Mutation.OpenEmergencyAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_openEmergencyAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OpenEmergencyAccess(childComplexity, args["input"].(OpenEmergencyAccessInput)), true
+
 	case "Organization.createdAt":
 		if e.ComplexityRoot.Organization.CreatedAt == nil {
 			break
@@ -1736,6 +1894,79 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PortalAccess.User(childComplexity), true
 
+	case "PortalPermissions.alertRecipient":
+		if e.ComplexityRoot.PortalPermissions.AlertRecipient == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalPermissions.AlertRecipient(childComplexity), true
+	case "PortalPermissions.billing":
+		if e.ComplexityRoot.PortalPermissions.Billing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalPermissions.Billing(childComplexity), true
+	case "PortalPermissions.documents":
+		if e.ComplexityRoot.PortalPermissions.Documents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalPermissions.Documents(childComplexity), true
+	case "PortalPermissions.sessionsHomework":
+		if e.ComplexityRoot.PortalPermissions.SessionsHomework == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalPermissions.SessionsHomework(childComplexity), true
+	case "PortalPermissions.surveys":
+		if e.ComplexityRoot.PortalPermissions.Surveys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalPermissions.Surveys(childComplexity), true
+
+	case "PrivilegeInfo.description":
+		if e.ComplexityRoot.PrivilegeInfo.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivilegeInfo.Description(childComplexity), true
+	case "PrivilegeInfo.group":
+		if e.ComplexityRoot.PrivilegeInfo.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivilegeInfo.Group(childComplexity), true
+	case "PrivilegeInfo.key":
+		if e.ComplexityRoot.PrivilegeInfo.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivilegeInfo.Key(childComplexity), true
+	case "PrivilegeInfo.name":
+		if e.ComplexityRoot.PrivilegeInfo.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivilegeInfo.Name(childComplexity), true
+	case "PrivilegeInfo.ownerOnly":
+		if e.ComplexityRoot.PrivilegeInfo.OwnerOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivilegeInfo.OwnerOnly(childComplexity), true
+
+	case "Query.auditEvents":
+		if e.ComplexityRoot.Query.AuditEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Query_auditEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AuditEvents(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.AuditEventOrder), args["where"].(*ent.AuditEventWhereInput)), true
 	case "Query.businessUnits":
 		if e.ComplexityRoot.Query.BusinessUnits == nil {
 			break
@@ -1758,6 +1989,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Clients(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.PatientOrder), args["where"].(*ent.PatientWhereInput)), true
+	case "Query.explainClientAccess":
+		if e.ComplexityRoot.Query.ExplainClientAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Query_explainClientAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ExplainClientAccess(childComplexity, args["userId"].(pulid.ID), args["clientId"].(pulid.ID)), true
+	case "Query.explainStaffProfileAccess":
+		if e.ComplexityRoot.Query.ExplainStaffProfileAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Query_explainStaffProfileAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ExplainStaffProfileAccess(childComplexity, args["userId"].(pulid.ID), args["staffProfileId"].(pulid.ID)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -1781,6 +2034,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]pulid.ID)), true
+	case "Query.privilegeCatalogue":
+		if e.ComplexityRoot.Query.PrivilegeCatalogue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.PrivilegeCatalogue(childComplexity), true
 	case "Query.roles":
 		if e.ComplexityRoot.Query.Roles == nil {
 			break
@@ -2487,6 +2746,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("InvitationWhereInput", ec.unmarshalInputInvitationWhereInput),
 			graphql.NewInputUnmarshaler("InvoiceOrder", ec.unmarshalInputInvoiceOrder),
 			graphql.NewInputUnmarshaler("InvoiceWhereInput", ec.unmarshalInputInvoiceWhereInput),
+			graphql.NewInputUnmarshaler("OpenEmergencyAccessInput", ec.unmarshalInputOpenEmergencyAccessInput),
 			graphql.NewInputUnmarshaler("OrganizationOrder", ec.unmarshalInputOrganizationOrder),
 			graphql.NewInputUnmarshaler("OrganizationWhereInput", ec.unmarshalInputOrganizationWhereInput),
 			graphql.NewInputUnmarshaler("PortalAccessOrder", ec.unmarshalInputPortalAccessOrder),
@@ -2537,6 +2797,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 			return &response
 		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -2562,7 +2837,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "ent.graphql" "viewer.graphql"
+//go:embed "access.graphql" "ent.graphql" "viewer.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2574,6 +2849,7 @@ func sourceData(filename string) string {
 }
 
 var sources = []*ast.Source{
+	{Name: "access.graphql", Input: sourceData("access.graphql"), BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
 	{Name: "viewer.graphql", Input: sourceData("viewer.graphql"), BuiltIn: false},
 }
@@ -2582,6 +2858,44 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AccessExplanation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_AccessExplanation_user(ctx, field)
+	case "allowed":
+		return ec.fieldContext_AccessExplanation_allowed(ctx, field)
+	case "paths":
+		return ec.fieldContext_AccessExplanation_paths(ctx, field)
+	case "notes":
+		return ec.fieldContext_AccessExplanation_notes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessExplanation", field.Name)
+}
+
+func (ec *executionContext) childFields_AccessPath(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_AccessPath_kind(ctx, field)
+	case "privilege":
+		return ec.fieldContext_AccessPath_privilege(ctx, field)
+	case "roles":
+		return ec.fieldContext_AccessPath_roles(ctx, field)
+	case "businessUnit":
+		return ec.fieldContext_AccessPath_businessUnit(ctx, field)
+	case "grantedBy":
+		return ec.fieldContext_AccessPath_grantedBy(ctx, field)
+	case "grantedAt":
+		return ec.fieldContext_AccessPath_grantedAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_AccessPath_expiresAt(ctx, field)
+	case "reason":
+		return ec.fieldContext_AccessPath_reason(ctx, field)
+	case "portalPermissions":
+		return ec.fieldContext_AccessPath_portalPermissions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessPath", field.Name)
+}
 
 func (ec *executionContext) childFields_Appointment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -2665,6 +2979,18 @@ func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field gr
 		return ec.fieldContext_AuditEvent_details(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AuditEventConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AuditEventConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AuditEventConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEventConnection", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3125,6 +3451,38 @@ func (ec *executionContext) childFields_PortalAccess(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type PortalAccess", field.Name)
 }
 
+func (ec *executionContext) childFields_PortalPermissions(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "documents":
+		return ec.fieldContext_PortalPermissions_documents(ctx, field)
+	case "sessionsHomework":
+		return ec.fieldContext_PortalPermissions_sessionsHomework(ctx, field)
+	case "billing":
+		return ec.fieldContext_PortalPermissions_billing(ctx, field)
+	case "surveys":
+		return ec.fieldContext_PortalPermissions_surveys(ctx, field)
+	case "alertRecipient":
+		return ec.fieldContext_PortalPermissions_alertRecipient(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PortalPermissions", field.Name)
+}
+
+func (ec *executionContext) childFields_PrivilegeInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_PrivilegeInfo_key(ctx, field)
+	case "name":
+		return ec.fieldContext_PrivilegeInfo_name(ctx, field)
+	case "description":
+		return ec.fieldContext_PrivilegeInfo_description(ctx, field)
+	case "group":
+		return ec.fieldContext_PrivilegeInfo_group(ctx, field)
+	case "ownerOnly":
+		return ec.fieldContext_PrivilegeInfo_ownerOnly(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PrivilegeInfo", field.Name)
+}
+
 func (ec *executionContext) childFields_Role(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3543,6 +3901,34 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) dir_access_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "rule",
+		func(ctx context.Context, v any) (FieldRule, error) {
+			return ec.unmarshalNFieldRule2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFieldRule(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rule"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) dir_audit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "record",
+		func(ctx context.Context, v any) (AuditedRecord, error) {
+			return ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["record"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_BusinessUnit_clients_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3867,6 +4253,34 @@ func (ec *executionContext) field_Client_surveyResponses_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_endEmergencyAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_openEmergencyAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (OpenEmergencyAccessInput, error) {
+			return ec.unmarshalNOpenEmergencyAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOpenEmergencyAccessInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3878,6 +4292,60 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_auditEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.AuditEventOrder, error) {
+			return ec.unmarshalOAuditEventOrder2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐAuditEventOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.AuditEventWhereInput, error) {
+			return ec.unmarshalOAuditEventWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐAuditEventWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -3986,6 +4454,50 @@ func (ec *executionContext) field_Query_clients_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_explainClientAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "clientId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["clientId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_explainStaffProfileAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "staffProfileId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["staffProfileId"] = arg1
 	return args, nil
 }
 
@@ -4285,6 +4797,359 @@ func (ec *executionContext) field___Type_fields_args(ctx context.Context, rawArg
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _AccessExplanation_user(ctx context.Context, field graphql.CollectedField, obj *AccessExplanation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessExplanation_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessExplanation_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessExplanation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessExplanation_allowed(ctx context.Context, field graphql.CollectedField, obj *AccessExplanation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessExplanation_allowed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Allowed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessExplanation_allowed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessExplanation", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AccessExplanation_paths(ctx context.Context, field graphql.CollectedField, obj *AccessExplanation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessExplanation_paths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Paths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*AccessPath) graphql.Marshaler {
+			return ec.marshalNAccessPath2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAccessPathᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessExplanation_paths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessExplanation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessPath(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessExplanation_notes(ctx context.Context, field graphql.CollectedField, obj *AccessExplanation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessExplanation_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessExplanation_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessExplanation", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccessPath_kind(ctx context.Context, field graphql.CollectedField, obj *AccessPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessPath_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v AccessPathKind) graphql.Marshaler {
+			return ec.marshalNAccessPathKind2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAccessPathKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessPath_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessPath", field, false, false, "AccessPathKind")
+}
+
+func (ec *executionContext) _AccessPath_privilege(ctx context.Context, field graphql.CollectedField, obj *AccessPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessPath_privilege(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Privilege, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccessPath_privilege(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessPath", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccessPath_roles(ctx context.Context, field graphql.CollectedField, obj *AccessPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessPath_roles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Roles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Role) graphql.Marshaler {
+			return ec.marshalNRole2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐRoleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessPath_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessPath",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Role(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessPath_businessUnit(ctx context.Context, field graphql.CollectedField, obj *AccessPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessPath_businessUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BusinessUnit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BusinessUnit) graphql.Marshaler {
+			return ec.marshalOBusinessUnit2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐBusinessUnit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccessPath_businessUnit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessPath",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessUnit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessPath_grantedBy(ctx context.Context, field graphql.CollectedField, obj *AccessPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessPath_grantedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GrantedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccessPath_grantedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessPath",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccessPath_grantedAt(ctx context.Context, field graphql.CollectedField, obj *AccessPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessPath_grantedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GrantedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccessPath_grantedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessPath", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AccessPath_expiresAt(ctx context.Context, field graphql.CollectedField, obj *AccessPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessPath_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccessPath_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessPath", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AccessPath_reason(ctx context.Context, field graphql.CollectedField, obj *AccessPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessPath_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccessPath_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessPath", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccessPath_portalPermissions(ctx context.Context, field graphql.CollectedField, obj *AccessPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessPath_portalPermissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PortalPermissions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *PortalPermissions) graphql.Marshaler {
+			return ec.marshalOPortalPermissions2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐPortalPermissions(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccessPath_portalPermissions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccessPath",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PortalPermissions(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Appointment_id(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4434,12 +5299,30 @@ func (ec *executionContext) _Appointment_billable(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Billable, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				rule, err := ec.unmarshalNFieldRule2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFieldRule(ctx, "APPOINTMENT_BILLING")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, obj, directive0, rule)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return ec.marshalOBoolean2bool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Appointment_billable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4457,12 +5340,30 @@ func (ec *executionContext) _Appointment_billed(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.Billed, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				rule, err := ec.unmarshalNFieldRule2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFieldRule(ctx, "APPOINTMENT_BILLING")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, obj, directive0, rule)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
+			return ec.marshalOBoolean2bool(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Appointment_billed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -5763,7 +6664,37 @@ func (ec *executionContext) _Client_dateOfBirth(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.DateOfBirth, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				rule, err := ec.unmarshalNFieldRule2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFieldRule(ctx, "CLIENT_PHI")
+				if err != nil {
+					var zeroVal *time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal *time.Time
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, obj, directive0, rule)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "CLIENT_PROFILE")
+				if err != nil {
+					var zeroVal *time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal *time.Time
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive1, record)
+			}
+
+			next = directive2
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -5855,7 +6786,37 @@ func (ec *executionContext) _Client_gender(ctx context.Context, field graphql.Co
 		func(ctx context.Context) (any, error) {
 			return obj.Gender, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				rule, err := ec.unmarshalNFieldRule2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFieldRule(ctx, "CLIENT_PHI")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, obj, directive0, rule)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "CLIENT_PROFILE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive1, record)
+			}
+
+			next = directive2
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -5878,7 +6839,37 @@ func (ec *executionContext) _Client_medicalRecordNumber(ctx context.Context, fie
 		func(ctx context.Context) (any, error) {
 			return obj.MedicalRecordNumber, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				rule, err := ec.unmarshalNFieldRule2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFieldRule(ctx, "CLIENT_PHI")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, obj, directive0, rule)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "CLIENT_PROFILE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive1, record)
+			}
+
+			next = directive2
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -5901,7 +6892,37 @@ func (ec *executionContext) _Client_diagnosis(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.Diagnosis, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				rule, err := ec.unmarshalNFieldRule2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFieldRule(ctx, "CLIENT_PHI")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, obj, directive0, rule)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "CLIENT_PROFILE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive1, record)
+			}
+
+			next = directive2
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -6790,7 +7811,25 @@ func (ec *executionContext) _Document_title(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.Title, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "DOCUMENT")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -8568,6 +9607,94 @@ func (ec *executionContext) fieldContext_InvoiceEdge_cursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("InvoiceEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _Mutation_openEmergencyAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_openEmergencyAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OpenEmergencyAccess(ctx, fc.Args["input"].(OpenEmergencyAccessInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.EmergencyAccess) graphql.Marshaler {
+			return ec.marshalNEmergencyAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccess(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_openEmergencyAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmergencyAccess(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_openEmergencyAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_endEmergencyAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_endEmergencyAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EndEmergencyAccess(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.EmergencyAccess) graphql.Marshaler {
+			return ec.marshalNEmergencyAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccess(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_endEmergencyAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmergencyAccess(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_endEmergencyAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9312,6 +10439,236 @@ func (ec *executionContext) fieldContext_PortalAccess_grantedBy(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _PortalPermissions_documents(ctx context.Context, field graphql.CollectedField, obj *PortalPermissions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalPermissions_documents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Documents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalPermissions_documents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PortalPermissions", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PortalPermissions_sessionsHomework(ctx context.Context, field graphql.CollectedField, obj *PortalPermissions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalPermissions_sessionsHomework(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SessionsHomework, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalPermissions_sessionsHomework(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PortalPermissions", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PortalPermissions_billing(ctx context.Context, field graphql.CollectedField, obj *PortalPermissions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalPermissions_billing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Billing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalPermissions_billing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PortalPermissions", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PortalPermissions_surveys(ctx context.Context, field graphql.CollectedField, obj *PortalPermissions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalPermissions_surveys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Surveys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalPermissions_surveys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PortalPermissions", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PortalPermissions_alertRecipient(ctx context.Context, field graphql.CollectedField, obj *PortalPermissions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalPermissions_alertRecipient(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlertRecipient, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalPermissions_alertRecipient(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PortalPermissions", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PrivilegeInfo_key(ctx context.Context, field graphql.CollectedField, obj *PrivilegeInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivilegeInfo_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivilegeInfo_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivilegeInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PrivilegeInfo_name(ctx context.Context, field graphql.CollectedField, obj *PrivilegeInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivilegeInfo_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivilegeInfo_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivilegeInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PrivilegeInfo_description(ctx context.Context, field graphql.CollectedField, obj *PrivilegeInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivilegeInfo_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivilegeInfo_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivilegeInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PrivilegeInfo_group(ctx context.Context, field graphql.CollectedField, obj *PrivilegeInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivilegeInfo_group(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Group, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivilegeInfo_group(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivilegeInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PrivilegeInfo_ownerOnly(ctx context.Context, field graphql.CollectedField, obj *PrivilegeInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivilegeInfo_ownerOnly(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OwnerOnly, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivilegeInfo_ownerOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivilegeInfo", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9394,6 +10751,50 @@ func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_nodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_auditEvents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_auditEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AuditEvents(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.AuditEventOrder), fc.Args["where"].(*ent.AuditEventWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AuditEventConnection) graphql.Marshaler {
+			return ec.marshalNAuditEventConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐAuditEventConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_auditEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_auditEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9614,6 +11015,126 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_users_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_privilegeCatalogue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_privilegeCatalogue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().PrivilegeCatalogue(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*PrivilegeInfo) graphql.Marshaler {
+			return ec.marshalNPrivilegeInfo2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐPrivilegeInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_privilegeCatalogue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PrivilegeInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_explainClientAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_explainClientAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ExplainClientAccess(ctx, fc.Args["userId"].(pulid.ID), fc.Args["clientId"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AccessExplanation) graphql.Marshaler {
+			return ec.marshalOAccessExplanation2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAccessExplanation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_explainClientAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessExplanation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_explainClientAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_explainStaffProfileAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_explainStaffProfileAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ExplainStaffProfileAccess(ctx, fc.Args["userId"].(pulid.ID), fc.Args["staffProfileId"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AccessExplanation) graphql.Marshaler {
+			return ec.marshalOAccessExplanation2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAccessExplanation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_explainStaffProfileAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessExplanation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_explainStaffProfileAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10143,7 +11664,25 @@ func (ec *executionContext) _SessionNote_body(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.Body, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "SESSION_NOTE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -10166,7 +11705,25 @@ func (ec *executionContext) _SessionNote_transcript(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.Transcript, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "SESSION_NOTE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -13556,7 +15113,7 @@ func (ec *executionContext) unmarshalInputAppointmentWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "billable", "billableNEQ", "billed", "billedNEQ", "location", "locationNEQ", "locationIn", "locationNotIn", "locationGT", "locationGTE", "locationLT", "locationLTE", "locationContains", "locationHasPrefix", "locationHasSuffix", "locationEqualFold", "locationContainsFold", "hasClient", "hasClientWith", "hasProvider", "hasProviderWith", "hasNotes", "hasNotesWith", "hasHomework", "hasHomeworkWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "billable", "billableNEQ", "billableIsNil", "billableNotNil", "billed", "billedNEQ", "billedIsNil", "billedNotNil", "location", "locationNEQ", "locationIn", "locationNotIn", "locationGT", "locationGTE", "locationLT", "locationLTE", "locationContains", "locationHasPrefix", "locationHasSuffix", "locationEqualFold", "locationContainsFold", "hasClient", "hasClientWith", "hasProvider", "hasProviderWith", "hasNotes", "hasNotesWith", "hasHomework", "hasHomeworkWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -13906,6 +15463,20 @@ func (ec *executionContext) unmarshalInputAppointmentWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.BillableNEQ = data
+		case "billableIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billableIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BillableIsNil = data
+		case "billableNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billableNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BillableNotNil = data
 		case "billed":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billed"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -13920,6 +15491,20 @@ func (ec *executionContext) unmarshalInputAppointmentWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.BilledNEQ = data
+		case "billedIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billedIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BilledIsNil = data
+		case "billedNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billedNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BilledNotNil = data
 		case "location":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("location"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -20517,6 +22102,55 @@ func UnmarshalInvoiceWhereInput(ctx context.Context, raw any) (ent.InvoiceWhereI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputOpenEmergencyAccessInput(ctx context.Context, obj any) (OpenEmergencyAccessInput, error) {
+	var it OpenEmergencyAccessInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientId", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOpenEmergencyAccessInput unmarshals raw into the OpenEmergencyAccessInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOpenEmergencyAccessInput(ctx context.Context, raw any) (OpenEmergencyAccessInput, error) {
+	var out OpenEmergencyAccessInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OpenEmergencyAccessInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputOrganizationOrder(ctx context.Context, obj any) (ent.OrganizationOrder, error) {
 	var it ent.OrganizationOrder
 	if obj == nil {
@@ -25745,6 +27379,127 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 // region    **************************** object.gotpl ****************************
 
+var accessExplanationImplementors = []string{"AccessExplanation"}
+
+func (ec *executionContext) _AccessExplanation(ctx context.Context, sel ast.SelectionSet, obj *AccessExplanation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accessExplanationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccessExplanation")
+		case "user":
+			out.Values[i] = ec._AccessExplanation_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "allowed":
+			out.Values[i] = ec._AccessExplanation_allowed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paths":
+			out.Values[i] = ec._AccessExplanation_paths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notes":
+			out.Values[i] = ec._AccessExplanation_notes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accessPathImplementors = []string{"AccessPath"}
+
+func (ec *executionContext) _AccessPath(ctx context.Context, sel ast.SelectionSet, obj *AccessPath) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accessPathImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccessPath")
+		case "kind":
+			out.Values[i] = ec._AccessPath_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "privilege":
+			out.Values[i] = ec._AccessPath_privilege(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "roles":
+			out.Values[i] = ec._AccessPath_roles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "businessUnit":
+			out.Values[i] = ec._AccessPath_businessUnit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "grantedBy":
+			out.Values[i] = ec._AccessPath_grantedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "grantedAt":
+			out.Values[i] = ec._AccessPath_grantedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._AccessPath_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._AccessPath_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "portalPermissions":
+			out.Values[i] = ec._AccessPath_portalPermissions(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var appointmentImplementors = []string{"Appointment", "Node"}
 
 func (ec *executionContext) _Appointment(ctx context.Context, sel ast.SelectionSet, obj *ent.Appointment) graphql.Marshaler {
@@ -25788,12 +27543,12 @@ func (ec *executionContext) _Appointment(ctx context.Context, sel ast.SelectionS
 			}
 		case "billable":
 			out.Values[i] = ec._Appointment_billable(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "billed":
 			out.Values[i] = ec._Appointment_billed(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "location":
@@ -27361,6 +29116,56 @@ func (ec *executionContext) _InvoiceEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "openEmergencyAccess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_openEmergencyAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endEmergencyAccess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_endEmergencyAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var organizationImplementors = []string{"Organization", "Node"}
 
 func (ec *executionContext) _Organization(ctx context.Context, sel ast.SelectionSet, obj *ent.Organization) graphql.Marshaler {
@@ -27654,6 +29459,112 @@ func (ec *executionContext) _PortalAccess(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var portalPermissionsImplementors = []string{"PortalPermissions"}
+
+func (ec *executionContext) _PortalPermissions(ctx context.Context, sel ast.SelectionSet, obj *PortalPermissions) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, portalPermissionsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PortalPermissions")
+		case "documents":
+			out.Values[i] = ec._PortalPermissions_documents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sessionsHomework":
+			out.Values[i] = ec._PortalPermissions_sessionsHomework(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "billing":
+			out.Values[i] = ec._PortalPermissions_billing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "surveys":
+			out.Values[i] = ec._PortalPermissions_surveys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alertRecipient":
+			out.Values[i] = ec._PortalPermissions_alertRecipient(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var privilegeInfoImplementors = []string{"PrivilegeInfo"}
+
+func (ec *executionContext) _PrivilegeInfo(ctx context.Context, sel ast.SelectionSet, obj *PrivilegeInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, privilegeInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PrivilegeInfo")
+		case "key":
+			out.Values[i] = ec._PrivilegeInfo_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._PrivilegeInfo_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._PrivilegeInfo_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "group":
+			out.Values[i] = ec._PrivilegeInfo_group(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ownerOnly":
+			out.Values[i] = ec._PrivilegeInfo_ownerOnly(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -27685,6 +29596,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_nodes(ctx, field)
 				})
+		case "auditEvents":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_auditEvents(ctx, field)
+				})
 		case "businessUnits":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -27714,6 +29631,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_users(ctx, field)
+				})
+		case "privilegeCatalogue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_privilegeCatalogue(ctx, field)
+				})
+		case "explainClientAccess":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_explainClientAccess(ctx, field)
+				})
+		case "explainStaffProfileAccess":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_explainStaffProfileAccess(ctx, field)
 				})
 		case "viewer":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -29095,6 +31030,40 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAccessPath2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAccessPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*AccessPath) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccessPath2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAccessPath(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAccessPath2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAccessPath(ctx context.Context, sel ast.SelectionSet, v *AccessPath) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccessPath!")
+		return graphql.Null
+	}
+	return ec._AccessPath(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAccessPathKind2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAccessPathKind(ctx context.Context, v any) (AccessPathKind, error) {
+	var res AccessPathKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccessPathKind2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAccessPathKind(ctx context.Context, sel ast.SelectionSet, v AccessPathKind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNAppointment2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐAppointment(ctx context.Context, sel ast.SelectionSet, v *ent.Appointment) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Appointment!")
@@ -29150,6 +31119,14 @@ func (ec *executionContext) marshalNAuditEventActorKind2githubᚗcomᚋclinicgat
 	return v
 }
 
+func (ec *executionContext) marshalNAuditEventConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐAuditEventConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEventConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEventConnection!")
+		return graphql.Null
+	}
+	return ec._AuditEventConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNAuditEventOrderField2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐAuditEventOrderField(ctx context.Context, v any) (*ent.AuditEventOrderField, error) {
 	var res = new(ent.AuditEventOrderField)
 	err := res.UnmarshalGQL(v)
@@ -29167,6 +31144,16 @@ func (ec *executionContext) marshalNAuditEventOrderField2ᚖgithubᚗcomᚋclini
 func (ec *executionContext) unmarshalNAuditEventWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐAuditEventWhereInput(ctx context.Context, v any) (*ent.AuditEventWhereInput, error) {
 	res, err := ec.unmarshalInputAuditEventWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx context.Context, v any) (AuditedRecord, error) {
+	var res AuditedRecord
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx context.Context, sel ast.SelectionSet, v AuditedRecord) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -29348,6 +31335,16 @@ func (ec *executionContext) marshalNEmergencyAccess2ᚖgithubᚗcomᚋclinicgate
 func (ec *executionContext) unmarshalNEmergencyAccessWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccessWhereInput(ctx context.Context, v any) (*ent.EmergencyAccessWhereInput, error) {
 	res, err := ec.unmarshalInputEmergencyAccessWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNFieldRule2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFieldRule(ctx context.Context, v any) (FieldRule, error) {
+	var res FieldRule
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFieldRule2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFieldRule(ctx context.Context, sel ast.SelectionSet, v FieldRule) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNHomework2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐHomework(ctx context.Context, sel ast.SelectionSet, v *ent.Homework) graphql.Marshaler {
@@ -29538,6 +31535,11 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋclinicgateᚋclinicga
 	return ret
 }
 
+func (ec *executionContext) unmarshalNOpenEmergencyAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOpenEmergencyAccessInput(ctx context.Context, v any) (OpenEmergencyAccessInput, error) {
+	res, err := ec.unmarshalInputOpenEmergencyAccessInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, v any) (entgql.OrderDirection, error) {
 	var res entgql.OrderDirection
 	err := res.UnmarshalGQL(v)
@@ -29614,6 +31616,30 @@ func (ec *executionContext) marshalNPortalAccessOrderField2ᚖgithubᚗcomᚋcli
 func (ec *executionContext) unmarshalNPortalAccessWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccessWhereInput(ctx context.Context, v any) (*ent.PortalAccessWhereInput, error) {
 	res, err := ec.unmarshalInputPortalAccessWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPrivilegeInfo2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐPrivilegeInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*PrivilegeInfo) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPrivilegeInfo2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐPrivilegeInfo(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPrivilegeInfo2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐPrivilegeInfo(ctx context.Context, sel ast.SelectionSet, v *PrivilegeInfo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PrivilegeInfo!")
+		return graphql.Null
+	}
+	return ec._PrivilegeInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRole2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Role) graphql.Marshaler {
@@ -30079,6 +32105,13 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) marshalOAccessExplanation2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAccessExplanation(ctx context.Context, sel ast.SelectionSet, v *AccessExplanation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AccessExplanation(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOAppointment2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐAppointment(ctx context.Context, sel ast.SelectionSet, v *ent.Appointment) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -30268,6 +32301,14 @@ func (ec *executionContext) marshalOAuditEventEdge2ᚖgithubᚗcomᚋclinicgate�
 		return graphql.Null
 	}
 	return ec._AuditEventEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAuditEventOrder2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐAuditEventOrder(ctx context.Context, v any) (*ent.AuditEventOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAuditEventOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOAuditEventWhereInput2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐAuditEventWhereInputᚄ(ctx context.Context, v any) ([]*ent.AuditEventWhereInput, error) {
@@ -31401,6 +33442,13 @@ func (ec *executionContext) unmarshalOPortalAccessWhereInput2ᚖgithubᚗcomᚋc
 	}
 	res, err := ec.unmarshalInputPortalAccessWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPortalPermissions2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐPortalPermissions(ctx context.Context, sel ast.SelectionSet, v *PortalPermissions) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PortalPermissions(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalORole2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Role) graphql.Marshaler {

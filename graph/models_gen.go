@@ -3,11 +3,66 @@
 package graph
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 )
+
+// Why (or why not) a user reaches a client or staff profile.
+type AccessExplanation struct {
+	User    *ent.User     `json:"user"`
+	Allowed bool          `json:"allowed"`
+	Paths   []*AccessPath `json:"paths"`
+	// Set when no path applies or some are blocked: e.g. user suspended, client restricted, link expired.
+	Notes []string `json:"notes"`
+}
+
+// One reason a user reaches a client or staff profile.
+type AccessPath struct {
+	Kind AccessPathKind `json:"kind"`
+	// The privilege that opens this path (role-based paths).
+	Privilege *string `json:"privilege,omitempty"`
+	// The roles of the user that hold that privilege.
+	Roles        []*ent.Role       `json:"roles"`
+	BusinessUnit *ent.BusinessUnit `json:"businessUnit,omitempty"`
+	GrantedBy    *ent.User         `json:"grantedBy,omitempty"`
+	GrantedAt    *time.Time        `json:"grantedAt,omitempty"`
+	// Exclusive: at this instant the access is gone.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Emergency access: the reason given.
+	Reason *string `json:"reason,omitempty"`
+	// Portal access: the four permissions.
+	PortalPermissions *PortalPermissions `json:"portalPermissions,omitempty"`
+}
+
+type OpenEmergencyAccessInput struct {
+	ClientID pulid.ID `json:"clientId"`
+	// Why the record must be opened; kept in the audit trail.
+	Reason string `json:"reason"`
+}
+
+type PortalPermissions struct {
+	Documents        bool `json:"documents"`
+	SessionsHomework bool `json:"sessionsHomework"`
+	Billing          bool `json:"billing"`
+	Surveys          bool `json:"surveys"`
+	AlertRecipient   bool `json:"alertRecipient"`
+}
+
+// One privilege of the catalogue, for the Managing User Privileges screen.
+type PrivilegeInfo struct {
+	Key         string `json:"key"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Group       string `json:"group"`
+	// Belongs to the account owner alone; no other role can hold it.
+	OwnerOnly bool `json:"ownerOnly"`
+}
 
 // The signed-in user's view of themself: who they are, in which organization,
 // and what they may do.
@@ -32,4 +87,190 @@ type ViewerSession struct {
 	MfaSatisfiedAt *time.Time `json:"mfaSatisfiedAt,omitempty"`
 	// Signed in with a temporary password: only changing it is allowed.
 	PasswordChangeRequired bool `json:"passwordChangeRequired"`
+}
+
+type AccessPathKind string
+
+const (
+	// A role grants access to every (non-restricted) client or staff profile.
+	AccessPathKindOrganizationWide AccessPathKind = "ORGANIZATION_WIDE"
+	// An explicit link to this client or staff profile.
+	AccessPathKindExplicitLink AccessPathKind = "EXPLICIT_LINK"
+	// The client is in one of the user's business units and a role grants business-unit access.
+	AccessPathKindBusinessUnit AccessPathKind = "BUSINESS_UNIT"
+	// The staff profile is in the user's primary business unit and a role grants that access.
+	AccessPathKindPrimaryBusinessUnit AccessPathKind = "PRIMARY_BUSINESS_UNIT"
+	// A portal link, with its permissions.
+	AccessPathKindPortal AccessPathKind = "PORTAL"
+	// An open emergency (break-glass) window.
+	AccessPathKindEmergency AccessPathKind = "EMERGENCY"
+	// The user's own staff profile.
+	AccessPathKindOwnProfile AccessPathKind = "OWN_PROFILE"
+)
+
+var AllAccessPathKind = []AccessPathKind{
+	AccessPathKindOrganizationWide,
+	AccessPathKindExplicitLink,
+	AccessPathKindBusinessUnit,
+	AccessPathKindPrimaryBusinessUnit,
+	AccessPathKindPortal,
+	AccessPathKindEmergency,
+	AccessPathKindOwnProfile,
+}
+
+func (e AccessPathKind) IsValid() bool {
+	switch e {
+	case AccessPathKindOrganizationWide, AccessPathKindExplicitLink, AccessPathKindBusinessUnit, AccessPathKindPrimaryBusinessUnit, AccessPathKindPortal, AccessPathKindEmergency, AccessPathKindOwnProfile:
+		return true
+	}
+	return false
+}
+
+func (e AccessPathKind) String() string {
+	return string(e)
+}
+
+func (e *AccessPathKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AccessPathKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AccessPathKind", str)
+	}
+	return nil
+}
+
+func (e AccessPathKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AccessPathKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AccessPathKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type AuditedRecord string
+
+const (
+	AuditedRecordClientProfile AuditedRecord = "CLIENT_PROFILE"
+	AuditedRecordSessionNote   AuditedRecord = "SESSION_NOTE"
+	AuditedRecordDocument      AuditedRecord = "DOCUMENT"
+)
+
+var AllAuditedRecord = []AuditedRecord{
+	AuditedRecordClientProfile,
+	AuditedRecordSessionNote,
+	AuditedRecordDocument,
+}
+
+func (e AuditedRecord) IsValid() bool {
+	switch e {
+	case AuditedRecordClientProfile, AuditedRecordSessionNote, AuditedRecordDocument:
+		return true
+	}
+	return false
+}
+
+func (e AuditedRecord) String() string {
+	return string(e)
+}
+
+func (e *AuditedRecord) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AuditedRecord(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AuditedRecord", str)
+	}
+	return nil
+}
+
+func (e AuditedRecord) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AuditedRecord) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AuditedRecord) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type FieldRule string
+
+const (
+	// Protected health information on the client profile: staff who reach the client; never portal users.
+	FieldRuleClientPhi FieldRule = "CLIENT_PHI"
+	// A session's billing state: staff with the billing tab or the session's provider; portal users with sessions & homework.
+	FieldRuleAppointmentBilling FieldRule = "APPOINTMENT_BILLING"
+)
+
+var AllFieldRule = []FieldRule{
+	FieldRuleClientPhi,
+	FieldRuleAppointmentBilling,
+}
+
+func (e FieldRule) IsValid() bool {
+	switch e {
+	case FieldRuleClientPhi, FieldRuleAppointmentBilling:
+		return true
+	}
+	return false
+}
+
+func (e FieldRule) String() string {
+	return string(e)
+}
+
+func (e *FieldRule) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FieldRule(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FieldRule", str)
+	}
+	return nil
+}
+
+func (e FieldRule) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FieldRule) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FieldRule) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -17,5 +17,5 @@ type Resolver struct {
 
 // NewSchema returns the executable schema over client.
 func NewSchema(client *ent.Client) graphql.ExecutableSchema {
-	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client}})
+	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client}, Directives: directives(client)})
 }

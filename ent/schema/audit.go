@@ -46,5 +46,5 @@ func (AuditEvent) Indexes() []ent.Index {
 }
 
 func (AuditEvent) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.RelayConnection()}
+	return []schema.Annotation{entgql.RelayConnection(), entgql.QueryField("auditEvents")}
 }

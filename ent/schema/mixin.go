@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"entgo.io/ent/schema/mixin"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 )
@@ -51,3 +52,20 @@ func (TenantMixin) Indexes() []ent.Index {
 
 // hidden keeps an auth or bookkeeping type out of the GraphQL schema.
 func hidden() entgql.Annotation { return entgql.Skip(entgql.SkipAll) }
+
+// accessDirective puts a field rule of internal/authz on a GraphQL field:
+// a viewer it refuses gets null and a FORBIDDEN error. Only for nullable
+// fields.
+func accessDirective(rule string) entgql.Directive {
+	return entgql.NewDirective("access", &ast.Argument{
+		Name: "rule", Value: &ast.Value{Raw: rule, Kind: ast.EnumValue},
+	})
+}
+
+// auditDirective records a read of a client record field in the request's
+// audit batch.
+func auditDirective(record string) entgql.Directive {
+	return entgql.NewDirective("audit", &ast.Argument{
+		Name: "record", Value: &ast.Value{Raw: record, Kind: ast.EnumValue},
+	})
+}

@@ -31,13 +31,17 @@ func (Patient) Fields() []ent.Field {
 		// emergency access and portal access.
 		field.Bool("restricted").Default(false),
 		// Protected health information below.
-		field.Time("date_of_birth").Optional().Nillable(),
+		field.Time("date_of_birth").Optional().Nillable().
+			Annotations(phi()),
 		field.String("email").Optional().MaxLen(320),
 		field.String("phone").Optional().MaxLen(50),
 		field.String("address").Optional().MaxLen(1000),
-		field.String("gender").Optional().MaxLen(50),
-		field.String("medical_record_number").Optional().MaxLen(100),
-		field.Text("diagnosis").Optional(),
+		field.String("gender").Optional().MaxLen(50).
+			Annotations(phi()),
+		field.String("medical_record_number").Optional().MaxLen(100).
+			Annotations(phi()),
+		field.Text("diagnosis").Optional().
+			Annotations(phi()),
 		field.String("business_unit_id").GoType(pulid.ID("")).Optional().Nillable().
 			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
@@ -57,6 +61,12 @@ func (Patient) Edges() []ent.Edge {
 		edge.From("emergency_accesses", EmergencyAccess.Type).Ref("client"),
 		edge.From("invitations", Invitation.Type).Ref("clients").Annotations(entgql.Skip(entgql.SkipAll)),
 	}
+}
+
+// phi marks protected health information: staff who reach the client read
+// it, portal users never, and every read is audited.
+func phi() entgql.Annotation {
+	return entgql.Directives(accessDirective("CLIENT_PHI"), auditDirective("CLIENT_PROFILE"))
 }
 
 func (Patient) Indexes() []ent.Index {

@@ -39,8 +39,13 @@ func (Appointment) Fields() []ent.Field {
 		field.Time("ends_at"),
 		field.Enum("status").NamedValues("Scheduled", "SCHEDULED", "Completed", "COMPLETED",
 			"Missed", "MISSED", "Cancelled", "CANCELLED").Default("SCHEDULED"),
-		field.Bool("billable").Default(true),
-		field.Bool("billed").Default(false),
+		// Billing state: staff with the billing tab or the session's
+		// provider; portal users with sessions & homework ("whether they've
+		// been billed or missed"). Nullable in GraphQL so a refusal is null.
+		field.Bool("billable").Default(true).Optional().
+			Annotations(entgql.Directives(accessDirective("APPOINTMENT_BILLING"))),
+		field.Bool("billed").Default(false).Optional().
+			Annotations(entgql.Directives(accessDirective("APPOINTMENT_BILLING"))),
 		field.String("location").Default("").MaxLen(200),
 	}
 }
@@ -76,8 +81,10 @@ func (SessionNote) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("appointment_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("author_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
-		field.Text("body").Default(""),
-		field.Text("transcript").Default(""),
+		field.Text("body").Default("").
+			Annotations(entgql.Directives(auditDirective("SESSION_NOTE"))),
+		field.Text("transcript").Default("").
+			Annotations(entgql.Directives(auditDirective("SESSION_NOTE"))),
 		// private notes are for their author alone, session view or not.
 		field.Bool("private").Default(false),
 	}
@@ -129,7 +136,8 @@ func (Document) Mixin() []ent.Mixin {
 func (Document) Fields() []ent.Field {
 	return []ent.Field{
 		clientRef(),
-		field.String("title").NotEmpty().MaxLen(300),
+		field.String("title").NotEmpty().MaxLen(300).
+			Annotations(entgql.Directives(auditDirective("DOCUMENT"))),
 		field.String("file_name").NotEmpty().MaxLen(300),
 		field.String("content_type").Default("application/octet-stream").MaxLen(200),
 		field.Int64("size_bytes").NonNegative().Default(0),

@@ -1,0 +1,76 @@
+package authz
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/ent/patient"
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+	"github.com/clinicgate/clinicgate/ent/staffprofile"
+	"github.com/clinicgate/clinicgate/internal/viewer"
+)
+
+// Cache remembers decisions for one request. Privileges and memberships are
+// loaded per request, so a decision cached for the rest of the request is
+// never staler than the viewer it was made for.
+type Cache struct {
+	mu      sync.Mutex
+	clients map[pulid.ID]bool
+	staff   map[pulid.ID]bool
+}
+
+type cacheKey struct{}
+
+// WithCache returns ctx carrying a fresh decision cache; the server installs
+// one per request.
+func WithCache(ctx context.Context) context.Context {
+	return context.WithValue(ctx, cacheKey{}, &Cache{clients: map[pulid.ID]bool{}, staff: map[pulid.ID]bool{}})
+}
+
+func cacheFrom(ctx context.Context) *Cache {
+	c, _ := ctx.Value(cacheKey{}).(*Cache)
+	return c
+}
+
+// CanReadClient decides whether the viewer in ctx reaches client id. It is
+// the same SQL predicate lists use, asked about one row.
+func CanReadClient(ctx context.Context, c *ent.Client, id pulid.ID) (bool, error) {
+	return decide(ctx, func(cc *Cache) map[pulid.ID]bool { return cc.clients }, id, func() (bool, error) {
+		return c.Patient.Query().Where(patient.ID(id)).Exist(ctx)
+	})
+}
+
+// CanReadStaffProfile decides whether the viewer in ctx reaches staff
+// profile id.
+func CanReadStaffProfile(ctx context.Context, c *ent.Client, id pulid.ID) (bool, error) {
+	return decide(ctx, func(cc *Cache) map[pulid.ID]bool { return cc.staff }, id, func() (bool, error) {
+		return c.StaffProfile.Query().Where(staffprofile.ID(id)).Exist(ctx)
+	})
+}
+
+func decide(ctx context.Context, table func(*Cache) map[pulid.ID]bool, id pulid.ID, ask func() (bool, error)) (bool, error) {
+	if viewer.FromContext(ctx) == nil {
+		return false, nil
+	}
+	cache := cacheFrom(ctx)
+	if cache != nil {
+		cache.mu.Lock()
+		ok, hit := table(cache)[id]
+		cache.mu.Unlock()
+		if hit {
+			return ok, nil
+		}
+	}
+	ok, err := ask()
+	if err != nil {
+		return false, fmt.Errorf("authz: decide %s: %w", id, err)
+	}
+	if cache != nil {
+		cache.mu.Lock()
+		table(cache)[id] = ok
+		cache.mu.Unlock()
+	}
+	return ok, nil
+}
