@@ -64,4 +64,3 @@ func (r *queryResolver) explain(ctx context.Context, e *authz.Explanation, err e
 	}
 	return out, nil
 }
-
