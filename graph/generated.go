@@ -529,12 +529,19 @@ type ComplexityRoot struct {
 
 	Viewer struct {
 		BusinessUnits       func(childComplexity int) int
+		Mfa                 func(childComplexity int) int
 		Organization        func(childComplexity int) int
 		PrimaryBusinessUnit func(childComplexity int) int
 		Privileges          func(childComplexity int) int
 		Roles               func(childComplexity int) int
 		Session             func(childComplexity int) int
 		User                func(childComplexity int) int
+	}
+
+	ViewerMFA struct {
+		Enrolled    func(childComplexity int) int
+		Required    func(childComplexity int) int
+		SatisfiedAt func(childComplexity int) int
 	}
 
 	ViewerSession struct {
@@ -2645,6 +2652,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.BusinessUnits(childComplexity), true
+	case "Viewer.mfa":
+		if e.ComplexityRoot.Viewer.Mfa == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Mfa(childComplexity), true
 	case "Viewer.organization":
 		if e.ComplexityRoot.Viewer.Organization == nil {
 			break
@@ -2681,6 +2694,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.User(childComplexity), true
+
+	case "ViewerMFA.enrolled":
+		if e.ComplexityRoot.ViewerMFA.Enrolled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerMFA.Enrolled(childComplexity), true
+	case "ViewerMFA.required":
+		if e.ComplexityRoot.ViewerMFA.Required == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerMFA.Required(childComplexity), true
+	case "ViewerMFA.satisfiedAt":
+		if e.ComplexityRoot.ViewerMFA.SatisfiedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerMFA.SatisfiedAt(childComplexity), true
 
 	case "ViewerSession.authMethod":
 		if e.ComplexityRoot.ViewerSession.AuthMethod == nil {
@@ -3763,8 +3795,22 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_primaryBusinessUnit(ctx, field)
 	case "session":
 		return ec.fieldContext_Viewer_session(ctx, field)
+	case "mfa":
+		return ec.fieldContext_Viewer_mfa(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
+}
+
+func (ec *executionContext) childFields_ViewerMFA(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "required":
+		return ec.fieldContext_ViewerMFA_required(ctx, field)
+	case "enrolled":
+		return ec.fieldContext_ViewerMFA_enrolled(ctx, field)
+	case "satisfiedAt":
+		return ec.fieldContext_ViewerMFA_satisfiedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ViewerMFA", field.Name)
 }
 
 func (ec *executionContext) childFields_ViewerSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13850,6 +13896,107 @@ func (ec *executionContext) fieldContext_Viewer_session(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Viewer_mfa(ctx context.Context, field graphql.CollectedField, obj *Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_mfa(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mfa, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ViewerMfa) graphql.Marshaler {
+			return ec.marshalNViewerMFA2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐViewerMfa(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_mfa(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ViewerMFA(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ViewerMFA_required(ctx context.Context, field graphql.CollectedField, obj *ViewerMfa) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerMFA_required(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Required, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerMFA_required(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerMFA", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ViewerMFA_enrolled(ctx context.Context, field graphql.CollectedField, obj *ViewerMfa) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerMFA_enrolled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enrolled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerMFA_enrolled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerMFA", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ViewerMFA_satisfiedAt(ctx context.Context, field graphql.CollectedField, obj *ViewerMfa) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerMFA_satisfiedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SatisfiedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerMFA_satisfiedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerMFA", field, false, false, "Time")
 }
 
 func (ec *executionContext) _ViewerSession_id(ctx context.Context, field graphql.CollectedField, obj *ViewerSession) (ret graphql.Marshaler) {
@@ -30593,6 +30740,54 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "mfa":
+			out.Values[i] = ec._Viewer_mfa(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var viewerMFAImplementors = []string{"ViewerMFA"}
+
+func (ec *executionContext) _ViewerMFA(ctx context.Context, sel ast.SelectionSet, obj *ViewerMfa) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, viewerMFAImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ViewerMFA")
+		case "required":
+			out.Values[i] = ec._ViewerMFA_required(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enrolled":
+			out.Values[i] = ec._ViewerMFA_enrolled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "satisfiedAt":
+			out.Values[i] = ec._ViewerMFA_satisfiedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -31953,6 +32148,14 @@ func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋclinicgateᚋclinic
 		return graphql.Null
 	}
 	return ec._Viewer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNViewerMFA2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐViewerMfa(ctx context.Context, sel ast.SelectionSet, v *ViewerMfa) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ViewerMFA!")
+		return graphql.Null
+	}
+	return ec._ViewerMFA(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNViewerSession2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐViewerSession(ctx context.Context, sel ast.SelectionSet, v *ViewerSession) graphql.Marshaler {

@@ -76,6 +76,17 @@ type Viewer struct {
 	// Grants no client access on its own.
 	PrimaryBusinessUnit *ent.BusinessUnit `json:"primaryBusinessUnit,omitempty"`
 	Session             *ViewerSession    `json:"session"`
+	Mfa                 *ViewerMfa        `json:"mfa"`
+}
+
+// The viewer's second-factor state.
+type ViewerMfa struct {
+	// MFA is required of this user (by the organization or the user's own setting).
+	Required bool `json:"required"`
+	// The user has a confirmed authenticator app.
+	Enrolled bool `json:"enrolled"`
+	// When this session passed a second factor; null if it has not.
+	SatisfiedAt *time.Time `json:"satisfiedAt,omitempty"`
 }
 
 type ViewerSession struct {

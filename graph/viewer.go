@@ -7,6 +7,7 @@ import (
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/session"
+	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/viewer"
@@ -31,6 +32,10 @@ func loadViewer(ctx context.Context, c *ent.Client) (*Viewer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("viewer: load session: %w", err)
 	}
+	enrolled, err := c.TOTPFactor.Query().Where(totpfactor.UserID(v.UserID), totpfactor.ConfirmedAtNotNil()).Exist(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("viewer: load factors: %w", err)
+	}
 	privileges := make([]string, 0, len(v.Privileges))
 	for p, ok := range v.Privileges {
 		if ok {
@@ -45,6 +50,11 @@ func loadViewer(ctx context.Context, c *ent.Client) (*Viewer, error) {
 		Privileges:          privileges,
 		BusinessUnits:       u.Edges.BusinessUnits,
 		PrimaryBusinessUnit: u.Edges.PrimaryBusinessUnit,
+		Mfa: &ViewerMfa{
+			Required:    u.RequireMfa || u.Edges.Organization.RequireMfa,
+			Enrolled:    enrolled,
+			SatisfiedAt: s.MfaSatisfiedAt,
+		},
 		Session: &ViewerSession{
 			ID:                     s.ID,
 			AuthMethod:             string(s.Method),
