@@ -245,28 +245,45 @@ func (_m *Patient) BusinessUnit(ctx context.Context) (*BusinessUnit, error) {
 	return result, MaskNotFound(err)
 }
 
-func (_m *Patient) Accesses(ctx context.Context) (result []*ClientAccess, err error) {
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
-		result, err = _m.NamedAccesses(graphql.GetFieldContext(ctx).Field.Alias)
-	} else {
-		result, err = _m.Edges.AccessesOrErr()
+func (_m *Patient) Accesses(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, where *ClientAccessWhereInput,
+) (*ClientAccessConnection, error) {
+	opts := []ClientAccessPaginateOption{
+		WithClientAccessFilter(where.Filter),
 	}
-	if IsNotLoaded(err) {
-		result, err = _m.QueryAccesses().All(ctx)
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	if nodes, err := _m.NamedAccesses(alias); err == nil || hasTotalCount {
+		pager, err := newClientAccessPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &ClientAccessConnection{Edges: []*ClientAccessEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
 	}
-	return result, err
+	return _m.QueryAccesses().Paginate(ctx, after, first, before, last, opts...)
 }
 
-func (_m *Patient) PortalAccesses(ctx context.Context) (result []*PortalAccess, err error) {
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
-		result, err = _m.NamedPortalAccesses(graphql.GetFieldContext(ctx).Field.Alias)
-	} else {
-		result, err = _m.Edges.PortalAccessesOrErr()
+func (_m *Patient) PortalAccesses(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *PortalAccessOrder, where *PortalAccessWhereInput,
+) (*PortalAccessConnection, error) {
+	opts := []PortalAccessPaginateOption{
+		WithPortalAccessOrder(orderBy),
+		WithPortalAccessFilter(where.Filter),
 	}
-	if IsNotLoaded(err) {
-		result, err = _m.QueryPortalAccesses().All(ctx)
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	if nodes, err := _m.NamedPortalAccesses(alias); err == nil || hasTotalCount {
+		pager, err := newPortalAccessPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &PortalAccessConnection{Edges: []*PortalAccessEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
 	}
-	return result, err
+	return _m.QueryPortalAccesses().Paginate(ctx, after, first, before, last, opts...)
 }
 
 func (_m *Patient) Appointments(

@@ -1847,6 +1847,53 @@ func (_m *EmergencyAccessQuery) Paginate(
 	return conn, nil
 }
 
+var (
+	// EmergencyAccessOrderFieldStartedAt orders EmergencyAccess by started_at.
+	EmergencyAccessOrderFieldStartedAt = &EmergencyAccessOrderField{
+		Value: func(_m *EmergencyAccess) (ent.Value, error) {
+			return _m.StartedAt, nil
+		},
+		column: emergencyaccess.FieldStartedAt,
+		toTerm: emergencyaccess.ByStartedAt,
+		toCursor: func(_m *EmergencyAccess) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.StartedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f EmergencyAccessOrderField) String() string {
+	var str string
+	switch f.column {
+	case EmergencyAccessOrderFieldStartedAt.column:
+		str = "STARTED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f EmergencyAccessOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *EmergencyAccessOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("EmergencyAccessOrderField %T must be a string", v)
+	}
+	switch str {
+	case "STARTED_AT":
+		*f = *EmergencyAccessOrderFieldStartedAt
+	default:
+		return fmt.Errorf("%s is not a valid EmergencyAccessOrderField", str)
+	}
+	return nil
+}
+
 // EmergencyAccessOrderField defines the ordering field of EmergencyAccess.
 type EmergencyAccessOrderField struct {
 	// Value extracts the ordering value from the given EmergencyAccess.

@@ -49,6 +49,12 @@ func (r *queryResolver) BusinessUnits(ctx context.Context, after *entgql.Cursor[
 		ent.WithBusinessUnitOrder(orderBy), ent.WithBusinessUnitFilter(where.Filter))
 }
 
+// EmergencyAccesses is the resolver for the emergencyAccesses field.
+func (r *queryResolver) EmergencyAccesses(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.EmergencyAccessOrder, where *ent.EmergencyAccessWhereInput) (*ent.EmergencyAccessConnection, error) {
+	return r.client.EmergencyAccess.Query().Paginate(ctx, after, first, before, last,
+		ent.WithEmergencyAccessOrder(orderBy), ent.WithEmergencyAccessFilter(where.Filter))
+}
+
 // Clients is the resolver for the clients field.
 func (r *queryResolver) Clients(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PatientOrder, where *ent.PatientWhereInput) (*ent.PatientConnection, error) {
 	return r.client.Patient.Query().Paginate(ctx, after, first, before, last,

@@ -147,7 +147,7 @@ type ComplexityRoot struct {
 	}
 
 	Client struct {
-		Accesses            func(childComplexity int) int
+		Accesses            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, where *ent.ClientAccessWhereInput) int
 		Address             func(childComplexity int) int
 		Appointments        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AppointmentOrder, where *ent.AppointmentWhereInput) int
 		BusinessUnit        func(childComplexity int) int
@@ -165,7 +165,7 @@ type ComplexityRoot struct {
 		Invoices            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.InvoiceOrder, where *ent.InvoiceWhereInput) int
 		MedicalRecordNumber func(childComplexity int) int
 		Phone               func(childComplexity int) int
-		PortalAccesses      func(childComplexity int) int
+		PortalAccesses      func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PortalAccessOrder, where *ent.PortalAccessWhereInput) int
 		PreferredName       func(childComplexity int) int
 		Restricted          func(childComplexity int) int
 		Status              func(childComplexity int) int
@@ -235,6 +235,17 @@ type ComplexityRoot struct {
 		Reason    func(childComplexity int) int
 		StartedAt func(childComplexity int) int
 		User      func(childComplexity int) int
+	}
+
+	EmergencyAccessConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	EmergencyAccessEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Homework struct {
@@ -364,6 +375,17 @@ type ComplexityRoot struct {
 		User             func(childComplexity int) int
 	}
 
+	PortalAccessConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PortalAccessEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	PortalPermissions struct {
 		AlertRecipient   func(childComplexity int) int
 		Billing          func(childComplexity int) int
@@ -384,6 +406,7 @@ type ComplexityRoot struct {
 		AuditEvents               func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
 		BusinessUnits             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.BusinessUnitOrder, where *ent.BusinessUnitWhereInput) int
 		Clients                   func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PatientOrder, where *ent.PatientWhereInput) int
+		EmergencyAccesses         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.EmergencyAccessOrder, where *ent.EmergencyAccessWhereInput) int
 		ExplainClientAccess       func(childComplexity int, userID pulid.ID, clientID pulid.ID) int
 		ExplainStaffProfileAccess func(childComplexity int, userID pulid.ID, staffProfileID pulid.ID) int
 		Node                      func(childComplexity int, id pulid.ID) int
@@ -567,6 +590,7 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder, error)
 	AuditEvents(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error)
 	BusinessUnits(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.BusinessUnitOrder, where *ent.BusinessUnitWhereInput) (*ent.BusinessUnitConnection, error)
+	EmergencyAccesses(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.EmergencyAccessOrder, where *ent.EmergencyAccessWhereInput) (*ent.EmergencyAccessConnection, error)
 	Clients(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PatientOrder, where *ent.PatientWhereInput) (*ent.PatientConnection, error)
 	Roles(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) (*ent.RoleConnection, error)
 	StaffProfiles(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.StaffProfileOrder, where *ent.StaffProfileWhereInput) (*ent.StaffProfileConnection, error)
@@ -988,7 +1012,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Client.Accesses(childComplexity), true
+		args, err := ec.field_Client_accesses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Client.Accesses(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["where"].(*ent.ClientAccessWhereInput)), true
 	case "Client.address":
 		if e.ComplexityRoot.Client.Address == nil {
 			break
@@ -1116,7 +1145,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Client.PortalAccesses(childComplexity), true
+		args, err := ec.field_Client_portalAccesses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Client.PortalAccesses(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.PortalAccessOrder), args["where"].(*ent.PortalAccessWhereInput)), true
 	case "Client.preferredName":
 		if e.ComplexityRoot.Client.PreferredName == nil {
 			break
@@ -1383,6 +1417,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EmergencyAccess.User(childComplexity), true
+
+	case "EmergencyAccessConnection.edges":
+		if e.ComplexityRoot.EmergencyAccessConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmergencyAccessConnection.Edges(childComplexity), true
+	case "EmergencyAccessConnection.pageInfo":
+		if e.ComplexityRoot.EmergencyAccessConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmergencyAccessConnection.PageInfo(childComplexity), true
+	case "EmergencyAccessConnection.totalCount":
+		if e.ComplexityRoot.EmergencyAccessConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmergencyAccessConnection.TotalCount(childComplexity), true
+
+	case "EmergencyAccessEdge.cursor":
+		if e.ComplexityRoot.EmergencyAccessEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmergencyAccessEdge.Cursor(childComplexity), true
+	case "EmergencyAccessEdge.node":
+		if e.ComplexityRoot.EmergencyAccessEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmergencyAccessEdge.Node(childComplexity), true
 
 	case "Homework.appointment":
 		if e.ComplexityRoot.Homework.Appointment == nil {
@@ -1901,6 +1967,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PortalAccess.User(childComplexity), true
 
+	case "PortalAccessConnection.edges":
+		if e.ComplexityRoot.PortalAccessConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalAccessConnection.Edges(childComplexity), true
+	case "PortalAccessConnection.pageInfo":
+		if e.ComplexityRoot.PortalAccessConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalAccessConnection.PageInfo(childComplexity), true
+	case "PortalAccessConnection.totalCount":
+		if e.ComplexityRoot.PortalAccessConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalAccessConnection.TotalCount(childComplexity), true
+
+	case "PortalAccessEdge.cursor":
+		if e.ComplexityRoot.PortalAccessEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalAccessEdge.Cursor(childComplexity), true
+	case "PortalAccessEdge.node":
+		if e.ComplexityRoot.PortalAccessEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalAccessEdge.Node(childComplexity), true
+
 	case "PortalPermissions.alertRecipient":
 		if e.ComplexityRoot.PortalPermissions.AlertRecipient == nil {
 			break
@@ -1996,6 +2094,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Clients(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.PatientOrder), args["where"].(*ent.PatientWhereInput)), true
+	case "Query.emergencyAccesses":
+		if e.ComplexityRoot.Query.EmergencyAccesses == nil {
+			break
+		}
+
+		args, err := ec.field_Query_emergencyAccesses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EmergencyAccesses(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.EmergencyAccessOrder), args["where"].(*ent.EmergencyAccessWhereInput)), true
 	case "Query.explainClientAccess":
 		if e.ComplexityRoot.Query.ExplainClientAccess == nil {
 			break
@@ -2771,6 +2880,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ClientWhereInput", ec.unmarshalInputClientWhereInput),
 			graphql.NewInputUnmarshaler("DocumentOrder", ec.unmarshalInputDocumentOrder),
 			graphql.NewInputUnmarshaler("DocumentWhereInput", ec.unmarshalInputDocumentWhereInput),
+			graphql.NewInputUnmarshaler("EmergencyAccessOrder", ec.unmarshalInputEmergencyAccessOrder),
 			graphql.NewInputUnmarshaler("EmergencyAccessWhereInput", ec.unmarshalInputEmergencyAccessWhereInput),
 			graphql.NewInputUnmarshaler("HomeworkOrder", ec.unmarshalInputHomeworkOrder),
 			graphql.NewInputUnmarshaler("HomeworkWhereInput", ec.unmarshalInputHomeworkWhereInput),
@@ -3263,6 +3373,28 @@ func (ec *executionContext) childFields_EmergencyAccess(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type EmergencyAccess", field.Name)
 }
 
+func (ec *executionContext) childFields_EmergencyAccessConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EmergencyAccessConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EmergencyAccessConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_EmergencyAccessConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmergencyAccessConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EmergencyAccessEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_EmergencyAccessEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_EmergencyAccessEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmergencyAccessEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Homework(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3481,6 +3613,28 @@ func (ec *executionContext) childFields_PortalAccess(ctx context.Context, field 
 		return ec.fieldContext_PortalAccess_grantedBy(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PortalAccess", field.Name)
+}
+
+func (ec *executionContext) childFields_PortalAccessConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PortalAccessConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PortalAccessConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PortalAccessConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PortalAccessConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PortalAccessEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_PortalAccessEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_PortalAccessEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PortalAccessEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_PortalPermissions(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4029,6 +4183,52 @@ func (ec *executionContext) field_BusinessUnit_clients_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Client_accesses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ClientAccessWhereInput, error) {
+			return ec.unmarshalOClientAccessWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccessWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Client_appointments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4237,6 +4437,60 @@ func (ec *executionContext) field_Client_invoices_args(ctx context.Context, rawA
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.InvoiceWhereInput, error) {
 			return ec.unmarshalOInvoiceWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐInvoiceWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Client_portalAccesses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.PortalAccessOrder, error) {
+			return ec.unmarshalOPortalAccessOrder2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccessOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.PortalAccessWhereInput, error) {
+			return ec.unmarshalOPortalAccessWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccessWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4495,6 +4749,60 @@ func (ec *executionContext) field_Query_clients_args(ctx context.Context, rawArg
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.PatientWhereInput, error) {
 			return ec.unmarshalOClientWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatientWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_emergencyAccesses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.EmergencyAccessOrder, error) {
+			return ec.unmarshalOEmergencyAccessOrder2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccessOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.EmergencyAccessWhereInput, error) {
+			return ec.unmarshalOEmergencyAccessWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccessWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7021,25 +7329,37 @@ func (ec *executionContext) _Client_accesses(ctx context.Context, field graphql.
 			return ec.fieldContext_Client_accesses(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Accesses(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Accesses(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["where"].(*ent.ClientAccessWhereInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ClientAccess) graphql.Marshaler {
-			return ec.marshalOClientAccess2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccessᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ClientAccessConnection) graphql.Marshaler {
+			return ec.marshalNClientAccessConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccessConnection(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
-func (ec *executionContext) fieldContext_Client_accesses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Client_accesses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Client",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ClientAccess(ctx, field)
+			return ec.childFields_ClientAccessConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Client_accesses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -7053,25 +7373,37 @@ func (ec *executionContext) _Client_portalAccesses(ctx context.Context, field gr
 			return ec.fieldContext_Client_portalAccesses(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PortalAccesses(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return obj.PortalAccesses(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.PortalAccessOrder), fc.Args["where"].(*ent.PortalAccessWhereInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PortalAccess) graphql.Marshaler {
-			return ec.marshalOPortalAccess2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccessᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PortalAccessConnection) graphql.Marshaler {
+			return ec.marshalNPortalAccessConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccessConnection(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
-func (ec *executionContext) fieldContext_Client_portalAccesses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Client_portalAccesses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Client",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_PortalAccess(ctx, field)
+			return ec.childFields_PortalAccessConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Client_portalAccesses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -8339,6 +8671,148 @@ func (ec *executionContext) fieldContext_EmergencyAccess_client(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _EmergencyAccessConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EmergencyAccessConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmergencyAccessConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.EmergencyAccessEdge) graphql.Marshaler {
+			return ec.marshalOEmergencyAccessEdge2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccessEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmergencyAccessConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmergencyAccessConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmergencyAccessEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmergencyAccessConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.EmergencyAccessConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmergencyAccessConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmergencyAccessConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmergencyAccessConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmergencyAccessConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.EmergencyAccessConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmergencyAccessConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmergencyAccessConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmergencyAccessConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EmergencyAccessEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.EmergencyAccessEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmergencyAccessEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.EmergencyAccess) graphql.Marshaler {
+			return ec.marshalOEmergencyAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccess(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmergencyAccessEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmergencyAccessEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmergencyAccess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmergencyAccessEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.EmergencyAccessEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmergencyAccessEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmergencyAccessEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmergencyAccessEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _Homework_id(ctx context.Context, field graphql.CollectedField, obj *ent.Homework) (ret graphql.Marshaler) {
@@ -10485,6 +10959,148 @@ func (ec *executionContext) fieldContext_PortalAccess_grantedBy(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _PortalAccessConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PortalAccessConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalAccessConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PortalAccessEdge) graphql.Marshaler {
+			return ec.marshalOPortalAccessEdge2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccessEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PortalAccessConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PortalAccessConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PortalAccessEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PortalAccessConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.PortalAccessConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalAccessConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalAccessConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PortalAccessConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PortalAccessConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PortalAccessConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalAccessConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalAccessConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PortalAccessConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PortalAccessEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.PortalAccessEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalAccessEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PortalAccess) graphql.Marshaler {
+			return ec.marshalOPortalAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccess(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PortalAccessEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PortalAccessEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PortalAccess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PortalAccessEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PortalAccessEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalAccessEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalAccessEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PortalAccessEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _PortalPermissions_documents(ctx context.Context, field graphql.CollectedField, obj *PortalPermissions) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10885,6 +11501,50 @@ func (ec *executionContext) fieldContext_Query_businessUnits(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_businessUnits_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_emergencyAccesses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_emergencyAccesses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EmergencyAccesses(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.EmergencyAccessOrder), fc.Args["where"].(*ent.EmergencyAccessWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.EmergencyAccessConnection) graphql.Marshaler {
+			return ec.marshalNEmergencyAccessConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccessConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_emergencyAccesses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmergencyAccessConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_emergencyAccesses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19759,6 +20419,59 @@ func UnmarshalDocumentWhereInput(ctx context.Context, raw any) (ent.DocumentWher
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputEmergencyAccessOrder(ctx context.Context, obj any) (ent.EmergencyAccessOrder, error) {
+	var it ent.EmergencyAccessOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNEmergencyAccessOrderField2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccessOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEmergencyAccessOrder unmarshals raw into the EmergencyAccessOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEmergencyAccessOrder(ctx context.Context, raw any) (ent.EmergencyAccessOrder, error) {
+	var out ent.EmergencyAccessOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EmergencyAccessOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputEmergencyAccessWhereInput(ctx context.Context, obj any) (ent.EmergencyAccessWhereInput, error) {
 	var it ent.EmergencyAccessWhereInput
 	if obj == nil {
@@ -28245,13 +28958,13 @@ func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, o
 				})
 		case "accesses":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
+				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Client_accesses(ctx, field, obj)
 				})
 		case "portalAccesses":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
+				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Client_portalAccesses(ctx, field, obj)
 				})
@@ -28735,6 +29448,87 @@ func (ec *executionContext) _EmergencyAccess(ctx context.Context, sel ast.Select
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._EmergencyAccess_client(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var emergencyAccessConnectionImplementors = []string{"EmergencyAccessConnection"}
+
+func (ec *executionContext) _EmergencyAccessConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.EmergencyAccessConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emergencyAccessConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmergencyAccessConnection")
+		case "edges":
+			out.Values[i] = ec._EmergencyAccessConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._EmergencyAccessConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._EmergencyAccessConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var emergencyAccessEdgeImplementors = []string{"EmergencyAccessEdge"}
+
+func (ec *executionContext) _EmergencyAccessEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.EmergencyAccessEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emergencyAccessEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmergencyAccessEdge")
+		case "node":
+			out.Values[i] = ec._EmergencyAccessEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._EmergencyAccessEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29606,6 +30400,87 @@ func (ec *executionContext) _PortalAccess(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var portalAccessConnectionImplementors = []string{"PortalAccessConnection"}
+
+func (ec *executionContext) _PortalAccessConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PortalAccessConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, portalAccessConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PortalAccessConnection")
+		case "edges":
+			out.Values[i] = ec._PortalAccessConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PortalAccessConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._PortalAccessConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var portalAccessEdgeImplementors = []string{"PortalAccessEdge"}
+
+func (ec *executionContext) _PortalAccessEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.PortalAccessEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, portalAccessEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PortalAccessEdge")
+		case "node":
+			out.Values[i] = ec._PortalAccessEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._PortalAccessEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var portalPermissionsImplementors = []string{"PortalPermissions"}
 
 func (ec *executionContext) _PortalPermissions(ctx context.Context, sel ast.SelectionSet, obj *PortalPermissions) graphql.Marshaler {
@@ -29754,6 +30629,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_businessUnits(ctx, field)
+				})
+		case "emergencyAccesses":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_emergencyAccesses(ctx, field)
 				})
 		case "clients":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -31424,14 +32305,6 @@ func (ec *executionContext) marshalNClient2ᚖgithubᚗcomᚋclinicgateᚋclinic
 	return ec._Client(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNClientAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccess(ctx context.Context, sel ast.SelectionSet, v *ent.ClientAccess) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "ClientAccess!")
-		return graphql.Null
-	}
-	return ec._ClientAccess(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNClientAccessConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccessConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ClientAccessConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ClientAccessConnection!")
@@ -31525,6 +32398,28 @@ func (ec *executionContext) marshalNEmergencyAccess2ᚖgithubᚗcomᚋclinicgate
 		return graphql.Null
 	}
 	return ec._EmergencyAccess(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEmergencyAccessConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccessConnection(ctx context.Context, sel ast.SelectionSet, v *ent.EmergencyAccessConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EmergencyAccessConnection!")
+		return graphql.Null
+	}
+	return ec._EmergencyAccessConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEmergencyAccessOrderField2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccessOrderField(ctx context.Context, v any) (*ent.EmergencyAccessOrderField, error) {
+	var res = new(ent.EmergencyAccessOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEmergencyAccessOrderField2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccessOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.EmergencyAccessOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EmergencyAccessOrderField!")
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalNEmergencyAccessWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccessWhereInput(ctx context.Context, v any) (*ent.EmergencyAccessWhereInput, error) {
@@ -31792,6 +32687,14 @@ func (ec *executionContext) marshalNPortalAccess2ᚖgithubᚗcomᚋclinicgateᚋ
 		return graphql.Null
 	}
 	return ec._PortalAccess(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPortalAccessConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccessConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PortalAccessConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PortalAccessConnection!")
+		return graphql.Null
+	}
+	return ec._PortalAccessConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNPortalAccessOrderField2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccessOrderField(ctx context.Context, v any) (*ent.PortalAccessOrderField, error) {
@@ -32674,25 +33577,6 @@ func (ec *executionContext) marshalOClient2ᚖgithubᚗcomᚋclinicgateᚋclinic
 	return ec._Client(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOClientAccess2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccessᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ClientAccess) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNClientAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccess(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalOClientAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccess(ctx context.Context, sel ast.SelectionSet, v *ent.ClientAccess) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -32943,6 +33827,41 @@ func (ec *executionContext) marshalOEmergencyAccess2ᚕᚖgithubᚗcomᚋclinicg
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOEmergencyAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccess(ctx context.Context, sel ast.SelectionSet, v *ent.EmergencyAccess) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EmergencyAccess(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOEmergencyAccessEdge2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccessEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.EmergencyAccessEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOEmergencyAccessEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccessEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOEmergencyAccessEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccessEdge(ctx context.Context, sel ast.SelectionSet, v *ent.EmergencyAccessEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EmergencyAccessEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOEmergencyAccessOrder2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccessOrder(ctx context.Context, v any) (*ent.EmergencyAccessOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEmergencyAccessOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOEmergencyAccessWhereInput2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccessWhereInputᚄ(ctx context.Context, v any) ([]*ent.EmergencyAccessWhereInput, error) {
@@ -33620,6 +34539,41 @@ func (ec *executionContext) marshalOPortalAccess2ᚕᚖgithubᚗcomᚋclinicgate
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOPortalAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccess(ctx context.Context, sel ast.SelectionSet, v *ent.PortalAccess) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PortalAccess(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPortalAccessEdge2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccessEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.PortalAccessEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOPortalAccessEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccessEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOPortalAccessEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccessEdge(ctx context.Context, sel ast.SelectionSet, v *ent.PortalAccessEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PortalAccessEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPortalAccessOrder2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccessOrder(ctx context.Context, v any) (*ent.PortalAccessOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPortalAccessOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOPortalAccessWhereInput2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccessWhereInputᚄ(ctx context.Context, v any) ([]*ent.PortalAccessWhereInput, error) {

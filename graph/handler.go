@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -18,38 +17,84 @@ import (
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/internal/apperr"
+	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/logging"
 )
 
-// HandlerConfig tunes the GraphQL endpoint. Zero values take the defaults.
+// HandlerConfig tunes the GraphQL endpoint. Zero limits take the defaults;
+// introspection, automatic persisted queries and trusted documents are off
+// unless set.
 type HandlerConfig struct {
 	// Introspection answers __schema and __type queries; turn it off in
 	// production if the schema should not be discoverable.
 	Introspection bool
-	// ComplexityLimit bounds the cost of one operation (gqlgen's count of
-	// fields, multiplied through paginated lists). Default 5000.
+	// ComplexityLimit bounds the cost of one operation: gqlgen's count of
+	// fields, multiplied through paginated connections by first or last
+	// (see pagedComplexity). Default 5000.
 	ComplexityLimit int
-	Logger          *slog.Logger
+	// DepthLimit bounds how deep an operation's fields nest (see
+	// DepthLimit). Default 12.
+	DepthLimit int
+	// APQCacheSize is how many automatic persisted queries are remembered;
+	// 0 turns them off. Ignored with TrustedDocuments, which answers
+	// hash-only requests from its own list.
+	APQCacheSize int
+	// TrustedDocuments, when not empty, maps SHA-256 hashes to the only
+	// documents allowed to run (see TrustedDocuments).
+	TrustedDocuments map[string]string
+	Logger           *slog.Logger
 }
+
+// Defaults of HandlerConfig.
+const (
+	DefaultComplexityLimit = 5000
+	DefaultDepthLimit      = 12
+)
 
 // NewHandler returns the /graphql endpoint over client: POST with JSON only
 // (a CSRF guard for cookie sessions: a cross-site form cannot send JSON
-// without a CORS preflight), mutations in a transaction.
+// without a CORS preflight), mutations in a transaction, one access decision
+// cache per operation.
+//
+// Before anything runs, an operation passes, in order: the trusted document
+// list or the APQ cache (which supply the query text), parsing and
+// validation, introspection, depth and complexity limits. A limit set below
+// 1 panics, as gqlgen does for any extension that fails its Validate.
 func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	if cfg.ComplexityLimit == 0 {
-		cfg.ComplexityLimit = 5000
+		cfg.ComplexityLimit = DefaultComplexityLimit
+	}
+	if cfg.DepthLimit == 0 {
+		cfg.DepthLimit = DefaultDepthLimit
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	srv := handler.New(NewSchema(client))
-	srv.AddTransport(transport.POST{})
+	srv := handler.New(pagedComplexity{NewSchema(client)})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if trusted := (TrustedDocuments{Documents: cfg.TrustedDocuments}); len(trusted.Documents) > 0 {
+		// The list answers hash-only requests itself: APQ would only let
+		// clients register documents that the list then refuses.
+		srv.AddTransport(trusted.Transport())
+		srv.Use(trusted)
+	} else {
+		srv.AddTransport(transport.POST{})
+		if cfg.APQCacheSize > 0 {
+			srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](cfg.APQCacheSize)})
+		}
+	}
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
+	} else {
+		srv.Use(NoIntrospection{})
 	}
+	srv.Use(DepthLimit{Limit: cfg.DepthLimit})
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
-	srv.Use(entgql.Transactioner{TxOpener: client})
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(authz.WithCache(ctx))
+	})
+	srv.Use(ReadAudit{Client: client})
+	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	srv.AroundRootFields(guard)
 	srv.SetErrorPresenter(presentError)
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
@@ -57,6 +102,19 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 		return apperr.New(apperr.Internal, "internal error")
 	})
 	return srv
+}
+
+// transactioner is entgql.Transactioner, whose InterceptResponse assumes an
+// operation: gqlgen also sends errors found before there is one (a body
+// that is not JSON, or over the size limit) through response interceptors,
+// and entgql's would panic on them.
+type transactioner struct{ entgql.Transactioner }
+
+func (t transactioner) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) {
+		return next(ctx)
+	}
+	return t.Transactioner.InterceptResponse(ctx, next)
 }
 
 // presentError maps an error to what the client sees: a safe message and
@@ -75,8 +133,10 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		return gqlErr
 	}
 	kind := apperr.KindOf(err)
-	if kind == apperr.Internal && errors.As(err, &gqlErr) && strings.HasPrefix(err.Error(), "input:") {
-		// An argument that failed to decode (a malformed cursor or ID).
+	if kind == apperr.Internal && errors.As(err, &gqlErr) && len(gqlErr.Path) > len(graphql.GetPath(ctx)) {
+		// An argument that failed to decode (a malformed cursor or ID):
+		// gqlgen puts the argument on the error's path, below the field
+		// being resolved. Any other error's path is the field's own.
 		out := graphql.DefaultErrorPresenter(ctx, gqlErr)
 		out.Extensions = map[string]any{"code": string(apperr.Invalid)}
 		return out

@@ -225,20 +225,12 @@ func (m *Manager) Authenticate(ctx context.Context, plain string) (*viewer.Viewe
 	if err != nil {
 		return nil, nil, fmt.Errorf("session: load user: %w", err)
 	}
-	if u.Status != user.StatusActive {
-		return nil, nil, ErrUserInactive
-	}
-	eff, err := authz.LoadEffective(sys, m.client, u)
+	v, err := authz.LoadViewer(sys, m.client, u)
 	if err != nil {
+		if errors.Is(err, authz.ErrUserInactive) {
+			return nil, nil, ErrUserInactive
+		}
 		return nil, nil, fmt.Errorf("session: %w", err)
-	}
-	units := make([]pulid.ID, len(u.Edges.BusinessUnits))
-	for i, bu := range u.Edges.BusinessUnits {
-		units[i] = bu.ID
-	}
-	var primary pulid.ID
-	if u.PrimaryBusinessUnitID != nil {
-		primary = *u.PrimaryBusinessUnitID
 	}
 
 	if now.Sub(s.LastSeenAt) >= min(m.cfg.TouchInterval, idle/2) {
@@ -255,22 +247,11 @@ func (m *Manager) Authenticate(ctx context.Context, plain string) (*viewer.Viewe
 		s.LastSeenAt = now
 	}
 
-	return &viewer.Viewer{
-		Kind:                   viewer.User,
-		OrgID:                  s.OrganizationID,
-		UserID:                 u.ID,
-		Portal:                 u.Kind == user.KindPortal,
-		RoleIDs:                eff.RoleIDs,
-		Privileges:             eff.Privileges,
-		BusinessUnitIDs:        units,
-		PrimaryBusinessUnitID:  primary,
-		ScheduleAccess:         string(u.ScheduleAccess),
-		Tabs:                   u.TabAccess,
-		SessionID:              s.ID,
-		AuthMethod:             string(s.Method),
-		MFASatisfiedAt:         s.MfaSatisfiedAt,
-		PasswordChangeRequired: s.PasswordChangeRequired,
-	}, s, nil
+	v.SessionID = s.ID
+	v.AuthMethod = string(s.Method)
+	v.MFASatisfiedAt = s.MfaSatisfiedAt
+	v.PasswordChangeRequired = s.PasswordChangeRequired
+	return v, s, nil
 }
 
 // revokeIdle ends a session that timed out, and audits the automatic

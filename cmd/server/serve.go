@@ -69,7 +69,14 @@ func newHandler(db *store.DB, cfg config.Config, log *slog.Logger) http.Handler 
 	})
 	mux := http.NewServeMux()
 
-	gql := graph.NewHandler(db.Client, graph.HandlerConfig{Introspection: cfg.Introspection, Logger: log})
+	gql := graph.NewHandler(db.Client, graph.HandlerConfig{
+		Introspection:    cfg.Introspection,
+		ComplexityLimit:  cfg.ComplexityLimit,
+		DepthLimit:       cfg.DepthLimit,
+		APQCacheSize:     cfg.APQCacheSize,
+		TrustedDocuments: cfg.TrustedDocuments,
+		Logger:           log,
+	})
 	mux.Handle("POST /graphql", metrics.Instrument("graphql", edge.LimitBody(edge.DefaultBodyLimit)(gql)))
 
 	auth := login.NewHandler(db.Client, sessions, login.Config{

@@ -60,6 +60,10 @@ func (ClientAccess) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection()}
 }
 
+func (PortalAccess) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection()}
+}
+
 // StaffProfileAccess is an explicit link user → staff profile.
 type StaffProfileAccess struct{ ent.Schema }
 
@@ -142,7 +146,8 @@ func (EmergencyAccess) Fields() []ent.Field {
 		field.String("user_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("client_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Text("reason").NotEmpty().Immutable(),
-		field.Time("started_at").Default(time.Now).Immutable(),
+		field.Time("started_at").Default(time.Now).Immutable().
+			Annotations(entgql.OrderField("STARTED_AT")),
 		field.Time("expires_at").Immutable(),
 		field.Time("ended_at").Optional().Nillable(),
 	}
@@ -153,6 +158,10 @@ func (EmergencyAccess) Edges() []ent.Edge {
 		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
 		edge.To("client", Patient.Type).Field("client_id").Unique().Required().Immutable(),
 	}
+}
+
+func (EmergencyAccess) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), entgql.QueryField("emergencyAccesses")}
 }
 
 func (EmergencyAccess) Indexes() []ent.Index {

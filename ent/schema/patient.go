@@ -51,8 +51,10 @@ func (Patient) Edges() []ent.Edge {
 	return []ent.Edge{
 		// A client belongs to at most one business unit: a single column.
 		edge.To("business_unit", BusinessUnit.Type).Field("business_unit_id").Unique(),
-		edge.From("accesses", ClientAccess.Type).Ref("client"),
-		edge.From("portal_accesses", PortalAccess.Type).Ref("client"),
+		edge.From("accesses", ClientAccess.Type).Ref("client").
+			Annotations(entgql.RelayConnection()),
+		edge.From("portal_accesses", PortalAccess.Type).Ref("client").
+			Annotations(entgql.RelayConnection()),
 		edge.From("appointments", Appointment.Type).Ref("client").Annotations(entgql.RelayConnection()),
 		edge.From("documents", Document.Type).Ref("client").Annotations(entgql.RelayConnection()),
 		edge.From("invoices", Invoice.Type).Ref("client").Annotations(entgql.RelayConnection()),

@@ -8,6 +8,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/emergencyaccess"
@@ -39,10 +40,10 @@ func OpenEmergency(ctx context.Context, c *ent.Client, clientID pulid.ID, reason
 		return nil, apperr.New(apperr.Forbidden, "your roles do not allow emergency access")
 	}
 	reason = strings.TrimSpace(reason)
-	if len(reason) < 10 {
+	if utf8.RuneCountInString(reason) < 10 {
 		return nil, apperr.InvalidField("reason", "give the reason for emergency access (at least 10 characters)")
 	}
-	if len(reason) > 2000 {
+	if utf8.RuneCountInString(reason) > 2000 {
 		return nil, apperr.InvalidField("reason", "reason is too long (at most 2000 characters)")
 	}
 	sys := viewer.ForSystem(ctx, v.OrgID)

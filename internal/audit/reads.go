@@ -1,13 +1,232 @@
 package audit
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/ent/appointment"
+	"github.com/clinicgate/clinicgate/ent/document"
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+	"github.com/clinicgate/clinicgate/ent/sessionnote"
+	"github.com/clinicgate/clinicgate/internal/logging"
+	"github.com/clinicgate/clinicgate/internal/viewer"
+)
+
+// Audited record kinds, as the GraphQL @audit directive names them.
+const (
+	RecordClientProfile = "CLIENT_PROFILE"
+	RecordSessionNote   = "SESSION_NOTE"
+	RecordDocument      = "DOCUMENT"
+)
+
+// Target types of read events, by the row that was read.
+const (
+	targetClient      = "client"
+	targetSessionNote = "session_note"
+	targetDocument    = "document"
+)
+
+// reads collects the protected reads of one request: one entry per
+// (record kind, row), however many fields of the row were read. Field
+// resolvers run concurrently, so every access takes mu.
+type reads struct {
+	mu      sync.Mutex
+	seen    map[readKey]struct{}
+	pending []read
+}
+
+type readKey struct {
+	record string
+	id     pulid.ID
+}
+
+type read struct {
+	record     string
+	targetType string
+	targetID   pulid.ID
+	// clientID is the client whose record this is; empty until resolved
+	// at flush (session notes always; documents loaded without client_id,
+	// which GraphQL field collection leaves out unless the client edge is
+	// selected).
+	clientID pulid.ID
+}
+
+type readsKey struct{}
+
+// WithReads returns ctx carrying a fresh collector of protected reads; the
+// GraphQL transport installs one per operation and calls FlushReads once
+// the response is computed. A collector installed inside another one
+// shadows it: the reads go to the innermost, which its installer flushes.
+func WithReads(ctx context.Context) context.Context {
+	return context.WithValue(ctx, readsKey{}, &reads{seen: map[readKey]struct{}{}})
+}
+
+func readsFrom(ctx context.Context) *reads {
+	r, _ := ctx.Value(readsKey{}).(*reads)
+	return r
+}
 
 // NoteRead records that the viewer read part of a client record (record is
-// CLIENT_PROFILE, SESSION_NOTE or DOCUMENT; obj the row). Reads are
-// collected per request and written once; see WithReads.
+// CLIENT_PROFILE, SESSION_NOTE or DOCUMENT; obj the row: *ent.Patient,
+// *ent.SessionNote or *ent.Document). Reads are collected per request,
+// one per (record kind, row), and written once by FlushReads. Without a
+// collector in ctx (see WithReads) it does nothing. It is safe for
+// concurrent use.
 func NoteRead(ctx context.Context, record string, obj any) {
-	// Placeholder until the per-request collector lands.
-	_ = ctx
-	_ = record
-	_ = obj
+	r := readsFrom(ctx)
+	if r == nil {
+		return
+	}
+	var e read
+	switch o := obj.(type) {
+	case *ent.Patient:
+		if o == nil {
+			return
+		}
+		e = read{record: record, targetType: targetClient, targetID: o.ID, clientID: o.ID}
+	case *ent.SessionNote:
+		if o == nil {
+			return
+		}
+		e = read{record: record, targetType: targetSessionNote, targetID: o.ID}
+	case *ent.Document:
+		if o == nil {
+			return
+		}
+		e = read{record: record, targetType: targetDocument, targetID: o.ID, clientID: o.ClientID}
+	default:
+		// A directive placed on a type this collector does not know: the
+		// read cannot be attributed to a row. Loud, so the schema is fixed.
+		logging.FromContext(ctx).Error("audit: read of an unsupported record type is not audited",
+			slog.String("record", record), slog.String("type", fmt.Sprintf("%T", obj)))
+		return
+	}
+	if e.targetID == "" {
+		logging.FromContext(ctx).Error("audit: read of a row without id is not audited",
+			slog.String("record", record), slog.String("type", fmt.Sprintf("%T", obj)))
+		return
+	}
+	k := readKey{record: record, id: e.targetID}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.seen[k]; dup {
+		return
+	}
+	r.seen[k] = struct{}{}
+	r.pending = append(r.pending, e)
+}
+
+// drain returns the reads collected so far and empties the collector, so
+// that a second flush writes only what was read since the first. The
+// dedup set is kept: a row already audited in this request is not audited
+// again.
+func (r *reads) drain() []read {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.pending
+	r.pending = nil
+	return out
+}
+
+// FlushReads writes the reads collected in ctx (see WithReads) as
+// client.record_read events with one RecordBatch, as the viewer in ctx.
+// Client ids that the rows read did not carry (session notes: through
+// their appointment) are resolved with one query per record kind, as the
+// server. c should not be a transaction that may be rolled back: a read
+// that happened is audited whatever became of the request's writes.
+// Without a collector, or with nothing read, it does nothing.
+func FlushReads(ctx context.Context, c *ent.Client) error {
+	r := readsFrom(ctx)
+	if r == nil {
+		return nil
+	}
+	pending := r.drain()
+	if len(pending) == 0 {
+		return nil
+	}
+	v := viewer.FromContext(ctx)
+	if v == nil || v.OrgID == "" {
+		return fmt.Errorf("audit: %d reads without a viewer were not recorded", len(pending))
+	}
+	// Resolution failures do not stop the write: an event without its
+	// client id is better than no event.
+	resolveErr := resolveClients(viewer.ForSystem(ctx, v.OrgID), c, pending)
+	events := make([]Event, len(pending))
+	for i, p := range pending {
+		events[i] = Event{
+			Org:        v.OrgID,
+			Action:     ClientRecordRead,
+			TargetType: p.targetType,
+			TargetID:   string(p.targetID),
+			ClientID:   p.clientID,
+			Details:    map[string]any{"record": p.record},
+		}
+	}
+	if err := RecordBatch(ctx, c, events); err != nil {
+		return errors.Join(fmt.Errorf("audit: %d reads were not recorded: %w", len(events), err), resolveErr)
+	}
+	return resolveErr
+}
+
+// resolveClients fills in the client ids of pending reads that lack one:
+// session notes through their appointment (one query joining the two),
+// documents loaded without their client_id (one query). sys is the
+// server's context for the viewer's organization.
+func resolveClients(sys context.Context, c *ent.Client, pending []read) error {
+	var notes, docs []pulid.ID
+	for _, p := range pending {
+		switch {
+		case p.clientID != "":
+		case p.targetType == targetSessionNote:
+			notes = append(notes, p.targetID)
+		case p.targetType == targetDocument:
+			docs = append(docs, p.targetID)
+		}
+	}
+	clients := make(map[pulid.ID]pulid.ID, len(notes)+len(docs))
+	var errs []error
+	if len(notes) > 0 {
+		var rows []struct {
+			ID       string `sql:"id"`
+			ClientID string `sql:"client_id"`
+		}
+		err := c.SessionNote.Query().
+			Where(sessionnote.IDIn(notes...)).
+			Modify(func(s *sql.Selector) {
+				a := sql.Table(appointment.Table)
+				s.Join(a).On(s.C(sessionnote.FieldAppointmentID), a.C(appointment.FieldID))
+				s.Select(s.C(sessionnote.FieldID), sql.As(a.C(appointment.FieldClientID), "client_id"))
+			}).
+			Scan(sys, &rows)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("audit: resolve clients of session notes: %w", err))
+		}
+		for _, row := range rows {
+			clients[pulid.ID(row.ID)] = pulid.ID(row.ClientID)
+		}
+	}
+	if len(docs) > 0 {
+		rows, err := c.Document.Query().
+			Where(document.IDIn(docs...)).
+			Select(document.FieldID, document.FieldClientID).
+			All(sys)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("audit: resolve clients of documents: %w", err))
+		}
+		for _, d := range rows {
+			clients[d.ID] = d.ClientID
+		}
+	}
+	for i := range pending {
+		if pending[i].clientID == "" {
+			pending[i].clientID = clients[pending[i].targetID]
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/ent/appointment"
 	"github.com/clinicgate/clinicgate/ent/portalaccess"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
@@ -42,6 +43,16 @@ func FieldAllowed(ctx context.Context, c *ent.Client, rule FieldRule, obj any) (
 		a, ok := obj.(*ent.Appointment)
 		if !ok {
 			return false, fmt.Errorf("authz: %s on %T", rule, obj)
+		}
+		if a.ProviderID == "" || a.ClientID == "" {
+			// GraphQL field collection selected only the requested
+			// columns; the rule needs the provider and the client.
+			full, err := c.Appointment.Query().Where(appointment.ID(a.ID)).
+				Select(appointment.FieldProviderID, appointment.FieldClientID).Only(ctx)
+			if err != nil {
+				return false, err
+			}
+			a = full
 		}
 		if !v.Portal {
 			return v.Has(string(BillingView)) || a.ProviderID == v.UserID, nil

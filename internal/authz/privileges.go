@@ -2,12 +2,15 @@ package authz
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/internal/viewer"
 )
 
 // Effective is a user's effective privileges: the union over all their
@@ -48,4 +51,55 @@ func LoadEffective(ctx context.Context, c *ent.Client, u *ent.User) (Effective, 
 		}
 	}
 	return eff, nil
+}
+
+// ErrUserInactive is returned by LoadViewer for a user who is not ACTIVE:
+// a suspended, deprovisioned or deleted user reaches nothing.
+var ErrUserInactive = errors.New("authz: user is not active")
+
+// LoadViewer builds the access part of u's viewer as of now: kind, roles,
+// effective privileges, business units, primary business unit, schedule
+// level and tabs. Call it on every request (privileges and memberships are
+// never cached across requests). It refuses a user who is not ACTIVE with
+// ErrUserInactive. u's business units are used when loaded (WithBusinessUnits),
+// otherwise queried. ctx must be allowed to read u's roles and business
+// units (viewer.ForSystem of u's organization). The caller adds the session
+// fields (SessionID, AuthMethod, MFASatisfiedAt, PasswordChangeRequired).
+func LoadViewer(ctx context.Context, c *ent.Client, u *ent.User) (*viewer.Viewer, error) {
+	if u.Status != user.StatusActive {
+		return nil, ErrUserInactive
+	}
+	eff, err := LoadEffective(ctx, c, u)
+	if err != nil {
+		return nil, err
+	}
+	bus, err := u.Edges.BusinessUnitsOrErr()
+	if err != nil {
+		if bus, err = c.BusinessUnit.Query().
+			Where(businessunit.HasUsersWith(user.ID(u.ID))).
+			Select(businessunit.FieldID).
+			All(ctx); err != nil {
+			return nil, fmt.Errorf("authz: load business units of %s: %w", u.ID, err)
+		}
+	}
+	units := make([]pulid.ID, len(bus))
+	for i, bu := range bus {
+		units[i] = bu.ID
+	}
+	var primary pulid.ID
+	if u.PrimaryBusinessUnitID != nil {
+		primary = *u.PrimaryBusinessUnitID
+	}
+	return &viewer.Viewer{
+		Kind:                  viewer.User,
+		OrgID:                 u.OrganizationID,
+		UserID:                u.ID,
+		Portal:                u.Kind == user.KindPortal,
+		RoleIDs:               eff.RoleIDs,
+		Privileges:            eff.Privileges,
+		BusinessUnitIDs:       units,
+		PrimaryBusinessUnitID: primary,
+		ScheduleAccess:        string(u.ScheduleAccess),
+		Tabs:                  u.TabAccess,
+	}, nil
 }

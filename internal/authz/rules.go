@@ -323,7 +323,8 @@ func StaffProfileAccessRule() privacy.QueryRule {
 }
 
 // UserRule: staff see the organization's directory (they pick colleagues to
-// share clients with); a portal user sees only themself.
+// share clients with); a portal user sees themself and the providers of the
+// sessions they may see.
 func UserRule() privacy.QueryRule {
 	return privacy.UserQueryRuleFunc(func(ctx context.Context, q *ent.UserQuery) error {
 		q.Where(func(s *sql.Selector) {
@@ -333,7 +334,15 @@ func UserRule() privacy.QueryRule {
 			case v == nil || v.Kind != viewer.User:
 				deny(s)
 			case v.Portal:
-				s.Where(sql.EQ(s.C(user.FieldID), string(v.UserID)))
+				// Themself, and the providers of the sessions they see
+				// (an appointment's provider is not nullable).
+				apt := sql.Table(appointment.Table)
+				providers := sql.Select(apt.C(appointment.FieldProviderID)).From(apt).
+					Where(sql.In(apt.C(appointment.FieldClientID), portalClientIDs(v, portalaccess.FieldSessionsHomework)))
+				s.Where(sql.Or(
+					sql.EQ(s.C(user.FieldID), string(v.UserID)),
+					sql.In(s.C(user.FieldID), providers),
+				))
 			}
 		})
 		return privacy.Skip

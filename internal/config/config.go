@@ -42,9 +42,18 @@ type Config struct {
 	LogLevel  slog.Level `env:"LOG_LEVEL"`
 	LogFormat string     `env:"LOG_FORMAT"` // "json" or "text"
 
-	GraphiQL       bool `env:"GRAPHIQL"`
-	Introspection  bool `env:"GRAPHQL_INTROSPECTION"`
-	MigrateOnStart bool `env:"MIGRATE_ON_START"`
+	GraphiQL      bool `env:"GRAPHIQL"`
+	Introspection bool `env:"GRAPHQL_INTROSPECTION"`
+	// GraphQL limits, passed to graph.HandlerConfig.
+	ComplexityLimit int `env:"GRAPHQL_COMPLEXITY_LIMIT"`
+	DepthLimit      int `env:"GRAPHQL_DEPTH_LIMIT"`
+	APQCacheSize    int `env:"GRAPHQL_APQ_CACHE_SIZE"` // 0: off
+	// TrustedDocumentsFile, when set, names a JSON object mapping the hex
+	// SHA-256 of each trusted GraphQL document to its text; Load reads it
+	// into TrustedDocuments, and only those documents may then run.
+	TrustedDocumentsFile string            `env:"GRAPHQL_TRUSTED_DOCUMENTS"`
+	TrustedDocuments     map[string]string `json:"-"`
+	MigrateOnStart       bool              `env:"MIGRATE_ON_START"`
 
 	// SessionTTL is a session's absolute lifetime; SessionIdleTimeout ends
 	// it earlier after inactivity (HIPAA automatic log-off).
@@ -203,6 +212,11 @@ func (c Config) LogValue() slog.Value {
 		slog.String("log_format", c.LogFormat),
 		slog.Bool("graphiql", c.GraphiQL),
 		slog.Bool("introspection", c.Introspection),
+		slog.Int("complexity_limit", c.ComplexityLimit),
+		slog.Int("depth_limit", c.DepthLimit),
+		slog.Int("apq_cache_size", c.APQCacheSize),
+		slog.String("trusted_documents_file", c.TrustedDocumentsFile),
+		slog.Int("trusted_documents", len(c.TrustedDocuments)),
 		slog.Bool("migrate_on_start", c.MigrateOnStart),
 		slog.Duration("session_ttl", c.SessionTTL),
 		slog.Duration("session_idle_timeout", c.SessionIdleTimeout),

@@ -2,8 +2,10 @@ package config
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -50,6 +52,9 @@ func TestDefaultsApplyWhenNothingIsSet(t *testing.T) {
 		LogFormat:          "json",
 		GraphiQL:           true,
 		Introspection:      true,
+		ComplexityLimit:    5000,
+		DepthLimit:         12,
+		APQCacheSize:       1000,
 		MigrateOnStart:     true,
 		SessionTTL:         12 * time.Hour,
 		SessionIdleTimeout: 30 * time.Minute,
@@ -76,33 +81,44 @@ func fields(c Config) string {
 
 func TestEnvironmentVariablesOverrideDefaults(t *testing.T) {
 	dir := t.TempDir()
+	docs := writeTrustedDocuments(t, dir, "{ viewer { user { email } } }")
 	c := mustLoad(t, map[string]string{
-		"DATABASE_URL":          "postgres://app:pw@db.internal:5432/clinicgate?sslmode=require",
-		"DATA_DIR":              dir,
-		"LISTEN_ADDR":           ":9000",
-		"PUBLIC_URL":            "https://id.example.org/",
-		"SECRET_KEY":            hex.EncodeToString(testKey),
-		"LOG_LEVEL":             "DEBUG",
-		"LOG_FORMAT":            "text",
-		"GRAPHIQL":              "false",
-		"GRAPHQL_INTROSPECTION": "0",
-		"MIGRATE_ON_START":      "no",
-		"SESSION_TTL":           "8h",
-		"SESSION_IDLE_TIMEOUT":  "15m",
-		"TEMP_PASSWORD_TTL":     "24h",
-		"SHUTDOWN_TIMEOUT":      "5s",
-		"DEMO":                  "true",
-		"TRUST_PROXY_HEADERS":   "1",
+		"DATABASE_URL":              "postgres://app:pw@db.internal:5432/clinicgate?sslmode=require",
+		"DATA_DIR":                  dir,
+		"LISTEN_ADDR":               ":9000",
+		"PUBLIC_URL":                "https://id.example.org/",
+		"SECRET_KEY":                hex.EncodeToString(testKey),
+		"LOG_LEVEL":                 "DEBUG",
+		"LOG_FORMAT":                "text",
+		"GRAPHIQL":                  "false",
+		"GRAPHQL_INTROSPECTION":     "0",
+		"GRAPHQL_COMPLEXITY_LIMIT":  "800",
+		"GRAPHQL_DEPTH_LIMIT":       " 7 ",
+		"GRAPHQL_APQ_CACHE_SIZE":    "0",
+		"GRAPHQL_TRUSTED_DOCUMENTS": docs,
+		"MIGRATE_ON_START":          "no",
+		"SESSION_TTL":               "8h",
+		"SESSION_IDLE_TIMEOUT":      "15m",
+		"TEMP_PASSWORD_TTL":         "24h",
+		"SHUTDOWN_TIMEOUT":          "5s",
+		"DEMO":                      "true",
+		"TRUST_PROXY_HEADERS":       "1",
 	})
 	want := Config{
-		DatabaseURL:        "postgres://app:pw@db.internal:5432/clinicgate?sslmode=require",
-		DataDir:            dir,
-		ListenAddr:         ":9000",
-		PublicURL:          "https://id.example.org",
-		SecretKey:          testKey,
-		SecretKeySource:    "SECRET_KEY",
-		LogLevel:           slog.LevelDebug,
-		LogFormat:          "text",
+		DatabaseURL:          "postgres://app:pw@db.internal:5432/clinicgate?sslmode=require",
+		DataDir:              dir,
+		ListenAddr:           ":9000",
+		PublicURL:            "https://id.example.org",
+		SecretKey:            testKey,
+		SecretKeySource:      "SECRET_KEY",
+		LogLevel:             slog.LevelDebug,
+		LogFormat:            "text",
+		ComplexityLimit:      800,
+		DepthLimit:           7,
+		TrustedDocumentsFile: docs,
+		TrustedDocuments: map[string]string{
+			sha256Hex("{ viewer { user { email } } }"): "{ viewer { user { email } } }",
+		},
 		SessionTTL:         8 * time.Hour,
 		SessionIdleTimeout: 15 * time.Minute,
 		TempPasswordTTL:    24 * time.Hour,
@@ -175,6 +191,11 @@ func TestInvalidValuesGiveErrorsNamingTheVariable(t *testing.T) {
 		{"boolean that is not", map[string]string{"GRAPHIQL": "maybe"}, nil, "GRAPHIQL:"},
 		{"duration without unit", map[string]string{"SESSION_TTL": "12"}, nil, "SESSION_TTL:"},
 		{"negative duration", map[string]string{"SHUTDOWN_TIMEOUT": "-1s"}, nil, "SHUTDOWN_TIMEOUT:"},
+		{"number that is not", map[string]string{"GRAPHQL_COMPLEXITY_LIMIT": "lots"}, nil, "GRAPHQL_COMPLEXITY_LIMIT:"},
+		{"zero complexity limit", map[string]string{"GRAPHQL_COMPLEXITY_LIMIT": "0"}, nil, "GRAPHQL_COMPLEXITY_LIMIT: 0 is less than 1"},
+		{"zero depth limit", nil, []string{"--graphql-depth-limit=0"}, "--graphql-depth-limit: 0 is less than 1"},
+		{"negative APQ cache size", map[string]string{"GRAPHQL_APQ_CACHE_SIZE": "-1"}, nil, "GRAPHQL_APQ_CACHE_SIZE:"},
+		{"missing trusted documents file", map[string]string{"GRAPHQL_TRUSTED_DOCUMENTS": "/nonexistent/docs.json"}, nil, "GRAPHQL_TRUSTED_DOCUMENTS:"},
 		{"idle timeout longer than the session", map[string]string{"SESSION_TTL": "1h", "SESSION_IDLE_TIMEOUT": "2h"}, nil, "SESSION_IDLE_TIMEOUT:"},
 		{"unsupported database", map[string]string{"DATABASE_URL": "mysql://root:pw@h/db"}, nil, "DATABASE_URL: unsupported scheme mysql"},
 		{"postgres URL without host", map[string]string{"DATABASE_URL": "postgres:///db"}, nil, "DATABASE_URL:"},
@@ -391,7 +412,7 @@ func TestEveryEnvironmentFieldIsDescribed(t *testing.T) {
 		described[v.Env], flags[v.Flag] = v, true
 	}
 	// Derived fields, set by Load but from no variable of their own.
-	derived := map[string]bool{"SecretKeySource": true}
+	derived := map[string]bool{"SecretKeySource": true, "TrustedDocuments": true}
 	// Variables that feed a field tagged with another variable's name.
 	indirect := map[string]bool{"SECRET_KEY_FILE": true}
 
@@ -425,23 +446,27 @@ func TestEveryDescribedVariableChangesTheConfig(t *testing.T) {
 	keyFile := filepath.Join(dir, "key")
 	os.WriteFile(keyFile, []byte(hex.EncodeToString(bytes.Repeat([]byte{9}, 32))), 0o600)
 	values := map[string]string{
-		"DATABASE_URL":          "sqlite:" + filepath.Join(dir, "other.db"),
-		"DATA_DIR":              dir,
-		"LISTEN_ADDR":           "127.0.0.1:9999",
-		"PUBLIC_URL":            "https://example.org",
-		"SECRET_KEY":            b64(bytes.Repeat([]byte{8}, 32)),
-		"SECRET_KEY_FILE":       keyFile,
-		"LOG_LEVEL":             "error",
-		"LOG_FORMAT":            "text",
-		"GRAPHIQL":              "false",
-		"GRAPHQL_INTROSPECTION": "false",
-		"MIGRATE_ON_START":      "false",
-		"SESSION_TTL":           "13h",
-		"SESSION_IDLE_TIMEOUT":  "29m",
-		"TEMP_PASSWORD_TTL":     "1h",
-		"SHUTDOWN_TIMEOUT":      "1s",
-		"DEMO":                  "true",
-		"TRUST_PROXY_HEADERS":   "true",
+		"DATABASE_URL":              "sqlite:" + filepath.Join(dir, "other.db"),
+		"DATA_DIR":                  dir,
+		"LISTEN_ADDR":               "127.0.0.1:9999",
+		"PUBLIC_URL":                "https://example.org",
+		"SECRET_KEY":                b64(bytes.Repeat([]byte{8}, 32)),
+		"SECRET_KEY_FILE":           keyFile,
+		"LOG_LEVEL":                 "error",
+		"LOG_FORMAT":                "text",
+		"GRAPHIQL":                  "false",
+		"GRAPHQL_INTROSPECTION":     "false",
+		"GRAPHQL_COMPLEXITY_LIMIT":  "4999",
+		"GRAPHQL_DEPTH_LIMIT":       "13",
+		"GRAPHQL_APQ_CACHE_SIZE":    "0",
+		"GRAPHQL_TRUSTED_DOCUMENTS": writeTrustedDocuments(t, dir, "{ viewer { privileges } }"),
+		"MIGRATE_ON_START":          "false",
+		"SESSION_TTL":               "13h",
+		"SESSION_IDLE_TIMEOUT":      "29m",
+		"TEMP_PASSWORD_TTL":         "1h",
+		"SHUTDOWN_TIMEOUT":          "1s",
+		"DEMO":                      "true",
+		"TRUST_PROXY_HEADERS":       "true",
 	}
 	base := map[string]string{"SECRET_KEY": b64(testKey), "DATA_DIR": t.TempDir()}
 	def := mustLoad(t, base)
@@ -493,5 +518,67 @@ func TestDescribedDefaultsAreTheDefaults(t *testing.T) {
 		if got := fs.Lookup(v.Flag).DefValue; got != v.Default {
 			t.Errorf("--%s shows default %q, Describe says %q", v.Flag, got, v.Default)
 		}
+	}
+}
+
+func sha256Hex(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+// writeTrustedDocuments writes a trusted documents file listing docs under
+// their hashes, and returns its path.
+func writeTrustedDocuments(t *testing.T, dir string, docs ...string) string {
+	t.Helper()
+	m := map[string]string{}
+	for _, d := range docs {
+		m[sha256Hex(d)] = d
+	}
+	data, _ := json.Marshal(m)
+	p := filepath.Join(dir, "trusted-documents.json")
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestTrustedDocumentsFile(t *testing.T) {
+	const q = "query Me { viewer { user { email } } }"
+	h := sha256Hex(q)
+	tests := []struct {
+		name    string
+		content string
+		want    string // substring of the error; "" for success
+	}{
+		{"a map of hashes to documents", `{"` + h + `": "query Me { viewer { user { email } } }"}`, ""},
+		{"upper-case hashes are accepted", `{"` + strings.ToUpper(h) + `": "query Me { viewer { user { email } } }"}`, ""},
+		{"not JSON", `query Me { viewer { id } }`, "want a JSON object"},
+		{"an array", `["` + q + `"]`, "want a JSON object"},
+		{"a manifest of objects", `{"operations": [{"id": "` + h + `", "body": "` + q + `"}]}`, "want a JSON object"},
+		{"two JSON values", `{"` + h + `": "` + q + `"} {}`, "more than one JSON value"},
+		{"no documents", `{}`, "lists no documents"},
+		{"a key that is not a hash", `{"Me": "` + q + `"}`, `key "Me" is not a hex SHA-256 hash`},
+		{"an MD5 key, as Relay emits", `{"0123456789abcdef0123456789abcdef": "` + q + `"}`, "is not a hex SHA-256 hash"},
+		{"the hash of another document", `{"` + sha256Hex("{ other }") + `": "` + q + `"}`, "is not the SHA-256 of its document (that is " + h + ")"},
+		{"an empty document", `{"` + sha256Hex(" ") + `": " "}`, "is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "docs.json")
+			os.WriteFile(p, []byte(tt.content), 0o600)
+			c, err := load(t, map[string]string{"SECRET_KEY": b64(testKey), "GRAPHQL_TRUSTED_DOCUMENTS": p})
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Load: %v", err)
+				}
+				if len(c.TrustedDocuments) != 1 || c.TrustedDocuments[h] != q || c.TrustedDocumentsFile != p {
+					t.Fatalf("documents = %v from %q", c.TrustedDocuments, c.TrustedDocumentsFile)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "GRAPHQL_TRUSTED_DOCUMENTS: "+p+": ") || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want GRAPHQL_TRUSTED_DOCUMENTS: %s: …%s", err, p, tt.want)
+			}
+		})
 	}
 }

@@ -133,6 +133,25 @@ func params(keys *keySources) []param {
 		boolParam("GRAPHQL_INTROSPECTION", "graphql-introspection", true,
 			"allow GraphQL schema introspection",
 			func(c *Config) *bool { return &c.Introspection }),
+		intParam("GRAPHQL_COMPLEXITY_LIMIT", "graphql-complexity-limit", 5000, 1,
+			"most a GraphQL operation may cost: one per field, times first or last through connections",
+			func(c *Config) *int { return &c.ComplexityLimit }),
+		intParam("GRAPHQL_DEPTH_LIMIT", "graphql-depth-limit", 12, 1,
+			"deepest a GraphQL operation's fields may nest",
+			func(c *Config) *int { return &c.DepthLimit }),
+		intParam("GRAPHQL_APQ_CACHE_SIZE", "graphql-apq-cache-size", 1000, 0,
+			"automatic persisted queries remembered; 0 turns them off (unused with GRAPHQL_TRUSTED_DOCUMENTS)",
+			func(c *Config) *int { return &c.APQCacheSize }),
+		{Var: Var{"GRAPHQL_TRUSTED_DOCUMENTS", "graphql-trusted-documents", "",
+			`JSON file {"<sha256 hex>": "<document>"}; when set, only these GraphQL documents run`},
+			set: func(c *Config, raw string) error {
+				if raw == "" {
+					return nil
+				}
+				docs, err := readTrustedDocuments(raw)
+				c.TrustedDocumentsFile, c.TrustedDocuments = raw, docs
+				return err
+			}},
 		boolParam("MIGRATE_ON_START", "migrate-on-start", true,
 			"apply database migrations at startup",
 			func(c *Config) *bool { return &c.MigrateOnStart }),
@@ -165,6 +184,23 @@ func boolParam(env, flag string, def bool, usage string, field func(*Config) *bo
 			v, err := parseBool(raw)
 			*field(c) = v
 			return err
+		},
+	}
+}
+
+func intParam(env, flag string, def, least int, usage string, field func(*Config) *int) param {
+	return param{
+		Var: Var{env, flag, strconv.Itoa(def), usage},
+		set: func(c *Config, raw string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(raw))
+			if err != nil {
+				return fmt.Errorf("%q is not a whole number", raw)
+			}
+			if n < least {
+				return fmt.Errorf("%d is less than %d", n, least)
+			}
+			*field(c) = n
+			return nil
 		},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,6 +45,15 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		d = dialect.Postgres
 	case "sqlite3", "sqlite":
 		driver, d = "sqlite3", dialect.SQLite
+		// SQLite stores times as text: written in one zone they compare
+		// as instants (expiry checks in SQL), read back unambiguously.
+		if !strings.Contains(dsn, "_timezone=") {
+			sep := "?"
+			if strings.Contains(dsn, "?") {
+				sep = "&"
+			}
+			dsn += sep + "_timezone=UTC"
+		}
 	default:
 		return nil, fmt.Errorf("store: unknown driver %q", driver)
 	}

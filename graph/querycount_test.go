@@ -1,0 +1,218 @@
+package graph_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+
+	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/ent/privacy"
+	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/graph"
+	"github.com/clinicgate/clinicgate/internal/authz"
+	"github.com/clinicgate/clinicgate/internal/store"
+	"github.com/clinicgate/clinicgate/internal/store/storetest"
+)
+
+// recorder is an ent driver that records every statement it is given,
+// inside transactions too.
+type recorder struct {
+	dialect.Driver
+	mu  sync.Mutex
+	sql []string
+}
+
+func (r *recorder) note(query string) {
+	r.mu.Lock()
+	r.sql = append(r.sql, query)
+	r.mu.Unlock()
+}
+
+func (r *recorder) Exec(ctx context.Context, query string, args, v any) error {
+	r.note(query)
+	return r.Driver.Exec(ctx, query, args, v)
+}
+
+func (r *recorder) Query(ctx context.Context, query string, args, v any) error {
+	r.note(query)
+	return r.Driver.Query(ctx, query, args, v)
+}
+
+func (r *recorder) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := r.Driver.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &recordingTx{Tx: tx, r: r}, nil
+}
+
+type recordingTx struct {
+	dialect.Tx
+	r *recorder
+}
+
+func (t *recordingTx) Exec(ctx context.Context, query string, args, v any) error {
+	t.r.note(query)
+	return t.Tx.Exec(ctx, query, args, v)
+}
+
+func (t *recordingTx) Query(ctx context.Context, query string, args, v any) error {
+	t.r.note(query)
+	return t.Tx.Query(ctx, query, args, v)
+}
+
+// take returns the statements recorded since the last take.
+func (r *recorder) take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.sql
+	r.sql = nil
+	return out
+}
+
+// recordingClient opens a second ent client on db's connections whose
+// statements are recorded.
+func recordingClient(db *store.DB) (*ent.Client, *recorder) {
+	rec := &recorder{Driver: entsql.OpenDB(db.Dialect, db.SQL)}
+	return ent.NewClient(ent.Driver(rec)), rec
+}
+
+// listClients is the clients page a client list screen asks for.
+func listClients(first int) string {
+	return fmt.Sprintf(`{ clients(first: %d) { totalCount edges { node {
+		id givenName businessUnit { name }
+		accesses(first: 5) { totalCount edges { node { user { email } } } }
+		portalAccesses(first: 5) { edges { node { user { email } } } }
+	} } } }`, first)
+}
+
+// links is a page of a client's access links with their users.
+type links struct {
+	TotalCount int
+	Edges      []struct {
+		Node struct{ User struct{ Email string } }
+	}
+}
+
+// seedClients gives tn's organization n more clients, each in a business
+// unit of its own, linked to two or three staff users and one portal user.
+func seedClients(t *testing.T, c *ent.Client, tn tenant, n int) {
+	t.Helper()
+	ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
+	org := tn.org.ID
+	var staff []*ent.User
+	for i := range 5 {
+		staff = append(staff, c.User.Create().SetOrganizationID(org).SetEmail(fmt.Sprintf("staff%d@x.test", i)).
+			SetDisplayName(fmt.Sprintf("Staff %d", i)).SetStatus(user.StatusActive).SaveX(ctx))
+	}
+	for i := range n {
+		unit := c.BusinessUnit.Create().SetOrganizationID(org).SetName(fmt.Sprintf("Unit %03d", i)).SaveX(ctx)
+		p := c.Patient.Create().SetOrganizationID(org).SetGivenName(fmt.Sprintf("Client %03d", i)).
+			SetFamilyName("Seeded").SetBusinessUnit(unit).SaveX(ctx)
+		for j := range 2 + i%2 {
+			c.ClientAccess.Create().SetOrganizationID(org).SetUserID(staff[(i+j)%len(staff)].ID).SetClientID(p.ID).SaveX(ctx)
+		}
+		portal := c.User.Create().SetOrganizationID(org).SetEmail(fmt.Sprintf("portal%03d@x.test", i)).
+			SetDisplayName(fmt.Sprintf("Portal %03d", i)).SetKind(user.KindPortal).SetStatus(user.StatusActive).SaveX(ctx)
+		c.PortalAccess.Create().SetOrganizationID(org).SetUserID(portal.ID).SetClientID(p.ID).SaveX(ctx)
+	}
+}
+
+// TestClientListQueriesDoNotGrowWithThePage counts the SQL statements a
+// page of clients with nested edges costs: entgql's field collection loads
+// each edge for the whole page at once, so a page of 50 costs what a page
+// of 10 does.
+func TestClientListQueriesDoNotGrowWithThePage(t *testing.T) {
+	const maxStatements = 12
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTenant(t, db.Client, "acme")
+		seedClients(t, db.Client, a, 120)
+		client, rec := recordingClient(db)
+		h := graph.NewHandler(client, graph.HandlerConfig{})
+
+		counts := map[int]int{}
+		for _, first := range []int{10, 50} {
+			rec.take()
+			status, r := post(t, h, a.viewer(), map[string]any{"query": listClients(first)})
+			statements := rec.take()
+			if status != http.StatusOK || len(r.Errors) > 0 {
+				t.Fatalf("first %d: %d %+v", first, status, r.Errors)
+			}
+			var page struct {
+				TotalCount int
+				Edges      []struct {
+					Node struct {
+						GivenName      string
+						BusinessUnit   *struct{ Name string }
+						Accesses       links
+						PortalAccesses links
+					}
+				}
+			}
+			if err := json.Unmarshal(r.Data["clients"], &page); err != nil {
+				t.Fatal(err)
+			}
+			if page.TotalCount != 123 || len(page.Edges) != first {
+				t.Fatalf("first %d: totalCount %d, %d edges", first, page.TotalCount, len(page.Edges))
+			}
+			for _, e := range page.Edges {
+				n := e.Node
+				if !strings.HasPrefix(n.GivenName, "Client ") {
+					continue // one of newTenant's three
+				}
+				if n.BusinessUnit == nil || len(n.Accesses.Edges) < 2 || n.Accesses.TotalCount != len(n.Accesses.Edges) ||
+					len(n.PortalAccesses.Edges) != 1 ||
+					n.Accesses.Edges[0].Node.User.Email == "" || n.PortalAccesses.Edges[0].Node.User.Email == "" {
+					t.Fatalf("first %d: %s is missing edges: %+v", first, n.GivenName, n)
+				}
+			}
+			counts[first] = len(statements)
+			t.Logf("first %d: %d statements:\n\t%s", first, len(statements), strings.Join(statements, "\n\t"))
+		}
+		if counts[10] != counts[50] || counts[50] > maxStatements {
+			t.Errorf("statements: %d for 10 clients, %d for 50; want the same, at most %d", counts[10], counts[50], maxStatements)
+		}
+	})
+}
+
+// TestAccessDecisionsAreCachedPerOperation asks the same access question
+// twice in each of two operations (on SQLite, whose quoting the filter
+// below expects): each operation asks the database once.
+func TestAccessDecisionsAreCachedPerOperation(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	a := newTenant(t, db.Client, "acme")
+	client, rec := recordingClient(db)
+	srv := graph.NewHandler(client, graph.HandlerConfig{}).(*handler.Server)
+	srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+		for range 2 {
+			if ok, err := authz.CanReadClient(ctx, client, a.clients[0].ID); !ok || err != nil {
+				t.Errorf("CanReadClient = %v, %v", ok, err)
+			}
+		}
+		return next(ctx)
+	})
+	for range 2 {
+		rec.take()
+		if _, r := post(t, srv, a.viewer(), map[string]any{"query": `{ viewer { privileges } }`}); len(r.Errors) > 0 {
+			t.Fatalf("%+v", r.Errors)
+		}
+		var asked []string
+		for _, s := range rec.take() {
+			if strings.Contains(s, "FROM `patients`") {
+				asked = append(asked, s)
+			}
+		}
+		if len(asked) != 1 {
+			t.Errorf("one operation asked %d times:\n\t%s", len(asked), strings.Join(asked, "\n\t"))
+		}
+	}
+}

@@ -1,0 +1,330 @@
+package audit_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/ent/auditevent"
+	"github.com/clinicgate/clinicgate/ent/privacy"
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/internal/audit"
+	"github.com/clinicgate/clinicgate/internal/store"
+	"github.com/clinicgate/clinicgate/internal/store/storetest"
+	"github.com/clinicgate/clinicgate/internal/viewer"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// countingDriver records every statement sent through it (outside and
+// inside transactions) and can be told to fail statements containing a
+// string.
+type countingDriver struct {
+	dialect.Driver
+	mu    sync.Mutex
+	stmts []string
+	fail  string
+}
+
+func (d *countingDriver) note(q string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.stmts = append(d.stmts, q)
+	if d.fail != "" && strings.Contains(q, d.fail) {
+		return errors.New("countingDriver: refused " + d.fail)
+	}
+	return nil
+}
+
+func (d *countingDriver) Exec(ctx context.Context, q string, args, v any) error {
+	if err := d.note(q); err != nil {
+		return err
+	}
+	return d.Driver.Exec(ctx, q, args, v)
+}
+
+func (d *countingDriver) Query(ctx context.Context, q string, args, v any) error {
+	if err := d.note(q); err != nil {
+		return err
+	}
+	return d.Driver.Query(ctx, q, args, v)
+}
+
+func (d *countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := d.Driver.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &countingTx{Tx: tx, d: d}, nil
+}
+
+type countingTx struct {
+	dialect.Tx
+	d *countingDriver
+}
+
+func (t *countingTx) Exec(ctx context.Context, q string, args, v any) error {
+	if err := t.d.note(q); err != nil {
+		return err
+	}
+	return t.Tx.Exec(ctx, q, args, v)
+}
+
+func (t *countingTx) Query(ctx context.Context, q string, args, v any) error {
+	if err := t.d.note(q); err != nil {
+		return err
+	}
+	return t.Tx.Query(ctx, q, args, v)
+}
+
+// reset forgets the statements seen so far.
+func (d *countingDriver) reset() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.stmts = nil
+}
+
+// count returns how many statements start with prefix and mention table.
+func (d *countingDriver) count(prefix, table string) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, s := range d.stmts {
+		if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(s)), prefix) && strings.Contains(s, table) {
+			n++
+		}
+	}
+	return n
+}
+
+func countingClient(db *store.DB) (*ent.Client, *countingDriver) {
+	d := &countingDriver{Driver: entsql.OpenDB(db.Dialect, db.SQL)}
+	return ent.NewClient(ent.Driver(d)), d
+}
+
+type fixture struct {
+	org      *ent.Organization
+	user     *ent.User
+	clients  []*ent.Patient
+	notes    []*ent.SessionNote // notes[i] is on clients[i]
+	docs     []*ent.Document    // docs[i] is on clients[i]
+	viewerCx context.Context
+}
+
+func newFixture(t *testing.T, c *ent.Client, slug string) fixture {
+	t.Helper()
+	ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
+	org := c.Organization.Create().SetName(slug).SetSlug(slug).SaveX(ctx)
+	u := c.User.Create().SetOrganizationID(org.ID).SetEmail("clin@" + slug + ".test").
+		SetStatus(user.StatusActive).SaveX(ctx)
+	f := fixture{org: org, user: u}
+	for i, n := range []string{"Ada", "Ben", "Cy"} {
+		p := c.Patient.Create().SetOrganizationID(org.ID).SetGivenName(n).SetFamilyName(slug).SaveX(ctx)
+		start := time.Date(2025, 3, 1+i, 9, 0, 0, 0, time.UTC)
+		apt := c.Appointment.Create().SetOrganizationID(org.ID).SetClientID(p.ID).SetProviderID(u.ID).
+			SetStartsAt(start).SetEndsAt(start.Add(time.Hour)).SaveX(ctx)
+		note := c.SessionNote.Create().SetOrganizationID(org.ID).SetAppointmentID(apt.ID).SetAuthorID(u.ID).
+			SetBody("note " + n).SaveX(ctx)
+		doc := c.Document.Create().SetOrganizationID(org.ID).SetClientID(p.ID).SetTitle("intake " + n).
+			SetFileName(n + ".pdf").SetStorageKey("k/" + n).SaveX(ctx)
+		f.clients = append(f.clients, p)
+		f.notes = append(f.notes, note)
+		f.docs = append(f.docs, doc)
+	}
+	f.viewerCx = viewer.NewContext(context.Background(), &viewer.Viewer{
+		Kind: viewer.User, OrgID: org.ID, UserID: u.ID, Privileges: map[string]bool{},
+	})
+	return f
+}
+
+// readEvents returns the organization's client.record_read events by
+// target id.
+func readEvents(t *testing.T, c *ent.Client, org pulid.ID) map[string]*ent.AuditEvent {
+	t.Helper()
+	evs := c.AuditEvent.Query().Where(auditevent.Action(audit.ClientRecordRead)).
+		AllX(viewer.ForSystem(context.Background(), org))
+	out := map[string]*ent.AuditEvent{}
+	for _, e := range evs {
+		if _, dup := out[e.TargetID]; dup {
+			t.Errorf("two read events for %s", e.TargetID)
+		}
+		out[e.TargetID] = e
+	}
+	return out
+}
+
+func TestNoteReadWithoutCollectorDoesNothing(t *testing.T) {
+	ctx := context.Background()
+	audit.NoteRead(ctx, audit.RecordClientProfile, &ent.Patient{ID: "cli_x"})
+	// No collector: nothing to write, and the client is never touched.
+	if err := audit.FlushReads(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A collector with nothing in it does not touch the client either.
+	if err := audit.FlushReads(audit.WithReads(ctx), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFlushReadsWithoutViewer(t *testing.T) {
+	ctx := audit.WithReads(context.Background())
+	audit.NoteRead(ctx, audit.RecordClientProfile, &ent.Patient{ID: "cli_x"})
+	if err := audit.FlushReads(ctx, nil); err == nil {
+		t.Fatal("reads without a viewer flushed silently")
+	}
+}
+
+func TestFlushReadsDeduplicatesAndBatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db.Client, "acme")
+		c, drv := countingClient(db)
+		ctx := audit.WithReads(f.viewerCx)
+
+		// Many concurrent field reads, as gqlgen resolves them: four PHI
+		// fields of each client, body and transcript of each note, the
+		// title of each document, several times over. Notes arrive as
+		// GraphQL field collection loads them (no appointment_id); one
+		// document without its client_id, the others with it.
+		var wg sync.WaitGroup
+		for range 8 {
+			for i := range f.clients {
+				for range 4 {
+					wg.Go(func() { audit.NoteRead(ctx, audit.RecordClientProfile, f.clients[i]) })
+				}
+				for range 2 {
+					wg.Go(func() {
+						audit.NoteRead(ctx, audit.RecordSessionNote, &ent.SessionNote{ID: f.notes[i].ID, Body: "x"})
+					})
+				}
+				wg.Go(func() {
+					d := f.docs[i]
+					if i == 0 {
+						d = &ent.Document{ID: d.ID, Title: d.Title}
+					}
+					audit.NoteRead(ctx, audit.RecordDocument, d)
+				})
+			}
+		}
+		wg.Wait()
+		drv.reset()
+		if err := audit.FlushReads(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if n := drv.count("INSERT", "audit_events"); n != 1 {
+			t.Errorf("%d INSERTs into audit_events, want 1: %q", n, drv.stmts)
+		}
+		if n := drv.count("SELECT", "session_notes"); n != 1 {
+			t.Errorf("%d SELECTs of session_notes, want 1: %q", n, drv.stmts)
+		}
+		if n := drv.count("SELECT", "documents"); n != 1 {
+			t.Errorf("%d SELECTs of documents (one document lacked its client), want 1: %q", n, drv.stmts)
+		}
+		if n := len(drv.stmts); n != 3 {
+			t.Errorf("%d statements, want 3: %q", n, drv.stmts)
+		}
+
+		evs := readEvents(t, db.Client, f.org.ID)
+		if len(evs) != 9 {
+			t.Fatalf("%d events, want 9 (3 clients, 3 notes, 3 documents)", len(evs))
+		}
+		for i, p := range f.clients {
+			for _, want := range []struct {
+				id, targetType, record string
+			}{
+				{string(p.ID), "client", audit.RecordClientProfile},
+				{string(f.notes[i].ID), "session_note", audit.RecordSessionNote},
+				{string(f.docs[i].ID), "document", audit.RecordDocument},
+			} {
+				e := evs[want.id]
+				if e == nil {
+					t.Errorf("no event for %s %s", want.targetType, want.id)
+					continue
+				}
+				if e.TargetType != want.targetType || e.ClientID == nil || *e.ClientID != p.ID ||
+					e.ActorKind != auditevent.ActorKindUser || e.ActorID == nil || *e.ActorID != f.user.ID ||
+					e.OrganizationID != f.org.ID || fmt.Sprint(e.Details["record"]) != want.record {
+					t.Errorf("event for %s = %+v (client %v, actor %v)", want.id, e, deref(e.ClientID), deref(e.ActorID))
+				}
+			}
+		}
+
+		// A second flush writes nothing; a row read again in the same
+		// request is not audited twice; a new row is.
+		drv.reset()
+		audit.NoteRead(ctx, audit.RecordClientProfile, f.clients[0])
+		if err := audit.FlushReads(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if len(drv.stmts) != 0 {
+			t.Errorf("second flush sent %q", drv.stmts)
+		}
+		other := db.Client.Patient.Create().SetOrganizationID(f.org.ID).SetGivenName("Dee").SetFamilyName("acme").
+			SaveX(privacy.DecisionContext(context.Background(), privacy.Allow))
+		audit.NoteRead(ctx, audit.RecordClientProfile, other)
+		if err := audit.FlushReads(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(readEvents(t, db.Client, f.org.ID)); n != 10 {
+			t.Errorf("%d events after a new read, want 10", n)
+		}
+	})
+}
+
+func deref(id *pulid.ID) pulid.ID {
+	if id == nil {
+		return ""
+	}
+	return *id
+}
+
+// A note that cannot be resolved (gone, or of another organization) is
+// still audited, without a client.
+func TestFlushReadsKeepsUnresolvedReads(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newFixture(t, db.Client, "acme")
+		b := newFixture(t, db.Client, "bravo")
+		ctx := audit.WithReads(a.viewerCx)
+		audit.NoteRead(ctx, audit.RecordSessionNote, &ent.SessionNote{ID: b.notes[0].ID})
+		audit.NoteRead(ctx, audit.RecordSessionNote, &ent.SessionNote{ID: pulid.New("not")})
+		audit.NoteRead(ctx, audit.RecordSessionNote, a.notes[1])
+		if err := audit.FlushReads(ctx, db.Client); err != nil {
+			t.Fatal(err)
+		}
+		evs := readEvents(t, db.Client, a.org.ID)
+		if len(evs) != 3 {
+			t.Fatalf("%d events, want 3", len(evs))
+		}
+		if e := evs[string(b.notes[0].ID)]; e == nil || e.ClientID != nil {
+			t.Errorf("other organization's note resolved to a client: %+v", e)
+		}
+		if e := evs[string(a.notes[1].ID)]; e == nil || deref(e.ClientID) != a.clients[1].ID {
+			t.Errorf("own note: %+v", e)
+		}
+		if n := len(readEvents(t, db.Client, b.org.ID)); n != 0 {
+			t.Errorf("%d events written into the other organization", n)
+		}
+	})
+}
+
+// A failed write is reported, not swallowed.
+func TestFlushReadsReportsWriteFailure(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db.Client, "acme")
+		c, drv := countingClient(db)
+		drv.fail = "audit_events"
+		ctx := audit.WithReads(f.viewerCx)
+		audit.NoteRead(ctx, audit.RecordClientProfile, f.clients[0])
+		if err := audit.FlushReads(ctx, c); err == nil || !strings.Contains(err.Error(), "1 reads were not recorded") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
