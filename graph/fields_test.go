@@ -136,6 +136,22 @@ func TestAppointmentBillingField(t *testing.T) {
 			}
 		}
 
+		// A portal user sees the provider of a session they see (the edge is
+		// not nullable), and no other staff.
+		r0 := gqlDo(t, db, viewerOf(t, db.Client, withSessions),
+			`query($id: ID!) { node(id: $id) { ... on Appointment { provider { id } } } users { totalCount } }`, vars)
+		wantCodes(t, r0)
+		if got := string(r0.Data["node"]); got != `{"provider":{"id":"`+string(provider.ID)+`"}}` {
+			t.Errorf("portal user's session provider: %s", got)
+		}
+		if got := string(r0.Data["users"]); got != `{"totalCount":2}` { // themself and the provider
+			t.Errorf("portal user's directory: %s", got)
+		}
+		r0 = gqlDo(t, db, viewerOf(t, db.Client, withoutSessions), `{ users { totalCount } }`, nil)
+		if got := string(r0.Data["users"]); got != `{"totalCount":1}` {
+			t.Errorf("portal user without sessions sees: %s", got)
+		}
+
 		// Through the client's chart: the portal user without sessions &
 		// homework sees the client but no sessions.
 		r := gqlDo(t, db, viewerOf(t, db.Client, withoutSessions),
