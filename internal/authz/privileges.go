@@ -50,7 +50,29 @@ func LoadEffective(ctx context.Context, c *ent.Client, u *ent.User) (Effective, 
 			eff.Privileges[p] = true
 		}
 	}
+	// Per-user settings: the tabs ticked for an office-staff user open
+	// what those tabs show.
+	for _, tab := range u.TabAccess {
+		if p, ok := tabPrivileges[tab]; ok {
+			eff.Privileges[string(p)] = true
+		}
+	}
 	return eff, nil
+}
+
+// Office-staff tabs ("dashboard and reports by default"). Only the tabs
+// whose data this server guards carry a privilege.
+const (
+	TabDashboard = "dashboard"
+	TabReports   = "reports"
+	TabScheduler = "scheduler"
+	TabBilling   = "billing"
+	TabClients   = "clients"
+)
+
+var tabPrivileges = map[string]Privilege{
+	TabReports: ReportsView,
+	TabBilling: BillingView,
 }
 
 // ErrUserInactive is returned by LoadViewer for a user who is not ACTIVE:
