@@ -39,6 +39,28 @@ func userViewer(ctx context.Context) (v *viewer.Viewer, system bool) {
 
 func deny(s *sql.Selector) { s.Where(sql.False()) }
 
+// byViewer filters s for the viewer in ctx: the server sees every row of
+// the tenant; staff the rows staff selects; portal users the rows portal
+// selects (nil: none); anyone else nothing. A nil predicate adds no
+// condition.
+func byViewer(ctx context.Context, s *sql.Selector, staff, portal func(*viewer.Viewer) *sql.Predicate) {
+	v, system := userViewer(ctx)
+	var p *sql.Predicate
+	switch {
+	case system:
+		return
+	case v == nil || v.Kind != viewer.User || (v.Portal && portal == nil):
+		p = sql.False()
+	case v.Portal:
+		p = portal(v)
+	default:
+		p = staff(v)
+	}
+	if p != nil {
+		s.Where(p)
+	}
+}
+
 // ClientRule filters clients to those the viewer reaches.
 func ClientRule() privacy.QueryRule {
 	return privacy.PatientQueryRuleFunc(func(ctx context.Context, q *ent.PatientQuery) error {
@@ -70,23 +92,19 @@ func portalClientIDs(v *viewer.Viewer, permission string) *sql.Selector {
 // they hold it); portal users only with the portal permission.
 func clientRecordRule(clientCol, portalPermission string, staffPrivilege Privilege) func(ctx context.Context, s *sql.Selector) {
 	return func(ctx context.Context, s *sql.Selector) {
-		v, system := userViewer(ctx)
-		switch {
-		case system:
-			return
-		case v == nil || v.Kind != viewer.User:
-			deny(s)
-		case v.Portal:
-			if portalPermission == "" {
-				deny(s)
-				return
+		staff := func(v *viewer.Viewer) *sql.Predicate {
+			if staffPrivilege != "" && !v.Has(string(staffPrivilege)) {
+				return sql.False()
 			}
-			s.Where(sql.In(s.C(clientCol), portalClientIDs(v, portalPermission)))
-		case staffPrivilege != "" && !v.Has(string(staffPrivilege)):
-			deny(s)
-		default:
-			s.Where(sql.In(s.C(clientCol), visibleClientIDs(v, ctx)))
+			return sql.In(s.C(clientCol), visibleClientIDs(v, ctx))
 		}
+		var portal func(*viewer.Viewer) *sql.Predicate
+		if portalPermission != "" {
+			portal = func(v *viewer.Viewer) *sql.Predicate {
+				return sql.In(s.C(clientCol), portalClientIDs(v, portalPermission))
+			}
+		}
+		byViewer(ctx, s, staff, portal)
 	}
 }
 
@@ -168,31 +186,21 @@ func ScheduleEditsOthers(level string) bool { return level == "VIEW_EDIT_ALL" }
 func SessionNoteRule() privacy.QueryRule {
 	return privacy.SessionNoteQueryRuleFunc(func(ctx context.Context, q *ent.SessionNoteQuery) error {
 		q.Where(func(s *sql.Selector) {
-			v, system := userViewer(ctx)
-			switch {
-			case system:
-				return
-			case v == nil || v.Kind != viewer.User || v.Portal:
-				deny(s)
-				return
-			}
-			apt := sql.Table(appointment.Table)
-			onReached := sql.Select(apt.C(appointment.FieldID)).From(apt).
-				Where(sql.In(apt.C(appointment.FieldClientID), visibleClientIDs(v, ctx)))
-			own := sql.EQ(s.C(sessionnote.FieldAuthorID), string(v.UserID))
-			if !v.Has(string(SessionNotesViewOthers)) {
-				s.Where(sql.And(own, sql.In(s.C(sessionnote.FieldAppointmentID), onReached)))
-				return
-			}
-			org := sql.Table(organization.Table)
-			sessionView := sql.Exists(sql.Select(org.C(organization.FieldID)).From(org).Where(sql.And(
-				sql.EQ(org.C(organization.FieldID), string(v.OrgID)),
-				sql.EQ(org.C(organization.FieldSessionViewEnabled), true),
-			)))
-			s.Where(sql.And(
-				sql.In(s.C(sessionnote.FieldAppointmentID), onReached),
-				sql.Or(own, sql.And(sql.EQ(s.C(sessionnote.FieldPrivate), false), sessionView)),
-			))
+			byViewer(ctx, s, func(v *viewer.Viewer) *sql.Predicate {
+				apt := sql.Table(appointment.Table)
+				onReached := sql.In(s.C(sessionnote.FieldAppointmentID), sql.Select(apt.C(appointment.FieldID)).From(apt).
+					Where(sql.In(apt.C(appointment.FieldClientID), visibleClientIDs(v, ctx))))
+				own := sql.EQ(s.C(sessionnote.FieldAuthorID), string(v.UserID))
+				if !v.Has(string(SessionNotesViewOthers)) {
+					return sql.And(own, onReached)
+				}
+				org := sql.Table(organization.Table)
+				sessionView := sql.Exists(sql.Select(org.C(organization.FieldID)).From(org).Where(sql.And(
+					sql.EQ(org.C(organization.FieldID), string(v.OrgID)),
+					sql.EQ(org.C(organization.FieldSessionViewEnabled), true),
+				)))
+				return sql.And(onReached, sql.Or(own, sql.And(sql.EQ(s.C(sessionnote.FieldPrivate), false), sessionView)))
+			}, nil)
 		})
 		return privacy.Skip
 	})
@@ -203,17 +211,12 @@ func SessionNoteRule() privacy.QueryRule {
 func ClientAccessRule() privacy.QueryRule {
 	return privacy.ClientAccessQueryRuleFunc(func(ctx context.Context, q *ent.ClientAccessQuery) error {
 		q.Where(func(s *sql.Selector) {
-			v, system := userViewer(ctx)
-			switch {
-			case system:
-			case v == nil || v.Kind != viewer.User || v.Portal:
-				deny(s)
-			default:
-				s.Where(sql.Or(
+			byViewer(ctx, s, func(v *viewer.Viewer) *sql.Predicate {
+				return sql.Or(
 					sql.EQ(s.C(clientaccess.FieldUserID), string(v.UserID)),
 					sql.In(s.C(clientaccess.FieldClientID), visibleClientIDs(v, ctx)),
-				))
-			}
+				)
+			}, nil)
 		})
 		return privacy.Skip
 	})
@@ -224,16 +227,13 @@ func ClientAccessRule() privacy.QueryRule {
 func PortalAccessRule() privacy.QueryRule {
 	return privacy.PortalAccessQueryRuleFunc(func(ctx context.Context, q *ent.PortalAccessQuery) error {
 		q.Where(func(s *sql.Selector) {
-			v, system := userViewer(ctx)
-			switch {
-			case system:
-			case v == nil || v.Kind != viewer.User:
-				deny(s)
-			case v.Portal:
-				s.Where(sql.EQ(s.C(portalaccess.FieldUserID), string(v.UserID)))
-			default:
-				s.Where(sql.In(s.C(portalaccess.FieldClientID), visibleClientIDs(v, ctx)))
-			}
+			byViewer(ctx, s,
+				func(v *viewer.Viewer) *sql.Predicate {
+					return sql.In(s.C(portalaccess.FieldClientID), visibleClientIDs(v, ctx))
+				},
+				func(v *viewer.Viewer) *sql.Predicate {
+					return sql.EQ(s.C(portalaccess.FieldUserID), string(v.UserID))
+				})
 		})
 		return privacy.Skip
 	})
@@ -244,15 +244,13 @@ func PortalAccessRule() privacy.QueryRule {
 func EmergencyAccessRule() privacy.QueryRule {
 	return privacy.EmergencyAccessQueryRuleFunc(func(ctx context.Context, q *ent.EmergencyAccessQuery) error {
 		q.Where(func(s *sql.Selector) {
-			v, system := userViewer(ctx)
-			switch {
-			case system:
-			case v == nil || v.Kind != viewer.User:
-				deny(s)
-			case v.Has(string(AuditView)):
-			default:
-				s.Where(sql.EQ(s.C(emergencyaccess.FieldUserID), string(v.UserID)))
+			own := func(v *viewer.Viewer) *sql.Predicate {
+				if v.Has(string(AuditView)) {
+					return nil
+				}
+				return sql.EQ(s.C(emergencyaccess.FieldUserID), string(v.UserID))
 			}
+			byViewer(ctx, s, own, own)
 		})
 		return privacy.Skip
 	})
@@ -302,21 +300,16 @@ func StaffProfileRule() privacy.QueryRule {
 func StaffProfileAccessRule() privacy.QueryRule {
 	return privacy.StaffProfileAccessQueryRuleFunc(func(ctx context.Context, q *ent.StaffProfileAccessQuery) error {
 		q.Where(func(s *sql.Selector) {
-			v, system := userViewer(ctx)
-			switch {
-			case system:
-			case v == nil || v.Kind != viewer.User || v.Portal:
-				deny(s)
-			default:
+			byViewer(ctx, s, func(v *viewer.Viewer) *sql.Predicate {
 				sp := sql.Table(staffprofile.Table)
 				visible := sql.Select(sp.C(staffprofile.FieldID)).From(sp).
 					Where(sql.EQ(sp.C(staffprofile.FieldOrganizationID), string(v.OrgID)))
 				StaffProfilesVisible(ctx)(visible)
-				s.Where(sql.Or(
+				return sql.Or(
 					sql.EQ(s.C(staffprofileaccess.FieldUserID), string(v.UserID)),
 					sql.In(s.C(staffprofileaccess.FieldStaffProfileID), visible),
-				))
-			}
+				)
+			}, nil)
 		})
 		return privacy.Skip
 	})
@@ -324,26 +317,21 @@ func StaffProfileAccessRule() privacy.QueryRule {
 
 // UserRule: staff see the organization's directory (they pick colleagues to
 // share clients with); a portal user sees themself and the providers of the
-// sessions they may see.
+// sessions they may see (an appointment's provider is not nullable).
 func UserRule() privacy.QueryRule {
 	return privacy.UserQueryRuleFunc(func(ctx context.Context, q *ent.UserQuery) error {
 		q.Where(func(s *sql.Selector) {
-			v, system := userViewer(ctx)
-			switch {
-			case system:
-			case v == nil || v.Kind != viewer.User:
-				deny(s)
-			case v.Portal:
-				// Themself, and the providers of the sessions they see
-				// (an appointment's provider is not nullable).
-				apt := sql.Table(appointment.Table)
-				providers := sql.Select(apt.C(appointment.FieldProviderID)).From(apt).
-					Where(sql.In(apt.C(appointment.FieldClientID), portalClientIDs(v, portalaccess.FieldSessionsHomework)))
-				s.Where(sql.Or(
-					sql.EQ(s.C(user.FieldID), string(v.UserID)),
-					sql.In(s.C(user.FieldID), providers),
-				))
-			}
+			byViewer(ctx, s,
+				func(*viewer.Viewer) *sql.Predicate { return nil },
+				func(v *viewer.Viewer) *sql.Predicate {
+					apt := sql.Table(appointment.Table)
+					providers := sql.Select(apt.C(appointment.FieldProviderID)).From(apt).
+						Where(sql.In(apt.C(appointment.FieldClientID), portalClientIDs(v, portalaccess.FieldSessionsHomework)))
+					return sql.Or(
+						sql.EQ(s.C(user.FieldID), string(v.UserID)),
+						sql.In(s.C(user.FieldID), providers),
+					)
+				})
 		})
 		return privacy.Skip
 	})
