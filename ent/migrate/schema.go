@@ -615,9 +615,9 @@ var (
 				Columns: []*schema.Column{PatientsColumns[15]},
 			},
 			{
-				Name:    "patient_organization_id_business_unit_id",
+				Name:    "patient_organization_id_business_unit_id_restricted_id",
 				Unique:  false,
-				Columns: []*schema.Column{PatientsColumns[15], PatientsColumns[16]},
+				Columns: []*schema.Column{PatientsColumns[15], PatientsColumns[16], PatientsColumns[7], PatientsColumns[0]},
 			},
 			{
 				Name:    "patient_organization_id_family_name_given_name",

@@ -73,7 +73,9 @@ func phi() entgql.Annotation {
 
 func (Patient) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("organization_id", "business_unit_id"),
+		// A business unit's unrestricted clients in id order, and their
+		// count, straight from the index (internal/authz.ClientsVisible).
+		index.Fields("organization_id", "business_unit_id", "restricted", "id"),
 		index.Fields("organization_id", "family_name", "given_name"),
 	}
 }
