@@ -149,6 +149,24 @@ func TestDemoSignInAndViewer(t *testing.T) {
 		if n := data["clients"].(map[string]any)["totalCount"].(float64); n < 10 {
 			t.Errorf("admin sees %v demo clients, want the demo's dozen", n)
 		}
+		// The access rules apply end to end: a clinician reaches only the
+		// clients linked to them, the parent only their child.
+		counts := map[string]float64{}
+		for _, who := range []string{"clinician", "parent"} {
+			_, login := postJSON(t, base+"/auth/login", "", map[string]string{
+				"organization": "demo", "email": who + "@demo.clinic", "password": "correct horse battery staple",
+			})
+			tok, _ := login["token"].(string)
+			_, res := postJSON(t, base+"/graphql", tok, map[string]any{"query": `{ clients { totalCount } }`})
+			counts[who], _ = res["data"].(map[string]any)["clients"].(map[string]any)["totalCount"].(float64)
+		}
+		admin := data["clients"].(map[string]any)["totalCount"].(float64)
+		if c := counts["clinician"]; c < 1 || c >= admin {
+			t.Errorf("clinician sees %v clients of the administrator's %v", c, admin)
+		}
+		if c := counts["parent"]; c != 1 {
+			t.Errorf("parent sees %v clients, want their child", c)
+		}
 		// Without the token: no data.
 		_, res = postJSON(t, base+"/graphql", "", map[string]any{"query": `{ viewer { user { email } } }`})
 		errs, _ := res["errors"].([]any)
