@@ -391,7 +391,7 @@ func (_q *BusinessUnitQuery) collectField(ctx context.Context, oneNode bool, opC
 				path  = append(path, alias)
 				query = (&PatientClient{config: _q.config}).Query()
 			)
-			args := newPatientPaginateArgs(fieldArgs(ctx, new(PatientWhereInput), path...))
+			args := newPatientPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}

@@ -61,11 +61,10 @@ func (_m *BusinessUnit) Users(ctx context.Context) (result []*User, err error) {
 }
 
 func (_m *BusinessUnit) Clients(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *PatientOrder, where *PatientWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *PatientOrder,
 ) (*PatientConnection, error) {
 	opts := []PatientPaginateOption{
 		WithPatientOrder(orderBy),
-		WithPatientFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]

@@ -119,17 +119,9 @@ type AppointmentWhereInput struct {
 	LocationEqualFold    *string  `json:"locationEqualFold,omitempty"`
 	LocationContainsFold *string  `json:"locationContainsFold,omitempty"`
 
-	// "client" edge predicates.
-	HasClient     *bool                `json:"hasClient,omitempty"`
-	HasClientWith []*PatientWhereInput `json:"hasClientWith,omitempty"`
-
 	// "provider" edge predicates.
 	HasProvider     *bool             `json:"hasProvider,omitempty"`
 	HasProviderWith []*UserWhereInput `json:"hasProviderWith,omitempty"`
-
-	// "notes" edge predicates.
-	HasNotes     *bool                    `json:"hasNotes,omitempty"`
-	HasNotesWith []*SessionNoteWhereInput `json:"hasNotesWith,omitempty"`
 
 	// "homework" edge predicates.
 	HasHomework     *bool                 `json:"hasHomework,omitempty"`
@@ -403,24 +395,6 @@ func (i *AppointmentWhereInput) P() (predicate.Appointment, error) {
 		predicates = append(predicates, appointment.LocationContainsFold(*i.LocationContainsFold))
 	}
 
-	if i.HasClient != nil {
-		p := appointment.HasClient()
-		if !*i.HasClient {
-			p = appointment.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasClientWith) > 0 {
-		with := make([]predicate.Patient, 0, len(i.HasClientWith))
-		for _, w := range i.HasClientWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasClientWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, appointment.HasClientWith(with...))
-	}
 	if i.HasProvider != nil {
 		p := appointment.HasProvider()
 		if !*i.HasProvider {
@@ -438,24 +412,6 @@ func (i *AppointmentWhereInput) P() (predicate.Appointment, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, appointment.HasProviderWith(with...))
-	}
-	if i.HasNotes != nil {
-		p := appointment.HasNotes()
-		if !*i.HasNotes {
-			p = appointment.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasNotesWith) > 0 {
-		with := make([]predicate.SessionNote, 0, len(i.HasNotesWith))
-		for _, w := range i.HasNotesWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasNotesWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, appointment.HasNotesWith(with...))
 	}
 	if i.HasHomework != nil {
 		p := appointment.HasHomework()
@@ -1197,10 +1153,6 @@ type BusinessUnitWhereInput struct {
 	HasUsers     *bool             `json:"hasUsers,omitempty"`
 	HasUsersWith []*UserWhereInput `json:"hasUsersWith,omitempty"`
 
-	// "clients" edge predicates.
-	HasClients     *bool                `json:"hasClients,omitempty"`
-	HasClientsWith []*PatientWhereInput `json:"hasClientsWith,omitempty"`
-
 	// "staff_profiles" edge predicates.
 	HasStaffProfiles     *bool                     `json:"hasStaffProfiles,omitempty"`
 	HasStaffProfilesWith []*StaffProfileWhereInput `json:"hasStaffProfilesWith,omitempty"`
@@ -1491,24 +1443,6 @@ func (i *BusinessUnitWhereInput) P() (predicate.BusinessUnit, error) {
 		}
 		predicates = append(predicates, businessunit.HasUsersWith(with...))
 	}
-	if i.HasClients != nil {
-		p := businessunit.HasClients()
-		if !*i.HasClients {
-			p = businessunit.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasClientsWith) > 0 {
-		with := make([]predicate.Patient, 0, len(i.HasClientsWith))
-		for _, w := range i.HasClientsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasClientsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, businessunit.HasClientsWith(with...))
-	}
 	if i.HasStaffProfiles != nil {
 		p := businessunit.HasStaffProfiles()
 		if !*i.HasStaffProfiles {
@@ -1579,10 +1513,6 @@ type ClientAccessWhereInput struct {
 	// "user" edge predicates.
 	HasUser     *bool             `json:"hasUser,omitempty"`
 	HasUserWith []*UserWhereInput `json:"hasUserWith,omitempty"`
-
-	// "client" edge predicates.
-	HasClient     *bool                `json:"hasClient,omitempty"`
-	HasClientWith []*PatientWhereInput `json:"hasClientWith,omitempty"`
 
 	// "granted_by" edge predicates.
 	HasGrantedBy     *bool             `json:"hasGrantedBy,omitempty"`
@@ -1757,24 +1687,6 @@ func (i *ClientAccessWhereInput) P() (predicate.ClientAccess, error) {
 		}
 		predicates = append(predicates, clientaccess.HasUserWith(with...))
 	}
-	if i.HasClient != nil {
-		p := clientaccess.HasClient()
-		if !*i.HasClient {
-			p = clientaccess.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasClientWith) > 0 {
-		with := make([]predicate.Patient, 0, len(i.HasClientWith))
-		for _, w := range i.HasClientWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasClientWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, clientaccess.HasClientWith(with...))
-	}
 	if i.HasGrantedBy != nil {
 		p := clientaccess.HasGrantedBy()
 		if !*i.HasGrantedBy {
@@ -1894,10 +1806,6 @@ type DocumentWhereInput struct {
 	SizeBytesGTE   *int64  `json:"sizeBytesGTE,omitempty"`
 	SizeBytesLT    *int64  `json:"sizeBytesLT,omitempty"`
 	SizeBytesLTE   *int64  `json:"sizeBytesLTE,omitempty"`
-
-	// "client" edge predicates.
-	HasClient     *bool                `json:"hasClient,omitempty"`
-	HasClientWith []*PatientWhereInput `json:"hasClientWith,omitempty"`
 
 	// "uploaded_by" edge predicates.
 	HasUploadedBy     *bool             `json:"hasUploadedBy,omitempty"`
@@ -2189,24 +2097,6 @@ func (i *DocumentWhereInput) P() (predicate.Document, error) {
 		predicates = append(predicates, document.SizeBytesLTE(*i.SizeBytesLTE))
 	}
 
-	if i.HasClient != nil {
-		p := document.HasClient()
-		if !*i.HasClient {
-			p = document.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasClientWith) > 0 {
-		with := make([]predicate.Patient, 0, len(i.HasClientWith))
-		for _, w := range i.HasClientWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasClientWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, document.HasClientWith(with...))
-	}
 	if i.HasUploadedBy != nil {
 		p := document.HasUploadedBy()
 		if !*i.HasUploadedBy {
@@ -2302,10 +2192,6 @@ type EmergencyAccessWhereInput struct {
 	// "user" edge predicates.
 	HasUser     *bool             `json:"hasUser,omitempty"`
 	HasUserWith []*UserWhereInput `json:"hasUserWith,omitempty"`
-
-	// "client" edge predicates.
-	HasClient     *bool                `json:"hasClient,omitempty"`
-	HasClientWith []*PatientWhereInput `json:"hasClientWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -2539,24 +2425,6 @@ func (i *EmergencyAccessWhereInput) P() (predicate.EmergencyAccess, error) {
 		}
 		predicates = append(predicates, emergencyaccess.HasUserWith(with...))
 	}
-	if i.HasClient != nil {
-		p := emergencyaccess.HasClient()
-		if !*i.HasClient {
-			p = emergencyaccess.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasClientWith) > 0 {
-		with := make([]predicate.Patient, 0, len(i.HasClientWith))
-		for _, w := range i.HasClientWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasClientWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, emergencyaccess.HasClientWith(with...))
-	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyEmergencyAccessWhereInput
@@ -2657,10 +2525,6 @@ type HomeworkWhereInput struct {
 	CompletedAtLTE    *time.Time  `json:"completedAtLTE,omitempty"`
 	CompletedAtIsNil  bool        `json:"completedAtIsNil,omitempty"`
 	CompletedAtNotNil bool        `json:"completedAtNotNil,omitempty"`
-
-	// "client" edge predicates.
-	HasClient     *bool                `json:"hasClient,omitempty"`
-	HasClientWith []*PatientWhereInput `json:"hasClientWith,omitempty"`
 
 	// "appointment" edge predicates.
 	HasAppointment     *bool                    `json:"hasAppointment,omitempty"`
@@ -2949,24 +2813,6 @@ func (i *HomeworkWhereInput) P() (predicate.Homework, error) {
 		predicates = append(predicates, homework.CompletedAtNotNil())
 	}
 
-	if i.HasClient != nil {
-		p := homework.HasClient()
-		if !*i.HasClient {
-			p = homework.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasClientWith) > 0 {
-		with := make([]predicate.Patient, 0, len(i.HasClientWith))
-		for _, w := range i.HasClientWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasClientWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, homework.HasClientWith(with...))
-	}
 	if i.HasAppointment != nil {
 		p := homework.HasAppointment()
 		if !*i.HasAppointment {
@@ -3117,10 +2963,6 @@ type InvitationWhereInput struct {
 	// "business_units" edge predicates.
 	HasBusinessUnits     *bool                     `json:"hasBusinessUnits,omitempty"`
 	HasBusinessUnitsWith []*BusinessUnitWhereInput `json:"hasBusinessUnitsWith,omitempty"`
-
-	// "clients" edge predicates.
-	HasClients     *bool                `json:"hasClients,omitempty"`
-	HasClientsWith []*PatientWhereInput `json:"hasClientsWith,omitempty"`
 
 	// "staff_profiles" edge predicates.
 	HasStaffProfiles     *bool                     `json:"hasStaffProfiles,omitempty"`
@@ -3511,24 +3353,6 @@ func (i *InvitationWhereInput) P() (predicate.Invitation, error) {
 		}
 		predicates = append(predicates, invitation.HasBusinessUnitsWith(with...))
 	}
-	if i.HasClients != nil {
-		p := invitation.HasClients()
-		if !*i.HasClients {
-			p = invitation.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasClientsWith) > 0 {
-		with := make([]predicate.Patient, 0, len(i.HasClientsWith))
-		for _, w := range i.HasClientsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasClientsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, invitation.HasClientsWith(with...))
-	}
 	if i.HasStaffProfiles != nil {
 		p := invitation.HasStaffProfiles()
 		if !*i.HasStaffProfiles {
@@ -3663,10 +3487,6 @@ type InvoiceWhereInput struct {
 	DueAtLTE    *time.Time  `json:"dueAtLTE,omitempty"`
 	DueAtIsNil  bool        `json:"dueAtIsNil,omitempty"`
 	DueAtNotNil bool        `json:"dueAtNotNil,omitempty"`
-
-	// "client" edge predicates.
-	HasClient     *bool                `json:"hasClient,omitempty"`
-	HasClientWith []*PatientWhereInput `json:"hasClientWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -3987,24 +3807,6 @@ func (i *InvoiceWhereInput) P() (predicate.Invoice, error) {
 		predicates = append(predicates, invoice.DueAtNotNil())
 	}
 
-	if i.HasClient != nil {
-		p := invoice.HasClient()
-		if !*i.HasClient {
-			p = invoice.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasClientWith) > 0 {
-		with := make([]predicate.Patient, 0, len(i.HasClientWith))
-		for _, w := range i.HasClientWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasClientWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, invoice.HasClientWith(with...))
-	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyInvoiceWhereInput
@@ -4521,18 +4323,6 @@ type PatientWhereInput struct {
 	Restricted    *bool `json:"restricted,omitempty"`
 	RestrictedNEQ *bool `json:"restrictedNEQ,omitempty"`
 
-	// "date_of_birth" field predicates.
-	DateOfBirth       *time.Time  `json:"dateOfBirth,omitempty"`
-	DateOfBirthNEQ    *time.Time  `json:"dateOfBirthNEQ,omitempty"`
-	DateOfBirthIn     []time.Time `json:"dateOfBirthIn,omitempty"`
-	DateOfBirthNotIn  []time.Time `json:"dateOfBirthNotIn,omitempty"`
-	DateOfBirthGT     *time.Time  `json:"dateOfBirthGT,omitempty"`
-	DateOfBirthGTE    *time.Time  `json:"dateOfBirthGTE,omitempty"`
-	DateOfBirthLT     *time.Time  `json:"dateOfBirthLT,omitempty"`
-	DateOfBirthLTE    *time.Time  `json:"dateOfBirthLTE,omitempty"`
-	DateOfBirthIsNil  bool        `json:"dateOfBirthIsNil,omitempty"`
-	DateOfBirthNotNil bool        `json:"dateOfBirthNotNil,omitempty"`
-
 	// "email" field predicates.
 	Email             *string  `json:"email,omitempty"`
 	EmailNEQ          *string  `json:"emailNEQ,omitempty"`
@@ -4583,57 +4373,6 @@ type PatientWhereInput struct {
 	AddressNotNil       bool     `json:"addressNotNil,omitempty"`
 	AddressEqualFold    *string  `json:"addressEqualFold,omitempty"`
 	AddressContainsFold *string  `json:"addressContainsFold,omitempty"`
-
-	// "gender" field predicates.
-	Gender             *string  `json:"gender,omitempty"`
-	GenderNEQ          *string  `json:"genderNEQ,omitempty"`
-	GenderIn           []string `json:"genderIn,omitempty"`
-	GenderNotIn        []string `json:"genderNotIn,omitempty"`
-	GenderGT           *string  `json:"genderGT,omitempty"`
-	GenderGTE          *string  `json:"genderGTE,omitempty"`
-	GenderLT           *string  `json:"genderLT,omitempty"`
-	GenderLTE          *string  `json:"genderLTE,omitempty"`
-	GenderContains     *string  `json:"genderContains,omitempty"`
-	GenderHasPrefix    *string  `json:"genderHasPrefix,omitempty"`
-	GenderHasSuffix    *string  `json:"genderHasSuffix,omitempty"`
-	GenderIsNil        bool     `json:"genderIsNil,omitempty"`
-	GenderNotNil       bool     `json:"genderNotNil,omitempty"`
-	GenderEqualFold    *string  `json:"genderEqualFold,omitempty"`
-	GenderContainsFold *string  `json:"genderContainsFold,omitempty"`
-
-	// "medical_record_number" field predicates.
-	MedicalRecordNumber             *string  `json:"medicalRecordNumber,omitempty"`
-	MedicalRecordNumberNEQ          *string  `json:"medicalRecordNumberNEQ,omitempty"`
-	MedicalRecordNumberIn           []string `json:"medicalRecordNumberIn,omitempty"`
-	MedicalRecordNumberNotIn        []string `json:"medicalRecordNumberNotIn,omitempty"`
-	MedicalRecordNumberGT           *string  `json:"medicalRecordNumberGT,omitempty"`
-	MedicalRecordNumberGTE          *string  `json:"medicalRecordNumberGTE,omitempty"`
-	MedicalRecordNumberLT           *string  `json:"medicalRecordNumberLT,omitempty"`
-	MedicalRecordNumberLTE          *string  `json:"medicalRecordNumberLTE,omitempty"`
-	MedicalRecordNumberContains     *string  `json:"medicalRecordNumberContains,omitempty"`
-	MedicalRecordNumberHasPrefix    *string  `json:"medicalRecordNumberHasPrefix,omitempty"`
-	MedicalRecordNumberHasSuffix    *string  `json:"medicalRecordNumberHasSuffix,omitempty"`
-	MedicalRecordNumberIsNil        bool     `json:"medicalRecordNumberIsNil,omitempty"`
-	MedicalRecordNumberNotNil       bool     `json:"medicalRecordNumberNotNil,omitempty"`
-	MedicalRecordNumberEqualFold    *string  `json:"medicalRecordNumberEqualFold,omitempty"`
-	MedicalRecordNumberContainsFold *string  `json:"medicalRecordNumberContainsFold,omitempty"`
-
-	// "diagnosis" field predicates.
-	Diagnosis             *string  `json:"diagnosis,omitempty"`
-	DiagnosisNEQ          *string  `json:"diagnosisNEQ,omitempty"`
-	DiagnosisIn           []string `json:"diagnosisIn,omitempty"`
-	DiagnosisNotIn        []string `json:"diagnosisNotIn,omitempty"`
-	DiagnosisGT           *string  `json:"diagnosisGT,omitempty"`
-	DiagnosisGTE          *string  `json:"diagnosisGTE,omitempty"`
-	DiagnosisLT           *string  `json:"diagnosisLT,omitempty"`
-	DiagnosisLTE          *string  `json:"diagnosisLTE,omitempty"`
-	DiagnosisContains     *string  `json:"diagnosisContains,omitempty"`
-	DiagnosisHasPrefix    *string  `json:"diagnosisHasPrefix,omitempty"`
-	DiagnosisHasSuffix    *string  `json:"diagnosisHasSuffix,omitempty"`
-	DiagnosisIsNil        bool     `json:"diagnosisIsNil,omitempty"`
-	DiagnosisNotNil       bool     `json:"diagnosisNotNil,omitempty"`
-	DiagnosisEqualFold    *string  `json:"diagnosisEqualFold,omitempty"`
-	DiagnosisContainsFold *string  `json:"diagnosisContainsFold,omitempty"`
 
 	// "business_unit" edge predicates.
 	HasBusinessUnit     *bool                     `json:"hasBusinessUnit,omitempty"`
@@ -4950,36 +4689,6 @@ func (i *PatientWhereInput) P() (predicate.Patient, error) {
 	if i.RestrictedNEQ != nil {
 		predicates = append(predicates, patient.RestrictedNEQ(*i.RestrictedNEQ))
 	}
-	if i.DateOfBirth != nil {
-		predicates = append(predicates, patient.DateOfBirthEQ(*i.DateOfBirth))
-	}
-	if i.DateOfBirthNEQ != nil {
-		predicates = append(predicates, patient.DateOfBirthNEQ(*i.DateOfBirthNEQ))
-	}
-	if len(i.DateOfBirthIn) > 0 {
-		predicates = append(predicates, patient.DateOfBirthIn(i.DateOfBirthIn...))
-	}
-	if len(i.DateOfBirthNotIn) > 0 {
-		predicates = append(predicates, patient.DateOfBirthNotIn(i.DateOfBirthNotIn...))
-	}
-	if i.DateOfBirthGT != nil {
-		predicates = append(predicates, patient.DateOfBirthGT(*i.DateOfBirthGT))
-	}
-	if i.DateOfBirthGTE != nil {
-		predicates = append(predicates, patient.DateOfBirthGTE(*i.DateOfBirthGTE))
-	}
-	if i.DateOfBirthLT != nil {
-		predicates = append(predicates, patient.DateOfBirthLT(*i.DateOfBirthLT))
-	}
-	if i.DateOfBirthLTE != nil {
-		predicates = append(predicates, patient.DateOfBirthLTE(*i.DateOfBirthLTE))
-	}
-	if i.DateOfBirthIsNil {
-		predicates = append(predicates, patient.DateOfBirthIsNil())
-	}
-	if i.DateOfBirthNotNil {
-		predicates = append(predicates, patient.DateOfBirthNotNil())
-	}
 	if i.Email != nil {
 		predicates = append(predicates, patient.EmailEQ(*i.Email))
 	}
@@ -5114,141 +4823,6 @@ func (i *PatientWhereInput) P() (predicate.Patient, error) {
 	}
 	if i.AddressContainsFold != nil {
 		predicates = append(predicates, patient.AddressContainsFold(*i.AddressContainsFold))
-	}
-	if i.Gender != nil {
-		predicates = append(predicates, patient.GenderEQ(*i.Gender))
-	}
-	if i.GenderNEQ != nil {
-		predicates = append(predicates, patient.GenderNEQ(*i.GenderNEQ))
-	}
-	if len(i.GenderIn) > 0 {
-		predicates = append(predicates, patient.GenderIn(i.GenderIn...))
-	}
-	if len(i.GenderNotIn) > 0 {
-		predicates = append(predicates, patient.GenderNotIn(i.GenderNotIn...))
-	}
-	if i.GenderGT != nil {
-		predicates = append(predicates, patient.GenderGT(*i.GenderGT))
-	}
-	if i.GenderGTE != nil {
-		predicates = append(predicates, patient.GenderGTE(*i.GenderGTE))
-	}
-	if i.GenderLT != nil {
-		predicates = append(predicates, patient.GenderLT(*i.GenderLT))
-	}
-	if i.GenderLTE != nil {
-		predicates = append(predicates, patient.GenderLTE(*i.GenderLTE))
-	}
-	if i.GenderContains != nil {
-		predicates = append(predicates, patient.GenderContains(*i.GenderContains))
-	}
-	if i.GenderHasPrefix != nil {
-		predicates = append(predicates, patient.GenderHasPrefix(*i.GenderHasPrefix))
-	}
-	if i.GenderHasSuffix != nil {
-		predicates = append(predicates, patient.GenderHasSuffix(*i.GenderHasSuffix))
-	}
-	if i.GenderIsNil {
-		predicates = append(predicates, patient.GenderIsNil())
-	}
-	if i.GenderNotNil {
-		predicates = append(predicates, patient.GenderNotNil())
-	}
-	if i.GenderEqualFold != nil {
-		predicates = append(predicates, patient.GenderEqualFold(*i.GenderEqualFold))
-	}
-	if i.GenderContainsFold != nil {
-		predicates = append(predicates, patient.GenderContainsFold(*i.GenderContainsFold))
-	}
-	if i.MedicalRecordNumber != nil {
-		predicates = append(predicates, patient.MedicalRecordNumberEQ(*i.MedicalRecordNumber))
-	}
-	if i.MedicalRecordNumberNEQ != nil {
-		predicates = append(predicates, patient.MedicalRecordNumberNEQ(*i.MedicalRecordNumberNEQ))
-	}
-	if len(i.MedicalRecordNumberIn) > 0 {
-		predicates = append(predicates, patient.MedicalRecordNumberIn(i.MedicalRecordNumberIn...))
-	}
-	if len(i.MedicalRecordNumberNotIn) > 0 {
-		predicates = append(predicates, patient.MedicalRecordNumberNotIn(i.MedicalRecordNumberNotIn...))
-	}
-	if i.MedicalRecordNumberGT != nil {
-		predicates = append(predicates, patient.MedicalRecordNumberGT(*i.MedicalRecordNumberGT))
-	}
-	if i.MedicalRecordNumberGTE != nil {
-		predicates = append(predicates, patient.MedicalRecordNumberGTE(*i.MedicalRecordNumberGTE))
-	}
-	if i.MedicalRecordNumberLT != nil {
-		predicates = append(predicates, patient.MedicalRecordNumberLT(*i.MedicalRecordNumberLT))
-	}
-	if i.MedicalRecordNumberLTE != nil {
-		predicates = append(predicates, patient.MedicalRecordNumberLTE(*i.MedicalRecordNumberLTE))
-	}
-	if i.MedicalRecordNumberContains != nil {
-		predicates = append(predicates, patient.MedicalRecordNumberContains(*i.MedicalRecordNumberContains))
-	}
-	if i.MedicalRecordNumberHasPrefix != nil {
-		predicates = append(predicates, patient.MedicalRecordNumberHasPrefix(*i.MedicalRecordNumberHasPrefix))
-	}
-	if i.MedicalRecordNumberHasSuffix != nil {
-		predicates = append(predicates, patient.MedicalRecordNumberHasSuffix(*i.MedicalRecordNumberHasSuffix))
-	}
-	if i.MedicalRecordNumberIsNil {
-		predicates = append(predicates, patient.MedicalRecordNumberIsNil())
-	}
-	if i.MedicalRecordNumberNotNil {
-		predicates = append(predicates, patient.MedicalRecordNumberNotNil())
-	}
-	if i.MedicalRecordNumberEqualFold != nil {
-		predicates = append(predicates, patient.MedicalRecordNumberEqualFold(*i.MedicalRecordNumberEqualFold))
-	}
-	if i.MedicalRecordNumberContainsFold != nil {
-		predicates = append(predicates, patient.MedicalRecordNumberContainsFold(*i.MedicalRecordNumberContainsFold))
-	}
-	if i.Diagnosis != nil {
-		predicates = append(predicates, patient.DiagnosisEQ(*i.Diagnosis))
-	}
-	if i.DiagnosisNEQ != nil {
-		predicates = append(predicates, patient.DiagnosisNEQ(*i.DiagnosisNEQ))
-	}
-	if len(i.DiagnosisIn) > 0 {
-		predicates = append(predicates, patient.DiagnosisIn(i.DiagnosisIn...))
-	}
-	if len(i.DiagnosisNotIn) > 0 {
-		predicates = append(predicates, patient.DiagnosisNotIn(i.DiagnosisNotIn...))
-	}
-	if i.DiagnosisGT != nil {
-		predicates = append(predicates, patient.DiagnosisGT(*i.DiagnosisGT))
-	}
-	if i.DiagnosisGTE != nil {
-		predicates = append(predicates, patient.DiagnosisGTE(*i.DiagnosisGTE))
-	}
-	if i.DiagnosisLT != nil {
-		predicates = append(predicates, patient.DiagnosisLT(*i.DiagnosisLT))
-	}
-	if i.DiagnosisLTE != nil {
-		predicates = append(predicates, patient.DiagnosisLTE(*i.DiagnosisLTE))
-	}
-	if i.DiagnosisContains != nil {
-		predicates = append(predicates, patient.DiagnosisContains(*i.DiagnosisContains))
-	}
-	if i.DiagnosisHasPrefix != nil {
-		predicates = append(predicates, patient.DiagnosisHasPrefix(*i.DiagnosisHasPrefix))
-	}
-	if i.DiagnosisHasSuffix != nil {
-		predicates = append(predicates, patient.DiagnosisHasSuffix(*i.DiagnosisHasSuffix))
-	}
-	if i.DiagnosisIsNil {
-		predicates = append(predicates, patient.DiagnosisIsNil())
-	}
-	if i.DiagnosisNotNil {
-		predicates = append(predicates, patient.DiagnosisNotNil())
-	}
-	if i.DiagnosisEqualFold != nil {
-		predicates = append(predicates, patient.DiagnosisEqualFold(*i.DiagnosisEqualFold))
-	}
-	if i.DiagnosisContainsFold != nil {
-		predicates = append(predicates, patient.DiagnosisContainsFold(*i.DiagnosisContainsFold))
 	}
 
 	if i.HasBusinessUnit != nil {
@@ -5484,10 +5058,6 @@ type PortalAccessWhereInput struct {
 	HasUser     *bool             `json:"hasUser,omitempty"`
 	HasUserWith []*UserWhereInput `json:"hasUserWith,omitempty"`
 
-	// "client" edge predicates.
-	HasClient     *bool                `json:"hasClient,omitempty"`
-	HasClientWith []*PatientWhereInput `json:"hasClientWith,omitempty"`
-
 	// "granted_by" edge predicates.
 	HasGrantedBy     *bool             `json:"hasGrantedBy,omitempty"`
 	HasGrantedByWith []*UserWhereInput `json:"hasGrantedByWith,omitempty"`
@@ -5684,24 +5254,6 @@ func (i *PortalAccessWhereInput) P() (predicate.PortalAccess, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, portalaccess.HasUserWith(with...))
-	}
-	if i.HasClient != nil {
-		p := portalaccess.HasClient()
-		if !*i.HasClient {
-			p = portalaccess.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasClientWith) > 0 {
-		with := make([]predicate.Patient, 0, len(i.HasClientWith))
-		for _, w := range i.HasClientWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasClientWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, portalaccess.HasClientWith(with...))
 	}
 	if i.HasGrantedBy != nil {
 		p := portalaccess.HasGrantedBy()
@@ -6116,36 +5668,6 @@ type SessionNoteWhereInput struct {
 	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
 	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
 
-	// "body" field predicates.
-	Body             *string  `json:"body,omitempty"`
-	BodyNEQ          *string  `json:"bodyNEQ,omitempty"`
-	BodyIn           []string `json:"bodyIn,omitempty"`
-	BodyNotIn        []string `json:"bodyNotIn,omitempty"`
-	BodyGT           *string  `json:"bodyGT,omitempty"`
-	BodyGTE          *string  `json:"bodyGTE,omitempty"`
-	BodyLT           *string  `json:"bodyLT,omitempty"`
-	BodyLTE          *string  `json:"bodyLTE,omitempty"`
-	BodyContains     *string  `json:"bodyContains,omitempty"`
-	BodyHasPrefix    *string  `json:"bodyHasPrefix,omitempty"`
-	BodyHasSuffix    *string  `json:"bodyHasSuffix,omitempty"`
-	BodyEqualFold    *string  `json:"bodyEqualFold,omitempty"`
-	BodyContainsFold *string  `json:"bodyContainsFold,omitempty"`
-
-	// "transcript" field predicates.
-	Transcript             *string  `json:"transcript,omitempty"`
-	TranscriptNEQ          *string  `json:"transcriptNEQ,omitempty"`
-	TranscriptIn           []string `json:"transcriptIn,omitempty"`
-	TranscriptNotIn        []string `json:"transcriptNotIn,omitempty"`
-	TranscriptGT           *string  `json:"transcriptGT,omitempty"`
-	TranscriptGTE          *string  `json:"transcriptGTE,omitempty"`
-	TranscriptLT           *string  `json:"transcriptLT,omitempty"`
-	TranscriptLTE          *string  `json:"transcriptLTE,omitempty"`
-	TranscriptContains     *string  `json:"transcriptContains,omitempty"`
-	TranscriptHasPrefix    *string  `json:"transcriptHasPrefix,omitempty"`
-	TranscriptHasSuffix    *string  `json:"transcriptHasSuffix,omitempty"`
-	TranscriptEqualFold    *string  `json:"transcriptEqualFold,omitempty"`
-	TranscriptContainsFold *string  `json:"transcriptContainsFold,omitempty"`
-
 	// "private" field predicates.
 	Private    *bool `json:"private,omitempty"`
 	PrivateNEQ *bool `json:"privateNEQ,omitempty"`
@@ -6301,84 +5823,6 @@ func (i *SessionNoteWhereInput) P() (predicate.SessionNote, error) {
 	}
 	if i.UpdatedAtLTE != nil {
 		predicates = append(predicates, sessionnote.UpdatedAtLTE(*i.UpdatedAtLTE))
-	}
-	if i.Body != nil {
-		predicates = append(predicates, sessionnote.BodyEQ(*i.Body))
-	}
-	if i.BodyNEQ != nil {
-		predicates = append(predicates, sessionnote.BodyNEQ(*i.BodyNEQ))
-	}
-	if len(i.BodyIn) > 0 {
-		predicates = append(predicates, sessionnote.BodyIn(i.BodyIn...))
-	}
-	if len(i.BodyNotIn) > 0 {
-		predicates = append(predicates, sessionnote.BodyNotIn(i.BodyNotIn...))
-	}
-	if i.BodyGT != nil {
-		predicates = append(predicates, sessionnote.BodyGT(*i.BodyGT))
-	}
-	if i.BodyGTE != nil {
-		predicates = append(predicates, sessionnote.BodyGTE(*i.BodyGTE))
-	}
-	if i.BodyLT != nil {
-		predicates = append(predicates, sessionnote.BodyLT(*i.BodyLT))
-	}
-	if i.BodyLTE != nil {
-		predicates = append(predicates, sessionnote.BodyLTE(*i.BodyLTE))
-	}
-	if i.BodyContains != nil {
-		predicates = append(predicates, sessionnote.BodyContains(*i.BodyContains))
-	}
-	if i.BodyHasPrefix != nil {
-		predicates = append(predicates, sessionnote.BodyHasPrefix(*i.BodyHasPrefix))
-	}
-	if i.BodyHasSuffix != nil {
-		predicates = append(predicates, sessionnote.BodyHasSuffix(*i.BodyHasSuffix))
-	}
-	if i.BodyEqualFold != nil {
-		predicates = append(predicates, sessionnote.BodyEqualFold(*i.BodyEqualFold))
-	}
-	if i.BodyContainsFold != nil {
-		predicates = append(predicates, sessionnote.BodyContainsFold(*i.BodyContainsFold))
-	}
-	if i.Transcript != nil {
-		predicates = append(predicates, sessionnote.TranscriptEQ(*i.Transcript))
-	}
-	if i.TranscriptNEQ != nil {
-		predicates = append(predicates, sessionnote.TranscriptNEQ(*i.TranscriptNEQ))
-	}
-	if len(i.TranscriptIn) > 0 {
-		predicates = append(predicates, sessionnote.TranscriptIn(i.TranscriptIn...))
-	}
-	if len(i.TranscriptNotIn) > 0 {
-		predicates = append(predicates, sessionnote.TranscriptNotIn(i.TranscriptNotIn...))
-	}
-	if i.TranscriptGT != nil {
-		predicates = append(predicates, sessionnote.TranscriptGT(*i.TranscriptGT))
-	}
-	if i.TranscriptGTE != nil {
-		predicates = append(predicates, sessionnote.TranscriptGTE(*i.TranscriptGTE))
-	}
-	if i.TranscriptLT != nil {
-		predicates = append(predicates, sessionnote.TranscriptLT(*i.TranscriptLT))
-	}
-	if i.TranscriptLTE != nil {
-		predicates = append(predicates, sessionnote.TranscriptLTE(*i.TranscriptLTE))
-	}
-	if i.TranscriptContains != nil {
-		predicates = append(predicates, sessionnote.TranscriptContains(*i.TranscriptContains))
-	}
-	if i.TranscriptHasPrefix != nil {
-		predicates = append(predicates, sessionnote.TranscriptHasPrefix(*i.TranscriptHasPrefix))
-	}
-	if i.TranscriptHasSuffix != nil {
-		predicates = append(predicates, sessionnote.TranscriptHasSuffix(*i.TranscriptHasSuffix))
-	}
-	if i.TranscriptEqualFold != nil {
-		predicates = append(predicates, sessionnote.TranscriptEqualFold(*i.TranscriptEqualFold))
-	}
-	if i.TranscriptContainsFold != nil {
-		predicates = append(predicates, sessionnote.TranscriptContainsFold(*i.TranscriptContainsFold))
 	}
 	if i.Private != nil {
 		predicates = append(predicates, sessionnote.PrivateEQ(*i.Private))
@@ -7385,10 +6829,6 @@ type SurveyResponseWhereInput struct {
 	SubmittedAtLT    *time.Time  `json:"submittedAtLT,omitempty"`
 	SubmittedAtLTE   *time.Time  `json:"submittedAtLTE,omitempty"`
 
-	// "client" edge predicates.
-	HasClient     *bool                `json:"hasClient,omitempty"`
-	HasClientWith []*PatientWhereInput `json:"hasClientWith,omitempty"`
-
 	// "submitted_by" edge predicates.
 	HasSubmittedBy     *bool             `json:"hasSubmittedBy,omitempty"`
 	HasSubmittedByWith []*UserWhereInput `json:"hasSubmittedByWith,omitempty"`
@@ -7601,24 +7041,6 @@ func (i *SurveyResponseWhereInput) P() (predicate.SurveyResponse, error) {
 		predicates = append(predicates, surveyresponse.SubmittedAtLTE(*i.SubmittedAtLTE))
 	}
 
-	if i.HasClient != nil {
-		p := surveyresponse.HasClient()
-		if !*i.HasClient {
-			p = surveyresponse.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasClientWith) > 0 {
-		with := make([]predicate.Patient, 0, len(i.HasClientWith))
-		for _, w := range i.HasClientWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasClientWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, surveyresponse.HasClientWith(with...))
-	}
 	if i.HasSubmittedBy != nil {
 		p := surveyresponse.HasSubmittedBy()
 		if !*i.HasSubmittedBy {

@@ -125,7 +125,7 @@ type ComplexityRoot struct {
 
 	BusinessUnit struct {
 		Address       func(childComplexity int) int
-		Clients       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PatientOrder, where *ent.PatientWhereInput) int
+		Clients       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PatientOrder) int
 		CreatedAt     func(childComplexity int) int
 		ExternalID    func(childComplexity int) int
 		ID            func(childComplexity int) int
@@ -931,7 +931,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.BusinessUnit.Clients(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.PatientOrder), args["where"].(*ent.PatientWhereInput)), true
+		return e.ComplexityRoot.BusinessUnit.Clients(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.PatientOrder)), true
 	case "BusinessUnit.createdAt":
 		if e.ComplexityRoot.BusinessUnit.CreatedAt == nil {
 			break
@@ -4172,14 +4172,6 @@ func (ec *executionContext) field_BusinessUnit_clients_args(ctx context.Context,
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.PatientWhereInput, error) {
-			return ec.unmarshalOClientWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatientWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -6615,7 +6607,7 @@ func (ec *executionContext) _BusinessUnit_clients(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Clients(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.PatientOrder), fc.Args["where"].(*ent.PatientWhereInput))
+			return obj.Clients(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.PatientOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.PatientConnection) graphql.Marshaler {
@@ -15920,7 +15912,7 @@ func (ec *executionContext) unmarshalInputAppointmentWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "billable", "billableNEQ", "billableIsNil", "billableNotNil", "billed", "billedNEQ", "billedIsNil", "billedNotNil", "location", "locationNEQ", "locationIn", "locationNotIn", "locationGT", "locationGTE", "locationLT", "locationLTE", "locationContains", "locationHasPrefix", "locationHasSuffix", "locationEqualFold", "locationContainsFold", "hasClient", "hasClientWith", "hasProvider", "hasProviderWith", "hasNotes", "hasNotesWith", "hasHomework", "hasHomeworkWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "billable", "billableNEQ", "billableIsNil", "billableNotNil", "billed", "billedNEQ", "billedIsNil", "billedNotNil", "location", "locationNEQ", "locationIn", "locationNotIn", "locationGT", "locationGTE", "locationLT", "locationLTE", "locationContains", "locationHasPrefix", "locationHasSuffix", "locationEqualFold", "locationContainsFold", "hasProvider", "hasProviderWith", "hasHomework", "hasHomeworkWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16403,20 +16395,6 @@ func (ec *executionContext) unmarshalInputAppointmentWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.LocationContainsFold = data
-		case "hasClient":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClient"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClient = data
-		case "hasClientWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClientWith"))
-			data, err := ec.unmarshalOClientWhereInput2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatientWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClientWith = data
 		case "hasProvider":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasProvider"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -16431,20 +16409,6 @@ func (ec *executionContext) unmarshalInputAppointmentWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.HasProviderWith = data
-		case "hasNotes":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasNotes"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasNotes = data
-		case "hasNotesWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasNotesWith"))
-			data, err := ec.unmarshalOSessionNoteWhereInput2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSessionNoteWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasNotesWith = data
 		case "hasHomework":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasHomework"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -17545,7 +17509,7 @@ func (ec *executionContext) unmarshalInputBusinessUnitWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "address", "addressNEQ", "addressIn", "addressNotIn", "addressGT", "addressGTE", "addressLT", "addressLTE", "addressContains", "addressHasPrefix", "addressHasSuffix", "addressEqualFold", "addressContainsFold", "externalID", "externalIDNEQ", "externalIDIn", "externalIDNotIn", "externalIDGT", "externalIDGTE", "externalIDLT", "externalIDLTE", "externalIDContains", "externalIDHasPrefix", "externalIDHasSuffix", "externalIDIsNil", "externalIDNotNil", "externalIDEqualFold", "externalIDContainsFold", "hasUsers", "hasUsersWith", "hasClients", "hasClientsWith", "hasStaffProfiles", "hasStaffProfilesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "address", "addressNEQ", "addressIn", "addressNotIn", "addressGT", "addressGTE", "addressLT", "addressLTE", "addressContains", "addressHasPrefix", "addressHasSuffix", "addressEqualFold", "addressContainsFold", "externalID", "externalIDNEQ", "externalIDIn", "externalIDNotIn", "externalIDGT", "externalIDGTE", "externalIDLT", "externalIDLTE", "externalIDContains", "externalIDHasPrefix", "externalIDHasSuffix", "externalIDIsNil", "externalIDNotNil", "externalIDEqualFold", "externalIDContainsFold", "hasUsers", "hasUsersWith", "hasStaffProfiles", "hasStaffProfilesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18042,20 +18006,6 @@ func (ec *executionContext) unmarshalInputBusinessUnitWhereInput(ctx context.Con
 				return it, err
 			}
 			it.HasUsersWith = data
-		case "hasClients":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClients"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClients = data
-		case "hasClientsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClientsWith"))
-			data, err := ec.unmarshalOClientWhereInput2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatientWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClientsWith = data
 		case "hasStaffProfiles":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasStaffProfiles"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -18098,7 +18048,7 @@ func (ec *executionContext) unmarshalInputClientAccessWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "grantedAt", "grantedAtNEQ", "grantedAtIn", "grantedAtNotIn", "grantedAtGT", "grantedAtGTE", "grantedAtLT", "grantedAtLTE", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "hasUser", "hasUserWith", "hasClient", "hasClientWith", "hasGrantedBy", "hasGrantedByWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "grantedAt", "grantedAtNEQ", "grantedAtIn", "grantedAtNotIn", "grantedAtGT", "grantedAtGTE", "grantedAtLT", "grantedAtLTE", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "hasUser", "hasUserWith", "hasGrantedBy", "hasGrantedByWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18322,20 +18272,6 @@ func (ec *executionContext) unmarshalInputClientAccessWhereInput(ctx context.Con
 				return it, err
 			}
 			it.HasUserWith = data
-		case "hasClient":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClient"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClient = data
-		case "hasClientWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClientWith"))
-			data, err := ec.unmarshalOClientWhereInput2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatientWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClientWith = data
 		case "hasGrantedBy":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasGrantedBy"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -18431,7 +18367,7 @@ func (ec *executionContext) unmarshalInputClientWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "givenName", "givenNameNEQ", "givenNameIn", "givenNameNotIn", "givenNameGT", "givenNameGTE", "givenNameLT", "givenNameLTE", "givenNameContains", "givenNameHasPrefix", "givenNameHasSuffix", "givenNameEqualFold", "givenNameContainsFold", "familyName", "familyNameNEQ", "familyNameIn", "familyNameNotIn", "familyNameGT", "familyNameGTE", "familyNameLT", "familyNameLTE", "familyNameContains", "familyNameHasPrefix", "familyNameHasSuffix", "familyNameEqualFold", "familyNameContainsFold", "preferredName", "preferredNameNEQ", "preferredNameIn", "preferredNameNotIn", "preferredNameGT", "preferredNameGTE", "preferredNameLT", "preferredNameLTE", "preferredNameContains", "preferredNameHasPrefix", "preferredNameHasSuffix", "preferredNameEqualFold", "preferredNameContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "restricted", "restrictedNEQ", "dateOfBirth", "dateOfBirthNEQ", "dateOfBirthIn", "dateOfBirthNotIn", "dateOfBirthGT", "dateOfBirthGTE", "dateOfBirthLT", "dateOfBirthLTE", "dateOfBirthIsNil", "dateOfBirthNotNil", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "address", "addressNEQ", "addressIn", "addressNotIn", "addressGT", "addressGTE", "addressLT", "addressLTE", "addressContains", "addressHasPrefix", "addressHasSuffix", "addressIsNil", "addressNotNil", "addressEqualFold", "addressContainsFold", "gender", "genderNEQ", "genderIn", "genderNotIn", "genderGT", "genderGTE", "genderLT", "genderLTE", "genderContains", "genderHasPrefix", "genderHasSuffix", "genderIsNil", "genderNotNil", "genderEqualFold", "genderContainsFold", "medicalRecordNumber", "medicalRecordNumberNEQ", "medicalRecordNumberIn", "medicalRecordNumberNotIn", "medicalRecordNumberGT", "medicalRecordNumberGTE", "medicalRecordNumberLT", "medicalRecordNumberLTE", "medicalRecordNumberContains", "medicalRecordNumberHasPrefix", "medicalRecordNumberHasSuffix", "medicalRecordNumberIsNil", "medicalRecordNumberNotNil", "medicalRecordNumberEqualFold", "medicalRecordNumberContainsFold", "diagnosis", "diagnosisNEQ", "diagnosisIn", "diagnosisNotIn", "diagnosisGT", "diagnosisGTE", "diagnosisLT", "diagnosisLTE", "diagnosisContains", "diagnosisHasPrefix", "diagnosisHasSuffix", "diagnosisIsNil", "diagnosisNotNil", "diagnosisEqualFold", "diagnosisContainsFold", "hasBusinessUnit", "hasBusinessUnitWith", "hasAccesses", "hasAccessesWith", "hasPortalAccesses", "hasPortalAccessesWith", "hasAppointments", "hasAppointmentsWith", "hasDocuments", "hasDocumentsWith", "hasInvoices", "hasInvoicesWith", "hasSurveyResponses", "hasSurveyResponsesWith", "hasHomework", "hasHomeworkWith", "hasEmergencyAccesses", "hasEmergencyAccessesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "givenName", "givenNameNEQ", "givenNameIn", "givenNameNotIn", "givenNameGT", "givenNameGTE", "givenNameLT", "givenNameLTE", "givenNameContains", "givenNameHasPrefix", "givenNameHasSuffix", "givenNameEqualFold", "givenNameContainsFold", "familyName", "familyNameNEQ", "familyNameIn", "familyNameNotIn", "familyNameGT", "familyNameGTE", "familyNameLT", "familyNameLTE", "familyNameContains", "familyNameHasPrefix", "familyNameHasSuffix", "familyNameEqualFold", "familyNameContainsFold", "preferredName", "preferredNameNEQ", "preferredNameIn", "preferredNameNotIn", "preferredNameGT", "preferredNameGTE", "preferredNameLT", "preferredNameLTE", "preferredNameContains", "preferredNameHasPrefix", "preferredNameHasSuffix", "preferredNameEqualFold", "preferredNameContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "restricted", "restrictedNEQ", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "address", "addressNEQ", "addressIn", "addressNotIn", "addressGT", "addressGTE", "addressLT", "addressLTE", "addressContains", "addressHasPrefix", "addressHasSuffix", "addressIsNil", "addressNotNil", "addressEqualFold", "addressContainsFold", "hasBusinessUnit", "hasBusinessUnitWith", "hasAccesses", "hasAccessesWith", "hasPortalAccesses", "hasPortalAccessesWith", "hasAppointments", "hasAppointmentsWith", "hasDocuments", "hasDocumentsWith", "hasInvoices", "hasInvoicesWith", "hasSurveyResponses", "hasSurveyResponsesWith", "hasHomework", "hasHomeworkWith", "hasEmergencyAccesses", "hasEmergencyAccessesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18942,76 +18878,6 @@ func (ec *executionContext) unmarshalInputClientWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.RestrictedNEQ = data
-		case "dateOfBirth":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateOfBirth"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DateOfBirth = data
-		case "dateOfBirthNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateOfBirthNEQ"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DateOfBirthNEQ = data
-		case "dateOfBirthIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateOfBirthIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DateOfBirthIn = data
-		case "dateOfBirthNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateOfBirthNotIn"))
-			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DateOfBirthNotIn = data
-		case "dateOfBirthGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateOfBirthGT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DateOfBirthGT = data
-		case "dateOfBirthGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateOfBirthGTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DateOfBirthGTE = data
-		case "dateOfBirthLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateOfBirthLT"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DateOfBirthLT = data
-		case "dateOfBirthLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateOfBirthLTE"))
-			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DateOfBirthLTE = data
-		case "dateOfBirthIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateOfBirthIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DateOfBirthIsNil = data
-		case "dateOfBirthNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateOfBirthNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DateOfBirthNotNil = data
 		case "email":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -19327,321 +19193,6 @@ func (ec *executionContext) unmarshalInputClientWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.AddressContainsFold = data
-		case "gender":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gender"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Gender = data
-		case "genderNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genderNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.GenderNEQ = data
-		case "genderIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genderIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.GenderIn = data
-		case "genderNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genderNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.GenderNotIn = data
-		case "genderGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genderGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.GenderGT = data
-		case "genderGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genderGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.GenderGTE = data
-		case "genderLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genderLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.GenderLT = data
-		case "genderLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genderLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.GenderLTE = data
-		case "genderContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genderContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.GenderContains = data
-		case "genderHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genderHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.GenderHasPrefix = data
-		case "genderHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genderHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.GenderHasSuffix = data
-		case "genderIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genderIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.GenderIsNil = data
-		case "genderNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genderNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.GenderNotNil = data
-		case "genderEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genderEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.GenderEqualFold = data
-		case "genderContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genderContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.GenderContainsFold = data
-		case "medicalRecordNumber":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("medicalRecordNumber"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MedicalRecordNumber = data
-		case "medicalRecordNumberNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("medicalRecordNumberNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MedicalRecordNumberNEQ = data
-		case "medicalRecordNumberIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("medicalRecordNumberIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MedicalRecordNumberIn = data
-		case "medicalRecordNumberNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("medicalRecordNumberNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MedicalRecordNumberNotIn = data
-		case "medicalRecordNumberGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("medicalRecordNumberGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MedicalRecordNumberGT = data
-		case "medicalRecordNumberGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("medicalRecordNumberGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MedicalRecordNumberGTE = data
-		case "medicalRecordNumberLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("medicalRecordNumberLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MedicalRecordNumberLT = data
-		case "medicalRecordNumberLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("medicalRecordNumberLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MedicalRecordNumberLTE = data
-		case "medicalRecordNumberContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("medicalRecordNumberContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MedicalRecordNumberContains = data
-		case "medicalRecordNumberHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("medicalRecordNumberHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MedicalRecordNumberHasPrefix = data
-		case "medicalRecordNumberHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("medicalRecordNumberHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MedicalRecordNumberHasSuffix = data
-		case "medicalRecordNumberIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("medicalRecordNumberIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MedicalRecordNumberIsNil = data
-		case "medicalRecordNumberNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("medicalRecordNumberNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MedicalRecordNumberNotNil = data
-		case "medicalRecordNumberEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("medicalRecordNumberEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MedicalRecordNumberEqualFold = data
-		case "medicalRecordNumberContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("medicalRecordNumberContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.MedicalRecordNumberContainsFold = data
-		case "diagnosis":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("diagnosis"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Diagnosis = data
-		case "diagnosisNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("diagnosisNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DiagnosisNEQ = data
-		case "diagnosisIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("diagnosisIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DiagnosisIn = data
-		case "diagnosisNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("diagnosisNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DiagnosisNotIn = data
-		case "diagnosisGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("diagnosisGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DiagnosisGT = data
-		case "diagnosisGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("diagnosisGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DiagnosisGTE = data
-		case "diagnosisLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("diagnosisLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DiagnosisLT = data
-		case "diagnosisLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("diagnosisLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DiagnosisLTE = data
-		case "diagnosisContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("diagnosisContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DiagnosisContains = data
-		case "diagnosisHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("diagnosisHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DiagnosisHasPrefix = data
-		case "diagnosisHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("diagnosisHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DiagnosisHasSuffix = data
-		case "diagnosisIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("diagnosisIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DiagnosisIsNil = data
-		case "diagnosisNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("diagnosisNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DiagnosisNotNil = data
-		case "diagnosisEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("diagnosisEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DiagnosisEqualFold = data
-		case "diagnosisContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("diagnosisContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.DiagnosisContainsFold = data
 		case "hasBusinessUnit":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBusinessUnit"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -19849,7 +19400,7 @@ func (ec *executionContext) unmarshalInputDocumentWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "fileName", "fileNameNEQ", "fileNameIn", "fileNameNotIn", "fileNameGT", "fileNameGTE", "fileNameLT", "fileNameLTE", "fileNameContains", "fileNameHasPrefix", "fileNameHasSuffix", "fileNameEqualFold", "fileNameContainsFold", "contentType", "contentTypeNEQ", "contentTypeIn", "contentTypeNotIn", "contentTypeGT", "contentTypeGTE", "contentTypeLT", "contentTypeLTE", "contentTypeContains", "contentTypeHasPrefix", "contentTypeHasSuffix", "contentTypeEqualFold", "contentTypeContainsFold", "sizeBytes", "sizeBytesNEQ", "sizeBytesIn", "sizeBytesNotIn", "sizeBytesGT", "sizeBytesGTE", "sizeBytesLT", "sizeBytesLTE", "hasClient", "hasClientWith", "hasUploadedBy", "hasUploadedByWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "fileName", "fileNameNEQ", "fileNameIn", "fileNameNotIn", "fileNameGT", "fileNameGTE", "fileNameLT", "fileNameLTE", "fileNameContains", "fileNameHasPrefix", "fileNameHasSuffix", "fileNameEqualFold", "fileNameContainsFold", "contentType", "contentTypeNEQ", "contentTypeIn", "contentTypeNotIn", "contentTypeGT", "contentTypeGTE", "contentTypeLT", "contentTypeLTE", "contentTypeContains", "contentTypeHasPrefix", "contentTypeHasSuffix", "contentTypeEqualFold", "contentTypeContainsFold", "sizeBytes", "sizeBytesNEQ", "sizeBytesIn", "sizeBytesNotIn", "sizeBytesGT", "sizeBytesGTE", "sizeBytesLT", "sizeBytesLTE", "hasUploadedBy", "hasUploadedByWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20374,20 +19925,6 @@ func (ec *executionContext) unmarshalInputDocumentWhereInput(ctx context.Context
 				return it, err
 			}
 			it.SizeBytesLTE = data
-		case "hasClient":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClient"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClient = data
-		case "hasClientWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClientWith"))
-			data, err := ec.unmarshalOClientWhereInput2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatientWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClientWith = data
 		case "hasUploadedBy":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUploadedBy"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -20483,7 +20020,7 @@ func (ec *executionContext) unmarshalInputEmergencyAccessWhereInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "startedAt", "startedAtNEQ", "startedAtIn", "startedAtNotIn", "startedAtGT", "startedAtGTE", "startedAtLT", "startedAtLTE", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "endedAt", "endedAtNEQ", "endedAtIn", "endedAtNotIn", "endedAtGT", "endedAtGTE", "endedAtLT", "endedAtLTE", "endedAtIsNil", "endedAtNotNil", "hasUser", "hasUserWith", "hasClient", "hasClientWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "reason", "reasonNEQ", "reasonIn", "reasonNotIn", "reasonGT", "reasonGTE", "reasonLT", "reasonLTE", "reasonContains", "reasonHasPrefix", "reasonHasSuffix", "reasonEqualFold", "reasonContainsFold", "startedAt", "startedAtNEQ", "startedAtIn", "startedAtNotIn", "startedAtGT", "startedAtGTE", "startedAtLT", "startedAtLTE", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "endedAt", "endedAtNEQ", "endedAtIn", "endedAtNotIn", "endedAtGT", "endedAtGTE", "endedAtLT", "endedAtLTE", "endedAtIsNil", "endedAtNotNil", "hasUser", "hasUserWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20854,20 +20391,6 @@ func (ec *executionContext) unmarshalInputEmergencyAccessWhereInput(ctx context.
 				return it, err
 			}
 			it.HasUserWith = data
-		case "hasClient":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClient"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClient = data
-		case "hasClientWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClientWith"))
-			data, err := ec.unmarshalOClientWhereInput2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatientWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClientWith = data
 		}
 	}
 	return it, nil
@@ -20949,7 +20472,7 @@ func (ec *executionContext) unmarshalInputHomeworkWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "instructions", "instructionsNEQ", "instructionsIn", "instructionsNotIn", "instructionsGT", "instructionsGTE", "instructionsLT", "instructionsLTE", "instructionsContains", "instructionsHasPrefix", "instructionsHasSuffix", "instructionsEqualFold", "instructionsContainsFold", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "dueAtIsNil", "dueAtNotNil", "completedAt", "completedAtNEQ", "completedAtIn", "completedAtNotIn", "completedAtGT", "completedAtGTE", "completedAtLT", "completedAtLTE", "completedAtIsNil", "completedAtNotNil", "hasClient", "hasClientWith", "hasAppointment", "hasAppointmentWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "instructions", "instructionsNEQ", "instructionsIn", "instructionsNotIn", "instructionsGT", "instructionsGTE", "instructionsLT", "instructionsLTE", "instructionsContains", "instructionsHasPrefix", "instructionsHasSuffix", "instructionsEqualFold", "instructionsContainsFold", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "dueAtIsNil", "dueAtNotNil", "completedAt", "completedAtNEQ", "completedAtIn", "completedAtNotIn", "completedAtGT", "completedAtGTE", "completedAtLT", "completedAtLTE", "completedAtIsNil", "completedAtNotNil", "hasAppointment", "hasAppointmentWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21467,20 +20990,6 @@ func (ec *executionContext) unmarshalInputHomeworkWhereInput(ctx context.Context
 				return it, err
 			}
 			it.CompletedAtNotNil = data
-		case "hasClient":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClient"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClient = data
-		case "hasClientWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClientWith"))
-			data, err := ec.unmarshalOClientWhereInput2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatientWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClientWith = data
 		case "hasAppointment":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAppointment"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -21576,7 +21085,7 @@ func (ec *executionContext) unmarshalInputInvitationWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "requireMfa", "requireMfaNEQ", "signInMethod", "signInMethodNEQ", "signInMethodIn", "signInMethodNotIn", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "acceptedAt", "acceptedAtNEQ", "acceptedAtIn", "acceptedAtNotIn", "acceptedAtGT", "acceptedAtGTE", "acceptedAtLT", "acceptedAtLTE", "acceptedAtIsNil", "acceptedAtNotNil", "batchID", "batchIDNEQ", "batchIDIn", "batchIDNotIn", "batchIDGT", "batchIDGTE", "batchIDLT", "batchIDLTE", "batchIDContains", "batchIDHasPrefix", "batchIDHasSuffix", "batchIDIsNil", "batchIDNotNil", "batchIDEqualFold", "batchIDContainsFold", "hasInvitedBy", "hasInvitedByWith", "hasUser", "hasUserWith", "hasRoles", "hasRolesWith", "hasBusinessUnits", "hasBusinessUnitsWith", "hasClients", "hasClientsWith", "hasStaffProfiles", "hasStaffProfilesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "requireMfa", "requireMfaNEQ", "signInMethod", "signInMethodNEQ", "signInMethodIn", "signInMethodNotIn", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "acceptedAt", "acceptedAtNEQ", "acceptedAtIn", "acceptedAtNotIn", "acceptedAtGT", "acceptedAtGTE", "acceptedAtLT", "acceptedAtLTE", "acceptedAtIsNil", "acceptedAtNotNil", "batchID", "batchIDNEQ", "batchIDIn", "batchIDNotIn", "batchIDGT", "batchIDGTE", "batchIDLT", "batchIDLTE", "batchIDContains", "batchIDHasPrefix", "batchIDHasSuffix", "batchIDIsNil", "batchIDNotNil", "batchIDEqualFold", "batchIDContainsFold", "hasInvitedBy", "hasInvitedByWith", "hasUser", "hasUserWith", "hasRoles", "hasRolesWith", "hasBusinessUnits", "hasBusinessUnitsWith", "hasStaffProfiles", "hasStaffProfilesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22220,20 +21729,6 @@ func (ec *executionContext) unmarshalInputInvitationWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.HasBusinessUnitsWith = data
-		case "hasClients":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClients"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClients = data
-		case "hasClientsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClientsWith"))
-			data, err := ec.unmarshalOClientWhereInput2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatientWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClientsWith = data
 		case "hasStaffProfiles":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasStaffProfiles"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -22329,7 +21824,7 @@ func (ec *executionContext) unmarshalInputInvoiceWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "numberContains", "numberHasPrefix", "numberHasSuffix", "numberEqualFold", "numberContainsFold", "amountCents", "amountCentsNEQ", "amountCentsIn", "amountCentsNotIn", "amountCentsGT", "amountCentsGTE", "amountCentsLT", "amountCentsLTE", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "issuedAt", "issuedAtNEQ", "issuedAtIn", "issuedAtNotIn", "issuedAtGT", "issuedAtGTE", "issuedAtLT", "issuedAtLTE", "issuedAtIsNil", "issuedAtNotNil", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "dueAtIsNil", "dueAtNotNil", "hasClient", "hasClientWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "numberContains", "numberHasPrefix", "numberHasSuffix", "numberEqualFold", "numberContainsFold", "amountCents", "amountCentsNEQ", "amountCentsIn", "amountCentsNotIn", "amountCentsGT", "amountCentsGTE", "amountCentsLT", "amountCentsLTE", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "issuedAt", "issuedAtNEQ", "issuedAtIn", "issuedAtNotIn", "issuedAtGT", "issuedAtGTE", "issuedAtLT", "issuedAtLTE", "issuedAtIsNil", "issuedAtNotNil", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "dueAtIsNil", "dueAtNotNil"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22931,20 +22426,6 @@ func (ec *executionContext) unmarshalInputInvoiceWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.DueAtNotNil = data
-		case "hasClient":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClient"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClient = data
-		case "hasClientWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClientWith"))
-			data, err := ec.unmarshalOClientWhereInput2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatientWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClientWith = data
 		}
 	}
 	return it, nil
@@ -23716,7 +23197,7 @@ func (ec *executionContext) unmarshalInputPortalAccessWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "documents", "documentsNEQ", "sessionsHomework", "sessionsHomeworkNEQ", "billing", "billingNEQ", "surveys", "surveysNEQ", "alertRecipient", "alertRecipientNEQ", "hasUser", "hasUserWith", "hasClient", "hasClientWith", "hasGrantedBy", "hasGrantedByWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "documents", "documentsNEQ", "sessionsHomework", "sessionsHomeworkNEQ", "billing", "billingNEQ", "surveys", "surveysNEQ", "alertRecipient", "alertRecipientNEQ", "hasUser", "hasUserWith", "hasGrantedBy", "hasGrantedByWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23996,20 +23477,6 @@ func (ec *executionContext) unmarshalInputPortalAccessWhereInput(ctx context.Con
 				return it, err
 			}
 			it.HasUserWith = data
-		case "hasClient":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClient"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClient = data
-		case "hasClientWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClientWith"))
-			data, err := ec.unmarshalOClientWhereInput2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatientWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClientWith = data
 		case "hasGrantedBy":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasGrantedBy"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -24620,7 +24087,7 @@ func (ec *executionContext) unmarshalInputSessionNoteWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "body", "bodyNEQ", "bodyIn", "bodyNotIn", "bodyGT", "bodyGTE", "bodyLT", "bodyLTE", "bodyContains", "bodyHasPrefix", "bodyHasSuffix", "bodyEqualFold", "bodyContainsFold", "transcript", "transcriptNEQ", "transcriptIn", "transcriptNotIn", "transcriptGT", "transcriptGTE", "transcriptLT", "transcriptLTE", "transcriptContains", "transcriptHasPrefix", "transcriptHasSuffix", "transcriptEqualFold", "transcriptContainsFold", "private", "privateNEQ", "hasAppointment", "hasAppointmentWith", "hasAuthor", "hasAuthorWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "private", "privateNEQ", "hasAppointment", "hasAppointmentWith", "hasAuthor", "hasAuthorWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24816,188 +24283,6 @@ func (ec *executionContext) unmarshalInputSessionNoteWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.UpdatedAtLTE = data
-		case "body":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Body = data
-		case "bodyNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.BodyNEQ = data
-		case "bodyIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.BodyIn = data
-		case "bodyNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.BodyNotIn = data
-		case "bodyGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.BodyGT = data
-		case "bodyGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.BodyGTE = data
-		case "bodyLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.BodyLT = data
-		case "bodyLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.BodyLTE = data
-		case "bodyContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.BodyContains = data
-		case "bodyHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.BodyHasPrefix = data
-		case "bodyHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.BodyHasSuffix = data
-		case "bodyEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.BodyEqualFold = data
-		case "bodyContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.BodyContainsFold = data
-		case "transcript":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transcript"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Transcript = data
-		case "transcriptNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transcriptNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TranscriptNEQ = data
-		case "transcriptIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transcriptIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TranscriptIn = data
-		case "transcriptNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transcriptNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TranscriptNotIn = data
-		case "transcriptGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transcriptGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TranscriptGT = data
-		case "transcriptGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transcriptGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TranscriptGTE = data
-		case "transcriptLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transcriptLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TranscriptLT = data
-		case "transcriptLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transcriptLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TranscriptLTE = data
-		case "transcriptContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transcriptContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TranscriptContains = data
-		case "transcriptHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transcriptHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TranscriptHasPrefix = data
-		case "transcriptHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transcriptHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TranscriptHasSuffix = data
-		case "transcriptEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transcriptEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TranscriptEqualFold = data
-		case "transcriptContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transcriptContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TranscriptContainsFold = data
 		case "private":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("private"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -26336,7 +25621,7 @@ func (ec *executionContext) unmarshalInputSurveyResponseWhereInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "surveyName", "surveyNameNEQ", "surveyNameIn", "surveyNameNotIn", "surveyNameGT", "surveyNameGTE", "surveyNameLT", "surveyNameLTE", "surveyNameContains", "surveyNameHasPrefix", "surveyNameHasSuffix", "surveyNameEqualFold", "surveyNameContainsFold", "submittedAt", "submittedAtNEQ", "submittedAtIn", "submittedAtNotIn", "submittedAtGT", "submittedAtGTE", "submittedAtLT", "submittedAtLTE", "hasClient", "hasClientWith", "hasSubmittedBy", "hasSubmittedByWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "surveyName", "surveyNameNEQ", "surveyNameIn", "surveyNameNotIn", "surveyNameGT", "surveyNameGTE", "surveyNameLT", "surveyNameLTE", "surveyNameContains", "surveyNameHasPrefix", "surveyNameHasSuffix", "surveyNameEqualFold", "surveyNameContainsFold", "submittedAt", "submittedAtNEQ", "submittedAtIn", "submittedAtNotIn", "submittedAtGT", "submittedAtGTE", "submittedAtLT", "submittedAtLTE", "hasSubmittedBy", "hasSubmittedByWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26679,20 +25964,6 @@ func (ec *executionContext) unmarshalInputSurveyResponseWhereInput(ctx context.C
 				return it, err
 			}
 			it.SubmittedAtLTE = data
-		case "hasClient":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClient"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClient = data
-		case "hasClientWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasClientWith"))
-			data, err := ec.unmarshalOClientWhereInput2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatientWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasClientWith = data
 		case "hasSubmittedBy":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSubmittedBy"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)

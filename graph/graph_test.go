@@ -259,3 +259,25 @@ func TestBadInputGetsACode(t *testing.T) {
 		}
 	})
 }
+
+// Filters run inside other queries' SQL without the target's row rule, so
+// the where inputs offer no way into clients, notes or PHI: a probe is a
+// validation error, never an answer.
+func TestFiltersCannotProbeWhatTheViewerCannotRead(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTenant(t, db.Client, "acme")
+		for _, q := range []string{
+			`{ users(where: {hasClientAccessesWith: {hasClientWith: {familyName: "acme"}}}) { totalCount } }`,
+			`{ businessUnits(where: {hasClientsWith: {givenName: "Ada"}}) { totalCount } }`,
+			`{ clients(where: {diagnosis: "x"}) { totalCount } }`,
+			`{ clients(where: {dateOfBirthLT: "2000-01-01T00:00:00Z"}) { totalCount } }`,
+			`{ clients(where: {hasAppointmentsWith: {hasNotesWith: {bodyContains: "x"}}}) { totalCount } }`,
+			`{ clients(where: {hasDocumentsWith: {hasClientWith: {givenName: "Ada"}}}) { totalCount } }`,
+		} {
+			r := do(t, db, a.viewer(), q, nil)
+			if got := codes(r); len(got) == 0 || got[0] != "GRAPHQL_VALIDATION_FAILED" || len(r.Data) > 0 {
+				t.Errorf("%s: codes %v data %s", q, got, r.Data)
+			}
+		}
+	})
+}

@@ -44,7 +44,8 @@ func (ClientAccess) Fields() []ent.Field {
 func (ClientAccess) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
-		edge.To("client", Patient.Type).Field("client_id").Unique().Required().Immutable(),
+		edge.To("client", Patient.Type).Field("client_id").Unique().Required().Immutable().
+			Annotations(noClientFilter()),
 		edge.To("granted_by", User.Type).Field("granted_by_id").Unique().Immutable(),
 	}
 }
@@ -118,7 +119,8 @@ func (PortalAccess) Fields() []ent.Field {
 func (PortalAccess) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
-		edge.To("client", Patient.Type).Field("client_id").Unique().Required().Immutable(),
+		edge.To("client", Patient.Type).Field("client_id").Unique().Required().Immutable().
+			Annotations(noClientFilter()),
 		edge.To("granted_by", User.Type).Field("granted_by_id").Unique().Immutable(),
 	}
 }
@@ -156,7 +158,8 @@ func (EmergencyAccess) Fields() []ent.Field {
 func (EmergencyAccess) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
-		edge.To("client", Patient.Type).Field("client_id").Unique().Required().Immutable(),
+		edge.To("client", Patient.Type).Field("client_id").Unique().Required().Immutable().
+			Annotations(noClientFilter()),
 	}
 }
 

@@ -32,7 +32,7 @@ func (BusinessUnit) Edges() []ent.Edge {
 		edge.From("primary_users", User.Type).Ref("primary_business_unit").
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		edge.From("clients", Patient.Type).Ref("business_unit").
-			Annotations(entgql.RelayConnection()),
+			Annotations(entgql.RelayConnection(), noClientFilter()),
 		edge.From("staff_profiles", StaffProfile.Type).Ref("business_unit"),
 		edge.From("invitations", Invitation.Type).Ref("business_units").Annotations(entgql.Skip(entgql.SkipAll)),
 	}

@@ -47,7 +47,7 @@ func (Invitation) Edges() []ent.Edge {
 		edge.To("user", User.Type).Field("user_id").Unique(),
 		edge.To("roles", Role.Type),
 		edge.To("business_units", BusinessUnit.Type),
-		edge.To("clients", Patient.Type),
+		edge.To("clients", Patient.Type).Annotations(noClientFilter()),
 		edge.To("staff_profiles", StaffProfile.Type),
 	}
 }

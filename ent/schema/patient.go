@@ -32,16 +32,16 @@ func (Patient) Fields() []ent.Field {
 		field.Bool("restricted").Default(false),
 		// Protected health information below.
 		field.Time("date_of_birth").Optional().Nillable().
-			Annotations(phi()),
+			Annotations(phi()...),
 		field.String("email").Optional().MaxLen(320),
 		field.String("phone").Optional().MaxLen(50),
 		field.String("address").Optional().MaxLen(1000),
 		field.String("gender").Optional().MaxLen(50).
-			Annotations(phi()),
+			Annotations(phi()...),
 		field.String("medical_record_number").Optional().MaxLen(100).
-			Annotations(phi()),
+			Annotations(phi()...),
 		field.Text("diagnosis").Optional().
-			Annotations(phi()),
+			Annotations(phi()...),
 		field.String("business_unit_id").GoType(pulid.ID("")).Optional().Nillable().
 			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
@@ -66,9 +66,13 @@ func (Patient) Edges() []ent.Edge {
 }
 
 // phi marks protected health information: staff who reach the client read
-// it, portal users never, and every read is audited.
-func phi() entgql.Annotation {
-	return entgql.Directives(accessDirective("CLIENT_PHI"), auditDirective("CLIENT_PROFILE"))
+// it, portal users never, every read is audited, and it is not filterable
+// (a filter would let a viewer refused the field probe its value).
+func phi() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.Directives(accessDirective("CLIENT_PHI"), auditDirective("CLIENT_PROFILE")),
+		entgql.Skip(entgql.SkipWhereInput),
+	}
 }
 
 func (Patient) Indexes() []ent.Index {

@@ -21,8 +21,14 @@ func clientRef() ent.Field {
 }
 
 func clientEdge() ent.Edge {
-	return edge.To("client", Patient.Type).Field("client_id").Unique().Required().Immutable()
+	return edge.To("client", Patient.Type).Field("client_id").Unique().Required().Immutable().
+		Annotations(noClientFilter())
 }
+
+// noClientFilter keeps an edge into clients out of GraphQL where inputs.
+// Filters run inside other queries' SQL without the clients' row rule, so
+// "hasClientWith" would let a viewer probe clients they do not reach.
+func noClientFilter() entgql.Annotation { return entgql.Skip(entgql.SkipWhereInput) }
 
 // Appointment is a scheduled or held session with a client.
 type Appointment struct{ ent.Schema }
@@ -54,7 +60,10 @@ func (Appointment) Edges() []ent.Edge {
 	return []ent.Edge{
 		clientEdge(),
 		edge.To("provider", User.Type).Field("provider_id").Unique().Required(),
-		edge.From("notes", SessionNote.Type).Ref("appointment"),
+		// Not filterable: "hasNotesWith" would probe notes the viewer may
+		// not read.
+		edge.From("notes", SessionNote.Type).Ref("appointment").
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		edge.From("homework", Homework.Type).Ref("appointment"),
 	}
 }
@@ -82,9 +91,9 @@ func (SessionNote) Fields() []ent.Field {
 		field.String("appointment_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("author_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Text("body").Default("").
-			Annotations(entgql.Directives(auditDirective("SESSION_NOTE"))),
+			Annotations(entgql.Directives(auditDirective("SESSION_NOTE")), entgql.Skip(entgql.SkipWhereInput)),
 		field.Text("transcript").Default("").
-			Annotations(entgql.Directives(auditDirective("SESSION_NOTE"))),
+			Annotations(entgql.Directives(auditDirective("SESSION_NOTE")), entgql.Skip(entgql.SkipWhereInput)),
 		// private notes are for their author alone, session view or not.
 		field.Bool("private").Default(false),
 	}
