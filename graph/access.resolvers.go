@@ -29,8 +29,8 @@ func (r *queryResolver) PrivilegeCatalogue(ctx context.Context) ([]*PrivilegeInf
 	return privilegeCatalogue(), nil
 }
 
-// ExplainClientAccess is the resolver for the explainClientAccess field.
-func (r *queryResolver) ExplainClientAccess(ctx context.Context, userID pulid.ID, clientID pulid.ID) (*AccessExplanation, error) {
+// ExplainAccess is the resolver for the explainAccess field.
+func (r *queryResolver) ExplainAccess(ctx context.Context, userID pulid.ID, clientID pulid.ID) (*AccessExplanation, error) {
 	e, err := authz.ExplainClient(ctx, r.client, userID, clientID)
 	return r.explain(ctx, e, err)
 }

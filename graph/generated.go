@@ -407,7 +407,7 @@ type ComplexityRoot struct {
 		BusinessUnits             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.BusinessUnitOrder, where *ent.BusinessUnitWhereInput) int
 		Clients                   func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PatientOrder, where *ent.PatientWhereInput) int
 		EmergencyAccesses         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.EmergencyAccessOrder, where *ent.EmergencyAccessWhereInput) int
-		ExplainClientAccess       func(childComplexity int, userID pulid.ID, clientID pulid.ID) int
+		ExplainAccess             func(childComplexity int, userID pulid.ID, clientID pulid.ID) int
 		ExplainStaffProfileAccess func(childComplexity int, userID pulid.ID, staffProfileID pulid.ID) int
 		Node                      func(childComplexity int, id pulid.ID) int
 		Nodes                     func(childComplexity int, ids []pulid.ID) int
@@ -596,7 +596,7 @@ type QueryResolver interface {
 	StaffProfiles(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.StaffProfileOrder, where *ent.StaffProfileWhereInput) (*ent.StaffProfileConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	PrivilegeCatalogue(ctx context.Context) ([]*PrivilegeInfo, error)
-	ExplainClientAccess(ctx context.Context, userID pulid.ID, clientID pulid.ID) (*AccessExplanation, error)
+	ExplainAccess(ctx context.Context, userID pulid.ID, clientID pulid.ID) (*AccessExplanation, error)
 	ExplainStaffProfileAccess(ctx context.Context, userID pulid.ID, staffProfileID pulid.ID) (*AccessExplanation, error)
 	Viewer(ctx context.Context) (*Viewer, error)
 }
@@ -2105,17 +2105,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.EmergencyAccesses(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.EmergencyAccessOrder), args["where"].(*ent.EmergencyAccessWhereInput)), true
-	case "Query.explainClientAccess":
-		if e.ComplexityRoot.Query.ExplainClientAccess == nil {
+	case "Query.explainAccess":
+		if e.ComplexityRoot.Query.ExplainAccess == nil {
 			break
 		}
 
-		args, err := ec.field_Query_explainClientAccess_args(ctx, rawArgs)
+		args, err := ec.field_Query_explainAccess_args(ctx, rawArgs)
 		if err != nil {
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ExplainClientAccess(childComplexity, args["userId"].(pulid.ID), args["clientId"].(pulid.ID)), true
+		return e.ComplexityRoot.Query.ExplainAccess(childComplexity, args["userId"].(pulid.ID), args["clientId"].(pulid.ID)), true
 	case "Query.explainStaffProfileAccess":
 		if e.ComplexityRoot.Query.ExplainStaffProfileAccess == nil {
 			break
@@ -4803,7 +4803,7 @@ func (ec *executionContext) field_Query_emergencyAccesses_args(ctx context.Conte
 	return args, nil
 }
 
-func (ec *executionContext) field_Query_explainClientAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func (ec *executionContext) field_Query_explainAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
@@ -11751,17 +11751,17 @@ func (ec *executionContext) fieldContext_Query_privilegeCatalogue(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_explainClientAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func (ec *executionContext) _Query_explainAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_explainClientAccess(ctx, field)
+			return ec.fieldContext_Query_explainAccess(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ExplainClientAccess(ctx, fc.Args["userId"].(pulid.ID), fc.Args["clientId"].(pulid.ID))
+			return ec.Resolvers.Query().ExplainAccess(ctx, fc.Args["userId"].(pulid.ID), fc.Args["clientId"].(pulid.ID))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *AccessExplanation) graphql.Marshaler {
@@ -11771,7 +11771,7 @@ func (ec *executionContext) _Query_explainClientAccess(ctx context.Context, fiel
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Query_explainClientAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_explainAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
@@ -11788,7 +11788,7 @@ func (ec *executionContext) fieldContext_Query_explainClientAccess(ctx context.C
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_explainClientAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.field_Query_explainAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -29937,11 +29937,11 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_privilegeCatalogue(ctx, field)
 				})
-		case "explainClientAccess":
+		case "explainAccess":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_explainClientAccess(ctx, field)
+					return ec._Query_explainAccess(ctx, field)
 				})
 		case "explainStaffProfileAccess":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
