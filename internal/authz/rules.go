@@ -146,7 +146,8 @@ func InvoiceRule() privacy.QueryRule {
 }
 
 // AppointmentRule: any schedule level shows a reached client's sessions and
-// the provider's own; "view all" levels show every provider's schedule.
+// the provider's own; "view all" levels show every provider's schedule,
+// restricted clients' sessions excepted.
 // Portal users see their clients' session dates with sessions & homework.
 func AppointmentRule() privacy.QueryRule {
 	r := clientRecordRule(appointment.FieldClientID, portalaccess.FieldSessionsHomework, "")
@@ -157,13 +158,21 @@ func AppointmentRule() privacy.QueryRule {
 				r(ctx, s)
 				return
 			}
-			if ScheduleViewsAll(v.ScheduleAccess) {
-				return
-			}
-			s.Where(sql.Or(
+			paths := []*sql.Predicate{
 				sql.EQ(s.C(appointment.FieldProviderID), string(v.UserID)),
 				sql.In(s.C(appointment.FieldClientID), visibleClientIDs(v, ctx)),
-			))
+			}
+			if ScheduleViewsAll(v.ScheduleAccess) {
+				// Every provider's schedule, but a restricted client's
+				// sessions only through a path to that client.
+				pt := sql.Table(patient.Table)
+				paths = append(paths, sql.NotIn(s.C(appointment.FieldClientID),
+					sql.Select(pt.C(patient.FieldID)).From(pt).Where(sql.And(
+						sql.EQ(pt.C(patient.FieldOrganizationID), string(v.OrgID)),
+						sql.EQ(pt.C(patient.FieldRestricted), true),
+					))))
+			}
+			s.Where(sql.Or(paths...))
 		})
 		return privacy.Skip
 	})

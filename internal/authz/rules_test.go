@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/ent/appointment"
 	"github.com/clinicgate/clinicgate/ent/auditevent"
+	"github.com/clinicgate/clinicgate/ent/patient"
 	"github.com/clinicgate/clinicgate/ent/privacy"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/user"
@@ -344,10 +346,18 @@ var ruleCases = []struct {
 		}
 		got, err := f.c.Appointment.Query().IDs(f.as(provider))
 		seesOnly(t, "OWN_ONLY provider", got, err, own.ID, onReached.ID)
-		all := must(f.c.Appointment.Query().IDs(f.system())).get(t)
+		// View-all levels see every provider's sessions, but a restricted
+		// client's only through a path to it.
+		unrestricted := must(f.c.Appointment.Query().
+			Where(appointment.HasClientWith(patient.Restricted(false))).IDs(f.system())).get(t)
 		for _, level := range []user.ScheduleAccess{user.ScheduleAccessEditOwnViewAll, user.ScheduleAccessViewEditAll} {
-			got, err := f.c.Appointment.Query().IDs(f.as(f.staff(schedule(level))))
-			seesOnly(t, string(level), got, err, all...)
+			u := f.staff(schedule(level))
+			got, err := f.c.Appointment.Query().IDs(f.as(u))
+			seesOnly(t, string(level), got, err, unrestricted...)
+			f.link(u, unreached, nil, nil)
+			got, err = f.c.Appointment.Query().IDs(f.as(u))
+			seesOnly(t, string(level)+" linked to the restricted client", got, err,
+				must(f.c.Appointment.Query().IDs(f.system())).get(t)...)
 		}
 		_ = elsewhere
 	}},
