@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql/handler"
 
 	"github.com/clinicgate/clinicgate/ent"
@@ -194,90 +192,6 @@ func linkPortal(t *testing.T, c *ent.Client, u *ent.User, client *ent.Patient, p
 		SaveX(allowCtx())
 }
 
-// stmtCounter is a driver that records the statements sent through it (in
-// transactions too) and can refuse those mentioning a string.
-type stmtCounter struct {
-	dialect.Driver
-	mu    sync.Mutex
-	stmts []string
-	fail  string
-}
-
-func countingClient(db *store.DB) (*ent.Client, *stmtCounter) {
-	d := &stmtCounter{Driver: entsql.OpenDB(db.Dialect, db.SQL)}
-	return ent.NewClient(ent.Driver(d)), d
-}
-
-func (d *stmtCounter) note(q string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.stmts = append(d.stmts, q)
-	if d.fail != "" && strings.Contains(q, d.fail) {
-		return errors.New("stmtCounter: refused")
-	}
-	return nil
-}
-
-func (d *stmtCounter) Exec(ctx context.Context, q string, args, v any) error {
-	if err := d.note(q); err != nil {
-		return err
-	}
-	return d.Driver.Exec(ctx, q, args, v)
-}
-
-func (d *stmtCounter) Query(ctx context.Context, q string, args, v any) error {
-	if err := d.note(q); err != nil {
-		return err
-	}
-	return d.Driver.Query(ctx, q, args, v)
-}
-
-func (d *stmtCounter) Tx(ctx context.Context) (dialect.Tx, error) {
-	tx, err := d.Driver.Tx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &countedTx{Tx: tx, d: d}, nil
-}
-
-type countedTx struct {
-	dialect.Tx
-	d *stmtCounter
-}
-
-func (t *countedTx) Exec(ctx context.Context, q string, args, v any) error {
-	if err := t.d.note(q); err != nil {
-		return err
-	}
-	return t.Tx.Exec(ctx, q, args, v)
-}
-
-func (t *countedTx) Query(ctx context.Context, q string, args, v any) error {
-	if err := t.d.note(q); err != nil {
-		return err
-	}
-	return t.Tx.Query(ctx, q, args, v)
-}
-
-func (d *stmtCounter) reset() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.stmts = nil
-}
-
-// count returns how many statements start with verb and mention table.
-func (d *stmtCounter) count(verb, table string) int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	n := 0
-	for _, s := range d.stmts {
-		if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(s)), verb) && strings.Contains(s, table) {
-			n++
-		}
-	}
-	return n
-}
-
 // readEvents returns org's client.record_read events.
 func readEvents(t *testing.T, c *ent.Client, org pulid.ID) []*ent.AuditEvent {
 	t.Helper()
@@ -308,7 +222,7 @@ func TestReadAuditWritesOneEventPerClientInOneBatch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := newTenant(t, db.Client, "acme")
 		setPHI(t, db.Client, a.clients...)
-		c, drv := countingClient(db)
+		c, drv := storetest.Record(db)
 		r := gqlDo(t, db, a.viewer(), `{ clients { edges { node {
 			id givenName dateOfBirth gender medicalRecordNumber diagnosis
 			again: diagnosis
@@ -317,7 +231,7 @@ func TestReadAuditWritesOneEventPerClientInOneBatch(t *testing.T) {
 		if !strings.Contains(dataOf(r), `"medicalRecordNumber":"MRN-Ada"`) {
 			t.Fatalf("data = %s", dataOf(r))
 		}
-		if n := drv.count("INSERT", "audit_events"); n != 1 {
+		if n := drv.Count("INSERT", "audit_events"); n != 1 {
 			t.Errorf("%d INSERTs into audit_events, want 1", n)
 		}
 		evs := readEvents(t, db.Client, a.org.ID)
@@ -340,13 +254,13 @@ func TestReadAuditWritesOneEventPerClientInOneBatch(t *testing.T) {
 		// The next request is audited again: the collector is per
 		// operation. Installed twice (as when NewHandler adds it and a
 		// caller adds it again), it still writes one event with one INSERT.
-		drv.reset()
+		drv.Reset()
 		gqlDo(t, db, a.viewer(), `query($id: ID!) { node(id: $id) { ... on Client { gender diagnosis } } }`,
 			map[string]any{"id": a.clients[0].ID}, viaClient(c), readAuditTwice)
 		if n := len(readEvents(t, db.Client, a.org.ID)); n != 4 {
 			t.Errorf("%d read events after a second request, want 4", n)
 		}
-		if n := drv.count("INSERT", "audit_events"); n != 1 {
+		if n := drv.Count("INSERT", "audit_events"); n != 1 {
 			t.Errorf("%d INSERTs into audit_events with the extension twice, want 1", n)
 		}
 	})
@@ -356,11 +270,11 @@ func TestReadAuditIgnoresUnprotectedFields(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := newTenant(t, db.Client, "acme")
 		setPHI(t, db.Client, a.clients...)
-		c, drv := countingClient(db)
+		c, drv := storetest.Record(db)
 		r := gqlDo(t, db, a.viewer(), `{ clients { edges { node { id givenName familyName status businessUnit { name } } } } }`,
 			nil, viaClient(c))
 		wantCodes(t, r)
-		if n := drv.count("INSERT", "audit_events"); n != 0 {
+		if n := drv.Count("INSERT", "audit_events"); n != 0 {
 			t.Errorf("%d INSERTs into audit_events for names only", n)
 		}
 		if evs := readEvents(t, db.Client, a.org.ID); len(evs) != 0 {
@@ -504,8 +418,8 @@ func TestReadAuditFailureIsLoggedNotShown(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := newTenant(t, db.Client, "acme")
 		setPHI(t, db.Client, a.clients...)
-		broken, drv := countingClient(db)
-		drv.fail = "audit_events"
+		broken, drv := storetest.Record(db)
+		drv.FailOn("audit_events")
 		var logs syncBuffer
 		r := gqlDo(t, db, a.viewer(), `{ clients { edges { node { diagnosis } } } }`, nil,
 			auditVia(broken), logTo(&logs))
@@ -516,8 +430,8 @@ func TestReadAuditFailureIsLoggedNotShown(t *testing.T) {
 		if !strings.Contains(logs.String(), "audit of record reads failed") || !strings.Contains(logs.String(), "3 reads") {
 			t.Errorf("log = %q", logs.String())
 		}
-		if drv.count("INSERT", "audit_events") != 1 {
-			t.Errorf("statements = %q", drv.stmts)
+		if drv.Count("INSERT", "audit_events") != 1 {
+			t.Errorf("statements = %q", drv.Statements())
 		}
 	})
 }

@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 
@@ -22,69 +19,6 @@ import (
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/storetest"
 )
-
-// recorder is an ent driver that records every statement it is given,
-// inside transactions too.
-type recorder struct {
-	dialect.Driver
-	mu  sync.Mutex
-	sql []string
-}
-
-func (r *recorder) note(query string) {
-	r.mu.Lock()
-	r.sql = append(r.sql, query)
-	r.mu.Unlock()
-}
-
-func (r *recorder) Exec(ctx context.Context, query string, args, v any) error {
-	r.note(query)
-	return r.Driver.Exec(ctx, query, args, v)
-}
-
-func (r *recorder) Query(ctx context.Context, query string, args, v any) error {
-	r.note(query)
-	return r.Driver.Query(ctx, query, args, v)
-}
-
-func (r *recorder) Tx(ctx context.Context) (dialect.Tx, error) {
-	tx, err := r.Driver.Tx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &recordingTx{Tx: tx, r: r}, nil
-}
-
-type recordingTx struct {
-	dialect.Tx
-	r *recorder
-}
-
-func (t *recordingTx) Exec(ctx context.Context, query string, args, v any) error {
-	t.r.note(query)
-	return t.Tx.Exec(ctx, query, args, v)
-}
-
-func (t *recordingTx) Query(ctx context.Context, query string, args, v any) error {
-	t.r.note(query)
-	return t.Tx.Query(ctx, query, args, v)
-}
-
-// take returns the statements recorded since the last take.
-func (r *recorder) take() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.sql
-	r.sql = nil
-	return out
-}
-
-// recordingClient opens a second ent client on db's connections whose
-// statements are recorded.
-func recordingClient(db *store.DB) (*ent.Client, *recorder) {
-	rec := &recorder{Driver: entsql.OpenDB(db.Dialect, db.SQL)}
-	return ent.NewClient(ent.Driver(rec)), rec
-}
 
 // listClients is the clients page a client list screen asks for.
 func listClients(first int) string {
@@ -136,14 +70,14 @@ func TestClientListQueriesDoNotGrowWithThePage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := newTenant(t, db.Client, "acme")
 		seedClients(t, db.Client, a, 120)
-		client, rec := recordingClient(db)
+		client, rec := storetest.Record(db)
 		h := graph.NewHandler(client, graph.HandlerConfig{})
 
 		counts := map[int]int{}
 		for _, first := range []int{10, 50} {
-			rec.take()
+			rec.Take()
 			status, r := post(t, h, a.viewer(), map[string]any{"query": listClients(first)})
-			statements := rec.take()
+			statements := rec.Take()
 			if status != http.StatusOK || len(r.Errors) > 0 {
 				t.Fatalf("first %d: %d %+v", first, status, r.Errors)
 			}
@@ -190,7 +124,7 @@ func TestClientListQueriesDoNotGrowWithThePage(t *testing.T) {
 func TestAccessDecisionsAreCachedPerOperation(t *testing.T) {
 	db := storetest.Open(t, "sqlite")
 	a := newTenant(t, db.Client, "acme")
-	client, rec := recordingClient(db)
+	client, rec := storetest.Record(db)
 	srv := graph.NewHandler(client, graph.HandlerConfig{}).(*handler.Server)
 	srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 		for range 2 {
@@ -201,12 +135,12 @@ func TestAccessDecisionsAreCachedPerOperation(t *testing.T) {
 		return next(ctx)
 	})
 	for range 2 {
-		rec.take()
+		rec.Take()
 		if _, r := post(t, srv, a.viewer(), map[string]any{"query": `{ viewer { privileges } }`}); len(r.Errors) > 0 {
 			t.Fatalf("%+v", r.Errors)
 		}
 		var asked []string
-		for _, s := range rec.take() {
+		for _, s := range rec.Take() {
 			if strings.Contains(s, "FROM `patients`") {
 				asked = append(asked, s)
 			}

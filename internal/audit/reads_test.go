@@ -2,15 +2,11 @@ package audit_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/auditevent"
@@ -24,92 +20,6 @@ import (
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
-
-// countingDriver records every statement sent through it (outside and
-// inside transactions) and can be told to fail statements containing a
-// string.
-type countingDriver struct {
-	dialect.Driver
-	mu    sync.Mutex
-	stmts []string
-	fail  string
-}
-
-func (d *countingDriver) note(q string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.stmts = append(d.stmts, q)
-	if d.fail != "" && strings.Contains(q, d.fail) {
-		return errors.New("countingDriver: refused " + d.fail)
-	}
-	return nil
-}
-
-func (d *countingDriver) Exec(ctx context.Context, q string, args, v any) error {
-	if err := d.note(q); err != nil {
-		return err
-	}
-	return d.Driver.Exec(ctx, q, args, v)
-}
-
-func (d *countingDriver) Query(ctx context.Context, q string, args, v any) error {
-	if err := d.note(q); err != nil {
-		return err
-	}
-	return d.Driver.Query(ctx, q, args, v)
-}
-
-func (d *countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
-	tx, err := d.Driver.Tx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &countingTx{Tx: tx, d: d}, nil
-}
-
-type countingTx struct {
-	dialect.Tx
-	d *countingDriver
-}
-
-func (t *countingTx) Exec(ctx context.Context, q string, args, v any) error {
-	if err := t.d.note(q); err != nil {
-		return err
-	}
-	return t.Tx.Exec(ctx, q, args, v)
-}
-
-func (t *countingTx) Query(ctx context.Context, q string, args, v any) error {
-	if err := t.d.note(q); err != nil {
-		return err
-	}
-	return t.Tx.Query(ctx, q, args, v)
-}
-
-// reset forgets the statements seen so far.
-func (d *countingDriver) reset() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.stmts = nil
-}
-
-// count returns how many statements start with prefix and mention table.
-func (d *countingDriver) count(prefix, table string) int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	n := 0
-	for _, s := range d.stmts {
-		if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(s)), prefix) && strings.Contains(s, table) {
-			n++
-		}
-	}
-	return n
-}
-
-func countingClient(db *store.DB) (*ent.Client, *countingDriver) {
-	d := &countingDriver{Driver: entsql.OpenDB(db.Dialect, db.SQL)}
-	return ent.NewClient(ent.Driver(d)), d
-}
 
 type fixture struct {
 	org      *ent.Organization
@@ -186,7 +96,7 @@ func TestFlushReadsWithoutViewer(t *testing.T) {
 func TestFlushReadsDeduplicatesAndBatches(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db.Client, "acme")
-		c, drv := countingClient(db)
+		c, drv := storetest.Record(db)
 		ctx := audit.WithReads(f.viewerCx)
 
 		// Many concurrent field reads, as gqlgen resolves them: four PHI
@@ -215,21 +125,21 @@ func TestFlushReadsDeduplicatesAndBatches(t *testing.T) {
 			}
 		}
 		wg.Wait()
-		drv.reset()
+		drv.Reset()
 		if err := audit.FlushReads(ctx, c); err != nil {
 			t.Fatal(err)
 		}
-		if n := drv.count("INSERT", "audit_events"); n != 1 {
-			t.Errorf("%d INSERTs into audit_events, want 1: %q", n, drv.stmts)
+		if n := drv.Count("INSERT", "audit_events"); n != 1 {
+			t.Errorf("%d INSERTs into audit_events, want 1: %q", n, drv.Statements())
 		}
-		if n := drv.count("SELECT", "session_notes"); n != 1 {
-			t.Errorf("%d SELECTs of session_notes, want 1: %q", n, drv.stmts)
+		if n := drv.Count("SELECT", "session_notes"); n != 1 {
+			t.Errorf("%d SELECTs of session_notes, want 1: %q", n, drv.Statements())
 		}
-		if n := drv.count("SELECT", "documents"); n != 1 {
-			t.Errorf("%d SELECTs of documents (one document lacked its client), want 1: %q", n, drv.stmts)
+		if n := drv.Count("SELECT", "documents"); n != 1 {
+			t.Errorf("%d SELECTs of documents (one document lacked its client), want 1: %q", n, drv.Statements())
 		}
-		if n := len(drv.stmts); n != 3 {
-			t.Errorf("%d statements, want 3: %q", n, drv.stmts)
+		if n := len(drv.Statements()); n != 3 {
+			t.Errorf("%d statements, want 3: %q", n, drv.Statements())
 		}
 
 		evs := readEvents(t, db.Client, f.org.ID)
@@ -259,13 +169,13 @@ func TestFlushReadsDeduplicatesAndBatches(t *testing.T) {
 
 		// A second flush writes nothing; a row read again in the same
 		// request is not audited twice; a new row is.
-		drv.reset()
+		drv.Reset()
 		audit.NoteRead(ctx, audit.RecordClientProfile, f.clients[0])
 		if err := audit.FlushReads(ctx, c); err != nil {
 			t.Fatal(err)
 		}
-		if len(drv.stmts) != 0 {
-			t.Errorf("second flush sent %q", drv.stmts)
+		if len(drv.Statements()) != 0 {
+			t.Errorf("second flush sent %q", drv.Statements())
 		}
 		other := db.Client.Patient.Create().SetOrganizationID(f.org.ID).SetGivenName("Dee").SetFamilyName("acme").
 			SaveX(privacy.DecisionContext(context.Background(), privacy.Allow))
@@ -319,8 +229,8 @@ func TestFlushReadsKeepsUnresolvedReads(t *testing.T) {
 func TestFlushReadsReportsWriteFailure(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db.Client, "acme")
-		c, drv := countingClient(db)
-		drv.fail = "audit_events"
+		c, drv := storetest.Record(db)
+		drv.FailOn("audit_events")
 		ctx := audit.WithReads(f.viewerCx)
 		audit.NoteRead(ctx, audit.RecordClientProfile, f.clients[0])
 		if err := audit.FlushReads(ctx, c); err == nil || !strings.Contains(err.Error(), "1 reads were not recorded") {

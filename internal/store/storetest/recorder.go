@@ -1,0 +1,130 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/internal/store"
+)
+
+// Recorder is an ent driver that records every statement sent through it,
+// inside transactions too, so tests can count queries (N+1 lurks in
+// GraphQL) and make one kind of statement fail.
+type Recorder struct {
+	dialect.Driver
+	mu    sync.Mutex
+	stmts []string
+	fail  string
+}
+
+// ErrRefused is what a statement refused by FailOn returns.
+var ErrRefused = errors.New("storetest: statement refused")
+
+// Record opens a second ent client on db's connections whose statements r
+// records.
+func Record(db *store.DB) (*ent.Client, *Recorder) {
+	r := &Recorder{Driver: entsql.OpenDB(db.Dialect, db.SQL)}
+	return ent.NewClient(ent.Driver(r)), r
+}
+
+// FailOn makes every later statement containing substr fail with
+// ErrRefused ("" turns it off).
+func (r *Recorder) FailOn(substr string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fail = substr
+}
+
+// Take returns the statements recorded since the last Take or Reset.
+func (r *Recorder) Take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.stmts
+	r.stmts = nil
+	return out
+}
+
+// Statements returns the statements recorded since the last Take or Reset,
+// keeping them.
+func (r *Recorder) Statements() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.stmts...)
+}
+
+// Reset forgets the statements recorded so far.
+func (r *Recorder) Reset() { r.Take() }
+
+// Count returns how many recorded statements start with verb (SELECT,
+// INSERT, …) and mention table.
+func (r *Recorder) Count(verb, table string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, s := range r.stmts {
+		if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(s)), verb) && strings.Contains(s, table) {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *Recorder) note(q string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stmts = append(r.stmts, q)
+	if r.fail != "" && strings.Contains(q, r.fail) {
+		return ErrRefused
+	}
+	return nil
+}
+
+// Exec implements dialect.Driver.
+func (r *Recorder) Exec(ctx context.Context, q string, args, v any) error {
+	if err := r.note(q); err != nil {
+		return err
+	}
+	return r.Driver.Exec(ctx, q, args, v)
+}
+
+// Query implements dialect.Driver.
+func (r *Recorder) Query(ctx context.Context, q string, args, v any) error {
+	if err := r.note(q); err != nil {
+		return err
+	}
+	return r.Driver.Query(ctx, q, args, v)
+}
+
+// Tx implements dialect.Driver.
+func (r *Recorder) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := r.Driver.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &recordedTx{Tx: tx, r: r}, nil
+}
+
+type recordedTx struct {
+	dialect.Tx
+	r *Recorder
+}
+
+func (t *recordedTx) Exec(ctx context.Context, q string, args, v any) error {
+	if err := t.r.note(q); err != nil {
+		return err
+	}
+	return t.Tx.Exec(ctx, q, args, v)
+}
+
+func (t *recordedTx) Query(ctx context.Context, q string, args, v any) error {
+	if err := t.r.note(q); err != nil {
+		return err
+	}
+	return t.Tx.Query(ctx, q, args, v)
+}
