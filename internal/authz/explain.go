@@ -94,28 +94,47 @@ func loadSubject(sys context.Context, c *ent.Client, userID pulid.ID) (*subject,
 	return s, nil
 }
 
+// begin checks that the viewer may ask about userID and loads them.
+func begin(ctx context.Context, c *ent.Client, userID pulid.ID) (context.Context, *subject, *Explanation, error) {
+	v := viewer.FromContext(ctx)
+	if !mayExplain(v, userID) {
+		return nil, nil, nil, apperr.New(apperr.Forbidden, "only administrators may explain another user's access")
+	}
+	sys := viewer.ForSystem(ctx, v.OrgID)
+	sub, err := loadSubject(sys, c, userID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	e := &Explanation{User: sub.user}
+	if sub.user.Status != user.StatusActive {
+		e.Notes = append(e.Notes, fmt.Sprintf("user is %s: reaches nothing", sub.user.Status))
+	}
+	return sys, sub, e, nil
+}
+
+// link adds an explicit link's path, or a note when it has expired (the
+// expiry is exclusive).
+func (e *Explanation) link(now time.Time, grantedBy *pulid.ID, grantedAt time.Time, expiresAt *time.Time) {
+	if expiresAt != nil && !now.Before(*expiresAt) {
+		e.Notes = append(e.Notes, fmt.Sprintf("explicit link expired at %s", expiresAt.UTC().Format(time.RFC3339)))
+		return
+	}
+	e.Paths = append(e.Paths, Path{Kind: PathExplicitLink, GrantedByID: deref(grantedBy), GrantedAt: &grantedAt, ExpiresAt: expiresAt})
+}
+
 // ExplainClient lists every path by which userID reaches clientID. It is
 // written from the same rules as ClientsVisible, path by path, so that an
 // administrator can see why; Allowed must always equal what the SQL
 // predicate decides (a test checks it on random organizations).
 func ExplainClient(ctx context.Context, c *ent.Client, userID, clientID pulid.ID) (*Explanation, error) {
-	v := viewer.FromContext(ctx)
-	if !mayExplain(v, userID) {
-		return nil, apperr.New(apperr.Forbidden, "only administrators may explain another user's access")
-	}
-	sys := viewer.ForSystem(ctx, v.OrgID)
-	now := Now(ctx)
-	sub, err := loadSubject(sys, c, userID)
+	sys, sub, e, err := begin(ctx, c, userID)
 	if err != nil {
 		return nil, err
 	}
+	now := Now(ctx)
 	cl, err := c.Patient.Query().Where(patient.ID(clientID)).Only(sys)
 	if err != nil {
 		return nil, err
-	}
-	e := &Explanation{User: sub.user}
-	if sub.user.Status != user.StatusActive {
-		e.Notes = append(e.Notes, fmt.Sprintf("user is %s: reaches nothing", sub.user.Status))
 	}
 	if sub.user.Kind == user.KindPortal {
 		pas, err := c.PortalAccess.Query().Where(portalaccess.UserID(userID), portalaccess.ClientID(clientID)).All(sys)
@@ -147,12 +166,7 @@ func ExplainClient(ctx context.Context, c *ent.Client, userID, clientID pulid.ID
 		return nil, err
 	}
 	for _, l := range links {
-		if l.ExpiresAt != nil && !now.Before(*l.ExpiresAt) {
-			e.Notes = append(e.Notes, fmt.Sprintf("explicit link expired at %s", l.ExpiresAt.UTC().Format(time.RFC3339)))
-			continue
-		}
-		at := l.GrantedAt
-		e.Paths = append(e.Paths, Path{Kind: PathExplicitLink, GrantedByID: deref(l.GrantedByID), GrantedAt: &at, ExpiresAt: l.ExpiresAt})
+		e.link(now, l.GrantedByID, l.GrantedAt, l.ExpiresAt)
 	}
 	ems, err := c.EmergencyAccess.Query().Where(
 		emergencyaccess.UserID(userID), emergencyaccess.ClientID(clientID),
@@ -175,23 +189,14 @@ func ExplainClient(ctx context.Context, c *ent.Client, userID, clientID pulid.ID
 // ExplainStaffProfile lists every path by which userID reaches a staff
 // profile.
 func ExplainStaffProfile(ctx context.Context, c *ent.Client, userID, profileID pulid.ID) (*Explanation, error) {
-	v := viewer.FromContext(ctx)
-	if !mayExplain(v, userID) {
-		return nil, apperr.New(apperr.Forbidden, "only administrators may explain another user's access")
-	}
-	sys := viewer.ForSystem(ctx, v.OrgID)
-	now := Now(ctx)
-	sub, err := loadSubject(sys, c, userID)
+	sys, sub, e, err := begin(ctx, c, userID)
 	if err != nil {
 		return nil, err
 	}
+	now := Now(ctx)
 	sp, err := c.StaffProfile.Query().Where(staffprofile.ID(profileID)).Only(sys)
 	if err != nil {
 		return nil, err
-	}
-	e := &Explanation{User: sub.user}
-	if sub.user.Status != user.StatusActive {
-		e.Notes = append(e.Notes, fmt.Sprintf("user is %s: reaches nothing", sub.user.Status))
 	}
 	if sub.user.Kind == user.KindPortal {
 		e.Notes = append(e.Notes, "portal users reach no staff profiles")
@@ -216,12 +221,7 @@ func ExplainStaffProfile(ctx context.Context, c *ent.Client, userID, profileID p
 		return nil, err
 	}
 	for _, l := range links {
-		if l.ExpiresAt != nil && !now.Before(*l.ExpiresAt) {
-			e.Notes = append(e.Notes, fmt.Sprintf("explicit link expired at %s", l.ExpiresAt.UTC().Format(time.RFC3339)))
-			continue
-		}
-		at := l.GrantedAt
-		e.Paths = append(e.Paths, Path{Kind: PathExplicitLink, GrantedByID: deref(l.GrantedByID), GrantedAt: &at, ExpiresAt: l.ExpiresAt})
+		e.link(now, l.GrantedByID, l.GrantedAt, l.ExpiresAt)
 	}
 	e.Allowed = len(e.Paths) > 0 && sub.user.Status == user.StatusActive
 	if len(e.Paths) == 0 {
