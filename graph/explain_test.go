@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clinicgate/clinicgate/ent/privacy"
 	"github.com/clinicgate/clinicgate/ent/user"
@@ -85,3 +86,30 @@ func TestExplainAccessOverGraphQL(t *testing.T) {
 }
 
 func contains(b json.RawMessage, s string) bool { return strings.Contains(string(b), s) }
+
+// Administrators see every break-glass window, also on restricted clients
+// they do not reach: by the client's id, since the client stays closed.
+func TestAdministratorsSeeWindowsOnRestrictedClients(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTenant(t, db.Client, "acme")
+		ctx := privacy.DecisionContext(t.Context(), privacy.Allow)
+		c := db.Client
+		restricted := c.Patient.Create().SetOrganizationID(a.org.ID).SetGivenName("Rae").SetFamilyName("acme").
+			SetRestricted(true).SaveX(ctx)
+		clinician := c.User.Create().SetOrganizationID(a.org.ID).SetEmail("cl@acme.test").SetStatus(user.StatusActive).SaveX(ctx)
+		now := time.Now()
+		c.EmergencyAccess.Create().SetOrganizationID(a.org.ID).SetUserID(clinician.ID).SetClientID(restricted.ID).
+			SetReason("seizure at school, parent unreachable").SetStartedAt(now).SetExpiresAt(now.Add(time.Hour)).SaveX(ctx)
+
+		r := do(t, db, a.viewer(), `{ emergencyAccesses { totalCount edges { node { clientId userId reason } } } }`, nil)
+		want := `{"totalCount":1,"edges":[{"node":{"clientId":"` + string(restricted.ID) + `","userId":"` + string(clinician.ID) + `","reason":"seizure at school, parent unreachable"}}]}`
+		if len(r.Errors) > 0 || string(r.Data["emergencyAccesses"]) != want {
+			t.Errorf("windows = %s %+v", r.Data["emergencyAccesses"], r.Errors)
+		}
+		// The restricted client itself stays closed to the administrator.
+		r = do(t, db, a.viewer(), `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": restricted.ID})
+		if string(r.Data["node"]) != "null" {
+			t.Errorf("restricted client opened to the administrator: %s", r.Data["node"])
+		}
+	})
+}

@@ -229,12 +229,14 @@ type ComplexityRoot struct {
 
 	EmergencyAccess struct {
 		Client    func(childComplexity int) int
+		ClientID  func(childComplexity int) int
 		EndedAt   func(childComplexity int) int
 		ExpiresAt func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Reason    func(childComplexity int) int
 		StartedAt func(childComplexity int) int
 		User      func(childComplexity int) int
+		UserID    func(childComplexity int) int
 	}
 
 	EmergencyAccessConnection struct {
@@ -1381,6 +1383,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EmergencyAccess.Client(childComplexity), true
+	case "EmergencyAccess.clientId":
+		if e.ComplexityRoot.EmergencyAccess.ClientID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmergencyAccess.ClientID(childComplexity), true
 	case "EmergencyAccess.endedAt":
 		if e.ComplexityRoot.EmergencyAccess.EndedAt == nil {
 			break
@@ -1417,6 +1425,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EmergencyAccess.User(childComplexity), true
+	case "EmergencyAccess.userId":
+		if e.ComplexityRoot.EmergencyAccess.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmergencyAccess.UserID(childComplexity), true
 
 	case "EmergencyAccessConnection.edges":
 		if e.ComplexityRoot.EmergencyAccessConnection.Edges == nil {
@@ -3369,6 +3383,10 @@ func (ec *executionContext) childFields_EmergencyAccess(ctx context.Context, fie
 		return ec.fieldContext_EmergencyAccess_user(ctx, field)
 	case "client":
 		return ec.fieldContext_EmergencyAccess_client(ctx, field)
+	case "clientId":
+		return ec.fieldContext_EmergencyAccess_clientId(ctx, field)
+	case "userId":
+		return ec.fieldContext_EmergencyAccess_userId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EmergencyAccess", field.Name)
 }
@@ -8663,6 +8681,52 @@ func (ec *executionContext) fieldContext_EmergencyAccess_client(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _EmergencyAccess_clientId(ctx context.Context, field graphql.CollectedField, obj *ent.EmergencyAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmergencyAccess_clientId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmergencyAccess_clientId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmergencyAccess", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EmergencyAccess_userId(ctx context.Context, field graphql.CollectedField, obj *ent.EmergencyAccess) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmergencyAccess_userId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmergencyAccess_userId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmergencyAccess", field, false, false, "ID")
 }
 
 func (ec *executionContext) _EmergencyAccessConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.EmergencyAccessConnection) (ret graphql.Marshaler) {
@@ -28719,6 +28783,16 @@ func (ec *executionContext) _EmergencyAccess(ctx context.Context, sel ast.Select
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._EmergencyAccess_client(ctx, field, obj)
 				})
+		case "clientId":
+			out.Values[i] = ec._EmergencyAccess_clientId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "userId":
+			out.Values[i] = ec._EmergencyAccess_userId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
