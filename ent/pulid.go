@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 
+	"entgo.io/ent/dialect/sql"
 	"github.com/clinicgate/clinicgate/ent/appointment"
 	"github.com/clinicgate/clinicgate/ent/auditevent"
 	"github.com/clinicgate/clinicgate/ent/businessunit"
@@ -19,6 +20,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/passwordcredential"
 	"github.com/clinicgate/clinicgate/ent/patient"
 	"github.com/clinicgate/clinicgate/ent/portalaccess"
+	"github.com/clinicgate/clinicgate/ent/predicate"
 	"github.com/clinicgate/clinicgate/ent/recoverycode"
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
@@ -76,4 +78,68 @@ func IDToType(_ context.Context, id pulid.ID) (string, error) {
 		return "", &NotFoundError{label: "node"}
 	}
 	return typ, nil
+}
+
+// CountIDs counts the rows of table among ids that belong to organization
+// org. It lets a hook check that references of any type stay inside one
+// organization; call it with a privacy Allow decision in ctx.
+func (c *Client) CountIDs(ctx context.Context, table string, org pulid.ID, ids []pulid.ID) (int, error) {
+	inOrg := func(s *sql.Selector) { s.Where(sql.EQ(s.C("organization_id"), org)) }
+	switch table {
+	case appointment.Table:
+		return c.Appointment.Query().Where(appointment.IDIn(ids...), predicate.Appointment(inOrg)).Count(ctx)
+	case auditevent.Table:
+		return c.AuditEvent.Query().Where(auditevent.IDIn(ids...), predicate.AuditEvent(inOrg)).Count(ctx)
+	case businessunit.Table:
+		return c.BusinessUnit.Query().Where(businessunit.IDIn(ids...), predicate.BusinessUnit(inOrg)).Count(ctx)
+	case clientaccess.Table:
+		return c.ClientAccess.Query().Where(clientaccess.IDIn(ids...), predicate.ClientAccess(inOrg)).Count(ctx)
+	case document.Table:
+		return c.Document.Query().Where(document.IDIn(ids...), predicate.Document(inOrg)).Count(ctx)
+	case emergencyaccess.Table:
+		return c.EmergencyAccess.Query().Where(emergencyaccess.IDIn(ids...), predicate.EmergencyAccess(inOrg)).Count(ctx)
+	case homework.Table:
+		return c.Homework.Query().Where(homework.IDIn(ids...), predicate.Homework(inOrg)).Count(ctx)
+	case invitation.Table:
+		return c.Invitation.Query().Where(invitation.IDIn(ids...), predicate.Invitation(inOrg)).Count(ctx)
+	case invoice.Table:
+		return c.Invoice.Query().Where(invoice.IDIn(ids...), predicate.Invoice(inOrg)).Count(ctx)
+	case outboxmessage.Table:
+		return c.OutboxMessage.Query().Where(outboxmessage.IDIn(ids...), predicate.OutboxMessage(inOrg)).Count(ctx)
+	case passwordcredential.Table:
+		return c.PasswordCredential.Query().Where(passwordcredential.IDIn(ids...), predicate.PasswordCredential(inOrg)).Count(ctx)
+	case patient.Table:
+		return c.Patient.Query().Where(patient.IDIn(ids...), predicate.Patient(inOrg)).Count(ctx)
+	case portalaccess.Table:
+		return c.PortalAccess.Query().Where(portalaccess.IDIn(ids...), predicate.PortalAccess(inOrg)).Count(ctx)
+	case recoverycode.Table:
+		return c.RecoveryCode.Query().Where(recoverycode.IDIn(ids...), predicate.RecoveryCode(inOrg)).Count(ctx)
+	case role.Table:
+		return c.Role.Query().Where(role.IDIn(ids...), predicate.Role(inOrg)).Count(ctx)
+	case scimgroupmapping.Table:
+		return c.SCIMGroupMapping.Query().Where(scimgroupmapping.IDIn(ids...), predicate.SCIMGroupMapping(inOrg)).Count(ctx)
+	case scimtoken.Table:
+		return c.SCIMToken.Query().Where(scimtoken.IDIn(ids...), predicate.SCIMToken(inOrg)).Count(ctx)
+	case ssoconnection.Table:
+		return c.SSOConnection.Query().Where(ssoconnection.IDIn(ids...), predicate.SSOConnection(inOrg)).Count(ctx)
+	case seatcharge.Table:
+		return c.SeatCharge.Query().Where(seatcharge.IDIn(ids...), predicate.SeatCharge(inOrg)).Count(ctx)
+	case session.Table:
+		return c.Session.Query().Where(session.IDIn(ids...), predicate.Session(inOrg)).Count(ctx)
+	case sessionnote.Table:
+		return c.SessionNote.Query().Where(sessionnote.IDIn(ids...), predicate.SessionNote(inOrg)).Count(ctx)
+	case staffprofile.Table:
+		return c.StaffProfile.Query().Where(staffprofile.IDIn(ids...), predicate.StaffProfile(inOrg)).Count(ctx)
+	case staffprofileaccess.Table:
+		return c.StaffProfileAccess.Query().Where(staffprofileaccess.IDIn(ids...), predicate.StaffProfileAccess(inOrg)).Count(ctx)
+	case subscription.Table:
+		return c.Subscription.Query().Where(subscription.IDIn(ids...), predicate.Subscription(inOrg)).Count(ctx)
+	case surveyresponse.Table:
+		return c.SurveyResponse.Query().Where(surveyresponse.IDIn(ids...), predicate.SurveyResponse(inOrg)).Count(ctx)
+	case totpfactor.Table:
+		return c.TOTPFactor.Query().Where(totpfactor.IDIn(ids...), predicate.TOTPFactor(inOrg)).Count(ctx)
+	case user.Table:
+		return c.User.Query().Where(user.IDIn(ids...), predicate.User(inOrg)).Count(ctx)
+	}
+	return 0, &NotFoundError{label: table}
 }

@@ -55,6 +55,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	appointmentMixinHooks1 := appointmentMixin[1].Hooks()
+
+	appointment.Hooks[1] = appointmentMixinHooks1[0]
 	appointmentMixinFields0 := appointmentMixin[0].Fields()
 	_ = appointmentMixinFields0
 	appointmentMixinFields1 := appointmentMixin[1].Fields()
@@ -121,9 +124,12 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	auditeventMixinHooks1 := auditeventMixin[1].Hooks()
 	auditeventHooks := schema.AuditEvent{}.Hooks()
 
-	auditevent.Hooks[1] = auditeventHooks[0]
+	auditevent.Hooks[1] = auditeventMixinHooks1[0]
+
+	auditevent.Hooks[2] = auditeventHooks[0]
 	auditeventMixinFields0 := auditeventMixin[0].Fields()
 	_ = auditeventMixinFields0
 	auditeventMixinFields1 := auditeventMixin[1].Fields()
@@ -216,6 +222,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	businessunitMixinHooks1 := businessunitMixin[1].Hooks()
+
+	businessunit.Hooks[1] = businessunitMixinHooks1[0]
 	businessunitMixinFields0 := businessunitMixin[0].Fields()
 	_ = businessunitMixinFields0
 	businessunitMixinFields1 := businessunitMixin[1].Fields()
@@ -296,6 +305,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	clientaccessMixinHooks1 := clientaccessMixin[1].Hooks()
+
+	clientaccess.Hooks[1] = clientaccessMixinHooks1[0]
 	clientaccessMixinFields0 := clientaccessMixin[0].Fields()
 	_ = clientaccessMixinFields0
 	clientaccessMixinFields1 := clientaccessMixin[1].Fields()
@@ -340,6 +352,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	documentMixinHooks1 := documentMixin[1].Hooks()
+
+	document.Hooks[1] = documentMixinHooks1[0]
 	documentMixinFields0 := documentMixin[0].Fields()
 	_ = documentMixinFields0
 	documentMixinFields1 := documentMixin[1].Fields()
@@ -458,6 +473,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	emergencyaccessMixinHooks1 := emergencyaccessMixin[1].Hooks()
+
+	emergencyaccess.Hooks[1] = emergencyaccessMixinHooks1[0]
 	emergencyaccessMixinFields0 := emergencyaccessMixin[0].Fields()
 	_ = emergencyaccessMixinFields0
 	emergencyaccessMixinFields1 := emergencyaccessMixin[1].Fields()
@@ -506,6 +524,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	homeworkMixinHooks1 := homeworkMixin[1].Hooks()
+
+	homework.Hooks[1] = homeworkMixinHooks1[0]
 	homeworkMixinFields0 := homeworkMixin[0].Fields()
 	_ = homeworkMixinFields0
 	homeworkMixinFields1 := homeworkMixin[1].Fields()
@@ -580,9 +601,12 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	invitationMixinHooks1 := invitationMixin[1].Hooks()
 	invitationHooks := schema.Invitation{}.Hooks()
 
-	invitation.Hooks[1] = invitationHooks[0]
+	invitation.Hooks[1] = invitationMixinHooks1[0]
+
+	invitation.Hooks[2] = invitationHooks[0]
 	invitationMixinFields0 := invitationMixin[0].Fields()
 	_ = invitationMixinFields0
 	invitationMixinFields1 := invitationMixin[1].Fields()
@@ -679,6 +703,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	invoiceMixinHooks1 := invoiceMixin[1].Hooks()
+
+	invoice.Hooks[1] = invoiceMixinHooks1[0]
 	invoiceMixinFields0 := invoiceMixin[0].Fields()
 	_ = invoiceMixinFields0
 	invoiceMixinFields1 := invoiceMixin[1].Fields()
@@ -873,6 +900,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	outboxmessageMixinHooks1 := outboxmessageMixin[1].Hooks()
+
+	outboxmessage.Hooks[1] = outboxmessageMixinHooks1[0]
 	outboxmessageMixinFields0 := outboxmessageMixin[0].Fields()
 	_ = outboxmessageMixinFields0
 	outboxmessageMixinFields1 := outboxmessageMixin[1].Fields()
@@ -947,6 +977,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	passwordcredentialMixinHooks1 := passwordcredentialMixin[1].Hooks()
+
+	passwordcredential.Hooks[1] = passwordcredentialMixinHooks1[0]
 	passwordcredentialMixinFields0 := passwordcredentialMixin[0].Fields()
 	_ = passwordcredentialMixinFields0
 	passwordcredentialMixinFields1 := passwordcredentialMixin[1].Fields()
@@ -1017,6 +1050,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	patientMixinHooks1 := patientMixin[1].Hooks()
+
+	patient.Hooks[1] = patientMixinHooks1[0]
 	patientMixinFields0 := patientMixin[0].Fields()
 	_ = patientMixinFields0
 	patientMixinFields1 := patientMixin[1].Fields()
@@ -1135,6 +1171,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	portalaccessMixinHooks1 := portalaccessMixin[1].Hooks()
+
+	portalaccess.Hooks[1] = portalaccessMixinHooks1[0]
 	portalaccessMixinFields0 := portalaccessMixin[0].Fields()
 	_ = portalaccessMixinFields0
 	portalaccessMixinFields1 := portalaccessMixin[1].Fields()
@@ -1207,6 +1246,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	recoverycodeMixinHooks1 := recoverycodeMixin[1].Hooks()
+
+	recoverycode.Hooks[1] = recoverycodeMixinHooks1[0]
 	recoverycodeMixinFields0 := recoverycodeMixin[0].Fields()
 	_ = recoverycodeMixinFields0
 	recoverycodeMixinFields1 := recoverycodeMixin[1].Fields()
@@ -1251,6 +1293,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	roleMixinHooks1 := roleMixin[1].Hooks()
+
+	role.Hooks[1] = roleMixinHooks1[0]
 	roleMixinFields0 := roleMixin[0].Fields()
 	_ = roleMixinFields0
 	roleMixinFields1 := roleMixin[1].Fields()
@@ -1335,6 +1380,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	scimgroupmappingMixinHooks1 := scimgroupmappingMixin[1].Hooks()
+
+	scimgroupmapping.Hooks[1] = scimgroupmappingMixinHooks1[0]
 	scimgroupmappingMixinFields0 := scimgroupmappingMixin[0].Fields()
 	_ = scimgroupmappingMixinFields0
 	scimgroupmappingMixinFields1 := scimgroupmappingMixin[1].Fields()
@@ -1409,6 +1457,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	scimtokenMixinHooks1 := scimtokenMixin[1].Hooks()
+
+	scimtoken.Hooks[1] = scimtokenMixinHooks1[0]
 	scimtokenMixinFields0 := scimtokenMixin[0].Fields()
 	_ = scimtokenMixinFields0
 	scimtokenMixinFields1 := scimtokenMixin[1].Fields()
@@ -1471,6 +1522,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	ssoconnectionMixinHooks1 := ssoconnectionMixin[1].Hooks()
+
+	ssoconnection.Hooks[1] = ssoconnectionMixinHooks1[0]
 	ssoconnectionMixinFields0 := ssoconnectionMixin[0].Fields()
 	_ = ssoconnectionMixinFields0
 	ssoconnectionMixinFields1 := ssoconnectionMixin[1].Fields()
@@ -1585,6 +1639,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	seatchargeMixinHooks1 := seatchargeMixin[1].Hooks()
+
+	seatcharge.Hooks[1] = seatchargeMixinHooks1[0]
 	seatchargeMixinFields0 := seatchargeMixin[0].Fields()
 	_ = seatchargeMixinFields0
 	seatchargeMixinFields1 := seatchargeMixin[1].Fields()
@@ -1637,6 +1694,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	sessionMixinHooks1 := sessionMixin[1].Hooks()
+
+	session.Hooks[1] = sessionMixinHooks1[0]
 	sessionMixinFields0 := sessionMixin[0].Fields()
 	_ = sessionMixinFields0
 	sessionMixinFields1 := sessionMixin[1].Fields()
@@ -1709,6 +1769,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	sessionnoteMixinHooks1 := sessionnoteMixin[1].Hooks()
+
+	sessionnote.Hooks[1] = sessionnoteMixinHooks1[0]
 	sessionnoteMixinFields0 := sessionnoteMixin[0].Fields()
 	_ = sessionnoteMixinFields0
 	sessionnoteMixinFields1 := sessionnoteMixin[1].Fields()
@@ -1773,6 +1836,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	staffprofileMixinHooks1 := staffprofileMixin[1].Hooks()
+
+	staffprofile.Hooks[1] = staffprofileMixinHooks1[0]
 	staffprofileMixinFields0 := staffprofileMixin[0].Fields()
 	_ = staffprofileMixinFields0
 	staffprofileMixinFields1 := staffprofileMixin[1].Fields()
@@ -1891,6 +1957,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	staffprofileaccessMixinHooks1 := staffprofileaccessMixin[1].Hooks()
+
+	staffprofileaccess.Hooks[1] = staffprofileaccessMixinHooks1[0]
 	staffprofileaccessMixinFields0 := staffprofileaccessMixin[0].Fields()
 	_ = staffprofileaccessMixinFields0
 	staffprofileaccessMixinFields1 := staffprofileaccessMixin[1].Fields()
@@ -1935,6 +2004,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	subscriptionMixinHooks1 := subscriptionMixin[1].Hooks()
+
+	subscription.Hooks[1] = subscriptionMixinHooks1[0]
 	subscriptionMixinFields0 := subscriptionMixin[0].Fields()
 	_ = subscriptionMixinFields0
 	subscriptionMixinFields1 := subscriptionMixin[1].Fields()
@@ -2017,6 +2089,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	surveyresponseMixinHooks1 := surveyresponseMixin[1].Hooks()
+
+	surveyresponse.Hooks[1] = surveyresponseMixinHooks1[0]
 	surveyresponseMixinFields0 := surveyresponseMixin[0].Fields()
 	_ = surveyresponseMixinFields0
 	surveyresponseMixinFields1 := surveyresponseMixin[1].Fields()
@@ -2091,6 +2166,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	totpfactorMixinHooks1 := totpfactorMixin[1].Hooks()
+
+	totpfactor.Hooks[1] = totpfactorMixinHooks1[0]
 	totpfactorMixinFields0 := totpfactorMixin[0].Fields()
 	_ = totpfactorMixinFields0
 	totpfactorMixinFields1 := totpfactorMixin[1].Fields()
@@ -2157,9 +2235,12 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	userMixinHooks1 := userMixin[1].Hooks()
 	userHooks := schema.User{}.Hooks()
 
-	user.Hooks[1] = userHooks[0]
+	user.Hooks[1] = userMixinHooks1[0]
+
+	user.Hooks[2] = userHooks[0]
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
 	userMixinFields1 := userMixin[1].Fields()

@@ -29,6 +29,12 @@ func (Organization) Policy() ent.Policy {
 	}
 }
 
+// Hooks check that every reference a tenant row gets stays inside its
+// organization.
+func (TenantMixin) Hooks() []ent.Hook {
+	return []ent.Hook{authz.SameTenantHook}
+}
+
 // NormalizeEmail returns the form emails are compared in: trimmed and
 // lower-cased.
 func NormalizeEmail(email string) string {

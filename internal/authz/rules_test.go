@@ -6,7 +6,9 @@ package authz_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -527,11 +529,26 @@ func TestNothingCrossesOrganizations(t *testing.T) {
 		a, b := newFixture(t, c), newFixture(t, c)
 		ownerA, parentA, _ := populate(t, a)
 		ownerB, _, clientB := populate(t, b)
-		// A forged link and emergency window in A pointing at B's client:
-		// still no path across organizations.
-		f := a
-		must(c.ClientAccess.Create().SetOrganizationID(f.org.ID).SetUserID(ownerA.ID).SetClientID(clientB.ID).Save(allow())).get(t)
-		f.emergency(ownerA, clientB, now.Add(-time.Minute), now.Add(time.Hour), nil, "forged across organizations")
+		// ent refuses a link in A pointing at B's client...
+		if err := c.ClientAccess.Create().SetOrganizationID(a.org.ID).SetUserID(ownerA.ID).SetClientID(clientB.ID).Exec(allow()); !errors.Is(err, authz.ErrForeignReference) {
+			t.Fatalf("cross-organization link: %v", err)
+		}
+		// ...and a link and an emergency window forged below ent, in SQL,
+		// still open no path across organizations.
+		forge := func(q string, args ...any) {
+			if db.Dialect == "postgres" {
+				for i := range args {
+					q = strings.Replace(q, "?", fmt.Sprintf("$%d", i+1), 1)
+				}
+			}
+			if _, err := db.SQL.ExecContext(context.Background(), q, args...); err != nil {
+				t.Fatalf("forge: %v", err)
+			}
+		}
+		forge("INSERT INTO client_accesses (id, organization_id, user_id, client_id, granted_at) VALUES (?, ?, ?, ?, ?)",
+			pulid.New("cla"), a.org.ID, ownerA.ID, clientB.ID, now.UTC())
+		forge("INSERT INTO emergency_accesses (id, organization_id, user_id, client_id, reason, started_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			pulid.New("eac"), a.org.ID, ownerA.ID, clientB.ID, "forged across organizations", now.Add(-time.Minute).UTC(), now.Add(time.Hour).UTC())
 
 		// Rows of B, as B's server sees them.
 		ofB := map[pulid.ID]string{}

@@ -3,6 +3,8 @@ package authz
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 
 	"entgo.io/ent/entql"
 
@@ -116,4 +118,109 @@ func (orgRule) EvalMutation(ctx context.Context, m ent.Mutation) error {
 		return privacy.Denyf("authz: organizations are created by bootstrap only")
 	}
 	return idFilterFunc(v.OrgID).EvalMutation(ctx, m)
+}
+
+// ErrForeignReference refuses a write that points a row at a row of another
+// organization (or at nothing). The database's foreign keys cannot say
+// "same organization", so every reference is checked here.
+var ErrForeignReference = errors.New("authz: reference to a row of another organization")
+
+type clientMutation interface {
+	Client() *ent.Client
+}
+
+// idCounter is ent.Client's generated CountIDs (ent/template/pulid.tmpl),
+// asserted at run time so that this package builds before it is generated.
+type idCounter interface {
+	CountIDs(ctx context.Context, table string, org pulid.ID, ids []pulid.ID) (int, error)
+}
+
+// SameTenantHook checks, on every create and update of an
+// organization-owned row, that each id the mutation sets or adds — foreign
+// key fields and edges — names a row of the same organization. One query per
+// referenced table. Audit events are exempt: their actor and client columns
+// are a record, not references.
+func SameTenantHook(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		if m.Type() == "AuditEvent" || !m.Op().Is(ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne) {
+			return next.Mutate(ctx, m)
+		}
+		var refs []pulid.ID
+		for _, f := range m.Fields() {
+			if f == "id" || f == "organization_id" {
+				continue
+			}
+			if v, ok := m.Field(f); ok {
+				if id, ok := v.(pulid.ID); ok && id != "" {
+					refs = append(refs, id)
+				}
+			}
+		}
+		for _, e := range m.AddedEdges() {
+			if e == "organization" {
+				continue
+			}
+			for _, v := range m.AddedIDs(e) {
+				if id, ok := v.(pulid.ID); ok {
+					refs = append(refs, id)
+				}
+			}
+		}
+		if len(refs) == 0 {
+			return next.Mutate(ctx, m)
+		}
+		org := mutationOrg(ctx, m)
+		cm, ok := m.(clientMutation)
+		var counter idCounter
+		if ok {
+			counter, ok = any(cm.Client()).(idCounter)
+		}
+		if org == "" || !ok {
+			return nil, fmt.Errorf("%w: cannot tell the organization of %s", ErrForeignReference, m.Type())
+		}
+		byTable := map[string][]pulid.ID{}
+		for _, id := range refs {
+			table, err := ent.IDToType(ctx, id)
+			if err != nil {
+				return nil, fmt.Errorf("%w (%s: malformed id)", ErrForeignReference, m.Type())
+			}
+			if !slices.Contains(byTable[table], id) {
+				byTable[table] = append(byTable[table], id)
+			}
+		}
+		// The organization is explicit in the count, so no privacy rule
+		// needs to (or may, under an Allow decision) add it.
+		allow := privacy.DecisionContext(ctx, privacy.Allow)
+		for table, ids := range byTable {
+			n, err := counter.CountIDs(allow, table, org, ids)
+			if err != nil {
+				return nil, err
+			}
+			if n != len(ids) {
+				return nil, fmt.Errorf("%w (%s → %s)", ErrForeignReference, m.Type(), table)
+			}
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+// mutationOrg is the organization a mutation writes in: the row's own on
+// create, else the viewer's (the tenant rule confines updates to it).
+func mutationOrg(ctx context.Context, m ent.Mutation) pulid.ID {
+	if om, ok := m.(orgMutation); ok {
+		if org, ok := om.OrganizationID(); ok {
+			return org
+		}
+	}
+	if v := viewer.FromContext(ctx); v != nil {
+		return v.OrgID
+	}
+	if old, ok := m.(interface {
+		OldOrganizationID(context.Context) (pulid.ID, error)
+	}); ok && m.Op().Is(ent.OpUpdateOne) {
+		if org, err := old.OldOrganizationID(ctx); err == nil {
+			return org
+		}
+	}
+	return ""
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/storetest"
 )
@@ -240,18 +241,24 @@ func TestConstraintForeignKeys(t *testing.T) {
 		link := func(userID, clientID pulid.ID) error {
 			return c.ClientAccess.Create().SetOrganizationID(org.ID).SetUserID(userID).SetClientID(clientID).Exec(allow())
 		}
+		// The database itself, below ent's hooks (which refuse these
+		// earlier, see TestReferencesStayInTheOrganization).
+		rawLink := func(userID, clientID pulid.ID) error {
+			q := "INSERT INTO client_accesses (id, organization_id, user_id, client_id, granted_at) VALUES (?, ?, ?, ?, ?)"
+			if db.Dialect == dialect.Postgres {
+				q = "INSERT INTO client_accesses (id, organization_id, user_id, client_id, granted_at) VALUES ($1, $2, $3, $4, $5)"
+			}
+			_, err := db.SQL.ExecContext(context.Background(), q, pulid.New("cla"), org.ID, userID, clientID, time.Now().UTC())
+			return err
+		}
 
-		refusedByEnt(t, db, link(u.ID, pulid.New("cli")), foreignKey, "client_accesses_patients_client", "FOREIGN KEY")
-		refusedByEnt(t, db, link(pulid.New("usr"), cl.ID), foreignKey, "client_accesses_users_user", "FOREIGN KEY")
+		refused(t, db, rawLink(u.ID, pulid.New("cli")), foreignKey, "client_accesses_patients_client", "FOREIGN KEY")
+		refused(t, db, rawLink(pulid.New("usr"), cl.ID), foreignKey, "client_accesses_users_user", "FOREIGN KEY")
 		ok(t, link(u.ID, cl.ID))
 
 		// Rows of a non-existent organization.
 		err := c.User.Create().SetOrganizationID(pulid.New("org")).SetEmail("x@x.org").Exec(allow())
 		refusedByEnt(t, db, err, foreignKey, "users_organizations_organization", "FOREIGN KEY")
-		// A client in a non-existent business unit.
-		err = c.Patient.Create().SetOrganizationID(org.ID).SetGivenName("A").SetFamilyName("B").
-			SetBusinessUnitID(pulid.New("bun")).Exec(allow())
-		refusedByEnt(t, db, err, foreignKey, "patients_business_units_business_unit", "FOREIGN KEY")
 		// Deleting a client that is still linked is refused.
 		refusedByEnt(t, db, c.Patient.DeleteOneID(cl.ID).Exec(allow()), foreignKey, "client_accesses_patients_client", "FOREIGN KEY")
 
@@ -533,4 +540,34 @@ func columnNames(t *schema.Table) []string {
 		names = append(names, c.Name)
 	}
 	return names
+}
+
+// ent refuses, before the database, any reference to a row of another
+// organization or to none at all: foreign keys cannot say "same tenant".
+func TestReferencesStayInTheOrganization(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := db.Client
+		a, b := newOrg(t, c, "org-a"), newOrg(t, c, "org-b")
+		ua, ub := newUser(t, c, a, "ann@a.org"), newUser(t, c, b, "bob@b.org")
+		ca, cb := newClient(t, c, a, "Liam"), newClient(t, c, b, "Mia")
+		buB := c.BusinessUnit.Create().SetOrganizationID(b.ID).SetName("B unit").SaveX(allow())
+		roleB := c.Role.Create().SetOrganizationID(b.ID).SetName("B role").SaveX(allow())
+		for name, err := range map[string]error{
+			"link to another organization's client":   c.ClientAccess.Create().SetOrganizationID(a.ID).SetUserID(ua.ID).SetClientID(cb.ID).Exec(allow()),
+			"link for another organization's user":    c.ClientAccess.Create().SetOrganizationID(a.ID).SetUserID(ub.ID).SetClientID(ca.ID).Exec(allow()),
+			"link to no client":                       c.ClientAccess.Create().SetOrganizationID(a.ID).SetUserID(ua.ID).SetClientID(pulid.New("cli")).Exec(allow()),
+			"client into another organization's unit": c.Patient.UpdateOneID(ca.ID).SetBusinessUnitID(buB.ID).Exec(allow()),
+			"user given another organization's role":  c.User.UpdateOneID(ua.ID).AddRoleIDs(roleB.ID).Exec(allow()),
+			"user into another organization's unit":   c.User.UpdateOneID(ua.ID).AddBusinessUnitIDs(buB.ID).Exec(allow()),
+		} {
+			if !errors.Is(err, authz.ErrForeignReference) {
+				t.Errorf("%s: err = %v, want ErrForeignReference", name, err)
+			}
+		}
+		// Within one organization all of these work.
+		buA := c.BusinessUnit.Create().SetOrganizationID(a.ID).SetName("A unit").SaveX(allow())
+		ok(t, c.ClientAccess.Create().SetOrganizationID(a.ID).SetUserID(ua.ID).SetClientID(ca.ID).Exec(allow()))
+		ok(t, c.Patient.UpdateOneID(ca.ID).SetBusinessUnitID(buA.ID).Exec(allow()))
+		ok(t, c.User.UpdateOneID(ua.ID).AddBusinessUnitIDs(buA.ID).Exec(allow()))
+	})
 }
