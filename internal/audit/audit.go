@@ -11,6 +11,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/auditevent"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
 
@@ -108,6 +109,7 @@ func builder(ctx context.Context, c *ent.Client, e Event) (*ent.AuditEventCreate
 	}
 	m := MetaFrom(ctx)
 	b := c.AuditEvent.Create().
+		SetOccurredAt(authz.Now(ctx)).
 		SetOrganizationID(e.Org).
 		SetAction(e.Action).
 		SetActorKind(e.ActorKind).
