@@ -16,6 +16,7 @@ import (
 	"github.com/clinicgate/clinicgate/auth/password"
 	"github.com/clinicgate/clinicgate/auth/session"
 	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/edge"
 	"github.com/clinicgate/clinicgate/internal/logging"
 )
@@ -33,6 +34,8 @@ const (
 	DefaultMaxFailedAttempts = 10
 	DefaultLockoutDuration   = 15 * time.Minute
 	DefaultMaxBodyBytes      = 16 << 10
+	DefaultAttemptsPerMinute = 20
+	DefaultAttemptsBurst     = 20
 )
 
 // Config configures a Handler. Zero fields take the defaults.
@@ -61,12 +64,17 @@ type Config struct {
 	MaxConcurrentHashes int
 	// MaxBodyBytes bounds a request body.
 	MaxBodyBytes int64
+	// AttemptsPerMinute and AttemptsBurst throttle sign-in attempts per
+	// client address (429 too_many_attempts with Retry-After).
+	AttemptsPerMinute int
+	AttemptsBurst     int
 }
 
 // Handler serves the password sign-in endpoints as JSON.
 type Handler struct {
 	flow     *flow
 	sessions *session.Manager
+	perIP    *ipLimiter
 	origin   string // normalized PublicOrigin, "" to refuse all
 	maxBody  int64
 	log      *slog.Logger
@@ -92,6 +100,12 @@ func NewHandler(client *ent.Client, sessions *session.Manager, cfg Config) *Hand
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if cfg.AttemptsPerMinute <= 0 {
+		cfg.AttemptsPerMinute = DefaultAttemptsPerMinute
+	}
+	if cfg.AttemptsBurst <= 0 {
+		cfg.AttemptsBurst = DefaultAttemptsBurst
+	}
 	return &Handler{
 		flow: &flow{
 			client:    client,
@@ -104,6 +118,7 @@ func NewHandler(client *ent.Client, sessions *session.Manager, cfg Config) *Hand
 			hashSlots: make(chan struct{}, cfg.MaxConcurrentHashes),
 		},
 		sessions: sessions,
+		perIP:    newIPLimiter(cfg.AttemptsPerMinute, cfg.AttemptsBurst, cfg.Now),
 		origin:   normalizeOrigin(cfg.PublicOrigin),
 		maxBody:  cfg.MaxBodyBytes,
 		log:      cfg.Logger,
@@ -174,6 +189,10 @@ type orgBody struct {
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	if ok, retry := h.perIP.allow(audit.MetaFrom(r.Context()).IP); !ok {
+		h.fail(w, r, tooManyAttempts(retry))
+		return
+	}
 	var req loginRequest
 	if err := decode(r, &req); err != nil {
 		h.fail(w, r, err)
