@@ -451,33 +451,29 @@ func TestCreateRollsBack(t *testing.T) {
 // database's single write lock from its start, so no other connection can
 // insert between the check and the insert; the race cannot happen there.
 func TestCreateSlugRace(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		if db.Dialect != "postgres" {
-			t.Skip("SQLite serializes writers: the check-then-insert race cannot occur")
+	db := storetest.Open(t, "postgres")
+	t.Cleanup(func() { failpoint = nil })
+	var rival *Result
+	failpoint = func(_ context.Context, step string) error {
+		if step != "slug_checked" {
+			return nil
 		}
-		t.Cleanup(func() { failpoint = nil })
-		var rival *Result
-		failpoint = func(_ context.Context, step string) error {
-			if step != "slug_checked" {
-				return nil
-			}
-			failpoint = nil
-			var err error
-			// Committed on its own connection, outside Create's transaction.
-			rival, err = Create(context.Background(), db.Client, Params{Name: "Rival", Slug: "contested", OwnerEmail: "rival@x.example", Hasher: cheap})
-			return err
-		}
-		_, err := Create(context.Background(), db.Client, Params{Name: "Late", Slug: "contested", OwnerEmail: "late@x.example", Hasher: cheap})
-		if !errors.Is(err, ErrSlugTaken) || err.Error() != `organization "contested" already exists` {
-			t.Fatalf("err = %v, want ErrSlugTaken", err)
-		}
-		if rival == nil {
-			t.Fatal("the rival Create did not run")
-		}
-		assertCounts(t, db, map[string]int{
-			"organizations": 1, "users": 1, "roles": 6, "password_credentials": 1,
-			"subscriptions": 1, "seat_charges": 1, "audit_events": 1,
-		})
+		failpoint = nil
+		var err error
+		// Committed on its own connection, outside Create's transaction.
+		rival, err = Create(context.Background(), db.Client, Params{Name: "Rival", Slug: "contested", OwnerEmail: "rival@x.example", Hasher: cheap})
+		return err
+	}
+	_, err := Create(context.Background(), db.Client, Params{Name: "Late", Slug: "contested", OwnerEmail: "late@x.example", Hasher: cheap})
+	if !errors.Is(err, ErrSlugTaken) || err.Error() != `organization "contested" already exists` {
+		t.Fatalf("err = %v, want ErrSlugTaken", err)
+	}
+	if rival == nil {
+		t.Fatal("the rival Create did not run")
+	}
+	assertCounts(t, db, map[string]int{
+		"organizations": 1, "users": 1, "roles": 6, "password_credentials": 1,
+		"subscriptions": 1, "seat_charges": 1, "audit_events": 1,
 	})
 }
 

@@ -54,11 +54,15 @@ var mainCalled atomic.Bool
 // Main runs the tests of a package and then stops the throwaway PostgreSQL
 // cluster, if PostgresDSN started one, before exiting with the tests' exit
 // code. Call it from TestMain in every test package that uses PostgresDSN.
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main for a TestMain that has more to do after the tests: it runs
+// them, stops the throwaway cluster and returns the exit code.
+func Run(m *testing.M) int {
 	mainCalled.Store(true)
 	code := m.Run()
 	stopCluster()
-	os.Exit(code)
+	return code
 }
 
 // PostgresDSN returns the pgx URL of a fresh, empty PostgreSQL database with a

@@ -44,6 +44,7 @@ import (
 	"github.com/clinicgate/clinicgate/graph"
 	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/authz/authzbench"
+	"github.com/clinicgate/clinicgate/internal/testdb"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
 
@@ -565,37 +566,8 @@ func BenchmarkFloorPlainPGX(b *testing.B) {
 	}
 }
 
-// TestExplainClientPage prints the SQL ent sends for each user's page,
-// count and decisions, with the plans PostgreSQL runs them with. It needs
-// the generated databases: set BENCH=1 (go test -run Explain -v).
-func TestExplainClientPage(t *testing.T) {
-	if os.Getenv("BENCH") != "1" {
-		t.Skip("set BENCH=1 to generate/open the benchmark databases and print the plans")
-	}
-	for _, s := range scales(t) {
-		e := setup(t, s)
-		for _, kind := range userKinds {
-			for _, q := range []struct{ name, query string }{{"page", pageQuery}, {"page+count", pageCountQuery}} {
-				ctx := e.gqlContext(t, e.viewerCtx(kind), q.query)
-				t.Logf("=== %s %s user, %s:%s", s.Name(), kind, q.name, e.plans(t, ctx, func(ctx context.Context, c *ent.Client) error {
-					_, err := paginate(ctx, c)
-					return err
-				}))
-			}
-		}
-		for _, c := range e.decisionCases() {
-			t.Logf("=== %s decision %s:%s", s.Name(), c.name, e.plans(t, e.viewerCtx(c.kind), func(ctx context.Context, cl *ent.Client) error {
-				_, err := authz.CanReadClient(ctx, cl, c.id)
-				return err
-			}))
-		}
-	}
-}
-
-// TestMain prints, after a benchmark run, the table of medians against the
-// issue's targets.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := testdb.Run(m)
 	plansMu.Lock()
 	if len(plans) > 0 {
 		fmt.Printf("\nauthzbench: the SQL ent sent and its plan at the 7th execution of the prepared statement (as in the benchmarks' steady state)\n")

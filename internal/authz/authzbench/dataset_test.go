@@ -2,13 +2,9 @@ package authzbench_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/patient"
@@ -23,8 +19,8 @@ import (
 // tiny is small enough for go test ./... (well under a second of data).
 var tiny = authzbench.Scale{Clients: 400, Users: 20, BusinessUnits: 3, Links: 600}
 
-// TestGenerate generates a tiny organization on SQLite, and on PostgreSQL
-// when a server is reachable, and checks that the rows read back through
+// TestGenerate generates a tiny organization on SQLite and on PostgreSQL,
+// and checks that the rows read back through
 // ent and that the access rules show each measured user exactly the
 // clients a plain reading of the rules gives.
 func TestGenerate(t *testing.T) {
@@ -37,31 +33,7 @@ func TestGenerate(t *testing.T) {
 		checkGenerate(t, db)
 	})
 	t.Run("postgres", func(t *testing.T) {
-		ctx := context.Background()
-		admin := authzbench.AdminURL()
-		if err := authzbench.Reachable(ctx, admin); err != nil {
-			t.Skipf("no PostgreSQL server: %v", err)
-		}
-		var b [6]byte
-		_, _ = rand.Read(b[:])
-		name := "cg_test_authzbench_" + hex.EncodeToString(b[:])
-		exec := func(q string) {
-			conn, err := pgx.Connect(ctx, admin)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close(ctx)
-			if _, err := conn.Exec(ctx, q); err != nil {
-				t.Fatal(err)
-			}
-		}
-		exec("CREATE DATABASE " + name + " TEMPLATE template0 ENCODING 'UTF8'")
-		t.Cleanup(func() { exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
-		dsn, err := authzbench.WithDatabase(admin, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		db, err := store.Open(ctx, "pgx", dsn)
+		db, err := store.Open(context.Background(), "pgx", testdb.PostgresDSN(t))
 		if err != nil {
 			t.Fatal(err)
 		}
