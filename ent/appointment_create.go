@@ -315,6 +315,12 @@ func (_c *AppointmentCreate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Appointment.status": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.Billable(); !ok {
+		return &ValidationError{Name: "billable", err: errors.New(`ent: missing required field "Appointment.billable"`)}
+	}
+	if _, ok := _c.mutation.Billed(); !ok {
+		return &ValidationError{Name: "billed", err: errors.New(`ent: missing required field "Appointment.billed"`)}
+	}
 	if _, ok := _c.mutation.Location(); !ok {
 		return &ValidationError{Name: "location", err: errors.New(`ent: missing required field "Appointment.location"`)}
 	}
@@ -612,12 +618,6 @@ func (u *AppointmentUpsert) UpdateBillable() *AppointmentUpsert {
 	return u
 }
 
-// ClearBillable clears the value of the "billable" field.
-func (u *AppointmentUpsert) ClearBillable() *AppointmentUpsert {
-	u.SetNull(appointment.FieldBillable)
-	return u
-}
-
 // SetBilled sets the "billed" field.
 func (u *AppointmentUpsert) SetBilled(v bool) *AppointmentUpsert {
 	u.Set(appointment.FieldBilled, v)
@@ -627,12 +627,6 @@ func (u *AppointmentUpsert) SetBilled(v bool) *AppointmentUpsert {
 // UpdateBilled sets the "billed" field to the value that was provided on create.
 func (u *AppointmentUpsert) UpdateBilled() *AppointmentUpsert {
 	u.SetExcluded(appointment.FieldBilled)
-	return u
-}
-
-// ClearBilled clears the value of the "billed" field.
-func (u *AppointmentUpsert) ClearBilled() *AppointmentUpsert {
-	u.SetNull(appointment.FieldBilled)
 	return u
 }
 
@@ -789,13 +783,6 @@ func (u *AppointmentUpsertOne) UpdateBillable() *AppointmentUpsertOne {
 	})
 }
 
-// ClearBillable clears the value of the "billable" field.
-func (u *AppointmentUpsertOne) ClearBillable() *AppointmentUpsertOne {
-	return u.Update(func(s *AppointmentUpsert) {
-		s.ClearBillable()
-	})
-}
-
 // SetBilled sets the "billed" field.
 func (u *AppointmentUpsertOne) SetBilled(v bool) *AppointmentUpsertOne {
 	return u.Update(func(s *AppointmentUpsert) {
@@ -807,13 +794,6 @@ func (u *AppointmentUpsertOne) SetBilled(v bool) *AppointmentUpsertOne {
 func (u *AppointmentUpsertOne) UpdateBilled() *AppointmentUpsertOne {
 	return u.Update(func(s *AppointmentUpsert) {
 		s.UpdateBilled()
-	})
-}
-
-// ClearBilled clears the value of the "billed" field.
-func (u *AppointmentUpsertOne) ClearBilled() *AppointmentUpsertOne {
-	return u.Update(func(s *AppointmentUpsert) {
-		s.ClearBilled()
 	})
 }
 
@@ -1139,13 +1119,6 @@ func (u *AppointmentUpsertBulk) UpdateBillable() *AppointmentUpsertBulk {
 	})
 }
 
-// ClearBillable clears the value of the "billable" field.
-func (u *AppointmentUpsertBulk) ClearBillable() *AppointmentUpsertBulk {
-	return u.Update(func(s *AppointmentUpsert) {
-		s.ClearBillable()
-	})
-}
-
 // SetBilled sets the "billed" field.
 func (u *AppointmentUpsertBulk) SetBilled(v bool) *AppointmentUpsertBulk {
 	return u.Update(func(s *AppointmentUpsert) {
@@ -1157,13 +1130,6 @@ func (u *AppointmentUpsertBulk) SetBilled(v bool) *AppointmentUpsertBulk {
 func (u *AppointmentUpsertBulk) UpdateBilled() *AppointmentUpsertBulk {
 	return u.Update(func(s *AppointmentUpsert) {
 		s.UpdateBilled()
-	})
-}
-
-// ClearBilled clears the value of the "billed" field.
-func (u *AppointmentUpsertBulk) ClearBilled() *AppointmentUpsertBulk {
-	return u.Update(func(s *AppointmentUpsert) {
-		s.ClearBilled()
 	})
 }
 

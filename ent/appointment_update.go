@@ -109,12 +109,6 @@ func (_u *AppointmentUpdate) SetNillableBillable(v *bool) *AppointmentUpdate {
 	return _u
 }
 
-// ClearBillable clears the value of the "billable" field.
-func (_u *AppointmentUpdate) ClearBillable() *AppointmentUpdate {
-	_u.mutation.ClearBillable()
-	return _u
-}
-
 // SetBilled sets the "billed" field.
 func (_u *AppointmentUpdate) SetBilled(v bool) *AppointmentUpdate {
 	_u.mutation.SetBilled(v)
@@ -126,12 +120,6 @@ func (_u *AppointmentUpdate) SetNillableBilled(v *bool) *AppointmentUpdate {
 	if v != nil {
 		_u.SetBilled(*v)
 	}
-	return _u
-}
-
-// ClearBilled clears the value of the "billed" field.
-func (_u *AppointmentUpdate) ClearBilled() *AppointmentUpdate {
-	_u.mutation.ClearBilled()
 	return _u
 }
 
@@ -336,14 +324,8 @@ func (_u *AppointmentUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if value, ok := _u.mutation.Billable(); ok {
 		_spec.SetField(appointment.FieldBillable, field.TypeBool, value)
 	}
-	if _u.mutation.BillableCleared() {
-		_spec.ClearField(appointment.FieldBillable, field.TypeBool)
-	}
 	if value, ok := _u.mutation.Billed(); ok {
 		_spec.SetField(appointment.FieldBilled, field.TypeBool, value)
-	}
-	if _u.mutation.BilledCleared() {
-		_spec.ClearField(appointment.FieldBilled, field.TypeBool)
 	}
 	if value, ok := _u.mutation.Location(); ok {
 		_spec.SetField(appointment.FieldLocation, field.TypeString, value)
@@ -565,12 +547,6 @@ func (_u *AppointmentUpdateOne) SetNillableBillable(v *bool) *AppointmentUpdateO
 	return _u
 }
 
-// ClearBillable clears the value of the "billable" field.
-func (_u *AppointmentUpdateOne) ClearBillable() *AppointmentUpdateOne {
-	_u.mutation.ClearBillable()
-	return _u
-}
-
 // SetBilled sets the "billed" field.
 func (_u *AppointmentUpdateOne) SetBilled(v bool) *AppointmentUpdateOne {
 	_u.mutation.SetBilled(v)
@@ -582,12 +558,6 @@ func (_u *AppointmentUpdateOne) SetNillableBilled(v *bool) *AppointmentUpdateOne
 	if v != nil {
 		_u.SetBilled(*v)
 	}
-	return _u
-}
-
-// ClearBilled clears the value of the "billed" field.
-func (_u *AppointmentUpdateOne) ClearBilled() *AppointmentUpdateOne {
-	_u.mutation.ClearBilled()
 	return _u
 }
 
@@ -822,14 +792,8 @@ func (_u *AppointmentUpdateOne) sqlSave(ctx context.Context) (_node *Appointment
 	if value, ok := _u.mutation.Billable(); ok {
 		_spec.SetField(appointment.FieldBillable, field.TypeBool, value)
 	}
-	if _u.mutation.BillableCleared() {
-		_spec.ClearField(appointment.FieldBillable, field.TypeBool)
-	}
 	if value, ok := _u.mutation.Billed(); ok {
 		_spec.SetField(appointment.FieldBilled, field.TypeBool, value)
-	}
-	if _u.mutation.BilledCleared() {
-		_spec.ClearField(appointment.FieldBilled, field.TypeBool)
 	}
 	if value, ok := _u.mutation.Location(); ok {
 		_spec.SetField(appointment.FieldLocation, field.TypeString, value)

@@ -133,16 +133,6 @@ func (_q *AppointmentQuery) collectField(ctx context.Context, oneNode bool, opCt
 				selectedFields = append(selectedFields, appointment.FieldStatus)
 				fieldSeen[appointment.FieldStatus] = struct{}{}
 			}
-		case "billable":
-			if _, ok := fieldSeen[appointment.FieldBillable]; !ok {
-				selectedFields = append(selectedFields, appointment.FieldBillable)
-				fieldSeen[appointment.FieldBillable] = struct{}{}
-			}
-		case "billed":
-			if _, ok := fieldSeen[appointment.FieldBilled]; !ok {
-				selectedFields = append(selectedFields, appointment.FieldBilled)
-				fieldSeen[appointment.FieldBilled] = struct{}{}
-			}
 		case "location":
 			if _, ok := fieldSeen[appointment.FieldLocation]; !ok {
 				selectedFields = append(selectedFields, appointment.FieldLocation)

@@ -92,18 +92,6 @@ type AppointmentWhereInput struct {
 	StatusIn    []appointment.Status `json:"statusIn,omitempty"`
 	StatusNotIn []appointment.Status `json:"statusNotIn,omitempty"`
 
-	// "billable" field predicates.
-	Billable       *bool `json:"billable,omitempty"`
-	BillableNEQ    *bool `json:"billableNEQ,omitempty"`
-	BillableIsNil  bool  `json:"billableIsNil,omitempty"`
-	BillableNotNil bool  `json:"billableNotNil,omitempty"`
-
-	// "billed" field predicates.
-	Billed       *bool `json:"billed,omitempty"`
-	BilledNEQ    *bool `json:"billedNEQ,omitempty"`
-	BilledIsNil  bool  `json:"billedIsNil,omitempty"`
-	BilledNotNil bool  `json:"billedNotNil,omitempty"`
-
 	// "location" field predicates.
 	Location             *string  `json:"location,omitempty"`
 	LocationNEQ          *string  `json:"locationNEQ,omitempty"`
@@ -330,30 +318,6 @@ func (i *AppointmentWhereInput) P() (predicate.Appointment, error) {
 	}
 	if len(i.StatusNotIn) > 0 {
 		predicates = append(predicates, appointment.StatusNotIn(i.StatusNotIn...))
-	}
-	if i.Billable != nil {
-		predicates = append(predicates, appointment.BillableEQ(*i.Billable))
-	}
-	if i.BillableNEQ != nil {
-		predicates = append(predicates, appointment.BillableNEQ(*i.BillableNEQ))
-	}
-	if i.BillableIsNil {
-		predicates = append(predicates, appointment.BillableIsNil())
-	}
-	if i.BillableNotNil {
-		predicates = append(predicates, appointment.BillableNotNil())
-	}
-	if i.Billed != nil {
-		predicates = append(predicates, appointment.BilledEQ(*i.Billed))
-	}
-	if i.BilledNEQ != nil {
-		predicates = append(predicates, appointment.BilledNEQ(*i.BilledNEQ))
-	}
-	if i.BilledIsNil {
-		predicates = append(predicates, appointment.BilledIsNil())
-	}
-	if i.BilledNotNil {
-		predicates = append(predicates, appointment.BilledNotNil())
 	}
 	if i.Location != nil {
 		predicates = append(predicates, appointment.LocationEQ(*i.Location))

@@ -537,22 +537,9 @@ func (m *AppointmentMutation) OldBillable(ctx context.Context) (v bool, err erro
 	return oldValue.Billable, nil
 }
 
-// ClearBillable clears the value of the "billable" field.
-func (m *AppointmentMutation) ClearBillable() {
-	m.billable = nil
-	m.clearedFields[appointment.FieldBillable] = struct{}{}
-}
-
-// BillableCleared returns if the "billable" field was cleared in this mutation.
-func (m *AppointmentMutation) BillableCleared() bool {
-	_, ok := m.clearedFields[appointment.FieldBillable]
-	return ok
-}
-
 // ResetBillable resets all changes to the "billable" field.
 func (m *AppointmentMutation) ResetBillable() {
 	m.billable = nil
-	delete(m.clearedFields, appointment.FieldBillable)
 }
 
 // SetBilled sets the "billed" field.
@@ -586,22 +573,9 @@ func (m *AppointmentMutation) OldBilled(ctx context.Context) (v bool, err error)
 	return oldValue.Billed, nil
 }
 
-// ClearBilled clears the value of the "billed" field.
-func (m *AppointmentMutation) ClearBilled() {
-	m.billed = nil
-	m.clearedFields[appointment.FieldBilled] = struct{}{}
-}
-
-// BilledCleared returns if the "billed" field was cleared in this mutation.
-func (m *AppointmentMutation) BilledCleared() bool {
-	_, ok := m.clearedFields[appointment.FieldBilled]
-	return ok
-}
-
 // ResetBilled resets all changes to the "billed" field.
 func (m *AppointmentMutation) ResetBilled() {
 	m.billed = nil
-	delete(m.clearedFields, appointment.FieldBilled)
 }
 
 // SetLocation sets the "location" field.
@@ -1073,14 +1047,7 @@ func (m *AppointmentMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *AppointmentMutation) ClearedFields() []string {
-	var fields []string
-	if m.FieldCleared(appointment.FieldBillable) {
-		fields = append(fields, appointment.FieldBillable)
-	}
-	if m.FieldCleared(appointment.FieldBilled) {
-		fields = append(fields, appointment.FieldBilled)
-	}
-	return fields
+	return nil
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -1093,14 +1060,6 @@ func (m *AppointmentMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *AppointmentMutation) ClearField(name string) error {
-	switch name {
-	case appointment.FieldBillable:
-		m.ClearBillable()
-		return nil
-	case appointment.FieldBilled:
-		m.ClearBilled()
-		return nil
-	}
 	return fmt.Errorf("unknown Appointment nullable field %s", name)
 }
 

@@ -3067,10 +3067,6 @@ func (ec *executionContext) childFields_Appointment(ctx context.Context, field g
 		return ec.fieldContext_Appointment_endsAt(ctx, field)
 	case "status":
 		return ec.fieldContext_Appointment_status(ctx, field)
-	case "billable":
-		return ec.fieldContext_Appointment_billable(ctx, field)
-	case "billed":
-		return ec.fieldContext_Appointment_billed(ctx, field)
 	case "location":
 		return ec.fieldContext_Appointment_location(ctx, field)
 	case "client":
@@ -3081,6 +3077,10 @@ func (ec *executionContext) childFields_Appointment(ctx context.Context, field g
 		return ec.fieldContext_Appointment_notes(ctx, field)
 	case "homework":
 		return ec.fieldContext_Appointment_homework(ctx, field)
+	case "billable":
+		return ec.fieldContext_Appointment_billable(ctx, field)
+	case "billed":
+		return ec.fieldContext_Appointment_billed(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Appointment", field.Name)
 }
@@ -5652,88 +5652,6 @@ func (ec *executionContext) fieldContext_Appointment_status(_ context.Context, f
 	return graphql.NewScalarFieldContext("Appointment", field, false, false, "AppointmentStatus")
 }
 
-func (ec *executionContext) _Appointment_billable(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Appointment_billable(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Billable, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				rule, err := ec.unmarshalNFieldRule2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFieldRule(ctx, "APPOINTMENT_BILLING")
-				if err != nil {
-					var zeroVal bool
-					return zeroVal, err
-				}
-				if ec.Directives.Access == nil {
-					var zeroVal bool
-					return zeroVal, errors.New("directive access is not implemented")
-				}
-				return ec.Directives.Access(ctx, obj, directive0, rule)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalOBoolean2bool(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Appointment_billable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Appointment", field, false, false, "Boolean")
-}
-
-func (ec *executionContext) _Appointment_billed(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Appointment_billed(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Billed, nil
-		},
-		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
-			directive0 := next
-
-			directive1 := func(ctx context.Context) (any, error) {
-				rule, err := ec.unmarshalNFieldRule2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFieldRule(ctx, "APPOINTMENT_BILLING")
-				if err != nil {
-					var zeroVal bool
-					return zeroVal, err
-				}
-				if ec.Directives.Access == nil {
-					var zeroVal bool
-					return zeroVal, errors.New("directive access is not implemented")
-				}
-				return ec.Directives.Access(ctx, obj, directive0, rule)
-			}
-
-			next = directive1
-			return next
-		},
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalOBoolean2bool(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Appointment_billed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Appointment", field, false, false, "Boolean")
-}
-
 func (ec *executionContext) _Appointment_location(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5883,6 +5801,88 @@ func (ec *executionContext) fieldContext_Appointment_homework(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Appointment_billable(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Appointment_billable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Billable, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				rule, err := ec.unmarshalNFieldRule2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFieldRule(ctx, "APPOINTMENT_BILLING")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, obj, directive0, rule)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalOBoolean2bool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Appointment_billable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Appointment", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Appointment_billed(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Appointment_billed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Billed, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				rule, err := ec.unmarshalNFieldRule2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFieldRule(ctx, "APPOINTMENT_BILLING")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Access == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive access is not implemented")
+				}
+				return ec.Directives.Access(ctx, obj, directive0, rule)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalOBoolean2bool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Appointment_billed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Appointment", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _AppointmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AppointmentConnection) (ret graphql.Marshaler) {
@@ -15976,7 +15976,7 @@ func (ec *executionContext) unmarshalInputAppointmentWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "billable", "billableNEQ", "billableIsNil", "billableNotNil", "billed", "billedNEQ", "billedIsNil", "billedNotNil", "location", "locationNEQ", "locationIn", "locationNotIn", "locationGT", "locationGTE", "locationLT", "locationLTE", "locationContains", "locationHasPrefix", "locationHasSuffix", "locationEqualFold", "locationContainsFold", "hasProvider", "hasProviderWith", "hasHomework", "hasHomeworkWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "location", "locationNEQ", "locationIn", "locationNotIn", "locationGT", "locationGTE", "locationLT", "locationLTE", "locationContains", "locationHasPrefix", "locationHasSuffix", "locationEqualFold", "locationContainsFold", "hasProvider", "hasProviderWith", "hasHomework", "hasHomeworkWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16312,62 +16312,6 @@ func (ec *executionContext) unmarshalInputAppointmentWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.StatusNotIn = data
-		case "billable":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billable"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Billable = data
-		case "billableNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billableNEQ"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.BillableNEQ = data
-		case "billableIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billableIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.BillableIsNil = data
-		case "billableNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billableNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.BillableNotNil = data
-		case "billed":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billed"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Billed = data
-		case "billedNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billedNEQ"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.BilledNEQ = data
-		case "billedIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billedIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.BilledIsNil = data
-		case "billedNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billedNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.BilledNotNil = data
 		case "location":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("location"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -27736,16 +27680,6 @@ func (ec *executionContext) _Appointment(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "billable":
-			out.Values[i] = ec._Appointment_billable(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "billed":
-			out.Values[i] = ec._Appointment_billed(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "location":
 			out.Values[i] = ec._Appointment_location(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -27775,6 +27709,16 @@ func (ec *executionContext) _Appointment(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Appointment_homework(ctx, field, obj)
 				})
+		case "billable":
+			out.Values[i] = ec._Appointment_billable(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "billed":
+			out.Values[i] = ec._Appointment_billed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

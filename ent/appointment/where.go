@@ -506,16 +506,6 @@ func BillableNEQ(v bool) predicate.Appointment {
 	return predicate.Appointment(sql.FieldNEQ(FieldBillable, v))
 }
 
-// BillableIsNil applies the IsNil predicate on the "billable" field.
-func BillableIsNil() predicate.Appointment {
-	return predicate.Appointment(sql.FieldIsNull(FieldBillable))
-}
-
-// BillableNotNil applies the NotNil predicate on the "billable" field.
-func BillableNotNil() predicate.Appointment {
-	return predicate.Appointment(sql.FieldNotNull(FieldBillable))
-}
-
 // BilledEQ applies the EQ predicate on the "billed" field.
 func BilledEQ(v bool) predicate.Appointment {
 	return predicate.Appointment(sql.FieldEQ(FieldBilled, v))
@@ -524,16 +514,6 @@ func BilledEQ(v bool) predicate.Appointment {
 // BilledNEQ applies the NEQ predicate on the "billed" field.
 func BilledNEQ(v bool) predicate.Appointment {
 	return predicate.Appointment(sql.FieldNEQ(FieldBilled, v))
-}
-
-// BilledIsNil applies the IsNil predicate on the "billed" field.
-func BilledIsNil() predicate.Appointment {
-	return predicate.Appointment(sql.FieldIsNull(FieldBilled))
-}
-
-// BilledNotNil applies the NotNil predicate on the "billed" field.
-func BilledNotNil() predicate.Appointment {
-	return predicate.Appointment(sql.FieldNotNull(FieldBilled))
 }
 
 // LocationEQ applies the EQ predicate on the "location" field.

@@ -47,11 +47,15 @@ func (Appointment) Fields() []ent.Field {
 			"Missed", "MISSED", "Cancelled", "CANCELLED").Default("SCHEDULED"),
 		// Billing state: staff with the billing tab or the session's
 		// provider; portal users with sessions & homework ("whether they've
-		// been billed or missed"). Nullable in GraphQL so a refusal is null.
-		field.Bool("billable").Default(true).Optional().
-			Annotations(entgql.Directives(accessDirective("APPOINTMENT_BILLING"))),
-		field.Bool("billed").Default(false).Optional().
-			Annotations(entgql.Directives(accessDirective("APPOINTMENT_BILLING"))),
+		// been billed or missed"). Exposed by hand in graph/access.graphql
+		// (nullable, under the field rule): as a resolver field it makes
+		// GraphQL load whole rows, so the rule finds the provider and the
+		// client without a query per row. Not filterable: a filter would
+		// reveal what the rule refuses.
+		field.Bool("billable").Default(true).
+			Annotations(entgql.Skip(entgql.SkipType|entgql.SkipWhereInput)),
+		field.Bool("billed").Default(false).
+			Annotations(entgql.Skip(entgql.SkipType|entgql.SkipWhereInput)),
 		field.String("location").Default("").MaxLen(200),
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/clinicgate/clinicgate/ent"
-	"github.com/clinicgate/clinicgate/ent/appointment"
 	"github.com/clinicgate/clinicgate/ent/portalaccess"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
@@ -45,23 +44,14 @@ func FieldAllowed(ctx context.Context, c *ent.Client, rule FieldRule, obj any) (
 			return false, fmt.Errorf("authz: %s on %T", rule, obj)
 		}
 		if a.ProviderID == "" || a.ClientID == "" {
-			// GraphQL field collection selected only the requested
-			// columns; the rule needs the provider and the client.
-			full, err := c.Appointment.Query().Where(appointment.ID(a.ID)).
-				Select(appointment.FieldProviderID, appointment.FieldClientID).Only(ctx)
-			if err != nil {
-				return false, err
-			}
-			a = full
+			// A partially loaded row (graph/access.graphql exposes these
+			// fields so that GraphQL loads whole rows): refuse, never guess.
+			return false, nil
 		}
 		if !v.Portal {
 			return v.Has(string(BillingView)) || a.ProviderID == v.UserID, nil
 		}
-		return c.PortalAccess.Query().Where(
-			portalaccess.UserID(v.UserID),
-			portalaccess.ClientID(a.ClientID),
-			portalaccess.SessionsHomework(true),
-		).Exist(ctx)
+		return portalPermission(ctx, c, a.ClientID, portalaccess.FieldSessionsHomework)
 	}
 	return false, fmt.Errorf("authz: unknown field rule %q", rule)
 }
