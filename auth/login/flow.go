@@ -282,7 +282,13 @@ func (f *flow) failedPassword(ctx context.Context, a attempt, signIn bool) error
 			lockedUntil = &t
 		}
 		if !signIn {
-			return nil
+			// A wrong current password on a password change counts
+			// toward the lockout, so it is audited like a sign-in.
+			return audit.Record(ctx, tx, audit.Event{
+				Org: a.cred.OrganizationID, Action: audit.PasswordChangeFailed,
+				TargetType: "user", TargetID: string(a.cred.UserID),
+				Details: map[string]any{"failed_attempts": c.FailedAttempts, "locked": lockedUntil != nil},
+			})
 		}
 		return f.recordFailure(ctx, tx, a, ReasonWrongPassword, map[string]any{
 			"failed_attempts": c.FailedAttempts,
@@ -529,13 +535,22 @@ func (f *flow) hash(ctx context.Context, plain string) (string, error) {
 }
 
 func (f *flow) acquire(ctx context.Context) error {
+	// Bounded: a flood of sign-ins must not pile up waiting goroutines.
+	wait := time.NewTimer(hashWait)
+	defer wait.Stop()
 	select {
 	case f.hashSlots <- struct{}{}:
 		return nil
+	case <-wait.C:
+		return tooManyAttempts(hashWait)
 	case <-ctx.Done():
 		return fmt.Errorf("login: waiting to hash: %w", ctx.Err())
 	}
 }
+
+// hashWait is how long a sign-in waits for a password-hashing slot before
+// it is told to come back later.
+const hashWait = 5 * time.Second
 
 func (f *flow) release() { <-f.hashSlots }
 

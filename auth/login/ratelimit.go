@@ -1,6 +1,7 @@
 package login
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 
@@ -40,6 +41,7 @@ func newIPLimiter(perMinute, burst int, now func() time.Time) *ipLimiter {
 // allow takes one attempt for ip; when none is left it says how long until
 // the next one.
 func (l *ipLimiter) allow(ip string) (bool, time.Duration) {
+	ip = clientKey(ip)
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -60,8 +62,10 @@ func (l *ipLimiter) allow(ip string) (bool, time.Duration) {
 	return true, 0
 }
 
-// forget drops addresses idle long enough to have a full bucket again, or
-// every address if none is.
+// forget drops addresses idle long enough to have a full bucket again
+// (forgetting them loses nothing), and if that frees too little, a random
+// tenth of the rest: never every address at once, which would hand a
+// throttled address a fresh bucket.
 func (l *ipLimiter) forget(now time.Time) {
 	full := time.Duration(float64(l.burst)/float64(l.limit)) * time.Second
 	for ip, e := range l.clients {
@@ -69,7 +73,24 @@ func (l *ipLimiter) forget(now time.Time) {
 			delete(l.clients, ip)
 		}
 	}
-	if len(l.clients) >= maxTrackedIPs {
-		clear(l.clients)
+	for ip := range l.clients { // map order is random
+		if len(l.clients) < maxTrackedIPs*9/10 {
+			break
+		}
+		delete(l.clients, ip)
 	}
+}
+
+// clientKey is what one client is throttled by: an IPv4 address, or an
+// IPv6 /64 (a single host commonly owns a whole /64).
+func clientKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil || addr.Is4() || addr.Is4In6() {
+		return ip
+	}
+	p, err := addr.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }

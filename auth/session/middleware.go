@@ -9,6 +9,7 @@ import (
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/internal/audit"
+	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/edge"
 	"github.com/clinicgate/clinicgate/internal/logging"
 	"github.com/clinicgate/clinicgate/internal/viewer"
@@ -66,6 +67,9 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		ctx = context.WithValue(ctx, resolvedKey{}, true)
+		// One clock for the request: access decisions and audit events
+		// use the session's.
+		ctx = authz.WithClock(ctx, m.cfg.Now)
 		ctx = audit.WithMeta(ctx, audit.Meta{
 			IP:        edge.ClientIP(r, m.cfg.TrustProxy),
 			UserAgent: r.UserAgent(),

@@ -17,17 +17,18 @@ import (
 
 // Actions. Kept as constants so that queries and dashboards can rely on them.
 const (
-	OrgBootstrapped   = "org.bootstrapped"
-	SignIn            = "auth.sign_in"
-	SignInFailed      = "auth.sign_in_failed"
-	SignOut           = "auth.sign_out"
-	PasswordChanged   = "auth.password_changed"
-	SessionRevoked    = "auth.session_revoked"
-	ClientRecordRead  = "client.record_read"
-	AccessGranted     = "access.granted"
-	AccessRevoked     = "access.revoked"
-	UserProvisioned   = "scim.user_provisioned"
-	UserDeprovisioned = "scim.user_deprovisioned"
+	OrgBootstrapped      = "org.bootstrapped"
+	SignIn               = "auth.sign_in"
+	SignInFailed         = "auth.sign_in_failed"
+	SignOut              = "auth.sign_out"
+	PasswordChanged      = "auth.password_changed"
+	PasswordChangeFailed = "auth.password_change_failed"
+	SessionRevoked       = "auth.session_revoked"
+	ClientRecordRead     = "client.record_read"
+	AccessGranted        = "access.granted"
+	AccessRevoked        = "access.revoked"
+	UserProvisioned      = "scim.user_provisioned"
+	UserDeprovisioned    = "scim.user_deprovisioned"
 )
 
 // Meta is where a request came from.
