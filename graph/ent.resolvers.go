@@ -11,6 +11,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+	"github.com/clinicgate/clinicgate/internal/apperr"
 )
 
 // Node is the resolver for the node field.
@@ -26,6 +27,10 @@ func (r *queryResolver) Node(ctx context.Context, id pulid.ID) (ent.Noder, error
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder, error) {
+	if len(ids) > MaxNodes {
+		// Each id is a lookup: bound them, as complexity does not count them.
+		return nil, apperr.InvalidField("ids", "at most %d ids per request", MaxNodes)
+	}
 	out := make([]ent.Noder, len(ids))
 	for i, id := range ids {
 		n, err := r.Node(ctx, id)

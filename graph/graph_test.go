@@ -281,3 +281,46 @@ func TestFiltersCannotProbeWhatTheViewerCannotRead(t *testing.T) {
 		}
 	})
 }
+
+// A portal user's viewer works too: their own (empty) roles and units, no
+// staff privileges.
+func TestPortalViewer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTenant(t, db.Client, "acme")
+		ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
+		parent := db.Client.User.Create().SetOrganizationID(a.org.ID).SetEmail("mum@acme.test").
+			SetKind(user.KindPortal).SetStatus(user.StatusActive).SaveX(ctx)
+		s := db.Client.Session.Create().SetOrganizationID(a.org.ID).SetUserID(parent.ID).SetTokenHash([]byte("mum")).
+			SetMethod("PASSWORD").SetExpiresAt(parent.CreatedAt.Add(1e12)).SetIdleTimeoutSeconds(1800).SaveX(ctx)
+		v := &viewer.Viewer{Kind: viewer.User, OrgID: a.org.ID, UserID: parent.ID, Portal: true,
+			Privileges: map[string]bool{}, SessionID: s.ID}
+		r := do(t, db, v, `{ viewer { user { email kind } roles { name } businessUnits { name } privileges } }`, nil)
+		want := `{"user":{"email":"mum@acme.test","kind":"PORTAL"},"roles":[],"businessUnits":[],"privileges":[]}`
+		if len(r.Errors) > 0 || string(r.Data["viewer"]) != want {
+			t.Errorf("portal viewer = %s %+v", r.Data["viewer"], r.Errors)
+		}
+		// But the organization's roles stay closed to them.
+		r = do(t, db, v, `{ roles { totalCount } }`, nil)
+		if got := codes(r); len(got) != 1 || got[0] != "FORBIDDEN" {
+			t.Errorf("portal user lists roles: %v %s", got, r.Data["roles"])
+		}
+	})
+}
+
+func TestNodesIsBounded(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTenant(t, db.Client, "acme")
+		ids := make([]any, graph.MaxNodes+1)
+		for i := range ids {
+			ids[i] = a.clients[0].ID
+		}
+		r := do(t, db, a.viewer(), `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": ids})
+		if got := codes(r); len(got) != 1 || got[0] != "BAD_USER_INPUT" {
+			t.Errorf("%d ids: %v", len(ids), got)
+		}
+		r = do(t, db, a.viewer(), `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": ids[:graph.MaxNodes]})
+		if len(r.Errors) > 0 {
+			t.Errorf("%d ids: %+v", graph.MaxNodes, r.Errors)
+		}
+	})
+}

@@ -10,6 +10,9 @@ import (
 	"github.com/clinicgate/clinicgate/ent"
 )
 
+// MaxNodes bounds the ids of one nodes(ids:) query.
+const MaxNodes = 100
+
 // Resolver is the root resolver.
 type Resolver struct {
 	client *ent.Client

@@ -18,13 +18,16 @@ func loadViewer(ctx context.Context, c *ent.Client) (*Viewer, error) {
 	if v == nil || v.Kind != viewer.User {
 		return nil, apperr.New(apperr.Unauthenticated, "sign in first")
 	}
+	// The viewer's own roles and units, read as the server: a portal user
+	// may not list the organization's roles or units, but is shown their
+	// own (none).
 	u, err := c.User.Query().
 		Where(user.ID(v.UserID)).
 		WithOrganization().
 		WithRoles().
 		WithBusinessUnits().
 		WithPrimaryBusinessUnit().
-		Only(ctx)
+		Only(viewer.ForSystem(ctx, v.OrgID))
 	if err != nil {
 		return nil, fmt.Errorf("viewer: load user: %w", err)
 	}

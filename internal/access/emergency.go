@@ -56,7 +56,7 @@ func OpenEmergency(ctx context.Context, c *ent.Client, clientID pulid.ID, reason
 	if !exists {
 		return nil, apperr.New(apperr.NotFound, "client not found")
 	}
-	reached, err := c.Patient.Query().Where(patient.ID(clientID)).Exist(ctx)
+	reached, err := authz.CanReadClient(ctx, c, clientID)
 	if err != nil {
 		return nil, err
 	}
