@@ -64,14 +64,6 @@ type Info struct {
 	Users   []DemoUser
 }
 
-// Tab keys of office-staff tab access used by the demo.
-const (
-	TabDashboard = "dashboard"
-	TabReports   = "reports"
-	TabScheduler = "scheduler"
-	TabBilling   = "billing"
-)
-
 type staffSpec struct {
 	key        string // email local part
 	given      string
@@ -113,7 +105,7 @@ var staff = []staffSpec{
 		units: []string{unitSchool}, primary: unitSchool, schedule: user.ScheduleAccessOwnOnly, employeeNo: "E-006"},
 	{key: "office", given: "Jo", family: "Bennett", title: "Front Desk & Billing", role: role.BuiltinOfficeStaff,
 		units: []string{unitNorth, unitSouth}, primary: unitSouth, schedule: user.ScheduleAccessViewEditAll,
-		tabs: []string{TabDashboard, TabReports, TabScheduler, TabBilling}, employeeNo: "E-007"},
+		tabs: []string{authz.TabDashboard, authz.TabReports, authz.TabScheduler, authz.TabBilling}, employeeNo: "E-007"},
 }
 
 const parentKey = "parent"

@@ -471,22 +471,22 @@ func Load(ctx context.Context, db *store.DB, s Scale) (*Dataset, error) {
 		return nil, fmt.Errorf("authzbench: link user: %w", err)
 	}
 	now := time.Now().UTC()
-	// Reference evaluation of the rules for the two users, written out
-	// plainly and independently of internal/authz.
+	bu, err := ReferenceVisible(ctx, db, d.OrgID, d.BUUser, true, now)
+	if err != nil {
+		return nil, err
+	}
+	link, err := ReferenceVisible(ctx, db, d.OrgID, d.LinkUser, false, now)
+	if err != nil {
+		return nil, err
+	}
+	d.BUUserVisible, d.LinkUserVisible = len(bu), len(link)
+	// Samples from the middle of the id order, by the same plain reading of
+	// the rules as ReferenceVisible.
 	const (
 		linkedNow = `SELECT client_id FROM client_accesses WHERE user_id = ? AND (expires_at IS NULL OR expires_at > ?)
 			UNION SELECT client_id FROM emergency_accesses WHERE user_id = ? AND ended_at IS NULL AND expires_at > ?`
 		inUnits = `business_unit_id IN (SELECT business_unit_id FROM user_business_units WHERE user_id = ?) AND NOT restricted`
 	)
-	if err := q(`SELECT COUNT(*) FROM patients WHERE organization_id = ? AND (`+inUnits+` OR id IN (`+linkedNow+`))`,
-		d.OrgID, d.BUUser, d.BUUser, now, d.BUUser, now).Scan(&d.BUUserVisible); err != nil {
-		return nil, err
-	}
-	if err := q(`SELECT COUNT(*) FROM patients WHERE organization_id = ? AND id IN (`+linkedNow+`)`,
-		d.OrgID, d.LinkUser, now, d.LinkUser, now).Scan(&d.LinkUserVisible); err != nil {
-		return nil, err
-	}
-	// Samples from the middle of the id order.
 	var mid pulid.ID
 	if err := q(`SELECT id FROM patients WHERE organization_id = ? ORDER BY id LIMIT 1 OFFSET ?`, d.OrgID, s.Clients/2).Scan(&mid); err != nil {
 		return nil, err
@@ -574,29 +574,10 @@ func Viewer(ctx context.Context, c *ent.Client, org, id pulid.ID) (*viewer.Viewe
 	if err != nil {
 		return nil, fmt.Errorf("authzbench: load user: %w", err)
 	}
-	eff, err := authz.LoadEffective(sys, c, u)
+	v, err := authz.LoadViewer(sys, c, u)
 	if err != nil {
 		return nil, err
 	}
-	units := make([]pulid.ID, len(u.Edges.BusinessUnits))
-	for i, bu := range u.Edges.BusinessUnits {
-		units[i] = bu.ID
-	}
-	var primary pulid.ID
-	if u.PrimaryBusinessUnitID != nil {
-		primary = *u.PrimaryBusinessUnitID
-	}
-	return &viewer.Viewer{
-		Kind:                  viewer.User,
-		OrgID:                 u.OrganizationID,
-		UserID:                u.ID,
-		Portal:                u.Kind == user.KindPortal,
-		RoleIDs:               eff.RoleIDs,
-		Privileges:            eff.Privileges,
-		BusinessUnitIDs:       units,
-		PrimaryBusinessUnitID: primary,
-		ScheduleAccess:        string(u.ScheduleAccess),
-		Tabs:                  u.TabAccess,
-		AuthMethod:            "PASSWORD",
-	}, nil
+	v.AuthMethod = "PASSWORD"
+	return v, nil
 }

@@ -62,11 +62,10 @@ func checkGenerate(t *testing.T, db *store.DB) {
 		t.Fatalf("Load = %+v, %v; want %+v", again, err, d)
 	}
 	for _, u := range []struct {
-		kind   string
-		id     pulid.ID
-		units  bool
-		counts int
-	}{{"bu", d.BUUser, true, d.BUUserVisible}, {"link", d.LinkUser, false, d.LinkUserVisible}} {
+		kind  string
+		id    pulid.ID
+		units bool
+	}{{"bu", d.BUUser, true}, {"link", d.LinkUser, false}} {
 		id := u.id
 		v, err := authzbench.Viewer(ctx, db.Client, d.OrgID, id)
 		if err != nil {
@@ -78,9 +77,6 @@ func checkGenerate(t *testing.T, db *store.DB) {
 		want, err := authzbench.ReferenceVisible(ctx, db, d.OrgID, id, u.units, time.Now())
 		if err != nil {
 			t.Fatal(err)
-		}
-		if len(want) != u.counts {
-			t.Errorf("%s user: reference shows %d, Load counted %d", u.kind, len(want), u.counts)
 		}
 		vctx := viewer.NewContext(ctx, v)
 		got, err := db.Client.Patient.Query().Order(patient.ByID()).IDs(vctx)
