@@ -124,12 +124,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	auditeventMixinHooks1 := auditeventMixin[1].Hooks()
 	auditeventHooks := schema.AuditEvent{}.Hooks()
 
-	auditevent.Hooks[1] = auditeventMixinHooks1[0]
-
-	auditevent.Hooks[2] = auditeventHooks[0]
+	auditevent.Hooks[1] = auditeventHooks[0]
 	auditeventMixinFields0 := auditeventMixin[0].Fields()
 	_ = auditeventMixinFields0
 	auditeventMixinFields1 := auditeventMixin[1].Fields()

@@ -18,7 +18,7 @@ import (
 type AuditEvent struct{ ent.Schema }
 
 func (AuditEvent) Mixin() []ent.Mixin {
-	return []ent.Mixin{pulid.MixinWithPrefix("aud"), TenantMixin{}}
+	return []ent.Mixin{pulid.MixinWithPrefix("aud"), TenantMixin{record: true}}
 }
 
 func (AuditEvent) Fields() []ent.Field {

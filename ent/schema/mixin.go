@@ -29,7 +29,13 @@ func (TimeMixin) Fields() []ent.Field {
 // TenantMixin ties a row to its organization. The column is immutable: rows
 // never move between tenants, and the privacy layer filters every query and
 // mutation by the viewer's organization through it.
-type TenantMixin struct{ mixin.Schema }
+type TenantMixin struct {
+	mixin.Schema
+	// record marks a type whose id columns record what happened (audit
+	// events) rather than reference rows: they are not checked to stay in
+	// the organization.
+	record bool
+}
 
 func (TenantMixin) Fields() []ent.Field {
 	return []ent.Field{

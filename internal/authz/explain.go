@@ -66,7 +66,6 @@ func mayExplain(v *viewer.Viewer, userID pulid.ID) bool {
 // access, as the server (the viewer may not read another user's links).
 type subject struct {
 	user  *ent.User
-	roles []*ent.Role
 	units []pulid.ID
 	privs map[Privilege][]pulid.ID // privilege → roles holding it
 }
@@ -76,20 +75,11 @@ func loadSubject(sys context.Context, c *ent.Client, userID pulid.ID) (*subject,
 	if err != nil {
 		return nil, err
 	}
-	s := &subject{user: u, roles: u.Edges.Roles, privs: map[Privilege][]pulid.ID{}}
+	// The same grants as LoadEffective, whatever the user's status: a
+	// suspended user's paths are shown, with a note that they are closed.
+	s := &subject{user: u, privs: grants(u, u.Edges.Roles)}
 	for _, bu := range u.Edges.BusinessUnits {
 		s.units = append(s.units, bu.ID)
-	}
-	if u.Kind == user.KindStaff {
-		for _, r := range u.Edges.Roles {
-			for _, p := range r.Privileges {
-				info, ok := Lookup(Privilege(p))
-				if !ok || (info.OwnerOnly && !u.IsAccountOwner) {
-					continue
-				}
-				s.privs[info.Key] = append(s.privs[info.Key], r.ID)
-			}
-		}
 	}
 	return s, nil
 }
@@ -147,14 +137,14 @@ func ExplainClient(ctx context.Context, c *ent.Client, userID, clientID pulid.ID
 		e.Allowed = len(e.Paths) > 0 && sub.user.Status == user.StatusActive
 		return e, nil
 	}
-	if roles := sub.privs[ClientsAccessAll]; len(roles) > 0 {
+	if roles, ok := sub.privs[ClientsAccessAll]; ok {
 		if cl.Restricted {
 			e.Notes = append(e.Notes, "client is restricted: the organization-wide privilege does not apply")
 		} else {
 			e.Paths = append(e.Paths, Path{Kind: PathOrganizationWide, Privilege: ClientsAccessAll, RoleIDs: roles})
 		}
 	}
-	if roles := sub.privs[ClientsAccessBusinessUnit]; len(roles) > 0 && cl.BusinessUnitID != nil && slices.Contains(sub.units, *cl.BusinessUnitID) {
+	if roles, ok := sub.privs[ClientsAccessBusinessUnit]; ok && cl.BusinessUnitID != nil && slices.Contains(sub.units, *cl.BusinessUnitID) {
 		if cl.Restricted {
 			e.Notes = append(e.Notes, "client is restricted: the business-unit privilege does not apply")
 		} else {
@@ -205,10 +195,10 @@ func ExplainStaffProfile(ctx context.Context, c *ent.Client, userID, profileID p
 	if sp.UserID != nil && *sp.UserID == userID {
 		e.Paths = append(e.Paths, Path{Kind: PathOwnProfile})
 	}
-	if roles := sub.privs[StaffProfilesAccessAll]; len(roles) > 0 {
+	if roles, ok := sub.privs[StaffProfilesAccessAll]; ok {
 		e.Paths = append(e.Paths, Path{Kind: PathOrganizationWide, Privilege: StaffProfilesAccessAll, RoleIDs: roles})
 	}
-	if roles := sub.privs[StaffProfilesAccessPrimaryBusinessUnit]; len(roles) > 0 {
+	if roles, ok := sub.privs[StaffProfilesAccessPrimaryBusinessUnit]; ok {
 		switch {
 		case sub.user.PrimaryBusinessUnitID == nil:
 			e.Notes = append(e.Notes, "user has no primary business unit")

@@ -37,27 +37,40 @@ func LoadEffective(ctx context.Context, c *ent.Client, u *ent.User) (Effective, 
 	}
 	for _, r := range roles {
 		eff.RoleIDs = append(eff.RoleIDs, r.ID)
-		for _, p := range r.Privileges {
-			info, ok := Lookup(Privilege(p))
-			if !ok {
-				continue // unknown keys grant nothing
-			}
-			// Owner-only privileges count only for the account owner,
-			// whatever role they were (wrongly) put into.
-			if info.OwnerOnly && !u.IsAccountOwner {
-				continue
-			}
-			eff.Privileges[p] = true
-		}
 	}
-	// Per-user settings: the tabs ticked for an office-staff user open
-	// what those tabs show.
-	for _, tab := range u.TabAccess {
-		if p, ok := tabPrivileges[tab]; ok {
-			eff.Privileges[string(p)] = true
-		}
+	for p := range grants(u, roles) {
+		eff.Privileges[string(p)] = true
 	}
 	return eff, nil
+}
+
+// grants maps each privilege a staff user holds to the roles that grant it
+// (none for a privilege from a per-user setting): the union over all roles,
+// the owner-only privileges for the account owner alone, plus what the
+// user's office tabs open. Unknown keys grant nothing. It does not look at
+// the user's status.
+func grants(u *ent.User, roles []*ent.Role) map[Privilege][]pulid.ID {
+	out := map[Privilege][]pulid.ID{}
+	if u.Kind != user.KindStaff {
+		return out
+	}
+	for _, r := range roles {
+		for _, p := range r.Privileges {
+			info, ok := Lookup(Privilege(p))
+			if !ok || (info.OwnerOnly && !u.IsAccountOwner) {
+				continue
+			}
+			out[info.Key] = append(out[info.Key], r.ID)
+		}
+	}
+	for _, tab := range u.TabAccess {
+		if p, ok := tabPrivileges[tab]; ok {
+			if _, held := out[p]; !held {
+				out[p] = nil
+			}
+		}
+	}
+	return out
 }
 
 // Office-staff tabs ("dashboard and reports by default"). Only the tabs
