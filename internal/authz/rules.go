@@ -30,8 +30,9 @@ import (
 // predicate here is already confined to the viewer's organization. A server
 // (System) viewer is confined to the tenant only.
 
-// userViewer returns the viewer when access rules apply to it; ok is false
-// for a System viewer (tenant rule only). A SCIM viewer reaches no records.
+// userViewer returns the viewer in ctx, and whether it is the server
+// (System), to which only the tenant rule applies. A SCIM viewer reaches no
+// records.
 func userViewer(ctx context.Context) (v *viewer.Viewer, system bool) {
 	v = viewer.FromContext(ctx)
 	return v, v != nil && v.Kind == viewer.System

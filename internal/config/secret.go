@@ -1,6 +1,8 @@
 package config
 
 import (
+	"github.com/clinicgate/clinicgate/internal/seal"
+
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -12,8 +14,9 @@ import (
 	"strings"
 )
 
-// MinSecretKeyLen is the least number of bytes a secret key must have.
-const MinSecretKeyLen = 32
+// MinSecretKeyLen is the least number of bytes a secret key must have: what
+// internal/seal, which the key is for, accepts.
+const MinSecretKeyLen = seal.MinKeyLen
 
 // loadSecretKey sets SecretKey from SECRET_KEY or SECRET_KEY_FILE, or, for
 // SQLite only, from a key generated once and kept in the data directory.

@@ -85,7 +85,7 @@ func params(keys *keySources) []param {
 				return err
 			}},
 		{Var: Var{"SECRET_KEY", "", "",
-			"base64 or hex of at least 32 random bytes that sign sessions and tokens; required with PostgreSQL (no flag: command lines are visible to other users)"},
+			"base64 or hex of at least 32 random bytes that encrypt secrets at rest (TOTP, SSO); required with PostgreSQL (no flag: command lines are visible to other users)"},
 			set: func(_ *Config, raw string) error {
 				if keys != nil {
 					keys.key = raw
