@@ -450,8 +450,9 @@ func (f *flow) signOut(ctx context.Context) error {
 		return nil
 	}
 	err := f.inTx(ctx, func(tx *ent.Client) error {
-		if err := f.sessions.Revoke(ctx, tx, cur.ID, session.ReasonSignOut); err != nil {
-			return err
+		revoked, err := f.sessions.Revoke(ctx, tx, cur.ID, session.ReasonSignOut)
+		if err != nil || !revoked {
+			return err // already ended (a concurrent sign-out): nothing to audit
 		}
 		return audit.Record(ctx, tx, audit.Event{
 			Action:     audit.SignOut,

@@ -287,17 +287,18 @@ func (m *Manager) revokeIdle(ctx context.Context, s *ent.Session, now time.Time)
 }
 
 // Revoke ends one session with tx, recording why. Revoking a session that
-// is already revoked, or that is not in ctx's organization, does nothing.
-func (m *Manager) Revoke(ctx context.Context, tx *ent.Client, sessionID pulid.ID, reason string) error {
-	_, err := tx.Session.Update().
+// is already revoked, or that is not in ctx's organization, does nothing and
+// reports false, so that the caller audits only a real change.
+func (m *Manager) Revoke(ctx context.Context, tx *ent.Client, sessionID pulid.ID, reason string) (bool, error) {
+	n, err := tx.Session.Update().
 		Where(session.ID(sessionID), session.RevokedAtIsNil()).
 		SetRevokedAt(m.cfg.Now()).
 		SetRevokedReason(truncate(reason, 100)).
 		Save(ctx)
 	if err != nil {
-		return fmt.Errorf("session: revoke: %w", err)
+		return false, fmt.Errorf("session: revoke: %w", err)
 	}
-	return nil
+	return n > 0, nil
 }
 
 // RevokeAllForUser ends every live session of a user with tx except the one

@@ -179,7 +179,7 @@ func TestAuthenticateRefuses(t *testing.T) {
 				name: "a revoked session",
 				act: func(t *testing.T, _ *clock, m *session.Manager, u *ent.User, s *ent.Session, plain string) string {
 					ctx := viewer.ForSystem(context.Background(), u.OrganizationID)
-					if err := m.Revoke(ctx, db.Client, s.ID, "test"); err != nil {
+					if _, err := m.Revoke(ctx, db.Client, s.ID, "test"); err != nil {
 						t.Fatal(err)
 					}
 					return plain
@@ -327,16 +327,16 @@ func TestRevokeAllForUser(t *testing.T) {
 			}
 		}
 		// Revoking again is a no-op that keeps the first reason.
-		if err := m.Revoke(ctx, db.Client, s1.ID, "again"); err != nil {
-			t.Fatal(err)
+		if revoked, err := m.Revoke(ctx, db.Client, s1.ID, "again"); err != nil || revoked {
+			t.Fatalf("second revoke: revoked %v, %v", revoked, err)
 		}
 		if r := reload(t, db, s1); r.RevokedReason != "password_changed" {
 			t.Errorf("second revoke changed the reason to %q", r.RevokedReason)
 		}
 		// Another organization's viewer cannot revoke it.
 		org2 := mkOrg(t, db, "revall2", nil)
-		if err := m.Revoke(viewer.ForSystem(context.Background(), org2.ID), db.Client, keep.ID, "x"); err != nil {
-			t.Fatal(err)
+		if revoked, err := m.Revoke(viewer.ForSystem(context.Background(), org2.ID), db.Client, keep.ID, "x"); err != nil || revoked {
+			t.Fatalf("cross-organization revoke: revoked %v, %v", revoked, err)
 		}
 		if r := reload(t, db, keep); r.RevokedAt != nil {
 			t.Error("a viewer of another organization revoked the session")
