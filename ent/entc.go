@@ -22,7 +22,7 @@ func main() {
 		entgql.WithWhereInputs(true),
 		entgql.WithNodeDescriptor(false),
 		entgql.WithRelaySpec(true),
-		entgql.WithSchemaHook(renameType("Patient", "Client")),
+		entgql.WithSchemaHook(renameType("Patient", "Client"), scopeRelationFilters),
 	)
 	if err != nil {
 		log.Fatalf("entgql extension: %v", err)
@@ -106,4 +106,34 @@ func renameType(from, to string) entgql.SchemaHook {
 		}
 		return nil
 	}
+}
+
+// scopeRelationFilters puts @scopedRelations on every where input that
+// filters by relations (has<Edge>, has<Edge>With). The directive (graph,
+// internal/authz.RowScope) confines each relation's subquery to the related
+// rows the viewer may read: ent's privacy rules filter the rows a query
+// returns, not the rows a predicate's subquery matches, so without it a
+// viewer could filter clients by break-glass reasons, invoices or staff
+// profiles they cannot see. Marking the input type rather than each field
+// covers every edge, including those added later.
+func scopeRelationFilters(_ *gen.Graph, s *ast.Schema) error {
+	const name = "scopedRelations"
+	s.Directives[name] = &ast.DirectiveDefinition{
+		Name: name,
+		Description: "The relation filters of this input (has<Edge>, has<Edge>With) match only " +
+			"related rows the viewer may read, as if the others did not exist.",
+		Locations: []ast.DirectiveLocation{ast.LocationInputObject},
+	}
+	for _, def := range s.Types {
+		if def.Kind != ast.InputObject || !strings.HasSuffix(def.Name, "WhereInput") {
+			continue
+		}
+		for _, f := range def.Fields {
+			if strings.HasPrefix(f.Name, "has") {
+				def.Directives = append(def.Directives, &ast.Directive{Name: name})
+				break
+			}
+		}
+	}
+	return nil
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/clinicgate/clinicgate/internal/authz"
 )
 
-// directives binds the schema's field directives to internal/authz and the
-// read audit.
+// directives binds the schema's directives to internal/authz and the read
+// audit.
 func directives(c *ent.Client) DirectiveRoot {
 	return DirectiveRoot{
 		Access: func(ctx context.Context, obj any, next graphql.Resolver, rule FieldRule) (any, error) {
@@ -25,6 +25,7 @@ func directives(c *ent.Client) DirectiveRoot {
 			}
 			return next(ctx)
 		},
+		ScopedRelations: scopeRelations,
 		Audit: func(ctx context.Context, obj any, next graphql.Resolver, record AuditedRecord) (any, error) {
 			res, err := next(ctx)
 			if err == nil {

@@ -46,8 +46,9 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
-	Access func(ctx context.Context, obj any, next graphql.Resolver, rule FieldRule) (res any, err error)
-	Audit  func(ctx context.Context, obj any, next graphql.Resolver, record AuditedRecord) (res any, err error)
+	Access          func(ctx context.Context, obj any, next graphql.Resolver, rule FieldRule) (res any, err error)
+	Audit           func(ctx context.Context, obj any, next graphql.Resolver, record AuditedRecord) (res any, err error)
+	ScopedRelations func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -16433,7 +16434,25 @@ func (ec *executionContext) unmarshalInputAppointmentWhereInput(ctx context.Cont
 			it.HasHomeworkWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.ScopedRelations == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive scopedRelations is not implemented"))
+		}
+		return ec.Directives.ScopedRelations(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.AppointmentWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.AppointmentWhereInput`, tmp))
 }
 
 // UnmarshalAppointmentWhereInput unmarshals raw into the AppointmentWhereInput input type, using the
@@ -18030,7 +18049,25 @@ func (ec *executionContext) unmarshalInputBusinessUnitWhereInput(ctx context.Con
 			it.HasStaffProfilesWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.ScopedRelations == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive scopedRelations is not implemented"))
+		}
+		return ec.Directives.ScopedRelations(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.BusinessUnitWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.BusinessUnitWhereInput`, tmp))
 }
 
 // UnmarshalBusinessUnitWhereInput unmarshals raw into the BusinessUnitWhereInput input type, using the
@@ -18296,7 +18333,25 @@ func (ec *executionContext) unmarshalInputClientAccessWhereInput(ctx context.Con
 			it.HasGrantedByWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.ScopedRelations == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive scopedRelations is not implemented"))
+		}
+		return ec.Directives.ScopedRelations(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.ClientAccessWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.ClientAccessWhereInput`, tmp))
 }
 
 // UnmarshalClientAccessWhereInput unmarshals raw into the ClientAccessWhereInput input type, using the
@@ -19329,7 +19384,25 @@ func (ec *executionContext) unmarshalInputClientWhereInput(ctx context.Context, 
 			it.HasEmergencyAccessesWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.ScopedRelations == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive scopedRelations is not implemented"))
+		}
+		return ec.Directives.ScopedRelations(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.PatientWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.PatientWhereInput`, tmp))
 }
 
 // UnmarshalClientWhereInput unmarshals raw into the ClientWhereInput input type, using the
@@ -19949,7 +20022,25 @@ func (ec *executionContext) unmarshalInputDocumentWhereInput(ctx context.Context
 			it.HasUploadedByWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.ScopedRelations == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive scopedRelations is not implemented"))
+		}
+		return ec.Directives.ScopedRelations(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.DocumentWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.DocumentWhereInput`, tmp))
 }
 
 // UnmarshalDocumentWhereInput unmarshals raw into the DocumentWhereInput input type, using the
@@ -20401,7 +20492,25 @@ func (ec *executionContext) unmarshalInputEmergencyAccessWhereInput(ctx context.
 			it.HasUserWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.ScopedRelations == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive scopedRelations is not implemented"))
+		}
+		return ec.Directives.ScopedRelations(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.EmergencyAccessWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.EmergencyAccessWhereInput`, tmp))
 }
 
 // UnmarshalEmergencyAccessWhereInput unmarshals raw into the EmergencyAccessWhereInput input type, using the
@@ -21014,7 +21123,25 @@ func (ec *executionContext) unmarshalInputHomeworkWhereInput(ctx context.Context
 			it.HasAppointmentWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.ScopedRelations == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive scopedRelations is not implemented"))
+		}
+		return ec.Directives.ScopedRelations(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.HomeworkWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.HomeworkWhereInput`, tmp))
 }
 
 // UnmarshalHomeworkWhereInput unmarshals raw into the HomeworkWhereInput input type, using the
@@ -21753,7 +21880,25 @@ func (ec *executionContext) unmarshalInputInvitationWhereInput(ctx context.Conte
 			it.HasStaffProfilesWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.ScopedRelations == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive scopedRelations is not implemented"))
+		}
+		return ec.Directives.ScopedRelations(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.InvitationWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.InvitationWhereInput`, tmp))
 }
 
 // UnmarshalInvitationWhereInput unmarshals raw into the InvitationWhereInput input type, using the
@@ -23501,7 +23646,25 @@ func (ec *executionContext) unmarshalInputPortalAccessWhereInput(ctx context.Con
 			it.HasGrantedByWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.ScopedRelations == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive scopedRelations is not implemented"))
+		}
+		return ec.Directives.ScopedRelations(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.PortalAccessWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.PortalAccessWhereInput`, tmp))
 }
 
 // UnmarshalPortalAccessWhereInput unmarshals raw into the PortalAccessWhereInput input type, using the
@@ -24016,7 +24179,25 @@ func (ec *executionContext) unmarshalInputRoleWhereInput(ctx context.Context, ob
 			it.HasUsersWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.ScopedRelations == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive scopedRelations is not implemented"))
+		}
+		return ec.Directives.ScopedRelations(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.RoleWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.RoleWhereInput`, tmp))
 }
 
 // UnmarshalRoleWhereInput unmarshals raw into the RoleWhereInput input type, using the
@@ -24335,7 +24516,25 @@ func (ec *executionContext) unmarshalInputSessionNoteWhereInput(ctx context.Cont
 			it.HasAuthorWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.ScopedRelations == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive scopedRelations is not implemented"))
+		}
+		return ec.Directives.ScopedRelations(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.SessionNoteWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.SessionNoteWhereInput`, tmp))
 }
 
 // UnmarshalSessionNoteWhereInput unmarshals raw into the SessionNoteWhereInput input type, using the
@@ -24615,7 +24814,25 @@ func (ec *executionContext) unmarshalInputStaffProfileAccessWhereInput(ctx conte
 			it.HasGrantedByWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.ScopedRelations == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive scopedRelations is not implemented"))
+		}
+		return ec.Directives.ScopedRelations(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.StaffProfileAccessWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.StaffProfileAccessWhereInput`, tmp))
 }
 
 // UnmarshalStaffProfileAccessWhereInput unmarshals raw into the StaffProfileAccessWhereInput input type, using the
@@ -25550,7 +25767,25 @@ func (ec *executionContext) unmarshalInputStaffProfileWhereInput(ctx context.Con
 			it.HasAccessesWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.ScopedRelations == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive scopedRelations is not implemented"))
+		}
+		return ec.Directives.ScopedRelations(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.StaffProfileWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.StaffProfileWhereInput`, tmp))
 }
 
 // UnmarshalStaffProfileWhereInput unmarshals raw into the StaffProfileWhereInput input type, using the
@@ -25988,7 +26223,25 @@ func (ec *executionContext) unmarshalInputSurveyResponseWhereInput(ctx context.C
 			it.HasSubmittedByWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.ScopedRelations == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive scopedRelations is not implemented"))
+		}
+		return ec.Directives.ScopedRelations(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.SurveyResponseWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.SurveyResponseWhereInput`, tmp))
 }
 
 // UnmarshalSurveyResponseWhereInput unmarshals raw into the SurveyResponseWhereInput input type, using the
@@ -27392,7 +27645,25 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 			it.HasPortalAccessesWith = data
 		}
 	}
-	return it, nil
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.ScopedRelations == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive scopedRelations is not implemented"))
+		}
+		return ec.Directives.ScopedRelations(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(ent.UserWhereInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be ent.UserWhereInput`, tmp))
 }
 
 // UnmarshalUserWhereInput unmarshals raw into the UserWhereInput input type, using the

@@ -62,12 +62,9 @@ func byViewer(ctx context.Context, s *sql.Selector, staff, portal func(*viewer.V
 	}
 }
 
-// ClientRule filters clients to those the viewer reaches.
-func ClientRule() privacy.QueryRule {
-	return privacy.PatientQueryRuleFunc(func(ctx context.Context, q *ent.PatientQuery) error {
-		q.Where(ClientsVisible(viewer.FromContext(ctx), Now(ctx)))
-		return privacy.Skip
-	})
+// clientRows: the clients the viewer reaches (ClientsVisible).
+func clientRows(ctx context.Context, s *sql.Selector) {
+	ClientsVisible(viewer.FromContext(ctx), Now(ctx))(s)
 }
 
 // visibleClientIDs selects the ids of the clients v reaches.
@@ -88,95 +85,75 @@ func portalClientIDs(v *viewer.Viewer, permission string) *sql.Selector {
 	))
 }
 
-// clientRecordRule builds the rule for records hanging off a client: staff
-// see them on clients they reach (and, with staffPrivilege set, only when
-// they hold it); portal users only with the portal permission.
-func clientRecordRule(clientCol, portalPermission string, staffPrivilege Privilege) func(ctx context.Context, s *sql.Selector) {
-	return func(ctx context.Context, s *sql.Selector) {
-		staff := func(v *viewer.Viewer) *sql.Predicate {
-			if staffPrivilege != "" && !v.Has(string(staffPrivilege)) {
-				return sql.False()
-			}
-			return sql.In(s.C(clientCol), visibleClientIDs(v, ctx))
+// clientRecordRows filters records hanging off a client: staff see them on
+// clients they reach (and, with staffPrivilege set, only when they hold
+// it); portal users only with the portal permission.
+func clientRecordRows(ctx context.Context, s *sql.Selector, clientCol, portalPermission string, staffPrivilege Privilege) {
+	staff := func(v *viewer.Viewer) *sql.Predicate {
+		if staffPrivilege != "" && !v.Has(string(staffPrivilege)) {
+			return sql.False()
 		}
-		var portal func(*viewer.Viewer) *sql.Predicate
-		if portalPermission != "" {
-			portal = func(v *viewer.Viewer) *sql.Predicate {
-				return sql.In(s.C(clientCol), portalClientIDs(v, portalPermission))
-			}
-		}
-		byViewer(ctx, s, staff, portal)
+		return sql.In(s.C(clientCol), visibleClientIDs(v, ctx))
 	}
+	var portal func(*viewer.Viewer) *sql.Predicate
+	if portalPermission != "" {
+		portal = func(v *viewer.Viewer) *sql.Predicate {
+			return sql.In(s.C(clientCol), portalClientIDs(v, portalPermission))
+		}
+	}
+	byViewer(ctx, s, staff, portal)
 }
 
-// DocumentRule: staff on reached clients; portal with the documents permission.
-func DocumentRule() privacy.QueryRule {
-	r := clientRecordRule(document.FieldClientID, portalaccess.FieldDocuments, "")
-	return privacy.DocumentQueryRuleFunc(func(ctx context.Context, q *ent.DocumentQuery) error {
-		q.Where(func(s *sql.Selector) { r(ctx, s) })
-		return privacy.Skip
-	})
+// documentRows: staff on reached clients; portal with the documents permission.
+func documentRows(ctx context.Context, s *sql.Selector) {
+	clientRecordRows(ctx, s, document.FieldClientID, portalaccess.FieldDocuments, "")
 }
 
-// HomeworkRule: staff on reached clients; portal with sessions & homework.
-func HomeworkRule() privacy.QueryRule {
-	r := clientRecordRule(homework.FieldClientID, portalaccess.FieldSessionsHomework, "")
-	return privacy.HomeworkQueryRuleFunc(func(ctx context.Context, q *ent.HomeworkQuery) error {
-		q.Where(func(s *sql.Selector) { r(ctx, s) })
-		return privacy.Skip
-	})
+// homeworkRows: staff on reached clients; portal with sessions & homework.
+func homeworkRows(ctx context.Context, s *sql.Selector) {
+	clientRecordRows(ctx, s, homework.FieldClientID, portalaccess.FieldSessionsHomework, "")
 }
 
-// SurveyResponseRule: staff on reached clients; portal with surveys.
-func SurveyResponseRule() privacy.QueryRule {
-	r := clientRecordRule(surveyresponse.FieldClientID, portalaccess.FieldSurveys, "")
-	return privacy.SurveyResponseQueryRuleFunc(func(ctx context.Context, q *ent.SurveyResponseQuery) error {
-		q.Where(func(s *sql.Selector) { r(ctx, s) })
-		return privacy.Skip
-	})
+// surveyResponseRows: staff on reached clients; portal with surveys.
+func surveyResponseRows(ctx context.Context, s *sql.Selector) {
+	clientRecordRows(ctx, s, surveyresponse.FieldClientID, portalaccess.FieldSurveys, "")
 }
 
-// InvoiceRule: staff with the billing tab on reached clients; portal with
+// invoiceRows: staff with the billing tab on reached clients; portal with
 // the billing permission.
-func InvoiceRule() privacy.QueryRule {
-	r := clientRecordRule(invoice.FieldClientID, portalaccess.FieldBilling, BillingView)
-	return privacy.InvoiceQueryRuleFunc(func(ctx context.Context, q *ent.InvoiceQuery) error {
-		q.Where(func(s *sql.Selector) { r(ctx, s) })
-		return privacy.Skip
-	})
+func invoiceRows(ctx context.Context, s *sql.Selector) {
+	clientRecordRows(ctx, s, invoice.FieldClientID, portalaccess.FieldBilling, BillingView)
 }
 
-// AppointmentRule: any schedule level shows a reached client's sessions and
-// the provider's own; "view all" levels show every provider's schedule,
-// restricted clients' sessions excepted.
-// Portal users see their clients' session dates with sessions & homework.
-func AppointmentRule() privacy.QueryRule {
-	r := clientRecordRule(appointment.FieldClientID, portalaccess.FieldSessionsHomework, "")
-	return privacy.AppointmentQueryRuleFunc(func(ctx context.Context, q *ent.AppointmentQuery) error {
-		q.Where(func(s *sql.Selector) {
-			v, system := userViewer(ctx)
-			if system || v == nil || v.Portal {
-				r(ctx, s)
-				return
-			}
-			paths := []*sql.Predicate{
-				sql.EQ(s.C(appointment.FieldProviderID), string(v.UserID)),
-				sql.In(s.C(appointment.FieldClientID), visibleClientIDs(v, ctx)),
-			}
-			if ScheduleViewsAll(v.ScheduleAccess) {
-				// Every provider's schedule, but a restricted client's
-				// sessions only through a path to that client.
-				pt := sql.Table(patient.Table)
-				paths = append(paths, sql.NotIn(s.C(appointment.FieldClientID),
-					sql.Select(pt.C(patient.FieldID)).From(pt).Where(sql.And(
-						sql.EQ(pt.C(patient.FieldOrganizationID), string(v.OrgID)),
-						sql.EQ(pt.C(patient.FieldRestricted), true),
-					))))
-			}
-			s.Where(sql.Or(paths...))
-		})
-		return privacy.Skip
-	})
+// appointmentRows: any schedule level shows a reached client's sessions
+// and the provider's own; "view all" levels show every provider's
+// schedule, restricted clients' sessions excepted. Portal users see their
+// clients' session dates with sessions & homework.
+func appointmentRows(ctx context.Context, s *sql.Selector) {
+	v, system := userViewer(ctx)
+	if system || v == nil || v.Portal {
+		clientRecordRows(ctx, s, appointment.FieldClientID, portalaccess.FieldSessionsHomework, "")
+		return
+	}
+	if v.Kind != viewer.User {
+		deny(s)
+		return
+	}
+	paths := []*sql.Predicate{
+		sql.EQ(s.C(appointment.FieldProviderID), string(v.UserID)),
+		sql.In(s.C(appointment.FieldClientID), visibleClientIDs(v, ctx)),
+	}
+	if ScheduleViewsAll(v.ScheduleAccess) {
+		// Every provider's schedule, but a restricted client's sessions
+		// only through a path to that client.
+		pt := sql.Table(patient.Table)
+		paths = append(paths, sql.NotIn(s.C(appointment.FieldClientID),
+			sql.Select(pt.C(patient.FieldID)).From(pt).Where(sql.And(
+				sql.EQ(pt.C(patient.FieldOrganizationID), string(v.OrgID)),
+				sql.EQ(pt.C(patient.FieldRestricted), true),
+			))))
+	}
+	s.Where(sql.Or(paths...))
 }
 
 // ScheduleViewsAll reports whether a schedule level shows every provider's
@@ -189,170 +166,182 @@ func ScheduleViewsAll(level string) bool {
 // providers' sessions.
 func ScheduleEditsOthers(level string) bool { return level == "VIEW_EDIT_ALL" }
 
-// SessionNoteRule: the author reads their own notes while they reach the
+// sessionNoteRows: the author reads their own notes while they reach the
 // client; others only non-private notes on reached clients, while the
 // organization's session view is on and they hold the privilege it names.
 // Portal users never see notes.
-func SessionNoteRule() privacy.QueryRule {
-	return privacy.SessionNoteQueryRuleFunc(func(ctx context.Context, q *ent.SessionNoteQuery) error {
-		q.Where(func(s *sql.Selector) {
-			byViewer(ctx, s, func(v *viewer.Viewer) *sql.Predicate {
-				apt := sql.Table(appointment.Table)
-				onReached := sql.In(s.C(sessionnote.FieldAppointmentID), sql.Select(apt.C(appointment.FieldID)).From(apt).
-					Where(sql.In(apt.C(appointment.FieldClientID), visibleClientIDs(v, ctx))))
-				own := sql.EQ(s.C(sessionnote.FieldAuthorID), string(v.UserID))
-				if !v.Has(string(SessionNotesViewOthers)) {
-					return sql.And(own, onReached)
-				}
-				org := sql.Table(organization.Table)
-				sessionView := sql.Exists(sql.Select(org.C(organization.FieldID)).From(org).Where(sql.And(
-					sql.EQ(org.C(organization.FieldID), string(v.OrgID)),
-					sql.EQ(org.C(organization.FieldSessionViewEnabled), true),
-				)))
-				return sql.And(onReached, sql.Or(own, sql.And(sql.EQ(s.C(sessionnote.FieldPrivate), false), sessionView)))
-			}, nil)
-		})
-		return privacy.Skip
-	})
+func sessionNoteRows(ctx context.Context, s *sql.Selector) {
+	byViewer(ctx, s, func(v *viewer.Viewer) *sql.Predicate {
+		apt := sql.Table(appointment.Table)
+		onReached := sql.In(s.C(sessionnote.FieldAppointmentID), sql.Select(apt.C(appointment.FieldID)).From(apt).
+			Where(sql.In(apt.C(appointment.FieldClientID), visibleClientIDs(v, ctx))))
+		own := sql.EQ(s.C(sessionnote.FieldAuthorID), string(v.UserID))
+		if !v.Has(string(SessionNotesViewOthers)) {
+			return sql.And(own, onReached)
+		}
+		org := sql.Table(organization.Table)
+		sessionView := sql.Exists(sql.Select(org.C(organization.FieldID)).From(org).Where(sql.And(
+			sql.EQ(org.C(organization.FieldID), string(v.OrgID)),
+			sql.EQ(org.C(organization.FieldSessionViewEnabled), true),
+		)))
+		return sql.And(onReached, sql.Or(own, sql.And(sql.EQ(s.C(sessionnote.FieldPrivate), false), sessionView)))
+	}, nil)
 }
 
-// ClientAccessRule: links are visible to whoever reaches their client (the
+// clientAccessRows: links are visible to whoever reaches their client (the
 // "assigned users" of a chart) and to the linked user.
-func ClientAccessRule() privacy.QueryRule {
-	return privacy.ClientAccessQueryRuleFunc(func(ctx context.Context, q *ent.ClientAccessQuery) error {
-		q.Where(func(s *sql.Selector) {
-			byViewer(ctx, s, func(v *viewer.Viewer) *sql.Predicate {
-				return sql.Or(
-					sql.EQ(s.C(clientaccess.FieldUserID), string(v.UserID)),
-					sql.In(s.C(clientaccess.FieldClientID), visibleClientIDs(v, ctx)),
-				)
-			}, nil)
-		})
-		return privacy.Skip
-	})
+func clientAccessRows(ctx context.Context, s *sql.Selector) {
+	byViewer(ctx, s, func(v *viewer.Viewer) *sql.Predicate {
+		return sql.Or(
+			sql.EQ(s.C(clientaccess.FieldUserID), string(v.UserID)),
+			sql.In(s.C(clientaccess.FieldClientID), visibleClientIDs(v, ctx)),
+		)
+	}, nil)
 }
 
-// PortalAccessRule: staff who reach the client see its portal users; a
+// portalAccessRows: staff who reach the client see its portal users; a
 // portal user sees their own links.
-func PortalAccessRule() privacy.QueryRule {
-	return privacy.PortalAccessQueryRuleFunc(func(ctx context.Context, q *ent.PortalAccessQuery) error {
-		q.Where(func(s *sql.Selector) {
-			byViewer(ctx, s,
-				func(v *viewer.Viewer) *sql.Predicate {
-					return sql.In(s.C(portalaccess.FieldClientID), visibleClientIDs(v, ctx))
-				},
-				func(v *viewer.Viewer) *sql.Predicate {
-					return sql.EQ(s.C(portalaccess.FieldUserID), string(v.UserID))
-				})
+func portalAccessRows(ctx context.Context, s *sql.Selector) {
+	byViewer(ctx, s,
+		func(v *viewer.Viewer) *sql.Predicate {
+			return sql.In(s.C(portalaccess.FieldClientID), visibleClientIDs(v, ctx))
+		},
+		func(v *viewer.Viewer) *sql.Predicate {
+			return sql.EQ(s.C(portalaccess.FieldUserID), string(v.UserID))
 		})
-		return privacy.Skip
-	})
 }
 
-// EmergencyAccessRule: a user sees their own break-glass windows; holders
+// emergencyAccessRows: a user sees their own break-glass windows; holders
 // of the audit privilege see everyone's.
-func EmergencyAccessRule() privacy.QueryRule {
-	return privacy.EmergencyAccessQueryRuleFunc(func(ctx context.Context, q *ent.EmergencyAccessQuery) error {
-		q.Where(func(s *sql.Selector) {
-			own := func(v *viewer.Viewer) *sql.Predicate {
-				if v.Has(string(AuditView)) {
-					return nil
-				}
-				return sql.EQ(s.C(emergencyaccess.FieldUserID), string(v.UserID))
-			}
-			byViewer(ctx, s, own, own)
-		})
-		return privacy.Skip
-	})
+func emergencyAccessRows(ctx context.Context, s *sql.Selector) {
+	own := func(v *viewer.Viewer) *sql.Predicate {
+		if v.Has(string(AuditView)) {
+			return nil
+		}
+		return sql.EQ(s.C(emergencyaccess.FieldUserID), string(v.UserID))
+	}
+	byViewer(ctx, s, own, own)
 }
 
 // StaffProfilesVisible selects the staff profiles v reaches: all with the
 // organization-wide privilege; an explicit link (until its expiry); the
 // profiles of v's primary business unit with that privilege; and v's own.
 func StaffProfilesVisible(ctx context.Context) func(*sql.Selector) {
-	return func(s *sql.Selector) {
-		v, system := userViewer(ctx)
-		switch {
-		case system:
-			return
-		case v == nil || v.Kind != viewer.User || v.Portal:
+	return func(s *sql.Selector) { staffProfileRows(ctx, s) }
+}
+
+func staffProfileRows(ctx context.Context, s *sql.Selector) {
+	v, system := userViewer(ctx)
+	switch {
+	case system:
+		return
+	case v == nil || v.Kind != viewer.User || v.Portal:
+		deny(s)
+		return
+	case v.Has(string(StaffProfilesAccessAll)):
+		return
+	}
+	now := Now(ctx)
+	t := sql.Table(staffprofileaccess.Table)
+	links := sql.Select(t.C(staffprofileaccess.FieldStaffProfileID)).From(t).Where(sql.And(
+		sql.EQ(t.C(staffprofileaccess.FieldUserID), string(v.UserID)),
+		sql.Or(sql.IsNull(t.C(staffprofileaccess.FieldExpiresAt)), sql.GT(t.C(staffprofileaccess.FieldExpiresAt), now)),
+	))
+	paths := []*sql.Predicate{
+		sql.EQ(s.C(staffprofile.FieldUserID), string(v.UserID)),
+		inSet(s, s.C(staffprofile.FieldID), links),
+	}
+	if v.Has(string(StaffProfilesAccessPrimaryBusinessUnit)) && v.PrimaryBusinessUnitID != "" {
+		paths = append(paths, sql.EQ(s.C(staffprofile.FieldBusinessUnitID), string(v.PrimaryBusinessUnitID)))
+	}
+	s.Where(sql.Or(paths...))
+}
+
+// staffProfileAccessRows: visible with the profile, and to the linked user.
+func staffProfileAccessRows(ctx context.Context, s *sql.Selector) {
+	byViewer(ctx, s, func(v *viewer.Viewer) *sql.Predicate {
+		sp := sql.Table(staffprofile.Table)
+		visible := sql.Select(sp.C(staffprofile.FieldID)).From(sp).
+			Where(sql.EQ(sp.C(staffprofile.FieldOrganizationID), string(v.OrgID)))
+		staffProfileRows(ctx, visible)
+		return sql.Or(
+			sql.EQ(s.C(staffprofileaccess.FieldUserID), string(v.UserID)),
+			sql.In(s.C(staffprofileaccess.FieldStaffProfileID), visible),
+		)
+	}, nil)
+}
+
+// userRows: staff see the organization's directory (they pick colleagues
+// to share clients with); a portal user sees themself and the providers of
+// the sessions they may see (an appointment's provider is not nullable).
+func userRows(ctx context.Context, s *sql.Selector) {
+	byViewer(ctx, s,
+		func(*viewer.Viewer) *sql.Predicate { return nil },
+		func(v *viewer.Viewer) *sql.Predicate {
+			apt := sql.Table(appointment.Table)
+			providers := sql.Select(apt.C(appointment.FieldProviderID)).From(apt).
+				Where(sql.In(apt.C(appointment.FieldClientID), portalClientIDs(v, portalaccess.FieldSessionsHomework)))
+			return sql.Or(
+				sql.EQ(s.C(user.FieldID), string(v.UserID)),
+				sql.In(s.C(user.FieldID), providers),
+			)
+		})
+}
+
+// Whole-type decisions: a type read by staff only, by holders of a
+// privilege, by the row's own user, or by the server alone. Each is a
+// decision (for the privacy rule, which refuses the query with a reason)
+// and a predicate (for relation filters, which match nothing instead).
+
+func staffOnly(ctx context.Context) bool {
+	v, system := userViewer(ctx)
+	return system || (v != nil && v.Kind == viewer.User && !v.Portal)
+}
+
+func holdsAny(ctx context.Context, ps []Privilege) bool {
+	v, system := userViewer(ctx)
+	if system {
+		return true
+	}
+	for _, p := range ps {
+		if v.Has(string(p)) {
+			return true
+		}
+	}
+	return false
+}
+
+func systemOnly(ctx context.Context) bool {
+	_, system := userViewer(ctx)
+	return system
+}
+
+func allowedRows(allowed func(context.Context) bool) rowFilter {
+	return func(ctx context.Context, s *sql.Selector) {
+		if !allowed(ctx) {
 			deny(s)
-			return
-		case v.Has(string(StaffProfilesAccessAll)):
-			return
 		}
-		now := Now(ctx)
-		t := sql.Table(staffprofileaccess.Table)
-		links := sql.Select(t.C(staffprofileaccess.FieldStaffProfileID)).From(t).Where(sql.And(
-			sql.EQ(t.C(staffprofileaccess.FieldUserID), string(v.UserID)),
-			sql.Or(sql.IsNull(t.C(staffprofileaccess.FieldExpiresAt)), sql.GT(t.C(staffprofileaccess.FieldExpiresAt), now)),
-		))
-		paths := []*sql.Predicate{
-			sql.EQ(s.C(staffprofile.FieldUserID), string(v.UserID)),
-			inSet(s, s.C(staffprofile.FieldID), links),
-		}
-		if v.Has(string(StaffProfilesAccessPrimaryBusinessUnit)) && v.PrimaryBusinessUnitID != "" {
-			paths = append(paths, sql.EQ(s.C(staffprofile.FieldBusinessUnitID), string(v.PrimaryBusinessUnitID)))
-		}
-		s.Where(sql.Or(paths...))
 	}
 }
 
-// StaffProfileRule filters staff profiles to those the viewer reaches.
-func StaffProfileRule() privacy.QueryRule {
-	return privacy.StaffProfileQueryRuleFunc(func(ctx context.Context, q *ent.StaffProfileQuery) error {
-		q.Where(StaffProfilesVisible(ctx))
-		return privacy.Skip
-	})
-}
-
-// StaffProfileAccessRule: visible with the profile, and to the linked user.
-func StaffProfileAccessRule() privacy.QueryRule {
-	return privacy.StaffProfileAccessQueryRuleFunc(func(ctx context.Context, q *ent.StaffProfileAccessQuery) error {
-		q.Where(func(s *sql.Selector) {
-			byViewer(ctx, s, func(v *viewer.Viewer) *sql.Predicate {
-				sp := sql.Table(staffprofile.Table)
-				visible := sql.Select(sp.C(staffprofile.FieldID)).From(sp).
-					Where(sql.EQ(sp.C(staffprofile.FieldOrganizationID), string(v.OrgID)))
-				StaffProfilesVisible(ctx)(visible)
-				return sql.Or(
-					sql.EQ(s.C(staffprofileaccess.FieldUserID), string(v.UserID)),
-					sql.In(s.C(staffprofileaccess.FieldStaffProfileID), visible),
-				)
-			}, nil)
-		})
-		return privacy.Skip
-	})
-}
-
-// UserRule: staff see the organization's directory (they pick colleagues to
-// share clients with); a portal user sees themself and the providers of the
-// sessions they may see (an appointment's provider is not nullable).
-func UserRule() privacy.QueryRule {
-	return privacy.UserQueryRuleFunc(func(ctx context.Context, q *ent.UserQuery) error {
-		q.Where(func(s *sql.Selector) {
-			byViewer(ctx, s,
-				func(*viewer.Viewer) *sql.Predicate { return nil },
-				func(v *viewer.Viewer) *sql.Predicate {
-					apt := sql.Table(appointment.Table)
-					providers := sql.Select(apt.C(appointment.FieldProviderID)).From(apt).
-						Where(sql.In(apt.C(appointment.FieldClientID), portalClientIDs(v, portalaccess.FieldSessionsHomework)))
-					return sql.Or(
-						sql.EQ(s.C(user.FieldID), string(v.UserID)),
-						sql.In(s.C(user.FieldID), providers),
-					)
-				})
-		})
-		return privacy.Skip
-	})
+// ownRows: a user's own rows of an auth table (sessions, factors); the
+// server reads all of the tenant's.
+func ownRows(ctx context.Context, s *sql.Selector) {
+	v, system := userViewer(ctx)
+	switch {
+	case system:
+	case v == nil || v.Kind != viewer.User:
+		deny(s)
+	default:
+		s.Where(sql.EQ(s.C("user_id"), string(v.UserID)))
+	}
 }
 
 // StaffOnlyRule lets staff (and the server) read a type, nobody else: roles
 // and business units.
 func StaffOnlyRule() privacy.QueryRule {
 	return privacy.QueryRuleFunc(func(ctx context.Context, _ ent.Query) error {
-		v, system := userViewer(ctx)
-		if system || (v != nil && v.Kind == viewer.User && !v.Portal) {
+		if staffOnly(ctx) {
 			return privacy.Skip
 		}
 		return privacy.Denyf("authz: staff only")
@@ -363,14 +352,8 @@ func StaffOnlyRule() privacy.QueryRule {
 // trail, invitations, billing plan, identity settings.
 func PrivilegeRule(ps ...Privilege) privacy.QueryRule {
 	return privacy.QueryRuleFunc(func(ctx context.Context, _ ent.Query) error {
-		v, system := userViewer(ctx)
-		if system {
+		if holdsAny(ctx, ps) {
 			return privacy.Skip
-		}
-		for _, p := range ps {
-			if v.Has(string(p)) {
-				return privacy.Skip
-			}
 		}
 		return privacy.Denyf("authz: needs one of %v", ps)
 	})
@@ -399,7 +382,7 @@ func OwnRowsRule() privacy.QueryRule {
 // SystemOnlyRule: only the server reads these rows (the outbox).
 func SystemOnlyRule() privacy.QueryRule {
 	return privacy.QueryRuleFunc(func(ctx context.Context, _ ent.Query) error {
-		if _, system := userViewer(ctx); system {
+		if systemOnly(ctx) {
 			return privacy.Skip
 		}
 		return privacy.Denyf("authz: server only")
