@@ -188,7 +188,9 @@ func TestRelationFiltersCannotMatchStaffProfilesTheViewerCannotRead(t *testing.T
 			if len(r.Errors) > 0 {
 				t.Fatalf("%s: %v", as, r.Errors)
 			}
-			var out struct{ Edges []struct{ Node struct{ Email string } } }
+			var out struct {
+				Edges []struct{ Node struct{ Email string } }
+			}
 			if err := json.Unmarshal(r.Data["users"], &out); err != nil {
 				t.Fatal(err)
 			}
@@ -491,7 +493,9 @@ func (w *relWorld) rowIDs(t *testing.T, as string, c relCase, where map[string]a
 	if len(r.Errors) > 0 {
 		return nil, codes(r)
 	}
-	type conn struct{ Edges []struct{ Node struct{ ID string } } }
+	type conn struct {
+		Edges []struct{ Node struct{ ID string } }
+	}
 	var ids []string
 	if c.field.parent == "Query" {
 		var out conn
