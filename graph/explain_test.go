@@ -2,11 +2,13 @@ package graph_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/clinicgate/clinicgate/ent/privacy"
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/storetest"
@@ -57,9 +59,20 @@ func TestExplainAccessOverGraphQL(t *testing.T) {
 		// The clinician (no administrator privilege) may ask about
 		// themself, not about the administrator.
 		cv := &viewer.Viewer{Kind: viewer.User, OrgID: a.org.ID, UserID: clinician.ID, Privileges: map[string]bool{}}
-		r = do(t, db, cv, q, map[string]any{"u": clinician.ID, "c": a.clients[1].ID})
-		if len(r.Errors) > 0 || !contains(r.Data["explainAccess"], `"allowed":false`) {
-			t.Errorf("clinician about themself: %s %+v", r.Data["explainAccess"], r.Errors)
+		r = do(t, db, cv, q, map[string]any{"u": clinician.ID, "c": a.clients[0].ID})
+		if len(r.Errors) > 0 || !contains(r.Data["explainAccess"], `"allowed":true`) {
+			t.Errorf("clinician about themself and a linked client: %s %+v", r.Data["explainAccess"], r.Errors)
+		}
+		// A client the clinician does not reach — restricted or not — is
+		// answered exactly as an id that does not exist.
+		c.Patient.UpdateOne(a.clients[2]).SetRestricted(true).ExecX(ctx)
+		unknown := do(t, db, cv, q, map[string]any{"u": clinician.ID, "c": pulid.New("cli")})
+		for _, id := range []pulid.ID{a.clients[1].ID, a.clients[2].ID} {
+			r = do(t, db, cv, q, map[string]any{"u": clinician.ID, "c": id})
+			if string(r.Data["explainAccess"]) != string(unknown.Data["explainAccess"]) || !slices.Equal(codes(r), codes(unknown)) {
+				t.Errorf("clinician about an unreached client: %s %v, unknown id: %s %v",
+					r.Data["explainAccess"], codes(r), unknown.Data["explainAccess"], codes(unknown))
+			}
 		}
 		r = do(t, db, cv, q, map[string]any{"u": a.admin.ID, "c": a.clients[0].ID})
 		if got := codes(r); len(got) != 1 || got[0] != "FORBIDDEN" || string(r.Data["explainAccess"]) != "null" {

@@ -59,7 +59,7 @@ func mayExplain(v *viewer.Viewer, userID pulid.ID) bool {
 	if v == nil || v.Kind != viewer.User {
 		return v != nil && v.Kind == viewer.System
 	}
-	return v.UserID == userID || v.Has(string(UsersManage)) || v.Has(string(AuditView))
+	return v.UserID == userID || explainsAnything(v)
 }
 
 // subject loads the user the question is about, with what decides their
@@ -82,6 +82,24 @@ func loadSubject(sys context.Context, c *ent.Client, userID pulid.ID) (*subject,
 		s.units = append(s.units, bu.ID)
 	}
 	return s, nil
+}
+
+// explainsAnything: administrators (and the server) may ask about any
+// client or staff profile; others only about what they read themselves.
+func explainsAnything(v *viewer.Viewer) bool {
+	return v != nil && (v.Kind == viewer.System || v.Has(string(UsersManage)) || v.Has(string(AuditView)))
+}
+
+// target is the context to look the explained row up in: the server's for
+// administrators, the viewer's own otherwise, so that a user asking about
+// themself learns nothing of a client or profile they do not read — not
+// that it exists, nor that it is restricted — and gets the not-found of an
+// unknown id.
+func target(ctx, sys context.Context) context.Context {
+	if explainsAnything(viewer.FromContext(ctx)) {
+		return sys
+	}
+	return ctx
 }
 
 // begin checks that the viewer may ask about userID and loads them.
@@ -122,7 +140,7 @@ func ExplainClient(ctx context.Context, c *ent.Client, userID, clientID pulid.ID
 		return nil, err
 	}
 	now := Now(ctx)
-	cl, err := c.Patient.Query().Where(patient.ID(clientID)).Only(sys)
+	cl, err := c.Patient.Query().Where(patient.ID(clientID)).Only(target(ctx, sys))
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +202,7 @@ func ExplainStaffProfile(ctx context.Context, c *ent.Client, userID, profileID p
 		return nil, err
 	}
 	now := Now(ctx)
-	sp, err := c.StaffProfile.Query().Where(staffprofile.ID(profileID)).Only(sys)
+	sp, err := c.StaffProfile.Query().Where(staffprofile.ID(profileID)).Only(target(ctx, sys))
 	if err != nil {
 		return nil, err
 	}

@@ -99,7 +99,13 @@ func TestExplain(t *testing.T) {
 			u := f.staff(withRoles(f.role(authz.ClientsAccessAll, authz.ClientsAccessBusinessUnit)), inUnits(bu))
 			f.link(u, cl, ptr(now), nil)                                                          // expires at now: gone
 			f.emergency(u, cl, now.Add(-time.Hour), now.Add(-time.Minute), nil, "expired window") // not a path
-			e := must(authz.ExplainClient(f.as(u), f.c, u.ID, cl.ID)).get(t)
+			// The user, asking about themself, learns nothing of a client
+			// they do not read: not that it exists, nor that it is restricted.
+			if _, err := authz.ExplainClient(f.as(u), f.c, u.ID, cl.ID); apperr.KindOf(err) != apperr.NotFound {
+				t.Errorf("explaining oneself an unread client: %v, want NOT_FOUND as for an unknown id", err)
+			}
+			admin := f.staff(withRoles(f.role(authz.UsersManage)))
+			e := must(authz.ExplainClient(f.as(admin), f.c, u.ID, cl.ID)).get(t)
 			if e.Allowed || len(e.Paths) != 0 {
 				t.Errorf("allowed %v by %+v", e.Allowed, e.Paths)
 			}
@@ -116,6 +122,10 @@ func TestExplain(t *testing.T) {
 			// The same user, once the client is lifted out of restriction.
 			must(f.c.Patient.UpdateOneID(cl.ID).SetRestricted(false).Save(allow())).get(t)
 			e = must(authz.ExplainClient(f.as(u), f.c, u.ID, cl.ID)).get(t)
+			if !e.Allowed {
+				t.Errorf("the user cannot explain their own access once the client is lifted out of restriction")
+			}
+			e = must(authz.ExplainClient(f.as(admin), f.c, u.ID, cl.ID)).get(t)
 			if want := []authz.PathKind{authz.PathBusinessUnit, authz.PathOrganizationWide}; !e.Allowed || !slices.Equal(kinds(e), want) {
 				t.Errorf("unrestricted: allowed %v by %v, want %v", e.Allowed, kinds(e), want)
 			}
@@ -160,13 +170,18 @@ func TestExplain(t *testing.T) {
 				t.Errorf("link path %+v", l)
 			}
 			// A profile in the user's other (non-primary) unit.
+			// The user learns nothing of it; an administrator is told why.
 			inB := f.staffProfile(b, nil)
-			e = must(authz.ExplainStaffProfile(f.as(u), f.c, u.ID, inB.ID)).get(t)
+			if _, err := authz.ExplainStaffProfile(f.as(u), f.c, u.ID, inB.ID); apperr.KindOf(err) != apperr.NotFound {
+				t.Errorf("explaining oneself an unread profile: %v, want NOT_FOUND", err)
+			}
+			admin := f.as(f.staff(withRoles(f.role(authz.AuditView))))
+			e = must(authz.ExplainStaffProfile(admin, f.c, u.ID, inB.ID)).get(t)
 			if e.Allowed || !hasNote(e, "no path reaches this staff profile") {
 				t.Errorf("profile in a non-primary unit: allowed %v by %+v, notes %v", e.Allowed, e.Paths, e.Notes)
 			}
 			noPrimary := f.staff(withRoles(spRole), inUnits(a))
-			e = must(authz.ExplainStaffProfile(f.as(noPrimary), f.c, noPrimary.ID, inB.ID)).get(t)
+			e = must(authz.ExplainStaffProfile(admin, f.c, noPrimary.ID, inB.ID)).get(t)
 			if e.Allowed || !hasNote(e, "user has no primary business unit") {
 				t.Errorf("no primary unit: allowed %v, notes %v", e.Allowed, e.Notes)
 			}
