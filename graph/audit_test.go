@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -266,19 +267,40 @@ func TestReadAuditWritesOneEventPerClientInOneBatch(t *testing.T) {
 	})
 }
 
-func TestReadAuditIgnoresUnprotectedFields(t *testing.T) {
+func TestReadAuditIgnoresFieldsOutsideTheRecord(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := newTenant(t, db.Client, "acme")
 		setPHI(t, db.Client, a.clients...)
 		c, drv := storetest.Record(db)
-		r := gqlDo(t, db, a.viewer(), `{ clients { edges { node { id givenName familyName status businessUnit { name } } } } }`,
+		r := gqlDo(t, db, a.viewer(), `{ clients { edges { node { id status restricted businessUnit { name } } } } }`,
 			nil, viaClient(c))
 		wantCodes(t, r)
 		if n := drv.Count("INSERT", "audit_events"); n != 0 {
-			t.Errorf("%d INSERTs into audit_events for names only", n)
+			t.Errorf("%d INSERTs into audit_events for ids and status only", n)
 		}
 		if evs := readEvents(t, db.Client, a.org.ID); len(evs) != 0 {
-			t.Errorf("events for names only: %+v", evs)
+			t.Errorf("events for ids and status only: %+v", evs)
+		}
+	})
+}
+
+func TestReadAuditRecordsNamesAndContactDetails(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTenant(t, db.Client, "acme")
+		seen := 0
+		for _, q := range []string{"givenName", "familyName", "preferredName", "email", "phone", "address"} {
+			r := gqlDo(t, db, a.viewer(), `{ clients { edges { node { `+q+` } } } }`, nil)
+			wantCodes(t, r)
+			evs := readEvents(t, db.Client, a.org.ID)
+			if len(evs)-seen != len(a.clients) {
+				t.Fatalf("%s: %d events, want one per client", q, len(evs)-seen)
+			}
+			seen = len(evs)
+			for _, e := range evs {
+				if e.TargetType != "client" || idOf(e.ClientID) != pulid.ID(e.TargetID) || e.Details["record"] != "CLIENT_PROFILE" {
+					t.Errorf("%s: event %+v", q, e)
+				}
+			}
 		}
 	})
 }
@@ -290,10 +312,10 @@ func TestReadAuditRefusedPHIIsNotAudited(t *testing.T) {
 		parent := addUser(t, db.Client, a.org.ID, "parent@acme.test", user.KindPortal)
 		linkPortal(t, db.Client, parent, a.clients[0], portalPerms{documents: true, sessionsHomework: true})
 		r := gqlDo(t, db, viewerOf(t, db.Client, parent),
-			`query($id: ID!) { node(id: $id) { ... on Client { givenName dateOfBirth diagnosis } } }`,
+			`query($id: ID!) { node(id: $id) { ... on Client { id dateOfBirth diagnosis } } }`,
 			map[string]any{"id": a.clients[0].ID})
 		wantCodes(t, r, "FORBIDDEN", "FORBIDDEN")
-		if got := string(r.Data["node"]); got != `{"givenName":"Ada","dateOfBirth":null,"diagnosis":null}` {
+		if got := string(r.Data["node"]); got != `{"id":"`+string(a.clients[0].ID)+`","dateOfBirth":null,"diagnosis":null}` {
 			t.Errorf("node = %s", got)
 		}
 		if evs := readEvents(t, db.Client, a.org.ID); len(evs) != 0 {
@@ -351,7 +373,7 @@ func TestReadAuditSessionNotes(t *testing.T) {
 
 		// Through the clients' sessions: one event per note, each with its
 		// own client; the notes' private flag is not audited.
-		r = gqlDo(t, db, v, `{ clients(first: 10) { edges { node { givenName appointments(first: 10) { edges { node { notes { body private } } } } } } } }`, nil)
+		r = gqlDo(t, db, v, `{ clients(first: 10) { edges { node { id appointments(first: 10) { edges { node { notes { body private } } } } } } } }`, nil)
 		wantCodes(t, r)
 		evs = readEvents(t, db.Client, a.org.ID)
 		if len(evs) != 3 {
@@ -398,7 +420,7 @@ func TestReadAuditDocuments(t *testing.T) {
 			map[string]any{"id": f.docs[0].ID})
 		wantCodes(t, r)
 		// Metadata only: no event.
-		gqlDo(t, db, a.viewer(), `query($id: ID!) { node(id: $id) { ... on Document { fileName sizeBytes } } }`,
+		gqlDo(t, db, a.viewer(), `query($id: ID!) { node(id: $id) { ... on Document { contentType sizeBytes } } }`,
 			map[string]any{"id": f.docs[1].ID})
 
 		evs := readEvents(t, db.Client, a.org.ID)
@@ -414,7 +436,7 @@ func TestReadAuditDocuments(t *testing.T) {
 	})
 }
 
-func TestReadAuditFailureIsLoggedNotShown(t *testing.T) {
+func TestReadAuditFailureWithholdsTheResponse(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := newTenant(t, db.Client, "acme")
 		setPHI(t, db.Client, a.clients...)
@@ -423,9 +445,9 @@ func TestReadAuditFailureIsLoggedNotShown(t *testing.T) {
 		var logs syncBuffer
 		r := gqlDo(t, db, a.viewer(), `{ clients { edges { node { diagnosis } } } }`, nil,
 			auditVia(broken), logTo(&logs))
-		wantCodes(t, r)
-		if !strings.Contains(dataOf(r), "F41.1") {
-			t.Errorf("data = %s", dataOf(r))
+		wantCodes(t, r, "INTERNAL")
+		if strings.Contains(dataOf(r), "F41.1") || len(r.Data) != 0 {
+			t.Errorf("unaudited data left the server: %s", dataOf(r))
 		}
 		if !strings.Contains(logs.String(), "audit of record reads failed") || !strings.Contains(logs.String(), "3 reads") {
 			t.Errorf("log = %q", logs.String())
@@ -433,6 +455,39 @@ func TestReadAuditFailureIsLoggedNotShown(t *testing.T) {
 		if drv.Count("INSERT", "audit_events") != 1 {
 			t.Errorf("statements = %q", drv.Statements())
 		}
+	})
+}
+
+func TestReadAuditCoversEveryPartOfAClientRecord(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTenant(t, db.Client, "acme")
+		f := newNotesFixture(t, db.Client, a)
+		ada := a.clients[0]
+		db.Client.Homework.Create().SetOrganizationID(a.org.ID).SetClientID(ada.ID).SetTitle("Practice /s/").SaveX(allowCtx())
+		db.Client.SurveyResponse.Create().SetOrganizationID(a.org.ID).SetClientID(ada.ID).SetSurveyName("Intake").
+			SetAnswers(map[string]any{"mood": "low"}).SaveX(allowCtx())
+		db.Client.Invoice.Create().SetOrganizationID(a.org.ID).SetClientID(ada.ID).SetNumber("INV-1").SetAmountCents(100).SaveX(allowCtx())
+		r := gqlDo(t, db, a.viewer(), `query($id: ID!) { node(id: $id) { ... on Client {
+			appointments { edges { node { startsAt } } }
+			homework { edges { node { title } } }
+			surveyResponses { edges { node { answers } } }
+			invoices { edges { node { number } } }
+			documents { edges { node { fileName } } }
+		} } }`, map[string]any{"id": ada.ID})
+		wantCodes(t, r)
+		got := map[string]int{}
+		for _, e := range readEvents(t, db.Client, a.org.ID) {
+			if idOf(e.ClientID) != ada.ID {
+				t.Errorf("event on another client: %+v", e)
+			}
+			got[e.Details["record"].(string)+"/"+e.TargetType]++
+		}
+		want := map[string]int{"APPOINTMENT/appointment": 1, "HOMEWORK/homework": 1, "SURVEY_RESPONSE/survey_response": 1,
+			"INVOICE/invoice": 1, "DOCUMENT/document": 1}
+		if !maps.Equal(got, want) {
+			t.Errorf("events = %v, want %v", got, want)
+		}
+		_ = f
 	})
 }
 

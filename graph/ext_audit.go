@@ -6,8 +6,10 @@ import (
 	"log/slog"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/logging"
 )
@@ -21,8 +23,12 @@ import (
 //
 // It wraps the response handler from AroundOperations, so the flush runs
 // after every response interceptor, entgql.Transactioner's commit
-// included, wherever ReadAudit is registered relative to them. A flush
-// failure is logged; it never changes the response.
+// included, wherever ReadAudit is registered relative to them.
+//
+// The audit fails closed: when the reads cannot be written, the response
+// is replaced by an INTERNAL error without data, so no record leaves the
+// server unaudited. A mutation's change has been committed by then; only
+// what it would have returned is withheld.
 type ReadAudit struct {
 	Client *ent.Client
 }
@@ -48,21 +54,36 @@ func (a ReadAudit) InterceptOperation(ctx context.Context, next graphql.Operatio
 	ctx = audit.WithReads(ctx)
 	h := next(ctx)
 	return func(rctx context.Context) *graphql.Response {
-		// Deferred, so that reads are written even if producing the
-		// response panics (the panic goes on to the recover middleware).
-		// Each call flushes what was read since the previous one: once
-		// per operation for queries and mutations.
-		defer a.flush(ctx)
-		return h(rctx)
+		// Each call flushes what was read since the previous one: once per
+		// operation for queries and mutations. A panic while producing the
+		// response goes on to the recover middleware, and whatever was
+		// read before it is still written.
+		flushed := false
+		defer func() {
+			if !flushed {
+				_ = a.flush(ctx)
+			}
+		}()
+		resp := h(rctx)
+		flushed = true
+		if err := a.flush(ctx); err != nil {
+			return &graphql.Response{Errors: gqlerror.List{{
+				Message:    "the audit trail could not be written; nothing was returned",
+				Extensions: map[string]any{"code": string(apperr.Internal)},
+			}}}
+		}
+		return resp
 	}
 }
 
 // flush writes the operation's reads. It runs without the request's
 // cancellation: a client that hung up after receiving data was still shown
 // it.
-func (a ReadAudit) flush(ctx context.Context) {
+func (a ReadAudit) flush(ctx context.Context) error {
 	ctx = context.WithoutCancel(ctx)
-	if err := audit.FlushReads(ctx, a.Client); err != nil {
+	err := audit.FlushReads(ctx, a.Client)
+	if err != nil {
 		logging.FromContext(ctx).Error("graphql: audit of record reads failed", slog.String("error", err.Error()))
 	}
+	return err
 }

@@ -5595,7 +5595,25 @@ func (ec *executionContext) _Appointment_startsAt(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.StartsAt, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "APPOINTMENT")
+				if err != nil {
+					var zeroVal time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal time.Time
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -5618,7 +5636,25 @@ func (ec *executionContext) _Appointment_endsAt(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.EndsAt, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "APPOINTMENT")
+				if err != nil {
+					var zeroVal time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal time.Time
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -5664,7 +5700,25 @@ func (ec *executionContext) _Appointment_location(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Location, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "APPOINTMENT")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -5830,8 +5884,20 @@ func (ec *executionContext) _Appointment_billable(ctx context.Context, field gra
 				}
 				return ec.Directives.Access(ctx, obj, directive0, rule)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "APPOINTMENT")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive1, record)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -5871,8 +5937,20 @@ func (ec *executionContext) _Appointment_billed(ctx context.Context, field graph
 				}
 				return ec.Directives.Access(ctx, obj, directive0, rule)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "APPOINTMENT")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive1, record)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -6914,7 +6992,25 @@ func (ec *executionContext) _Client_givenName(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.GivenName, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "CLIENT_PROFILE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -6937,7 +7033,25 @@ func (ec *executionContext) _Client_familyName(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.FamilyName, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "CLIENT_PROFILE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -6960,7 +7074,25 @@ func (ec *executionContext) _Client_preferredName(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.PreferredName, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "CLIENT_PROFILE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -7082,7 +7214,25 @@ func (ec *executionContext) _Client_email(ctx context.Context, field graphql.Col
 		func(ctx context.Context) (any, error) {
 			return obj.Email, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "CLIENT_PROFILE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -7105,7 +7255,25 @@ func (ec *executionContext) _Client_phone(ctx context.Context, field graphql.Col
 		func(ctx context.Context) (any, error) {
 			return obj.Phone, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "CLIENT_PROFILE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -7128,7 +7296,25 @@ func (ec *executionContext) _Client_address(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.Address, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "CLIENT_PROFILE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -8241,7 +8427,25 @@ func (ec *executionContext) _Document_fileName(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.FileName, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "DOCUMENT")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -8952,7 +9156,25 @@ func (ec *executionContext) _Homework_title(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.Title, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "HOMEWORK")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -8975,7 +9197,25 @@ func (ec *executionContext) _Homework_instructions(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Instructions, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "HOMEWORK")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -9883,7 +10123,25 @@ func (ec *executionContext) _Invoice_number(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.Number, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "INVOICE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -9906,7 +10164,25 @@ func (ec *executionContext) _Invoice_amountCents(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.AmountCents, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "INVOICE")
+				if err != nil {
+					var zeroVal int64
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal int64
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -13298,7 +13574,25 @@ func (ec *executionContext) _SurveyResponse_surveyName(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return obj.SurveyName, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "SURVEY_RESPONSE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -13321,7 +13615,25 @@ func (ec *executionContext) _SurveyResponse_answers(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.Answers, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "SURVEY_RESPONSE")
+				if err != nil {
+					var zeroVal map[string]interface{}
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal map[string]interface{}
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
 			return ec.marshalOMap2map(ctx, selections, v)
 		},

@@ -42,7 +42,10 @@ type AccessPath struct {
 
 type OpenEmergencyAccessInput struct {
 	ClientID pulid.ID `json:"clientId"`
-	// Why the record must be opened; kept in the audit trail.
+	// Why the record must be opened; kept in the audit trail. At least 10
+	// visible characters (letters, digits, punctuation, symbols: spaces,
+	// zero-width characters and combining marks do not count) and at most 2000
+	// characters.
 	Reason string `json:"reason"`
 }
 
@@ -172,23 +175,34 @@ func (e AccessPathKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The parts of a client's record whose reads are audited, one event per row read.
 type AuditedRecord string
 
 const (
+	// Names, contact details and protected health information.
 	AuditedRecordClientProfile AuditedRecord = "CLIENT_PROFILE"
-	AuditedRecordSessionNote   AuditedRecord = "SESSION_NOTE"
-	AuditedRecordDocument      AuditedRecord = "DOCUMENT"
+	// A session's time and place (and billing state).
+	AuditedRecordAppointment    AuditedRecord = "APPOINTMENT"
+	AuditedRecordSessionNote    AuditedRecord = "SESSION_NOTE"
+	AuditedRecordDocument       AuditedRecord = "DOCUMENT"
+	AuditedRecordHomework       AuditedRecord = "HOMEWORK"
+	AuditedRecordSurveyResponse AuditedRecord = "SURVEY_RESPONSE"
+	AuditedRecordInvoice        AuditedRecord = "INVOICE"
 )
 
 var AllAuditedRecord = []AuditedRecord{
 	AuditedRecordClientProfile,
+	AuditedRecordAppointment,
 	AuditedRecordSessionNote,
 	AuditedRecordDocument,
+	AuditedRecordHomework,
+	AuditedRecordSurveyResponse,
+	AuditedRecordInvoice,
 }
 
 func (e AuditedRecord) IsValid() bool {
 	switch e {
-	case AuditedRecordClientProfile, AuditedRecordSessionNote, AuditedRecordDocument:
+	case AuditedRecordClientProfile, AuditedRecordAppointment, AuditedRecordSessionNote, AuditedRecordDocument, AuditedRecordHomework, AuditedRecordSurveyResponse, AuditedRecordInvoice:
 		return true
 	}
 	return false

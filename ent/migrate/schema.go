@@ -313,6 +313,14 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{EmergencyAccessesColumns[6], EmergencyAccessesColumns[7], EmergencyAccessesColumns[3]},
 			},
+			{
+				Name:    "emergency_accesses_one_open",
+				Unique:  true,
+				Columns: []*schema.Column{EmergencyAccessesColumns[6], EmergencyAccessesColumns[7]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "ended_at IS NULL",
+				},
+			},
 		},
 	}
 	// HomeworksColumns holds the columns for the "homeworks" table.

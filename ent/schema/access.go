@@ -168,5 +168,12 @@ func (EmergencyAccess) Annotations() []schema.Annotation {
 }
 
 func (EmergencyAccess) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("user_id", "client_id", "expires_at")}
+	return []ent.Index{
+		index.Fields("user_id", "client_id", "expires_at"),
+		// One open window per user and client: two simultaneous opens
+		// cannot both commit. A window that lapsed is closed (ended_at set
+		// to its expiry) before a new one opens.
+		index.Fields("user_id", "client_id").Unique().
+			Annotations(entsql.IndexWhere("ended_at IS NULL")).StorageKey("emergency_accesses_one_open"),
+	}
 }

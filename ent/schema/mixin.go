@@ -5,6 +5,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	entschema "entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -67,6 +68,10 @@ func accessDirective(rule string) entgql.Directive {
 		Name: "rule", Value: &ast.Value{Raw: rule, Kind: ast.EnumValue},
 	})
 }
+
+// recordRead audits every read of a field of a client record, as the
+// record kind named.
+func recordRead(record string) entschema.Annotation { return entgql.Directives(auditDirective(record)) }
 
 // auditDirective records a read of a client record field in the request's
 // audit batch.

@@ -22,9 +22,13 @@ func (Patient) Mixin() []ent.Mixin {
 
 func (Patient) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("given_name").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("GIVEN_NAME")),
-		field.String("family_name").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("FAMILY_NAME")),
-		field.String("preferred_name").Default("").MaxLen(200),
+		// Names and contact details are part of the record: every read is
+		// audited.
+		field.String("given_name").NotEmpty().MaxLen(200).
+			Annotations(entgql.OrderField("GIVEN_NAME"), recordRead("CLIENT_PROFILE")),
+		field.String("family_name").NotEmpty().MaxLen(200).
+			Annotations(entgql.OrderField("FAMILY_NAME"), recordRead("CLIENT_PROFILE")),
+		field.String("preferred_name").Default("").MaxLen(200).Annotations(recordRead("CLIENT_PROFILE")),
 		field.Enum("status").NamedValues("Active", "ACTIVE", "Discharged", "DISCHARGED", "Archived", "ARCHIVED").
 			Default("ACTIVE"),
 		// restricted clients are reached only through explicit links,
@@ -33,9 +37,9 @@ func (Patient) Fields() []ent.Field {
 		// Protected health information below.
 		field.Time("date_of_birth").Optional().Nillable().
 			Annotations(phi()...),
-		field.String("email").Optional().MaxLen(320),
-		field.String("phone").Optional().MaxLen(50),
-		field.String("address").Optional().MaxLen(1000),
+		field.String("email").Optional().MaxLen(320).Annotations(recordRead("CLIENT_PROFILE")),
+		field.String("phone").Optional().MaxLen(50).Annotations(recordRead("CLIENT_PROFILE")),
+		field.String("address").Optional().MaxLen(1000).Annotations(recordRead("CLIENT_PROFILE")),
 		field.String("gender").Optional().MaxLen(50).
 			Annotations(phi()...),
 		field.String("medical_record_number").Optional().MaxLen(100).

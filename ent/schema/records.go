@@ -41,8 +41,8 @@ func (Appointment) Fields() []ent.Field {
 	return []ent.Field{
 		clientRef(),
 		field.String("provider_id").GoType(pulid.ID("")).Annotations(entgql.Skip(entgql.SkipAll)),
-		field.Time("starts_at").Annotations(entgql.OrderField("STARTS_AT")),
-		field.Time("ends_at"),
+		field.Time("starts_at").Annotations(entgql.OrderField("STARTS_AT"), recordRead("APPOINTMENT")),
+		field.Time("ends_at").Annotations(recordRead("APPOINTMENT")),
 		field.Enum("status").NamedValues("Scheduled", "SCHEDULED", "Completed", "COMPLETED",
 			"Missed", "MISSED", "Cancelled", "CANCELLED").Default("SCHEDULED"),
 		// Billing state: staff with the billing tab or the session's
@@ -56,7 +56,7 @@ func (Appointment) Fields() []ent.Field {
 			Annotations(entgql.Skip(entgql.SkipType|entgql.SkipWhereInput)),
 		field.Bool("billed").Default(false).
 			Annotations(entgql.Skip(entgql.SkipType|entgql.SkipWhereInput)),
-		field.String("location").Default("").MaxLen(200),
+		field.String("location").Default("").MaxLen(200).Annotations(recordRead("APPOINTMENT")),
 	}
 }
 
@@ -95,9 +95,9 @@ func (SessionNote) Fields() []ent.Field {
 		field.String("appointment_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("author_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Text("body").Default("").
-			Annotations(entgql.Directives(auditDirective("SESSION_NOTE")), entgql.Skip(entgql.SkipWhereInput)),
+			Annotations(recordRead("SESSION_NOTE"), entgql.Skip(entgql.SkipWhereInput)),
 		field.Text("transcript").Default("").
-			Annotations(entgql.Directives(auditDirective("SESSION_NOTE")), entgql.Skip(entgql.SkipWhereInput)),
+			Annotations(recordRead("SESSION_NOTE"), entgql.Skip(entgql.SkipWhereInput)),
 		// private notes are for their author alone, session view or not.
 		field.Bool("private").Default(false),
 	}
@@ -121,8 +121,8 @@ func (Homework) Fields() []ent.Field {
 	return []ent.Field{
 		clientRef(),
 		field.String("appointment_id").GoType(pulid.ID("")).Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
-		field.String("title").NotEmpty().MaxLen(200),
-		field.Text("instructions").Default(""),
+		field.String("title").NotEmpty().MaxLen(200).Annotations(recordRead("HOMEWORK")),
+		field.Text("instructions").Default("").Annotations(recordRead("HOMEWORK")),
 		field.Time("due_at").Optional().Nillable(),
 		field.Time("completed_at").Optional().Nillable(),
 	}
@@ -149,9 +149,8 @@ func (Document) Mixin() []ent.Mixin {
 func (Document) Fields() []ent.Field {
 	return []ent.Field{
 		clientRef(),
-		field.String("title").NotEmpty().MaxLen(300).
-			Annotations(entgql.Directives(auditDirective("DOCUMENT"))),
-		field.String("file_name").NotEmpty().MaxLen(300),
+		field.String("title").NotEmpty().MaxLen(300).Annotations(recordRead("DOCUMENT")),
+		field.String("file_name").NotEmpty().MaxLen(300).Annotations(recordRead("DOCUMENT")),
 		field.String("content_type").Default("application/octet-stream").MaxLen(200),
 		field.Int64("size_bytes").NonNegative().Default(0),
 		field.String("storage_key").NotEmpty().MaxLen(500).Annotations(entgql.Skip(entgql.SkipAll)),
@@ -181,8 +180,8 @@ func (Invoice) Mixin() []ent.Mixin {
 func (Invoice) Fields() []ent.Field {
 	return []ent.Field{
 		clientRef(),
-		field.String("number").NotEmpty().MaxLen(50),
-		field.Int64("amount_cents").NonNegative(),
+		field.String("number").NotEmpty().MaxLen(50).Annotations(recordRead("INVOICE")),
+		field.Int64("amount_cents").NonNegative().Annotations(recordRead("INVOICE")),
 		field.String("currency").Default("USD").MaxLen(3).MinLen(3),
 		field.Enum("status").NamedValues("Draft", "DRAFT", "Issued", "ISSUED", "Paid", "PAID", "Void", "VOID").
 			Default("DRAFT"),
@@ -211,8 +210,9 @@ func (SurveyResponse) Mixin() []ent.Mixin {
 func (SurveyResponse) Fields() []ent.Field {
 	return []ent.Field{
 		clientRef(),
-		field.String("survey_name").NotEmpty().MaxLen(200),
-		field.JSON("answers", map[string]any{}).Optional().Annotations(entgql.Type("Map")),
+		field.String("survey_name").NotEmpty().MaxLen(200).Annotations(recordRead("SURVEY_RESPONSE")),
+		field.JSON("answers", map[string]any{}).Optional().
+			Annotations(entgql.Type("Map"), recordRead("SURVEY_RESPONSE")),
 		field.String("submitted_by_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Time("submitted_at").Default(time.Now),

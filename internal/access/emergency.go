@@ -8,7 +8,10 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"entgo.io/ent/dialect/sql"
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/emergencyaccess"
@@ -40,8 +43,8 @@ func OpenEmergency(ctx context.Context, c *ent.Client, clientID pulid.ID, reason
 		return nil, apperr.New(apperr.Forbidden, "your roles do not allow emergency access")
 	}
 	reason = strings.TrimSpace(reason)
-	if utf8.RuneCountInString(reason) < 10 {
-		return nil, apperr.InvalidField("reason", "give the reason for emergency access (at least 10 characters)")
+	if VisibleLength(reason) < MinReasonLength {
+		return nil, apperr.InvalidField("reason", "give the reason for emergency access (at least %d visible characters)", MinReasonLength)
 	}
 	if utf8.RuneCountInString(reason) > 2000 {
 		return nil, apperr.InvalidField("reason", "reason is too long (at most 2000 characters)")
@@ -68,6 +71,18 @@ func OpenEmergency(ctx context.Context, c *ent.Client, clientID pulid.ID, reason
 		return nil, err
 	}
 	now := authz.Now(ctx)
+	// A window that lapsed without being ended is closed at its expiry, so
+	// that the index allowing one open window per user and client admits
+	// the new one.
+	if _, err := c.EmergencyAccess.Update().
+		Where(emergencyaccess.UserID(v.UserID), emergencyaccess.ClientID(clientID),
+			emergencyaccess.EndedAtIsNil(), emergencyaccess.ExpiresAtLTE(now)).
+		Modify(func(u *sql.UpdateBuilder) {
+			u.Set(emergencyaccess.FieldEndedAt, sql.ExprFunc(func(b *sql.Builder) { b.Ident(emergencyaccess.FieldExpiresAt) }))
+		}).
+		Save(sys); err != nil {
+		return nil, err
+	}
 	ea, err := c.EmergencyAccess.Create().
 		SetOrganizationID(v.OrgID).
 		SetUserID(v.UserID).
@@ -76,6 +91,10 @@ func OpenEmergency(ctx context.Context, c *ent.Client, clientID pulid.ID, reason
 		SetStartedAt(now).
 		SetExpiresAt(now.Add(time.Duration(org.EmergencyAccessMinutes) * time.Minute)).
 		Save(sys)
+	if ent.IsConstraintError(err) {
+		// A simultaneous request opened the window first.
+		return nil, apperr.New(apperr.Conflict, "you already have access to this client")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +105,31 @@ func OpenEmergency(ctx context.Context, c *ent.Client, clientID pulid.ID, reason
 		return nil, err
 	}
 	return ea, nil
+}
+
+// MinReasonLength is the fewest visible characters a break-glass reason
+// may have.
+const MinReasonLength = 10
+
+// VisibleLength counts the characters of s that show: letters, digits,
+// punctuation and symbols. Spaces, control and format characters
+// (zero-width spaces and joiners, bidirectional marks), combining marks
+// (which decorate the character before them) and the blank characters
+// that render as nothing do not count, so that ten zero-width spaces or a
+// letter under ten accents is not a reason.
+func VisibleLength(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r), unicode.In(r, unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs, unicode.Mn, unicode.Me, unicode.Mc):
+		case r == '\u115F', r == '\u1160', r == '\u3164', r == '\uFFA0', r == '\u2800', r == utf8.RuneError:
+			// Hangul fillers and the blank Braille pattern are letters and
+			// symbols that draw nothing.
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // EndEmergency closes the viewer's own window early.

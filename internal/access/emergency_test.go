@@ -367,3 +367,109 @@ func TestEmergencyAccessRowsVisibility(t *testing.T) {
 		}
 	})
 }
+
+func TestAReasonCountsOnlyVisibleCharacters(t *testing.T) {
+	for _, tc := range []struct {
+		name, reason string
+		want         int
+	}{
+		{"plain words", "safety plan", 10},
+		{"ten zero-width spaces", strings.Repeat("\u200b", 10), 0},
+		{"zero-width joiners and bidirectional marks", strings.Repeat("\u200d\u200e\u2066", 5), 0},
+		{"one letter under ten combining accents", "a" + strings.Repeat("\u0301", 10), 1},
+		{"Hangul fillers and blank Braille", strings.Repeat("\u3164\u2800", 6), 0},
+		{"non-breaking and ideographic spaces", strings.Repeat("\u00a0\u3000", 6), 0},
+		{"accented letters precomposed", "crise aiguë", 10},
+		{"a script without Latin letters", "危機介入の安全計画", 9},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := access.VisibleLength(tc.reason); got != tc.want {
+				t.Errorf("VisibleLength(%q) = %d, want %d", tc.reason, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestOpenEmergencyRefusesReasonsThatShowNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		cl := newClinic(t, db.Client, "acme")
+		for _, why := range []string{
+			strings.Repeat("\u200b", 12),
+			"ok" + strings.Repeat("\u0300", 20),
+			"help" + strings.Repeat("\u200b", 10) + "me",
+		} {
+			_, err := open(t, db.Client, cl.clinician, t0, cl.clients[0].ID, why)
+			wantKind(t, err, apperr.Invalid, "reason")
+		}
+	})
+}
+
+func TestSimultaneousOpensCreateOneWindow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		cl := newClinic(t, db.Client, "acme")
+		ada := cl.clients[0].ID
+		const n = 12
+		errs := make(chan error, n)
+		start := make(chan struct{})
+		for range n {
+			go func() {
+				<-start
+				ctx := as(cl.clinician, t0)
+				tx, err := db.Client.Tx(ctx)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if _, err := access.OpenEmergency(ctx, tx.Client(), ada, reason); err != nil {
+					tx.Rollback()
+					errs <- err
+					return
+				}
+				errs <- tx.Commit()
+			}()
+		}
+		close(start)
+		opened := 0
+		for range n {
+			err := <-errs
+			switch {
+			case err == nil:
+				opened++
+			case apperr.KindOf(err) == apperr.Conflict:
+			default:
+				t.Errorf("a simultaneous open failed with %v (%s), want success or a conflict", err, apperr.KindOf(err))
+			}
+		}
+		sys := viewer.ForSystem(context.Background(), cl.org.ID)
+		if got := db.Client.EmergencyAccess.Query().CountX(sys); got != 1 || opened != 1 {
+			t.Errorf("%d windows, %d opens succeeded; want exactly one", got, opened)
+		}
+		if got := len(events(t, db.Client, cl.org.ID, access.EmergencyOpened)); got != 1 {
+			t.Errorf("%d opened events, want 1", got)
+		}
+	})
+}
+
+func TestALapsedWindowIsClosedWhenTheNextOpens(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		cl := newClinic(t, db.Client, "acme")
+		ada := cl.clients[0].ID
+		first, err := open(t, db.Client, cl.clinician, t0, ada, reason)
+		if err != nil {
+			t.Fatal(err)
+		}
+		later := first.ExpiresAt.Add(time.Minute)
+		second, err := open(t, db.Client, cl.clinician, later, ada, reason)
+		if err != nil {
+			t.Fatalf("reopening after the window lapsed: %v", err)
+		}
+		sys := viewer.ForSystem(context.Background(), cl.org.ID)
+		closed := db.Client.EmergencyAccess.GetX(sys, first.ID)
+		if closed.EndedAt == nil || !closed.EndedAt.Equal(first.ExpiresAt) {
+			t.Errorf("the lapsed window ended at %v, want its expiry %v", closed.EndedAt, first.ExpiresAt)
+		}
+		if second.EndedAt != nil || !reaches(t, db.Client, cl.clinician, later, ada) {
+			t.Error("the new window is not open")
+		}
+	})
+}

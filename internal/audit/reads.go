@@ -12,24 +12,35 @@ import (
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/appointment"
 	"github.com/clinicgate/clinicgate/ent/document"
+	"github.com/clinicgate/clinicgate/ent/homework"
+	"github.com/clinicgate/clinicgate/ent/invoice"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/sessionnote"
+	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/internal/logging"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
 
 // Audited record kinds, as the GraphQL @audit directive names them.
 const (
-	RecordClientProfile = "CLIENT_PROFILE"
-	RecordSessionNote   = "SESSION_NOTE"
-	RecordDocument      = "DOCUMENT"
+	RecordClientProfile  = "CLIENT_PROFILE"
+	RecordAppointment    = "APPOINTMENT"
+	RecordSessionNote    = "SESSION_NOTE"
+	RecordDocument       = "DOCUMENT"
+	RecordHomework       = "HOMEWORK"
+	RecordSurveyResponse = "SURVEY_RESPONSE"
+	RecordInvoice        = "INVOICE"
 )
 
 // Target types of read events, by the row that was read.
 const (
-	targetClient      = "client"
-	targetSessionNote = "session_note"
-	targetDocument    = "document"
+	targetClient         = "client"
+	targetAppointment    = "appointment"
+	targetSessionNote    = "session_note"
+	targetDocument       = "document"
+	targetHomework       = "homework"
+	targetSurveyResponse = "survey_response"
+	targetInvoice        = "invoice"
 )
 
 // reads collects the protected reads of one request: one entry per
@@ -51,9 +62,9 @@ type read struct {
 	targetType string
 	targetID   pulid.ID
 	// clientID is the client whose record this is; empty until resolved
-	// at flush (session notes always; documents loaded without client_id,
-	// which GraphQL field collection leaves out unless the client edge is
-	// selected).
+	// at flush (session notes always; other records loaded without
+	// client_id, which GraphQL field collection leaves out unless the
+	// client edge is selected).
 	clientID pulid.ID
 }
 
@@ -73,8 +84,9 @@ func readsFrom(ctx context.Context) *reads {
 }
 
 // NoteRead records that the viewer read part of a client record (record is
-// CLIENT_PROFILE, SESSION_NOTE or DOCUMENT; obj the row: *ent.Patient,
-// *ent.SessionNote or *ent.Document). Reads are collected per request,
+// one of the Record kinds; obj the row: *ent.Patient, *ent.Appointment,
+// *ent.SessionNote, *ent.Document, *ent.Homework, *ent.SurveyResponse or
+// *ent.Invoice). Reads are collected per request,
 // one per (record kind, row), and written once by FlushReads. Without a
 // collector in ctx (see WithReads) it does nothing. It is safe for
 // concurrent use.
@@ -95,11 +107,31 @@ func NoteRead(ctx context.Context, record string, obj any) {
 			return
 		}
 		e = read{record: record, targetType: targetSessionNote, targetID: o.ID}
+	case *ent.Appointment:
+		if o == nil {
+			return
+		}
+		e = read{record: record, targetType: targetAppointment, targetID: o.ID, clientID: o.ClientID}
 	case *ent.Document:
 		if o == nil {
 			return
 		}
 		e = read{record: record, targetType: targetDocument, targetID: o.ID, clientID: o.ClientID}
+	case *ent.Homework:
+		if o == nil {
+			return
+		}
+		e = read{record: record, targetType: targetHomework, targetID: o.ID, clientID: o.ClientID}
+	case *ent.SurveyResponse:
+		if o == nil {
+			return
+		}
+		e = read{record: record, targetType: targetSurveyResponse, targetID: o.ID, clientID: o.ClientID}
+	case *ent.Invoice:
+		if o == nil {
+			return
+		}
+		e = read{record: record, targetType: targetInvoice, targetID: o.ID, clientID: o.ClientID}
 	default:
 		// A directive placed on a type this collector does not know: the
 		// read cannot be attributed to a row. Loud, so the schema is fixed.
@@ -140,7 +172,9 @@ func (r *reads) drain() []read {
 // their appointment) are resolved with one query per record kind, as the
 // server. c should not be a transaction that may be rolled back: a read
 // that happened is audited whatever became of the request's writes.
-// Without a collector, or with nothing read, it does nothing.
+// Without a collector, or with nothing read, it does nothing. The error
+// says the reads were not recorded; a read recorded without its client id
+// is only logged.
 func FlushReads(ctx context.Context, c *ent.Client) error {
 	r := readsFrom(ctx)
 	if r == nil {
@@ -171,56 +205,76 @@ func FlushReads(ctx context.Context, c *ent.Client) error {
 	if err := RecordBatch(ctx, c, events); err != nil {
 		return errors.Join(fmt.Errorf("audit: %d reads were not recorded: %w", len(events), err), resolveErr)
 	}
-	return resolveErr
+	if resolveErr != nil {
+		// Recorded, some without their client id: logged, not failed.
+		logging.FromContext(ctx).Error("audit: reads recorded without their client", slog.String("error", resolveErr.Error()))
+	}
+	return nil
 }
 
-// resolveClients fills in the client ids of pending reads that lack one:
-// session notes through their appointment (one query joining the two),
-// documents loaded without their client_id (one query). sys is the
-// server's context for the viewer's organization.
+// idClient is a record's id and its client's.
+type idClient struct {
+	ID       string `sql:"id"`
+	ClientID string `sql:"client_id"`
+}
+
+// resolveClients fills in the client ids of pending reads that lack one,
+// with one query per record kind: session notes through their appointment
+// (one query joining the two), the other records from their client_id.
+// sys is the server's context for the viewer's organization.
 func resolveClients(sys context.Context, c *ent.Client, pending []read) error {
-	var notes, docs []pulid.ID
+	scans := map[string]func(ids []pulid.ID, rows *[]idClient) error{
+		targetSessionNote: func(ids []pulid.ID, rows *[]idClient) error {
+			return c.SessionNote.Query().
+				Where(sessionnote.IDIn(ids...)).
+				Modify(func(s *sql.Selector) {
+					a := sql.Table(appointment.Table)
+					s.Join(a).On(s.C(sessionnote.FieldAppointmentID), a.C(appointment.FieldID))
+					s.Select(s.C(sessionnote.FieldID), sql.As(a.C(appointment.FieldClientID), "client_id"))
+				}).
+				Scan(sys, rows)
+		},
+		targetAppointment: func(ids []pulid.ID, rows *[]idClient) error {
+			return c.Appointment.Query().Where(appointment.IDIn(ids...)).
+				Select(appointment.FieldID, appointment.FieldClientID).Scan(sys, rows)
+		},
+		targetDocument: func(ids []pulid.ID, rows *[]idClient) error {
+			return c.Document.Query().Where(document.IDIn(ids...)).
+				Select(document.FieldID, document.FieldClientID).Scan(sys, rows)
+		},
+		targetHomework: func(ids []pulid.ID, rows *[]idClient) error {
+			return c.Homework.Query().Where(homework.IDIn(ids...)).
+				Select(homework.FieldID, homework.FieldClientID).Scan(sys, rows)
+		},
+		targetSurveyResponse: func(ids []pulid.ID, rows *[]idClient) error {
+			return c.SurveyResponse.Query().Where(surveyresponse.IDIn(ids...)).
+				Select(surveyresponse.FieldID, surveyresponse.FieldClientID).Scan(sys, rows)
+		},
+		targetInvoice: func(ids []pulid.ID, rows *[]idClient) error {
+			return c.Invoice.Query().Where(invoice.IDIn(ids...)).
+				Select(invoice.FieldID, invoice.FieldClientID).Scan(sys, rows)
+		},
+	}
+	missing := map[string][]pulid.ID{}
 	for _, p := range pending {
-		switch {
-		case p.clientID != "":
-		case p.targetType == targetSessionNote:
-			notes = append(notes, p.targetID)
-		case p.targetType == targetDocument:
-			docs = append(docs, p.targetID)
+		if p.clientID == "" {
+			missing[p.targetType] = append(missing[p.targetType], p.targetID)
 		}
 	}
-	clients := make(map[pulid.ID]pulid.ID, len(notes)+len(docs))
+	clients := map[pulid.ID]pulid.ID{}
 	var errs []error
-	if len(notes) > 0 {
-		var rows []struct {
-			ID       string `sql:"id"`
-			ClientID string `sql:"client_id"`
+	for target, ids := range missing {
+		scan, ok := scans[target]
+		if !ok {
+			errs = append(errs, fmt.Errorf("audit: no way to find the clients of %s reads", target))
+			continue
 		}
-		err := c.SessionNote.Query().
-			Where(sessionnote.IDIn(notes...)).
-			Modify(func(s *sql.Selector) {
-				a := sql.Table(appointment.Table)
-				s.Join(a).On(s.C(sessionnote.FieldAppointmentID), a.C(appointment.FieldID))
-				s.Select(s.C(sessionnote.FieldID), sql.As(a.C(appointment.FieldClientID), "client_id"))
-			}).
-			Scan(sys, &rows)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("audit: resolve clients of session notes: %w", err))
+		var rows []idClient
+		if err := scan(ids, &rows); err != nil {
+			errs = append(errs, fmt.Errorf("audit: resolve clients of %s reads: %w", target, err))
 		}
 		for _, row := range rows {
 			clients[pulid.ID(row.ID)] = pulid.ID(row.ClientID)
-		}
-	}
-	if len(docs) > 0 {
-		rows, err := c.Document.Query().
-			Where(document.IDIn(docs...)).
-			Select(document.FieldID, document.FieldClientID).
-			All(sys)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("audit: resolve clients of documents: %w", err))
-		}
-		for _, d := range rows {
-			clients[d.ID] = d.ClientID
 		}
 	}
 	for i := range pending {

@@ -22,6 +22,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/storetest"
@@ -340,6 +341,7 @@ func generate(t *rapid.T, c *ent.Client) *model {
 		m.links = append(m.links, l)
 	}
 
+	unended := map[pair]bool{}
 	for range rapid.IntRange(0, 4).Draw(t, "emergencies") {
 		e := mEmergency{
 			user:   rapid.IntRange(0, len(users)-1).Draw(t, "emUser"),
@@ -356,6 +358,12 @@ func generate(t *rapid.T, c *ent.Client) *model {
 			e.expires, e.ended = now.Add(50*time.Minute), ptr(now.Add(-5*time.Minute))
 		case 4: // ended just now
 			e.expires, e.ended = now.Add(50*time.Minute), ptr(now)
+		}
+		if e.ended == nil { // one window not ended per user and client
+			if unended[pair{e.user, e.client}] {
+				continue
+			}
+			unended[pair{e.user, e.client}] = true
 		}
 		f.emergency(users[e.user], clients[e.client], e.expires.Add(-time.Hour), e.expires, e.ended, "urgent safeguarding call")
 		m.emergencies = append(m.emergencies, e)
@@ -514,8 +522,19 @@ func checkModel(t *rapid.T, c *ent.Client, m *model) {
 					fail("CanReadClient(P%d, C%d) = %v, reference %v", ui, ci, ok, want)
 				}
 			}
-			// Asked by the user about themself.
-			e := must(authz.ExplainClient(ctx, c, u.id, cl.id)).get(t)
+			// Asked by the user about themself: what they read is
+			// explained; what they do not is unknown to them, unless they
+			// are an administrator, who is told why not.
+			self, err := authz.ExplainClient(ctx, c, u.id, cl.id)
+			if !want && !explainsAll(v) {
+				if apperr.KindOf(err) != apperr.NotFound {
+					fail("ExplainClient(P%d, C%d) by themself = %+v, %v; want NOT_FOUND", ui, ci, self, err)
+				}
+			} else if err != nil || self.Allowed != want {
+				fail("ExplainClient(P%d, C%d) by themself = %+v, %v; reference %v", ui, ci, self, err, want)
+			}
+			// Asked by the server, which is told about every client.
+			e := must(authz.ExplainClient(sys, c, u.id, cl.id)).get(t)
 			if e.Allowed != want {
 				fail("ExplainClient(P%d, C%d).Allowed = %v, reference %v; paths %+v notes %v", ui, ci, e.Allowed, want, e.Paths, e.Notes)
 			}
@@ -535,7 +554,15 @@ func checkModel(t *rapid.T, c *ent.Client, m *model) {
 					fail("CanReadStaffProfile(P%d, S%d) = %v, reference %v", ui, pi, ok, want)
 				}
 			}
-			e := must(authz.ExplainStaffProfile(ctx, c, u.id, p.id)).get(t)
+			self, err := authz.ExplainStaffProfile(ctx, c, u.id, p.id)
+			if !want && !explainsAll(v) {
+				if apperr.KindOf(err) != apperr.NotFound {
+					fail("ExplainStaffProfile(P%d, S%d) by themself = %+v, %v; want NOT_FOUND", ui, pi, self, err)
+				}
+			} else if err != nil || self.Allowed != want {
+				fail("ExplainStaffProfile(P%d, S%d) by themself = %+v, %v; reference %v", ui, pi, self, err, want)
+			}
+			e := must(authz.ExplainStaffProfile(sys, c, u.id, p.id)).get(t)
 			if e.Allowed != want {
 				fail("ExplainStaffProfile(P%d, S%d).Allowed = %v, reference %v; paths %+v notes %v", ui, pi, e.Allowed, want, e.Paths, e.Notes)
 			}
@@ -546,4 +573,9 @@ func checkModel(t *rapid.T, c *ent.Client, m *model) {
 // orgOf returns the organization of the model's rows.
 func (m *model) orgOf(t *rapid.T, c *ent.Client) pulid.ID {
 	return must(c.BusinessUnit.Get(allow(), m.units[0])).get(t).OrganizationID
+}
+
+// explainsAll: administrators are told about every client and profile.
+func explainsAll(v *viewer.Viewer) bool {
+	return v.Has(string(authz.UsersManage)) || v.Has(string(authz.AuditView))
 }
