@@ -1,9 +1,12 @@
-// Package pulid provides prefixed ULIDs: opaque, unguessable identifiers
+// Package pulid provides prefixed ULIDs: opaque, hard-to-guess identifiers
 // whose prefix names the entity type, so a GraphQL node ID can be routed to
 // its table without a lookup and no sequential integer ever leaves the server.
+// IDs are not secrets: every access is decided by internal/authz, whoever
+// knows an id.
 package pulid
 
 import (
+	"crypto/rand"
 	"database/sql/driver"
 	"fmt"
 	"io"
@@ -16,11 +19,17 @@ import (
 // ID is a prefixed ULID such as "cli_01JD7W5Q4B9D8Q3Y6C1R2S7T0V".
 type ID string
 
-// New returns a fresh ID with the given type prefix. ulid.Make is safe for
-// concurrent use and monotonic within a millisecond, so IDs created by one
-// process sort in creation order.
+// entropy is the randomness of new IDs, from crypto/rand (ulid.Make's
+// default is math/rand seeded by the clock, which an observer of a few IDs
+// could predict). It is monotonic within a millisecond, so that IDs created
+// by one process sort in creation order: the first ID of a millisecond has
+// 80 random bits, each later one the previous plus a random increment below
+// 2^32. The lock makes it safe for concurrent use.
+var entropy = &ulid.LockedMonotonicReader{MonotonicReader: ulid.Monotonic(rand.Reader, 0)}
+
+// New returns a fresh ID with the given type prefix.
 func New(prefix string) ID {
-	return ID(prefix + "_" + ulid.Make().String())
+	return ID(prefix + "_" + ulid.MustNew(ulid.Now(), entropy).String())
 }
 
 // Prefix returns the type prefix of id, or "" when id is not well formed.
