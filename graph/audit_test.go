@@ -691,17 +691,23 @@ func TestAuditEventsAreAppendOnly(t *testing.T) {
 			"system": sys, "privacy allow": allowCtx(),
 			"administrator": viewer.NewContext(context.Background(), a.viewer()),
 		} {
+			// A user has no write decision for it, and is refused before
+			// the append-only hook; the server and an Allow decision reach
+			// the hook, which refuses them.
+			want := schema.ErrAppendOnly
+			if name == "administrator" {
+				want = privacy.Deny
+			}
+			_, deleteErr := db.Client.AuditEvent.Delete().Exec(ctx)
 			for op, err := range map[string]error{
 				"update one": db.Client.AuditEvent.UpdateOne(e).Exec(ctx),
 				"update":     db.Client.AuditEvent.Update().Exec(ctx),
 				"delete one": db.Client.AuditEvent.DeleteOne(e).Exec(ctx),
+				"delete":     deleteErr,
 			} {
-				if !errors.Is(err, schema.ErrAppendOnly) {
-					t.Errorf("%s, %s: err = %v, want ErrAppendOnly", name, op, err)
+				if !errors.Is(err, want) {
+					t.Errorf("%s, %s: err = %v, want %v", name, op, err, want)
 				}
-			}
-			if _, err := db.Client.AuditEvent.Delete().Exec(ctx); !errors.Is(err, schema.ErrAppendOnly) {
-				t.Errorf("%s, delete: err = %v, want ErrAppendOnly", name, err)
 			}
 		}
 		if n := db.Client.AuditEvent.Query().CountX(sys); n != 1 {

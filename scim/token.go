@@ -12,86 +12,12 @@ import (
 	"github.com/clinicgate/clinicgate/auth/token"
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/privacy"
-	"github.com/clinicgate/clinicgate/ent/schema/pulid"
-	"github.com/clinicgate/clinicgate/ent/scimtoken"
+	entscimtoken "github.com/clinicgate/clinicgate/ent/scimtoken"
 	"github.com/clinicgate/clinicgate/internal/apperr"
-	"github.com/clinicgate/clinicgate/internal/audit"
-	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/logging"
+	"github.com/clinicgate/clinicgate/internal/scimtoken"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
-
-// TokenPrefix starts every SCIM bearer token ("scim_…").
-const TokenPrefix = "scim"
-
-// Audit actions of this package.
-const (
-	TokenIssued  = "scim.token_issued"
-	TokenRevoked = "scim.token_revoked"
-)
-
-// IssueToken creates a SCIM token for the viewer's organization and returns
-// it in clear — the only time it exists in clear; only its SHA-256 is
-// stored. The viewer needs org.settings.manage. c should be the request's
-// transaction: the audit event is written with it.
-func IssueToken(ctx context.Context, c *ent.Client, name string, expiresAt *time.Time) (string, *ent.SCIMToken, error) {
-	v := viewer.FromContext(ctx)
-	if v == nil || v.Kind != viewer.User {
-		return "", nil, apperr.New(apperr.Unauthenticated, "sign in first")
-	}
-	if !v.Has(string(authz.OrgSettingsManage)) {
-		return "", nil, apperr.New(apperr.Forbidden, "managing provisioning needs org.settings.manage")
-	}
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 100 {
-		return "", nil, apperr.InvalidField("name", "give the token a name of 1 to 100 characters")
-	}
-	now := authz.Now(ctx)
-	if expiresAt != nil && !expiresAt.After(now) {
-		return "", nil, apperr.InvalidField("expiresAt", "the expiry must be in the future")
-	}
-	plain, err := token.New(TokenPrefix)
-	if err != nil {
-		return "", nil, err
-	}
-	t, err := c.SCIMToken.Create().
-		SetOrganizationID(v.OrgID).
-		SetName(name).
-		SetTokenHash(token.Hash(plain)).
-		SetCreatedByID(v.UserID).
-		SetCreatedAt(now).
-		SetNillableExpiresAt(expiresAt).
-		Save(ctx)
-	if err != nil {
-		return "", nil, err
-	}
-	if err := audit.Record(ctx, c, audit.Event{
-		Action: TokenIssued, TargetType: "scim_token", TargetID: string(t.ID),
-		Details: map[string]any{"name": name},
-	}); err != nil {
-		return "", nil, err
-	}
-	return plain, t, nil
-}
-
-// RevokeToken ends a SCIM token of the viewer's organization at once.
-func RevokeToken(ctx context.Context, c *ent.Client, id pulid.ID) error {
-	v := viewer.FromContext(ctx)
-	if v == nil || v.Kind != viewer.User || !v.Has(string(authz.OrgSettingsManage)) {
-		return apperr.New(apperr.Forbidden, "managing provisioning needs org.settings.manage")
-	}
-	n, err := c.SCIMToken.Update().
-		Where(scimtoken.ID(id), scimtoken.RevokedAtIsNil()).
-		SetRevokedAt(authz.Now(ctx)).
-		Save(ctx)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return apperr.New(apperr.NotFound, "no such active token")
-	}
-	return audit.Record(ctx, c, audit.Event{Action: TokenRevoked, TargetType: "scim_token", TargetID: string(id)})
-}
 
 // Errors of Authenticate.
 var (
@@ -124,12 +50,12 @@ func (a *Authenticator) Authenticate(ctx context.Context, authorization string) 
 		return nil, ErrNoToken
 	}
 	// Refuse garbage before any database lookup.
-	if !token.Valid(plain, TokenPrefix) {
+	if !token.Valid(plain, scimtoken.Prefix) {
 		return nil, ErrTokenInvalid
 	}
 	// Before the organization is known, only the hash can find it.
 	t, err := a.Client.SCIMToken.Query().
-		Where(scimtoken.TokenHash(token.Hash(plain))).
+		Where(entscimtoken.TokenHash(token.Hash(plain))).
 		Only(privacy.DecisionContext(ctx, privacy.Allow))
 	switch {
 	case ent.IsNotFound(err):

@@ -33,6 +33,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/schema"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/audit"
+	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/logging"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
@@ -344,6 +345,10 @@ func (f *flow) changePassword(ctx context.Context, current, next string) (*signe
 	if v == nil || v.Kind != viewer.User || cur == nil {
 		return nil, ErrUnauthenticated
 	}
+	ctx, err := authz.Require(ctx, f.client, authz.ChangeOwnPassword, authz.Target{User: v.UserID})
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case current == "":
 		return nil, invalidRequest("currentPassword is required.")
@@ -449,7 +454,11 @@ func (f *flow) signOut(ctx context.Context) error {
 	if v == nil || v.Kind != viewer.User || cur == nil {
 		return nil
 	}
-	err := f.inTx(ctx, func(tx *ent.Client) error {
+	ctx, err := authz.Require(ctx, f.client, authz.EndOwnSession, authz.Target{Row: cur.ID})
+	if err != nil {
+		return fmt.Errorf("login: sign out: %w", err)
+	}
+	err = f.inTx(ctx, func(tx *ent.Client) error {
 		revoked, err := f.sessions.Revoke(ctx, tx, cur.ID, session.ReasonSignOut)
 		if err != nil || !revoked {
 			return err // already ended (a concurrent sign-out): nothing to audit

@@ -170,7 +170,7 @@ func TestMiddlewareAppliedTwiceAuthenticatesOnce(t *testing.T) {
 		// Between the two, the session is revoked: an inner middleware that
 		// authenticated again would find it revoked and clear the cookie.
 		revokeBetween := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if _, err := m.Revoke(r.Context(), db.Client, s.ID, "test"); err != nil {
+			if _, err := m.Revoke(viewer.ForSystem(r.Context(), u.OrganizationID), db.Client, s.ID, "test"); err != nil {
 				t.Fatal(err)
 			}
 			m.Middleware(final).ServeHTTP(w, r)

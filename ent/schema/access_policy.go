@@ -8,8 +8,9 @@ import (
 )
 
 // Access policies: after the tenant rule (TenantMixin), each type's read
-// rule from internal/authz. Writes are confined to the tenant here; the
-// domain operations that perform them check their own privileges.
+// rule from internal/authz. Writes are denied unless authz.Require decided
+// them or the server makes them (TenantMixin's authz.WriteRule), and are
+// confined to the tenant.
 
 func readPolicy(rules ...privacy.QueryRule) ent.Policy {
 	return privacy.Policy{Query: privacy.QueryPolicy(rules)}

@@ -15,17 +15,19 @@ import (
 
 // Policy confines every organization-owned row to the viewer's
 // organization; access rules beyond the tenant live in internal/authz.
+// Writes are denied unless internal/authz decided them (authz.Require) or
+// the server makes them (authz.WriteRule).
 func (TenantMixin) Policy() ent.Policy {
 	return privacy.Policy{
 		Query:    privacy.QueryPolicy{authz.TenantRule()},
-		Mutation: privacy.MutationPolicy{authz.TenantRule()},
+		Mutation: privacy.MutationPolicy{authz.WriteRule(), authz.TenantRule()},
 	}
 }
 
 func (Organization) Policy() ent.Policy {
 	return privacy.Policy{
 		Query:    privacy.QueryPolicy{authz.OrganizationRule()},
-		Mutation: privacy.MutationPolicy{authz.OrganizationRule()},
+		Mutation: privacy.MutationPolicy{authz.WriteRule(), authz.OrganizationRule()},
 	}
 }
 

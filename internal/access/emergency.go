@@ -16,7 +16,6 @@ import (
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/emergencyaccess"
 	"github.com/clinicgate/clinicgate/ent/organization"
-	"github.com/clinicgate/clinicgate/ent/patient"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/audit"
@@ -31,33 +30,21 @@ const (
 )
 
 // OpenEmergency opens a break-glass window on clientID for the viewer, for
-// the organization's emergency window. The viewer needs the emergency
-// privilege and must have no other path to the client; the reason is
-// required. c should be the request's transaction.
+// the organization's emergency window. authz decides who may (the emergency
+// privilege); the viewer must have no other path to the client, and the
+// reason is required. c should be the request's transaction.
 func OpenEmergency(ctx context.Context, c *ent.Client, clientID pulid.ID, reason string) (*ent.EmergencyAccess, error) {
+	ctx, err := authz.Require(ctx, c, authz.OpenEmergencyAccess, authz.Target{Client: clientID})
+	if err != nil {
+		return nil, err
+	}
 	v := viewer.FromContext(ctx)
-	if v == nil || v.Kind != viewer.User {
-		return nil, apperr.New(apperr.Unauthenticated, "sign in first")
-	}
-	if v.Portal || !v.Has(string(authz.EmergencyAccessUse)) {
-		return nil, apperr.New(apperr.Forbidden, "your roles do not allow emergency access")
-	}
 	reason = strings.TrimSpace(reason)
 	if VisibleLength(reason) < MinReasonLength {
 		return nil, apperr.InvalidField("reason", "give the reason for emergency access (at least %d visible characters)", MinReasonLength)
 	}
 	if utf8.RuneCountInString(reason) > 2000 {
 		return nil, apperr.InvalidField("reason", "reason is too long (at most 2000 characters)")
-	}
-	sys := viewer.ForSystem(ctx, v.OrgID)
-	// The client must exist in the organization; whether the viewer may
-	// see it is the question, so look it up as the server.
-	exists, err := c.Patient.Query().Where(patient.ID(clientID)).Exist(sys)
-	if err != nil {
-		return nil, err
-	}
-	if !exists {
-		return nil, apperr.New(apperr.NotFound, "client not found")
 	}
 	reached, err := authz.CanReadClient(ctx, c, clientID)
 	if err != nil {
@@ -66,6 +53,7 @@ func OpenEmergency(ctx context.Context, c *ent.Client, clientID pulid.ID, reason
 	if reached {
 		return nil, apperr.New(apperr.Conflict, "you already have access to this client")
 	}
+	sys := viewer.ForSystem(ctx, v.OrgID)
 	org, err := c.Organization.Query().Where(organization.ID(v.OrgID)).Only(sys)
 	if err != nil {
 		return nil, err
@@ -80,7 +68,7 @@ func OpenEmergency(ctx context.Context, c *ent.Client, clientID pulid.ID, reason
 		Modify(func(u *sql.UpdateBuilder) {
 			u.Set(emergencyaccess.FieldEndedAt, sql.ExprFunc(func(b *sql.Builder) { b.Ident(emergencyaccess.FieldExpiresAt) }))
 		}).
-		Save(sys); err != nil {
+		Save(ctx); err != nil {
 		return nil, err
 	}
 	ea, err := c.EmergencyAccess.Create().
@@ -90,7 +78,7 @@ func OpenEmergency(ctx context.Context, c *ent.Client, clientID pulid.ID, reason
 		SetReason(reason).
 		SetStartedAt(now).
 		SetExpiresAt(now.Add(time.Duration(org.EmergencyAccessMinutes) * time.Minute)).
-		Save(sys)
+		Save(ctx)
 	if ent.IsConstraintError(err) {
 		// A simultaneous request opened the window first.
 		return nil, apperr.New(apperr.Conflict, "you already have access to this client")
@@ -134,10 +122,11 @@ func VisibleLength(s string) int {
 
 // EndEmergency closes the viewer's own window early.
 func EndEmergency(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.EmergencyAccess, error) {
-	v := viewer.FromContext(ctx)
-	if v == nil || v.Kind != viewer.User {
-		return nil, apperr.New(apperr.Unauthenticated, "sign in first")
+	ctx, err := authz.Require(ctx, c, authz.EndEmergencyAccess, authz.Target{Row: id})
+	if err != nil {
+		return nil, err
 	}
+	v := viewer.FromContext(ctx)
 	sys := viewer.ForSystem(ctx, v.OrgID)
 	ea, err := c.EmergencyAccess.Query().Where(emergencyaccess.ID(id), emergencyaccess.UserID(v.UserID)).Only(sys)
 	if err != nil {
@@ -147,7 +136,7 @@ func EndEmergency(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.Emergen
 	if ea.EndedAt != nil || !now.Before(ea.ExpiresAt) {
 		return ea, nil
 	}
-	ea, err = ea.Update().SetEndedAt(now).Save(sys)
+	ea, err = ea.Update().SetEndedAt(now).Save(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/sessionnote"
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
+	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/logging"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
@@ -201,6 +202,10 @@ func FlushReads(ctx context.Context, c *ent.Client) error {
 			ClientID:   p.clientID,
 			Details:    map[string]any{"record": p.record},
 		}
+	}
+	ctx, err := authz.Require(ctx, c, authz.RecordReads, authz.Target{})
+	if err != nil {
+		return fmt.Errorf("audit: %d reads were not recorded: %w", len(events), err)
 	}
 	if err := RecordBatch(ctx, c, events); err != nil {
 		return errors.Join(fmt.Errorf("audit: %d reads were not recorded: %w", len(events), err), resolveErr)

@@ -12,6 +12,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/oklog/ulid/v2"
 )
@@ -19,17 +20,24 @@ import (
 // ID is a prefixed ULID such as "cli_01JD7W5Q4B9D8Q3Y6C1R2S7T0V".
 type ID string
 
-// entropy is the randomness of new IDs, from crypto/rand (ulid.Make's
+// generator draws the randomness of new IDs from crypto/rand (ulid.Make's
 // default is math/rand seeded by the clock, which an observer of a few IDs
 // could predict). It is monotonic within a millisecond, so that IDs created
 // by one process sort in creation order: the first ID of a millisecond has
 // 80 random bits, each later one the previous plus a random increment below
-// 2^32. The lock makes it safe for concurrent use.
-var entropy = &ulid.LockedMonotonicReader{MonotonicReader: ulid.Monotonic(rand.Reader, 0)}
+// 2^32. The clock is read under the same lock as the entropy, or an ID
+// stamped a millisecond earlier could follow one stamped later.
+var generator = struct {
+	sync.Mutex
+	entropy *ulid.MonotonicEntropy
+}{entropy: ulid.Monotonic(rand.Reader, 0)}
 
 // New returns a fresh ID with the given type prefix.
 func New(prefix string) ID {
-	return ID(prefix + "_" + ulid.MustNew(ulid.Now(), entropy).String())
+	generator.Lock()
+	id := ulid.MustNew(ulid.Now(), generator.entropy)
+	generator.Unlock()
+	return ID(prefix + "_" + id.String())
 }
 
 // Prefix returns the type prefix of id, or "" when id is not well formed.

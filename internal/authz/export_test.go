@@ -1,0 +1,16 @@
+package authz
+
+import "github.com/clinicgate/clinicgate/internal/viewer"
+
+// WriteFacts are the facts of a write decision, for the property test.
+type WriteFacts struct {
+	TargetFound, ReachesClient, OwnRow, ProviderSelf, UserFound, Creating bool
+}
+
+// DecideWrite is decideWrite over exported facts.
+func DecideWrite(v *viewer.Viewer, a Action, f WriteFacts) error {
+	return decideWrite(v, a, facts{
+		targetFound: f.TargetFound, reachesClient: f.ReachesClient, ownRow: f.OwnRow,
+		providerSelf: f.ProviderSelf, userFound: f.UserFound, creating: f.Creating,
+	})
+}

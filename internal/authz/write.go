@@ -1,0 +1,331 @@
+package authz
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/ent/appointment"
+	"github.com/clinicgate/clinicgate/ent/emergencyaccess"
+	"github.com/clinicgate/clinicgate/ent/patient"
+	"github.com/clinicgate/clinicgate/ent/privacy"
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+	"github.com/clinicgate/clinicgate/ent/sessionnote"
+	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/internal/apperr"
+	"github.com/clinicgate/clinicgate/internal/viewer"
+)
+
+// The write side. Every change a user (or an identity provider) makes goes
+// through Require: it decides whether the viewer may do the action to the
+// target and, if so, returns a context carrying that decision. Writes are
+// denied by default: the mutation rule of every organization-owned type
+// (WriteRule) lets a create, update or delete through only when its context
+// carries a decision whose action writes that type that way, or when the
+// server itself (the System viewer: bootstrap, demo, sign-in, migrations)
+// makes it. A domain operation therefore cannot write without asking, and a
+// decision to open a break-glass window does not let the same context
+// rewrite a diagnosis.
+
+// Action is what a viewer asks to do. The vocabulary grows with the
+// administration API; each action lists the writes it opens (actionWrites)
+// and how it is decided (decideWrite).
+type Action string
+
+const (
+	// OpenEmergencyAccess opens a break-glass window on Target.Client.
+	OpenEmergencyAccess Action = "emergency_access.open"
+	// EndEmergencyAccess ends the viewer's own window Target.Row early.
+	EndEmergencyAccess Action = "emergency_access.end"
+	// IssueSCIMToken issues an identity provider's SCIM token.
+	IssueSCIMToken Action = "scim_token.issue"
+	// RevokeSCIMToken revokes the SCIM token Target.Row.
+	RevokeSCIMToken Action = "scim_token.revoke"
+	// GrantClientAccess links Target.User to Target.Client.
+	GrantClientAccess Action = "client_access.grant"
+	// RevokeClientAccess removes a link to Target.Client.
+	RevokeClientAccess Action = "client_access.revoke"
+	// InviteUser invites someone into the organization.
+	InviteUser Action = "user.invite"
+	// ChangeRoles changes the roles of Target.User.
+	ChangeRoles Action = "user.change_roles"
+	// EditSessionNote changes the session note Target.Row.
+	EditSessionNote Action = "session_note.edit"
+	// EditAppointment changes the appointment Target.Row, or schedules one
+	// for Target.Client with provider Target.User when Row is empty.
+	EditAppointment Action = "appointment.edit"
+	// RecordReads writes the audit events of what the viewer read.
+	RecordReads Action = "audit.record_reads"
+	// EndOwnSession signs the viewer out of the session Target.Row.
+	EndOwnSession Action = "session.end_own"
+	// ChangeOwnPassword changes the viewer's password, ending their
+	// sessions and starting a fresh one (and counts a wrong current
+	// password against the credential).
+	ChangeOwnPassword Action = "password.change_own"
+)
+
+// Target names what an action is done to; each action reads the fields it
+// needs (see the Action constants).
+type Target struct {
+	Client pulid.ID
+	User   pulid.ID
+	Row    pulid.ID
+}
+
+// write is one kind of change an action may make: ops on an ent type.
+type write struct {
+	typ string
+	ops ent.Op
+}
+
+// audited: every action writes its audit event.
+var audited = write{"AuditEvent", ent.OpCreate}
+
+// actionWrites lists, per action, the changes a context carrying its
+// decision may make.
+var actionWrites = map[Action][]write{
+	OpenEmergencyAccess: {{"EmergencyAccess", ent.OpCreate | ent.OpUpdate}, audited},
+	EndEmergencyAccess:  {{"EmergencyAccess", ent.OpUpdateOne}, audited},
+	IssueSCIMToken:      {{"SCIMToken", ent.OpCreate}, audited},
+	RevokeSCIMToken:     {{"SCIMToken", ent.OpUpdate | ent.OpUpdateOne}, audited},
+	GrantClientAccess:   {{"ClientAccess", ent.OpCreate | ent.OpUpdate | ent.OpUpdateOne}, audited},
+	RevokeClientAccess:  {{"ClientAccess", ent.OpDelete | ent.OpDeleteOne}, audited},
+	InviteUser:          {{"Invitation", ent.OpCreate}, audited},
+	ChangeRoles:         {{"User", ent.OpUpdateOne}, audited},
+	EditSessionNote:     {{"SessionNote", ent.OpUpdateOne}, audited},
+	EditAppointment:     {{"Appointment", ent.OpCreate | ent.OpUpdateOne}, audited},
+	RecordReads:         {audited},
+	EndOwnSession:       {{"Session", ent.OpUpdate | ent.OpUpdateOne}, audited},
+	ChangeOwnPassword: {
+		{"PasswordCredential", ent.OpUpdateOne},
+		{"Session", ent.OpCreate | ent.OpUpdate | ent.OpUpdateOne}, audited,
+	},
+}
+
+// Actions lists the vocabulary.
+func Actions() []Action {
+	out := make([]Action, 0, len(actionWrites))
+	for a := range actionWrites {
+		out = append(out, a)
+	}
+	return out
+}
+
+// grant is a decision Require made, carried by the context of the writes
+// it allows.
+type grant struct {
+	action Action
+	target Target
+	next   *grant // decisions made earlier in the same context
+}
+
+type grantKey struct{}
+
+func grantsFrom(ctx context.Context) *grant {
+	g, _ := ctx.Value(grantKey{}).(*grant)
+	return g
+}
+
+// Require decides whether the viewer in ctx may do action to target. It
+// returns ctx carrying the decision, in which the writes of the action are
+// allowed, or the typed error to show: UNAUTHENTICATED without a signed-in
+// viewer, NOT_FOUND for a target the viewer may not know of (another
+// organization's row is indistinguishable from a missing one), FORBIDDEN
+// otherwise. c is the request's client or transaction; the facts are read
+// as the server.
+func Require(ctx context.Context, c *ent.Client, action Action, target Target) (context.Context, error) {
+	v := viewer.FromContext(ctx)
+	if _, ok := actionWrites[action]; !ok {
+		return ctx, fmt.Errorf("authz: unknown action %q", action)
+	}
+	if v == nil || (v.Kind != viewer.User && v.Kind != viewer.System) {
+		return ctx, apperr.New(apperr.Unauthenticated, "sign in first")
+	}
+	if v.Kind == viewer.User {
+		f, err := loadFacts(ctx, c, v, action, target)
+		if err != nil {
+			return ctx, err
+		}
+		if err := decideWrite(v, action, f); err != nil {
+			return ctx, err
+		}
+	}
+	return context.WithValue(ctx, grantKey{}, &grant{action: action, target: target, next: grantsFrom(ctx)}), nil
+}
+
+// facts are what decideWrite needs beyond the viewer, loaded once.
+type facts struct {
+	targetFound   bool // the target row (or client, or user) exists in the organization
+	reachesClient bool // the viewer reaches the target's client
+	ownRow        bool // the target row is the viewer's own (window, note, session)
+	providerSelf  bool // the appointment's provider is the viewer
+	userFound     bool // Target.User exists in the organization
+	creating      bool // the action creates its row (no Target.Row)
+}
+
+func loadFacts(ctx context.Context, c *ent.Client, v *viewer.Viewer, action Action, t Target) (facts, error) {
+	sys := viewer.ForSystem(ctx, v.OrgID)
+	var f facts
+	var err error
+	exists := func(ok bool, e error) bool {
+		if e != nil && err == nil {
+			err = e
+		}
+		return ok
+	}
+	if t.Client != "" {
+		f.targetFound = exists(c.Patient.Query().Where(patient.ID(t.Client)).Exist(sys))
+		if f.targetFound {
+			f.reachesClient = exists(CanReadClient(ctx, c, t.Client))
+		}
+	}
+	if t.User != "" {
+		f.userFound = exists(c.User.Query().Where(user.ID(t.User)).Exist(sys))
+	}
+	switch action {
+	case EndEmergencyAccess:
+		f.targetFound = exists(c.EmergencyAccess.Query().Where(emergencyaccess.ID(t.Row)).Exist(sys))
+		f.ownRow = exists(c.EmergencyAccess.Query().Where(emergencyaccess.ID(t.Row), emergencyaccess.UserID(v.UserID)).Exist(sys))
+	case EditSessionNote:
+		// The note is found only through the viewer's own row rule: a
+		// note they cannot read is unknown to them.
+		f.targetFound = exists(c.SessionNote.Query().Where(sessionnote.ID(t.Row)).Exist(ctx))
+		f.ownRow = exists(c.SessionNote.Query().Where(sessionnote.ID(t.Row), sessionnote.AuthorID(v.UserID)).Exist(ctx))
+	case EditAppointment:
+		if t.Row != "" {
+			a, e := c.Appointment.Query().Where(appointment.ID(t.Row)).Only(ctx)
+			switch {
+			case ent.IsNotFound(e):
+			case e != nil:
+				err = e
+			default:
+				f.targetFound = true
+				f.providerSelf = a.ProviderID == v.UserID
+				f.reachesClient = exists(CanReadClient(ctx, c, a.ClientID))
+			}
+		} else {
+			f.creating = true
+			f.providerSelf = t.User == v.UserID
+		}
+	case EndOwnSession:
+		f.targetFound = t.Row != ""
+		f.ownRow = t.Row != "" && t.Row == v.SessionID
+	case ChangeOwnPassword:
+		f.ownRow = t.User == v.UserID
+	}
+	if err != nil {
+		return facts{}, fmt.Errorf("authz: facts for %s: %w", action, err)
+	}
+	return f, nil
+}
+
+// decideWrite is the write decision of a signed-in user, from the viewer
+// and the facts alone, so that a property test can hold it against a
+// reference (write_test.go).
+func decideWrite(v *viewer.Viewer, action Action, f facts) error {
+	forbidden := func(msg string) error { return apperr.New(apperr.Forbidden, "%s", msg) }
+	notFound := func(what string) error { return apperr.New(apperr.NotFound, "%s not found", what) }
+	staff := !v.Portal
+	switch action {
+	case RecordReads:
+		return nil
+	case EndOwnSession:
+		if !f.ownRow {
+			return notFound("session")
+		}
+		return nil
+	case ChangeOwnPassword:
+		if !f.ownRow {
+			return forbidden("a password is changed by its owner")
+		}
+		return nil
+	case OpenEmergencyAccess:
+		if !staff || !v.Has(string(EmergencyAccessUse)) {
+			return forbidden("your roles do not allow emergency access")
+		}
+		if !f.targetFound {
+			return notFound("client")
+		}
+		return nil
+	case EndEmergencyAccess:
+		if !f.ownRow {
+			return notFound("emergency access")
+		}
+		return nil
+	case IssueSCIMToken, RevokeSCIMToken:
+		if !staff || !v.Has(string(OrgSettingsManage)) {
+			return forbidden("managing SCIM tokens needs the organization settings privilege")
+		}
+		return nil
+	case GrantClientAccess, RevokeClientAccess:
+		if !staff || !(v.Has(string(ClientsShare)) || v.Has(string(UsersManage))) {
+			return forbidden("your roles do not allow sharing clients")
+		}
+		if !f.targetFound || !f.reachesClient {
+			// A client the viewer does not reach is one they may not know of.
+			return notFound("client")
+		}
+		if action == GrantClientAccess && !f.userFound {
+			return notFound("user")
+		}
+		return nil
+	case InviteUser:
+		if !staff || !(v.Has(string(UsersInvite)) || v.Has(string(UsersManage))) {
+			return forbidden("your roles do not allow inviting users")
+		}
+		return nil
+	case ChangeRoles:
+		if !staff || !v.Has(string(UsersManage)) {
+			return forbidden("changing roles needs the user management privilege")
+		}
+		if !f.userFound {
+			return notFound("user")
+		}
+		return nil
+	case EditSessionNote:
+		if !f.targetFound {
+			return notFound("session note")
+		}
+		if !staff || !v.Has(string(SessionsManageOwn)) || !f.ownRow {
+			return forbidden("only the note's author edits a session note")
+		}
+		return nil
+	case EditAppointment:
+		if !staff {
+			return forbidden("portal users do not edit schedules")
+		}
+		if !f.targetFound || (f.creating && !f.reachesClient) {
+			// Neither an appointment the viewer cannot read nor a client
+			// they do not reach is theirs to know of.
+			return notFound("appointment")
+		}
+		edits := ScheduleEditsOthers(v.ScheduleAccess) ||
+			(f.providerSelf && v.ScheduleAccess != "" && v.ScheduleAccess != "OWN_ONLY")
+		if !edits || !f.reachesClient {
+			return forbidden("your schedule access does not allow this change")
+		}
+		return nil
+	}
+	return forbidden("not allowed")
+}
+
+// WriteRule is the mutation rule of every organization-owned type: a
+// change is allowed to go on to the tenant rule only when the server makes
+// it, or when its context carries a decision (Require) whose action writes
+// this type this way.
+func WriteRule() privacy.MutationRule {
+	return privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+		v := viewer.FromContext(ctx)
+		if v != nil && v.Kind == viewer.System {
+			return privacy.Skip
+		}
+		for g := grantsFrom(ctx); g != nil; g = g.next {
+			for _, w := range actionWrites[g.action] {
+				if w.typ == m.Type() && m.Op().Is(w.ops) {
+					return privacy.Skip
+				}
+			}
+		}
+		return privacy.Denyf("authz: %s of %s without a write decision", m.Op(), m.Type())
+	})
+}
