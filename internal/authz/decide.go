@@ -12,7 +12,6 @@ import (
 	"github.com/clinicgate/clinicgate/ent/patient"
 	"github.com/clinicgate/clinicgate/ent/portalaccess"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
-	"github.com/clinicgate/clinicgate/ent/sessionnote"
 	"github.com/clinicgate/clinicgate/ent/staffprofile"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
@@ -81,38 +80,6 @@ func decide(ctx context.Context, key string, ask func() (bool, error)) (bool, er
 		}
 	})
 	return d.ok, d.err
-}
-
-// CanEditSessionNote decides whether the viewer may change a session note
-// or its transcript: only its author, while they still reach the client and
-// hold the clinician's privilege to run sessions. An administrator who is
-// not also a clinician never edits notes, session view or not.
-func CanEditSessionNote(ctx context.Context, c *ent.Client, noteID pulid.ID) (bool, error) {
-	v := viewer.FromContext(ctx)
-	if v == nil || v.Kind != viewer.User || v.Portal || !v.Has(string(SessionsManageOwn)) {
-		return false, nil
-	}
-	// The row rule already hides notes on clients the author no longer
-	// reaches.
-	return c.SessionNote.Query().Where(sessionnote.ID(noteID), sessionnote.AuthorID(v.UserID)).Exist(ctx)
-}
-
-// CanEditAppointment decides whether the viewer may schedule or change an
-// appointment: their own with a level that edits their own schedule
-// (anything but OWN_ONLY), anyone's with VIEW_EDIT_ALL — in both cases on a
-// client they reach.
-func CanEditAppointment(ctx context.Context, c *ent.Client, providerID, clientID pulid.ID) (bool, error) {
-	v := viewer.FromContext(ctx)
-	if v == nil || v.Kind != viewer.User || v.Portal {
-		return false, nil
-	}
-	switch {
-	case ScheduleEditsOthers(v.ScheduleAccess):
-	case providerID == v.UserID && v.ScheduleAccess != "" && v.ScheduleAccess != "OWN_ONLY":
-	default:
-		return false, nil
-	}
-	return CanReadClient(ctx, c, clientID)
 }
 
 // portalPermission decides whether the portal viewer in ctx holds a portal
