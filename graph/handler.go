@@ -29,8 +29,8 @@ type HandlerConfig struct {
 	// production if the schema should not be discoverable.
 	Introspection bool
 	// ComplexityLimit bounds the cost of one operation: gqlgen's count of
-	// fields, multiplied through paginated connections by first or last
-	// (see pagedComplexity). Default 5000.
+	// fields, multiplied through connections by first or last and through
+	// list edges by their bound (see pagedComplexity). Default 5000.
 	ComplexityLimit int
 	// DepthLimit bounds how deep an operation's fields nest (see
 	// DepthLimit). Default 12.
@@ -58,8 +58,9 @@ const (
 //
 // Before anything runs, an operation passes, in order: the trusted document
 // list or the APQ cache (which supply the query text), parsing and
-// validation, introspection, depth and complexity limits. A limit set below
-// 1 panics, as gqlgen does for any extension that fails its Validate.
+// validation, introspection, depth and complexity limits. While it runs,
+// list edges are held to their bounds (ListLimits). A limit set below 1
+// panics, as gqlgen does for any extension that fails its Validate.
 func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	if cfg.ComplexityLimit == 0 {
 		cfg.ComplexityLimit = DefaultComplexityLimit
@@ -70,7 +71,8 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	srv := handler.New(pagedComplexity{NewSchema(client)})
+	schema := newPagedComplexity(NewSchema(client))
+	srv := handler.New(schema)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if trusted := (TrustedDocuments{Documents: cfg.TrustedDocuments}); len(trusted.Documents) > 0 {
 		// The list answers hash-only requests itself: APQ would only let
@@ -90,6 +92,7 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	}
 	srv.Use(DepthLimit{Limit: cfg.DepthLimit})
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	srv.Use(ListLimits{bounds: schema.lists})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(authz.WithCache(ctx))
 	})
