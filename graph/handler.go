@@ -56,8 +56,9 @@ const (
 // without a CORS preflight), mutations in a transaction, one access decision
 // cache per operation.
 //
-// Before anything runs, an operation passes, in order: the trusted document
-// list or the APQ cache (which supply the query text), parsing and
+// Before anything runs, a request passes, in order: the body checks
+// (size, UTF-8, JSON: checkedBody), the trusted document list or the APQ
+// cache (which supply the query text), parsing and
 // validation, introspection, depth and complexity limits. While it runs,
 // list edges are held to their bounds (ListLimits). A limit set below 1
 // panics, as gqlgen does for any extension that fails its Validate.
@@ -77,10 +78,10 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	if trusted := (TrustedDocuments{Documents: cfg.TrustedDocuments}); len(trusted.Documents) > 0 {
 		// The list answers hash-only requests itself: APQ would only let
 		// clients register documents that the list then refuses.
-		srv.AddTransport(trusted.Transport())
+		srv.AddTransport(checkedBody{trusted.Transport()})
 		srv.Use(trusted)
 	} else {
-		srv.AddTransport(transport.POST{})
+		srv.AddTransport(checkedBody{transport.POST{}})
 		if cfg.APQCacheSize > 0 {
 			srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](cfg.APQCacheSize)})
 		}
