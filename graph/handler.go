@@ -12,7 +12,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator/core"
 	"github.com/vektah/gqlparser/v2/validator/rules"
@@ -38,6 +37,12 @@ type HandlerConfig struct {
 	// DepthLimit bounds how deep an operation's fields nest (see
 	// DepthLimit). Default 12.
 	DepthLimit int
+	// QueryCacheBytes bounds the memory of the parsed documents kept for
+	// their senders (see QueryCache). Default 32 MiB.
+	QueryCacheBytes int64
+	// QueryCache, when set, is used instead of a cache of QueryCacheBytes,
+	// so that its owner can see what it holds.
+	QueryCache *QueryCache
 	// APQCacheSize is how many automatic persisted queries are remembered;
 	// 0 turns them off. Ignored with TrustedDocuments, which answers
 	// hash-only requests from its own list.
@@ -52,6 +57,10 @@ type HandlerConfig struct {
 const (
 	DefaultComplexityLimit = 5000
 	DefaultDepthLimit      = 12
+	DefaultQueryCacheBytes = 32 << 20
+	// queryCacheEntries bounds the documents kept whatever their size, as
+	// gqlgen's default cache did.
+	queryCacheEntries = 1000
 )
 
 // NewHandler returns the /graphql endpoint over client: POST with JSON only
@@ -61,10 +70,11 @@ const (
 //
 // Before anything runs, a request passes, in order: the body checks
 // (size, UTF-8, JSON: checkedBody), the trusted document list or the APQ
-// cache (which supply the query text), parsing and
-// validation, introspection, depth and complexity limits. While it runs,
-// list edges are held to their bounds (ListLimits). A limit set below 1
-// panics, as gqlgen does for any extension that fails its Validate.
+// cache (which supply the query text), parsing and validation
+// unless the viewer's query cache holds the document, introspection, depth
+// and complexity limits. While it runs, list edges are held to their
+// bounds (ListLimits). A limit set below 1 panics, as gqlgen does for any
+// extension that fails its Validate.
 func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	if cfg.ComplexityLimit == 0 {
 		cfg.ComplexityLimit = DefaultComplexityLimit
@@ -72,12 +82,20 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	if cfg.DepthLimit == 0 {
 		cfg.DepthLimit = DefaultDepthLimit
 	}
+	if cfg.QueryCacheBytes == 0 {
+		cfg.QueryCacheBytes = DefaultQueryCacheBytes
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	schema := newPagedComplexity(NewSchema(client))
 	srv := handler.New(schema)
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	cache := cfg.QueryCache
+	if cache == nil {
+		cache = NewQueryCache(cfg.QueryCacheBytes, queryCacheEntries)
+	}
+	srv.SetQueryCache(cache)
+	srv.Use(cache)
 	if trusted := (TrustedDocuments{Documents: cfg.TrustedDocuments}); len(trusted.Documents) > 0 {
 		// The list answers hash-only requests itself: APQ would only let
 		// clients register documents that the list then refuses.
