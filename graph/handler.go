@@ -10,7 +10,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator/core"
@@ -43,10 +42,12 @@ type HandlerConfig struct {
 	// QueryCache, when set, is used instead of a cache of QueryCacheBytes,
 	// so that its owner can see what it holds.
 	QueryCache *QueryCache
-	// APQCacheSize is how many automatic persisted queries are remembered;
-	// 0 turns them off. Ignored with TrustedDocuments, which answers
-	// hash-only requests from its own list.
+	// APQCacheSize is how many automatic persisted queries are remembered
+	// (see PersistedQueries); 0 turns them off. Ignored with
+	// TrustedDocuments, which answers hash-only requests from its own list.
 	APQCacheSize int
+	// APQCacheBytes bounds the memory of those queries' text. Default 8 MiB.
+	APQCacheBytes int64
 	// TrustedDocuments, when not empty, maps SHA-256 hashes to the only
 	// documents allowed to run (see TrustedDocuments).
 	TrustedDocuments map[string]string
@@ -58,6 +59,7 @@ const (
 	DefaultComplexityLimit = 5000
 	DefaultDepthLimit      = 12
 	DefaultQueryCacheBytes = 32 << 20
+	DefaultAPQCacheBytes   = 8 << 20
 	// queryCacheEntries bounds the documents kept whatever their size, as
 	// gqlgen's default cache did.
 	queryCacheEntries = 1000
@@ -69,8 +71,8 @@ const (
 // cache per operation.
 //
 // Before anything runs, a request passes, in order: the body checks
-// (size, UTF-8, JSON: checkedBody), the trusted document list or the APQ
-// cache (which supply the query text), parsing and validation
+// (size, UTF-8, JSON: checkedBody), the trusted document list or the
+// persisted queries (which supply the query text), parsing and validation
 // unless the viewer's query cache holds the document, introspection, depth
 // and complexity limits. While it runs, list edges are held to their
 // bounds (ListLimits). A limit set below 1 panics, as gqlgen does for any
@@ -84,6 +86,9 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	}
 	if cfg.QueryCacheBytes == 0 {
 		cfg.QueryCacheBytes = DefaultQueryCacheBytes
+	}
+	if cfg.APQCacheBytes == 0 {
+		cfg.APQCacheBytes = DefaultAPQCacheBytes
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -104,7 +109,7 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	} else {
 		srv.AddTransport(checkedBody{transport.POST{}})
 		if cfg.APQCacheSize > 0 {
-			srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](cfg.APQCacheSize)})
+			srv.Use(NewPersistedQueries(cfg.APQCacheSize, cfg.APQCacheBytes))
 		}
 	}
 	srv.SetDisableSuggestion(true)
