@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/clinicgate/clinicgate/ent/user"
@@ -47,6 +48,7 @@ func TestPersistedQueriesRememberOnlyWhatPassed(t *testing.T) {
 	}{
 		{"over the complexity limit", a.viewer(), `{ clients(first: 500) { totalCount } }`},
 		{"failing validation", a.viewer(), `{ clients { nosuchfield } }`},
+		{"over a document limit", a.viewer(), `{ a: __typename b: __typename }` + "\n#" + strings.Repeat("x", 70<<10)},
 		{"from an anonymous caller", nil, `{ __typename }`},
 	} {
 		hash := sha256Hex(tt.query)

@@ -72,6 +72,12 @@ func (c *QueryCache) InterceptOperation(ctx context.Context, next graphql.Operat
 	return next(ctx)
 }
 
+// holds reports whether the cache has query for ctx's viewer.
+func (c *QueryCache) holds(ctx context.Context, query string) bool {
+	_, ok := c.Get(ctx, query)
+	return ok
+}
+
 // Usage returns how many documents the cache holds and the memory it
 // counts for them.
 func (c *QueryCache) Usage() (entries int, bytes int64) { return c.lru.usage() }

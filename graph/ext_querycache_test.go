@@ -21,6 +21,8 @@ func TestQueryCacheHoldsOnlyDocumentsThatPassedEveryLimit(t *testing.T) {
 		{"depth", `{ viewer { user { roles { users { id } } } } }`},
 		{"introspection", `{ __schema { queryType { name } } }`},
 		{"validation", `{ viewer { nosuchfield } }`},
+		{"a literal", `{ clients(where: {givenName: "a\u0000b"}) { totalCount } }`},
+		{"repeated names", "{ " + strings.Repeat("__typename ", 300) + "}"},
 	}
 	for _, r := range refused {
 		for range 2 { // a second time would be a hit, were it cached
@@ -67,7 +69,8 @@ func TestQueryCacheStaysWithinItsMemoryBudget(t *testing.T) {
 	const budget = 4 << 20
 	cache := graph.NewQueryCache(budget, 1000)
 	h := graph.NewHandler(db.Client, graph.HandlerConfig{QueryCache: cache})
-	// Each of 64 KB: 200 aliased fields and a distinct comment.
+	// Each near the signed-in limit of 64 KB: 200 aliased fields and a
+	// distinct comment.
 	doc := func(i int) string {
 		var b strings.Builder
 		b.WriteString("{ ")
@@ -75,7 +78,7 @@ func TestQueryCacheStaysWithinItsMemoryBudget(t *testing.T) {
 			fmt.Fprintf(&b, "a%d: __typename ", j)
 		}
 		b.WriteString("}\n# ")
-		for b.Len() < 64<<10-100 {
+		for b.Len() < graph.DefaultDocumentLimit().MaxBytes-100 {
 			fmt.Fprintf(&b, "document %d ", i)
 		}
 		return b.String()

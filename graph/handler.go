@@ -36,6 +36,17 @@ type HandlerConfig struct {
 	// DepthLimit bounds how deep an operation's fields nest (see
 	// DepthLimit). Default 12.
 	DepthLimit int
+	// Documents bounds the document of a signed-in caller before it is
+	// parsed and validated (see DocumentLimit); zero fields take
+	// DefaultDocumentLimit's.
+	Documents DocumentLimit
+	// AnonymousDocuments bounds the document of a caller who may not read
+	// data; zero fields take AnonymousDocumentLimit's, and none exceeds
+	// Documents'.
+	AnonymousDocuments DocumentLimit
+	// Inputs bounds variables and literal arguments (see InputLimit); zero
+	// fields take DefaultInputLimit's.
+	Inputs InputLimit
 	// QueryCacheBytes bounds the memory of the parsed documents kept for
 	// their senders (see QueryCache). Default 32 MiB.
 	QueryCacheBytes int64
@@ -71,12 +82,15 @@ const (
 // cache per operation.
 //
 // Before anything runs, a request passes, in order: the body checks
-// (size, UTF-8, JSON: checkedBody), the trusted document list or the
-// persisted queries (which supply the query text), parsing and validation
-// unless the viewer's query cache holds the document, introspection, depth
-// and complexity limits. While it runs, list edges are held to their
-// bounds (ListLimits). A limit set below 1 panics, as gqlgen does for any
-// extension that fails its Validate.
+// (size, UTF-8, JSON: checkedBody); the trusted document list or the
+// persisted queries (which supply the query text); the document limits
+// (length and tokens before parsing, then on a parse of its own fields,
+// aliases, repeated names, fragments and the values written in it:
+// DocumentLimits); the variables' limits (InputLimits); gqlgen's parsing
+// and validation, unless the viewer's query cache holds the document;
+// introspection, depth and complexity. While it runs, list edges are held
+// to their bounds (ListLimits). A limit set below 1 panics, as gqlgen does
+// for any extension that fails its Validate.
 func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	if cfg.ComplexityLimit == 0 {
 		cfg.ComplexityLimit = DefaultComplexityLimit
@@ -93,6 +107,7 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	docs := cfg.Documents.orDefaults(DefaultDocumentLimit())
 	schema := newPagedComplexity(NewSchema(client))
 	srv := handler.New(schema)
 	cache := cfg.QueryCache
@@ -112,6 +127,14 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 			srv.Use(NewPersistedQueries(cfg.APQCacheSize, cfg.APQCacheBytes))
 		}
 	}
+	inputs := cfg.Inputs.orDefaults()
+	srv.Use(DocumentLimits{
+		Viewer:    docs,
+		Anonymous: cfg.AnonymousDocuments.orDefaults(AnonymousDocumentLimit()).atMost(docs),
+		Inputs:    inputs,
+		Cache:     cache,
+	})
+	srv.Use(InputLimits{Limit: inputs})
 	srv.SetDisableSuggestion(true)
 	srv.SetValidationRulesFn(validationRules)
 	if cfg.Introspection {
