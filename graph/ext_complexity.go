@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"reflect"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -16,26 +17,46 @@ const ComplexityLimitExceeded = "COMPLEXITY_LIMIT_EXCEEDED"
 // or last is assumed to return: entgql then returns them all.
 const defaultPageEstimate = 100
 
-// pagedComplexity makes gqlgen's complexity count rows, not fields: a
-// Relay connection (a field taking first and last) costs 1 plus its
-// selection times the page size asked for, so nested connections multiply.
-// Other fields keep gqlgen's default, 1 plus their selection. The generated
-// schema has no complexity functions of its own (Config.Complexity is
-// empty); any added later win over this estimate.
+// pagedComplexity makes gqlgen's complexity count rows, not fields: a field
+// costs 1 plus its selection times the rows it can return, so that nested
+// lists multiply.
+//
+//   - A Relay connection (a field taking first and last) returns the page
+//     size asked for.
+//   - A list edge (see listBounds) returns at most its bound, which
+//     ListLimits enforces; nodes(ids:) returns one row per id asked for.
+//   - Any other field returns one row: gqlgen's default, 1 plus its
+//     selection.
+//
+// The generated schema has no complexity functions of its own
+// (Config.Complexity is empty); any added later win over this estimate.
 type pagedComplexity struct {
 	graphql.ExecutableSchema
+	lists listBounds
+}
+
+func newPagedComplexity(es graphql.ExecutableSchema) pagedComplexity {
+	return pagedComplexity{ExecutableSchema: es, lists: newListBounds(es.Schema())}
 }
 
 func (p pagedComplexity) Complexity(ctx context.Context, typeName, field string, child int, args map[string]any) (int, bool) {
 	if c, ok := p.ExecutableSchema.Complexity(ctx, typeName, field, child, args); ok {
 		return c, true
 	}
+	if bound, ok := p.lists[fieldKey{typeName, field}]; ok {
+		rows := int64(bound)
+		if ids := reflect.ValueOf(args["ids"]); ids.Kind() == reflect.Slice {
+			// Asked for by id: as many rows as ids (more are refused).
+			rows = int64(max(ids.Len(), 1))
+		}
+		return times(rows, child), true
+	}
 	def := p.Schema().Types[typeName]
 	if def == nil {
 		return 0, false
 	}
 	f := def.Fields.ForName(field)
-	if f == nil || f.Arguments.ForName("first") == nil || f.Arguments.ForName("last") == nil {
+	if f == nil || !isConnectionField(f) {
 		return 0, false
 	}
 	rows := int64(defaultPageEstimate)
@@ -44,11 +65,16 @@ func (p pagedComplexity) Complexity(ctx context.Context, typeName, field string,
 	} else if n, ok := pageSize(args["last"]); ok {
 		rows = n
 	}
-	// Saturate rather than overflow, as gqlgen's own sums do.
+	return times(rows, child), true
+}
+
+// times is the cost of rows rows of child each: 1 + rows×child, saturating
+// rather than overflowing, as gqlgen's own sums do.
+func times(rows int64, child int) int {
 	if child > 0 && rows > (math.MaxInt32-1)/int64(child) {
-		return math.MaxInt32, true
+		return math.MaxInt32
 	}
-	return int(1 + rows*int64(child)), true
+	return int(1 + rows*int64(child))
 }
 
 // pageSize reads first or last as the request gave it: an int64 from a

@@ -10,10 +10,10 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/validator/core"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/internal/apperr"
@@ -26,19 +26,39 @@ import (
 // unless set.
 type HandlerConfig struct {
 	// Introspection answers __schema and __type queries; turn it off in
-	// production if the schema should not be discoverable.
+	// production if the schema should not be discoverable. Validation
+	// errors never suggest names (see validationRules).
 	Introspection bool
 	// ComplexityLimit bounds the cost of one operation: gqlgen's count of
-	// fields, multiplied through paginated connections by first or last
-	// (see pagedComplexity). Default 5000.
+	// fields, multiplied through connections by first or last and through
+	// list edges by their bound (see pagedComplexity). Default 5000.
 	ComplexityLimit int
 	// DepthLimit bounds how deep an operation's fields nest (see
 	// DepthLimit). Default 12.
 	DepthLimit int
-	// APQCacheSize is how many automatic persisted queries are remembered;
-	// 0 turns them off. Ignored with TrustedDocuments, which answers
-	// hash-only requests from its own list.
+	// Documents bounds the document of a signed-in caller before it is
+	// parsed and validated (see DocumentLimit); zero fields take
+	// DefaultDocumentLimit's.
+	Documents DocumentLimit
+	// AnonymousDocuments bounds the document of a caller who may not read
+	// data; zero fields take AnonymousDocumentLimit's, and none exceeds
+	// Documents'.
+	AnonymousDocuments DocumentLimit
+	// Inputs bounds variables and literal arguments (see InputLimit); zero
+	// fields take DefaultInputLimit's.
+	Inputs InputLimit
+	// QueryCacheBytes bounds the memory of the parsed documents kept for
+	// their senders (see QueryCache). Default 32 MiB.
+	QueryCacheBytes int64
+	// QueryCache, when set, is used instead of a cache of QueryCacheBytes,
+	// so that its owner can see what it holds.
+	QueryCache *QueryCache
+	// APQCacheSize is how many automatic persisted queries are remembered
+	// (see PersistedQueries); 0 turns them off. Ignored with
+	// TrustedDocuments, which answers hash-only requests from its own list.
 	APQCacheSize int
+	// APQCacheBytes bounds the memory of those queries' text. Default 8 MiB.
+	APQCacheBytes int64
 	// TrustedDocuments, when not empty, maps SHA-256 hashes to the only
 	// documents allowed to run (see TrustedDocuments).
 	TrustedDocuments map[string]string
@@ -49,6 +69,11 @@ type HandlerConfig struct {
 const (
 	DefaultComplexityLimit = 5000
 	DefaultDepthLimit      = 12
+	DefaultQueryCacheBytes = 32 << 20
+	DefaultAPQCacheBytes   = 8 << 20
+	// queryCacheEntries bounds the documents kept whatever their size, as
+	// gqlgen's default cache did.
+	queryCacheEntries = 1000
 )
 
 // NewHandler returns the /graphql endpoint over client: POST with JSON only
@@ -56,10 +81,16 @@ const (
 // without a CORS preflight), mutations in a transaction, one access decision
 // cache per operation.
 //
-// Before anything runs, an operation passes, in order: the trusted document
-// list or the APQ cache (which supply the query text), parsing and
-// validation, introspection, depth and complexity limits. A limit set below
-// 1 panics, as gqlgen does for any extension that fails its Validate.
+// Before anything runs, a request passes, in order: the body checks
+// (size, UTF-8, JSON: checkedBody); the trusted document list or the
+// persisted queries (which supply the query text); the document limits
+// (length and tokens before parsing, then on a parse of its own fields,
+// aliases, repeated names, fragments and the values written in it:
+// DocumentLimits); the variables' limits (InputLimits); gqlgen's parsing
+// and validation, unless the viewer's query cache holds the document;
+// introspection, depth and complexity. While it runs, list edges are held
+// to their bounds (ListLimits). A limit set below 1 panics, as gqlgen does
+// for any extension that fails its Validate.
 func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	if cfg.ComplexityLimit == 0 {
 		cfg.ComplexityLimit = DefaultComplexityLimit
@@ -67,22 +98,45 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	if cfg.DepthLimit == 0 {
 		cfg.DepthLimit = DefaultDepthLimit
 	}
+	if cfg.QueryCacheBytes == 0 {
+		cfg.QueryCacheBytes = DefaultQueryCacheBytes
+	}
+	if cfg.APQCacheBytes == 0 {
+		cfg.APQCacheBytes = DefaultAPQCacheBytes
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	srv := handler.New(pagedComplexity{NewSchema(client)})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	docs := cfg.Documents.orDefaults(DefaultDocumentLimit())
+	schema := newPagedComplexity(NewSchema(client))
+	srv := handler.New(schema)
+	cache := cfg.QueryCache
+	if cache == nil {
+		cache = NewQueryCache(cfg.QueryCacheBytes, queryCacheEntries)
+	}
+	srv.SetQueryCache(cache)
+	srv.Use(cache)
 	if trusted := (TrustedDocuments{Documents: cfg.TrustedDocuments}); len(trusted.Documents) > 0 {
 		// The list answers hash-only requests itself: APQ would only let
 		// clients register documents that the list then refuses.
-		srv.AddTransport(trusted.Transport())
+		srv.AddTransport(checkedBody{trusted.Transport()})
 		srv.Use(trusted)
 	} else {
-		srv.AddTransport(transport.POST{})
+		srv.AddTransport(checkedBody{transport.POST{}})
 		if cfg.APQCacheSize > 0 {
-			srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](cfg.APQCacheSize)})
+			srv.Use(NewPersistedQueries(cfg.APQCacheSize, cfg.APQCacheBytes))
 		}
 	}
+	inputs := cfg.Inputs.orDefaults()
+	srv.Use(DocumentLimits{
+		Viewer:    docs,
+		Anonymous: cfg.AnonymousDocuments.orDefaults(AnonymousDocumentLimit()).atMost(docs),
+		Inputs:    inputs,
+		Cache:     cache,
+	})
+	srv.Use(InputLimits{Limit: inputs})
+	srv.SetDisableSuggestion(true)
+	srv.SetValidationRulesFn(validationRules)
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {
@@ -90,6 +144,7 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	}
 	srv.Use(DepthLimit{Limit: cfg.DepthLimit})
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	srv.Use(ListLimits{bounds: schema.lists})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(authz.WithCache(ctx))
 	})
@@ -102,6 +157,30 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 		return apperr.New(apperr.Internal, "internal error")
 	})
 	return srv
+}
+
+// validationRules returns gqlparser's validation rules with none that
+// suggests names in its errors ("Did you mean …"). A suggestion is an edit
+// distance to every name of a type, for every unknown name: one 64 KB
+// document of misspelt where fields took 200 ms to validate. And with
+// introspection off, misspelling the schema should not reveal it either.
+// gqlgen's SetDisableSuggestion, which the handler sets too, swaps only two
+// of the five rules that suggest (FieldsOnCorrectType, ScalarLeafs).
+func validationRules() *rules.Rules {
+	r := rules.NewDefaultRules()
+	for _, rule := range []struct {
+		name  string
+		quiet core.Rule
+	}{
+		{"KnownArgumentNames", rules.KnownArgumentNamesRuleWithoutSuggestions},
+		{"KnownTypeNames", rules.KnownTypeNamesRuleWithoutSuggestions},
+		{"ValuesOfCorrectType", rules.ValuesOfCorrectTypeRuleWithoutSuggestions},
+		{"FieldsOnCorrectType", rules.FieldsOnCorrectTypeRuleWithoutSuggestions},
+		{"ScalarLeafs", rules.ScalarLeafsRuleWithoutSuggestions},
+	} {
+		r.ReplaceRule(rule.name, rule.quiet.RuleFunc)
+	}
+	return r
 }
 
 // transactioner is entgql.Transactioner, whose InterceptResponse assumes an

@@ -138,3 +138,34 @@ func TestABodyThatIsNotJSONGetsACode(t *testing.T) {
 		t.Fatalf("%d %s", w.Code, w.Body)
 	}
 }
+
+// Validation errors name no field, argument, type or value the caller did
+// not write, introspection on or off: suggestions would reveal a schema
+// kept private, and computing them for every misspelt name is what made
+// validation slow.
+func TestValidationErrorsSuggestNoNames(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	a := newTenant(t, db.Client, "acme")
+	for _, introspection := range []bool{false, true} {
+		h := graph.NewHandler(db.Client, graph.HandlerConfig{Introspection: introspection})
+		for _, q := range []string{
+			`{ viewr { privileges } }`,
+			`{ clients(firs: 1) { totalCount } }`,
+			`{ clients(where: {familyNam: "x"}) { totalCount } }`,
+			`{ clients(orderBy: {field: GIVEN_NAM, direction: ASC}) { totalCount } }`,
+			`query($w: ClientWhereInpt) { clients(where: $w) { totalCount } }`,
+			`{ viewer }`,
+			`{ node(id: "x") { givenName } }`,
+		} {
+			_, r := post(t, h, a.viewer(), map[string]any{"query": q})
+			if len(r.Errors) == 0 {
+				t.Fatalf("%s: no error", q)
+			}
+			for _, e := range r.Errors {
+				if strings.Contains(e.Message, "Did you mean") || strings.Contains(e.Message, "{ ... }") {
+					t.Errorf("introspection %v: %s: %q", introspection, q, e.Message)
+				}
+			}
+		}
+	}
+}

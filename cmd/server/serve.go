@@ -73,6 +73,8 @@ func newHandler(db *store.DB, cfg config.Config, log *slog.Logger) http.Handler 
 		Introspection:    cfg.Introspection,
 		ComplexityLimit:  cfg.ComplexityLimit,
 		DepthLimit:       cfg.DepthLimit,
+		Documents:        graph.DocumentLimit{MaxBytes: cfg.MaxQueryBytes, MaxTokens: cfg.MaxTokens, MaxFields: cfg.MaxFields},
+		QueryCacheBytes:  int64(cfg.QueryCacheBytes),
 		APQCacheSize:     cfg.APQCacheSize,
 		TrustedDocuments: cfg.TrustedDocuments,
 		Logger:           log,

@@ -48,6 +48,12 @@ type Config struct {
 	ComplexityLimit int `env:"GRAPHQL_COMPLEXITY_LIMIT"`
 	DepthLimit      int `env:"GRAPHQL_DEPTH_LIMIT"`
 	APQCacheSize    int `env:"GRAPHQL_APQ_CACHE_SIZE"` // 0: off
+	// Document limits of signed-in callers (graph.DocumentLimit) and the
+	// query cache's memory.
+	MaxQueryBytes   int `env:"GRAPHQL_MAX_QUERY_BYTES"`
+	MaxTokens       int `env:"GRAPHQL_MAX_TOKENS"`
+	MaxFields       int `env:"GRAPHQL_MAX_FIELDS"`
+	QueryCacheBytes int `env:"GRAPHQL_QUERY_CACHE_BYTES"`
 	// TrustedDocumentsFile, when set, names a JSON object mapping the hex
 	// SHA-256 of each trusted GraphQL document to its text; Load reads it
 	// into TrustedDocuments, and only those documents may then run.
@@ -215,6 +221,10 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("complexity_limit", c.ComplexityLimit),
 		slog.Int("depth_limit", c.DepthLimit),
 		slog.Int("apq_cache_size", c.APQCacheSize),
+		slog.Int("max_query_bytes", c.MaxQueryBytes),
+		slog.Int("max_tokens", c.MaxTokens),
+		slog.Int("max_fields", c.MaxFields),
+		slog.Int("query_cache_bytes", c.QueryCacheBytes),
 		slog.String("trusted_documents_file", c.TrustedDocumentsFile),
 		slog.Int("trusted_documents", len(c.TrustedDocuments)),
 		slog.Bool("migrate_on_start", c.MigrateOnStart),
