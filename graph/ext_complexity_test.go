@@ -27,7 +27,7 @@ func TestComplexityCountsRowsThroughConnections(t *testing.T) {
 		{"or by a variable", `query($n: Int) { clients(first: $n) { totalCount } }`, map[string]any{"n": 7}, 8},
 		{"or assumes 100 rows without either", `{ clients { totalCount } }`, nil, 101},
 		{"a list edge multiplies by its bound", `{ clients(first: 2) { edges { node { businessUnit { users { id } } } } } }`, nil, 1 + 2*(1+1+1+(1+graph.DefaultListBound*1))},
-		{"a list edge with a declared bound multiplies by it", `{ viewer { roles { name } } }`, nil, 1 + (1 + 20*1)},
+		{"a list edge with a declared bound multiplies by it", `{ viewer { roles { name } } }`, nil, 1 + (1 + 30*1)},
 		{"a connection's edges are its page, not multiplied again", `{ roles(first: 3) { edges { node { name } } } }`, nil, 1 + 3*(1+1+1)},
 		{"nodes multiplies by the ids it asks for", `{ nodes(ids: ["a", "b", "c"]) { id } }`, nil, 1 + 3*1},
 		{"or by the ids of a variable", `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": []string{"a", "b", "c", "d"}}, 1 + 4*1},

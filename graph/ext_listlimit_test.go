@@ -31,7 +31,7 @@ func TestNestedListEdgesAreRefusedForTheirCost(t *testing.T) {
 func TestListEdgesAreHeldToTheirBound(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := newTenant(t, db.Client, "acme")
-		const bound = 20 // User.roles
+		const bound = 30 // User.roles
 		roles := make([]*ent.Role, bound)
 		for i := range roles {
 			roles[i] = addRole(t, db.Client, a.org.ID, fmt.Sprint("role ", i))

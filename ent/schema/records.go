@@ -53,9 +53,9 @@ func (Appointment) Fields() []ent.Field {
 		// client without a query per row. Not filterable: a filter would
 		// reveal what the rule refuses.
 		field.Bool("billable").Default(true).
-			Annotations(entgql.Skip(entgql.SkipType|entgql.SkipWhereInput)),
+			Annotations(entgql.Skip(entgql.SkipType | entgql.SkipWhereInput)),
 		field.Bool("billed").Default(false).
-			Annotations(entgql.Skip(entgql.SkipType|entgql.SkipWhereInput)),
+			Annotations(entgql.Skip(entgql.SkipType | entgql.SkipWhereInput)),
 		field.String("location").Default("").MaxLen(200).Annotations(recordRead("APPOINTMENT")),
 	}
 }
