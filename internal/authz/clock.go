@@ -3,21 +3,15 @@ package authz
 import (
 	"context"
 	"time"
+
+	"github.com/clinicgate/clinicgate/internal/clock"
 )
 
-type clockKey struct{}
-
-// WithClock returns ctx whose access decisions use now instead of the wall
-// clock, so that expiry and break-glass windows are testable without
-// sleeping.
+// WithClock returns ctx whose time is now's (internal/clock).
 func WithClock(ctx context.Context, now func() time.Time) context.Context {
-	return context.WithValue(ctx, clockKey{}, now)
+	return clock.NewContext(ctx, clock.Func(now))
 }
 
-// Now is the time access decisions in ctx are made at.
-func Now(ctx context.Context) time.Time {
-	if f, ok := ctx.Value(clockKey{}).(func() time.Time); ok {
-		return f()
-	}
-	return time.Now()
-}
+// Now is the time access decisions in ctx are made at: the request's
+// clock (internal/clock).
+func Now(ctx context.Context) time.Time { return clock.Now(ctx) }
