@@ -39,6 +39,14 @@ func (_u *AppointmentUpdate) SetUpdatedAt(v time.Time) *AppointmentUpdate {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *AppointmentUpdate) SetNillableUpdatedAt(v *time.Time) *AppointmentUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetProviderID sets the "provider_id" field.
 func (_u *AppointmentUpdate) SetProviderID(v pulid.ID) *AppointmentUpdate {
 	_u.mutation.SetProviderID(v)
@@ -227,9 +235,6 @@ func (_u *AppointmentUpdate) RemoveHomework(v ...*Homework) *AppointmentUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *AppointmentUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -253,18 +258,6 @@ func (_u *AppointmentUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *AppointmentUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if appointment.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized appointment.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := appointment.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -477,6 +470,14 @@ func (_u *AppointmentUpdateOne) SetUpdatedAt(v time.Time) *AppointmentUpdateOne 
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *AppointmentUpdateOne) SetNillableUpdatedAt(v *time.Time) *AppointmentUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetProviderID sets the "provider_id" field.
 func (_u *AppointmentUpdateOne) SetProviderID(v pulid.ID) *AppointmentUpdateOne {
 	_u.mutation.SetProviderID(v)
@@ -678,9 +679,6 @@ func (_u *AppointmentUpdateOne) Select(field string, fields ...string) *Appointm
 
 // Save executes the query and returns the updated Appointment entity.
 func (_u *AppointmentUpdateOne) Save(ctx context.Context) (*Appointment, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -704,18 +702,6 @@ func (_u *AppointmentUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *AppointmentUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if appointment.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized appointment.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := appointment.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -37,14 +37,6 @@ func (_c *AuditEventCreate) SetOccurredAt(v time.Time) *AuditEventCreate {
 	return _c
 }
 
-// SetNillableOccurredAt sets the "occurred_at" field if the given value is not nil.
-func (_c *AuditEventCreate) SetNillableOccurredAt(v *time.Time) *AuditEventCreate {
-	if v != nil {
-		_c.SetOccurredAt(*v)
-	}
-	return _c
-}
-
 // SetActorKind sets the "actor_kind" field.
 func (_c *AuditEventCreate) SetActorKind(v auditevent.ActorKind) *AuditEventCreate {
 	_c.mutation.SetActorKind(v)
@@ -217,13 +209,6 @@ func (_c *AuditEventCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *AuditEventCreate) defaults() error {
-	if _, ok := _c.mutation.OccurredAt(); !ok {
-		if auditevent.DefaultOccurredAt == nil {
-			return fmt.Errorf("ent: uninitialized auditevent.DefaultOccurredAt (forgotten import ent/runtime?)")
-		}
-		v := auditevent.DefaultOccurredAt()
-		_c.mutation.SetOccurredAt(v)
-	}
 	if _, ok := _c.mutation.TargetType(); !ok {
 		v := auditevent.DefaultTargetType
 		_c.mutation.SetTargetType(v)

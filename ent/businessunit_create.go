@@ -41,25 +41,9 @@ func (_c *BusinessUnitCreate) SetCreatedAt(v time.Time) *BusinessUnitCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *BusinessUnitCreate) SetNillableCreatedAt(v *time.Time) *BusinessUnitCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *BusinessUnitCreate) SetUpdatedAt(v time.Time) *BusinessUnitCreate {
 	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *BusinessUnitCreate) SetNillableUpdatedAt(v *time.Time) *BusinessUnitCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
 	return _c
 }
 
@@ -228,20 +212,6 @@ func (_c *BusinessUnitCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *BusinessUnitCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if businessunit.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized businessunit.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := businessunit.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if businessunit.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized businessunit.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := businessunit.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
 	if _, ok := _c.mutation.Address(); !ok {
 		v := businessunit.DefaultAddress
 		_c.mutation.SetAddress(v)

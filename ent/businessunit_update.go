@@ -40,6 +40,14 @@ func (_u *BusinessUnitUpdate) SetUpdatedAt(v time.Time) *BusinessUnitUpdate {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *BusinessUnitUpdate) SetNillableUpdatedAt(v *time.Time) *BusinessUnitUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetName sets the "name" field.
 func (_u *BusinessUnitUpdate) SetName(v string) *BusinessUnitUpdate {
 	_u.mutation.SetName(v)
@@ -275,9 +283,6 @@ func (_u *BusinessUnitUpdate) RemoveInvitations(v ...*Invitation) *BusinessUnitU
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *BusinessUnitUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -301,18 +306,6 @@ func (_u *BusinessUnitUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *BusinessUnitUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if businessunit.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized businessunit.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := businessunit.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -624,6 +617,14 @@ func (_u *BusinessUnitUpdateOne) SetUpdatedAt(v time.Time) *BusinessUnitUpdateOn
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *BusinessUnitUpdateOne) SetNillableUpdatedAt(v *time.Time) *BusinessUnitUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetName sets the "name" field.
 func (_u *BusinessUnitUpdateOne) SetName(v string) *BusinessUnitUpdateOne {
 	_u.mutation.SetName(v)
@@ -872,9 +873,6 @@ func (_u *BusinessUnitUpdateOne) Select(field string, fields ...string) *Busines
 
 // Save executes the query and returns the updated BusinessUnit entity.
 func (_u *BusinessUnitUpdateOne) Save(ctx context.Context) (*BusinessUnit, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -898,18 +896,6 @@ func (_u *BusinessUnitUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *BusinessUnitUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if businessunit.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized businessunit.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := businessunit.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

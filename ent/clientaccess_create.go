@@ -51,14 +51,6 @@ func (_c *ClientAccessCreate) SetGrantedAt(v time.Time) *ClientAccessCreate {
 	return _c
 }
 
-// SetNillableGrantedAt sets the "granted_at" field if the given value is not nil.
-func (_c *ClientAccessCreate) SetNillableGrantedAt(v *time.Time) *ClientAccessCreate {
-	if v != nil {
-		_c.SetGrantedAt(*v)
-	}
-	return _c
-}
-
 // SetExpiresAt sets the "expires_at" field.
 func (_c *ClientAccessCreate) SetExpiresAt(v time.Time) *ClientAccessCreate {
 	_c.mutation.SetExpiresAt(v)
@@ -158,13 +150,6 @@ func (_c *ClientAccessCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *ClientAccessCreate) defaults() error {
-	if _, ok := _c.mutation.GrantedAt(); !ok {
-		if clientaccess.DefaultGrantedAt == nil {
-			return fmt.Errorf("ent: uninitialized clientaccess.DefaultGrantedAt (forgotten import ent/runtime?)")
-		}
-		v := clientaccess.DefaultGrantedAt()
-		_c.mutation.SetGrantedAt(v)
-	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if clientaccess.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized clientaccess.DefaultID (forgotten import ent/runtime?)")

@@ -35,6 +35,14 @@ func (_u *DocumentUpdate) SetUpdatedAt(v time.Time) *DocumentUpdate {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *DocumentUpdate) SetNillableUpdatedAt(v *time.Time) *DocumentUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetTitle sets the "title" field.
 func (_u *DocumentUpdate) SetTitle(v string) *DocumentUpdate {
 	_u.mutation.SetTitle(v)
@@ -119,9 +127,6 @@ func (_u *DocumentUpdate) Mutation() *DocumentMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *DocumentUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -145,18 +150,6 @@ func (_u *DocumentUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *DocumentUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if document.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized document.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := document.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -262,6 +255,14 @@ func (_u *DocumentUpdateOne) SetUpdatedAt(v time.Time) *DocumentUpdateOne {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *DocumentUpdateOne) SetNillableUpdatedAt(v *time.Time) *DocumentUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetTitle sets the "title" field.
 func (_u *DocumentUpdateOne) SetTitle(v string) *DocumentUpdateOne {
 	_u.mutation.SetTitle(v)
@@ -359,9 +360,6 @@ func (_u *DocumentUpdateOne) Select(field string, fields ...string) *DocumentUpd
 
 // Save executes the query and returns the updated Document entity.
 func (_u *DocumentUpdateOne) Save(ctx context.Context) (*Document, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -385,18 +383,6 @@ func (_u *DocumentUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *DocumentUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if document.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized document.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := document.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -57,14 +57,6 @@ func (_c *EmergencyAccessCreate) SetStartedAt(v time.Time) *EmergencyAccessCreat
 	return _c
 }
 
-// SetNillableStartedAt sets the "started_at" field if the given value is not nil.
-func (_c *EmergencyAccessCreate) SetNillableStartedAt(v *time.Time) *EmergencyAccessCreate {
-	if v != nil {
-		_c.SetStartedAt(*v)
-	}
-	return _c
-}
-
 // SetExpiresAt sets the "expires_at" field.
 func (_c *EmergencyAccessCreate) SetExpiresAt(v time.Time) *EmergencyAccessCreate {
 	_c.mutation.SetExpiresAt(v)
@@ -151,13 +143,6 @@ func (_c *EmergencyAccessCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *EmergencyAccessCreate) defaults() error {
-	if _, ok := _c.mutation.StartedAt(); !ok {
-		if emergencyaccess.DefaultStartedAt == nil {
-			return fmt.Errorf("ent: uninitialized emergencyaccess.DefaultStartedAt (forgotten import ent/runtime?)")
-		}
-		v := emergencyaccess.DefaultStartedAt()
-		_c.mutation.SetStartedAt(v)
-	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if emergencyaccess.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized emergencyaccess.DefaultID (forgotten import ent/runtime?)")

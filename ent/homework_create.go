@@ -39,25 +39,9 @@ func (_c *HomeworkCreate) SetCreatedAt(v time.Time) *HomeworkCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *HomeworkCreate) SetNillableCreatedAt(v *time.Time) *HomeworkCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *HomeworkCreate) SetUpdatedAt(v time.Time) *HomeworkCreate {
 	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *HomeworkCreate) SetNillableUpdatedAt(v *time.Time) *HomeworkCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
 	return _c
 }
 
@@ -195,20 +179,6 @@ func (_c *HomeworkCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *HomeworkCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if homework.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized homework.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := homework.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if homework.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized homework.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := homework.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
 	if _, ok := _c.mutation.Instructions(); !ok {
 		v := homework.DefaultInstructions
 		_c.mutation.SetInstructions(v)

@@ -37,6 +37,14 @@ func (_u *HomeworkUpdate) SetUpdatedAt(v time.Time) *HomeworkUpdate {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *HomeworkUpdate) SetNillableUpdatedAt(v *time.Time) *HomeworkUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetAppointmentID sets the "appointment_id" field.
 func (_u *HomeworkUpdate) SetAppointmentID(v pulid.ID) *HomeworkUpdate {
 	_u.mutation.SetAppointmentID(v)
@@ -143,9 +151,6 @@ func (_u *HomeworkUpdate) ClearAppointment() *HomeworkUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *HomeworkUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -169,18 +174,6 @@ func (_u *HomeworkUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *HomeworkUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if homework.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized homework.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := homework.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -292,6 +285,14 @@ type HomeworkUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *HomeworkUpdateOne) SetUpdatedAt(v time.Time) *HomeworkUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *HomeworkUpdateOne) SetNillableUpdatedAt(v *time.Time) *HomeworkUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
 	return _u
 }
 
@@ -414,9 +415,6 @@ func (_u *HomeworkUpdateOne) Select(field string, fields ...string) *HomeworkUpd
 
 // Save executes the query and returns the updated Homework entity.
 func (_u *HomeworkUpdateOne) Save(ctx context.Context) (*Homework, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -440,18 +438,6 @@ func (_u *HomeworkUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *HomeworkUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if homework.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized homework.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := homework.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -42,25 +42,9 @@ func (_c *InvitationCreate) SetCreatedAt(v time.Time) *InvitationCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *InvitationCreate) SetNillableCreatedAt(v *time.Time) *InvitationCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *InvitationCreate) SetUpdatedAt(v time.Time) *InvitationCreate {
 	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *InvitationCreate) SetNillableUpdatedAt(v *time.Time) *InvitationCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
 	return _c
 }
 
@@ -312,20 +296,6 @@ func (_c *InvitationCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *InvitationCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if invitation.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized invitation.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := invitation.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if invitation.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized invitation.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := invitation.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
 	if _, ok := _c.mutation.Status(); !ok {
 		v := invitation.DefaultStatus
 		_c.mutation.SetStatus(v)

@@ -38,25 +38,9 @@ func (_c *InvoiceCreate) SetCreatedAt(v time.Time) *InvoiceCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *InvoiceCreate) SetNillableCreatedAt(v *time.Time) *InvoiceCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *InvoiceCreate) SetUpdatedAt(v time.Time) *InvoiceCreate {
 	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *InvoiceCreate) SetNillableUpdatedAt(v *time.Time) *InvoiceCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
 	return _c
 }
 
@@ -195,20 +179,6 @@ func (_c *InvoiceCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *InvoiceCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if invoice.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized invoice.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := invoice.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if invoice.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized invoice.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := invoice.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
 	if _, ok := _c.mutation.Currency(); !ok {
 		v := invoice.DefaultCurrency
 		_c.mutation.SetCurrency(v)

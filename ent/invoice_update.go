@@ -35,6 +35,14 @@ func (_u *InvoiceUpdate) SetUpdatedAt(v time.Time) *InvoiceUpdate {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *InvoiceUpdate) SetNillableUpdatedAt(v *time.Time) *InvoiceUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetNumber sets the "number" field.
 func (_u *InvoiceUpdate) SetNumber(v string) *InvoiceUpdate {
 	_u.mutation.SetNumber(v)
@@ -145,9 +153,6 @@ func (_u *InvoiceUpdate) Mutation() *InvoiceMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *InvoiceUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -171,18 +176,6 @@ func (_u *InvoiceUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *InvoiceUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if invoice.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized invoice.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := invoice.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -289,6 +282,14 @@ type InvoiceUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *InvoiceUpdateOne) SetUpdatedAt(v time.Time) *InvoiceUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *InvoiceUpdateOne) SetNillableUpdatedAt(v *time.Time) *InvoiceUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
 	return _u
 }
 
@@ -415,9 +416,6 @@ func (_u *InvoiceUpdateOne) Select(field string, fields ...string) *InvoiceUpdat
 
 // Save executes the query and returns the updated Invoice entity.
 func (_u *InvoiceUpdateOne) Save(ctx context.Context) (*Invoice, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -441,18 +439,6 @@ func (_u *InvoiceUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *InvoiceUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if invoice.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized invoice.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := invoice.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

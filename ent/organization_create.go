@@ -30,25 +30,9 @@ func (_c *OrganizationCreate) SetCreatedAt(v time.Time) *OrganizationCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *OrganizationCreate) SetNillableCreatedAt(v *time.Time) *OrganizationCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *OrganizationCreate) SetUpdatedAt(v time.Time) *OrganizationCreate {
 	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *OrganizationCreate) SetNillableUpdatedAt(v *time.Time) *OrganizationCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
 	return _c
 }
 
@@ -185,20 +169,6 @@ func (_c *OrganizationCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *OrganizationCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if organization.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized organization.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := organization.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if organization.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized organization.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := organization.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
 	if _, ok := _c.mutation.SessionViewEnabled(); !ok {
 		v := organization.DefaultSessionViewEnabled
 		_c.mutation.SetSessionViewEnabled(v)

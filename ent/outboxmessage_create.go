@@ -49,25 +49,9 @@ func (_c *OutboxMessageCreate) SetCreatedAt(v time.Time) *OutboxMessageCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *OutboxMessageCreate) SetNillableCreatedAt(v *time.Time) *OutboxMessageCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetAvailableAt sets the "available_at" field.
 func (_c *OutboxMessageCreate) SetAvailableAt(v time.Time) *OutboxMessageCreate {
 	_c.mutation.SetAvailableAt(v)
-	return _c
-}
-
-// SetNillableAvailableAt sets the "available_at" field if the given value is not nil.
-func (_c *OutboxMessageCreate) SetNillableAvailableAt(v *time.Time) *OutboxMessageCreate {
-	if v != nil {
-		_c.SetAvailableAt(*v)
-	}
 	return _c
 }
 
@@ -169,20 +153,6 @@ func (_c *OutboxMessageCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *OutboxMessageCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if outboxmessage.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized outboxmessage.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := outboxmessage.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.AvailableAt(); !ok {
-		if outboxmessage.DefaultAvailableAt == nil {
-			return fmt.Errorf("ent: uninitialized outboxmessage.DefaultAvailableAt (forgotten import ent/runtime?)")
-		}
-		v := outboxmessage.DefaultAvailableAt()
-		_c.mutation.SetAvailableAt(v)
-	}
 	if _, ok := _c.mutation.Attempts(); !ok {
 		v := outboxmessage.DefaultAttempts
 		_c.mutation.SetAttempts(v)

@@ -38,25 +38,9 @@ func (_c *PasswordCredentialCreate) SetCreatedAt(v time.Time) *PasswordCredentia
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *PasswordCredentialCreate) SetNillableCreatedAt(v *time.Time) *PasswordCredentialCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *PasswordCredentialCreate) SetUpdatedAt(v time.Time) *PasswordCredentialCreate {
 	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *PasswordCredentialCreate) SetNillableUpdatedAt(v *time.Time) *PasswordCredentialCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
 	return _c
 }
 
@@ -103,14 +87,6 @@ func (_c *PasswordCredentialCreate) SetNillableTemporaryExpiresAt(v *time.Time) 
 // SetChangedAt sets the "changed_at" field.
 func (_c *PasswordCredentialCreate) SetChangedAt(v time.Time) *PasswordCredentialCreate {
 	_c.mutation.SetChangedAt(v)
-	return _c
-}
-
-// SetNillableChangedAt sets the "changed_at" field if the given value is not nil.
-func (_c *PasswordCredentialCreate) SetNillableChangedAt(v *time.Time) *PasswordCredentialCreate {
-	if v != nil {
-		_c.SetChangedAt(*v)
-	}
 	return _c
 }
 
@@ -203,30 +179,9 @@ func (_c *PasswordCredentialCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *PasswordCredentialCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if passwordcredential.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized passwordcredential.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := passwordcredential.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if passwordcredential.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized passwordcredential.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := passwordcredential.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
 	if _, ok := _c.mutation.MustChange(); !ok {
 		v := passwordcredential.DefaultMustChange
 		_c.mutation.SetMustChange(v)
-	}
-	if _, ok := _c.mutation.ChangedAt(); !ok {
-		if passwordcredential.DefaultChangedAt == nil {
-			return fmt.Errorf("ent: uninitialized passwordcredential.DefaultChangedAt (forgotten import ent/runtime?)")
-		}
-		v := passwordcredential.DefaultChangedAt()
-		_c.mutation.SetChangedAt(v)
 	}
 	if _, ok := _c.mutation.FailedAttempts(); !ok {
 		v := passwordcredential.DefaultFailedAttempts

@@ -35,6 +35,14 @@ func (_u *PasswordCredentialUpdate) SetUpdatedAt(v time.Time) *PasswordCredentia
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *PasswordCredentialUpdate) SetNillableUpdatedAt(v *time.Time) *PasswordCredentialUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetHash sets the "hash" field.
 func (_u *PasswordCredentialUpdate) SetHash(v string) *PasswordCredentialUpdate {
 	_u.mutation.SetHash(v)
@@ -145,9 +153,6 @@ func (_u *PasswordCredentialUpdate) Mutation() *PasswordCredentialMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *PasswordCredentialUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -171,18 +176,6 @@ func (_u *PasswordCredentialUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *PasswordCredentialUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if passwordcredential.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized passwordcredential.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := passwordcredential.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -279,6 +272,14 @@ type PasswordCredentialUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *PasswordCredentialUpdateOne) SetUpdatedAt(v time.Time) *PasswordCredentialUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *PasswordCredentialUpdateOne) SetNillableUpdatedAt(v *time.Time) *PasswordCredentialUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
 	return _u
 }
 
@@ -405,9 +406,6 @@ func (_u *PasswordCredentialUpdateOne) Select(field string, fields ...string) *P
 
 // Save executes the query and returns the updated PasswordCredential entity.
 func (_u *PasswordCredentialUpdateOne) Save(ctx context.Context) (*PasswordCredential, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -431,18 +429,6 @@ func (_u *PasswordCredentialUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *PasswordCredentialUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if passwordcredential.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized passwordcredential.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := passwordcredential.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -46,6 +46,14 @@ func (_u *PatientUpdate) SetUpdatedAt(v time.Time) *PatientUpdate {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *PatientUpdate) SetNillableUpdatedAt(v *time.Time) *PatientUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetGivenName sets the "given_name" field.
 func (_u *PatientUpdate) SetGivenName(v string) *PatientUpdate {
 	_u.mutation.SetGivenName(v)
@@ -618,9 +626,6 @@ func (_u *PatientUpdate) RemoveInvitations(v ...*Invitation) *PatientUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *PatientUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -644,18 +649,6 @@ func (_u *PatientUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *PatientUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if patient.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized patient.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := patient.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -1251,6 +1244,14 @@ func (_u *PatientUpdateOne) SetUpdatedAt(v time.Time) *PatientUpdateOne {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *PatientUpdateOne) SetNillableUpdatedAt(v *time.Time) *PatientUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetGivenName sets the "given_name" field.
 func (_u *PatientUpdateOne) SetGivenName(v string) *PatientUpdateOne {
 	_u.mutation.SetGivenName(v)
@@ -1836,9 +1837,6 @@ func (_u *PatientUpdateOne) Select(field string, fields ...string) *PatientUpdat
 
 // Save executes the query and returns the updated Patient entity.
 func (_u *PatientUpdateOne) Save(ctx context.Context) (*Patient, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -1862,18 +1860,6 @@ func (_u *PatientUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *PatientUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if patient.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized patient.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := patient.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

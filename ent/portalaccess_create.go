@@ -39,25 +39,9 @@ func (_c *PortalAccessCreate) SetCreatedAt(v time.Time) *PortalAccessCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *PortalAccessCreate) SetNillableCreatedAt(v *time.Time) *PortalAccessCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *PortalAccessCreate) SetUpdatedAt(v time.Time) *PortalAccessCreate {
 	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *PortalAccessCreate) SetNillableUpdatedAt(v *time.Time) *PortalAccessCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
 	return _c
 }
 
@@ -228,20 +212,6 @@ func (_c *PortalAccessCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *PortalAccessCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if portalaccess.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized portalaccess.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := portalaccess.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if portalaccess.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized portalaccess.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := portalaccess.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
 	if _, ok := _c.mutation.Documents(); !ok {
 		v := portalaccess.DefaultDocuments
 		_c.mutation.SetDocuments(v)

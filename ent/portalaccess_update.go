@@ -35,6 +35,14 @@ func (_u *PortalAccessUpdate) SetUpdatedAt(v time.Time) *PortalAccessUpdate {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *PortalAccessUpdate) SetNillableUpdatedAt(v *time.Time) *PortalAccessUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetDocuments sets the "documents" field.
 func (_u *PortalAccessUpdate) SetDocuments(v bool) *PortalAccessUpdate {
 	_u.mutation.SetDocuments(v)
@@ -112,9 +120,6 @@ func (_u *PortalAccessUpdate) Mutation() *PortalAccessMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *PortalAccessUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -138,18 +143,6 @@ func (_u *PortalAccessUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *PortalAccessUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if portalaccess.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized portalaccess.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := portalaccess.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -227,6 +220,14 @@ type PortalAccessUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *PortalAccessUpdateOne) SetUpdatedAt(v time.Time) *PortalAccessUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *PortalAccessUpdateOne) SetNillableUpdatedAt(v *time.Time) *PortalAccessUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
 	return _u
 }
 
@@ -320,9 +321,6 @@ func (_u *PortalAccessUpdateOne) Select(field string, fields ...string) *PortalA
 
 // Save executes the query and returns the updated PortalAccess entity.
 func (_u *PortalAccessUpdateOne) Save(ctx context.Context) (*PortalAccess, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -346,18 +344,6 @@ func (_u *PortalAccessUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *PortalAccessUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if portalaccess.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized portalaccess.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := portalaccess.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

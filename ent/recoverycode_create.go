@@ -50,14 +50,6 @@ func (_c *RecoveryCodeCreate) SetCreatedAt(v time.Time) *RecoveryCodeCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *RecoveryCodeCreate) SetNillableCreatedAt(v *time.Time) *RecoveryCodeCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUsedAt sets the "used_at" field.
 func (_c *RecoveryCodeCreate) SetUsedAt(v time.Time) *RecoveryCodeCreate {
 	_c.mutation.SetUsedAt(v)
@@ -133,13 +125,6 @@ func (_c *RecoveryCodeCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *RecoveryCodeCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if recoverycode.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized recoverycode.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := recoverycode.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if recoverycode.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized recoverycode.DefaultID (forgotten import ent/runtime?)")

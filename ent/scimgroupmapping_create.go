@@ -39,25 +39,9 @@ func (_c *SCIMGroupMappingCreate) SetCreatedAt(v time.Time) *SCIMGroupMappingCre
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *SCIMGroupMappingCreate) SetNillableCreatedAt(v *time.Time) *SCIMGroupMappingCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *SCIMGroupMappingCreate) SetUpdatedAt(v time.Time) *SCIMGroupMappingCreate {
 	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *SCIMGroupMappingCreate) SetNillableUpdatedAt(v *time.Time) *SCIMGroupMappingCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
 	return _c
 }
 
@@ -181,20 +165,6 @@ func (_c *SCIMGroupMappingCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *SCIMGroupMappingCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if scimgroupmapping.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized scimgroupmapping.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := scimgroupmapping.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if scimgroupmapping.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized scimgroupmapping.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := scimgroupmapping.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if scimgroupmapping.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized scimgroupmapping.DefaultID (forgotten import ent/runtime?)")

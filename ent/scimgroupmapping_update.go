@@ -38,6 +38,14 @@ func (_u *SCIMGroupMappingUpdate) SetUpdatedAt(v time.Time) *SCIMGroupMappingUpd
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *SCIMGroupMappingUpdate) SetNillableUpdatedAt(v *time.Time) *SCIMGroupMappingUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetDisplayName sets the "display_name" field.
 func (_u *SCIMGroupMappingUpdate) SetDisplayName(v string) *SCIMGroupMappingUpdate {
 	_u.mutation.SetDisplayName(v)
@@ -155,9 +163,6 @@ func (_u *SCIMGroupMappingUpdate) ClearRole() *SCIMGroupMappingUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *SCIMGroupMappingUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -181,18 +186,6 @@ func (_u *SCIMGroupMappingUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *SCIMGroupMappingUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if scimgroupmapping.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized scimgroupmapping.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := scimgroupmapping.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -337,6 +330,14 @@ func (_u *SCIMGroupMappingUpdateOne) SetUpdatedAt(v time.Time) *SCIMGroupMapping
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *SCIMGroupMappingUpdateOne) SetNillableUpdatedAt(v *time.Time) *SCIMGroupMappingUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetDisplayName sets the "display_name" field.
 func (_u *SCIMGroupMappingUpdateOne) SetDisplayName(v string) *SCIMGroupMappingUpdateOne {
 	_u.mutation.SetDisplayName(v)
@@ -467,9 +468,6 @@ func (_u *SCIMGroupMappingUpdateOne) Select(field string, fields ...string) *SCI
 
 // Save executes the query and returns the updated SCIMGroupMapping entity.
 func (_u *SCIMGroupMappingUpdateOne) Save(ctx context.Context) (*SCIMGroupMapping, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -493,18 +491,6 @@ func (_u *SCIMGroupMappingUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *SCIMGroupMappingUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if scimgroupmapping.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized scimgroupmapping.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := scimgroupmapping.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -63,14 +63,6 @@ func (_c *SCIMTokenCreate) SetCreatedAt(v time.Time) *SCIMTokenCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *SCIMTokenCreate) SetNillableCreatedAt(v *time.Time) *SCIMTokenCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetLastUsedAt sets the "last_used_at" field.
 func (_c *SCIMTokenCreate) SetLastUsedAt(v time.Time) *SCIMTokenCreate {
 	_c.mutation.SetLastUsedAt(v)
@@ -169,13 +161,6 @@ func (_c *SCIMTokenCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *SCIMTokenCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if scimtoken.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized scimtoken.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := scimtoken.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if scimtoken.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized scimtoken.DefaultID (forgotten import ent/runtime?)")

@@ -83,14 +83,6 @@ func (_c *SeatChargeCreate) SetChargedAt(v time.Time) *SeatChargeCreate {
 	return _c
 }
 
-// SetNillableChargedAt sets the "charged_at" field if the given value is not nil.
-func (_c *SeatChargeCreate) SetNillableChargedAt(v *time.Time) *SeatChargeCreate {
-	if v != nil {
-		_c.SetChargedAt(*v)
-	}
-	return _c
-}
-
 // SetID sets the "id" field.
 func (_c *SeatChargeCreate) SetID(v pulid.ID) *SeatChargeCreate {
 	_c.mutation.SetID(v)
@@ -157,13 +149,6 @@ func (_c *SeatChargeCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *SeatChargeCreate) defaults() error {
-	if _, ok := _c.mutation.ChargedAt(); !ok {
-		if seatcharge.DefaultChargedAt == nil {
-			return fmt.Errorf("ent: uninitialized seatcharge.DefaultChargedAt (forgotten import ent/runtime?)")
-		}
-		v := seatcharge.DefaultChargedAt()
-		_c.mutation.SetChargedAt(v)
-	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if seatcharge.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized seatcharge.DefaultID (forgotten import ent/runtime?)")

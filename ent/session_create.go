@@ -56,25 +56,9 @@ func (_c *SessionCreate) SetCreatedAt(v time.Time) *SessionCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *SessionCreate) SetNillableCreatedAt(v *time.Time) *SessionCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetLastSeenAt sets the "last_seen_at" field.
 func (_c *SessionCreate) SetLastSeenAt(v time.Time) *SessionCreate {
 	_c.mutation.SetLastSeenAt(v)
-	return _c
-}
-
-// SetNillableLastSeenAt sets the "last_seen_at" field if the given value is not nil.
-func (_c *SessionCreate) SetNillableLastSeenAt(v *time.Time) *SessionCreate {
-	if v != nil {
-		_c.SetLastSeenAt(*v)
-	}
 	return _c
 }
 
@@ -235,20 +219,6 @@ func (_c *SessionCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *SessionCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if session.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized session.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := session.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.LastSeenAt(); !ok {
-		if session.DefaultLastSeenAt == nil {
-			return fmt.Errorf("ent: uninitialized session.DefaultLastSeenAt (forgotten import ent/runtime?)")
-		}
-		v := session.DefaultLastSeenAt()
-		_c.mutation.SetLastSeenAt(v)
-	}
 	if _, ok := _c.mutation.PasswordChangeRequired(); !ok {
 		v := session.DefaultPasswordChangeRequired
 		_c.mutation.SetPasswordChangeRequired(v)

@@ -39,25 +39,9 @@ func (_c *SessionNoteCreate) SetCreatedAt(v time.Time) *SessionNoteCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *SessionNoteCreate) SetNillableCreatedAt(v *time.Time) *SessionNoteCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *SessionNoteCreate) SetUpdatedAt(v time.Time) *SessionNoteCreate {
 	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *SessionNoteCreate) SetNillableUpdatedAt(v *time.Time) *SessionNoteCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
 	return _c
 }
 
@@ -181,20 +165,6 @@ func (_c *SessionNoteCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *SessionNoteCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if sessionnote.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized sessionnote.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := sessionnote.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if sessionnote.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized sessionnote.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := sessionnote.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
 	if _, ok := _c.mutation.Body(); !ok {
 		v := sessionnote.DefaultBody
 		_c.mutation.SetBody(v)

@@ -35,6 +35,14 @@ func (_u *SessionNoteUpdate) SetUpdatedAt(v time.Time) *SessionNoteUpdate {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *SessionNoteUpdate) SetNillableUpdatedAt(v *time.Time) *SessionNoteUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetBody sets the "body" field.
 func (_u *SessionNoteUpdate) SetBody(v string) *SessionNoteUpdate {
 	_u.mutation.SetBody(v)
@@ -84,9 +92,6 @@ func (_u *SessionNoteUpdate) Mutation() *SessionNoteMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *SessionNoteUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -110,18 +115,6 @@ func (_u *SessionNoteUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *SessionNoteUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if sessionnote.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized sessionnote.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := sessionnote.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -196,6 +189,14 @@ func (_u *SessionNoteUpdateOne) SetUpdatedAt(v time.Time) *SessionNoteUpdateOne 
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *SessionNoteUpdateOne) SetNillableUpdatedAt(v *time.Time) *SessionNoteUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetBody sets the "body" field.
 func (_u *SessionNoteUpdateOne) SetBody(v string) *SessionNoteUpdateOne {
 	_u.mutation.SetBody(v)
@@ -258,9 +259,6 @@ func (_u *SessionNoteUpdateOne) Select(field string, fields ...string) *SessionN
 
 // Save executes the query and returns the updated SessionNote entity.
 func (_u *SessionNoteUpdateOne) Save(ctx context.Context) (*SessionNote, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -284,18 +282,6 @@ func (_u *SessionNoteUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *SessionNoteUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if sessionnote.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized sessionnote.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := sessionnote.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -37,25 +37,9 @@ func (_c *SSOConnectionCreate) SetCreatedAt(v time.Time) *SSOConnectionCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *SSOConnectionCreate) SetNillableCreatedAt(v *time.Time) *SSOConnectionCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *SSOConnectionCreate) SetUpdatedAt(v time.Time) *SSOConnectionCreate {
 	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *SSOConnectionCreate) SetNillableUpdatedAt(v *time.Time) *SSOConnectionCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
 	return _c
 }
 
@@ -173,20 +157,6 @@ func (_c *SSOConnectionCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *SSOConnectionCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if ssoconnection.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized ssoconnection.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := ssoconnection.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if ssoconnection.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized ssoconnection.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := ssoconnection.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
 	if _, ok := _c.mutation.Enabled(); !ok {
 		v := ssoconnection.DefaultEnabled
 		_c.mutation.SetEnabled(v)

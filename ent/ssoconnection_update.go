@@ -36,6 +36,14 @@ func (_u *SSOConnectionUpdate) SetUpdatedAt(v time.Time) *SSOConnectionUpdate {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *SSOConnectionUpdate) SetNillableUpdatedAt(v *time.Time) *SSOConnectionUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetName sets the "name" field.
 func (_u *SSOConnectionUpdate) SetName(v string) *SSOConnectionUpdate {
 	_u.mutation.SetName(v)
@@ -143,9 +151,6 @@ func (_u *SSOConnectionUpdate) Mutation() *SSOConnectionMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *SSOConnectionUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -169,18 +174,6 @@ func (_u *SSOConnectionUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *SSOConnectionUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if ssoconnection.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized ssoconnection.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := ssoconnection.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -284,6 +277,14 @@ type SSOConnectionUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *SSOConnectionUpdateOne) SetUpdatedAt(v time.Time) *SSOConnectionUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *SSOConnectionUpdateOne) SetNillableUpdatedAt(v *time.Time) *SSOConnectionUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
 	return _u
 }
 
@@ -407,9 +408,6 @@ func (_u *SSOConnectionUpdateOne) Select(field string, fields ...string) *SSOCon
 
 // Save executes the query and returns the updated SSOConnection entity.
 func (_u *SSOConnectionUpdateOne) Save(ctx context.Context) (*SSOConnection, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -433,18 +431,6 @@ func (_u *SSOConnectionUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *SSOConnectionUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if ssoconnection.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized ssoconnection.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := ssoconnection.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -41,25 +41,9 @@ func (_c *StaffProfileCreate) SetCreatedAt(v time.Time) *StaffProfileCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *StaffProfileCreate) SetNillableCreatedAt(v *time.Time) *StaffProfileCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *StaffProfileCreate) SetUpdatedAt(v time.Time) *StaffProfileCreate {
 	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *StaffProfileCreate) SetNillableUpdatedAt(v *time.Time) *StaffProfileCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
 	return _c
 }
 
@@ -261,20 +245,6 @@ func (_c *StaffProfileCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *StaffProfileCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if staffprofile.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized staffprofile.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := staffprofile.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if staffprofile.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized staffprofile.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := staffprofile.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
 	if _, ok := _c.mutation.Status(); !ok {
 		v := staffprofile.DefaultStatus
 		_c.mutation.SetStatus(v)

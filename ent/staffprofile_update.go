@@ -40,6 +40,14 @@ func (_u *StaffProfileUpdate) SetUpdatedAt(v time.Time) *StaffProfileUpdate {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *StaffProfileUpdate) SetNillableUpdatedAt(v *time.Time) *StaffProfileUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetGivenName sets the "given_name" field.
 func (_u *StaffProfileUpdate) SetGivenName(v string) *StaffProfileUpdate {
 	_u.mutation.SetGivenName(v)
@@ -297,9 +305,6 @@ func (_u *StaffProfileUpdate) RemoveInvitations(v ...*Invitation) *StaffProfileU
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *StaffProfileUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -323,18 +328,6 @@ func (_u *StaffProfileUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *StaffProfileUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if staffprofile.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized staffprofile.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := staffprofile.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -604,6 +597,14 @@ type StaffProfileUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *StaffProfileUpdateOne) SetUpdatedAt(v time.Time) *StaffProfileUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *StaffProfileUpdateOne) SetNillableUpdatedAt(v *time.Time) *StaffProfileUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
 	return _u
 }
 
@@ -877,9 +878,6 @@ func (_u *StaffProfileUpdateOne) Select(field string, fields ...string) *StaffPr
 
 // Save executes the query and returns the updated StaffProfile entity.
 func (_u *StaffProfileUpdateOne) Save(ctx context.Context) (*StaffProfile, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -903,18 +901,6 @@ func (_u *StaffProfileUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *StaffProfileUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if staffprofile.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized staffprofile.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := staffprofile.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -51,14 +51,6 @@ func (_c *StaffProfileAccessCreate) SetGrantedAt(v time.Time) *StaffProfileAcces
 	return _c
 }
 
-// SetNillableGrantedAt sets the "granted_at" field if the given value is not nil.
-func (_c *StaffProfileAccessCreate) SetNillableGrantedAt(v *time.Time) *StaffProfileAccessCreate {
-	if v != nil {
-		_c.SetGrantedAt(*v)
-	}
-	return _c
-}
-
 // SetExpiresAt sets the "expires_at" field.
 func (_c *StaffProfileAccessCreate) SetExpiresAt(v time.Time) *StaffProfileAccessCreate {
 	_c.mutation.SetExpiresAt(v)
@@ -158,13 +150,6 @@ func (_c *StaffProfileAccessCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *StaffProfileAccessCreate) defaults() error {
-	if _, ok := _c.mutation.GrantedAt(); !ok {
-		if staffprofileaccess.DefaultGrantedAt == nil {
-			return fmt.Errorf("ent: uninitialized staffprofileaccess.DefaultGrantedAt (forgotten import ent/runtime?)")
-		}
-		v := staffprofileaccess.DefaultGrantedAt()
-		_c.mutation.SetGrantedAt(v)
-	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if staffprofileaccess.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized staffprofileaccess.DefaultID (forgotten import ent/runtime?)")

@@ -38,25 +38,9 @@ func (_c *SubscriptionCreate) SetCreatedAt(v time.Time) *SubscriptionCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *SubscriptionCreate) SetNillableCreatedAt(v *time.Time) *SubscriptionCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *SubscriptionCreate) SetUpdatedAt(v time.Time) *SubscriptionCreate {
 	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *SubscriptionCreate) SetNillableUpdatedAt(v *time.Time) *SubscriptionCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
 	return _c
 }
 
@@ -191,20 +175,6 @@ func (_c *SubscriptionCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *SubscriptionCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if subscription.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized subscription.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := subscription.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if subscription.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized subscription.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := subscription.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
 	if _, ok := _c.mutation.Currency(); !ok {
 		v := subscription.DefaultCurrency
 		_c.mutation.SetCurrency(v)

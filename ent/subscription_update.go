@@ -37,6 +37,14 @@ func (_u *SubscriptionUpdate) SetUpdatedAt(v time.Time) *SubscriptionUpdate {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *SubscriptionUpdate) SetNillableUpdatedAt(v *time.Time) *SubscriptionUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetTermStart sets the "term_start" field.
 func (_u *SubscriptionUpdate) SetTermStart(v time.Time) *SubscriptionUpdate {
 	_u.mutation.SetTermStart(v)
@@ -178,9 +186,6 @@ func (_u *SubscriptionUpdate) RemoveCharges(v ...*SeatCharge) *SubscriptionUpdat
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *SubscriptionUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -204,18 +209,6 @@ func (_u *SubscriptionUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *SubscriptionUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if subscription.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized subscription.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := subscription.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -361,6 +354,14 @@ type SubscriptionUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *SubscriptionUpdateOne) SetUpdatedAt(v time.Time) *SubscriptionUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *SubscriptionUpdateOne) SetNillableUpdatedAt(v *time.Time) *SubscriptionUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
 	return _u
 }
 
@@ -518,9 +519,6 @@ func (_u *SubscriptionUpdateOne) Select(field string, fields ...string) *Subscri
 
 // Save executes the query and returns the updated Subscription entity.
 func (_u *SubscriptionUpdateOne) Save(ctx context.Context) (*Subscription, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -544,18 +542,6 @@ func (_u *SubscriptionUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *SubscriptionUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if subscription.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized subscription.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := subscription.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

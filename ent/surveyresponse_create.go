@@ -39,25 +39,9 @@ func (_c *SurveyResponseCreate) SetCreatedAt(v time.Time) *SurveyResponseCreate 
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *SurveyResponseCreate) SetNillableCreatedAt(v *time.Time) *SurveyResponseCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *SurveyResponseCreate) SetUpdatedAt(v time.Time) *SurveyResponseCreate {
 	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *SurveyResponseCreate) SetNillableUpdatedAt(v *time.Time) *SurveyResponseCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
 	return _c
 }
 
@@ -96,14 +80,6 @@ func (_c *SurveyResponseCreate) SetNillableSubmittedByID(v *pulid.ID) *SurveyRes
 // SetSubmittedAt sets the "submitted_at" field.
 func (_c *SurveyResponseCreate) SetSubmittedAt(v time.Time) *SurveyResponseCreate {
 	_c.mutation.SetSubmittedAt(v)
-	return _c
-}
-
-// SetNillableSubmittedAt sets the "submitted_at" field if the given value is not nil.
-func (_c *SurveyResponseCreate) SetNillableSubmittedAt(v *time.Time) *SurveyResponseCreate {
-	if v != nil {
-		_c.SetSubmittedAt(*v)
-	}
 	return _c
 }
 
@@ -173,27 +149,6 @@ func (_c *SurveyResponseCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *SurveyResponseCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if surveyresponse.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized surveyresponse.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := surveyresponse.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if surveyresponse.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized surveyresponse.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := surveyresponse.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
-	if _, ok := _c.mutation.SubmittedAt(); !ok {
-		if surveyresponse.DefaultSubmittedAt == nil {
-			return fmt.Errorf("ent: uninitialized surveyresponse.DefaultSubmittedAt (forgotten import ent/runtime?)")
-		}
-		v := surveyresponse.DefaultSubmittedAt()
-		_c.mutation.SetSubmittedAt(v)
-	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if surveyresponse.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized surveyresponse.DefaultID (forgotten import ent/runtime?)")

@@ -35,6 +35,14 @@ func (_u *SurveyResponseUpdate) SetUpdatedAt(v time.Time) *SurveyResponseUpdate 
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *SurveyResponseUpdate) SetNillableUpdatedAt(v *time.Time) *SurveyResponseUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetSurveyName sets the "survey_name" field.
 func (_u *SurveyResponseUpdate) SetSurveyName(v string) *SurveyResponseUpdate {
 	_u.mutation.SetSurveyName(v)
@@ -82,9 +90,6 @@ func (_u *SurveyResponseUpdate) Mutation() *SurveyResponseMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *SurveyResponseUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -108,18 +113,6 @@ func (_u *SurveyResponseUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *SurveyResponseUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if surveyresponse.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized surveyresponse.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := surveyresponse.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -199,6 +192,14 @@ func (_u *SurveyResponseUpdateOne) SetUpdatedAt(v time.Time) *SurveyResponseUpda
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *SurveyResponseUpdateOne) SetNillableUpdatedAt(v *time.Time) *SurveyResponseUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetSurveyName sets the "survey_name" field.
 func (_u *SurveyResponseUpdateOne) SetSurveyName(v string) *SurveyResponseUpdateOne {
 	_u.mutation.SetSurveyName(v)
@@ -259,9 +260,6 @@ func (_u *SurveyResponseUpdateOne) Select(field string, fields ...string) *Surve
 
 // Save executes the query and returns the updated SurveyResponse entity.
 func (_u *SurveyResponseUpdateOne) Save(ctx context.Context) (*SurveyResponse, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -285,18 +283,6 @@ func (_u *SurveyResponseUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *SurveyResponseUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if surveyresponse.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized surveyresponse.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := surveyresponse.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -38,25 +38,9 @@ func (_c *TOTPFactorCreate) SetCreatedAt(v time.Time) *TOTPFactorCreate {
 	return _c
 }
 
-// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
-func (_c *TOTPFactorCreate) SetNillableCreatedAt(v *time.Time) *TOTPFactorCreate {
-	if v != nil {
-		_c.SetCreatedAt(*v)
-	}
-	return _c
-}
-
 // SetUpdatedAt sets the "updated_at" field.
 func (_c *TOTPFactorCreate) SetUpdatedAt(v time.Time) *TOTPFactorCreate {
 	_c.mutation.SetUpdatedAt(v)
-	return _c
-}
-
-// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
-func (_c *TOTPFactorCreate) SetNillableUpdatedAt(v *time.Time) *TOTPFactorCreate {
-	if v != nil {
-		_c.SetUpdatedAt(*v)
-	}
 	return _c
 }
 
@@ -175,20 +159,6 @@ func (_c *TOTPFactorCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *TOTPFactorCreate) defaults() error {
-	if _, ok := _c.mutation.CreatedAt(); !ok {
-		if totpfactor.DefaultCreatedAt == nil {
-			return fmt.Errorf("ent: uninitialized totpfactor.DefaultCreatedAt (forgotten import ent/runtime?)")
-		}
-		v := totpfactor.DefaultCreatedAt()
-		_c.mutation.SetCreatedAt(v)
-	}
-	if _, ok := _c.mutation.UpdatedAt(); !ok {
-		if totpfactor.DefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized totpfactor.DefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := totpfactor.DefaultUpdatedAt()
-		_c.mutation.SetUpdatedAt(v)
-	}
 	if _, ok := _c.mutation.Name(); !ok {
 		v := totpfactor.DefaultName
 		_c.mutation.SetName(v)

@@ -35,6 +35,14 @@ func (_u *TOTPFactorUpdate) SetUpdatedAt(v time.Time) *TOTPFactorUpdate {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *TOTPFactorUpdate) SetNillableUpdatedAt(v *time.Time) *TOTPFactorUpdate {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetName sets the "name" field.
 func (_u *TOTPFactorUpdate) SetName(v string) *TOTPFactorUpdate {
 	_u.mutation.SetName(v)
@@ -103,9 +111,6 @@ func (_u *TOTPFactorUpdate) Mutation() *TOTPFactorMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *TOTPFactorUpdate) Save(ctx context.Context) (int, error) {
-	if err := _u.defaults(); err != nil {
-		return 0, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -129,18 +134,6 @@ func (_u *TOTPFactorUpdate) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *TOTPFactorUpdate) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if totpfactor.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized totpfactor.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := totpfactor.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -231,6 +224,14 @@ func (_u *TOTPFactorUpdateOne) SetUpdatedAt(v time.Time) *TOTPFactorUpdateOne {
 	return _u
 }
 
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_u *TOTPFactorUpdateOne) SetNillableUpdatedAt(v *time.Time) *TOTPFactorUpdateOne {
+	if v != nil {
+		_u.SetUpdatedAt(*v)
+	}
+	return _u
+}
+
 // SetName sets the "name" field.
 func (_u *TOTPFactorUpdateOne) SetName(v string) *TOTPFactorUpdateOne {
 	_u.mutation.SetName(v)
@@ -312,9 +313,6 @@ func (_u *TOTPFactorUpdateOne) Select(field string, fields ...string) *TOTPFacto
 
 // Save executes the query and returns the updated TOTPFactor entity.
 func (_u *TOTPFactorUpdateOne) Save(ctx context.Context) (*TOTPFactor, error) {
-	if err := _u.defaults(); err != nil {
-		return nil, err
-	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -338,18 +336,6 @@ func (_u *TOTPFactorUpdateOne) ExecX(ctx context.Context) {
 	if err := _u.Exec(ctx); err != nil {
 		panic(err)
 	}
-}
-
-// defaults sets the default values of the builder before save.
-func (_u *TOTPFactorUpdateOne) defaults() error {
-	if _, ok := _u.mutation.UpdatedAt(); !ok {
-		if totpfactor.UpdateDefaultUpdatedAt == nil {
-			return fmt.Errorf("ent: uninitialized totpfactor.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
-		}
-		v := totpfactor.UpdateDefaultUpdatedAt()
-		_u.mutation.SetUpdatedAt(v)
-	}
-	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -3,8 +3,6 @@
 package passwordcredential
 
 import (
-	"time"
-
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -89,22 +87,14 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/clinicgate/clinicgate/ent/runtime"
 var (
-	Hooks  [2]ent.Hook
+	Hooks  [4]ent.Hook
 	Policy ent.Policy
 	// OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	OrganizationIDValidator func(string) error
-	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
-	DefaultCreatedAt func() time.Time
-	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
-	DefaultUpdatedAt func() time.Time
-	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
-	UpdateDefaultUpdatedAt func() time.Time
 	// HashValidator is a validator for the "hash" field. It is called by the builders before save.
 	HashValidator func(string) error
 	// DefaultMustChange holds the default value on creation for the "must_change" field.
 	DefaultMustChange bool
-	// DefaultChangedAt holds the default value on creation for the "changed_at" field.
-	DefaultChangedAt func() time.Time
 	// DefaultFailedAttempts holds the default value on creation for the "failed_attempts" field.
 	DefaultFailedAttempts int
 	// FailedAttemptsValidator is a validator for the "failed_attempts" field. It is called by the builders before save.

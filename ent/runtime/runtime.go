@@ -4,7 +4,6 @@ package runtime
 
 import (
 	"context"
-	"time"
 
 	"github.com/clinicgate/clinicgate/ent/appointment"
 	"github.com/clinicgate/clinicgate/ent/auditevent"
@@ -56,30 +55,21 @@ func init() {
 		})
 	}
 	appointmentMixinHooks1 := appointmentMixin[1].Hooks()
+	appointmentMixinHooks2 := appointmentMixin[2].Hooks()
 
 	appointment.Hooks[1] = appointmentMixinHooks1[0]
+
+	appointment.Hooks[2] = appointmentMixinHooks2[0]
 	appointmentMixinFields0 := appointmentMixin[0].Fields()
 	_ = appointmentMixinFields0
 	appointmentMixinFields1 := appointmentMixin[1].Fields()
 	_ = appointmentMixinFields1
-	appointmentMixinFields2 := appointmentMixin[2].Fields()
-	_ = appointmentMixinFields2
 	appointmentFields := schema.Appointment{}.Fields()
 	_ = appointmentFields
 	// appointmentDescOrganizationID is the schema descriptor for organization_id field.
 	appointmentDescOrganizationID := appointmentMixinFields1[0].Descriptor()
 	// appointment.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	appointment.OrganizationIDValidator = appointmentDescOrganizationID.Validators[0].(func(string) error)
-	// appointmentDescCreatedAt is the schema descriptor for created_at field.
-	appointmentDescCreatedAt := appointmentMixinFields2[0].Descriptor()
-	// appointment.DefaultCreatedAt holds the default value on creation for the created_at field.
-	appointment.DefaultCreatedAt = appointmentDescCreatedAt.Default.(func() time.Time)
-	// appointmentDescUpdatedAt is the schema descriptor for updated_at field.
-	appointmentDescUpdatedAt := appointmentMixinFields2[1].Descriptor()
-	// appointment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	appointment.DefaultUpdatedAt = appointmentDescUpdatedAt.Default.(func() time.Time)
-	// appointment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	appointment.UpdateDefaultUpdatedAt = appointmentDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// appointmentDescBillable is the schema descriptor for billable field.
 	appointmentDescBillable := appointmentFields[5].Descriptor()
 	// appointment.DefaultBillable holds the default value on creation for the billable field.
@@ -127,6 +117,8 @@ func init() {
 	auditeventHooks := schema.AuditEvent{}.Hooks()
 
 	auditevent.Hooks[1] = auditeventHooks[0]
+
+	auditevent.Hooks[2] = auditeventHooks[1]
 	auditeventMixinFields0 := auditeventMixin[0].Fields()
 	_ = auditeventMixinFields0
 	auditeventMixinFields1 := auditeventMixin[1].Fields()
@@ -137,10 +129,6 @@ func init() {
 	auditeventDescOrganizationID := auditeventMixinFields1[0].Descriptor()
 	// auditevent.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	auditevent.OrganizationIDValidator = auditeventDescOrganizationID.Validators[0].(func(string) error)
-	// auditeventDescOccurredAt is the schema descriptor for occurred_at field.
-	auditeventDescOccurredAt := auditeventFields[0].Descriptor()
-	// auditevent.DefaultOccurredAt holds the default value on creation for the occurred_at field.
-	auditevent.DefaultOccurredAt = auditeventDescOccurredAt.Default.(func() time.Time)
 	// auditeventDescAction is the schema descriptor for action field.
 	auditeventDescAction := auditeventFields[3].Descriptor()
 	// auditevent.ActionValidator is a validator for the "action" field. It is called by the builders before save.
@@ -220,30 +208,21 @@ func init() {
 		})
 	}
 	businessunitMixinHooks1 := businessunitMixin[1].Hooks()
+	businessunitMixinHooks2 := businessunitMixin[2].Hooks()
 
 	businessunit.Hooks[1] = businessunitMixinHooks1[0]
+
+	businessunit.Hooks[2] = businessunitMixinHooks2[0]
 	businessunitMixinFields0 := businessunitMixin[0].Fields()
 	_ = businessunitMixinFields0
 	businessunitMixinFields1 := businessunitMixin[1].Fields()
 	_ = businessunitMixinFields1
-	businessunitMixinFields2 := businessunitMixin[2].Fields()
-	_ = businessunitMixinFields2
 	businessunitFields := schema.BusinessUnit{}.Fields()
 	_ = businessunitFields
 	// businessunitDescOrganizationID is the schema descriptor for organization_id field.
 	businessunitDescOrganizationID := businessunitMixinFields1[0].Descriptor()
 	// businessunit.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	businessunit.OrganizationIDValidator = businessunitDescOrganizationID.Validators[0].(func(string) error)
-	// businessunitDescCreatedAt is the schema descriptor for created_at field.
-	businessunitDescCreatedAt := businessunitMixinFields2[0].Descriptor()
-	// businessunit.DefaultCreatedAt holds the default value on creation for the created_at field.
-	businessunit.DefaultCreatedAt = businessunitDescCreatedAt.Default.(func() time.Time)
-	// businessunitDescUpdatedAt is the schema descriptor for updated_at field.
-	businessunitDescUpdatedAt := businessunitMixinFields2[1].Descriptor()
-	// businessunit.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	businessunit.DefaultUpdatedAt = businessunitDescUpdatedAt.Default.(func() time.Time)
-	// businessunit.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	businessunit.UpdateDefaultUpdatedAt = businessunitDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// businessunitDescName is the schema descriptor for name field.
 	businessunitDescName := businessunitFields[0].Descriptor()
 	// businessunit.NameValidator is a validator for the "name" field. It is called by the builders before save.
@@ -303,8 +282,11 @@ func init() {
 		})
 	}
 	clientaccessMixinHooks1 := clientaccessMixin[1].Hooks()
+	clientaccessHooks := schema.ClientAccess{}.Hooks()
 
 	clientaccess.Hooks[1] = clientaccessMixinHooks1[0]
+
+	clientaccess.Hooks[2] = clientaccessHooks[0]
 	clientaccessMixinFields0 := clientaccessMixin[0].Fields()
 	_ = clientaccessMixinFields0
 	clientaccessMixinFields1 := clientaccessMixin[1].Fields()
@@ -315,10 +297,6 @@ func init() {
 	clientaccessDescOrganizationID := clientaccessMixinFields1[0].Descriptor()
 	// clientaccess.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	clientaccess.OrganizationIDValidator = clientaccessDescOrganizationID.Validators[0].(func(string) error)
-	// clientaccessDescGrantedAt is the schema descriptor for granted_at field.
-	clientaccessDescGrantedAt := clientaccessFields[2].Descriptor()
-	// clientaccess.DefaultGrantedAt holds the default value on creation for the granted_at field.
-	clientaccess.DefaultGrantedAt = clientaccessDescGrantedAt.Default.(func() time.Time)
 	// clientaccessDescID is the schema descriptor for id field.
 	clientaccessDescID := clientaccessMixinFields0[0].Descriptor()
 	// clientaccess.DefaultID holds the default value on creation for the id field.
@@ -350,30 +328,21 @@ func init() {
 		})
 	}
 	documentMixinHooks1 := documentMixin[1].Hooks()
+	documentMixinHooks2 := documentMixin[2].Hooks()
 
 	document.Hooks[1] = documentMixinHooks1[0]
+
+	document.Hooks[2] = documentMixinHooks2[0]
 	documentMixinFields0 := documentMixin[0].Fields()
 	_ = documentMixinFields0
 	documentMixinFields1 := documentMixin[1].Fields()
 	_ = documentMixinFields1
-	documentMixinFields2 := documentMixin[2].Fields()
-	_ = documentMixinFields2
 	documentFields := schema.Document{}.Fields()
 	_ = documentFields
 	// documentDescOrganizationID is the schema descriptor for organization_id field.
 	documentDescOrganizationID := documentMixinFields1[0].Descriptor()
 	// document.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	document.OrganizationIDValidator = documentDescOrganizationID.Validators[0].(func(string) error)
-	// documentDescCreatedAt is the schema descriptor for created_at field.
-	documentDescCreatedAt := documentMixinFields2[0].Descriptor()
-	// document.DefaultCreatedAt holds the default value on creation for the created_at field.
-	document.DefaultCreatedAt = documentDescCreatedAt.Default.(func() time.Time)
-	// documentDescUpdatedAt is the schema descriptor for updated_at field.
-	documentDescUpdatedAt := documentMixinFields2[1].Descriptor()
-	// document.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	document.DefaultUpdatedAt = documentDescUpdatedAt.Default.(func() time.Time)
-	// document.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	document.UpdateDefaultUpdatedAt = documentDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// documentDescTitle is the schema descriptor for title field.
 	documentDescTitle := documentFields[1].Descriptor()
 	// document.TitleValidator is a validator for the "title" field. It is called by the builders before save.
@@ -471,8 +440,11 @@ func init() {
 		})
 	}
 	emergencyaccessMixinHooks1 := emergencyaccessMixin[1].Hooks()
+	emergencyaccessHooks := schema.EmergencyAccess{}.Hooks()
 
 	emergencyaccess.Hooks[1] = emergencyaccessMixinHooks1[0]
+
+	emergencyaccess.Hooks[2] = emergencyaccessHooks[0]
 	emergencyaccessMixinFields0 := emergencyaccessMixin[0].Fields()
 	_ = emergencyaccessMixinFields0
 	emergencyaccessMixinFields1 := emergencyaccessMixin[1].Fields()
@@ -487,10 +459,6 @@ func init() {
 	emergencyaccessDescReason := emergencyaccessFields[2].Descriptor()
 	// emergencyaccess.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
 	emergencyaccess.ReasonValidator = emergencyaccessDescReason.Validators[0].(func(string) error)
-	// emergencyaccessDescStartedAt is the schema descriptor for started_at field.
-	emergencyaccessDescStartedAt := emergencyaccessFields[3].Descriptor()
-	// emergencyaccess.DefaultStartedAt holds the default value on creation for the started_at field.
-	emergencyaccess.DefaultStartedAt = emergencyaccessDescStartedAt.Default.(func() time.Time)
 	// emergencyaccessDescID is the schema descriptor for id field.
 	emergencyaccessDescID := emergencyaccessMixinFields0[0].Descriptor()
 	// emergencyaccess.DefaultID holds the default value on creation for the id field.
@@ -522,30 +490,21 @@ func init() {
 		})
 	}
 	homeworkMixinHooks1 := homeworkMixin[1].Hooks()
+	homeworkMixinHooks2 := homeworkMixin[2].Hooks()
 
 	homework.Hooks[1] = homeworkMixinHooks1[0]
+
+	homework.Hooks[2] = homeworkMixinHooks2[0]
 	homeworkMixinFields0 := homeworkMixin[0].Fields()
 	_ = homeworkMixinFields0
 	homeworkMixinFields1 := homeworkMixin[1].Fields()
 	_ = homeworkMixinFields1
-	homeworkMixinFields2 := homeworkMixin[2].Fields()
-	_ = homeworkMixinFields2
 	homeworkFields := schema.Homework{}.Fields()
 	_ = homeworkFields
 	// homeworkDescOrganizationID is the schema descriptor for organization_id field.
 	homeworkDescOrganizationID := homeworkMixinFields1[0].Descriptor()
 	// homework.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	homework.OrganizationIDValidator = homeworkDescOrganizationID.Validators[0].(func(string) error)
-	// homeworkDescCreatedAt is the schema descriptor for created_at field.
-	homeworkDescCreatedAt := homeworkMixinFields2[0].Descriptor()
-	// homework.DefaultCreatedAt holds the default value on creation for the created_at field.
-	homework.DefaultCreatedAt = homeworkDescCreatedAt.Default.(func() time.Time)
-	// homeworkDescUpdatedAt is the schema descriptor for updated_at field.
-	homeworkDescUpdatedAt := homeworkMixinFields2[1].Descriptor()
-	// homework.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	homework.DefaultUpdatedAt = homeworkDescUpdatedAt.Default.(func() time.Time)
-	// homework.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	homework.UpdateDefaultUpdatedAt = homeworkDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// homeworkDescTitle is the schema descriptor for title field.
 	homeworkDescTitle := homeworkFields[2].Descriptor()
 	// homework.TitleValidator is a validator for the "title" field. It is called by the builders before save.
@@ -599,33 +558,24 @@ func init() {
 		})
 	}
 	invitationMixinHooks1 := invitationMixin[1].Hooks()
+	invitationMixinHooks2 := invitationMixin[2].Hooks()
 	invitationHooks := schema.Invitation{}.Hooks()
 
 	invitation.Hooks[1] = invitationMixinHooks1[0]
 
-	invitation.Hooks[2] = invitationHooks[0]
+	invitation.Hooks[2] = invitationMixinHooks2[0]
+
+	invitation.Hooks[3] = invitationHooks[0]
 	invitationMixinFields0 := invitationMixin[0].Fields()
 	_ = invitationMixinFields0
 	invitationMixinFields1 := invitationMixin[1].Fields()
 	_ = invitationMixinFields1
-	invitationMixinFields2 := invitationMixin[2].Fields()
-	_ = invitationMixinFields2
 	invitationFields := schema.Invitation{}.Fields()
 	_ = invitationFields
 	// invitationDescOrganizationID is the schema descriptor for organization_id field.
 	invitationDescOrganizationID := invitationMixinFields1[0].Descriptor()
 	// invitation.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	invitation.OrganizationIDValidator = invitationDescOrganizationID.Validators[0].(func(string) error)
-	// invitationDescCreatedAt is the schema descriptor for created_at field.
-	invitationDescCreatedAt := invitationMixinFields2[0].Descriptor()
-	// invitation.DefaultCreatedAt holds the default value on creation for the created_at field.
-	invitation.DefaultCreatedAt = invitationDescCreatedAt.Default.(func() time.Time)
-	// invitationDescUpdatedAt is the schema descriptor for updated_at field.
-	invitationDescUpdatedAt := invitationMixinFields2[1].Descriptor()
-	// invitation.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	invitation.DefaultUpdatedAt = invitationDescUpdatedAt.Default.(func() time.Time)
-	// invitation.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	invitation.UpdateDefaultUpdatedAt = invitationDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// invitationDescEmail is the schema descriptor for email field.
 	invitationDescEmail := invitationFields[0].Descriptor()
 	// invitation.EmailValidator is a validator for the "email" field. It is called by the builders before save.
@@ -701,30 +651,21 @@ func init() {
 		})
 	}
 	invoiceMixinHooks1 := invoiceMixin[1].Hooks()
+	invoiceMixinHooks2 := invoiceMixin[2].Hooks()
 
 	invoice.Hooks[1] = invoiceMixinHooks1[0]
+
+	invoice.Hooks[2] = invoiceMixinHooks2[0]
 	invoiceMixinFields0 := invoiceMixin[0].Fields()
 	_ = invoiceMixinFields0
 	invoiceMixinFields1 := invoiceMixin[1].Fields()
 	_ = invoiceMixinFields1
-	invoiceMixinFields2 := invoiceMixin[2].Fields()
-	_ = invoiceMixinFields2
 	invoiceFields := schema.Invoice{}.Fields()
 	_ = invoiceFields
 	// invoiceDescOrganizationID is the schema descriptor for organization_id field.
 	invoiceDescOrganizationID := invoiceMixinFields1[0].Descriptor()
 	// invoice.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	invoice.OrganizationIDValidator = invoiceDescOrganizationID.Validators[0].(func(string) error)
-	// invoiceDescCreatedAt is the schema descriptor for created_at field.
-	invoiceDescCreatedAt := invoiceMixinFields2[0].Descriptor()
-	// invoice.DefaultCreatedAt holds the default value on creation for the created_at field.
-	invoice.DefaultCreatedAt = invoiceDescCreatedAt.Default.(func() time.Time)
-	// invoiceDescUpdatedAt is the schema descriptor for updated_at field.
-	invoiceDescUpdatedAt := invoiceMixinFields2[1].Descriptor()
-	// invoice.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	invoice.DefaultUpdatedAt = invoiceDescUpdatedAt.Default.(func() time.Time)
-	// invoice.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	invoice.UpdateDefaultUpdatedAt = invoiceDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// invoiceDescNumber is the schema descriptor for number field.
 	invoiceDescNumber := invoiceFields[1].Descriptor()
 	// invoice.NumberValidator is a validator for the "number" field. It is called by the builders before save.
@@ -797,22 +738,13 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	organizationMixinHooks1 := organizationMixin[1].Hooks()
+
+	organization.Hooks[1] = organizationMixinHooks1[0]
 	organizationMixinFields0 := organizationMixin[0].Fields()
 	_ = organizationMixinFields0
-	organizationMixinFields1 := organizationMixin[1].Fields()
-	_ = organizationMixinFields1
 	organizationFields := schema.Organization{}.Fields()
 	_ = organizationFields
-	// organizationDescCreatedAt is the schema descriptor for created_at field.
-	organizationDescCreatedAt := organizationMixinFields1[0].Descriptor()
-	// organization.DefaultCreatedAt holds the default value on creation for the created_at field.
-	organization.DefaultCreatedAt = organizationDescCreatedAt.Default.(func() time.Time)
-	// organizationDescUpdatedAt is the schema descriptor for updated_at field.
-	organizationDescUpdatedAt := organizationMixinFields1[1].Descriptor()
-	// organization.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	organization.DefaultUpdatedAt = organizationDescUpdatedAt.Default.(func() time.Time)
-	// organization.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	organization.UpdateDefaultUpdatedAt = organizationDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// organizationDescName is the schema descriptor for name field.
 	organizationDescName := organizationFields[0].Descriptor()
 	// organization.NameValidator is a validator for the "name" field. It is called by the builders before save.
@@ -898,8 +830,11 @@ func init() {
 		})
 	}
 	outboxmessageMixinHooks1 := outboxmessageMixin[1].Hooks()
+	outboxmessageHooks := schema.OutboxMessage{}.Hooks()
 
 	outboxmessage.Hooks[1] = outboxmessageMixinHooks1[0]
+
+	outboxmessage.Hooks[2] = outboxmessageHooks[0]
 	outboxmessageMixinFields0 := outboxmessageMixin[0].Fields()
 	_ = outboxmessageMixinFields0
 	outboxmessageMixinFields1 := outboxmessageMixin[1].Fields()
@@ -928,14 +863,6 @@ func init() {
 			return nil
 		}
 	}()
-	// outboxmessageDescCreatedAt is the schema descriptor for created_at field.
-	outboxmessageDescCreatedAt := outboxmessageFields[2].Descriptor()
-	// outboxmessage.DefaultCreatedAt holds the default value on creation for the created_at field.
-	outboxmessage.DefaultCreatedAt = outboxmessageDescCreatedAt.Default.(func() time.Time)
-	// outboxmessageDescAvailableAt is the schema descriptor for available_at field.
-	outboxmessageDescAvailableAt := outboxmessageFields[3].Descriptor()
-	// outboxmessage.DefaultAvailableAt holds the default value on creation for the available_at field.
-	outboxmessage.DefaultAvailableAt = outboxmessageDescAvailableAt.Default.(func() time.Time)
 	// outboxmessageDescAttempts is the schema descriptor for attempts field.
 	outboxmessageDescAttempts := outboxmessageFields[4].Descriptor()
 	// outboxmessage.DefaultAttempts holds the default value on creation for the attempts field.
@@ -975,30 +902,24 @@ func init() {
 		})
 	}
 	passwordcredentialMixinHooks1 := passwordcredentialMixin[1].Hooks()
+	passwordcredentialMixinHooks2 := passwordcredentialMixin[2].Hooks()
+	passwordcredentialHooks := schema.PasswordCredential{}.Hooks()
 
 	passwordcredential.Hooks[1] = passwordcredentialMixinHooks1[0]
+
+	passwordcredential.Hooks[2] = passwordcredentialMixinHooks2[0]
+
+	passwordcredential.Hooks[3] = passwordcredentialHooks[0]
 	passwordcredentialMixinFields0 := passwordcredentialMixin[0].Fields()
 	_ = passwordcredentialMixinFields0
 	passwordcredentialMixinFields1 := passwordcredentialMixin[1].Fields()
 	_ = passwordcredentialMixinFields1
-	passwordcredentialMixinFields2 := passwordcredentialMixin[2].Fields()
-	_ = passwordcredentialMixinFields2
 	passwordcredentialFields := schema.PasswordCredential{}.Fields()
 	_ = passwordcredentialFields
 	// passwordcredentialDescOrganizationID is the schema descriptor for organization_id field.
 	passwordcredentialDescOrganizationID := passwordcredentialMixinFields1[0].Descriptor()
 	// passwordcredential.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	passwordcredential.OrganizationIDValidator = passwordcredentialDescOrganizationID.Validators[0].(func(string) error)
-	// passwordcredentialDescCreatedAt is the schema descriptor for created_at field.
-	passwordcredentialDescCreatedAt := passwordcredentialMixinFields2[0].Descriptor()
-	// passwordcredential.DefaultCreatedAt holds the default value on creation for the created_at field.
-	passwordcredential.DefaultCreatedAt = passwordcredentialDescCreatedAt.Default.(func() time.Time)
-	// passwordcredentialDescUpdatedAt is the schema descriptor for updated_at field.
-	passwordcredentialDescUpdatedAt := passwordcredentialMixinFields2[1].Descriptor()
-	// passwordcredential.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	passwordcredential.DefaultUpdatedAt = passwordcredentialDescUpdatedAt.Default.(func() time.Time)
-	// passwordcredential.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	passwordcredential.UpdateDefaultUpdatedAt = passwordcredentialDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// passwordcredentialDescHash is the schema descriptor for hash field.
 	passwordcredentialDescHash := passwordcredentialFields[1].Descriptor()
 	// passwordcredential.HashValidator is a validator for the "hash" field. It is called by the builders before save.
@@ -1007,10 +928,6 @@ func init() {
 	passwordcredentialDescMustChange := passwordcredentialFields[2].Descriptor()
 	// passwordcredential.DefaultMustChange holds the default value on creation for the must_change field.
 	passwordcredential.DefaultMustChange = passwordcredentialDescMustChange.Default.(bool)
-	// passwordcredentialDescChangedAt is the schema descriptor for changed_at field.
-	passwordcredentialDescChangedAt := passwordcredentialFields[4].Descriptor()
-	// passwordcredential.DefaultChangedAt holds the default value on creation for the changed_at field.
-	passwordcredential.DefaultChangedAt = passwordcredentialDescChangedAt.Default.(func() time.Time)
 	// passwordcredentialDescFailedAttempts is the schema descriptor for failed_attempts field.
 	passwordcredentialDescFailedAttempts := passwordcredentialFields[5].Descriptor()
 	// passwordcredential.DefaultFailedAttempts holds the default value on creation for the failed_attempts field.
@@ -1048,30 +965,21 @@ func init() {
 		})
 	}
 	patientMixinHooks1 := patientMixin[1].Hooks()
+	patientMixinHooks2 := patientMixin[2].Hooks()
 
 	patient.Hooks[1] = patientMixinHooks1[0]
+
+	patient.Hooks[2] = patientMixinHooks2[0]
 	patientMixinFields0 := patientMixin[0].Fields()
 	_ = patientMixinFields0
 	patientMixinFields1 := patientMixin[1].Fields()
 	_ = patientMixinFields1
-	patientMixinFields2 := patientMixin[2].Fields()
-	_ = patientMixinFields2
 	patientFields := schema.Patient{}.Fields()
 	_ = patientFields
 	// patientDescOrganizationID is the schema descriptor for organization_id field.
 	patientDescOrganizationID := patientMixinFields1[0].Descriptor()
 	// patient.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	patient.OrganizationIDValidator = patientDescOrganizationID.Validators[0].(func(string) error)
-	// patientDescCreatedAt is the schema descriptor for created_at field.
-	patientDescCreatedAt := patientMixinFields2[0].Descriptor()
-	// patient.DefaultCreatedAt holds the default value on creation for the created_at field.
-	patient.DefaultCreatedAt = patientDescCreatedAt.Default.(func() time.Time)
-	// patientDescUpdatedAt is the schema descriptor for updated_at field.
-	patientDescUpdatedAt := patientMixinFields2[1].Descriptor()
-	// patient.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	patient.DefaultUpdatedAt = patientDescUpdatedAt.Default.(func() time.Time)
-	// patient.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	patient.UpdateDefaultUpdatedAt = patientDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// patientDescGivenName is the schema descriptor for given_name field.
 	patientDescGivenName := patientFields[0].Descriptor()
 	// patient.GivenNameValidator is a validator for the "given_name" field. It is called by the builders before save.
@@ -1169,30 +1077,21 @@ func init() {
 		})
 	}
 	portalaccessMixinHooks1 := portalaccessMixin[1].Hooks()
+	portalaccessMixinHooks2 := portalaccessMixin[2].Hooks()
 
 	portalaccess.Hooks[1] = portalaccessMixinHooks1[0]
+
+	portalaccess.Hooks[2] = portalaccessMixinHooks2[0]
 	portalaccessMixinFields0 := portalaccessMixin[0].Fields()
 	_ = portalaccessMixinFields0
 	portalaccessMixinFields1 := portalaccessMixin[1].Fields()
 	_ = portalaccessMixinFields1
-	portalaccessMixinFields2 := portalaccessMixin[2].Fields()
-	_ = portalaccessMixinFields2
 	portalaccessFields := schema.PortalAccess{}.Fields()
 	_ = portalaccessFields
 	// portalaccessDescOrganizationID is the schema descriptor for organization_id field.
 	portalaccessDescOrganizationID := portalaccessMixinFields1[0].Descriptor()
 	// portalaccess.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	portalaccess.OrganizationIDValidator = portalaccessDescOrganizationID.Validators[0].(func(string) error)
-	// portalaccessDescCreatedAt is the schema descriptor for created_at field.
-	portalaccessDescCreatedAt := portalaccessMixinFields2[0].Descriptor()
-	// portalaccess.DefaultCreatedAt holds the default value on creation for the created_at field.
-	portalaccess.DefaultCreatedAt = portalaccessDescCreatedAt.Default.(func() time.Time)
-	// portalaccessDescUpdatedAt is the schema descriptor for updated_at field.
-	portalaccessDescUpdatedAt := portalaccessMixinFields2[1].Descriptor()
-	// portalaccess.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	portalaccess.DefaultUpdatedAt = portalaccessDescUpdatedAt.Default.(func() time.Time)
-	// portalaccess.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	portalaccess.UpdateDefaultUpdatedAt = portalaccessDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// portalaccessDescDocuments is the schema descriptor for documents field.
 	portalaccessDescDocuments := portalaccessFields[2].Descriptor()
 	// portalaccess.DefaultDocuments holds the default value on creation for the documents field.
@@ -1244,8 +1143,11 @@ func init() {
 		})
 	}
 	recoverycodeMixinHooks1 := recoverycodeMixin[1].Hooks()
+	recoverycodeHooks := schema.RecoveryCode{}.Hooks()
 
 	recoverycode.Hooks[1] = recoverycodeMixinHooks1[0]
+
+	recoverycode.Hooks[2] = recoverycodeHooks[0]
 	recoverycodeMixinFields0 := recoverycodeMixin[0].Fields()
 	_ = recoverycodeMixinFields0
 	recoverycodeMixinFields1 := recoverycodeMixin[1].Fields()
@@ -1256,10 +1158,6 @@ func init() {
 	recoverycodeDescOrganizationID := recoverycodeMixinFields1[0].Descriptor()
 	// recoverycode.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	recoverycode.OrganizationIDValidator = recoverycodeDescOrganizationID.Validators[0].(func(string) error)
-	// recoverycodeDescCreatedAt is the schema descriptor for created_at field.
-	recoverycodeDescCreatedAt := recoverycodeFields[2].Descriptor()
-	// recoverycode.DefaultCreatedAt holds the default value on creation for the created_at field.
-	recoverycode.DefaultCreatedAt = recoverycodeDescCreatedAt.Default.(func() time.Time)
 	// recoverycodeDescID is the schema descriptor for id field.
 	recoverycodeDescID := recoverycodeMixinFields0[0].Descriptor()
 	// recoverycode.DefaultID holds the default value on creation for the id field.
@@ -1291,30 +1189,21 @@ func init() {
 		})
 	}
 	roleMixinHooks1 := roleMixin[1].Hooks()
+	roleMixinHooks2 := roleMixin[2].Hooks()
 
 	role.Hooks[1] = roleMixinHooks1[0]
+
+	role.Hooks[2] = roleMixinHooks2[0]
 	roleMixinFields0 := roleMixin[0].Fields()
 	_ = roleMixinFields0
 	roleMixinFields1 := roleMixin[1].Fields()
 	_ = roleMixinFields1
-	roleMixinFields2 := roleMixin[2].Fields()
-	_ = roleMixinFields2
 	roleFields := schema.Role{}.Fields()
 	_ = roleFields
 	// roleDescOrganizationID is the schema descriptor for organization_id field.
 	roleDescOrganizationID := roleMixinFields1[0].Descriptor()
 	// role.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	role.OrganizationIDValidator = roleDescOrganizationID.Validators[0].(func(string) error)
-	// roleDescCreatedAt is the schema descriptor for created_at field.
-	roleDescCreatedAt := roleMixinFields2[0].Descriptor()
-	// role.DefaultCreatedAt holds the default value on creation for the created_at field.
-	role.DefaultCreatedAt = roleDescCreatedAt.Default.(func() time.Time)
-	// roleDescUpdatedAt is the schema descriptor for updated_at field.
-	roleDescUpdatedAt := roleMixinFields2[1].Descriptor()
-	// role.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	role.DefaultUpdatedAt = roleDescUpdatedAt.Default.(func() time.Time)
-	// role.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	role.UpdateDefaultUpdatedAt = roleDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// roleDescName is the schema descriptor for name field.
 	roleDescName := roleFields[0].Descriptor()
 	// role.NameValidator is a validator for the "name" field. It is called by the builders before save.
@@ -1378,30 +1267,21 @@ func init() {
 		})
 	}
 	scimgroupmappingMixinHooks1 := scimgroupmappingMixin[1].Hooks()
+	scimgroupmappingMixinHooks2 := scimgroupmappingMixin[2].Hooks()
 
 	scimgroupmapping.Hooks[1] = scimgroupmappingMixinHooks1[0]
+
+	scimgroupmapping.Hooks[2] = scimgroupmappingMixinHooks2[0]
 	scimgroupmappingMixinFields0 := scimgroupmappingMixin[0].Fields()
 	_ = scimgroupmappingMixinFields0
 	scimgroupmappingMixinFields1 := scimgroupmappingMixin[1].Fields()
 	_ = scimgroupmappingMixinFields1
-	scimgroupmappingMixinFields2 := scimgroupmappingMixin[2].Fields()
-	_ = scimgroupmappingMixinFields2
 	scimgroupmappingFields := schema.SCIMGroupMapping{}.Fields()
 	_ = scimgroupmappingFields
 	// scimgroupmappingDescOrganizationID is the schema descriptor for organization_id field.
 	scimgroupmappingDescOrganizationID := scimgroupmappingMixinFields1[0].Descriptor()
 	// scimgroupmapping.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	scimgroupmapping.OrganizationIDValidator = scimgroupmappingDescOrganizationID.Validators[0].(func(string) error)
-	// scimgroupmappingDescCreatedAt is the schema descriptor for created_at field.
-	scimgroupmappingDescCreatedAt := scimgroupmappingMixinFields2[0].Descriptor()
-	// scimgroupmapping.DefaultCreatedAt holds the default value on creation for the created_at field.
-	scimgroupmapping.DefaultCreatedAt = scimgroupmappingDescCreatedAt.Default.(func() time.Time)
-	// scimgroupmappingDescUpdatedAt is the schema descriptor for updated_at field.
-	scimgroupmappingDescUpdatedAt := scimgroupmappingMixinFields2[1].Descriptor()
-	// scimgroupmapping.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	scimgroupmapping.DefaultUpdatedAt = scimgroupmappingDescUpdatedAt.Default.(func() time.Time)
-	// scimgroupmapping.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	scimgroupmapping.UpdateDefaultUpdatedAt = scimgroupmappingDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// scimgroupmappingDescDisplayName is the schema descriptor for display_name field.
 	scimgroupmappingDescDisplayName := scimgroupmappingFields[0].Descriptor()
 	// scimgroupmapping.DisplayNameValidator is a validator for the "display_name" field. It is called by the builders before save.
@@ -1455,8 +1335,11 @@ func init() {
 		})
 	}
 	scimtokenMixinHooks1 := scimtokenMixin[1].Hooks()
+	scimtokenHooks := schema.SCIMToken{}.Hooks()
 
 	scimtoken.Hooks[1] = scimtokenMixinHooks1[0]
+
+	scimtoken.Hooks[2] = scimtokenHooks[0]
 	scimtokenMixinFields0 := scimtokenMixin[0].Fields()
 	_ = scimtokenMixinFields0
 	scimtokenMixinFields1 := scimtokenMixin[1].Fields()
@@ -1485,10 +1368,6 @@ func init() {
 			return nil
 		}
 	}()
-	// scimtokenDescCreatedAt is the schema descriptor for created_at field.
-	scimtokenDescCreatedAt := scimtokenFields[3].Descriptor()
-	// scimtoken.DefaultCreatedAt holds the default value on creation for the created_at field.
-	scimtoken.DefaultCreatedAt = scimtokenDescCreatedAt.Default.(func() time.Time)
 	// scimtokenDescID is the schema descriptor for id field.
 	scimtokenDescID := scimtokenMixinFields0[0].Descriptor()
 	// scimtoken.DefaultID holds the default value on creation for the id field.
@@ -1520,30 +1399,21 @@ func init() {
 		})
 	}
 	ssoconnectionMixinHooks1 := ssoconnectionMixin[1].Hooks()
+	ssoconnectionMixinHooks2 := ssoconnectionMixin[2].Hooks()
 
 	ssoconnection.Hooks[1] = ssoconnectionMixinHooks1[0]
+
+	ssoconnection.Hooks[2] = ssoconnectionMixinHooks2[0]
 	ssoconnectionMixinFields0 := ssoconnectionMixin[0].Fields()
 	_ = ssoconnectionMixinFields0
 	ssoconnectionMixinFields1 := ssoconnectionMixin[1].Fields()
 	_ = ssoconnectionMixinFields1
-	ssoconnectionMixinFields2 := ssoconnectionMixin[2].Fields()
-	_ = ssoconnectionMixinFields2
 	ssoconnectionFields := schema.SSOConnection{}.Fields()
 	_ = ssoconnectionFields
 	// ssoconnectionDescOrganizationID is the schema descriptor for organization_id field.
 	ssoconnectionDescOrganizationID := ssoconnectionMixinFields1[0].Descriptor()
 	// ssoconnection.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	ssoconnection.OrganizationIDValidator = ssoconnectionDescOrganizationID.Validators[0].(func(string) error)
-	// ssoconnectionDescCreatedAt is the schema descriptor for created_at field.
-	ssoconnectionDescCreatedAt := ssoconnectionMixinFields2[0].Descriptor()
-	// ssoconnection.DefaultCreatedAt holds the default value on creation for the created_at field.
-	ssoconnection.DefaultCreatedAt = ssoconnectionDescCreatedAt.Default.(func() time.Time)
-	// ssoconnectionDescUpdatedAt is the schema descriptor for updated_at field.
-	ssoconnectionDescUpdatedAt := ssoconnectionMixinFields2[1].Descriptor()
-	// ssoconnection.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	ssoconnection.DefaultUpdatedAt = ssoconnectionDescUpdatedAt.Default.(func() time.Time)
-	// ssoconnection.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	ssoconnection.UpdateDefaultUpdatedAt = ssoconnectionDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// ssoconnectionDescName is the schema descriptor for name field.
 	ssoconnectionDescName := ssoconnectionFields[0].Descriptor()
 	// ssoconnection.NameValidator is a validator for the "name" field. It is called by the builders before save.
@@ -1637,8 +1507,11 @@ func init() {
 		})
 	}
 	seatchargeMixinHooks1 := seatchargeMixin[1].Hooks()
+	seatchargeHooks := schema.SeatCharge{}.Hooks()
 
 	seatcharge.Hooks[1] = seatchargeMixinHooks1[0]
+
+	seatcharge.Hooks[2] = seatchargeHooks[0]
 	seatchargeMixinFields0 := seatchargeMixin[0].Fields()
 	_ = seatchargeMixinFields0
 	seatchargeMixinFields1 := seatchargeMixin[1].Fields()
@@ -1657,10 +1530,6 @@ func init() {
 	seatchargeDescDaysInTerm := seatchargeFields[4].Descriptor()
 	// seatcharge.DaysInTermValidator is a validator for the "days_in_term" field. It is called by the builders before save.
 	seatcharge.DaysInTermValidator = seatchargeDescDaysInTerm.Validators[0].(func(int) error)
-	// seatchargeDescChargedAt is the schema descriptor for charged_at field.
-	seatchargeDescChargedAt := seatchargeFields[6].Descriptor()
-	// seatcharge.DefaultChargedAt holds the default value on creation for the charged_at field.
-	seatcharge.DefaultChargedAt = seatchargeDescChargedAt.Default.(func() time.Time)
 	// seatchargeDescID is the schema descriptor for id field.
 	seatchargeDescID := seatchargeMixinFields0[0].Descriptor()
 	// seatcharge.DefaultID holds the default value on creation for the id field.
@@ -1692,8 +1561,11 @@ func init() {
 		})
 	}
 	sessionMixinHooks1 := sessionMixin[1].Hooks()
+	sessionHooks := schema.Session{}.Hooks()
 
 	session.Hooks[1] = sessionMixinHooks1[0]
+
+	session.Hooks[2] = sessionHooks[0]
 	sessionMixinFields0 := sessionMixin[0].Fields()
 	_ = sessionMixinFields0
 	sessionMixinFields1 := sessionMixin[1].Fields()
@@ -1704,14 +1576,6 @@ func init() {
 	sessionDescOrganizationID := sessionMixinFields1[0].Descriptor()
 	// session.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	session.OrganizationIDValidator = sessionDescOrganizationID.Validators[0].(func(string) error)
-	// sessionDescCreatedAt is the schema descriptor for created_at field.
-	sessionDescCreatedAt := sessionFields[3].Descriptor()
-	// session.DefaultCreatedAt holds the default value on creation for the created_at field.
-	session.DefaultCreatedAt = sessionDescCreatedAt.Default.(func() time.Time)
-	// sessionDescLastSeenAt is the schema descriptor for last_seen_at field.
-	sessionDescLastSeenAt := sessionFields[4].Descriptor()
-	// session.DefaultLastSeenAt holds the default value on creation for the last_seen_at field.
-	session.DefaultLastSeenAt = sessionDescLastSeenAt.Default.(func() time.Time)
 	// sessionDescIdleTimeoutSeconds is the schema descriptor for idle_timeout_seconds field.
 	sessionDescIdleTimeoutSeconds := sessionFields[6].Descriptor()
 	// session.IdleTimeoutSecondsValidator is a validator for the "idle_timeout_seconds" field. It is called by the builders before save.
@@ -1767,30 +1631,21 @@ func init() {
 		})
 	}
 	sessionnoteMixinHooks1 := sessionnoteMixin[1].Hooks()
+	sessionnoteMixinHooks2 := sessionnoteMixin[2].Hooks()
 
 	sessionnote.Hooks[1] = sessionnoteMixinHooks1[0]
+
+	sessionnote.Hooks[2] = sessionnoteMixinHooks2[0]
 	sessionnoteMixinFields0 := sessionnoteMixin[0].Fields()
 	_ = sessionnoteMixinFields0
 	sessionnoteMixinFields1 := sessionnoteMixin[1].Fields()
 	_ = sessionnoteMixinFields1
-	sessionnoteMixinFields2 := sessionnoteMixin[2].Fields()
-	_ = sessionnoteMixinFields2
 	sessionnoteFields := schema.SessionNote{}.Fields()
 	_ = sessionnoteFields
 	// sessionnoteDescOrganizationID is the schema descriptor for organization_id field.
 	sessionnoteDescOrganizationID := sessionnoteMixinFields1[0].Descriptor()
 	// sessionnote.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	sessionnote.OrganizationIDValidator = sessionnoteDescOrganizationID.Validators[0].(func(string) error)
-	// sessionnoteDescCreatedAt is the schema descriptor for created_at field.
-	sessionnoteDescCreatedAt := sessionnoteMixinFields2[0].Descriptor()
-	// sessionnote.DefaultCreatedAt holds the default value on creation for the created_at field.
-	sessionnote.DefaultCreatedAt = sessionnoteDescCreatedAt.Default.(func() time.Time)
-	// sessionnoteDescUpdatedAt is the schema descriptor for updated_at field.
-	sessionnoteDescUpdatedAt := sessionnoteMixinFields2[1].Descriptor()
-	// sessionnote.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	sessionnote.DefaultUpdatedAt = sessionnoteDescUpdatedAt.Default.(func() time.Time)
-	// sessionnote.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	sessionnote.UpdateDefaultUpdatedAt = sessionnoteDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// sessionnoteDescBody is the schema descriptor for body field.
 	sessionnoteDescBody := sessionnoteFields[2].Descriptor()
 	// sessionnote.DefaultBody holds the default value on creation for the body field.
@@ -1834,30 +1689,21 @@ func init() {
 		})
 	}
 	staffprofileMixinHooks1 := staffprofileMixin[1].Hooks()
+	staffprofileMixinHooks2 := staffprofileMixin[2].Hooks()
 
 	staffprofile.Hooks[1] = staffprofileMixinHooks1[0]
+
+	staffprofile.Hooks[2] = staffprofileMixinHooks2[0]
 	staffprofileMixinFields0 := staffprofileMixin[0].Fields()
 	_ = staffprofileMixinFields0
 	staffprofileMixinFields1 := staffprofileMixin[1].Fields()
 	_ = staffprofileMixinFields1
-	staffprofileMixinFields2 := staffprofileMixin[2].Fields()
-	_ = staffprofileMixinFields2
 	staffprofileFields := schema.StaffProfile{}.Fields()
 	_ = staffprofileFields
 	// staffprofileDescOrganizationID is the schema descriptor for organization_id field.
 	staffprofileDescOrganizationID := staffprofileMixinFields1[0].Descriptor()
 	// staffprofile.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	staffprofile.OrganizationIDValidator = staffprofileDescOrganizationID.Validators[0].(func(string) error)
-	// staffprofileDescCreatedAt is the schema descriptor for created_at field.
-	staffprofileDescCreatedAt := staffprofileMixinFields2[0].Descriptor()
-	// staffprofile.DefaultCreatedAt holds the default value on creation for the created_at field.
-	staffprofile.DefaultCreatedAt = staffprofileDescCreatedAt.Default.(func() time.Time)
-	// staffprofileDescUpdatedAt is the schema descriptor for updated_at field.
-	staffprofileDescUpdatedAt := staffprofileMixinFields2[1].Descriptor()
-	// staffprofile.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	staffprofile.DefaultUpdatedAt = staffprofileDescUpdatedAt.Default.(func() time.Time)
-	// staffprofile.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	staffprofile.UpdateDefaultUpdatedAt = staffprofileDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// staffprofileDescGivenName is the schema descriptor for given_name field.
 	staffprofileDescGivenName := staffprofileFields[0].Descriptor()
 	// staffprofile.GivenNameValidator is a validator for the "given_name" field. It is called by the builders before save.
@@ -1955,8 +1801,11 @@ func init() {
 		})
 	}
 	staffprofileaccessMixinHooks1 := staffprofileaccessMixin[1].Hooks()
+	staffprofileaccessHooks := schema.StaffProfileAccess{}.Hooks()
 
 	staffprofileaccess.Hooks[1] = staffprofileaccessMixinHooks1[0]
+
+	staffprofileaccess.Hooks[2] = staffprofileaccessHooks[0]
 	staffprofileaccessMixinFields0 := staffprofileaccessMixin[0].Fields()
 	_ = staffprofileaccessMixinFields0
 	staffprofileaccessMixinFields1 := staffprofileaccessMixin[1].Fields()
@@ -1967,10 +1816,6 @@ func init() {
 	staffprofileaccessDescOrganizationID := staffprofileaccessMixinFields1[0].Descriptor()
 	// staffprofileaccess.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	staffprofileaccess.OrganizationIDValidator = staffprofileaccessDescOrganizationID.Validators[0].(func(string) error)
-	// staffprofileaccessDescGrantedAt is the schema descriptor for granted_at field.
-	staffprofileaccessDescGrantedAt := staffprofileaccessFields[2].Descriptor()
-	// staffprofileaccess.DefaultGrantedAt holds the default value on creation for the granted_at field.
-	staffprofileaccess.DefaultGrantedAt = staffprofileaccessDescGrantedAt.Default.(func() time.Time)
 	// staffprofileaccessDescID is the schema descriptor for id field.
 	staffprofileaccessDescID := staffprofileaccessMixinFields0[0].Descriptor()
 	// staffprofileaccess.DefaultID holds the default value on creation for the id field.
@@ -2002,30 +1847,21 @@ func init() {
 		})
 	}
 	subscriptionMixinHooks1 := subscriptionMixin[1].Hooks()
+	subscriptionMixinHooks2 := subscriptionMixin[2].Hooks()
 
 	subscription.Hooks[1] = subscriptionMixinHooks1[0]
+
+	subscription.Hooks[2] = subscriptionMixinHooks2[0]
 	subscriptionMixinFields0 := subscriptionMixin[0].Fields()
 	_ = subscriptionMixinFields0
 	subscriptionMixinFields1 := subscriptionMixin[1].Fields()
 	_ = subscriptionMixinFields1
-	subscriptionMixinFields2 := subscriptionMixin[2].Fields()
-	_ = subscriptionMixinFields2
 	subscriptionFields := schema.Subscription{}.Fields()
 	_ = subscriptionFields
 	// subscriptionDescOrganizationID is the schema descriptor for organization_id field.
 	subscriptionDescOrganizationID := subscriptionMixinFields1[0].Descriptor()
 	// subscription.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	subscription.OrganizationIDValidator = subscriptionDescOrganizationID.Validators[0].(func(string) error)
-	// subscriptionDescCreatedAt is the schema descriptor for created_at field.
-	subscriptionDescCreatedAt := subscriptionMixinFields2[0].Descriptor()
-	// subscription.DefaultCreatedAt holds the default value on creation for the created_at field.
-	subscription.DefaultCreatedAt = subscriptionDescCreatedAt.Default.(func() time.Time)
-	// subscriptionDescUpdatedAt is the schema descriptor for updated_at field.
-	subscriptionDescUpdatedAt := subscriptionMixinFields2[1].Descriptor()
-	// subscription.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	subscription.DefaultUpdatedAt = subscriptionDescUpdatedAt.Default.(func() time.Time)
-	// subscription.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	subscription.UpdateDefaultUpdatedAt = subscriptionDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// subscriptionDescSeatPriceCents is the schema descriptor for seat_price_cents field.
 	subscriptionDescSeatPriceCents := subscriptionFields[2].Descriptor()
 	// subscription.SeatPriceCentsValidator is a validator for the "seat_price_cents" field. It is called by the builders before save.
@@ -2087,30 +1923,24 @@ func init() {
 		})
 	}
 	surveyresponseMixinHooks1 := surveyresponseMixin[1].Hooks()
+	surveyresponseMixinHooks2 := surveyresponseMixin[2].Hooks()
+	surveyresponseHooks := schema.SurveyResponse{}.Hooks()
 
 	surveyresponse.Hooks[1] = surveyresponseMixinHooks1[0]
+
+	surveyresponse.Hooks[2] = surveyresponseMixinHooks2[0]
+
+	surveyresponse.Hooks[3] = surveyresponseHooks[0]
 	surveyresponseMixinFields0 := surveyresponseMixin[0].Fields()
 	_ = surveyresponseMixinFields0
 	surveyresponseMixinFields1 := surveyresponseMixin[1].Fields()
 	_ = surveyresponseMixinFields1
-	surveyresponseMixinFields2 := surveyresponseMixin[2].Fields()
-	_ = surveyresponseMixinFields2
 	surveyresponseFields := schema.SurveyResponse{}.Fields()
 	_ = surveyresponseFields
 	// surveyresponseDescOrganizationID is the schema descriptor for organization_id field.
 	surveyresponseDescOrganizationID := surveyresponseMixinFields1[0].Descriptor()
 	// surveyresponse.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	surveyresponse.OrganizationIDValidator = surveyresponseDescOrganizationID.Validators[0].(func(string) error)
-	// surveyresponseDescCreatedAt is the schema descriptor for created_at field.
-	surveyresponseDescCreatedAt := surveyresponseMixinFields2[0].Descriptor()
-	// surveyresponse.DefaultCreatedAt holds the default value on creation for the created_at field.
-	surveyresponse.DefaultCreatedAt = surveyresponseDescCreatedAt.Default.(func() time.Time)
-	// surveyresponseDescUpdatedAt is the schema descriptor for updated_at field.
-	surveyresponseDescUpdatedAt := surveyresponseMixinFields2[1].Descriptor()
-	// surveyresponse.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	surveyresponse.DefaultUpdatedAt = surveyresponseDescUpdatedAt.Default.(func() time.Time)
-	// surveyresponse.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	surveyresponse.UpdateDefaultUpdatedAt = surveyresponseDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// surveyresponseDescSurveyName is the schema descriptor for survey_name field.
 	surveyresponseDescSurveyName := surveyresponseFields[1].Descriptor()
 	// surveyresponse.SurveyNameValidator is a validator for the "survey_name" field. It is called by the builders before save.
@@ -2129,10 +1959,6 @@ func init() {
 			return nil
 		}
 	}()
-	// surveyresponseDescSubmittedAt is the schema descriptor for submitted_at field.
-	surveyresponseDescSubmittedAt := surveyresponseFields[4].Descriptor()
-	// surveyresponse.DefaultSubmittedAt holds the default value on creation for the submitted_at field.
-	surveyresponse.DefaultSubmittedAt = surveyresponseDescSubmittedAt.Default.(func() time.Time)
 	// surveyresponseDescID is the schema descriptor for id field.
 	surveyresponseDescID := surveyresponseMixinFields0[0].Descriptor()
 	// surveyresponse.DefaultID holds the default value on creation for the id field.
@@ -2164,30 +1990,21 @@ func init() {
 		})
 	}
 	totpfactorMixinHooks1 := totpfactorMixin[1].Hooks()
+	totpfactorMixinHooks2 := totpfactorMixin[2].Hooks()
 
 	totpfactor.Hooks[1] = totpfactorMixinHooks1[0]
+
+	totpfactor.Hooks[2] = totpfactorMixinHooks2[0]
 	totpfactorMixinFields0 := totpfactorMixin[0].Fields()
 	_ = totpfactorMixinFields0
 	totpfactorMixinFields1 := totpfactorMixin[1].Fields()
 	_ = totpfactorMixinFields1
-	totpfactorMixinFields2 := totpfactorMixin[2].Fields()
-	_ = totpfactorMixinFields2
 	totpfactorFields := schema.TOTPFactor{}.Fields()
 	_ = totpfactorFields
 	// totpfactorDescOrganizationID is the schema descriptor for organization_id field.
 	totpfactorDescOrganizationID := totpfactorMixinFields1[0].Descriptor()
 	// totpfactor.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	totpfactor.OrganizationIDValidator = totpfactorDescOrganizationID.Validators[0].(func(string) error)
-	// totpfactorDescCreatedAt is the schema descriptor for created_at field.
-	totpfactorDescCreatedAt := totpfactorMixinFields2[0].Descriptor()
-	// totpfactor.DefaultCreatedAt holds the default value on creation for the created_at field.
-	totpfactor.DefaultCreatedAt = totpfactorDescCreatedAt.Default.(func() time.Time)
-	// totpfactorDescUpdatedAt is the schema descriptor for updated_at field.
-	totpfactorDescUpdatedAt := totpfactorMixinFields2[1].Descriptor()
-	// totpfactor.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	totpfactor.DefaultUpdatedAt = totpfactorDescUpdatedAt.Default.(func() time.Time)
-	// totpfactor.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	totpfactor.UpdateDefaultUpdatedAt = totpfactorDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// totpfactorDescName is the schema descriptor for name field.
 	totpfactorDescName := totpfactorFields[1].Descriptor()
 	// totpfactor.DefaultName holds the default value on creation for the name field.
@@ -2233,33 +2050,24 @@ func init() {
 		})
 	}
 	userMixinHooks1 := userMixin[1].Hooks()
+	userMixinHooks2 := userMixin[2].Hooks()
 	userHooks := schema.User{}.Hooks()
 
 	user.Hooks[1] = userMixinHooks1[0]
 
-	user.Hooks[2] = userHooks[0]
+	user.Hooks[2] = userMixinHooks2[0]
+
+	user.Hooks[3] = userHooks[0]
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
 	userMixinFields1 := userMixin[1].Fields()
 	_ = userMixinFields1
-	userMixinFields2 := userMixin[2].Fields()
-	_ = userMixinFields2
 	userFields := schema.User{}.Fields()
 	_ = userFields
 	// userDescOrganizationID is the schema descriptor for organization_id field.
 	userDescOrganizationID := userMixinFields1[0].Descriptor()
 	// user.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	user.OrganizationIDValidator = userDescOrganizationID.Validators[0].(func(string) error)
-	// userDescCreatedAt is the schema descriptor for created_at field.
-	userDescCreatedAt := userMixinFields2[0].Descriptor()
-	// user.DefaultCreatedAt holds the default value on creation for the created_at field.
-	user.DefaultCreatedAt = userDescCreatedAt.Default.(func() time.Time)
-	// userDescUpdatedAt is the schema descriptor for updated_at field.
-	userDescUpdatedAt := userMixinFields2[1].Descriptor()
-	// user.DefaultUpdatedAt holds the default value on creation for the updated_at field.
-	user.DefaultUpdatedAt = userDescUpdatedAt.Default.(func() time.Time)
-	// user.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
-	user.UpdateDefaultUpdatedAt = userDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// userDescEmail is the schema descriptor for email field.
 	userDescEmail := userFields[0].Descriptor()
 	// user.EmailValidator is a validator for the "email" field. It is called by the builders before save.

@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"time"
-
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
@@ -18,7 +16,7 @@ import (
 // and until when (exclusive).
 func grantFields() []ent.Field {
 	return []ent.Field{
-		field.Time("granted_at").Default(time.Now).Immutable(),
+		field.Time("granted_at").Immutable(),
 		field.Time("expires_at").Optional().Nillable().
 			Comment("exclusive: at expires_at the access is gone"),
 		field.String("granted_by_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
@@ -148,7 +146,7 @@ func (EmergencyAccess) Fields() []ent.Field {
 		field.String("user_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("client_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Text("reason").NotEmpty().Immutable(),
-		field.Time("started_at").Default(time.Now).Immutable().
+		field.Time("started_at").Immutable().
 			Annotations(entgql.OrderField("STARTED_AT")),
 		field.Time("expires_at").Immutable(),
 		field.Time("ended_at").Optional().Nillable(),

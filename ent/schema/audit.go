@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"time"
-
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -23,7 +21,7 @@ func (AuditEvent) Mixin() []ent.Mixin {
 
 func (AuditEvent) Fields() []ent.Field {
 	return []ent.Field{
-		field.Time("occurred_at").Default(time.Now).Immutable().Annotations(entgql.OrderField("OCCURRED_AT")),
+		field.Time("occurred_at").Immutable().Annotations(entgql.OrderField("OCCURRED_AT")),
 		field.Enum("actor_kind").NamedValues("User", "USER", "System", "SYSTEM", "SCIM", "SCIM", "Anonymous", "ANONYMOUS").Immutable(),
 		field.String("actor_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().Annotations(entgql.Type("ID")),
 		field.String("action").NotEmpty().MaxLen(100).Immutable(),

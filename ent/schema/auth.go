@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"time"
-
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
@@ -39,7 +37,7 @@ func (PasswordCredential) Fields() []ent.Field {
 		// set a new one.
 		field.Bool("must_change").Default(false),
 		field.Time("temporary_expires_at").Optional().Nillable(),
-		field.Time("changed_at").Default(time.Now),
+		field.Time("changed_at"),
 		field.Int("failed_attempts").Default(0).NonNegative(),
 		field.Time("locked_until").Optional().Nillable(),
 	}
@@ -68,8 +66,8 @@ func (Session) Fields() []ent.Field {
 		userRef(),
 		field.Bytes("token_hash").Sensitive().Unique().Immutable(),
 		field.Enum("method").NamedValues("Password", "PASSWORD", "SSO", "SSO").Immutable(),
-		field.Time("created_at").Default(time.Now).Immutable(),
-		field.Time("last_seen_at").Default(time.Now),
+		field.Time("created_at").Immutable(),
+		field.Time("last_seen_at"),
 		field.Time("expires_at").Comment("absolute end of the session"),
 		field.Int("idle_timeout_seconds").Positive(),
 		// mfa_satisfied_at is when this session passed a second factor.
@@ -131,7 +129,7 @@ func (RecoveryCode) Fields() []ent.Field {
 	return []ent.Field{
 		userRef(),
 		field.Bytes("code_hash").Sensitive().Immutable(),
-		field.Time("created_at").Default(time.Now).Immutable(),
+		field.Time("created_at").Immutable(),
 		field.Time("used_at").Optional().Nillable(),
 	}
 }
@@ -183,7 +181,7 @@ func (SCIMToken) Fields() []ent.Field {
 		field.String("name").NotEmpty().MaxLen(100),
 		field.Bytes("token_hash").Sensitive().Unique().Immutable(),
 		field.String("created_by_id").GoType(pulid.ID("")).Optional().Nillable().Immutable(),
-		field.Time("created_at").Default(time.Now).Immutable(),
+		field.Time("created_at").Immutable(),
 		field.Time("last_used_at").Optional().Nillable(),
 		field.Time("expires_at").Optional().Nillable(),
 		field.Time("revoked_at").Optional().Nillable(),
@@ -242,8 +240,8 @@ func (OutboxMessage) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("kind").NotEmpty().MaxLen(50),
 		field.JSON("payload", map[string]any{}),
-		field.Time("created_at").Default(time.Now).Immutable(),
-		field.Time("available_at").Default(time.Now),
+		field.Time("created_at").Immutable(),
+		field.Time("available_at"),
 		field.Int("attempts").Default(0),
 		field.Time("delivered_at").Optional().Nillable(),
 		field.String("last_error").Optional().MaxLen(1000),

@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"time"
-
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -53,7 +51,7 @@ func (SeatCharge) Fields() []ent.Field {
 		field.Int("days_remaining").NonNegative().Immutable(),
 		field.Int("days_in_term").Positive().Immutable(),
 		field.Enum("reason").NamedValues("MemberAdded", "MEMBER_ADDED", "Adjustment", "ADJUSTMENT").Immutable(),
-		field.Time("charged_at").Default(time.Now).Immutable(),
+		field.Time("charged_at").Immutable(),
 	}
 }
 

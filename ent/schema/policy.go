@@ -82,6 +82,7 @@ var ErrAppendOnly = errors.New("audit events are append-only")
 // that not even a privacy Allow decision can change the trail.
 func (AuditEvent) Hooks() []ent.Hook {
 	return []ent.Hook{
+		stamp([]string{"occurred_at"}),
 		hook.On(func(ent.Mutator) ent.Mutator {
 			return hook.AuditEventFunc(func(context.Context, *gen.AuditEventMutation) (ent.Value, error) {
 				return nil, ErrAppendOnly

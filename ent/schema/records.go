@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"time"
-
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -215,7 +213,7 @@ func (SurveyResponse) Fields() []ent.Field {
 			Annotations(entgql.Type("Map"), recordRead("SURVEY_RESPONSE")),
 		field.String("submitted_by_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
 			Annotations(entgql.Skip(entgql.SkipAll)),
-		field.Time("submitted_at").Default(time.Now),
+		field.Time("submitted_at"),
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
@@ -95,7 +94,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/clinicgate/clinicgate/ent/runtime"
 var (
-	Hooks  [2]ent.Hook
+	Hooks  [3]ent.Hook
 	Policy ent.Policy
 	// OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	OrganizationIDValidator func(string) error
@@ -103,8 +102,6 @@ var (
 	DaysRemainingValidator func(int) error
 	// DaysInTermValidator is a validator for the "days_in_term" field. It is called by the builders before save.
 	DaysInTermValidator func(int) error
-	// DefaultChargedAt holds the default value on creation for the "charged_at" field.
-	DefaultChargedAt func() time.Time
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
