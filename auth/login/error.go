@@ -32,8 +32,8 @@ type Error struct {
 	// Policy is the password-policy code (password.Code…) of a
 	// weak_password refusal.
 	Policy string
-	// RetryAfter, when set, is how long until a locked account may try
-	// again.
+	// RetryAfter, when set, is how long the client should wait before
+	// trying again (Retry-After).
 	RetryAfter time.Duration
 }
 

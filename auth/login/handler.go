@@ -29,10 +29,8 @@ const (
 	RouteSession        = "/auth/session"         // GET: the current session
 )
 
-// Defaults for the zero fields of Config.
+// Defaults for the zero fields of Config (Throttle's are in ratelimit.go).
 const (
-	DefaultMaxFailedAttempts = 10
-	DefaultLockoutDuration   = 15 * time.Minute
 	DefaultMaxBodyBytes      = 16 << 10
 	DefaultAttemptsPerMinute = 20
 	DefaultAttemptsBurst     = 20
@@ -54,10 +52,10 @@ type Config struct {
 	// password or token); slog.Default when nil.
 	Logger *slog.Logger
 
-	// MaxFailedAttempts consecutive wrong passwords lock the credential
-	// for LockoutDuration.
-	MaxFailedAttempts int
-	LockoutDuration   time.Duration
+	// Throttle slows guessing per account and client address, and per
+	// account over all addresses (429 too_many_attempts with
+	// Retry-After); it never locks an account. See ratelimit.go.
+	Throttle Throttle
 	// MaxConcurrentHashes bounds password hashes and verifications running
 	// at once (each holds the hasher's memory, 64 MiB by default);
 	// GOMAXPROCS when zero. Further requests wait their turn.
@@ -88,12 +86,6 @@ func NewHandler(client *ent.Client, sessions *session.Manager, cfg Config) *Hand
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.MaxFailedAttempts <= 0 {
-		cfg.MaxFailedAttempts = DefaultMaxFailedAttempts
-	}
-	if cfg.LockoutDuration <= 0 {
-		cfg.LockoutDuration = DefaultLockoutDuration
-	}
 	if cfg.MaxConcurrentHashes <= 0 {
 		cfg.MaxConcurrentHashes = runtime.GOMAXPROCS(0)
 	}
@@ -113,8 +105,7 @@ func NewHandler(client *ent.Client, sessions *session.Manager, cfg Config) *Hand
 			hasher:    cfg.Hasher,
 			now:       cfg.Now,
 			log:       cfg.Logger,
-			maxFailed: cfg.MaxFailedAttempts,
-			lockout:   cfg.LockoutDuration,
+			throttle:  newThrottle(cfg.Throttle, cfg.Now),
 			hashSlots: make(chan struct{}, cfg.MaxConcurrentHashes),
 		},
 		sessions: sessions,
