@@ -78,12 +78,17 @@ func TestALockedSessionsTableAnswers503(t *testing.T) {
 			release := lockTable(t, kv["DATABASE_URL"], "sessions")
 			for _, r := range []struct {
 				method, path string
+				bearer       string
 				body         any
 			}{
-				{"GET", "/auth/session", nil},
-				{"POST", "/graphql", map[string]any{"query": "{ viewer { user { email } } }"}},
+				{"GET", "/auth/session", tok, nil},
+				{"POST", "/graphql", tok, map[string]any{"query": "{ viewer { user { email } } }"}},
+				// Anonymous: the sign-in itself waits, to write its session.
+				{"POST", "/auth/login", "", map[string]string{
+					"organization": "stall", "email": "ana@stall.example", "password": "owner chose this passphrase",
+				}},
 			} {
-				res := request(t, r.method, s.base+r.path, tok, r.body)
+				res := request(t, r.method, s.base+r.path, r.bearer, r.body)
 				if res.status != http.StatusServiceUnavailable || res.code() != "unavailable" || res.header.Get("Retry-After") != "5" {
 					t.Errorf("%s %s with sessions locked: %d %q Retry-After %q", r.method, r.path, res.status, res.raw, res.header.Get("Retry-After"))
 				}
