@@ -270,7 +270,9 @@ func TestSQLiteTransactionsThatReadThenWriteWaitForEachOther(t *testing.T) {
 // well past the statement and lock timeouts that bound every other
 // statement, and then migrates.
 func TestMigrateWaitsForAnotherReplicaPastTheTimeouts(t *testing.T) {
-	const timeout = 200 * time.Millisecond
+	// Long enough for the migration's catalog queries on a busy machine,
+	// which it still bounds.
+	const timeout = time.Second
 	db, dsn := openPostgres(t, store.Options{StatementTimeout: timeout, LockTimeout: timeout}, false)
 	ctx := context.Background()
 	other, err := pgx.Connect(ctx, dsn)
@@ -303,7 +305,7 @@ func TestMigrateWaitsForAnotherReplicaPastTheTimeouts(t *testing.T) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	time.Sleep(3 * timeout)
+	time.Sleep(2 * timeout)
 	if _, err := other.Exec(ctx, "SELECT pg_advisory_unlock("+key+")"); err != nil {
 		t.Fatal(err)
 	}
