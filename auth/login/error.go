@@ -3,6 +3,8 @@ package login
 import (
 	"fmt"
 	"time"
+
+	"github.com/clinicgate/clinicgate/internal/store/unavailable"
 )
 
 // Codes name why a request was refused. They are stable: clients branch on
@@ -21,6 +23,7 @@ const (
 	CodeUnsupportedMediaType     = "unsupported_media_type"     // 415
 	CodeTooManyAttempts          = "too_many_attempts"          // 429
 	CodeInternal                 = "internal"                   // 500
+	CodeUnavailable              = "unavailable"                // 503
 )
 
 // Error is a refusal the client may be told about. Two Errors match under
@@ -32,8 +35,8 @@ type Error struct {
 	// Policy is the password-policy code (password.Code…) of a
 	// weak_password refusal.
 	Policy string
-	// RetryAfter, when set, is how long until a locked account may try
-	// again.
+	// RetryAfter, when set, is how long the client should wait before
+	// trying again (Retry-After).
 	RetryAfter time.Duration
 }
 
@@ -69,6 +72,8 @@ var (
 		Message: "Content-Type must be application/json."}
 	ErrTooManyAttempts = &Error{Code: CodeTooManyAttempts,
 		Message: "Too many failed attempts. Try again later."}
+	ErrUnavailable = &Error{Code: CodeUnavailable,
+		Message: "The service is busy. Try again shortly.", RetryAfter: unavailable.RetryAfter}
 	// ErrWeakPassword matches every weak_password refusal; the ones
 	// returned carry the policy's own code and reason (see weakPassword).
 	ErrWeakPassword = &Error{Code: CodeWeakPassword,

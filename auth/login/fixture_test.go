@@ -85,8 +85,10 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		clock: &clock{t: time.Date(2031, 3, 4, 9, 0, 0, 0, time.UTC)},
 	}
 	log := logging.New(e.logs, slog.LevelDebug, "json")
+	// Tests pick the client address with from(), through
+	// X-Forwarded-For; without it the address is 127.0.0.1.
 	sessions := session.New(db.Client, session.Config{
-		TTL: 2 * time.Hour, IdleTimeout: 30 * time.Minute, Now: e.clock.Now,
+		TTL: 2 * time.Hour, IdleTimeout: 30 * time.Minute, Now: e.clock.Now, TrustProxy: true,
 	})
 	h := login.NewHandler(db.Client, sessions, login.Config{
 		PublicOrigin: publicOrigin + "/", Hasher: cheap, Logger: log,
@@ -199,6 +201,9 @@ func cookie(tok string) opt {
 }
 
 func header(k, v string) opt { return func(r *http.Request) { r.Header.Set(k, v) } }
+
+// from sends the request as if from the client address ip.
+func from(ip string) opt { return header("X-Forwarded-For", ip) }
 
 // reply is a response with its decoded JSON body.
 type reply struct {

@@ -11,6 +11,12 @@
 // (session revoked, auth.sign_out). No transaction is held open while a
 // password is being hashed.
 //
+// Attempts are throttled before the database is asked anything
+// (ratelimit.go), alike for accounts that exist and accounts that do not;
+// past the throttle, every attempt that names no usable password costs a
+// hash verification, so unknown, wrong and throttled answer alike in status,
+// body and time. No attempt ever locks an account.
+//
 // Plain passwords and tokens are never logged, audited nor put in errors.
 package login
 
@@ -44,7 +50,6 @@ const (
 	ReasonUnknownUser         = "unknown_user"
 	ReasonNoPassword          = "no_password"
 	ReasonWrongPassword       = "wrong_password"
-	ReasonLocked              = "locked"
 	ReasonAccountDisabled     = "account_disabled"
 	ReasonSSORequired         = "sso_required"
 	ReasonTemporaryExpired    = "temporary_password_expired"
@@ -54,12 +59,18 @@ const (
 type flow struct {
 	client    *ent.Client
 	sessions  *session.Manager
-	hasher    password.Hasher
+	hasher    hasher
 	now       func() time.Time
 	log       *slog.Logger
-	maxFailed int
-	lockout   time.Duration
+	throttle  *throttle
 	hashSlots chan struct{} // bounds concurrent argon2id work
+}
+
+// hasher is what the flow asks of password.Hasher.
+type hasher interface {
+	Hash(plain string) (string, error)
+	Verify(encoded, plain string) (ok, needsRehash bool, err error)
+	VerifyDummy(plain string)
 }
 
 // credentials is what a sign-in form sends.
@@ -89,20 +100,32 @@ func (f *flow) signIn(ctx context.Context, in credentials) (*signedIn, error) {
 	case in.Password == "":
 		return nil, invalidRequest("password is required.")
 	}
+	tk, wait := f.throttle.admit(accountKey(strings.ToLower(slug), email), audit.MetaFrom(ctx).IP)
+	if wait > 0 {
+		f.log.LogAttrs(ctx, slog.LevelInfo, "sign-in throttled", slog.Duration("retry_after", wait))
+		return nil, tooManyAttempts(wait)
+	}
+	out, o, err := f.checkSignIn(ctx, slug, email, in.Password)
+	f.throttle.settle(tk, o)
+	return out, err
+}
 
+// checkSignIn is signIn past the throttle; it also says what the attempt
+// was, for the throttle to settle.
+func (f *flow) checkSignIn(ctx context.Context, slug, email, plain string) (*signedIn, outcome, error) {
 	org, err := f.client.Organization.Query().
 		Where(organization.Slug(slug)).
 		Only(privacy.DecisionContext(ctx, privacy.Allow))
 	if ent.IsNotFound(err) {
-		if err := f.dummyVerify(ctx, in.Password); err != nil {
-			return nil, err
+		if err := f.dummyVerify(ctx, plain); err != nil {
+			return nil, unchecked, err
 		}
 		f.log.LogAttrs(ctx, slog.LevelInfo, "sign-in refused",
 			slog.String("reason", ReasonUnknownOrganization))
-		return nil, ErrInvalidCredentials
+		return nil, failed, ErrInvalidCredentials
 	}
 	if err != nil {
-		return nil, fmt.Errorf("login: look up organization: %w", err)
+		return nil, unchecked, fmt.Errorf("login: look up organization: %w", err)
 	}
 	ctx = viewer.ForSystem(ctx, org.ID)
 	logging.Set(ctx, slog.String(logging.OrgKey, string(org.ID)))
@@ -112,7 +135,7 @@ func (f *flow) signIn(ctx context.Context, in credentials) (*signedIn, error) {
 		WithPasswordCredential().
 		Only(ctx)
 	if err != nil && !ent.IsNotFound(err) {
-		return nil, fmt.Errorf("login: look up user: %w", err)
+		return nil, unchecked, fmt.Errorf("login: look up user: %w", err)
 	}
 	var cred *ent.PasswordCredential
 	if u != nil {
@@ -124,49 +147,47 @@ func (f *flow) signIn(ctx context.Context, in credentials) (*signedIn, error) {
 	// An organization that requires SSO refuses every password, whoever
 	// the account: this tells nothing about which accounts exist.
 	if org.SignInMethod == organization.SignInMethodSSO {
-		return nil, f.refuse(ctx, a, ReasonSSORequired, ErrSSORequired)
+		return nil, unchecked, f.refuse(ctx, a, ReasonSSORequired, ErrSSORequired)
 	}
 	if cred == nil {
-		if err := f.dummyVerify(ctx, in.Password); err != nil {
-			return nil, err
+		if err := f.dummyVerify(ctx, plain); err != nil {
+			return nil, unchecked, err
 		}
 		reason := ReasonUnknownUser
 		if u != nil {
 			reason = ReasonNoPassword
 		}
-		return nil, f.refuse(ctx, a, reason, ErrInvalidCredentials)
-	}
-	now := f.now()
-	if cred.LockedUntil != nil && now.Before(*cred.LockedUntil) {
-		return nil, f.refuse(ctx, a, ReasonLocked, tooManyAttempts(cred.LockedUntil.Sub(now)))
+		return nil, failed, f.refuse(ctx, a, reason, ErrInvalidCredentials)
 	}
 
-	ok, rehash, err := f.verify(ctx, cred.Hash, in.Password)
+	ok, rehash, err := f.verify(ctx, cred.Hash, plain)
 	if err != nil {
-		return nil, err
+		return nil, unchecked, err
 	}
 	if !ok {
-		return nil, f.failedPassword(ctx, a, true)
+		return nil, failed, f.failedPassword(ctx, a, true)
 	}
 
 	// The password is right: from here on the answer may tell its holder
 	// why they cannot come in.
+	now := f.now()
 	switch {
 	case u.Status == user.StatusSuspended || u.Status == user.StatusDeleted:
-		return nil, f.refuse(ctx, a, ReasonAccountDisabled, ErrAccountDisabled)
+		return nil, succeeded, f.refuse(ctx, a, ReasonAccountDisabled, ErrAccountDisabled)
 	case u.SignInMethod == user.SignInMethodSSO:
-		return nil, f.refuse(ctx, a, ReasonSSORequired, ErrSSORequired)
+		return nil, succeeded, f.refuse(ctx, a, ReasonSSORequired, ErrSSORequired)
 	case cred.MustChange && cred.TemporaryExpiresAt != nil && !now.Before(*cred.TemporaryExpiresAt):
-		return nil, f.refuse(ctx, a, ReasonTemporaryExpired, ErrTemporaryPasswordExpired)
+		return nil, succeeded, f.refuse(ctx, a, ReasonTemporaryExpired, ErrTemporaryPasswordExpired)
 	}
 
 	var newHash string
 	if rehash {
-		if newHash, err = f.hash(ctx, in.Password); err != nil {
-			return nil, err
+		if newHash, err = f.hash(ctx, plain); err != nil {
+			return nil, succeeded, err
 		}
 	}
-	return f.completeSignIn(ctx, a, newHash, now)
+	out, err := f.completeSignIn(ctx, a, newHash, now)
+	return out, succeeded, err
 }
 
 // completeSignIn records a successful sign-in in one transaction: the
@@ -188,6 +209,7 @@ func (f *flow) completeSignIn(ctx context.Context, a attempt, newHash string, no
 			return fmt.Errorf("update user: %w", err)
 		}
 		u.Edges.Organization = a.org
+		// locked_until is set no more; rows from before are cleared.
 		cu := tx.PasswordCredential.UpdateOneID(a.cred.ID).
 			SetFailedAttempts(0).
 			ClearLockedUntil()
@@ -248,8 +270,9 @@ type attempt struct {
 	email string                  // normalized, as typed
 }
 
-// refuse records a failed sign-in that does not count towards the lockout
-// (the password was right, or was not checked) and returns refusal.
+// refuse records a failed sign-in that touches no credential's failure
+// counter (there is no credential, or the password was right or not
+// checked) and returns refusal.
 func (f *flow) refuse(ctx context.Context, a attempt, reason string, refusal *Error) error {
 	err := f.inTx(ctx, func(tx *ent.Client) error {
 		return f.recordFailure(ctx, tx, a, reason, nil)
@@ -261,46 +284,29 @@ func (f *flow) refuse(ctx context.Context, a attempt, reason string, refusal *Er
 }
 
 // failedPassword records a wrong password in one transaction: the
-// credential's consecutive-failure counter goes up, locking the credential
-// for the lockout period when it reaches the limit, and the failure is
-// audited. Once the limit is reached every further failure locks again,
-// until a success resets the counter. signIn tells whether this is a
-// sign-in (audited as auth.sign_in_failed) or the current-password check of
-// a password change (counted, but not a sign-in).
+// credential's consecutive-failure counter goes up (for the audit trail and
+// administrators; it locks nothing) and the failure is audited. signIn
+// tells whether this is a sign-in (audited as auth.sign_in_failed) or the
+// current-password check of a password change (auth.password_change_failed).
 func (f *flow) failedPassword(ctx context.Context, a attempt, signIn bool) error {
-	now := f.now()
-	var lockedUntil *time.Time
 	err := f.inTx(ctx, func(tx *ent.Client) error {
 		c, err := tx.PasswordCredential.UpdateOneID(a.cred.ID).AddFailedAttempts(1).Save(ctx)
 		if err != nil {
 			return fmt.Errorf("count failure: %w", err)
 		}
-		if c.FailedAttempts >= f.maxFailed {
-			t := now.Add(f.lockout)
-			if err := tx.PasswordCredential.UpdateOneID(c.ID).SetLockedUntil(t).Exec(ctx); err != nil {
-				return fmt.Errorf("lock credential: %w", err)
-			}
-			lockedUntil = &t
-		}
 		if !signIn {
-			// A wrong current password on a password change counts
-			// toward the lockout, so it is audited like a sign-in.
 			return audit.Record(ctx, tx, audit.Event{
 				Org: a.cred.OrganizationID, Action: audit.PasswordChangeFailed,
 				TargetType: "user", TargetID: string(a.cred.UserID),
-				Details: map[string]any{"failed_attempts": c.FailedAttempts, "locked": lockedUntil != nil},
+				Details: map[string]any{"failed_attempts": c.FailedAttempts},
 			})
 		}
 		return f.recordFailure(ctx, tx, a, ReasonWrongPassword, map[string]any{
 			"failed_attempts": c.FailedAttempts,
-			"locked":          lockedUntil != nil,
 		})
 	})
 	if err != nil {
 		return fmt.Errorf("login: record wrong password: %w", err)
-	}
-	if lockedUntil != nil {
-		return tooManyAttempts(f.lockout)
 	}
 	return ErrInvalidCredentials
 }
@@ -370,24 +376,27 @@ func (f *flow) changePassword(ctx context.Context, current, next string) (*signe
 		return nil, fmt.Errorf("login: validate password: %w", err)
 	}
 
-	cred := u.Edges.PasswordCredential
-	if cred == nil {
-		if err := f.dummyVerify(ctx, current); err != nil {
-			return nil, err
-		}
-		return nil, ErrInvalidCredentials
+	// The current password is guessed under the same throttle as a
+	// sign-in: a stolen session must not be a way around it.
+	tk, wait := f.throttle.admit(accountKey(strings.ToLower(u.Edges.Organization.Slug), u.EmailNormalized), audit.MetaFrom(ctx).IP)
+	if wait > 0 {
+		return nil, tooManyAttempts(wait)
 	}
-	now := f.now()
-	if cred.LockedUntil != nil && now.Before(*cred.LockedUntil) {
-		return nil, tooManyAttempts(cred.LockedUntil.Sub(now))
-	}
-	ok, _, err := f.verify(ctx, cred.Hash, current)
-	if err != nil {
+	ok, err := f.checkCurrent(ctx, u, current)
+	switch {
+	case err != nil:
+		f.throttle.settle(tk, unchecked)
 		return nil, err
+	case !ok:
+		f.throttle.settle(tk, failed)
+		if u.Edges.PasswordCredential == nil {
+			return nil, ErrInvalidCredentials
+		}
+		return nil, f.failedPassword(ctx, attempt{org: u.Edges.Organization, user: u, cred: u.Edges.PasswordCredential}, false)
 	}
-	if !ok {
-		return nil, f.failedPassword(ctx, attempt{org: u.Edges.Organization, user: u, cred: cred}, false)
-	}
+	f.throttle.settle(tk, succeeded)
+	cred := u.Edges.PasswordCredential
+	now := f.now()
 	if norm.NFKC.String(next) == norm.NFKC.String(current) {
 		return nil, ErrPasswordReused
 	}
@@ -446,6 +455,17 @@ func (f *flow) changePassword(ctx context.Context, current, next string) (*signe
 		slog.String(logging.UserKey, string(u.ID)),
 		slog.String("session", string(out.Session.ID)))
 	return out, nil
+}
+
+// checkCurrent verifies the current password of u; a user without one
+// costs a verification all the same.
+func (f *flow) checkCurrent(ctx context.Context, u *ent.User, current string) (bool, error) {
+	cred := u.Edges.PasswordCredential
+	if cred == nil {
+		return false, f.dummyVerify(ctx, current)
+	}
+	ok, _, err := f.verify(ctx, cred.Hash, current)
+	return ok, err
 }
 
 // signOut revokes the request's session. Without one it does nothing.

@@ -1,6 +1,7 @@
 package login
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/clinicgate/clinicgate/auth/password"
 	"github.com/clinicgate/clinicgate/auth/session"
@@ -19,6 +21,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/edge"
 	"github.com/clinicgate/clinicgate/internal/logging"
+	"github.com/clinicgate/clinicgate/internal/store/unavailable"
 )
 
 // Routes served by Handler.
@@ -29,10 +32,8 @@ const (
 	RouteSession        = "/auth/session"         // GET: the current session
 )
 
-// Defaults for the zero fields of Config.
+// Defaults for the zero fields of Config (Throttle's are in ratelimit.go).
 const (
-	DefaultMaxFailedAttempts = 10
-	DefaultLockoutDuration   = 15 * time.Minute
 	DefaultMaxBodyBytes      = 16 << 10
 	DefaultAttemptsPerMinute = 20
 	DefaultAttemptsBurst     = 20
@@ -54,10 +55,10 @@ type Config struct {
 	// password or token); slog.Default when nil.
 	Logger *slog.Logger
 
-	// MaxFailedAttempts consecutive wrong passwords lock the credential
-	// for LockoutDuration.
-	MaxFailedAttempts int
-	LockoutDuration   time.Duration
+	// Throttle slows guessing per account and client address, and per
+	// account over all addresses (429 too_many_attempts with
+	// Retry-After); it never locks an account. See ratelimit.go.
+	Throttle Throttle
 	// MaxConcurrentHashes bounds password hashes and verifications running
 	// at once (each holds the hasher's memory, 64 MiB by default);
 	// GOMAXPROCS when zero. Further requests wait their turn.
@@ -88,12 +89,6 @@ func NewHandler(client *ent.Client, sessions *session.Manager, cfg Config) *Hand
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.MaxFailedAttempts <= 0 {
-		cfg.MaxFailedAttempts = DefaultMaxFailedAttempts
-	}
-	if cfg.LockoutDuration <= 0 {
-		cfg.LockoutDuration = DefaultLockoutDuration
-	}
 	if cfg.MaxConcurrentHashes <= 0 {
 		cfg.MaxConcurrentHashes = runtime.GOMAXPROCS(0)
 	}
@@ -113,8 +108,7 @@ func NewHandler(client *ent.Client, sessions *session.Manager, cfg Config) *Hand
 			hasher:    cfg.Hasher,
 			now:       cfg.Now,
 			log:       cfg.Logger,
-			maxFailed: cfg.MaxFailedAttempts,
-			lockout:   cfg.LockoutDuration,
+			throttle:  newThrottle(cfg.Throttle, cfg.Now),
 			hashSlots: make(chan struct{}, cfg.MaxConcurrentHashes),
 		},
 		sessions: sessions,
@@ -159,10 +153,14 @@ type loginRequest struct {
 	Password     string `json:"password"`
 }
 
+func (r *loginRequest) texts() []string { return []string{r.Organization, r.Email, r.Password} }
+
 type changePasswordRequest struct {
 	CurrentPassword string `json:"currentPassword"`
 	NewPassword     string `json:"newPassword"`
 }
+
+func (r *changePasswordRequest) texts() []string { return []string{r.CurrentPassword, r.NewPassword} }
 
 // sessionBody is the answer of sign-in, password change and GET session.
 type sessionBody struct {
@@ -264,18 +262,36 @@ func bodyOf(s *signedIn) sessionBody {
 	return b
 }
 
-// decode reads one JSON object into dst.
-func decode(r *http.Request, dst any) error {
-	dec := json.NewDecoder(r.Body)
-	if err := dec.Decode(dst); err != nil {
+// request is a JSON request body; texts are its string fields.
+type request interface{ texts() []string }
+
+// decode reads one JSON object into dst. The body must be UTF-8 and no
+// field may hold a NUL character: encoding/json would pass invalid bytes on
+// as U+FFFD and NUL as is, and PostgreSQL refuses NUL in text, which would
+// make a malformed request a server error.
+func decode(r *http.Request, dst request) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return invalidRequest("The request body is too large.")
 		}
+		return invalidRequest("The request body could not be read.")
+	}
+	if !utf8.Valid(body) {
+		return invalidRequest("The request body must be UTF-8.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(dst); err != nil {
 		return invalidRequest("The request body must be a JSON object.")
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return invalidRequest("The request body must hold a single JSON object.")
+	}
+	for _, s := range dst.texts() {
+		if strings.IndexByte(s, 0) >= 0 {
+			return invalidRequest("Fields must not contain NUL characters.")
+		}
 	}
 	return nil
 }
@@ -293,6 +309,8 @@ func statusOf(code string) int {
 		return http.StatusUnsupportedMediaType
 	case CodeTooManyAttempts:
 		return http.StatusTooManyRequests
+	case CodeUnavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -308,12 +326,18 @@ type errorDetail struct {
 	RequestID string `json:"requestId,omitempty"`
 }
 
-// fail answers with err's code, or logs an unexpected err and answers a
-// bare 500: driver errors never reach the client.
+// fail answers with err's code; a database that could not answer in time
+// with 503 unavailable (logged); any other unexpected err is logged and
+// answered with a bare 500: driver errors never reach the client.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	reqID := edge.RequestIDFrom(r.Context())
 	var e *Error
-	if !errors.As(err, &e) {
+	if !errors.As(err, &e) && unavailable.Is(err) {
+		h.log.LogAttrs(r.Context(), slog.LevelWarn, "auth request: database unavailable",
+			append(logging.Attrs(r.Context()), slog.String("path", r.URL.Path), slog.String("error", err.Error()))...)
+		e = ErrUnavailable
+	}
+	if e == nil {
 		attrs := append(logging.Attrs(r.Context()),
 			slog.String("path", r.URL.Path),
 			slog.String("error", err.Error()))

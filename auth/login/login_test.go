@@ -234,60 +234,6 @@ func TestSignInRefusals(t *testing.T) {
 	})
 }
 
-func TestLockoutAfterTenConsecutiveFailures(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := newEnv(t, db)
-		o := e.org("lock", organization.SignInMethodAny)
-		u := e.user(o, account{email: "lock@x.example", password: rightPw})
-
-		for i := 1; i <= 9; i++ {
-			must(t, e.login("lock", "lock@x.example", wrongPw), 401, "invalid_credentials")
-		}
-		r := e.login("lock", "lock@x.example", wrongPw)
-		must(t, r, 429, "too_many_attempts")
-		if got := r.header.Get("Retry-After"); got != "900" {
-			t.Errorf("Retry-After = %q, want 900", got)
-		}
-		c := e.credential(u)
-		if c.FailedAttempts != 10 || c.LockedUntil == nil || !c.LockedUntil.Equal(e.clock.Now().Add(15*time.Minute)) {
-			t.Fatalf("credential after 10 failures: attempts %d locked_until %v", c.FailedAttempts, c.LockedUntil)
-		}
-
-		// Locked: even the right password is refused, without counting.
-		must(t, e.login("lock", "lock@x.example", rightPw), 429, "too_many_attempts")
-		e.clock.Advance(15*time.Minute - time.Second)
-		r = e.login("lock", "lock@x.example", rightPw)
-		must(t, r, 429, "too_many_attempts")
-		if got := r.header.Get("Retry-After"); got != "1" {
-			t.Errorf("Retry-After a second before the end = %q", got)
-		}
-		if n := e.credential(u).FailedAttempts; n != 10 {
-			t.Errorf("refusals while locked counted: failed_attempts = %d", n)
-		}
-
-		e.clock.Advance(time.Second)
-		must(t, e.login("lock", "lock@x.example", rightPw), 200, "")
-		if c := e.credential(u); c.FailedAttempts != 0 || c.LockedUntil != nil {
-			t.Errorf("after success: attempts %d locked_until %v", c.FailedAttempts, c.LockedUntil)
-		}
-
-		reasons := map[any]int{}
-		for _, ev := range e.audits(o, "auth.sign_in_failed") {
-			reasons[ev.Details["reason"]]++
-		}
-		if reasons["wrong_password"] != 10 || reasons["locked"] != 2 || len(reasons) != 2 {
-			t.Errorf("failed sign-ins audited by reason: %v", reasons)
-		}
-		if n := len(e.audits(o, "auth.sign_in")); n != 1 {
-			t.Errorf("%d auth.sign_in events", n)
-		}
-
-		// Failures are counted per account: a neighbour is not locked.
-		e.user(o, account{email: "next@x.example", password: rightPw})
-		must(t, e.login("lock", "next@x.example", rightPw), 200, "")
-	})
-}
-
 func TestTemporaryPasswordMustBeChanged(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/edge"
 	"github.com/clinicgate/clinicgate/internal/logging"
+	"github.com/clinicgate/clinicgate/internal/store/unavailable"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
 
@@ -54,8 +56,10 @@ func (m *Manager) TokenFrom(r *http.Request) (tok string, fromCookie bool) {
 // A request without a valid token passes through anonymous: the API behind
 // decides what an anonymous caller gets (GraphQL answers UNAUTHENTICATED).
 // When the invalid token came from the cookie, the cookie is also cleared.
-// A failure of the database is answered with a 500, not turned into an
-// anonymous request.
+// A failure of the database is answered, not turned into an anonymous
+// request: 503 {"error":{"code":"unavailable"}} with Retry-After when the
+// database could not answer in time or at all (unavailable.Is), a bare 500
+// otherwise.
 //
 // Applying it twice to one request (around the server and around a route)
 // authenticates once.
@@ -71,8 +75,10 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 		// use the session's.
 		ctx = authz.WithClock(ctx, m.cfg.Now)
 		ctx = audit.WithMeta(ctx, audit.Meta{
-			IP:        edge.ClientIP(r, m.cfg.TrustProxy),
-			UserAgent: r.UserAgent(),
+			IP: edge.ClientIP(r, m.cfg.TrustProxy),
+			// Headers may carry any bytes; PostgreSQL refuses invalid
+			// UTF-8 in the session and audit rows this ends up in.
+			UserAgent: strings.ToValidUTF8(r.UserAgent(), "\uFFFD"),
 			RequestID: edge.RequestIDFrom(ctx),
 		})
 
@@ -90,10 +96,15 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 				if fromCookie {
 					m.ClearCookie(w)
 				}
+			case unavailable.Is(err):
+				logging.FromContext(ctx).LogAttrs(ctx, slog.LevelWarn, "session: database unavailable",
+					slog.String("error", err.Error()))
+				writeError(w, http.StatusServiceUnavailable, CodeUnavailable)
+				return
 			default:
 				logging.FromContext(ctx).LogAttrs(ctx, slog.LevelError, "session: authenticate",
 					slog.String("error", err.Error()))
-				writeInternal(w)
+				writeError(w, http.StatusInternalServerError, "internal")
 				return
 			}
 		}
@@ -131,10 +142,19 @@ func (m *Manager) ClearCookie(w http.ResponseWriter) {
 // CookieName is the name of the session cookie.
 func (m *Manager) CookieName() string { return m.cfg.CookieName }
 
-func writeInternal(w http.ResponseWriter) {
+// CodeUnavailable is the error code of a 503: the database could not
+// answer in time; try again after Retry-After.
+const CodeUnavailable = "unavailable"
+
+// writeError answers with the JSON error body of the auth endpoints, and a
+// Retry-After on a 503.
+func writeError(w http.ResponseWriter, status int, code string) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusInternalServerError)
-	w.Write([]byte(`{"error":{"code":"internal"}}` + "\n"))
+	if status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", strconv.Itoa(int(unavailable.RetryAfter/time.Second)))
+	}
+	w.WriteHeader(status)
+	w.Write([]byte(`{"error":{"code":"` + code + `"}}` + "\n"))
 }

@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -237,5 +238,46 @@ func TestCookieAttributes(t *testing.T) {
 		if clear.Value != "" || clear.MaxAge >= 0 {
 			t.Errorf("clear cookie %s", clear)
 		}
+	}
+}
+
+// A database that cannot answer before the request's deadline gets a 503
+// the client may retry, not a 500 and not an anonymous request.
+func TestMiddlewareAnswers503WhenTheDatabaseDoesNotAnswerInTime(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		m := session.New(db.Client, session.Config{})
+		org := mkOrg(t, db, "slow", nil)
+		u := mkUser(t, db, org, "slow@example.org", user.KindStaff)
+		tok, _ := create(t, m, db, u, session.CreateOptions{})
+
+		var logs lockedBuffer
+		called := false
+		h := serve(m, &logs, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }))
+		ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+		defer cancel()
+		r := httptest.NewRequest("GET", "/", nil).WithContext(ctx)
+		r.Header.Set("Authorization", "Bearer "+tok)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if called || w.Code != http.StatusServiceUnavailable || strings.TrimSpace(w.Body.String()) != `{"error":{"code":"unavailable"}}` {
+			t.Fatalf("called %v, status %d, body %q", called, w.Code, w.Body)
+		}
+		if got := w.Header().Get("Retry-After"); got != "5" {
+			t.Errorf("Retry-After = %q, want 5", got)
+		}
+		if got := logs.String(); !strings.Contains(got, "session: database unavailable") || strings.Contains(got, tok) {
+			t.Errorf("log:\n%s", got)
+		}
+	})
+}
+
+// A user agent that is not UTF-8 is recorded with replacement characters:
+// PostgreSQL would refuse the session and audit rows it goes into.
+func TestMiddlewareMakesTheUserAgentValidUTF8(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	m := session.New(db.Client, session.Config{})
+	_, got := do(t, m.Middleware(echo), func(r *http.Request) { r.Header.Set("User-Agent", "agent\xff\xfe/1") })
+	if got.UserAgent != "agent\uFFFD/1" {
+		t.Errorf("user agent = %q", got.UserAgent)
 	}
 }

@@ -24,8 +24,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 	"unicode/utf8"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/clinicgate/clinicgate/auth/token"
 	"github.com/clinicgate/clinicgate/ent"
@@ -57,6 +61,10 @@ const (
 	ReasonIdle            = "idle"
 	ReasonSignOut         = "sign_out"
 	ReasonPasswordChanged = "password_changed"
+	// A user's status left ACTIVE: see RevokeForUsers.
+	ReasonUserSuspended   = "user_suspended"
+	ReasonUserDeleted     = "user_deleted"
+	ReasonUserDeactivated = "user_deactivated" // any other status
 )
 
 // Defaults for the zero fields of Config.
@@ -313,6 +321,89 @@ func (m *Manager) RevokeAllForUser(ctx context.Context, tx *ent.Client, userID p
 		return 0, fmt.Errorf("session: revoke all for user: %w", err)
 	}
 	return n, nil
+}
+
+// revokeChunk bounds the users handled per statement, well inside the bind
+// parameter limits of both dialects.
+const revokeChunk = 500
+
+// RevokeForUsers ends every live session of the given users with tx, the
+// transaction of the change that calls for it, and writes an
+// auth.session_revoked event for each session it ends, naming the reason
+// and the user. It returns how many sessions it ended.
+//
+// It is what a user leaving the ACTIVE status does (the ent schema's user
+// hook calls it for every status change, bulk ones included): a session
+// that is revoked stays dead when the user is reactivated, whereas one that
+// was merely refused while the user was inactive would come back.
+//
+// The caller has decided which users; the sessions and their audit events
+// are written without the privacy layer, in each session's own
+// organization. The actor is the viewer in ctx, or the system when there
+// is none. Times come from the request clock (authz.Now).
+func RevokeForUsers(ctx context.Context, tx *ent.Client, userIDs []pulid.ID, reason string) (int, error) {
+	var actor auditevent.ActorKind // the viewer's, by default
+	if viewer.FromContext(ctx) == nil {
+		actor = auditevent.ActorKindSystem
+	}
+	allow := privacy.DecisionContext(ctx, privacy.Allow)
+	now := authz.Now(ctx)
+	reason = truncate(reason, 100)
+	total := 0
+	for chunk := range slices.Chunk(userIDs, revokeChunk) {
+		var live []struct {
+			ID             pulid.ID `json:"id"`
+			UserID         pulid.ID `json:"user_id"`
+			OrganizationID pulid.ID `json:"organization_id"`
+		}
+		// On PostgreSQL the rows are locked, so that a sign-out racing
+		// this revocation either ends the session first (and it is not
+		// listed here) or finds it already ended (and audits nothing):
+		// every ended session gets exactly one event.
+		err := tx.Session.Query().
+			Where(session.UserIDIn(chunk...), session.RevokedAtIsNil()).
+			Select(session.FieldID, session.FieldUserID, session.FieldOrganizationID).
+			Modify(lockOnPostgres).
+			Scan(allow, &live)
+		if err != nil {
+			return total, fmt.Errorf("session: revoke for users: %w", err)
+		}
+		if len(live) == 0 {
+			continue
+		}
+		ids := make([]pulid.ID, len(live))
+		events := make([]audit.Event, len(live))
+		for i, s := range live {
+			ids[i] = s.ID
+			events[i] = audit.Event{
+				Org:        s.OrganizationID,
+				Action:     audit.SessionRevoked,
+				ActorKind:  actor,
+				TargetType: "session",
+				TargetID:   string(s.ID),
+				Details:    map[string]any{"reason": reason, "user_id": string(s.UserID)},
+			}
+		}
+		n, err := tx.Session.Update().
+			Where(session.IDIn(ids...), session.RevokedAtIsNil()).
+			SetRevokedAt(now).
+			SetRevokedReason(reason).
+			Save(allow)
+		if err != nil {
+			return total, fmt.Errorf("session: revoke for users: %w", err)
+		}
+		if err := audit.RecordBatch(allow, tx, events); err != nil {
+			return total, fmt.Errorf("session: revoke for users: %w", err)
+		}
+		total += n
+	}
+	return total, nil
+}
+
+func lockOnPostgres(s *entsql.Selector) {
+	if s.Dialect() == dialect.Postgres {
+		s.ForUpdate()
+	}
 }
 
 // truncate cuts s to at most n bytes without splitting a UTF-8 sequence

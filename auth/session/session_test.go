@@ -214,12 +214,25 @@ func TestAuthenticateRefuses(t *testing.T) {
 					setStatus(t, db, u, user.StatusSuspended)
 					return plain
 				},
-				want: session.ErrUserInactive,
+				want: session.ErrRevoked, wantReason: session.ReasonUserSuspended,
 			},
 			{
 				name: "a session whose user was deleted",
 				act: func(t *testing.T, _ *clock, _ *session.Manager, u *ent.User, _ *ent.Session, plain string) string {
 					setStatus(t, db, u, user.StatusDeleted)
+					return plain
+				},
+				want: session.ErrRevoked, wantReason: session.ReasonUserDeleted,
+			},
+			{
+				// Below ent no hook ends the sessions; the status check
+				// still refuses them.
+				name: "a session whose user was suspended by SQL written by hand",
+				act: func(t *testing.T, _ *clock, _ *session.Manager, u *ent.User, _ *ent.Session, plain string) string {
+					if _, err := db.SQL.ExecContext(context.Background(),
+						"UPDATE users SET status = 'SUSPENDED' WHERE id = '"+string(u.ID)+"'"); err != nil {
+						t.Fatal(err)
+					}
 					return plain
 				},
 				want: session.ErrUserInactive,

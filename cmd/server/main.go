@@ -100,7 +100,10 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 		}
 	}
 	driver, dsn := cfg.DriverDSN()
-	db, err := store.Open(ctx, driver, dsn)
+	db, err := store.OpenWith(ctx, driver, dsn, store.Options{
+		StatementTimeout: cfg.DBStatementTimeout,
+		LockTimeout:      cfg.DBLockTimeout,
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/clinicgate/clinicgate/auth/login"
@@ -19,15 +21,31 @@ import (
 	"github.com/clinicgate/clinicgate/internal/demo"
 	"github.com/clinicgate/clinicgate/internal/edge"
 	"github.com/clinicgate/clinicgate/internal/store"
+	"github.com/clinicgate/clinicgate/internal/store/unavailable"
 )
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	return serveWith(ctx, args, stdout, stderr, getenv, nil)
+	return serveWith(ctx, args, stdout, stderr, getenv, listeners{})
 }
 
-// serveWith serves on ln, or on LISTEN_ADDR when ln is nil (tests pass a
-// listener on port 0).
-func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, ln net.Listener) error {
+// listeners are what the server serves on; a nil one is opened on its
+// configured address (tests pass listeners on port 0).
+type listeners struct {
+	main    net.Listener // LISTEN_ADDR
+	metrics net.Listener // METRICS_ADDR, when set
+}
+
+// listening is one HTTP server of the process.
+type listening struct {
+	name, addr string
+	ln         net.Listener
+	h          http.Handler
+}
+
+// serveWith serves until ctx is done: the API on LISTEN_ADDR and, when
+// METRICS_ADDR is set, /metrics on a listener of its own. If either stops,
+// both do.
+func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, lns listeners) error {
 	cfg, log, err := setup("serve", args, stderr, getenv, nil)
 	if err != nil {
 		return err
@@ -43,24 +61,57 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, get
 			return err
 		}
 	}
-	h := newHandler(db, cfg, log)
-	srv := edge.NewServer(cfg.ListenAddr, h)
-	srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
-	if ln == nil {
-		var err error
-		ln, err = net.Listen("tcp", cfg.ListenAddr)
-		if err != nil {
-			return fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
+	h, metrics := newHandlers(db, cfg, log)
+	servers := []listening{{"api", cfg.ListenAddr, lns.main, h}}
+	switch {
+	case cfg.MetricsAddr != "":
+		servers = append(servers, listening{"metrics", cfg.MetricsAddr, lns.metrics, metrics})
+	case cfg.MetricsToken == "":
+		log.Info("metrics not served: set METRICS_ADDR or METRICS_TOKEN to serve /metrics")
+	}
+	for i := range servers {
+		if servers[i].ln != nil {
+			continue
+		}
+		if servers[i].ln, err = net.Listen("tcp", servers[i].addr); err != nil {
+			for _, s := range servers[:i] {
+				s.ln.Close()
+			}
+			return fmt.Errorf("listen on %s: %w", servers[i].addr, err)
 		}
 	}
-	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("public_url", cfg.PublicURL))
-	return edge.ServeListener(ctx, srv, ln, cfg.ShutdownTimeout, log)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, len(servers))
+	for _, s := range servers {
+		srv := edge.NewServer(s.addr, s.h)
+		srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+		log.Info("serving", slog.String("server", s.name), slog.String("addr", s.ln.Addr().String()), slog.String("public_url", cfg.PublicURL))
+		go func() { errc <- edge.ServeListener(ctx, srv, s.ln, cfg.ShutdownTimeout, log) }()
+	}
+	var errs []error
+	for range servers {
+		errs = append(errs, <-errc)
+		cancel() // one stopped: stop the other
+	}
+	return errors.Join(errs...)
 }
 
-// newHandler wires every route behind the edge middleware.
-func newHandler(db *store.DB, cfg config.Config, log *slog.Logger) http.Handler {
+// readinessTimeout bounds the readiness probe's query: a database that
+// cannot answer it this fast is in no state to serve requests.
+const readinessTimeout = time.Second
+
+// newHandlers wires every route behind the edge middleware, and returns the
+// API's handler and the metrics handler (guarded by METRICS_TOKEN when it
+// is set), for the listener of its own when METRICS_ADDR is set.
+func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger) (api, metrics http.Handler) {
 	reg := edge.NewRegistry()
-	metrics := edge.NewMetrics(reg)
+	instrument := edge.NewMetrics(reg)
+	metrics = edge.Handler(reg)
+	if cfg.MetricsToken != "" {
+		metrics = edge.RequireBearer(cfg.MetricsToken, "metrics")(metrics)
+	}
 	sessions := session.New(db.Client, session.Config{
 		TTL:           cfg.SessionTTL,
 		IdleTimeout:   cfg.SessionIdleTimeout,
@@ -68,7 +119,6 @@ func newHandler(db *store.DB, cfg config.Config, log *slog.Logger) http.Handler 
 		TrustProxy:    cfg.TrustProxyHeaders,
 	})
 	mux := http.NewServeMux()
-
 	gql := graph.NewHandler(db.Client, graph.HandlerConfig{
 		Introspection:    cfg.Introspection,
 		ComplexityLimit:  cfg.ComplexityLimit,
@@ -79,8 +129,7 @@ func newHandler(db *store.DB, cfg config.Config, log *slog.Logger) http.Handler 
 		TrustedDocuments: cfg.TrustedDocuments,
 		Logger:           log,
 	})
-	mux.Handle("POST /graphql", metrics.Instrument("graphql", edge.LimitBody(edge.DefaultBodyLimit)(gql)))
-
+	mux.Handle("POST /graphql", instrument.Instrument("graphql", edge.LimitBody(edge.DefaultBodyLimit)(gql)))
 	auth := login.NewHandler(db.Client, sessions, login.Config{
 		PublicOrigin: cfg.PublicURL,
 		Hasher:       password.Hasher{},
@@ -88,8 +137,7 @@ func newHandler(db *store.DB, cfg config.Config, log *slog.Logger) http.Handler 
 	})
 	authMux := http.NewServeMux()
 	auth.Routes(authMux)
-	mux.Handle("/auth/", metrics.Instrument("auth", edge.LimitBody(64<<10)(authMux)))
-
+	mux.Handle("/auth/", instrument.Instrument("auth", edge.LimitBody(64<<10)(authMux)))
 	if cfg.GraphiQL {
 		console.Routes(mux, "/graphql")
 	}
@@ -97,23 +145,29 @@ func newHandler(db *store.DB, cfg config.Config, log *slog.Logger) http.Handler 
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		ctx, cancel := context.WithTimeout(r.Context(), readinessTimeout)
 		defer cancel()
-		if err := db.Ping(ctx); err != nil {
-			log.Warn("readiness: database unreachable", slog.String("error", err.Error()))
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+		if err := db.Ready(ctx); err != nil {
+			log.Warn("readiness: database cannot serve", slog.String("error", err.Error()))
+			w.Header().Set("Retry-After", strconv.Itoa(int(unavailable.RetryAfter/time.Second)))
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	mux.Handle("GET /metrics", edge.Handler(reg))
-
-	return edge.Chain(mux,
+	if cfg.MetricsAddr == "" && cfg.MetricsToken != "" {
+		mux.Handle("GET /metrics", metrics)
+	}
+	api = edge.Chain(mux,
 		edge.RequestID,
 		edge.AccessLog(log, cfg.TrustProxyHeaders),
 		edge.Recover(log),
+		edge.Deadline(cfg.RequestTimeout), // before the first database access
 		sessions.Middleware,
 	)
+	metricsMux := http.NewServeMux()
+	metricsMux.Handle("GET /metrics", metrics)
+	return api, edge.Chain(metricsMux, edge.Recover(log))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

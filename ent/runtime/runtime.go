@@ -2058,6 +2058,8 @@ func init() {
 	user.Hooks[2] = userMixinHooks2[0]
 
 	user.Hooks[3] = userHooks[0]
+
+	user.Hooks[4] = userHooks[1]
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
 	userMixinFields1 := userMixin[1].Fields()

@@ -66,8 +66,14 @@ func normalizeEmail(next ent.Mutator) ent.Mutator {
 	})
 }
 
+// User hooks keep the normalized email in step, and end the sessions of
+// users whose status leaves ACTIVE in the same transaction
+// (user_hooks.go).
 func (User) Hooks() []ent.Hook {
-	return []ent.Hook{hook.On(normalizeEmail, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne)}
+	return []ent.Hook{
+		hook.On(normalizeEmail, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne),
+		hook.On(revokeSessionsOnDeactivation, ent.OpUpdate|ent.OpUpdateOne),
+	}
 }
 
 func (Invitation) Hooks() []ent.Hook {

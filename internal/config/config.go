@@ -68,12 +68,31 @@ type Config struct {
 	TempPasswordTTL    time.Duration `env:"TEMP_PASSWORD_TTL"`
 	ShutdownTimeout    time.Duration `env:"SHUTDOWN_TIMEOUT"`
 
+	// RequestTimeout ends every request's context (edge.Deadline);
+	// DBStatementTimeout and DBLockTimeout are PostgreSQL's
+	// statement_timeout and lock_timeout on every pooled connection, 0 for
+	// the server's own (store.Options).
+	RequestTimeout     time.Duration `env:"REQUEST_TIMEOUT"`
+	DBStatementTimeout time.Duration `env:"DB_STATEMENT_TIMEOUT"`
+	DBLockTimeout      time.Duration `env:"DB_LOCK_TIMEOUT"`
+
 	// Demo creates a demo organization on first start.
 	Demo bool `env:"DEMO"`
 	// TrustProxyHeaders makes the client IP come from X-Forwarded-For; only
 	// safe behind a reverse proxy that sets it.
 	TrustProxyHeaders bool `env:"TRUST_PROXY_HEADERS"`
+
+	// MetricsAddr, when set, is a listener of its own serving only
+	// /metrics; otherwise /metrics is on ListenAddr, and served there only
+	// when MetricsToken is set. MetricsToken, when set, is the bearer token
+	// every scrape must present. It is never logged: see [Config.LogValue].
+	MetricsAddr  string `env:"METRICS_ADDR"`
+	MetricsToken string `env:"METRICS_TOKEN" json:"-"`
 }
+
+// MetricsServed reports whether /metrics is served at all: on a listener of
+// its own, or behind a token on the main one.
+func (c Config) MetricsServed() bool { return c.MetricsAddr != "" || c.MetricsToken != "" }
 
 // Dialects returned by [Config.Dialect].
 const (
@@ -134,6 +153,12 @@ func (c *Config) finish(keys keySources) error {
 	}
 	if c.SessionIdleTimeout > c.SessionTTL {
 		return errors.New("SESSION_IDLE_TIMEOUT: must not exceed SESSION_TTL")
+	}
+	if c.RequestTimeout > maxRequestTimeout {
+		return fmt.Errorf("REQUEST_TIMEOUT: must not exceed %s (the server's write timeout is 60s)", formatDuration(maxRequestTimeout))
+	}
+	if c.MetricsAddr != "" && c.MetricsAddr == c.ListenAddr {
+		return errors.New("METRICS_ADDR: must differ from LISTEN_ADDR")
 	}
 	return c.loadSecretKey(keys)
 }
@@ -234,7 +259,19 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Bool("demo", c.Demo),
 		slog.Bool("trust_proxy_headers", c.TrustProxyHeaders),
+		slog.Duration("request_timeout", c.RequestTimeout),
+		slog.Duration("db_statement_timeout", c.DBStatementTimeout),
+		slog.Duration("db_lock_timeout", c.DBLockTimeout),
+		slog.String("metrics_addr", c.MetricsAddr),
+		slog.String("metrics_token", redactedOrNone(c.MetricsToken)),
 	)
+}
+
+func redactedOrNone(secret string) string {
+	if secret == "" {
+		return "none"
+	}
+	return "[redacted]"
 }
 
 // String describes c without its secrets, so that printing a Config with

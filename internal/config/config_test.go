@@ -64,6 +64,9 @@ func TestDefaultsApplyWhenNothingIsSet(t *testing.T) {
 		SessionIdleTimeout: 30 * time.Minute,
 		TempPasswordTTL:    72 * time.Hour,
 		ShutdownTimeout:    20 * time.Second,
+		RequestTimeout:     10 * time.Second,
+		DBStatementTimeout: 5 * time.Second,
+		DBLockTimeout:      3 * time.Second,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("got  %#v\nwant %#v", fields(c), fields(want))
@@ -111,6 +114,11 @@ func TestEnvironmentVariablesOverrideDefaults(t *testing.T) {
 		"SHUTDOWN_TIMEOUT":          "5s",
 		"DEMO":                      "true",
 		"TRUST_PROXY_HEADERS":       "1",
+		"REQUEST_TIMEOUT":           "30s",
+		"DB_STATEMENT_TIMEOUT":      "0",
+		"DB_LOCK_TIMEOUT":           "750ms",
+		"METRICS_ADDR":              "127.0.0.1:9464",
+		"METRICS_TOKEN":             "  0123456789abcdef0123456789abcdef\n",
 	})
 	want := Config{
 		DatabaseURL:          "postgres://app:pw@db.internal:5432/clinicgate?sslmode=require",
@@ -135,8 +143,13 @@ func TestEnvironmentVariablesOverrideDefaults(t *testing.T) {
 		SessionIdleTimeout: 15 * time.Minute,
 		TempPasswordTTL:    24 * time.Hour,
 		ShutdownTimeout:    5 * time.Second,
+		RequestTimeout:     30 * time.Second,
+		DBStatementTimeout: 0,
+		DBLockTimeout:      750 * time.Millisecond,
 		Demo:               true,
 		TrustProxyHeaders:  true,
+		MetricsAddr:        "127.0.0.1:9464",
+		MetricsToken:       "0123456789abcdef0123456789abcdef",
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("got  %s\nwant %s", fields(c), fields(want))
@@ -216,6 +229,13 @@ func TestInvalidValuesGiveErrorsNamingTheVariable(t *testing.T) {
 		{"short secret key", map[string]string{"SECRET_KEY": b64(testKey[:16])}, nil, "SECRET_KEY: decodes to 16 bytes"},
 		{"secret key that is not encoded", map[string]string{"SECRET_KEY": "not a key!"}, nil, "SECRET_KEY: not base64 or hex"},
 		{"missing secret key file", map[string]string{"SECRET_KEY_FILE": "/nonexistent/key"}, nil, "SECRET_KEY_FILE:"},
+		{"a request timeout past the write timeout", map[string]string{"REQUEST_TIMEOUT": "1m"}, nil, "REQUEST_TIMEOUT: must not exceed 55s"},
+		{"a zero request timeout", map[string]string{"REQUEST_TIMEOUT": "0"}, nil, "REQUEST_TIMEOUT:"},
+		{"a negative statement timeout", map[string]string{"DB_STATEMENT_TIMEOUT": "-1s"}, nil, "DB_STATEMENT_TIMEOUT:"},
+		{"a lock timeout without unit", nil, []string{"--db-lock-timeout=3"}, "--db-lock-timeout:"},
+		{"a metrics address without port", map[string]string{"METRICS_ADDR": "localhost"}, nil, "METRICS_ADDR:"},
+		{"metrics on the main listener's address", map[string]string{"METRICS_ADDR": "127.0.0.1:8080"}, nil, "METRICS_ADDR: must differ from LISTEN_ADDR"},
+		{"a short metrics token", map[string]string{"METRICS_TOKEN": "letmein"}, nil, "METRICS_TOKEN: must be at least 32 characters"},
 		{"unknown flag", nil, []string{"--listen"}, "flag provided but not defined"},
 		{"stray argument", nil, []string{"serve"}, `unexpected argument "serve"`},
 	}
@@ -385,20 +405,21 @@ func TestEnsureDataDirCreatesPrivateDirectories(t *testing.T) {
 
 func TestSecretsNeverAppearInLogsOrPrints(t *testing.T) {
 	c := mustLoad(t, map[string]string{
-		"SECRET_KEY":   b64(testKey),
-		"DATABASE_URL": "postgres://app:hunter2@db/x?sslmode=require&password=hunter3",
+		"SECRET_KEY":    b64(testKey),
+		"DATABASE_URL":  "postgres://app:hunter2@db/x?sslmode=require&password=hunter3",
+		"METRICS_TOKEN": "scrape-hunter4-0123456789abcdef0123456789",
 	})
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
 	slog.New(slog.NewTextHandler(&buf, nil)).Info("config", "config", c)
 	fmt.Fprintf(&buf, "%v %+v %#v %s %x", c, c, c, c, c)
 	out := buf.String()
-	for _, s := range []string{b64(testKey), hex.EncodeToString(testKey), string(testKey), "hunter2", "hunter3", "165 90 60"} {
+	for _, s := range []string{b64(testKey), hex.EncodeToString(testKey), string(testKey), "hunter2", "hunter3", "hunter4", "165 90 60"} {
 		if strings.Contains(out, s) {
 			t.Errorf("output leaks %q:\n%s", s, out)
 		}
 	}
-	for _, s := range []string{"app:redacted@db", "listen_addr", "secret_key"} {
+	for _, s := range []string{"app:redacted@db", "listen_addr", "secret_key", "metrics_token"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("output lacks %q:\n%s", s, out)
 		}
@@ -483,6 +504,11 @@ func TestEveryDescribedVariableChangesTheConfig(t *testing.T) {
 		"SHUTDOWN_TIMEOUT":          "1s",
 		"DEMO":                      "true",
 		"TRUST_PROXY_HEADERS":       "true",
+		"REQUEST_TIMEOUT":           "20s",
+		"DB_STATEMENT_TIMEOUT":      "0",
+		"DB_LOCK_TIMEOUT":           "1s",
+		"METRICS_ADDR":              "127.0.0.1:9464",
+		"METRICS_TOKEN":             strings.Repeat("m", 40),
 	}
 	base := map[string]string{"SECRET_KEY": b64(testKey), "DATA_DIR": t.TempDir()}
 	def := mustLoad(t, base)

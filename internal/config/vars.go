@@ -179,14 +179,58 @@ func params(keys *keySources) []param {
 		durationParam("SHUTDOWN_TIMEOUT", "shutdown-timeout", 20*time.Second,
 			"how long in-flight requests may take to finish on SIGTERM or SIGINT",
 			func(c *Config) *time.Duration { return &c.ShutdownTimeout }),
+
+		// Bounds on a slow database: a request gives up (503 unavailable)
+		// rather than wait as long as a lock is held.
+		durationParam("REQUEST_TIMEOUT", "request-timeout", 10*time.Second,
+			"longest a request may take; what it waits on then gives up and it is answered 503 (at most 55s)",
+			func(c *Config) *time.Duration { return &c.RequestTimeout }),
+		durationOrOffParam("DB_STATEMENT_TIMEOUT", "db-statement-timeout", 5*time.Second,
+			"PostgreSQL statement_timeout on every connection: longest one statement may run, lock waits included; 0 leaves the server's",
+			func(c *Config) *time.Duration { return &c.DBStatementTimeout }),
+		durationOrOffParam("DB_LOCK_TIMEOUT", "db-lock-timeout", 3*time.Second,
+			"PostgreSQL lock_timeout on every connection: longest one statement may wait for a lock; 0 leaves the server's",
+			func(c *Config) *time.Duration { return &c.DBLockTimeout }),
 		boolParam("DEMO", "demo", false,
 			"create a demo organization on first start",
 			func(c *Config) *bool { return &c.Demo }),
 		boolParam("TRUST_PROXY_HEADERS", "trust-proxy-headers", false,
 			"take the client IP from X-Forwarded-For; only behind a reverse proxy that sets it",
 			func(c *Config) *bool { return &c.TrustProxyHeaders }),
+
+		// Metrics: never open to the public. Served on a listener of their
+		// own, behind a bearer token, or both; with neither, not at all.
+		{Var: Var{"METRICS_ADDR", "metrics-addr", "",
+			"host:port of a separate listener serving only GET /metrics; empty serves it on LISTEN_ADDR, and only with METRICS_TOKEN"},
+			set: func(c *Config, raw string) error {
+				if raw == "" {
+					return nil
+				}
+				if err := checkListenAddr(raw); err != nil {
+					return err
+				}
+				c.MetricsAddr = raw
+				return nil
+			}},
+		{Var: Var{"METRICS_TOKEN", "", "",
+			"bearer token /metrics requires (at least 32 characters), wherever it is served (no flag: command lines are visible to other users)"},
+			set: func(c *Config, raw string) error {
+				if raw != "" && len(strings.TrimSpace(raw)) < minMetricsToken {
+					return fmt.Errorf("must be at least %d characters", minMetricsToken)
+				}
+				c.MetricsToken = strings.TrimSpace(raw)
+				return nil
+			}},
 	}
 }
+
+// minMetricsToken is the shortest METRICS_TOKEN accepted: a scrape token is
+// generated, never remembered (openssl rand -hex 32 makes 64 characters).
+const minMetricsToken = 32
+
+// maxRequestTimeout keeps REQUEST_TIMEOUT under the server's 60 s write
+// timeout (edge.NewServer), leaving time to write the 503.
+const maxRequestTimeout = 55 * time.Second
 
 func boolParam(env, flag string, def bool, usage string, field func(*Config) *bool) param {
 	return param{
@@ -227,6 +271,28 @@ func durationParam(env, flag string, def time.Duration, usage string, field func
 			}
 			if d <= 0 {
 				return fmt.Errorf("%q must be positive", raw)
+			}
+			*field(c) = d
+			return nil
+		},
+	}
+}
+
+// durationOrOffParam is a durationParam that also accepts 0, for "off".
+func durationOrOffParam(env, flag string, def time.Duration, usage string, field func(*Config) *time.Duration) param {
+	return param{
+		Var: Var{env, flag, formatDuration(def), usage},
+		set: func(c *Config, raw string) error {
+			if strings.TrimSpace(raw) == "0" {
+				*field(c) = 0
+				return nil
+			}
+			d, err := time.ParseDuration(raw)
+			if err != nil {
+				return fmt.Errorf("%q is not a duration such as 500ms, 5s or 1m, nor 0", raw)
+			}
+			if d < 0 {
+				return fmt.Errorf("%q must not be negative", raw)
 			}
 			*field(c) = d
 			return nil

@@ -7,19 +7,24 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/schema"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/migrate"
 	_ "github.com/clinicgate/clinicgate/ent/runtime" // privacy policies and hooks
+	entsession "github.com/clinicgate/clinicgate/ent/session"
+	"github.com/clinicgate/clinicgate/internal/store/unavailable"
 )
 
 func init() {
@@ -37,40 +42,69 @@ type DB struct {
 	Dialect string // dialect.Postgres or dialect.SQLite
 }
 
-// Open opens the database. driver is "pgx" (PostgreSQL) or "sqlite3".
+// Options bound what one statement may cost. The zero Options sets no
+// PostgreSQL timeouts (the server's own settings apply): fit for tools and
+// benchmarks that load data in long statements, not for a server.
+type Options struct {
+	// StatementTimeout is PostgreSQL's statement_timeout on every pooled
+	// connection: the longest one statement may run, waiting for locks
+	// included. Zero leaves the server's setting. Ignored on SQLite.
+	StatementTimeout time.Duration
+	// LockTimeout is PostgreSQL's lock_timeout: the longest one statement
+	// may wait for a lock, so that a transaction holding a table does not
+	// stall every request behind it. Zero leaves the server's setting.
+	// Ignored on SQLite, whose bound is the DSN's busy_timeout.
+	LockTimeout time.Duration
+	// MaxOpenConns bounds the pool: 25 on PostgreSQL, 8 on SQLite when
+	// zero.
+	MaxOpenConns int
+}
+
+// Open opens the database with the zero Options. driver is "pgx"
+// (PostgreSQL) or "sqlite3".
 func Open(ctx context.Context, driver, dsn string) (*DB, error) {
-	var d string
+	return OpenWith(ctx, driver, dsn, Options{})
+}
+
+// OpenWith opens the database. driver is "pgx" (PostgreSQL) or "sqlite3".
+//
+// On SQLite, unless the DSN says otherwise, times are kept in UTC, writers
+// wait up to 5 s for each other (busy_timeout), and transactions begin
+// IMMEDIATE: a transaction that reads and then writes takes the write lock
+// when it begins, so concurrent ones queue instead of failing with
+// SQLITE_BUSY when the second tries to upgrade its read lock.
+func OpenWith(ctx context.Context, driver, dsn string, opts Options) (*DB, error) {
+	var (
+		d   string
+		db  *sql.DB
+		err error
+	)
 	switch driver {
 	case "pgx":
 		d = dialect.Postgres
+		db, err = openPostgres(dsn, opts)
 	case "sqlite3", "sqlite":
-		driver, d = "sqlite3", dialect.SQLite
-		// SQLite stores times as text: written in one zone they compare
-		// as instants (expiry checks in SQL), read back unambiguously.
-		if !strings.Contains(dsn, "_timezone=") {
-			sep := "?"
-			if strings.Contains(dsn, "?") {
-				sep = "&"
-			}
-			dsn += sep + "_timezone=UTC"
-		}
+		d = dialect.SQLite
+		db, err = sql.Open("sqlite3", sqliteDSN(dsn))
 	default:
 		return nil, fmt.Errorf("store: unknown driver %q", driver)
 	}
-	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", d, err)
 	}
+	maxOpen := opts.MaxOpenConns
 	if d == dialect.Postgres {
-		db.SetMaxOpenConns(25)
-		db.SetMaxIdleConns(25)
+		if maxOpen <= 0 {
+			maxOpen = 25
+		}
 		db.SetConnMaxIdleTime(5 * time.Minute)
-	} else {
+	} else if maxOpen <= 0 {
 		// One writer at a time is all SQLite allows; a small pool of
 		// readers is plenty for the embedded default.
-		db.SetMaxOpenConns(8)
-		db.SetMaxIdleConns(8)
+		maxOpen = 8
 	}
+	db.SetMaxOpenConns(maxOpen)
+	db.SetMaxIdleConns(maxOpen)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {
@@ -81,8 +115,77 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: d}, nil
 }
 
+// openPostgres opens a pgx pool whose every connection starts with the
+// timeouts of opts, sent as startup parameters: no statement runs on a
+// connection that lacks them, and nothing has to be re-set after a
+// reconnect.
+func openPostgres(dsn string, opts Options) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, err // pgx redacts the password in its message
+	}
+	if opts.StatementTimeout > 0 {
+		cfg.RuntimeParams["statement_timeout"] = milliseconds(opts.StatementTimeout)
+	}
+	if opts.LockTimeout > 0 {
+		cfg.RuntimeParams["lock_timeout"] = milliseconds(opts.LockTimeout)
+	}
+	return stdlib.OpenDB(*cfg), nil
+}
+
+// milliseconds formats d for a PostgreSQL time setting, whose bare unit is
+// the millisecond; below a millisecond it rounds up, since 0 would turn the
+// timeout off.
+func milliseconds(d time.Duration) string {
+	return strconv.FormatInt(int64(max(1, (d+time.Millisecond-1)/time.Millisecond)), 10)
+}
+
+// sqliteDSN adds to dsn the settings the store relies on that it does not
+// set itself.
+func sqliteDSN(dsn string) string {
+	add := func(param string) {
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		dsn += sep + param
+	}
+	// SQLite stores times as text: written in one zone they compare as
+	// instants (expiry checks in SQL), read back unambiguously.
+	if !strings.Contains(dsn, "_timezone=") {
+		add("_timezone=UTC")
+	}
+	if !strings.Contains(dsn, "_txlock=") {
+		add("_txlock=immediate")
+	}
+	// Without a busy timeout an immediate transaction that finds another
+	// writer fails at once instead of waiting its turn.
+	if !strings.Contains(dsn, "busy_timeout") {
+		add("_pragma=busy_timeout(5000)")
+	}
+	return dsn
+}
+
+// IsUnavailable reports whether err means the database could not answer in
+// time or at all; see [unavailable.Is].
+func IsUnavailable(err error) bool { return unavailable.Is(err) }
+
 // Ping reports whether the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.SQL.PingContext(ctx) }
+
+// Ready reports whether the database can serve requests now: it runs a
+// real query on the sessions table, which every authenticated request
+// reads, so it fails while that table is locked or while the pool has no
+// connection to spare before ctx ends, not only when the server is down.
+// Give ctx a short deadline.
+func (db *DB) Ready(ctx context.Context) error {
+	var n int
+	q := "SELECT count(*) FROM (SELECT 1 FROM " + entsession.Table + " LIMIT 1) AS ready"
+	if err := db.SQL.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return fmt.Errorf("store: readiness: %w", err)
+	}
+	return nil
+}
 
 // Close closes the client and its connections.
 func (db *DB) Close() error { return db.Client.Close() }
@@ -97,33 +200,51 @@ const migrationLockKey int64 = 0x636c696e69636761
 // replicas starting at once take turns behind an advisory lock, so nothing
 // is applied twice. It only adds: columns and indexes are never dropped
 // automatically.
+//
+// Waiting for another replica's migration is not bounded by
+// Options.StatementTimeout or LockTimeout, and neither are the migration's
+// own statements by the statement timeout (building an index on a large
+// table may take minutes); the lock timeout still bounds its DDL, so that a
+// migration waiting behind live traffic fails rather than stalling every
+// query queued behind its lock.
 func (db *DB) Migrate(ctx context.Context) error {
 	// ent's generated table definitions are shared package state that a
 	// migration mutates: two migrations in one process must take turns.
 	migrateMu.Lock()
 	defer migrateMu.Unlock()
+	opts := []schema.MigrateOption{
+		migrate.WithForeignKeys(true),
+		schema.WithDropColumn(false),
+		schema.WithDropIndex(false),
+	}
 	if db.Dialect == dialect.Postgres {
-		conn, err := db.SQL.Conn(ctx)
+		// The lock is held by a transaction of its own, on a connection
+		// of its own, released when it ends (even when ctx is cancelled
+		// mid-migration, which rolls it back).
+		lock, err := db.SQL.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
-		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
-			return fmt.Errorf("store: migrate: take lock: %w", err)
+		defer lock.Rollback()
+		for _, q := range []string{
+			"SET LOCAL statement_timeout = 0",
+			"SET LOCAL lock_timeout = 0",
+			"SELECT pg_advisory_xact_lock(" + strconv.FormatInt(migrationLockKey, 10) + ")",
+		} {
+			if _, err := lock.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("store: migrate: take lock: %w", err)
+			}
 		}
-		defer func() {
-			// A fresh context: the lock must be released even when ctx
-			// was cancelled mid-migration.
-			_, _ = conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLockKey)
-		}()
+		opts = append(opts, schema.WithApplyHook(func(next schema.Applier) schema.Applier {
+			return schema.ApplyFunc(func(ctx context.Context, tx dialect.ExecQuerier, plan *atlasmigrate.Plan) error {
+				if err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0", []any{}, nil); err != nil {
+					return err
+				}
+				return next.Apply(ctx, tx, plan)
+			})
+		}))
 	}
-	create := func() error {
-		return db.Client.Schema.Create(ctx,
-			migrate.WithForeignKeys(true),
-			schema.WithDropColumn(false),
-			schema.WithDropIndex(false),
-		)
-	}
+	create := func() error { return db.Client.Schema.Create(ctx, opts...) }
 	err := create()
 	// SQLite has no advisory lock, and ent plans before it takes the
 	// database's write lock: a process that lost the race to another one
