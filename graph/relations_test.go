@@ -50,7 +50,7 @@ func newRelWorld(t *testing.T, db *store.DB) *relWorld {
 	ctx := context.Background()
 	cheap := password.Hasher{Params: password.Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32}}
 	if _, err := demo.Seed(ctx, db.Client, demo.Params{Password: "correct horse battery staple",
-		Now: time.Now, Hasher: cheap}); err != nil {
+		Hasher: cheap}); err != nil {
 		t.Fatal(err)
 	}
 	w := &relWorld{db: db, viewers: map[string]*viewer.Viewer{}, ids: map[string]pulid.ID{}}

@@ -16,6 +16,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/authz"
+	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/scimtoken"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/storetest"
@@ -45,13 +46,13 @@ func admin(t *testing.T, c *ent.Client, slug string, privs ...authz.Privilege) c
 // call sends one request with the given Authorization header through the
 // middleware and returns the status, the SCIM error body, and the viewer
 // the handler saw.
-func call(t *testing.T, a *scim.Authenticator, authorization string) (int, map[string]any, *viewer.Viewer) {
+func call(t *testing.T, a *scim.Authenticator, at clock.Clock, authorization string) (int, map[string]any, *viewer.Viewer) {
 	t.Helper()
 	var seen *viewer.Viewer
-	h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := clock.Middleware(at)(a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seen = viewer.FromContext(r.Context())
 		w.WriteHeader(http.StatusNoContent)
-	}))
+	})))
 	req := httptest.NewRequest(http.MethodGet, "/scim/v2/Users", nil)
 	if authorization != "" {
 		req.Header.Set("Authorization", authorization)
@@ -74,8 +75,8 @@ func TestTokens(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		c := db.Client
 		ctx := admin(t, c, "acme", authz.OrgSettingsManage)
-		clock := now
-		a := &scim.Authenticator{Client: c, Now: func() time.Time { return clock }}
+		at := clock.NewFake(now)
+		a := &scim.Authenticator{Client: c}
 
 		plain, tok, err := scimtoken.Issue(ctx, c, "Okta", nil)
 		if err != nil {
@@ -90,7 +91,7 @@ func TestTokens(t *testing.T) {
 			t.Errorf("%d token_issued events", n)
 		}
 
-		status, _, v := call(t, a, "Bearer "+plain)
+		status, _, v := call(t, a, at, "Bearer "+plain)
 		if status != http.StatusNoContent || v == nil || v.Kind != viewer.SCIM || v.OrgID != tok.OrganizationID {
 			t.Fatalf("valid token: %d %+v", status, v)
 		}
@@ -107,7 +108,7 @@ func TestTokens(t *testing.T) {
 			"unknown token":   "Bearer scim_" + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 			"a session token": "Bearer cgs_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 		} {
-			status, body, v := call(t, a, header)
+			status, body, v := call(t, a, at, header)
 			if status != http.StatusUnauthorized || v != nil || fmt.Sprint(body["status"]) != "401" {
 				t.Errorf("%s: %d %v (viewer %v)", name, status, body, v)
 			}
@@ -119,17 +120,17 @@ func TestTokens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if status, _, _ := call(t, a, "Bearer "+short); status != http.StatusNoContent {
+		if status, _, _ := call(t, a, at, "Bearer "+short); status != http.StatusNoContent {
 			t.Fatalf("before expiry: %d", status)
 		}
-		clock = exp
-		if status, _, _ := call(t, a, "Bearer "+short); status != http.StatusUnauthorized {
+		at.Set(exp)
+		if status, _, _ := call(t, a, at, "Bearer "+short); status != http.StatusUnauthorized {
 			t.Errorf("at expiry: %d", status)
 		}
 		if err := scimtoken.Revoke(ctx, c, tok.ID); err != nil {
 			t.Fatal(err)
 		}
-		if status, _, _ := call(t, a, "Bearer "+plain); status != http.StatusUnauthorized {
+		if status, _, _ := call(t, a, at, "Bearer "+plain); status != http.StatusUnauthorized {
 			t.Errorf("revoked: %d", status)
 		}
 	})

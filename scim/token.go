@@ -14,6 +14,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/privacy"
 	entscimtoken "github.com/clinicgate/clinicgate/ent/scimtoken"
 	"github.com/clinicgate/clinicgate/internal/apperr"
+	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/logging"
 	"github.com/clinicgate/clinicgate/internal/scimtoken"
 	"github.com/clinicgate/clinicgate/internal/viewer"
@@ -29,18 +30,9 @@ var (
 // organization.
 type Authenticator struct {
 	Client *ent.Client
-	// Now is the clock; time.Now when nil.
-	Now func() time.Time
 	// TouchInterval bounds how often last_used_at is written (default a
 	// minute): not a write per request.
 	TouchInterval time.Duration
-}
-
-func (a *Authenticator) now() time.Time {
-	if a.Now != nil {
-		return a.Now()
-	}
-	return time.Now()
 }
 
 // Authenticate resolves the token in an Authorization header value.
@@ -63,7 +55,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, authorization string) 
 	case err != nil:
 		return nil, fmt.Errorf("scim: look up token: %w", err)
 	}
-	now := a.now()
+	now := clock.Now(ctx)
 	if t.RevokedAt != nil || (t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)) {
 		return nil, ErrTokenInvalid
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/authz"
+	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
 
@@ -60,8 +61,10 @@ type Params struct {
 	// SeatPriceCents is the price of one seat for a whole annual term.
 	SeatPriceCents int64
 
-	// Now is the clock (default time.Now).
-	Now func() time.Time
+	// Clock tells the time of creation (default: the clock in ctx). Every
+	// row and audit event of the organization's creation carries that one
+	// instant.
+	Clock clock.Clock
 	// Hasher hashes the owner's password; the zero Hasher uses the default
 	// argon2id parameters. Tests may pass cheaper ones.
 	Hasher password.Hasher
@@ -140,10 +143,15 @@ func fail(ctx context.Context, step string) error {
 // error matching ErrSlugTaken when the slug exists, also when another
 // Create takes it concurrently.
 func Create(ctx context.Context, client *ent.Client, p Params) (*Result, error) {
+	if p.Clock == nil {
+		p.Clock = clock.FromContext(ctx)
+	}
 	in, err := prepare(p)
 	if err != nil {
 		return nil, err
 	}
+	at := in.now
+	ctx = clock.NewContext(ctx, clock.Func(func() time.Time { return at }))
 
 	// Hash before the transaction: argon2id takes a noticeable time and
 	// memory, and SQLite holds its write lock for the whole transaction.
@@ -203,12 +211,7 @@ func prepare(p Params) (input, error) {
 		ttl:       p.TempPasswordTTL,
 		seatPrice: p.SeatPriceCents,
 	}
-	if p.Now != nil {
-		in.now = p.Now()
-	} else {
-		in.now = time.Now()
-	}
-	in.now = in.now.UTC()
+	in.now = p.Clock.Now().UTC()
 
 	if reason := checkText(in.name, maxOrgNameLen); reason != "" {
 		return in, invalid("name", reason)

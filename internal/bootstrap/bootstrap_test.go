@@ -23,6 +23,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/authz"
+	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/storetest"
 )
@@ -34,7 +35,8 @@ var cheap = password.Hasher{Params: password.Params{Memory: 1024, Time: 1, Threa
 
 var fixedNow = time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC)
 
-func clock() time.Time { return fixedNow }
+// at is the fixed clock of these tests.
+var at = clock.Func(func() time.Time { return fixedNow })
 
 // tempPasswordRE is the format of password.Temporary.
 var tempPasswordRE = regexp.MustCompile(`^[2-9A-HJ-NP-Z]{4}(-[2-9A-HJ-NP-Z]{4}){3}$`)
@@ -86,7 +88,7 @@ func TestCreate(t *testing.T) {
 			OwnerPassword:  goodPassword,
 			OwnerName:      "Dana  Whitfield",
 			SeatPriceCents: 24000,
-			Now:            clock,
+			Clock:          at,
 			// the zero Hasher: default argon2id parameters
 		})
 		if err != nil {
@@ -103,6 +105,21 @@ func TestCreate(t *testing.T) {
 		}
 		if org.Name != "Acme Therapy & Care" || org.Slug != "acme-therapy-and-care" {
 			t.Errorf("organization = %q / %q, want trimmed name and derived slug", org.Name, org.Slug)
+		}
+
+		// Every row and audit event of the creation carries the clock's
+		// one instant, not the wall clock.
+		evs, err := db.AuditEvent.Query().All(allow())
+		if err != nil || len(evs) == 0 {
+			t.Fatalf("audit events: %v, %v", evs, err)
+		}
+		for _, e := range evs {
+			if !e.OccurredAt.Equal(fixedNow) {
+				t.Errorf("audit event %s at %v, want the bootstrap clock's %v", e.Action, e.OccurredAt, fixedNow)
+			}
+		}
+		if !org.CreatedAt.Equal(fixedNow) {
+			t.Errorf("organization created at %v, want %v", org.CreatedAt, fixedNow)
 		}
 
 		// One role per built-in role, with its privileges.
@@ -234,7 +251,7 @@ func TestCreateTemporaryPassword(t *testing.T) {
 				Name:            "Temp " + tc.want.String(),
 				OwnerEmail:      "owner@temp.example",
 				TempPasswordTTL: tc.ttl,
-				Now:             clock,
+				Clock:           at,
 				Hasher:          cheap,
 			})
 			if err != nil {
@@ -276,7 +293,7 @@ func TestCreateTemporaryPassword(t *testing.T) {
 func TestCreateSlugTaken(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		p := Params{Name: "Acme", OwnerEmail: "owner@acme.example", OwnerPassword: goodPassword, Now: clock, Hasher: cheap}
+		p := Params{Name: "Acme", OwnerEmail: "owner@acme.example", OwnerPassword: goodPassword, Clock: at, Hasher: cheap}
 		if _, err := Create(ctx, db.Client, p); err != nil {
 			t.Fatalf("first Create: %v", err)
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/bootstrap"
+	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
 
@@ -41,9 +42,9 @@ type Params struct {
 	// Password is the development password of every demo user (required;
 	// it must pass the password policy). It is not temporary.
 	Password string
-	// Now is the clock (default time.Now); appointments and expiries are
+	// Clock is the clock (default: the clock in ctx); appointments and expiries are
 	// placed around it.
-	Now func() time.Time
+	Clock clock.Clock
 	// Hasher hashes the passwords; the zero Hasher uses the default
 	// argon2id parameters. Tests may pass cheaper ones.
 	Hasher password.Hasher
@@ -193,11 +194,13 @@ func Seed(ctx context.Context, client *ent.Client, p Params) (*Info, error) {
 	if exists {
 		return info, nil
 	}
-	now := time.Now
-	if p.Now != nil {
-		now = p.Now
+	c := p.Clock
+	if c == nil {
+		c = clock.FromContext(ctx)
 	}
-	t := now().UTC()
+	t := c.Now().UTC()
+	// One instant for every row and audit event of the seed.
+	ctx = clock.NewContext(ctx, clock.Func(func() time.Time { return t }))
 
 	// Hash outside the transaction (argon2id is slow by design): one hash
 	// per account, each with its own salt.
@@ -243,7 +246,7 @@ func seed(ctx context.Context, c *ent.Client, p Params, now time.Time, hashes ma
 		OwnerPassword:  p.Password,
 		OwnerName:      "Dana Whitfield",
 		SeatPriceCents: SeatPriceCents,
-		Now:            func() time.Time { return now },
+		Clock:          clock.Func(func() time.Time { return now }),
 		Hasher:         p.Hasher,
 	})
 	if err != nil {

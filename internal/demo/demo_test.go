@@ -18,6 +18,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/authz"
+	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/demo"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/storetest"
@@ -33,7 +34,7 @@ var cheap = password.Hasher{Params: password.Params{Memory: 1024, Time: 1, Threa
 var fixedNow = time.Date(2025, 6, 2, 13, 30, 0, 0, time.UTC)
 
 func params() demo.Params {
-	return demo.Params{Password: devPassword, Now: func() time.Time { return fixedNow }, Hasher: cheap}
+	return demo.Params{Password: devPassword, Clock: clock.Func(func() time.Time { return fixedNow }), Hasher: cheap}
 }
 
 func counts(t *testing.T, db *store.DB) map[string]int {
