@@ -16,6 +16,7 @@ import (
 	"github.com/clinicgate/clinicgate/auth/password"
 	"github.com/clinicgate/clinicgate/auth/session"
 	"github.com/clinicgate/clinicgate/graph"
+	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/config"
 	"github.com/clinicgate/clinicgate/internal/console"
 	"github.com/clinicgate/clinicgate/internal/demo"
@@ -159,6 +160,9 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger) (api, metric
 		mux.Handle("GET /metrics", metrics)
 	}
 	api = edge.Chain(mux,
+		// The one clock, first: everything below reads the time from the
+		// request's context (internal/clock).
+		clock.Middleware(clock.System()),
 		edge.RequestID,
 		edge.AccessLog(log, cfg.TrustProxyHeaders),
 		edge.Recover(log),
