@@ -220,8 +220,12 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		out.Extensions = map[string]any{"code": string(apperr.Invalid)}
 		return out
 	}
-	if kind == apperr.Internal {
+	switch kind {
+	case apperr.Internal:
 		logging.FromContext(ctx).Error("graphql: internal error", slog.String("error", err.Error()))
+	case apperr.Unavailable:
+		// The client may retry; logged as a warning, not a server fault.
+		logging.FromContext(ctx).Warn("graphql: database unavailable", slog.String("error", err.Error()))
 	}
 	out := graphql.DefaultErrorPresenter(ctx, errors.New(apperr.Message(err)))
 	out.Extensions = map[string]any{"code": string(kind)}
