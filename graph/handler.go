@@ -212,7 +212,9 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		return gqlErr
 	}
 	kind := apperr.KindOf(err)
-	if kind == apperr.Internal && errors.As(err, &gqlErr) && len(gqlErr.Path) > len(graphql.GetPath(ctx)) {
+	// A decoding error can wrap io.ErrUnexpectedEOF, which unavailable.Is
+	// takes for a dropped connection: the path decides, not the kind.
+	if (kind == apperr.Internal || kind == apperr.Unavailable) && errors.As(err, &gqlErr) && len(gqlErr.Path) > len(graphql.GetPath(ctx)) {
 		// An argument that failed to decode (a malformed cursor or ID):
 		// gqlgen puts the argument on the error's path, below the field
 		// being resolved. Any other error's path is the field's own.
