@@ -212,7 +212,9 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		return gqlErr
 	}
 	kind := apperr.KindOf(err)
-	if kind == apperr.Internal && errors.As(err, &gqlErr) && len(gqlErr.Path) > len(graphql.GetPath(ctx)) {
+	// A decoding error can wrap io.ErrUnexpectedEOF, which unavailable.Is
+	// takes for a dropped connection: the path decides, not the kind.
+	if (kind == apperr.Internal || kind == apperr.Unavailable) && errors.As(err, &gqlErr) && len(gqlErr.Path) > len(graphql.GetPath(ctx)) {
 		// An argument that failed to decode (a malformed cursor or ID):
 		// gqlgen puts the argument on the error's path, below the field
 		// being resolved. Any other error's path is the field's own.
@@ -220,8 +222,12 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 		out.Extensions = map[string]any{"code": string(apperr.Invalid)}
 		return out
 	}
-	if kind == apperr.Internal {
+	switch kind {
+	case apperr.Internal:
 		logging.FromContext(ctx).Error("graphql: internal error", slog.String("error", err.Error()))
+	case apperr.Unavailable:
+		// The client may retry; logged as a warning, not a server fault.
+		logging.FromContext(ctx).Warn("graphql: database unavailable", slog.String("error", err.Error()))
 	}
 	out := graphql.DefaultErrorPresenter(ctx, errors.New(apperr.Message(err)))
 	out.Extensions = map[string]any{"code": string(kind)}

@@ -25,8 +25,12 @@ func Error(ctx context.Context, err error) scimerrors.ScimError {
 		return scimerrors.ScimError{Status: http.StatusBadRequest, ScimType: scimerrors.ScimTypeInvalidValue, Detail: msg}
 	case apperr.Unauthenticated:
 		return scimerrors.ScimError{Status: http.StatusUnauthorized, Detail: msg}
-	case apperr.Forbidden:
+	case apperr.Forbidden, apperr.MFARequired, apperr.PasswordChangeRequired:
+		// The token's owner may not do this (yet): a refusal, not a fault.
 		return scimerrors.ScimError{Status: http.StatusForbidden, Detail: msg}
+	case apperr.Unavailable:
+		logging.FromContext(ctx).Warn("scim: database unavailable", slog.String("error", err.Error()))
+		return scimerrors.ScimError{Status: http.StatusServiceUnavailable, Detail: msg}
 	}
 	logging.FromContext(ctx).Error("scim: internal error", slog.String("error", err.Error()))
 	return scimerrors.ScimErrorInternal

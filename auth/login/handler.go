@@ -6,9 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
-	"net/url"
 	"runtime"
 	"strconv"
 	"strings"
@@ -113,7 +111,7 @@ func NewHandler(client *ent.Client, sessions *session.Manager, cfg Config) *Hand
 		},
 		sessions: sessions,
 		perIP:    newIPLimiter(cfg.AttemptsPerMinute, cfg.AttemptsBurst, cfg.Now),
-		origin:   normalizeOrigin(cfg.PublicOrigin),
+		origin:   session.NormalizeOrigin(cfg.PublicOrigin),
 		maxBody:  cfg.MaxBodyBytes,
 		log:      cfg.Logger,
 	}
@@ -129,16 +127,16 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("GET "+RouteSession, h.sessions.Middleware(http.HandlerFunc(h.current)))
 }
 
-// post guards a state-changing endpoint against cross-site requests: an
-// Origin header, when present, must be the public origin (403), and the body
-// must be declared JSON (415), which an HTML form cannot send.
+// post guards a state-changing endpoint against cross-site requests
+// (session.CrossSiteRefusal), whether or not a cookie came with it: a forged
+// sign-in would put the victim's browser in the forger's account.
 func (h *Handler) post(next http.HandlerFunc) http.Handler {
 	return h.sessions.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if o := r.Header.Get("Origin"); o != "" && (h.origin == "" || !strings.EqualFold(o, h.origin)) {
+		switch session.CrossSiteRefusal(r, h.origin) {
+		case session.CodeForbiddenOrigin:
 			h.fail(w, r, ErrForbiddenOrigin)
 			return
-		}
-		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		case session.CodeUnsupportedMediaType:
 			h.fail(w, r, ErrUnsupportedMediaType)
 			return
 		}
@@ -368,14 +366,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	w.Write(append(body, '\n'))
-}
-
-// normalizeOrigin returns the scheme://host[:port] of u in lower case, or
-// "" when u is not an absolute http(s) URL.
-func normalizeOrigin(u string) string {
-	p, err := url.Parse(strings.TrimSpace(u))
-	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-		return ""
-	}
-	return strings.ToLower(p.Scheme + "://" + p.Host)
 }

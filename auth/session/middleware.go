@@ -56,6 +56,11 @@ func (m *Manager) TokenFrom(r *http.Request) (tok string, fromCookie bool) {
 // A request without a valid token passes through anonymous: the API behind
 // decides what an anonymous caller gets (GraphQL answers UNAUTHENTICATED).
 // When the invalid token came from the cookie, the cookie is also cleared.
+// A state-changing request authenticated by the cookie (any method but
+// GET, HEAD and OPTIONS, on any route: /graphql as much as /auth/*) is
+// refused first when another site may have sent it: 403 forbidden_origin
+// or 415 unsupported_media_type (CrossSiteRefusal).
+//
 // A failure of the database is answered, not turned into an anonymous
 // request: 503 {"error":{"code":"unavailable"}} with Retry-After when the
 // database could not answer in time or at all (unavailable.Is), a bare 500
@@ -83,6 +88,18 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 		})
 
 		tok, fromCookie := m.TokenFrom(r)
+		if fromCookie && stateChanging(r.Method) {
+			// Refused before the session is looked up: whatever the
+			// cookie is worth, another site must not spend it.
+			if code := CrossSiteRefusal(r, m.origin); code != "" {
+				status := http.StatusForbidden
+				if code == CodeUnsupportedMediaType {
+					status = http.StatusUnsupportedMediaType
+				}
+				writeError(w, status, code)
+				return
+			}
+		}
 		if tok != "" {
 			v, s, err := m.Authenticate(ctx, tok)
 			switch {

@@ -96,6 +96,11 @@ type Config struct {
 	// request. The idle timeout is therefore measured with up to this much
 	// slack (never more than half the idle timeout).
 	TouchInterval time.Duration
+	// PublicOrigin is the origin browsers reach the server at (PUBLIC_URL);
+	// a state-changing request authenticated by the cookie must come from
+	// it (see CrossSiteRefusal). When empty, such a request carrying an
+	// Origin header is refused.
+	PublicOrigin string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -105,6 +110,7 @@ type Config struct {
 type Manager struct {
 	client *ent.Client
 	cfg    Config
+	origin string // normalized cfg.PublicOrigin
 }
 
 // New returns a Manager over client (the root client, not a transaction).
@@ -124,7 +130,7 @@ func New(client *ent.Client, cfg Config) *Manager {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Manager{client: client, cfg: cfg}
+	return &Manager{client: client, cfg: cfg, origin: NormalizeOrigin(cfg.PublicOrigin)}
 }
 
 // Now returns the Manager's clock reading.

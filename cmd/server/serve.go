@@ -118,6 +118,7 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger) (api, metric
 		IdleTimeout:   cfg.SessionIdleTimeout,
 		SecureCookies: cfg.SecureCookies(),
 		TrustProxy:    cfg.TrustProxyHeaders,
+		PublicOrigin:  cfg.PublicURL,
 	})
 	mux := http.NewServeMux()
 	gql := graph.NewHandler(db.Client, graph.HandlerConfig{

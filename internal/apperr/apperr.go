@@ -10,6 +10,7 @@ import (
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/privacy"
+	"github.com/clinicgate/clinicgate/internal/store/unavailable"
 )
 
 // Kind classifies an error for callers.
@@ -25,7 +26,17 @@ const (
 	Conflict               Kind = "CONFLICT"
 	MFARequired            Kind = "MFA_REQUIRED"
 	PasswordChangeRequired Kind = "PASSWORD_CHANGE_REQUIRED"
+	// Unavailable: the database could not answer in time or at all
+	// (unavailable.Is); the caller may retry shortly. Not a server fault.
+	Unavailable Kind = "UNAVAILABLE"
 )
+
+// Kinds lists every kind, so that each edge's mapping can be tested over
+// all of them.
+func Kinds() []Kind {
+	return []Kind{Internal, Unauthenticated, Forbidden, NotFound, Invalid,
+		Conflict, MFARequired, PasswordChangeRequired, Unavailable}
+}
 
 // Error is a domain error with a kind, a message safe to show, and for
 // invalid input the offending field.
@@ -65,6 +76,8 @@ func KindOf(err error) Kind {
 		return ""
 	case errors.As(err, &e):
 		return e.Kind
+	case unavailable.Is(err):
+		return Unavailable
 	case ent.IsNotFound(err):
 		return NotFound
 	case errors.Is(err, privacy.Deny):
@@ -90,6 +103,8 @@ func Message(err error) string {
 		return "forbidden"
 	case Conflict:
 		return "conflicts with existing data"
+	case Unavailable:
+		return "the service is busy; try again shortly"
 	case Invalid:
 		var ve *ent.ValidationError
 		if errors.As(err, &ve) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/clinicgate/clinicgate/internal/apperr"
 	"slices"
 
 	"entgo.io/ent/entql"
@@ -19,8 +20,9 @@ import (
 var ErrNoViewer = errors.New("authz: no viewer in context")
 
 // ErrCrossTenant denies a mutation that would write into another
-// organization.
-var ErrCrossTenant = errors.New("authz: row belongs to another organization")
+// organization: a refusal (apperr.Forbidden), not a server fault.
+var ErrCrossTenant = &apperr.Error{Kind: apperr.Forbidden, Message: "forbidden",
+	Err: errors.New("authz: row belongs to another organization")}
 
 type orgFilter interface {
 	WhereOrganizationID(entql.StringP)
@@ -123,7 +125,12 @@ func (orgRule) EvalMutation(ctx context.Context, m ent.Mutation) error {
 // ErrForeignReference refuses a write that points a row at a row of another
 // organization (or at nothing). The database's foreign keys cannot say
 // "same organization", so every reference is checked here.
-var ErrForeignReference = errors.New("authz: reference to a row of another organization")
+//
+// It is apperr.NotFound with the message of a missing row, so that a caller
+// cannot tell a row of another organization from one that does not exist,
+// and it is not logged as a server fault.
+var ErrForeignReference = &apperr.Error{Kind: apperr.NotFound, Message: "not found",
+	Err: errors.New("authz: reference to a row of another organization")}
 
 type clientMutation interface {
 	Client() *ent.Client
