@@ -1,7 +1,7 @@
 GO ?= go
 GOFMT ?= gofmt
 
-.PHONY: build run test generate lint bench clean
+.PHONY: build run test generate migration lint bench clean
 
 # Build the server binary.
 build:
@@ -20,6 +20,13 @@ test:
 # Regenerate generated code (ent, gqlgen, ...).
 generate:
 	$(GO) generate ./...
+
+# Write the next versioned migration of both dialects from the ent schema:
+# make migration NAME=add_something. The PostgreSQL one is computed on a
+# scratch database created on the server of TEST_DATABASE_URL.
+migration:
+	@test -n "$(NAME)" || { echo "usage: make migration NAME=what_it_does"; exit 2; }
+	$(GO) run -mod=mod ./ent/migrate/main.go $(NAME)
 
 # go vet, and fail if any Go file is not gofmt'ed.
 lint:
