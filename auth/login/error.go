@@ -2,6 +2,8 @@ package login
 
 import (
 	"fmt"
+
+	"github.com/clinicgate/clinicgate/auth/password"
 	"time"
 
 	"github.com/clinicgate/clinicgate/internal/store/unavailable"
@@ -82,6 +84,12 @@ var (
 
 func invalidRequest(msg string) *Error {
 	return &Error{Code: CodeInvalidRequest, Message: msg}
+}
+
+// weakPassword is the weak_password refusal for a policy violation, with
+// the policy's own code and reason.
+func weakPassword(pe *password.PolicyError) error {
+	return &Error{Code: CodeWeakPassword, Message: pe.Reason, Policy: pe.Code}
 }
 
 func tooManyAttempts(retry time.Duration) *Error {

@@ -273,7 +273,7 @@ type attempt struct {
 // refuse records a failed sign-in that touches no credential's failure
 // counter (there is no credential, or the password was right or not
 // checked) and returns refusal.
-func (f *flow) refuse(ctx context.Context, a attempt, reason string, refusal *Error) error {
+func (f *flow) refuse(ctx context.Context, a attempt, reason string, refusal error) error {
 	err := f.inTx(ctx, func(tx *ent.Client) error {
 		return f.recordFailure(ctx, tx, a, reason, nil)
 	})
@@ -371,7 +371,7 @@ func (f *flow) changePassword(ctx context.Context, current, next string) (*signe
 	}
 	var pe *password.PolicyError
 	if err := password.ValidateFor(next, u.Email); errors.As(err, &pe) {
-		return nil, &Error{Code: CodeWeakPassword, Message: pe.Reason, Policy: pe.Code}
+		return nil, weakPassword(pe)
 	} else if err != nil {
 		return nil, fmt.Errorf("login: validate password: %w", err)
 	}
