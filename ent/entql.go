@@ -399,6 +399,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			role.FieldDescription:    {Type: field.TypeString, Column: role.FieldDescription},
 			role.FieldBuiltin:        {Type: field.TypeEnum, Column: role.FieldBuiltin},
 			role.FieldPrivileges:     {Type: field.TypeJSON, Column: role.FieldPrivileges},
+			role.FieldRequireMfa:     {Type: field.TypeBool, Column: role.FieldRequireMfa},
 			role.FieldExternalID:     {Type: field.TypeString, Column: role.FieldExternalID},
 		},
 	}
@@ -4013,6 +4014,11 @@ func (f *RoleFilter) WhereBuiltin(p entql.StringP) {
 // WherePrivileges applies the entql json.RawMessage predicate on the privileges field.
 func (f *RoleFilter) WherePrivileges(p entql.BytesP) {
 	f.Where(p.Field(role.FieldPrivileges))
+}
+
+// WhereRequireMfa applies the entql bool predicate on the require_mfa field.
+func (f *RoleFilter) WhereRequireMfa(p entql.BoolP) {
+	f.Where(p.Field(role.FieldRequireMfa))
 }
 
 // WhereExternalID applies the entql string predicate on the external_id field.

@@ -2615,6 +2615,11 @@ func (_q *RoleQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, role.FieldPrivileges)
 				fieldSeen[role.FieldPrivileges] = struct{}{}
 			}
+		case "requireMfa":
+			if _, ok := fieldSeen[role.FieldRequireMfa]; !ok {
+				selectedFields = append(selectedFields, role.FieldRequireMfa)
+				fieldSeen[role.FieldRequireMfa] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

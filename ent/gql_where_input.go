@@ -5322,6 +5322,10 @@ type RoleWhereInput struct {
 	BuiltinIsNil  bool           `json:"builtinIsNil,omitempty"`
 	BuiltinNotNil bool           `json:"builtinNotNil,omitempty"`
 
+	// "require_mfa" field predicates.
+	RequireMfa    *bool `json:"requireMfa,omitempty"`
+	RequireMfaNEQ *bool `json:"requireMfaNEQ,omitempty"`
+
 	// "users" edge predicates.
 	HasUsers     *bool             `json:"hasUsers,omitempty"`
 	HasUsersWith []*UserWhereInput `json:"hasUsersWith,omitempty"`
@@ -5565,6 +5569,12 @@ func (i *RoleWhereInput) P() (predicate.Role, error) {
 	}
 	if i.BuiltinNotNil {
 		predicates = append(predicates, role.BuiltinNotNil())
+	}
+	if i.RequireMfa != nil {
+		predicates = append(predicates, role.RequireMfaEQ(*i.RequireMfa))
+	}
+	if i.RequireMfaNEQ != nil {
+		predicates = append(predicates, role.RequireMfaNEQ(*i.RequireMfaNEQ))
 	}
 
 	if i.HasUsers != nil {

@@ -16249,6 +16249,7 @@ type RoleMutation struct {
 	builtin             *role.Builtin
 	privileges          *[]string
 	appendprivileges    []string
+	require_mfa         *bool
 	external_id         *string
 	clearedFields       map[string]struct{}
 	organization        *pulid.ID
@@ -16648,6 +16649,42 @@ func (m *RoleMutation) ResetPrivileges() {
 	m.appendprivileges = nil
 }
 
+// SetRequireMfa sets the "require_mfa" field.
+func (m *RoleMutation) SetRequireMfa(b bool) {
+	m.require_mfa = &b
+}
+
+// RequireMfa returns the value of the "require_mfa" field in the mutation.
+func (m *RoleMutation) RequireMfa() (r bool, exists bool) {
+	v := m.require_mfa
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequireMfa returns the old "require_mfa" field's value of the Role entity.
+// If the Role object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoleMutation) OldRequireMfa(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequireMfa is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequireMfa requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequireMfa: %w", err)
+	}
+	return oldValue.RequireMfa, nil
+}
+
+// ResetRequireMfa resets all changes to the "require_mfa" field.
+func (m *RoleMutation) ResetRequireMfa() {
+	m.require_mfa = nil
+}
+
 // SetExternalID sets the "external_id" field.
 func (m *RoleMutation) SetExternalID(s string) {
 	m.external_id = &s
@@ -16866,7 +16903,7 @@ func (m *RoleMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RoleMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.organization != nil {
 		fields = append(fields, role.FieldOrganizationID)
 	}
@@ -16887,6 +16924,9 @@ func (m *RoleMutation) Fields() []string {
 	}
 	if m.privileges != nil {
 		fields = append(fields, role.FieldPrivileges)
+	}
+	if m.require_mfa != nil {
+		fields = append(fields, role.FieldRequireMfa)
 	}
 	if m.external_id != nil {
 		fields = append(fields, role.FieldExternalID)
@@ -16913,6 +16953,8 @@ func (m *RoleMutation) Field(name string) (ent.Value, bool) {
 		return m.Builtin()
 	case role.FieldPrivileges:
 		return m.Privileges()
+	case role.FieldRequireMfa:
+		return m.RequireMfa()
 	case role.FieldExternalID:
 		return m.ExternalID()
 	}
@@ -16938,6 +16980,8 @@ func (m *RoleMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldBuiltin(ctx)
 	case role.FieldPrivileges:
 		return m.OldPrivileges(ctx)
+	case role.FieldRequireMfa:
+		return m.OldRequireMfa(ctx)
 	case role.FieldExternalID:
 		return m.OldExternalID(ctx)
 	}
@@ -16997,6 +17041,13 @@ func (m *RoleMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetPrivileges(v)
+		return nil
+	case role.FieldRequireMfa:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequireMfa(v)
 		return nil
 	case role.FieldExternalID:
 		v, ok := value.(string)
@@ -17089,6 +17140,9 @@ func (m *RoleMutation) ResetField(name string) error {
 		return nil
 	case role.FieldPrivileges:
 		m.ResetPrivileges()
+		return nil
+	case role.FieldRequireMfa:
+		m.ResetRequireMfa()
 		return nil
 	case role.FieldExternalID:
 		m.ResetExternalID()

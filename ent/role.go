@@ -34,6 +34,8 @@ type Role struct {
 	Builtin *role.Builtin `json:"builtin,omitempty"`
 	// Privileges holds the value of the "privileges" field.
 	Privileges []string `json:"privileges,omitempty"`
+	// RequireMfa holds the value of the "require_mfa" field.
+	RequireMfa bool `json:"require_mfa,omitempty"`
 	// ExternalID holds the value of the "external_id" field.
 	ExternalID *string `json:"external_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -98,6 +100,8 @@ func (*Role) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case role.FieldID, role.FieldOrganizationID:
 			values[i] = new(pulid.ID)
+		case role.FieldRequireMfa:
+			values[i] = new(sql.NullBool)
 		case role.FieldName, role.FieldDescription, role.FieldBuiltin, role.FieldExternalID:
 			values[i] = new(sql.NullString)
 		case role.FieldCreatedAt, role.FieldUpdatedAt:
@@ -167,6 +171,12 @@ func (_m *Role) assignValues(columns []string, values []any) error {
 				if err := json.Unmarshal(*value, &_m.Privileges); err != nil {
 					return fmt.Errorf("unmarshal field privileges: %w", err)
 				}
+			}
+		case role.FieldRequireMfa:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field require_mfa", values[i])
+			} else if value.Valid {
+				_m.RequireMfa = value.Bool
 			}
 		case role.FieldExternalID:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -248,6 +258,9 @@ func (_m *Role) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("privileges=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Privileges))
+	builder.WriteString(", ")
+	builder.WriteString("require_mfa=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RequireMfa))
 	builder.WriteString(", ")
 	if v := _m.ExternalID; v != nil {
 		builder.WriteString("external_id=")

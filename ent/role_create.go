@@ -85,6 +85,20 @@ func (_c *RoleCreate) SetPrivileges(v []string) *RoleCreate {
 	return _c
 }
 
+// SetRequireMfa sets the "require_mfa" field.
+func (_c *RoleCreate) SetRequireMfa(v bool) *RoleCreate {
+	_c.mutation.SetRequireMfa(v)
+	return _c
+}
+
+// SetNillableRequireMfa sets the "require_mfa" field if the given value is not nil.
+func (_c *RoleCreate) SetNillableRequireMfa(v *bool) *RoleCreate {
+	if v != nil {
+		_c.SetRequireMfa(*v)
+	}
+	return _c
+}
+
 // SetExternalID sets the "external_id" field.
 func (_c *RoleCreate) SetExternalID(v string) *RoleCreate {
 	_c.mutation.SetExternalID(v)
@@ -193,6 +207,10 @@ func (_c *RoleCreate) defaults() error {
 		v := role.DefaultPrivileges
 		_c.mutation.SetPrivileges(v)
 	}
+	if _, ok := _c.mutation.RequireMfa(); !ok {
+		v := role.DefaultRequireMfa
+		_c.mutation.SetRequireMfa(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if role.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized role.DefaultID (forgotten import ent/runtime?)")
@@ -242,6 +260,9 @@ func (_c *RoleCreate) check() error {
 	}
 	if _, ok := _c.mutation.Privileges(); !ok {
 		return &ValidationError{Name: "privileges", err: errors.New(`ent: missing required field "Role.privileges"`)}
+	}
+	if _, ok := _c.mutation.RequireMfa(); !ok {
+		return &ValidationError{Name: "require_mfa", err: errors.New(`ent: missing required field "Role.require_mfa"`)}
 	}
 	if v, ok := _c.mutation.ExternalID(); ok {
 		if err := role.ExternalIDValidator(v); err != nil {
@@ -315,6 +336,10 @@ func (_c *RoleCreate) createSpec() (*Role, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Privileges(); ok {
 		_spec.SetField(role.FieldPrivileges, field.TypeJSON, value)
 		_node.Privileges = value
+	}
+	if value, ok := _c.mutation.RequireMfa(); ok {
+		_spec.SetField(role.FieldRequireMfa, field.TypeBool, value)
+		_node.RequireMfa = value
 	}
 	if value, ok := _c.mutation.ExternalID(); ok {
 		_spec.SetField(role.FieldExternalID, field.TypeString, value)
@@ -469,6 +494,18 @@ func (u *RoleUpsert) UpdatePrivileges() *RoleUpsert {
 	return u
 }
 
+// SetRequireMfa sets the "require_mfa" field.
+func (u *RoleUpsert) SetRequireMfa(v bool) *RoleUpsert {
+	u.Set(role.FieldRequireMfa, v)
+	return u
+}
+
+// UpdateRequireMfa sets the "require_mfa" field to the value that was provided on create.
+func (u *RoleUpsert) UpdateRequireMfa() *RoleUpsert {
+	u.SetExcluded(role.FieldRequireMfa)
+	return u
+}
+
 // SetExternalID sets the "external_id" field.
 func (u *RoleUpsert) SetExternalID(v string) *RoleUpsert {
 	u.Set(role.FieldExternalID, v)
@@ -597,6 +634,20 @@ func (u *RoleUpsertOne) SetPrivileges(v []string) *RoleUpsertOne {
 func (u *RoleUpsertOne) UpdatePrivileges() *RoleUpsertOne {
 	return u.Update(func(s *RoleUpsert) {
 		s.UpdatePrivileges()
+	})
+}
+
+// SetRequireMfa sets the "require_mfa" field.
+func (u *RoleUpsertOne) SetRequireMfa(v bool) *RoleUpsertOne {
+	return u.Update(func(s *RoleUpsert) {
+		s.SetRequireMfa(v)
+	})
+}
+
+// UpdateRequireMfa sets the "require_mfa" field to the value that was provided on create.
+func (u *RoleUpsertOne) UpdateRequireMfa() *RoleUpsertOne {
+	return u.Update(func(s *RoleUpsert) {
+		s.UpdateRequireMfa()
 	})
 }
 
@@ -898,6 +949,20 @@ func (u *RoleUpsertBulk) SetPrivileges(v []string) *RoleUpsertBulk {
 func (u *RoleUpsertBulk) UpdatePrivileges() *RoleUpsertBulk {
 	return u.Update(func(s *RoleUpsert) {
 		s.UpdatePrivileges()
+	})
+}
+
+// SetRequireMfa sets the "require_mfa" field.
+func (u *RoleUpsertBulk) SetRequireMfa(v bool) *RoleUpsertBulk {
+	return u.Update(func(s *RoleUpsert) {
+		s.SetRequireMfa(v)
+	})
+}
+
+// UpdateRequireMfa sets the "require_mfa" field to the value that was provided on create.
+func (u *RoleUpsertBulk) UpdateRequireMfa() *RoleUpsertBulk {
+	return u.Update(func(s *RoleUpsert) {
+		s.UpdateRequireMfa()
 	})
 }
 

@@ -87,6 +87,20 @@ func (_u *RoleUpdate) AppendPrivileges(v []string) *RoleUpdate {
 	return _u
 }
 
+// SetRequireMfa sets the "require_mfa" field.
+func (_u *RoleUpdate) SetRequireMfa(v bool) *RoleUpdate {
+	_u.mutation.SetRequireMfa(v)
+	return _u
+}
+
+// SetNillableRequireMfa sets the "require_mfa" field if the given value is not nil.
+func (_u *RoleUpdate) SetNillableRequireMfa(v *bool) *RoleUpdate {
+	if v != nil {
+		_u.SetRequireMfa(*v)
+	}
+	return _u
+}
+
 // SetExternalID sets the "external_id" field.
 func (_u *RoleUpdate) SetExternalID(v string) *RoleUpdate {
 	_u.mutation.SetExternalID(v)
@@ -272,6 +286,9 @@ func (_u *RoleUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			sqljson.Append(u, role.FieldPrivileges, value)
 		})
 	}
+	if value, ok := _u.mutation.RequireMfa(); ok {
+		_spec.SetField(role.FieldRequireMfa, field.TypeBool, value)
+	}
 	if value, ok := _u.mutation.ExternalID(); ok {
 		_spec.SetField(role.FieldExternalID, field.TypeString, value)
 	}
@@ -441,6 +458,20 @@ func (_u *RoleUpdateOne) SetPrivileges(v []string) *RoleUpdateOne {
 // AppendPrivileges appends value to the "privileges" field.
 func (_u *RoleUpdateOne) AppendPrivileges(v []string) *RoleUpdateOne {
 	_u.mutation.AppendPrivileges(v)
+	return _u
+}
+
+// SetRequireMfa sets the "require_mfa" field.
+func (_u *RoleUpdateOne) SetRequireMfa(v bool) *RoleUpdateOne {
+	_u.mutation.SetRequireMfa(v)
+	return _u
+}
+
+// SetNillableRequireMfa sets the "require_mfa" field if the given value is not nil.
+func (_u *RoleUpdateOne) SetNillableRequireMfa(v *bool) *RoleUpdateOne {
+	if v != nil {
+		_u.SetRequireMfa(*v)
+	}
 	return _u
 }
 
@@ -658,6 +689,9 @@ func (_u *RoleUpdateOne) sqlSave(ctx context.Context) (_node *Role, err error) {
 		_spec.AddModifier(func(u *sql.UpdateBuilder) {
 			sqljson.Append(u, role.FieldPrivileges, value)
 		})
+	}
+	if value, ok := _u.mutation.RequireMfa(); ok {
+		_spec.SetField(role.FieldRequireMfa, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.ExternalID(); ok {
 		_spec.SetField(role.FieldExternalID, field.TypeString, value)

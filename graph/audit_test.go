@@ -175,6 +175,7 @@ func viewerOf(t *testing.T, c *ent.Client, u *ent.User) *viewer.Viewer {
 		Kind: viewer.User, OrgID: u.OrganizationID, UserID: u.ID, Portal: u.Kind == user.KindPortal,
 		RoleIDs: eff.RoleIDs, Privileges: eff.Privileges, BusinessUnitIDs: u.QueryBusinessUnits().IDsX(sys),
 		ScheduleAccess: string(u.ScheduleAccess), Tabs: u.TabAccess, AuthMethod: "PASSWORD",
+		State: viewer.StateActive,
 	}
 }
 

@@ -58,7 +58,7 @@ func TestExplainAccessOverGraphQL(t *testing.T) {
 
 		// The clinician (no administrator privilege) may ask about
 		// themself, not about the administrator.
-		cv := &viewer.Viewer{Kind: viewer.User, OrgID: a.org.ID, UserID: clinician.ID, Privileges: map[string]bool{}}
+		cv := &viewer.Viewer{Kind: viewer.User, State: viewer.StateActive, OrgID: a.org.ID, UserID: clinician.ID, Privileges: map[string]bool{}}
 		r = do(t, db, cv, q, map[string]any{"u": clinician.ID, "c": a.clients[0].ID})
 		if len(r.Errors) > 0 || !contains(r.Data["explainAccess"], `"allowed":true`) {
 			t.Errorf("clinician about themself and a linked client: %s %+v", r.Data["explainAccess"], r.Errors)

@@ -126,7 +126,7 @@ func (l DocumentLimit) validate() error {
 // DocumentLimits refuses documents over their DocumentLimit before gqlgen
 // parses and validates them, and so before the session check, which
 // happens only once fields resolve: callers who may not read data (see
-// mayRead) get the Anonymous limit, the others Viewer. Length and tokens
+// Viewer.Active) get the Anonymous limit, the others Viewer. Length and tokens
 // are counted without parsing; the rest on a parse of the document's
 // own. A document the viewer's query cache holds (Cache) passed them all
 // before, and is neither lexed nor parsed again.
@@ -159,7 +159,7 @@ func (d DocumentLimits) Validate(graphql.ExecutableSchema) error {
 
 func (d DocumentLimits) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
 	lim, who := d.Viewer, ""
-	if !mayRead(viewer.FromContext(ctx)) {
+	if !viewer.FromContext(ctx).Active() {
 		lim, who = d.Anonymous, " for a caller who is not signed in"
 	}
 	return d.check(ctx, p.Query, lim, who)

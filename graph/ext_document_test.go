@@ -8,6 +8,7 @@ import (
 
 	"github.com/clinicgate/clinicgate/graph"
 	"github.com/clinicgate/clinicgate/internal/store/storetest"
+	"github.com/clinicgate/clinicgate/internal/viewer"
 )
 
 // aliasBomb is the document of the security report: 3,000 copies of one
@@ -56,7 +57,7 @@ func TestDocumentLimitsRefuseHostileDocumentsBeforeValidation(t *testing.T) {
 	h := graph.NewHandler(db.Client, graph.HandlerConfig{Introspection: true})
 	def := graph.DefaultDocumentLimit()
 	mustChange := a.viewer()
-	mustChange.PasswordChangeRequired = true
+	mustChange.State = viewer.StatePasswordChangeRequired
 	// 5 KB of a valid document: over the anonymous length limit only.
 	mid := "{ viewer { privileges } }" + "\n#" + strings.Repeat("x", 5<<10)
 	pages := func(n int) string {

@@ -90,16 +90,10 @@ type scopedKey struct {
 
 func scopeOf(ctx context.Context, text string) (scopedKey, bool) {
 	v := viewer.FromContext(ctx)
-	if !mayRead(v) {
+	if !v.Active() { // the guard refuses every root field but introspection to any other caller
 		return scopedKey{}, false
 	}
 	return scopedKey{org: v.OrgID, user: v.UserID, text: text}, true
-}
-
-// mayRead reports whether v may read data at all: the guard refuses every
-// root field but introspection to any other caller.
-func mayRead(v *viewer.Viewer) bool {
-	return v != nil && v.Kind == viewer.User && !v.PasswordChangeRequired
 }
 
 // byteLRU is a least-recently-used map bounded by entries and by the bytes

@@ -59,7 +59,7 @@ func (tn tenant) viewer() *viewer.Viewer {
 	for _, p := range tn.role.Privileges {
 		privs[p] = true
 	}
-	return &viewer.Viewer{Kind: viewer.User, OrgID: tn.org.ID, UserID: tn.admin.ID,
+	return &viewer.Viewer{Kind: viewer.User, State: viewer.StateActive, OrgID: tn.org.ID, UserID: tn.admin.ID,
 		RoleIDs: nil, Privileges: privs, SessionID: tn.session.ID, AuthMethod: "PASSWORD"}
 }
 
@@ -130,10 +130,28 @@ func TestPasswordChangeRequiredBlocksData(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := newTenant(t, db.Client, "acme")
 		v := a.viewer()
-		v.PasswordChangeRequired = true
+		v.State = viewer.StatePasswordChangeRequired
 		r := do(t, db, v, `{ clients { totalCount } }`, nil)
 		if got := codes(r); len(got) != 1 || got[0] != "PASSWORD_CHANGE_REQUIRED" {
 			t.Fatalf("codes = %v", got)
+		}
+	})
+}
+
+func TestMFARequiredBlocksDataUntilPassed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTenant(t, db.Client, "acme")
+		for state, want := range map[viewer.State]string{
+			viewer.StateMFARequired: "MFA_REQUIRED",
+			"":                      "UNAUTHENTICATED", // no state is no way in
+			"something else":        "UNAUTHENTICATED",
+		} {
+			v := a.viewer()
+			v.State = state
+			r := do(t, db, v, `{ viewer { user { id } } clients { totalCount } }`, nil)
+			if got := codes(r); len(got) != 2 || got[0] != want || got[1] != want || r.Data["clients"] != nil && string(r.Data["clients"]) != "null" {
+				t.Errorf("state %q: codes = %v, data = %s", state, got, r.Data)
+			}
 		}
 	})
 }
@@ -292,7 +310,7 @@ func TestPortalViewer(t *testing.T) {
 			SetKind(user.KindPortal).SetStatus(user.StatusActive).SaveX(ctx)
 		s := db.Client.Session.Create().SetOrganizationID(a.org.ID).SetUserID(parent.ID).SetTokenHash([]byte("mum")).
 			SetMethod("PASSWORD").SetExpiresAt(parent.CreatedAt.Add(1e12)).SetIdleTimeoutSeconds(1800).SaveX(ctx)
-		v := &viewer.Viewer{Kind: viewer.User, OrgID: a.org.ID, UserID: parent.ID, Portal: true,
+		v := &viewer.Viewer{Kind: viewer.User, State: viewer.StateActive, OrgID: a.org.ID, UserID: parent.ID, Portal: true,
 			Privileges: map[string]bool{}, SessionID: s.ID}
 		r := do(t, db, v, `{ viewer { user { email kind } roles { name } businessUnits { name } privileges } }`, nil)
 		want := `{"user":{"email":"mum@acme.test","kind":"PORTAL"},"roles":[],"businessUnits":[],"privileges":[]}`

@@ -22,8 +22,12 @@ func guard(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 	switch {
 	case v == nil || v.Kind != viewer.User:
 		err = apperr.New(apperr.Unauthenticated, "sign in first")
-	case v.PasswordChangeRequired:
+	case v.State == viewer.StatePasswordChangeRequired:
 		err = apperr.New(apperr.PasswordChangeRequired, "change your temporary password first (POST /auth/password/change)")
+	case v.State == viewer.StateMFARequired:
+		err = apperr.New(apperr.MFARequired, "complete multi-factor authentication first")
+	case !v.Active():
+		err = apperr.New(apperr.Unauthenticated, "sign in first")
 	}
 	if err != nil {
 		graphql.AddError(ctx, err)

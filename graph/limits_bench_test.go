@@ -279,7 +279,7 @@ func aliasBomb() string {
 func BenchmarkRefusingTheAliasBomb(b *testing.B) {
 	db := storetest.Open(b, "sqlite")
 	body, _ := json.Marshal(map[string]any{"query": aliasBomb()})
-	signedIn := &viewer.Viewer{Kind: viewer.User, OrgID: pulid.ID("org_1"), UserID: pulid.ID("usr_1")}
+	signedIn := &viewer.Viewer{Kind: viewer.User, State: viewer.StateActive, OrgID: pulid.ID("org_1"), UserID: pulid.ID("usr_1")}
 	for _, tt := range []struct {
 		name string
 		v    *viewer.Viewer

@@ -54,7 +54,7 @@ func loadViewer(ctx context.Context, c *ent.Client) (*Viewer, error) {
 		BusinessUnits:       u.Edges.BusinessUnits,
 		PrimaryBusinessUnit: u.Edges.PrimaryBusinessUnit,
 		Mfa: &ViewerMfa{
-			Required:    u.RequireMfa || u.Edges.Organization.RequireMfa,
+			Required:    v.MFARequired,
 			Enrolled:    enrolled,
 			SatisfiedAt: s.MfaSatisfiedAt,
 		},

@@ -264,7 +264,7 @@ func (m *Manager) Authenticate(ctx context.Context, plain string) (*viewer.Viewe
 	v.SessionID = s.ID
 	v.AuthMethod = string(s.Method)
 	v.MFASatisfiedAt = s.MfaSatisfiedAt
-	v.PasswordChangeRequired = s.PasswordChangeRequired
+	v.State = authz.SessionState(v, s.PasswordChangeRequired, s.MfaSatisfiedAt != nil)
 	return v, s, nil
 }
 

@@ -88,7 +88,7 @@ func TestCreateThenAuthenticate(t *testing.T) {
 			t.Errorf("session = %s, want %s", got.ID, s.ID)
 		}
 		if v.Kind != viewer.User || v.OrgID != org.ID || v.UserID != u.ID || v.Portal ||
-			v.SessionID != s.ID || v.AuthMethod != "PASSWORD" || !v.PasswordChangeRequired || v.MFASatisfiedAt == nil {
+			v.SessionID != s.ID || v.AuthMethod != "PASSWORD" || v.State != viewer.StatePasswordChangeRequired || v.MFASatisfiedAt == nil {
 			t.Errorf("viewer = %+v", v)
 		}
 		if !slices.Equal(sortedIDs(v.BusinessUnitIDs), sortedIDs([]pulid.ID{east.ID, west.ID})) || v.PrimaryBusinessUnitID != west.ID {

@@ -746,6 +746,7 @@ var (
 		{Name: "description", Type: field.TypeString, Size: 1000, Default: ""},
 		{Name: "builtin", Type: field.TypeEnum, Nullable: true, Enums: []string{"ACCOUNT_OWNER", "ADMINISTRATOR", "SUPERVISOR", "CLINICIAN", "TEACHER", "OFFICE_STAFF"}},
 		{Name: "privileges", Type: field.TypeJSON},
+		{Name: "require_mfa", Type: field.TypeBool, Default: false},
 		{Name: "external_id", Type: field.TypeString, Nullable: true, Size: 255},
 		{Name: "organization_id", Type: field.TypeString, Size: 40},
 	}
@@ -757,7 +758,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "roles_organizations_organization",
-				Columns:    []*schema.Column{RolesColumns[8]},
+				Columns:    []*schema.Column{RolesColumns[9]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -766,17 +767,17 @@ var (
 			{
 				Name:    "role_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{RolesColumns[8]},
+				Columns: []*schema.Column{RolesColumns[9]},
 			},
 			{
 				Name:    "role_organization_id_name",
 				Unique:  true,
-				Columns: []*schema.Column{RolesColumns[8], RolesColumns[3]},
+				Columns: []*schema.Column{RolesColumns[9], RolesColumns[3]},
 			},
 			{
 				Name:    "role_organization_id_builtin",
 				Unique:  true,
-				Columns: []*schema.Column{RolesColumns[8], RolesColumns[5]},
+				Columns: []*schema.Column{RolesColumns[9], RolesColumns[5]},
 			},
 		},
 	}

@@ -32,6 +32,8 @@ const (
 	FieldBuiltin = "builtin"
 	// FieldPrivileges holds the string denoting the privileges field in the database.
 	FieldPrivileges = "privileges"
+	// FieldRequireMfa holds the string denoting the require_mfa field in the database.
+	FieldRequireMfa = "require_mfa"
 	// FieldExternalID holds the string denoting the external_id field in the database.
 	FieldExternalID = "external_id"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
@@ -71,6 +73,7 @@ var Columns = []string{
 	FieldDescription,
 	FieldBuiltin,
 	FieldPrivileges,
+	FieldRequireMfa,
 	FieldExternalID,
 }
 
@@ -111,6 +114,8 @@ var (
 	DescriptionValidator func(string) error
 	// DefaultPrivileges holds the default value on creation for the "privileges" field.
 	DefaultPrivileges []string
+	// DefaultRequireMfa holds the default value on creation for the "require_mfa" field.
+	DefaultRequireMfa bool
 	// ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
 	ExternalIDValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
@@ -182,6 +187,11 @@ func ByDescription(opts ...sql.OrderTermOption) OrderOption {
 // ByBuiltin orders the results by the builtin field.
 func ByBuiltin(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldBuiltin, opts...).ToFunc()
+}
+
+// ByRequireMfa orders the results by the require_mfa field.
+func ByRequireMfa(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRequireMfa, opts...).ToFunc()
 }
 
 // ByExternalID orders the results by the external_id field.

@@ -81,6 +81,11 @@ func Description(v string) predicate.Role {
 	return predicate.Role(sql.FieldEQ(FieldDescription, v))
 }
 
+// RequireMfa applies equality check predicate on the "require_mfa" field. It's identical to RequireMfaEQ.
+func RequireMfa(v bool) predicate.Role {
+	return predicate.Role(sql.FieldEQ(FieldRequireMfa, v))
+}
+
 // ExternalID applies equality check predicate on the "external_id" field. It's identical to ExternalIDEQ.
 func ExternalID(v string) predicate.Role {
 	return predicate.Role(sql.FieldEQ(FieldExternalID, v))
@@ -394,6 +399,16 @@ func BuiltinIsNil() predicate.Role {
 // BuiltinNotNil applies the NotNil predicate on the "builtin" field.
 func BuiltinNotNil() predicate.Role {
 	return predicate.Role(sql.FieldNotNull(FieldBuiltin))
+}
+
+// RequireMfaEQ applies the EQ predicate on the "require_mfa" field.
+func RequireMfaEQ(v bool) predicate.Role {
+	return predicate.Role(sql.FieldEQ(FieldRequireMfa, v))
+}
+
+// RequireMfaNEQ applies the NEQ predicate on the "require_mfa" field.
+func RequireMfaNEQ(v bool) predicate.Role {
+	return predicate.Role(sql.FieldNEQ(FieldRequireMfa, v))
 }
 
 // ExternalIDEQ applies the EQ predicate on the "external_id" field.

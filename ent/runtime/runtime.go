@@ -1232,8 +1232,12 @@ func init() {
 	roleDescPrivileges := roleFields[3].Descriptor()
 	// role.DefaultPrivileges holds the default value on creation for the privileges field.
 	role.DefaultPrivileges = roleDescPrivileges.Default.([]string)
+	// roleDescRequireMfa is the schema descriptor for require_mfa field.
+	roleDescRequireMfa := roleFields[4].Descriptor()
+	// role.DefaultRequireMfa holds the default value on creation for the require_mfa field.
+	role.DefaultRequireMfa = roleDescRequireMfa.Default.(bool)
 	// roleDescExternalID is the schema descriptor for external_id field.
-	roleDescExternalID := roleFields[4].Descriptor()
+	roleDescExternalID := roleFields[5].Descriptor()
 	// role.ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
 	role.ExternalIDValidator = roleDescExternalID.Validators[0].(func(string) error)
 	// roleDescID is the schema descriptor for id field.

@@ -32,6 +32,10 @@ func (Role) Fields() []ent.Field {
 		// privileges are keys of the catalogue in internal/authz; the domain
 		// validates them on write.
 		field.Strings("privileges").Default([]string{}),
+		// require_mfa makes MFA required of every holder of the role (with
+		// the organization's and the user's own setting: any one suffices;
+		// authz.MFARequired decides).
+		field.Bool("require_mfa").Default(false),
 		field.String("external_id").Optional().Nillable().MaxLen(255).
 			Annotations(entgql.Skip(entgql.SkipAll)),
 	}

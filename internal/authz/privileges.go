@@ -7,6 +7,7 @@ import (
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/businessunit"
+	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/user"
@@ -19,6 +20,8 @@ import (
 type Effective struct {
 	RoleIDs    []pulid.ID
 	Privileges map[string]bool
+	// RoleRequiresMFA tells that one of the roles requires MFA.
+	RoleRequiresMFA bool
 }
 
 // LoadEffective computes u's effective privileges with one query. Portal
@@ -30,13 +33,14 @@ func LoadEffective(ctx context.Context, c *ent.Client, u *ent.User) (Effective, 
 	}
 	roles, err := c.Role.Query().
 		Where(role.HasUsersWith(user.ID(u.ID))).
-		Select(role.FieldID, role.FieldPrivileges, role.FieldBuiltin).
+		Select(role.FieldID, role.FieldPrivileges, role.FieldBuiltin, role.FieldRequireMfa).
 		All(ctx)
 	if err != nil {
 		return eff, fmt.Errorf("authz: load roles of %s: %w", u.ID, err)
 	}
 	for _, r := range roles {
 		eff.RoleIDs = append(eff.RoleIDs, r.ID)
+		eff.RoleRequiresMFA = eff.RoleRequiresMFA || r.RequireMfa
 	}
 	for p := range grants(u, roles) {
 		eff.Privileges[string(p)] = true
@@ -99,7 +103,9 @@ var ErrUserInactive = errors.New("authz: user is not active")
 // ErrUserInactive. u's business units are used when loaded (WithBusinessUnits),
 // otherwise queried. ctx must be allowed to read u's roles and business
 // units (viewer.ForSystem of u's organization). The caller adds the session
-// fields (SessionID, AuthMethod, MFASatisfiedAt, PasswordChangeRequired).
+// fields (SessionID, AuthMethod, MFASatisfiedAt) and sets State again from
+// them (SessionState). MFARequired is decided from u's organization, loaded
+// (WithOrganization) or else queried.
 func LoadViewer(ctx context.Context, c *ent.Client, u *ent.User) (*viewer.Viewer, error) {
 	if u.Status != user.StatusActive {
 		return nil, ErrUserInactive
@@ -121,11 +127,20 @@ func LoadViewer(ctx context.Context, c *ent.Client, u *ent.User) (*viewer.Viewer
 	for i, bu := range bus {
 		units[i] = bu.ID
 	}
+	org, err := u.Edges.OrganizationOrErr()
+	if err != nil {
+		if org, err = c.Organization.Query().
+			Where(organization.ID(u.OrganizationID)).
+			Select(organization.FieldID, organization.FieldRequireMfa).
+			Only(ctx); err != nil {
+			return nil, fmt.Errorf("authz: load organization of %s: %w", u.ID, err)
+		}
+	}
 	var primary pulid.ID
 	if u.PrimaryBusinessUnitID != nil {
 		primary = *u.PrimaryBusinessUnitID
 	}
-	return &viewer.Viewer{
+	v := &viewer.Viewer{
 		Kind:                  viewer.User,
 		OrgID:                 u.OrganizationID,
 		UserID:                u.ID,
@@ -136,5 +151,31 @@ func LoadViewer(ctx context.Context, c *ent.Client, u *ent.User) (*viewer.Viewer
 		PrimaryBusinessUnitID: primary,
 		ScheduleAccess:        string(u.ScheduleAccess),
 		Tabs:                  u.TabAccess,
-	}, nil
+		MFARequired:           MFARequired(org, u, eff),
+	}
+	// The state of a session that has passed nothing yet; the session
+	// middleware decides again from its session's facts.
+	v.State = SessionState(v, false, false)
+	return v, nil
+}
+
+// MFARequired decides whether u must pass MFA: the organization requires
+// it of every member, one of u's roles requires it of its holders, or u's
+// own setting does. Any one suffices; none can be waived by another.
+func MFARequired(org *ent.Organization, u *ent.User, eff Effective) bool {
+	return org.RequireMfa || eff.RoleRequiresMFA || u.RequireMfa
+}
+
+// SessionState is the state of a session of v (MFARequired set) that was
+// started with a temporary password or not, and has or has not passed MFA.
+// A temporary password is changed first: MFA is asked of the password's
+// rightful holder, and the change revokes the session anyway.
+func SessionState(v *viewer.Viewer, passwordChangeRequired bool, mfaSatisfied bool) viewer.State {
+	switch {
+	case passwordChangeRequired:
+		return viewer.StatePasswordChangeRequired
+	case v.MFARequired && !mfaSatisfied:
+		return viewer.StateMFARequired
+	}
+	return viewer.StateActive
 }

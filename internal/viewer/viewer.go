@@ -56,10 +56,40 @@ type Viewer struct {
 	ScheduleAccess string
 	Tabs           []string
 
-	SessionID              pulid.ID
-	AuthMethod             string
-	MFASatisfiedAt         *time.Time
-	PasswordChangeRequired bool
+	// MFARequired tells that the organization, one of the user's roles or
+	// the user's own setting requires MFA (authz.MFARequired decides).
+	MFARequired bool
+
+	// The session's part, set by the session middleware.
+	SessionID      pulid.ID
+	AuthMethod     string
+	MFASatisfiedAt *time.Time
+	// State is what the session may do (see State); the zero value is
+	// not a state and lets nothing through.
+	State State
+}
+
+// State is a signed-in session's state: what stands between it and the
+// API. The values are stable and reported to clients (GET /auth/session,
+// Viewer.session.state).
+type State string
+
+const (
+	// StateActive: nothing stands in the way.
+	StateActive State = "active"
+	// StatePasswordChangeRequired: the user signed in with a temporary
+	// password and may only change it (POST /auth/password/change), sign
+	// out and read their session.
+	StatePasswordChangeRequired State = "password_change_required"
+	// StateMFARequired: MFA is required of the user and this session has
+	// not passed it; it may only complete MFA (enrolling first when the
+	// user has no factor), sign out and read its session.
+	StateMFARequired State = "mfa_required"
+)
+
+// Active reports whether v is a user whose session may use the API.
+func (v *Viewer) Active() bool {
+	return v != nil && v.Kind == User && v.State == StateActive
 }
 
 // Has reports whether the viewer holds the privilege.

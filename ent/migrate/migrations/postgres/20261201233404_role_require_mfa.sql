@@ -1,0 +1,2 @@
+-- Modify "roles" table
+ALTER TABLE "roles" ADD COLUMN "require_mfa" boolean NOT NULL DEFAULT false;
