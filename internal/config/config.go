@@ -1,21 +1,27 @@
-// Package config reads the server's configuration from environment
-// variables and the matching command-line flags.
+// Package config reads the server's configuration from command-line flags,
+// environment variables and, optionally, a configuration file named by
+// --config.
 //
-// A flag given on the command line wins over its environment variable, which
-// wins over the default. [Describe] lists every variable; the README's
-// configuration table is checked against it.
+// A flag given on the command line wins over its environment variable,
+// which wins over the configuration file, which wins over the default.
+// Flags and the file are parsed with github.com/peterbourgon/ff/v3; the
+// environment is read through the getenv given to [Load]. [Describe] lists
+// every variable; a test checks the README's configuration table against it.
 package config
 
 import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/peterbourgon/ff/v3"
 )
 
 // Config is the server's configuration. Build it with [Load]: the zero value
@@ -32,8 +38,11 @@ type Config struct {
 	// and it is the base of OIDC redirect URIs.
 	PublicURL string `env:"PUBLIC_URL"`
 
-	// SecretKey signs and encrypts sessions and tokens; at least 32 bytes.
-	// It is never logged nor printed: see [Config.LogValue].
+	// SecretKey, at least 32 bytes, is the key internal/seal derives its
+	// keys from, to encrypt secrets at rest (TOTP and SSO client secrets,
+	// once those land: nothing is sealed yet). Sessions and SCIM tokens do
+	// not use it: they are random tokens stored as SHA-256 hashes. It is
+	// never logged nor printed: see [Config.LogValue].
 	SecretKey []byte `env:"SECRET_KEY" json:"-"`
 	// SecretKeySource tells where SecretKey came from, for the startup log:
 	// "SECRET_KEY", the file it was read from, or "generated <path>".
@@ -100,43 +109,73 @@ const (
 	SQLite   = "sqlite"
 )
 
+// configFlag names the flag of the configuration file.
+const configFlag = "config"
+
 // Load registers the configuration flags on fs, parses args and resolves
-// every setting from the flags, then getenv, then the defaults. It checks
-// the result, naming the offending flag or variable in its error.
+// every setting from the flags, then getenv, then the file named by
+// --config, then the defaults. It checks the result, naming the offending
+// flag, variable or file in its error.
+//
+// The configuration file has one setting a line, "NAME value", NAME a
+// variable or its flag (DATA_DIR or data-dir); blank lines and lines
+// starting with # are skipped, and " #" starts a comment after a value. It cannot hold the variables that have no
+// flag, SECRET_KEY and METRICS_TOKEN.
 //
 // When no secret key is configured and the store is the embedded SQLite
 // database, Load creates DataDir and keeps a generated key in
 // <DataDir>/secret.key, so that a development server needs no setup.
 func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
+	var c Config
 	var keys keySources
-	ps := params(&keys)
-	vals := make([]*flagValue, len(ps))
+	ps := params(&c, &keys)
+	vals := make([]*rawValue, len(ps))
+	byName := map[string]int{} // flag and variable names of the params with a flag
 	for i, p := range ps {
-		vals[i] = &flagValue{def: p.Default, isBool: p.isBool}
 		if p.Flag != "" {
+			vals[i] = &rawValue{val: p.Default, isBool: p.isBool}
 			fs.Var(vals[i], p.Flag, p.Usage+"; env "+p.Env)
+			byName[p.Flag], byName[p.Env] = i, i
 		}
 	}
-	if err := fs.Parse(args); err != nil {
-		return Config{}, fmt.Errorf("parse flags: %w", err)
+	file := fs.String(configFlag, "", "read settings from `FILE`, one \"NAME value\" a line, NAME a variable or flag name; flags and the environment win")
+
+	fromFile := make([]bool, len(ps))
+	parseFile := func(r io.Reader, set func(name, value string) error) error {
+		return ff.PlainParser(r, func(name, value string) error {
+			i, ok := byName[strings.TrimLeft(name, "-")]
+			switch {
+			case !ok:
+				return fmt.Errorf("%s: %s is not a setting a configuration file may hold", *file, name)
+			case vals[i].set && !fromFile[i], getenv(ps[i].Env) != "":
+				return nil // the command line or the environment wins
+			}
+			fromFile[i] = true
+			return set(ps[i].Flag, value)
+		})
+	}
+	if err := ff.Parse(fs, args, ff.WithConfigFileFlag(configFlag), ff.WithConfigFileParser(parseFile)); err != nil {
+		return Config{}, err
 	}
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 
-	var c Config
 	for i, p := range ps {
-		raw, name, fromFlag := p.Default, p.Env, false
-		if vals[i].set {
-			raw, name, fromFlag = vals[i].val, "--"+p.Flag, true
-		} else if v := getenv(p.Env); v != "" {
-			raw = v
+		raw, name := p.Default, p.Env
+		switch {
+		case fromFile[i]:
+			raw, name = vals[i].val, *file+": "+p.Env
+		case vals[i] != nil && vals[i].set:
+			raw, name = vals[i].val, "--"+p.Flag
+		case getenv(p.Env) != "":
+			raw = getenv(p.Env)
 		}
-		if err := p.set(&c, raw); err != nil {
+		if err := p.set(raw); err != nil {
 			return Config{}, fmt.Errorf("%s: %w", name, err)
 		}
 		if p.Env == "SECRET_KEY_FILE" {
-			keys.fileFromFlag = fromFlag
+			keys.fileSource, keys.fileFromFlag = name, name == "--"+p.Flag
 		}
 	}
 	if err := c.finish(keys); err != nil {
@@ -144,6 +183,26 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	}
 	return c, nil
 }
+
+// rawValue is a flag's text, parsed once every source is known; it
+// remembers whether it was set, so that an explicit flag wins over the
+// environment even when it repeats the default.
+type rawValue struct {
+	val         string
+	set, isBool bool
+}
+
+func (v *rawValue) String() string {
+	if v == nil {
+		return ""
+	}
+	return v.val
+}
+
+func (v *rawValue) Set(s string) error { v.val, v.set = s, true; return nil }
+
+// IsBoolFlag lets boolean flags be given without a value: --demo.
+func (v *rawValue) IsBoolFlag() bool { return v.isBool }
 
 // finish derives defaults that depend on other settings and checks the
 // settings against each other.

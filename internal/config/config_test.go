@@ -426,9 +426,9 @@ func TestSecretsNeverAppearInLogsOrPrints(t *testing.T) {
 	}
 }
 
-// TestEveryEnvironmentFieldIsDescribed keeps Describe, and so the README
-// table, complete: each field read from the environment carries an env tag
-// naming a described variable, and each described variable is read.
+// TestEveryEnvironmentFieldIsDescribed keeps Describe complete: each field
+// read from the environment carries an env tag naming a described variable,
+// and each described variable is read.
 func TestEveryEnvironmentFieldIsDescribed(t *testing.T) {
 	described := map[string]Var{}
 	flags := map[string]bool{}
@@ -548,21 +548,6 @@ func TestEveryDescribedVariableChangesTheConfig(t *testing.T) {
 	}
 }
 
-func TestDescribedDefaultsAreTheDefaults(t *testing.T) {
-	for _, v := range Describe() {
-		if v.Flag == "" {
-			continue
-		}
-		fs := flag.NewFlagSet("x", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		dir := t.TempDir()
-		Load(fs, nil, func(k string) string { return map[string]string{"DATA_DIR": dir}[k] })
-		if got := fs.Lookup(v.Flag).DefValue; got != v.Default {
-			t.Errorf("--%s shows default %q, Describe says %q", v.Flag, got, v.Default)
-		}
-	}
-}
-
 func sha256Hex(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
@@ -622,5 +607,130 @@ func TestTrustedDocumentsFile(t *testing.T) {
 				t.Fatalf("err = %v, want GRAPHQL_TRUSTED_DOCUMENTS: %s: …%s", err, p, tt.want)
 			}
 		})
+	}
+}
+
+// TestREADMETableMatchesDescribe checks the README's configuration table
+// against Describe: the same variables in the same order, with the same
+// flags and defaults. The meanings may be worded differently.
+func TestREADMETableMatchesDescribe(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(data), "\n## Configuration\n")
+	if !ok {
+		t.Fatal(`README.md has no "## Configuration" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	// Variables in the table that config does not read.
+	outside := map[string]bool{"DEMO_PASSWORD": true} // read by cmd/server when it creates the demo organization
+	// Defaults the README spells out where Describe has "" for derived.
+	derived := map[string]string{"PUBLIC_URL": "http://<LISTEN_ADDR>"}
+	cell := func(s string) string {
+		s = strings.Trim(strings.TrimSpace(s), "`")
+		if s == "(empty)" || s == "(none)" {
+			return ""
+		}
+		return strings.TrimPrefix(s, "--")
+	}
+	var rows []Var
+	for _, line := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		cells := strings.Split(line, "|")
+		if len(cells) < 5 {
+			t.Fatalf("README row %q has too few cells", line)
+		}
+		v := Var{Env: cell(cells[1]), Flag: cell(cells[2]), Default: cell(cells[3])}
+		if !outside[v.Env] {
+			rows = append(rows, v)
+		}
+	}
+	vars := Describe()
+	if len(rows) != len(vars) {
+		t.Errorf("README lists %d variables, Describe %d", len(rows), len(vars))
+	}
+	for i := range min(len(rows), len(vars)) {
+		r, v := rows[i], vars[i]
+		want := v.Default
+		if d, ok := derived[v.Env]; ok && want == "" {
+			want = d
+		}
+		if r.Env != v.Env || r.Flag != v.Flag || r.Default != want {
+			t.Errorf("README row %d: %s --%s default %q; Describe: %s --%s default %q",
+				i+1, r.Env, r.Flag, r.Default, v.Env, v.Flag, want)
+		}
+	}
+}
+
+func TestAConfigFileRanksBelowTheEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "clinicgate.conf")
+	os.WriteFile(file, []byte(`# settings, by flag or variable name
+listen-addr 127.0.0.1:3000
+LOG_LEVEL debug
+--graphiql false
+demo
+SESSION_TTL 2h # a comment
+DATA_DIR `+dir+`
+`), 0o600)
+	env := map[string]string{"SECRET_KEY": b64(testKey), "LOG_LEVEL": "warn"}
+	c := mustLoad(t, env, "--config", file, "--graphiql=true")
+	if c.ListenAddr != "127.0.0.1:3000" || c.PublicURL != "http://127.0.0.1:3000" ||
+		c.SessionTTL != 2*time.Hour || !c.Demo || c.DataDir != dir {
+		t.Errorf("file settings not applied: %s", fields(c))
+	}
+	if c.LogLevel != slog.LevelWarn {
+		t.Errorf("LogLevel = %v, want the environment's warn over the file's debug", c.LogLevel)
+	}
+	if !c.GraphiQL {
+		t.Error("the file's graphiql false won over the --graphiql flag")
+	}
+	if c.MigrateOnStart != true || c.ComplexityLimit != 5000 {
+		t.Errorf("settings the file lacks lost their defaults: %s", fields(c))
+	}
+}
+
+func TestConfigFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, content string
+		env           map[string]string
+		want          string // substring of the error
+	}{
+		{"a variable without a flag", "SECRET_KEY " + b64(testKey), nil, "SECRET_KEY is not a setting a configuration file may hold"},
+		{"an unknown name", "listen 127.0.0.1:1", nil, "listen is not a setting"},
+		{"another command's flag", "org Acme", nil, "org is not a setting"},
+		{"a bad value names the file and the variable", "listen-addr nope", nil, ": LISTEN_ADDR: "},
+		{"a key file beside SECRET_KEY in the environment", "SECRET_KEY_FILE " + filepath.Join(dir, "k"), map[string]string{"SECRET_KEY": b64(testKey)}, "both set"},
+		{"a missing key file", "secret-key-file /nonexistent/key", map[string]string{}, ": SECRET_KEY_FILE: "},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(dir, fmt.Sprintf("c%d.conf", i))
+			os.WriteFile(file, []byte(tt.content+"\n"), 0o600)
+			env := map[string]string{"DATA_DIR": dir}
+			if tt.env == nil {
+				env["SECRET_KEY"] = b64(testKey)
+			}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			fs := flag.NewFlagSet("clinicgate", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			fs.String("org", "", "a flag of another command, as cmd/server adds")
+			_, err := Load(fs, []string{"--config", file}, func(k string) string { return env[k] })
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want one containing %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), b64(testKey)) {
+				t.Fatalf("error %q leaks the key", err)
+			}
+		})
+	}
+	if _, err := load(t, map[string]string{"SECRET_KEY": b64(testKey)}, "--config", filepath.Join(dir, "missing.conf")); err == nil {
+		t.Error("a missing configuration file was not reported")
 	}
 }

@@ -24,13 +24,9 @@ const MinSecretKeyLen = seal.MinKeyLen
 func (c *Config) loadSecretKey(k keySources) error {
 	switch {
 	case k.file != "" && (k.key == "" || k.fileFromFlag):
-		name := "SECRET_KEY_FILE"
-		if k.fileFromFlag {
-			name = "--secret-key-file"
-		}
 		key, err := readKeyFile(k.file)
 		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return fmt.Errorf("%s: %w", k.fileSource, err)
 		}
 		c.SecretKey, c.SecretKeySource = key, k.file
 	case k.file != "":

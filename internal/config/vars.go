@@ -14,14 +14,16 @@ import (
 // Var describes one configuration variable.
 type Var struct {
 	Env     string // environment variable, e.g. "LISTEN_ADDR"
-	Flag    string // command-line flag without dashes; "" when there is none
-	Default string // default value as text; "" when empty or derived
+	Flag    string // command-line flag without dashes, e.g. "listen-addr"; "" when there is none
+	Default string // default value as text, also the flag's; "" when empty or derived
 	Usage   string // one line
 }
 
-// Describe returns every configuration variable, in the order of the README.
+// Describe returns every configuration variable, in the order of the
+// README's configuration table, which TestREADMETableMatchesDescribe checks
+// against it.
 func Describe() []Var {
-	ps := params(nil)
+	ps := params(new(Config), new(keySources))
 	vs := make([]Var, len(ps))
 	for i, p := range ps {
 		vs[i] = p.Var
@@ -33,194 +35,130 @@ func Describe() []Var {
 type param struct {
 	Var
 	isBool bool
-	set    func(c *Config, raw string) error
+	set    func(raw string) error
 }
 
 // keySources collects the secret key settings, which are resolved together
 // once all others are known.
 type keySources struct {
 	key, file    string
-	fileFromFlag bool // then the file wins over SECRET_KEY
+	fileSource   string // where file came from, to name in errors
+	fileFromFlag bool   // then the file wins over SECRET_KEY
 }
 
-// params returns the variables Load reads; keys receives the secret key
-// settings and may be nil when only the descriptions are wanted.
-func params(keys *keySources) []param {
+// params returns the table of variables Load reads into c, and keys. Both
+// the flags and [Describe] come from it, so the defaults shown are the
+// defaults applied.
+func params(c *Config, keys *keySources) []param {
 	return []param{
-		{Var: Var{"DATABASE_URL", "database-url", "",
-			"database: postgres://… for PostgreSQL, sqlite:PATH or file:PATH for SQLite; empty for <DATA_DIR>/clinicgate.db"},
-			set: func(c *Config, raw string) error {
-				if err := checkDatabaseURL(raw); err != nil {
-					return err
-				}
-				c.DatabaseURL = raw
-				return nil
-			}},
-		{Var: Var{"DATA_DIR", "data-dir", "./data",
-			"directory for the embedded SQLite database and the generated development secret key"},
-			set: func(c *Config, raw string) error {
+		text(&c.DatabaseURL, "DATABASE_URL", "",
+			"database: postgres://… for PostgreSQL, sqlite:PATH or file:PATH for SQLite; empty for <DATA_DIR>/clinicgate.db",
+			checkDatabaseURL),
+		text(&c.DataDir, "DATA_DIR", "./data",
+			"directory for the embedded SQLite database and the generated development secret key",
+			func(raw string) error {
 				if strings.TrimSpace(raw) == "" {
 					return errors.New("must not be empty")
 				}
-				c.DataDir = raw
 				return nil
-			}},
-		{Var: Var{"LISTEN_ADDR", "listen-addr", "127.0.0.1:8080",
-			"host:port to listen on"},
-			set: func(c *Config, raw string) error {
-				if err := checkListenAddr(raw); err != nil {
-					return err
+			}),
+		text(&c.ListenAddr, "LISTEN_ADDR", "127.0.0.1:8080", "host:port to listen on", checkListenAddr),
+		newParam("PUBLIC_URL", "",
+			"absolute http(s) URL clients reach the server at; https makes cookies Secure (default http://<LISTEN_ADDR>)",
+			func(raw string) (err error) {
+				if raw != "" { // else derived from ListenAddr once that is known
+					c.PublicURL, err = checkPublicURL(raw)
 				}
-				c.ListenAddr = raw
-				return nil
-			}},
-		{Var: Var{"PUBLIC_URL", "public-url", "",
-			"absolute http(s) URL clients reach the server at; https makes cookies Secure (default http://<LISTEN_ADDR>)"},
-			set: func(c *Config, raw string) error {
-				if raw == "" {
-					return nil // derived from ListenAddr once that is known
-				}
-				u, err := checkPublicURL(raw)
-				c.PublicURL = u
 				return err
-			}},
-		{Var: Var{"SECRET_KEY", "", "",
-			"base64 or hex of at least 32 random bytes that encrypt secrets at rest (TOTP, SSO); required with PostgreSQL (no flag: command lines are visible to other users)"},
-			set: func(_ *Config, raw string) error {
-				if keys != nil {
-					keys.key = raw
-				}
-				return nil
-			}},
-		{Var: Var{"SECRET_KEY_FILE", "secret-key-file", "",
-			"file holding SECRET_KEY; with neither set and SQLite, a key is generated in <DATA_DIR>/secret.key"},
-			set: func(_ *Config, raw string) error {
-				if keys != nil {
-					keys.file = raw
-				}
-				return nil
-			}},
-		{Var: Var{"LOG_LEVEL", "log-level", "info",
-			"lowest level logged: debug, info, warn or error"},
-			set: func(c *Config, raw string) error {
-				switch strings.ToLower(raw) {
-				case "debug":
-					c.LogLevel = slog.LevelDebug
-				case "info":
-					c.LogLevel = slog.LevelInfo
-				case "warn", "warning":
-					c.LogLevel = slog.LevelWarn
-				case "error":
-					c.LogLevel = slog.LevelError
-				default:
+			}),
+		noFlag(newParam("SECRET_KEY", "",
+			"base64 or hex of at least 32 random bytes that encrypt secrets at rest (TOTP, SSO); required with PostgreSQL (no flag: command lines are visible to other users)",
+			func(raw string) error { keys.key = raw; return nil })),
+		newParam("SECRET_KEY_FILE", "",
+			"file holding SECRET_KEY; with neither set and SQLite, a key is generated in <DATA_DIR>/secret.key",
+			func(raw string) error { keys.file = raw; return nil }),
+		newParam("LOG_LEVEL", "info", "lowest level logged: debug, info, warn or error",
+			func(raw string) error {
+				l, ok := logLevels[strings.ToLower(raw)]
+				if !ok {
 					return fmt.Errorf("%q is not one of debug, info, warn, error", raw)
 				}
+				c.LogLevel = l
 				return nil
-			}},
-		{Var: Var{"LOG_FORMAT", "log-format", "json",
-			"log line format: json or text"},
-			set: func(c *Config, raw string) error {
-				f := strings.ToLower(raw)
-				if f != "json" && f != "text" {
+			}),
+		newParam("LOG_FORMAT", "json", "log line format: json or text",
+			func(raw string) error {
+				c.LogFormat = strings.ToLower(raw)
+				if c.LogFormat != "json" && c.LogFormat != "text" {
 					return fmt.Errorf("%q is not one of json, text", raw)
 				}
-				c.LogFormat = f
 				return nil
-			}},
-		boolParam("GRAPHIQL", "graphiql", true,
-			"serve the developer console: GraphiQL at / and a sign-in page at /signin",
-			func(c *Config) *bool { return &c.GraphiQL }),
-		boolParam("GRAPHQL_INTROSPECTION", "graphql-introspection", true,
-			"allow GraphQL schema introspection",
-			func(c *Config) *bool { return &c.Introspection }),
-		intParam("GRAPHQL_COMPLEXITY_LIMIT", "graphql-complexity-limit", 5000, 1,
-			"most a GraphQL operation may cost: one per field, times first or last through connections",
-			func(c *Config) *int { return &c.ComplexityLimit }),
-		intParam("GRAPHQL_DEPTH_LIMIT", "graphql-depth-limit", 12, 1,
-			"deepest a GraphQL operation's fields may nest",
-			func(c *Config) *int { return &c.DepthLimit }),
-		intParam("GRAPHQL_MAX_QUERY_BYTES", "graphql-max-query-bytes", 65536, 1,
-			"longest GraphQL document a signed-in caller may send, in bytes (callers not signed in: 4096 at most)",
-			func(c *Config) *int { return &c.MaxQueryBytes }),
-		intParam("GRAPHQL_MAX_TOKENS", "graphql-max-tokens", 10000, 1,
-			"most tokens in a signed-in caller's GraphQL document, counted before parsing (callers not signed in: 1000 at most)",
-			func(c *Config) *int { return &c.MaxTokens }),
-		intParam("GRAPHQL_MAX_FIELDS", "graphql-max-fields", 2000, 1,
-			"most fields a signed-in caller's GraphQL document selects, fragments counted where spread (callers not signed in: 500 at most)",
-			func(c *Config) *int { return &c.MaxFields }),
-		intParam("GRAPHQL_QUERY_CACHE_BYTES", "graphql-query-cache-bytes", 32<<20, 1,
-			"memory for parsed GraphQL documents kept per signed-in user, in bytes",
-			func(c *Config) *int { return &c.QueryCacheBytes }),
-		intParam("GRAPHQL_APQ_CACHE_SIZE", "graphql-apq-cache-size", 1000, 0,
-			"automatic persisted queries remembered; 0 turns them off (unused with GRAPHQL_TRUSTED_DOCUMENTS)",
-			func(c *Config) *int { return &c.APQCacheSize }),
-		{Var: Var{"GRAPHQL_TRUSTED_DOCUMENTS", "graphql-trusted-documents", "",
-			`JSON file {"<sha256 hex>": "<document>"}; when set, only these GraphQL documents run`},
-			set: func(c *Config, raw string) error {
-				if raw == "" {
-					return nil
+			}),
+		boolean(&c.GraphiQL, "GRAPHIQL", true,
+			"serve the developer console: GraphiQL at / and a sign-in page at /signin"),
+		boolean(&c.Introspection, "GRAPHQL_INTROSPECTION", true, "allow GraphQL schema introspection"),
+		integer(&c.ComplexityLimit, "GRAPHQL_COMPLEXITY_LIMIT", 5000, 1,
+			"most a GraphQL operation may cost: one per field, times first or last through connections"),
+		integer(&c.MaxQueryBytes, "GRAPHQL_MAX_QUERY_BYTES", 65536, 1,
+			"longest GraphQL document a signed-in caller may send, in bytes (callers not signed in: 4096 at most)"),
+		integer(&c.MaxTokens, "GRAPHQL_MAX_TOKENS", 10000, 1,
+			"most tokens in a signed-in caller's GraphQL document, counted before parsing (callers not signed in: 1000 at most)"),
+		integer(&c.MaxFields, "GRAPHQL_MAX_FIELDS", 2000, 1,
+			"most fields a signed-in caller's GraphQL document selects, fragments counted where spread (callers not signed in: 500 at most)"),
+		integer(&c.QueryCacheBytes, "GRAPHQL_QUERY_CACHE_BYTES", 32<<20, 1,
+			"memory for parsed GraphQL documents kept per signed-in user, in bytes"),
+		integer(&c.DepthLimit, "GRAPHQL_DEPTH_LIMIT", 12, 1, "deepest a GraphQL operation's fields may nest"),
+		integer(&c.APQCacheSize, "GRAPHQL_APQ_CACHE_SIZE", 1000, 0,
+			"automatic persisted queries remembered; 0 turns them off (unused with GRAPHQL_TRUSTED_DOCUMENTS)"),
+		newParam("GRAPHQL_TRUSTED_DOCUMENTS", "",
+			`JSON file {"<sha256 hex>": "<document>"}; when set, only these GraphQL documents run`,
+			func(raw string) (err error) {
+				if raw != "" {
+					c.TrustedDocumentsFile = raw
+					c.TrustedDocuments, err = readTrustedDocuments(raw)
 				}
-				docs, err := readTrustedDocuments(raw)
-				c.TrustedDocumentsFile, c.TrustedDocuments = raw, docs
 				return err
-			}},
-		boolParam("MIGRATE_ON_START", "migrate-on-start", true,
-			"apply database migrations at startup",
-			func(c *Config) *bool { return &c.MigrateOnStart }),
-		durationParam("SESSION_TTL", "session-ttl", 12*time.Hour,
-			"absolute lifetime of a sign-in session",
-			func(c *Config) *time.Duration { return &c.SessionTTL }),
-		durationParam("SESSION_IDLE_TIMEOUT", "session-idle-timeout", 30*time.Minute,
-			"inactivity after which a session ends (HIPAA automatic log-off); at most SESSION_TTL",
-			func(c *Config) *time.Duration { return &c.SessionIdleTimeout }),
-		durationParam("TEMP_PASSWORD_TTL", "temp-password-ttl", 72*time.Hour,
-			"how long a temporary password stays valid",
-			func(c *Config) *time.Duration { return &c.TempPasswordTTL }),
-		durationParam("SHUTDOWN_TIMEOUT", "shutdown-timeout", 20*time.Second,
-			"how long in-flight requests may take to finish on SIGTERM or SIGINT",
-			func(c *Config) *time.Duration { return &c.ShutdownTimeout }),
+			}),
+		boolean(&c.MigrateOnStart, "MIGRATE_ON_START", true, "apply database migrations at startup"),
+		duration(&c.SessionTTL, "SESSION_TTL", 12*time.Hour, false, "absolute lifetime of a sign-in session"),
+		duration(&c.SessionIdleTimeout, "SESSION_IDLE_TIMEOUT", 30*time.Minute, false,
+			"inactivity after which a session ends (HIPAA automatic log-off); at most SESSION_TTL"),
+		duration(&c.TempPasswordTTL, "TEMP_PASSWORD_TTL", 72*time.Hour, false,
+			"how long a temporary password stays valid"),
+		duration(&c.ShutdownTimeout, "SHUTDOWN_TIMEOUT", 20*time.Second, false,
+			"how long in-flight requests may take to finish on SIGTERM or SIGINT"),
 
 		// Bounds on a slow database: a request gives up (503 unavailable)
 		// rather than wait as long as a lock is held.
-		durationParam("REQUEST_TIMEOUT", "request-timeout", 10*time.Second,
-			"longest a request may take; what it waits on then gives up and it is answered 503 (at most 55s)",
-			func(c *Config) *time.Duration { return &c.RequestTimeout }),
-		durationOrOffParam("DB_STATEMENT_TIMEOUT", "db-statement-timeout", 5*time.Second,
-			"PostgreSQL statement_timeout on every connection: longest one statement may run, lock waits included; 0 leaves the server's",
-			func(c *Config) *time.Duration { return &c.DBStatementTimeout }),
-		durationOrOffParam("DB_LOCK_TIMEOUT", "db-lock-timeout", 3*time.Second,
-			"PostgreSQL lock_timeout on every connection: longest one statement may wait for a lock; 0 leaves the server's",
-			func(c *Config) *time.Duration { return &c.DBLockTimeout }),
-		boolParam("DEMO", "demo", false,
-			"create a demo organization on first start",
-			func(c *Config) *bool { return &c.Demo }),
-		boolParam("TRUST_PROXY_HEADERS", "trust-proxy-headers", false,
-			"take the client IP from X-Forwarded-For; only behind a reverse proxy that sets it",
-			func(c *Config) *bool { return &c.TrustProxyHeaders }),
+		duration(&c.RequestTimeout, "REQUEST_TIMEOUT", 10*time.Second, false,
+			"longest a request may take; what it waits on then gives up and it is answered 503 (at most 55s)"),
+		duration(&c.DBStatementTimeout, "DB_STATEMENT_TIMEOUT", 5*time.Second, true,
+			"PostgreSQL statement_timeout on every connection: longest one statement may run, lock waits included; 0 leaves the server's"),
+		duration(&c.DBLockTimeout, "DB_LOCK_TIMEOUT", 3*time.Second, true,
+			"PostgreSQL lock_timeout on every connection: longest one statement may wait for a lock; 0 leaves the server's"),
+		boolean(&c.Demo, "DEMO", false, "create a demo organization on first start"),
+		boolean(&c.TrustProxyHeaders, "TRUST_PROXY_HEADERS", false,
+			"take the client IP from X-Forwarded-For; only behind a reverse proxy that sets it"),
 
 		// Metrics: never open to the public. Served on a listener of their
 		// own, behind a bearer token, or both; with neither, not at all.
-		{Var: Var{"METRICS_ADDR", "metrics-addr", "",
-			"host:port of a separate listener serving only GET /metrics; empty serves it on LISTEN_ADDR, and only with METRICS_TOKEN"},
-			set: func(c *Config, raw string) error {
+		text(&c.MetricsAddr, "METRICS_ADDR", "",
+			"host:port of a separate listener serving only GET /metrics; empty serves it on LISTEN_ADDR, and only with METRICS_TOKEN",
+			func(raw string) error {
 				if raw == "" {
 					return nil
 				}
-				if err := checkListenAddr(raw); err != nil {
-					return err
-				}
-				c.MetricsAddr = raw
-				return nil
-			}},
-		{Var: Var{"METRICS_TOKEN", "", "",
-			"bearer token /metrics requires (at least 32 characters), wherever it is served (no flag: command lines are visible to other users)"},
-			set: func(c *Config, raw string) error {
-				if raw != "" && len(strings.TrimSpace(raw)) < minMetricsToken {
+				return checkListenAddr(raw)
+			}),
+		noFlag(newParam("METRICS_TOKEN", "",
+			"bearer token /metrics requires (at least 32 characters), wherever it is served (no flag: command lines are visible to other users)",
+			func(raw string) error {
+				c.MetricsToken = strings.TrimSpace(raw)
+				if raw != "" && len(c.MetricsToken) < minMetricsToken {
 					return fmt.Errorf("must be at least %d characters", minMetricsToken)
 				}
-				c.MetricsToken = strings.TrimSpace(raw)
 				return nil
-			}},
+			})),
 	}
 }
 
@@ -232,72 +170,76 @@ const minMetricsToken = 32
 // timeout (edge.NewServer), leaving time to write the 503.
 const maxRequestTimeout = 55 * time.Second
 
-func boolParam(env, flag string, def bool, usage string, field func(*Config) *bool) param {
-	return param{
-		Var:    Var{env, flag, strconv.FormatBool(def), usage},
-		isBool: true,
-		set: func(c *Config, raw string) error {
-			v, err := parseBool(raw)
-			*field(c) = v
-			return err
-		},
-	}
+var logLevels = map[string]slog.Level{
+	"debug": slog.LevelDebug, "info": slog.LevelInfo,
+	"warn": slog.LevelWarn, "warning": slog.LevelWarn, "error": slog.LevelError,
 }
 
-func intParam(env, flag string, def, least int, usage string, field func(*Config) *int) param {
-	return param{
-		Var: Var{env, flag, strconv.Itoa(def), usage},
-		set: func(c *Config, raw string) error {
-			n, err := strconv.Atoi(strings.TrimSpace(raw))
-			if err != nil {
-				return fmt.Errorf("%q is not a whole number", raw)
-			}
-			if n < least {
-				return fmt.Errorf("%d is less than %d", n, least)
-			}
-			*field(c) = n
-			return nil
-		},
-	}
+// newParam returns a variable whose flag is its name in lower case with
+// dashes, FLAG_NAME ↔ --flag-name: the mapping github.com/peterbourgon/ff
+// uses between flags and environment variables.
+func newParam(env, def, usage string, set func(raw string) error) param {
+	return param{Var: Var{env, strings.ToLower(strings.ReplaceAll(env, "_", "-")), def, usage}, set: set}
 }
 
-func durationParam(env, flag string, def time.Duration, usage string, field func(*Config) *time.Duration) param {
-	return param{
-		Var: Var{env, flag, formatDuration(def), usage},
-		set: func(c *Config, raw string) error {
-			d, err := time.ParseDuration(raw)
-			if err != nil {
-				return fmt.Errorf("%q is not a duration such as 90s, 30m or 12h", raw)
-			}
-			if d <= 0 {
-				return fmt.Errorf("%q must be positive", raw)
-			}
-			*field(c) = d
-			return nil
-		},
-	}
+// noFlag drops p's flag, for secrets: command lines are visible to other
+// users.
+func noFlag(p param) param {
+	p.Flag = ""
+	return p
 }
 
-// durationOrOffParam is a durationParam that also accepts 0, for "off".
-func durationOrOffParam(env, flag string, def time.Duration, usage string, field func(*Config) *time.Duration) param {
-	return param{
-		Var: Var{env, flag, formatDuration(def), usage},
-		set: func(c *Config, raw string) error {
-			if strings.TrimSpace(raw) == "0" {
-				*field(c) = 0
-				return nil
-			}
-			d, err := time.ParseDuration(raw)
-			if err != nil {
-				return fmt.Errorf("%q is not a duration such as 500ms, 5s or 1m, nor 0", raw)
-			}
-			if d < 0 {
-				return fmt.Errorf("%q must not be negative", raw)
-			}
-			*field(c) = d
+func text(dst *string, env, def, usage string, check func(string) error) param {
+	return newParam(env, def, usage, func(raw string) error {
+		*dst = raw
+		return check(raw)
+	})
+}
+
+func boolean(dst *bool, env string, def bool, usage string) param {
+	p := newParam(env, strconv.FormatBool(def), usage, func(raw string) (err error) {
+		*dst, err = parseBool(raw)
+		return err
+	})
+	p.isBool = true
+	return p
+}
+
+func integer(dst *int, env string, def, least int, usage string) param {
+	return newParam(env, strconv.Itoa(def), usage, func(raw string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(raw))
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", raw)
+		}
+		if n < least {
+			return fmt.Errorf("%d is less than %d", n, least)
+		}
+		*dst = n
+		return nil
+	})
+}
+
+// duration parses a positive duration, or, with off, also 0.
+func duration(dst *time.Duration, env string, def time.Duration, off bool, usage string) param {
+	return newParam(env, formatDuration(def), usage, func(raw string) error {
+		if off && strings.TrimSpace(raw) == "0" {
+			*dst = 0
 			return nil
-		},
-	}
+		}
+		d, err := time.ParseDuration(raw)
+		switch {
+		case err != nil && off:
+			return fmt.Errorf("%q is not a duration such as 500ms, 5s or 1m, nor 0", raw)
+		case err != nil:
+			return fmt.Errorf("%q is not a duration such as 90s, 30m or 12h", raw)
+		case off && d < 0:
+			return fmt.Errorf("%q must not be negative", raw)
+		case !off && d <= 0:
+			return fmt.Errorf("%q must be positive", raw)
+		}
+		*dst = d
+		return nil
+	})
 }
 
 // formatDuration writes d the way a person would, "12h" rather than
@@ -322,33 +264,6 @@ func parseBool(raw string) (bool, error) {
 	}
 	return false, fmt.Errorf("%q is not a boolean (true or false)", raw)
 }
-
-// flagValue is a flag that remembers whether it was given, so that an
-// explicit flag can win over the environment even when it repeats the
-// default.
-type flagValue struct {
-	def, val string
-	set      bool
-	isBool   bool
-}
-
-func (v *flagValue) String() string {
-	if v == nil {
-		return ""
-	}
-	if v.set {
-		return v.val
-	}
-	return v.def
-}
-
-func (v *flagValue) Set(s string) error {
-	v.val, v.set = s, true
-	return nil
-}
-
-// IsBoolFlag lets boolean flags be given without a value: --demo.
-func (v *flagValue) IsBoolFlag() bool { return v.isBool }
 
 func hasPostgresScheme(s string) bool {
 	l := strings.ToLower(s)
