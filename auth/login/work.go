@@ -1,0 +1,96 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/clinicgate/clinicgate/ent"
+)
+
+// inTx runs fn in a transaction, committing when it returns nil and rolling
+// back otherwise.
+func (f *flow) inTx(ctx context.Context, fn func(tx *ent.Client) error) error {
+	tx, err := f.client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx.Client()); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			return errors.Join(err, fmt.Errorf("rollback: %w", rerr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// verify checks a password against a stored hash within the concurrency
+// bound. A malformed stored hash is a server fault, not a wrong password.
+func (f *flow) verify(ctx context.Context, encoded, plain string) (ok, rehash bool, err error) {
+	if err := f.acquire(ctx); err != nil {
+		return false, false, err
+	}
+	defer f.release()
+	ok, rehash, err = f.hasher.Verify(encoded, plain)
+	if err != nil {
+		return false, false, fmt.Errorf("login: stored password hash: %w", err)
+	}
+	return ok, rehash, nil
+}
+
+// dummyVerify spends a verification's work when there is no hash to check,
+// so that unknown accounts answer in the same time as wrong passwords.
+func (f *flow) dummyVerify(ctx context.Context, plain string) error {
+	if err := f.acquire(ctx); err != nil {
+		return err
+	}
+	defer f.release()
+	f.hasher.VerifyDummy(plain)
+	return nil
+}
+
+func (f *flow) hash(ctx context.Context, plain string) (string, error) {
+	if err := f.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer f.release()
+	h, err := f.hasher.Hash(plain)
+	if err != nil {
+		return "", fmt.Errorf("login: %w", err)
+	}
+	return h, nil
+}
+
+func (f *flow) acquire(ctx context.Context) error {
+	// Bounded: a flood of sign-ins must not pile up waiting goroutines.
+	wait := time.NewTimer(hashWait)
+	defer wait.Stop()
+	select {
+	case f.hashSlots <- struct{}{}:
+		return nil
+	case <-wait.C:
+		return tooManyAttempts(hashWait)
+	case <-ctx.Done():
+		return fmt.Errorf("login: waiting to hash: %w", ctx.Err())
+	}
+}
+
+// hashWait is how long a sign-in waits for a password-hashing slot before
+// it is told to come back later.
+const hashWait = 5 * time.Second
+
+func (f *flow) release() { <-f.hashSlots }
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
