@@ -88,7 +88,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	// Tests pick the client address with from(), through
 	// X-Forwarded-For; without it the address is 127.0.0.1.
 	sessions := session.New(db.Client, session.Config{
-		TTL: 2 * time.Hour, IdleTimeout: 30 * time.Minute, Now: e.clock.Now, TrustProxy: true,
+		TTL: 2 * time.Hour, IdleTimeout: 30 * time.Minute, Clock: e.clock, TrustProxy: true,
 	})
 	h := login.NewHandler(db.Client, sessions, login.Config{
 		PublicOrigin: publicOrigin + "/", Hasher: cheap, Logger: log,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/clinicgate/clinicgate/auth/password"
 	"github.com/clinicgate/clinicgate/auth/session"
+	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/ent/privacy"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/audit"
@@ -54,7 +55,7 @@ func TestSignInWorkDoesNotDependOnTheAccountExisting(t *testing.T) {
 
 	now := time.Date(2031, 3, 4, 9, 0, 0, 0, time.UTC)
 	client, rec := storetest.Record(db)
-	h := NewHandler(client, session.New(client, session.Config{Now: func() time.Time { return now }}), Config{Hasher: cheap, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h := NewHandler(client, session.New(client, session.Config{Clock: clock.Func(func() time.Time { return now })}), Config{Hasher: cheap, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	counting := &countingHasher{Hasher: cheap}
 	h.flow.hasher = counting
 

@@ -17,6 +17,7 @@ import (
 	"github.com/clinicgate/clinicgate/auth/session"
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/internal/audit"
+	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/edge"
 	"github.com/clinicgate/clinicgate/internal/logging"
 	"github.com/clinicgate/clinicgate/internal/store/unavailable"
@@ -47,8 +48,8 @@ type Config struct {
 	// Hasher hashes and verifies passwords; the zero Hasher uses
 	// password.DefaultParams.
 	Hasher password.Hasher
-	// Now is the clock; the session Manager's when nil.
-	Now func() time.Time
+	// Clock is the server's one clock; the session Manager's when nil.
+	Clock clock.Clock
 	// Logger receives unexpected errors and sign-in outcomes (never a
 	// password or token); slog.Default when nil.
 	Logger *slog.Logger
@@ -81,8 +82,8 @@ type Handler struct {
 
 // NewHandler returns a Handler over client (the root client) and sessions.
 func NewHandler(client *ent.Client, sessions *session.Manager, cfg Config) *Handler {
-	if cfg.Now == nil {
-		cfg.Now = sessions.Now
+	if cfg.Clock == nil {
+		cfg.Clock = sessions.Clock()
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -104,13 +105,13 @@ func NewHandler(client *ent.Client, sessions *session.Manager, cfg Config) *Hand
 			client:    client,
 			sessions:  sessions,
 			hasher:    cfg.Hasher,
-			now:       cfg.Now,
+			now:       cfg.Clock.Now,
 			log:       cfg.Logger,
-			throttle:  newThrottle(cfg.Throttle, cfg.Now),
+			throttle:  newThrottle(cfg.Throttle, cfg.Clock.Now),
 			hashSlots: make(chan struct{}, cfg.MaxConcurrentHashes),
 		},
 		sessions: sessions,
-		perIP:    newIPLimiter(cfg.AttemptsPerMinute, cfg.AttemptsBurst, cfg.Now),
+		perIP:    newIPLimiter(cfg.AttemptsPerMinute, cfg.AttemptsBurst, cfg.Clock.Now),
 		origin:   session.NormalizeOrigin(cfg.PublicOrigin),
 		maxBody:  cfg.MaxBodyBytes,
 		log:      cfg.Logger,

@@ -10,7 +10,7 @@ import (
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/internal/audit"
-	"github.com/clinicgate/clinicgate/internal/authz"
+	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/edge"
 	"github.com/clinicgate/clinicgate/internal/logging"
 	"github.com/clinicgate/clinicgate/internal/store/unavailable"
@@ -78,7 +78,7 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 		ctx = context.WithValue(ctx, resolvedKey{}, true)
 		// One clock for the request: access decisions and audit events
 		// use the session's.
-		ctx = authz.WithClock(ctx, m.cfg.Now)
+		ctx = clock.NewContext(ctx, m.cfg.Clock)
 		ctx = audit.WithMeta(ctx, audit.Meta{
 			IP: edge.ClientIP(r, m.cfg.TrustProxy),
 			// Headers may carry any bytes; PostgreSQL refuses invalid

@@ -24,6 +24,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/clinicgate/clinicgate/internal/clock"
 	"slices"
 	"time"
 	"unicode/utf8"
@@ -101,8 +102,10 @@ type Config struct {
 	// it (see CrossSiteRefusal). When empty, such a request carrying an
 	// Origin header is refused.
 	PublicOrigin string
-	// Now is the clock; time.Now when nil.
-	Now func() time.Time
+	// Clock is the server's one clock (cmd/server builds it); the wall
+	// clock when nil. The middleware installs it in every request it
+	// resolves, so that decisions and audit times follow it too.
+	Clock clock.Clock
 }
 
 // Manager creates, resolves and revokes sessions. It is safe for
@@ -127,14 +130,16 @@ func New(client *ent.Client, cfg Config) *Manager {
 	if cfg.TouchInterval <= 0 {
 		cfg.TouchInterval = DefaultTouchInterval
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if cfg.Clock == nil {
+		cfg.Clock = clock.System()
 	}
 	return &Manager{client: client, cfg: cfg, origin: NormalizeOrigin(cfg.PublicOrigin)}
 }
 
-// Now returns the Manager's clock reading.
-func (m *Manager) Now() time.Time { return m.cfg.Now() }
+// Clock returns the Manager's clock.
+func (m *Manager) Clock() clock.Clock { return m.cfg.Clock }
+
+func (m *Manager) now() time.Time { return m.cfg.Clock.Now() }
 
 // CreateOptions describe a new session.
 type CreateOptions struct {
@@ -168,7 +173,7 @@ func (m *Manager) Create(ctx context.Context, tx *ent.Client, u *ent.User, metho
 	if err != nil {
 		return "", nil, fmt.Errorf("session: create: %w", err)
 	}
-	now := m.cfg.Now()
+	now := m.now()
 	c := tx.Session.Create().
 		SetOrganizationID(u.OrganizationID).
 		SetUserID(u.ID).
@@ -218,7 +223,7 @@ func (m *Manager) Authenticate(ctx context.Context, plain string) (*viewer.Viewe
 	}
 	sys := viewer.ForSystem(ctx, s.OrganizationID)
 
-	now := m.cfg.Now()
+	now := m.now()
 	idle := time.Duration(s.IdleTimeoutSeconds) * time.Second
 	switch {
 	case s.RevokedAt != nil:
@@ -306,7 +311,7 @@ func (m *Manager) revokeIdle(ctx context.Context, s *ent.Session, now time.Time)
 func (m *Manager) Revoke(ctx context.Context, tx *ent.Client, sessionID pulid.ID, reason string) (bool, error) {
 	n, err := tx.Session.Update().
 		Where(session.ID(sessionID), session.RevokedAtIsNil()).
-		SetRevokedAt(m.cfg.Now()).
+		SetRevokedAt(m.now()).
 		SetRevokedReason(truncate(reason, 100)).
 		Save(ctx)
 	if err != nil {
@@ -322,7 +327,7 @@ func (m *Manager) RevokeAllForUser(ctx context.Context, tx *ent.Client, userID p
 	if except != "" {
 		u.Where(session.IDNEQ(except))
 	}
-	n, err := u.SetRevokedAt(m.cfg.Now()).SetRevokedReason(truncate(reason, 100)).Save(ctx)
+	n, err := u.SetRevokedAt(m.now()).SetRevokedReason(truncate(reason, 100)).Save(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("session: revoke all for user: %w", err)
 	}

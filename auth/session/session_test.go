@@ -52,7 +52,7 @@ func reload(t *testing.T, db *store.DB, s *ent.Session) *ent.Session {
 func TestCreateThenAuthenticate(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		clk := newClock()
-		m := session.New(db.Client, session.Config{TTL: 8 * time.Hour, IdleTimeout: 20 * time.Minute, Now: clk.Now})
+		m := session.New(db.Client, session.Config{TTL: 8 * time.Hour, IdleTimeout: 20 * time.Minute, Clock: clk})
 		org := mkOrg(t, db, "north", nil)
 		u := mkUser(t, db, org, "Ana@North.example", user.KindStaff, string(authz.ClientsAccessAll), string(authz.ReportsView))
 		east := db.BusinessUnit.Create().SetOrganizationID(org.ID).SetName("East").SaveX(allow())
@@ -240,7 +240,7 @@ func TestAuthenticateRefuses(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				clk := newClock()
-				m := session.New(db.Client, session.Config{TTL: time.Hour, IdleTimeout: 20 * time.Minute, Now: clk.Now})
+				m := session.New(db.Client, session.Config{TTL: time.Hour, IdleTimeout: 20 * time.Minute, Clock: clk})
 				u := mkUser(t, db, org, tc.name+"@example.org", user.KindStaff)
 				plain, s := create(t, m, db, u, session.CreateOptions{})
 				plain = tc.act(t, clk, m, u, s, plain)
@@ -260,7 +260,7 @@ func TestAuthenticateRefuses(t *testing.T) {
 func TestIdleLogOffIsAudited(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		clk := newClock()
-		m := session.New(db.Client, session.Config{IdleTimeout: 10 * time.Minute, Now: clk.Now})
+		m := session.New(db.Client, session.Config{IdleTimeout: 10 * time.Minute, Clock: clk})
 		org := mkOrg(t, db, "idleaudit", nil)
 		u := mkUser(t, db, org, "idle@example.org", user.KindStaff)
 		plain, s := create(t, m, db, u, session.CreateOptions{})
@@ -289,7 +289,7 @@ func TestIdleLogOffIsAudited(t *testing.T) {
 func TestLastSeenIsWrittenAtMostEveryTouchInterval(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		clk := newClock()
-		m := session.New(db.Client, session.Config{Now: clk.Now}) // default 30 s
+		m := session.New(db.Client, session.Config{Clock: clk}) // default 30 s
 		org := mkOrg(t, db, "touch", nil)
 		u := mkUser(t, db, org, "t@example.org", user.KindStaff)
 		plain, s := create(t, m, db, u, session.CreateOptions{})

@@ -62,7 +62,7 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, get
 			return err
 		}
 	}
-	h, metrics := newHandlers(db, cfg, log)
+	h, metrics := newHandlers(db, cfg, log, clock.System())
 	servers := []listening{{"api", cfg.ListenAddr, lns.main, h}}
 	switch {
 	case cfg.MetricsAddr != "":
@@ -105,8 +105,10 @@ const readinessTimeout = time.Second
 
 // newHandlers wires every route behind the edge middleware, and returns the
 // API's handler and the metrics handler (guarded by METRICS_TOKEN when it
-// is set), for the listener of its own when METRICS_ADDR is set.
-func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger) (api, metrics http.Handler) {
+// is set), for the listener of its own when METRICS_ADDR is set. clk is the
+// server's one clock: installed first in every request and given to every
+// constructor that reads the time.
+func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger, clk clock.Clock) (api, metrics http.Handler) {
 	reg := edge.NewRegistry()
 	instrument := edge.NewMetrics(reg)
 	metrics = edge.Handler(reg)
@@ -119,6 +121,7 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger) (api, metric
 		SecureCookies: cfg.SecureCookies(),
 		TrustProxy:    cfg.TrustProxyHeaders,
 		PublicOrigin:  cfg.PublicURL,
+		Clock:         clk,
 	})
 	mux := http.NewServeMux()
 	gql := graph.NewHandler(db.Client, graph.HandlerConfig{
@@ -136,6 +139,7 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger) (api, metric
 		PublicOrigin: cfg.PublicURL,
 		Hasher:       password.Hasher{},
 		Logger:       log,
+		Clock:        clk,
 	})
 	authMux := http.NewServeMux()
 	auth.Routes(authMux)
@@ -163,7 +167,7 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger) (api, metric
 	api = edge.Chain(mux,
 		// The one clock, first: everything below reads the time from the
 		// request's context (internal/clock).
-		clock.Middleware(clock.System()),
+		clock.Middleware(clk),
 		edge.RequestID,
 		edge.AccessLog(log, cfg.TrustProxyHeaders),
 		edge.Recover(log),
