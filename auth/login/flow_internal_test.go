@@ -12,10 +12,10 @@ import (
 
 	"github.com/clinicgate/clinicgate/auth/password"
 	"github.com/clinicgate/clinicgate/auth/session"
-	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/ent/privacy"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/audit"
+	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/store/storetest"
 )
 
