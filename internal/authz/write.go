@@ -89,6 +89,10 @@ type write struct {
 // audited: every action writes its audit event.
 var audited = write{"AuditEvent", ent.OpCreate}
 
+// mailed: an action that tells someone enqueues an outbox message
+// (internal/outbox), in its own transaction.
+var mailed = write{"OutboxMessage", ent.OpCreate}
+
 // actionWrites lists, per action, the changes a context carrying its
 // decision may make.
 var actionWrites = map[Action][]write{
