@@ -88,6 +88,15 @@ func (db *DB) migrateDir(ctx context.Context, dir atlas.Dir) (err error) {
 	if err := atlas.Validate(dir); err != nil {
 		return fmt.Errorf("the %s migration directory does not match its atlas.sum, refusing to apply it (a file was edited, added or removed by hand; write migrations with make migration NAME=…): %w", db.Dialect, err)
 	}
+	if db.Dialect == dialect.Postgres {
+		// Taken first, released last: after the migration's connection
+		// is back in the pool or discarded.
+		unlock, err := db.lockPostgres(ctx)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
 	conn, err := db.SQL.Conn(ctx)
 	if err != nil {
 		return err
@@ -104,11 +113,6 @@ func (db *DB) migrateDir(ctx context.Context, dir atlas.Dir) (err error) {
 	var s *migration
 	switch db.Dialect {
 	case dialect.Postgres:
-		unlock, err := db.lockPostgres(ctx)
-		if err != nil {
-			return err
-		}
-		defer unlock()
 		s, err = newPostgresMigration(ctx, conn)
 		if err != nil {
 			return err
