@@ -22,8 +22,11 @@ generate:
 	$(GO) generate ./...
 
 # Write the next versioned migration of both dialects from the ent schema:
-# make migration NAME=add_something. The PostgreSQL one is computed on a
-# scratch database created on the server of TEST_DATABASE_URL.
+# make migration NAME=add_something (after make generate). The PostgreSQL
+# one is computed on a scratch database created on the server of
+# TEST_DATABASE_URL. `server migrate` (or MIGRATE_ON_START) applies it;
+# go test ./ent/migrate fails while the ent schema and the migration
+# directories differ, or a directory does not match its atlas.sum.
 migration:
 	@test -n "$(NAME)" || { echo "usage: make migration NAME=what_it_does"; exit 2; }
 	$(GO) run -mod=mod ./ent/migrate/main.go $(NAME)

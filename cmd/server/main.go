@@ -2,7 +2,7 @@
 // SCIM over one database.
 //
 //	server [serve]     serve HTTP (the default)
-//	server migrate     bring the schema up to date and exit
+//	server migrate     apply the pending versioned migrations and exit
 //	server bootstrap   create an organization and its account owner
 //
 // Every subcommand takes the configuration flags; each has an environment
@@ -112,7 +112,11 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 			db.Close()
 			return nil, err
 		}
-		log.Info("schema up to date", slog.String("dialect", db.Dialect))
+		attrs := []any{slog.String("dialect", db.Dialect)}
+		if revs, err := db.Revisions(ctx); err == nil && len(revs) > 0 {
+			attrs = append(attrs, slog.String("version", revs[len(revs)-1].Version))
+		}
+		log.Info("schema up to date", attrs...)
 	}
 	return db, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -13,6 +14,12 @@ import (
 	"testing"
 	"time"
 
+	atlasmigrate "ariga.io/atlas/sql/migrate"
+
+	entmigrate "github.com/clinicgate/clinicgate/ent/migrate"
+	"github.com/clinicgate/clinicgate/ent/privacy"
+	"github.com/clinicgate/clinicgate/internal/config"
+	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/testdb"
 )
 
@@ -376,4 +383,67 @@ func request(t *testing.T, method, url, bearer string, body any) response {
 	var buf bytes.Buffer
 	buf.ReadFrom(res.Body)
 	return response{status: res.StatusCode, header: res.Header, raw: buf.String()}
+}
+
+// `server migrate` adopts a database made by the auto-migration of earlier
+// releases: the baseline is recorded as applied, the data is kept, and a
+// second run finds nothing to do.
+func TestMigrateAdoptsAutoMigratedDatabase(t *testing.T) {
+	eachDialect(t, func(t *testing.T, kv map[string]string) {
+		ctx := context.Background()
+		cfg, _, err := setup("migrate", nil, io.Discard, env(kv), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Dialect() == config.SQLite {
+			if err := cfg.EnsureDataDir(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		driver, dsn := cfg.DriverDSN()
+		old, err := store.Open(ctx, driver, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := old.Client.Schema.Create(ctx, entmigrate.WithForeignKeys(true)); err != nil {
+			t.Fatalf("auto-migrate: %v", err)
+		}
+		if _, err := old.Organization.Create().SetName("Old Clinic").SetSlug("old").Save(privacy.DecisionContext(ctx, privacy.Allow)); err != nil {
+			t.Fatal(err)
+		}
+		old.Close()
+
+		dir, err := store.MigrationDir(old.Dialect)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, err := dir.Files()
+		if err != nil || len(files) == 0 {
+			t.Fatalf("migration files: %v", err)
+		}
+		latest := files[len(files)-1].Version()
+
+		kv["LOG_LEVEL"] = "info"
+		for i := 0; i < 2; i++ {
+			code, _, errOut := runCmd(t, kv, "migrate")
+			if code != 0 {
+				t.Fatalf("migrate #%d: exit %d: %s", i+1, code, errOut)
+			}
+			if !strings.Contains(errOut, "schema up to date") || !strings.Contains(errOut, latest) {
+				t.Errorf("migrate #%d: log lacks the schema version: %s", i+1, errOut)
+			}
+		}
+		db, err := store.Open(ctx, driver, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		revs, err := db.Revisions(ctx)
+		if err != nil || len(revs) == 0 || revs[0].Type != atlasmigrate.RevisionTypeBaseline {
+			t.Fatalf("revisions: %v %v, want the baseline first, marked baseline", revs, err)
+		}
+		if n, err := db.Organization.Query().Count(privacy.DecisionContext(ctx, privacy.Allow)); err != nil || n != 1 {
+			t.Errorf("organizations after migrate: %d %v", n, err)
+		}
+	})
 }

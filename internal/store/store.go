@@ -9,19 +9,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	"entgo.io/ent/dialect/sql/schema"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
 
 	"github.com/clinicgate/clinicgate/ent"
-	"github.com/clinicgate/clinicgate/ent/migrate"
 	_ "github.com/clinicgate/clinicgate/ent/runtime" // privacy policies and hooks
 	entsession "github.com/clinicgate/clinicgate/ent/session"
 	"github.com/clinicgate/clinicgate/internal/store/unavailable"
@@ -189,72 +185,3 @@ func (db *DB) Ready(ctx context.Context) error {
 
 // Close closes the client and its connections.
 func (db *DB) Close() error { return db.Client.Close() }
-
-var migrateMu sync.Mutex
-
-// migrationLockKey is the PostgreSQL advisory lock serializing migrations
-// across replicas ("clinicgate" in ASCII, truncated to 63 bits).
-const migrationLockKey int64 = 0x636c696e69636761
-
-// Migrate brings the schema up to date. It is idempotent, and on PostgreSQL
-// replicas starting at once take turns behind an advisory lock, so nothing
-// is applied twice. It only adds: columns and indexes are never dropped
-// automatically.
-//
-// Waiting for another replica's migration is not bounded by
-// Options.StatementTimeout or LockTimeout, and neither are the migration's
-// own statements by the statement timeout (building an index on a large
-// table may take minutes); the lock timeout still bounds its DDL, so that a
-// migration waiting behind live traffic fails rather than stalling every
-// query queued behind its lock.
-func (db *DB) Migrate(ctx context.Context) error {
-	// ent's generated table definitions are shared package state that a
-	// migration mutates: two migrations in one process must take turns.
-	migrateMu.Lock()
-	defer migrateMu.Unlock()
-	opts := []schema.MigrateOption{
-		migrate.WithForeignKeys(true),
-		schema.WithDropColumn(false),
-		schema.WithDropIndex(false),
-	}
-	if db.Dialect == dialect.Postgres {
-		// The lock is held by a transaction of its own, on a connection
-		// of its own, released when it ends (even when ctx is cancelled
-		// mid-migration, which rolls it back).
-		lock, err := db.SQL.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("store: migrate: %w", err)
-		}
-		defer lock.Rollback()
-		for _, q := range []string{
-			"SET LOCAL statement_timeout = 0",
-			"SET LOCAL lock_timeout = 0",
-			"SELECT pg_advisory_xact_lock(" + strconv.FormatInt(migrationLockKey, 10) + ")",
-		} {
-			if _, err := lock.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("store: migrate: take lock: %w", err)
-			}
-		}
-		opts = append(opts, schema.WithApplyHook(func(next schema.Applier) schema.Applier {
-			return schema.ApplyFunc(func(ctx context.Context, tx dialect.ExecQuerier, plan *atlasmigrate.Plan) error {
-				if err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0", []any{}, nil); err != nil {
-					return err
-				}
-				return next.Apply(ctx, tx, plan)
-			})
-		}))
-	}
-	create := func() error { return db.Client.Schema.Create(ctx, opts...) }
-	err := create()
-	// SQLite has no advisory lock, and ent plans before it takes the
-	// database's write lock: a process that lost the race to another one
-	// fails on "table already exists". Its apply was rolled back, so a
-	// fresh plan sees the migrated schema.
-	for i := 0; err != nil && db.Dialect == dialect.SQLite && i < 3 && ctx.Err() == nil; i++ {
-		err = create()
-	}
-	if err != nil {
-		return fmt.Errorf("store: migrate: %w", err)
-	}
-	return nil
-}
