@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -405,9 +406,13 @@ func (m *migration) tableExists(ctx context.Context, name string) (bool, error) 
 	return n > 0, nil
 }
 
-// checkBaseline makes sure that the live schema of a database made by
-// auto-migration is the one the first file of dir (the baseline) creates,
-// and returns that file.
+// checkBaseline finds the file of dir up to which the live schema of a
+// database made by auto-migration is what the directory creates, and
+// returns it: the baseline for a database of the release that introduced
+// versioned migrations, a later file for one auto-migrated by a build
+// that already had more. Later prefixes are tried first; none matching is
+// refused with the statements that would bring the database to the
+// baseline.
 func (m *migration) checkBaseline(ctx context.Context, dir atlas.Dir) (atlas.File, error) {
 	files, err := dir.Files()
 	if err != nil {
@@ -416,14 +421,45 @@ func (m *migration) checkBaseline(ctx context.Context, dir atlas.Dir) (atlas.Fil
 	if len(files) == 0 {
 		return nil, errors.New("no baseline migration file")
 	}
-	baseline := files[0]
-	stmts, err := baseline.Stmts()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", baseline.Name(), err)
+	prefixes := make([][]string, len(files))
+	var all []string
+	for i, f := range files {
+		stmts, err := f.Stmts()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.Name(), err)
+		}
+		all = append(all, stmts...)
+		prefixes[i] = slices.Clone(all)
 	}
+	var baselineChanges []atlasschema.Change
+	for i := len(files) - 1; i >= 0; i-- {
+		changes, err := m.diffWith(ctx, prefixes[i])
+		if err != nil {
+			return nil, fmt.Errorf("compare the schema with %s: %w", files[i].Name(), err)
+		}
+		if len(changes) == 0 {
+			return files[i], nil
+		}
+		if i == 0 {
+			baselineChanges = changes
+		}
+	}
+	var fix []string
+	if plan, err := m.drv.PlanChanges(ctx, "baseline", baselineChanges); err == nil {
+		for _, c := range plan.Changes {
+			fix = append(fix, c.Cmd)
+		}
+	}
+	return nil, fmt.Errorf("the database was created by auto-migration but its schema is not the one of %s (nor of a later file), so it cannot be adopted; "+
+		"bring it there first (%d changes, these statements would do it:\n\t%s\n)", files[0].Name(), len(baselineChanges), strings.Join(fix, ";\n\t"))
+}
+
+// diffWith returns the changes that would take the live schema to the one
+// stmts create on an empty database.
+func (m *migration) diffWith(ctx context.Context, stmts []string) ([]atlasschema.Change, error) {
 	live, want, err := m.replayBaseline(ctx, stmts)
 	if err != nil {
-		return nil, fmt.Errorf("compare the schema with %s: %w", baseline.Name(), err)
+		return nil, err
 	}
 	tables := live.Tables[:0:0]
 	for _, t := range live.Tables {
@@ -432,21 +468,7 @@ func (m *migration) checkBaseline(ctx context.Context, dir atlas.Dir) (atlas.Fil
 		}
 	}
 	live.Tables = tables
-	changes, err := m.drv.SchemaDiff(live, want)
-	if err != nil {
-		return nil, fmt.Errorf("compare the schema with %s: %w", baseline.Name(), err)
-	}
-	if len(changes) > 0 {
-		var fix []string
-		if plan, err := m.drv.PlanChanges(ctx, "baseline", changes); err == nil {
-			for _, c := range plan.Changes {
-				fix = append(fix, c.Cmd)
-			}
-		}
-		return nil, fmt.Errorf("the database was created by auto-migration but its schema is not the one of %s, so it cannot be adopted; "+
-			"bring it there first (%d changes, these statements would do it:\n\t%s\n)", baseline.Name(), len(changes), strings.Join(fix, ";\n\t"))
-	}
-	return baseline, nil
+	return m.drv.SchemaDiff(live, want)
 }
 
 // replayBaseline inspects the live schema and the one the statements

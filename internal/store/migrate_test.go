@@ -36,8 +36,16 @@ func fingerprint(t *testing.T, db *store.DB) []string {
 			 FROM pg_constraint WHERE connamespace = current_schema()::regnamespace`,
 		}
 	case dialect.SQLite:
+		// Columns by name, not by the CREATE TABLE text: a column added
+		// by ALTER TABLE comes last, where ent would have put it
+		// elsewhere, and the order means nothing.
 		queries = []string{
-			`SELECT type || ' ' || name || ' ' || tbl_name || ' ' || coalesce(sql, '') FROM sqlite_master`,
+			`SELECT 'column ' || m.name || '.' || p.name || ' ' || p.type || ' notnull=' || p."notnull" ||
+				' default=' || coalesce(p.dflt_value, '') || ' pk=' || p.pk
+			 FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'`,
+			`SELECT 'fk ' || m.name || '.' || f."from" || ' ' || f."table" || '.' || f."to" || ' ' || f.on_delete
+			 FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table'`,
+			`SELECT type || ' ' || name || ' ' || tbl_name || ' ' || coalesce(sql, '') FROM sqlite_master WHERE type <> 'table'`,
 		}
 	}
 	var lines []string

@@ -74,7 +74,7 @@ func migrationDir(t *testing.T, db *store.DB, extra map[string]string) *atlas.Me
 	return dir
 }
 
-func baselineVersion(t *testing.T, d string) string {
+func migrationFiles(t *testing.T, d string) []atlas.File {
 	t.Helper()
 	dir, err := store.MigrationDir(d)
 	if err != nil {
@@ -84,7 +84,14 @@ func baselineVersion(t *testing.T, d string) string {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no migration files: %v", err)
 	}
-	return files[0].Version()
+	return files
+}
+
+func baselineVersion(t *testing.T, d string) string { return migrationFiles(t, d)[0].Version() }
+
+func latestVersion(t *testing.T, d string) string {
+	files := migrationFiles(t, d)
+	return files[len(files)-1].Version()
 }
 
 func indexExists(t *testing.T, db *store.DB, name string) bool {
@@ -104,13 +111,17 @@ func indexExists(t *testing.T, db *store.DB, name string) bool {
 func TestMigrateRecordsRevisions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		revs := revisions(t, db)
-		if len(revs) != 1 {
-			t.Fatalf("revisions: %d, want the baseline only", len(revs))
+		files := migrationFiles(t, db.Dialect)
+		if len(revs) != len(files) {
+			t.Fatalf("revisions: %d, want one per file (%d)", len(revs), len(files))
 		}
-		r := revs[0]
-		if r.Version != baselineVersion(t, db.Dialect) || r.Description != "baseline" ||
-			r.Type != atlas.RevisionTypeExecute || r.Applied != r.Total || r.Total == 0 || r.Error != "" || r.Hash == "" {
-			t.Errorf("baseline revision: %+v", r)
+		for i, r := range revs {
+			if r.Version != files[i].Version() || r.Type != atlas.RevisionTypeExecute || r.Applied != r.Total || r.Total == 0 || r.Error != "" || r.Hash == "" {
+				t.Errorf("revision of %s: %+v", files[i].Name(), r)
+			}
+		}
+		if revs[0].Description != "baseline" {
+			t.Errorf("first revision %q, want the baseline", revs[0].Description)
 		}
 	})
 }
@@ -135,8 +146,9 @@ func TestMigrateAdoptsAutoMigratedDatabase(t *testing.T) {
 				t.Fatalf("Migrate an auto-migrated database: %v", err)
 			}
 			revs := revisions(t, db)
-			if len(revs) != 1 || revs[0].Version != baselineVersion(t, db.Dialect) || revs[0].Type != atlas.RevisionTypeBaseline {
-				t.Fatalf("revisions after adoption: %+v, want the baseline, marked baseline", revs)
+			// Auto-migrated from today's schema: adopted at the latest file.
+			if len(revs) != 1 || revs[0].Version != latestVersion(t, db.Dialect) || revs[0].Type != atlas.RevisionTypeBaseline {
+				t.Fatalf("revisions after adoption: %+v, want the latest file, marked baseline", revs)
 			}
 			sameSchema(t, "adopted", want, fingerprint(t, db))
 			if n, err := db.Organization.Query().Where(organization.Slug("old")).Count(allow()); err != nil || n != 1 {
@@ -160,6 +172,48 @@ func TestMigrateAdoptsAutoMigratedDatabase(t *testing.T) {
 				t.Errorf("revisions: %+v", revs)
 			}
 			newUser(t, db.Client, org, "bob@x.org")
+		})
+	}
+}
+
+// A database auto-migrated by the release before versioned migrations (its
+// schema is the baseline's) is adopted at the baseline, and every later
+// file is applied to it: the real upgrade path.
+func TestMigrateUpgradesADatabaseAtTheBaseline(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(d, func(t *testing.T) {
+			ctx := context.Background()
+			want := fingerprint(t, storetest.Open(t, d))
+			db, _, _ := openEmpty(t, d)
+			stmts, err := migrationFiles(t, db.Dialect)[0].Stmts()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range stmts {
+				if _, err := db.SQL.ExecContext(ctx, q); err != nil {
+					t.Fatalf("baseline statement %q: %v", q, err)
+				}
+			}
+			if _, err := db.SQL.ExecContext(ctx, `INSERT INTO organizations (id, created_at, updated_at, name, slug) VALUES ('org_old', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'Old', 'old')`); err != nil {
+				t.Fatalf("seed the old database: %v", err)
+			}
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatalf("Migrate a baseline database: %v", err)
+			}
+			revs := revisions(t, db)
+			files := migrationFiles(t, db.Dialect)
+			if len(revs) != len(files) || revs[0].Type != atlas.RevisionTypeBaseline || revs[0].Version != files[0].Version() {
+				t.Fatalf("revisions: %+v, want the baseline marked and every later file applied", revs)
+			}
+			for i, r := range revs[1:] {
+				if r.Type != atlas.RevisionTypeExecute || r.Version != files[i+1].Version() || r.Error != "" {
+					t.Errorf("revision of %s: %+v", files[i+1].Name(), r)
+				}
+			}
+			sameSchema(t, "upgraded", want, fingerprint(t, db))
+			if n, err := db.Organization.Query().Where(organization.Slug("old")).Count(allow()); err != nil || n != 1 {
+				t.Errorf("organization lost: %d %v", n, err)
+			}
 		})
 	}
 }
@@ -258,10 +312,10 @@ func TestMigrateFailedFile(t *testing.T) {
 			t.Error("the failed file's first statement was not rolled back")
 		}
 		revs := revisions(t, db)
-		if len(revs) != 2 {
+		if len(revs) != len(migrationFiles(t, db.Dialect))+1 {
 			t.Fatalf("revisions: %+v", revs)
 		}
-		if r := revs[1]; r.Version != "20990101000000" || r.Applied != 0 || r.Total != 2 || r.Error == "" || !strings.Contains(r.ErrorStmt, "no_such_table") {
+		if r := revs[len(revs)-1]; r.Version != "20990101000000" || r.Applied != 0 || r.Total != 2 || r.Error == "" || !strings.Contains(r.ErrorStmt, "no_such_table") {
 			t.Errorf("failed revision: %+v", r)
 		}
 		// Still failing: same error, nothing else changes.
@@ -278,7 +332,8 @@ func TestMigrateFailedFile(t *testing.T) {
 		if !indexExists(t, db, "organization_broken") || !indexExists(t, db, "organization_broken2") {
 			t.Error("fixed file not applied")
 		}
-		if r := revisions(t, db)[1]; r.Applied != 2 || r.Error != "" {
+		if revs := revisions(t, db); revs[len(revs)-1].Applied != 2 || revs[len(revs)-1].Error != "" {
+			r := revs[len(revs)-1]
 			t.Errorf("revision of the fixed file: %+v", r)
 		}
 		checkTables(t, db)
@@ -314,7 +369,7 @@ func TestMigrateConcurrentRecordsOnce(t *testing.T) {
 					t.Errorf("Migrate %d: %v", i, err)
 				}
 			}
-			if revs := revisions(t, first); len(revs) != 1 || revs[0].Type != atlas.RevisionTypeExecute {
+			if revs := revisions(t, first); len(revs) != len(migrationFiles(t, first.Dialect)) || revs[0].Type != atlas.RevisionTypeExecute {
 				t.Errorf("revisions: %+v", revs)
 			}
 			checkTables(t, first)
