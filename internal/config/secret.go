@@ -38,8 +38,9 @@ func (c *Config) loadSecretKey(k keySources) error {
 		}
 		c.SecretKey, c.SecretKeySource = key, "SECRET_KEY"
 	case c.Dialect() == Postgres:
-		// A generated key would differ between replicas, and every replica
-		// would reject the others' sessions.
+		// A generated key would differ between replicas: a secret one
+		// replica sealed (a TOTP secret, an SSO client secret) could not
+		// be opened by the others. Sessions do not depend on it.
 		return errors.New("SECRET_KEY: required with PostgreSQL so that all replicas share it; " +
 			"set SECRET_KEY or SECRET_KEY_FILE to the output of `openssl rand -base64 32`")
 	default:
