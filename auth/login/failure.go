@@ -10,6 +10,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/auditevent"
 	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/logging"
+	"github.com/clinicgate/clinicgate/internal/textlimit"
 )
 
 // refuse records a failed sign-in that touches no credential's failure
@@ -72,7 +73,7 @@ func (f *flow) recordFailure(ctx context.Context, tx *ent.Client, a attempt, rea
 	if a.user != nil {
 		e.TargetID = string(a.user.ID)
 	} else {
-		details["email"] = truncate(a.email, 320)
+		details["email"] = textlimit.Bytes(a.email, 320)
 	}
 	if err := audit.Record(ctx, tx, e); err != nil {
 		return err

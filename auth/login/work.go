@@ -84,13 +84,3 @@ func (f *flow) acquire(ctx context.Context) error {
 const hashWait = 5 * time.Second
 
 func (f *flow) release() { <-f.hashSlots }
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
-}

@@ -27,7 +27,6 @@ import (
 	"github.com/clinicgate/clinicgate/internal/clock"
 	"slices"
 	"time"
-	"unicode/utf8"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -42,6 +41,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/authz"
+	"github.com/clinicgate/clinicgate/internal/textlimit"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
 
@@ -184,8 +184,8 @@ func (m *Manager) Create(ctx context.Context, tx *ent.Client, u *ent.User, metho
 		SetExpiresAt(now.Add(m.cfg.TTL)).
 		SetIdleTimeoutSeconds(max(1, int(idle/time.Second))).
 		SetPasswordChangeRequired(opts.PasswordChangeRequired).
-		SetIP(truncate(opts.IP, 64)).
-		SetUserAgent(truncate(opts.UserAgent, 512))
+		SetIP(textlimit.Bytes(opts.IP, 64)).
+		SetUserAgent(textlimit.Bytes(opts.UserAgent, 512))
 	if opts.MFASatisfied {
 		c.SetMfaSatisfiedAt(now)
 	}
@@ -312,7 +312,7 @@ func (m *Manager) Revoke(ctx context.Context, tx *ent.Client, sessionID pulid.ID
 	n, err := tx.Session.Update().
 		Where(session.ID(sessionID), session.RevokedAtIsNil()).
 		SetRevokedAt(m.now()).
-		SetRevokedReason(truncate(reason, 100)).
+		SetRevokedReason(textlimit.Bytes(reason, 100)).
 		Save(ctx)
 	if err != nil {
 		return false, fmt.Errorf("session: revoke: %w", err)
@@ -327,7 +327,7 @@ func (m *Manager) RevokeAllForUser(ctx context.Context, tx *ent.Client, userID p
 	if except != "" {
 		u.Where(session.IDNEQ(except))
 	}
-	n, err := u.SetRevokedAt(m.now()).SetRevokedReason(truncate(reason, 100)).Save(ctx)
+	n, err := u.SetRevokedAt(m.now()).SetRevokedReason(textlimit.Bytes(reason, 100)).Save(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("session: revoke all for user: %w", err)
 	}
@@ -359,7 +359,7 @@ func RevokeForUsers(ctx context.Context, tx *ent.Client, userIDs []pulid.ID, rea
 	}
 	allow := privacy.DecisionContext(ctx, privacy.Allow)
 	now := authz.Now(ctx)
-	reason = truncate(reason, 100)
+	reason = textlimit.Bytes(reason, 100)
 	total := 0
 	for chunk := range slices.Chunk(userIDs, revokeChunk) {
 		var live []struct {
@@ -415,16 +415,4 @@ func lockOnPostgres(s *entsql.Selector) {
 	if s.Dialect() == dialect.Postgres {
 		s.ForUpdate()
 	}
-}
-
-// truncate cuts s to at most n bytes without splitting a UTF-8 sequence
-// (PostgreSQL refuses invalid UTF-8).
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

@@ -6,12 +6,12 @@ package audit
 import (
 	"context"
 	"fmt"
-	"unicode/utf8"
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/auditevent"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/internal/authz"
+	"github.com/clinicgate/clinicgate/internal/textlimit"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
 
@@ -116,9 +116,9 @@ func builder(ctx context.Context, c *ent.Client, e Event) (*ent.AuditEventCreate
 		SetActorKind(e.ActorKind).
 		SetTargetType(e.TargetType).
 		SetTargetID(e.TargetID).
-		SetIP(truncate(m.IP, 64)).
-		SetUserAgent(truncate(m.UserAgent, 512)).
-		SetRequestID(truncate(m.RequestID, 64))
+		SetIP(textlimit.Bytes(m.IP, 64)).
+		SetUserAgent(textlimit.Bytes(m.UserAgent, 512)).
+		SetRequestID(textlimit.Bytes(m.RequestID, 64))
 	if e.ActorID != "" {
 		b.SetActorID(e.ActorID)
 	}
@@ -143,16 +143,4 @@ func actorOf(ctx context.Context) (auditevent.ActorKind, pulid.ID) {
 	default:
 		return auditevent.ActorKindSystem, ""
 	}
-}
-
-// truncate cuts s to at most n bytes without splitting a UTF-8 sequence
-// (PostgreSQL rejects invalid UTF-8).
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
