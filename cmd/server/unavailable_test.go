@@ -1,43 +1,13 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/clinicgate/clinicgate/internal/testdb"
 )
-
-// lockTable holds an ACCESS EXCLUSIVE lock on table from a connection of
-// its own until the returned function is called, as a stuck migration or
-// an administrator's open transaction would.
-func lockTable(t *testing.T, dsn, table string) (release func()) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, "LOCK TABLE "+table+" IN ACCESS EXCLUSIVE MODE"); err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	release = func() {
-		once.Do(func() {
-			tx.Rollback(ctx)
-			conn.Close(ctx)
-		})
-	}
-	t.Cleanup(release)
-	return release
-}
 
 // With the sessions table locked by another connection, every request
 // that needs it is answered 503 unavailable with Retry-After once the
@@ -76,7 +46,7 @@ func TestALockedSessionsTableAnswers503(t *testing.T) {
 				t.Fatalf("login: %d %v", status, login)
 			}
 
-			release := lockTable(t, kv["DATABASE_URL"], "sessions")
+			release := testdb.LockTable(t, kv["DATABASE_URL"], "sessions")
 			for _, r := range []struct {
 				method, path string
 				bearer       string

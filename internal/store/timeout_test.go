@@ -42,34 +42,6 @@ func openPostgres(t *testing.T, opts store.Options, migrated bool) (*store.DB, s
 	return db, dsn
 }
 
-// lockSessions holds an ACCESS EXCLUSIVE lock on the sessions table from a
-// connection of its own, as a long migration or a stuck administrator
-// would, until the returned function is called.
-func lockSessions(t *testing.T, dsn string) (release func()) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, "LOCK TABLE "+entsession.Table+" IN ACCESS EXCLUSIVE MODE"); err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	release = func() {
-		once.Do(func() {
-			tx.Rollback(ctx)
-			conn.Close(ctx)
-		})
-	}
-	t.Cleanup(release)
-	return release
-}
-
 func TestPostgresTimeoutsAreSetOnEveryConnection(t *testing.T) {
 	db, _ := openPostgres(t, store.Options{StatementTimeout: 1500 * time.Millisecond, LockTimeout: 700 * time.Millisecond}, false)
 	ctx := context.Background()
@@ -116,7 +88,7 @@ func TestAHeldLockEndsInUnavailable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			db, dsn := openPostgres(t, tt.opts, true)
-			release := lockSessions(t, dsn)
+			release := testdb.LockTable(t, dsn, entsession.Table)
 
 			ctx := allow()
 			if tt.deadline > 0 {
