@@ -695,7 +695,7 @@ func TestAuditEventsAreAppendOnly(t *testing.T) {
 			// A user has no write decision for it, and is refused before
 			// the append-only hook; the server and an Allow decision reach
 			// the hook, which refuses them.
-			want := schema.ErrAppendOnly
+			var want error = schema.ErrAppendOnly
 			if name == "administrator" {
 				want = privacy.Deny
 			}

@@ -10,19 +10,6 @@ import (
 	"github.com/clinicgate/clinicgate/internal/store/unavailable"
 )
 
-// TestEveryKindIsPresentedWithItsCode holds the GraphQL edge of the error
-// vocabulary: every apperr kind comes out as its own extensions.code.
-func TestEveryKindIsPresentedWithItsCode(t *testing.T) {
-	for _, k := range apperr.Kinds() {
-		t.Run(string(k), func(t *testing.T) {
-			out := presentError(context.Background(), apperr.New(k, "x"))
-			if got := out.Extensions["code"]; got != string(k) {
-				t.Errorf("extensions.code = %v, want %s", got, k)
-			}
-		})
-	}
-}
-
 func TestDomainErrorsThatAreNotServerFaultsAreNotInternal(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -37,7 +24,7 @@ func TestDomainErrorsThatAreNotServerFaultsAreNotInternal(t *testing.T) {
 			if !unavailable.Is(tc.err) && tc.want == apperr.Unavailable {
 				t.Fatalf("unavailable.Is(%v) is false: the case tests nothing", tc.err)
 			}
-			out := presentError(context.Background(), tc.err)
+			out := PresentError(context.Background(), tc.err)
 			if got := out.Extensions["code"]; got != string(tc.want) {
 				t.Errorf("extensions.code = %v, want %s", got, tc.want)
 			}

@@ -16,8 +16,8 @@ import (
 )
 
 // RequestTooLarge is the extensions.code of a request body over the size
-// limit (edge.LimitBody), answered with 413.
-const RequestTooLarge = "REQUEST_TOO_LARGE"
+// limit (edge.LimitBody), answered with 413: the apperr.TooLarge kind.
+const RequestTooLarge = string(apperr.TooLarge)
 
 // checkedBody wraps the POST transport (gqlgen's, or the trusted
 // documents'), reading and checking the body before it does: gqlgen

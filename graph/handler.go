@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -151,7 +152,7 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	srv.Use(ReadAudit{Client: client})
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	srv.AroundRootFields(guard)
-	srv.SetErrorPresenter(presentError)
+	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		logging.FromContext(ctx).Error("graphql: panic", slog.Any("panic", p))
 		return apperr.New(apperr.Internal, "internal error")
@@ -196,10 +197,12 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 	return t.Transactioner.InterceptResponse(ctx, next)
 }
 
-// presentError maps an error to what the client sees: a safe message and
-// extensions.code. Unexpected errors are logged with their cause and shown
-// only as INTERNAL.
-func presentError(ctx context.Context, err error) *gqlerror.Error {
+// PresentError is the one GraphQL presenter: it maps an error to what the
+// client sees, a safe message and extensions.code (the apperr kind), with
+// extensions.field, .policy and .retryAfter (seconds; TOO_MANY_REQUESTS and
+// UNAVAILABLE) when the error has them. Unexpected errors are logged with
+// their cause and shown only as INTERNAL.
+func PresentError(ctx context.Context, err error) *gqlerror.Error {
 	var gqlErr *gqlerror.Error
 	if errors.As(err, &gqlErr) && gqlErr.Err == nil {
 		// Parse and validation errors from gqlgen itself.
@@ -232,8 +235,17 @@ func presentError(ctx context.Context, err error) *gqlerror.Error {
 	out := graphql.DefaultErrorPresenter(ctx, errors.New(apperr.Message(err)))
 	out.Extensions = map[string]any{"code": string(kind)}
 	var ae *apperr.Error
-	if errors.As(err, &ae) && ae.Field != "" {
-		out.Extensions["field"] = ae.Field
+	if errors.As(err, &ae) && kind != apperr.Internal {
+		if ae.Field != "" {
+			out.Extensions["field"] = ae.Field
+		}
+		if ae.Policy != "" {
+			out.Extensions["policy"] = ae.Policy
+		}
+	}
+	if ra := apperr.RetryAfterOf(err); ra > 0 {
+		// Whole seconds, rounded up, as the HTTP Retry-After header.
+		out.Extensions["retryAfter"] = int64((ra + time.Second - 1) / time.Second)
 	}
 	return out
 }

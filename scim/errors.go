@@ -2,6 +2,7 @@ package scim
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -11,29 +12,31 @@ import (
 	"github.com/clinicgate/clinicgate/internal/logging"
 )
 
-// Error maps err to the SCIM error schema, in one place for every handler.
-// Unexpected errors are logged and answered as a bare 500: driver messages
-// never reach the identity provider.
+// Error is the one SCIM mapper: it maps err to the SCIM error schema, in
+// one place for every handler. The status is apperr.Status of its kind (as
+// on every other HTTP edge), with scimType uniqueness for a Conflict and
+// invalidValue for invalid input. Unexpected errors are logged and answered
+// as a bare 500: driver messages never reach the identity provider.
 func Error(ctx context.Context, err error) scimerrors.ScimError {
-	msg := apperr.Message(err)
-	switch apperr.KindOf(err) {
-	case apperr.NotFound:
-		return scimerrors.ScimError{Status: http.StatusNotFound, Detail: msg}
-	case apperr.Conflict:
-		return scimerrors.ScimError{Status: http.StatusConflict, ScimType: scimerrors.ScimTypeUniqueness, Detail: msg}
-	case apperr.Invalid:
-		return scimerrors.ScimError{Status: http.StatusBadRequest, ScimType: scimerrors.ScimTypeInvalidValue, Detail: msg}
-	case apperr.Unauthenticated:
-		return scimerrors.ScimError{Status: http.StatusUnauthorized, Detail: msg}
-	case apperr.Forbidden, apperr.MFARequired, apperr.PasswordChangeRequired:
-		// The token's owner may not do this (yet): a refusal, not a fault.
-		return scimerrors.ScimError{Status: http.StatusForbidden, Detail: msg}
+	kind := apperr.KindOf(err)
+	switch kind {
+	case apperr.Internal, "":
+		if err == nil {
+			err = errors.New("scim: Error(nil)")
+		}
+		logging.FromContext(ctx).Error("scim: internal error", slog.String("error", err.Error()))
+		return scimerrors.ScimErrorInternal
 	case apperr.Unavailable:
 		logging.FromContext(ctx).Warn("scim: database unavailable", slog.String("error", err.Error()))
-		return scimerrors.ScimError{Status: http.StatusServiceUnavailable, Detail: msg}
 	}
-	logging.FromContext(ctx).Error("scim: internal error", slog.String("error", err.Error()))
-	return scimerrors.ScimErrorInternal
+	out := scimerrors.ScimError{Status: apperr.Status(kind), Detail: apperr.Message(err)}
+	switch kind {
+	case apperr.Conflict:
+		out.ScimType = scimerrors.ScimTypeUniqueness
+	case apperr.Invalid:
+		out.ScimType = scimerrors.ScimTypeInvalidValue
+	}
+	return out
 }
 
 // writeError answers a request outside the SCIM library (the token check)

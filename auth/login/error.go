@@ -1,98 +1,73 @@
 package login
 
 import (
-	"fmt"
-
-	"github.com/clinicgate/clinicgate/auth/password"
 	"time"
 
+	"github.com/clinicgate/clinicgate/auth/password"
+	"github.com/clinicgate/clinicgate/auth/session"
+	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/store/unavailable"
 )
 
-// Codes name why a request was refused. They are stable: clients branch on
-// them and may localize their own messages. The HTTP status of each is
-// chosen in one place, statusOf in handler.go.
-const (
-	CodeInvalidRequest           = "invalid_request"            // 400
-	CodeWeakPassword             = "weak_password"              // 400
-	CodePasswordReused           = "password_reused"            // 400
-	CodeInvalidCredentials       = "invalid_credentials"        // 401
-	CodeTemporaryPasswordExpired = "temporary_password_expired" // 401
-	CodeUnauthenticated          = "unauthenticated"            // 401
-	CodeAccountDisabled          = "account_disabled"           // 403
-	CodeSSORequired              = "sso_required"               // 403
-	CodeForbiddenOrigin          = "forbidden_origin"           // 403
-	CodeUnsupportedMediaType     = "unsupported_media_type"     // 415
-	CodeTooManyAttempts          = "too_many_attempts"          // 429
-	CodeInternal                 = "internal"                   // 500
-	CodeUnavailable              = "unavailable"                // 503
-)
-
-// Error is a refusal the client may be told about. Two Errors match under
-// errors.Is when their codes are equal, so callers can test against the
-// Err… values below whatever the message.
-type Error struct {
-	Code    string
-	Message string // English, fit to show the user; never holds a secret
-	// Policy is the password-policy code (password.Code…) of a
-	// weak_password refusal.
-	Policy string
-	// RetryAfter, when set, is how long the client should wait before
-	// trying again (Retry-After).
-	RetryAfter time.Duration
-}
-
-func (e *Error) Error() string { return fmt.Sprintf("login: %s: %s", e.Code, e.Message) }
-
-// Is reports whether target is an *Error with the same code.
-func (e *Error) Is(target error) bool {
-	t, ok := target.(*Error)
-	return ok && t.Code == e.Code
-}
-
-// The refusals of the login flows. Wrong organization, unknown email and
-// wrong password all give ErrInvalidCredentials, with one message, so that
-// a response never tells which accounts exist.
+// The refusals of the login flows, as apperr values: the Code is the
+// stable wire code clients branch on (and may localize their own messages
+// for), the Kind chooses the HTTP status (apperr.Status). errors.Is matches
+// on kind and code, whatever the message. Wrong organization, unknown email
+// and wrong password all give ErrInvalidCredentials, with one message, so
+// that a response never tells which accounts exist.
+//
+//	invalid_request, weak_password, password_reused             400
+//	invalid_credentials, temporary_password_expired,
+//	unauthenticated                                             401
+//	account_disabled, sso_required, forbidden_origin            403
+//	unsupported_media_type                                      415
+//	too_many_attempts                                           429
+//	internal                                                    500
+//	unavailable                                                 503
 var (
-	ErrInvalidRequest = &Error{Code: CodeInvalidRequest,
+	ErrInvalidRequest = &apperr.Error{Kind: apperr.Invalid, Code: "invalid_request",
 		Message: "The request is malformed."}
-	ErrPasswordReused = &Error{Code: CodePasswordReused,
+	ErrPasswordReused = &apperr.Error{Kind: apperr.Invalid, Code: "password_reused",
 		Message: "The new password must differ from the current one."}
-	ErrInvalidCredentials = &Error{Code: CodeInvalidCredentials,
+	ErrInvalidCredentials = &apperr.Error{Kind: apperr.Unauthenticated, Code: "invalid_credentials",
 		Message: "The organization, email or password is incorrect."}
-	ErrTemporaryPasswordExpired = &Error{Code: CodeTemporaryPasswordExpired,
+	ErrTemporaryPasswordExpired = &apperr.Error{Kind: apperr.Unauthenticated, Code: "temporary_password_expired",
 		Message: "This temporary password has expired. Ask your administrator for a new one."}
-	ErrUnauthenticated = &Error{Code: CodeUnauthenticated,
+	ErrUnauthenticated = &apperr.Error{Kind: apperr.Unauthenticated, Code: "unauthenticated",
 		Message: "Sign in first."}
-	ErrAccountDisabled = &Error{Code: CodeAccountDisabled,
+	ErrAccountDisabled = &apperr.Error{Kind: apperr.Forbidden, Code: "account_disabled",
 		Message: "This account is disabled. Contact your organization's administrator."}
-	ErrSSORequired = &Error{Code: CodeSSORequired,
+	ErrSSORequired = &apperr.Error{Kind: apperr.Forbidden, Code: "sso_required",
 		Message: "This account must sign in with single sign-on."}
-	ErrForbiddenOrigin = &Error{Code: CodeForbiddenOrigin,
-		Message: "Requests from this origin are not accepted."}
-	ErrUnsupportedMediaType = &Error{Code: CodeUnsupportedMediaType,
-		Message: "Content-Type must be application/json."}
-	ErrTooManyAttempts = &Error{Code: CodeTooManyAttempts,
+	// ErrForbiddenOrigin and ErrUnsupportedMediaType are the session
+	// middleware's cross-site refusals.
+	ErrForbiddenOrigin      = session.ErrForbiddenOrigin
+	ErrUnsupportedMediaType = session.ErrUnsupportedMediaType
+	ErrTooManyAttempts      = &apperr.Error{Kind: apperr.TooManyRequests, Code: "too_many_attempts",
 		Message: "Too many failed attempts. Try again later."}
-	ErrUnavailable = &Error{Code: CodeUnavailable,
+	ErrUnavailable = &apperr.Error{Kind: apperr.Unavailable, Code: "unavailable",
 		Message: "The service is busy. Try again shortly.", RetryAfter: unavailable.RetryAfter}
 	// ErrWeakPassword matches every weak_password refusal; the ones
 	// returned carry the policy's own code and reason (see weakPassword).
-	ErrWeakPassword = &Error{Code: CodeWeakPassword,
+	ErrWeakPassword = &apperr.Error{Kind: apperr.Invalid, Code: "weak_password",
 		Message: "The new password does not meet the password policy."}
 )
 
-func invalidRequest(msg string) *Error {
-	return &Error{Code: CodeInvalidRequest, Message: msg}
+func invalidRequest(msg string) *apperr.Error {
+	e := *ErrInvalidRequest
+	e.Message = msg
+	return &e
 }
 
 // weakPassword is the weak_password refusal for a policy violation, with
 // the policy's own code and reason.
 func weakPassword(pe *password.PolicyError) error {
-	return &Error{Code: CodeWeakPassword, Message: pe.Reason, Policy: pe.Code}
+	e := *ErrWeakPassword
+	e.Message, e.Policy, e.Err = pe.Reason, pe.Code, pe
+	return &e
 }
 
-func tooManyAttempts(retry time.Duration) *Error {
+func tooManyAttempts(retry time.Duration) *apperr.Error {
 	e := *ErrTooManyAttempts
 	e.RetryAfter = retry
 	return &e

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -16,10 +15,10 @@ import (
 	"github.com/clinicgate/clinicgate/auth/password"
 	"github.com/clinicgate/clinicgate/auth/session"
 	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/edge"
-	"github.com/clinicgate/clinicgate/internal/logging"
 	"github.com/clinicgate/clinicgate/internal/store/unavailable"
 )
 
@@ -295,65 +294,19 @@ func decode(r *http.Request, dst request) error {
 	return nil
 }
 
-// statusOf is the one place codes become HTTP statuses.
-func statusOf(code string) int {
-	switch code {
-	case CodeInvalidRequest, CodeWeakPassword, CodePasswordReused:
-		return http.StatusBadRequest
-	case CodeInvalidCredentials, CodeTemporaryPasswordExpired, CodeUnauthenticated:
-		return http.StatusUnauthorized
-	case CodeAccountDisabled, CodeSSORequired, CodeForbiddenOrigin:
-		return http.StatusForbidden
-	case CodeUnsupportedMediaType:
-		return http.StatusUnsupportedMediaType
-	case CodeTooManyAttempts:
-		return http.StatusTooManyRequests
-	case CodeUnavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
-type errorDetail struct {
-	Code      string `json:"code"`
-	Message   string `json:"message,omitempty"`
-	Policy    string `json:"policy,omitempty"`
-	RequestID string `json:"requestId,omitempty"`
-}
-
-// fail answers with err's code; a database that could not answer in time
-// with 503 unavailable (logged); any other unexpected err is logged and
-// answered with a bare 500: driver errors never reach the client.
+// fail answers err with edge.WriteError: an *apperr.Error (the Err…
+// values of error.go) with its code and status; a database that could not
+// answer in time with 503 unavailable (logged as a warning); any other
+// unexpected err is logged and answered with a bare 500: driver errors
+// never reach the client.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	reqID := edge.RequestIDFrom(r.Context())
-	var e *Error
+	var e *apperr.Error
 	if !errors.As(err, &e) && unavailable.Is(err) {
-		h.log.LogAttrs(r.Context(), slog.LevelWarn, "auth request: database unavailable",
-			append(logging.Attrs(r.Context()), slog.String("path", r.URL.Path), slog.String("error", err.Error()))...)
-		e = ErrUnavailable
+		u := *ErrUnavailable
+		u.Err = err
+		err = &u
 	}
-	if e == nil {
-		attrs := append(logging.Attrs(r.Context()),
-			slog.String("path", r.URL.Path),
-			slog.String("error", err.Error()))
-		if reqID != "" && logging.FieldsFrom(r.Context()) == nil {
-			attrs = append(attrs, slog.String(logging.RequestIDKey, reqID))
-		}
-		h.log.LogAttrs(r.Context(), slog.LevelError, "auth request failed", attrs...)
-		writeJSON(w, http.StatusInternalServerError, errorBody{errorDetail{Code: CodeInternal, RequestID: reqID}})
-		return
-	}
-	if e.RetryAfter > 0 {
-		secs := int64((e.RetryAfter + time.Second - 1) / time.Second)
-		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-	}
-	writeJSON(w, statusOf(e.Code), errorBody{errorDetail{
-		Code: e.Code, Message: e.Message, Policy: e.Policy, RequestID: reqID,
-	}})
+	edge.WriteError(w, r, h.log, err)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -76,7 +76,7 @@ func TestADatabaseThatDoesNotAnswerInTimeGives503(t *testing.T) {
 		if r.header.Get("Retry-After") != "5" || r.errField("message") == "" || r.errField("requestId") == "" {
 			t.Errorf("503: Retry-After %q, body %s", r.header.Get("Retry-After"), r.raw)
 		}
-		if !strings.Contains(logs.String(), "auth request: database unavailable") {
+		if !strings.Contains(logs.String(), "request: database unavailable") {
 			t.Errorf("not logged:\n%s", logs)
 		}
 	})

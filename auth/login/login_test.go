@@ -464,7 +464,7 @@ func TestUnexpectedErrorsAreLoggedNotDisclosed(t *testing.T) {
 			t.Errorf("500 body discloses details: %s", r.raw)
 		}
 		logs := e.logs.String()
-		if !strings.Contains(logs, "auth request failed") || !strings.Contains(logs, "malformed hash") {
+		if !strings.Contains(logs, "request failed") || !strings.Contains(logs, "malformed hash") {
 			t.Errorf("the failure was not logged:\n%s", logs)
 		}
 		if strings.Contains(logs, rightPw) {

@@ -29,7 +29,7 @@ func TestSignInAttemptsAreThrottledPerAddress(t *testing.T) {
 	// The right password does not help once the address is out of
 	// attempts: it is not even checked.
 	r := e.login("north", "ana@north.example", rightPw)
-	if r.status != http.StatusTooManyRequests || r.code() != login.CodeTooManyAttempts || r.header.Get("Retry-After") != "3" {
+	if r.status != http.StatusTooManyRequests || r.code() != login.ErrTooManyAttempts.Code || r.header.Get("Retry-After") != "3" {
 		t.Fatalf("over the limit: %d %s Retry-After %q", r.status, r.code(), r.header.Get("Retry-After"))
 	}
 	// 20 a minute: one more attempt every three seconds.

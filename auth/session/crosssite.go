@@ -1,10 +1,13 @@
 package session
 
 import (
+	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/clinicgate/clinicgate/internal/apperr"
 )
 
 // Cross-site refusals, as the wire codes of the README's sign-in table.
@@ -12,6 +15,29 @@ const (
 	CodeForbiddenOrigin      = "forbidden_origin"       // 403
 	CodeUnsupportedMediaType = "unsupported_media_type" // 415
 )
+
+// The cross-site refusals as errors, for edge.WriteError; auth/login
+// answers with the same values.
+var (
+	ErrForbiddenOrigin = &apperr.Error{Kind: apperr.Forbidden, Code: CodeForbiddenOrigin,
+		Message: "Requests from this origin are not accepted."}
+	ErrUnsupportedMediaType = &apperr.Error{Kind: apperr.UnsupportedMediaType, Code: CodeUnsupportedMediaType,
+		Message: "Content-Type must be application/json."}
+)
+
+// CrossSiteError is the error of a CrossSiteRefusal code, nil for "".
+func CrossSiteError(code string) error {
+	switch code {
+	case "":
+		return nil
+	case CodeForbiddenOrigin:
+		return ErrForbiddenOrigin
+	case CodeUnsupportedMediaType:
+		return ErrUnsupportedMediaType
+	}
+	return &apperr.Error{Kind: apperr.Internal, Message: "internal error",
+		Err: fmt.Errorf("session: unknown cross-site refusal %q", code)}
+}
 
 // CrossSiteRefusal returns why a state-changing request may have been sent
 // by another site, or "" when it may not have been: an Origin header that

@@ -2,9 +2,9 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,7 +13,6 @@ import (
 	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/edge"
 	"github.com/clinicgate/clinicgate/internal/logging"
-	"github.com/clinicgate/clinicgate/internal/store/unavailable"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
 
@@ -62,9 +61,9 @@ func (m *Manager) TokenFrom(r *http.Request) (tok string, fromCookie bool) {
 // or 415 unsupported_media_type (CrossSiteRefusal).
 //
 // A failure of the database is answered, not turned into an anonymous
-// request: 503 {"error":{"code":"unavailable"}} with Retry-After when the
+// request: 503 {"error":{"code":"unavailable",…}} with Retry-After when the
 // database could not answer in time or at all (unavailable.Is), a bare 500
-// otherwise.
+// otherwise (edge.WriteError).
 //
 // Applying it twice to one request (around the server and around a route)
 // authenticates once.
@@ -91,12 +90,8 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 		if fromCookie && stateChanging(r.Method) {
 			// Refused before the session is looked up: whatever the
 			// cookie is worth, another site must not spend it.
-			if code := CrossSiteRefusal(r, m.origin); code != "" {
-				status := http.StatusForbidden
-				if code == CodeUnsupportedMediaType {
-					status = http.StatusUnsupportedMediaType
-				}
-				writeError(w, status, code)
+			if err := CrossSiteError(CrossSiteRefusal(r, m.origin)); err != nil {
+				edge.WriteError(w, r, nil, err)
 				return
 			}
 		}
@@ -113,15 +108,11 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 				if fromCookie {
 					m.ClearCookie(w)
 				}
-			case unavailable.Is(err):
-				logging.FromContext(ctx).LogAttrs(ctx, slog.LevelWarn, "session: database unavailable",
-					slog.String("error", err.Error()))
-				writeError(w, http.StatusServiceUnavailable, CodeUnavailable)
-				return
 			default:
-				logging.FromContext(ctx).LogAttrs(ctx, slog.LevelError, "session: authenticate",
-					slog.String("error", err.Error()))
-				writeError(w, http.StatusInternalServerError, "internal")
+				// Logged by WriteError: a warning and 503 when the
+				// database could not answer (unavailable.Is), an error
+				// and a bare 500 otherwise.
+				edge.WriteError(w, r.WithContext(ctx), nil, fmt.Errorf("session: authenticate: %w", err))
 				return
 			}
 		}
@@ -162,16 +153,3 @@ func (m *Manager) CookieName() string { return m.cfg.CookieName }
 // CodeUnavailable is the error code of a 503: the database could not
 // answer in time; try again after Retry-After.
 const CodeUnavailable = "unavailable"
-
-// writeError answers with the JSON error body of the auth endpoints, and a
-// Retry-After on a 503.
-func writeError(w http.ResponseWriter, status int, code string) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	if status == http.StatusServiceUnavailable {
-		h.Set("Retry-After", strconv.Itoa(int(unavailable.RetryAfter/time.Second)))
-	}
-	w.WriteHeader(status)
-	w.Write([]byte(`{"error":{"code":"` + code + `"}}` + "\n"))
-}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/bootstrap"
 )
 
@@ -52,9 +53,9 @@ func bootstrapCmd(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		if errors.Is(err, bootstrap.ErrSlugTaken) {
 			return usageError{err}
 		}
-		var inv *bootstrap.InvalidError
-		if errors.As(err, &inv) {
-			return usageError{err}
+		var inv *apperr.Error
+		if errors.As(err, &inv) && inv.Kind == apperr.Invalid {
+			return usageError{fmt.Errorf("invalid %s: %s", inv.Field, inv.Message)}
 		}
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -60,6 +61,21 @@ func TestGraphQLLimitsHoldEndToEnd(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode != http.StatusRequestEntityTooLarge || !bytes.Contains(got, []byte(`"REQUEST_TOO_LARGE"`)) {
 			t.Errorf("oversized chunked body: %d %.300s", res.StatusCode, got)
+		}
+		// A declared body over /auth/*'s limit: 413 in the sign-in
+		// endpoints' error shape, like their own refusals.
+		res, err = http.Post(base+"/auth/login", "application/json", strings.NewReader(`{"pad":"`+strings.Repeat("x", 100<<10)+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ = io.ReadAll(res.Body)
+		res.Body.Close()
+		var e struct {
+			Error struct{ Code, Message, RequestID string } `json:"error"`
+		}
+		if err := json.Unmarshal(got, &e); err != nil || res.StatusCode != http.StatusRequestEntityTooLarge ||
+			e.Error.Code != "request_too_large" || e.Error.Message == "" || e.Error.RequestID == "" {
+			t.Errorf("oversized /auth/login body: %d %.300s", res.StatusCode, got)
 		}
 	})
 }

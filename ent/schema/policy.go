@@ -2,7 +2,6 @@ package schema
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"entgo.io/ent"
@@ -10,6 +9,7 @@ import (
 	gen "github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/hook"
 	"github.com/clinicgate/clinicgate/ent/privacy"
+	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/authz"
 )
 
@@ -81,8 +81,11 @@ func (Invitation) Hooks() []ent.Hook {
 }
 
 // ErrAppendOnly is returned for any attempt to change or remove an audit
-// event.
-var ErrAppendOnly = errors.New("audit events are append-only")
+// event. It is apperr.Forbidden, not Conflict: no state of the data would
+// let the change through (a conflict is one the caller could resolve and
+// retry); the trail is closed to everyone, the server included.
+var ErrAppendOnly = &apperr.Error{Kind: apperr.Forbidden, Code: "append_only",
+	Message: "audit events are append-only"}
 
 // AuditEvent rows are append-only. This is a hook, not a privacy rule, so
 // that not even a privacy Allow decision can change the trail.

@@ -1,12 +1,16 @@
 // Package apperr types the errors the domain reports, once, so that each
-// edge (GraphQL extensions.code, SCIM status, HTTP status) maps them in one
-// place. Driver and other unexpected errors are Internal: logged, never
-// shown.
+// edge maps them in one place: the HTTP status (Status, used by the one
+// HTTP error writer, edge.WriteError), GraphQL extensions.code (the Kind
+// string, graph's presenter) and the SCIM status (scim.Error). Driver and
+// other unexpected errors are Internal: logged, never shown.
 package apperr
 
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
+	"time"
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/privacy"
@@ -16,35 +20,96 @@ import (
 // Kind classifies an error for callers.
 type Kind string
 
-// Kinds, with their GraphQL extensions.code.
+// Kinds, with their GraphQL extensions.code. The HTTP status of each is
+// chosen in one place, Status.
 const (
-	Internal               Kind = "INTERNAL"
-	Unauthenticated        Kind = "UNAUTHENTICATED"
-	Forbidden              Kind = "FORBIDDEN"
-	NotFound               Kind = "NOT_FOUND"
-	Invalid                Kind = "BAD_USER_INPUT"
-	Conflict               Kind = "CONFLICT"
-	MFARequired            Kind = "MFA_REQUIRED"
-	PasswordChangeRequired Kind = "PASSWORD_CHANGE_REQUIRED"
+	Internal               Kind = "INTERNAL"                 // 500
+	Unauthenticated        Kind = "UNAUTHENTICATED"          // 401
+	Forbidden              Kind = "FORBIDDEN"                // 403
+	NotFound               Kind = "NOT_FOUND"                // 404
+	Invalid                Kind = "BAD_USER_INPUT"           // 400
+	Conflict               Kind = "CONFLICT"                 // 409
+	MFARequired            Kind = "MFA_REQUIRED"             // 403
+	PasswordChangeRequired Kind = "PASSWORD_CHANGE_REQUIRED" // 403
 	// Unavailable: the database could not answer in time or at all
 	// (unavailable.Is); the caller may retry shortly. Not a server fault.
-	Unavailable Kind = "UNAVAILABLE"
+	Unavailable Kind = "UNAVAILABLE" // 503
+	// TooManyRequests: the caller is throttled; Error.RetryAfter says
+	// for how long.
+	TooManyRequests Kind = "TOO_MANY_REQUESTS" // 429
+	// UnsupportedMediaType: the request body is not of the one type the
+	// endpoint accepts (application/json).
+	UnsupportedMediaType Kind = "UNSUPPORTED_MEDIA_TYPE" // 415
+	// TooLarge: the request body is larger than the endpoint accepts.
+	TooLarge Kind = "REQUEST_TOO_LARGE" // 413
 )
 
 // Kinds lists every kind, so that each edge's mapping can be tested over
-// all of them.
+// all of them (a test holds it to the constants above).
 func Kinds() []Kind {
 	return []Kind{Internal, Unauthenticated, Forbidden, NotFound, Invalid,
-		Conflict, MFARequired, PasswordChangeRequired, Unavailable}
+		Conflict, MFARequired, PasswordChangeRequired, Unavailable,
+		TooManyRequests, UnsupportedMediaType, TooLarge}
 }
 
-// Error is a domain error with a kind, a message safe to show, and for
-// invalid input the offending field.
+// Status is the HTTP status of kind, the one place kinds become HTTP
+// statuses. An unknown kind is 500.
+func Status(kind Kind) int {
+	s, _ := status(kind)
+	return s
+}
+
+// status is Status, and whether kind is known.
+func status(kind Kind) (int, bool) {
+	switch kind {
+	case Internal:
+		return http.StatusInternalServerError, true
+	case Unauthenticated:
+		return http.StatusUnauthorized, true
+	case Forbidden, MFARequired, PasswordChangeRequired:
+		return http.StatusForbidden, true
+	case NotFound:
+		return http.StatusNotFound, true
+	case Invalid:
+		return http.StatusBadRequest, true
+	case Conflict:
+		return http.StatusConflict, true
+	case Unavailable:
+		return http.StatusServiceUnavailable, true
+	case TooManyRequests:
+		return http.StatusTooManyRequests, true
+	case UnsupportedMediaType:
+		return http.StatusUnsupportedMediaType, true
+	case TooLarge:
+		return http.StatusRequestEntityTooLarge, true
+	}
+	return http.StatusInternalServerError, false
+}
+
+// DefaultCode is the wire code of an error of kind that names none: the
+// kind in lower case ("internal", "unauthenticated", "forbidden",
+// "not_found", "bad_user_input", "conflict", "mfa_required",
+// "password_change_required", "unavailable", "too_many_requests",
+// "unsupported_media_type", "request_too_large").
+func DefaultCode(kind Kind) string { return strings.ToLower(string(kind)) }
+
+// Error is a domain error with a kind, a stable wire code, a message safe
+// to show, and for invalid input the offending field.
 type Error struct {
-	Kind    Kind
-	Message string
+	Kind Kind
+	// Code is the stable wire code (lower snake case, such as
+	// "invalid_credentials") that HTTP clients branch on and may localize;
+	// "" means DefaultCode(Kind). WireCode is the resolved one.
+	Code    string
+	Message string // fit to show the user; never holds a secret
 	Field   string
-	Err     error // cause, for logs; never shown
+	// Policy is the password-policy code (password.Code…) of a refused
+	// password.
+	Policy string
+	// RetryAfter, when set, is how long the client should wait before
+	// trying again (Retry-After, extensions.retryAfter).
+	RetryAfter time.Duration
+	Err        error // cause, for logs; never shown
 }
 
 func (e *Error) Error() string {
@@ -55,6 +120,22 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// WireCode is e's code, or its kind's default code.
+func (e *Error) WireCode() string {
+	if e.Code != "" {
+		return e.Code
+	}
+	return DefaultCode(e.Kind)
+}
+
+// Is reports whether target is an *Error of the same kind and wire code,
+// whatever the message: errors.Is(err, login.ErrInvalidCredentials) holds
+// for every invalid_credentials refusal.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Kind == e.Kind && t.WireCode() == e.WireCode()
+}
 
 // New returns an error of kind with a message safe to show.
 func New(kind Kind, format string, a ...any) *Error {
@@ -88,6 +169,33 @@ func KindOf(err error) Kind {
 		return Invalid
 	}
 	return Internal
+}
+
+// CodeOf is the wire code of err: an *Error's own (WireCode), or the
+// default code of KindOf(err); "" for nil.
+func CodeOf(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.WireCode()
+	}
+	return DefaultCode(KindOf(err))
+}
+
+// RetryAfterOf is how long the caller should wait before trying again:
+// an *Error's RetryAfter, else unavailable.RetryAfter for an Unavailable
+// error, else 0.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		return e.RetryAfter
+	}
+	if KindOf(err) == Unavailable {
+		return unavailable.RetryAfter
+	}
+	return 0
 }
 
 // Message returns what may be shown to the caller for err.

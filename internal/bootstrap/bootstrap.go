@@ -21,6 +21,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/seatcharge"
 	"github.com/clinicgate/clinicgate/ent/subscription"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/clock"
@@ -86,35 +87,24 @@ type Result struct {
 }
 
 // ErrSlugTaken is the error (tested with errors.Is) for a slug another
-// organization already has.
-var ErrSlugTaken = errors.New("organization slug already taken")
+// organization already has: apperr.Conflict with code slug_taken. The
+// error returned names the slug.
+var ErrSlugTaken = &apperr.Error{Kind: apperr.Conflict, Code: "slug_taken",
+	Message: "organization slug already taken"}
 
-type slugTakenError struct{ slug string }
-
-func (e *slugTakenError) Error() string {
-	return fmt.Sprintf("organization %q already exists", e.slug)
+func slugTaken(slug string) *apperr.Error {
+	e := *ErrSlugTaken
+	e.Message = fmt.Sprintf("organization %q already exists", slug)
+	return &e
 }
 
-func (e *slugTakenError) Is(target error) bool { return target == ErrSlugTaken }
-
-// InvalidError reports a parameter Create refuses. Field is the Params
-// field in snake case (name, slug, owner_email, owner_password, owner_name,
-// temp_password_ttl, seat_price_cents); Reason is a sentence fit to show.
-// For owner_password it wraps the *password.PolicyError.
-type InvalidError struct {
-	Field  string
-	Reason string
-	err    error
-}
-
-func (e *InvalidError) Error() string {
-	return fmt.Sprintf("bootstrap: invalid %s: %s", e.Field, e.Reason)
-}
-
-func (e *InvalidError) Unwrap() error { return e.err }
-
-func invalid(field, reason string) *InvalidError {
-	return &InvalidError{Field: field, Reason: reason}
+// A parameter Create refuses is an apperr.Invalid *apperr.Error: Field is
+// the Params field in snake case (name, slug, owner_email, owner_password,
+// owner_name, temp_password_ttl, seat_price_cents); Message is a sentence
+// fit to show. For owner_password it wraps the *password.PolicyError and
+// Policy is its code.
+func invalid(field, reason string) *apperr.Error {
+	return &apperr.Error{Kind: apperr.Invalid, Field: field, Message: reason}
 }
 
 // failpoint lets tests make Create fail at a named step, to prove that a
@@ -139,8 +129,8 @@ func fail(ctx context.Context, step string) error {
 // must roll back when Create fails (on PostgreSQL a failed statement aborts
 // the transaction); the Result's entities are then still bound to it.
 //
-// Errors: *InvalidError for refused parameters (nothing is written), and an
-// error matching ErrSlugTaken when the slug exists, also when another
+// Errors: an apperr.Invalid *apperr.Error with its Field for refused
+// parameters (nothing is written), and an error matching ErrSlugTaken when the slug exists, also when another
 // Create takes it concurrently.
 func Create(ctx context.Context, client *ent.Client, p Params) (*Result, error) {
 	if p.Clock == nil {
@@ -242,9 +232,13 @@ func prepare(p Params) (input, error) {
 		if err := password.ValidateFor(in.password, in.email); err != nil {
 			var pe *password.PolicyError
 			if errors.As(err, &pe) {
-				return in, &InvalidError{Field: "owner_password", Reason: pe.Reason, err: err}
+				e := invalid("owner_password", pe.Reason)
+				e.Policy, e.Err = pe.Code, err
+				return in, e
 			}
-			return in, &InvalidError{Field: "owner_password", Reason: "Password is not acceptable.", err: err}
+			e := invalid("owner_password", "Password is not acceptable.")
+			e.Err = err
+			return in, e
 		}
 	}
 	switch {
@@ -318,7 +312,7 @@ func create(ctx context.Context, c *ent.Client, in input, hash, plain string) (*
 		return nil, fmt.Errorf("bootstrap: check slug: %w", err)
 	}
 	if taken {
-		return nil, &slugTakenError{in.slug}
+		return nil, slugTaken(in.slug)
 	}
 	if err := fail(ctx, "slug_checked"); err != nil {
 		return nil, err
@@ -333,7 +327,7 @@ func create(ctx context.Context, c *ent.Client, in input, hash, plain string) (*
 		// Another Create took the slug between the check and the insert;
 		// slug (and the random id) is the only unique column.
 		if ent.IsConstraintError(err) {
-			return nil, &slugTakenError{in.slug}
+			return nil, slugTaken(in.slug)
 		}
 		return nil, fmt.Errorf("bootstrap: create organization: %w", err)
 	}

@@ -24,7 +24,7 @@ func RequireBearer(token, realm string) func(http.Handler) http.Handler {
 			sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
 			if !ok || !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="`+realm+`"`)
-				writeError(w, r, http.StatusUnauthorized, "unauthenticated")
+				WriteError(w, r, nil, errBearer)
 				return
 			}
 			next.ServeHTTP(w, r)

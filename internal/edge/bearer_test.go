@@ -43,8 +43,8 @@ func TestRequireBearer(t *testing.T) {
 				}
 				return
 			}
-			var body map[string]string
-			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body["error"] != "unauthenticated" {
+			var body ErrorBody
+			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Error.Code != "unauthenticated" {
 				t.Errorf("body %q (%v)", w.Body, err)
 			}
 			if got := w.Header().Get("WWW-Authenticate"); got != `Bearer realm="metrics"` {

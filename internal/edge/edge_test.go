@@ -110,9 +110,9 @@ func TestRecoverAnswersAPanicWithJSON500AndLogsTheStack(t *testing.T) {
 	if rr.Code != 500 || rr.Header().Get("Content-Type") != "application/json" {
 		t.Fatalf("got %d %s, want a JSON 500", rr.Code, rr.Header().Get("Content-Type"))
 	}
-	var body map[string]string
-	if err := json.Unmarshal(rr.Body.Bytes(), &body); err != nil || body["error"] != "internal" || body["requestId"] != "req-1" {
-		t.Fatalf("body = %s, want {error: internal, requestId: req-1}", rr.Body)
+	var body ErrorBody
+	if err := json.Unmarshal(rr.Body.Bytes(), &body); err != nil || body.Error != (ErrorDetail{Code: "internal", RequestID: "req-1"}) {
+		t.Fatalf("body = %s, want {error: {code: internal, requestId: req-1}}", rr.Body)
 	}
 	lines := logLines(t, &buf)
 	if len(lines) != 1 {

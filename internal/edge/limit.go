@@ -8,14 +8,14 @@ const DefaultBodyLimit = 1 << 20
 
 // LimitBody refuses request bodies larger than n bytes, so that a client
 // cannot make the server buffer an unbounded body. A declared Content-Length
-// over n is answered with 413 at once; a body without one fails the
+// over n is answered with 413 request_too_large (apperr.TooLarge) at once; a body without one fails the
 // handler's read past n with an *http.MaxBytesError, which handlers should
 // answer with 413.
 func LimitBody(n int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ContentLength > n {
-				writeError(w, r, http.StatusRequestEntityTooLarge, "request_too_large")
+				WriteError(w, r, nil, errTooLarge)
 				return
 			}
 			r2 := new(http.Request)

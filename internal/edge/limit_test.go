@@ -47,9 +47,9 @@ func TestLimitBody(t *testing.T) {
 				t.Fatalf("body = %q, want it intact", rr.Body)
 			}
 			if tt.status == 413 && !tt.chunked {
-				var body map[string]string
+				var body ErrorBody
 				json.Unmarshal(rr.Body.Bytes(), &body)
-				if body["error"] != "request_too_large" || body["requestId"] == "" {
+				if body.Error.Code != "request_too_large" || body.Error.RequestID == "" {
 					t.Fatalf("body = %s, want a JSON error with the request id", rr.Body)
 				}
 			}

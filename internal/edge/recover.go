@@ -8,7 +8,7 @@ import (
 )
 
 // Recover turns a panic in a handler into a logged error, with its stack,
-// and a JSON 500 {"error":"internal","requestId":…}, so that one bad request
+// and a JSON 500 {"error":{"code":"internal","requestId":…}}, so that one bad request
 // neither kills the connection silently nor goes unnoticed.
 //
 // Two panics are not answered. http.ErrAbortHandler is passed on: it is how
@@ -41,7 +41,7 @@ func Recover(log *slog.Logger) func(http.Handler) http.Handler {
 				case rec.started():
 					panic(http.ErrAbortHandler)
 				default:
-					writeError(rec, r, http.StatusInternalServerError, "internal")
+					WriteError(rec, r, log, errPanic)
 				}
 			}()
 			next.ServeHTTP(rec, r)
