@@ -162,14 +162,17 @@ func (r *changePasswordRequest) texts() []string { return []string{r.CurrentPass
 
 // sessionBody is the answer of sign-in, password change and GET session.
 type sessionBody struct {
-	Token                  string     `json:"token,omitempty"`
-	ExpiresAt              time.Time  `json:"expiresAt"`
-	IdleTimeoutSeconds     int        `json:"idleTimeoutSeconds"`
-	Method                 string     `json:"method"`
-	PasswordChangeRequired bool       `json:"passwordChangeRequired"`
-	MFASatisfiedAt         *time.Time `json:"mfaSatisfiedAt"`
-	User                   userBody   `json:"user"`
-	Organization           orgBody    `json:"organization"`
+	Token                  string    `json:"token,omitempty"`
+	ExpiresAt              time.Time `json:"expiresAt"`
+	IdleTimeoutSeconds     int       `json:"idleTimeoutSeconds"`
+	Method                 string    `json:"method"`
+	PasswordChangeRequired bool      `json:"passwordChangeRequired"`
+	// State is what the session may do: active, password_change_required
+	// or mfa_required (viewer.State).
+	State          string     `json:"state"`
+	MFASatisfiedAt *time.Time `json:"mfaSatisfiedAt"`
+	User           userBody   `json:"user"`
+	Organization   orgBody    `json:"organization"`
 }
 
 type userBody struct {
@@ -244,6 +247,7 @@ func bodyOf(s *signedIn) sessionBody {
 		IdleTimeoutSeconds:     s.Session.IdleTimeoutSeconds,
 		Method:                 string(s.Session.Method),
 		PasswordChangeRequired: s.Session.PasswordChangeRequired,
+		State:                  string(s.State),
 		User: userBody{
 			ID:          string(s.User.ID),
 			Email:       s.User.Email,

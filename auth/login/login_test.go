@@ -1,6 +1,7 @@
 package login_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/clinicgate/clinicgate/auth/token"
 	"github.com/clinicgate/clinicgate/ent/auditevent"
 	"github.com/clinicgate/clinicgate/ent/organization"
+	"github.com/clinicgate/clinicgate/ent/privacy"
 	entsession "github.com/clinicgate/clinicgate/ent/session"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/store"
@@ -36,8 +38,8 @@ func TestSignInWithTheRightPassword(t *testing.T) {
 		if got, want := r.str("expiresAt"), e.clock.Now().Add(2*time.Hour).Format(time.RFC3339); got != want {
 			t.Errorf("expiresAt = %s, want %s", got, want)
 		}
-		if r.body["passwordChangeRequired"] != false {
-			t.Errorf("passwordChangeRequired = %v", r.body["passwordChangeRequired"])
+		if r.body["passwordChangeRequired"] != false || r.str("state") != "active" {
+			t.Errorf("passwordChangeRequired = %v, state = %q", r.body["passwordChangeRequired"], r.str("state"))
 		}
 		if r.str("user", "id") != string(u.ID) || r.str("user", "email") != "Ana.Lopez@North.example" ||
 			r.str("user", "displayName") != "Dr Ana.Lopez" {
@@ -244,12 +246,12 @@ func TestTemporaryPasswordMustBeChanged(t *testing.T) {
 
 		first := e.login("temp", "maria.temp@x.example", temp)
 		must(t, first, 200, "")
-		if first.body["passwordChangeRequired"] != true {
+		if first.body["passwordChangeRequired"] != true || first.str("state") != "password_change_required" {
 			t.Fatalf("a temporary password gave an unrestricted session: %s", first.raw)
 		}
 		cur := e.current(bearer(first.token()))
 		must(t, cur, 200, "")
-		if cur.body["passwordChangeRequired"] != true {
+		if cur.body["passwordChangeRequired"] != true || cur.str("state") != "password_change_required" {
 			t.Errorf("GET /auth/session: passwordChangeRequired = %v", cur.body["passwordChangeRequired"])
 		}
 		second := e.login("temp", "maria.temp@x.example", temp) // another device
@@ -520,6 +522,31 @@ func TestPasswordsAndTokensNeverLogged(t *testing.T) {
 					t.Errorf("a secret appears in the %s audit event", ev.Action)
 				}
 			}
+		}
+	})
+}
+
+// A sign-in where MFA is required starts a session in state mfa_required,
+// which GET /auth/session reports too; the organization's setting applies
+// at once to a session already open.
+func TestSignInReportsTheSessionState(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		o := e.org("mfa", organization.SignInMethodAny)
+		e.user(o, account{email: "ana@mfa.example", password: rightPw})
+		open := e.login("mfa", "ana@mfa.example", rightPw)
+		must(t, open, 200, "")
+		if open.str("state") != "active" {
+			t.Fatalf("state = %q before MFA is required", open.str("state"))
+		}
+		db.Organization.UpdateOne(o).SetRequireMfa(true).ExecX(privacy.DecisionContext(context.Background(), privacy.Allow))
+		if cur := e.current(bearer(open.token())); cur.str("state") != "mfa_required" {
+			t.Errorf("open session after MFA became required: state = %q", cur.str("state"))
+		}
+		r := e.login("mfa", "ana@mfa.example", rightPw)
+		must(t, r, 200, "")
+		if r.str("state") != "mfa_required" {
+			t.Errorf("sign-in with MFA required: state = %q", r.str("state"))
 		}
 	})
 }

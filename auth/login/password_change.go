@@ -126,6 +126,9 @@ func (f *flow) changePassword(ctx context.Context, current, next string) (*signe
 	if err != nil {
 		return nil, fmt.Errorf("login: change password: %w", err)
 	}
+	if out.State, err = f.stateOf(ctx, u, out.Session); err != nil {
+		return nil, err
+	}
 	f.log.LogAttrs(ctx, slog.LevelInfo, "password changed",
 		slog.String(logging.OrgKey, string(u.OrganizationID)),
 		slog.String(logging.UserKey, string(u.ID)),

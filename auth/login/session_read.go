@@ -19,5 +19,5 @@ func (f *flow) current(ctx context.Context) (*signedIn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("login: load user: %w", err)
 	}
-	return &signedIn{Session: cur, User: u, Org: u.Edges.Organization}, nil
+	return &signedIn{Session: cur, User: u, Org: u.Edges.Organization, State: v.State}, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/audit"
+	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/logging"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
@@ -82,6 +83,17 @@ type signedIn struct {
 	Session *ent.Session
 	User    *ent.User
 	Org     *ent.Organization
+	State   viewer.State
+}
+
+// stateOf is the state of session s of u, as the session middleware will
+// find it on the next request (authz decides).
+func (f *flow) stateOf(ctx context.Context, u *ent.User, s *ent.Session) (viewer.State, error) {
+	v, err := authz.LoadViewer(viewer.ForSystem(ctx, u.OrganizationID), f.client, u)
+	if err != nil {
+		return "", fmt.Errorf("login: session state: %w", err)
+	}
+	return authz.SessionState(v, s.PasswordChangeRequired, s.MfaSatisfiedAt != nil), nil
 }
 
 // signInWith runs the sign-in flow with strategy s.
@@ -173,12 +185,15 @@ func (f *flow) complete(ctx context.Context, a *attempt, s strategy) (*signedIn,
 		}
 		return nil, fmt.Errorf("login: sign in: %w", err)
 	}
+	if out.State, err = f.stateOf(ctx, out.User, out.Session); err != nil {
+		return nil, err
+	}
 	logging.Set(ctx, slog.String(logging.UserKey, string(out.User.ID)))
 	f.log.LogAttrs(ctx, slog.LevelInfo, "signed in",
 		slog.String(logging.OrgKey, string(out.Org.ID)),
 		slog.String(logging.UserKey, string(out.User.ID)),
 		slog.String("session", string(out.Session.ID)),
 		slog.String("method", string(s.method())),
-		slog.Bool("password_change_required", out.Session.PasswordChangeRequired))
+		slog.String("state", string(out.State)))
 	return out, nil
 }
