@@ -422,15 +422,17 @@ type ComplexityRoot struct {
 	}
 
 	Role struct {
-		Builtin     func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		Description func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Name        func(childComplexity int) int
-		Privileges  func(childComplexity int) int
-		RequireMfa  func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
-		Users       func(childComplexity int) int
+		Builtin      func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Description  func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Privileges   func(childComplexity int) int
+		RequireMfa   func(childComplexity int) int
+		SessionView  func(childComplexity int) int
+		SignInMethod func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+		Users        func(childComplexity int) int
 	}
 
 	RoleConnection struct {
@@ -2254,6 +2256,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Role.RequireMfa(childComplexity), true
+	case "Role.sessionView":
+		if e.ComplexityRoot.Role.SessionView == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Role.SessionView(childComplexity), true
+	case "Role.signInMethod":
+		if e.ComplexityRoot.Role.SignInMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Role.SignInMethod(childComplexity), true
 	case "Role.updatedAt":
 		if e.ComplexityRoot.Role.UpdatedAt == nil {
 			break
@@ -3713,6 +3727,10 @@ func (ec *executionContext) childFields_Role(ctx context.Context, field graphql.
 		return ec.fieldContext_Role_privileges(ctx, field)
 	case "requireMfa":
 		return ec.fieldContext_Role_requireMfa(ctx, field)
+	case "sessionView":
+		return ec.fieldContext_Role_sessionView(ctx, field)
+	case "signInMethod":
+		return ec.fieldContext_Role_signInMethod(ctx, field)
 	case "users":
 		return ec.fieldContext_Role_users(ctx, field)
 	}
@@ -12479,6 +12497,52 @@ func (ec *executionContext) _Role_requireMfa(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Role_requireMfa(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Role", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Role_sessionView(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Role_sessionView(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SessionView, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Role_sessionView(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Role", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Role_signInMethod(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Role_signInMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignInMethod, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v role.SignInMethod) graphql.Marshaler {
+			return ec.marshalNRoleSignInMethod2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋroleᚐSignInMethod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Role_signInMethod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Role", field, false, false, "RoleSignInMethod")
 }
 
 func (ec *executionContext) _Role_users(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
@@ -24087,7 +24151,7 @@ func (ec *executionContext) unmarshalInputRoleWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "builtin", "builtinNEQ", "builtinIn", "builtinNotIn", "builtinIsNil", "builtinNotNil", "requireMfa", "requireMfaNEQ", "hasUsers", "hasUsersWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "builtin", "builtinNEQ", "builtinIn", "builtinNotIn", "builtinIsNil", "builtinNotNil", "requireMfa", "requireMfaNEQ", "sessionView", "sessionViewNEQ", "signInMethod", "signInMethodNEQ", "signInMethodIn", "signInMethodNotIn", "hasUsers", "hasUsersWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24521,6 +24585,48 @@ func (ec *executionContext) unmarshalInputRoleWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.RequireMfaNEQ = data
+		case "sessionView":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sessionView"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SessionView = data
+		case "sessionViewNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sessionViewNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SessionViewNEQ = data
+		case "signInMethod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signInMethod"))
+			data, err := ec.unmarshalORoleSignInMethod2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋroleᚐSignInMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignInMethod = data
+		case "signInMethodNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signInMethodNEQ"))
+			data, err := ec.unmarshalORoleSignInMethod2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋroleᚐSignInMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignInMethodNEQ = data
+		case "signInMethodIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signInMethodIn"))
+			data, err := ec.unmarshalORoleSignInMethod2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋroleᚐSignInMethodᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignInMethodIn = data
+		case "signInMethodNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signInMethodNotIn"))
+			data, err := ec.unmarshalORoleSignInMethod2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋroleᚐSignInMethodᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignInMethodNotIn = data
 		case "hasUsers":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUsers"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -30684,6 +30790,16 @@ func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "sessionView":
+			out.Values[i] = ec._Role_sessionView(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "signInMethod":
+			out.Values[i] = ec._Role_signInMethod(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "users":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -32719,6 +32835,16 @@ func (ec *executionContext) marshalNRoleOrderField2ᚖgithubᚗcomᚋclinicgate�
 	return v
 }
 
+func (ec *executionContext) unmarshalNRoleSignInMethod2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋroleᚐSignInMethod(ctx context.Context, v any) (role.SignInMethod, error) {
+	var res role.SignInMethod
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRoleSignInMethod2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋroleᚐSignInMethod(ctx context.Context, sel ast.SelectionSet, v role.SignInMethod) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNRoleWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐRoleWhereInput(ctx context.Context, v any) (*ent.RoleWhereInput, error) {
 	res, err := ec.unmarshalInputRoleWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -34635,6 +34761,58 @@ func (ec *executionContext) unmarshalORoleOrder2ᚖgithubᚗcomᚋclinicgateᚋc
 	}
 	res, err := ec.unmarshalInputRoleOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORoleSignInMethod2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋroleᚐSignInMethodᚄ(ctx context.Context, v any) ([]role.SignInMethod, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]role.SignInMethod, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRoleSignInMethod2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋroleᚐSignInMethod(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORoleSignInMethod2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋroleᚐSignInMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []role.SignInMethod) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoleSignInMethod2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋroleᚐSignInMethod(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalORoleSignInMethod2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋroleᚐSignInMethod(ctx context.Context, v any) (*role.SignInMethod, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(role.SignInMethod)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORoleSignInMethod2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋroleᚐSignInMethod(ctx context.Context, sel ast.SelectionSet, v *role.SignInMethod) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalORoleWhereInput2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐRoleWhereInputᚄ(ctx context.Context, v any) ([]*ent.RoleWhereInput, error) {
