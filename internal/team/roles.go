@@ -91,26 +91,22 @@ func CreateRole(ctx context.Context, c *ent.Client, in NewRole) (*ent.Role, erro
 // are loaded per request (authz.LoadEffective). The viewer needs
 // roles.manage and every privilege the change adds.
 func UpdateRole(ctx context.Context, c *ent.Client, id pulid.ID, ch RoleChange) (*ent.Role, error) {
-	var privs []string
-	var err error
-	if ch.Privileges != nil {
-		if privs, err = checkPrivileges(*ch.Privileges); err != nil {
-			return nil, err
-		}
-	}
 	v := viewer.FromContext(ctx)
 	if v == nil {
 		return nil, apperr.New(apperr.Unauthenticated, "sign in first")
 	}
 	before, err := c.Role.Query().Where(role.ID(id)).Only(viewer.ForSystem(ctx, v.OrgID))
-	if ent.IsNotFound(err) {
-		before = nil
-	} else if err != nil {
+	if err != nil && !ent.IsNotFound(err) {
 		return nil, err
 	}
-	var added []string
+	// What the change adds is checked against the catalogue and the
+	// viewer; what the role already holds stays as it is.
+	var privs, added []string
 	if before != nil && ch.Privileges != nil {
-		added = authz.AddedPrivileges(before.Privileges, privs)
+		privs = dedupeStrings(*ch.Privileges)
+		if added, err = checkPrivileges(authz.AddedPrivileges(before.Privileges, privs)); err != nil {
+			return nil, err
+		}
 	}
 	ctx, err = authz.Require(ctx, c, authz.EditRole, authz.Target{Row: id, Privileges: added})
 	if err != nil {
@@ -250,6 +246,9 @@ func DeleteRole(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.Role, err
 // least one administrator remains.
 func SetUserRoles(ctx context.Context, c *ent.Client, userID pulid.ID, roleIDs []pulid.ID) (*ent.User, error) {
 	ids := dedupe(roleIDs)
+	if len(ids) == 0 {
+		return nil, apperr.InvalidField("roleIds", "a staff member holds at least one role")
+	}
 	ctx, err := authz.Require(ctx, c, authz.SetUserRoles, authz.Target{User: userID, Roles: ids})
 	if err != nil {
 		return nil, err
@@ -262,9 +261,6 @@ func SetUserRoles(ctx context.Context, c *ent.Client, userID pulid.ID, roleIDs [
 	}
 	if u.Kind != user.KindStaff {
 		return nil, apperr.InvalidField("userId", "portal users hold no roles")
-	}
-	if len(ids) == 0 {
-		return nil, apperr.InvalidField("roleIds", "a staff member holds at least one role")
 	}
 	var current []pulid.ID
 	for _, r := range u.Edges.Roles {
@@ -342,6 +338,16 @@ func nameFree(ctx context.Context, c *ent.Client, org pulid.ID, name string, exc
 		}
 	}
 	return nil
+}
+
+func dedupeStrings(xs []string) []string {
+	out := []string{}
+	for _, x := range xs {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func dedupe(ids []pulid.ID) []pulid.ID {
