@@ -198,7 +198,7 @@ func SetRolePrivilege(ctx context.Context, c *ent.Client, id pulid.ID, privilege
 
 // DeleteRole deletes a custom role. It is refused (CONFLICT) while any
 // user — suspended ones included, whose roles come back on reactivation —
-// or any invitation holds it: removing it from its holders would quietly
+// or any pending invitation names it: removing it from its holders would quietly
 // change what many people may do; the administrator moves them to other
 // roles first, each change audited.
 func DeleteRole(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.Role, error) {
@@ -219,7 +219,10 @@ func DeleteRole(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.Role, err
 	if err != nil {
 		return nil, err
 	}
-	invited, err := c.Invitation.Query().Where(invitation.HasRolesWith(role.ID(id))).Count(sys)
+	// Pending invitations would hand the role out on acceptance; accepted,
+	// revoked and lapsed ones are history (their links go with the role).
+	invited, err := c.Invitation.Query().Where(invitation.HasRolesWith(role.ID(id)),
+		invitation.StatusEQ(invitation.StatusPending), invitation.ExpiresAtGT(authz.Now(ctx))).Count(sys)
 	if err != nil {
 		return nil, err
 	}

@@ -7,10 +7,12 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/clinicgate/clinicgate/auth/password"
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/auditevent"
+	"github.com/clinicgate/clinicgate/ent/invitation"
 	"github.com/clinicgate/clinicgate/ent/privacy"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/apperr"
@@ -168,3 +170,31 @@ func TestOwnershipMovesWithItsRole(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestARoleNamedByAPendingInvitationIsNotDeleted(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		allow := privacy.DecisionContext(context.Background(), privacy.Allow)
+		r := w.c.Role.Create().SetOrganizationID(w.res.Org.ID).SetName("Desk").SaveX(allow)
+		inv := w.c.Invitation.Create().SetOrganizationID(w.res.Org.ID).SetEmail("new@x.test").
+			SetTokenHash([]byte(fmt.Sprintf("tok-%d", seq.Add(1)))).SetExpiresAt(time.Now().Add(time.Hour)).
+			AddRoles(r).SaveX(allow)
+		del := func() error {
+			return w.inTx(context.Background(), func(c *ent.Client) error {
+				_, err := team.DeleteRole(w.as(w.admin), c, r.ID)
+				return err
+			})
+		}
+		if err := del(); apperr.KindOf(err) != apperr.Conflict {
+			t.Fatalf("deleting a role a pending invitation names: %v", err)
+		}
+		// Once the invitation is revoked it is history: the role goes.
+		w.c.Invitation.UpdateOne(inv).SetStatus(invitation.StatusRevoked).ExecX(allow)
+		if err := del(); err != nil {
+			t.Fatal(err)
+		}
+		if n := w.events(team.RoleDeleted); n != 1 {
+			t.Fatalf("%d role.deleted events", n)
+		}
+	})
+}
