@@ -400,6 +400,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			role.FieldBuiltin:        {Type: field.TypeEnum, Column: role.FieldBuiltin},
 			role.FieldPrivileges:     {Type: field.TypeJSON, Column: role.FieldPrivileges},
 			role.FieldRequireMfa:     {Type: field.TypeBool, Column: role.FieldRequireMfa},
+			role.FieldSessionView:    {Type: field.TypeBool, Column: role.FieldSessionView},
+			role.FieldSignInMethod:   {Type: field.TypeEnum, Column: role.FieldSignInMethod},
 			role.FieldExternalID:     {Type: field.TypeString, Column: role.FieldExternalID},
 		},
 	}
@@ -4019,6 +4021,16 @@ func (f *RoleFilter) WherePrivileges(p entql.BytesP) {
 // WhereRequireMfa applies the entql bool predicate on the require_mfa field.
 func (f *RoleFilter) WhereRequireMfa(p entql.BoolP) {
 	f.Where(p.Field(role.FieldRequireMfa))
+}
+
+// WhereSessionView applies the entql bool predicate on the session_view field.
+func (f *RoleFilter) WhereSessionView(p entql.BoolP) {
+	f.Where(p.Field(role.FieldSessionView))
+}
+
+// WhereSignInMethod applies the entql string predicate on the sign_in_method field.
+func (f *RoleFilter) WhereSignInMethod(p entql.StringP) {
+	f.Where(p.Field(role.FieldSignInMethod))
 }
 
 // WhereExternalID applies the entql string predicate on the external_id field.

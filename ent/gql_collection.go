@@ -2620,6 +2620,16 @@ func (_q *RoleQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, role.FieldRequireMfa)
 				fieldSeen[role.FieldRequireMfa] = struct{}{}
 			}
+		case "sessionView":
+			if _, ok := fieldSeen[role.FieldSessionView]; !ok {
+				selectedFields = append(selectedFields, role.FieldSessionView)
+				fieldSeen[role.FieldSessionView] = struct{}{}
+			}
+		case "signInMethod":
+			if _, ok := fieldSeen[role.FieldSignInMethod]; !ok {
+				selectedFields = append(selectedFields, role.FieldSignInMethod)
+				fieldSeen[role.FieldSignInMethod] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

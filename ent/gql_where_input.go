@@ -5326,6 +5326,16 @@ type RoleWhereInput struct {
 	RequireMfa    *bool `json:"requireMfa,omitempty"`
 	RequireMfaNEQ *bool `json:"requireMfaNEQ,omitempty"`
 
+	// "session_view" field predicates.
+	SessionView    *bool `json:"sessionView,omitempty"`
+	SessionViewNEQ *bool `json:"sessionViewNEQ,omitempty"`
+
+	// "sign_in_method" field predicates.
+	SignInMethod      *role.SignInMethod  `json:"signInMethod,omitempty"`
+	SignInMethodNEQ   *role.SignInMethod  `json:"signInMethodNEQ,omitempty"`
+	SignInMethodIn    []role.SignInMethod `json:"signInMethodIn,omitempty"`
+	SignInMethodNotIn []role.SignInMethod `json:"signInMethodNotIn,omitempty"`
+
 	// "users" edge predicates.
 	HasUsers     *bool             `json:"hasUsers,omitempty"`
 	HasUsersWith []*UserWhereInput `json:"hasUsersWith,omitempty"`
@@ -5575,6 +5585,24 @@ func (i *RoleWhereInput) P() (predicate.Role, error) {
 	}
 	if i.RequireMfaNEQ != nil {
 		predicates = append(predicates, role.RequireMfaNEQ(*i.RequireMfaNEQ))
+	}
+	if i.SessionView != nil {
+		predicates = append(predicates, role.SessionViewEQ(*i.SessionView))
+	}
+	if i.SessionViewNEQ != nil {
+		predicates = append(predicates, role.SessionViewNEQ(*i.SessionViewNEQ))
+	}
+	if i.SignInMethod != nil {
+		predicates = append(predicates, role.SignInMethodEQ(*i.SignInMethod))
+	}
+	if i.SignInMethodNEQ != nil {
+		predicates = append(predicates, role.SignInMethodNEQ(*i.SignInMethodNEQ))
+	}
+	if len(i.SignInMethodIn) > 0 {
+		predicates = append(predicates, role.SignInMethodIn(i.SignInMethodIn...))
+	}
+	if len(i.SignInMethodNotIn) > 0 {
+		predicates = append(predicates, role.SignInMethodNotIn(i.SignInMethodNotIn...))
 	}
 
 	if i.HasUsers != nil {

@@ -16250,6 +16250,8 @@ type RoleMutation struct {
 	privileges          *[]string
 	appendprivileges    []string
 	require_mfa         *bool
+	session_view        *bool
+	sign_in_method      *role.SignInMethod
 	external_id         *string
 	clearedFields       map[string]struct{}
 	organization        *pulid.ID
@@ -16685,6 +16687,78 @@ func (m *RoleMutation) ResetRequireMfa() {
 	m.require_mfa = nil
 }
 
+// SetSessionView sets the "session_view" field.
+func (m *RoleMutation) SetSessionView(b bool) {
+	m.session_view = &b
+}
+
+// SessionView returns the value of the "session_view" field in the mutation.
+func (m *RoleMutation) SessionView() (r bool, exists bool) {
+	v := m.session_view
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSessionView returns the old "session_view" field's value of the Role entity.
+// If the Role object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoleMutation) OldSessionView(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSessionView is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSessionView requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSessionView: %w", err)
+	}
+	return oldValue.SessionView, nil
+}
+
+// ResetSessionView resets all changes to the "session_view" field.
+func (m *RoleMutation) ResetSessionView() {
+	m.session_view = nil
+}
+
+// SetSignInMethod sets the "sign_in_method" field.
+func (m *RoleMutation) SetSignInMethod(rim role.SignInMethod) {
+	m.sign_in_method = &rim
+}
+
+// SignInMethod returns the value of the "sign_in_method" field in the mutation.
+func (m *RoleMutation) SignInMethod() (r role.SignInMethod, exists bool) {
+	v := m.sign_in_method
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignInMethod returns the old "sign_in_method" field's value of the Role entity.
+// If the Role object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoleMutation) OldSignInMethod(ctx context.Context) (v role.SignInMethod, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignInMethod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignInMethod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignInMethod: %w", err)
+	}
+	return oldValue.SignInMethod, nil
+}
+
+// ResetSignInMethod resets all changes to the "sign_in_method" field.
+func (m *RoleMutation) ResetSignInMethod() {
+	m.sign_in_method = nil
+}
+
 // SetExternalID sets the "external_id" field.
 func (m *RoleMutation) SetExternalID(s string) {
 	m.external_id = &s
@@ -16903,7 +16977,7 @@ func (m *RoleMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RoleMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 11)
 	if m.organization != nil {
 		fields = append(fields, role.FieldOrganizationID)
 	}
@@ -16927,6 +17001,12 @@ func (m *RoleMutation) Fields() []string {
 	}
 	if m.require_mfa != nil {
 		fields = append(fields, role.FieldRequireMfa)
+	}
+	if m.session_view != nil {
+		fields = append(fields, role.FieldSessionView)
+	}
+	if m.sign_in_method != nil {
+		fields = append(fields, role.FieldSignInMethod)
 	}
 	if m.external_id != nil {
 		fields = append(fields, role.FieldExternalID)
@@ -16955,6 +17035,10 @@ func (m *RoleMutation) Field(name string) (ent.Value, bool) {
 		return m.Privileges()
 	case role.FieldRequireMfa:
 		return m.RequireMfa()
+	case role.FieldSessionView:
+		return m.SessionView()
+	case role.FieldSignInMethod:
+		return m.SignInMethod()
 	case role.FieldExternalID:
 		return m.ExternalID()
 	}
@@ -16982,6 +17066,10 @@ func (m *RoleMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldPrivileges(ctx)
 	case role.FieldRequireMfa:
 		return m.OldRequireMfa(ctx)
+	case role.FieldSessionView:
+		return m.OldSessionView(ctx)
+	case role.FieldSignInMethod:
+		return m.OldSignInMethod(ctx)
 	case role.FieldExternalID:
 		return m.OldExternalID(ctx)
 	}
@@ -17048,6 +17136,20 @@ func (m *RoleMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetRequireMfa(v)
+		return nil
+	case role.FieldSessionView:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSessionView(v)
+		return nil
+	case role.FieldSignInMethod:
+		v, ok := value.(role.SignInMethod)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignInMethod(v)
 		return nil
 	case role.FieldExternalID:
 		v, ok := value.(string)
@@ -17143,6 +17245,12 @@ func (m *RoleMutation) ResetField(name string) error {
 		return nil
 	case role.FieldRequireMfa:
 		m.ResetRequireMfa()
+		return nil
+	case role.FieldSessionView:
+		m.ResetSessionView()
+		return nil
+	case role.FieldSignInMethod:
+		m.ResetSignInMethod()
 		return nil
 	case role.FieldExternalID:
 		m.ResetExternalID()

@@ -36,6 +36,10 @@ type Role struct {
 	Privileges []string `json:"privileges,omitempty"`
 	// RequireMfa holds the value of the "require_mfa" field.
 	RequireMfa bool `json:"require_mfa,omitempty"`
+	// covered by the organization's session view
+	SessionView bool `json:"session_view,omitempty"`
+	// the sign-in method the role's holders must use (ANY: no requirement)
+	SignInMethod role.SignInMethod `json:"sign_in_method,omitempty"`
 	// ExternalID holds the value of the "external_id" field.
 	ExternalID *string `json:"external_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -100,9 +104,9 @@ func (*Role) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case role.FieldID, role.FieldOrganizationID:
 			values[i] = new(pulid.ID)
-		case role.FieldRequireMfa:
+		case role.FieldRequireMfa, role.FieldSessionView:
 			values[i] = new(sql.NullBool)
-		case role.FieldName, role.FieldDescription, role.FieldBuiltin, role.FieldExternalID:
+		case role.FieldName, role.FieldDescription, role.FieldBuiltin, role.FieldSignInMethod, role.FieldExternalID:
 			values[i] = new(sql.NullString)
 		case role.FieldCreatedAt, role.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -177,6 +181,18 @@ func (_m *Role) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field require_mfa", values[i])
 			} else if value.Valid {
 				_m.RequireMfa = value.Bool
+			}
+		case role.FieldSessionView:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field session_view", values[i])
+			} else if value.Valid {
+				_m.SessionView = value.Bool
+			}
+		case role.FieldSignInMethod:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field sign_in_method", values[i])
+			} else if value.Valid {
+				_m.SignInMethod = role.SignInMethod(value.String)
 			}
 		case role.FieldExternalID:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -261,6 +277,12 @@ func (_m *Role) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("require_mfa=")
 	builder.WriteString(fmt.Sprintf("%v", _m.RequireMfa))
+	builder.WriteString(", ")
+	builder.WriteString("session_view=")
+	builder.WriteString(fmt.Sprintf("%v", _m.SessionView))
+	builder.WriteString(", ")
+	builder.WriteString("sign_in_method=")
+	builder.WriteString(fmt.Sprintf("%v", _m.SignInMethod))
 	builder.WriteString(", ")
 	if v := _m.ExternalID; v != nil {
 		builder.WriteString("external_id=")

@@ -99,6 +99,34 @@ func (_c *RoleCreate) SetNillableRequireMfa(v *bool) *RoleCreate {
 	return _c
 }
 
+// SetSessionView sets the "session_view" field.
+func (_c *RoleCreate) SetSessionView(v bool) *RoleCreate {
+	_c.mutation.SetSessionView(v)
+	return _c
+}
+
+// SetNillableSessionView sets the "session_view" field if the given value is not nil.
+func (_c *RoleCreate) SetNillableSessionView(v *bool) *RoleCreate {
+	if v != nil {
+		_c.SetSessionView(*v)
+	}
+	return _c
+}
+
+// SetSignInMethod sets the "sign_in_method" field.
+func (_c *RoleCreate) SetSignInMethod(v role.SignInMethod) *RoleCreate {
+	_c.mutation.SetSignInMethod(v)
+	return _c
+}
+
+// SetNillableSignInMethod sets the "sign_in_method" field if the given value is not nil.
+func (_c *RoleCreate) SetNillableSignInMethod(v *role.SignInMethod) *RoleCreate {
+	if v != nil {
+		_c.SetSignInMethod(*v)
+	}
+	return _c
+}
+
 // SetExternalID sets the "external_id" field.
 func (_c *RoleCreate) SetExternalID(v string) *RoleCreate {
 	_c.mutation.SetExternalID(v)
@@ -211,6 +239,14 @@ func (_c *RoleCreate) defaults() error {
 		v := role.DefaultRequireMfa
 		_c.mutation.SetRequireMfa(v)
 	}
+	if _, ok := _c.mutation.SessionView(); !ok {
+		v := role.DefaultSessionView
+		_c.mutation.SetSessionView(v)
+	}
+	if _, ok := _c.mutation.SignInMethod(); !ok {
+		v := role.DefaultSignInMethod
+		_c.mutation.SetSignInMethod(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if role.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized role.DefaultID (forgotten import ent/runtime?)")
@@ -263,6 +299,17 @@ func (_c *RoleCreate) check() error {
 	}
 	if _, ok := _c.mutation.RequireMfa(); !ok {
 		return &ValidationError{Name: "require_mfa", err: errors.New(`ent: missing required field "Role.require_mfa"`)}
+	}
+	if _, ok := _c.mutation.SessionView(); !ok {
+		return &ValidationError{Name: "session_view", err: errors.New(`ent: missing required field "Role.session_view"`)}
+	}
+	if _, ok := _c.mutation.SignInMethod(); !ok {
+		return &ValidationError{Name: "sign_in_method", err: errors.New(`ent: missing required field "Role.sign_in_method"`)}
+	}
+	if v, ok := _c.mutation.SignInMethod(); ok {
+		if err := role.SignInMethodValidator(v); err != nil {
+			return &ValidationError{Name: "sign_in_method", err: fmt.Errorf(`ent: validator failed for field "Role.sign_in_method": %w`, err)}
+		}
 	}
 	if v, ok := _c.mutation.ExternalID(); ok {
 		if err := role.ExternalIDValidator(v); err != nil {
@@ -340,6 +387,14 @@ func (_c *RoleCreate) createSpec() (*Role, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.RequireMfa(); ok {
 		_spec.SetField(role.FieldRequireMfa, field.TypeBool, value)
 		_node.RequireMfa = value
+	}
+	if value, ok := _c.mutation.SessionView(); ok {
+		_spec.SetField(role.FieldSessionView, field.TypeBool, value)
+		_node.SessionView = value
+	}
+	if value, ok := _c.mutation.SignInMethod(); ok {
+		_spec.SetField(role.FieldSignInMethod, field.TypeEnum, value)
+		_node.SignInMethod = value
 	}
 	if value, ok := _c.mutation.ExternalID(); ok {
 		_spec.SetField(role.FieldExternalID, field.TypeString, value)
@@ -506,6 +561,30 @@ func (u *RoleUpsert) UpdateRequireMfa() *RoleUpsert {
 	return u
 }
 
+// SetSessionView sets the "session_view" field.
+func (u *RoleUpsert) SetSessionView(v bool) *RoleUpsert {
+	u.Set(role.FieldSessionView, v)
+	return u
+}
+
+// UpdateSessionView sets the "session_view" field to the value that was provided on create.
+func (u *RoleUpsert) UpdateSessionView() *RoleUpsert {
+	u.SetExcluded(role.FieldSessionView)
+	return u
+}
+
+// SetSignInMethod sets the "sign_in_method" field.
+func (u *RoleUpsert) SetSignInMethod(v role.SignInMethod) *RoleUpsert {
+	u.Set(role.FieldSignInMethod, v)
+	return u
+}
+
+// UpdateSignInMethod sets the "sign_in_method" field to the value that was provided on create.
+func (u *RoleUpsert) UpdateSignInMethod() *RoleUpsert {
+	u.SetExcluded(role.FieldSignInMethod)
+	return u
+}
+
 // SetExternalID sets the "external_id" field.
 func (u *RoleUpsert) SetExternalID(v string) *RoleUpsert {
 	u.Set(role.FieldExternalID, v)
@@ -648,6 +727,34 @@ func (u *RoleUpsertOne) SetRequireMfa(v bool) *RoleUpsertOne {
 func (u *RoleUpsertOne) UpdateRequireMfa() *RoleUpsertOne {
 	return u.Update(func(s *RoleUpsert) {
 		s.UpdateRequireMfa()
+	})
+}
+
+// SetSessionView sets the "session_view" field.
+func (u *RoleUpsertOne) SetSessionView(v bool) *RoleUpsertOne {
+	return u.Update(func(s *RoleUpsert) {
+		s.SetSessionView(v)
+	})
+}
+
+// UpdateSessionView sets the "session_view" field to the value that was provided on create.
+func (u *RoleUpsertOne) UpdateSessionView() *RoleUpsertOne {
+	return u.Update(func(s *RoleUpsert) {
+		s.UpdateSessionView()
+	})
+}
+
+// SetSignInMethod sets the "sign_in_method" field.
+func (u *RoleUpsertOne) SetSignInMethod(v role.SignInMethod) *RoleUpsertOne {
+	return u.Update(func(s *RoleUpsert) {
+		s.SetSignInMethod(v)
+	})
+}
+
+// UpdateSignInMethod sets the "sign_in_method" field to the value that was provided on create.
+func (u *RoleUpsertOne) UpdateSignInMethod() *RoleUpsertOne {
+	return u.Update(func(s *RoleUpsert) {
+		s.UpdateSignInMethod()
 	})
 }
 
@@ -963,6 +1070,34 @@ func (u *RoleUpsertBulk) SetRequireMfa(v bool) *RoleUpsertBulk {
 func (u *RoleUpsertBulk) UpdateRequireMfa() *RoleUpsertBulk {
 	return u.Update(func(s *RoleUpsert) {
 		s.UpdateRequireMfa()
+	})
+}
+
+// SetSessionView sets the "session_view" field.
+func (u *RoleUpsertBulk) SetSessionView(v bool) *RoleUpsertBulk {
+	return u.Update(func(s *RoleUpsert) {
+		s.SetSessionView(v)
+	})
+}
+
+// UpdateSessionView sets the "session_view" field to the value that was provided on create.
+func (u *RoleUpsertBulk) UpdateSessionView() *RoleUpsertBulk {
+	return u.Update(func(s *RoleUpsert) {
+		s.UpdateSessionView()
+	})
+}
+
+// SetSignInMethod sets the "sign_in_method" field.
+func (u *RoleUpsertBulk) SetSignInMethod(v role.SignInMethod) *RoleUpsertBulk {
+	return u.Update(func(s *RoleUpsert) {
+		s.SetSignInMethod(v)
+	})
+}
+
+// UpdateSignInMethod sets the "sign_in_method" field to the value that was provided on create.
+func (u *RoleUpsertBulk) UpdateSignInMethod() *RoleUpsertBulk {
+	return u.Update(func(s *RoleUpsert) {
+		s.UpdateSignInMethod()
 	})
 }
 

@@ -101,6 +101,34 @@ func (_u *RoleUpdate) SetNillableRequireMfa(v *bool) *RoleUpdate {
 	return _u
 }
 
+// SetSessionView sets the "session_view" field.
+func (_u *RoleUpdate) SetSessionView(v bool) *RoleUpdate {
+	_u.mutation.SetSessionView(v)
+	return _u
+}
+
+// SetNillableSessionView sets the "session_view" field if the given value is not nil.
+func (_u *RoleUpdate) SetNillableSessionView(v *bool) *RoleUpdate {
+	if v != nil {
+		_u.SetSessionView(*v)
+	}
+	return _u
+}
+
+// SetSignInMethod sets the "sign_in_method" field.
+func (_u *RoleUpdate) SetSignInMethod(v role.SignInMethod) *RoleUpdate {
+	_u.mutation.SetSignInMethod(v)
+	return _u
+}
+
+// SetNillableSignInMethod sets the "sign_in_method" field if the given value is not nil.
+func (_u *RoleUpdate) SetNillableSignInMethod(v *role.SignInMethod) *RoleUpdate {
+	if v != nil {
+		_u.SetSignInMethod(*v)
+	}
+	return _u
+}
+
 // SetExternalID sets the "external_id" field.
 func (_u *RoleUpdate) SetExternalID(v string) *RoleUpdate {
 	_u.mutation.SetExternalID(v)
@@ -237,6 +265,11 @@ func (_u *RoleUpdate) check() error {
 			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Role.description": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.SignInMethod(); ok {
+		if err := role.SignInMethodValidator(v); err != nil {
+			return &ValidationError{Name: "sign_in_method", err: fmt.Errorf(`ent: validator failed for field "Role.sign_in_method": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.ExternalID(); ok {
 		if err := role.ExternalIDValidator(v); err != nil {
 			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "Role.external_id": %w`, err)}
@@ -288,6 +321,12 @@ func (_u *RoleUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.RequireMfa(); ok {
 		_spec.SetField(role.FieldRequireMfa, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.SessionView(); ok {
+		_spec.SetField(role.FieldSessionView, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.SignInMethod(); ok {
+		_spec.SetField(role.FieldSignInMethod, field.TypeEnum, value)
 	}
 	if value, ok := _u.mutation.ExternalID(); ok {
 		_spec.SetField(role.FieldExternalID, field.TypeString, value)
@@ -475,6 +514,34 @@ func (_u *RoleUpdateOne) SetNillableRequireMfa(v *bool) *RoleUpdateOne {
 	return _u
 }
 
+// SetSessionView sets the "session_view" field.
+func (_u *RoleUpdateOne) SetSessionView(v bool) *RoleUpdateOne {
+	_u.mutation.SetSessionView(v)
+	return _u
+}
+
+// SetNillableSessionView sets the "session_view" field if the given value is not nil.
+func (_u *RoleUpdateOne) SetNillableSessionView(v *bool) *RoleUpdateOne {
+	if v != nil {
+		_u.SetSessionView(*v)
+	}
+	return _u
+}
+
+// SetSignInMethod sets the "sign_in_method" field.
+func (_u *RoleUpdateOne) SetSignInMethod(v role.SignInMethod) *RoleUpdateOne {
+	_u.mutation.SetSignInMethod(v)
+	return _u
+}
+
+// SetNillableSignInMethod sets the "sign_in_method" field if the given value is not nil.
+func (_u *RoleUpdateOne) SetNillableSignInMethod(v *role.SignInMethod) *RoleUpdateOne {
+	if v != nil {
+		_u.SetSignInMethod(*v)
+	}
+	return _u
+}
+
 // SetExternalID sets the "external_id" field.
 func (_u *RoleUpdateOne) SetExternalID(v string) *RoleUpdateOne {
 	_u.mutation.SetExternalID(v)
@@ -624,6 +691,11 @@ func (_u *RoleUpdateOne) check() error {
 			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Role.description": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.SignInMethod(); ok {
+		if err := role.SignInMethodValidator(v); err != nil {
+			return &ValidationError{Name: "sign_in_method", err: fmt.Errorf(`ent: validator failed for field "Role.sign_in_method": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.ExternalID(); ok {
 		if err := role.ExternalIDValidator(v); err != nil {
 			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "Role.external_id": %w`, err)}
@@ -692,6 +764,12 @@ func (_u *RoleUpdateOne) sqlSave(ctx context.Context) (_node *Role, err error) {
 	}
 	if value, ok := _u.mutation.RequireMfa(); ok {
 		_spec.SetField(role.FieldRequireMfa, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.SessionView(); ok {
+		_spec.SetField(role.FieldSessionView, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.SignInMethod(); ok {
+		_spec.SetField(role.FieldSignInMethod, field.TypeEnum, value)
 	}
 	if value, ok := _u.mutation.ExternalID(); ok {
 		_spec.SetField(role.FieldExternalID, field.TypeString, value)

@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/ent/organization"
+	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+	"github.com/clinicgate/clinicgate/internal/team"
 )
 
 // Why (or why not) a user reaches a client or staff profile.
@@ -40,6 +43,26 @@ type AccessPath struct {
 	PortalPermissions *PortalPermissions `json:"portalPermissions,omitempty"`
 }
 
+type CreateRoleInput struct {
+	// The role's name, unique in the organization (case-insensitively); at most 100 bytes.
+	Name string `json:"name"`
+	// What the role is for; at most 1000 bytes.
+	Description *string `json:"description,omitempty"`
+	// Catalogue keys (privilegeCatalogue). Owner-only privileges are refused; every privilege must be one the caller holds.
+	Privileges []string `json:"privileges"`
+}
+
+type DeleteRoleInput struct {
+	// The custom role to delete; refused (CONFLICT) while users or invitations hold it.
+	RoleID pulid.ID `json:"roleId"`
+}
+
+// The role that was deleted.
+type DeleteRolePayload struct {
+	// The id the role had.
+	DeletedRoleID pulid.ID `json:"deletedRoleId"`
+}
+
 type OpenEmergencyAccessInput struct {
 	ClientID pulid.ID `json:"clientId"`
 	// Why the record must be opened; kept in the audit trail. At least 10
@@ -65,6 +88,95 @@ type PrivilegeInfo struct {
 	Group       string `json:"group"`
 	// Belongs to the account owner alone; no other role can hold it.
 	OwnerOnly bool `json:"ownerOnly"`
+}
+
+// The role that was created or changed.
+type RolePayload struct {
+	// The role as it now is.
+	Role *ent.Role `json:"role"`
+}
+
+// One role's policies; fields left out stay as they are.
+type RolePolicyInput struct {
+	// The role. The account owner's role is the owner's to change.
+	RoleID pulid.ID `json:"roleId"`
+	// Holders of the role must use MFA.
+	RequireMfa *bool `json:"requireMfa,omitempty"`
+	// The sign-in method holders of the role must use.
+	SignInMethod *role.SignInMethod `json:"signInMethod,omitempty"`
+	// Session view covers the role's holders.
+	SessionView *bool `json:"sessionView,omitempty"`
+}
+
+type SetRolePrivilegeInput struct {
+	// The role to change.
+	RoleID pulid.ID `json:"roleId"`
+	// A catalogue key.
+	Privilege string `json:"privilege"`
+	// On or off. Holders gain or lose it on their next request.
+	Enabled bool `json:"enabled"`
+}
+
+type SetUserRolesInput struct {
+	// The staff member whose roles are set.
+	UserID pulid.ID `json:"userId"`
+	// Every role the user will hold (at least one; several make the union,
+	// e.g. Clinician and Administrator). Each role given or taken must hold no
+	// privilege the caller lacks; the account-owner role moves only by
+	// transfer; at least one administrator (the owner counts) remains.
+	RoleIds []pulid.ID `json:"roleIds"`
+}
+
+// The user whose roles were set.
+type SetUserRolesPayload struct {
+	// The user, with their roles as they now are.
+	User *ent.User `json:"user"`
+}
+
+type TransferOwnershipInput struct {
+	// The active staff member who becomes the account owner.
+	UserID pulid.ID `json:"userId"`
+}
+
+// The result of an ownership transfer.
+type TransferOwnershipPayload struct {
+	// The new account owner.
+	Owner *ent.User `json:"owner"`
+}
+
+type UpdateRoleInput struct {
+	// The role to change. The account owner's role cannot be changed.
+	RoleID pulid.ID `json:"roleId"`
+	// A new name (custom roles only; built-in roles keep theirs).
+	Name *string `json:"name,omitempty"`
+	// A new description.
+	Description *string `json:"description,omitempty"`
+	// Replaces the role's privileges. Added privileges must be ones the caller holds; owner-only privileges are refused.
+	Privileges []string `json:"privileges,omitempty"`
+}
+
+// Team settings to change; fields left out stay as they are.
+type UpdateTeamSettingsInput struct {
+	// Turn session view on or off.
+	SessionViewEnabled *bool `json:"sessionViewEnabled,omitempty"`
+	// Require MFA of every member.
+	RequireMfa *bool `json:"requireMfa,omitempty"`
+	// The sign-in method every member must use.
+	SignInMethod *organization.SignInMethod `json:"signInMethod,omitempty"`
+	// Idle log-off, 1 to 1440 minutes.
+	SessionIdleMinutes *int `json:"sessionIdleMinutes,omitempty"`
+	// Go back to the server's default idle log-off (not together with sessionIdleMinutes).
+	ClearSessionIdleMinutes *bool `json:"clearSessionIdleMinutes,omitempty"`
+	// The break-glass window, 5 to 1440 minutes.
+	EmergencyAccessMinutes *int `json:"emergencyAccessMinutes,omitempty"`
+	// Per-role policies (MFA, sign-in method, session view); each role at most once.
+	Roles []*RolePolicyInput `json:"roles,omitempty"`
+}
+
+// The team settings as they now are.
+type UpdateTeamSettingsPayload struct {
+	// The settings after the change.
+	Team *team.Settings `json:"team"`
 }
 
 // The signed-in user's view of themself: who they are, in which organization,

@@ -747,6 +747,8 @@ var (
 		{Name: "builtin", Type: field.TypeEnum, Nullable: true, Enums: []string{"ACCOUNT_OWNER", "ADMINISTRATOR", "SUPERVISOR", "CLINICIAN", "TEACHER", "OFFICE_STAFF"}},
 		{Name: "privileges", Type: field.TypeJSON},
 		{Name: "require_mfa", Type: field.TypeBool, Default: false},
+		{Name: "session_view", Type: field.TypeBool, Default: true},
+		{Name: "sign_in_method", Type: field.TypeEnum, Enums: []string{"ANY", "PASSWORD", "SSO"}, Default: "ANY"},
 		{Name: "external_id", Type: field.TypeString, Nullable: true, Size: 255},
 		{Name: "organization_id", Type: field.TypeString, Size: 40},
 	}
@@ -758,7 +760,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "roles_organizations_organization",
-				Columns:    []*schema.Column{RolesColumns[9]},
+				Columns:    []*schema.Column{RolesColumns[11]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -767,17 +769,17 @@ var (
 			{
 				Name:    "role_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{RolesColumns[9]},
+				Columns: []*schema.Column{RolesColumns[11]},
 			},
 			{
 				Name:    "role_organization_id_name",
 				Unique:  true,
-				Columns: []*schema.Column{RolesColumns[9], RolesColumns[3]},
+				Columns: []*schema.Column{RolesColumns[11], RolesColumns[3]},
 			},
 			{
 				Name:    "role_organization_id_builtin",
 				Unique:  true,
-				Columns: []*schema.Column{RolesColumns[9], RolesColumns[5]},
+				Columns: []*schema.Column{RolesColumns[11], RolesColumns[5]},
 			},
 		},
 	}

@@ -34,6 +34,10 @@ const (
 	FieldPrivileges = "privileges"
 	// FieldRequireMfa holds the string denoting the require_mfa field in the database.
 	FieldRequireMfa = "require_mfa"
+	// FieldSessionView holds the string denoting the session_view field in the database.
+	FieldSessionView = "session_view"
+	// FieldSignInMethod holds the string denoting the sign_in_method field in the database.
+	FieldSignInMethod = "sign_in_method"
 	// FieldExternalID holds the string denoting the external_id field in the database.
 	FieldExternalID = "external_id"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
@@ -74,6 +78,8 @@ var Columns = []string{
 	FieldBuiltin,
 	FieldPrivileges,
 	FieldRequireMfa,
+	FieldSessionView,
+	FieldSignInMethod,
 	FieldExternalID,
 }
 
@@ -116,6 +122,8 @@ var (
 	DefaultPrivileges []string
 	// DefaultRequireMfa holds the default value on creation for the "require_mfa" field.
 	DefaultRequireMfa bool
+	// DefaultSessionView holds the default value on creation for the "session_view" field.
+	DefaultSessionView bool
 	// ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
 	ExternalIDValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
@@ -148,6 +156,33 @@ func BuiltinValidator(b Builtin) error {
 		return nil
 	default:
 		return fmt.Errorf("role: invalid enum value for builtin field: %q", b)
+	}
+}
+
+// SignInMethod defines the type for the "sign_in_method" enum field.
+type SignInMethod string
+
+// SignInMethodAny is the default value of the SignInMethod enum.
+const DefaultSignInMethod = SignInMethodAny
+
+// SignInMethod values.
+const (
+	SignInMethodAny      SignInMethod = "ANY"
+	SignInMethodPassword SignInMethod = "PASSWORD"
+	SignInMethodSSO      SignInMethod = "SSO"
+)
+
+func (sim SignInMethod) String() string {
+	return string(sim)
+}
+
+// SignInMethodValidator is a validator for the "sign_in_method" field enum values. It is called by the builders before save.
+func SignInMethodValidator(sim SignInMethod) error {
+	switch sim {
+	case SignInMethodAny, SignInMethodPassword, SignInMethodSSO:
+		return nil
+	default:
+		return fmt.Errorf("role: invalid enum value for sign_in_method field: %q", sim)
 	}
 }
 
@@ -192,6 +227,16 @@ func ByBuiltin(opts ...sql.OrderTermOption) OrderOption {
 // ByRequireMfa orders the results by the require_mfa field.
 func ByRequireMfa(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRequireMfa, opts...).ToFunc()
+}
+
+// BySessionView orders the results by the session_view field.
+func BySessionView(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSessionView, opts...).ToFunc()
+}
+
+// BySignInMethod orders the results by the sign_in_method field.
+func BySignInMethod(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSignInMethod, opts...).ToFunc()
 }
 
 // ByExternalID orders the results by the external_id field.
@@ -269,6 +314,24 @@ func (e *Builtin) UnmarshalGQL(val interface{}) error {
 	*e = Builtin(str)
 	if err := BuiltinValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Builtin", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e SignInMethod) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *SignInMethod) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = SignInMethod(str)
+	if err := SignInMethodValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid SignInMethod", str)
 	}
 	return nil
 }

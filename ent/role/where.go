@@ -86,6 +86,11 @@ func RequireMfa(v bool) predicate.Role {
 	return predicate.Role(sql.FieldEQ(FieldRequireMfa, v))
 }
 
+// SessionView applies equality check predicate on the "session_view" field. It's identical to SessionViewEQ.
+func SessionView(v bool) predicate.Role {
+	return predicate.Role(sql.FieldEQ(FieldSessionView, v))
+}
+
 // ExternalID applies equality check predicate on the "external_id" field. It's identical to ExternalIDEQ.
 func ExternalID(v string) predicate.Role {
 	return predicate.Role(sql.FieldEQ(FieldExternalID, v))
@@ -409,6 +414,36 @@ func RequireMfaEQ(v bool) predicate.Role {
 // RequireMfaNEQ applies the NEQ predicate on the "require_mfa" field.
 func RequireMfaNEQ(v bool) predicate.Role {
 	return predicate.Role(sql.FieldNEQ(FieldRequireMfa, v))
+}
+
+// SessionViewEQ applies the EQ predicate on the "session_view" field.
+func SessionViewEQ(v bool) predicate.Role {
+	return predicate.Role(sql.FieldEQ(FieldSessionView, v))
+}
+
+// SessionViewNEQ applies the NEQ predicate on the "session_view" field.
+func SessionViewNEQ(v bool) predicate.Role {
+	return predicate.Role(sql.FieldNEQ(FieldSessionView, v))
+}
+
+// SignInMethodEQ applies the EQ predicate on the "sign_in_method" field.
+func SignInMethodEQ(v SignInMethod) predicate.Role {
+	return predicate.Role(sql.FieldEQ(FieldSignInMethod, v))
+}
+
+// SignInMethodNEQ applies the NEQ predicate on the "sign_in_method" field.
+func SignInMethodNEQ(v SignInMethod) predicate.Role {
+	return predicate.Role(sql.FieldNEQ(FieldSignInMethod, v))
+}
+
+// SignInMethodIn applies the In predicate on the "sign_in_method" field.
+func SignInMethodIn(vs ...SignInMethod) predicate.Role {
+	return predicate.Role(sql.FieldIn(FieldSignInMethod, vs...))
+}
+
+// SignInMethodNotIn applies the NotIn predicate on the "sign_in_method" field.
+func SignInMethodNotIn(vs ...SignInMethod) predicate.Role {
+	return predicate.Role(sql.FieldNotIn(FieldSignInMethod, vs...))
 }
 
 // ExternalIDEQ applies the EQ predicate on the "external_id" field.

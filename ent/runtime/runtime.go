@@ -1236,8 +1236,12 @@ func init() {
 	roleDescRequireMfa := roleFields[4].Descriptor()
 	// role.DefaultRequireMfa holds the default value on creation for the require_mfa field.
 	role.DefaultRequireMfa = roleDescRequireMfa.Default.(bool)
+	// roleDescSessionView is the schema descriptor for session_view field.
+	roleDescSessionView := roleFields[5].Descriptor()
+	// role.DefaultSessionView holds the default value on creation for the session_view field.
+	role.DefaultSessionView = roleDescSessionView.Default.(bool)
 	// roleDescExternalID is the schema descriptor for external_id field.
-	roleDescExternalID := roleFields[5].Descriptor()
+	roleDescExternalID := roleFields[7].Descriptor()
 	// role.ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
 	role.ExternalIDValidator = roleDescExternalID.Validators[0].(func(string) error)
 	// roleDescID is the schema descriptor for id field.

@@ -36,6 +36,16 @@ func (Role) Fields() []ent.Field {
 		// the organization's and the user's own setting: any one suffices;
 		// authz.MFARequired decides).
 		field.Bool("require_mfa").Default(false),
+		// session_view: while the organization's session view is on, this
+		// role's holders who also hold the view-others privilege read other
+		// clinicians' notes (the team settings name the covered roles; a
+		// role created over GraphQL starts uncovered).
+		field.Bool("session_view").Default(true).
+			Comment("covered by the organization's session view"),
+		// sign_in_method requires the role's holders to sign in with one
+		// method (ANY: no requirement); authz.SignInMethodAllowed decides.
+		field.Enum("sign_in_method").NamedValues("Any", "ANY", "Password", "PASSWORD", "SSO", "SSO").Default("ANY").
+			Comment("the sign-in method the role's holders must use (ANY: no requirement)"),
 		field.String("external_id").Optional().Nillable().MaxLen(255).
 			Annotations(entgql.Skip(entgql.SkipAll)),
 	}

@@ -14,3 +14,15 @@ func DecideWrite(v *viewer.Viewer, a Action, f WriteFacts) error {
 		providerSelf: f.ProviderSelf, userFound: f.UserFound, creating: f.Creating,
 	})
 }
+
+// CoreActions lists the actions decided by decideWrite; a concern's
+// actions (write_<concern>.go) are held by that concern's own tests.
+func CoreActions() []Action {
+	var out []Action
+	for a, e := range vocabulary {
+		if e.concern == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}

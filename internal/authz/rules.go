@@ -168,7 +168,8 @@ func ScheduleEditsOthers(level string) bool { return level == "VIEW_EDIT_ALL" }
 
 // sessionNoteRows: the author reads their own notes while they reach the
 // client; others only non-private notes on reached clients, while the
-// organization's session view is on and they hold the privilege it names.
+// organization's session view is on, they hold the privilege, and session
+// view covers one of their roles.
 // Portal users never see notes.
 func sessionNoteRows(ctx context.Context, s *sql.Selector) {
 	byViewer(ctx, s, func(v *viewer.Viewer) *sql.Predicate {
@@ -184,6 +185,9 @@ func sessionNoteRows(ctx context.Context, s *sql.Selector) {
 			sql.EQ(org.C(organization.FieldID), string(v.OrgID)),
 			sql.EQ(org.C(organization.FieldSessionViewEnabled), true),
 		)))
+		// Session view names the roles it covers: one of the viewer's
+		// roles must be covered (sessionViewCovers).
+		sessionView = sql.And(sessionView, sessionViewCovers(v))
 		return sql.And(onReached, sql.Or(own, sql.And(sql.EQ(s.C(sessionnote.FieldPrivate), false), sessionView)))
 	}, nil)
 }
