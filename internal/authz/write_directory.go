@@ -309,3 +309,24 @@ func decideDirectoryWrite(v *viewer.Viewer, a Action, f directoryFacts) error {
 	}
 	return errNoDecision(a)
 }
+
+// OfficeStaffTabs lists the tabs an office-staff user may be given.
+func OfficeStaffTabs() []string {
+	return []string{TabDashboard, TabReports, TabScheduler, TabBilling, TabClients}
+}
+
+// DefaultOfficeStaffTabs are the tabs an office-staff user gets when none
+// are ticked (seed 003: dashboard and reports).
+func DefaultOfficeStaffTabs() []string { return []string{TabDashboard, TabReports} }
+
+// TabPrivileges lists the privileges the tabs open: what giving them hands
+// out.
+func TabPrivileges(tabs []string) []string {
+	var out []string
+	for _, t := range tabs {
+		if p, ok := tabPrivileges[t]; ok {
+			out = append(out, string(p))
+		}
+	}
+	return out
+}
