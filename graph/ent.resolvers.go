@@ -84,7 +84,13 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[pulid.ID
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 
+// BusinessUnit returns BusinessUnitResolver implementation.
+func (r *Resolver) BusinessUnit() BusinessUnitResolver { return &businessUnitResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+type (
+	businessUnitResolver struct{ *Resolver }
+	queryResolver        struct{ *Resolver }
+)

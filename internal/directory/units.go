@@ -296,3 +296,9 @@ func idOrNil(id *pulid.ID) any {
 	}
 	return string(*id)
 }
+
+// ClientCount counts the clients of a unit the viewer in ctx reaches
+// (through the viewer's row rules).
+func ClientCount(ctx context.Context, c *ent.Client, unitID pulid.ID) (int, error) {
+	return c.Patient.Query().Where(patient.BusinessUnitID(unitID)).Count(ctx)
+}
