@@ -69,7 +69,7 @@ func wantField(t *testing.T, r gqlResponse, field string) {
 	}
 }
 
-func idVars(id pulid.ID) map[string]any  { return map[string]any{"id": string(id)} }
+func idVars(id pulid.ID) map[string]any          { return map[string]any{"id": string(id)} }
 func inputVars(in map[string]any) map[string]any { return map[string]any{"input": in} }
 
 func TestDirectorySuspendEndsSessionsAndReactivateBringsNoneBack(t *testing.T) {
@@ -419,7 +419,9 @@ func TestDirectoryBusinessUnitLifecycle(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		c := db.Client
 		a := newTenant(t, c, "acme")
-		var created struct{ BusinessUnit struct{ ID, Name, Address string } }
+		var created struct {
+			BusinessUnit struct{ ID, Name, Address string }
+		}
 		r := gqlDo(t, db, a.viewer(), createUnitMutation, inputVars(map[string]any{"name": " South ", "address": "1 Main St"}))
 		wantCodes(t, r)
 		dataField(t, r, "createBusinessUnit", &created)
