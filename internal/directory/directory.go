@@ -12,6 +12,7 @@ package directory
 
 import (
 	"context"
+	"fmt"
 	"net/mail"
 	"strings"
 	"unicode/utf8"
@@ -93,6 +94,15 @@ func validEmail(field, s string) (string, error) {
 		return "", apperr.InvalidField(field, "is not a valid email address")
 	}
 	return s, nil
+}
+
+// raced maps a unique-constraint failure (a concurrent change won) to
+// refusal, and wraps any other error.
+func raced(err error, refusal error, what string) error {
+	if ent.IsConstraintError(err) {
+		return refusal
+	}
+	return fmt.Errorf("directory: %s: %w", what, err)
 }
 
 func idStrings(ids []pulid.ID) []string {

@@ -2,7 +2,6 @@ package directory
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -127,7 +126,7 @@ func CreateEmployeeUser(ctx context.Context, c *ent.Client, in EmployeeAccess) (
 		AddRoleIDs(in.RoleIDs...)
 	u, err := create.Save(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("directory: create employee user: %w", err)
+		return nil, raced(err, apperr.New(apperr.Conflict, "this employee already has user access, or a user with the email %s exists", email), "create employee user")
 	}
 	msg, err := outbox.Enqueue(ctx, c, outbox.Message{Kind: MessageKindTemporaryPasswd, Org: u.OrganizationID,
 		Ref: map[string]any{"user_id": string(u.ID), "reason": "new_user"}})

@@ -48,7 +48,7 @@ func CreateBusinessUnit(ctx context.Context, c *ent.Client, name, address string
 	}
 	bu, err := c.BusinessUnit.Create().SetOrganizationID(orgOf(ctx)).SetName(name).SetAddress(address).Save(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("directory: create business unit: %w", err)
+		return nil, raced(err, apperr.InvalidField("name", "a business unit with this name already exists"), "create business unit")
 	}
 	if err := record(ctx, c, ActionUnitCreated, "business_unit", bu.ID, "", map[string]any{
 		"after": map[string]any{"name": name, "address": address}}); err != nil {
@@ -94,7 +94,7 @@ func UpdateBusinessUnit(ctx context.Context, c *ent.Client, id pulid.ID, name, a
 		return bu, nil
 	}
 	if bu, err = upd.Save(ctx); err != nil {
-		return nil, fmt.Errorf("directory: update business unit: %w", err)
+		return nil, raced(err, apperr.InvalidField("name", "a business unit with this name already exists"), "update business unit")
 	}
 	if err := record(ctx, c, ActionUnitUpdated, "business_unit", id, "", map[string]any{"before": before, "after": after}); err != nil {
 		return nil, err

@@ -103,7 +103,7 @@ func UpdateProfile(ctx context.Context, c *ent.Client, userID pulid.ID, ch Profi
 	}
 	u, err = upd.Save(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("directory: update profile: %w", err)
+		return nil, raced(err, apperr.InvalidField("email", "another user of the organization has this email"), "update profile")
 	}
 	if err := record(ctx, c, ActionProfileUpdated, "user", userID, "", map[string]any{"before": before, "after": after}); err != nil {
 		return nil, err
