@@ -84,15 +84,31 @@ func profileChange(in UpdateUserProfileInput) directory.ProfileChange {
 }
 
 func employeeAccess(in CreateEmployeeUserInput) directory.EmployeeAccess {
-	out := directory.EmployeeAccess{StaffProfileID: in.StaffProfileID, Email: in.Email,
-		Type: directory.EmployeeType(in.Type), ScheduleAccess: in.ScheduleAccess, RoleIDs: in.RoleIds}
-	if in.Tabs != nil {
-		out.Tabs = make([]string, len(in.Tabs))
-		for i, t := range in.Tabs {
-			out.Tabs[i] = strings.ToLower(string(t))
-		}
+	return directory.EmployeeAccess{StaffProfileID: in.StaffProfileID, Email: in.Email,
+		Type: directory.EmployeeType(in.Type), ScheduleAccess: in.ScheduleAccess, RoleIDs: in.RoleIds, Tabs: tabs(in.Tabs)}
+}
+
+func accessChange(in SetEmployeeAccessInput) directory.AccessChange {
+	return directory.AccessChange{Type: directory.EmployeeType(in.Type), ScheduleAccess: in.ScheduleAccess, Tabs: tabs(in.Tabs)}
+}
+
+// tabs maps the GraphQL tabs to authz's (nil stays nil: the defaults).
+func tabs(in []OfficeStaffTab) []string {
+	if in == nil {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, t := range in {
+		out[i] = strings.ToLower(string(t))
 	}
 	return out
+}
+
+func employeeAccessPayload(u *ent.User, err error) (*SetEmployeeAccessPayload, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &SetEmployeeAccessPayload{User: u}, nil
 }
 
 func orEmpty(s *string) string {

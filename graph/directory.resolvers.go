@@ -8,9 +8,8 @@ package graph
 import (
 	"context"
 
-	"github.com/clinicgate/clinicgate/internal/directory"
-
 	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/internal/directory"
 )
 
 // ClientCount is the resolver for the clientCount field.
@@ -76,4 +75,9 @@ func (r *mutationResolver) AssignClientBusinessUnit(ctx context.Context, input A
 // SetUserBusinessUnits is the resolver for the setUserBusinessUnits field.
 func (r *mutationResolver) SetUserBusinessUnits(ctx context.Context, input SetUserBusinessUnitsInput) (*SetUserBusinessUnitsPayload, error) {
 	return userUnitsPayload(directory.SetUserBusinessUnits(ctx, ent.FromContext(ctx), input.UserID, input.BusinessUnitIds, input.PrimaryBusinessUnitID))
+}
+
+// SetEmployeeAccess is the resolver for the setEmployeeAccess field.
+func (r *mutationResolver) SetEmployeeAccess(ctx context.Context, input SetEmployeeAccessInput) (*SetEmployeeAccessPayload, error) {
+	return employeeAccessPayload(directory.SetEmployeeAccess(ctx, ent.FromContext(ctx), input.UserID, accessChange(input)))
 }

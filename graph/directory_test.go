@@ -588,3 +588,39 @@ func TestDirectorySetUserBusinessUnits(t *testing.T) {
 		wantCodes(t, set(a.viewer(), bob.ID, nil, b.unit.ID), "NOT_FOUND")
 	})
 }
+
+const setEmployeeAccessMutation = `mutation($input: SetEmployeeAccessInput!) { setEmployeeAccess(input: $input) { user { id scheduleAccess tabAccess } } }`
+
+func TestDirectorySetEmployeeAccess(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := db.Client
+		a := newTenant(t, c, "acme")
+		b := newTenant(t, c, "other")
+		bob := addUser(t, c, a.org.ID, "bob@acme.test", user.KindStaff)
+		owner := c.User.Create().SetOrganizationID(a.org.ID).SetEmail("owner@acme.test").SetStatus(user.StatusActive).
+			SetIsAccountOwner(true).SaveX(allowCtx())
+		in := func(u pulid.ID, fields map[string]any) map[string]any {
+			fields["userId"] = string(u)
+			return inputVars(fields)
+		}
+		wantCodes(t, gqlDo(t, db, a.viewer(), setEmployeeAccessMutation, in(bob.ID, map[string]any{"type": "PROVIDER", "scheduleAccess": "VIEW_EDIT_ALL"})))
+		if got := c.User.GetX(allowCtx(), bob.ID); got.ScheduleAccess != user.ScheduleAccessViewEditAll || len(got.TabAccess) != 0 {
+			t.Fatalf("after: %s %v", got.ScheduleAccess, got.TabAccess)
+		}
+		wantCodes(t, gqlDo(t, db, a.viewer(), setEmployeeAccessMutation, in(bob.ID, map[string]any{"type": "OFFICE_STAFF", "tabs": []string{"BILLING"}})))
+		if got := c.User.GetX(allowCtx(), bob.ID); !slices.Equal(got.TabAccess, []string{authz.TabBilling}) {
+			t.Fatalf("tabs %v", got.TabAccess)
+		}
+		if n := len(directoryEvents(t, c, a.org.ID, directory.ActionEmployeeAccessChanged)); n != 2 {
+			t.Fatalf("%d events", n)
+		}
+		wantField(t, gqlDo(t, db, a.viewer(), setEmployeeAccessMutation, in(bob.ID, map[string]any{"type": "PROVIDER"})), "scheduleAccess")
+		wantCodes(t, gqlDo(t, db, a.viewer(), setEmployeeAccessMutation, in(a.admin.ID, map[string]any{"type": "OFFICE_STAFF"})), "FORBIDDEN")
+		wantCodes(t, gqlDo(t, db, a.viewer(), setEmployeeAccessMutation, in(owner.ID, map[string]any{"type": "OFFICE_STAFF"})), "FORBIDDEN")
+		wantCodes(t, gqlDo(t, db, a.viewer(), setEmployeeAccessMutation, in(b.admin.ID, map[string]any{"type": "OFFICE_STAFF"})), "NOT_FOUND")
+		hr := addUser(t, c, a.org.ID, "hr@acme.test", user.KindStaff, addRole(t, c, a.org.ID, "HR", authz.StaffProfilesManage))
+		wantCodes(t, gqlDo(t, db, viewerOf(t, c, hr), setEmployeeAccessMutation, in(bob.ID, map[string]any{"type": "OFFICE_STAFF", "tabs": []string{"BILLING"}})), "FORBIDDEN")
+		plain := addUser(t, c, a.org.ID, "p@acme.test", user.KindStaff, addRole(t, c, a.org.ID, "P", authz.UsersManage))
+		wantCodes(t, gqlDo(t, db, viewerOf(t, c, plain), setEmployeeAccessMutation, in(bob.ID, map[string]any{"type": "OFFICE_STAFF"})), "FORBIDDEN")
+	})
+}

@@ -358,6 +358,7 @@ type ComplexityRoot struct {
 		ReactivateUser           func(childComplexity int, input UserInput) int
 		RemoveUser               func(childComplexity int, input UserInput) int
 		ResetUserPassword        func(childComplexity int, input UserInput) int
+		SetEmployeeAccess        func(childComplexity int, input SetEmployeeAccessInput) int
 		SetUserBusinessUnits     func(childComplexity int, input SetUserBusinessUnitsInput) int
 		SignOutEverywhere        func(childComplexity int, input UserInput) int
 		SuspendUser              func(childComplexity int, input UserInput) int
@@ -489,6 +490,10 @@ type ComplexityRoot struct {
 		Private     func(childComplexity int) int
 		Transcript  func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
+	}
+
+	SetEmployeeAccessPayload struct {
+		User func(childComplexity int) int
 	}
 
 	SetUserBusinessUnitsPayload struct {
@@ -655,6 +660,7 @@ type MutationResolver interface {
 	DeleteBusinessUnit(ctx context.Context, input DeleteBusinessUnitInput) (*DeleteBusinessUnitPayload, error)
 	AssignClientBusinessUnit(ctx context.Context, input AssignClientBusinessUnitInput) (*AssignClientBusinessUnitPayload, error)
 	SetUserBusinessUnits(ctx context.Context, input SetUserBusinessUnitsInput) (*SetUserBusinessUnitsPayload, error)
+	SetEmployeeAccess(ctx context.Context, input SetEmployeeAccessInput) (*SetEmployeeAccessPayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id pulid.ID) (ent.Noder, error)
@@ -1987,6 +1993,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResetUserPassword(childComplexity, args["input"].(UserInput)), true
+	case "Mutation.setEmployeeAccess":
+		if e.ComplexityRoot.Mutation.SetEmployeeAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setEmployeeAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetEmployeeAccess(childComplexity, args["input"].(SetEmployeeAccessInput)), true
 	case "Mutation.setUserBusinessUnits":
 		if e.ComplexityRoot.Mutation.SetUserBusinessUnits == nil {
 			break
@@ -2600,6 +2617,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SessionNote.UpdatedAt(childComplexity), true
 
+	case "SetEmployeeAccessPayload.user":
+		if e.ComplexityRoot.SetEmployeeAccessPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetEmployeeAccessPayload.User(childComplexity), true
+
 	case "SetUserBusinessUnitsPayload.user":
 		if e.ComplexityRoot.SetUserBusinessUnitsPayload.User == nil {
 			break
@@ -3203,6 +3227,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RoleWhereInput", ec.unmarshalInputRoleWhereInput),
 			graphql.NewInputUnmarshaler("SessionNoteOrder", ec.unmarshalInputSessionNoteOrder),
 			graphql.NewInputUnmarshaler("SessionNoteWhereInput", ec.unmarshalInputSessionNoteWhereInput),
+			graphql.NewInputUnmarshaler("SetEmployeeAccessInput", ec.unmarshalInputSetEmployeeAccessInput),
 			graphql.NewInputUnmarshaler("SetUserBusinessUnitsInput", ec.unmarshalInputSetUserBusinessUnitsInput),
 			graphql.NewInputUnmarshaler("StaffProfileAccessWhereInput", ec.unmarshalInputStaffProfileAccessWhereInput),
 			graphql.NewInputUnmarshaler("StaffProfileOrder", ec.unmarshalInputStaffProfileOrder),
@@ -4096,6 +4121,14 @@ func (ec *executionContext) childFields_SessionNote(ctx context.Context, field g
 		return ec.fieldContext_SessionNote_author(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SessionNote", field.Name)
+}
+
+func (ec *executionContext) childFields_SetEmployeeAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_SetEmployeeAccessPayload_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetEmployeeAccessPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SetUserBusinessUnitsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5058,6 +5091,20 @@ func (ec *executionContext) field_Mutation_resetUserPassword_args(ctx context.Co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (UserInput, error) {
 			return ec.unmarshalNUserInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setEmployeeAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (SetEmployeeAccessInput, error) {
+			return ec.unmarshalNSetEmployeeAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetEmployeeAccessInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11808,6 +11855,50 @@ func (ec *executionContext) fieldContext_Mutation_setUserBusinessUnits(ctx conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setEmployeeAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setEmployeeAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetEmployeeAccess(ctx, fc.Args["input"].(SetEmployeeAccessInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SetEmployeeAccessPayload) graphql.Marshaler {
+			return ec.marshalNSetEmployeeAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetEmployeeAccessPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setEmployeeAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetEmployeeAccessPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setEmployeeAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14168,6 +14259,38 @@ func (ec *executionContext) fieldContext_SessionNote_author(_ context.Context, f
 		Object:     "SessionNote",
 		Field:      field,
 		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SetEmployeeAccessPayload_user(ctx context.Context, field graphql.CollectedField, obj *SetEmployeeAccessPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetEmployeeAccessPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetEmployeeAccessPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetEmployeeAccessPayload",
+		Field:      field,
+		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
@@ -26533,6 +26656,69 @@ func UnmarshalSessionNoteWhereInput(ctx context.Context, raw any) (ent.SessionNo
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSetEmployeeAccessInput(ctx context.Context, obj any) (SetEmployeeAccessInput, error) {
+	var it SetEmployeeAccessInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId", "type", "scheduleAccess", "tabs"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNEmployeeUserType2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐEmployeeUserType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "scheduleAccess":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scheduleAccess"))
+			data, err := ec.unmarshalOUserScheduleAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋuserᚐScheduleAccess(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScheduleAccess = data
+		case "tabs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tabs"))
+			data, err := ec.unmarshalOOfficeStaffTab2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOfficeStaffTabᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tabs = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetEmployeeAccessInput unmarshals raw into the SetEmployeeAccessInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetEmployeeAccessInput(ctx context.Context, raw any) (SetEmployeeAccessInput, error) {
+	var out SetEmployeeAccessInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetEmployeeAccessInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSetUserBusinessUnitsInput(ctx context.Context, obj any) (SetUserBusinessUnitsInput, error) {
 	var it SetUserBusinessUnitsInput
 	if obj == nil {
@@ -32104,6 +32290,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setEmployeeAccess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setEmployeeAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -32970,6 +33163,39 @@ func (ec *executionContext) _SessionNote(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SessionNote_author(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var setEmployeeAccessPayloadImplementors = []string{"SetEmployeeAccessPayload"}
+
+func (ec *executionContext) _SetEmployeeAccessPayload(ctx context.Context, sel ast.SelectionSet, obj *SetEmployeeAccessPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setEmployeeAccessPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetEmployeeAccessPayload")
+		case "user":
+			out.Values[i] = ec._SetEmployeeAccessPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -35090,6 +35316,19 @@ func (ec *executionContext) marshalNSessionNoteOrderField2ᚖgithubᚗcomᚋclin
 func (ec *executionContext) unmarshalNSessionNoteWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSessionNoteWhereInput(ctx context.Context, v any) (*ent.SessionNoteWhereInput, error) {
 	res, err := ec.unmarshalInputSessionNoteWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSetEmployeeAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetEmployeeAccessInput(ctx context.Context, v any) (SetEmployeeAccessInput, error) {
+	res, err := ec.unmarshalInputSetEmployeeAccessInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSetEmployeeAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetEmployeeAccessPayload(ctx context.Context, sel ast.SelectionSet, v *SetEmployeeAccessPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SetEmployeeAccessPayload!")
+		return graphql.Null
+	}
+	return ec._SetEmployeeAccessPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSetUserBusinessUnitsInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetUserBusinessUnitsInput(ctx context.Context, v any) (SetUserBusinessUnitsInput, error) {

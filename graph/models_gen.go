@@ -151,6 +151,24 @@ type ResetUserPasswordPayload struct {
 	User *ent.User `json:"user"`
 }
 
+// Edit an employee user's permissions (seed 003's Create / Edit User Permissions).
+type SetEmployeeAccessInput struct {
+	// The staff user.
+	UserID pulid.ID `json:"userId"`
+	// Provider or office staff.
+	Type EmployeeUserType `json:"type"`
+	// For a provider, the schedule level (A to D); refused for office staff.
+	ScheduleAccess *user.ScheduleAccess `json:"scheduleAccess,omitempty"`
+	// For office staff, the tabs ticked; omitted means dashboard and reports. Refused for a provider.
+	Tabs []OfficeStaffTab `json:"tabs,omitempty"`
+}
+
+// The user after the change.
+type SetEmployeeAccessPayload struct {
+	// The user.
+	User *ent.User `json:"user"`
+}
+
 // Set a staff user's business units and primary unit.
 type SetUserBusinessUnitsInput struct {
 	// The user.

@@ -43,6 +43,9 @@ const (
 	// CreateEmployeeUser creates a user from the staff profile Target.Row,
 	// with the roles Target.Roles and the tab privileges Target.Privileges.
 	CreateEmployeeUser Action = "employee.create_user"
+	// EditEmployeeAccess changes Target.User's user type, schedule level
+	// and tabs, handing out the tab privileges Target.Privileges.
+	EditEmployeeAccess Action = "employee.edit_access"
 	// CreateBusinessUnit creates a business unit.
 	CreateBusinessUnit Action = "business_unit.create"
 	// UpdateBusinessUnit renames the unit Target.Row or sets its address.
@@ -75,6 +78,7 @@ func directoryConcern() concern {
 			CreateEmployeeUser: {
 				{"User", ent.OpCreate}, {"StaffProfile", ent.OpUpdateOne}, mailed, audited,
 			},
+			EditEmployeeAccess: {userOne, audited},
 			CreateBusinessUnit: {{"BusinessUnit", ent.OpCreate}, audited},
 			UpdateBusinessUnit: {{"BusinessUnit", ent.OpUpdateOne}, audited},
 			DeleteBusinessUnit: {
@@ -259,6 +263,25 @@ func decideDirectoryWrite(v *viewer.Viewer, a Action, f directoryFacts) error {
 		}
 		if f.handedOwnerOnly {
 			return forbidden("the account owner's role is given only by ownership transfer")
+		}
+		for _, p := range f.handed {
+			if !v.Has(p) {
+				return forbidden(fmt.Sprintf("you cannot give the privilege %s: you do not hold it", p))
+			}
+		}
+		return nil
+	case EditEmployeeAccess:
+		if !staff || !v.Has(string(StaffProfilesManage)) {
+			return forbidden("editing an employee's user permissions needs the staff profile management privilege")
+		}
+		if !f.userFound {
+			return notFound("user")
+		}
+		if f.self {
+			return forbidden("you cannot change your own user permissions")
+		}
+		if f.targetOwner {
+			return forbidden("the account owner's permissions are not edited")
 		}
 		for _, p := range f.handed {
 			if !v.Has(p) {

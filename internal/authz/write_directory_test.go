@@ -12,7 +12,7 @@ import (
 
 var directoryActions = []Action{
 	EditUserProfile, ChangeUserEmail, SuspendUser, ReactivateUser, RemoveUser, SignOutUser, ResetUserPassword,
-	CreateEmployeeUser, CreateBusinessUnit, UpdateBusinessUnit, DeleteBusinessUnit, AssignClientBusinessUnit,
+	CreateEmployeeUser, EditEmployeeAccess, CreateBusinessUnit, UpdateBusinessUnit, DeleteBusinessUnit, AssignClientBusinessUnit,
 	SetUserBusinessUnits,
 }
 
@@ -54,6 +54,11 @@ func refDirectory(v *viewer.Viewer, a Action, f directoryFacts) apperr.Kind {
 		{a == CreateEmployeeUser && (!f.rowFound || !f.rolesFound), apperr.NotFound},
 		{a == CreateEmployeeUser && (f.handedOwnerOnly || handsOutUnheld), apperr.Forbidden},
 		{a == CreateEmployeeUser, ""},
+
+		{a == EditEmployeeAccess && !has(StaffProfilesManage), apperr.Forbidden},
+		{a == EditEmployeeAccess && !f.userFound, apperr.NotFound},
+		{a == EditEmployeeAccess && (f.self || f.targetOwner || handsOutUnheld), apperr.Forbidden},
+		{a == EditEmployeeAccess, ""},
 
 		{unitAction && !has(BusinessUnitsManage), apperr.Forbidden},
 		{unitAction && a != CreateBusinessUnit && !f.rowFound, apperr.NotFound},

@@ -26,19 +26,20 @@ import (
 
 // Audit actions of the directory.
 const (
-	ActionProfileUpdated       = "user.profile_updated"
-	ActionSuspended            = "user.suspended"
-	ActionReactivated          = "user.reactivated"
-	ActionRemoved              = "user.removed"
-	ActionSignedOutEverywhere  = "user.signed_out_everywhere"
-	ActionPasswordReset        = "user.password_reset"
-	ActionBusinessUnitsSet     = "user.business_units_set"
-	ActionEmployeeUserCreated  = "employee.user_created"
-	ActionUnitCreated          = "business_unit.created"
-	ActionUnitUpdated          = "business_unit.updated"
-	ActionUnitDeleted          = "business_unit.deleted"
-	ActionClientUnitAssigned   = "client.business_unit_assigned"
-	MessageKindTemporaryPasswd = "temporary_password"
+	ActionProfileUpdated        = "user.profile_updated"
+	ActionSuspended             = "user.suspended"
+	ActionReactivated           = "user.reactivated"
+	ActionRemoved               = "user.removed"
+	ActionSignedOutEverywhere   = "user.signed_out_everywhere"
+	ActionPasswordReset         = "user.password_reset"
+	ActionBusinessUnitsSet      = "user.business_units_set"
+	ActionEmployeeUserCreated   = "employee.user_created"
+	ActionEmployeeAccessChanged = "employee.access_changed"
+	ActionUnitCreated           = "business_unit.created"
+	ActionUnitUpdated           = "business_unit.updated"
+	ActionUnitDeleted           = "business_unit.deleted"
+	ActionClientUnitAssigned    = "client.business_unit_assigned"
+	MessageKindTemporaryPasswd  = "temporary_password"
 )
 
 // Session revocation reasons of the directory.

@@ -50,30 +50,45 @@ type EmployeeAccess struct {
 // profile: a unit opens its clients, so they are given with
 // SetUserBusinessUnits, which checks the giver reaches those clients.
 func CreateEmployeeUser(ctx context.Context, c *ent.Client, in EmployeeAccess) (*ent.User, error) {
+	sched, tabs, err := levels(in.Type, in.ScheduleAccess, in.Tabs)
+	if err != nil {
+		return nil, err
+	}
+	ctx, err = authz.Require(ctx, c, authz.CreateEmployeeUser, authz.Target{
+		Row: in.StaffProfileID, Roles: in.RoleIDs, Privileges: authz.TabPrivileges(tabs),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return createEmployeeUser(ctx, c, in, sched, tabs)
+}
+
+// levels validates a user type with its schedule level or tabs.
+func levels(typ EmployeeType, level *user.ScheduleAccess, chosen []string) (user.ScheduleAccess, []string, error) {
 	var tabs []string
 	sched := user.ScheduleAccessOwnOnly
-	switch in.Type {
+	switch typ {
 	case Provider:
-		if in.ScheduleAccess == nil {
-			return nil, apperr.InvalidField("scheduleAccess", "choose the provider's schedule access (A to D)")
+		if level == nil {
+			return "", nil, apperr.InvalidField("scheduleAccess", "choose the provider's schedule access (A to D)")
 		}
-		if err := user.ScheduleAccessValidator(*in.ScheduleAccess); err != nil {
-			return nil, apperr.InvalidField("scheduleAccess", "is not a schedule access level")
+		if err := user.ScheduleAccessValidator(*level); err != nil {
+			return "", nil, apperr.InvalidField("scheduleAccess", "is not a schedule access level")
 		}
-		if in.Tabs != nil {
-			return nil, apperr.InvalidField("tabs", "tabs are chosen for office staff; a provider's access follows the schedule level")
+		if chosen != nil {
+			return "", nil, apperr.InvalidField("tabs", "tabs are chosen for office staff; a provider's access follows the schedule level")
 		}
-		sched = *in.ScheduleAccess
+		sched = *level
 	case OfficeStaff:
-		if in.ScheduleAccess != nil {
-			return nil, apperr.InvalidField("scheduleAccess", "office staff have no schedule level; choose their tabs")
+		if level != nil {
+			return "", nil, apperr.InvalidField("scheduleAccess", "office staff have no schedule level; choose their tabs")
 		}
 		tabs = authz.DefaultOfficeStaffTabs()
-		if in.Tabs != nil {
+		if chosen != nil {
 			tabs = []string{}
-			for _, t := range in.Tabs {
+			for _, t := range chosen {
 				if !slices.Contains(authz.OfficeStaffTabs(), t) {
-					return nil, apperr.InvalidField("tabs", "unknown tab %q", t)
+					return "", nil, apperr.InvalidField("tabs", "unknown tab %q", t)
 				}
 				if !slices.Contains(tabs, t) {
 					tabs = append(tabs, t)
@@ -81,14 +96,12 @@ func CreateEmployeeUser(ctx context.Context, c *ent.Client, in EmployeeAccess) (
 			}
 		}
 	default:
-		return nil, apperr.InvalidField("type", "choose provider or office staff")
+		return "", nil, apperr.InvalidField("type", "choose provider or office staff")
 	}
-	ctx, err := authz.Require(ctx, c, authz.CreateEmployeeUser, authz.Target{
-		Row: in.StaffProfileID, Roles: in.RoleIDs, Privileges: authz.TabPrivileges(tabs),
-	})
-	if err != nil {
-		return nil, err
-	}
+	return sched, tabs, nil
+}
+
+func createEmployeeUser(ctx context.Context, c *ent.Client, in EmployeeAccess, sched user.ScheduleAccess, tabs []string) (*ent.User, error) {
 	p, err := c.StaffProfile.Query().Where(staffprofile.ID(in.StaffProfileID)).Only(sys(ctx))
 	if err != nil {
 		if ent.IsNotFound(err) {
@@ -141,6 +154,49 @@ func CreateEmployeeUser(ctx context.Context, c *ent.Client, in EmployeeAccess) (
 		"staff_profile_id": string(p.ID), "email": email, "type": string(in.Type),
 		"schedule_access": string(sched), "tabs": tabs, "roles": roleNames,
 		"outbox_message_id": string(msg.ID),
+	}); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// AccessChange is an edit of an employee user's permissions (seed 003's
+// "Create / Edit User Permissions"): the user type with its schedule level
+// or tabs, as for CreateEmployeeUser.
+type AccessChange struct {
+	Type           EmployeeType
+	ScheduleAccess *user.ScheduleAccess
+	Tabs           []string
+}
+
+// SetEmployeeAccess changes a staff user's type, schedule level and tabs.
+// A provider's tabs are cleared; office staff's schedule level is the
+// lowest (own schedule only).
+func SetEmployeeAccess(ctx context.Context, c *ent.Client, userID pulid.ID, in AccessChange) (*ent.User, error) {
+	sched, tabs, err := levels(in.Type, in.ScheduleAccess, in.Tabs)
+	if err != nil {
+		return nil, err
+	}
+	ctx, err = authz.Require(ctx, c, authz.EditEmployeeAccess, authz.Target{User: userID, Privileges: authz.TabPrivileges(tabs)})
+	if err != nil {
+		return nil, err
+	}
+	u, err := loadUser(ctx, c, userID)
+	if err != nil {
+		return nil, err
+	}
+	if u.Kind != user.KindStaff {
+		return nil, apperr.InvalidField("userId", "portal users have no user permissions to edit")
+	}
+	if tabs == nil {
+		tabs = []string{}
+	}
+	before := map[string]any{"schedule_access": string(u.ScheduleAccess), "tabs": u.TabAccess}
+	if u, err = c.User.UpdateOneID(userID).SetScheduleAccess(sched).SetTabAccess(tabs).Save(ctx); err != nil {
+		return nil, err
+	}
+	if err := record(ctx, c, ActionEmployeeAccessChanged, "user", userID, "", map[string]any{
+		"before": before, "after": map[string]any{"type": string(in.Type), "schedule_access": string(sched), "tabs": tabs},
 	}); err != nil {
 		return nil, err
 	}
