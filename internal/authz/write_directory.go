@@ -160,7 +160,7 @@ func loadDirectoryFacts(ctx context.Context, c *ent.Client, v *viewer.Viewer, a 
 			return f, fmt.Errorf("authz: facts for %s: %w", a, err)
 		}
 		f.unitsFound = n == len(units)
-		if a == SetUserBusinessUnits {
+		if a == SetUserBusinessUnits && v.Kind == viewer.User {
 			// A unit opens its non-restricted clients to its members
 			// (with the business-unit privilege): the viewer hands out
 			// only units whose every such client they reach themselves.
@@ -207,6 +207,9 @@ func uniq(ids []pulid.ID) []pulid.ID {
 func decideDirectoryWrite(v *viewer.Viewer, a Action, f directoryFacts) error {
 	forbidden := func(msg string) error { return apperr.New(apperr.Forbidden, "%s", msg) }
 	notFound := func(what string) error { return apperr.New(apperr.NotFound, "%s not found", what) }
+	if v.Kind == viewer.SCIM {
+		return decideSCIMDirectory(a, f)
+	}
 	staff := !v.Portal
 	manages := staff && v.Has(string(UsersManage))
 	units := staff && v.Has(string(BusinessUnitsManage))
@@ -352,4 +355,26 @@ func TabPrivileges(tabs []string) []string {
 		}
 	}
 	return out
+}
+
+// decideSCIMDirectory is the directory decision of an identity provider
+// (a SCIM client of the organization): it provisions its users' status and
+// business units (groups), and nothing else. It never suspends or removes
+// the account owner. Require hands SCIM viewers to a concern only once the
+// SCIM server calls these operations (see the report of issue 8).
+func decideSCIMDirectory(a Action, f directoryFacts) error {
+	switch a {
+	case SuspendUser, ReactivateUser, RemoveUser, SetUserBusinessUnits:
+		if !f.userFound {
+			return apperr.New(apperr.NotFound, "user not found")
+		}
+		if (a == SuspendUser || a == RemoveUser) && f.targetOwner {
+			return apperr.New(apperr.Forbidden, "the account owner cannot be suspended or removed; transfer ownership first")
+		}
+		if !f.unitsFound {
+			return apperr.New(apperr.NotFound, "business unit not found")
+		}
+		return nil
+	}
+	return apperr.New(apperr.Forbidden, "an identity provider may not %s", a)
 }

@@ -34,7 +34,17 @@ func refDirectory(v *viewer.Viewer, a Action, f directoryFacts) apperr.Kind {
 			handsOutUnheld = true
 		}
 	}
+	scim := v.Kind == viewer.SCIM
+	provisions := slices.Contains([]Action{SuspendUser, ReactivateUser, RemoveUser, SetUserBusinessUnits}, a)
 	rules := []rule{
+		// An identity provider provisions status and units, and never
+		// takes the owner out.
+		{scim && !provisions, apperr.Forbidden},
+		{scim && !f.userFound, apperr.NotFound},
+		{scim && f.targetOwner && (a == SuspendUser || a == RemoveUser), apperr.Forbidden},
+		{scim && !f.unitsFound, apperr.NotFound},
+		{scim, ""},
+
 		// Sign out everywhere: the target first (it is one's own or not).
 		{a == SignOutUser && !f.userFound, apperr.NotFound},
 		{a == SignOutUser && !f.self && !has(UsersManage), apperr.Forbidden},
@@ -85,7 +95,8 @@ func refDirectory(v *viewer.Viewer, a Action, f directoryFacts) apperr.Kind {
 func TestDirectoryDecisionsFollowTheReference(t *testing.T) {
 	privs := []Privilege{UsersManage, StaffProfilesManage, BusinessUnitsManage, ClientsEdit, ReportsView, BillingView, UsersInvite}
 	rapid.Check(t, func(t *rapid.T) {
-		v := &viewer.Viewer{Kind: viewer.User, Portal: rapid.Bool().Draw(t, "portal"), Privileges: map[string]bool{}}
+		v := &viewer.Viewer{Kind: rapid.SampledFrom([]viewer.Kind{viewer.User, viewer.SCIM}).Draw(t, "kind"),
+			Portal: rapid.Bool().Draw(t, "portal"), Privileges: map[string]bool{}}
 		for _, p := range privs {
 			if rapid.Bool().Draw(t, string(p)) {
 				v.Privileges[string(p)] = true
