@@ -405,6 +405,9 @@ func TestDirectoryResetPasswordMailsANewTemporaryPasswordAndEndsSessions(t *test
 			t.Fatal("session alive after reset")
 		}
 		wantOneEvent(t, c, a.org.ID, directory.ActionPasswordReset)
+		if cred := c.PasswordCredential.Query().Where(passwordcredential.UserID(bob.ID)).OnlyX(allowCtx()); !cred.MustChange || cred.TemporaryExpiresAt == nil {
+			t.Fatal("the old password still works until the mail leaves")
+		}
 		plain := deliver(t, c, bob)
 		cred := c.PasswordCredential.Query().Where(passwordcredential.UserID(bob.ID)).OnlyX(allowCtx())
 		if ok, _, _ := password.Verify(cred.Hash, plain); !ok || !cred.MustChange || cred.FailedAttempts != 0 {

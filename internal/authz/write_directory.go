@@ -74,7 +74,9 @@ func directoryConcern() concern {
 			ReactivateUser:    {userOne, audited},
 			RemoveUser:        {userOne, audited},
 			SignOutUser:       {{"Session", ent.OpUpdate | ent.OpUpdateOne}, audited},
-			ResetUserPassword: {{"Session", ent.OpUpdate | ent.OpUpdateOne}, mailed, audited},
+			ResetUserPassword: {
+				{"Session", ent.OpUpdate | ent.OpUpdateOne}, {"PasswordCredential", ent.OpUpdate}, mailed, audited,
+			},
 			CreateEmployeeUser: {
 				{"User", ent.OpCreate}, {"StaffProfile", ent.OpUpdateOne}, mailed, audited,
 			},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/clinicgate/clinicgate/auth/session"
 	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/ent/passwordcredential"
 	"github.com/clinicgate/clinicgate/ent/schema"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/user"
@@ -212,6 +213,13 @@ func ResetPassword(ctx context.Context, c *ent.Client, userID pulid.ID) (*ent.Us
 	n, err := session.RevokeForUsers(ctx, c, []pulid.ID{userID}, ReasonPasswordReset)
 	if err != nil {
 		return nil, err
+	}
+	// The old password stops working now, not when the mail leaves: it
+	// becomes an expired temporary one (sign-in refuses it) until the
+	// renderer stores the new one.
+	if _, err := c.PasswordCredential.Update().Where(passwordcredential.UserID(userID)).
+		SetMustChange(true).SetTemporaryExpiresAt(clock.Now(ctx)).Save(ctx); err != nil {
+		return nil, fmt.Errorf("directory: reset password: %w", err)
 	}
 	msg, err := outbox.Enqueue(ctx, c, outbox.Message{Kind: MessageKindTemporaryPasswd, Org: u.OrganizationID,
 		Ref: map[string]any{"user_id": string(userID), "reason": "reset"}})
