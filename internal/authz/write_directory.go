@@ -70,10 +70,10 @@ func directoryConcern() concern {
 			ChangeUserEmail: {userOne, audited},
 			// Leaving ACTIVE ends the user's sessions (the user hook, as
 			// the server), in the same transaction.
-			SuspendUser:       {userOne, audited},
-			ReactivateUser:    {userOne, audited},
-			RemoveUser:        {userOne, audited},
-			SignOutUser:       {{"Session", ent.OpUpdate | ent.OpUpdateOne}, audited},
+			SuspendUser:    {userOne, audited},
+			ReactivateUser: {userOne, audited},
+			RemoveUser:     {userOne, audited},
+			SignOutUser:    {{"Session", ent.OpUpdate | ent.OpUpdateOne}, audited},
 			ResetUserPassword: {
 				{"Session", ent.OpUpdate | ent.OpUpdateOne}, {"PasswordCredential", ent.OpUpdate}, mailed, audited,
 			},
