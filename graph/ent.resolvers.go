@@ -84,6 +84,9 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[pulid.ID
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 
+// BusinessUnit returns BusinessUnitResolver implementation.
+func (r *Resolver) BusinessUnit() BusinessUnitResolver { return &businessUnitResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
@@ -91,6 +94,7 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 func (r *Resolver) Role() RoleResolver { return &roleResolver{r} }
 
 type (
-	queryResolver struct{ *Resolver }
-	roleResolver  struct{ *Resolver }
+	businessUnitResolver struct{ *Resolver }
+	queryResolver        struct{ *Resolver }
+	roleResolver         struct{ *Resolver }
 )

@@ -42,6 +42,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	BusinessUnit() BusinessUnitResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Role() RoleResolver
@@ -101,6 +102,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	AssignClientBusinessUnitPayload struct {
+		Client func(childComplexity int) int
+	}
+
 	AuditEvent struct {
 		Action     func(childComplexity int) int
 		ActorID    func(childComplexity int) int
@@ -129,6 +134,7 @@ type ComplexityRoot struct {
 
 	BusinessUnit struct {
 		Address       func(childComplexity int) int
+		ClientCount   func(childComplexity int) int
 		Clients       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.PatientOrder) int
 		CreatedAt     func(childComplexity int) int
 		ExternalID    func(childComplexity int) int
@@ -148,6 +154,10 @@ type ComplexityRoot struct {
 	BusinessUnitEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	BusinessUnitPayload struct {
+		BusinessUnit func(childComplexity int) int
 	}
 
 	Client struct {
@@ -206,6 +216,16 @@ type ComplexityRoot struct {
 	ClientEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CreateEmployeeUserPayload struct {
+		User func(childComplexity int) int
+	}
+
+	DeleteBusinessUnitPayload struct {
+		DeletedBusinessUnitID func(childComplexity int) int
+		MovedClients          func(childComplexity int) int
+		RemovedMemberIds      func(childComplexity int) int
 	}
 
 	DeleteRolePayload struct {
@@ -336,15 +356,28 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateRole          func(childComplexity int, input CreateRoleInput) int
-		DeleteRole          func(childComplexity int, input DeleteRoleInput) int
-		EndEmergencyAccess  func(childComplexity int, id pulid.ID) int
-		OpenEmergencyAccess func(childComplexity int, input OpenEmergencyAccessInput) int
-		SetRolePrivilege    func(childComplexity int, input SetRolePrivilegeInput) int
-		SetUserRoles        func(childComplexity int, input SetUserRolesInput) int
-		TransferOwnership   func(childComplexity int, input TransferOwnershipInput) int
-		UpdateRole          func(childComplexity int, input UpdateRoleInput) int
-		UpdateTeamSettings  func(childComplexity int, input UpdateTeamSettingsInput) int
+		AssignClientBusinessUnit func(childComplexity int, input AssignClientBusinessUnitInput) int
+		CreateBusinessUnit       func(childComplexity int, input CreateBusinessUnitInput) int
+		CreateEmployeeUser       func(childComplexity int, input CreateEmployeeUserInput) int
+		CreateRole               func(childComplexity int, input CreateRoleInput) int
+		DeleteBusinessUnit       func(childComplexity int, input DeleteBusinessUnitInput) int
+		DeleteRole               func(childComplexity int, input DeleteRoleInput) int
+		EndEmergencyAccess       func(childComplexity int, id pulid.ID) int
+		OpenEmergencyAccess      func(childComplexity int, input OpenEmergencyAccessInput) int
+		ReactivateUser           func(childComplexity int, input UserInput) int
+		RemoveUser               func(childComplexity int, input UserInput) int
+		ResetUserPassword        func(childComplexity int, input UserInput) int
+		SetEmployeeAccess        func(childComplexity int, input SetEmployeeAccessInput) int
+		SetRolePrivilege         func(childComplexity int, input SetRolePrivilegeInput) int
+		SetUserBusinessUnits     func(childComplexity int, input SetUserBusinessUnitsInput) int
+		SetUserRoles             func(childComplexity int, input SetUserRolesInput) int
+		SignOutEverywhere        func(childComplexity int, input UserInput) int
+		SuspendUser              func(childComplexity int, input UserInput) int
+		TransferOwnership        func(childComplexity int, input TransferOwnershipInput) int
+		UpdateBusinessUnit       func(childComplexity int, input UpdateBusinessUnitInput) int
+		UpdateRole               func(childComplexity int, input UpdateRoleInput) int
+		UpdateTeamSettings       func(childComplexity int, input UpdateTeamSettingsInput) int
+		UpdateUserProfile        func(childComplexity int, input UpdateUserProfileInput) int
 	}
 
 	Organization struct {
@@ -436,6 +469,10 @@ type ComplexityRoot struct {
 		Viewer                    func(childComplexity int) int
 	}
 
+	ResetUserPasswordPayload struct {
+		User func(childComplexity int) int
+	}
+
 	Role struct {
 		Builtin          func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
@@ -478,8 +515,20 @@ type ComplexityRoot struct {
 		UpdatedAt   func(childComplexity int) int
 	}
 
+	SetEmployeeAccessPayload struct {
+		User func(childComplexity int) int
+	}
+
+	SetUserBusinessUnitsPayload struct {
+		User func(childComplexity int) int
+	}
+
 	SetUserRolesPayload struct {
 		User func(childComplexity int) int
+	}
+
+	SignOutEverywherePayload struct {
+		SessionsEnded func(childComplexity int) int
 	}
 
 	StaffProfile struct {
@@ -557,6 +606,10 @@ type ComplexityRoot struct {
 		Team func(childComplexity int) int
 	}
 
+	UpdateUserProfilePayload struct {
+		User func(childComplexity int) int
+	}
+
 	User struct {
 		BusinessUnits        func(childComplexity int) int
 		ClientAccesses       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, where *ent.ClientAccessWhereInput) int
@@ -598,6 +651,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	UserStatusPayload struct {
+		User func(childComplexity int) int
+	}
+
 	Viewer struct {
 		BusinessUnits       func(childComplexity int) int
 		Mfa                 func(childComplexity int) int
@@ -629,9 +686,25 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type BusinessUnitResolver interface {
+	ClientCount(ctx context.Context, obj *ent.BusinessUnit) (int, error)
+}
 type MutationResolver interface {
 	OpenEmergencyAccess(ctx context.Context, input OpenEmergencyAccessInput) (*ent.EmergencyAccess, error)
 	EndEmergencyAccess(ctx context.Context, id pulid.ID) (*ent.EmergencyAccess, error)
+	UpdateUserProfile(ctx context.Context, input UpdateUserProfileInput) (*UpdateUserProfilePayload, error)
+	SuspendUser(ctx context.Context, input UserInput) (*UserStatusPayload, error)
+	ReactivateUser(ctx context.Context, input UserInput) (*UserStatusPayload, error)
+	RemoveUser(ctx context.Context, input UserInput) (*UserStatusPayload, error)
+	SignOutEverywhere(ctx context.Context, input UserInput) (*SignOutEverywherePayload, error)
+	ResetUserPassword(ctx context.Context, input UserInput) (*ResetUserPasswordPayload, error)
+	CreateEmployeeUser(ctx context.Context, input CreateEmployeeUserInput) (*CreateEmployeeUserPayload, error)
+	CreateBusinessUnit(ctx context.Context, input CreateBusinessUnitInput) (*BusinessUnitPayload, error)
+	UpdateBusinessUnit(ctx context.Context, input UpdateBusinessUnitInput) (*BusinessUnitPayload, error)
+	DeleteBusinessUnit(ctx context.Context, input DeleteBusinessUnitInput) (*DeleteBusinessUnitPayload, error)
+	AssignClientBusinessUnit(ctx context.Context, input AssignClientBusinessUnitInput) (*AssignClientBusinessUnitPayload, error)
+	SetUserBusinessUnits(ctx context.Context, input SetUserBusinessUnitsInput) (*SetUserBusinessUnitsPayload, error)
+	SetEmployeeAccess(ctx context.Context, input SetEmployeeAccessInput) (*SetEmployeeAccessPayload, error)
 	CreateRole(ctx context.Context, input CreateRoleInput) (*RolePayload, error)
 	UpdateRole(ctx context.Context, input UpdateRoleInput) (*RolePayload, error)
 	SetRolePrivilege(ctx context.Context, input SetRolePrivilegeInput) (*RolePayload, error)
@@ -877,6 +950,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AppointmentEdge.Node(childComplexity), true
 
+	case "AssignClientBusinessUnitPayload.client":
+		if e.ComplexityRoot.AssignClientBusinessUnitPayload.Client == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignClientBusinessUnitPayload.Client(childComplexity), true
+
 	case "AuditEvent.action":
 		if e.ComplexityRoot.AuditEvent.Action == nil {
 			break
@@ -988,6 +1068,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BusinessUnit.Address(childComplexity), true
+	case "BusinessUnit.clientCount":
+		if e.ComplexityRoot.BusinessUnit.ClientCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessUnit.ClientCount(childComplexity), true
 	case "BusinessUnit.clients":
 		if e.ComplexityRoot.BusinessUnit.Clients == nil {
 			break
@@ -1073,6 +1159,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BusinessUnitEdge.Node(childComplexity), true
+
+	case "BusinessUnitPayload.businessUnit":
+		if e.ComplexityRoot.BusinessUnitPayload.BusinessUnit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessUnitPayload.BusinessUnit(childComplexity), true
 
 	case "Client.accesses":
 		if e.ComplexityRoot.Client.Accesses == nil {
@@ -1354,6 +1447,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClientEdge.Node(childComplexity), true
+
+	case "CreateEmployeeUserPayload.user":
+		if e.ComplexityRoot.CreateEmployeeUserPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateEmployeeUserPayload.User(childComplexity), true
+
+	case "DeleteBusinessUnitPayload.deletedBusinessUnitId":
+		if e.ComplexityRoot.DeleteBusinessUnitPayload.DeletedBusinessUnitID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteBusinessUnitPayload.DeletedBusinessUnitID(childComplexity), true
+	case "DeleteBusinessUnitPayload.movedClients":
+		if e.ComplexityRoot.DeleteBusinessUnitPayload.MovedClients == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteBusinessUnitPayload.MovedClients(childComplexity), true
+	case "DeleteBusinessUnitPayload.removedMemberIds":
+		if e.ComplexityRoot.DeleteBusinessUnitPayload.RemovedMemberIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteBusinessUnitPayload.RemovedMemberIds(childComplexity), true
 
 	case "DeleteRolePayload.deletedRoleId":
 		if e.ComplexityRoot.DeleteRolePayload.DeletedRoleID == nil {
@@ -1845,6 +1964,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InvoiceEdge.Node(childComplexity), true
 
+	case "Mutation.assignClientBusinessUnit":
+		if e.ComplexityRoot.Mutation.AssignClientBusinessUnit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignClientBusinessUnit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignClientBusinessUnit(childComplexity, args["input"].(AssignClientBusinessUnitInput)), true
+	case "Mutation.createBusinessUnit":
+		if e.ComplexityRoot.Mutation.CreateBusinessUnit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createBusinessUnit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateBusinessUnit(childComplexity, args["input"].(CreateBusinessUnitInput)), true
+	case "Mutation.createEmployeeUser":
+		if e.ComplexityRoot.Mutation.CreateEmployeeUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createEmployeeUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateEmployeeUser(childComplexity, args["input"].(CreateEmployeeUserInput)), true
 	case "Mutation.createRole":
 		if e.ComplexityRoot.Mutation.CreateRole == nil {
 			break
@@ -1856,6 +2008,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateRole(childComplexity, args["input"].(CreateRoleInput)), true
+	case "Mutation.deleteBusinessUnit":
+		if e.ComplexityRoot.Mutation.DeleteBusinessUnit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteBusinessUnit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteBusinessUnit(childComplexity, args["input"].(DeleteBusinessUnitInput)), true
 	case "Mutation.deleteRole":
 		if e.ComplexityRoot.Mutation.DeleteRole == nil {
 			break
@@ -1889,6 +2052,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.OpenEmergencyAccess(childComplexity, args["input"].(OpenEmergencyAccessInput)), true
+	case "Mutation.reactivateUser":
+		if e.ComplexityRoot.Mutation.ReactivateUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reactivateUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReactivateUser(childComplexity, args["input"].(UserInput)), true
+	case "Mutation.removeUser":
+		if e.ComplexityRoot.Mutation.RemoveUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveUser(childComplexity, args["input"].(UserInput)), true
+	case "Mutation.resetUserPassword":
+		if e.ComplexityRoot.Mutation.ResetUserPassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resetUserPassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResetUserPassword(childComplexity, args["input"].(UserInput)), true
+	case "Mutation.setEmployeeAccess":
+		if e.ComplexityRoot.Mutation.SetEmployeeAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setEmployeeAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetEmployeeAccess(childComplexity, args["input"].(SetEmployeeAccessInput)), true
 	case "Mutation.setRolePrivilege":
 		if e.ComplexityRoot.Mutation.SetRolePrivilege == nil {
 			break
@@ -1900,6 +2107,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetRolePrivilege(childComplexity, args["input"].(SetRolePrivilegeInput)), true
+	case "Mutation.setUserBusinessUnits":
+		if e.ComplexityRoot.Mutation.SetUserBusinessUnits == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setUserBusinessUnits_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetUserBusinessUnits(childComplexity, args["input"].(SetUserBusinessUnitsInput)), true
 	case "Mutation.setUserRoles":
 		if e.ComplexityRoot.Mutation.SetUserRoles == nil {
 			break
@@ -1911,6 +2129,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetUserRoles(childComplexity, args["input"].(SetUserRolesInput)), true
+	case "Mutation.signOutEverywhere":
+		if e.ComplexityRoot.Mutation.SignOutEverywhere == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_signOutEverywhere_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SignOutEverywhere(childComplexity, args["input"].(UserInput)), true
+	case "Mutation.suspendUser":
+		if e.ComplexityRoot.Mutation.SuspendUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_suspendUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SuspendUser(childComplexity, args["input"].(UserInput)), true
 	case "Mutation.transferOwnership":
 		if e.ComplexityRoot.Mutation.TransferOwnership == nil {
 			break
@@ -1922,6 +2162,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TransferOwnership(childComplexity, args["input"].(TransferOwnershipInput)), true
+	case "Mutation.updateBusinessUnit":
+		if e.ComplexityRoot.Mutation.UpdateBusinessUnit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateBusinessUnit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateBusinessUnit(childComplexity, args["input"].(UpdateBusinessUnitInput)), true
 	case "Mutation.updateRole":
 		if e.ComplexityRoot.Mutation.UpdateRole == nil {
 			break
@@ -1944,6 +2195,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateTeamSettings(childComplexity, args["input"].(UpdateTeamSettingsInput)), true
+	case "Mutation.updateUserProfile":
+		if e.ComplexityRoot.Mutation.UpdateUserProfile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateUserProfile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateUserProfile(childComplexity, args["input"].(UpdateUserProfileInput)), true
 
 	case "Organization.createdAt":
 		if e.ComplexityRoot.Organization.CreatedAt == nil {
@@ -2365,6 +2627,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
+	case "ResetUserPasswordPayload.user":
+		if e.ComplexityRoot.ResetUserPasswordPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResetUserPasswordPayload.User(childComplexity), true
+
 	case "Role.builtin":
 		if e.ComplexityRoot.Role.Builtin == nil {
 			break
@@ -2532,12 +2801,33 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SessionNote.UpdatedAt(childComplexity), true
 
+	case "SetEmployeeAccessPayload.user":
+		if e.ComplexityRoot.SetEmployeeAccessPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetEmployeeAccessPayload.User(childComplexity), true
+
+	case "SetUserBusinessUnitsPayload.user":
+		if e.ComplexityRoot.SetUserBusinessUnitsPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetUserBusinessUnitsPayload.User(childComplexity), true
+
 	case "SetUserRolesPayload.user":
 		if e.ComplexityRoot.SetUserRolesPayload.User == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SetUserRolesPayload.User(childComplexity), true
+
+	case "SignOutEverywherePayload.sessionsEnded":
+		if e.ComplexityRoot.SignOutEverywherePayload.SessionsEnded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignOutEverywherePayload.SessionsEnded(childComplexity), true
 
 	case "StaffProfile.accesses":
 		if e.ComplexityRoot.StaffProfile.Accesses == nil {
@@ -2819,6 +3109,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UpdateTeamSettingsPayload.Team(childComplexity), true
 
+	case "UpdateUserProfilePayload.user":
+		if e.ComplexityRoot.UpdateUserProfilePayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateUserProfilePayload.User(childComplexity), true
+
 	case "User.businessUnits":
 		if e.ComplexityRoot.User.BusinessUnits == nil {
 			break
@@ -3019,6 +3316,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
 
+	case "UserStatusPayload.user":
+		if e.ComplexityRoot.UserStatusPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserStatusPayload.User(childComplexity), true
+
 	case "Viewer.businessUnits":
 		if e.ComplexityRoot.Viewer.BusinessUnits == nil {
 			break
@@ -3135,6 +3439,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AppointmentOrder", ec.unmarshalInputAppointmentOrder),
 			graphql.NewInputUnmarshaler("AppointmentWhereInput", ec.unmarshalInputAppointmentWhereInput),
+			graphql.NewInputUnmarshaler("AssignClientBusinessUnitInput", ec.unmarshalInputAssignClientBusinessUnitInput),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("AuditEventWhereInput", ec.unmarshalInputAuditEventWhereInput),
 			graphql.NewInputUnmarshaler("BusinessUnitOrder", ec.unmarshalInputBusinessUnitOrder),
@@ -3142,7 +3447,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ClientAccessWhereInput", ec.unmarshalInputClientAccessWhereInput),
 			graphql.NewInputUnmarshaler("ClientOrder", ec.unmarshalInputClientOrder),
 			graphql.NewInputUnmarshaler("ClientWhereInput", ec.unmarshalInputClientWhereInput),
+			graphql.NewInputUnmarshaler("CreateBusinessUnitInput", ec.unmarshalInputCreateBusinessUnitInput),
+			graphql.NewInputUnmarshaler("CreateEmployeeUserInput", ec.unmarshalInputCreateEmployeeUserInput),
 			graphql.NewInputUnmarshaler("CreateRoleInput", ec.unmarshalInputCreateRoleInput),
+			graphql.NewInputUnmarshaler("DeleteBusinessUnitInput", ec.unmarshalInputDeleteBusinessUnitInput),
 			graphql.NewInputUnmarshaler("DeleteRoleInput", ec.unmarshalInputDeleteRoleInput),
 			graphql.NewInputUnmarshaler("DocumentOrder", ec.unmarshalInputDocumentOrder),
 			graphql.NewInputUnmarshaler("DocumentWhereInput", ec.unmarshalInputDocumentWhereInput),
@@ -3164,7 +3472,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RoleWhereInput", ec.unmarshalInputRoleWhereInput),
 			graphql.NewInputUnmarshaler("SessionNoteOrder", ec.unmarshalInputSessionNoteOrder),
 			graphql.NewInputUnmarshaler("SessionNoteWhereInput", ec.unmarshalInputSessionNoteWhereInput),
+			graphql.NewInputUnmarshaler("SetEmployeeAccessInput", ec.unmarshalInputSetEmployeeAccessInput),
 			graphql.NewInputUnmarshaler("SetRolePrivilegeInput", ec.unmarshalInputSetRolePrivilegeInput),
+			graphql.NewInputUnmarshaler("SetUserBusinessUnitsInput", ec.unmarshalInputSetUserBusinessUnitsInput),
 			graphql.NewInputUnmarshaler("SetUserRolesInput", ec.unmarshalInputSetUserRolesInput),
 			graphql.NewInputUnmarshaler("StaffProfileAccessWhereInput", ec.unmarshalInputStaffProfileAccessWhereInput),
 			graphql.NewInputUnmarshaler("StaffProfileOrder", ec.unmarshalInputStaffProfileOrder),
@@ -3172,8 +3482,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SurveyResponseOrder", ec.unmarshalInputSurveyResponseOrder),
 			graphql.NewInputUnmarshaler("SurveyResponseWhereInput", ec.unmarshalInputSurveyResponseWhereInput),
 			graphql.NewInputUnmarshaler("TransferOwnershipInput", ec.unmarshalInputTransferOwnershipInput),
+			graphql.NewInputUnmarshaler("UpdateBusinessUnitInput", ec.unmarshalInputUpdateBusinessUnitInput),
 			graphql.NewInputUnmarshaler("UpdateRoleInput", ec.unmarshalInputUpdateRoleInput),
 			graphql.NewInputUnmarshaler("UpdateTeamSettingsInput", ec.unmarshalInputUpdateTeamSettingsInput),
+			graphql.NewInputUnmarshaler("UpdateUserProfileInput", ec.unmarshalInputUpdateUserProfileInput),
+			graphql.NewInputUnmarshaler("UserInput", ec.unmarshalInputUserInput),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
 			graphql.NewInputUnmarshaler("UserWhereInput", ec.unmarshalInputUserWhereInput),
 		)
@@ -3251,7 +3564,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "access.graphql" "ent.graphql" "team.graphql" "viewer.graphql"
+//go:embed "access.graphql" "directory.graphql" "ent.graphql" "team.graphql" "viewer.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3264,6 +3577,7 @@ func sourceData(filename string) string {
 
 var sources = []*ast.Source{
 	{Name: "access.graphql", Input: sourceData("access.graphql"), BuiltIn: false},
+	{Name: "directory.graphql", Input: sourceData("directory.graphql"), BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
 	{Name: "team.graphql", Input: sourceData("team.graphql"), BuiltIn: false},
 	{Name: "viewer.graphql", Input: sourceData("viewer.graphql"), BuiltIn: false},
@@ -3366,6 +3680,14 @@ func (ec *executionContext) childFields_AppointmentEdge(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type AppointmentEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_AssignClientBusinessUnitPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "client":
+		return ec.fieldContext_AssignClientBusinessUnitPayload_client(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AssignClientBusinessUnitPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3438,6 +3760,8 @@ func (ec *executionContext) childFields_BusinessUnit(ctx context.Context, field 
 		return ec.fieldContext_BusinessUnit_clients(ctx, field)
 	case "staffProfiles":
 		return ec.fieldContext_BusinessUnit_staffProfiles(ctx, field)
+	case "clientCount":
+		return ec.fieldContext_BusinessUnit_clientCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BusinessUnit", field.Name)
 }
@@ -3462,6 +3786,14 @@ func (ec *executionContext) childFields_BusinessUnitEdge(ctx context.Context, fi
 		return ec.fieldContext_BusinessUnitEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BusinessUnitEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BusinessUnitPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "businessUnit":
+		return ec.fieldContext_BusinessUnitPayload_businessUnit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BusinessUnitPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Client(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3578,6 +3910,26 @@ func (ec *executionContext) childFields_ClientEdge(ctx context.Context, field gr
 		return ec.fieldContext_ClientEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ClientEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateEmployeeUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_CreateEmployeeUserPayload_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateEmployeeUserPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteBusinessUnitPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedBusinessUnitId":
+		return ec.fieldContext_DeleteBusinessUnitPayload_deletedBusinessUnitId(ctx, field)
+	case "movedClients":
+		return ec.fieldContext_DeleteBusinessUnitPayload_movedClients(ctx, field)
+	case "removedMemberIds":
+		return ec.fieldContext_DeleteBusinessUnitPayload_removedMemberIds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteBusinessUnitPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteRolePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3954,6 +4306,14 @@ func (ec *executionContext) childFields_PrivilegeInfo(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type PrivilegeInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_ResetUserPasswordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_ResetUserPasswordPayload_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResetUserPasswordPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Role(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4038,12 +4398,36 @@ func (ec *executionContext) childFields_SessionNote(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type SessionNote", field.Name)
 }
 
+func (ec *executionContext) childFields_SetEmployeeAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_SetEmployeeAccessPayload_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetEmployeeAccessPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SetUserBusinessUnitsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_SetUserBusinessUnitsPayload_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetUserBusinessUnitsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_SetUserRolesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "user":
 		return ec.fieldContext_SetUserRolesPayload_user(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SetUserRolesPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SignOutEverywherePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sessionsEnded":
+		return ec.fieldContext_SignOutEverywherePayload_sessionsEnded(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SignOutEverywherePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_StaffProfile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4196,6 +4580,14 @@ func (ec *executionContext) childFields_UpdateTeamSettingsPayload(ctx context.Co
 	return nil, fmt.Errorf("no field named %q was found under type UpdateTeamSettingsPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_UpdateUserProfilePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_UpdateUserProfilePayload_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateUserProfilePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4276,6 +4668,14 @@ func (ec *executionContext) childFields_UserEdge(ctx context.Context, field grap
 		return ec.fieldContext_UserEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_UserStatusPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_UserStatusPayload_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserStatusPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4890,12 +5290,68 @@ func (ec *executionContext) field_Client_surveyResponses_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_assignClientBusinessUnit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (AssignClientBusinessUnitInput, error) {
+			return ec.unmarshalNAssignClientBusinessUnitInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAssignClientBusinessUnitInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createBusinessUnit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CreateBusinessUnitInput, error) {
+			return ec.unmarshalNCreateBusinessUnitInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐCreateBusinessUnitInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createEmployeeUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CreateEmployeeUserInput, error) {
+			return ec.unmarshalNCreateEmployeeUserInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐCreateEmployeeUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (CreateRoleInput, error) {
 			return ec.unmarshalNCreateRoleInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐCreateRoleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteBusinessUnit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (DeleteBusinessUnitInput, error) {
+			return ec.unmarshalNDeleteBusinessUnitInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐDeleteBusinessUnitInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4946,12 +5402,82 @@ func (ec *executionContext) field_Mutation_openEmergencyAccess_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_reactivateUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UserInput, error) {
+			return ec.unmarshalNUserInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UserInput, error) {
+			return ec.unmarshalNUserInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resetUserPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UserInput, error) {
+			return ec.unmarshalNUserInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setEmployeeAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (SetEmployeeAccessInput, error) {
+			return ec.unmarshalNSetEmployeeAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetEmployeeAccessInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setRolePrivilege_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (SetRolePrivilegeInput, error) {
 			return ec.unmarshalNSetRolePrivilegeInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetRolePrivilegeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setUserBusinessUnits_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (SetUserBusinessUnitsInput, error) {
+			return ec.unmarshalNSetUserBusinessUnitsInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetUserBusinessUnitsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4974,12 +5500,54 @@ func (ec *executionContext) field_Mutation_setUserRoles_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_signOutEverywhere_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UserInput, error) {
+			return ec.unmarshalNUserInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_suspendUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UserInput, error) {
+			return ec.unmarshalNUserInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_transferOwnership_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (TransferOwnershipInput, error) {
 			return ec.unmarshalNTransferOwnershipInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐTransferOwnershipInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateBusinessUnit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UpdateBusinessUnitInput, error) {
+			return ec.unmarshalNUpdateBusinessUnitInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateBusinessUnitInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5008,6 +5576,20 @@ func (ec *executionContext) field_Mutation_updateTeamSettings_args(ctx context.C
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (UpdateTeamSettingsInput, error) {
 			return ec.unmarshalNUpdateTeamSettingsInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateTeamSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateUserProfile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UpdateUserProfileInput, error) {
+			return ec.unmarshalNUpdateUserProfileInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateUserProfileInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6530,6 +7112,38 @@ func (ec *executionContext) fieldContext_AppointmentEdge_cursor(_ context.Contex
 	return graphql.NewScalarFieldContext("AppointmentEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _AssignClientBusinessUnitPayload_client(ctx context.Context, field graphql.CollectedField, obj *AssignClientBusinessUnitPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignClientBusinessUnitPayload_client(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Client, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Patient) graphql.Marshaler {
+			return ec.marshalNClient2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatient(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignClientBusinessUnitPayload_client(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AssignClientBusinessUnitPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Client(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _AuditEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7194,6 +7808,29 @@ func (ec *executionContext) fieldContext_BusinessUnit_staffProfiles(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _BusinessUnit_clientCount(ctx context.Context, field graphql.CollectedField, obj *ent.BusinessUnit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessUnit_clientCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.BusinessUnit().ClientCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessUnit_clientCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BusinessUnit", field, true, true, "Int")
+}
+
 func (ec *executionContext) _BusinessUnitConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.BusinessUnitConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7334,6 +7971,38 @@ func (ec *executionContext) _BusinessUnitEdge_cursor(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_BusinessUnitEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BusinessUnitEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _BusinessUnitPayload_businessUnit(ctx context.Context, field graphql.CollectedField, obj *BusinessUnitPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BusinessUnitPayload_businessUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BusinessUnit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BusinessUnit) graphql.Marshaler {
+			return ec.marshalNBusinessUnit2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐBusinessUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BusinessUnitPayload_businessUnit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BusinessUnitPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessUnit(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Client_id(ctx context.Context, field graphql.CollectedField, obj *ent.Patient) (ret graphql.Marshaler) {
@@ -8728,6 +9397,107 @@ func (ec *executionContext) _ClientEdge_cursor(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_ClientEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ClientEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _CreateEmployeeUserPayload_user(ctx context.Context, field graphql.CollectedField, obj *CreateEmployeeUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateEmployeeUserPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateEmployeeUserPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateEmployeeUserPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeleteBusinessUnitPayload_deletedBusinessUnitId(ctx context.Context, field graphql.CollectedField, obj *DeleteBusinessUnitPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteBusinessUnitPayload_deletedBusinessUnitId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedBusinessUnitID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteBusinessUnitPayload_deletedBusinessUnitId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteBusinessUnitPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteBusinessUnitPayload_movedClients(ctx context.Context, field graphql.CollectedField, obj *DeleteBusinessUnitPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteBusinessUnitPayload_movedClients(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MovedClients, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteBusinessUnitPayload_movedClients(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteBusinessUnitPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DeleteBusinessUnitPayload_removedMemberIds(ctx context.Context, field graphql.CollectedField, obj *DeleteBusinessUnitPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteBusinessUnitPayload_removedMemberIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemovedMemberIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteBusinessUnitPayload_removedMemberIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteBusinessUnitPayload", field, false, false, "ID")
 }
 
 func (ec *executionContext) _DeleteRolePayload_deletedRoleId(ctx context.Context, field graphql.CollectedField, obj *DeleteRolePayload) (ret graphql.Marshaler) {
@@ -10995,6 +11765,578 @@ func (ec *executionContext) fieldContext_Mutation_endEmergencyAccess(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateUserProfile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateUserProfile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateUserProfile(ctx, fc.Args["input"].(UpdateUserProfileInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *UpdateUserProfilePayload) graphql.Marshaler {
+			return ec.marshalNUpdateUserProfilePayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateUserProfilePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateUserProfile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateUserProfilePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateUserProfile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_suspendUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_suspendUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SuspendUser(ctx, fc.Args["input"].(UserInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *UserStatusPayload) graphql.Marshaler {
+			return ec.marshalNUserStatusPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUserStatusPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_suspendUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserStatusPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_suspendUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reactivateUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reactivateUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReactivateUser(ctx, fc.Args["input"].(UserInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *UserStatusPayload) graphql.Marshaler {
+			return ec.marshalNUserStatusPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUserStatusPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reactivateUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserStatusPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reactivateUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveUser(ctx, fc.Args["input"].(UserInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *UserStatusPayload) graphql.Marshaler {
+			return ec.marshalNUserStatusPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUserStatusPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserStatusPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_signOutEverywhere(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_signOutEverywhere(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SignOutEverywhere(ctx, fc.Args["input"].(UserInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SignOutEverywherePayload) graphql.Marshaler {
+			return ec.marshalNSignOutEverywherePayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSignOutEverywherePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_signOutEverywhere(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignOutEverywherePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_signOutEverywhere_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resetUserPassword(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resetUserPassword(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResetUserPassword(ctx, fc.Args["input"].(UserInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ResetUserPasswordPayload) graphql.Marshaler {
+			return ec.marshalNResetUserPasswordPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐResetUserPasswordPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resetUserPassword(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResetUserPasswordPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resetUserPassword_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createEmployeeUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createEmployeeUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateEmployeeUser(ctx, fc.Args["input"].(CreateEmployeeUserInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CreateEmployeeUserPayload) graphql.Marshaler {
+			return ec.marshalNCreateEmployeeUserPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐCreateEmployeeUserPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createEmployeeUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateEmployeeUserPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createEmployeeUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createBusinessUnit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createBusinessUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateBusinessUnit(ctx, fc.Args["input"].(CreateBusinessUnitInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *BusinessUnitPayload) graphql.Marshaler {
+			return ec.marshalNBusinessUnitPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐBusinessUnitPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createBusinessUnit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessUnitPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createBusinessUnit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateBusinessUnit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateBusinessUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateBusinessUnit(ctx, fc.Args["input"].(UpdateBusinessUnitInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *BusinessUnitPayload) graphql.Marshaler {
+			return ec.marshalNBusinessUnitPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐBusinessUnitPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateBusinessUnit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessUnitPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateBusinessUnit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteBusinessUnit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteBusinessUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteBusinessUnit(ctx, fc.Args["input"].(DeleteBusinessUnitInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *DeleteBusinessUnitPayload) graphql.Marshaler {
+			return ec.marshalNDeleteBusinessUnitPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐDeleteBusinessUnitPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteBusinessUnit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteBusinessUnitPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteBusinessUnit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_assignClientBusinessUnit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_assignClientBusinessUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AssignClientBusinessUnit(ctx, fc.Args["input"].(AssignClientBusinessUnitInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AssignClientBusinessUnitPayload) graphql.Marshaler {
+			return ec.marshalNAssignClientBusinessUnitPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAssignClientBusinessUnitPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_assignClientBusinessUnit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssignClientBusinessUnitPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignClientBusinessUnit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setUserBusinessUnits(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setUserBusinessUnits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetUserBusinessUnits(ctx, fc.Args["input"].(SetUserBusinessUnitsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SetUserBusinessUnitsPayload) graphql.Marshaler {
+			return ec.marshalNSetUserBusinessUnitsPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetUserBusinessUnitsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setUserBusinessUnits(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetUserBusinessUnitsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setUserBusinessUnits_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setEmployeeAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setEmployeeAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetEmployeeAccess(ctx, fc.Args["input"].(SetEmployeeAccessInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SetEmployeeAccessPayload) graphql.Marshaler {
+			return ec.marshalNSetEmployeeAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetEmployeeAccessPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setEmployeeAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetEmployeeAccessPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setEmployeeAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13075,6 +14417,38 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _ResetUserPasswordPayload_user(ctx context.Context, field graphql.CollectedField, obj *ResetUserPasswordPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResetUserPasswordPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResetUserPasswordPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResetUserPasswordPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Role_id(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13804,6 +15178,70 @@ func (ec *executionContext) fieldContext_SessionNote_author(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _SetEmployeeAccessPayload_user(ctx context.Context, field graphql.CollectedField, obj *SetEmployeeAccessPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetEmployeeAccessPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetEmployeeAccessPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetEmployeeAccessPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SetUserBusinessUnitsPayload_user(ctx context.Context, field graphql.CollectedField, obj *SetUserBusinessUnitsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetUserBusinessUnitsPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetUserBusinessUnitsPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetUserBusinessUnitsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SetUserRolesPayload_user(ctx context.Context, field graphql.CollectedField, obj *SetUserRolesPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13834,6 +15272,29 @@ func (ec *executionContext) fieldContext_SetUserRolesPayload_user(_ context.Cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SignOutEverywherePayload_sessionsEnded(ctx context.Context, field graphql.CollectedField, obj *SignOutEverywherePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignOutEverywherePayload_sessionsEnded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SessionsEnded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignOutEverywherePayload_sessionsEnded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignOutEverywherePayload", field, false, false, "Int")
 }
 
 func (ec *executionContext) _StaffProfile_id(ctx context.Context, field graphql.CollectedField, obj *ent.StaffProfile) (ret graphql.Marshaler) {
@@ -15060,6 +16521,38 @@ func (ec *executionContext) fieldContext_UpdateTeamSettingsPayload_team(_ contex
 	return fc, nil
 }
 
+func (ec *executionContext) _UpdateUserProfilePayload_user(ctx context.Context, field graphql.CollectedField, obj *UpdateUserProfilePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateUserProfilePayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateUserProfilePayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateUserProfilePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15896,6 +17389,38 @@ func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_UserEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UserEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _UserStatusPayload_user(ctx context.Context, field graphql.CollectedField, obj *UserStatusPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserStatusPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserStatusPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserStatusPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Viewer_user(ctx context.Context, field graphql.CollectedField, obj *Viewer) (ret graphql.Marshaler) {
@@ -17962,6 +19487,55 @@ func (ec *executionContext) unmarshalInputAppointmentWhereInput(ctx context.Cont
 func UnmarshalAppointmentWhereInput(ctx context.Context, raw any) (ent.AppointmentWhereInput, error) {
 	var out ent.AppointmentWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AppointmentWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAssignClientBusinessUnitInput(ctx context.Context, obj any) (AssignClientBusinessUnitInput, error) {
+	var it AssignClientBusinessUnitInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientId", "businessUnitIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "businessUnitIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("businessUnitIds"))
+			data, err := ec.unmarshalNID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BusinessUnitIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAssignClientBusinessUnitInput unmarshals raw into the AssignClientBusinessUnitInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAssignClientBusinessUnitInput(ctx context.Context, raw any) (AssignClientBusinessUnitInput, error) {
+	var out AssignClientBusinessUnitInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AssignClientBusinessUnitInput", raw, &out)
 	return out, err
 }
 
@@ -20915,6 +22489,132 @@ func UnmarshalClientWhereInput(ctx context.Context, raw any) (ent.PatientWhereIn
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateBusinessUnitInput(ctx context.Context, obj any) (CreateBusinessUnitInput, error) {
+	var it CreateBusinessUnitInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "address"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateBusinessUnitInput unmarshals raw into the CreateBusinessUnitInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateBusinessUnitInput(ctx context.Context, raw any) (CreateBusinessUnitInput, error) {
+	var out CreateBusinessUnitInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateBusinessUnitInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateEmployeeUserInput(ctx context.Context, obj any) (CreateEmployeeUserInput, error) {
+	var it CreateEmployeeUserInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"staffProfileId", "email", "type", "scheduleAccess", "tabs", "roleIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "staffProfileId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("staffProfileId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StaffProfileID = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNEmployeeUserType2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐEmployeeUserType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "scheduleAccess":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scheduleAccess"))
+			data, err := ec.unmarshalOUserScheduleAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋuserᚐScheduleAccess(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScheduleAccess = data
+		case "tabs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tabs"))
+			data, err := ec.unmarshalOOfficeStaffTab2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOfficeStaffTabᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tabs = data
+		case "roleIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIds"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleIds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateEmployeeUserInput unmarshals raw into the CreateEmployeeUserInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateEmployeeUserInput(ctx context.Context, raw any) (CreateEmployeeUserInput, error) {
+	var out CreateEmployeeUserInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateEmployeeUserInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateRoleInput(ctx context.Context, obj any) (CreateRoleInput, error) {
 	var it CreateRoleInput
 	if obj == nil {
@@ -20968,6 +22668,55 @@ func (ec *executionContext) unmarshalInputCreateRoleInput(ctx context.Context, o
 func UnmarshalCreateRoleInput(ctx context.Context, raw any) (CreateRoleInput, error) {
 	var out CreateRoleInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateRoleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeleteBusinessUnitInput(ctx context.Context, obj any) (DeleteBusinessUnitInput, error) {
+	var it DeleteBusinessUnitInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"businessUnitId", "targetBusinessUnitId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "businessUnitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("businessUnitId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BusinessUnitID = data
+		case "targetBusinessUnitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetBusinessUnitId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetBusinessUnitID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeleteBusinessUnitInput unmarshals raw into the DeleteBusinessUnitInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteBusinessUnitInput(ctx context.Context, raw any) (DeleteBusinessUnitInput, error) {
+	var out DeleteBusinessUnitInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteBusinessUnitInput", raw, &out)
 	return out, err
 }
 
@@ -26264,6 +28013,69 @@ func UnmarshalSessionNoteWhereInput(ctx context.Context, raw any) (ent.SessionNo
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSetEmployeeAccessInput(ctx context.Context, obj any) (SetEmployeeAccessInput, error) {
+	var it SetEmployeeAccessInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId", "type", "scheduleAccess", "tabs"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNEmployeeUserType2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐEmployeeUserType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "scheduleAccess":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scheduleAccess"))
+			data, err := ec.unmarshalOUserScheduleAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋuserᚐScheduleAccess(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScheduleAccess = data
+		case "tabs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tabs"))
+			data, err := ec.unmarshalOOfficeStaffTab2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOfficeStaffTabᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tabs = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetEmployeeAccessInput unmarshals raw into the SetEmployeeAccessInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetEmployeeAccessInput(ctx context.Context, raw any) (SetEmployeeAccessInput, error) {
+	var out SetEmployeeAccessInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetEmployeeAccessInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSetRolePrivilegeInput(ctx context.Context, obj any) (SetRolePrivilegeInput, error) {
 	var it SetRolePrivilegeInput
 	if obj == nil {
@@ -26317,6 +28129,62 @@ func (ec *executionContext) unmarshalInputSetRolePrivilegeInput(ctx context.Cont
 func UnmarshalSetRolePrivilegeInput(ctx context.Context, raw any) (SetRolePrivilegeInput, error) {
 	var out SetRolePrivilegeInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetRolePrivilegeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSetUserBusinessUnitsInput(ctx context.Context, obj any) (SetUserBusinessUnitsInput, error) {
+	var it SetUserBusinessUnitsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId", "businessUnitIds", "primaryBusinessUnitId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "businessUnitIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("businessUnitIds"))
+			data, err := ec.unmarshalNID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BusinessUnitIds = data
+		case "primaryBusinessUnitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("primaryBusinessUnitId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PrimaryBusinessUnitID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetUserBusinessUnitsInput unmarshals raw into the SetUserBusinessUnitsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetUserBusinessUnitsInput(ctx context.Context, raw any) (SetUserBusinessUnitsInput, error) {
+	var out SetUserBusinessUnitsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetUserBusinessUnitsInput", raw, &out)
 	return out, err
 }
 
@@ -28118,6 +29986,62 @@ func UnmarshalTransferOwnershipInput(ctx context.Context, raw any) (TransferOwne
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateBusinessUnitInput(ctx context.Context, obj any) (UpdateBusinessUnitInput, error) {
+	var it UpdateBusinessUnitInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"businessUnitId", "name", "address"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "businessUnitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("businessUnitId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BusinessUnitID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateBusinessUnitInput unmarshals raw into the UpdateBusinessUnitInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateBusinessUnitInput(ctx context.Context, raw any) (UpdateBusinessUnitInput, error) {
+	var out UpdateBusinessUnitInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateBusinessUnitInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateRoleInput(ctx context.Context, obj any) (UpdateRoleInput, error) {
 	var it UpdateRoleInput
 	if obj == nil {
@@ -28262,6 +30186,132 @@ func (ec *executionContext) unmarshalInputUpdateTeamSettingsInput(ctx context.Co
 func UnmarshalUpdateTeamSettingsInput(ctx context.Context, raw any) (UpdateTeamSettingsInput, error) {
 	var out UpdateTeamSettingsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateTeamSettingsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateUserProfileInput(ctx context.Context, obj any) (UpdateUserProfileInput, error) {
+	var it UpdateUserProfileInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId", "givenName", "familyName", "displayName", "phone", "title", "email"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "givenName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("givenName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GivenName = data
+		case "familyName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("familyName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FamilyName = data
+		case "displayName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("displayName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DisplayName = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateUserProfileInput unmarshals raw into the UpdateUserProfileInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateUserProfileInput(ctx context.Context, raw any) (UpdateUserProfileInput, error) {
+	var out UpdateUserProfileInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateUserProfileInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUserInput(ctx context.Context, obj any) (UserInput, error) {
+	var it UserInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUserInput unmarshals raw into the UserInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUserInput(ctx context.Context, raw any) (UserInput, error) {
+	var out UserInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UserInput", raw, &out)
 	return out, err
 }
 
@@ -30097,6 +32147,39 @@ func (ec *executionContext) _AppointmentEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var assignClientBusinessUnitPayloadImplementors = []string{"AssignClientBusinessUnitPayload"}
+
+func (ec *executionContext) _AssignClientBusinessUnitPayload(ctx context.Context, sel ast.SelectionSet, obj *AssignClientBusinessUnitPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, assignClientBusinessUnitPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AssignClientBusinessUnitPayload")
+		case "client":
+			out.Values[i] = ec._AssignClientBusinessUnitPayload_client(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var auditEventImplementors = []string{"AuditEvent", "Node"}
 
 func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEvent) graphql.Marshaler {
@@ -30325,6 +32408,12 @@ func (ec *executionContext) _BusinessUnit(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._BusinessUnit_staffProfiles(ctx, field, obj)
 				})
+		case "clientCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._BusinessUnit_clientCount(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -30403,6 +32492,39 @@ func (ec *executionContext) _BusinessUnitEdge(ctx context.Context, sel ast.Selec
 			}
 		case "cursor":
 			out.Values[i] = ec._BusinessUnitEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var businessUnitPayloadImplementors = []string{"BusinessUnitPayload"}
+
+func (ec *executionContext) _BusinessUnitPayload(ctx context.Context, sel ast.SelectionSet, obj *BusinessUnitPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, businessUnitPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BusinessUnitPayload")
+		case "businessUnit":
+			out.Values[i] = ec._BusinessUnitPayload_businessUnit(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -30783,6 +32905,82 @@ func (ec *executionContext) _ClientEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "cursor":
 			out.Values[i] = ec._ClientEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var createEmployeeUserPayloadImplementors = []string{"CreateEmployeeUserPayload"}
+
+func (ec *executionContext) _CreateEmployeeUserPayload(ctx context.Context, sel ast.SelectionSet, obj *CreateEmployeeUserPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createEmployeeUserPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateEmployeeUserPayload")
+		case "user":
+			out.Values[i] = ec._CreateEmployeeUserPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deleteBusinessUnitPayloadImplementors = []string{"DeleteBusinessUnitPayload"}
+
+func (ec *executionContext) _DeleteBusinessUnitPayload(ctx context.Context, sel ast.SelectionSet, obj *DeleteBusinessUnitPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteBusinessUnitPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteBusinessUnitPayload")
+		case "deletedBusinessUnitId":
+			out.Values[i] = ec._DeleteBusinessUnitPayload_deletedBusinessUnitId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "movedClients":
+			out.Values[i] = ec._DeleteBusinessUnitPayload_movedClients(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removedMemberIds":
+			out.Values[i] = ec._DeleteBusinessUnitPayload_removedMemberIds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -31692,6 +33890,97 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateUserProfile":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateUserProfile(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suspendUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_suspendUser(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reactivateUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reactivateUser(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeUser(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signOutEverywhere":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_signOutEverywhere(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resetUserPassword":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resetUserPassword(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createEmployeeUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createEmployeeUser(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createBusinessUnit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createBusinessUnit(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateBusinessUnit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateBusinessUnit(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteBusinessUnit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteBusinessUnit(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assignClientBusinessUnit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignClientBusinessUnit(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setUserBusinessUnits":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setUserBusinessUnits(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setEmployeeAccess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setEmployeeAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createRole":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createRole(ctx, field)
@@ -32372,6 +34661,39 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
+var resetUserPasswordPayloadImplementors = []string{"ResetUserPasswordPayload"}
+
+func (ec *executionContext) _ResetUserPasswordPayload(ctx context.Context, sel ast.SelectionSet, obj *ResetUserPasswordPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resetUserPasswordPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResetUserPasswordPayload")
+		case "user":
+			out.Values[i] = ec._ResetUserPasswordPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var roleImplementors = []string{"Role", "Node"}
 
 func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj *ent.Role) graphql.Marshaler {
@@ -32652,6 +34974,72 @@ func (ec *executionContext) _SessionNote(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var setEmployeeAccessPayloadImplementors = []string{"SetEmployeeAccessPayload"}
+
+func (ec *executionContext) _SetEmployeeAccessPayload(ctx context.Context, sel ast.SelectionSet, obj *SetEmployeeAccessPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setEmployeeAccessPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetEmployeeAccessPayload")
+		case "user":
+			out.Values[i] = ec._SetEmployeeAccessPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var setUserBusinessUnitsPayloadImplementors = []string{"SetUserBusinessUnitsPayload"}
+
+func (ec *executionContext) _SetUserBusinessUnitsPayload(ctx context.Context, sel ast.SelectionSet, obj *SetUserBusinessUnitsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setUserBusinessUnitsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetUserBusinessUnitsPayload")
+		case "user":
+			out.Values[i] = ec._SetUserBusinessUnitsPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var setUserRolesPayloadImplementors = []string{"SetUserRolesPayload"}
 
 func (ec *executionContext) _SetUserRolesPayload(ctx context.Context, sel ast.SelectionSet, obj *SetUserRolesPayload) graphql.Marshaler {
@@ -32665,6 +35053,39 @@ func (ec *executionContext) _SetUserRolesPayload(ctx context.Context, sel ast.Se
 			out.Values[i] = graphql.MarshalString("SetUserRolesPayload")
 		case "user":
 			out.Values[i] = ec._SetUserRolesPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var signOutEverywherePayloadImplementors = []string{"SignOutEverywherePayload"}
+
+func (ec *executionContext) _SignOutEverywherePayload(ctx context.Context, sel ast.SelectionSet, obj *SignOutEverywherePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signOutEverywherePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SignOutEverywherePayload")
+		case "sessionsEnded":
+			out.Values[i] = ec._SignOutEverywherePayload_sessionsEnded(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -33203,6 +35624,39 @@ func (ec *executionContext) _UpdateTeamSettingsPayload(ctx context.Context, sel 
 	return out
 }
 
+var updateUserProfilePayloadImplementors = []string{"UpdateUserProfilePayload"}
+
+func (ec *executionContext) _UpdateUserProfilePayload(ctx context.Context, sel ast.SelectionSet, obj *UpdateUserProfilePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateUserProfilePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateUserProfilePayload")
+		case "user":
+			out.Values[i] = ec._UpdateUserProfilePayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var userImplementors = []string{"User", "Node"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *ent.User) graphql.Marshaler {
@@ -33434,6 +35888,39 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "cursor":
 			out.Values[i] = ec._UserEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userStatusPayloadImplementors = []string{"UserStatusPayload"}
+
+func (ec *executionContext) _UserStatusPayload(ctx context.Context, sel ast.SelectionSet, obj *UserStatusPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userStatusPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserStatusPayload")
+		case "user":
+			out.Values[i] = ec._UserStatusPayload_user(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34064,6 +36551,19 @@ func (ec *executionContext) unmarshalNAppointmentWhereInput2ᚖgithubᚗcomᚋcl
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNAssignClientBusinessUnitInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAssignClientBusinessUnitInput(ctx context.Context, v any) (AssignClientBusinessUnitInput, error) {
+	res, err := ec.unmarshalInputAssignClientBusinessUnitInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAssignClientBusinessUnitPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAssignClientBusinessUnitPayload(ctx context.Context, sel ast.SelectionSet, v *AssignClientBusinessUnitPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AssignClientBusinessUnitPayload!")
+		return graphql.Null
+	}
+	return ec._AssignClientBusinessUnitPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNAuditEventActorKind2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋauditeventᚐActorKind(ctx context.Context, v any) (auditevent.ActorKind, error) {
 	var res auditevent.ActorKind
 	err := res.UnmarshalGQL(v)
@@ -34171,6 +36671,14 @@ func (ec *executionContext) marshalNBusinessUnitOrderField2ᚖgithubᚗcomᚋcli
 	return v
 }
 
+func (ec *executionContext) marshalNBusinessUnitPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐBusinessUnitPayload(ctx context.Context, sel ast.SelectionSet, v *BusinessUnitPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BusinessUnitPayload!")
+		return graphql.Null
+	}
+	return ec._BusinessUnitPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBusinessUnitWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐBusinessUnitWhereInput(ctx context.Context, v any) (*ent.BusinessUnitWhereInput, error) {
 	res, err := ec.unmarshalInputBusinessUnitWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -34234,6 +36742,24 @@ func (ec *executionContext) unmarshalNClientWhereInput2ᚖgithubᚗcomᚋclinicg
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateBusinessUnitInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐCreateBusinessUnitInput(ctx context.Context, v any) (CreateBusinessUnitInput, error) {
+	res, err := ec.unmarshalInputCreateBusinessUnitInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateEmployeeUserInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐCreateEmployeeUserInput(ctx context.Context, v any) (CreateEmployeeUserInput, error) {
+	res, err := ec.unmarshalInputCreateEmployeeUserInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateEmployeeUserPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐCreateEmployeeUserPayload(ctx context.Context, sel ast.SelectionSet, v *CreateEmployeeUserPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateEmployeeUserPayload!")
+		return graphql.Null
+	}
+	return ec._CreateEmployeeUserPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateRoleInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐCreateRoleInput(ctx context.Context, v any) (CreateRoleInput, error) {
 	res, err := ec.unmarshalInputCreateRoleInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -34247,6 +36773,19 @@ func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCur
 
 func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNDeleteBusinessUnitInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐDeleteBusinessUnitInput(ctx context.Context, v any) (DeleteBusinessUnitInput, error) {
+	res, err := ec.unmarshalInputDeleteBusinessUnitInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteBusinessUnitPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐDeleteBusinessUnitPayload(ctx context.Context, sel ast.SelectionSet, v *DeleteBusinessUnitPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteBusinessUnitPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteBusinessUnitPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDeleteRoleInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐDeleteRoleInput(ctx context.Context, v any) (DeleteRoleInput, error) {
@@ -34322,6 +36861,16 @@ func (ec *executionContext) marshalNEmergencyAccessOrderField2ᚖgithubᚗcomᚋ
 func (ec *executionContext) unmarshalNEmergencyAccessWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccessWhereInput(ctx context.Context, v any) (*ent.EmergencyAccessWhereInput, error) {
 	res, err := ec.unmarshalInputEmergencyAccessWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNEmployeeUserType2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐEmployeeUserType(ctx context.Context, v any) (EmployeeUserType, error) {
+	var res EmployeeUserType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEmployeeUserType2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐEmployeeUserType(ctx context.Context, sel ast.SelectionSet, v EmployeeUserType) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNFieldRule2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFieldRule(ctx context.Context, v any) (FieldRule, error) {
@@ -34522,6 +37071,16 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋclinicgateᚋclinicga
 	return ret
 }
 
+func (ec *executionContext) unmarshalNOfficeStaffTab2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOfficeStaffTab(ctx context.Context, v any) (OfficeStaffTab, error) {
+	var res OfficeStaffTab
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOfficeStaffTab2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOfficeStaffTab(ctx context.Context, sel ast.SelectionSet, v OfficeStaffTab) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNOpenEmergencyAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOpenEmergencyAccessInput(ctx context.Context, v any) (OpenEmergencyAccessInput, error) {
 	res, err := ec.unmarshalInputOpenEmergencyAccessInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -34637,6 +37196,14 @@ func (ec *executionContext) marshalNPrivilegeInfo2ᚖgithubᚗcomᚋclinicgate�
 	return ec._PrivilegeInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNResetUserPasswordPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐResetUserPasswordPayload(ctx context.Context, sel ast.SelectionSet, v *ResetUserPasswordPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResetUserPasswordPayload!")
+		return graphql.Null
+	}
+	return ec._ResetUserPasswordPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRole2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Role) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -34748,9 +37315,35 @@ func (ec *executionContext) unmarshalNSessionNoteWhereInput2ᚖgithubᚗcomᚋcl
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNSetEmployeeAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetEmployeeAccessInput(ctx context.Context, v any) (SetEmployeeAccessInput, error) {
+	res, err := ec.unmarshalInputSetEmployeeAccessInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSetEmployeeAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetEmployeeAccessPayload(ctx context.Context, sel ast.SelectionSet, v *SetEmployeeAccessPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SetEmployeeAccessPayload!")
+		return graphql.Null
+	}
+	return ec._SetEmployeeAccessPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNSetRolePrivilegeInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetRolePrivilegeInput(ctx context.Context, v any) (SetRolePrivilegeInput, error) {
 	res, err := ec.unmarshalInputSetRolePrivilegeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSetUserBusinessUnitsInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetUserBusinessUnitsInput(ctx context.Context, v any) (SetUserBusinessUnitsInput, error) {
+	res, err := ec.unmarshalInputSetUserBusinessUnitsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSetUserBusinessUnitsPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetUserBusinessUnitsPayload(ctx context.Context, sel ast.SelectionSet, v *SetUserBusinessUnitsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SetUserBusinessUnitsPayload!")
+		return graphql.Null
+	}
+	return ec._SetUserBusinessUnitsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSetUserRolesInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetUserRolesInput(ctx context.Context, v any) (SetUserRolesInput, error) {
@@ -34764,6 +37357,14 @@ func (ec *executionContext) marshalNSetUserRolesPayload2ᚖgithubᚗcomᚋclinic
 		return graphql.Null
 	}
 	return ec._SetUserRolesPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSignOutEverywherePayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSignOutEverywherePayload(ctx context.Context, sel ast.SelectionSet, v *SignOutEverywherePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SignOutEverywherePayload!")
+		return graphql.Null
+	}
+	return ec._SignOutEverywherePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNStaffProfile2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐStaffProfile(ctx context.Context, sel ast.SelectionSet, v *ent.StaffProfile) graphql.Marshaler {
@@ -34929,6 +37530,11 @@ func (ec *executionContext) marshalNTransferOwnershipPayload2ᚖgithubᚗcomᚋc
 	return ec._TransferOwnershipPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNUpdateBusinessUnitInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateBusinessUnitInput(ctx context.Context, v any) (UpdateBusinessUnitInput, error) {
+	res, err := ec.unmarshalInputUpdateBusinessUnitInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpdateRoleInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateRoleInput(ctx context.Context, v any) (UpdateRoleInput, error) {
 	res, err := ec.unmarshalInputUpdateRoleInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -34947,6 +37553,19 @@ func (ec *executionContext) marshalNUpdateTeamSettingsPayload2ᚖgithubᚗcomᚋ
 	return ec._UpdateTeamSettingsPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNUpdateUserProfileInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateUserProfileInput(ctx context.Context, v any) (UpdateUserProfileInput, error) {
+	res, err := ec.unmarshalInputUpdateUserProfileInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateUserProfilePayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateUserProfilePayload(ctx context.Context, sel ast.SelectionSet, v *UpdateUserProfilePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateUserProfilePayload!")
+		return graphql.Null
+	}
+	return ec._UpdateUserProfilePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "User!")
@@ -34961,6 +37580,11 @@ func (ec *executionContext) marshalNUserConnection2ᚖgithubᚗcomᚋclinicgate�
 		return graphql.Null
 	}
 	return ec._UserConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUserInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUserInput(ctx context.Context, v any) (UserInput, error) {
+	res, err := ec.unmarshalInputUserInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUserKind2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋuserᚐKind(ctx context.Context, v any) (user.Kind, error) {
@@ -35015,6 +37639,14 @@ func (ec *executionContext) unmarshalNUserStatus2githubᚗcomᚋclinicgateᚋcli
 
 func (ec *executionContext) marshalNUserStatus2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋuserᚐStatus(ctx context.Context, sel ast.SelectionSet, v user.Status) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNUserStatusPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUserStatusPayload(ctx context.Context, sel ast.SelectionSet, v *UserStatusPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserStatusPayload!")
+		return graphql.Null
+	}
+	return ec._UserStatusPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUserWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUserWhereInput(ctx context.Context, v any) (*ent.UserWhereInput, error) {
@@ -36393,6 +39025,42 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋclinicgateᚋclinicgate�
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOfficeStaffTab2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOfficeStaffTabᚄ(ctx context.Context, v any) ([]OfficeStaffTab, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]OfficeStaffTab, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOfficeStaffTab2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOfficeStaffTab(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOOfficeStaffTab2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOfficeStaffTabᚄ(ctx context.Context, sel ast.SelectionSet, v []OfficeStaffTab) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOfficeStaffTab2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOfficeStaffTab(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *ent.Organization) graphql.Marshaler {

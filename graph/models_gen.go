@@ -13,6 +13,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/team"
 )
 
@@ -43,6 +44,64 @@ type AccessPath struct {
 	PortalPermissions *PortalPermissions `json:"portalPermissions,omitempty"`
 }
 
+// Put a client in a business unit (or out of any).
+type AssignClientBusinessUnitInput struct {
+	// The client.
+	ClientID pulid.ID `json:"clientId"`
+	// The unit: one id assigns (moving the client out of its current unit), an
+	// empty list takes it out of any unit. A client belongs to at most one unit:
+	// two or more ids are refused (BAD_USER_INPUT on businessUnitIds).
+	BusinessUnitIds []pulid.ID `json:"businessUnitIds"`
+}
+
+// The client after the assignment.
+type AssignClientBusinessUnitPayload struct {
+	// The client.
+	Client *ent.Patient `json:"client"`
+}
+
+// The business unit created or changed.
+type BusinessUnitPayload struct {
+	// The business unit after the change.
+	BusinessUnit *ent.BusinessUnit `json:"businessUnit"`
+}
+
+// A new business unit.
+type CreateBusinessUnitInput struct {
+	// The unit's name, unique in the organization (case-insensitively), at most 200 characters.
+	Name string `json:"name"`
+	// An optional address, at most 1000 characters.
+	Address *string `json:"address,omitempty"`
+}
+
+// Create user access for an employee from their staff profile.
+type CreateEmployeeUserInput struct {
+	// The employee's staff profile (Employees tab); it must not have user access yet.
+	StaffProfileID pulid.ID `json:"staffProfileId"`
+	// Optional confirmation of the email. The email always comes from the
+	// staff profile: a different one is refused (BAD_USER_INPUT on email); fix
+	// it in the employee's profile instead.
+	Email *string `json:"email,omitempty"`
+	// Provider or office staff.
+	Type EmployeeUserType `json:"type"`
+	// For a provider, the schedule level: OWN_ONLY (A: my schedule only),
+	// EDIT_OWN (B: + edit own schedule), EDIT_OWN_VIEW_ALL (C: + view all
+	// schedules), VIEW_EDIT_ALL (D: view and edit all). Refused for office staff.
+	ScheduleAccess *user.ScheduleAccess `json:"scheduleAccess,omitempty"`
+	// For office staff, the tabs ticked; omitted means dashboard and reports.
+	// Refused for a provider. A tab that opens a privilege (reports, billing)
+	// is given only by a viewer who holds that privilege.
+	Tabs []OfficeStaffTab `json:"tabs,omitempty"`
+	// Roles to give the new user; each role's privileges must be the viewer's own.
+	RoleIds []pulid.ID `json:"roleIds,omitempty"`
+}
+
+// The employee's new user.
+type CreateEmployeeUserPayload struct {
+	// The new user, active, linked to the staff profile; a temporary password is on its way to their email.
+	User *ent.User `json:"user"`
+}
+
 type CreateRoleInput struct {
 	// The role's name, unique in the organization (case-insensitively); at most 100 bytes.
 	Name string `json:"name"`
@@ -50,6 +109,25 @@ type CreateRoleInput struct {
 	Description *string `json:"description,omitempty"`
 	// Catalogue keys (privilegeCatalogue). Owner-only privileges are refused; every privilege must be one the caller holds.
 	Privileges []string `json:"privileges"`
+}
+
+// Delete a business unit.
+type DeleteBusinessUnitInput struct {
+	// The business unit to delete.
+	BusinessUnitID pulid.ID `json:"businessUnitId"`
+	// Where its clients move. Without it, deleting a unit that still has
+	// clients is refused with CONFLICT.
+	TargetBusinessUnitID *pulid.ID `json:"targetBusinessUnitId,omitempty"`
+}
+
+// What deleting a business unit did.
+type DeleteBusinessUnitPayload struct {
+	// The deleted unit's id.
+	DeletedBusinessUnitID pulid.ID `json:"deletedBusinessUnitId"`
+	// How many clients moved to the target unit.
+	MovedClients int `json:"movedClients"`
+	// The ids of the users who were members of the unit (their membership is gone).
+	RemovedMemberIds []pulid.ID `json:"removedMemberIds"`
 }
 
 type DeleteRoleInput struct {
@@ -90,6 +168,12 @@ type PrivilegeInfo struct {
 	OwnerOnly bool `json:"ownerOnly"`
 }
 
+// The user whose password was reset.
+type ResetUserPasswordPayload struct {
+	// The user; a temporary password is on its way to their email.
+	User *ent.User `json:"user"`
+}
+
 // The role that was created or changed.
 type RolePayload struct {
 	// The role as it now is.
@@ -108,6 +192,24 @@ type RolePolicyInput struct {
 	SessionView *bool `json:"sessionView,omitempty"`
 }
 
+// Edit an employee user's permissions (seed 003's Create / Edit User Permissions).
+type SetEmployeeAccessInput struct {
+	// The staff user.
+	UserID pulid.ID `json:"userId"`
+	// Provider or office staff.
+	Type EmployeeUserType `json:"type"`
+	// For a provider, the schedule level (A to D); refused for office staff.
+	ScheduleAccess *user.ScheduleAccess `json:"scheduleAccess,omitempty"`
+	// For office staff, the tabs ticked; omitted means dashboard and reports. Refused for a provider.
+	Tabs []OfficeStaffTab `json:"tabs,omitempty"`
+}
+
+// The user after the change.
+type SetEmployeeAccessPayload struct {
+	// The user.
+	User *ent.User `json:"user"`
+}
+
 type SetRolePrivilegeInput struct {
 	// The role to change.
 	RoleID pulid.ID `json:"roleId"`
@@ -115,6 +217,22 @@ type SetRolePrivilegeInput struct {
 	Privilege string `json:"privilege"`
 	// On or off. Holders gain or lose it on their next request.
 	Enabled bool `json:"enabled"`
+}
+
+// Set a staff user's business units and primary unit.
+type SetUserBusinessUnitsInput struct {
+	// The user.
+	UserID pulid.ID `json:"userId"`
+	// Every unit the user is to be in (replaces the current ones). Each opens its clients to the user with the business-unit privilege.
+	BusinessUnitIds []pulid.ID `json:"businessUnitIds"`
+	// The primary unit (staff-profile access and reporting); must be one of businessUnitIds (BAD_USER_INPUT otherwise). Omitted clears it.
+	PrimaryBusinessUnitID *pulid.ID `json:"primaryBusinessUnitId,omitempty"`
+}
+
+// The user after the change.
+type SetUserBusinessUnitsPayload struct {
+	// The user.
+	User *ent.User `json:"user"`
 }
 
 type SetUserRolesInput struct {
@@ -133,6 +251,12 @@ type SetUserRolesPayload struct {
 	User *ent.User `json:"user"`
 }
 
+// The sessions that were ended.
+type SignOutEverywherePayload struct {
+	// How many live sessions were ended.
+	SessionsEnded int `json:"sessionsEnded"`
+}
+
 type TransferOwnershipInput struct {
 	// The active staff member who becomes the account owner.
 	UserID pulid.ID `json:"userId"`
@@ -142,6 +266,16 @@ type TransferOwnershipInput struct {
 type TransferOwnershipPayload struct {
 	// The new account owner.
 	Owner *ent.User `json:"owner"`
+}
+
+// Rename a business unit and/or set its address. Omitted fields stay as they are.
+type UpdateBusinessUnitInput struct {
+	// The business unit.
+	BusinessUnitID pulid.ID `json:"businessUnitId"`
+	// The new name, unique in the organization.
+	Name *string `json:"name,omitempty"`
+	// The new address; empty clears it.
+	Address *string `json:"address,omitempty"`
 }
 
 type UpdateRoleInput struct {
@@ -177,6 +311,45 @@ type UpdateTeamSettingsInput struct {
 type UpdateTeamSettingsPayload struct {
 	// The settings after the change.
 	Team *team.Settings `json:"team"`
+}
+
+// What an administrator edits on a user's profile. Omitted fields stay as they are.
+type UpdateUserProfileInput struct {
+	// The user to edit.
+	UserID pulid.ID `json:"userId"`
+	// Given name, at most 200 characters.
+	GivenName *string `json:"givenName,omitempty"`
+	// Family name, at most 200 characters.
+	FamilyName *string `json:"familyName,omitempty"`
+	// The name shown across the product, at most 200 characters.
+	DisplayName *string `json:"displayName,omitempty"`
+	// Phone number, at most 50 characters; empty clears it.
+	Phone *string `json:"phone,omitempty"`
+	// Job title, at most 200 characters; empty clears it.
+	Title *string `json:"title,omitempty"`
+	// The sign-in email. Refused (BAD_USER_INPUT on email) for a user whose
+	// identity provider manages them (SCIM-provisioned or single sign-on only):
+	// change it at the provider. Only the account owner changes the owner's
+	// email. Must be unique in the organization.
+	Email *string `json:"email,omitempty"`
+}
+
+// The edited user.
+type UpdateUserProfilePayload struct {
+	// The user after the change.
+	User *ent.User `json:"user"`
+}
+
+// A user to suspend, reactivate, remove, sign out or reset.
+type UserInput struct {
+	// The user.
+	UserID pulid.ID `json:"userId"`
+}
+
+// The user after a status change.
+type UserStatusPayload struct {
+	// The user after the change.
+	User *ent.User `json:"user"`
 }
 
 // The signed-in user's view of themself: who they are, in which organization,
@@ -355,6 +528,64 @@ func (e AuditedRecord) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The user type chosen for an employee (seed 003).
+type EmployeeUserType string
+
+const (
+	// A provider or therapist: choose a schedule access level (A to D).
+	EmployeeUserTypeProvider EmployeeUserType = "PROVIDER"
+	// Office staff: choose the tabs they open (dashboard and reports by default).
+	EmployeeUserTypeOfficeStaff EmployeeUserType = "OFFICE_STAFF"
+)
+
+var AllEmployeeUserType = []EmployeeUserType{
+	EmployeeUserTypeProvider,
+	EmployeeUserTypeOfficeStaff,
+}
+
+func (e EmployeeUserType) IsValid() bool {
+	switch e {
+	case EmployeeUserTypeProvider, EmployeeUserTypeOfficeStaff:
+		return true
+	}
+	return false
+}
+
+func (e EmployeeUserType) String() string {
+	return string(e)
+}
+
+func (e *EmployeeUserType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EmployeeUserType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EmployeeUserType", str)
+	}
+	return nil
+}
+
+func (e EmployeeUserType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EmployeeUserType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EmployeeUserType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type FieldRule string
 
 const (
@@ -407,6 +638,73 @@ func (e *FieldRule) UnmarshalJSON(b []byte) error {
 }
 
 func (e FieldRule) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A tab an office-staff user may open.
+type OfficeStaffTab string
+
+const (
+	// The dashboard.
+	OfficeStaffTabDashboard OfficeStaffTab = "DASHBOARD"
+	// Reports (opens reports.view).
+	OfficeStaffTabReports OfficeStaffTab = "REPORTS"
+	// The scheduler.
+	OfficeStaffTabScheduler OfficeStaffTab = "SCHEDULER"
+	// Billing (opens billing.view).
+	OfficeStaffTabBilling OfficeStaffTab = "BILLING"
+	// The clients list.
+	OfficeStaffTabClients OfficeStaffTab = "CLIENTS"
+)
+
+var AllOfficeStaffTab = []OfficeStaffTab{
+	OfficeStaffTabDashboard,
+	OfficeStaffTabReports,
+	OfficeStaffTabScheduler,
+	OfficeStaffTabBilling,
+	OfficeStaffTabClients,
+}
+
+func (e OfficeStaffTab) IsValid() bool {
+	switch e {
+	case OfficeStaffTabDashboard, OfficeStaffTabReports, OfficeStaffTabScheduler, OfficeStaffTabBilling, OfficeStaffTabClients:
+		return true
+	}
+	return false
+}
+
+func (e OfficeStaffTab) String() string {
+	return string(e)
+}
+
+func (e *OfficeStaffTab) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OfficeStaffTab(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OfficeStaffTab", str)
+	}
+	return nil
+}
+
+func (e OfficeStaffTab) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OfficeStaffTab) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OfficeStaffTab) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
