@@ -104,19 +104,25 @@ func clientRecordRows(ctx context.Context, s *sql.Selector, clientCol, portalPer
 	byViewer(ctx, s, staff, portal)
 }
 
-// documentRows: staff on reached clients; portal with the documents permission.
+// Minimum necessary per record kind: reaching a client opens its profile;
+// each kind of record on it needs its own privilege.
+
+// documentRows: staff holding documents.view on reached clients; portal
+// with the documents permission.
 func documentRows(ctx context.Context, s *sql.Selector) {
-	clientRecordRows(ctx, s, document.FieldClientID, portalaccess.FieldDocuments, "")
+	clientRecordRows(ctx, s, document.FieldClientID, portalaccess.FieldDocuments, DocumentsView)
 }
 
-// homeworkRows: staff on reached clients; portal with sessions & homework.
+// homeworkRows: staff holding homework.view on reached clients; portal
+// with sessions & homework.
 func homeworkRows(ctx context.Context, s *sql.Selector) {
-	clientRecordRows(ctx, s, homework.FieldClientID, portalaccess.FieldSessionsHomework, "")
+	clientRecordRows(ctx, s, homework.FieldClientID, portalaccess.FieldSessionsHomework, HomeworkView)
 }
 
-// surveyResponseRows: staff on reached clients; portal with surveys.
+// surveyResponseRows: staff holding surveys.view on reached clients;
+// portal with surveys.
 func surveyResponseRows(ctx context.Context, s *sql.Selector) {
-	clientRecordRows(ctx, s, surveyresponse.FieldClientID, portalaccess.FieldSurveys, "")
+	clientRecordRows(ctx, s, surveyresponse.FieldClientID, portalaccess.FieldSurveys, SurveysView)
 }
 
 // invoiceRows: staff with the billing tab on reached clients; portal with
@@ -125,10 +131,14 @@ func invoiceRows(ctx context.Context, s *sql.Selector) {
 	clientRecordRows(ctx, s, invoice.FieldClientID, portalaccess.FieldBilling, BillingView)
 }
 
-// appointmentRows: any schedule level shows a reached client's sessions
-// and the provider's own; "view all" levels show every provider's
-// schedule, restricted clients' sessions excepted. Portal users see their
-// clients' session dates with sessions & homework.
+// appointmentRows: sessions (dates, times, provider) of reached clients,
+// as far as the viewer's schedule opens them (seed 003): the view-all
+// levels (EDIT_OWN_VIEW_ALL, VIEW_EDIT_ALL) and the schedule.view_all
+// privilege (the office-staff scheduler tab) show every session of a
+// reached client; the own levels (OWN_ONLY, EDIT_OWN) only those where the
+// viewer is the provider, and only while they reach the client (like their
+// notes); NONE shows none. Portal users see their clients' session dates
+// with sessions & homework.
 func appointmentRows(ctx context.Context, s *sql.Selector) {
 	v, system := userViewer(ctx)
 	if system || v == nil || v.Portal {
@@ -139,27 +149,33 @@ func appointmentRows(ctx context.Context, s *sql.Selector) {
 		deny(s)
 		return
 	}
-	paths := []*sql.Predicate{
-		sql.EQ(s.C(appointment.FieldProviderID), string(v.UserID)),
-		sql.In(s.C(appointment.FieldClientID), visibleClientIDs(v, ctx)),
+	reached := sql.In(s.C(appointment.FieldClientID), visibleClientIDs(v, ctx))
+	switch {
+	case ScheduleViewsAll(v.ScheduleAccess) || v.Has(string(ScheduleViewAll)):
+		s.Where(reached)
+	case ScheduleViewsOwn(v.ScheduleAccess):
+		s.Where(sql.And(sql.EQ(s.C(appointment.FieldProviderID), string(v.UserID)), reached))
+	default:
+		deny(s)
 	}
-	if ScheduleViewsAll(v.ScheduleAccess) {
-		// Every provider's schedule, but a restricted client's sessions
-		// only through a path to that client.
-		pt := sql.Table(patient.Table)
-		paths = append(paths, sql.NotIn(s.C(appointment.FieldClientID),
-			sql.Select(pt.C(patient.FieldID)).From(pt).Where(sql.And(
-				sql.EQ(pt.C(patient.FieldOrganizationID), string(v.OrgID)),
-				sql.EQ(pt.C(patient.FieldRestricted), true),
-			))))
-	}
-	s.Where(sql.Or(paths...))
 }
 
-// ScheduleViewsAll reports whether a schedule level shows every provider's
-// schedule.
+// ScheduleViewsAll reports whether a schedule level shows every session of
+// reached clients, whoever the provider.
 func ScheduleViewsAll(level string) bool {
 	return level == "EDIT_OWN_VIEW_ALL" || level == "VIEW_EDIT_ALL"
+}
+
+// ScheduleViewsOwn reports whether a schedule level shows the provider's
+// own sessions: every level but NONE.
+func ScheduleViewsOwn(level string) bool {
+	return level == "OWN_ONLY" || level == "EDIT_OWN" || ScheduleViewsAll(level)
+}
+
+// ScheduleEditsOwn reports whether a schedule level may schedule the
+// provider's own sessions (B, C and D).
+func ScheduleEditsOwn(level string) bool {
+	return level == "EDIT_OWN" || ScheduleViewsAll(level)
 }
 
 // ScheduleEditsOthers reports whether a schedule level may edit other
