@@ -35,7 +35,7 @@ func TestDemoAccountsSeeWhatTheirRolesOpen(t *testing.T) {
 		type seen struct{ documents, homework, surveys, invoices, appointments, others int }
 		look := func(key string) seen {
 			t.Helper()
-			u := must(c.User.Query().Where(user.EmailNormalized(key+"@demo.clinic")).
+			u := must(c.User.Query().Where(user.EmailNormalized(key + "@demo.clinic")).
 				WithBusinessUnits(func(q *ent.BusinessUnitQuery) { q.Select(businessunit.FieldID) }).Only(sys)).get(t)
 			v := must(authz.LoadViewer(sys, c, u)).get(t)
 			as := viewer.NewContext(ctx, v)
