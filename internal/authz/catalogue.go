@@ -76,7 +76,7 @@ var catalogue = []PrivilegeInfo{
 	{StaffProfilesManage, "Manage staff profiles", "Create and edit employee records and create users from them.", "Staff", false},
 	{SessionsManageOwn, "Run sessions", "Create and manage one's own sessions, notes and transcripts.", "Clinical", false},
 	{SessionNotesViewOthers, "View clinician session notes", "Read other clinicians' notes while the organization's session view is on.", "Clinical", false},
-	{ScheduleViewAll, "Scheduler", "See every session (dates, times, provider) of reached clients, whatever the user's own schedule level; for office staff, the scheduler tab.", "Clinical", false},
+	{ScheduleViewAll, "Scheduler", "See every provider's schedule (a restricted client's sessions only when the client is reached), whatever the user's own schedule level; for office staff, the scheduler tab.", "Clinical", false},
 	{HomeworkView, "View homework", "Read the homework of reached clients.", "Clinical", false},
 	{HomeworkManage, "Assign homework", "Assign and edit homework for reached clients.", "Clinical", false},
 	{DocumentsView, "View documents", "Read the documents of reached clients.", "Clinical", false},

@@ -203,31 +203,29 @@ func (m *model) refRecord(ui, ci int, kind, privilege, portal string) bool {
 	return m.holds(u, privilege)
 }
 
-// refAppointment: may user ui see appointment a? Only on a reached client
-// (portal: with sessions & homework); the view-all levels and the
-// scheduler privilege show every session of it; the own levels the user's
-// own; NONE none (seed 003; DOMAIN.md "without schedule access a user sees
-// no session dates").
+// refAppointment: may user ui see appointment a? Portal users on linked
+// clients with sessions & homework. Staff (DOMAIN.md, seed 003): NONE
+// without the scheduler privilege sees nothing; any other level the
+// sessions of reached clients and the user's own; the view-all levels and
+// the scheduler privilege every provider's, a restricted client's only
+// when reached.
 func (m *model) refAppointment(ui int, a mAppointment) bool {
 	u := m.users[ui]
 	if u.portal {
 		return m.refRecord(ui, a.client, "appointment", "", "sessions")
 	}
-	if !m.refClient(ui, a.client) {
+	if u.status != user.StatusActive {
 		return false
 	}
-	switch u.level {
-	case user.ScheduleAccessEditOwnViewAll, user.ScheduleAccessViewEditAll:
+	viewsAll := u.level == user.ScheduleAccessEditOwnViewAll || u.level == user.ScheduleAccessViewEditAll ||
+		m.holds(u, "schedule.view_all")
+	if !viewsAll && u.level == user.ScheduleAccessNone {
+		return false
+	}
+	if a.provider == ui || m.refClient(ui, a.client) {
 		return true
 	}
-	if m.holds(u, "schedule.view_all") {
-		return true
-	}
-	switch u.level {
-	case user.ScheduleAccessOwnOnly, user.ScheduleAccessEditOwn:
-		return a.provider == ui
-	}
-	return false
+	return viewsAll && !m.clients[a.client].restricted
 }
 
 func linkOpen(exp *time.Time, at time.Time) bool { return exp == nil || at.Before(*exp) }

@@ -131,14 +131,16 @@ func invoiceRows(ctx context.Context, s *sql.Selector) {
 	clientRecordRows(ctx, s, invoice.FieldClientID, portalaccess.FieldBilling, BillingView)
 }
 
-// appointmentRows: sessions (dates, times, provider) of reached clients,
-// as far as the viewer's schedule opens them (seed 003): the view-all
-// levels (EDIT_OWN_VIEW_ALL, VIEW_EDIT_ALL) and the schedule.view_all
-// privilege (the office-staff scheduler tab) show every session of a
-// reached client; the own levels (OWN_ONLY, EDIT_OWN) only those where the
-// viewer is the provider, and only while they reach the client (like their
-// notes); NONE shows none. Portal users see their clients' session dates
-// with sessions & homework.
+// appointmentRows: sessions follow the viewer's schedule access (seed 003;
+// DOMAIN.md: "any schedule level shows a reached client's session dates";
+// "without schedule access a user sees no session dates"). Every level but
+// NONE shows the sessions of reached clients and the provider's own; the
+// view-all levels (EDIT_OWN_VIEW_ALL, VIEW_EDIT_ALL) and schedule.view_all
+// (the office-staff scheduler tab: "view all other schedules under the
+// Scheduler tab") show every provider's schedule, restricted clients'
+// sessions excepted unless the viewer reaches the client. NONE, without
+// schedule.view_all, shows nothing. Portal users see their clients'
+// session dates with sessions & homework.
 func appointmentRows(ctx context.Context, s *sql.Selector) {
 	v, system := userViewer(ctx)
 	if system || v == nil || v.Portal {
@@ -149,25 +151,36 @@ func appointmentRows(ctx context.Context, s *sql.Selector) {
 		deny(s)
 		return
 	}
-	reached := sql.In(s.C(appointment.FieldClientID), visibleClientIDs(v, ctx))
-	switch {
-	case ScheduleViewsAll(v.ScheduleAccess) || v.Has(string(ScheduleViewAll)):
-		s.Where(reached)
-	case ScheduleViewsOwn(v.ScheduleAccess):
-		s.Where(sql.And(sql.EQ(s.C(appointment.FieldProviderID), string(v.UserID)), reached))
-	default:
+	viewsAll := ScheduleViewsAll(v.ScheduleAccess) || v.Has(string(ScheduleViewAll))
+	if !viewsAll && !ScheduleViewsOwn(v.ScheduleAccess) {
 		deny(s)
+		return
 	}
+	paths := []*sql.Predicate{
+		sql.EQ(s.C(appointment.FieldProviderID), string(v.UserID)),
+		sql.In(s.C(appointment.FieldClientID), visibleClientIDs(v, ctx)),
+	}
+	if viewsAll {
+		// Every provider's schedule, but a restricted client's sessions
+		// only through a path to that client.
+		pt := sql.Table(patient.Table)
+		paths = append(paths, sql.NotIn(s.C(appointment.FieldClientID),
+			sql.Select(pt.C(patient.FieldID)).From(pt).Where(sql.And(
+				sql.EQ(pt.C(patient.FieldOrganizationID), string(v.OrgID)),
+				sql.EQ(pt.C(patient.FieldRestricted), true),
+			))))
+	}
+	s.Where(sql.Or(paths...))
 }
 
-// ScheduleViewsAll reports whether a schedule level shows every session of
-// reached clients, whoever the provider.
+// ScheduleViewsAll reports whether a schedule level shows every provider's
+// schedule.
 func ScheduleViewsAll(level string) bool {
 	return level == "EDIT_OWN_VIEW_ALL" || level == "VIEW_EDIT_ALL"
 }
 
 // ScheduleViewsOwn reports whether a schedule level shows the provider's
-// own sessions: every level but NONE.
+// own sessions and reached clients' session dates: every level but NONE.
 func ScheduleViewsOwn(level string) bool {
 	return level == "OWN_ONLY" || level == "EDIT_OWN" || ScheduleViewsAll(level)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/appointment"
 	"github.com/clinicgate/clinicgate/ent/auditevent"
+	"github.com/clinicgate/clinicgate/ent/patient"
 	"github.com/clinicgate/clinicgate/ent/privacy"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/user"
@@ -344,37 +345,50 @@ var ruleCases = []struct {
 		seesOnly(t, "no billing tab", got, err)
 	}},
 
-	{"appointments: the own levels see their own sessions of reached clients, the view-all levels every session of reached clients, NONE none", func(t *testing.T, f *fixture) {
+	{"appointments: own and reached clients' at every level but NONE; the view-all levels and the scheduler privilege see every provider's", func(t *testing.T, f *fixture) {
 		reached, unreached := f.client(nil, false), f.client(nil, true)
+		provider := f.staff(schedule(user.ScheduleAccessOwnOnly))
 		colleague := f.staff()
+		f.link(provider, reached, nil, nil)
+		own := f.appointment(unreached, provider)      // own session, client not reached
 		onReached := f.appointment(reached, colleague) // another provider, reached client
-		f.appointment(unreached, colleague)
+		elsewhere := f.appointment(unreached, colleague)
 		for _, level := range []user.ScheduleAccess{user.ScheduleAccessOwnOnly, user.ScheduleAccessEditOwn} {
 			u := f.staff(schedule(level))
 			f.link(u, reached, nil, nil)
-			mine := f.appointment(reached, u)
-			f.appointment(unreached, u) // their own, but the client is not reached
+			// Re-point "own" at this user: one appointment of theirs.
+			mine := f.appointment(unreached, u)
 			got, err := f.c.Appointment.Query().IDs(f.as(u))
-			seesOnly(t, string(level), got, err, mine.ID)
+			seesOnly(t, string(level), got, err, mine.ID, onReached.ID)
 		}
+		got, err := f.c.Appointment.Query().IDs(f.as(provider))
+		seesOnly(t, "OWN_ONLY provider", got, err, own.ID, onReached.ID)
+		// View-all levels see every provider's sessions, but a restricted
+		// client's only through a path to it.
+		unrestricted := must(f.c.Appointment.Query().
+			Where(appointment.HasClientWith(patient.Restricted(false))).IDs(f.system())).get(t)
 		for _, level := range []user.ScheduleAccess{user.ScheduleAccessEditOwnViewAll, user.ScheduleAccessViewEditAll} {
 			u := f.staff(schedule(level))
 			got, err := f.c.Appointment.Query().IDs(f.as(u))
-			seesOnly(t, string(level)+" reaching no client", got, err)
-			f.link(u, reached, nil, nil)
+			seesOnly(t, string(level), got, err, unrestricted...)
+			f.link(u, unreached, nil, nil)
 			got, err = f.c.Appointment.Query().IDs(f.as(u))
-			want := must(f.c.Appointment.Query().Where(appointment.ClientID(reached.ID)).IDs(f.system())).get(t)
-			seesOnly(t, string(level), got, err, want...)
-			if !slices.Contains(got, onReached.ID) {
-				t.Errorf("%s does not see a colleague's session on a reached client", level)
-			}
+			seesOnly(t, string(level)+" linked to the restricted client", got, err,
+				must(f.c.Appointment.Query().IDs(f.system())).get(t)...)
 		}
+		_ = elsewhere
+		// NONE: no session dates, not even their own on a reached client;
+		// the scheduler privilege (the office-staff tab) shows the
+		// view-all schedule whatever the level.
 		none := f.staff(schedule(user.ScheduleAccessNone), withRoles(f.role(builtin("CLINICIAN")...)))
-		mine := f.appointment(reached, none)
 		f.link(none, reached, nil, nil)
-		got, err := f.c.Appointment.Query().IDs(f.as(none))
+		f.appointment(reached, none)
+		got, err = f.c.Appointment.Query().IDs(f.as(none))
 		seesOnly(t, "NONE, not even their own", got, err)
-		_ = mine
+		scheduler := f.staff(schedule(user.ScheduleAccessNone), withRoles(f.role(authz.ScheduleViewAll)))
+		got, err = f.c.Appointment.Query().IDs(f.as(scheduler))
+		seesOnly(t, "NONE with the scheduler privilege", got, err,
+			must(f.c.Appointment.Query().Where(appointment.HasClientWith(patient.Restricted(false))).IDs(f.system())).get(t)...)
 	}},
 
 	{"emergency window reaches the client until it expires (exclusive) and not once ended", func(t *testing.T, f *fixture) {
