@@ -335,8 +335,9 @@ type notesFixture struct {
 
 func newNotesFixture(t *testing.T, c *ent.Client, a tenant) notesFixture {
 	t.Helper()
-	role := addRole(t, c, a.org.ID, "Clinician", authz.SessionsManageOwn, authz.DocumentsManage)
+	role := addRole(t, c, a.org.ID, "Clinician", authz.SessionsManageOwn, authz.DocumentsView, authz.DocumentsManage)
 	clin := addUser(t, c, a.org.ID, "clin@acme.test", user.KindStaff, role)
+	clin = c.User.UpdateOne(clin).SetScheduleAccess(user.ScheduleAccessEditOwn).SaveX(allowCtx())
 	f := notesFixture{clinician: clin}
 	for i, p := range a.clients[:2] {
 		linkClient(t, c, clin, p)

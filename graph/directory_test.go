@@ -60,14 +60,6 @@ func wantOneEvent(t *testing.T, c *ent.Client, org pulid.ID, action string) *ent
 	return evs[0]
 }
 
-// wantField fails unless r has exactly one BAD_USER_INPUT error on field.
-func wantField(t *testing.T, r gqlResponse, field string) {
-	t.Helper()
-	wantCodes(t, r, "BAD_USER_INPUT")
-	if got, _ := r.Errors[0].Extensions["field"].(string); got != field {
-		t.Fatalf("field = %q, want %q (%+v)", got, field, r.Errors)
-	}
-}
 
 func idVars(id pulid.ID) map[string]any          { return map[string]any{"id": string(id)} }
 func inputVars(in map[string]any) map[string]any { return map[string]any{"input": in} }

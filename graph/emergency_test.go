@@ -46,7 +46,10 @@ func newClinician(t *testing.T, c *ent.Client, a tenant, email string) *ent.User
 	if !slices.Contains(privs, authz.EmergencyAccessUse) || slices.Contains(privs, authz.BillingView) {
 		t.Fatalf("clinician privileges changed: %v", privs)
 	}
-	return addUser(t, c, a.org.ID, email, user.KindStaff, addRole(t, c, a.org.ID, "Clinician "+email, privs...))
+	u := addUser(t, c, a.org.ID, email, user.KindStaff, addRole(t, c, a.org.ID, "Clinician "+email, privs...))
+	// A clinician schedules their own sessions (seed 003, level B); a new
+	// user has no schedule access until a level is chosen.
+	return c.User.UpdateOne(u).SetScheduleAccess(user.ScheduleAccessEditOwn).SaveX(allowCtx())
 }
 
 type emergencyWindow struct {

@@ -78,9 +78,10 @@ func TestAppointmentBillingField(t *testing.T) {
 		colleague := newClinician(t, db.Client, a, "colleague@acme.test")
 		linkClient(t, db.Client, colleague, ada)
 		db.Client.User.UpdateOne(colleague).SetScheduleAccess(user.ScheduleAccessViewEditAll).ExecX(allowCtx())
-		// Office staff with the billing tab, linked to Ada.
+		// Office staff with the billing and scheduler privileges, linked
+		// to Ada.
 		office := addUser(t, db.Client, a.org.ID, "office@acme.test", user.KindStaff,
-			addRole(t, db.Client, a.org.ID, "Office", authz.BillingView))
+			addRole(t, db.Client, a.org.ID, "Office", authz.BillingView, authz.ScheduleViewAll))
 		linkClient(t, db.Client, office, ada)
 		withSessions := addUser(t, db.Client, a.org.ID, "mum@acme.test", user.KindPortal)
 		linkPortal(t, db.Client, withSessions, ada, portalPerms{sessionsHomework: true})

@@ -68,13 +68,6 @@ func (o *teamOrg) roleIDsOf(u *ent.User) []pulid.ID {
 	return ids
 }
 
-func wantField(t *testing.T, r gqlResponse, field string) {
-	t.Helper()
-	wantCodes(t, r, "BAD_USER_INPUT")
-	if f, _ := r.Errors[0].Extensions["field"].(string); f != field {
-		t.Fatalf("field = %q, want %q (%s)", f, field, r.Errors[0].Message)
-	}
-}
 
 const (
 	createRoleQ = `mutation($in: CreateRoleInput!) { createRole(input: $in) { role { id name privileges builtin sessionView holderCount privilegeDetails { key name } } } }`

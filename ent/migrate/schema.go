@@ -1296,7 +1296,7 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"INVITED", "ACTIVE", "SUSPENDED", "DELETED"}, Default: "INVITED"},
 		{Name: "is_account_owner", Type: field.TypeBool, Default: false},
 		{Name: "external_id", Type: field.TypeString, Nullable: true, Size: 255},
-		{Name: "schedule_access", Type: field.TypeEnum, Enums: []string{"OWN_ONLY", "EDIT_OWN", "EDIT_OWN_VIEW_ALL", "VIEW_EDIT_ALL"}, Default: "OWN_ONLY"},
+		{Name: "schedule_access", Type: field.TypeEnum, Enums: []string{"NONE", "OWN_ONLY", "EDIT_OWN", "EDIT_OWN_VIEW_ALL", "VIEW_EDIT_ALL"}, Default: "NONE"},
 		{Name: "tab_access", Type: field.TypeJSON, Nullable: true},
 		{Name: "require_mfa", Type: field.TypeBool, Default: false},
 		{Name: "sign_in_method", Type: field.TypeEnum, Enums: []string{"ANY", "PASSWORD", "SSO"}, Default: "ANY"},

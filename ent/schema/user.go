@@ -44,9 +44,14 @@ func (User) Fields() []ent.Field {
 		field.Bool("is_account_owner").Default(false),
 		field.String("external_id").Optional().Nillable().MaxLen(255).
 			Comment("identity provider's id (SCIM externalId)"),
+		// schedule_access is a provider's schedule level (seed 003, A–D),
+		// or NONE: no session dates at all. NONE is the default, so that a
+		// user sees no schedule until a level is chosen for them (minimum
+		// necessary); office staff see the schedule through the scheduler
+		// tab instead.
 		field.Enum("schedule_access").
-			NamedValues("OwnOnly", "OWN_ONLY", "EditOwn", "EDIT_OWN", "EditOwnViewAll", "EDIT_OWN_VIEW_ALL", "ViewEditAll", "VIEW_EDIT_ALL").
-			Default("OWN_ONLY"),
+			NamedValues("None", "NONE", "OwnOnly", "OWN_ONLY", "EditOwn", "EDIT_OWN", "EditOwnViewAll", "EDIT_OWN_VIEW_ALL", "ViewEditAll", "VIEW_EDIT_ALL").
+			Default("NONE"),
 		field.Strings("tab_access").Optional().
 			Comment("tabs an office-staff user may open"),
 		field.Bool("require_mfa").Default(false),

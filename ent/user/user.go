@@ -315,11 +315,12 @@ func StatusValidator(s Status) error {
 // ScheduleAccess defines the type for the "schedule_access" enum field.
 type ScheduleAccess string
 
-// ScheduleAccessOwnOnly is the default value of the ScheduleAccess enum.
-const DefaultScheduleAccess = ScheduleAccessOwnOnly
+// ScheduleAccessNone is the default value of the ScheduleAccess enum.
+const DefaultScheduleAccess = ScheduleAccessNone
 
 // ScheduleAccess values.
 const (
+	ScheduleAccessNone           ScheduleAccess = "NONE"
 	ScheduleAccessOwnOnly        ScheduleAccess = "OWN_ONLY"
 	ScheduleAccessEditOwn        ScheduleAccess = "EDIT_OWN"
 	ScheduleAccessEditOwnViewAll ScheduleAccess = "EDIT_OWN_VIEW_ALL"
@@ -333,7 +334,7 @@ func (sa ScheduleAccess) String() string {
 // ScheduleAccessValidator is a validator for the "schedule_access" field enum values. It is called by the builders before save.
 func ScheduleAccessValidator(sa ScheduleAccess) error {
 	switch sa {
-	case ScheduleAccessOwnOnly, ScheduleAccessEditOwn, ScheduleAccessEditOwnViewAll, ScheduleAccessViewEditAll:
+	case ScheduleAccessNone, ScheduleAccessOwnOnly, ScheduleAccessEditOwn, ScheduleAccessEditOwnViewAll, ScheduleAccessViewEditAll:
 		return nil
 	default:
 		return fmt.Errorf("user: invalid enum value for schedule_access field: %q", sa)

@@ -30,8 +30,12 @@ const (
 
 	SessionsManageOwn      Privilege = "sessions.manage_own"
 	SessionNotesViewOthers Privilege = "sessions.notes.view_others"
+	ScheduleViewAll        Privilege = "schedule.view_all"
+	HomeworkView           Privilege = "homework.view"
 	HomeworkManage         Privilege = "homework.manage"
+	DocumentsView          Privilege = "documents.view"
 	DocumentsManage        Privilege = "documents.manage"
+	SurveysView            Privilege = "surveys.view"
 
 	BillingView   Privilege = "billing.view"
 	BillingManage Privilege = "billing.manage"
@@ -72,8 +76,12 @@ var catalogue = []PrivilegeInfo{
 	{StaffProfilesManage, "Manage staff profiles", "Create and edit employee records and create users from them.", "Staff", false},
 	{SessionsManageOwn, "Run sessions", "Create and manage one's own sessions, notes and transcripts.", "Clinical", false},
 	{SessionNotesViewOthers, "View clinician session notes", "Read other clinicians' notes while the organization's session view is on.", "Clinical", false},
+	{ScheduleViewAll, "Scheduler", "See every provider's schedule (a restricted client's sessions only when the client is reached), whatever the user's own schedule level; for office staff, the scheduler tab.", "Clinical", false},
+	{HomeworkView, "View homework", "Read the homework of reached clients.", "Clinical", false},
 	{HomeworkManage, "Assign homework", "Assign and edit homework for reached clients.", "Clinical", false},
+	{DocumentsView, "View documents", "Read the documents of reached clients.", "Clinical", false},
 	{DocumentsManage, "Manage documents", "Upload and remove documents of reached clients.", "Clinical", false},
+	{SurveysView, "View survey responses", "Read the survey responses of reached clients.", "Clinical", false},
 	{BillingView, "Billing tab", "See invoices, payments and insurance of reached clients.", "Billing", false},
 	{BillingManage, "Manage billing", "Create and change invoices.", "Billing", false},
 	{ReportsView, "Reports", "See reports.", "Billing", false},
@@ -117,19 +125,26 @@ func BuiltinRoles() []BuiltinRole {
 	return []BuiltinRole{
 		{"ACCOUNT_OWNER", "Account owner", "Owns the organization: everything an administrator can do, plus deleting the organization and transferring ownership.", all},
 		{"ADMINISTRATOR", "Administrator", "Manages the team and its settings; cannot delete the organization or downgrade the account owner.", admin},
-		{"SUPERVISOR", "Supervisor", "Supervises clinicians and shares the clients they can reach.", []Privilege{
-			UsersInvite, ClientsAccessBusinessUnit, ClientsCreate, ClientsEdit, ClientsShare, PortalManage,
-			StaffProfilesAccessPrimaryBusinessUnit, SessionsManageOwn, HomeworkManage, DocumentsManage,
+		// A supervisor shares the clients they reach from a client's page
+		// (seed 000, option 2: clients.share); inviting from organization
+		// settings is the manager's (option 1: users.invite).
+		{"SUPERVISOR", "Supervisor", "Supervises clinicians and shares the clients they can reach from a client's page.", []Privilege{
+			ClientsAccessBusinessUnit, ClientsCreate, ClientsEdit, ClientsShare, PortalManage,
+			StaffProfilesAccessPrimaryBusinessUnit, SessionsManageOwn,
+			HomeworkView, HomeworkManage, DocumentsView, DocumentsManage, SurveysView,
 			ReportsView, EmergencyAccessUse,
 		}},
 		{"CLINICIAN", "Clinician", "Provides care: creates and manages their own sessions and documentation.", []Privilege{
-			SessionsManageOwn, HomeworkManage, DocumentsManage, ClientsEdit, EmergencyAccessUse,
+			SessionsManageOwn, HomeworkView, HomeworkManage, DocumentsView, DocumentsManage, SurveysView,
+			ClientsEdit, EmergencyAccessUse,
 		}},
 		{"TEACHER", "Teacher", "Works with the clients linked to them: homework and documents.", []Privilege{
-			HomeworkManage, DocumentsManage,
+			HomeworkView, HomeworkManage, DocumentsView, DocumentsManage,
 		}},
-		{"OFFICE_STAFF", "Office staff", "Front desk and billing; sees the tabs ticked for them.", []Privilege{
-			ClientsCreate, BillingView, BillingManage, ReportsView,
+		// Office staff's reports, billing and schedule come from the tabs
+		// ticked for them (TabPrivileges), never from this role.
+		{"OFFICE_STAFF", "Office staff", "Front desk: creates clients; sees exactly the tabs ticked for them (dashboard and reports by default).", []Privilege{
+			ClientsCreate,
 		}},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/businessunit"
@@ -50,25 +51,35 @@ func LoadEffective(ctx context.Context, c *ent.Client, u *ent.User) (Effective, 
 
 // grants maps each privilege a staff user holds to the roles that grant it
 // (none for a privilege from a per-user setting): the union over all roles,
-// the owner-only privileges for the account owner alone, plus what the
-// user's office tabs open. Unknown keys grant nothing. It does not look at
-// the user's status.
+// the owner-only privileges for the account owner alone. An office-staff
+// user (one holding the built-in OFFICE_STAFF role) gets the tab-guarded
+// privileges of that role from exactly the tabs ticked for them: the role
+// itself grants none of them, even if someone toggled one onto it. Other
+// roles the user holds still grant what they hold. Tabs of a user who is
+// not office staff grant nothing. Unknown keys grant nothing. It does not
+// look at the user's status.
 func grants(u *ent.User, roles []*ent.Role) map[Privilege][]pulid.ID {
 	out := map[Privilege][]pulid.ID{}
 	if u.Kind != user.KindStaff {
 		return out
 	}
+	office := false
 	for _, r := range roles {
+		isOffice := r.Builtin != nil && *r.Builtin == role.BuiltinOfficeStaff
+		office = office || isOffice
 		for _, p := range r.Privileges {
 			info, ok := Lookup(Privilege(p))
-			if !ok || (info.OwnerOnly && !u.IsAccountOwner) {
+			if !ok || (info.OwnerOnly && !u.IsAccountOwner) || (isOffice && tabGuarded(info.Key)) {
 				continue
 			}
 			out[info.Key] = append(out[info.Key], r.ID)
 		}
 	}
+	if !office {
+		return out
+	}
 	for _, tab := range u.TabAccess {
-		if p, ok := tabPrivileges[tab]; ok {
+		for _, p := range tabPrivileges[tab] {
 			if _, held := out[p]; !held {
 				out[p] = nil
 			}
@@ -77,8 +88,29 @@ func grants(u *ent.User, roles []*ent.Role) map[Privilege][]pulid.ID {
 	return out
 }
 
-// Office-staff tabs ("dashboard and reports by default"). Only the tabs
-// whose data this server guards carry a privilege.
+// IsOfficeStaff reports whether roles (with Builtin loaded) make their
+// holder office staff (seed 003's "Office Staff" user type): the built-in
+// OFFICE_STAFF role among them.
+func IsOfficeStaff(roles []*ent.Role) bool {
+	for _, r := range roles {
+		if r.Builtin != nil && *r.Builtin == role.BuiltinOfficeStaff {
+			return true
+		}
+	}
+	return false
+}
+
+// Office-staff tabs (seed 003: "by default, the Office Staff user type will
+// have access to the Dashboard and Reports section"). Each tab opens what
+// it names:
+//   - reports: reports.view (no report query exists on this server yet; the
+//     privilege is what a reports screen checks);
+//   - billing: billing.view and billing.manage (invoices, and the billing
+//     fields of sessions);
+//   - scheduler: schedule.view_all (every session of reached clients);
+//   - dashboard and clients guard nothing on this server: there is no
+//     dashboard query, and the client list is what the user reaches
+//     (links, business units), whatever the tabs.
 const (
 	TabDashboard = "dashboard"
 	TabReports   = "reports"
@@ -87,9 +119,37 @@ const (
 	TabClients   = "clients"
 )
 
-var tabPrivileges = map[string]Privilege{
-	TabReports: ReportsView,
-	TabBilling: BillingView,
+// DefaultTabs are ticked for a new office-staff user.
+var DefaultTabs = []string{TabDashboard, TabReports}
+
+var tabPrivileges = map[string][]Privilege{
+	TabReports:   {ReportsView},
+	TabBilling:   {BillingView, BillingManage},
+	TabScheduler: {ScheduleViewAll},
+}
+
+// TabPrivileges returns the privileges a tab opens for office staff (none
+// for the dashboard and clients tabs, or an unknown tab).
+func TabPrivileges(tab string) []Privilege { return slices.Clone(tabPrivileges[tab]) }
+
+// tabGuarded reports whether p is opened for office staff by a tab only.
+func tabGuarded(p Privilege) bool {
+	for _, ps := range tabPrivileges {
+		if slices.Contains(ps, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// DefaultScheduleAccess is the schedule level a new user gets from the
+// privileges of their roles when nobody picked one: OWN_ONLY (seed 003's
+// level A) for someone who runs sessions, otherwise NONE.
+func DefaultScheduleAccess(ps []Privilege) user.ScheduleAccess {
+	if slices.Contains(ps, SessionsManageOwn) {
+		return user.ScheduleAccessOwnOnly
+	}
+	return user.ScheduleAccessNone
 }
 
 // ErrUserInactive is returned by LoadViewer for a user who is not ACTIVE:

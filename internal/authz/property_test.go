@@ -41,11 +41,24 @@ var genPrivileges = []string{
 	string(authz.StaffProfilesAccessAll),
 	string(authz.StaffProfilesAccessPrimaryBusinessUnit),
 	string(authz.BillingView),
+	string(authz.BillingManage),
+	string(authz.ReportsView),
+	string(authz.DocumentsView),
+	string(authz.HomeworkView),
+	string(authz.SurveysView),
+	string(authz.ScheduleViewAll),
 	string(authz.UsersManage),
 	string(authz.EmergencyAccessUse),
 	string(authz.OrgDelete),     // owner-only
 	"clients.access.everything", // not in the catalogue
 }
+
+// The schedule levels and office-staff tabs the generator gives users.
+var (
+	genLevels = []user.ScheduleAccess{user.ScheduleAccessNone, user.ScheduleAccessOwnOnly, user.ScheduleAccessEditOwn,
+		user.ScheduleAccessEditOwnViewAll, user.ScheduleAccessViewEditAll}
+	genTabs = []string{"dashboard", "reports", "scheduler", "billing", "clients"}
+)
 
 // Expiry instants relative to now: before, at (gone: exclusive), after.
 var genOffsets = []time.Duration{-time.Hour, -time.Microsecond, 0, time.Microsecond, time.Hour}
@@ -58,8 +71,9 @@ type (
 		restricted bool
 	}
 	mRole struct {
-		id    pulid.ID
-		privs []string
+		id     pulid.ID
+		privs  []string
+		office bool // the built-in office-staff role
 	}
 	mUser struct {
 		id      pulid.ID
@@ -69,6 +83,8 @@ type (
 		roles   []int
 		units   []int
 		primary int // -1: none
+		level   user.ScheduleAccess
+		tabs    []string
 	}
 	mLink struct {
 		user, target int
@@ -79,7 +95,17 @@ type (
 		expires      time.Time
 		ended        *time.Time
 	}
-	mPortal  struct{ user, client int }
+	mPortal struct {
+		user, client int
+		perm         map[string]bool // "documents", "sessions", "billing", "surveys"
+	}
+	mAppointment struct {
+		id               pulid.ID
+		client, provider int
+	}
+	// mRecords: the one document, homework, survey response and invoice
+	// of each client, by kind.
+	mRecords map[string]pulid.ID
 	mProfile struct {
 		id   pulid.ID
 		unit int // -1: none
@@ -95,17 +121,52 @@ type (
 		portals      []mPortal
 		profiles     []mProfile
 		profileLinks []mLink
+		records      []mRecords // by client
+		appointments []mAppointment
 	}
 )
 
-// holds reports whether one of u's roles holds privilege p, as DOMAIN.md
-// has it: the union over the user's roles; owner-only privileges count for
-// the account owner only; keys outside the catalogue grant nothing.
+// The record kinds: the staff privilege and the portal permission that
+// open each (DOMAIN.md, "Minimum necessary per record kind"; seed 002).
+var recordKinds = []struct{ kind, privilege, portal string }{
+	{"document", "documents.view", "documents"},
+	{"homework", "homework.view", "sessions"},
+	{"survey", "surveys.view", "surveys"},
+	{"invoice", "billing.view", "billing"},
+}
+
+// tabOpens: what each office-staff tab opens (seed 003, DOMAIN.md "each
+// tab opens what it names"); dashboard and clients open no privilege.
+var tabOpens = map[string][]string{
+	"reports":   {"reports.view"},
+	"billing":   {"billing.view", "billing.manage"},
+	"scheduler": {"schedule.view_all"},
+}
+
+func tabGuarded(p string) bool {
+	for _, ps := range tabOpens {
+		if slices.Contains(ps, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// holds reports whether u holds privilege p, as DOMAIN.md has it: the
+// union over the user's roles; owner-only privileges count for the account
+// owner only; keys outside the catalogue grant nothing. Office staff (the
+// office-staff role among theirs) get the tab-guarded privileges of that
+// role from exactly their ticked tabs; other users' tabs open nothing.
 func (m *model) holds(u mUser, p string) bool {
 	if u.portal {
 		return false
 	}
+	office := false
 	for _, r := range u.roles {
+		office = office || m.roles[r].office
+		if m.roles[r].office && tabGuarded(p) {
+			continue
+		}
 		if slices.Contains(m.roles[r].privs, p) {
 			if p == string(authz.OrgDelete) && !u.owner {
 				continue
@@ -113,7 +174,58 @@ func (m *model) holds(u mUser, p string) bool {
 			return true
 		}
 	}
+	if office {
+		for _, tab := range u.tabs {
+			if slices.Contains(tabOpens[tab], p) {
+				return true
+			}
+		}
+	}
 	return false
+}
+
+// refRecord: may user ui read client ci's record of kind k? Staff who
+// reach the client and hold the kind's privilege; portal users linked to
+// the client with the kind's permission.
+func (m *model) refRecord(ui, ci int, kind, privilege, portal string) bool {
+	u := m.users[ui]
+	if !m.refClient(ui, ci) {
+		return false
+	}
+	if u.portal {
+		for _, p := range m.portals {
+			if p.user == ui && p.client == ci && p.perm[portal] {
+				return true
+			}
+		}
+		return false
+	}
+	return m.holds(u, privilege)
+}
+
+// refAppointment: may user ui see appointment a? Portal users on linked
+// clients with sessions & homework. Staff (DOMAIN.md, seed 003): NONE
+// without the scheduler privilege sees nothing; any other level the
+// sessions of reached clients and the user's own; the view-all levels and
+// the scheduler privilege every provider's, a restricted client's only
+// when reached.
+func (m *model) refAppointment(ui int, a mAppointment) bool {
+	u := m.users[ui]
+	if u.portal {
+		return m.refRecord(ui, a.client, "appointment", "", "sessions")
+	}
+	if u.status != user.StatusActive {
+		return false
+	}
+	viewsAll := u.level == user.ScheduleAccessEditOwnViewAll || u.level == user.ScheduleAccessViewEditAll ||
+		m.holds(u, "schedule.view_all")
+	if !viewsAll && u.level == user.ScheduleAccessNone {
+		return false
+	}
+	if a.provider == ui || m.refClient(ui, a.client) {
+		return true
+	}
+	return viewsAll && !m.clients[a.client].restricted
 }
 
 func linkOpen(exp *time.Time, at time.Time) bool { return exp == nil || at.Before(*exp) }
@@ -204,11 +316,11 @@ func (m *model) String() string {
 		fmt.Fprintf(&b, "client C%d %s unit=%s restricted=%v\n", i, c.id, unit(c.unit), c.restricted)
 	}
 	for i, r := range m.roles {
-		fmt.Fprintf(&b, "role R%d %v\n", i, r.privs)
+		fmt.Fprintf(&b, "role R%d %v office=%v\n", i, r.privs, r.office)
 	}
 	for i, u := range m.users {
-		fmt.Fprintf(&b, "user P%d %s portal=%v status=%s owner=%v roles=%v units=%v primary=%s\n",
-			i, u.id, u.portal, u.status, u.owner, u.roles, u.units, unit(u.primary))
+		fmt.Fprintf(&b, "user P%d %s portal=%v status=%s owner=%v roles=%v units=%v primary=%s level=%s tabs=%v\n",
+			i, u.id, u.portal, u.status, u.owner, u.roles, u.units, unit(u.primary), u.level, u.tabs)
 	}
 	for _, l := range m.links {
 		fmt.Fprintf(&b, "link P%d→C%d expires %s\n", l.user, l.target, exp(l.expires))
@@ -217,7 +329,10 @@ func (m *model) String() string {
 		fmt.Fprintf(&b, "emergency P%d→C%d expires %s ended %s\n", e.user, e.client, exp(&e.expires), exp(e.ended))
 	}
 	for _, p := range m.portals {
-		fmt.Fprintf(&b, "portal P%d→C%d\n", p.user, p.client)
+		fmt.Fprintf(&b, "portal P%d→C%d %v\n", p.user, p.client, p.perm)
+	}
+	for _, a := range m.appointments {
+		fmt.Fprintf(&b, "appointment %s C%d by P%d\n", a.id, a.client, a.provider)
 	}
 	for i, p := range m.profiles {
 		fmt.Fprintf(&b, "profile S%d %s unit=%s user=%d\n", i, p.id, unit(p.unit), p.user)
@@ -273,9 +388,18 @@ func generate(t *rapid.T, c *ent.Client) *model {
 		clients[i] = f.client(unitOf(mc.unit), mc.restricted)
 		mc.id = clients[i].ID
 		m.clients = append(m.clients, mc)
+		m.records = append(m.records, mRecords{
+			"document": f.document(clients[i]).ID,
+			"homework": f.homework(clients[i]).ID,
+			"survey":   f.survey(clients[i]).ID,
+			"invoice":  f.invoice(clients[i]).ID,
+		})
 	}
 
 	roles := make([]*ent.Role, rapid.IntRange(2, 4).Draw(t, "roles"))
+	// The first role may be the built-in office-staff role (at most one
+	// per organization), with any privileges toggled onto it.
+	office := rapid.Bool().Draw(t, "officeRole")
 	for i := range roles {
 		var privs []authz.Privilege
 		var keys []string
@@ -283,8 +407,12 @@ func generate(t *rapid.T, c *ent.Client) *model {
 			privs = append(privs, authz.Privilege(genPrivileges[p]))
 			keys = append(keys, genPrivileges[p])
 		}
-		roles[i] = f.role(privs...)
-		m.roles = append(m.roles, mRole{id: roles[i].ID, privs: keys})
+		if i == 0 && office {
+			roles[i] = f.officeRole(privs...)
+		} else {
+			roles[i] = f.role(privs...)
+		}
+		m.roles = append(m.roles, mRole{id: roles[i].ID, privs: keys, office: i == 0 && office})
 	}
 
 	statuses := []user.Status{user.StatusActive, user.StatusActive, user.StatusActive, user.StatusSuspended, user.StatusDeleted}
@@ -298,12 +426,16 @@ func generate(t *rapid.T, c *ent.Client) *model {
 			status:  rapid.SampledFrom(statuses).Draw(t, "status"),
 			owner:   i == owner,
 			primary: rapid.IntRange(-1, len(units)-1).Draw(t, "primary"),
+			level:   rapid.SampledFrom(genLevels).Draw(t, "level"),
+		}
+		for _, i := range subset(t, len(genTabs), "tab") {
+			mu.tabs = append(mu.tabs, genTabs[i])
 		}
 		// Portal users get roles and business units too: they must open
 		// nothing for them.
 		mu.roles = subset(t, len(roles), "role")
 		mu.units = subset(t, len(units), "unit")
-		opts := []userOpt{withStatus(mu.status)}
+		opts := []userOpt{withStatus(mu.status), schedule(mu.level), withTabs(mu.tabs...)}
 		for _, r := range mu.roles {
 			opts = append(opts, withRoles(roles[r]))
 		}
@@ -383,13 +515,24 @@ func generate(t *rapid.T, c *ent.Client) *model {
 			continue
 		}
 		seen[pair{p.user, p.client}] = true
-		f.portalLink(users[p.user], clients[p.client], perms{
+		pp := perms{
 			documents:        rapid.Bool().Draw(t, "pDocuments"),
 			sessionsHomework: rapid.Bool().Draw(t, "pSessions"),
 			billing:          rapid.Bool().Draw(t, "pBilling"),
 			surveys:          rapid.Bool().Draw(t, "pSurveys"),
-		}, nil)
+		}
+		p.perm = map[string]bool{"documents": pp.documents, "sessions": pp.sessionsHomework, "billing": pp.billing, "surveys": pp.surveys}
+		f.portalLink(users[p.user], clients[p.client], pp, nil)
 		m.portals = append(m.portals, p)
+	}
+
+	for range rapid.IntRange(0, 5).Draw(t, "appointments") {
+		a := mAppointment{
+			client:   rapid.IntRange(0, len(clients)-1).Draw(t, "aptClient"),
+			provider: rapid.IntRange(0, nStaff-1).Draw(t, "aptProvider"),
+		}
+		a.id = f.appointment(clients[a.client], users[a.provider]).ID
+		m.appointments = append(m.appointments, a)
 	}
 
 	profiles := make([]*ent.StaffProfile, rapid.IntRange(0, 4).Draw(t, "profiles"))
@@ -541,6 +684,39 @@ func checkModel(t *rapid.T, c *ent.Client, m *model) {
 			if e.Allowed != (len(e.Paths) > 0) {
 				fail("ExplainClient(P%d, C%d): allowed %v with paths %+v", ui, ci, e.Allowed, e.Paths)
 			}
+		}
+
+		// Each record kind, and the schedule.
+		for _, k := range recordKinds {
+			var want []pulid.ID
+			for ci := range m.clients {
+				if m.refRecord(ui, ci, k.kind, k.privilege, k.portal) {
+					want = append(want, m.records[ci][k.kind])
+				}
+			}
+			var got []pulid.ID
+			switch k.kind {
+			case "document":
+				got = must(c.Document.Query().IDs(ctx)).get(t)
+			case "homework":
+				got = must(c.Homework.Query().IDs(ctx)).get(t)
+			case "survey":
+				got = must(c.SurveyResponse.Query().IDs(ctx)).get(t)
+			case "invoice":
+				got = must(c.Invoice.Query().IDs(ctx)).get(t)
+			}
+			if !slices.Equal(sorted(got), sorted(want)) {
+				fail("P%d lists %s %v, reference %v", ui, k.kind, sorted(got), sorted(want))
+			}
+		}
+		var wantApts []pulid.ID
+		for _, a := range m.appointments {
+			if m.refAppointment(ui, a) {
+				wantApts = append(wantApts, a.id)
+			}
+		}
+		if got := must(c.Appointment.Query().IDs(ctx)).get(t); !slices.Equal(sorted(got), sorted(wantApts)) {
+			fail("P%d lists appointments %v, reference %v", ui, sorted(got), sorted(wantApts))
 		}
 
 		got = must(c.StaffProfile.Query().IDs(ctx)).get(t)

@@ -36,7 +36,10 @@ func TestRefusals(t *testing.T) {
 		c := db.Client
 		f := newFixture(t, c)
 		admin := f.staff(withRoles(f.role(authz.OrgSettingsManage)))
-		ann, bob := f.staff(), f.staff()
+		// ann reads the record kinds of the clients she reaches; bob holds
+		// the same and reaches none.
+		reader := f.role(authz.DocumentsView, authz.HomeworkView, authz.SurveysView)
+		ann, bob := f.staff(withRoles(reader)), f.staff(withRoles(reader))
 		cl := f.client(nil, false)
 		f.link(ann, cl, nil, nil)
 

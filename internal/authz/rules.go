@@ -104,19 +104,25 @@ func clientRecordRows(ctx context.Context, s *sql.Selector, clientCol, portalPer
 	byViewer(ctx, s, staff, portal)
 }
 
-// documentRows: staff on reached clients; portal with the documents permission.
+// Minimum necessary per record kind: reaching a client opens its profile;
+// each kind of record on it needs its own privilege.
+
+// documentRows: staff holding documents.view on reached clients; portal
+// with the documents permission.
 func documentRows(ctx context.Context, s *sql.Selector) {
-	clientRecordRows(ctx, s, document.FieldClientID, portalaccess.FieldDocuments, "")
+	clientRecordRows(ctx, s, document.FieldClientID, portalaccess.FieldDocuments, DocumentsView)
 }
 
-// homeworkRows: staff on reached clients; portal with sessions & homework.
+// homeworkRows: staff holding homework.view on reached clients; portal
+// with sessions & homework.
 func homeworkRows(ctx context.Context, s *sql.Selector) {
-	clientRecordRows(ctx, s, homework.FieldClientID, portalaccess.FieldSessionsHomework, "")
+	clientRecordRows(ctx, s, homework.FieldClientID, portalaccess.FieldSessionsHomework, HomeworkView)
 }
 
-// surveyResponseRows: staff on reached clients; portal with surveys.
+// surveyResponseRows: staff holding surveys.view on reached clients;
+// portal with surveys.
 func surveyResponseRows(ctx context.Context, s *sql.Selector) {
-	clientRecordRows(ctx, s, surveyresponse.FieldClientID, portalaccess.FieldSurveys, "")
+	clientRecordRows(ctx, s, surveyresponse.FieldClientID, portalaccess.FieldSurveys, SurveysView)
 }
 
 // invoiceRows: staff with the billing tab on reached clients; portal with
@@ -125,10 +131,16 @@ func invoiceRows(ctx context.Context, s *sql.Selector) {
 	clientRecordRows(ctx, s, invoice.FieldClientID, portalaccess.FieldBilling, BillingView)
 }
 
-// appointmentRows: any schedule level shows a reached client's sessions
-// and the provider's own; "view all" levels show every provider's
-// schedule, restricted clients' sessions excepted. Portal users see their
-// clients' session dates with sessions & homework.
+// appointmentRows: sessions follow the viewer's schedule access (seed 003;
+// DOMAIN.md: "any schedule level shows a reached client's session dates";
+// "without schedule access a user sees no session dates"). Every level but
+// NONE shows the sessions of reached clients and the provider's own; the
+// view-all levels (EDIT_OWN_VIEW_ALL, VIEW_EDIT_ALL) and schedule.view_all
+// (the office-staff scheduler tab: "view all other schedules under the
+// Scheduler tab") show every provider's schedule, restricted clients'
+// sessions excepted unless the viewer reaches the client. NONE, without
+// schedule.view_all, shows nothing. Portal users see their clients'
+// session dates with sessions & homework.
 func appointmentRows(ctx context.Context, s *sql.Selector) {
 	v, system := userViewer(ctx)
 	if system || v == nil || v.Portal {
@@ -139,11 +151,16 @@ func appointmentRows(ctx context.Context, s *sql.Selector) {
 		deny(s)
 		return
 	}
+	viewsAll := ScheduleViewsAll(v.ScheduleAccess) || v.Has(string(ScheduleViewAll))
+	if !viewsAll && !ScheduleViewsOwn(v.ScheduleAccess) {
+		deny(s)
+		return
+	}
 	paths := []*sql.Predicate{
 		sql.EQ(s.C(appointment.FieldProviderID), string(v.UserID)),
 		sql.In(s.C(appointment.FieldClientID), visibleClientIDs(v, ctx)),
 	}
-	if ScheduleViewsAll(v.ScheduleAccess) {
+	if viewsAll {
 		// Every provider's schedule, but a restricted client's sessions
 		// only through a path to that client.
 		pt := sql.Table(patient.Table)
@@ -160,6 +177,18 @@ func appointmentRows(ctx context.Context, s *sql.Selector) {
 // schedule.
 func ScheduleViewsAll(level string) bool {
 	return level == "EDIT_OWN_VIEW_ALL" || level == "VIEW_EDIT_ALL"
+}
+
+// ScheduleViewsOwn reports whether a schedule level shows the provider's
+// own sessions and reached clients' session dates: every level but NONE.
+func ScheduleViewsOwn(level string) bool {
+	return level == "OWN_ONLY" || level == "EDIT_OWN" || ScheduleViewsAll(level)
+}
+
+// ScheduleEditsOwn reports whether a schedule level may schedule the
+// provider's own sessions (B, C and D).
+func ScheduleEditsOwn(level string) bool {
+	return level == "EDIT_OWN" || ScheduleViewsAll(level)
 }
 
 // ScheduleEditsOthers reports whether a schedule level may edit other

@@ -345,7 +345,7 @@ var ruleCases = []struct {
 		seesOnly(t, "no billing tab", got, err)
 	}},
 
-	{"appointments: own and reached clients' at every level; the view-all levels see every provider's", func(t *testing.T, f *fixture) {
+	{"appointments: own and reached clients' at every level but NONE; the view-all levels and the scheduler privilege see every provider's", func(t *testing.T, f *fixture) {
 		reached, unreached := f.client(nil, false), f.client(nil, true)
 		provider := f.staff(schedule(user.ScheduleAccessOwnOnly))
 		colleague := f.staff()
@@ -377,6 +377,18 @@ var ruleCases = []struct {
 				must(f.c.Appointment.Query().IDs(f.system())).get(t)...)
 		}
 		_ = elsewhere
+		// NONE: no session dates, not even their own on a reached client;
+		// the scheduler privilege (the office-staff tab) shows the
+		// view-all schedule whatever the level.
+		none := f.staff(schedule(user.ScheduleAccessNone), withRoles(f.role(builtin("CLINICIAN")...)))
+		f.link(none, reached, nil, nil)
+		f.appointment(reached, none)
+		got, err = f.c.Appointment.Query().IDs(f.as(none))
+		seesOnly(t, "NONE, not even their own", got, err)
+		scheduler := f.staff(schedule(user.ScheduleAccessNone), withRoles(f.role(authz.ScheduleViewAll)))
+		got, err = f.c.Appointment.Query().IDs(f.as(scheduler))
+		seesOnly(t, "NONE with the scheduler privilege", got, err,
+			must(f.c.Appointment.Query().Where(appointment.HasClientWith(patient.Restricted(false))).IDs(f.system())).get(t)...)
 	}},
 
 	{"emergency window reaches the client until it expires (exclusive) and not once ended", func(t *testing.T, f *fixture) {

@@ -363,7 +363,7 @@ func decideWrite(v *viewer.Viewer, action Action, f facts) error {
 			return notFound("appointment")
 		}
 		edits := ScheduleEditsOthers(v.ScheduleAccess) ||
-			(f.providerSelf && v.ScheduleAccess != "" && v.ScheduleAccess != "OWN_ONLY")
+			(f.providerSelf && ScheduleEditsOwn(v.ScheduleAccess))
 		if !edits || !f.reachesClient {
 			return forbidden("your schedule access does not allow this change")
 		}

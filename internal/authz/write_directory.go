@@ -345,14 +345,14 @@ func OfficeStaffTabs() []string {
 
 // DefaultOfficeStaffTabs are the tabs an office-staff user gets when none
 // are ticked (seed 003: dashboard and reports).
-func DefaultOfficeStaffTabs() []string { return []string{TabDashboard, TabReports} }
+func DefaultOfficeStaffTabs() []string { return slices.Clone(DefaultTabs) }
 
-// TabPrivileges lists the privileges the tabs open: what giving them hands
-// out.
-func TabPrivileges(tabs []string) []string {
+// TabsPrivileges lists the privileges the tabs open: what giving them
+// hands out.
+func TabsPrivileges(tabs []string) []string {
 	var out []string
 	for _, t := range tabs {
-		if p, ok := tabPrivileges[t]; ok {
+		for _, p := range tabPrivileges[t] {
 			out = append(out, string(p))
 		}
 	}

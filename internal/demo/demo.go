@@ -103,9 +103,9 @@ var staff = []staffSpec{
 	{key: "clinician2", given: "Lena", family: "Fischer", title: "Occupational Therapist", role: role.BuiltinClinician,
 		units: []string{unitSouth}, primary: unitSouth, schedule: user.ScheduleAccessEditOwnViewAll, employeeNo: "E-005"},
 	{key: "teacher", given: "Tom", family: "Alvarez", title: "Special Education Teacher", role: role.BuiltinTeacher,
-		units: []string{unitSchool}, primary: unitSchool, schedule: user.ScheduleAccessOwnOnly, employeeNo: "E-006"},
+		units: []string{unitSchool}, primary: unitSchool, schedule: user.ScheduleAccessNone, employeeNo: "E-006"},
 	{key: "office", given: "Jo", family: "Bennett", title: "Front Desk & Billing", role: role.BuiltinOfficeStaff,
-		units: []string{unitNorth, unitSouth}, primary: unitSouth, schedule: user.ScheduleAccessViewEditAll,
+		units: []string{unitNorth, unitSouth}, primary: unitSouth, schedule: user.ScheduleAccessNone,
 		tabs: []string{authz.TabDashboard, authz.TabReports, authz.TabScheduler, authz.TabBilling}, employeeNo: "E-007"},
 }
 

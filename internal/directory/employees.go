@@ -55,7 +55,7 @@ func CreateEmployeeUser(ctx context.Context, c *ent.Client, in EmployeeAccess) (
 		return nil, err
 	}
 	ctx, err = authz.Require(ctx, c, authz.CreateEmployeeUser, authz.Target{
-		Row: in.StaffProfileID, Roles: in.RoleIDs, Privileges: authz.TabPrivileges(tabs),
+		Row: in.StaffProfileID, Roles: in.RoleIDs, Privileges: authz.TabsPrivileges(tabs),
 	})
 	if err != nil {
 		return nil, err
@@ -177,7 +177,7 @@ func SetEmployeeAccess(ctx context.Context, c *ent.Client, userID pulid.ID, in A
 	if err != nil {
 		return nil, err
 	}
-	ctx, err = authz.Require(ctx, c, authz.EditEmployeeAccess, authz.Target{User: userID, Privileges: authz.TabPrivileges(tabs)})
+	ctx, err = authz.Require(ctx, c, authz.EditEmployeeAccess, authz.Target{User: userID, Privileges: authz.TabsPrivileges(tabs)})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,2 @@
+-- Modify "users" table
+ALTER TABLE "users" ALTER COLUMN "schedule_access" SET DEFAULT 'NONE';
