@@ -14,3 +14,7 @@ func DecideWrite(v *viewer.Viewer, a Action, f WriteFacts) error {
 		providerSelf: f.ProviderSelf, userFound: f.UserFound, creating: f.Creating,
 	})
 }
+
+// CoreAction reports whether a is decided by the core (decideWrite) rather
+// than a concern, whose own property test holds it.
+func CoreAction(a Action) bool { return vocabulary[a].concern == nil }
