@@ -17,6 +17,9 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"fmt"
+	"io"
+	"strconv"
 	"net/mail"
 	"slices"
 	"strings"
@@ -81,10 +84,10 @@ type Settings struct {
 // Selection is what the invitations of one call hand out, defaults
 // applied: the response shows it.
 type Selection struct {
-	Roles         []*ent.Role
-	BusinessUnits []pulid.ID
-	Clients       []pulid.ID
-	StaffProfiles []pulid.ID
+	Roles           []*ent.Role
+	BusinessUnitIDs []pulid.ID
+	ClientIDs       []pulid.ID
+	StaffProfileIDs []pulid.ID
 }
 
 // Outcome is the result of one address of a bulk invite.
@@ -96,6 +99,19 @@ const (
 	OutcomeAlreadyInvited Outcome = "ALREADY_INVITED"
 	OutcomeInvalidAddress Outcome = "INVALID_ADDRESS"
 )
+
+// MarshalGQL writes the outcome as a GraphQL enum value.
+func (o Outcome) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(o))) }
+
+// UnmarshalGQL reads the outcome from a GraphQL enum value.
+func (o *Outcome) UnmarshalGQL(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("outcome must be a string")
+	}
+	*o = Outcome(s)
+	return nil
+}
 
 // Result is one address's outcome.
 type Result struct {
@@ -213,42 +229,42 @@ func invite(ctx context.Context, c *ent.Client, addrs []string, s Settings) ([]R
 	for _, r := range roles {
 		privs = append(privs, r.Privileges...)
 	}
-	sel := &Selection{Roles: roles, BusinessUnits: s.BusinessUnitIDs}
+	sel := &Selection{Roles: roles, BusinessUnitIDs: s.BusinessUnitIDs}
 	// The ACCESS tab's default (seed 000, 001).
-	sel.Clients = s.ClientIDs
+	sel.ClientIDs = s.ClientIDs
 	if s.ClientIDs == nil && len(s.BusinessUnitIDs) > 0 && authz.OpensUnitClients(privs) {
-		sel.Clients, err = c.Patient.Query().
+		sel.ClientIDs, err = c.Patient.Query().
 			Where(patient.BusinessUnitIDIn(s.BusinessUnitIDs...), patient.Restricted(false)).
 			Order(ent.Asc(patient.FieldID)).IDs(sys)
 		if err != nil {
 			return nil, nil, err
 		}
 	}
-	sel.StaffProfiles = s.StaffProfileIDs
+	sel.StaffProfileIDs = s.StaffProfileIDs
 	if s.StaffProfileIDs == nil && len(s.BusinessUnitIDs) > 0 && authz.OpensUnitStaffProfiles(privs) {
-		sel.StaffProfiles, err = c.StaffProfile.Query().
+		sel.StaffProfileIDs, err = c.StaffProfile.Query().
 			Where(staffprofile.BusinessUnitIDIn(s.BusinessUnitIDs...)).
 			Order(ent.Asc(staffprofile.FieldID)).IDs(sys)
 		if err != nil {
 			return nil, nil, err
 		}
 	}
-	if s.FromClient != "" && !slices.Contains(sel.Clients, s.FromClient) {
-		sel.Clients = append(sel.Clients, s.FromClient)
+	if s.FromClient != "" && !slices.Contains(sel.ClientIDs, s.FromClient) {
+		sel.ClientIDs = append(sel.ClientIDs, s.FromClient)
 	}
-	sel.Clients = dedupe(sel.Clients)
-	sel.StaffProfiles = dedupe(sel.StaffProfiles)
+	sel.ClientIDs = dedupe(sel.ClientIDs)
+	sel.StaffProfileIDs = dedupe(sel.StaffProfileIDs)
 
 	ctx, err = authz.Require(ctx, c, authz.InviteUsers, authz.Target{
-		Client: s.FromClient, Roles: s.RoleIDs, Clients: sel.Clients,
-		StaffProfiles: sel.StaffProfiles, BusinessUnits: s.BusinessUnitIDs, Privileges: dedupe(privs),
+		Client: s.FromClient, Roles: s.RoleIDs, Clients: sel.ClientIDs,
+		StaffProfiles: sel.StaffProfileIDs, BusinessUnits: s.BusinessUnitIDs, Privileges: dedupe(privs),
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	// Every user, except a manager, has to be linked to a client (seed
 	// 000): directly, or through a business unit a role opens.
-	if !authz.OpensEveryClient(privs) && len(sel.Clients) == 0 &&
+	if !authz.OpensEveryClient(privs) && len(sel.ClientIDs) == 0 &&
 		(len(s.BusinessUnitIDs) == 0 || !authz.OpensUnitClients(privs)) {
 		return nil, nil, apperr.InvalidField("clientIds",
 			"every user, except a manager, has to be linked to a client: choose at least one client on the ACCESS tab, "+
@@ -307,7 +323,7 @@ func invite(ctx context.Context, c *ent.Client, addrs []string, s Settings) ([]R
 				SetTokenHash(unknownHash()).SetRequireMfa(s.RequireMFA).SetSignInMethod(s.SignInMethod).
 				SetExpiresAt(now.Add(TTL)).SetInvitedByID(v.UserID).
 				AddRoleIDs(s.RoleIDs...).AddBusinessUnitIDs(s.BusinessUnitIDs...).
-				AddClientIDs(sel.Clients...).AddStaffProfileIDs(sel.StaffProfiles...)
+				AddClientIDs(sel.ClientIDs...).AddStaffProfileIDs(sel.StaffProfileIDs...)
 			if len(addrs) > 1 {
 				b.SetBatchID(string(batch))
 			}
@@ -341,7 +357,7 @@ func invite(ctx context.Context, c *ent.Client, addrs []string, s Settings) ([]R
 			ClientID: s.FromClient,
 			Details: map[string]any{
 				"email": inv.Email, "roles": s.RoleIDs, "business_units": s.BusinessUnitIDs,
-				"clients": sel.Clients, "staff_profiles": sel.StaffProfiles,
+				"clients": sel.ClientIDs, "staff_profiles": sel.StaffProfileIDs,
 				"require_mfa": s.RequireMFA, "sign_in_method": s.SignInMethod, "batch_id": inv.BatchID,
 			}}
 	}

@@ -160,12 +160,35 @@ func Release(ctx context.Context, c *ent.Client, userID pulid.ID) error {
 
 // Status is what the seats screen shows.
 type Status struct {
-	// Subscription is nil without a current subscription (unlimited seats).
-	Subscription *ent.Subscription
-	Used         int
+	// Plan is nil without a current subscription (unlimited seats).
+	Plan *Plan
+	Used int
 	// Available is nil when seats are unlimited.
 	Available *int
-	Charges   []*ent.SeatCharge
+	Charges   []Charge
+}
+
+// Plan is the current subscription.
+type Plan struct {
+	ID             pulid.ID
+	TermStart      time.Time
+	TermEnd        time.Time
+	SeatPriceCents int
+	Currency       string
+	Seats          int
+	Status         string
+}
+
+// Charge is one seat charge.
+type Charge struct {
+	ID            pulid.ID
+	InvitationID  *pulid.ID
+	UserID        *pulid.ID
+	AmountCents   int
+	DaysRemaining int
+	DaysInTerm    int
+	Reason        string
+	ChargedAt     time.Time
 }
 
 // Get returns the organization's seats and charges (of the current
@@ -185,13 +208,23 @@ func Get(ctx context.Context, c *ent.Client) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &Status{Subscription: sub, Used: used}
+	st := &Status{Used: used}
 	if sub == nil {
 		return st, nil
 	}
+	st.Plan = &Plan{ID: sub.ID, TermStart: sub.TermStart, TermEnd: sub.TermEnd, SeatPriceCents: int(sub.SeatPriceCents),
+		Currency: sub.Currency, Seats: sub.Seats, Status: string(sub.Status)}
 	free := max(sub.Seats-used, 0)
 	st.Available = &free
-	st.Charges, err = c.SeatCharge.Query().Where(seatcharge.SubscriptionID(sub.ID)).
+	rows, err := c.SeatCharge.Query().Where(seatcharge.SubscriptionID(sub.ID)).
 		Order(ent.Asc(seatcharge.FieldChargedAt), ent.Asc(seatcharge.FieldID)).All(sys)
-	return st, err
+	if err != nil {
+		return nil, err
+	}
+	st.Charges = make([]Charge, len(rows))
+	for i, r := range rows {
+		st.Charges[i] = Charge{ID: r.ID, InvitationID: r.InvitationID, UserID: r.UserID, AmountCents: int(r.AmountCents),
+			DaysRemaining: r.DaysRemaining, DaysInTerm: r.DaysInTerm, Reason: string(r.Reason), ChargedAt: r.ChargedAt}
+	}
+	return st, nil
 }
