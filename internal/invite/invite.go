@@ -422,7 +422,7 @@ func Revoke(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.Invitation, e
 		return nil, err
 	}
 	inv, err = c.Invitation.UpdateOne(inv).Where(invitation.StatusEQ(invitation.StatusPending)).
-		SetStatus(invitation.StatusRevoked).SetTokenHash(unknownHash()).Save(ctx)
+		SetStatus(invitation.StatusRevoked).Save(ctx)
 	if ent.IsNotFound(err) {
 		return nil, apperr.New(apperr.NotFound, "invitation not found")
 	}
