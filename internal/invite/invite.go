@@ -19,9 +19,9 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
-	"strconv"
 	"net/mail"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 

@@ -49,7 +49,7 @@ type clinic struct {
 	restricted, outside  *ent.Patient
 }
 
-func newClinic(t *testing.T, c *ent.Client) *clinic {
+func newClinic(t testing.TB, c *ent.Client) *clinic {
 	t.Helper()
 	seq++
 	ctx := allow()
@@ -88,7 +88,7 @@ func newClinic(t *testing.T, c *ent.Client) *clinic {
 }
 
 // as returns the context of u's viewer at now.
-func (k *clinic) as(t *testing.T, u *ent.User, now time.Time) context.Context {
+func (k *clinic) as(t testing.TB, u *ent.User, now time.Time) context.Context {
 	t.Helper()
 	v, err := authz.LoadViewer(viewer.ForSystem(context.Background(), k.org.ID), k.c, u)
 	if err != nil {
