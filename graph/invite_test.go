@@ -79,6 +79,17 @@ func TestInvitationsAManagerInvitesOneUserWithTheUnitsClientsSelected(t *testing
 		if !strings.Contains(r.Errors[0].Message, "has to be linked to a client") || r.Errors[0].Extensions["field"] != "clientIds" {
 			t.Errorf("refusal %+v", r.Errors[0])
 		}
+		// Never a privilege the inviter lacks, and owner-only ones never:
+		// even an inviter holding org.delete cannot hand it out.
+		ownerish := addRole(t, db.Client, tn.org.ID, "Owner-like", authz.OrgDelete, authz.ClientsAccessAll)
+		r = gqlDo(t, db, tn.viewer(), inviteUserOp, map[string]any{"in": map[string]any{
+			"email": "o@inv1.test", "roleIds": []pulid.ID{ownerish.ID}}})
+		wantCodes(t, r, "FORBIDDEN")
+		holder := tn.viewer()
+		holder.Privileges[string(authz.OrgDelete)] = true
+		r = gqlDo(t, db, holder, inviteUserOp, map[string]any{"in": map[string]any{
+			"email": "o@inv1.test", "roleIds": []pulid.ID{ownerish.ID}}})
+		wantCodes(t, r, "FORBIDDEN")
 		// A stale role id is not found.
 		r = gqlDo(t, db, tn.viewer(), inviteUserOp, map[string]any{"in": map[string]any{
 			"email": "s@inv1.test", "roleIds": []string{"rol_01JZZZZZZZZZZZZZZZZZZZZZZZ"}, "clientIds": []pulid.ID{tn.clients[0].ID}}})

@@ -478,3 +478,29 @@ func TestWithoutASubscriptionSeatsAreUnlimitedAndFree(t *testing.T) {
 		}
 	})
 }
+
+func TestAcceptingReactivatesASoftDeletedUserWithTheInvitationsAccess(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		k := newClinic(t, db.Client)
+		old := db.Client.User.Create().SetOrganizationID(k.org.ID).SetEmail("back@x.test").SetStatus(user.StatusDeleted).
+			AddRoles(k.managerRole).SaveX(allow())
+		inv, _, err := invite.Invite(k.as(t, k.manager, t0), db.Client, "Back@x.test",
+			invite.Settings{RoleIDs: []pulid.ID{k.teacher.ID}, ClientIDs: []pulid.ID{k.outside.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := renderToken(t, k, inv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := invite.Accept(authz.WithClock(context.Background(), func() time.Time { return t0 }), db.Client, tok,
+			"a long enough passphrase", fast)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := db.Client.User.Query().Where(user.ID(out.User.ID)).WithRoles().OnlyX(allow())
+		if u.ID != old.ID || u.Status != user.StatusActive || len(u.Edges.Roles) != 1 || u.Edges.Roles[0].ID != k.teacher.ID {
+			t.Errorf("user %+v roles %v", u, u.Edges.Roles)
+		}
+	})
+}
