@@ -126,15 +126,15 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
-	BulkInviteResult struct {
-		Address    func(childComplexity int) int
-		Invitation func(childComplexity int) int
-		Outcome    func(childComplexity int) int
-	}
-
 	BulkInviteUsersPayload struct {
-		Results   func(childComplexity int) int
-		Selection func(childComplexity int) int
+		Addresses           func(childComplexity int) int
+		AlreadyInvitedCount func(childComplexity int) int
+		AlreadyMemberCount  func(childComplexity int) int
+		InvalidCount        func(childComplexity int) int
+		InvitationIDs       func(childComplexity int) int
+		InvitedCount        func(childComplexity int) int
+		Outcomes            func(childComplexity int) int
+		Selection           func(childComplexity int) int
 	}
 
 	BusinessUnit struct {
@@ -502,10 +502,12 @@ type ComplexityRoot struct {
 	}
 
 	Seats struct {
-		Available func(childComplexity int) int
-		Charges   func(childComplexity int) int
-		Plan      func(childComplexity int) int
-		Used      func(childComplexity int) int
+		Available     func(childComplexity int) int
+		ChargeCount   func(childComplexity int) int
+		ChargedCents  func(childComplexity int) int
+		Plan          func(childComplexity int) int
+		RecentCharges func(childComplexity int, limit *int) int
+		Used          func(childComplexity int) int
 	}
 
 	SessionNote struct {
@@ -653,7 +655,7 @@ type MutationResolver interface {
 	OpenEmergencyAccess(ctx context.Context, input OpenEmergencyAccessInput) (*ent.EmergencyAccess, error)
 	EndEmergencyAccess(ctx context.Context, id pulid.ID) (*ent.EmergencyAccess, error)
 	InviteUser(ctx context.Context, input InviteUserInput) (*InviteUserPayload, error)
-	BulkInviteUsers(ctx context.Context, input BulkInviteUsersInput) (*BulkInviteUsersPayload, error)
+	BulkInviteUsers(ctx context.Context, input BulkInviteUsersInput) (*invite.BulkOutcome, error)
 	InviteUserToClient(ctx context.Context, input InviteUserToClientInput) (*InviteUserPayload, error)
 	ResendInvitation(ctx context.Context, input InvitationIDInput) (*InvitationPayload, error)
 	RevokeInvitation(ctx context.Context, input InvitationIDInput) (*InvitationPayload, error)
@@ -990,31 +992,48 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuditEventEdge.Node(childComplexity), true
 
-	case "BulkInviteResult.address":
-		if e.ComplexityRoot.BulkInviteResult.Address == nil {
+	case "BulkInviteUsersPayload.addresses":
+		if e.ComplexityRoot.BulkInviteUsersPayload.Addresses == nil {
 			break
 		}
 
-		return e.ComplexityRoot.BulkInviteResult.Address(childComplexity), true
-	case "BulkInviteResult.invitation":
-		if e.ComplexityRoot.BulkInviteResult.Invitation == nil {
+		return e.ComplexityRoot.BulkInviteUsersPayload.Addresses(childComplexity), true
+	case "BulkInviteUsersPayload.alreadyInvitedCount":
+		if e.ComplexityRoot.BulkInviteUsersPayload.AlreadyInvitedCount == nil {
 			break
 		}
 
-		return e.ComplexityRoot.BulkInviteResult.Invitation(childComplexity), true
-	case "BulkInviteResult.outcome":
-		if e.ComplexityRoot.BulkInviteResult.Outcome == nil {
+		return e.ComplexityRoot.BulkInviteUsersPayload.AlreadyInvitedCount(childComplexity), true
+	case "BulkInviteUsersPayload.alreadyMemberCount":
+		if e.ComplexityRoot.BulkInviteUsersPayload.AlreadyMemberCount == nil {
 			break
 		}
 
-		return e.ComplexityRoot.BulkInviteResult.Outcome(childComplexity), true
-
-	case "BulkInviteUsersPayload.results":
-		if e.ComplexityRoot.BulkInviteUsersPayload.Results == nil {
+		return e.ComplexityRoot.BulkInviteUsersPayload.AlreadyMemberCount(childComplexity), true
+	case "BulkInviteUsersPayload.invalidCount":
+		if e.ComplexityRoot.BulkInviteUsersPayload.InvalidCount == nil {
 			break
 		}
 
-		return e.ComplexityRoot.BulkInviteUsersPayload.Results(childComplexity), true
+		return e.ComplexityRoot.BulkInviteUsersPayload.InvalidCount(childComplexity), true
+	case "BulkInviteUsersPayload.invitationIds":
+		if e.ComplexityRoot.BulkInviteUsersPayload.InvitationIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkInviteUsersPayload.InvitationIDs(childComplexity), true
+	case "BulkInviteUsersPayload.invitedCount":
+		if e.ComplexityRoot.BulkInviteUsersPayload.InvitedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkInviteUsersPayload.InvitedCount(childComplexity), true
+	case "BulkInviteUsersPayload.outcomes":
+		if e.ComplexityRoot.BulkInviteUsersPayload.Outcomes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkInviteUsersPayload.Outcomes(childComplexity), true
 	case "BulkInviteUsersPayload.selection":
 		if e.ComplexityRoot.BulkInviteUsersPayload.Selection == nil {
 			break
@@ -2617,18 +2636,35 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Seats.Available(childComplexity), true
-	case "Seats.charges":
-		if e.ComplexityRoot.Seats.Charges == nil {
+	case "Seats.chargeCount":
+		if e.ComplexityRoot.Seats.ChargeCount == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Seats.Charges(childComplexity), true
+		return e.ComplexityRoot.Seats.ChargeCount(childComplexity), true
+	case "Seats.chargedCents":
+		if e.ComplexityRoot.Seats.ChargedCents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Seats.ChargedCents(childComplexity), true
 	case "Seats.plan":
 		if e.ComplexityRoot.Seats.Plan == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Seats.Plan(childComplexity), true
+	case "Seats.recentCharges":
+		if e.ComplexityRoot.Seats.RecentCharges == nil {
+			break
+		}
+
+		args, err := ec.field_Seats_recentCharges_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Seats.RecentCharges(childComplexity, args["limit"].(*int)), true
 	case "Seats.used":
 		if e.ComplexityRoot.Seats.Used == nil {
 			break
@@ -3509,22 +3545,22 @@ func (ec *executionContext) childFields_AuditEventEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type AuditEventEdge", field.Name)
 }
 
-func (ec *executionContext) childFields_BulkInviteResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "address":
-		return ec.fieldContext_BulkInviteResult_address(ctx, field)
-	case "outcome":
-		return ec.fieldContext_BulkInviteResult_outcome(ctx, field)
-	case "invitation":
-		return ec.fieldContext_BulkInviteResult_invitation(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type BulkInviteResult", field.Name)
-}
-
 func (ec *executionContext) childFields_BulkInviteUsersPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
-	case "results":
-		return ec.fieldContext_BulkInviteUsersPayload_results(ctx, field)
+	case "addresses":
+		return ec.fieldContext_BulkInviteUsersPayload_addresses(ctx, field)
+	case "outcomes":
+		return ec.fieldContext_BulkInviteUsersPayload_outcomes(ctx, field)
+	case "invitationIds":
+		return ec.fieldContext_BulkInviteUsersPayload_invitationIds(ctx, field)
+	case "invitedCount":
+		return ec.fieldContext_BulkInviteUsersPayload_invitedCount(ctx, field)
+	case "alreadyMemberCount":
+		return ec.fieldContext_BulkInviteUsersPayload_alreadyMemberCount(ctx, field)
+	case "alreadyInvitedCount":
+		return ec.fieldContext_BulkInviteUsersPayload_alreadyInvitedCount(ctx, field)
+	case "invalidCount":
+		return ec.fieldContext_BulkInviteUsersPayload_invalidCount(ctx, field)
 	case "selection":
 		return ec.fieldContext_BulkInviteUsersPayload_selection(ctx, field)
 	}
@@ -4199,8 +4235,12 @@ func (ec *executionContext) childFields_Seats(ctx context.Context, field graphql
 		return ec.fieldContext_Seats_used(ctx, field)
 	case "available":
 		return ec.fieldContext_Seats_available(ctx, field)
-	case "charges":
-		return ec.fieldContext_Seats_charges(ctx, field)
+	case "chargeCount":
+		return ec.fieldContext_Seats_chargeCount(ctx, field)
+	case "chargedCents":
+		return ec.fieldContext_Seats_chargedCents(ctx, field)
+	case "recentCharges":
+		return ec.fieldContext_Seats_recentCharges(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Seats", field.Name)
 }
@@ -5642,6 +5682,20 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Seats_recentCharges_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg0
 	return args, nil
 }
 
@@ -7113,117 +7167,168 @@ func (ec *executionContext) fieldContext_AuditEventEdge_cursor(_ context.Context
 	return graphql.NewScalarFieldContext("AuditEventEdge", field, false, false, "Cursor")
 }
 
-func (ec *executionContext) _BulkInviteResult_address(ctx context.Context, field graphql.CollectedField, obj *invite.Result) (ret graphql.Marshaler) {
+func (ec *executionContext) _BulkInviteUsersPayload_addresses(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BulkInviteResult_address(ctx, field)
+			return ec.fieldContext_BulkInviteUsersPayload_addresses(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Address, nil
+			return obj.Addresses, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_BulkInviteResult_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BulkInviteResult", field, false, false, "String")
+func (ec *executionContext) fieldContext_BulkInviteUsersPayload_addresses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkInviteUsersPayload", field, false, false, "String")
 }
 
-func (ec *executionContext) _BulkInviteResult_outcome(ctx context.Context, field graphql.CollectedField, obj *invite.Result) (ret graphql.Marshaler) {
+func (ec *executionContext) _BulkInviteUsersPayload_outcomes(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BulkInviteResult_outcome(ctx, field)
+			return ec.fieldContext_BulkInviteUsersPayload_outcomes(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Outcome, nil
+			return obj.Outcomes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v invite.Outcome) graphql.Marshaler {
-			return ec.marshalNBulkInviteOutcome2githubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐOutcome(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []invite.Outcome) graphql.Marshaler {
+			return ec.marshalNBulkInviteOutcome2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐOutcomeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_BulkInviteResult_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("BulkInviteResult", field, false, false, "BulkInviteOutcome")
+func (ec *executionContext) fieldContext_BulkInviteUsersPayload_outcomes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkInviteUsersPayload", field, false, false, "BulkInviteOutcome")
 }
 
-func (ec *executionContext) _BulkInviteResult_invitation(ctx context.Context, field graphql.CollectedField, obj *invite.Result) (ret graphql.Marshaler) {
+func (ec *executionContext) _BulkInviteUsersPayload_invitationIds(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BulkInviteResult_invitation(ctx, field)
+			return ec.fieldContext_BulkInviteUsersPayload_invitationIds(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Invitation, nil
+			return obj.InvitationIDs, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invitation) graphql.Marshaler {
-			return ec.marshalOInvitation2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐInvitation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
-func (ec *executionContext) fieldContext_BulkInviteResult_invitation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "BulkInviteResult",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Invitation(ctx, field)
-		},
-	}
-	return fc, nil
+func (ec *executionContext) fieldContext_BulkInviteUsersPayload_invitationIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkInviteUsersPayload", field, false, false, "ID")
 }
 
-func (ec *executionContext) _BulkInviteUsersPayload_results(ctx context.Context, field graphql.CollectedField, obj *BulkInviteUsersPayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _BulkInviteUsersPayload_invitedCount(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BulkInviteUsersPayload_results(ctx, field)
+			return ec.fieldContext_BulkInviteUsersPayload_invitedCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Results, nil
+			return obj.InvitedCount, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*invite.Result) graphql.Marshaler {
-			return ec.marshalNBulkInviteResult2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐResultᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_BulkInviteUsersPayload_results(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "BulkInviteUsersPayload",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_BulkInviteResult(ctx, field)
-		},
-	}
-	return fc, nil
+func (ec *executionContext) fieldContext_BulkInviteUsersPayload_invitedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkInviteUsersPayload", field, false, false, "Int")
 }
 
-func (ec *executionContext) _BulkInviteUsersPayload_selection(ctx context.Context, field graphql.CollectedField, obj *BulkInviteUsersPayload) (ret graphql.Marshaler) {
+func (ec *executionContext) _BulkInviteUsersPayload_alreadyMemberCount(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkInviteUsersPayload_alreadyMemberCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlreadyMemberCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkInviteUsersPayload_alreadyMemberCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkInviteUsersPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BulkInviteUsersPayload_alreadyInvitedCount(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkInviteUsersPayload_alreadyInvitedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlreadyInvitedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkInviteUsersPayload_alreadyInvitedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkInviteUsersPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BulkInviteUsersPayload_invalidCount(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkInviteUsersPayload_invalidCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvalidCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkInviteUsersPayload_invalidCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkInviteUsersPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BulkInviteUsersPayload_selection(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11533,8 +11638,8 @@ func (ec *executionContext) _Mutation_bulkInviteUsers(ctx context.Context, field
 			return ec.Resolvers.Mutation().BulkInviteUsers(ctx, fc.Args["input"].(BulkInviteUsersInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *BulkInviteUsersPayload) graphql.Marshaler {
-			return ec.marshalNBulkInviteUsersPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐBulkInviteUsersPayload(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *invite.BulkOutcome) graphql.Marshaler {
+			return ec.marshalNBulkInviteUsersPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐBulkOutcome(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14293,16 +14398,63 @@ func (ec *executionContext) fieldContext_Seats_available(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Seats", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Seats_charges(ctx context.Context, field graphql.CollectedField, obj *seats.Status) (ret graphql.Marshaler) {
+func (ec *executionContext) _Seats_chargeCount(ctx context.Context, field graphql.CollectedField, obj *seats.Status) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Seats_charges(ctx, field)
+			return ec.fieldContext_Seats_chargeCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Charges, nil
+			return obj.ChargeCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Seats_chargeCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Seats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Seats_chargedCents(ctx context.Context, field graphql.CollectedField, obj *seats.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seats_chargedCents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChargedCents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Seats_chargedCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Seats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Seats_recentCharges(ctx context.Context, field graphql.CollectedField, obj *seats.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seats_recentCharges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.RecentCharges(fc.Args["limit"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []seats.Charge) graphql.Marshaler {
@@ -14312,15 +14464,26 @@ func (ec *executionContext) _Seats_charges(ctx context.Context, field graphql.Co
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Seats_charges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Seats_recentCharges(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Seats",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SeatCharge(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Seats_recentCharges_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -30593,52 +30756,9 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
-var bulkInviteResultImplementors = []string{"BulkInviteResult"}
-
-func (ec *executionContext) _BulkInviteResult(ctx context.Context, sel ast.SelectionSet, obj *invite.Result) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, bulkInviteResultImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("BulkInviteResult")
-		case "address":
-			out.Values[i] = ec._BulkInviteResult_address(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "outcome":
-			out.Values[i] = ec._BulkInviteResult_outcome(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "invitation":
-			out.Values[i] = ec._BulkInviteResult_invitation(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
 var bulkInviteUsersPayloadImplementors = []string{"BulkInviteUsersPayload"}
 
-func (ec *executionContext) _BulkInviteUsersPayload(ctx context.Context, sel ast.SelectionSet, obj *BulkInviteUsersPayload) graphql.Marshaler {
+func (ec *executionContext) _BulkInviteUsersPayload(ctx context.Context, sel ast.SelectionSet, obj *invite.BulkOutcome) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, bulkInviteUsersPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30647,8 +30767,38 @@ func (ec *executionContext) _BulkInviteUsersPayload(ctx context.Context, sel ast
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("BulkInviteUsersPayload")
-		case "results":
-			out.Values[i] = ec._BulkInviteUsersPayload_results(ctx, field, obj)
+		case "addresses":
+			out.Values[i] = ec._BulkInviteUsersPayload_addresses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outcomes":
+			out.Values[i] = ec._BulkInviteUsersPayload_outcomes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "invitationIds":
+			out.Values[i] = ec._BulkInviteUsersPayload_invitationIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "invitedCount":
+			out.Values[i] = ec._BulkInviteUsersPayload_invitedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alreadyMemberCount":
+			out.Values[i] = ec._BulkInviteUsersPayload_alreadyMemberCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alreadyInvitedCount":
+			out.Values[i] = ec._BulkInviteUsersPayload_alreadyInvitedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "invalidCount":
+			out.Values[i] = ec._BulkInviteUsersPayload_invalidCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -33170,8 +33320,18 @@ func (ec *executionContext) _Seats(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
-		case "charges":
-			out.Values[i] = ec._Seats_charges(ctx, field, obj)
+		case "chargeCount":
+			out.Values[i] = ec._Seats_chargeCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "chargedCents":
+			out.Values[i] = ec._Seats_chargedCents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recentCharges":
+			out.Values[i] = ec._Seats_recentCharges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34583,11 +34743,25 @@ func (ec *executionContext) marshalNBulkInviteOutcome2githubᚗcomᚋclinicgate�
 	return v
 }
 
-func (ec *executionContext) marshalNBulkInviteResult2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*invite.Result) graphql.Marshaler {
+func (ec *executionContext) unmarshalNBulkInviteOutcome2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐOutcomeᚄ(ctx context.Context, v any) ([]invite.Outcome, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]invite.Outcome, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNBulkInviteOutcome2githubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐOutcome(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNBulkInviteOutcome2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐOutcomeᚄ(ctx context.Context, sel ast.SelectionSet, v []invite.Outcome) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNBulkInviteResult2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐResult(ctx, sel, v[i])
+		return ec.marshalNBulkInviteOutcome2githubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐOutcome(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34599,20 +34773,12 @@ func (ec *executionContext) marshalNBulkInviteResult2ᚕᚖgithubᚗcomᚋclinic
 	return ret
 }
 
-func (ec *executionContext) marshalNBulkInviteResult2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐResult(ctx context.Context, sel ast.SelectionSet, v *invite.Result) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "BulkInviteResult!")
-		return graphql.Null
-	}
-	return ec._BulkInviteResult(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalNBulkInviteUsersInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐBulkInviteUsersInput(ctx context.Context, v any) (BulkInviteUsersInput, error) {
 	res, err := ec.unmarshalInputBulkInviteUsersInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNBulkInviteUsersPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐBulkInviteUsersPayload(ctx context.Context, sel ast.SelectionSet, v *BulkInviteUsersPayload) graphql.Marshaler {
+func (ec *executionContext) marshalNBulkInviteUsersPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐBulkOutcome(ctx context.Context, sel ast.SelectionSet, v *invite.BulkOutcome) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "BulkInviteUsersPayload!")
 		return graphql.Null
@@ -34880,6 +35046,29 @@ func (ec *executionContext) marshalNID2ᚕgithubᚗcomᚋclinicgateᚋclinicgate
 		if e == graphql.Null {
 			return graphql.Null
 		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNID2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx context.Context, v any) ([]*pulid.ID, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*pulid.ID, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOID2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx context.Context, sel ast.SelectionSet, v []*pulid.ID) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalOID2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, sel, v[i])
 	}
 
 	return ret

@@ -30,15 +30,11 @@ func inviteUserPayload(inv *ent.Invitation, sel *invite.Selection, err error) (*
 	return &InviteUserPayload{Invitation: inv, Selection: nonNilSelection(sel)}, nil
 }
 
-func bulkInvitePayload(rs []invite.Result, sel *invite.Selection, err error) (*BulkInviteUsersPayload, error) {
+func bulkInvitePayload(rs []invite.Result, sel *invite.Selection, err error) (*invite.BulkOutcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*invite.Result, len(rs))
-	for i := range rs {
-		out[i] = &rs[i]
-	}
-	return &BulkInviteUsersPayload{Results: out, Selection: nonNilSelection(sel)}, nil
+	return invite.Tally(rs, nonNilSelection(sel)), nil
 }
 
 func invitationPayload(inv *ent.Invitation, err error) (*InvitationPayload, error) {

@@ -21,7 +21,7 @@ func (r *mutationResolver) InviteUser(ctx context.Context, input InviteUserInput
 }
 
 // BulkInviteUsers is the resolver for the bulkInviteUsers field.
-func (r *mutationResolver) BulkInviteUsers(ctx context.Context, input BulkInviteUsersInput) (*BulkInviteUsersPayload, error) {
+func (r *mutationResolver) BulkInviteUsers(ctx context.Context, input BulkInviteUsersInput) (*invite.BulkOutcome, error) {
 	return bulkInvitePayload(invite.Bulk(ctx, ent.FromContext(ctx), input.Addresses, inviteSettings(input.BusinessUnitIds, input.ClientIds, input.StaffProfileIds, input.RoleIds, input.RequireMfa, input.SignInMethod, "")))
 }
 

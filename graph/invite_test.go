@@ -23,7 +23,23 @@ const inviteUserOp = `mutation($in: InviteUserInput!) { inviteUser(input: $in) {
   selection { roles { id } businessUnitIds clientIds staffProfileIds } } }`
 
 const bulkInviteOp = `mutation($in: BulkInviteUsersInput!) { bulkInviteUsers(input: $in) {
-  results { address outcome invitation { id email } } selection { clientIds } } }`
+  addresses outcomes invitationIds invitedCount alreadyMemberCount alreadyInvitedCount invalidCount selection { clientIds } } }`
+
+// bulkResults is bulkInviteUsers' payload, zipped.
+type bulkResults struct {
+	Addresses                                                           []string
+	Outcomes                                                            []string
+	InvitationIds                                                       []*string
+	InvitedCount, AlreadyMemberCount, AlreadyInvitedCount, InvalidCount int
+}
+
+func (b bulkResults) zip() string {
+	var parts []string
+	for i := range b.Addresses {
+		parts = append(parts, b.Addresses[i]+" "+b.Outcomes[i]+" "+fmt.Sprint(b.InvitationIds[i] != nil))
+	}
+	return strings.Join(parts, ", ")
+}
 
 const inviteToClientOp = `mutation($in: InviteUserToClientInput!) { inviteUserToClient(input: $in) {
   invitation { id email clients { id } } selection { clientIds } } }`
@@ -31,7 +47,8 @@ const inviteToClientOp = `mutation($in: InviteUserToClientInput!) { inviteUserTo
 const resendOp = `mutation($id: ID!) { resendInvitation(input: {id: $id}) { invitation { id status expiresAt } } }`
 const revokeOp = `mutation($id: ID!) { revokeInvitation(input: {id: $id}) { invitation { id status } } }`
 const pendingOp = `{ pendingInvitations(first: 10) { totalCount edges { node { id email } } } }`
-const seatsOp = `{ seats { plan { seats seatPriceCents status } used available charges { amountCents daysRemaining daysInTerm reason invitationId } } }`
+const seatsOp = `{ seats { plan { seats seatPriceCents status } used available chargeCount chargedCents
+  recentCharges(limit: 10) { amountCents daysRemaining daysInTerm reason invitationId } } }`
 
 func countEvents(t *testing.T, tn tenant, db *store.DB, action string) int {
 	t.Helper()
@@ -107,20 +124,19 @@ func TestInvitationsBulkInviteGivesOneResultPerAddress(t *testing.T) {
 			"addresses": "a@inv2.test, A@INV2.test,\nSUS@inv2.test\n admin@inv2.test ,bad@, b@inv2.test,\n",
 			"roleIds":   []pulid.ID{teacher.ID}, "clientIds": []pulid.ID{tn.clients[0].ID}}})
 		wantCodes(t, r)
-		var out struct {
-			Results []struct{ Address, Outcome string }
-		}
+		var out bulkResults
 		dataField(t, r, "bulkInviteUsers", &out)
-		got := fmt.Sprint(out.Results)
-		want := "[{a@inv2.test INVITED} {SUS@inv2.test ALREADY_MEMBER} {admin@inv2.test ALREADY_MEMBER} {bad@ INVALID_ADDRESS} {b@inv2.test INVITED}]"
-		if got != want {
-			t.Errorf("results %s, want %s", got, want)
+		got := out.zip()
+		want := "a@inv2.test INVITED true, SUS@inv2.test ALREADY_MEMBER false, admin@inv2.test ALREADY_MEMBER false, " +
+			"bad@ INVALID_ADDRESS false, b@inv2.test INVITED true"
+		if got != want || out.InvitedCount != 2 || out.AlreadyMemberCount != 2 || out.InvalidCount != 1 {
+			t.Errorf("results %s (%+v), want %s", got, out, want)
 		}
 		r = gqlDo(t, db, tn.viewer(), bulkInviteOp, map[string]any{"in": map[string]any{
 			"addresses": "b@inv2.test", "roleIds": []pulid.ID{teacher.ID}, "clientIds": []pulid.ID{tn.clients[0].ID}}})
 		dataField(t, r, "bulkInviteUsers", &out)
-		if len(out.Results) != 1 || out.Results[0].Outcome != "ALREADY_INVITED" {
-			t.Errorf("again: %+v", out.Results)
+		if out.zip() != "b@inv2.test ALREADY_INVITED false" || out.AlreadyInvitedCount != 1 {
+			t.Errorf("again: %+v", out)
 		}
 		if countEvents(t, tn, db, invite.Created) != 2 {
 			t.Error("want two invitation.created events")
@@ -261,17 +277,18 @@ func TestInvitationsSeatsAreCountedChargedAndLimited(t *testing.T) {
 		r = gqlDo(t, db, tn.viewer(), seatsOp, nil, atTime(now))
 		wantCodes(t, r)
 		var st struct {
-			Plan      struct{ Seats, SeatPriceCents int }
-			Used      int
-			Available *int
-			Charges   []struct {
+			Plan                      struct{ Seats, SeatPriceCents int }
+			Used                      int
+			Available                 *int
+			ChargeCount, ChargedCents int
+			RecentCharges             []struct {
 				AmountCents, DaysRemaining, DaysInTerm int
 				Reason                                 string
 			}
 		}
 		dataField(t, r, "seats", &st)
-		if st.Used != 2 || st.Available == nil || *st.Available != 0 || len(st.Charges) != 1 ||
-			st.Charges[0].AmountCents != 18300 || st.Charges[0].DaysRemaining != 183 || st.Charges[0].Reason != "MEMBER_ADDED" {
+		if st.Used != 2 || st.Available == nil || *st.Available != 0 || len(st.RecentCharges) != 1 || st.ChargeCount != 1 || st.ChargedCents != 18300 ||
+			st.RecentCharges[0].AmountCents != 18300 || st.RecentCharges[0].DaysRemaining != 183 || st.RecentCharges[0].Reason != "MEMBER_ADDED" {
 			b, _ := json.Marshal(st)
 			t.Errorf("seats %s", b)
 		}
@@ -280,5 +297,30 @@ func TestInvitationsSeatsAreCountedChargedAndLimited(t *testing.T) {
 		}
 		plain := viewerOf(t, db.Client, addUser(t, db.Client, tn.org.ID, "plain@inv5.test", user.KindStaff, teacher))
 		wantCodes(t, gqlDo(t, db, plain, seatsOp, nil), "FORBIDDEN")
+		r = gqlDo(t, db, tn.viewer(), `{ seats { recentCharges(limit: 1000) { amountCents } } }`, nil)
+		if got := codes(r); len(got) != 1 || got[0] != "BAD_USER_INPUT" {
+			t.Errorf("a limit over 100: %v", got)
+		}
+	})
+}
+
+// A thousand addresses go through GraphQL in one call (the results are
+// scalar lists: a list of objects is bounded to 100 items).
+func TestInvitationsBulkInviteTakesAThousandAddresses(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		tn := newTenant(t, db.Client, "inv6")
+		teacher := addRole(t, db.Client, tn.org.ID, "Teacher", authz.HomeworkManage)
+		var sb strings.Builder
+		for i := range 1000 {
+			fmt.Fprintf(&sb, "p%d@inv6.test\n", i)
+		}
+		r := gqlDo(t, db, tn.viewer(), bulkInviteOp, map[string]any{"in": map[string]any{
+			"addresses": sb.String(), "roleIds": []pulid.ID{teacher.ID}, "clientIds": []pulid.ID{tn.clients[0].ID}}})
+		wantCodes(t, r)
+		var out bulkResults
+		dataField(t, r, "bulkInviteUsers", &out)
+		if out.InvitedCount != 1000 || len(out.Outcomes) != 1000 || out.InvitationIds[999] == nil {
+			t.Errorf("invited %d of %d", out.InvitedCount, len(out.Outcomes))
+		}
 	})
 }

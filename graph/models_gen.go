@@ -62,14 +62,6 @@ type BulkInviteUsersInput struct {
 	SignInMethod *invitation.SignInMethod `json:"signInMethod,omitempty"`
 }
 
-// One result per distinct address, in the order given.
-type BulkInviteUsersPayload struct {
-	// The results.
-	Results []*invite.Result `json:"results"`
-	// What every invitation hands out (defaults applied).
-	Selection *invite.Selection `json:"selection"`
-}
-
 // Names a pending invitation.
 type InvitationIDInput struct {
 	// The invitation's id.

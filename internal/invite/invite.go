@@ -121,6 +121,42 @@ type Result struct {
 	Invitation *ent.Invitation // for INVITED
 }
 
+// BulkOutcome is a bulk invite's results as parallel lists, with counts.
+type BulkOutcome struct {
+	Addresses           []string
+	Outcomes            []Outcome
+	InvitationIDs       []*pulid.ID
+	InvitedCount        int
+	AlreadyMemberCount  int
+	AlreadyInvitedCount int
+	InvalidCount        int
+	Selection           *Selection
+}
+
+// Tally lays results out as a BulkOutcome.
+func Tally(results []Result, sel *Selection) *BulkOutcome {
+	out := &BulkOutcome{Addresses: make([]string, len(results)), Outcomes: make([]Outcome, len(results)),
+		InvitationIDs: make([]*pulid.ID, len(results)), Selection: sel}
+	for i, r := range results {
+		out.Addresses[i], out.Outcomes[i] = r.Address, r.Outcome
+		if r.Invitation != nil {
+			id := r.Invitation.ID
+			out.InvitationIDs[i] = &id
+		}
+		switch r.Outcome {
+		case OutcomeInvited:
+			out.InvitedCount++
+		case OutcomeAlreadyMember:
+			out.AlreadyMemberCount++
+		case OutcomeAlreadyInvited:
+			out.AlreadyInvitedCount++
+		case OutcomeInvalidAddress:
+			out.InvalidCount++
+		}
+	}
+	return out
+}
+
 // Invite invites one address. An address already a member (a suspended
 // user counts) or already invited is a CONFLICT; a malformed one a
 // BAD_USER_INPUT on "email".

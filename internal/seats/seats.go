@@ -165,7 +165,30 @@ type Status struct {
 	Used int
 	// Available is nil when seats are unlimited.
 	Available *int
-	Charges   []Charge
+	// Charges are the current term's, oldest first.
+	Charges      []Charge
+	ChargeCount  int
+	ChargedCents int
+}
+
+// MaxRecent is the most charges RecentCharges returns.
+const MaxRecent = 100
+
+// RecentCharges returns the limit most recent charges, newest first
+// (50 when limit is nil; 1 to MaxRecent).
+func (s *Status) RecentCharges(limit *int) ([]Charge, error) {
+	n := 50
+	if limit != nil {
+		n = *limit
+	}
+	if n < 1 || n > MaxRecent {
+		return nil, apperr.InvalidField("limit", "limit must be between 1 and %d", MaxRecent)
+	}
+	out := make([]Charge, 0, min(n, len(s.Charges)))
+	for i := len(s.Charges) - 1; i >= 0 && len(out) < n; i-- {
+		out = append(out, s.Charges[i])
+	}
+	return out, nil
 }
 
 // Plan is the current subscription.
@@ -225,6 +248,8 @@ func Get(ctx context.Context, c *ent.Client) (*Status, error) {
 	for i, r := range rows {
 		st.Charges[i] = Charge{ID: r.ID, InvitationID: r.InvitationID, UserID: r.UserID, AmountCents: int(r.AmountCents),
 			DaysRemaining: r.DaysRemaining, DaysInTerm: r.DaysInTerm, Reason: string(r.Reason), ChargedAt: r.ChargedAt}
+		st.ChargeCount++
+		st.ChargedCents += int(r.AmountCents)
 	}
 	return st, nil
 }
