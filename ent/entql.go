@@ -215,6 +215,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			invitation.FieldRequireMfa:      {Type: field.TypeBool, Column: invitation.FieldRequireMfa},
 			invitation.FieldSignInMethod:    {Type: field.TypeEnum, Column: invitation.FieldSignInMethod},
 			invitation.FieldExpiresAt:       {Type: field.TypeTime, Column: invitation.FieldExpiresAt},
+			invitation.FieldDeliverySeq:     {Type: field.TypeInt, Column: invitation.FieldDeliverySeq},
 			invitation.FieldAcceptedAt:      {Type: field.TypeTime, Column: invitation.FieldAcceptedAt},
 			invitation.FieldBatchID:         {Type: field.TypeString, Column: invitation.FieldBatchID},
 			invitation.FieldInvitedByID:     {Type: field.TypeString, Column: invitation.FieldInvitedByID},
@@ -484,6 +485,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			seatcharge.FieldOrganizationID: {Type: field.TypeString, Column: seatcharge.FieldOrganizationID},
 			seatcharge.FieldSubscriptionID: {Type: field.TypeString, Column: seatcharge.FieldSubscriptionID},
 			seatcharge.FieldUserID:         {Type: field.TypeString, Column: seatcharge.FieldUserID},
+			seatcharge.FieldInvitationID:   {Type: field.TypeString, Column: seatcharge.FieldInvitationID},
 			seatcharge.FieldAmountCents:    {Type: field.TypeInt64, Column: seatcharge.FieldAmountCents},
 			seatcharge.FieldDaysRemaining:  {Type: field.TypeInt, Column: seatcharge.FieldDaysRemaining},
 			seatcharge.FieldDaysInTerm:     {Type: field.TypeInt, Column: seatcharge.FieldDaysInTerm},
@@ -2892,6 +2894,11 @@ func (f *InvitationFilter) WhereExpiresAt(p entql.TimeP) {
 	f.Where(p.Field(invitation.FieldExpiresAt))
 }
 
+// WhereDeliverySeq applies the entql int predicate on the delivery_seq field.
+func (f *InvitationFilter) WhereDeliverySeq(p entql.IntP) {
+	f.Where(p.Field(invitation.FieldDeliverySeq))
+}
+
 // WhereAcceptedAt applies the entql time.Time predicate on the accepted_at field.
 func (f *InvitationFilter) WhereAcceptedAt(p entql.TimeP) {
 	f.Where(p.Field(invitation.FieldAcceptedAt))
@@ -4453,6 +4460,11 @@ func (f *SeatChargeFilter) WhereSubscriptionID(p entql.StringP) {
 // WhereUserID applies the entql string predicate on the user_id field.
 func (f *SeatChargeFilter) WhereUserID(p entql.StringP) {
 	f.Where(p.Field(seatcharge.FieldUserID))
+}
+
+// WhereInvitationID applies the entql string predicate on the invitation_id field.
+func (f *SeatChargeFilter) WhereInvitationID(p entql.StringP) {
+	f.Where(p.Field(seatcharge.FieldInvitationID))
 }
 
 // WhereAmountCents applies the entql int64 predicate on the amount_cents field.

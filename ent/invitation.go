@@ -40,6 +40,8 @@ type Invitation struct {
 	SignInMethod invitation.SignInMethod `json:"sign_in_method,omitempty"`
 	// ExpiresAt holds the value of the "expires_at" field.
 	ExpiresAt time.Time `json:"expires_at,omitempty"`
+	// DeliverySeq holds the value of the "delivery_seq" field.
+	DeliverySeq int `json:"delivery_seq,omitempty"`
 	// AcceptedAt holds the value of the "accepted_at" field.
 	AcceptedAt *time.Time `json:"accepted_at,omitempty"`
 	// BatchID holds the value of the "batch_id" field.
@@ -164,6 +166,8 @@ func (*Invitation) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case invitation.FieldRequireMfa:
 			values[i] = new(sql.NullBool)
+		case invitation.FieldDeliverySeq:
+			values[i] = new(sql.NullInt64)
 		case invitation.FieldEmail, invitation.FieldEmailNormalized, invitation.FieldStatus, invitation.FieldSignInMethod, invitation.FieldBatchID:
 			values[i] = new(sql.NullString)
 		case invitation.FieldCreatedAt, invitation.FieldUpdatedAt, invitation.FieldExpiresAt, invitation.FieldAcceptedAt:
@@ -248,6 +252,12 @@ func (_m *Invitation) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field expires_at", values[i])
 			} else if value.Valid {
 				_m.ExpiresAt = value.Time
+			}
+		case invitation.FieldDeliverySeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field delivery_seq", values[i])
+			} else if value.Valid {
+				_m.DeliverySeq = int(value.Int64)
 			}
 		case invitation.FieldAcceptedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -375,6 +385,9 @@ func (_m *Invitation) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("expires_at=")
 	builder.WriteString(_m.ExpiresAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("delivery_seq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.DeliverySeq))
 	builder.WriteString(", ")
 	if v := _m.AcceptedAt; v != nil {
 		builder.WriteString("accepted_at=")

@@ -114,6 +114,20 @@ func (_c *InvitationCreate) SetExpiresAt(v time.Time) *InvitationCreate {
 	return _c
 }
 
+// SetDeliverySeq sets the "delivery_seq" field.
+func (_c *InvitationCreate) SetDeliverySeq(v int) *InvitationCreate {
+	_c.mutation.SetDeliverySeq(v)
+	return _c
+}
+
+// SetNillableDeliverySeq sets the "delivery_seq" field if the given value is not nil.
+func (_c *InvitationCreate) SetNillableDeliverySeq(v *int) *InvitationCreate {
+	if v != nil {
+		_c.SetDeliverySeq(*v)
+	}
+	return _c
+}
+
 // SetAcceptedAt sets the "accepted_at" field.
 func (_c *InvitationCreate) SetAcceptedAt(v time.Time) *InvitationCreate {
 	_c.mutation.SetAcceptedAt(v)
@@ -308,6 +322,10 @@ func (_c *InvitationCreate) defaults() error {
 		v := invitation.DefaultSignInMethod
 		_c.mutation.SetSignInMethod(v)
 	}
+	if _, ok := _c.mutation.DeliverySeq(); !ok {
+		v := invitation.DefaultDeliverySeq
+		_c.mutation.SetDeliverySeq(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if invitation.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized invitation.DefaultID (forgotten import ent/runtime?)")
@@ -374,6 +392,9 @@ func (_c *InvitationCreate) check() error {
 	}
 	if _, ok := _c.mutation.ExpiresAt(); !ok {
 		return &ValidationError{Name: "expires_at", err: errors.New(`ent: missing required field "Invitation.expires_at"`)}
+	}
+	if _, ok := _c.mutation.DeliverySeq(); !ok {
+		return &ValidationError{Name: "delivery_seq", err: errors.New(`ent: missing required field "Invitation.delivery_seq"`)}
 	}
 	if v, ok := _c.mutation.BatchID(); ok {
 		if err := invitation.BatchIDValidator(v); err != nil {
@@ -459,6 +480,10 @@ func (_c *InvitationCreate) createSpec() (*Invitation, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ExpiresAt(); ok {
 		_spec.SetField(invitation.FieldExpiresAt, field.TypeTime, value)
 		_node.ExpiresAt = value
+	}
+	if value, ok := _c.mutation.DeliverySeq(); ok {
+		_spec.SetField(invitation.FieldDeliverySeq, field.TypeInt, value)
+		_node.DeliverySeq = value
 	}
 	if value, ok := _c.mutation.AcceptedAt(); ok {
 		_spec.SetField(invitation.FieldAcceptedAt, field.TypeTime, value)
@@ -731,6 +756,24 @@ func (u *InvitationUpsert) UpdateExpiresAt() *InvitationUpsert {
 	return u
 }
 
+// SetDeliverySeq sets the "delivery_seq" field.
+func (u *InvitationUpsert) SetDeliverySeq(v int) *InvitationUpsert {
+	u.Set(invitation.FieldDeliverySeq, v)
+	return u
+}
+
+// UpdateDeliverySeq sets the "delivery_seq" field to the value that was provided on create.
+func (u *InvitationUpsert) UpdateDeliverySeq() *InvitationUpsert {
+	u.SetExcluded(invitation.FieldDeliverySeq)
+	return u
+}
+
+// AddDeliverySeq adds v to the "delivery_seq" field.
+func (u *InvitationUpsert) AddDeliverySeq(v int) *InvitationUpsert {
+	u.Add(invitation.FieldDeliverySeq, v)
+	return u
+}
+
 // SetAcceptedAt sets the "accepted_at" field.
 func (u *InvitationUpsert) SetAcceptedAt(v time.Time) *InvitationUpsert {
 	u.Set(invitation.FieldAcceptedAt, v)
@@ -951,6 +994,27 @@ func (u *InvitationUpsertOne) SetExpiresAt(v time.Time) *InvitationUpsertOne {
 func (u *InvitationUpsertOne) UpdateExpiresAt() *InvitationUpsertOne {
 	return u.Update(func(s *InvitationUpsert) {
 		s.UpdateExpiresAt()
+	})
+}
+
+// SetDeliverySeq sets the "delivery_seq" field.
+func (u *InvitationUpsertOne) SetDeliverySeq(v int) *InvitationUpsertOne {
+	return u.Update(func(s *InvitationUpsert) {
+		s.SetDeliverySeq(v)
+	})
+}
+
+// AddDeliverySeq adds v to the "delivery_seq" field.
+func (u *InvitationUpsertOne) AddDeliverySeq(v int) *InvitationUpsertOne {
+	return u.Update(func(s *InvitationUpsert) {
+		s.AddDeliverySeq(v)
+	})
+}
+
+// UpdateDeliverySeq sets the "delivery_seq" field to the value that was provided on create.
+func (u *InvitationUpsertOne) UpdateDeliverySeq() *InvitationUpsertOne {
+	return u.Update(func(s *InvitationUpsert) {
+		s.UpdateDeliverySeq()
 	})
 }
 
@@ -1350,6 +1414,27 @@ func (u *InvitationUpsertBulk) SetExpiresAt(v time.Time) *InvitationUpsertBulk {
 func (u *InvitationUpsertBulk) UpdateExpiresAt() *InvitationUpsertBulk {
 	return u.Update(func(s *InvitationUpsert) {
 		s.UpdateExpiresAt()
+	})
+}
+
+// SetDeliverySeq sets the "delivery_seq" field.
+func (u *InvitationUpsertBulk) SetDeliverySeq(v int) *InvitationUpsertBulk {
+	return u.Update(func(s *InvitationUpsert) {
+		s.SetDeliverySeq(v)
+	})
+}
+
+// AddDeliverySeq adds v to the "delivery_seq" field.
+func (u *InvitationUpsertBulk) AddDeliverySeq(v int) *InvitationUpsertBulk {
+	return u.Update(func(s *InvitationUpsert) {
+		s.AddDeliverySeq(v)
+	})
+}
+
+// UpdateDeliverySeq sets the "delivery_seq" field to the value that was provided on create.
+func (u *InvitationUpsertBulk) UpdateDeliverySeq() *InvitationUpsertBulk {
+	return u.Update(func(s *InvitationUpsert) {
+		s.UpdateDeliverySeq()
 	})
 }
 

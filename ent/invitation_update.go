@@ -139,6 +139,27 @@ func (_u *InvitationUpdate) SetNillableExpiresAt(v *time.Time) *InvitationUpdate
 	return _u
 }
 
+// SetDeliverySeq sets the "delivery_seq" field.
+func (_u *InvitationUpdate) SetDeliverySeq(v int) *InvitationUpdate {
+	_u.mutation.ResetDeliverySeq()
+	_u.mutation.SetDeliverySeq(v)
+	return _u
+}
+
+// SetNillableDeliverySeq sets the "delivery_seq" field if the given value is not nil.
+func (_u *InvitationUpdate) SetNillableDeliverySeq(v *int) *InvitationUpdate {
+	if v != nil {
+		_u.SetDeliverySeq(*v)
+	}
+	return _u
+}
+
+// AddDeliverySeq adds value to the "delivery_seq" field.
+func (_u *InvitationUpdate) AddDeliverySeq(v int) *InvitationUpdate {
+	_u.mutation.AddDeliverySeq(v)
+	return _u
+}
+
 // SetAcceptedAt sets the "accepted_at" field.
 func (_u *InvitationUpdate) SetAcceptedAt(v time.Time) *InvitationUpdate {
 	_u.mutation.SetAcceptedAt(v)
@@ -460,6 +481,12 @@ func (_u *InvitationUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if value, ok := _u.mutation.ExpiresAt(); ok {
 		_spec.SetField(invitation.FieldExpiresAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeliverySeq(); ok {
+		_spec.SetField(invitation.FieldDeliverySeq, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedDeliverySeq(); ok {
+		_spec.AddField(invitation.FieldDeliverySeq, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.AcceptedAt(); ok {
 		_spec.SetField(invitation.FieldAcceptedAt, field.TypeTime, value)
@@ -805,6 +832,27 @@ func (_u *InvitationUpdateOne) SetNillableExpiresAt(v *time.Time) *InvitationUpd
 	if v != nil {
 		_u.SetExpiresAt(*v)
 	}
+	return _u
+}
+
+// SetDeliverySeq sets the "delivery_seq" field.
+func (_u *InvitationUpdateOne) SetDeliverySeq(v int) *InvitationUpdateOne {
+	_u.mutation.ResetDeliverySeq()
+	_u.mutation.SetDeliverySeq(v)
+	return _u
+}
+
+// SetNillableDeliverySeq sets the "delivery_seq" field if the given value is not nil.
+func (_u *InvitationUpdateOne) SetNillableDeliverySeq(v *int) *InvitationUpdateOne {
+	if v != nil {
+		_u.SetDeliverySeq(*v)
+	}
+	return _u
+}
+
+// AddDeliverySeq adds value to the "delivery_seq" field.
+func (_u *InvitationUpdateOne) AddDeliverySeq(v int) *InvitationUpdateOne {
+	_u.mutation.AddDeliverySeq(v)
 	return _u
 }
 
@@ -1159,6 +1207,12 @@ func (_u *InvitationUpdateOne) sqlSave(ctx context.Context) (_node *Invitation, 
 	}
 	if value, ok := _u.mutation.ExpiresAt(); ok {
 		_spec.SetField(invitation.FieldExpiresAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeliverySeq(); ok {
+		_spec.SetField(invitation.FieldDeliverySeq, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedDeliverySeq(); ok {
+		_spec.AddField(invitation.FieldDeliverySeq, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.AcceptedAt(); ok {
 		_spec.SetField(invitation.FieldAcceptedAt, field.TypeTime, value)

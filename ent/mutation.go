@@ -7069,6 +7069,8 @@ type InvitationMutation struct {
 	require_mfa           *bool
 	sign_in_method        *invitation.SignInMethod
 	expires_at            *time.Time
+	delivery_seq          *int
+	adddelivery_seq       *int
 	accepted_at           *time.Time
 	batch_id              *string
 	clearedFields         map[string]struct{}
@@ -7557,6 +7559,62 @@ func (m *InvitationMutation) OldExpiresAt(ctx context.Context) (v time.Time, err
 // ResetExpiresAt resets all changes to the "expires_at" field.
 func (m *InvitationMutation) ResetExpiresAt() {
 	m.expires_at = nil
+}
+
+// SetDeliverySeq sets the "delivery_seq" field.
+func (m *InvitationMutation) SetDeliverySeq(i int) {
+	m.delivery_seq = &i
+	m.adddelivery_seq = nil
+}
+
+// DeliverySeq returns the value of the "delivery_seq" field in the mutation.
+func (m *InvitationMutation) DeliverySeq() (r int, exists bool) {
+	v := m.delivery_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeliverySeq returns the old "delivery_seq" field's value of the Invitation entity.
+// If the Invitation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InvitationMutation) OldDeliverySeq(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeliverySeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeliverySeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeliverySeq: %w", err)
+	}
+	return oldValue.DeliverySeq, nil
+}
+
+// AddDeliverySeq adds i to the "delivery_seq" field.
+func (m *InvitationMutation) AddDeliverySeq(i int) {
+	if m.adddelivery_seq != nil {
+		*m.adddelivery_seq += i
+	} else {
+		m.adddelivery_seq = &i
+	}
+}
+
+// AddedDeliverySeq returns the value that was added to the "delivery_seq" field in this mutation.
+func (m *InvitationMutation) AddedDeliverySeq() (r int, exists bool) {
+	v := m.adddelivery_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDeliverySeq resets all changes to the "delivery_seq" field.
+func (m *InvitationMutation) ResetDeliverySeq() {
+	m.delivery_seq = nil
+	m.adddelivery_seq = nil
 }
 
 // SetAcceptedAt sets the "accepted_at" field.
@@ -8086,7 +8144,7 @@ func (m *InvitationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *InvitationMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.organization != nil {
 		fields = append(fields, invitation.FieldOrganizationID)
 	}
@@ -8116,6 +8174,9 @@ func (m *InvitationMutation) Fields() []string {
 	}
 	if m.expires_at != nil {
 		fields = append(fields, invitation.FieldExpiresAt)
+	}
+	if m.delivery_seq != nil {
+		fields = append(fields, invitation.FieldDeliverySeq)
 	}
 	if m.accepted_at != nil {
 		fields = append(fields, invitation.FieldAcceptedAt)
@@ -8157,6 +8218,8 @@ func (m *InvitationMutation) Field(name string) (ent.Value, bool) {
 		return m.SignInMethod()
 	case invitation.FieldExpiresAt:
 		return m.ExpiresAt()
+	case invitation.FieldDeliverySeq:
+		return m.DeliverySeq()
 	case invitation.FieldAcceptedAt:
 		return m.AcceptedAt()
 	case invitation.FieldBatchID:
@@ -8194,6 +8257,8 @@ func (m *InvitationMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldSignInMethod(ctx)
 	case invitation.FieldExpiresAt:
 		return m.OldExpiresAt(ctx)
+	case invitation.FieldDeliverySeq:
+		return m.OldDeliverySeq(ctx)
 	case invitation.FieldAcceptedAt:
 		return m.OldAcceptedAt(ctx)
 	case invitation.FieldBatchID:
@@ -8281,6 +8346,13 @@ func (m *InvitationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetExpiresAt(v)
 		return nil
+	case invitation.FieldDeliverySeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeliverySeq(v)
+		return nil
 	case invitation.FieldAcceptedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -8316,13 +8388,21 @@ func (m *InvitationMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *InvitationMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.adddelivery_seq != nil {
+		fields = append(fields, invitation.FieldDeliverySeq)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *InvitationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case invitation.FieldDeliverySeq:
+		return m.AddedDeliverySeq()
+	}
 	return nil, false
 }
 
@@ -8331,6 +8411,13 @@ func (m *InvitationMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *InvitationMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case invitation.FieldDeliverySeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDeliverySeq(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Invitation numeric field %s", name)
 }
@@ -8414,6 +8501,9 @@ func (m *InvitationMutation) ResetField(name string) error {
 		return nil
 	case invitation.FieldExpiresAt:
 		m.ResetExpiresAt()
+		return nil
+	case invitation.FieldDeliverySeq:
+		m.ResetDeliverySeq()
 		return nil
 	case invitation.FieldAcceptedAt:
 		m.ResetAcceptedAt()
@@ -20082,6 +20172,7 @@ type SeatChargeMutation struct {
 	op                  Op
 	typ                 string
 	id                  *pulid.ID
+	invitation_id       *pulid.ID
 	amount_cents        *int64
 	addamount_cents     *int64
 	days_remaining      *int
@@ -20325,6 +20416,55 @@ func (m *SeatChargeMutation) UserIDCleared() bool {
 func (m *SeatChargeMutation) ResetUserID() {
 	m.user = nil
 	delete(m.clearedFields, seatcharge.FieldUserID)
+}
+
+// SetInvitationID sets the "invitation_id" field.
+func (m *SeatChargeMutation) SetInvitationID(pu pulid.ID) {
+	m.invitation_id = &pu
+}
+
+// InvitationID returns the value of the "invitation_id" field in the mutation.
+func (m *SeatChargeMutation) InvitationID() (r pulid.ID, exists bool) {
+	v := m.invitation_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInvitationID returns the old "invitation_id" field's value of the SeatCharge entity.
+// If the SeatCharge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SeatChargeMutation) OldInvitationID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInvitationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInvitationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInvitationID: %w", err)
+	}
+	return oldValue.InvitationID, nil
+}
+
+// ClearInvitationID clears the value of the "invitation_id" field.
+func (m *SeatChargeMutation) ClearInvitationID() {
+	m.invitation_id = nil
+	m.clearedFields[seatcharge.FieldInvitationID] = struct{}{}
+}
+
+// InvitationIDCleared returns if the "invitation_id" field was cleared in this mutation.
+func (m *SeatChargeMutation) InvitationIDCleared() bool {
+	_, ok := m.clearedFields[seatcharge.FieldInvitationID]
+	return ok
+}
+
+// ResetInvitationID resets all changes to the "invitation_id" field.
+func (m *SeatChargeMutation) ResetInvitationID() {
+	m.invitation_id = nil
+	delete(m.clearedFields, seatcharge.FieldInvitationID)
 }
 
 // SetAmountCents sets the "amount_cents" field.
@@ -20682,7 +20822,7 @@ func (m *SeatChargeMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SeatChargeMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.organization != nil {
 		fields = append(fields, seatcharge.FieldOrganizationID)
 	}
@@ -20691,6 +20831,9 @@ func (m *SeatChargeMutation) Fields() []string {
 	}
 	if m.user != nil {
 		fields = append(fields, seatcharge.FieldUserID)
+	}
+	if m.invitation_id != nil {
+		fields = append(fields, seatcharge.FieldInvitationID)
 	}
 	if m.amount_cents != nil {
 		fields = append(fields, seatcharge.FieldAmountCents)
@@ -20721,6 +20864,8 @@ func (m *SeatChargeMutation) Field(name string) (ent.Value, bool) {
 		return m.SubscriptionID()
 	case seatcharge.FieldUserID:
 		return m.UserID()
+	case seatcharge.FieldInvitationID:
+		return m.InvitationID()
 	case seatcharge.FieldAmountCents:
 		return m.AmountCents()
 	case seatcharge.FieldDaysRemaining:
@@ -20746,6 +20891,8 @@ func (m *SeatChargeMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldSubscriptionID(ctx)
 	case seatcharge.FieldUserID:
 		return m.OldUserID(ctx)
+	case seatcharge.FieldInvitationID:
+		return m.OldInvitationID(ctx)
 	case seatcharge.FieldAmountCents:
 		return m.OldAmountCents(ctx)
 	case seatcharge.FieldDaysRemaining:
@@ -20785,6 +20932,13 @@ func (m *SeatChargeMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUserID(v)
+		return nil
+	case seatcharge.FieldInvitationID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInvitationID(v)
 		return nil
 	case seatcharge.FieldAmountCents:
 		v, ok := value.(int64)
@@ -20893,6 +21047,9 @@ func (m *SeatChargeMutation) ClearedFields() []string {
 	if m.FieldCleared(seatcharge.FieldUserID) {
 		fields = append(fields, seatcharge.FieldUserID)
 	}
+	if m.FieldCleared(seatcharge.FieldInvitationID) {
+		fields = append(fields, seatcharge.FieldInvitationID)
+	}
 	return fields
 }
 
@@ -20910,6 +21067,9 @@ func (m *SeatChargeMutation) ClearField(name string) error {
 	case seatcharge.FieldUserID:
 		m.ClearUserID()
 		return nil
+	case seatcharge.FieldInvitationID:
+		m.ClearInvitationID()
+		return nil
 	}
 	return fmt.Errorf("unknown SeatCharge nullable field %s", name)
 }
@@ -20926,6 +21086,9 @@ func (m *SeatChargeMutation) ResetField(name string) error {
 		return nil
 	case seatcharge.FieldUserID:
 		m.ResetUserID()
+		return nil
+	case seatcharge.FieldInvitationID:
+		m.ResetInvitationID()
 		return nil
 	case seatcharge.FieldAmountCents:
 		m.ResetAmountCents()

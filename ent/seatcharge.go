@@ -27,6 +27,8 @@ type SeatCharge struct {
 	SubscriptionID pulid.ID `json:"subscription_id,omitempty"`
 	// UserID holds the value of the "user_id" field.
 	UserID *pulid.ID `json:"user_id,omitempty"`
+	// InvitationID holds the value of the "invitation_id" field.
+	InvitationID *pulid.ID `json:"invitation_id,omitempty"`
 	// AmountCents holds the value of the "amount_cents" field.
 	AmountCents int64 `json:"amount_cents,omitempty"`
 	// DaysRemaining holds the value of the "days_remaining" field.
@@ -96,7 +98,7 @@ func (*SeatCharge) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case seatcharge.FieldUserID:
+		case seatcharge.FieldUserID, seatcharge.FieldInvitationID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case seatcharge.FieldID, seatcharge.FieldOrganizationID, seatcharge.FieldSubscriptionID:
 			values[i] = new(pulid.ID)
@@ -145,6 +147,13 @@ func (_m *SeatCharge) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.UserID = new(pulid.ID)
 				*_m.UserID = *value.S.(*pulid.ID)
+			}
+		case seatcharge.FieldInvitationID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field invitation_id", values[i])
+			} else if value.Valid {
+				_m.InvitationID = new(pulid.ID)
+				*_m.InvitationID = *value.S.(*pulid.ID)
 			}
 		case seatcharge.FieldAmountCents:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -235,6 +244,11 @@ func (_m *SeatCharge) String() string {
 	builder.WriteString(", ")
 	if v := _m.UserID; v != nil {
 		builder.WriteString("user_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.InvitationID; v != nil {
+		builder.WriteString("invitation_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")

@@ -53,6 +53,20 @@ func (_c *SeatChargeCreate) SetNillableUserID(v *pulid.ID) *SeatChargeCreate {
 	return _c
 }
 
+// SetInvitationID sets the "invitation_id" field.
+func (_c *SeatChargeCreate) SetInvitationID(v pulid.ID) *SeatChargeCreate {
+	_c.mutation.SetInvitationID(v)
+	return _c
+}
+
+// SetNillableInvitationID sets the "invitation_id" field if the given value is not nil.
+func (_c *SeatChargeCreate) SetNillableInvitationID(v *pulid.ID) *SeatChargeCreate {
+	if v != nil {
+		_c.SetInvitationID(*v)
+	}
+	return _c
+}
+
 // SetAmountCents sets the "amount_cents" field.
 func (_c *SeatChargeCreate) SetAmountCents(v int64) *SeatChargeCreate {
 	_c.mutation.SetAmountCents(v)
@@ -249,6 +263,10 @@ func (_c *SeatChargeCreate) createSpec() (*SeatCharge, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.InvitationID(); ok {
+		_spec.SetField(seatcharge.FieldInvitationID, field.TypeString, value)
+		_node.InvitationID = &value
+	}
 	if value, ok := _c.mutation.AmountCents(); ok {
 		_spec.SetField(seatcharge.FieldAmountCents, field.TypeInt64, value)
 		_node.AmountCents = value
@@ -397,6 +415,9 @@ func (u *SeatChargeUpsertOne) UpdateNewValues() *SeatChargeUpsertOne {
 		}
 		if _, exists := u.create.mutation.UserID(); exists {
 			s.SetIgnore(seatcharge.FieldUserID)
+		}
+		if _, exists := u.create.mutation.InvitationID(); exists {
+			s.SetIgnore(seatcharge.FieldInvitationID)
 		}
 		if _, exists := u.create.mutation.AmountCents(); exists {
 			s.SetIgnore(seatcharge.FieldAmountCents)
@@ -635,6 +656,9 @@ func (u *SeatChargeUpsertBulk) UpdateNewValues() *SeatChargeUpsertBulk {
 			}
 			if _, exists := b.mutation.UserID(); exists {
 				s.SetIgnore(seatcharge.FieldUserID)
+			}
+			if _, exists := b.mutation.InvitationID(); exists {
+				s.SetIgnore(seatcharge.FieldInvitationID)
 			}
 			if _, exists := b.mutation.AmountCents(); exists {
 				s.SetIgnore(seatcharge.FieldAmountCents)

@@ -89,6 +89,9 @@ func (_u *SeatChargeUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 			}
 		}
 	}
+	if _u.mutation.InvitationIDCleared() {
+		_spec.ClearField(seatcharge.FieldInvitationID, field.TypeString)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -201,6 +204,9 @@ func (_u *SeatChargeUpdateOne) sqlSave(ctx context.Context) (_node *SeatCharge, 
 				ps[i](selector)
 			}
 		}
+	}
+	if _u.mutation.InvitationIDCleared() {
+		_spec.ClearField(seatcharge.FieldInvitationID, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &SeatCharge{config: _u.config}

@@ -27,6 +27,8 @@ import (
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/staffprofile"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/internal/invite"
+	"github.com/clinicgate/clinicgate/internal/seats"
 	"github.com/clinicgate/clinicgate/internal/team"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -130,6 +132,17 @@ type ComplexityRoot struct {
 	AuditEventEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	BulkInviteUsersPayload struct {
+		Addresses           func(childComplexity int) int
+		AlreadyInvitedCount func(childComplexity int) int
+		AlreadyMemberCount  func(childComplexity int) int
+		InvalidCount        func(childComplexity int) int
+		InvitationIDs       func(childComplexity int) int
+		InvitedCount        func(childComplexity int) int
+		Outcomes            func(childComplexity int) int
+		Selection           func(childComplexity int) int
 	}
 
 	BusinessUnit struct {
@@ -331,6 +344,22 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	InvitationPayload struct {
+		Invitation func(childComplexity int) int
+	}
+
+	InviteSelection struct {
+		BusinessUnitIDs func(childComplexity int) int
+		ClientIDs       func(childComplexity int) int
+		Roles           func(childComplexity int) int
+		StaffProfileIDs func(childComplexity int) int
+	}
+
+	InviteUserPayload struct {
+		Invitation func(childComplexity int) int
+		Selection  func(childComplexity int) int
+	}
+
 	Invoice struct {
 		AmountCents func(childComplexity int) int
 		Client      func(childComplexity int) int
@@ -357,16 +386,21 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AssignClientBusinessUnit func(childComplexity int, input AssignClientBusinessUnitInput) int
+		BulkInviteUsers          func(childComplexity int, input BulkInviteUsersInput) int
 		CreateBusinessUnit       func(childComplexity int, input CreateBusinessUnitInput) int
 		CreateEmployeeUser       func(childComplexity int, input CreateEmployeeUserInput) int
 		CreateRole               func(childComplexity int, input CreateRoleInput) int
 		DeleteBusinessUnit       func(childComplexity int, input DeleteBusinessUnitInput) int
 		DeleteRole               func(childComplexity int, input DeleteRoleInput) int
 		EndEmergencyAccess       func(childComplexity int, id pulid.ID) int
+		InviteUser               func(childComplexity int, input InviteUserInput) int
+		InviteUserToClient       func(childComplexity int, input InviteUserToClientInput) int
 		OpenEmergencyAccess      func(childComplexity int, input OpenEmergencyAccessInput) int
 		ReactivateUser           func(childComplexity int, input UserInput) int
 		RemoveUser               func(childComplexity int, input UserInput) int
+		ResendInvitation         func(childComplexity int, input InvitationIDInput) int
 		ResetUserPassword        func(childComplexity int, input UserInput) int
+		RevokeInvitation         func(childComplexity int, input InvitationIDInput) int
 		SetEmployeeAccess        func(childComplexity int, input SetEmployeeAccessInput) int
 		SetRolePrivilege         func(childComplexity int, input SetRolePrivilegeInput) int
 		SetUserBusinessUnits     func(childComplexity int, input SetUserBusinessUnitsInput) int
@@ -461,8 +495,10 @@ type ComplexityRoot struct {
 		ExplainStaffProfileAccess func(childComplexity int, userID pulid.ID, staffProfileID pulid.ID) int
 		Node                      func(childComplexity int, id pulid.ID) int
 		Nodes                     func(childComplexity int, ids []pulid.ID) int
+		PendingInvitations        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.InvitationOrder) int
 		PrivilegeCatalogue        func(childComplexity int) int
 		Roles                     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) int
+		Seats                     func(childComplexity int) int
 		StaffProfiles             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.StaffProfileOrder, where *ent.StaffProfileWhereInput) int
 		Team                      func(childComplexity int) int
 		Users                     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
@@ -502,6 +538,36 @@ type ComplexityRoot struct {
 
 	RolePayload struct {
 		Role func(childComplexity int) int
+	}
+
+	SeatCharge struct {
+		AmountCents   func(childComplexity int) int
+		ChargedAt     func(childComplexity int) int
+		DaysInTerm    func(childComplexity int) int
+		DaysRemaining func(childComplexity int) int
+		ID            func(childComplexity int) int
+		InvitationID  func(childComplexity int) int
+		Reason        func(childComplexity int) int
+		UserID        func(childComplexity int) int
+	}
+
+	SeatPlan struct {
+		Currency       func(childComplexity int) int
+		ID             func(childComplexity int) int
+		SeatPriceCents func(childComplexity int) int
+		Seats          func(childComplexity int) int
+		Status         func(childComplexity int) int
+		TermEnd        func(childComplexity int) int
+		TermStart      func(childComplexity int) int
+	}
+
+	Seats struct {
+		Available     func(childComplexity int) int
+		ChargeCount   func(childComplexity int) int
+		ChargedCents  func(childComplexity int) int
+		Plan          func(childComplexity int) int
+		RecentCharges func(childComplexity int, limit *int) int
+		Used          func(childComplexity int) int
 	}
 
 	SessionNote struct {
@@ -705,6 +771,11 @@ type MutationResolver interface {
 	AssignClientBusinessUnit(ctx context.Context, input AssignClientBusinessUnitInput) (*AssignClientBusinessUnitPayload, error)
 	SetUserBusinessUnits(ctx context.Context, input SetUserBusinessUnitsInput) (*SetUserBusinessUnitsPayload, error)
 	SetEmployeeAccess(ctx context.Context, input SetEmployeeAccessInput) (*SetEmployeeAccessPayload, error)
+	InviteUser(ctx context.Context, input InviteUserInput) (*InviteUserPayload, error)
+	BulkInviteUsers(ctx context.Context, input BulkInviteUsersInput) (*invite.BulkOutcome, error)
+	InviteUserToClient(ctx context.Context, input InviteUserToClientInput) (*InviteUserPayload, error)
+	ResendInvitation(ctx context.Context, input InvitationIDInput) (*InvitationPayload, error)
+	RevokeInvitation(ctx context.Context, input InvitationIDInput) (*InvitationPayload, error)
 	CreateRole(ctx context.Context, input CreateRoleInput) (*RolePayload, error)
 	UpdateRole(ctx context.Context, input UpdateRoleInput) (*RolePayload, error)
 	SetRolePrivilege(ctx context.Context, input SetRolePrivilegeInput) (*RolePayload, error)
@@ -726,6 +797,8 @@ type QueryResolver interface {
 	PrivilegeCatalogue(ctx context.Context) ([]*PrivilegeInfo, error)
 	ExplainAccess(ctx context.Context, userID pulid.ID, clientID pulid.ID) (*AccessExplanation, error)
 	ExplainStaffProfileAccess(ctx context.Context, userID pulid.ID, staffProfileID pulid.ID) (*AccessExplanation, error)
+	PendingInvitations(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.InvitationOrder) (*ent.InvitationConnection, error)
+	Seats(ctx context.Context) (*seats.Status, error)
 	Team(ctx context.Context) (*team.Settings, error)
 	Viewer(ctx context.Context) (*Viewer, error)
 }
@@ -1061,6 +1134,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEventEdge.Node(childComplexity), true
+
+	case "BulkInviteUsersPayload.addresses":
+		if e.ComplexityRoot.BulkInviteUsersPayload.Addresses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkInviteUsersPayload.Addresses(childComplexity), true
+	case "BulkInviteUsersPayload.alreadyInvitedCount":
+		if e.ComplexityRoot.BulkInviteUsersPayload.AlreadyInvitedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkInviteUsersPayload.AlreadyInvitedCount(childComplexity), true
+	case "BulkInviteUsersPayload.alreadyMemberCount":
+		if e.ComplexityRoot.BulkInviteUsersPayload.AlreadyMemberCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkInviteUsersPayload.AlreadyMemberCount(childComplexity), true
+	case "BulkInviteUsersPayload.invalidCount":
+		if e.ComplexityRoot.BulkInviteUsersPayload.InvalidCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkInviteUsersPayload.InvalidCount(childComplexity), true
+	case "BulkInviteUsersPayload.invitationIds":
+		if e.ComplexityRoot.BulkInviteUsersPayload.InvitationIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkInviteUsersPayload.InvitationIDs(childComplexity), true
+	case "BulkInviteUsersPayload.invitedCount":
+		if e.ComplexityRoot.BulkInviteUsersPayload.InvitedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkInviteUsersPayload.InvitedCount(childComplexity), true
+	case "BulkInviteUsersPayload.outcomes":
+		if e.ComplexityRoot.BulkInviteUsersPayload.Outcomes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkInviteUsersPayload.Outcomes(childComplexity), true
+	case "BulkInviteUsersPayload.selection":
+		if e.ComplexityRoot.BulkInviteUsersPayload.Selection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BulkInviteUsersPayload.Selection(childComplexity), true
 
 	case "BusinessUnit.address":
 		if e.ComplexityRoot.BusinessUnit.Address == nil {
@@ -1871,6 +1993,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InvitationEdge.Node(childComplexity), true
 
+	case "InvitationPayload.invitation":
+		if e.ComplexityRoot.InvitationPayload.Invitation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationPayload.Invitation(childComplexity), true
+
+	case "InviteSelection.businessUnitIds":
+		if e.ComplexityRoot.InviteSelection.BusinessUnitIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteSelection.BusinessUnitIDs(childComplexity), true
+	case "InviteSelection.clientIds":
+		if e.ComplexityRoot.InviteSelection.ClientIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteSelection.ClientIDs(childComplexity), true
+	case "InviteSelection.roles":
+		if e.ComplexityRoot.InviteSelection.Roles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteSelection.Roles(childComplexity), true
+	case "InviteSelection.staffProfileIds":
+		if e.ComplexityRoot.InviteSelection.StaffProfileIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteSelection.StaffProfileIDs(childComplexity), true
+
+	case "InviteUserPayload.invitation":
+		if e.ComplexityRoot.InviteUserPayload.Invitation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteUserPayload.Invitation(childComplexity), true
+	case "InviteUserPayload.selection":
+		if e.ComplexityRoot.InviteUserPayload.Selection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteUserPayload.Selection(childComplexity), true
+
 	case "Invoice.amountCents":
 		if e.ComplexityRoot.Invoice.AmountCents == nil {
 			break
@@ -1975,6 +2142,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AssignClientBusinessUnit(childComplexity, args["input"].(AssignClientBusinessUnitInput)), true
+	case "Mutation.bulkInviteUsers":
+		if e.ComplexityRoot.Mutation.BulkInviteUsers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_bulkInviteUsers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.BulkInviteUsers(childComplexity, args["input"].(BulkInviteUsersInput)), true
 	case "Mutation.createBusinessUnit":
 		if e.ComplexityRoot.Mutation.CreateBusinessUnit == nil {
 			break
@@ -2041,6 +2219,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EndEmergencyAccess(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.inviteUser":
+		if e.ComplexityRoot.Mutation.InviteUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_inviteUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InviteUser(childComplexity, args["input"].(InviteUserInput)), true
+	case "Mutation.inviteUserToClient":
+		if e.ComplexityRoot.Mutation.InviteUserToClient == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_inviteUserToClient_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InviteUserToClient(childComplexity, args["input"].(InviteUserToClientInput)), true
 	case "Mutation.openEmergencyAccess":
 		if e.ComplexityRoot.Mutation.OpenEmergencyAccess == nil {
 			break
@@ -2074,6 +2274,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveUser(childComplexity, args["input"].(UserInput)), true
+	case "Mutation.resendInvitation":
+		if e.ComplexityRoot.Mutation.ResendInvitation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resendInvitation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResendInvitation(childComplexity, args["input"].(InvitationIDInput)), true
 	case "Mutation.resetUserPassword":
 		if e.ComplexityRoot.Mutation.ResetUserPassword == nil {
 			break
@@ -2085,6 +2296,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResetUserPassword(childComplexity, args["input"].(UserInput)), true
+	case "Mutation.revokeInvitation":
+		if e.ComplexityRoot.Mutation.RevokeInvitation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeInvitation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeInvitation(childComplexity, args["input"].(InvitationIDInput)), true
 	case "Mutation.setEmployeeAccess":
 		if e.ComplexityRoot.Mutation.SetEmployeeAccess == nil {
 			break
@@ -2575,6 +2797,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]pulid.ID)), true
+	case "Query.pendingInvitations":
+		if e.ComplexityRoot.Query.PendingInvitations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_pendingInvitations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PendingInvitations(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.InvitationOrder)), true
 	case "Query.privilegeCatalogue":
 		if e.ComplexityRoot.Query.PrivilegeCatalogue == nil {
 			break
@@ -2592,6 +2825,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Roles(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.RoleOrder), args["where"].(*ent.RoleWhereInput)), true
+	case "Query.seats":
+		if e.ComplexityRoot.Query.Seats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Seats(childComplexity), true
 	case "Query.staffProfiles":
 		if e.ComplexityRoot.Query.StaffProfiles == nil {
 			break
@@ -2751,6 +2990,140 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RolePayload.Role(childComplexity), true
+
+	case "SeatCharge.amountCents":
+		if e.ComplexityRoot.SeatCharge.AmountCents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeatCharge.AmountCents(childComplexity), true
+	case "SeatCharge.chargedAt":
+		if e.ComplexityRoot.SeatCharge.ChargedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeatCharge.ChargedAt(childComplexity), true
+	case "SeatCharge.daysInTerm":
+		if e.ComplexityRoot.SeatCharge.DaysInTerm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeatCharge.DaysInTerm(childComplexity), true
+	case "SeatCharge.daysRemaining":
+		if e.ComplexityRoot.SeatCharge.DaysRemaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeatCharge.DaysRemaining(childComplexity), true
+	case "SeatCharge.id":
+		if e.ComplexityRoot.SeatCharge.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeatCharge.ID(childComplexity), true
+	case "SeatCharge.invitationId":
+		if e.ComplexityRoot.SeatCharge.InvitationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeatCharge.InvitationID(childComplexity), true
+	case "SeatCharge.reason":
+		if e.ComplexityRoot.SeatCharge.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeatCharge.Reason(childComplexity), true
+	case "SeatCharge.userId":
+		if e.ComplexityRoot.SeatCharge.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeatCharge.UserID(childComplexity), true
+
+	case "SeatPlan.currency":
+		if e.ComplexityRoot.SeatPlan.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeatPlan.Currency(childComplexity), true
+	case "SeatPlan.id":
+		if e.ComplexityRoot.SeatPlan.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeatPlan.ID(childComplexity), true
+	case "SeatPlan.seatPriceCents":
+		if e.ComplexityRoot.SeatPlan.SeatPriceCents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeatPlan.SeatPriceCents(childComplexity), true
+	case "SeatPlan.seats":
+		if e.ComplexityRoot.SeatPlan.Seats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeatPlan.Seats(childComplexity), true
+	case "SeatPlan.status":
+		if e.ComplexityRoot.SeatPlan.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeatPlan.Status(childComplexity), true
+	case "SeatPlan.termEnd":
+		if e.ComplexityRoot.SeatPlan.TermEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeatPlan.TermEnd(childComplexity), true
+	case "SeatPlan.termStart":
+		if e.ComplexityRoot.SeatPlan.TermStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeatPlan.TermStart(childComplexity), true
+
+	case "Seats.available":
+		if e.ComplexityRoot.Seats.Available == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Seats.Available(childComplexity), true
+	case "Seats.chargeCount":
+		if e.ComplexityRoot.Seats.ChargeCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Seats.ChargeCount(childComplexity), true
+	case "Seats.chargedCents":
+		if e.ComplexityRoot.Seats.ChargedCents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Seats.ChargedCents(childComplexity), true
+	case "Seats.plan":
+		if e.ComplexityRoot.Seats.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Seats.Plan(childComplexity), true
+	case "Seats.recentCharges":
+		if e.ComplexityRoot.Seats.RecentCharges == nil {
+			break
+		}
+
+		args, err := ec.field_Seats_recentCharges_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Seats.RecentCharges(childComplexity, args["limit"].(*int)), true
+	case "Seats.used":
+		if e.ComplexityRoot.Seats.Used == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Seats.Used(childComplexity), true
 
 	case "SessionNote.appointment":
 		if e.ComplexityRoot.SessionNote.Appointment == nil {
@@ -3442,6 +3815,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AssignClientBusinessUnitInput", ec.unmarshalInputAssignClientBusinessUnitInput),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("AuditEventWhereInput", ec.unmarshalInputAuditEventWhereInput),
+			graphql.NewInputUnmarshaler("BulkInviteUsersInput", ec.unmarshalInputBulkInviteUsersInput),
 			graphql.NewInputUnmarshaler("BusinessUnitOrder", ec.unmarshalInputBusinessUnitOrder),
 			graphql.NewInputUnmarshaler("BusinessUnitWhereInput", ec.unmarshalInputBusinessUnitWhereInput),
 			graphql.NewInputUnmarshaler("ClientAccessWhereInput", ec.unmarshalInputClientAccessWhereInput),
@@ -3458,8 +3832,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EmergencyAccessWhereInput", ec.unmarshalInputEmergencyAccessWhereInput),
 			graphql.NewInputUnmarshaler("HomeworkOrder", ec.unmarshalInputHomeworkOrder),
 			graphql.NewInputUnmarshaler("HomeworkWhereInput", ec.unmarshalInputHomeworkWhereInput),
+			graphql.NewInputUnmarshaler("InvitationIdInput", ec.unmarshalInputInvitationIdInput),
 			graphql.NewInputUnmarshaler("InvitationOrder", ec.unmarshalInputInvitationOrder),
 			graphql.NewInputUnmarshaler("InvitationWhereInput", ec.unmarshalInputInvitationWhereInput),
+			graphql.NewInputUnmarshaler("InviteUserInput", ec.unmarshalInputInviteUserInput),
+			graphql.NewInputUnmarshaler("InviteUserToClientInput", ec.unmarshalInputInviteUserToClientInput),
 			graphql.NewInputUnmarshaler("InvoiceOrder", ec.unmarshalInputInvoiceOrder),
 			graphql.NewInputUnmarshaler("InvoiceWhereInput", ec.unmarshalInputInvoiceWhereInput),
 			graphql.NewInputUnmarshaler("OpenEmergencyAccessInput", ec.unmarshalInputOpenEmergencyAccessInput),
@@ -3564,7 +3941,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "access.graphql" "directory.graphql" "ent.graphql" "team.graphql" "viewer.graphql"
+//go:embed "access.graphql" "directory.graphql" "ent.graphql" "invite.graphql" "team.graphql" "viewer.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3579,6 +3956,7 @@ var sources = []*ast.Source{
 	{Name: "access.graphql", Input: sourceData("access.graphql"), BuiltIn: false},
 	{Name: "directory.graphql", Input: sourceData("directory.graphql"), BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
+	{Name: "invite.graphql", Input: sourceData("invite.graphql"), BuiltIn: false},
 	{Name: "team.graphql", Input: sourceData("team.graphql"), BuiltIn: false},
 	{Name: "viewer.graphql", Input: sourceData("viewer.graphql"), BuiltIn: false},
 }
@@ -3738,6 +4116,28 @@ func (ec *executionContext) childFields_AuditEventEdge(ctx context.Context, fiel
 		return ec.fieldContext_AuditEventEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_BulkInviteUsersPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "addresses":
+		return ec.fieldContext_BulkInviteUsersPayload_addresses(ctx, field)
+	case "outcomes":
+		return ec.fieldContext_BulkInviteUsersPayload_outcomes(ctx, field)
+	case "invitationIds":
+		return ec.fieldContext_BulkInviteUsersPayload_invitationIds(ctx, field)
+	case "invitedCount":
+		return ec.fieldContext_BulkInviteUsersPayload_invitedCount(ctx, field)
+	case "alreadyMemberCount":
+		return ec.fieldContext_BulkInviteUsersPayload_alreadyMemberCount(ctx, field)
+	case "alreadyInvitedCount":
+		return ec.fieldContext_BulkInviteUsersPayload_alreadyInvitedCount(ctx, field)
+	case "invalidCount":
+		return ec.fieldContext_BulkInviteUsersPayload_invalidCount(ctx, field)
+	case "selection":
+		return ec.fieldContext_BulkInviteUsersPayload_selection(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BulkInviteUsersPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_BusinessUnit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4116,6 +4516,18 @@ func (ec *executionContext) childFields_Invitation(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Invitation", field.Name)
 }
 
+func (ec *executionContext) childFields_InvitationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_InvitationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_InvitationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_InvitationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvitationConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_InvitationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
@@ -4124,6 +4536,38 @@ func (ec *executionContext) childFields_InvitationEdge(ctx context.Context, fiel
 		return ec.fieldContext_InvitationEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InvitationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_InvitationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invitation":
+		return ec.fieldContext_InvitationPayload_invitation(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvitationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_InviteSelection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "roles":
+		return ec.fieldContext_InviteSelection_roles(ctx, field)
+	case "businessUnitIds":
+		return ec.fieldContext_InviteSelection_businessUnitIds(ctx, field)
+	case "clientIds":
+		return ec.fieldContext_InviteSelection_clientIds(ctx, field)
+	case "staffProfileIds":
+		return ec.fieldContext_InviteSelection_staffProfileIds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InviteSelection", field.Name)
+}
+
+func (ec *executionContext) childFields_InviteUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invitation":
+		return ec.fieldContext_InviteUserPayload_invitation(ctx, field)
+	case "selection":
+		return ec.fieldContext_InviteUserPayload_selection(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InviteUserPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Invoice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4374,6 +4818,66 @@ func (ec *executionContext) childFields_RolePayload(ctx context.Context, field g
 		return ec.fieldContext_RolePayload_role(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RolePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SeatCharge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SeatCharge_id(ctx, field)
+	case "invitationId":
+		return ec.fieldContext_SeatCharge_invitationId(ctx, field)
+	case "userId":
+		return ec.fieldContext_SeatCharge_userId(ctx, field)
+	case "amountCents":
+		return ec.fieldContext_SeatCharge_amountCents(ctx, field)
+	case "daysRemaining":
+		return ec.fieldContext_SeatCharge_daysRemaining(ctx, field)
+	case "daysInTerm":
+		return ec.fieldContext_SeatCharge_daysInTerm(ctx, field)
+	case "reason":
+		return ec.fieldContext_SeatCharge_reason(ctx, field)
+	case "chargedAt":
+		return ec.fieldContext_SeatCharge_chargedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SeatCharge", field.Name)
+}
+
+func (ec *executionContext) childFields_SeatPlan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SeatPlan_id(ctx, field)
+	case "termStart":
+		return ec.fieldContext_SeatPlan_termStart(ctx, field)
+	case "termEnd":
+		return ec.fieldContext_SeatPlan_termEnd(ctx, field)
+	case "seatPriceCents":
+		return ec.fieldContext_SeatPlan_seatPriceCents(ctx, field)
+	case "currency":
+		return ec.fieldContext_SeatPlan_currency(ctx, field)
+	case "seats":
+		return ec.fieldContext_SeatPlan_seats(ctx, field)
+	case "status":
+		return ec.fieldContext_SeatPlan_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SeatPlan", field.Name)
+}
+
+func (ec *executionContext) childFields_Seats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "plan":
+		return ec.fieldContext_Seats_plan(ctx, field)
+	case "used":
+		return ec.fieldContext_Seats_used(ctx, field)
+	case "available":
+		return ec.fieldContext_Seats_available(ctx, field)
+	case "chargeCount":
+		return ec.fieldContext_Seats_chargeCount(ctx, field)
+	case "chargedCents":
+		return ec.fieldContext_Seats_chargedCents(ctx, field)
+	case "recentCharges":
+		return ec.fieldContext_Seats_recentCharges(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Seats", field.Name)
 }
 
 func (ec *executionContext) childFields_SessionNote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5304,6 +5808,20 @@ func (ec *executionContext) field_Mutation_assignClientBusinessUnit_args(ctx con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_bulkInviteUsers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (BulkInviteUsersInput, error) {
+			return ec.unmarshalNBulkInviteUsersInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐBulkInviteUsersInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createBusinessUnit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5388,6 +5906,34 @@ func (ec *executionContext) field_Mutation_endEmergencyAccess_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_inviteUserToClient_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (InviteUserToClientInput, error) {
+			return ec.unmarshalNInviteUserToClientInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐInviteUserToClientInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_inviteUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (InviteUserInput, error) {
+			return ec.unmarshalNInviteUserInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐInviteUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_openEmergencyAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5430,12 +5976,40 @@ func (ec *executionContext) field_Mutation_removeUser_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_resendInvitation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (InvitationIDInput, error) {
+			return ec.unmarshalNInvitationIdInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐInvitationIDInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_resetUserPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (UserInput, error) {
 			return ec.unmarshalNUserInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeInvitation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (InvitationIDInput, error) {
+			return ec.unmarshalNInvitationIdInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐInvitationIDInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5900,6 +6474,52 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_pendingInvitations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.InvitationOrder, error) {
+			return ec.unmarshalOInvitationOrder2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐInvitationOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_roles_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6059,6 +6679,20 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Seats_recentCharges_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg0
 	return args, nil
 }
 
@@ -7560,6 +8194,199 @@ func (ec *executionContext) _AuditEventEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_AuditEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEventEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _BulkInviteUsersPayload_addresses(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkInviteUsersPayload_addresses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Addresses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkInviteUsersPayload_addresses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkInviteUsersPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _BulkInviteUsersPayload_outcomes(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkInviteUsersPayload_outcomes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcomes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []invite.Outcome) graphql.Marshaler {
+			return ec.marshalNBulkInviteOutcome2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐOutcomeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkInviteUsersPayload_outcomes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkInviteUsersPayload", field, false, false, "BulkInviteOutcome")
+}
+
+func (ec *executionContext) _BulkInviteUsersPayload_invitationIds(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkInviteUsersPayload_invitationIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvitationIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkInviteUsersPayload_invitationIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkInviteUsersPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BulkInviteUsersPayload_invitedCount(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkInviteUsersPayload_invitedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvitedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkInviteUsersPayload_invitedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkInviteUsersPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BulkInviteUsersPayload_alreadyMemberCount(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkInviteUsersPayload_alreadyMemberCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlreadyMemberCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkInviteUsersPayload_alreadyMemberCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkInviteUsersPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BulkInviteUsersPayload_alreadyInvitedCount(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkInviteUsersPayload_alreadyInvitedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlreadyInvitedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkInviteUsersPayload_alreadyInvitedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkInviteUsersPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BulkInviteUsersPayload_invalidCount(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkInviteUsersPayload_invalidCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvalidCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkInviteUsersPayload_invalidCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BulkInviteUsersPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BulkInviteUsersPayload_selection(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BulkInviteUsersPayload_selection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Selection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *invite.Selection) graphql.Marshaler {
+			return ec.marshalNInviteSelection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐSelection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BulkInviteUsersPayload_selection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BulkInviteUsersPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InviteSelection(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _BusinessUnit_id(ctx context.Context, field graphql.CollectedField, obj *ent.BusinessUnit) (ret graphql.Marshaler) {
@@ -11260,6 +12087,203 @@ func (ec *executionContext) fieldContext_InvitationEdge_cursor(_ context.Context
 	return graphql.NewScalarFieldContext("InvitationEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _InvitationPayload_invitation(ctx context.Context, field graphql.CollectedField, obj *InvitationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvitationPayload_invitation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Invitation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invitation) graphql.Marshaler {
+			return ec.marshalNInvitation2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐInvitation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvitationPayload_invitation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvitationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invitation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InviteSelection_roles(ctx context.Context, field graphql.CollectedField, obj *invite.Selection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InviteSelection_roles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Roles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Role) graphql.Marshaler {
+			return ec.marshalNRole2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐRoleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InviteSelection_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InviteSelection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Role(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InviteSelection_businessUnitIds(ctx context.Context, field graphql.CollectedField, obj *invite.Selection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InviteSelection_businessUnitIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BusinessUnitIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InviteSelection_businessUnitIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InviteSelection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _InviteSelection_clientIds(ctx context.Context, field graphql.CollectedField, obj *invite.Selection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InviteSelection_clientIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InviteSelection_clientIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InviteSelection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _InviteSelection_staffProfileIds(ctx context.Context, field graphql.CollectedField, obj *invite.Selection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InviteSelection_staffProfileIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StaffProfileIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InviteSelection_staffProfileIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InviteSelection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _InviteUserPayload_invitation(ctx context.Context, field graphql.CollectedField, obj *InviteUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InviteUserPayload_invitation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Invitation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Invitation) graphql.Marshaler {
+			return ec.marshalNInvitation2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐInvitation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InviteUserPayload_invitation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InviteUserPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invitation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InviteUserPayload_selection(ctx context.Context, field graphql.CollectedField, obj *InviteUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InviteUserPayload_selection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Selection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *invite.Selection) graphql.Marshaler {
+			return ec.marshalNInviteSelection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐSelection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InviteUserPayload_selection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InviteUserPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InviteSelection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Invoice_id(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12331,6 +13355,226 @@ func (ec *executionContext) fieldContext_Mutation_setEmployeeAccess(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_setEmployeeAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_inviteUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_inviteUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().InviteUser(ctx, fc.Args["input"].(InviteUserInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *InviteUserPayload) graphql.Marshaler {
+			return ec.marshalNInviteUserPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐInviteUserPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_inviteUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InviteUserPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_inviteUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_bulkInviteUsers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_bulkInviteUsers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().BulkInviteUsers(ctx, fc.Args["input"].(BulkInviteUsersInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *invite.BulkOutcome) graphql.Marshaler {
+			return ec.marshalNBulkInviteUsersPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐBulkOutcome(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_bulkInviteUsers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BulkInviteUsersPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_bulkInviteUsers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_inviteUserToClient(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_inviteUserToClient(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().InviteUserToClient(ctx, fc.Args["input"].(InviteUserToClientInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *InviteUserPayload) graphql.Marshaler {
+			return ec.marshalNInviteUserPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐInviteUserPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_inviteUserToClient(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InviteUserPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_inviteUserToClient_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resendInvitation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resendInvitation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResendInvitation(ctx, fc.Args["input"].(InvitationIDInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *InvitationPayload) graphql.Marshaler {
+			return ec.marshalNInvitationPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐInvitationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resendInvitation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InvitationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resendInvitation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeInvitation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeInvitation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeInvitation(ctx, fc.Args["input"].(InvitationIDInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *InvitationPayload) graphql.Marshaler {
+			return ec.marshalNInvitationPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐInvitationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeInvitation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InvitationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeInvitation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14277,6 +15521,82 @@ func (ec *executionContext) fieldContext_Query_explainStaffProfileAccess(ctx con
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_pendingInvitations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_pendingInvitations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PendingInvitations(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.InvitationOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.InvitationConnection) graphql.Marshaler {
+			return ec.marshalNInvitationConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐInvitationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_pendingInvitations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InvitationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_pendingInvitations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_seats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_seats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Seats(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *seats.Status) graphql.Marshaler {
+			return ec.marshalNSeats2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋseatsᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_seats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Seats(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_team(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14936,6 +16256,519 @@ func (ec *executionContext) fieldContext_RolePayload_role(_ context.Context, fie
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Role(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SeatCharge_id(ctx context.Context, field graphql.CollectedField, obj *seats.Charge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeatCharge_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeatCharge_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeatCharge", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SeatCharge_invitationId(ctx context.Context, field graphql.CollectedField, obj *seats.Charge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeatCharge_invitationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvitationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SeatCharge_invitationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeatCharge", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SeatCharge_userId(ctx context.Context, field graphql.CollectedField, obj *seats.Charge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeatCharge_userId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SeatCharge_userId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeatCharge", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SeatCharge_amountCents(ctx context.Context, field graphql.CollectedField, obj *seats.Charge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeatCharge_amountCents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountCents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeatCharge_amountCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeatCharge", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SeatCharge_daysRemaining(ctx context.Context, field graphql.CollectedField, obj *seats.Charge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeatCharge_daysRemaining(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DaysRemaining, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeatCharge_daysRemaining(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeatCharge", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SeatCharge_daysInTerm(ctx context.Context, field graphql.CollectedField, obj *seats.Charge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeatCharge_daysInTerm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DaysInTerm, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeatCharge_daysInTerm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeatCharge", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SeatCharge_reason(ctx context.Context, field graphql.CollectedField, obj *seats.Charge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeatCharge_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeatCharge_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeatCharge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SeatCharge_chargedAt(ctx context.Context, field graphql.CollectedField, obj *seats.Charge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeatCharge_chargedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChargedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeatCharge_chargedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeatCharge", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SeatPlan_id(ctx context.Context, field graphql.CollectedField, obj *seats.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeatPlan_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeatPlan_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeatPlan", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SeatPlan_termStart(ctx context.Context, field graphql.CollectedField, obj *seats.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeatPlan_termStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TermStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeatPlan_termStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeatPlan", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SeatPlan_termEnd(ctx context.Context, field graphql.CollectedField, obj *seats.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeatPlan_termEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TermEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeatPlan_termEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeatPlan", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SeatPlan_seatPriceCents(ctx context.Context, field graphql.CollectedField, obj *seats.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeatPlan_seatPriceCents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SeatPriceCents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeatPlan_seatPriceCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeatPlan", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SeatPlan_currency(ctx context.Context, field graphql.CollectedField, obj *seats.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeatPlan_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeatPlan_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeatPlan", field, false, false, "String")
+}
+
+func (ec *executionContext) _SeatPlan_seats(ctx context.Context, field graphql.CollectedField, obj *seats.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeatPlan_seats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeatPlan_seats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeatPlan", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SeatPlan_status(ctx context.Context, field graphql.CollectedField, obj *seats.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeatPlan_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeatPlan_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeatPlan", field, false, false, "String")
+}
+
+func (ec *executionContext) _Seats_plan(ctx context.Context, field graphql.CollectedField, obj *seats.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seats_plan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Plan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *seats.Plan) graphql.Marshaler {
+			return ec.marshalOSeatPlan2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋseatsᚐPlan(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Seats_plan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Seats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SeatPlan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Seats_used(ctx context.Context, field graphql.CollectedField, obj *seats.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seats_used(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Used, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Seats_used(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Seats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Seats_available(ctx context.Context, field graphql.CollectedField, obj *seats.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seats_available(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Available, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Seats_available(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Seats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Seats_chargeCount(ctx context.Context, field graphql.CollectedField, obj *seats.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seats_chargeCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChargeCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Seats_chargeCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Seats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Seats_chargedCents(ctx context.Context, field graphql.CollectedField, obj *seats.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seats_chargedCents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChargedCents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Seats_chargedCents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Seats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Seats_recentCharges(ctx context.Context, field graphql.CollectedField, obj *seats.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seats_recentCharges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.RecentCharges(fc.Args["limit"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []seats.Charge) graphql.Marshaler {
+			return ec.marshalNSeatCharge2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋseatsᚐChargeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Seats_recentCharges(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Seats",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SeatCharge(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Seats_recentCharges_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -20544,6 +22377,97 @@ func UnmarshalAuditEventWhereInput(ctx context.Context, raw any) (ent.AuditEvent
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputBulkInviteUsersInput(ctx context.Context, obj any) (BulkInviteUsersInput, error) {
+	var it BulkInviteUsersInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["requireMfa"]; !present {
+		asMap["requireMfa"] = false
+	}
+	if _, present := asMap["signInMethod"]; !present {
+		asMap["signInMethod"] = "ANY"
+	}
+
+	fieldsInOrder := [...]string{"addresses", "roleIds", "businessUnitIds", "clientIds", "staffProfileIds", "requireMfa", "signInMethod"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "addresses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("addresses"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Addresses = data
+		case "roleIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIds"))
+			data, err := ec.unmarshalNID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleIds = data
+		case "businessUnitIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("businessUnitIds"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BusinessUnitIds = data
+		case "clientIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientIds"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientIds = data
+		case "staffProfileIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("staffProfileIds"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StaffProfileIds = data
+		case "requireMfa":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requireMfa"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequireMfa = data
+		case "signInMethod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signInMethod"))
+			data, err := ec.unmarshalOInvitationSignInMethod2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋinvitationᚐSignInMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignInMethod = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBulkInviteUsersInput unmarshals raw into the BulkInviteUsersInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBulkInviteUsersInput(ctx context.Context, raw any) (BulkInviteUsersInput, error) {
+	var out BulkInviteUsersInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BulkInviteUsersInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputBusinessUnitOrder(ctx context.Context, obj any) (ent.BusinessUnitOrder, error) {
 	var it ent.BusinessUnitOrder
 	if obj == nil {
@@ -24501,6 +26425,48 @@ func UnmarshalHomeworkWhereInput(ctx context.Context, raw any) (ent.HomeworkWher
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputInvitationIdInput(ctx context.Context, obj any) (InvitationIDInput, error) {
+	var it InvitationIDInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalInvitationIdInput unmarshals raw into the InvitationIdInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInvitationIdInput(ctx context.Context, raw any) (InvitationIDInput, error) {
+	var out InvitationIDInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InvitationIdInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputInvitationOrder(ctx context.Context, obj any) (ent.InvitationOrder, error) {
 	var it ent.InvitationOrder
 	if obj == nil {
@@ -25255,6 +27221,181 @@ func (ec *executionContext) unmarshalInputInvitationWhereInput(ctx context.Conte
 func UnmarshalInvitationWhereInput(ctx context.Context, raw any) (ent.InvitationWhereInput, error) {
 	var out ent.InvitationWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "InvitationWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputInviteUserInput(ctx context.Context, obj any) (InviteUserInput, error) {
+	var it InviteUserInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["requireMfa"]; !present {
+		asMap["requireMfa"] = false
+	}
+	if _, present := asMap["signInMethod"]; !present {
+		asMap["signInMethod"] = "ANY"
+	}
+
+	fieldsInOrder := [...]string{"email", "roleIds", "businessUnitIds", "clientIds", "staffProfileIds", "requireMfa", "signInMethod"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "roleIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIds"))
+			data, err := ec.unmarshalNID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleIds = data
+		case "businessUnitIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("businessUnitIds"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BusinessUnitIds = data
+		case "clientIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientIds"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientIds = data
+		case "staffProfileIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("staffProfileIds"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StaffProfileIds = data
+		case "requireMfa":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requireMfa"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequireMfa = data
+		case "signInMethod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signInMethod"))
+			data, err := ec.unmarshalOInvitationSignInMethod2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋinvitationᚐSignInMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignInMethod = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalInviteUserInput unmarshals raw into the InviteUserInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInviteUserInput(ctx context.Context, raw any) (InviteUserInput, error) {
+	var out InviteUserInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InviteUserInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputInviteUserToClientInput(ctx context.Context, obj any) (InviteUserToClientInput, error) {
+	var it InviteUserToClientInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["requireMfa"]; !present {
+		asMap["requireMfa"] = false
+	}
+	if _, present := asMap["signInMethod"]; !present {
+		asMap["signInMethod"] = "ANY"
+	}
+
+	fieldsInOrder := [...]string{"clientId", "email", "roleIds", "otherClientIds", "requireMfa", "signInMethod"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "roleIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleIds"))
+			data, err := ec.unmarshalNID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleIds = data
+		case "otherClientIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("otherClientIds"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OtherClientIds = data
+		case "requireMfa":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requireMfa"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequireMfa = data
+		case "signInMethod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signInMethod"))
+			data, err := ec.unmarshalOInvitationSignInMethod2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋinvitationᚐSignInMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignInMethod = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalInviteUserToClientInput unmarshals raw into the InviteUserToClientInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInviteUserToClientInput(ctx context.Context, raw any) (InviteUserToClientInput, error) {
+	var out InviteUserToClientInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InviteUserToClientInput", raw, &out)
 	return out, err
 }
 
@@ -32349,6 +34490,74 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var bulkInviteUsersPayloadImplementors = []string{"BulkInviteUsersPayload"}
+
+func (ec *executionContext) _BulkInviteUsersPayload(ctx context.Context, sel ast.SelectionSet, obj *invite.BulkOutcome) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bulkInviteUsersPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BulkInviteUsersPayload")
+		case "addresses":
+			out.Values[i] = ec._BulkInviteUsersPayload_addresses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outcomes":
+			out.Values[i] = ec._BulkInviteUsersPayload_outcomes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "invitationIds":
+			out.Values[i] = ec._BulkInviteUsersPayload_invitationIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "invitedCount":
+			out.Values[i] = ec._BulkInviteUsersPayload_invitedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alreadyMemberCount":
+			out.Values[i] = ec._BulkInviteUsersPayload_alreadyMemberCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alreadyInvitedCount":
+			out.Values[i] = ec._BulkInviteUsersPayload_alreadyInvitedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "invalidCount":
+			out.Values[i] = ec._BulkInviteUsersPayload_invalidCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "selection":
+			out.Values[i] = ec._BulkInviteUsersPayload_selection(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var businessUnitImplementors = []string{"BusinessUnit", "Node"}
 
 func (ec *executionContext) _BusinessUnit(ctx context.Context, sel ast.SelectionSet, obj *ent.BusinessUnit) graphql.Marshaler {
@@ -33697,6 +35906,125 @@ func (ec *executionContext) _InvitationEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var invitationPayloadImplementors = []string{"InvitationPayload"}
+
+func (ec *executionContext) _InvitationPayload(ctx context.Context, sel ast.SelectionSet, obj *InvitationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, invitationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InvitationPayload")
+		case "invitation":
+			out.Values[i] = ec._InvitationPayload_invitation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var inviteSelectionImplementors = []string{"InviteSelection"}
+
+func (ec *executionContext) _InviteSelection(ctx context.Context, sel ast.SelectionSet, obj *invite.Selection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inviteSelectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InviteSelection")
+		case "roles":
+			out.Values[i] = ec._InviteSelection_roles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "businessUnitIds":
+			out.Values[i] = ec._InviteSelection_businessUnitIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientIds":
+			out.Values[i] = ec._InviteSelection_clientIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "staffProfileIds":
+			out.Values[i] = ec._InviteSelection_staffProfileIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var inviteUserPayloadImplementors = []string{"InviteUserPayload"}
+
+func (ec *executionContext) _InviteUserPayload(ctx context.Context, sel ast.SelectionSet, obj *InviteUserPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inviteUserPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InviteUserPayload")
+		case "invitation":
+			out.Values[i] = ec._InviteUserPayload_invitation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "selection":
+			out.Values[i] = ec._InviteUserPayload_selection(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var invoiceImplementors = []string{"Invoice", "Node"}
 
 func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, obj *ent.Invoice) graphql.Marshaler {
@@ -33977,6 +36305,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "setEmployeeAccess":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setEmployeeAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inviteUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_inviteUser(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bulkInviteUsers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_bulkInviteUsers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inviteUserToClient":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_inviteUserToClient(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resendInvitation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resendInvitation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeInvitation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeInvitation(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -34618,6 +36981,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_explainStaffProfileAccess(ctx, field)
 				})
+		case "pendingInvitations":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_pendingInvitations(ctx, field)
+				})
+		case "seats":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_seats(ctx, field)
+				})
 		case "team":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -34884,6 +37259,195 @@ func (ec *executionContext) _RolePayload(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = graphql.MarshalString("RolePayload")
 		case "role":
 			out.Values[i] = ec._RolePayload_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var seatChargeImplementors = []string{"SeatCharge"}
+
+func (ec *executionContext) _SeatCharge(ctx context.Context, sel ast.SelectionSet, obj *seats.Charge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, seatChargeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SeatCharge")
+		case "id":
+			out.Values[i] = ec._SeatCharge_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "invitationId":
+			out.Values[i] = ec._SeatCharge_invitationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userId":
+			out.Values[i] = ec._SeatCharge_userId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "amountCents":
+			out.Values[i] = ec._SeatCharge_amountCents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "daysRemaining":
+			out.Values[i] = ec._SeatCharge_daysRemaining(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "daysInTerm":
+			out.Values[i] = ec._SeatCharge_daysInTerm(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._SeatCharge_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "chargedAt":
+			out.Values[i] = ec._SeatCharge_chargedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var seatPlanImplementors = []string{"SeatPlan"}
+
+func (ec *executionContext) _SeatPlan(ctx context.Context, sel ast.SelectionSet, obj *seats.Plan) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, seatPlanImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SeatPlan")
+		case "id":
+			out.Values[i] = ec._SeatPlan_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "termStart":
+			out.Values[i] = ec._SeatPlan_termStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "termEnd":
+			out.Values[i] = ec._SeatPlan_termEnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "seatPriceCents":
+			out.Values[i] = ec._SeatPlan_seatPriceCents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._SeatPlan_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "seats":
+			out.Values[i] = ec._SeatPlan_seats(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._SeatPlan_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var seatsImplementors = []string{"Seats"}
+
+func (ec *executionContext) _Seats(ctx context.Context, sel ast.SelectionSet, obj *seats.Status) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, seatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Seats")
+		case "plan":
+			out.Values[i] = ec._Seats_plan(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "used":
+			out.Values[i] = ec._Seats_used(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "available":
+			out.Values[i] = ec._Seats_available(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "chargeCount":
+			out.Values[i] = ec._Seats_chargeCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "chargedCents":
+			out.Values[i] = ec._Seats_chargedCents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recentCharges":
+			out.Values[i] = ec._Seats_recentCharges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -36625,6 +39189,59 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNBulkInviteOutcome2githubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐOutcome(ctx context.Context, v any) (invite.Outcome, error) {
+	var res invite.Outcome
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBulkInviteOutcome2githubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐOutcome(ctx context.Context, sel ast.SelectionSet, v invite.Outcome) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNBulkInviteOutcome2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐOutcomeᚄ(ctx context.Context, v any) ([]invite.Outcome, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]invite.Outcome, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNBulkInviteOutcome2githubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐOutcome(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNBulkInviteOutcome2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐOutcomeᚄ(ctx context.Context, sel ast.SelectionSet, v []invite.Outcome) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBulkInviteOutcome2githubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐOutcome(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNBulkInviteUsersInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐBulkInviteUsersInput(ctx context.Context, v any) (BulkInviteUsersInput, error) {
+	res, err := ec.unmarshalInputBulkInviteUsersInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBulkInviteUsersPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐBulkOutcome(ctx context.Context, sel ast.SelectionSet, v *invite.BulkOutcome) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BulkInviteUsersPayload!")
+		return graphql.Null
+	}
+	return ec._BulkInviteUsersPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNBusinessUnit2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐBusinessUnitᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.BusinessUnit) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -36957,6 +39574,29 @@ func (ec *executionContext) marshalNID2ᚕgithubᚗcomᚋclinicgateᚋclinicgate
 	return ret
 }
 
+func (ec *executionContext) unmarshalNID2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx context.Context, v any) ([]*pulid.ID, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*pulid.ID, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOID2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx context.Context, sel ast.SelectionSet, v []*pulid.ID) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalOID2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, sel, v[i])
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -36985,6 +39625,27 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) marshalNInvitation2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐInvitation(ctx context.Context, sel ast.SelectionSet, v *ent.Invitation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Invitation!")
+		return graphql.Null
+	}
+	return ec._Invitation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNInvitationConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐInvitationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.InvitationConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InvitationConnection!")
+		return graphql.Null
+	}
+	return ec._InvitationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNInvitationIdInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐInvitationIDInput(ctx context.Context, v any) (InvitationIDInput, error) {
+	res, err := ec.unmarshalInputInvitationIdInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNInvitationOrderField2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐInvitationOrderField(ctx context.Context, v any) (*ent.InvitationOrderField, error) {
 	var res = new(ent.InvitationOrderField)
 	err := res.UnmarshalGQL(v)
@@ -36997,6 +39658,14 @@ func (ec *executionContext) marshalNInvitationOrderField2ᚖgithubᚗcomᚋclini
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNInvitationPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐInvitationPayload(ctx context.Context, sel ast.SelectionSet, v *InvitationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InvitationPayload!")
+		return graphql.Null
+	}
+	return ec._InvitationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInvitationSignInMethod2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋinvitationᚐSignInMethod(ctx context.Context, v any) (invitation.SignInMethod, error) {
@@ -37022,6 +39691,32 @@ func (ec *executionContext) marshalNInvitationStatus2githubᚗcomᚋclinicgate�
 func (ec *executionContext) unmarshalNInvitationWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐInvitationWhereInput(ctx context.Context, v any) (*ent.InvitationWhereInput, error) {
 	res, err := ec.unmarshalInputInvitationWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInviteSelection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐSelection(ctx context.Context, sel ast.SelectionSet, v *invite.Selection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InviteSelection!")
+		return graphql.Null
+	}
+	return ec._InviteSelection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNInviteUserInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐInviteUserInput(ctx context.Context, v any) (InviteUserInput, error) {
+	res, err := ec.unmarshalInputInviteUserInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInviteUserPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐInviteUserPayload(ctx context.Context, sel ast.SelectionSet, v *InviteUserPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InviteUserPayload!")
+		return graphql.Null
+	}
+	return ec._InviteUserPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNInviteUserToClientInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐInviteUserToClientInput(ctx context.Context, v any) (InviteUserToClientInput, error) {
+	res, err := ec.unmarshalInputInviteUserToClientInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNInvoiceConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐInvoiceConnection(ctx context.Context, sel ast.SelectionSet, v *ent.InvoiceConnection) graphql.Marshaler {
@@ -37286,6 +39981,34 @@ func (ec *executionContext) marshalNRoleSignInMethod2githubᚗcomᚋclinicgate�
 func (ec *executionContext) unmarshalNRoleWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐRoleWhereInput(ctx context.Context, v any) (*ent.RoleWhereInput, error) {
 	res, err := ec.unmarshalInputRoleWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSeatCharge2githubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋseatsᚐCharge(ctx context.Context, sel ast.SelectionSet, v seats.Charge) graphql.Marshaler {
+	return ec._SeatCharge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSeatCharge2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋseatsᚐChargeᚄ(ctx context.Context, sel ast.SelectionSet, v []seats.Charge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSeatCharge2githubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋseatsᚐCharge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSeats2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋseatsᚐStatus(ctx context.Context, sel ast.SelectionSet, v *seats.Status) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Seats!")
+		return graphql.Null
+	}
+	return ec._Seats(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSessionNote2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSessionNote(ctx context.Context, sel ast.SelectionSet, v *ent.SessionNote) graphql.Marshaler {
@@ -38761,6 +41484,14 @@ func (ec *executionContext) marshalOInvitationEdge2ᚖgithubᚗcomᚋclinicgate�
 	return ec._InvitationEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOInvitationOrder2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐInvitationOrder(ctx context.Context, v any) (*ent.InvitationOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputInvitationOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOInvitationSignInMethod2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋinvitationᚐSignInMethodᚄ(ctx context.Context, v any) ([]invitation.SignInMethod, error) {
 	if v == nil {
 		return nil, nil
@@ -39451,6 +42182,13 @@ func (ec *executionContext) unmarshalORoleWhereInput2ᚖgithubᚗcomᚋclinicgat
 	}
 	res, err := ec.unmarshalInputRoleWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSeatPlan2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋseatsᚐPlan(ctx context.Context, sel ast.SelectionSet, v *seats.Plan) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SeatPlan(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOSessionNote2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSessionNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SessionNote) graphql.Marshaler {

@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/ent/invitation"
 	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/internal/invite"
 	"github.com/clinicgate/clinicgate/internal/team"
 )
 
@@ -58,6 +60,26 @@ type AssignClientBusinessUnitInput struct {
 type AssignClientBusinessUnitPayload struct {
 	// The client.
 	Client *ent.Patient `json:"client"`
+}
+
+// Invite many users with the same settings.
+type BulkInviteUsersInput struct {
+	// Email addresses separated by commas and/or new lines (spaces, duplicates,
+	// mixed case and trailing separators are tolerated; duplicates collapse).
+	// At most 5,000.
+	Addresses string `json:"addresses"`
+	// The roles every invitee gets.
+	RoleIds []pulid.ID `json:"roleIds"`
+	// The business units every invitee joins.
+	BusinessUnitIds []pulid.ID `json:"businessUnitIds,omitempty"`
+	// The clients every invitee is linked to (defaulted as in InviteUserInput).
+	ClientIds []pulid.ID `json:"clientIds,omitempty"`
+	// The staff profiles every invitee is linked to.
+	StaffProfileIds []pulid.ID `json:"staffProfileIds,omitempty"`
+	// Require MFA of every invitee.
+	RequireMfa *bool `json:"requireMfa,omitempty"`
+	// The sign-in method every invitee must use.
+	SignInMethod *invitation.SignInMethod `json:"signInMethod,omitempty"`
 }
 
 // The business unit created or changed.
@@ -139,6 +161,63 @@ type DeleteRoleInput struct {
 type DeleteRolePayload struct {
 	// The id the role had.
 	DeletedRoleID pulid.ID `json:"deletedRoleId"`
+}
+
+// Names a pending invitation.
+type InvitationIDInput struct {
+	// The invitation's id.
+	ID pulid.ID `json:"id"`
+}
+
+// The invitation changed.
+type InvitationPayload struct {
+	// The invitation after the change.
+	Invitation *ent.Invitation `json:"invitation"`
+}
+
+// Invite one user from the organization's settings (seed 000 option 1).
+type InviteUserInput struct {
+	// The invitee's email address.
+	Email string `json:"email"`
+	// One or more roles. None may hold a privilege the inviter lacks.
+	RoleIds []pulid.ID `json:"roleIds"`
+	// Business units the invitee joins; the inviter must reach every client of each.
+	BusinessUnitIds []pulid.ID `json:"businessUnitIds,omitempty"`
+	// The clients to link (the ACCESS tab). Leave out for the default (every
+	// client of the chosen units when a role opens them); [] for none. Every
+	// user except a manager (a role opening every client) needs at least one
+	// client, directly or through a unit.
+	ClientIds []pulid.ID `json:"clientIds,omitempty"`
+	// The staff profiles to link; defaulted like clientIds.
+	StaffProfileIds []pulid.ID `json:"staffProfileIds,omitempty"`
+	// Require MFA of the invitee.
+	RequireMfa *bool `json:"requireMfa,omitempty"`
+	// The sign-in method the invitee must use (ANY when left out).
+	SignInMethod *invitation.SignInMethod `json:"signInMethod,omitempty"`
+}
+
+// The invitation created, and what it hands out.
+type InviteUserPayload struct {
+	// The pending invitation; its email is queued in the outbox.
+	Invitation *ent.Invitation `json:"invitation"`
+	// What the invitation hands out (defaults applied).
+	Selection *invite.Selection `json:"selection"`
+}
+
+// Invite a user from a client's page (seed 000 option 2): the invitee is linked to that client.
+type InviteUserToClientInput struct {
+	// The client whose page the invite comes from; the inviter must reach it.
+	ClientID pulid.ID `json:"clientId"`
+	// The invitee's email address.
+	Email string `json:"email"`
+	// One or more roles, holding no privilege the inviter lacks.
+	RoleIds []pulid.ID `json:"roleIds"`
+	// Further clients to link, each reached by the inviter.
+	OtherClientIds []pulid.ID `json:"otherClientIds,omitempty"`
+	// Require MFA of the invitee.
+	RequireMfa *bool `json:"requireMfa,omitempty"`
+	// The sign-in method the invitee must use.
+	SignInMethod *invitation.SignInMethod `json:"signInMethod,omitempty"`
 }
 
 type OpenEmergencyAccessInput struct {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/clinicgate/clinicgate/auth/invitation"
 	"github.com/clinicgate/clinicgate/auth/login"
 	"github.com/clinicgate/clinicgate/auth/password"
 	"github.com/clinicgate/clinicgate/auth/session"
@@ -143,6 +144,7 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger, clk clock.Cl
 	})
 	authMux := http.NewServeMux()
 	auth.Routes(authMux)
+	invitation.NewHandler(db.Client, invitation.Config{PublicOrigin: cfg.PublicURL, Hasher: password.Hasher{}, Logger: log, Clock: clk}).Routes(authMux)
 	mux.Handle("/auth/", instrument.Instrument("auth", edge.LimitBody(64<<10)(authMux)))
 	if cfg.GraphiQL {
 		console.Routes(mux, "/graphql")

@@ -38,6 +38,8 @@ const (
 	FieldSignInMethod = "sign_in_method"
 	// FieldExpiresAt holds the string denoting the expires_at field in the database.
 	FieldExpiresAt = "expires_at"
+	// FieldDeliverySeq holds the string denoting the delivery_seq field in the database.
+	FieldDeliverySeq = "delivery_seq"
 	// FieldAcceptedAt holds the string denoting the accepted_at field in the database.
 	FieldAcceptedAt = "accepted_at"
 	// FieldBatchID holds the string denoting the batch_id field in the database.
@@ -118,6 +120,7 @@ var Columns = []string{
 	FieldRequireMfa,
 	FieldSignInMethod,
 	FieldExpiresAt,
+	FieldDeliverySeq,
 	FieldAcceptedAt,
 	FieldBatchID,
 	FieldInvitedByID,
@@ -165,6 +168,8 @@ var (
 	EmailNormalizedValidator func(string) error
 	// DefaultRequireMfa holds the default value on creation for the "require_mfa" field.
 	DefaultRequireMfa bool
+	// DefaultDeliverySeq holds the default value on creation for the "delivery_seq" field.
+	DefaultDeliverySeq int
 	// BatchIDValidator is a validator for the "batch_id" field. It is called by the builders before save.
 	BatchIDValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
@@ -279,6 +284,11 @@ func BySignInMethod(opts ...sql.OrderTermOption) OrderOption {
 // ByExpiresAt orders the results by the expires_at field.
 func ByExpiresAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldExpiresAt, opts...).ToFunc()
+}
+
+// ByDeliverySeq orders the results by the delivery_seq field.
+func ByDeliverySeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeliverySeq, opts...).ToFunc()
 }
 
 // ByAcceptedAt orders the results by the accepted_at field.

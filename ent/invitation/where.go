@@ -96,6 +96,11 @@ func ExpiresAt(v time.Time) predicate.Invitation {
 	return predicate.Invitation(sql.FieldEQ(FieldExpiresAt, v))
 }
 
+// DeliverySeq applies equality check predicate on the "delivery_seq" field. It's identical to DeliverySeqEQ.
+func DeliverySeq(v int) predicate.Invitation {
+	return predicate.Invitation(sql.FieldEQ(FieldDeliverySeq, v))
+}
+
 // AcceptedAt applies equality check predicate on the "accepted_at" field. It's identical to AcceptedAtEQ.
 func AcceptedAt(v time.Time) predicate.Invitation {
 	return predicate.Invitation(sql.FieldEQ(FieldAcceptedAt, v))
@@ -524,6 +529,46 @@ func ExpiresAtLT(v time.Time) predicate.Invitation {
 // ExpiresAtLTE applies the LTE predicate on the "expires_at" field.
 func ExpiresAtLTE(v time.Time) predicate.Invitation {
 	return predicate.Invitation(sql.FieldLTE(FieldExpiresAt, v))
+}
+
+// DeliverySeqEQ applies the EQ predicate on the "delivery_seq" field.
+func DeliverySeqEQ(v int) predicate.Invitation {
+	return predicate.Invitation(sql.FieldEQ(FieldDeliverySeq, v))
+}
+
+// DeliverySeqNEQ applies the NEQ predicate on the "delivery_seq" field.
+func DeliverySeqNEQ(v int) predicate.Invitation {
+	return predicate.Invitation(sql.FieldNEQ(FieldDeliverySeq, v))
+}
+
+// DeliverySeqIn applies the In predicate on the "delivery_seq" field.
+func DeliverySeqIn(vs ...int) predicate.Invitation {
+	return predicate.Invitation(sql.FieldIn(FieldDeliverySeq, vs...))
+}
+
+// DeliverySeqNotIn applies the NotIn predicate on the "delivery_seq" field.
+func DeliverySeqNotIn(vs ...int) predicate.Invitation {
+	return predicate.Invitation(sql.FieldNotIn(FieldDeliverySeq, vs...))
+}
+
+// DeliverySeqGT applies the GT predicate on the "delivery_seq" field.
+func DeliverySeqGT(v int) predicate.Invitation {
+	return predicate.Invitation(sql.FieldGT(FieldDeliverySeq, v))
+}
+
+// DeliverySeqGTE applies the GTE predicate on the "delivery_seq" field.
+func DeliverySeqGTE(v int) predicate.Invitation {
+	return predicate.Invitation(sql.FieldGTE(FieldDeliverySeq, v))
+}
+
+// DeliverySeqLT applies the LT predicate on the "delivery_seq" field.
+func DeliverySeqLT(v int) predicate.Invitation {
+	return predicate.Invitation(sql.FieldLT(FieldDeliverySeq, v))
+}
+
+// DeliverySeqLTE applies the LTE predicate on the "delivery_seq" field.
+func DeliverySeqLTE(v int) predicate.Invitation {
+	return predicate.Invitation(sql.FieldLTE(FieldDeliverySeq, v))
 }
 
 // AcceptedAtEQ applies the EQ predicate on the "accepted_at" field.

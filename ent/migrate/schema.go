@@ -381,6 +381,7 @@ var (
 		{Name: "require_mfa", Type: field.TypeBool, Default: false},
 		{Name: "sign_in_method", Type: field.TypeEnum, Enums: []string{"ANY", "PASSWORD", "SSO"}, Default: "ANY"},
 		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "delivery_seq", Type: field.TypeInt, Default: 0},
 		{Name: "accepted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "batch_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "organization_id", Type: field.TypeString, Size: 40},
@@ -395,19 +396,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "invitations_organizations_organization",
-				Columns:    []*schema.Column{InvitationsColumns[12]},
+				Columns:    []*schema.Column{InvitationsColumns[13]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "invitations_users_invited_by",
-				Columns:    []*schema.Column{InvitationsColumns[13]},
+				Columns:    []*schema.Column{InvitationsColumns[14]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "invitations_users_user",
-				Columns:    []*schema.Column{InvitationsColumns[14]},
+				Columns:    []*schema.Column{InvitationsColumns[15]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -416,17 +417,17 @@ var (
 			{
 				Name:    "invitation_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{InvitationsColumns[12]},
+				Columns: []*schema.Column{InvitationsColumns[13]},
 			},
 			{
 				Name:    "invitation_organization_id_email_normalized",
 				Unique:  false,
-				Columns: []*schema.Column{InvitationsColumns[12], InvitationsColumns[4]},
+				Columns: []*schema.Column{InvitationsColumns[13], InvitationsColumns[4]},
 			},
 			{
 				Name:    "invitation_one_pending_per_email",
 				Unique:  true,
-				Columns: []*schema.Column{InvitationsColumns[12], InvitationsColumns[4]},
+				Columns: []*schema.Column{InvitationsColumns[13], InvitationsColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status = 'PENDING'",
 				},
@@ -914,6 +915,7 @@ var (
 	// SeatChargesColumns holds the columns for the "seat_charges" table.
 	SeatChargesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "invitation_id", Type: field.TypeString, Nullable: true},
 		{Name: "amount_cents", Type: field.TypeInt64},
 		{Name: "days_remaining", Type: field.TypeInt},
 		{Name: "days_in_term", Type: field.TypeInt},
@@ -931,19 +933,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "seat_charges_organizations_organization",
-				Columns:    []*schema.Column{SeatChargesColumns[6]},
+				Columns:    []*schema.Column{SeatChargesColumns[7]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "seat_charges_subscriptions_subscription",
-				Columns:    []*schema.Column{SeatChargesColumns[7]},
+				Columns:    []*schema.Column{SeatChargesColumns[8]},
 				RefColumns: []*schema.Column{SubscriptionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "seat_charges_users_user",
-				Columns:    []*schema.Column{SeatChargesColumns[8]},
+				Columns:    []*schema.Column{SeatChargesColumns[9]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -952,7 +954,7 @@ var (
 			{
 				Name:    "seatcharge_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{SeatChargesColumns[6]},
+				Columns: []*schema.Column{SeatChargesColumns[7]},
 			},
 		},
 	}

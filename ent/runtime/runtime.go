@@ -616,8 +616,12 @@ func init() {
 	invitationDescRequireMfa := invitationFields[4].Descriptor()
 	// invitation.DefaultRequireMfa holds the default value on creation for the require_mfa field.
 	invitation.DefaultRequireMfa = invitationDescRequireMfa.Default.(bool)
+	// invitationDescDeliverySeq is the schema descriptor for delivery_seq field.
+	invitationDescDeliverySeq := invitationFields[7].Descriptor()
+	// invitation.DefaultDeliverySeq holds the default value on creation for the delivery_seq field.
+	invitation.DefaultDeliverySeq = invitationDescDeliverySeq.Default.(int)
 	// invitationDescBatchID is the schema descriptor for batch_id field.
-	invitationDescBatchID := invitationFields[8].Descriptor()
+	invitationDescBatchID := invitationFields[9].Descriptor()
 	// invitation.BatchIDValidator is a validator for the "batch_id" field. It is called by the builders before save.
 	invitation.BatchIDValidator = invitationDescBatchID.Validators[0].(func(string) error)
 	// invitationDescID is the schema descriptor for id field.
@@ -1531,11 +1535,11 @@ func init() {
 	// seatcharge.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	seatcharge.OrganizationIDValidator = seatchargeDescOrganizationID.Validators[0].(func(string) error)
 	// seatchargeDescDaysRemaining is the schema descriptor for days_remaining field.
-	seatchargeDescDaysRemaining := seatchargeFields[3].Descriptor()
+	seatchargeDescDaysRemaining := seatchargeFields[4].Descriptor()
 	// seatcharge.DaysRemainingValidator is a validator for the "days_remaining" field. It is called by the builders before save.
 	seatcharge.DaysRemainingValidator = seatchargeDescDaysRemaining.Validators[0].(func(int) error)
 	// seatchargeDescDaysInTerm is the schema descriptor for days_in_term field.
-	seatchargeDescDaysInTerm := seatchargeFields[4].Descriptor()
+	seatchargeDescDaysInTerm := seatchargeFields[5].Descriptor()
 	// seatcharge.DaysInTermValidator is a validator for the "days_in_term" field. It is called by the builders before save.
 	seatcharge.DaysInTermValidator = seatchargeDescDaysInTerm.Validators[0].(func(int) error)
 	// seatchargeDescID is the schema descriptor for id field.

@@ -47,6 +47,9 @@ func (SeatCharge) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("subscription_id").GoType(pulid.ID("")).Immutable(),
 		field.String("user_id").GoType(pulid.ID("")).Optional().Nillable().Immutable(),
+		// invitation_id names the invitation that added the member (the
+		// user does not exist until it is accepted).
+		field.String("invitation_id").GoType(pulid.ID("")).Optional().Nillable().Immutable(),
 		field.Int64("amount_cents").Immutable(),
 		field.Int("days_remaining").NonNegative().Immutable(),
 		field.Int("days_in_term").Positive().Immutable(),

@@ -31,6 +31,10 @@ func (Invitation) Fields() []ent.Field {
 		field.Bool("require_mfa").Default(false),
 		field.Enum("sign_in_method").NamedValues("Any", "ANY", "Password", "PASSWORD", "SSO", "SSO").Default("ANY"),
 		field.Time("expires_at"),
+		// delivery_seq counts the links sent: a resend increments it, and a
+		// queued email carrying an older number is dropped, so only the
+		// latest link is ever minted.
+		field.Int("delivery_seq").Default(0).Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Time("accepted_at").Optional().Nillable(),
 		// batch_id groups the invitations of one bulk invite.
 		field.String("batch_id").Optional().MaxLen(40),

@@ -24,6 +24,8 @@ const (
 	FieldSubscriptionID = "subscription_id"
 	// FieldUserID holds the string denoting the user_id field in the database.
 	FieldUserID = "user_id"
+	// FieldInvitationID holds the string denoting the invitation_id field in the database.
+	FieldInvitationID = "invitation_id"
 	// FieldAmountCents holds the string denoting the amount_cents field in the database.
 	FieldAmountCents = "amount_cents"
 	// FieldDaysRemaining holds the string denoting the days_remaining field in the database.
@@ -71,6 +73,7 @@ var Columns = []string{
 	FieldOrganizationID,
 	FieldSubscriptionID,
 	FieldUserID,
+	FieldInvitationID,
 	FieldAmountCents,
 	FieldDaysRemaining,
 	FieldDaysInTerm,
@@ -152,6 +155,11 @@ func BySubscriptionID(opts ...sql.OrderTermOption) OrderOption {
 // ByUserID orders the results by the user_id field.
 func ByUserID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUserID, opts...).ToFunc()
+}
+
+// ByInvitationID orders the results by the invitation_id field.
+func ByInvitationID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldInvitationID, opts...).ToFunc()
 }
 
 // ByAmountCents orders the results by the amount_cents field.

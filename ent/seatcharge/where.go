@@ -71,6 +71,11 @@ func UserID(v pulid.ID) predicate.SeatCharge {
 	return predicate.SeatCharge(sql.FieldEQ(FieldUserID, v))
 }
 
+// InvitationID applies equality check predicate on the "invitation_id" field. It's identical to InvitationIDEQ.
+func InvitationID(v pulid.ID) predicate.SeatCharge {
+	return predicate.SeatCharge(sql.FieldEQ(FieldInvitationID, v))
+}
+
 // AmountCents applies equality check predicate on the "amount_cents" field. It's identical to AmountCentsEQ.
 func AmountCents(v int64) predicate.SeatCharge {
 	return predicate.SeatCharge(sql.FieldEQ(FieldAmountCents, v))
@@ -309,6 +314,86 @@ func UserIDEqualFold(v pulid.ID) predicate.SeatCharge {
 func UserIDContainsFold(v pulid.ID) predicate.SeatCharge {
 	vc := string(v)
 	return predicate.SeatCharge(sql.FieldContainsFold(FieldUserID, vc))
+}
+
+// InvitationIDEQ applies the EQ predicate on the "invitation_id" field.
+func InvitationIDEQ(v pulid.ID) predicate.SeatCharge {
+	return predicate.SeatCharge(sql.FieldEQ(FieldInvitationID, v))
+}
+
+// InvitationIDNEQ applies the NEQ predicate on the "invitation_id" field.
+func InvitationIDNEQ(v pulid.ID) predicate.SeatCharge {
+	return predicate.SeatCharge(sql.FieldNEQ(FieldInvitationID, v))
+}
+
+// InvitationIDIn applies the In predicate on the "invitation_id" field.
+func InvitationIDIn(vs ...pulid.ID) predicate.SeatCharge {
+	return predicate.SeatCharge(sql.FieldIn(FieldInvitationID, vs...))
+}
+
+// InvitationIDNotIn applies the NotIn predicate on the "invitation_id" field.
+func InvitationIDNotIn(vs ...pulid.ID) predicate.SeatCharge {
+	return predicate.SeatCharge(sql.FieldNotIn(FieldInvitationID, vs...))
+}
+
+// InvitationIDGT applies the GT predicate on the "invitation_id" field.
+func InvitationIDGT(v pulid.ID) predicate.SeatCharge {
+	return predicate.SeatCharge(sql.FieldGT(FieldInvitationID, v))
+}
+
+// InvitationIDGTE applies the GTE predicate on the "invitation_id" field.
+func InvitationIDGTE(v pulid.ID) predicate.SeatCharge {
+	return predicate.SeatCharge(sql.FieldGTE(FieldInvitationID, v))
+}
+
+// InvitationIDLT applies the LT predicate on the "invitation_id" field.
+func InvitationIDLT(v pulid.ID) predicate.SeatCharge {
+	return predicate.SeatCharge(sql.FieldLT(FieldInvitationID, v))
+}
+
+// InvitationIDLTE applies the LTE predicate on the "invitation_id" field.
+func InvitationIDLTE(v pulid.ID) predicate.SeatCharge {
+	return predicate.SeatCharge(sql.FieldLTE(FieldInvitationID, v))
+}
+
+// InvitationIDContains applies the Contains predicate on the "invitation_id" field.
+func InvitationIDContains(v pulid.ID) predicate.SeatCharge {
+	vc := string(v)
+	return predicate.SeatCharge(sql.FieldContains(FieldInvitationID, vc))
+}
+
+// InvitationIDHasPrefix applies the HasPrefix predicate on the "invitation_id" field.
+func InvitationIDHasPrefix(v pulid.ID) predicate.SeatCharge {
+	vc := string(v)
+	return predicate.SeatCharge(sql.FieldHasPrefix(FieldInvitationID, vc))
+}
+
+// InvitationIDHasSuffix applies the HasSuffix predicate on the "invitation_id" field.
+func InvitationIDHasSuffix(v pulid.ID) predicate.SeatCharge {
+	vc := string(v)
+	return predicate.SeatCharge(sql.FieldHasSuffix(FieldInvitationID, vc))
+}
+
+// InvitationIDIsNil applies the IsNil predicate on the "invitation_id" field.
+func InvitationIDIsNil() predicate.SeatCharge {
+	return predicate.SeatCharge(sql.FieldIsNull(FieldInvitationID))
+}
+
+// InvitationIDNotNil applies the NotNil predicate on the "invitation_id" field.
+func InvitationIDNotNil() predicate.SeatCharge {
+	return predicate.SeatCharge(sql.FieldNotNull(FieldInvitationID))
+}
+
+// InvitationIDEqualFold applies the EqualFold predicate on the "invitation_id" field.
+func InvitationIDEqualFold(v pulid.ID) predicate.SeatCharge {
+	vc := string(v)
+	return predicate.SeatCharge(sql.FieldEqualFold(FieldInvitationID, vc))
+}
+
+// InvitationIDContainsFold applies the ContainsFold predicate on the "invitation_id" field.
+func InvitationIDContainsFold(v pulid.ID) predicate.SeatCharge {
+	vc := string(v)
+	return predicate.SeatCharge(sql.FieldContainsFold(FieldInvitationID, vc))
 }
 
 // AmountCentsEQ applies the EQ predicate on the "amount_cents" field.

@@ -45,8 +45,6 @@ const (
 	GrantClientAccess Action = "client_access.grant"
 	// RevokeClientAccess removes a link to Target.Client.
 	RevokeClientAccess Action = "client_access.revoke"
-	// InviteUser invites someone into the organization.
-	InviteUser Action = "user.invite"
 	// ChangeRoles changes the roles of Target.User.
 	ChangeRoles Action = "user.change_roles"
 	// EditSessionNote changes the session note Target.Row.
@@ -102,7 +100,6 @@ var actionWrites = map[Action][]write{
 	RevokeSCIMToken:     {{"SCIMToken", ent.OpUpdate | ent.OpUpdateOne}, audited},
 	GrantClientAccess:   {{"ClientAccess", ent.OpCreate | ent.OpUpdate | ent.OpUpdateOne}, audited},
 	RevokeClientAccess:  {{"ClientAccess", ent.OpDelete | ent.OpDeleteOne}, audited},
-	InviteUser:          {{"Invitation", ent.OpCreate}, audited},
 	ChangeRoles:         {{"User", ent.OpUpdateOne}, audited},
 	EditSessionNote:     {{"SessionNote", ent.OpUpdateOne}, audited},
 	EditAppointment:     {{"Appointment", ent.OpCreate | ent.OpUpdateOne}, audited},
@@ -330,11 +327,6 @@ func decideWrite(v *viewer.Viewer, action Action, f facts) error {
 		}
 		if action == GrantClientAccess && !f.userFound {
 			return notFound("user")
-		}
-		return nil
-	case InviteUser:
-		if !staff || !(v.Has(string(UsersInvite)) || v.Has(string(UsersManage))) {
-			return forbidden("your roles do not allow inviting users")
 		}
 		return nil
 	case ChangeRoles:
