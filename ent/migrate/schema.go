@@ -508,6 +508,8 @@ var (
 		{Name: "attempts", Type: field.TypeInt, Default: 0},
 		{Name: "delivered_at", Type: field.TypeTime, Nullable: true},
 		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 1000},
+		{Name: "recipient", Type: field.TypeString, Nullable: true, Size: 320},
+		{Name: "dead_at", Type: field.TypeTime, Nullable: true},
 		{Name: "organization_id", Type: field.TypeString, Size: 40},
 	}
 	// OutboxMessagesTable holds the schema information for the "outbox_messages" table.
@@ -518,7 +520,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "outbox_messages_organizations_organization",
-				Columns:    []*schema.Column{OutboxMessagesColumns[8]},
+				Columns:    []*schema.Column{OutboxMessagesColumns[10]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -527,12 +529,12 @@ var (
 			{
 				Name:    "outboxmessage_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{OutboxMessagesColumns[8]},
+				Columns: []*schema.Column{OutboxMessagesColumns[10]},
 			},
 			{
-				Name:    "outboxmessage_delivered_at_available_at",
+				Name:    "outboxmessage_delivered_at_dead_at_available_at",
 				Unique:  false,
-				Columns: []*schema.Column{OutboxMessagesColumns[6], OutboxMessagesColumns[4]},
+				Columns: []*schema.Column{OutboxMessagesColumns[6], OutboxMessagesColumns[9], OutboxMessagesColumns[4]},
 			},
 		},
 	}
