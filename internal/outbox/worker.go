@@ -200,9 +200,8 @@ func (w *Worker) deliverNext(ctx context.Context) (bool, error) {
 	m, err := tx.OutboxMessage.Query().
 		Where(outboxmessage.DeliveredAtIsNil(), outboxmessage.DeadAtIsNil(), outboxmessage.AvailableAtLTE(now)).
 		Order(ent.Asc(outboxmessage.FieldAvailableAt), ent.Asc(outboxmessage.FieldID)).
-		Limit(1).
 		Modify(skipLocked).
-		Only(allow)
+		First(allow)
 	if ent.IsNotFound(err) {
 		return false, nil
 	}
