@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 )
@@ -47,6 +48,24 @@ type OpenEmergencyAccessInput struct {
 	// zero-width characters and combining marks do not count) and at most 2000
 	// characters.
 	Reason string `json:"reason"`
+}
+
+// A page of outbox messages, newest first.
+type OutboxMessageConnection struct {
+	// The messages of this page.
+	Edges []*OutboxMessageEdge `json:"edges"`
+	// Where this page is: pass endCursor as after for the next one.
+	PageInfo *entgql.PageInfo[pulid.ID] `json:"pageInfo"`
+	// How many messages match the status filter, over every page.
+	TotalCount int `json:"totalCount"`
+}
+
+// One message of a page.
+type OutboxMessageEdge struct {
+	// The message.
+	Node *ent.OutboxMessage `json:"node"`
+	// Where it is, for after.
+	Cursor entgql.Cursor[pulid.ID] `json:"cursor"`
 }
 
 type PortalPermissions struct {
@@ -295,6 +314,67 @@ func (e *FieldRule) UnmarshalJSON(b []byte) error {
 }
 
 func (e FieldRule) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a mail of the outbox stands.
+type OutboxStatus string
+
+const (
+	// Not sent yet: due now, or waiting out the backoff after a failed attempt.
+	OutboxStatusPending OutboxStatus = "PENDING"
+	// Sent; or dropped unsent because its subject is gone (a revoked invitation), which lastError then says.
+	OutboxStatusDelivered OutboxStatus = "DELIVERED"
+	// Given up on: every attempt failed, or no renderer knows its kind. lastError says why.
+	OutboxStatusDead OutboxStatus = "DEAD"
+)
+
+var AllOutboxStatus = []OutboxStatus{
+	OutboxStatusPending,
+	OutboxStatusDelivered,
+	OutboxStatusDead,
+}
+
+func (e OutboxStatus) IsValid() bool {
+	switch e {
+	case OutboxStatusPending, OutboxStatusDelivered, OutboxStatusDead:
+		return true
+	}
+	return false
+}
+
+func (e OutboxStatus) String() string {
+	return string(e)
+}
+
+func (e *OutboxStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OutboxStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OutboxStatus", str)
+	}
+	return nil
+}
+
+func (e OutboxStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OutboxStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OutboxStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
