@@ -532,9 +532,9 @@ var (
 				Columns: []*schema.Column{OutboxMessagesColumns[10]},
 			},
 			{
-				Name:    "outboxmessage_delivered_at_dead_at_available_at",
+				Name:    "outboxmessage_delivered_at_available_at",
 				Unique:  false,
-				Columns: []*schema.Column{OutboxMessagesColumns[6], OutboxMessagesColumns[9], OutboxMessagesColumns[4]},
+				Columns: []*schema.Column{OutboxMessagesColumns[6], OutboxMessagesColumns[4]},
 			},
 		},
 	}

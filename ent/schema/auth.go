@@ -255,7 +255,7 @@ func (OutboxMessage) Fields() []ent.Field {
 }
 
 func (OutboxMessage) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("delivered_at", "dead_at", "available_at")}
+	return []ent.Index{index.Fields("delivered_at", "available_at")}
 }
 
 func (OutboxMessage) Annotations() []schema.Annotation {

@@ -339,3 +339,37 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// WakeHook is an ent hook on the outbox that calls wake (a Worker's Wake)
+// once a message is enqueued for good: when the enqueuing transaction
+// commits, or at once outside a transaction. Install it on the root client
+// (c.OutboxMessage.Use) so that mail leaves without waiting for the poll.
+func WakeHook(wake func()) ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			v, err := next.Mutate(ctx, m)
+			if err != nil || !m.Op().Is(ent.OpCreate) {
+				return v, err
+			}
+			om, ok := m.(*ent.OutboxMessageMutation)
+			if !ok {
+				return v, err
+			}
+			tx, txErr := om.Tx()
+			if txErr != nil { // not in a transaction: committed already
+				wake()
+				return v, nil
+			}
+			tx.OnCommit(func(next ent.Committer) ent.Committer {
+				return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+					err := next.Commit(ctx, tx)
+					if err == nil {
+						wake()
+					}
+					return err
+				})
+			})
+			return v, nil
+		})
+	}
+}

@@ -355,3 +355,54 @@ func TestRunningWorkerDeliversOnWakeAndStopsWithItsContext(t *testing.T) {
 		}
 	})
 }
+
+func TestWakeHookWakesTheWorkerWhenTheEnqueuingTransactionCommits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		clk := clock.NewFake(start)
+		srv := mailtest.Start(t, mailtest.Options{})
+		org := newOrg(t, db.Client, "north")
+		w := outbox.NewWorker(db.Client, map[string]outbox.Renderer{"invitation": minting(t)}, smtpSender(t, srv), clk, nil,
+			outbox.Options{PollInterval: time.Hour})
+		woken := make(chan struct{}, 10)
+		db.Client.OutboxMessage.Use(outbox.WakeHook(func() { woken <- struct{}{}; w.Wake() }))
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan struct{})
+		go func() { w.Run(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+
+		sys := clock.NewContext(viewer.ForSystem(context.Background(), org), clk)
+		// A rolled-back enqueue wakes nobody.
+		tx, err := db.Client.Tx(sys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := outbox.Enqueue(sys, tx.Client(), outbox.Message{Kind: "invitation", Org: org, Ref: map[string]any{"to": "no@example.org"}}); err != nil {
+			t.Fatal(err)
+		}
+		tx.Rollback()
+		tx, err = db.Client.Tx(sys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := outbox.Enqueue(sys, tx.Client(), outbox.Message{Kind: "invitation", Org: org, Ref: map[string]any{"to": "ana@example.org"}}); err != nil {
+			t.Fatal(err)
+		}
+		if len(woken) != 0 {
+			t.Fatal("woken before the commit")
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if len(woken) != 1 {
+			t.Fatalf("woken %d times by one commit", len(woken))
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for len(srv.Messages()) == 0 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if got := srv.Messages(); len(got) != 1 || got[0].To[0] != "ana@example.org" {
+			t.Errorf("received %+v, want the committed message only", got)
+		}
+	})
+}
