@@ -286,6 +286,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outboxmessage.FieldAttempts:       {Type: field.TypeInt, Column: outboxmessage.FieldAttempts},
 			outboxmessage.FieldDeliveredAt:    {Type: field.TypeTime, Column: outboxmessage.FieldDeliveredAt},
 			outboxmessage.FieldLastError:      {Type: field.TypeString, Column: outboxmessage.FieldLastError},
+			outboxmessage.FieldRecipient:      {Type: field.TypeString, Column: outboxmessage.FieldRecipient},
+			outboxmessage.FieldDeadAt:         {Type: field.TypeTime, Column: outboxmessage.FieldDeadAt},
 		},
 	}
 	graph.Nodes[11] = &sqlgraph.Node{
@@ -3298,6 +3300,16 @@ func (f *OutboxMessageFilter) WhereDeliveredAt(p entql.TimeP) {
 // WhereLastError applies the entql string predicate on the last_error field.
 func (f *OutboxMessageFilter) WhereLastError(p entql.StringP) {
 	f.Where(p.Field(outboxmessage.FieldLastError))
+}
+
+// WhereRecipient applies the entql string predicate on the recipient field.
+func (f *OutboxMessageFilter) WhereRecipient(p entql.StringP) {
+	f.Where(p.Field(outboxmessage.FieldRecipient))
+}
+
+// WhereDeadAt applies the entql time.Time predicate on the dead_at field.
+func (f *OutboxMessageFilter) WhereDeadAt(p entql.TimeP) {
+	f.Where(p.Field(outboxmessage.FieldDeadAt))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.

@@ -10602,6 +10602,8 @@ type OutboxMessageMutation struct {
 	addattempts         *int
 	delivered_at        *time.Time
 	last_error          *string
+	recipient           *string
+	dead_at             *time.Time
 	clearedFields       map[string]struct{}
 	organization        *pulid.ID
 	clearedorganization bool
@@ -11048,6 +11050,104 @@ func (m *OutboxMessageMutation) ResetLastError() {
 	delete(m.clearedFields, outboxmessage.FieldLastError)
 }
 
+// SetRecipient sets the "recipient" field.
+func (m *OutboxMessageMutation) SetRecipient(s string) {
+	m.recipient = &s
+}
+
+// Recipient returns the value of the "recipient" field in the mutation.
+func (m *OutboxMessageMutation) Recipient() (r string, exists bool) {
+	v := m.recipient
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecipient returns the old "recipient" field's value of the OutboxMessage entity.
+// If the OutboxMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMessageMutation) OldRecipient(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecipient is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecipient requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecipient: %w", err)
+	}
+	return oldValue.Recipient, nil
+}
+
+// ClearRecipient clears the value of the "recipient" field.
+func (m *OutboxMessageMutation) ClearRecipient() {
+	m.recipient = nil
+	m.clearedFields[outboxmessage.FieldRecipient] = struct{}{}
+}
+
+// RecipientCleared returns if the "recipient" field was cleared in this mutation.
+func (m *OutboxMessageMutation) RecipientCleared() bool {
+	_, ok := m.clearedFields[outboxmessage.FieldRecipient]
+	return ok
+}
+
+// ResetRecipient resets all changes to the "recipient" field.
+func (m *OutboxMessageMutation) ResetRecipient() {
+	m.recipient = nil
+	delete(m.clearedFields, outboxmessage.FieldRecipient)
+}
+
+// SetDeadAt sets the "dead_at" field.
+func (m *OutboxMessageMutation) SetDeadAt(t time.Time) {
+	m.dead_at = &t
+}
+
+// DeadAt returns the value of the "dead_at" field in the mutation.
+func (m *OutboxMessageMutation) DeadAt() (r time.Time, exists bool) {
+	v := m.dead_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeadAt returns the old "dead_at" field's value of the OutboxMessage entity.
+// If the OutboxMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMessageMutation) OldDeadAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeadAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeadAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeadAt: %w", err)
+	}
+	return oldValue.DeadAt, nil
+}
+
+// ClearDeadAt clears the value of the "dead_at" field.
+func (m *OutboxMessageMutation) ClearDeadAt() {
+	m.dead_at = nil
+	m.clearedFields[outboxmessage.FieldDeadAt] = struct{}{}
+}
+
+// DeadAtCleared returns if the "dead_at" field was cleared in this mutation.
+func (m *OutboxMessageMutation) DeadAtCleared() bool {
+	_, ok := m.clearedFields[outboxmessage.FieldDeadAt]
+	return ok
+}
+
+// ResetDeadAt resets all changes to the "dead_at" field.
+func (m *OutboxMessageMutation) ResetDeadAt() {
+	m.dead_at = nil
+	delete(m.clearedFields, outboxmessage.FieldDeadAt)
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *OutboxMessageMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -11109,7 +11209,7 @@ func (m *OutboxMessageMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OutboxMessageMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 10)
 	if m.organization != nil {
 		fields = append(fields, outboxmessage.FieldOrganizationID)
 	}
@@ -11133,6 +11233,12 @@ func (m *OutboxMessageMutation) Fields() []string {
 	}
 	if m.last_error != nil {
 		fields = append(fields, outboxmessage.FieldLastError)
+	}
+	if m.recipient != nil {
+		fields = append(fields, outboxmessage.FieldRecipient)
+	}
+	if m.dead_at != nil {
+		fields = append(fields, outboxmessage.FieldDeadAt)
 	}
 	return fields
 }
@@ -11158,6 +11264,10 @@ func (m *OutboxMessageMutation) Field(name string) (ent.Value, bool) {
 		return m.DeliveredAt()
 	case outboxmessage.FieldLastError:
 		return m.LastError()
+	case outboxmessage.FieldRecipient:
+		return m.Recipient()
+	case outboxmessage.FieldDeadAt:
+		return m.DeadAt()
 	}
 	return nil, false
 }
@@ -11183,6 +11293,10 @@ func (m *OutboxMessageMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldDeliveredAt(ctx)
 	case outboxmessage.FieldLastError:
 		return m.OldLastError(ctx)
+	case outboxmessage.FieldRecipient:
+		return m.OldRecipient(ctx)
+	case outboxmessage.FieldDeadAt:
+		return m.OldDeadAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown OutboxMessage field %s", name)
 }
@@ -11248,6 +11362,20 @@ func (m *OutboxMessageMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastError(v)
 		return nil
+	case outboxmessage.FieldRecipient:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecipient(v)
+		return nil
+	case outboxmessage.FieldDeadAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeadAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown OutboxMessage field %s", name)
 }
@@ -11299,6 +11427,12 @@ func (m *OutboxMessageMutation) ClearedFields() []string {
 	if m.FieldCleared(outboxmessage.FieldLastError) {
 		fields = append(fields, outboxmessage.FieldLastError)
 	}
+	if m.FieldCleared(outboxmessage.FieldRecipient) {
+		fields = append(fields, outboxmessage.FieldRecipient)
+	}
+	if m.FieldCleared(outboxmessage.FieldDeadAt) {
+		fields = append(fields, outboxmessage.FieldDeadAt)
+	}
 	return fields
 }
 
@@ -11318,6 +11452,12 @@ func (m *OutboxMessageMutation) ClearField(name string) error {
 		return nil
 	case outboxmessage.FieldLastError:
 		m.ClearLastError()
+		return nil
+	case outboxmessage.FieldRecipient:
+		m.ClearRecipient()
+		return nil
+	case outboxmessage.FieldDeadAt:
+		m.ClearDeadAt()
 		return nil
 	}
 	return fmt.Errorf("unknown OutboxMessage nullable field %s", name)
@@ -11350,6 +11490,12 @@ func (m *OutboxMessageMutation) ResetField(name string) error {
 		return nil
 	case outboxmessage.FieldLastError:
 		m.ResetLastError()
+		return nil
+	case outboxmessage.FieldRecipient:
+		m.ResetRecipient()
+		return nil
+	case outboxmessage.FieldDeadAt:
+		m.ResetDeadAt()
 		return nil
 	}
 	return fmt.Errorf("unknown OutboxMessage field %s", name)

@@ -36,6 +36,10 @@ type OutboxMessage struct {
 	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
 	// LastError holds the value of the "last_error" field.
 	LastError string `json:"last_error,omitempty"`
+	// Recipient holds the value of the "recipient" field.
+	Recipient string `json:"recipient,omitempty"`
+	// DeadAt holds the value of the "dead_at" field.
+	DeadAt *time.Time `json:"dead_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OutboxMessageQuery when eager-loading is set.
 	Edges        OutboxMessageEdges `json:"edges"`
@@ -73,9 +77,9 @@ func (*OutboxMessage) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case outboxmessage.FieldAttempts:
 			values[i] = new(sql.NullInt64)
-		case outboxmessage.FieldKind, outboxmessage.FieldLastError:
+		case outboxmessage.FieldKind, outboxmessage.FieldLastError, outboxmessage.FieldRecipient:
 			values[i] = new(sql.NullString)
-		case outboxmessage.FieldCreatedAt, outboxmessage.FieldAvailableAt, outboxmessage.FieldDeliveredAt:
+		case outboxmessage.FieldCreatedAt, outboxmessage.FieldAvailableAt, outboxmessage.FieldDeliveredAt, outboxmessage.FieldDeadAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -149,6 +153,19 @@ func (_m *OutboxMessage) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LastError = value.String
 			}
+		case outboxmessage.FieldRecipient:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field recipient", values[i])
+			} else if value.Valid {
+				_m.Recipient = value.String
+			}
+		case outboxmessage.FieldDeadAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field dead_at", values[i])
+			} else if value.Valid {
+				_m.DeadAt = new(time.Time)
+				*_m.DeadAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -215,6 +232,14 @@ func (_m *OutboxMessage) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("last_error=")
 	builder.WriteString(_m.LastError)
+	builder.WriteString(", ")
+	builder.WriteString("recipient=")
+	builder.WriteString(_m.Recipient)
+	builder.WriteString(", ")
+	if v := _m.DeadAt; v != nil {
+		builder.WriteString("dead_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -97,6 +97,34 @@ func (_c *OutboxMessageCreate) SetNillableLastError(v *string) *OutboxMessageCre
 	return _c
 }
 
+// SetRecipient sets the "recipient" field.
+func (_c *OutboxMessageCreate) SetRecipient(v string) *OutboxMessageCreate {
+	_c.mutation.SetRecipient(v)
+	return _c
+}
+
+// SetNillableRecipient sets the "recipient" field if the given value is not nil.
+func (_c *OutboxMessageCreate) SetNillableRecipient(v *string) *OutboxMessageCreate {
+	if v != nil {
+		_c.SetRecipient(*v)
+	}
+	return _c
+}
+
+// SetDeadAt sets the "dead_at" field.
+func (_c *OutboxMessageCreate) SetDeadAt(v time.Time) *OutboxMessageCreate {
+	_c.mutation.SetDeadAt(v)
+	return _c
+}
+
+// SetNillableDeadAt sets the "dead_at" field if the given value is not nil.
+func (_c *OutboxMessageCreate) SetNillableDeadAt(v *time.Time) *OutboxMessageCreate {
+	if v != nil {
+		_c.SetDeadAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *OutboxMessageCreate) SetID(v pulid.ID) *OutboxMessageCreate {
 	_c.mutation.SetID(v)
@@ -202,6 +230,11 @@ func (_c *OutboxMessageCreate) check() error {
 			return &ValidationError{Name: "last_error", err: fmt.Errorf(`ent: validator failed for field "OutboxMessage.last_error": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.Recipient(); ok {
+		if err := outboxmessage.RecipientValidator(v); err != nil {
+			return &ValidationError{Name: "recipient", err: fmt.Errorf(`ent: validator failed for field "OutboxMessage.recipient": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := outboxmessage.IDValidator(string(v)); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "OutboxMessage.id": %w`, err)}
@@ -273,6 +306,14 @@ func (_c *OutboxMessageCreate) createSpec() (*OutboxMessage, *sqlgraph.CreateSpe
 	if value, ok := _c.mutation.LastError(); ok {
 		_spec.SetField(outboxmessage.FieldLastError, field.TypeString, value)
 		_node.LastError = value
+	}
+	if value, ok := _c.mutation.Recipient(); ok {
+		_spec.SetField(outboxmessage.FieldRecipient, field.TypeString, value)
+		_node.Recipient = value
+	}
+	if value, ok := _c.mutation.DeadAt(); ok {
+		_spec.SetField(outboxmessage.FieldDeadAt, field.TypeTime, value)
+		_node.DeadAt = &value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -433,6 +474,42 @@ func (u *OutboxMessageUpsert) ClearLastError() *OutboxMessageUpsert {
 	return u
 }
 
+// SetRecipient sets the "recipient" field.
+func (u *OutboxMessageUpsert) SetRecipient(v string) *OutboxMessageUpsert {
+	u.Set(outboxmessage.FieldRecipient, v)
+	return u
+}
+
+// UpdateRecipient sets the "recipient" field to the value that was provided on create.
+func (u *OutboxMessageUpsert) UpdateRecipient() *OutboxMessageUpsert {
+	u.SetExcluded(outboxmessage.FieldRecipient)
+	return u
+}
+
+// ClearRecipient clears the value of the "recipient" field.
+func (u *OutboxMessageUpsert) ClearRecipient() *OutboxMessageUpsert {
+	u.SetNull(outboxmessage.FieldRecipient)
+	return u
+}
+
+// SetDeadAt sets the "dead_at" field.
+func (u *OutboxMessageUpsert) SetDeadAt(v time.Time) *OutboxMessageUpsert {
+	u.Set(outboxmessage.FieldDeadAt, v)
+	return u
+}
+
+// UpdateDeadAt sets the "dead_at" field to the value that was provided on create.
+func (u *OutboxMessageUpsert) UpdateDeadAt() *OutboxMessageUpsert {
+	u.SetExcluded(outboxmessage.FieldDeadAt)
+	return u
+}
+
+// ClearDeadAt clears the value of the "dead_at" field.
+func (u *OutboxMessageUpsert) ClearDeadAt() *OutboxMessageUpsert {
+	u.SetNull(outboxmessage.FieldDeadAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -589,6 +666,48 @@ func (u *OutboxMessageUpsertOne) UpdateLastError() *OutboxMessageUpsertOne {
 func (u *OutboxMessageUpsertOne) ClearLastError() *OutboxMessageUpsertOne {
 	return u.Update(func(s *OutboxMessageUpsert) {
 		s.ClearLastError()
+	})
+}
+
+// SetRecipient sets the "recipient" field.
+func (u *OutboxMessageUpsertOne) SetRecipient(v string) *OutboxMessageUpsertOne {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.SetRecipient(v)
+	})
+}
+
+// UpdateRecipient sets the "recipient" field to the value that was provided on create.
+func (u *OutboxMessageUpsertOne) UpdateRecipient() *OutboxMessageUpsertOne {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.UpdateRecipient()
+	})
+}
+
+// ClearRecipient clears the value of the "recipient" field.
+func (u *OutboxMessageUpsertOne) ClearRecipient() *OutboxMessageUpsertOne {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.ClearRecipient()
+	})
+}
+
+// SetDeadAt sets the "dead_at" field.
+func (u *OutboxMessageUpsertOne) SetDeadAt(v time.Time) *OutboxMessageUpsertOne {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.SetDeadAt(v)
+	})
+}
+
+// UpdateDeadAt sets the "dead_at" field to the value that was provided on create.
+func (u *OutboxMessageUpsertOne) UpdateDeadAt() *OutboxMessageUpsertOne {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.UpdateDeadAt()
+	})
+}
+
+// ClearDeadAt clears the value of the "dead_at" field.
+func (u *OutboxMessageUpsertOne) ClearDeadAt() *OutboxMessageUpsertOne {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.ClearDeadAt()
 	})
 }
 
@@ -915,6 +1034,48 @@ func (u *OutboxMessageUpsertBulk) UpdateLastError() *OutboxMessageUpsertBulk {
 func (u *OutboxMessageUpsertBulk) ClearLastError() *OutboxMessageUpsertBulk {
 	return u.Update(func(s *OutboxMessageUpsert) {
 		s.ClearLastError()
+	})
+}
+
+// SetRecipient sets the "recipient" field.
+func (u *OutboxMessageUpsertBulk) SetRecipient(v string) *OutboxMessageUpsertBulk {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.SetRecipient(v)
+	})
+}
+
+// UpdateRecipient sets the "recipient" field to the value that was provided on create.
+func (u *OutboxMessageUpsertBulk) UpdateRecipient() *OutboxMessageUpsertBulk {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.UpdateRecipient()
+	})
+}
+
+// ClearRecipient clears the value of the "recipient" field.
+func (u *OutboxMessageUpsertBulk) ClearRecipient() *OutboxMessageUpsertBulk {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.ClearRecipient()
+	})
+}
+
+// SetDeadAt sets the "dead_at" field.
+func (u *OutboxMessageUpsertBulk) SetDeadAt(v time.Time) *OutboxMessageUpsertBulk {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.SetDeadAt(v)
+	})
+}
+
+// UpdateDeadAt sets the "dead_at" field to the value that was provided on create.
+func (u *OutboxMessageUpsertBulk) UpdateDeadAt() *OutboxMessageUpsertBulk {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.UpdateDeadAt()
+	})
+}
+
+// ClearDeadAt clears the value of the "dead_at" field.
+func (u *OutboxMessageUpsertBulk) ClearDeadAt() *OutboxMessageUpsertBulk {
+	return u.Update(func(s *OutboxMessageUpsert) {
+		s.ClearDeadAt()
 	})
 }
 

@@ -124,6 +124,46 @@ func (_u *OutboxMessageUpdate) ClearLastError() *OutboxMessageUpdate {
 	return _u
 }
 
+// SetRecipient sets the "recipient" field.
+func (_u *OutboxMessageUpdate) SetRecipient(v string) *OutboxMessageUpdate {
+	_u.mutation.SetRecipient(v)
+	return _u
+}
+
+// SetNillableRecipient sets the "recipient" field if the given value is not nil.
+func (_u *OutboxMessageUpdate) SetNillableRecipient(v *string) *OutboxMessageUpdate {
+	if v != nil {
+		_u.SetRecipient(*v)
+	}
+	return _u
+}
+
+// ClearRecipient clears the value of the "recipient" field.
+func (_u *OutboxMessageUpdate) ClearRecipient() *OutboxMessageUpdate {
+	_u.mutation.ClearRecipient()
+	return _u
+}
+
+// SetDeadAt sets the "dead_at" field.
+func (_u *OutboxMessageUpdate) SetDeadAt(v time.Time) *OutboxMessageUpdate {
+	_u.mutation.SetDeadAt(v)
+	return _u
+}
+
+// SetNillableDeadAt sets the "dead_at" field if the given value is not nil.
+func (_u *OutboxMessageUpdate) SetNillableDeadAt(v *time.Time) *OutboxMessageUpdate {
+	if v != nil {
+		_u.SetDeadAt(*v)
+	}
+	return _u
+}
+
+// ClearDeadAt clears the value of the "dead_at" field.
+func (_u *OutboxMessageUpdate) ClearDeadAt() *OutboxMessageUpdate {
+	_u.mutation.ClearDeadAt()
+	return _u
+}
+
 // Mutation returns the OutboxMessageMutation object of the builder.
 func (_u *OutboxMessageUpdate) Mutation() *OutboxMessageMutation {
 	return _u.mutation
@@ -166,6 +206,11 @@ func (_u *OutboxMessageUpdate) check() error {
 	if v, ok := _u.mutation.LastError(); ok {
 		if err := outboxmessage.LastErrorValidator(v); err != nil {
 			return &ValidationError{Name: "last_error", err: fmt.Errorf(`ent: validator failed for field "OutboxMessage.last_error": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Recipient(); ok {
+		if err := outboxmessage.RecipientValidator(v); err != nil {
+			return &ValidationError{Name: "recipient", err: fmt.Errorf(`ent: validator failed for field "OutboxMessage.recipient": %w`, err)}
 		}
 	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
@@ -218,6 +263,18 @@ func (_u *OutboxMessageUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	}
 	if _u.mutation.LastErrorCleared() {
 		_spec.ClearField(outboxmessage.FieldLastError, field.TypeString)
+	}
+	if value, ok := _u.mutation.Recipient(); ok {
+		_spec.SetField(outboxmessage.FieldRecipient, field.TypeString, value)
+	}
+	if _u.mutation.RecipientCleared() {
+		_spec.ClearField(outboxmessage.FieldRecipient, field.TypeString)
+	}
+	if value, ok := _u.mutation.DeadAt(); ok {
+		_spec.SetField(outboxmessage.FieldDeadAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeadAtCleared() {
+		_spec.ClearField(outboxmessage.FieldDeadAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -336,6 +393,46 @@ func (_u *OutboxMessageUpdateOne) ClearLastError() *OutboxMessageUpdateOne {
 	return _u
 }
 
+// SetRecipient sets the "recipient" field.
+func (_u *OutboxMessageUpdateOne) SetRecipient(v string) *OutboxMessageUpdateOne {
+	_u.mutation.SetRecipient(v)
+	return _u
+}
+
+// SetNillableRecipient sets the "recipient" field if the given value is not nil.
+func (_u *OutboxMessageUpdateOne) SetNillableRecipient(v *string) *OutboxMessageUpdateOne {
+	if v != nil {
+		_u.SetRecipient(*v)
+	}
+	return _u
+}
+
+// ClearRecipient clears the value of the "recipient" field.
+func (_u *OutboxMessageUpdateOne) ClearRecipient() *OutboxMessageUpdateOne {
+	_u.mutation.ClearRecipient()
+	return _u
+}
+
+// SetDeadAt sets the "dead_at" field.
+func (_u *OutboxMessageUpdateOne) SetDeadAt(v time.Time) *OutboxMessageUpdateOne {
+	_u.mutation.SetDeadAt(v)
+	return _u
+}
+
+// SetNillableDeadAt sets the "dead_at" field if the given value is not nil.
+func (_u *OutboxMessageUpdateOne) SetNillableDeadAt(v *time.Time) *OutboxMessageUpdateOne {
+	if v != nil {
+		_u.SetDeadAt(*v)
+	}
+	return _u
+}
+
+// ClearDeadAt clears the value of the "dead_at" field.
+func (_u *OutboxMessageUpdateOne) ClearDeadAt() *OutboxMessageUpdateOne {
+	_u.mutation.ClearDeadAt()
+	return _u
+}
+
 // Mutation returns the OutboxMessageMutation object of the builder.
 func (_u *OutboxMessageUpdateOne) Mutation() *OutboxMessageMutation {
 	return _u.mutation
@@ -391,6 +488,11 @@ func (_u *OutboxMessageUpdateOne) check() error {
 	if v, ok := _u.mutation.LastError(); ok {
 		if err := outboxmessage.LastErrorValidator(v); err != nil {
 			return &ValidationError{Name: "last_error", err: fmt.Errorf(`ent: validator failed for field "OutboxMessage.last_error": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Recipient(); ok {
+		if err := outboxmessage.RecipientValidator(v); err != nil {
+			return &ValidationError{Name: "recipient", err: fmt.Errorf(`ent: validator failed for field "OutboxMessage.recipient": %w`, err)}
 		}
 	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
@@ -460,6 +562,18 @@ func (_u *OutboxMessageUpdateOne) sqlSave(ctx context.Context) (_node *OutboxMes
 	}
 	if _u.mutation.LastErrorCleared() {
 		_spec.ClearField(outboxmessage.FieldLastError, field.TypeString)
+	}
+	if value, ok := _u.mutation.Recipient(); ok {
+		_spec.SetField(outboxmessage.FieldRecipient, field.TypeString, value)
+	}
+	if _u.mutation.RecipientCleared() {
+		_spec.ClearField(outboxmessage.FieldRecipient, field.TypeString)
+	}
+	if value, ok := _u.mutation.DeadAt(); ok {
+		_spec.SetField(outboxmessage.FieldDeadAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeadAtCleared() {
+		_spec.ClearField(outboxmessage.FieldDeadAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &OutboxMessage{config: _u.config}

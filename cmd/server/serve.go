@@ -22,6 +22,8 @@ import (
 	"github.com/clinicgate/clinicgate/internal/console"
 	"github.com/clinicgate/clinicgate/internal/demo"
 	"github.com/clinicgate/clinicgate/internal/edge"
+	"github.com/clinicgate/clinicgate/internal/mail"
+	"github.com/clinicgate/clinicgate/internal/outbox"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/unavailable"
 )
@@ -63,7 +65,15 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, get
 			return err
 		}
 	}
-	h, metrics := newHandlers(db, cfg, log, clock.System())
+	clk := clock.System()
+	sender, err := newSender(cfg, stdout, log)
+	if err != nil {
+		return err
+	}
+	worker := outbox.NewWorker(db.Client, renderers(cfg), sender, clk, log, outbox.Options{})
+	// Mail leaves as soon as the transaction that enqueued it commits.
+	db.Client.OutboxMessage.Use(outbox.WakeHook(worker.Wake))
+	h, metrics := newHandlers(db, cfg, log, clk)
 	servers := []listening{{"api", cfg.ListenAddr, lns.main, h}}
 	switch {
 	case cfg.MetricsAddr != "":
@@ -92,12 +102,47 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		log.Info("serving", slog.String("server", s.name), slog.String("addr", s.ln.Addr().String()), slog.String("public_url", cfg.PublicURL))
 		go func() { errc <- edge.ServeListener(ctx, srv, s.ln, cfg.ShutdownTimeout, log) }()
 	}
+	workerDone := make(chan struct{})
+	go func() { defer close(workerDone); worker.Run(ctx) }()
 	var errs []error
 	for range servers {
 		errs = append(errs, <-errc)
-		cancel() // one stopped: stop the other
+		cancel() // one stopped: stop the other, and the outbox worker
 	}
+	<-workerDone // it finishes the message in hand
 	return errors.Join(errs...)
+}
+
+// renderers are the outbox's kinds of mail, each with the Renderer that
+// builds it at delivery (minting its secret then): the domain packages
+// export theirs and they are registered here. A message of a kind missing
+// here is marked dead by the worker.
+func renderers(cfg config.Config) map[string]outbox.Renderer {
+	_ = cfg // the renderers' settings (PUBLIC_URL for links, TTLs) come from it
+	return map[string]outbox.Renderer{
+		// "invitation": invite.Renderer(...),
+		// "temporary_password": directory.TemporaryPasswordRenderer(...),
+	}
+}
+
+// newSender is the SMTP sender of SMTP_HOST, or without one the console
+// sender, which prints every mail (secrets included) on stdout for
+// development: make run shows the invitation links there.
+func newSender(cfg config.Config, stdout io.Writer, log *slog.Logger) (mail.Sender, error) {
+	if cfg.SMTPHost == "" {
+		log.Warn("mail is printed on standard output, not sent: set SMTP_HOST to send it")
+		return mail.NewConsole(stdout), nil
+	}
+	s, err := mail.NewSMTP(mail.SMTPConfig{
+		Host: cfg.SMTPHost, Port: cfg.SMTPPort, TLS: cfg.SMTPTLS,
+		Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, From: cfg.MailFrom,
+	})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("mail is sent by SMTP", slog.String("host", cfg.SMTPHost), slog.Int("port", cfg.SMTPPort),
+		slog.String("tls", cfg.SMTPTLS), slog.Bool("authenticated", cfg.SMTPUsername != ""))
+	return s, nil
 }
 
 // readinessTimeout bounds the readiness probe's query: a database that

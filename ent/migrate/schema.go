@@ -509,6 +509,8 @@ var (
 		{Name: "attempts", Type: field.TypeInt, Default: 0},
 		{Name: "delivered_at", Type: field.TypeTime, Nullable: true},
 		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 1000},
+		{Name: "recipient", Type: field.TypeString, Nullable: true, Size: 320},
+		{Name: "dead_at", Type: field.TypeTime, Nullable: true},
 		{Name: "organization_id", Type: field.TypeString, Size: 40},
 	}
 	// OutboxMessagesTable holds the schema information for the "outbox_messages" table.
@@ -519,7 +521,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "outbox_messages_organizations_organization",
-				Columns:    []*schema.Column{OutboxMessagesColumns[8]},
+				Columns:    []*schema.Column{OutboxMessagesColumns[10]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -528,7 +530,7 @@ var (
 			{
 				Name:    "outboxmessage_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{OutboxMessagesColumns[8]},
+				Columns: []*schema.Column{OutboxMessagesColumns[10]},
 			},
 			{
 				Name:    "outboxmessage_delivered_at_available_at",

@@ -30,6 +30,10 @@ const (
 	FieldDeliveredAt = "delivered_at"
 	// FieldLastError holds the string denoting the last_error field in the database.
 	FieldLastError = "last_error"
+	// FieldRecipient holds the string denoting the recipient field in the database.
+	FieldRecipient = "recipient"
+	// FieldDeadAt holds the string denoting the dead_at field in the database.
+	FieldDeadAt = "dead_at"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// Table holds the table name of the outboxmessage in the database.
@@ -54,6 +58,8 @@ var Columns = []string{
 	FieldAttempts,
 	FieldDeliveredAt,
 	FieldLastError,
+	FieldRecipient,
+	FieldDeadAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -82,6 +88,8 @@ var (
 	DefaultAttempts int
 	// LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	LastErrorValidator func(string) error
+	// RecipientValidator is a validator for the "recipient" field. It is called by the builders before save.
+	RecipientValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -129,6 +137,16 @@ func ByDeliveredAt(opts ...sql.OrderTermOption) OrderOption {
 // ByLastError orders the results by the last_error field.
 func ByLastError(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastError, opts...).ToFunc()
+}
+
+// ByRecipient orders the results by the recipient field.
+func ByRecipient(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRecipient, opts...).ToFunc()
+}
+
+// ByDeadAt orders the results by the dead_at field.
+func ByDeadAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeadAt, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

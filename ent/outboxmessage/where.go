@@ -91,6 +91,16 @@ func LastError(v string) predicate.OutboxMessage {
 	return predicate.OutboxMessage(sql.FieldEQ(FieldLastError, v))
 }
 
+// Recipient applies equality check predicate on the "recipient" field. It's identical to RecipientEQ.
+func Recipient(v string) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldEQ(FieldRecipient, v))
+}
+
+// DeadAt applies equality check predicate on the "dead_at" field. It's identical to DeadAtEQ.
+func DeadAt(v time.Time) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldEQ(FieldDeadAt, v))
+}
+
 // OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
 func OrganizationIDEQ(v pulid.ID) predicate.OutboxMessage {
 	return predicate.OutboxMessage(sql.FieldEQ(FieldOrganizationID, v))
@@ -469,6 +479,131 @@ func LastErrorEqualFold(v string) predicate.OutboxMessage {
 // LastErrorContainsFold applies the ContainsFold predicate on the "last_error" field.
 func LastErrorContainsFold(v string) predicate.OutboxMessage {
 	return predicate.OutboxMessage(sql.FieldContainsFold(FieldLastError, v))
+}
+
+// RecipientEQ applies the EQ predicate on the "recipient" field.
+func RecipientEQ(v string) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldEQ(FieldRecipient, v))
+}
+
+// RecipientNEQ applies the NEQ predicate on the "recipient" field.
+func RecipientNEQ(v string) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldNEQ(FieldRecipient, v))
+}
+
+// RecipientIn applies the In predicate on the "recipient" field.
+func RecipientIn(vs ...string) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldIn(FieldRecipient, vs...))
+}
+
+// RecipientNotIn applies the NotIn predicate on the "recipient" field.
+func RecipientNotIn(vs ...string) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldNotIn(FieldRecipient, vs...))
+}
+
+// RecipientGT applies the GT predicate on the "recipient" field.
+func RecipientGT(v string) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldGT(FieldRecipient, v))
+}
+
+// RecipientGTE applies the GTE predicate on the "recipient" field.
+func RecipientGTE(v string) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldGTE(FieldRecipient, v))
+}
+
+// RecipientLT applies the LT predicate on the "recipient" field.
+func RecipientLT(v string) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldLT(FieldRecipient, v))
+}
+
+// RecipientLTE applies the LTE predicate on the "recipient" field.
+func RecipientLTE(v string) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldLTE(FieldRecipient, v))
+}
+
+// RecipientContains applies the Contains predicate on the "recipient" field.
+func RecipientContains(v string) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldContains(FieldRecipient, v))
+}
+
+// RecipientHasPrefix applies the HasPrefix predicate on the "recipient" field.
+func RecipientHasPrefix(v string) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldHasPrefix(FieldRecipient, v))
+}
+
+// RecipientHasSuffix applies the HasSuffix predicate on the "recipient" field.
+func RecipientHasSuffix(v string) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldHasSuffix(FieldRecipient, v))
+}
+
+// RecipientIsNil applies the IsNil predicate on the "recipient" field.
+func RecipientIsNil() predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldIsNull(FieldRecipient))
+}
+
+// RecipientNotNil applies the NotNil predicate on the "recipient" field.
+func RecipientNotNil() predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldNotNull(FieldRecipient))
+}
+
+// RecipientEqualFold applies the EqualFold predicate on the "recipient" field.
+func RecipientEqualFold(v string) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldEqualFold(FieldRecipient, v))
+}
+
+// RecipientContainsFold applies the ContainsFold predicate on the "recipient" field.
+func RecipientContainsFold(v string) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldContainsFold(FieldRecipient, v))
+}
+
+// DeadAtEQ applies the EQ predicate on the "dead_at" field.
+func DeadAtEQ(v time.Time) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldEQ(FieldDeadAt, v))
+}
+
+// DeadAtNEQ applies the NEQ predicate on the "dead_at" field.
+func DeadAtNEQ(v time.Time) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldNEQ(FieldDeadAt, v))
+}
+
+// DeadAtIn applies the In predicate on the "dead_at" field.
+func DeadAtIn(vs ...time.Time) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldIn(FieldDeadAt, vs...))
+}
+
+// DeadAtNotIn applies the NotIn predicate on the "dead_at" field.
+func DeadAtNotIn(vs ...time.Time) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldNotIn(FieldDeadAt, vs...))
+}
+
+// DeadAtGT applies the GT predicate on the "dead_at" field.
+func DeadAtGT(v time.Time) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldGT(FieldDeadAt, v))
+}
+
+// DeadAtGTE applies the GTE predicate on the "dead_at" field.
+func DeadAtGTE(v time.Time) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldGTE(FieldDeadAt, v))
+}
+
+// DeadAtLT applies the LT predicate on the "dead_at" field.
+func DeadAtLT(v time.Time) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldLT(FieldDeadAt, v))
+}
+
+// DeadAtLTE applies the LTE predicate on the "dead_at" field.
+func DeadAtLTE(v time.Time) predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldLTE(FieldDeadAt, v))
+}
+
+// DeadAtIsNil applies the IsNil predicate on the "dead_at" field.
+func DeadAtIsNil() predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldIsNull(FieldDeadAt))
+}
+
+// DeadAtNotNil applies the NotNil predicate on the "dead_at" field.
+func DeadAtNotNil() predicate.OutboxMessage {
+	return predicate.OutboxMessage(sql.FieldNotNull(FieldDeadAt))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

@@ -54,4 +54,4 @@ func (Session) Policy() ent.Policy            { return readPolicy(authz.OwnRowsR
 func (PasswordCredential) Policy() ent.Policy { return readPolicy(authz.OwnRowsRule()) }
 func (TOTPFactor) Policy() ent.Policy         { return readPolicy(authz.OwnRowsRule()) }
 func (RecoveryCode) Policy() ent.Policy       { return readPolicy(authz.OwnRowsRule()) }
-func (OutboxMessage) Policy() ent.Policy      { return readPolicy(authz.SystemOnlyRule()) }
+func (OutboxMessage) Policy() ent.Policy      { return readPolicy(authz.OutboxRule()) }

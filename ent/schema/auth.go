@@ -245,6 +245,12 @@ func (OutboxMessage) Fields() []ent.Field {
 		field.Int("attempts").Default(0),
 		field.Time("delivered_at").Optional().Nillable(),
 		field.String("last_error").Optional().MaxLen(1000),
+		// Recipient is the address the rendered email went (or was to go)
+		// to, recorded at delivery for administrators; never a secret.
+		field.String("recipient").Optional().MaxLen(320),
+		// DeadAt is set once the message exhausted its attempts (or its
+		// kind has no renderer): the worker no longer tries it.
+		field.Time("dead_at").Optional().Nillable(),
 	}
 }
 

@@ -97,6 +97,17 @@ type Config struct {
 	// every scrape must present. It is never logged: see [Config.LogValue].
 	MetricsAddr  string `env:"METRICS_ADDR"`
 	MetricsToken string `env:"METRICS_TOKEN" json:"-"`
+
+	// Mail. SMTPHost empty: mail is printed on standard output (the
+	// console sender, for development) rather than sent. SMTPPassword is
+	// never logged nor printed: see [Config.LogValue]; it comes from
+	// SMTP_PASSWORD or the file SMTP_PASSWORD_FILE names.
+	SMTPHost     string `env:"SMTP_HOST"`
+	SMTPPort     int    `env:"SMTP_PORT"`
+	SMTPTLS      string `env:"SMTP_TLS"` // "starttls", "tls" or "none"
+	SMTPUsername string `env:"SMTP_USERNAME"`
+	SMTPPassword string `env:"SMTP_PASSWORD" json:"-"`
+	MailFrom     string `env:"MAIL_FROM"`
 }
 
 // MetricsServed reports whether /metrics is served at all: on a listener of
@@ -120,7 +131,7 @@ const configFlag = "config"
 // The configuration file has one setting a line, "NAME value", NAME a
 // variable or its flag (DATA_DIR or data-dir); blank lines and lines
 // starting with # are skipped, and " #" starts a comment after a value. It cannot hold the variables that have no
-// flag, SECRET_KEY and METRICS_TOKEN.
+// flag, SECRET_KEY, METRICS_TOKEN and SMTP_PASSWORD.
 //
 // When no secret key is configured and the store is the embedded SQLite
 // database, Load creates DataDir and keeps a generated key in
@@ -219,7 +230,28 @@ func (c *Config) finish(keys keySources) error {
 	if c.MetricsAddr != "" && c.MetricsAddr == c.ListenAddr {
 		return errors.New("METRICS_ADDR: must differ from LISTEN_ADDR")
 	}
+	if err := c.loadSMTPPassword(keys); err != nil {
+		return err
+	}
 	return c.loadSecretKey(keys)
+}
+
+// loadSMTPPassword sets SMTPPassword from SMTP_PASSWORD or the file
+// SMTP_PASSWORD_FILE names. Errors never quote the password.
+func (c *Config) loadSMTPPassword(k keySources) error {
+	switch {
+	case k.smtpPassword != "" && k.smtpPasswordFile != "":
+		return errors.New("SMTP_PASSWORD and SMTP_PASSWORD_FILE are both set; set only one")
+	case k.smtpPasswordFile != "":
+		b, err := os.ReadFile(k.smtpPasswordFile)
+		if err != nil {
+			return fmt.Errorf("SMTP_PASSWORD_FILE: %w", err)
+		}
+		c.SMTPPassword = strings.TrimRight(string(b), "\r\n")
+	default:
+		c.SMTPPassword = k.smtpPassword
+	}
+	return nil
 }
 
 // Dialect returns [Postgres] or [SQLite].
@@ -323,6 +355,12 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("db_lock_timeout", c.DBLockTimeout),
 		slog.String("metrics_addr", c.MetricsAddr),
 		slog.String("metrics_token", redactedOrNone(c.MetricsToken)),
+		slog.String("smtp_host", c.SMTPHost),
+		slog.Int("smtp_port", c.SMTPPort),
+		slog.String("smtp_tls", c.SMTPTLS),
+		slog.String("smtp_username", c.SMTPUsername),
+		slog.String("smtp_password", redactedOrNone(c.SMTPPassword)),
+		slog.String("mail_from", c.MailFrom),
 	)
 }
 

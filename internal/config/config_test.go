@@ -67,6 +67,9 @@ func TestDefaultsApplyWhenNothingIsSet(t *testing.T) {
 		RequestTimeout:     10 * time.Second,
 		DBStatementTimeout: 5 * time.Second,
 		DBLockTimeout:      3 * time.Second,
+		SMTPPort:           587,
+		SMTPTLS:            "starttls",
+		MailFrom:           "clinicgate <no-reply@localhost>",
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("got  %#v\nwant %#v", fields(c), fields(want))
@@ -119,6 +122,12 @@ func TestEnvironmentVariablesOverrideDefaults(t *testing.T) {
 		"DB_LOCK_TIMEOUT":           "750ms",
 		"METRICS_ADDR":              "127.0.0.1:9464",
 		"METRICS_TOKEN":             "  0123456789abcdef0123456789abcdef\n",
+		"SMTP_HOST":                 "smtp.example.org",
+		"SMTP_PORT":                 "465",
+		"SMTP_TLS":                  "TLS",
+		"SMTP_USERNAME":             "relay@example.org",
+		"SMTP_PASSWORD":             "p4ss word",
+		"MAIL_FROM":                 "Example Clinic <no-reply@example.org>",
 	})
 	want := Config{
 		DatabaseURL:          "postgres://app:pw@db.internal:5432/clinicgate?sslmode=require",
@@ -150,6 +159,12 @@ func TestEnvironmentVariablesOverrideDefaults(t *testing.T) {
 		TrustProxyHeaders:  true,
 		MetricsAddr:        "127.0.0.1:9464",
 		MetricsToken:       "0123456789abcdef0123456789abcdef",
+		SMTPHost:           "smtp.example.org",
+		SMTPPort:           465,
+		SMTPTLS:            "tls",
+		SMTPUsername:       "relay@example.org",
+		SMTPPassword:       "p4ss word",
+		MailFrom:           "Example Clinic <no-reply@example.org>",
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("got  %s\nwant %s", fields(c), fields(want))
@@ -236,6 +251,13 @@ func TestInvalidValuesGiveErrorsNamingTheVariable(t *testing.T) {
 		{"a metrics address without port", map[string]string{"METRICS_ADDR": "localhost"}, nil, "METRICS_ADDR:"},
 		{"metrics on the main listener's address", map[string]string{"METRICS_ADDR": "127.0.0.1:8080"}, nil, "METRICS_ADDR: must differ from LISTEN_ADDR"},
 		{"a short metrics token", map[string]string{"METRICS_TOKEN": "letmein"}, nil, "METRICS_TOKEN: must be at least 32 characters"},
+		{"an unknown SMTP TLS mode", map[string]string{"SMTP_TLS": "ssl"}, nil, "SMTP_TLS:"},
+		{"an SMTP port out of range", map[string]string{"SMTP_PORT": "0"}, nil, "SMTP_PORT:"},
+		{"an SMTP host that is a URL", map[string]string{"SMTP_HOST": "smtp://mail"}, nil, "SMTP_HOST:"},
+		{"a sender that is no address", map[string]string{"MAIL_FROM": "nobody"}, nil, "MAIL_FROM:"},
+		{"both SMTP password settings", map[string]string{"SMTP_PASSWORD": "pw1", "SMTP_PASSWORD_FILE": "/x"}, nil, "SMTP_PASSWORD and SMTP_PASSWORD_FILE are both set"},
+		{"missing SMTP password file", map[string]string{"SMTP_PASSWORD_FILE": "/nonexistent/pw"}, nil, "SMTP_PASSWORD_FILE:"},
+		{"an SMTP password on the command line", nil, []string{"--smtp-password=pw"}, "flag provided but not defined"},
 		{"unknown flag", nil, []string{"--listen"}, "flag provided but not defined"},
 		{"stray argument", nil, []string{"serve"}, `unexpected argument "serve"`},
 	}
@@ -408,18 +430,20 @@ func TestSecretsNeverAppearInLogsOrPrints(t *testing.T) {
 		"SECRET_KEY":    b64(testKey),
 		"DATABASE_URL":  "postgres://app:hunter2@db/x?sslmode=require&password=hunter3",
 		"METRICS_TOKEN": "scrape-hunter4-0123456789abcdef0123456789",
+		"SMTP_PASSWORD": "mail-hunter5",
+		"SMTP_USERNAME": "relay",
 	})
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
 	slog.New(slog.NewTextHandler(&buf, nil)).Info("config", "config", c)
 	fmt.Fprintf(&buf, "%v %+v %#v %s %x", c, c, c, c, c)
 	out := buf.String()
-	for _, s := range []string{b64(testKey), hex.EncodeToString(testKey), string(testKey), "hunter2", "hunter3", "hunter4", "165 90 60"} {
+	for _, s := range []string{b64(testKey), hex.EncodeToString(testKey), string(testKey), "hunter2", "hunter3", "hunter4", "hunter5", "165 90 60"} {
 		if strings.Contains(out, s) {
 			t.Errorf("output leaks %q:\n%s", s, out)
 		}
 	}
-	for _, s := range []string{"app:redacted@db", "listen_addr", "secret_key", "metrics_token"} {
+	for _, s := range []string{"app:redacted@db", "listen_addr", "secret_key", "metrics_token", "smtp_password"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("output lacks %q:\n%s", s, out)
 		}
@@ -447,7 +471,7 @@ func TestEveryEnvironmentFieldIsDescribed(t *testing.T) {
 	// Derived fields, set by Load but from no variable of their own.
 	derived := map[string]bool{"SecretKeySource": true, "TrustedDocuments": true}
 	// Variables that feed a field tagged with another variable's name.
-	indirect := map[string]bool{"SECRET_KEY_FILE": true}
+	indirect := map[string]bool{"SECRET_KEY_FILE": true, "SMTP_PASSWORD_FILE": true}
 
 	tagged := map[string]bool{}
 	ct := reflect.TypeFor[Config]()
@@ -478,6 +502,8 @@ func TestEveryDescribedVariableChangesTheConfig(t *testing.T) {
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "key")
 	os.WriteFile(keyFile, []byte(hex.EncodeToString(bytes.Repeat([]byte{9}, 32))), 0o600)
+	smtpPasswordFile := filepath.Join(dir, "smtp-password")
+	os.WriteFile(smtpPasswordFile, []byte("from-a-file\n"), 0o600)
 	values := map[string]string{
 		"DATABASE_URL":              "sqlite:" + filepath.Join(dir, "other.db"),
 		"DATA_DIR":                  dir,
@@ -509,6 +535,13 @@ func TestEveryDescribedVariableChangesTheConfig(t *testing.T) {
 		"DB_LOCK_TIMEOUT":           "1s",
 		"METRICS_ADDR":              "127.0.0.1:9464",
 		"METRICS_TOKEN":             strings.Repeat("m", 40),
+		"SMTP_HOST":                 "mail.example.org",
+		"SMTP_PORT":                 "465",
+		"SMTP_TLS":                  "tls",
+		"SMTP_USERNAME":             "relay",
+		"SMTP_PASSWORD":             "smtp-secret",
+		"SMTP_PASSWORD_FILE":        smtpPasswordFile,
+		"MAIL_FROM":                 "Clinic <mail@example.org>",
 	}
 	base := map[string]string{"SECRET_KEY": b64(testKey), "DATA_DIR": t.TempDir()}
 	def := mustLoad(t, base)
@@ -732,5 +765,17 @@ func TestConfigFileErrors(t *testing.T) {
 	}
 	if _, err := load(t, map[string]string{"SECRET_KEY": b64(testKey)}, "--config", filepath.Join(dir, "missing.conf")); err == nil {
 		t.Error("a missing configuration file was not reported")
+	}
+}
+
+func TestSMTPPasswordComesFromItsFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "smtp-password")
+	os.WriteFile(f, []byte("correct horse\n"), 0o600)
+	c := mustLoad(t, map[string]string{"SECRET_KEY": b64(testKey), "SMTP_USERNAME": "relay", "SMTP_PASSWORD_FILE": f})
+	if c.SMTPPassword != "correct horse" {
+		t.Errorf("password %q, want the file's without its newline", c.SMTPPassword)
+	}
+	if strings.Contains(c.String(), "correct horse") {
+		t.Errorf("printed config shows the password: %s", c)
 	}
 }

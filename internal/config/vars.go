@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -44,6 +45,8 @@ type keySources struct {
 	key, file    string
 	fileSource   string // where file came from, to name in errors
 	fileFromFlag bool   // then the file wins over SECRET_KEY
+	// SMTP_PASSWORD and SMTP_PASSWORD_FILE.
+	smtpPassword, smtpPasswordFile string
 }
 
 // params returns the table of variables Load reads into c, and keys. Both
@@ -159,6 +162,41 @@ func params(c *Config, keys *keySources) []param {
 				}
 				return nil
 			})),
+
+		// Mail: where the outbox worker submits it.
+		text(&c.SMTPHost, "SMTP_HOST", "",
+			"SMTP server mail is submitted to; empty prints every mail on standard output instead (development)",
+			func(raw string) error {
+				if strings.ContainsAny(raw, " /") {
+					return fmt.Errorf("%q is not a host name or address", raw)
+				}
+				return nil
+			}),
+		integer(&c.SMTPPort, "SMTP_PORT", 587, 1, "SMTP server port: 587 for submission with STARTTLS, 465 with SMTP_TLS=tls"),
+		newParam("SMTP_TLS", "starttls",
+			"starttls (STARTTLS required: a server without it is refused), tls (TLS from the first byte) or none (plain text; credentials only to a loopback host)",
+			func(raw string) error {
+				c.SMTPTLS = strings.ToLower(strings.TrimSpace(raw))
+				switch c.SMTPTLS {
+				case "starttls", "tls", "none":
+					return nil
+				}
+				return fmt.Errorf("%q is not one of starttls, tls, none", raw)
+			}),
+		text(&c.SMTPUsername, "SMTP_USERNAME", "", "user name for SMTP authentication (PLAIN, or LOGIN); empty sends without authenticating",
+			func(string) error { return nil }),
+		noFlag(newParam("SMTP_PASSWORD", "",
+			"password for SMTP authentication (no flag: command lines are visible to other users)",
+			func(raw string) error { keys.smtpPassword = raw; return nil })),
+		newParam("SMTP_PASSWORD_FILE", "", "file holding SMTP_PASSWORD (a trailing newline is dropped)",
+			func(raw string) error { keys.smtpPasswordFile = raw; return nil }),
+		text(&c.MailFrom, "MAIL_FROM", "clinicgate <no-reply@localhost>", `sender of every mail: "Name <address>" or an address`,
+			func(raw string) error {
+				if _, err := mail.ParseAddress(raw); err != nil {
+					return fmt.Errorf("%q is not an email address", raw)
+				}
+				return nil
+			}),
 	}
 }
 
