@@ -14,3 +14,11 @@ func DecideWrite(v *viewer.Viewer, a Action, f WriteFacts) error {
 		providerSelf: f.ProviderSelf, userFound: f.UserFound, creating: f.Creating,
 	})
 }
+
+// ConcernOf names the concern deciding a (empty for the core's actions).
+func ConcernOf(a Action) string {
+	if e := vocabulary[a]; e.concern != nil {
+		return e.concern.name
+	}
+	return ""
+}
