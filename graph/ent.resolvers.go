@@ -84,7 +84,13 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[pulid.ID
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 
+// Client returns ClientResolver implementation.
+func (r *Resolver) Client() ClientResolver { return &clientResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+type (
+	clientResolver struct{ *Resolver }
+	queryResolver  struct{ *Resolver }
+)

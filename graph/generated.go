@@ -41,6 +41,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Client() ClientResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 }
@@ -71,6 +72,20 @@ type ComplexityRoot struct {
 		Roles             func(childComplexity int) int
 	}
 
+	AddChartProfessionalsPayload struct {
+		ClientAccesses func(childComplexity int) int
+	}
+
+	AddClientContactPayload struct {
+		Contact func(childComplexity int) int
+	}
+
+	AddPortalUserPayload struct {
+		Invited      func(childComplexity int) int
+		PortalAccess func(childComplexity int) int
+		User         func(childComplexity int) int
+	}
+
 	Appointment struct {
 		Billable  func(childComplexity int) int
 		Billed    func(childComplexity int) int
@@ -96,6 +111,10 @@ type ComplexityRoot struct {
 	AppointmentEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	AssignPortalAlertRecipientPayload struct {
+		PortalAccess func(childComplexity int) int
 	}
 
 	AuditEvent struct {
@@ -148,10 +167,12 @@ type ComplexityRoot struct {
 	}
 
 	Client struct {
+		AccessList          func(childComplexity int) int
 		Accesses            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, where *ent.ClientAccessWhereInput) int
 		Address             func(childComplexity int) int
 		Appointments        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AppointmentOrder, where *ent.AppointmentWhereInput) int
 		BusinessUnit        func(childComplexity int) int
+		Contacts            func(childComplexity int) int
 		CreatedAt           func(childComplexity int) int
 		DateOfBirth         func(childComplexity int) int
 		Diagnosis           func(childComplexity int) int
@@ -194,10 +215,26 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ClientAccessEntry struct {
+		Paths func(childComplexity int) int
+		User  func(childComplexity int) int
+	}
+
 	ClientConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+	}
+
+	ClientContact struct {
+		Client       func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Email        func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Phone        func(childComplexity int) int
+		Relationship func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
 	}
 
 	ClientEdge struct {
@@ -249,6 +286,14 @@ type ComplexityRoot struct {
 	EmergencyAccessEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	GrantClientAccessPayload struct {
+		ClientAccess func(childComplexity int) int
+	}
+
+	GrantStaffProfileAccessPayload struct {
+		StaffProfileAccess func(childComplexity int) int
 	}
 
 	Homework struct {
@@ -329,8 +374,20 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		EndEmergencyAccess  func(childComplexity int, id pulid.ID) int
-		OpenEmergencyAccess func(childComplexity int, input OpenEmergencyAccessInput) int
+		AddChartProfessionals      func(childComplexity int, input AddChartProfessionalsInput) int
+		AddClientContact           func(childComplexity int, input AddClientContactInput) int
+		AddPortalUser              func(childComplexity int, input AddPortalUserInput) int
+		AssignPortalAlertRecipient func(childComplexity int, input AssignPortalAlertRecipientInput) int
+		EndEmergencyAccess         func(childComplexity int, id pulid.ID) int
+		GrantClientAccess          func(childComplexity int, input GrantClientAccessInput) int
+		GrantStaffProfileAccess    func(childComplexity int, input GrantStaffProfileAccessInput) int
+		OpenEmergencyAccess        func(childComplexity int, input OpenEmergencyAccessInput) int
+		RemoveClientContact        func(childComplexity int, input RemoveClientContactInput) int
+		RemovePortalAccess         func(childComplexity int, input RemovePortalAccessInput) int
+		RevokeClientAccess         func(childComplexity int, input RevokeClientAccessInput) int
+		RevokeStaffProfileAccess   func(childComplexity int, input RevokeStaffProfileAccessInput) int
+		SetPortalPermissions       func(childComplexity int, input SetPortalPermissionsInput) int
+		UpdateClientContact        func(childComplexity int, input UpdateClientContactInput) int
 	}
 
 	Organization struct {
@@ -421,6 +478,22 @@ type ComplexityRoot struct {
 		Viewer                    func(childComplexity int) int
 	}
 
+	RemoveClientContactPayload struct {
+		ContactID func(childComplexity int) int
+	}
+
+	RemovePortalAccessPayload struct {
+		PortalAccessID func(childComplexity int) int
+	}
+
+	RevokeClientAccessPayload struct {
+		ClientAccessID func(childComplexity int) int
+	}
+
+	RevokeStaffProfileAccessPayload struct {
+		StaffProfileAccessID func(childComplexity int) int
+	}
+
 	Role struct {
 		Builtin     func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
@@ -453,6 +526,10 @@ type ComplexityRoot struct {
 		Private     func(childComplexity int) int
 		Transcript  func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
+	}
+
+	SetPortalPermissionsPayload struct {
+		PortalAccess func(childComplexity int) int
 	}
 
 	StaffProfile struct {
@@ -511,6 +588,10 @@ type ComplexityRoot struct {
 	SurveyResponseEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	UpdateClientContactPayload struct {
+		Contact func(childComplexity int) int
 	}
 
 	User struct {
@@ -585,9 +666,24 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type ClientResolver interface {
+	AccessList(ctx context.Context, obj *ent.Patient) ([]*ClientAccessEntry, error)
+}
 type MutationResolver interface {
 	OpenEmergencyAccess(ctx context.Context, input OpenEmergencyAccessInput) (*ent.EmergencyAccess, error)
 	EndEmergencyAccess(ctx context.Context, id pulid.ID) (*ent.EmergencyAccess, error)
+	GrantClientAccess(ctx context.Context, input GrantClientAccessInput) (*GrantClientAccessPayload, error)
+	RevokeClientAccess(ctx context.Context, input RevokeClientAccessInput) (*RevokeClientAccessPayload, error)
+	AddChartProfessionals(ctx context.Context, input AddChartProfessionalsInput) (*AddChartProfessionalsPayload, error)
+	GrantStaffProfileAccess(ctx context.Context, input GrantStaffProfileAccessInput) (*GrantStaffProfileAccessPayload, error)
+	RevokeStaffProfileAccess(ctx context.Context, input RevokeStaffProfileAccessInput) (*RevokeStaffProfileAccessPayload, error)
+	AddPortalUser(ctx context.Context, input AddPortalUserInput) (*AddPortalUserPayload, error)
+	SetPortalPermissions(ctx context.Context, input SetPortalPermissionsInput) (*SetPortalPermissionsPayload, error)
+	AssignPortalAlertRecipient(ctx context.Context, input AssignPortalAlertRecipientInput) (*AssignPortalAlertRecipientPayload, error)
+	RemovePortalAccess(ctx context.Context, input RemovePortalAccessInput) (*RemovePortalAccessPayload, error)
+	AddClientContact(ctx context.Context, input AddClientContactInput) (*AddClientContactPayload, error)
+	UpdateClientContact(ctx context.Context, input UpdateClientContactInput) (*UpdateClientContactPayload, error)
+	RemoveClientContact(ctx context.Context, input RemoveClientContactInput) (*RemoveClientContactPayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id pulid.ID) (ent.Noder, error)
@@ -703,6 +799,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AccessPath.Roles(childComplexity), true
 
+	case "AddChartProfessionalsPayload.clientAccesses":
+		if e.ComplexityRoot.AddChartProfessionalsPayload.ClientAccesses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddChartProfessionalsPayload.ClientAccesses(childComplexity), true
+
+	case "AddClientContactPayload.contact":
+		if e.ComplexityRoot.AddClientContactPayload.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddClientContactPayload.Contact(childComplexity), true
+
+	case "AddPortalUserPayload.invited":
+		if e.ComplexityRoot.AddPortalUserPayload.Invited == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddPortalUserPayload.Invited(childComplexity), true
+	case "AddPortalUserPayload.portalAccess":
+		if e.ComplexityRoot.AddPortalUserPayload.PortalAccess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddPortalUserPayload.PortalAccess(childComplexity), true
+	case "AddPortalUserPayload.user":
+		if e.ComplexityRoot.AddPortalUserPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddPortalUserPayload.User(childComplexity), true
+
 	case "Appointment.billable":
 		if e.ComplexityRoot.Appointment.Billable == nil {
 			break
@@ -813,6 +942,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AppointmentEdge.Node(childComplexity), true
+
+	case "AssignPortalAlertRecipientPayload.portalAccess":
+		if e.ComplexityRoot.AssignPortalAlertRecipientPayload.PortalAccess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignPortalAlertRecipientPayload.PortalAccess(childComplexity), true
 
 	case "AuditEvent.action":
 		if e.ComplexityRoot.AuditEvent.Action == nil {
@@ -1011,6 +1147,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BusinessUnitEdge.Node(childComplexity), true
 
+	case "Client.accessList":
+		if e.ComplexityRoot.Client.AccessList == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.AccessList(childComplexity), true
 	case "Client.accesses":
 		if e.ComplexityRoot.Client.Accesses == nil {
 			break
@@ -1045,6 +1187,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Client.BusinessUnit(childComplexity), true
+	case "Client.contacts":
+		if e.ComplexityRoot.Client.Contacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.Contacts(childComplexity), true
 	case "Client.createdAt":
 		if e.ComplexityRoot.Client.CreatedAt == nil {
 			break
@@ -1260,6 +1408,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ClientAccessEdge.Node(childComplexity), true
 
+	case "ClientAccessEntry.paths":
+		if e.ComplexityRoot.ClientAccessEntry.Paths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccessEntry.Paths(childComplexity), true
+	case "ClientAccessEntry.user":
+		if e.ComplexityRoot.ClientAccessEntry.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccessEntry.User(childComplexity), true
+
 	case "ClientConnection.edges":
 		if e.ComplexityRoot.ClientConnection.Edges == nil {
 			break
@@ -1278,6 +1439,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClientConnection.TotalCount(childComplexity), true
+
+	case "ClientContact.client":
+		if e.ComplexityRoot.ClientContact.Client == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.Client(childComplexity), true
+	case "ClientContact.createdAt":
+		if e.ComplexityRoot.ClientContact.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.CreatedAt(childComplexity), true
+	case "ClientContact.email":
+		if e.ComplexityRoot.ClientContact.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.Email(childComplexity), true
+	case "ClientContact.id":
+		if e.ComplexityRoot.ClientContact.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.ID(childComplexity), true
+	case "ClientContact.name":
+		if e.ComplexityRoot.ClientContact.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.Name(childComplexity), true
+	case "ClientContact.phone":
+		if e.ComplexityRoot.ClientContact.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.Phone(childComplexity), true
+	case "ClientContact.relationship":
+		if e.ComplexityRoot.ClientContact.Relationship == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.Relationship(childComplexity), true
+	case "ClientContact.updatedAt":
+		if e.ComplexityRoot.ClientContact.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.UpdatedAt(childComplexity), true
 
 	case "ClientEdge.cursor":
 		if e.ComplexityRoot.ClientEdge.Cursor == nil {
@@ -1465,6 +1675,20 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EmergencyAccessEdge.Node(childComplexity), true
+
+	case "GrantClientAccessPayload.clientAccess":
+		if e.ComplexityRoot.GrantClientAccessPayload.ClientAccess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GrantClientAccessPayload.ClientAccess(childComplexity), true
+
+	case "GrantStaffProfileAccessPayload.staffProfileAccess":
+		if e.ComplexityRoot.GrantStaffProfileAccessPayload.StaffProfileAccess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GrantStaffProfileAccessPayload.StaffProfileAccess(childComplexity), true
 
 	case "Homework.appointment":
 		if e.ComplexityRoot.Homework.Appointment == nil {
@@ -1775,6 +1999,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InvoiceEdge.Node(childComplexity), true
 
+	case "Mutation.addChartProfessionals":
+		if e.ComplexityRoot.Mutation.AddChartProfessionals == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addChartProfessionals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddChartProfessionals(childComplexity, args["input"].(AddChartProfessionalsInput)), true
+	case "Mutation.addClientContact":
+		if e.ComplexityRoot.Mutation.AddClientContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addClientContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddClientContact(childComplexity, args["input"].(AddClientContactInput)), true
+	case "Mutation.addPortalUser":
+		if e.ComplexityRoot.Mutation.AddPortalUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addPortalUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddPortalUser(childComplexity, args["input"].(AddPortalUserInput)), true
+	case "Mutation.assignPortalAlertRecipient":
+		if e.ComplexityRoot.Mutation.AssignPortalAlertRecipient == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignPortalAlertRecipient_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignPortalAlertRecipient(childComplexity, args["input"].(AssignPortalAlertRecipientInput)), true
 	case "Mutation.endEmergencyAccess":
 		if e.ComplexityRoot.Mutation.EndEmergencyAccess == nil {
 			break
@@ -1786,6 +2054,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EndEmergencyAccess(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.grantClientAccess":
+		if e.ComplexityRoot.Mutation.GrantClientAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_grantClientAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GrantClientAccess(childComplexity, args["input"].(GrantClientAccessInput)), true
+	case "Mutation.grantStaffProfileAccess":
+		if e.ComplexityRoot.Mutation.GrantStaffProfileAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_grantStaffProfileAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GrantStaffProfileAccess(childComplexity, args["input"].(GrantStaffProfileAccessInput)), true
 	case "Mutation.openEmergencyAccess":
 		if e.ComplexityRoot.Mutation.OpenEmergencyAccess == nil {
 			break
@@ -1797,6 +2087,72 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.OpenEmergencyAccess(childComplexity, args["input"].(OpenEmergencyAccessInput)), true
+	case "Mutation.removeClientContact":
+		if e.ComplexityRoot.Mutation.RemoveClientContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeClientContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveClientContact(childComplexity, args["input"].(RemoveClientContactInput)), true
+	case "Mutation.removePortalAccess":
+		if e.ComplexityRoot.Mutation.RemovePortalAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removePortalAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemovePortalAccess(childComplexity, args["input"].(RemovePortalAccessInput)), true
+	case "Mutation.revokeClientAccess":
+		if e.ComplexityRoot.Mutation.RevokeClientAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeClientAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeClientAccess(childComplexity, args["input"].(RevokeClientAccessInput)), true
+	case "Mutation.revokeStaffProfileAccess":
+		if e.ComplexityRoot.Mutation.RevokeStaffProfileAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeStaffProfileAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeStaffProfileAccess(childComplexity, args["input"].(RevokeStaffProfileAccessInput)), true
+	case "Mutation.setPortalPermissions":
+		if e.ComplexityRoot.Mutation.SetPortalPermissions == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setPortalPermissions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetPortalPermissions(childComplexity, args["input"].(SetPortalPermissionsInput)), true
+	case "Mutation.updateClientContact":
+		if e.ComplexityRoot.Mutation.UpdateClientContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateClientContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateClientContact(childComplexity, args["input"].(UpdateClientContactInput)), true
 
 	case "Organization.createdAt":
 		if e.ComplexityRoot.Organization.CreatedAt == nil {
@@ -2212,6 +2568,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
+	case "RemoveClientContactPayload.contactId":
+		if e.ComplexityRoot.RemoveClientContactPayload.ContactID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemoveClientContactPayload.ContactID(childComplexity), true
+
+	case "RemovePortalAccessPayload.portalAccessId":
+		if e.ComplexityRoot.RemovePortalAccessPayload.PortalAccessID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemovePortalAccessPayload.PortalAccessID(childComplexity), true
+
+	case "RevokeClientAccessPayload.clientAccessId":
+		if e.ComplexityRoot.RevokeClientAccessPayload.ClientAccessID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeClientAccessPayload.ClientAccessID(childComplexity), true
+
+	case "RevokeStaffProfileAccessPayload.staffProfileAccessId":
+		if e.ComplexityRoot.RevokeStaffProfileAccessPayload.StaffProfileAccessID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeStaffProfileAccessPayload.StaffProfileAccessID(childComplexity), true
+
 	case "Role.builtin":
 		if e.ComplexityRoot.Role.Builtin == nil {
 			break
@@ -2347,6 +2731,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SessionNote.UpdatedAt(childComplexity), true
+
+	case "SetPortalPermissionsPayload.portalAccess":
+		if e.ComplexityRoot.SetPortalPermissionsPayload.PortalAccess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetPortalPermissionsPayload.PortalAccess(childComplexity), true
 
 	case "StaffProfile.accesses":
 		if e.ComplexityRoot.StaffProfile.Accesses == nil {
@@ -2576,6 +2967,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SurveyResponseEdge.Node(childComplexity), true
+
+	case "UpdateClientContactPayload.contact":
+		if e.ComplexityRoot.UpdateClientContactPayload.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateClientContactPayload.Contact(childComplexity), true
 
 	case "User.businessUnits":
 		if e.ComplexityRoot.User.BusinessUnits == nil {
@@ -2891,19 +3289,27 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AddChartProfessionalsInput", ec.unmarshalInputAddChartProfessionalsInput),
+			graphql.NewInputUnmarshaler("AddClientContactInput", ec.unmarshalInputAddClientContactInput),
+			graphql.NewInputUnmarshaler("AddPortalUserInput", ec.unmarshalInputAddPortalUserInput),
 			graphql.NewInputUnmarshaler("AppointmentOrder", ec.unmarshalInputAppointmentOrder),
 			graphql.NewInputUnmarshaler("AppointmentWhereInput", ec.unmarshalInputAppointmentWhereInput),
+			graphql.NewInputUnmarshaler("AssignPortalAlertRecipientInput", ec.unmarshalInputAssignPortalAlertRecipientInput),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("AuditEventWhereInput", ec.unmarshalInputAuditEventWhereInput),
 			graphql.NewInputUnmarshaler("BusinessUnitOrder", ec.unmarshalInputBusinessUnitOrder),
 			graphql.NewInputUnmarshaler("BusinessUnitWhereInput", ec.unmarshalInputBusinessUnitWhereInput),
 			graphql.NewInputUnmarshaler("ClientAccessWhereInput", ec.unmarshalInputClientAccessWhereInput),
+			graphql.NewInputUnmarshaler("ClientContactInput", ec.unmarshalInputClientContactInput),
+			graphql.NewInputUnmarshaler("ClientContactOrder", ec.unmarshalInputClientContactOrder),
 			graphql.NewInputUnmarshaler("ClientOrder", ec.unmarshalInputClientOrder),
 			graphql.NewInputUnmarshaler("ClientWhereInput", ec.unmarshalInputClientWhereInput),
 			graphql.NewInputUnmarshaler("DocumentOrder", ec.unmarshalInputDocumentOrder),
 			graphql.NewInputUnmarshaler("DocumentWhereInput", ec.unmarshalInputDocumentWhereInput),
 			graphql.NewInputUnmarshaler("EmergencyAccessOrder", ec.unmarshalInputEmergencyAccessOrder),
 			graphql.NewInputUnmarshaler("EmergencyAccessWhereInput", ec.unmarshalInputEmergencyAccessWhereInput),
+			graphql.NewInputUnmarshaler("GrantClientAccessInput", ec.unmarshalInputGrantClientAccessInput),
+			graphql.NewInputUnmarshaler("GrantStaffProfileAccessInput", ec.unmarshalInputGrantStaffProfileAccessInput),
 			graphql.NewInputUnmarshaler("HomeworkOrder", ec.unmarshalInputHomeworkOrder),
 			graphql.NewInputUnmarshaler("HomeworkWhereInput", ec.unmarshalInputHomeworkWhereInput),
 			graphql.NewInputUnmarshaler("InvitationOrder", ec.unmarshalInputInvitationOrder),
@@ -2915,15 +3321,22 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OrganizationWhereInput", ec.unmarshalInputOrganizationWhereInput),
 			graphql.NewInputUnmarshaler("PortalAccessOrder", ec.unmarshalInputPortalAccessOrder),
 			graphql.NewInputUnmarshaler("PortalAccessWhereInput", ec.unmarshalInputPortalAccessWhereInput),
+			graphql.NewInputUnmarshaler("PortalPermissionsInput", ec.unmarshalInputPortalPermissionsInput),
+			graphql.NewInputUnmarshaler("RemoveClientContactInput", ec.unmarshalInputRemoveClientContactInput),
+			graphql.NewInputUnmarshaler("RemovePortalAccessInput", ec.unmarshalInputRemovePortalAccessInput),
+			graphql.NewInputUnmarshaler("RevokeClientAccessInput", ec.unmarshalInputRevokeClientAccessInput),
+			graphql.NewInputUnmarshaler("RevokeStaffProfileAccessInput", ec.unmarshalInputRevokeStaffProfileAccessInput),
 			graphql.NewInputUnmarshaler("RoleOrder", ec.unmarshalInputRoleOrder),
 			graphql.NewInputUnmarshaler("RoleWhereInput", ec.unmarshalInputRoleWhereInput),
 			graphql.NewInputUnmarshaler("SessionNoteOrder", ec.unmarshalInputSessionNoteOrder),
 			graphql.NewInputUnmarshaler("SessionNoteWhereInput", ec.unmarshalInputSessionNoteWhereInput),
+			graphql.NewInputUnmarshaler("SetPortalPermissionsInput", ec.unmarshalInputSetPortalPermissionsInput),
 			graphql.NewInputUnmarshaler("StaffProfileAccessWhereInput", ec.unmarshalInputStaffProfileAccessWhereInput),
 			graphql.NewInputUnmarshaler("StaffProfileOrder", ec.unmarshalInputStaffProfileOrder),
 			graphql.NewInputUnmarshaler("StaffProfileWhereInput", ec.unmarshalInputStaffProfileWhereInput),
 			graphql.NewInputUnmarshaler("SurveyResponseOrder", ec.unmarshalInputSurveyResponseOrder),
 			graphql.NewInputUnmarshaler("SurveyResponseWhereInput", ec.unmarshalInputSurveyResponseWhereInput),
+			graphql.NewInputUnmarshaler("UpdateClientContactInput", ec.unmarshalInputUpdateClientContactInput),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
 			graphql.NewInputUnmarshaler("UserWhereInput", ec.unmarshalInputUserWhereInput),
 		)
@@ -3001,7 +3414,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "access.graphql" "ent.graphql" "viewer.graphql"
+//go:embed "access.graphql" "access_admin.graphql" "ent.graphql" "portal.graphql" "viewer.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3014,7 +3427,9 @@ func sourceData(filename string) string {
 
 var sources = []*ast.Source{
 	{Name: "access.graphql", Input: sourceData("access.graphql"), BuiltIn: false},
+	{Name: "access_admin.graphql", Input: sourceData("access_admin.graphql"), BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
+	{Name: "portal.graphql", Input: sourceData("portal.graphql"), BuiltIn: false},
 	{Name: "viewer.graphql", Input: sourceData("viewer.graphql"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3059,6 +3474,34 @@ func (ec *executionContext) childFields_AccessPath(ctx context.Context, field gr
 		return ec.fieldContext_AccessPath_portalPermissions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AccessPath", field.Name)
+}
+
+func (ec *executionContext) childFields_AddChartProfessionalsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientAccesses":
+		return ec.fieldContext_AddChartProfessionalsPayload_clientAccesses(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddChartProfessionalsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AddClientContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contact":
+		return ec.fieldContext_AddClientContactPayload_contact(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddClientContactPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AddPortalUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "portalAccess":
+		return ec.fieldContext_AddPortalUserPayload_portalAccess(ctx, field)
+	case "user":
+		return ec.fieldContext_AddPortalUserPayload_user(ctx, field)
+	case "invited":
+		return ec.fieldContext_AddPortalUserPayload_invited(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddPortalUserPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Appointment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3113,6 +3556,14 @@ func (ec *executionContext) childFields_AppointmentEdge(ctx context.Context, fie
 		return ec.fieldContext_AppointmentEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AppointmentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AssignPortalAlertRecipientPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "portalAccess":
+		return ec.fieldContext_AssignPortalAlertRecipientPayload_portalAccess(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AssignPortalAlertRecipientPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3251,6 +3702,8 @@ func (ec *executionContext) childFields_Client(ctx context.Context, field graphq
 		return ec.fieldContext_Client_accesses(ctx, field)
 	case "portalAccesses":
 		return ec.fieldContext_Client_portalAccesses(ctx, field)
+	case "contacts":
+		return ec.fieldContext_Client_contacts(ctx, field)
 	case "appointments":
 		return ec.fieldContext_Client_appointments(ctx, field)
 	case "documents":
@@ -3263,6 +3716,8 @@ func (ec *executionContext) childFields_Client(ctx context.Context, field graphq
 		return ec.fieldContext_Client_homework(ctx, field)
 	case "emergencyAccesses":
 		return ec.fieldContext_Client_emergencyAccesses(ctx, field)
+	case "accessList":
+		return ec.fieldContext_Client_accessList(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Client", field.Name)
 }
@@ -3307,6 +3762,16 @@ func (ec *executionContext) childFields_ClientAccessEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ClientAccessEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ClientAccessEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_ClientAccessEntry_user(ctx, field)
+	case "paths":
+		return ec.fieldContext_ClientAccessEntry_paths(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientAccessEntry", field.Name)
+}
+
 func (ec *executionContext) childFields_ClientConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -3317,6 +3782,28 @@ func (ec *executionContext) childFields_ClientConnection(ctx context.Context, fi
 		return ec.fieldContext_ClientConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ClientConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ClientContact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ClientContact_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ClientContact_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ClientContact_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_ClientContact_name(ctx, field)
+	case "relationship":
+		return ec.fieldContext_ClientContact_relationship(ctx, field)
+	case "email":
+		return ec.fieldContext_ClientContact_email(ctx, field)
+	case "phone":
+		return ec.fieldContext_ClientContact_phone(ctx, field)
+	case "client":
+		return ec.fieldContext_ClientContact_client(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientContact", field.Name)
 }
 
 func (ec *executionContext) childFields_ClientEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3419,6 +3906,22 @@ func (ec *executionContext) childFields_EmergencyAccessEdge(ctx context.Context,
 		return ec.fieldContext_EmergencyAccessEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EmergencyAccessEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_GrantClientAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientAccess":
+		return ec.fieldContext_GrantClientAccessPayload_clientAccess(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GrantClientAccessPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_GrantStaffProfileAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "staffProfileAccess":
+		return ec.fieldContext_GrantStaffProfileAccessPayload_staffProfileAccess(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GrantStaffProfileAccessPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Homework(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3695,6 +4198,38 @@ func (ec *executionContext) childFields_PrivilegeInfo(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type PrivilegeInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_RemoveClientContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contactId":
+		return ec.fieldContext_RemoveClientContactPayload_contactId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RemoveClientContactPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RemovePortalAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "portalAccessId":
+		return ec.fieldContext_RemovePortalAccessPayload_portalAccessId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RemovePortalAccessPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RevokeClientAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientAccessId":
+		return ec.fieldContext_RevokeClientAccessPayload_clientAccessId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeClientAccessPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RevokeStaffProfileAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "staffProfileAccessId":
+		return ec.fieldContext_RevokeStaffProfileAccessPayload_staffProfileAccessId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeStaffProfileAccessPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Role(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3761,6 +4296,14 @@ func (ec *executionContext) childFields_SessionNote(ctx context.Context, field g
 		return ec.fieldContext_SessionNote_author(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SessionNote", field.Name)
+}
+
+func (ec *executionContext) childFields_SetPortalPermissionsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "portalAccess":
+		return ec.fieldContext_SetPortalPermissionsPayload_portalAccess(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetPortalPermissionsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_StaffProfile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3877,6 +4420,14 @@ func (ec *executionContext) childFields_SurveyResponseEdge(ctx context.Context, 
 		return ec.fieldContext_SurveyResponseEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SurveyResponseEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateClientContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contact":
+		return ec.fieldContext_UpdateClientContactPayload_contact(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateClientContactPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4573,6 +5124,62 @@ func (ec *executionContext) field_Client_surveyResponses_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addChartProfessionals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (AddChartProfessionalsInput, error) {
+			return ec.unmarshalNAddChartProfessionalsInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddChartProfessionalsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addClientContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (AddClientContactInput, error) {
+			return ec.unmarshalNAddClientContactInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddClientContactInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addPortalUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (AddPortalUserInput, error) {
+			return ec.unmarshalNAddPortalUserInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddPortalUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_assignPortalAlertRecipient_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (AssignPortalAlertRecipientInput, error) {
+			return ec.unmarshalNAssignPortalAlertRecipientInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAssignPortalAlertRecipientInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_endEmergencyAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4587,12 +5194,124 @@ func (ec *executionContext) field_Mutation_endEmergencyAccess_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_grantClientAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (GrantClientAccessInput, error) {
+			return ec.unmarshalNGrantClientAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐGrantClientAccessInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_grantStaffProfileAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (GrantStaffProfileAccessInput, error) {
+			return ec.unmarshalNGrantStaffProfileAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐGrantStaffProfileAccessInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_openEmergencyAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (OpenEmergencyAccessInput, error) {
 			return ec.unmarshalNOpenEmergencyAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOpenEmergencyAccessInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeClientContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RemoveClientContactInput, error) {
+			return ec.unmarshalNRemoveClientContactInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemoveClientContactInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removePortalAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RemovePortalAccessInput, error) {
+			return ec.unmarshalNRemovePortalAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemovePortalAccessInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeClientAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RevokeClientAccessInput, error) {
+			return ec.unmarshalNRevokeClientAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeClientAccessInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeStaffProfileAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RevokeStaffProfileAccessInput, error) {
+			return ec.unmarshalNRevokeStaffProfileAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeStaffProfileAccessInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setPortalPermissions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (SetPortalPermissionsInput, error) {
+			return ec.unmarshalNSetPortalPermissionsInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetPortalPermissionsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateClientContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UpdateClientContactInput, error) {
+			return ec.unmarshalNUpdateClientContactInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateClientContactInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5524,6 +6243,157 @@ func (ec *executionContext) fieldContext_AccessPath_portalPermissions(_ context.
 	return fc, nil
 }
 
+func (ec *executionContext) _AddChartProfessionalsPayload_clientAccesses(ctx context.Context, field graphql.CollectedField, obj *AddChartProfessionalsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddChartProfessionalsPayload_clientAccesses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientAccesses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ClientAccess) graphql.Marshaler {
+			return ec.marshalNClientAccess2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccessᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddChartProfessionalsPayload_clientAccesses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddChartProfessionalsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientAccess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AddClientContactPayload_contact(ctx context.Context, field graphql.CollectedField, obj *AddClientContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddClientContactPayload_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ClientContact) graphql.Marshaler {
+			return ec.marshalNClientContact2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientContact(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddClientContactPayload_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddClientContactPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientContact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AddPortalUserPayload_portalAccess(ctx context.Context, field graphql.CollectedField, obj *AddPortalUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddPortalUserPayload_portalAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PortalAccess, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PortalAccess) graphql.Marshaler {
+			return ec.marshalNPortalAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccess(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddPortalUserPayload_portalAccess(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddPortalUserPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PortalAccess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AddPortalUserPayload_user(ctx context.Context, field graphql.CollectedField, obj *AddPortalUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddPortalUserPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddPortalUserPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddPortalUserPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AddPortalUserPayload_invited(ctx context.Context, field graphql.CollectedField, obj *AddPortalUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddPortalUserPayload_invited(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Invited, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddPortalUserPayload_invited(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AddPortalUserPayload", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Appointment_id(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6113,6 +6983,38 @@ func (ec *executionContext) _AppointmentEdge_cursor(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_AppointmentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AppointmentEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _AssignPortalAlertRecipientPayload_portalAccess(ctx context.Context, field graphql.CollectedField, obj *AssignPortalAlertRecipientPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignPortalAlertRecipientPayload_portalAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PortalAccess, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PortalAccess) graphql.Marshaler {
+			return ec.marshalNPortalAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccess(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignPortalAlertRecipientPayload_portalAccess(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AssignPortalAlertRecipientPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PortalAccess(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AuditEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
@@ -7614,6 +8516,38 @@ func (ec *executionContext) fieldContext_Client_portalAccesses(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Client_contacts(ctx context.Context, field graphql.CollectedField, obj *ent.Patient) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Client_contacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contacts(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ClientContact) graphql.Marshaler {
+			return ec.marshalOClientContact2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientContactᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Client_contacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Client",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientContact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Client_appointments(ctx context.Context, field graphql.CollectedField, obj *ent.Patient) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7861,6 +8795,38 @@ func (ec *executionContext) fieldContext_Client_emergencyAccesses(_ context.Cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_EmergencyAccess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Client_accessList(ctx context.Context, field graphql.CollectedField, obj *ent.Patient) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Client_accessList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Client().AccessList(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ClientAccessEntry) graphql.Marshaler {
+			return ec.marshalNClientAccessEntry2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Client_accessList(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Client",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientAccessEntry(ctx, field)
 		},
 	}
 	return fc, nil
@@ -8173,6 +9139,70 @@ func (ec *executionContext) fieldContext_ClientAccessEdge_cursor(_ context.Conte
 	return graphql.NewScalarFieldContext("ClientAccessEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _ClientAccessEntry_user(ctx context.Context, field graphql.CollectedField, obj *ClientAccessEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientAccessEntry_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientAccessEntry_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientAccessEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClientAccessEntry_paths(ctx context.Context, field graphql.CollectedField, obj *ClientAccessEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientAccessEntry_paths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Paths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*AccessPath) graphql.Marshaler {
+			return ec.marshalNAccessPath2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAccessPathᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientAccessEntry_paths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientAccessEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessPath(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ClientConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PatientConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8258,6 +9288,271 @@ func (ec *executionContext) _ClientConnection_totalCount(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_ClientConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ClientConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ClientContact_id(ctx context.Context, field graphql.CollectedField, obj *ent.ClientContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientContact_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientContact_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientContact", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ClientContact_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ClientContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientContact_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientContact_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientContact", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ClientContact_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ClientContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientContact_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientContact_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientContact", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ClientContact_name(ctx context.Context, field graphql.CollectedField, obj *ent.ClientContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientContact_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "CLIENT_PROFILE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientContact_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientContact", field, false, false, "String")
+}
+
+func (ec *executionContext) _ClientContact_relationship(ctx context.Context, field graphql.CollectedField, obj *ent.ClientContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientContact_relationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relationship, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "CLIENT_PROFILE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientContact_relationship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientContact", field, false, false, "String")
+}
+
+func (ec *executionContext) _ClientContact_email(ctx context.Context, field graphql.CollectedField, obj *ent.ClientContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientContact_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "CLIENT_PROFILE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientContact_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientContact", field, false, false, "String")
+}
+
+func (ec *executionContext) _ClientContact_phone(ctx context.Context, field graphql.CollectedField, obj *ent.ClientContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientContact_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phone, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "CLIENT_PROFILE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientContact_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientContact", field, false, false, "String")
+}
+
+func (ec *executionContext) _ClientContact_client(ctx context.Context, field graphql.CollectedField, obj *ent.ClientContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientContact_client(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Client(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Patient) graphql.Marshaler {
+			return ec.marshalNClient2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatient(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientContact_client(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientContact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Client(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ClientEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.PatientEdge) (ret graphql.Marshaler) {
@@ -9083,6 +10378,70 @@ func (ec *executionContext) _EmergencyAccessEdge_cursor(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_EmergencyAccessEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmergencyAccessEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _GrantClientAccessPayload_clientAccess(ctx context.Context, field graphql.CollectedField, obj *GrantClientAccessPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GrantClientAccessPayload_clientAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientAccess, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ClientAccess) graphql.Marshaler {
+			return ec.marshalNClientAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccess(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GrantClientAccessPayload_clientAccess(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GrantClientAccessPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientAccess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GrantStaffProfileAccessPayload_staffProfileAccess(ctx context.Context, field graphql.CollectedField, obj *GrantStaffProfileAccessPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GrantStaffProfileAccessPayload_staffProfileAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StaffProfileAccess, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.StaffProfileAccess) graphql.Marshaler {
+			return ec.marshalNStaffProfileAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐStaffProfileAccess(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GrantStaffProfileAccessPayload_staffProfileAccess(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GrantStaffProfileAccessPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StaffProfileAccess(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Homework_id(ctx context.Context, field graphql.CollectedField, obj *ent.Homework) (ret graphql.Marshaler) {
@@ -10551,6 +11910,534 @@ func (ec *executionContext) fieldContext_Mutation_endEmergencyAccess(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_endEmergencyAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_grantClientAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_grantClientAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().GrantClientAccess(ctx, fc.Args["input"].(GrantClientAccessInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *GrantClientAccessPayload) graphql.Marshaler {
+			return ec.marshalNGrantClientAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐGrantClientAccessPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_grantClientAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GrantClientAccessPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_grantClientAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeClientAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeClientAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeClientAccess(ctx, fc.Args["input"].(RevokeClientAccessInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RevokeClientAccessPayload) graphql.Marshaler {
+			return ec.marshalNRevokeClientAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeClientAccessPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeClientAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevokeClientAccessPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeClientAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addChartProfessionals(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addChartProfessionals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddChartProfessionals(ctx, fc.Args["input"].(AddChartProfessionalsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AddChartProfessionalsPayload) graphql.Marshaler {
+			return ec.marshalNAddChartProfessionalsPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddChartProfessionalsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addChartProfessionals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AddChartProfessionalsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addChartProfessionals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_grantStaffProfileAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_grantStaffProfileAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().GrantStaffProfileAccess(ctx, fc.Args["input"].(GrantStaffProfileAccessInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *GrantStaffProfileAccessPayload) graphql.Marshaler {
+			return ec.marshalNGrantStaffProfileAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐGrantStaffProfileAccessPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_grantStaffProfileAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GrantStaffProfileAccessPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_grantStaffProfileAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeStaffProfileAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeStaffProfileAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeStaffProfileAccess(ctx, fc.Args["input"].(RevokeStaffProfileAccessInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RevokeStaffProfileAccessPayload) graphql.Marshaler {
+			return ec.marshalNRevokeStaffProfileAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeStaffProfileAccessPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeStaffProfileAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevokeStaffProfileAccessPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeStaffProfileAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addPortalUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addPortalUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddPortalUser(ctx, fc.Args["input"].(AddPortalUserInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AddPortalUserPayload) graphql.Marshaler {
+			return ec.marshalNAddPortalUserPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddPortalUserPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addPortalUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AddPortalUserPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addPortalUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setPortalPermissions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setPortalPermissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetPortalPermissions(ctx, fc.Args["input"].(SetPortalPermissionsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SetPortalPermissionsPayload) graphql.Marshaler {
+			return ec.marshalNSetPortalPermissionsPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetPortalPermissionsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setPortalPermissions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetPortalPermissionsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setPortalPermissions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_assignPortalAlertRecipient(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_assignPortalAlertRecipient(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AssignPortalAlertRecipient(ctx, fc.Args["input"].(AssignPortalAlertRecipientInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AssignPortalAlertRecipientPayload) graphql.Marshaler {
+			return ec.marshalNAssignPortalAlertRecipientPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAssignPortalAlertRecipientPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_assignPortalAlertRecipient(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssignPortalAlertRecipientPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignPortalAlertRecipient_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removePortalAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removePortalAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemovePortalAccess(ctx, fc.Args["input"].(RemovePortalAccessInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RemovePortalAccessPayload) graphql.Marshaler {
+			return ec.marshalNRemovePortalAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemovePortalAccessPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removePortalAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RemovePortalAccessPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removePortalAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addClientContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addClientContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddClientContact(ctx, fc.Args["input"].(AddClientContactInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AddClientContactPayload) graphql.Marshaler {
+			return ec.marshalNAddClientContactPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddClientContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addClientContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AddClientContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addClientContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateClientContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateClientContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateClientContact(ctx, fc.Args["input"].(UpdateClientContactInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *UpdateClientContactPayload) graphql.Marshaler {
+			return ec.marshalNUpdateClientContactPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateClientContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateClientContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateClientContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateClientContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeClientContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeClientContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveClientContact(ctx, fc.Args["input"].(RemoveClientContactInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RemoveClientContactPayload) graphql.Marshaler {
+			return ec.marshalNRemoveClientContactPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemoveClientContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeClientContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RemoveClientContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeClientContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12297,6 +14184,98 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _RemoveClientContactPayload_contactId(ctx context.Context, field graphql.CollectedField, obj *RemoveClientContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RemoveClientContactPayload_contactId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContactID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RemoveClientContactPayload_contactId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RemoveClientContactPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RemovePortalAccessPayload_portalAccessId(ctx context.Context, field graphql.CollectedField, obj *RemovePortalAccessPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RemovePortalAccessPayload_portalAccessId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PortalAccessID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RemovePortalAccessPayload_portalAccessId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RemovePortalAccessPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RevokeClientAccessPayload_clientAccessId(ctx context.Context, field graphql.CollectedField, obj *RevokeClientAccessPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokeClientAccessPayload_clientAccessId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientAccessID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevokeClientAccessPayload_clientAccessId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevokeClientAccessPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RevokeStaffProfileAccessPayload_staffProfileAccessId(ctx context.Context, field graphql.CollectedField, obj *RevokeStaffProfileAccessPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokeStaffProfileAccessPayload_staffProfileAccessId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StaffProfileAccessID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevokeStaffProfileAccessPayload_staffProfileAccessId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevokeStaffProfileAccessPayload", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Role_id(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12888,6 +14867,38 @@ func (ec *executionContext) fieldContext_SessionNote_author(_ context.Context, f
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SetPortalPermissionsPayload_portalAccess(ctx context.Context, field graphql.CollectedField, obj *SetPortalPermissionsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetPortalPermissionsPayload_portalAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PortalAccess, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PortalAccess) graphql.Marshaler {
+			return ec.marshalNPortalAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccess(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetPortalPermissionsPayload_portalAccess(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetPortalPermissionsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PortalAccess(ctx, field)
 		},
 	}
 	return fc, nil
@@ -13904,6 +15915,38 @@ func (ec *executionContext) _SurveyResponseEdge_cursor(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_SurveyResponseEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SurveyResponseEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _UpdateClientContactPayload_contact(ctx context.Context, field graphql.CollectedField, obj *UpdateClientContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateClientContactPayload_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ClientContact) graphql.Marshaler {
+			return ec.marshalNClientContact2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientContact(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateClientContactPayload_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateClientContactPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientContact(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -16257,6 +18300,188 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAddChartProfessionalsInput(ctx context.Context, obj any) (AddChartProfessionalsInput, error) {
+	var it AddChartProfessionalsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientId", "userIds", "expiresAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "userIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIds"))
+			data, err := ec.unmarshalNID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIds = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddChartProfessionalsInput unmarshals raw into the AddChartProfessionalsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddChartProfessionalsInput(ctx context.Context, raw any) (AddChartProfessionalsInput, error) {
+	var out AddChartProfessionalsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddChartProfessionalsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAddClientContactInput(ctx context.Context, obj any) (AddClientContactInput, error) {
+	var it AddClientContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientId", "contact"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "contact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contact"))
+			data, err := ec.unmarshalNClientContactInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientContactInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contact = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddClientContactInput unmarshals raw into the AddClientContactInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddClientContactInput(ctx context.Context, raw any) (AddClientContactInput, error) {
+	var out AddClientContactInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddClientContactInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAddPortalUserInput(ctx context.Context, obj any) (AddPortalUserInput, error) {
+	var it AddPortalUserInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientId", "contactId", "email", "displayName", "permissions", "alertRecipient"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "contactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactID = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "displayName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("displayName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DisplayName = data
+		case "permissions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("permissions"))
+			data, err := ec.unmarshalNPortalPermissionsInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐPortalPermissionsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Permissions = data
+		case "alertRecipient":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertRecipient"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AlertRecipient = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddPortalUserInput unmarshals raw into the AddPortalUserInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddPortalUserInput(ctx context.Context, raw any) (AddPortalUserInput, error) {
+	var out AddPortalUserInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddPortalUserInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAppointmentOrder(ctx context.Context, obj any) (ent.AppointmentOrder, error) {
 	var it ent.AppointmentOrder
 	if obj == nil {
@@ -16808,6 +19033,48 @@ func (ec *executionContext) unmarshalInputAppointmentWhereInput(ctx context.Cont
 func UnmarshalAppointmentWhereInput(ctx context.Context, raw any) (ent.AppointmentWhereInput, error) {
 	var out ent.AppointmentWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AppointmentWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAssignPortalAlertRecipientInput(ctx context.Context, obj any) (AssignPortalAlertRecipientInput, error) {
+	var it AssignPortalAlertRecipientInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"portalAccessId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "portalAccessId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("portalAccessId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PortalAccessID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAssignPortalAlertRecipientInput unmarshals raw into the AssignPortalAlertRecipientInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAssignPortalAlertRecipientInput(ctx context.Context, raw any) (AssignPortalAlertRecipientInput, error) {
+	var out AssignPortalAlertRecipientInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AssignPortalAlertRecipientInput", raw, &out)
 	return out, err
 }
 
@@ -18707,6 +20974,122 @@ func (ec *executionContext) unmarshalInputClientAccessWhereInput(ctx context.Con
 func UnmarshalClientAccessWhereInput(ctx context.Context, raw any) (ent.ClientAccessWhereInput, error) {
 	var out ent.ClientAccessWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ClientAccessWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputClientContactInput(ctx context.Context, obj any) (ClientContactInput, error) {
+	var it ClientContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "relationship", "email", "phone"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "relationship":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationship"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relationship = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalClientContactInput unmarshals raw into the ClientContactInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalClientContactInput(ctx context.Context, raw any) (ClientContactInput, error) {
+	var out ClientContactInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ClientContactInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputClientContactOrder(ctx context.Context, obj any) (ent.ClientContactOrder, error) {
+	var it ent.ClientContactOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNClientContactOrderField2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientContactOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalClientContactOrder unmarshals raw into the ClientContactOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalClientContactOrder(ctx context.Context, raw any) (ent.ClientContactOrder, error) {
+	var out ent.ClientContactOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ClientContactOrder", raw, &out)
 	return out, err
 }
 
@@ -20866,6 +23249,118 @@ func (ec *executionContext) unmarshalInputEmergencyAccessWhereInput(ctx context.
 func UnmarshalEmergencyAccessWhereInput(ctx context.Context, raw any) (ent.EmergencyAccessWhereInput, error) {
 	var out ent.EmergencyAccessWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EmergencyAccessWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGrantClientAccessInput(ctx context.Context, obj any) (GrantClientAccessInput, error) {
+	var it GrantClientAccessInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId", "clientId", "expiresAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGrantClientAccessInput unmarshals raw into the GrantClientAccessInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGrantClientAccessInput(ctx context.Context, raw any) (GrantClientAccessInput, error) {
+	var out GrantClientAccessInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GrantClientAccessInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGrantStaffProfileAccessInput(ctx context.Context, obj any) (GrantStaffProfileAccessInput, error) {
+	var it GrantStaffProfileAccessInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId", "staffProfileId", "expiresAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "staffProfileId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("staffProfileId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StaffProfileID = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGrantStaffProfileAccessInput unmarshals raw into the GrantStaffProfileAccessInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGrantStaffProfileAccessInput(ctx context.Context, raw any) (GrantStaffProfileAccessInput, error) {
+	var out GrantStaffProfileAccessInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GrantStaffProfileAccessInput", raw, &out)
 	return out, err
 }
 
@@ -24023,6 +26518,251 @@ func UnmarshalPortalAccessWhereInput(ctx context.Context, raw any) (ent.PortalAc
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPortalPermissionsInput(ctx context.Context, obj any) (PortalPermissionsInput, error) {
+	var it PortalPermissionsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"documents", "sessionsHomework", "billing", "surveys"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "documents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("documents"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Documents = data
+		case "sessionsHomework":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sessionsHomework"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SessionsHomework = data
+		case "billing":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billing"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Billing = data
+		case "surveys":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("surveys"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Surveys = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPortalPermissionsInput unmarshals raw into the PortalPermissionsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPortalPermissionsInput(ctx context.Context, raw any) (PortalPermissionsInput, error) {
+	var out PortalPermissionsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PortalPermissionsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRemoveClientContactInput(ctx context.Context, obj any) (RemoveClientContactInput, error) {
+	var it RemoveClientContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"contactId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "contactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRemoveClientContactInput unmarshals raw into the RemoveClientContactInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRemoveClientContactInput(ctx context.Context, raw any) (RemoveClientContactInput, error) {
+	var out RemoveClientContactInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemoveClientContactInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRemovePortalAccessInput(ctx context.Context, obj any) (RemovePortalAccessInput, error) {
+	var it RemovePortalAccessInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"portalAccessId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "portalAccessId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("portalAccessId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PortalAccessID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRemovePortalAccessInput unmarshals raw into the RemovePortalAccessInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRemovePortalAccessInput(ctx context.Context, raw any) (RemovePortalAccessInput, error) {
+	var out RemovePortalAccessInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemovePortalAccessInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRevokeClientAccessInput(ctx context.Context, obj any) (RevokeClientAccessInput, error) {
+	var it RevokeClientAccessInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId", "clientId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRevokeClientAccessInput unmarshals raw into the RevokeClientAccessInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRevokeClientAccessInput(ctx context.Context, raw any) (RevokeClientAccessInput, error) {
+	var out RevokeClientAccessInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeClientAccessInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRevokeStaffProfileAccessInput(ctx context.Context, obj any) (RevokeStaffProfileAccessInput, error) {
+	var it RevokeStaffProfileAccessInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId", "staffProfileId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "staffProfileId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("staffProfileId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StaffProfileID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRevokeStaffProfileAccessInput unmarshals raw into the RevokeStaffProfileAccessInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRevokeStaffProfileAccessInput(ctx context.Context, raw any) (RevokeStaffProfileAccessInput, error) {
+	var out RevokeStaffProfileAccessInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeStaffProfileAccessInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRoleOrder(ctx context.Context, obj any) (ent.RoleOrder, error) {
 	var it ent.RoleOrder
 	if obj == nil {
@@ -24904,6 +27644,55 @@ func (ec *executionContext) unmarshalInputSessionNoteWhereInput(ctx context.Cont
 func UnmarshalSessionNoteWhereInput(ctx context.Context, raw any) (ent.SessionNoteWhereInput, error) {
 	var out ent.SessionNoteWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SessionNoteWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSetPortalPermissionsInput(ctx context.Context, obj any) (SetPortalPermissionsInput, error) {
+	var it SetPortalPermissionsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"portalAccessId", "permissions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "portalAccessId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("portalAccessId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PortalAccessID = data
+		case "permissions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("permissions"))
+			data, err := ec.unmarshalNPortalPermissionsInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐPortalPermissionsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Permissions = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetPortalPermissionsInput unmarshals raw into the SetPortalPermissionsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetPortalPermissionsInput(ctx context.Context, raw any) (SetPortalPermissionsInput, error) {
+	var out SetPortalPermissionsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetPortalPermissionsInput", raw, &out)
 	return out, err
 }
 
@@ -26614,6 +29403,55 @@ func UnmarshalSurveyResponseWhereInput(ctx context.Context, raw any) (ent.Survey
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateClientContactInput(ctx context.Context, obj any) (UpdateClientContactInput, error) {
+	var it UpdateClientContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"contactId", "contact"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "contactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactID = data
+		case "contact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contact"))
+			data, err := ec.unmarshalNClientContactInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientContactInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contact = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateClientContactInput unmarshals raw into the UpdateClientContactInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateClientContactInput(ctx context.Context, raw any) (UpdateClientContactInput, error) {
+	var out UpdateClientContactInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateClientContactInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUserOrder(ctx context.Context, obj any) (ent.UserOrder, error) {
 	var it ent.UserOrder
 	if obj == nil {
@@ -28109,6 +30947,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Document(ctx, sel, obj)
+	case *ent.ClientContact:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ClientContact(ctx, sel, obj)
 	case *ent.ClientAccess:
 		if obj == nil {
 			return graphql.Null
@@ -28249,6 +31092,115 @@ func (ec *executionContext) _AccessPath(ctx context.Context, sel ast.SelectionSe
 		case "portalPermissions":
 			out.Values[i] = ec._AccessPath_portalPermissions(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var addChartProfessionalsPayloadImplementors = []string{"AddChartProfessionalsPayload"}
+
+func (ec *executionContext) _AddChartProfessionalsPayload(ctx context.Context, sel ast.SelectionSet, obj *AddChartProfessionalsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, addChartProfessionalsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AddChartProfessionalsPayload")
+		case "clientAccesses":
+			out.Values[i] = ec._AddChartProfessionalsPayload_clientAccesses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var addClientContactPayloadImplementors = []string{"AddClientContactPayload"}
+
+func (ec *executionContext) _AddClientContactPayload(ctx context.Context, sel ast.SelectionSet, obj *AddClientContactPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, addClientContactPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AddClientContactPayload")
+		case "contact":
+			out.Values[i] = ec._AddClientContactPayload_contact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var addPortalUserPayloadImplementors = []string{"AddPortalUserPayload"}
+
+func (ec *executionContext) _AddPortalUserPayload(ctx context.Context, sel ast.SelectionSet, obj *AddPortalUserPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, addPortalUserPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AddPortalUserPayload")
+		case "portalAccess":
+			out.Values[i] = ec._AddPortalUserPayload_portalAccess(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "user":
+			out.Values[i] = ec._AddPortalUserPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "invited":
+			out.Values[i] = ec._AddPortalUserPayload_invited(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -28426,6 +31378,39 @@ func (ec *executionContext) _AppointmentEdge(ctx context.Context, sel ast.Select
 			}
 		case "cursor":
 			out.Values[i] = ec._AppointmentEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var assignPortalAlertRecipientPayloadImplementors = []string{"AssignPortalAlertRecipientPayload"}
+
+func (ec *executionContext) _AssignPortalAlertRecipientPayload(ctx context.Context, sel ast.SelectionSet, obj *AssignPortalAlertRecipientPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, assignPortalAlertRecipientPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AssignPortalAlertRecipientPayload")
+		case "portalAccess":
+			out.Values[i] = ec._AssignPortalAlertRecipientPayload_portalAccess(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -28876,6 +31861,12 @@ func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Client_portalAccesses(ctx, field, obj)
 				})
+		case "contacts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Client_contacts(ctx, field, obj)
+				})
 		case "appointments":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -28911,6 +31902,12 @@ func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, o
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Client_emergencyAccesses(ctx, field, obj)
+				})
+		case "accessList":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Client_accessList(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -29071,6 +32068,44 @@ func (ec *executionContext) _ClientAccessEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var clientAccessEntryImplementors = []string{"ClientAccessEntry"}
+
+func (ec *executionContext) _ClientAccessEntry(ctx context.Context, sel ast.SelectionSet, obj *ClientAccessEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clientAccessEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClientAccessEntry")
+		case "user":
+			out.Values[i] = ec._ClientAccessEntry_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paths":
+			out.Values[i] = ec._ClientAccessEntry_paths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var clientConnectionImplementors = []string{"ClientConnection"}
 
 func (ec *executionContext) _ClientConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PatientConnection) graphql.Marshaler {
@@ -29097,6 +32132,75 @@ func (ec *executionContext) _ClientConnection(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var clientContactImplementors = []string{"ClientContact", "Node"}
+
+func (ec *executionContext) _ClientContact(ctx context.Context, sel ast.SelectionSet, obj *ent.ClientContact) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clientContactImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClientContact")
+		case "id":
+			out.Values[i] = ec._ClientContact_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ClientContact_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ClientContact_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._ClientContact_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "relationship":
+			out.Values[i] = ec._ClientContact_relationship(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "email":
+			out.Values[i] = ec._ClientContact_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "phone":
+			out.Values[i] = ec._ClientContact_phone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "client":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ClientContact_client(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29444,6 +32548,72 @@ func (ec *executionContext) _EmergencyAccessEdge(ctx context.Context, sel ast.Se
 			}
 		case "cursor":
 			out.Values[i] = ec._EmergencyAccessEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var grantClientAccessPayloadImplementors = []string{"GrantClientAccessPayload"}
+
+func (ec *executionContext) _GrantClientAccessPayload(ctx context.Context, sel ast.SelectionSet, obj *GrantClientAccessPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, grantClientAccessPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GrantClientAccessPayload")
+		case "clientAccess":
+			out.Values[i] = ec._GrantClientAccessPayload_clientAccess(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var grantStaffProfileAccessPayloadImplementors = []string{"GrantStaffProfileAccessPayload"}
+
+func (ec *executionContext) _GrantStaffProfileAccessPayload(ctx context.Context, sel ast.SelectionSet, obj *GrantStaffProfileAccessPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, grantStaffProfileAccessPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GrantStaffProfileAccessPayload")
+		case "staffProfileAccess":
+			out.Values[i] = ec._GrantStaffProfileAccessPayload_staffProfileAccess(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -30004,6 +33174,90 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "endEmergencyAccess":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_endEmergencyAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "grantClientAccess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_grantClientAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeClientAccess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeClientAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addChartProfessionals":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addChartProfessionals(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "grantStaffProfileAccess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_grantStaffProfileAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeStaffProfileAccess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeStaffProfileAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addPortalUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addPortalUser(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setPortalPermissions":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setPortalPermissions(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assignPortalAlertRecipient":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignPortalAlertRecipient(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removePortalAccess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removePortalAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addClientContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addClientContact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateClientContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateClientContact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeClientContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeClientContact(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -30633,6 +33887,138 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
+var removeClientContactPayloadImplementors = []string{"RemoveClientContactPayload"}
+
+func (ec *executionContext) _RemoveClientContactPayload(ctx context.Context, sel ast.SelectionSet, obj *RemoveClientContactPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, removeClientContactPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RemoveClientContactPayload")
+		case "contactId":
+			out.Values[i] = ec._RemoveClientContactPayload_contactId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var removePortalAccessPayloadImplementors = []string{"RemovePortalAccessPayload"}
+
+func (ec *executionContext) _RemovePortalAccessPayload(ctx context.Context, sel ast.SelectionSet, obj *RemovePortalAccessPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, removePortalAccessPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RemovePortalAccessPayload")
+		case "portalAccessId":
+			out.Values[i] = ec._RemovePortalAccessPayload_portalAccessId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var revokeClientAccessPayloadImplementors = []string{"RevokeClientAccessPayload"}
+
+func (ec *executionContext) _RevokeClientAccessPayload(ctx context.Context, sel ast.SelectionSet, obj *RevokeClientAccessPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revokeClientAccessPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevokeClientAccessPayload")
+		case "clientAccessId":
+			out.Values[i] = ec._RevokeClientAccessPayload_clientAccessId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var revokeStaffProfileAccessPayloadImplementors = []string{"RevokeStaffProfileAccessPayload"}
+
+func (ec *executionContext) _RevokeStaffProfileAccessPayload(ctx context.Context, sel ast.SelectionSet, obj *RevokeStaffProfileAccessPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revokeStaffProfileAccessPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevokeStaffProfileAccessPayload")
+		case "staffProfileAccessId":
+			out.Values[i] = ec._RevokeStaffProfileAccessPayload_staffProfileAccessId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var roleImplementors = []string{"Role", "Node"}
 
 func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj *ent.Role) graphql.Marshaler {
@@ -30841,6 +34227,39 @@ func (ec *executionContext) _SessionNote(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SessionNote_author(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var setPortalPermissionsPayloadImplementors = []string{"SetPortalPermissionsPayload"}
+
+func (ec *executionContext) _SetPortalPermissionsPayload(ctx context.Context, sel ast.SelectionSet, obj *SetPortalPermissionsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setPortalPermissionsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetPortalPermissionsPayload")
+		case "portalAccess":
+			out.Values[i] = ec._SetPortalPermissionsPayload_portalAccess(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -31227,6 +34646,39 @@ func (ec *executionContext) _SurveyResponseEdge(ctx context.Context, sel ast.Sel
 			}
 		case "cursor":
 			out.Values[i] = ec._SurveyResponseEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var updateClientContactPayloadImplementors = []string{"UpdateClientContactPayload"}
+
+func (ec *executionContext) _UpdateClientContactPayload(ctx context.Context, sel ast.SelectionSet, obj *UpdateClientContactPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateClientContactPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateClientContactPayload")
+		case "contact":
+			out.Values[i] = ec._UpdateClientContactPayload_contact(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -32063,6 +35515,45 @@ func (ec *executionContext) marshalNAccessPathKind2githubᚗcomᚋclinicgateᚋc
 	return v
 }
 
+func (ec *executionContext) unmarshalNAddChartProfessionalsInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddChartProfessionalsInput(ctx context.Context, v any) (AddChartProfessionalsInput, error) {
+	res, err := ec.unmarshalInputAddChartProfessionalsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAddChartProfessionalsPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddChartProfessionalsPayload(ctx context.Context, sel ast.SelectionSet, v *AddChartProfessionalsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AddChartProfessionalsPayload!")
+		return graphql.Null
+	}
+	return ec._AddChartProfessionalsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAddClientContactInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddClientContactInput(ctx context.Context, v any) (AddClientContactInput, error) {
+	res, err := ec.unmarshalInputAddClientContactInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAddClientContactPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddClientContactPayload(ctx context.Context, sel ast.SelectionSet, v *AddClientContactPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AddClientContactPayload!")
+		return graphql.Null
+	}
+	return ec._AddClientContactPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAddPortalUserInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddPortalUserInput(ctx context.Context, v any) (AddPortalUserInput, error) {
+	res, err := ec.unmarshalInputAddPortalUserInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAddPortalUserPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddPortalUserPayload(ctx context.Context, sel ast.SelectionSet, v *AddPortalUserPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AddPortalUserPayload!")
+		return graphql.Null
+	}
+	return ec._AddPortalUserPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAppointment2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐAppointment(ctx context.Context, sel ast.SelectionSet, v *ent.Appointment) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Appointment!")
@@ -32106,6 +35597,19 @@ func (ec *executionContext) marshalNAppointmentStatus2githubᚗcomᚋclinicgate�
 func (ec *executionContext) unmarshalNAppointmentWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐAppointmentWhereInput(ctx context.Context, v any) (*ent.AppointmentWhereInput, error) {
 	res, err := ec.unmarshalInputAppointmentWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAssignPortalAlertRecipientInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAssignPortalAlertRecipientInput(ctx context.Context, v any) (AssignPortalAlertRecipientInput, error) {
+	res, err := ec.unmarshalInputAssignPortalAlertRecipientInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAssignPortalAlertRecipientPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAssignPortalAlertRecipientPayload(ctx context.Context, sel ast.SelectionSet, v *AssignPortalAlertRecipientPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AssignPortalAlertRecipientPayload!")
+		return graphql.Null
+	}
+	return ec._AssignPortalAlertRecipientPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNAuditEventActorKind2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋauditeventᚐActorKind(ctx context.Context, v any) (auditevent.ActorKind, error) {
@@ -32228,12 +35732,60 @@ func (ec *executionContext) marshalNClient2ᚖgithubᚗcomᚋclinicgateᚋclinic
 	return ec._Client(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNClientAccess2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccessᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ClientAccess) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClientAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccess(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNClientAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccess(ctx context.Context, sel ast.SelectionSet, v *ent.ClientAccess) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClientAccess!")
+		return graphql.Null
+	}
+	return ec._ClientAccess(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNClientAccessConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccessConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ClientAccessConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ClientAccessConnection!")
 		return graphql.Null
 	}
 	return ec._ClientAccessConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNClientAccessEntry2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*ClientAccessEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClientAccessEntry2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNClientAccessEntry2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntry(ctx context.Context, sel ast.SelectionSet, v *ClientAccessEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClientAccessEntry!")
+		return graphql.Null
+	}
+	return ec._ClientAccessEntry(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNClientAccessWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccessWhereInput(ctx context.Context, v any) (*ent.ClientAccessWhereInput, error) {
@@ -32247,6 +35799,33 @@ func (ec *executionContext) marshalNClientConnection2ᚖgithubᚗcomᚋclinicgat
 		return graphql.Null
 	}
 	return ec._ClientConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNClientContact2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientContact(ctx context.Context, sel ast.SelectionSet, v *ent.ClientContact) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClientContact!")
+		return graphql.Null
+	}
+	return ec._ClientContact(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNClientContactInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientContactInput(ctx context.Context, v any) (*ClientContactInput, error) {
+	res, err := ec.unmarshalInputClientContactInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNClientContactOrderField2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientContactOrderField(ctx context.Context, v any) (*ent.ClientContactOrderField, error) {
+	var res = new(ent.ClientContactOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNClientContactOrderField2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientContactOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.ClientContactOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClientContactOrderField!")
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalNClientOrderField2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatientOrderField(ctx context.Context, v any) (*ent.PatientOrderField, error) {
@@ -32358,6 +35937,32 @@ func (ec *executionContext) unmarshalNFieldRule2githubᚗcomᚋclinicgateᚋclin
 
 func (ec *executionContext) marshalNFieldRule2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFieldRule(ctx context.Context, sel ast.SelectionSet, v FieldRule) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNGrantClientAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐGrantClientAccessInput(ctx context.Context, v any) (GrantClientAccessInput, error) {
+	res, err := ec.unmarshalInputGrantClientAccessInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGrantClientAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐGrantClientAccessPayload(ctx context.Context, sel ast.SelectionSet, v *GrantClientAccessPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GrantClientAccessPayload!")
+		return graphql.Null
+	}
+	return ec._GrantClientAccessPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNGrantStaffProfileAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐGrantStaffProfileAccessInput(ctx context.Context, v any) (GrantStaffProfileAccessInput, error) {
+	res, err := ec.unmarshalInputGrantStaffProfileAccessInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGrantStaffProfileAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐGrantStaffProfileAccessPayload(ctx context.Context, sel ast.SelectionSet, v *GrantStaffProfileAccessPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GrantStaffProfileAccessPayload!")
+		return graphql.Null
+	}
+	return ec._GrantStaffProfileAccessPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNHomework2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐHomework(ctx context.Context, sel ast.SelectionSet, v *ent.Homework) graphql.Marshaler {
@@ -32639,6 +36244,11 @@ func (ec *executionContext) unmarshalNPortalAccessWhereInput2ᚖgithubᚗcomᚋc
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNPortalPermissionsInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐPortalPermissionsInput(ctx context.Context, v any) (*PortalPermissionsInput, error) {
+	res, err := ec.unmarshalInputPortalPermissionsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNPrivilegeInfo2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐPrivilegeInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*PrivilegeInfo) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -32661,6 +36271,58 @@ func (ec *executionContext) marshalNPrivilegeInfo2ᚖgithubᚗcomᚋclinicgate�
 		return graphql.Null
 	}
 	return ec._PrivilegeInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRemoveClientContactInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemoveClientContactInput(ctx context.Context, v any) (RemoveClientContactInput, error) {
+	res, err := ec.unmarshalInputRemoveClientContactInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRemoveClientContactPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemoveClientContactPayload(ctx context.Context, sel ast.SelectionSet, v *RemoveClientContactPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RemoveClientContactPayload!")
+		return graphql.Null
+	}
+	return ec._RemoveClientContactPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRemovePortalAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemovePortalAccessInput(ctx context.Context, v any) (RemovePortalAccessInput, error) {
+	res, err := ec.unmarshalInputRemovePortalAccessInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRemovePortalAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemovePortalAccessPayload(ctx context.Context, sel ast.SelectionSet, v *RemovePortalAccessPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RemovePortalAccessPayload!")
+		return graphql.Null
+	}
+	return ec._RemovePortalAccessPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRevokeClientAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeClientAccessInput(ctx context.Context, v any) (RevokeClientAccessInput, error) {
+	res, err := ec.unmarshalInputRevokeClientAccessInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRevokeClientAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeClientAccessPayload(ctx context.Context, sel ast.SelectionSet, v *RevokeClientAccessPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevokeClientAccessPayload!")
+		return graphql.Null
+	}
+	return ec._RevokeClientAccessPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRevokeStaffProfileAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeStaffProfileAccessInput(ctx context.Context, v any) (RevokeStaffProfileAccessInput, error) {
+	res, err := ec.unmarshalInputRevokeStaffProfileAccessInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRevokeStaffProfileAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeStaffProfileAccessPayload(ctx context.Context, sel ast.SelectionSet, v *RevokeStaffProfileAccessPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevokeStaffProfileAccessPayload!")
+		return graphql.Null
+	}
+	return ec._RevokeStaffProfileAccessPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRole2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Role) graphql.Marshaler {
@@ -32749,6 +36411,19 @@ func (ec *executionContext) marshalNSessionNoteOrderField2ᚖgithubᚗcomᚋclin
 func (ec *executionContext) unmarshalNSessionNoteWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSessionNoteWhereInput(ctx context.Context, v any) (*ent.SessionNoteWhereInput, error) {
 	res, err := ec.unmarshalInputSessionNoteWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSetPortalPermissionsInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetPortalPermissionsInput(ctx context.Context, v any) (SetPortalPermissionsInput, error) {
+	res, err := ec.unmarshalInputSetPortalPermissionsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSetPortalPermissionsPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetPortalPermissionsPayload(ctx context.Context, sel ast.SelectionSet, v *SetPortalPermissionsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SetPortalPermissionsPayload!")
+		return graphql.Null
+	}
+	return ec._SetPortalPermissionsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNStaffProfile2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐStaffProfile(ctx context.Context, sel ast.SelectionSet, v *ent.StaffProfile) graphql.Marshaler {
@@ -32891,6 +36566,19 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNUpdateClientContactInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateClientContactInput(ctx context.Context, v any) (UpdateClientContactInput, error) {
+	res, err := ec.unmarshalInputUpdateClientContactInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateClientContactPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateClientContactPayload(ctx context.Context, sel ast.SelectionSet, v *UpdateClientContactPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateClientContactPayload!")
+		return graphql.Null
+	}
+	return ec._UpdateClientContactPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {
@@ -33550,6 +37238,25 @@ func (ec *executionContext) unmarshalOClientAccessWhereInput2ᚖgithubᚗcomᚋc
 	}
 	res, err := ec.unmarshalInputClientAccessWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOClientContact2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ClientContact) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClientContact2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientContact(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOClientEdge2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatientEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.PatientEdge) graphql.Marshaler {

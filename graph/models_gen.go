@@ -40,6 +40,115 @@ type AccessPath struct {
 	PortalPermissions *PortalPermissions `json:"portalPermissions,omitempty"`
 }
 
+type AddChartProfessionalsInput struct {
+	// The client whose chart gets more professionals; the viewer must reach it.
+	ClientID pulid.ID `json:"clientId"`
+	// The staff users checked off on the Professionals tab (1 to 200; duplicates collapse). Each is decided before anything is written.
+	UserIds []pulid.ID `json:"userIds"`
+	// Optional exclusive expiry of every link given; null: no expiry.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+type AddChartProfessionalsPayload struct {
+	// One link per professional, in the order given.
+	ClientAccesses []*ent.ClientAccess `json:"clientAccesses"`
+}
+
+type AddClientContactInput struct {
+	// The client; the viewer must reach it and hold clients.edit.
+	ClientID pulid.ID `json:"clientId"`
+	// The contact.
+	Contact *ClientContactInput `json:"contact"`
+}
+
+type AddClientContactPayload struct {
+	// The new contact.
+	Contact *ent.ClientContact `json:"contact"`
+}
+
+type AddPortalUserInput struct {
+	// The client the portal user gets access to; the viewer must reach it.
+	ClientID pulid.ID `json:"clientId"`
+	// Pick the email of one of the client's contacts (Contact Info)…
+	ContactID *pulid.ID `json:"contactId,omitempty"`
+	// …or type a new one ("Other"). A new email is NOT added to the client's contacts. Exactly one of contactId and email.
+	Email *string `json:"email,omitempty"`
+	// The portal user's name, for a new user; defaults to the contact's name or the email.
+	DisplayName *string `json:"displayName,omitempty"`
+	// The four permissions.
+	Permissions *PortalPermissionsInput `json:"permissions"`
+	// Make this user the client's one alert recipient (moving the flag). The client's first portal user gets it anyway.
+	AlertRecipient *bool `json:"alertRecipient,omitempty"`
+}
+
+type AddPortalUserPayload struct {
+	// The new portal link.
+	PortalAccess *ent.PortalAccess `json:"portalAccess"`
+	// The portal user: found by email in the organization (a parent of two siblings is one user with two links), or created (INVITED).
+	User *ent.User `json:"user"`
+	// True when the user was created and a portal invitation was sent.
+	Invited bool `json:"invited"`
+}
+
+type AssignPortalAlertRecipientInput struct {
+	// The portal link that becomes its client's one alert recipient.
+	PortalAccessID pulid.ID `json:"portalAccessId"`
+}
+
+type AssignPortalAlertRecipientPayload struct {
+	// The portal link now receiving alerts (the previous recipient no longer does).
+	PortalAccess *ent.PortalAccess `json:"portalAccess"`
+}
+
+// One user who reaches a client now, with every path by which they do.
+type ClientAccessEntry struct {
+	// The user (active: others reach nothing).
+	User *ent.User `json:"user"`
+	// Why the user reaches the client; never empty.
+	Paths []*AccessPath `json:"paths"`
+}
+
+// One contact of a client's Contact Info.
+type ClientContactInput struct {
+	// The contact's name (required, at most 200 characters).
+	Name string `json:"name"`
+	// How they relate to the client: SELF, Mother, Guardian… (at most 100 characters).
+	Relationship *string `json:"relationship,omitempty"`
+	// Their email address; optional, must be an address when given.
+	Email *string `json:"email,omitempty"`
+	// Their phone number (at most 50 characters).
+	Phone *string `json:"phone,omitempty"`
+}
+
+type GrantClientAccessInput struct {
+	// The staff user who gets access (not a portal user: they get portal access).
+	UserID pulid.ID `json:"userId"`
+	// The client to share; the viewer must reach it.
+	ClientID pulid.ID `json:"clientId"`
+	// Optional end of the access, exclusive: at this instant the access is gone. Must be in the future; null: no expiry.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+// The link that was created, or whose expiry changed.
+type GrantClientAccessPayload struct {
+	// The explicit link.
+	ClientAccess *ent.ClientAccess `json:"clientAccess"`
+}
+
+type GrantStaffProfileAccessInput struct {
+	// The staff user who gets access.
+	UserID pulid.ID `json:"userId"`
+	// The staff profile to share; the viewer must reach it.
+	StaffProfileID pulid.ID `json:"staffProfileId"`
+	// Optional end of the access, exclusive. Must be in the future; null: no expiry.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+type GrantStaffProfileAccessPayload struct {
+	// The explicit link.
+	StaffProfileAccess *ent.StaffProfileAccess `json:"staffProfileAccess"`
+}
+
 type OpenEmergencyAccessInput struct {
 	ClientID pulid.ID `json:"clientId"`
 	// Why the record must be opened; kept in the audit trail. At least 10
@@ -57,6 +166,18 @@ type PortalPermissions struct {
 	AlertRecipient   bool `json:"alertRecipient"`
 }
 
+// The four portal permissions of seed 002.
+type PortalPermissionsInput struct {
+	// Access to Documents: view the client's Document Center and upload.
+	Documents bool `json:"documents"`
+	// Sessions & Homework: session dates, billed or missed, assigned homework.
+	SessionsHomework bool `json:"sessionsHomework"`
+	// Billing, Invoicing & Insurance: payment methods, invoices and superbills.
+	Billing bool `json:"billing"`
+	// View & Submit Surveys: receive, complete and review surveys.
+	Surveys bool `json:"surveys"`
+}
+
 // One privilege of the catalogue, for the Managing User Privileges screen.
 type PrivilegeInfo struct {
 	Key         string `json:"key"`
@@ -65,6 +186,74 @@ type PrivilegeInfo struct {
 	Group       string `json:"group"`
 	// Belongs to the account owner alone; no other role can hold it.
 	OwnerOnly bool `json:"ownerOnly"`
+}
+
+type RemoveClientContactInput struct {
+	// The contact to remove.
+	ContactID pulid.ID `json:"contactId"`
+}
+
+type RemoveClientContactPayload struct {
+	// The id of the removed contact. Portal users whose email came from it keep their access.
+	ContactID pulid.ID `json:"contactId"`
+}
+
+type RemovePortalAccessInput struct {
+	// The portal link to end.
+	PortalAccessID pulid.ID `json:"portalAccessId"`
+}
+
+type RemovePortalAccessPayload struct {
+	// The id of the removed link. The user keeps their sign-in and other clients; if they received alerts, the client's oldest remaining portal user now does.
+	PortalAccessID pulid.ID `json:"portalAccessId"`
+}
+
+type RevokeClientAccessInput struct {
+	// The user whose explicit link is removed.
+	UserID pulid.ID `json:"userId"`
+	// The client the link is to.
+	ClientID pulid.ID `json:"clientId"`
+}
+
+type RevokeClientAccessPayload struct {
+	// The id of the removed link. Other paths (business unit, organization-wide role) are not links and remain.
+	ClientAccessID pulid.ID `json:"clientAccessId"`
+}
+
+type RevokeStaffProfileAccessInput struct {
+	// The user whose explicit link is removed.
+	UserID pulid.ID `json:"userId"`
+	// The staff profile the link is to.
+	StaffProfileID pulid.ID `json:"staffProfileId"`
+}
+
+type RevokeStaffProfileAccessPayload struct {
+	// The id of the removed link.
+	StaffProfileAccessID pulid.ID `json:"staffProfileAccessId"`
+}
+
+type SetPortalPermissionsInput struct {
+	// The portal link.
+	PortalAccessID pulid.ID `json:"portalAccessId"`
+	// The four permissions, all replaced.
+	Permissions *PortalPermissionsInput `json:"permissions"`
+}
+
+type SetPortalPermissionsPayload struct {
+	// The changed portal link.
+	PortalAccess *ent.PortalAccess `json:"portalAccess"`
+}
+
+type UpdateClientContactInput struct {
+	// The contact to change.
+	ContactID pulid.ID `json:"contactId"`
+	// Its new details, all replaced.
+	Contact *ClientContactInput `json:"contact"`
+}
+
+type UpdateClientContactPayload struct {
+	// The changed contact.
+	Contact *ent.ClientContact `json:"contact"`
 }
 
 // The signed-in user's view of themself: who they are, in which organization,
