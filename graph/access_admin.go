@@ -3,11 +3,14 @@ package graph
 import (
 	"context"
 
+	"entgo.io/contrib/entgql"
+
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/portal"
 )
@@ -127,4 +130,66 @@ func wrap[T, P any](toPayload func(T) *P) func(T, error) (*P, error) {
 		}
 		return toPayload(v), nil
 	}
+}
+
+// accessListPage pages a client's access list (see Client.accessList):
+// the whole list is computed in a fixed number of queries, then sliced;
+// the cursor is the entry's user id.
+func accessListPage(ctx context.Context, c *ent.Client, clientID pulid.ID, after *entgql.Cursor[pulid.ID], first *int,
+	before *entgql.Cursor[pulid.ID], last *int) (*ClientAccessEntryConnection, error) {
+	for name, n := range map[string]*int{"first": first, "last": last} {
+		if n != nil && (*n < 1 || *n > 100) {
+			return nil, apperr.InvalidField(name, "%s must be between 1 and 100", name)
+		}
+	}
+	all, err := accessList(ctx, c, clientID)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := 0, len(all)
+	index := func(cur *entgql.Cursor[pulid.ID]) int {
+		for i, e := range all {
+			if e.User.ID == cur.ID {
+				return i
+			}
+		}
+		return -1
+	}
+	if after != nil {
+		if i := index(after); i >= 0 {
+			lo = i + 1
+		}
+	}
+	if before != nil {
+		if i := index(before); i >= 0 && i < hi {
+			hi = i
+		}
+	}
+	if lo > hi {
+		lo = hi
+	}
+	page := all[lo:hi]
+	info := entgql.PageInfo[pulid.ID]{HasPreviousPage: lo > 0, HasNextPage: hi < len(all)}
+	switch {
+	case first != nil || last == nil:
+		n := 20
+		if first != nil {
+			n = *first
+		}
+		if len(page) > n {
+			page, info.HasNextPage = page[:n], true
+		}
+	default:
+		if len(page) > *last {
+			page, info.HasPreviousPage = page[len(page)-*last:], true
+		}
+	}
+	conn := &ClientAccessEntryConnection{Edges: make([]*ClientAccessEntryEdge, len(page)), PageInfo: &info, TotalCount: len(all)}
+	for i, e := range page {
+		conn.Edges[i] = &ClientAccessEntryEdge{Node: e, Cursor: entgql.Cursor[pulid.ID]{ID: e.User.ID}}
+	}
+	if len(page) > 0 {
+		info.StartCursor, info.EndCursor = &conn.Edges[0].Cursor, &conn.Edges[len(page)-1].Cursor
+	}
+	return conn, nil
 }

@@ -8,14 +8,15 @@ package graph
 import (
 	"context"
 
+	"entgo.io/contrib/entgql"
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/internal/access"
 )
 
 // AccessList is the resolver for the accessList field.
-func (r *clientResolver) AccessList(ctx context.Context, obj *ent.Patient) ([]*ClientAccessEntry, error) {
-	return accessList(ctx, r.client, obj.ID)
+func (r *clientResolver) AccessList(ctx context.Context, obj *ent.Patient, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int) (*ClientAccessEntryConnection, error) {
+	return accessListPage(ctx, r.client, obj.ID, after, first, before, last)
 }
 
 // GrantClientAccess is the resolver for the grantClientAccess field.

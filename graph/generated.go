@@ -167,7 +167,7 @@ type ComplexityRoot struct {
 	}
 
 	Client struct {
-		AccessList          func(childComplexity int) int
+		AccessList          func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int) int
 		Accesses            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, where *ent.ClientAccessWhereInput) int
 		Address             func(childComplexity int) int
 		Appointments        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AppointmentOrder, where *ent.AppointmentWhereInput) int
@@ -218,6 +218,17 @@ type ComplexityRoot struct {
 	ClientAccessEntry struct {
 		Paths func(childComplexity int) int
 		User  func(childComplexity int) int
+	}
+
+	ClientAccessEntryConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ClientAccessEntryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	ClientConnection struct {
@@ -667,7 +678,7 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type ClientResolver interface {
-	AccessList(ctx context.Context, obj *ent.Patient) ([]*ClientAccessEntry, error)
+	AccessList(ctx context.Context, obj *ent.Patient, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int) (*ClientAccessEntryConnection, error)
 }
 type MutationResolver interface {
 	OpenEmergencyAccess(ctx context.Context, input OpenEmergencyAccessInput) (*ent.EmergencyAccess, error)
@@ -1152,7 +1163,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Client.AccessList(childComplexity), true
+		args, err := ec.field_Client_accessList_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Client.AccessList(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int)), true
 	case "Client.accesses":
 		if e.ComplexityRoot.Client.Accesses == nil {
 			break
@@ -1420,6 +1436,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClientAccessEntry.User(childComplexity), true
+
+	case "ClientAccessEntryConnection.edges":
+		if e.ComplexityRoot.ClientAccessEntryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccessEntryConnection.Edges(childComplexity), true
+	case "ClientAccessEntryConnection.pageInfo":
+		if e.ComplexityRoot.ClientAccessEntryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccessEntryConnection.PageInfo(childComplexity), true
+	case "ClientAccessEntryConnection.totalCount":
+		if e.ComplexityRoot.ClientAccessEntryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccessEntryConnection.TotalCount(childComplexity), true
+
+	case "ClientAccessEntryEdge.cursor":
+		if e.ComplexityRoot.ClientAccessEntryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccessEntryEdge.Cursor(childComplexity), true
+	case "ClientAccessEntryEdge.node":
+		if e.ComplexityRoot.ClientAccessEntryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccessEntryEdge.Node(childComplexity), true
 
 	case "ClientConnection.edges":
 		if e.ComplexityRoot.ClientConnection.Edges == nil {
@@ -3772,6 +3820,28 @@ func (ec *executionContext) childFields_ClientAccessEntry(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type ClientAccessEntry", field.Name)
 }
 
+func (ec *executionContext) childFields_ClientAccessEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ClientAccessEntryConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ClientAccessEntryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ClientAccessEntryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientAccessEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ClientAccessEntryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ClientAccessEntryEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ClientAccessEntryEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientAccessEntryEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_ClientConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -4751,6 +4821,44 @@ func (ec *executionContext) field_BusinessUnit_clients_args(ctx context.Context,
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Client_accessList_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
 	return args, nil
 }
 
@@ -8809,25 +8917,37 @@ func (ec *executionContext) _Client_accessList(ctx context.Context, field graphq
 			return ec.fieldContext_Client_accessList(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Client().AccessList(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Client().AccessList(ctx, obj, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ClientAccessEntry) graphql.Marshaler {
-			return ec.marshalNClientAccessEntry2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntryᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ClientAccessEntryConnection) graphql.Marshaler {
+			return ec.marshalNClientAccessEntryConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntryConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Client_accessList(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Client_accessList(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Client",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ClientAccessEntry(ctx, field)
+			return ec.childFields_ClientAccessEntryConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Client_accessList_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -9201,6 +9321,148 @@ func (ec *executionContext) fieldContext_ClientAccessEntry_paths(_ context.Conte
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ClientAccessEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ClientAccessEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientAccessEntryConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ClientAccessEntryEdge) graphql.Marshaler {
+			return ec.marshalNClientAccessEntryEdge2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntryEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientAccessEntryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientAccessEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientAccessEntryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClientAccessEntryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ClientAccessEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientAccessEntryConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientAccessEntryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientAccessEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClientAccessEntryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ClientAccessEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientAccessEntryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientAccessEntryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientAccessEntryConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ClientAccessEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *ClientAccessEntryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientAccessEntryEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ClientAccessEntry) graphql.Marshaler {
+			return ec.marshalNClientAccessEntry2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientAccessEntryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientAccessEntryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientAccessEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClientAccessEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ClientAccessEntryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientAccessEntryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientAccessEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientAccessEntryEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _ClientConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PatientConnection) (ret graphql.Marshaler) {
@@ -32106,6 +32368,87 @@ func (ec *executionContext) _ClientAccessEntry(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var clientAccessEntryConnectionImplementors = []string{"ClientAccessEntryConnection"}
+
+func (ec *executionContext) _ClientAccessEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *ClientAccessEntryConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clientAccessEntryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClientAccessEntryConnection")
+		case "edges":
+			out.Values[i] = ec._ClientAccessEntryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ClientAccessEntryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ClientAccessEntryConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var clientAccessEntryEdgeImplementors = []string{"ClientAccessEntryEdge"}
+
+func (ec *executionContext) _ClientAccessEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *ClientAccessEntryEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clientAccessEntryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClientAccessEntryEdge")
+		case "node":
+			out.Values[i] = ec._ClientAccessEntryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ClientAccessEntryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var clientConnectionImplementors = []string{"ClientConnection"}
 
 func (ec *executionContext) _ClientConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PatientConnection) graphql.Marshaler {
@@ -35764,11 +36107,27 @@ func (ec *executionContext) marshalNClientAccessConnection2ᚖgithubᚗcomᚋcli
 	return ec._ClientAccessConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNClientAccessEntry2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*ClientAccessEntry) graphql.Marshaler {
+func (ec *executionContext) marshalNClientAccessEntry2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntry(ctx context.Context, sel ast.SelectionSet, v *ClientAccessEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClientAccessEntry!")
+		return graphql.Null
+	}
+	return ec._ClientAccessEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNClientAccessEntryConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntryConnection(ctx context.Context, sel ast.SelectionSet, v *ClientAccessEntryConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClientAccessEntryConnection!")
+		return graphql.Null
+	}
+	return ec._ClientAccessEntryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNClientAccessEntryEdge2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ClientAccessEntryEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNClientAccessEntry2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntry(ctx, sel, v[i])
+		return ec.marshalNClientAccessEntryEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntryEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -35780,12 +36139,12 @@ func (ec *executionContext) marshalNClientAccessEntry2ᚕᚖgithubᚗcomᚋclini
 	return ret
 }
 
-func (ec *executionContext) marshalNClientAccessEntry2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntry(ctx context.Context, sel ast.SelectionSet, v *ClientAccessEntry) graphql.Marshaler {
+func (ec *executionContext) marshalNClientAccessEntryEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntryEdge(ctx context.Context, sel ast.SelectionSet, v *ClientAccessEntryEdge) graphql.Marshaler {
 	if v == nil {
-		graphql.AddInvalidNullError(ctx, "ClientAccessEntry!")
+		graphql.AddInvalidNullError(ctx, "ClientAccessEntryEdge!")
 		return graphql.Null
 	}
-	return ec._ClientAccessEntry(ctx, sel, v)
+	return ec._ClientAccessEntryEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNClientAccessWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccessWhereInput(ctx context.Context, v any) (*ent.ClientAccessWhereInput, error) {
@@ -36207,6 +36566,14 @@ func (ec *executionContext) unmarshalNOrganizationWhereInput2ᚖgithubᚗcomᚋc
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PageInfo!")
+		return graphql.Null
+	}
+	return ec._PageInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPortalAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccess(ctx context.Context, sel ast.SelectionSet, v *ent.PortalAccess) graphql.Marshaler {

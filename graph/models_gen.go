@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 )
@@ -106,6 +107,24 @@ type ClientAccessEntry struct {
 	User *ent.User `json:"user"`
 	// Why the user reaches the client; never empty.
 	Paths []*AccessPath `json:"paths"`
+}
+
+// A page of a client's access list, ordered by display name then id.
+type ClientAccessEntryConnection struct {
+	// The entries of this page.
+	Edges []*ClientAccessEntryEdge `json:"edges"`
+	// Paging information.
+	PageInfo *entgql.PageInfo[pulid.ID] `json:"pageInfo"`
+	// Everyone who reaches the client, over all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of a client's access list.
+type ClientAccessEntryEdge struct {
+	// The user and their paths.
+	Node *ClientAccessEntry `json:"node"`
+	// Opaque cursor of this entry (for after/before).
+	Cursor entgql.Cursor[pulid.ID] `json:"cursor"`
 }
 
 // One contact of a client's Contact Info.
