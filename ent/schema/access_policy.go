@@ -30,7 +30,7 @@ func (EmergencyAccess) Policy() ent.Policy    { return readPolicy(authz.Emergenc
 func (StaffProfile) Policy() ent.Policy       { return readPolicy(authz.StaffProfileRule()) }
 func (StaffProfileAccess) Policy() ent.Policy { return readPolicy(authz.StaffProfileAccessRule()) }
 func (User) Policy() ent.Policy               { return readPolicy(authz.UserRule()) }
-func (Role) Policy() ent.Policy               { return readPolicy(authz.RoleRule()) }
+func (Role) Policy() ent.Policy               { return readPolicy(authz.StaffOnlyRule()) }
 func (BusinessUnit) Policy() ent.Policy       { return readPolicy(authz.BusinessUnitRule()) }
 func (AuditEvent) Policy() ent.Policy         { return readPolicy(authz.PrivilegeRule(authz.AuditView)) }
 func (Invitation) Policy() ent.Policy {

@@ -23,15 +23,12 @@ func ClientContactRule() privacy.QueryRule {
 	return rowRule[predicate.ClientContact, *ent.ClientContactQuery]("ClientContact")
 }
 
-// RoleRule and BusinessUnitRule filter rather than refuse: staff read
-// them, anyone else gets no rows. A portal user's page of their clients
-// asks for each client's business unit (and a provider's roles) along the
-// way; refusing the whole type turned that page into FORBIDDEN, where the
-// unit is merely not theirs to see (null).
-func RoleRule() privacy.QueryRule {
-	return rowRule[predicate.Role, *ent.RoleQuery]("Role")
-}
-
+// BusinessUnitRule filters rather than refuses: staff read business
+// units, anyone else gets no rows. A portal user's page of their clients
+// asks for each client's business unit along the way; refusing the whole
+// type turned that page into FORBIDDEN, where the unit is merely not
+// theirs to see (null). Roles stay refused (StaffOnlyRule): no client
+// page reaches them.
 func BusinessUnitRule() privacy.QueryRule {
 	return rowRule[predicate.BusinessUnit, *ent.BusinessUnitQuery]("BusinessUnit")
 }

@@ -403,17 +403,17 @@ var ruleCases = []struct {
 		seesOnly(t, "portal user", got, err, parent.ID)
 	}},
 
-	// Filtered, not refused: a portal user's page of their clients asks
-	// for each client's unit along the way, and must not fail for it.
-	{"roles and business units: staff read them, portal users see none", func(t *testing.T, f *fixture) {
+	// Business units are filtered, not refused: a portal user's page of
+	// their clients asks for each client's unit along the way.
+	{"roles and business units: staff read them, portal users are refused roles and see no units", func(t *testing.T, f *fixture) {
 		bu, r := f.unit(), f.role()
 		staff, parent := f.staff(), f.portalUser()
 		got, err := f.c.Role.Query().IDs(f.as(staff))
 		seesOnly(t, "staff: roles", got, err, r.ID)
 		got, err = f.c.BusinessUnit.Query().IDs(f.as(staff))
 		seesOnly(t, "staff: business units", got, err, bu.ID)
-		got, err = f.c.Role.Query().IDs(f.as(parent))
-		seesOnly(t, "portal: roles", got, err)
+		roles, err := f.c.Role.Query().All(f.as(parent))
+		denied(t, "portal: roles", roles, err)
 		got, err = f.c.BusinessUnit.Query().IDs(f.as(parent))
 		seesOnly(t, "portal: business units", got, err)
 	}},
