@@ -20,6 +20,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/auditevent"
 	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/clientaccess"
+	"github.com/clinicgate/clinicgate/ent/clientcontact"
 	"github.com/clinicgate/clinicgate/ent/document"
 	"github.com/clinicgate/clinicgate/ent/emergencyaccess"
 	"github.com/clinicgate/clinicgate/ent/homework"
@@ -61,6 +62,8 @@ type Client struct {
 	BusinessUnit *BusinessUnitClient
 	// ClientAccess is the client for interacting with the ClientAccess builders.
 	ClientAccess *ClientAccessClient
+	// ClientContact is the client for interacting with the ClientContact builders.
+	ClientContact *ClientContactClient
 	// Document is the client for interacting with the Document builders.
 	Document *DocumentClient
 	// EmergencyAccess is the client for interacting with the EmergencyAccess builders.
@@ -124,6 +127,7 @@ func (c *Client) init() {
 	c.AuditEvent = NewAuditEventClient(c.config)
 	c.BusinessUnit = NewBusinessUnitClient(c.config)
 	c.ClientAccess = NewClientAccessClient(c.config)
+	c.ClientContact = NewClientContactClient(c.config)
 	c.Document = NewDocumentClient(c.config)
 	c.EmergencyAccess = NewEmergencyAccessClient(c.config)
 	c.Homework = NewHomeworkClient(c.config)
@@ -244,6 +248,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		AuditEvent:         NewAuditEventClient(cfg),
 		BusinessUnit:       NewBusinessUnitClient(cfg),
 		ClientAccess:       NewClientAccessClient(cfg),
+		ClientContact:      NewClientContactClient(cfg),
 		Document:           NewDocumentClient(cfg),
 		EmergencyAccess:    NewEmergencyAccessClient(cfg),
 		Homework:           NewHomeworkClient(cfg),
@@ -291,6 +296,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		AuditEvent:         NewAuditEventClient(cfg),
 		BusinessUnit:       NewBusinessUnitClient(cfg),
 		ClientAccess:       NewClientAccessClient(cfg),
+		ClientContact:      NewClientContactClient(cfg),
 		Document:           NewDocumentClient(cfg),
 		EmergencyAccess:    NewEmergencyAccessClient(cfg),
 		Homework:           NewHomeworkClient(cfg),
@@ -344,12 +350,12 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Appointment, c.AuditEvent, c.BusinessUnit, c.ClientAccess, c.Document,
-		c.EmergencyAccess, c.Homework, c.Invitation, c.Invoice, c.Organization,
-		c.OutboxMessage, c.PasswordCredential, c.Patient, c.PortalAccess,
-		c.RecoveryCode, c.Role, c.SCIMGroupMapping, c.SCIMToken, c.SSOConnection,
-		c.SeatCharge, c.Session, c.SessionNote, c.StaffProfile, c.StaffProfileAccess,
-		c.Subscription, c.SurveyResponse, c.TOTPFactor, c.User,
+		c.Appointment, c.AuditEvent, c.BusinessUnit, c.ClientAccess, c.ClientContact,
+		c.Document, c.EmergencyAccess, c.Homework, c.Invitation, c.Invoice,
+		c.Organization, c.OutboxMessage, c.PasswordCredential, c.Patient,
+		c.PortalAccess, c.RecoveryCode, c.Role, c.SCIMGroupMapping, c.SCIMToken,
+		c.SSOConnection, c.SeatCharge, c.Session, c.SessionNote, c.StaffProfile,
+		c.StaffProfileAccess, c.Subscription, c.SurveyResponse, c.TOTPFactor, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -359,12 +365,12 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Appointment, c.AuditEvent, c.BusinessUnit, c.ClientAccess, c.Document,
-		c.EmergencyAccess, c.Homework, c.Invitation, c.Invoice, c.Organization,
-		c.OutboxMessage, c.PasswordCredential, c.Patient, c.PortalAccess,
-		c.RecoveryCode, c.Role, c.SCIMGroupMapping, c.SCIMToken, c.SSOConnection,
-		c.SeatCharge, c.Session, c.SessionNote, c.StaffProfile, c.StaffProfileAccess,
-		c.Subscription, c.SurveyResponse, c.TOTPFactor, c.User,
+		c.Appointment, c.AuditEvent, c.BusinessUnit, c.ClientAccess, c.ClientContact,
+		c.Document, c.EmergencyAccess, c.Homework, c.Invitation, c.Invoice,
+		c.Organization, c.OutboxMessage, c.PasswordCredential, c.Patient,
+		c.PortalAccess, c.RecoveryCode, c.Role, c.SCIMGroupMapping, c.SCIMToken,
+		c.SSOConnection, c.SeatCharge, c.Session, c.SessionNote, c.StaffProfile,
+		c.StaffProfileAccess, c.Subscription, c.SurveyResponse, c.TOTPFactor, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -381,6 +387,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.BusinessUnit.mutate(ctx, m)
 	case *ClientAccessMutation:
 		return c.ClientAccess.mutate(ctx, m)
+	case *ClientContactMutation:
+		return c.ClientContact.mutate(ctx, m)
 	case *DocumentMutation:
 		return c.Document.mutate(ctx, m)
 	case *EmergencyAccessMutation:
@@ -1223,6 +1231,172 @@ func (c *ClientAccessClient) mutate(ctx context.Context, m *ClientAccessMutation
 		return (&ClientAccessDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown ClientAccess mutation op: %q", m.Op())
+	}
+}
+
+// ClientContactClient is a client for the ClientContact schema.
+type ClientContactClient struct {
+	config
+}
+
+// NewClientContactClient returns a client for the ClientContact from the given config.
+func NewClientContactClient(c config) *ClientContactClient {
+	return &ClientContactClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `clientcontact.Hooks(f(g(h())))`.
+func (c *ClientContactClient) Use(hooks ...Hook) {
+	c.hooks.ClientContact = append(c.hooks.ClientContact, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `clientcontact.Intercept(f(g(h())))`.
+func (c *ClientContactClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ClientContact = append(c.inters.ClientContact, interceptors...)
+}
+
+// Create returns a builder for creating a ClientContact entity.
+func (c *ClientContactClient) Create() *ClientContactCreate {
+	mutation := newClientContactMutation(c.config, OpCreate)
+	return &ClientContactCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ClientContact entities.
+func (c *ClientContactClient) CreateBulk(builders ...*ClientContactCreate) *ClientContactCreateBulk {
+	return &ClientContactCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ClientContactClient) MapCreateBulk(slice any, setFunc func(*ClientContactCreate, int)) *ClientContactCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ClientContactCreateBulk{err: fmt.Errorf("calling to ClientContactClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ClientContactCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ClientContactCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ClientContact.
+func (c *ClientContactClient) Update() *ClientContactUpdate {
+	mutation := newClientContactMutation(c.config, OpUpdate)
+	return &ClientContactUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ClientContactClient) UpdateOne(_m *ClientContact) *ClientContactUpdateOne {
+	mutation := newClientContactMutation(c.config, OpUpdateOne, withClientContact(_m))
+	return &ClientContactUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ClientContactClient) UpdateOneID(id pulid.ID) *ClientContactUpdateOne {
+	mutation := newClientContactMutation(c.config, OpUpdateOne, withClientContactID(id))
+	return &ClientContactUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ClientContact.
+func (c *ClientContactClient) Delete() *ClientContactDelete {
+	mutation := newClientContactMutation(c.config, OpDelete)
+	return &ClientContactDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ClientContactClient) DeleteOne(_m *ClientContact) *ClientContactDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ClientContactClient) DeleteOneID(id pulid.ID) *ClientContactDeleteOne {
+	builder := c.Delete().Where(clientcontact.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ClientContactDeleteOne{builder}
+}
+
+// Query returns a query builder for ClientContact.
+func (c *ClientContactClient) Query() *ClientContactQuery {
+	return &ClientContactQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeClientContact},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ClientContact entity by its id.
+func (c *ClientContactClient) Get(ctx context.Context, id pulid.ID) (*ClientContact, error) {
+	return c.Query().Where(clientcontact.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ClientContactClient) GetX(ctx context.Context, id pulid.ID) *ClientContact {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a ClientContact.
+func (c *ClientContactClient) QueryOrganization(_m *ClientContact) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(clientcontact.Table, clientcontact.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, clientcontact.OrganizationTable, clientcontact.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryClient queries the client edge of a ClientContact.
+func (c *ClientContactClient) QueryClient(_m *ClientContact) *PatientQuery {
+	query := (&PatientClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(clientcontact.Table, clientcontact.FieldID, id),
+			sqlgraph.To(patient.Table, patient.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, clientcontact.ClientTable, clientcontact.ClientColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ClientContactClient) Hooks() []Hook {
+	hooks := c.hooks.ClientContact
+	return append(hooks[:len(hooks):len(hooks)], clientcontact.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ClientContactClient) Interceptors() []Interceptor {
+	return c.inters.ClientContact
+}
+
+func (c *ClientContactClient) mutate(ctx context.Context, m *ClientContactMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ClientContactCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ClientContactUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ClientContactUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ClientContactDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ClientContact mutation op: %q", m.Op())
 	}
 }
 
@@ -2799,6 +2973,22 @@ func (c *PatientClient) QueryPortalAccesses(_m *Patient) *PortalAccessQuery {
 			sqlgraph.From(patient.Table, patient.FieldID, id),
 			sqlgraph.To(portalaccess.Table, portalaccess.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, true, patient.PortalAccessesTable, patient.PortalAccessesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryContacts queries the contacts edge of a Patient.
+func (c *PatientClient) QueryContacts(_m *Patient) *ClientContactQuery {
+	query := (&ClientContactClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(patient.Table, patient.FieldID, id),
+			sqlgraph.To(clientcontact.Table, clientcontact.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, patient.ContactsTable, patient.ContactsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -5757,18 +5947,19 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Appointment, AuditEvent, BusinessUnit, ClientAccess, Document, EmergencyAccess,
-		Homework, Invitation, Invoice, Organization, OutboxMessage, PasswordCredential,
-		Patient, PortalAccess, RecoveryCode, Role, SCIMGroupMapping, SCIMToken,
-		SSOConnection, SeatCharge, Session, SessionNote, StaffProfile,
-		StaffProfileAccess, Subscription, SurveyResponse, TOTPFactor, User []ent.Hook
+		Appointment, AuditEvent, BusinessUnit, ClientAccess, ClientContact, Document,
+		EmergencyAccess, Homework, Invitation, Invoice, Organization, OutboxMessage,
+		PasswordCredential, Patient, PortalAccess, RecoveryCode, Role,
+		SCIMGroupMapping, SCIMToken, SSOConnection, SeatCharge, Session, SessionNote,
+		StaffProfile, StaffProfileAccess, Subscription, SurveyResponse, TOTPFactor,
+		User []ent.Hook
 	}
 	inters struct {
-		Appointment, AuditEvent, BusinessUnit, ClientAccess, Document, EmergencyAccess,
-		Homework, Invitation, Invoice, Organization, OutboxMessage, PasswordCredential,
-		Patient, PortalAccess, RecoveryCode, Role, SCIMGroupMapping, SCIMToken,
-		SSOConnection, SeatCharge, Session, SessionNote, StaffProfile,
-		StaffProfileAccess, Subscription, SurveyResponse, TOTPFactor,
+		Appointment, AuditEvent, BusinessUnit, ClientAccess, ClientContact, Document,
+		EmergencyAccess, Homework, Invitation, Invoice, Organization, OutboxMessage,
+		PasswordCredential, Patient, PortalAccess, RecoveryCode, Role,
+		SCIMGroupMapping, SCIMToken, SSOConnection, SeatCharge, Session, SessionNote,
+		StaffProfile, StaffProfileAccess, Subscription, SurveyResponse, TOTPFactor,
 		User []ent.Interceptor
 	}
 )

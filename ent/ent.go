@@ -16,6 +16,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/auditevent"
 	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/clientaccess"
+	"github.com/clinicgate/clinicgate/ent/clientcontact"
 	"github.com/clinicgate/clinicgate/ent/document"
 	"github.com/clinicgate/clinicgate/ent/emergencyaccess"
 	"github.com/clinicgate/clinicgate/ent/homework"
@@ -104,6 +105,7 @@ func checkColumn(t, c string) error {
 			auditevent.Table:         auditevent.ValidColumn,
 			businessunit.Table:       businessunit.ValidColumn,
 			clientaccess.Table:       clientaccess.ValidColumn,
+			clientcontact.Table:      clientcontact.ValidColumn,
 			document.Table:           document.ValidColumn,
 			emergencyaccess.Table:    emergencyaccess.ValidColumn,
 			homework.Table:           homework.ValidColumn,

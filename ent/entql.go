@@ -7,6 +7,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/auditevent"
 	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/clientaccess"
+	"github.com/clinicgate/clinicgate/ent/clientcontact"
 	"github.com/clinicgate/clinicgate/ent/document"
 	"github.com/clinicgate/clinicgate/ent/emergencyaccess"
 	"github.com/clinicgate/clinicgate/ent/homework"
@@ -41,7 +42,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 28)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 29)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   appointment.Table,
@@ -131,6 +132,27 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   clientcontact.Table,
+			Columns: clientcontact.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: clientcontact.FieldID,
+			},
+		},
+		Type: "ClientContact",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			clientcontact.FieldOrganizationID: {Type: field.TypeString, Column: clientcontact.FieldOrganizationID},
+			clientcontact.FieldCreatedAt:      {Type: field.TypeTime, Column: clientcontact.FieldCreatedAt},
+			clientcontact.FieldUpdatedAt:      {Type: field.TypeTime, Column: clientcontact.FieldUpdatedAt},
+			clientcontact.FieldClientID:       {Type: field.TypeString, Column: clientcontact.FieldClientID},
+			clientcontact.FieldName:           {Type: field.TypeString, Column: clientcontact.FieldName},
+			clientcontact.FieldRelationship:   {Type: field.TypeString, Column: clientcontact.FieldRelationship},
+			clientcontact.FieldEmail:          {Type: field.TypeString, Column: clientcontact.FieldEmail},
+			clientcontact.FieldPhone:          {Type: field.TypeString, Column: clientcontact.FieldPhone},
+		},
+	}
+	graph.Nodes[5] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   document.Table,
 			Columns: document.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -152,7 +174,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			document.FieldUploadedByID:   {Type: field.TypeString, Column: document.FieldUploadedByID},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   emergencyaccess.Table,
 			Columns: emergencyaccess.Columns,
@@ -172,7 +194,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			emergencyaccess.FieldEndedAt:        {Type: field.TypeTime, Column: emergencyaccess.FieldEndedAt},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   homework.Table,
 			Columns: homework.Columns,
@@ -194,7 +216,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			homework.FieldCompletedAt:    {Type: field.TypeTime, Column: homework.FieldCompletedAt},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   invitation.Table,
 			Columns: invitation.Columns,
@@ -222,7 +244,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			invitation.FieldUserID:          {Type: field.TypeString, Column: invitation.FieldUserID},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   invoice.Table,
 			Columns: invoice.Columns,
@@ -245,7 +267,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			invoice.FieldDueAt:          {Type: field.TypeTime, Column: invoice.FieldDueAt},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -267,7 +289,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldSessionIdleMinutes:     {Type: field.TypeInt, Column: organization.FieldSessionIdleMinutes},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   outboxmessage.Table,
 			Columns: outboxmessage.Columns,
@@ -290,7 +312,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			outboxmessage.FieldDeadAt:         {Type: field.TypeTime, Column: outboxmessage.FieldDeadAt},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   passwordcredential.Table,
 			Columns: passwordcredential.Columns,
@@ -313,7 +335,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			passwordcredential.FieldLockedUntil:        {Type: field.TypeTime, Column: passwordcredential.FieldLockedUntil},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   patient.Table,
 			Columns: patient.Columns,
@@ -342,7 +364,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			patient.FieldBusinessUnitID:      {Type: field.TypeString, Column: patient.FieldBusinessUnitID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   portalaccess.Table,
 			Columns: portalaccess.Columns,
@@ -366,7 +388,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			portalaccess.FieldGrantedByID:      {Type: field.TypeString, Column: portalaccess.FieldGrantedByID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recoverycode.Table,
 			Columns: recoverycode.Columns,
@@ -384,7 +406,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recoverycode.FieldUsedAt:         {Type: field.TypeTime, Column: recoverycode.FieldUsedAt},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   role.Table,
 			Columns: role.Columns,
@@ -408,7 +430,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			role.FieldExternalID:     {Type: field.TypeString, Column: role.FieldExternalID},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   scimgroupmapping.Table,
 			Columns: scimgroupmapping.Columns,
@@ -429,7 +451,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			scimgroupmapping.FieldRoleID:         {Type: field.TypeString, Column: scimgroupmapping.FieldRoleID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   scimtoken.Table,
 			Columns: scimtoken.Columns,
@@ -450,7 +472,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			scimtoken.FieldRevokedAt:      {Type: field.TypeTime, Column: scimtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ssoconnection.Table,
 			Columns: ssoconnection.Columns,
@@ -473,7 +495,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ssoconnection.FieldAutoProvision:      {Type: field.TypeBool, Column: ssoconnection.FieldAutoProvision},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   seatcharge.Table,
 			Columns: seatcharge.Columns,
@@ -495,7 +517,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			seatcharge.FieldChargedAt:      {Type: field.TypeTime, Column: seatcharge.FieldChargedAt},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -522,7 +544,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldRevokedReason:          {Type: field.TypeString, Column: session.FieldRevokedReason},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sessionnote.Table,
 			Columns: sessionnote.Columns,
@@ -543,7 +565,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sessionnote.FieldPrivate:        {Type: field.TypeBool, Column: sessionnote.FieldPrivate},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   staffprofile.Table,
 			Columns: staffprofile.Columns,
@@ -568,7 +590,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			staffprofile.FieldUserID:         {Type: field.TypeString, Column: staffprofile.FieldUserID},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   staffprofileaccess.Table,
 			Columns: staffprofileaccess.Columns,
@@ -587,7 +609,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			staffprofileaccess.FieldGrantedByID:    {Type: field.TypeString, Column: staffprofileaccess.FieldGrantedByID},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -609,7 +631,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldStatus:         {Type: field.TypeEnum, Column: subscription.FieldStatus},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   surveyresponse.Table,
 			Columns: surveyresponse.Columns,
@@ -630,7 +652,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			surveyresponse.FieldSubmittedAt:    {Type: field.TypeTime, Column: surveyresponse.FieldSubmittedAt},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   totpfactor.Table,
 			Columns: totpfactor.Columns,
@@ -651,7 +673,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			totpfactor.FieldLastUsedStep:   {Type: field.TypeInt64, Column: totpfactor.FieldLastUsedStep},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -877,6 +899,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"ClientAccess",
 		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   clientcontact.OrganizationTable,
+			Columns: []string{clientcontact.OrganizationColumn},
+			Bidi:    false,
+		},
+		"ClientContact",
+		"Organization",
+	)
+	graph.MustAddE(
+		"client",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   clientcontact.ClientTable,
+			Columns: []string{clientcontact.ClientColumn},
+			Bidi:    false,
+		},
+		"ClientContact",
+		"Patient",
 	)
 	graph.MustAddE(
 		"organization",
@@ -1177,6 +1223,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Patient",
 		"PortalAccess",
+	)
+	graph.MustAddE(
+		"contacts",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   patient.ContactsTable,
+			Columns: []string{patient.ContactsColumn},
+			Bidi:    false,
+		},
+		"Patient",
+		"ClientContact",
 	)
 	graph.MustAddE(
 		"appointments",
@@ -2431,6 +2489,114 @@ func (f *ClientAccessFilter) WhereHasGrantedByWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ClientContactQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ClientContactQuery builder.
+func (_q *ClientContactQuery) Filter() *ClientContactFilter {
+	return &ClientContactFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ClientContactMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ClientContactMutation builder.
+func (m *ClientContactMutation) Filter() *ClientContactFilter {
+	return &ClientContactFilter{config: m.config, predicateAdder: m}
+}
+
+// ClientContactFilter provides a generic filtering capability at runtime for ClientContactQuery.
+type ClientContactFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ClientContactFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *ClientContactFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(clientcontact.FieldID))
+}
+
+// WhereOrganizationID applies the entql string predicate on the organization_id field.
+func (f *ClientContactFilter) WhereOrganizationID(p entql.StringP) {
+	f.Where(p.Field(clientcontact.FieldOrganizationID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ClientContactFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(clientcontact.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ClientContactFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(clientcontact.FieldUpdatedAt))
+}
+
+// WhereClientID applies the entql string predicate on the client_id field.
+func (f *ClientContactFilter) WhereClientID(p entql.StringP) {
+	f.Where(p.Field(clientcontact.FieldClientID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *ClientContactFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(clientcontact.FieldName))
+}
+
+// WhereRelationship applies the entql string predicate on the relationship field.
+func (f *ClientContactFilter) WhereRelationship(p entql.StringP) {
+	f.Where(p.Field(clientcontact.FieldRelationship))
+}
+
+// WhereEmail applies the entql string predicate on the email field.
+func (f *ClientContactFilter) WhereEmail(p entql.StringP) {
+	f.Where(p.Field(clientcontact.FieldEmail))
+}
+
+// WherePhone applies the entql string predicate on the phone field.
+func (f *ClientContactFilter) WherePhone(p entql.StringP) {
+	f.Where(p.Field(clientcontact.FieldPhone))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *ClientContactFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *ClientContactFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasClient applies a predicate to check if query has an edge client.
+func (f *ClientContactFilter) WhereHasClient() {
+	f.Where(entql.HasEdge("client"))
+}
+
+// WhereHasClientWith applies a predicate to check if query has an edge client with a given conditions (other predicates).
+func (f *ClientContactFilter) WhereHasClientWith(preds ...predicate.Patient) {
+	f.Where(entql.HasEdgeWith("client", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *DocumentQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2459,7 +2625,7 @@ type DocumentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DocumentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2591,7 +2757,7 @@ type EmergencyAccessFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EmergencyAccessFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2708,7 +2874,7 @@ type HomeworkFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *HomeworkFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2835,7 +3001,7 @@ type InvitationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InvitationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3048,7 +3214,7 @@ type InvoiceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InvoiceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3166,7 +3332,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3251,7 +3417,7 @@ type OutboxMessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OutboxMessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3355,7 +3521,7 @@ type PasswordCredentialFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PasswordCredentialFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3473,7 +3639,7 @@ type PatientFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PatientFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3620,6 +3786,20 @@ func (f *PatientFilter) WhereHasPortalAccessesWith(preds ...predicate.PortalAcce
 	})))
 }
 
+// WhereHasContacts applies a predicate to check if query has an edge contacts.
+func (f *PatientFilter) WhereHasContacts() {
+	f.Where(entql.HasEdge("contacts"))
+}
+
+// WhereHasContactsWith applies a predicate to check if query has an edge contacts with a given conditions (other predicates).
+func (f *PatientFilter) WhereHasContactsWith(preds ...predicate.ClientContact) {
+	f.Where(entql.HasEdgeWith("contacts", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // WhereHasAppointments applies a predicate to check if query has an edge appointments.
 func (f *PatientFilter) WhereHasAppointments() {
 	f.Where(entql.HasEdge("appointments"))
@@ -3747,7 +3927,7 @@ type PortalAccessFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PortalAccessFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3898,7 +4078,7 @@ type RecoveryCodeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecoveryCodeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3991,7 +4171,7 @@ type RoleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4128,7 +4308,7 @@ type SCIMGroupMappingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SCIMGroupMappingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4250,7 +4430,7 @@ type SCIMTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SCIMTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4344,7 +4524,7 @@ type SSOConnectionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SSOConnectionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4448,7 +4628,7 @@ type SeatChargeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SeatChargeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4575,7 +4755,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4713,7 +4893,7 @@ type SessionNoteFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionNoteFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4835,7 +5015,7 @@ type StaffProfileFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StaffProfileFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5005,7 +5185,7 @@ type StaffProfileAccessFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StaffProfileAccessFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5131,7 +5311,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5244,7 +5424,7 @@ type SurveyResponseFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SurveyResponseFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5366,7 +5546,7 @@ type TOTPFactorFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TOTPFactorFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5474,7 +5654,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -116,6 +116,14 @@ func (_m *ClientAccess) GrantedBy(ctx context.Context) (*User, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *ClientContact) Client(ctx context.Context) (*Patient, error) {
+	result, err := _m.Edges.ClientOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryClient().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Document) Client(ctx context.Context) (*Patient, error) {
 	result, err := _m.Edges.ClientOrErr()
 	if IsNotLoaded(err) {
@@ -285,6 +293,18 @@ func (_m *Patient) PortalAccesses(
 	return _m.QueryPortalAccesses().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Patient) Contacts(ctx context.Context) (result []*ClientContact, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedContacts(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ContactsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryContacts().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Patient) Appointments(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *AppointmentOrder, where *AppointmentWhereInput,
 ) (*AppointmentConnection, error) {
@@ -293,7 +313,7 @@ func (_m *Patient) Appointments(
 		WithAppointmentFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
 	if nodes, err := _m.NamedAppointments(alias); err == nil || hasTotalCount {
 		pager, err := newAppointmentPager(opts, last != nil)
 		if err != nil {
@@ -314,7 +334,7 @@ func (_m *Patient) Documents(
 		WithDocumentFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
 	if nodes, err := _m.NamedDocuments(alias); err == nil || hasTotalCount {
 		pager, err := newDocumentPager(opts, last != nil)
 		if err != nil {
@@ -335,7 +355,7 @@ func (_m *Patient) Invoices(
 		WithInvoiceFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
 	if nodes, err := _m.NamedInvoices(alias); err == nil || hasTotalCount {
 		pager, err := newInvoicePager(opts, last != nil)
 		if err != nil {
@@ -356,7 +376,7 @@ func (_m *Patient) SurveyResponses(
 		WithSurveyResponseFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[7][alias]
 	if nodes, err := _m.NamedSurveyResponses(alias); err == nil || hasTotalCount {
 		pager, err := newSurveyResponsePager(opts, last != nil)
 		if err != nil {
@@ -377,7 +397,7 @@ func (_m *Patient) Homework(
 		WithHomeworkFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[7][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[8][alias]
 	if nodes, err := _m.NamedHomework(alias); err == nil || hasTotalCount {
 		pager, err := newHomeworkPager(opts, last != nil)
 		if err != nil {

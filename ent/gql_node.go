@@ -12,6 +12,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/auditevent"
 	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/clientaccess"
+	"github.com/clinicgate/clinicgate/ent/clientcontact"
 	"github.com/clinicgate/clinicgate/ent/document"
 	"github.com/clinicgate/clinicgate/ent/emergencyaccess"
 	"github.com/clinicgate/clinicgate/ent/homework"
@@ -54,6 +55,11 @@ var clientaccessImplementors = []string{"ClientAccess", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*ClientAccess) IsNode() {}
+
+var clientcontactImplementors = []string{"ClientContact", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ClientContact) IsNode() {}
 
 var documentImplementors = []string{"Document", "Node"}
 
@@ -234,6 +240,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(clientaccess.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, clientaccessImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case clientcontact.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.ClientContact.Query().
+			Where(clientcontact.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, clientcontactImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -545,6 +564,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.ClientAccess.Query().
 			Where(clientaccess.IDIn(ids...))
 		query, err := query.CollectFields(ctx, clientaccessImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case clientcontact.Table:
+		query := c.ClientContact.Query().
+			Where(clientcontact.IDIn(ids...))
+		query, err := query.CollectFields(ctx, clientcontactImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/auditevent"
 	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/clientaccess"
+	"github.com/clinicgate/clinicgate/ent/clientcontact"
 	"github.com/clinicgate/clinicgate/ent/document"
 	"github.com/clinicgate/clinicgate/ent/emergencyaccess"
 	"github.com/clinicgate/clinicgate/ent/homework"
@@ -1320,6 +1321,338 @@ func (_m *ClientAccess) ToEdge(order *ClientAccessOrder) *ClientAccessEdge {
 		order = DefaultClientAccessOrder
 	}
 	return &ClientAccessEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ClientContactEdge is the edge representation of ClientContact.
+type ClientContactEdge struct {
+	Node   *ClientContact `json:"node"`
+	Cursor Cursor         `json:"cursor"`
+}
+
+// ClientContactConnection is the connection containing edges to ClientContact.
+type ClientContactConnection struct {
+	Edges      []*ClientContactEdge `json:"edges"`
+	PageInfo   PageInfo             `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+func (c *ClientContactConnection) build(nodes []*ClientContact, pager *clientcontactPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ClientContact
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ClientContact {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ClientContact {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ClientContactEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ClientContactEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ClientContactPaginateOption enables pagination customization.
+type ClientContactPaginateOption func(*clientcontactPager) error
+
+// WithClientContactOrder configures pagination ordering.
+func WithClientContactOrder(order *ClientContactOrder) ClientContactPaginateOption {
+	if order == nil {
+		order = DefaultClientContactOrder
+	}
+	o := *order
+	return func(pager *clientcontactPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultClientContactOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithClientContactFilter configures pagination filter.
+func WithClientContactFilter(filter func(*ClientContactQuery) (*ClientContactQuery, error)) ClientContactPaginateOption {
+	return func(pager *clientcontactPager) error {
+		if filter == nil {
+			return errors.New("ClientContactQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type clientcontactPager struct {
+	reverse bool
+	order   *ClientContactOrder
+	filter  func(*ClientContactQuery) (*ClientContactQuery, error)
+}
+
+func newClientContactPager(opts []ClientContactPaginateOption, reverse bool) (*clientcontactPager, error) {
+	pager := &clientcontactPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultClientContactOrder
+	}
+	return pager, nil
+}
+
+func (p *clientcontactPager) applyFilter(query *ClientContactQuery) (*ClientContactQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *clientcontactPager) toCursor(_m *ClientContact) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *clientcontactPager) applyCursors(query *ClientContactQuery, after, before *Cursor) (*ClientContactQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultClientContactOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *clientcontactPager) applyOrder(query *ClientContactQuery) *ClientContactQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultClientContactOrder.Field {
+		query = query.Order(DefaultClientContactOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *clientcontactPager) orderExpr(query *ClientContactQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultClientContactOrder.Field {
+			b.Comma().Ident(DefaultClientContactOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ClientContact.
+func (_m *ClientContactQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ClientContactPaginateOption,
+) (*ClientContactConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newClientContactPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ClientContactConnection{Edges: []*ClientContactEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ClientContactOrderFieldCreatedAt orders ClientContact by created_at.
+	ClientContactOrderFieldCreatedAt = &ClientContactOrderField{
+		Value: func(_m *ClientContact) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: clientcontact.FieldCreatedAt,
+		toTerm: clientcontact.ByCreatedAt,
+		toCursor: func(_m *ClientContact) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ClientContactOrderFieldUpdatedAt orders ClientContact by updated_at.
+	ClientContactOrderFieldUpdatedAt = &ClientContactOrderField{
+		Value: func(_m *ClientContact) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: clientcontact.FieldUpdatedAt,
+		toTerm: clientcontact.ByUpdatedAt,
+		toCursor: func(_m *ClientContact) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// ClientContactOrderFieldName orders ClientContact by name.
+	ClientContactOrderFieldName = &ClientContactOrderField{
+		Value: func(_m *ClientContact) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: clientcontact.FieldName,
+		toTerm: clientcontact.ByName,
+		toCursor: func(_m *ClientContact) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ClientContactOrderField) String() string {
+	var str string
+	switch f.column {
+	case ClientContactOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ClientContactOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case ClientContactOrderFieldName.column:
+		str = "NAME"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ClientContactOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ClientContactOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ClientContactOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ClientContactOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ClientContactOrderFieldUpdatedAt
+	case "NAME":
+		*f = *ClientContactOrderFieldName
+	default:
+		return fmt.Errorf("%s is not a valid ClientContactOrderField", str)
+	}
+	return nil
+}
+
+// ClientContactOrderField defines the ordering field of ClientContact.
+type ClientContactOrderField struct {
+	// Value extracts the ordering value from the given ClientContact.
+	Value    func(*ClientContact) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) clientcontact.OrderOption
+	toCursor func(*ClientContact) Cursor
+}
+
+// ClientContactOrder defines the ordering of ClientContact.
+type ClientContactOrder struct {
+	Direction OrderDirection           `json:"direction"`
+	Field     *ClientContactOrderField `json:"field"`
+}
+
+// DefaultClientContactOrder is the default ordering of ClientContact.
+var DefaultClientContactOrder = &ClientContactOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ClientContactOrderField{
+		Value: func(_m *ClientContact) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: clientcontact.FieldID,
+		toTerm: clientcontact.ByID,
+		toCursor: func(_m *ClientContact) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ClientContact into ClientContactEdge.
+func (_m *ClientContact) ToEdge(order *ClientContactOrder) *ClientContactEdge {
+	if order == nil {
+		order = DefaultClientContactOrder
+	}
+	return &ClientContactEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/auditevent"
 	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/clientaccess"
+	"github.com/clinicgate/clinicgate/ent/clientcontact"
 	"github.com/clinicgate/clinicgate/ent/document"
 	"github.com/clinicgate/clinicgate/ent/emergencyaccess"
 	"github.com/clinicgate/clinicgate/ent/homework"
@@ -56,6 +57,7 @@ const (
 	TypeAuditEvent         = "AuditEvent"
 	TypeBusinessUnit       = "BusinessUnit"
 	TypeClientAccess       = "ClientAccess"
+	TypeClientContact      = "ClientContact"
 	TypeDocument           = "Document"
 	TypeEmergencyAccess    = "EmergencyAccess"
 	TypeHomework           = "Homework"
@@ -4236,6 +4238,816 @@ func (m *ClientAccessMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown ClientAccess edge %s", name)
+}
+
+// ClientContactMutation represents an operation that mutates the ClientContact nodes in the graph.
+type ClientContactMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *pulid.ID
+	created_at          *time.Time
+	updated_at          *time.Time
+	name                *string
+	relationship        *string
+	email               *string
+	phone               *string
+	clearedFields       map[string]struct{}
+	organization        *pulid.ID
+	clearedorganization bool
+	client              *pulid.ID
+	clearedclient       bool
+	done                bool
+	oldValue            func(context.Context) (*ClientContact, error)
+	predicates          []predicate.ClientContact
+}
+
+var _ ent.Mutation = (*ClientContactMutation)(nil)
+
+// clientcontactOption allows management of the mutation configuration using functional options.
+type clientcontactOption func(*ClientContactMutation)
+
+// newClientContactMutation creates new mutation for the ClientContact entity.
+func newClientContactMutation(c config, op Op, opts ...clientcontactOption) *ClientContactMutation {
+	m := &ClientContactMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeClientContact,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withClientContactID sets the ID field of the mutation.
+func withClientContactID(id pulid.ID) clientcontactOption {
+	return func(m *ClientContactMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ClientContact
+		)
+		m.oldValue = func(ctx context.Context) (*ClientContact, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ClientContact.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withClientContact sets the old ClientContact of the mutation.
+func withClientContact(node *ClientContact) clientcontactOption {
+	return func(m *ClientContactMutation) {
+		m.oldValue = func(context.Context) (*ClientContact, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ClientContactMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ClientContactMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ClientContact entities.
+func (m *ClientContactMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ClientContactMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ClientContactMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ClientContact.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *ClientContactMutation) SetOrganizationID(pu pulid.ID) {
+	m.organization = &pu
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *ClientContactMutation) OrganizationID() (r pulid.ID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the ClientContact entity.
+// If the ClientContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClientContactMutation) OldOrganizationID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *ClientContactMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ClientContactMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ClientContactMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ClientContact entity.
+// If the ClientContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClientContactMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ClientContactMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ClientContactMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ClientContactMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ClientContact entity.
+// If the ClientContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClientContactMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ClientContactMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetClientID sets the "client_id" field.
+func (m *ClientContactMutation) SetClientID(pu pulid.ID) {
+	m.client = &pu
+}
+
+// ClientID returns the value of the "client_id" field in the mutation.
+func (m *ClientContactMutation) ClientID() (r pulid.ID, exists bool) {
+	v := m.client
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientID returns the old "client_id" field's value of the ClientContact entity.
+// If the ClientContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClientContactMutation) OldClientID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientID: %w", err)
+	}
+	return oldValue.ClientID, nil
+}
+
+// ResetClientID resets all changes to the "client_id" field.
+func (m *ClientContactMutation) ResetClientID() {
+	m.client = nil
+}
+
+// SetName sets the "name" field.
+func (m *ClientContactMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ClientContactMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the ClientContact entity.
+// If the ClientContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClientContactMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ClientContactMutation) ResetName() {
+	m.name = nil
+}
+
+// SetRelationship sets the "relationship" field.
+func (m *ClientContactMutation) SetRelationship(s string) {
+	m.relationship = &s
+}
+
+// Relationship returns the value of the "relationship" field in the mutation.
+func (m *ClientContactMutation) Relationship() (r string, exists bool) {
+	v := m.relationship
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRelationship returns the old "relationship" field's value of the ClientContact entity.
+// If the ClientContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClientContactMutation) OldRelationship(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRelationship is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRelationship requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRelationship: %w", err)
+	}
+	return oldValue.Relationship, nil
+}
+
+// ResetRelationship resets all changes to the "relationship" field.
+func (m *ClientContactMutation) ResetRelationship() {
+	m.relationship = nil
+}
+
+// SetEmail sets the "email" field.
+func (m *ClientContactMutation) SetEmail(s string) {
+	m.email = &s
+}
+
+// Email returns the value of the "email" field in the mutation.
+func (m *ClientContactMutation) Email() (r string, exists bool) {
+	v := m.email
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmail returns the old "email" field's value of the ClientContact entity.
+// If the ClientContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClientContactMutation) OldEmail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmail: %w", err)
+	}
+	return oldValue.Email, nil
+}
+
+// ResetEmail resets all changes to the "email" field.
+func (m *ClientContactMutation) ResetEmail() {
+	m.email = nil
+}
+
+// SetPhone sets the "phone" field.
+func (m *ClientContactMutation) SetPhone(s string) {
+	m.phone = &s
+}
+
+// Phone returns the value of the "phone" field in the mutation.
+func (m *ClientContactMutation) Phone() (r string, exists bool) {
+	v := m.phone
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhone returns the old "phone" field's value of the ClientContact entity.
+// If the ClientContact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ClientContactMutation) OldPhone(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhone: %w", err)
+	}
+	return oldValue.Phone, nil
+}
+
+// ResetPhone resets all changes to the "phone" field.
+func (m *ClientContactMutation) ResetPhone() {
+	m.phone = nil
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *ClientContactMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[clientcontact.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *ClientContactMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *ClientContactMutation) OrganizationIDs() (ids []pulid.ID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *ClientContactMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearClient clears the "client" edge to the Patient entity.
+func (m *ClientContactMutation) ClearClient() {
+	m.clearedclient = true
+	m.clearedFields[clientcontact.FieldClientID] = struct{}{}
+}
+
+// ClientCleared reports if the "client" edge to the Patient entity was cleared.
+func (m *ClientContactMutation) ClientCleared() bool {
+	return m.clearedclient
+}
+
+// ClientIDs returns the "client" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ClientID instead. It exists only for internal usage by the builders.
+func (m *ClientContactMutation) ClientIDs() (ids []pulid.ID) {
+	if id := m.client; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetClient resets all changes to the "client" edge.
+func (m *ClientContactMutation) ResetClient() {
+	m.client = nil
+	m.clearedclient = false
+}
+
+// Where appends a list predicates to the ClientContactMutation builder.
+func (m *ClientContactMutation) Where(ps ...predicate.ClientContact) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ClientContactMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ClientContactMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ClientContact, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ClientContactMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ClientContactMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ClientContact).
+func (m *ClientContactMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ClientContactMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.organization != nil {
+		fields = append(fields, clientcontact.FieldOrganizationID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, clientcontact.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, clientcontact.FieldUpdatedAt)
+	}
+	if m.client != nil {
+		fields = append(fields, clientcontact.FieldClientID)
+	}
+	if m.name != nil {
+		fields = append(fields, clientcontact.FieldName)
+	}
+	if m.relationship != nil {
+		fields = append(fields, clientcontact.FieldRelationship)
+	}
+	if m.email != nil {
+		fields = append(fields, clientcontact.FieldEmail)
+	}
+	if m.phone != nil {
+		fields = append(fields, clientcontact.FieldPhone)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ClientContactMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case clientcontact.FieldOrganizationID:
+		return m.OrganizationID()
+	case clientcontact.FieldCreatedAt:
+		return m.CreatedAt()
+	case clientcontact.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case clientcontact.FieldClientID:
+		return m.ClientID()
+	case clientcontact.FieldName:
+		return m.Name()
+	case clientcontact.FieldRelationship:
+		return m.Relationship()
+	case clientcontact.FieldEmail:
+		return m.Email()
+	case clientcontact.FieldPhone:
+		return m.Phone()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ClientContactMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case clientcontact.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case clientcontact.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case clientcontact.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case clientcontact.FieldClientID:
+		return m.OldClientID(ctx)
+	case clientcontact.FieldName:
+		return m.OldName(ctx)
+	case clientcontact.FieldRelationship:
+		return m.OldRelationship(ctx)
+	case clientcontact.FieldEmail:
+		return m.OldEmail(ctx)
+	case clientcontact.FieldPhone:
+		return m.OldPhone(ctx)
+	}
+	return nil, fmt.Errorf("unknown ClientContact field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ClientContactMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case clientcontact.FieldOrganizationID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case clientcontact.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case clientcontact.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case clientcontact.FieldClientID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientID(v)
+		return nil
+	case clientcontact.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case clientcontact.FieldRelationship:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRelationship(v)
+		return nil
+	case clientcontact.FieldEmail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmail(v)
+		return nil
+	case clientcontact.FieldPhone:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhone(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ClientContact field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ClientContactMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ClientContactMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ClientContactMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ClientContact numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ClientContactMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ClientContactMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ClientContactMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ClientContact nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ClientContactMutation) ResetField(name string) error {
+	switch name {
+	case clientcontact.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case clientcontact.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case clientcontact.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case clientcontact.FieldClientID:
+		m.ResetClientID()
+		return nil
+	case clientcontact.FieldName:
+		m.ResetName()
+		return nil
+	case clientcontact.FieldRelationship:
+		m.ResetRelationship()
+		return nil
+	case clientcontact.FieldEmail:
+		m.ResetEmail()
+		return nil
+	case clientcontact.FieldPhone:
+		m.ResetPhone()
+		return nil
+	}
+	return fmt.Errorf("unknown ClientContact field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ClientContactMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.organization != nil {
+		edges = append(edges, clientcontact.EdgeOrganization)
+	}
+	if m.client != nil {
+		edges = append(edges, clientcontact.EdgeClient)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ClientContactMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case clientcontact.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case clientcontact.EdgeClient:
+		if id := m.client; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ClientContactMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ClientContactMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ClientContactMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedorganization {
+		edges = append(edges, clientcontact.EdgeOrganization)
+	}
+	if m.clearedclient {
+		edges = append(edges, clientcontact.EdgeClient)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ClientContactMutation) EdgeCleared(name string) bool {
+	switch name {
+	case clientcontact.EdgeOrganization:
+		return m.clearedorganization
+	case clientcontact.EdgeClient:
+		return m.clearedclient
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ClientContactMutation) ClearEdge(name string) error {
+	switch name {
+	case clientcontact.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case clientcontact.EdgeClient:
+		m.ClearClient()
+		return nil
+	}
+	return fmt.Errorf("unknown ClientContact unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ClientContactMutation) ResetEdge(name string) error {
+	switch name {
+	case clientcontact.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case clientcontact.EdgeClient:
+		m.ResetClient()
+		return nil
+	}
+	return fmt.Errorf("unknown ClientContact edge %s", name)
 }
 
 // DocumentMutation represents an operation that mutates the Document nodes in the graph.
@@ -12601,6 +13413,9 @@ type PatientMutation struct {
 	portal_accesses           map[pulid.ID]struct{}
 	removedportal_accesses    map[pulid.ID]struct{}
 	clearedportal_accesses    bool
+	contacts                  map[pulid.ID]struct{}
+	removedcontacts           map[pulid.ID]struct{}
+	clearedcontacts           bool
 	appointments              map[pulid.ID]struct{}
 	removedappointments       map[pulid.ID]struct{}
 	clearedappointments       bool
@@ -13573,6 +14388,60 @@ func (m *PatientMutation) ResetPortalAccesses() {
 	m.removedportal_accesses = nil
 }
 
+// AddContactIDs adds the "contacts" edge to the ClientContact entity by ids.
+func (m *PatientMutation) AddContactIDs(ids ...pulid.ID) {
+	if m.contacts == nil {
+		m.contacts = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.contacts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearContacts clears the "contacts" edge to the ClientContact entity.
+func (m *PatientMutation) ClearContacts() {
+	m.clearedcontacts = true
+}
+
+// ContactsCleared reports if the "contacts" edge to the ClientContact entity was cleared.
+func (m *PatientMutation) ContactsCleared() bool {
+	return m.clearedcontacts
+}
+
+// RemoveContactIDs removes the "contacts" edge to the ClientContact entity by IDs.
+func (m *PatientMutation) RemoveContactIDs(ids ...pulid.ID) {
+	if m.removedcontacts == nil {
+		m.removedcontacts = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.contacts, ids[i])
+		m.removedcontacts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedContacts returns the removed IDs of the "contacts" edge to the ClientContact entity.
+func (m *PatientMutation) RemovedContactsIDs() (ids []pulid.ID) {
+	for id := range m.removedcontacts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ContactsIDs returns the "contacts" edge IDs in the mutation.
+func (m *PatientMutation) ContactsIDs() (ids []pulid.ID) {
+	for id := range m.contacts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetContacts resets all changes to the "contacts" edge.
+func (m *PatientMutation) ResetContacts() {
+	m.contacts = nil
+	m.clearedcontacts = false
+	m.removedcontacts = nil
+}
+
 // AddAppointmentIDs adds the "appointments" edge to the Appointment entity by ids.
 func (m *PatientMutation) AddAppointmentIDs(ids ...pulid.ID) {
 	if m.appointments == nil {
@@ -14390,7 +15259,7 @@ func (m *PatientMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *PatientMutation) AddedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 12)
 	if m.organization != nil {
 		edges = append(edges, patient.EdgeOrganization)
 	}
@@ -14402,6 +15271,9 @@ func (m *PatientMutation) AddedEdges() []string {
 	}
 	if m.portal_accesses != nil {
 		edges = append(edges, patient.EdgePortalAccesses)
+	}
+	if m.contacts != nil {
+		edges = append(edges, patient.EdgeContacts)
 	}
 	if m.appointments != nil {
 		edges = append(edges, patient.EdgeAppointments)
@@ -14448,6 +15320,12 @@ func (m *PatientMutation) AddedIDs(name string) []ent.Value {
 	case patient.EdgePortalAccesses:
 		ids := make([]ent.Value, 0, len(m.portal_accesses))
 		for id := range m.portal_accesses {
+			ids = append(ids, id)
+		}
+		return ids
+	case patient.EdgeContacts:
+		ids := make([]ent.Value, 0, len(m.contacts))
+		for id := range m.contacts {
 			ids = append(ids, id)
 		}
 		return ids
@@ -14499,12 +15377,15 @@ func (m *PatientMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *PatientMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 12)
 	if m.removedaccesses != nil {
 		edges = append(edges, patient.EdgeAccesses)
 	}
 	if m.removedportal_accesses != nil {
 		edges = append(edges, patient.EdgePortalAccesses)
+	}
+	if m.removedcontacts != nil {
+		edges = append(edges, patient.EdgeContacts)
 	}
 	if m.removedappointments != nil {
 		edges = append(edges, patient.EdgeAppointments)
@@ -14543,6 +15424,12 @@ func (m *PatientMutation) RemovedIDs(name string) []ent.Value {
 	case patient.EdgePortalAccesses:
 		ids := make([]ent.Value, 0, len(m.removedportal_accesses))
 		for id := range m.removedportal_accesses {
+			ids = append(ids, id)
+		}
+		return ids
+	case patient.EdgeContacts:
+		ids := make([]ent.Value, 0, len(m.removedcontacts))
+		for id := range m.removedcontacts {
 			ids = append(ids, id)
 		}
 		return ids
@@ -14594,7 +15481,7 @@ func (m *PatientMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *PatientMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 12)
 	if m.clearedorganization {
 		edges = append(edges, patient.EdgeOrganization)
 	}
@@ -14606,6 +15493,9 @@ func (m *PatientMutation) ClearedEdges() []string {
 	}
 	if m.clearedportal_accesses {
 		edges = append(edges, patient.EdgePortalAccesses)
+	}
+	if m.clearedcontacts {
+		edges = append(edges, patient.EdgeContacts)
 	}
 	if m.clearedappointments {
 		edges = append(edges, patient.EdgeAppointments)
@@ -14643,6 +15533,8 @@ func (m *PatientMutation) EdgeCleared(name string) bool {
 		return m.clearedaccesses
 	case patient.EdgePortalAccesses:
 		return m.clearedportal_accesses
+	case patient.EdgeContacts:
+		return m.clearedcontacts
 	case patient.EdgeAppointments:
 		return m.clearedappointments
 	case patient.EdgeDocuments:
@@ -14690,6 +15582,9 @@ func (m *PatientMutation) ResetEdge(name string) error {
 		return nil
 	case patient.EdgePortalAccesses:
 		m.ResetPortalAccesses()
+		return nil
+	case patient.EdgeContacts:
+		m.ResetContacts()
 		return nil
 	case patient.EdgeAppointments:
 		m.ResetAppointments()

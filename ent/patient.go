@@ -68,6 +68,8 @@ type PatientEdges struct {
 	Accesses []*ClientAccess `json:"accesses,omitempty"`
 	// PortalAccesses holds the value of the portal_accesses edge.
 	PortalAccesses []*PortalAccess `json:"portal_accesses,omitempty"`
+	// The client's contacts (Contact Info), the client themself among them when known.
+	Contacts []*ClientContact `json:"contacts,omitempty"`
 	// Appointments holds the value of the appointments edge.
 	Appointments []*Appointment `json:"appointments,omitempty"`
 	// Documents holds the value of the documents edge.
@@ -84,12 +86,13 @@ type PatientEdges struct {
 	Invitations []*Invitation `json:"invitations,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [11]bool
+	loadedTypes [12]bool
 	// totalCount holds the count of the edges above.
-	totalCount [9]map[string]int
+	totalCount [10]map[string]int
 
 	namedAccesses          map[string][]*ClientAccess
 	namedPortalAccesses    map[string][]*PortalAccess
+	namedContacts          map[string][]*ClientContact
 	namedAppointments      map[string][]*Appointment
 	namedDocuments         map[string][]*Document
 	namedInvoices          map[string][]*Invoice
@@ -139,10 +142,19 @@ func (e PatientEdges) PortalAccessesOrErr() ([]*PortalAccess, error) {
 	return nil, &NotLoadedError{edge: "portal_accesses"}
 }
 
+// ContactsOrErr returns the Contacts value or an error if the edge
+// was not loaded in eager-loading.
+func (e PatientEdges) ContactsOrErr() ([]*ClientContact, error) {
+	if e.loadedTypes[4] {
+		return e.Contacts, nil
+	}
+	return nil, &NotLoadedError{edge: "contacts"}
+}
+
 // AppointmentsOrErr returns the Appointments value or an error if the edge
 // was not loaded in eager-loading.
 func (e PatientEdges) AppointmentsOrErr() ([]*Appointment, error) {
-	if e.loadedTypes[4] {
+	if e.loadedTypes[5] {
 		return e.Appointments, nil
 	}
 	return nil, &NotLoadedError{edge: "appointments"}
@@ -151,7 +163,7 @@ func (e PatientEdges) AppointmentsOrErr() ([]*Appointment, error) {
 // DocumentsOrErr returns the Documents value or an error if the edge
 // was not loaded in eager-loading.
 func (e PatientEdges) DocumentsOrErr() ([]*Document, error) {
-	if e.loadedTypes[5] {
+	if e.loadedTypes[6] {
 		return e.Documents, nil
 	}
 	return nil, &NotLoadedError{edge: "documents"}
@@ -160,7 +172,7 @@ func (e PatientEdges) DocumentsOrErr() ([]*Document, error) {
 // InvoicesOrErr returns the Invoices value or an error if the edge
 // was not loaded in eager-loading.
 func (e PatientEdges) InvoicesOrErr() ([]*Invoice, error) {
-	if e.loadedTypes[6] {
+	if e.loadedTypes[7] {
 		return e.Invoices, nil
 	}
 	return nil, &NotLoadedError{edge: "invoices"}
@@ -169,7 +181,7 @@ func (e PatientEdges) InvoicesOrErr() ([]*Invoice, error) {
 // SurveyResponsesOrErr returns the SurveyResponses value or an error if the edge
 // was not loaded in eager-loading.
 func (e PatientEdges) SurveyResponsesOrErr() ([]*SurveyResponse, error) {
-	if e.loadedTypes[7] {
+	if e.loadedTypes[8] {
 		return e.SurveyResponses, nil
 	}
 	return nil, &NotLoadedError{edge: "survey_responses"}
@@ -178,7 +190,7 @@ func (e PatientEdges) SurveyResponsesOrErr() ([]*SurveyResponse, error) {
 // HomeworkOrErr returns the Homework value or an error if the edge
 // was not loaded in eager-loading.
 func (e PatientEdges) HomeworkOrErr() ([]*Homework, error) {
-	if e.loadedTypes[8] {
+	if e.loadedTypes[9] {
 		return e.Homework, nil
 	}
 	return nil, &NotLoadedError{edge: "homework"}
@@ -187,7 +199,7 @@ func (e PatientEdges) HomeworkOrErr() ([]*Homework, error) {
 // EmergencyAccessesOrErr returns the EmergencyAccesses value or an error if the edge
 // was not loaded in eager-loading.
 func (e PatientEdges) EmergencyAccessesOrErr() ([]*EmergencyAccess, error) {
-	if e.loadedTypes[9] {
+	if e.loadedTypes[10] {
 		return e.EmergencyAccesses, nil
 	}
 	return nil, &NotLoadedError{edge: "emergency_accesses"}
@@ -196,7 +208,7 @@ func (e PatientEdges) EmergencyAccessesOrErr() ([]*EmergencyAccess, error) {
 // InvitationsOrErr returns the Invitations value or an error if the edge
 // was not loaded in eager-loading.
 func (e PatientEdges) InvitationsOrErr() ([]*Invitation, error) {
-	if e.loadedTypes[10] {
+	if e.loadedTypes[11] {
 		return e.Invitations, nil
 	}
 	return nil, &NotLoadedError{edge: "invitations"}
@@ -369,6 +381,11 @@ func (_m *Patient) QueryPortalAccesses() *PortalAccessQuery {
 	return NewPatientClient(_m.config).QueryPortalAccesses(_m)
 }
 
+// QueryContacts queries the "contacts" edge of the Patient entity.
+func (_m *Patient) QueryContacts() *ClientContactQuery {
+	return NewPatientClient(_m.config).QueryContacts(_m)
+}
+
 // QueryAppointments queries the "appointments" edge of the Patient entity.
 func (_m *Patient) QueryAppointments() *AppointmentQuery {
 	return NewPatientClient(_m.config).QueryAppointments(_m)
@@ -527,6 +544,30 @@ func (_m *Patient) appendNamedPortalAccesses(name string, edges ...*PortalAccess
 		_m.Edges.namedPortalAccesses[name] = []*PortalAccess{}
 	} else {
 		_m.Edges.namedPortalAccesses[name] = append(_m.Edges.namedPortalAccesses[name], edges...)
+	}
+}
+
+// NamedContacts returns the Contacts named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Patient) NamedContacts(name string) ([]*ClientContact, error) {
+	if _m.Edges.namedContacts == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedContacts[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Patient) appendNamedContacts(name string, edges ...*ClientContact) {
+	if _m.Edges.namedContacts == nil {
+		_m.Edges.namedContacts = make(map[string][]*ClientContact)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedContacts[name] = []*ClientContact{}
+	} else {
+		_m.Edges.namedContacts[name] = append(_m.Edges.namedContacts[name], edges...)
 	}
 }
 

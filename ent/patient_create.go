@@ -15,6 +15,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/appointment"
 	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/clientaccess"
+	"github.com/clinicgate/clinicgate/ent/clientcontact"
 	"github.com/clinicgate/clinicgate/ent/document"
 	"github.com/clinicgate/clinicgate/ent/emergencyaccess"
 	"github.com/clinicgate/clinicgate/ent/homework"
@@ -271,6 +272,21 @@ func (_c *PatientCreate) AddPortalAccesses(v ...*PortalAccess) *PatientCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddPortalAccessIDs(ids...)
+}
+
+// AddContactIDs adds the "contacts" edge to the ClientContact entity by IDs.
+func (_c *PatientCreate) AddContactIDs(ids ...pulid.ID) *PatientCreate {
+	_c.mutation.AddContactIDs(ids...)
+	return _c
+}
+
+// AddContacts adds the "contacts" edges to the ClientContact entity.
+func (_c *PatientCreate) AddContacts(v ...*ClientContact) *PatientCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddContactIDs(ids...)
 }
 
 // AddAppointmentIDs adds the "appointments" edge to the Appointment entity by IDs.
@@ -672,6 +688,22 @@ func (_c *PatientCreate) createSpec() (*Patient, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(portalaccess.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ContactsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   patient.ContactsTable,
+			Columns: []string{patient.ContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(clientcontact.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -17,6 +17,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/appointment"
 	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/clientaccess"
+	"github.com/clinicgate/clinicgate/ent/clientcontact"
 	"github.com/clinicgate/clinicgate/ent/document"
 	"github.com/clinicgate/clinicgate/ent/emergencyaccess"
 	"github.com/clinicgate/clinicgate/ent/homework"
@@ -41,6 +42,7 @@ type PatientQuery struct {
 	withBusinessUnit           *BusinessUnitQuery
 	withAccesses               *ClientAccessQuery
 	withPortalAccesses         *PortalAccessQuery
+	withContacts               *ClientContactQuery
 	withAppointments           *AppointmentQuery
 	withDocuments              *DocumentQuery
 	withInvoices               *InvoiceQuery
@@ -52,6 +54,7 @@ type PatientQuery struct {
 	modifiers                  []func(*sql.Selector)
 	withNamedAccesses          map[string]*ClientAccessQuery
 	withNamedPortalAccesses    map[string]*PortalAccessQuery
+	withNamedContacts          map[string]*ClientContactQuery
 	withNamedAppointments      map[string]*AppointmentQuery
 	withNamedDocuments         map[string]*DocumentQuery
 	withNamedInvoices          map[string]*InvoiceQuery
@@ -176,6 +179,28 @@ func (_q *PatientQuery) QueryPortalAccesses() *PortalAccessQuery {
 			sqlgraph.From(patient.Table, patient.FieldID, selector),
 			sqlgraph.To(portalaccess.Table, portalaccess.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, true, patient.PortalAccessesTable, patient.PortalAccessesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryContacts chains the current query on the "contacts" edge.
+func (_q *PatientQuery) QueryContacts() *ClientContactQuery {
+	query := (&ClientContactClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(patient.Table, patient.FieldID, selector),
+			sqlgraph.To(clientcontact.Table, clientcontact.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, patient.ContactsTable, patient.ContactsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -533,6 +558,7 @@ func (_q *PatientQuery) Clone() *PatientQuery {
 		withBusinessUnit:      _q.withBusinessUnit.Clone(),
 		withAccesses:          _q.withAccesses.Clone(),
 		withPortalAccesses:    _q.withPortalAccesses.Clone(),
+		withContacts:          _q.withContacts.Clone(),
 		withAppointments:      _q.withAppointments.Clone(),
 		withDocuments:         _q.withDocuments.Clone(),
 		withInvoices:          _q.withInvoices.Clone(),
@@ -588,6 +614,17 @@ func (_q *PatientQuery) WithPortalAccesses(opts ...func(*PortalAccessQuery)) *Pa
 		opt(query)
 	}
 	_q.withPortalAccesses = query
+	return _q
+}
+
+// WithContacts tells the query-builder to eager-load the nodes that are connected to
+// the "contacts" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PatientQuery) WithContacts(opts ...func(*ClientContactQuery)) *PatientQuery {
+	query := (&ClientContactClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withContacts = query
 	return _q
 }
 
@@ -752,11 +789,12 @@ func (_q *PatientQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pati
 	var (
 		nodes       = []*Patient{}
 		_spec       = _q.querySpec()
-		loadedTypes = [11]bool{
+		loadedTypes = [12]bool{
 			_q.withOrganization != nil,
 			_q.withBusinessUnit != nil,
 			_q.withAccesses != nil,
 			_q.withPortalAccesses != nil,
+			_q.withContacts != nil,
 			_q.withAppointments != nil,
 			_q.withDocuments != nil,
 			_q.withInvoices != nil,
@@ -810,6 +848,13 @@ func (_q *PatientQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pati
 		if err := _q.loadPortalAccesses(ctx, query, nodes,
 			func(n *Patient) { n.Edges.PortalAccesses = []*PortalAccess{} },
 			func(n *Patient, e *PortalAccess) { n.Edges.PortalAccesses = append(n.Edges.PortalAccesses, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withContacts; query != nil {
+		if err := _q.loadContacts(ctx, query, nodes,
+			func(n *Patient) { n.Edges.Contacts = []*ClientContact{} },
+			func(n *Patient, e *ClientContact) { n.Edges.Contacts = append(n.Edges.Contacts, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -873,6 +918,13 @@ func (_q *PatientQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pati
 		if err := _q.loadPortalAccesses(ctx, query, nodes,
 			func(n *Patient) { n.appendNamedPortalAccesses(name) },
 			func(n *Patient, e *PortalAccess) { n.appendNamedPortalAccesses(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedContacts {
+		if err := _q.loadContacts(ctx, query, nodes,
+			func(n *Patient) { n.appendNamedContacts(name) },
+			func(n *Patient, e *ClientContact) { n.appendNamedContacts(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1039,6 +1091,36 @@ func (_q *PatientQuery) loadPortalAccesses(ctx context.Context, query *PortalAcc
 	}
 	query.Where(predicate.PortalAccess(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(patient.PortalAccessesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ClientID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "client_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *PatientQuery) loadContacts(ctx context.Context, query *ClientContactQuery, nodes []*Patient, init func(*Patient), assign func(*Patient, *ClientContact)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Patient)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(clientcontact.FieldClientID)
+	}
+	query.Where(predicate.ClientContact(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(patient.ContactsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1446,6 +1528,20 @@ func (_q *PatientQuery) WithNamedPortalAccesses(name string, opts ...func(*Porta
 		_q.withNamedPortalAccesses = make(map[string]*PortalAccessQuery)
 	}
 	_q.withNamedPortalAccesses[name] = query
+	return _q
+}
+
+// WithNamedContacts tells the query-builder to eager-load the nodes that are connected to the "contacts"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *PatientQuery) WithNamedContacts(name string, opts ...func(*ClientContactQuery)) *PatientQuery {
+	query := (&ClientContactClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedContacts == nil {
+		_q.withNamedContacts = make(map[string]*ClientContactQuery)
+	}
+	_q.withNamedContacts[name] = query
 	return _q
 }
 

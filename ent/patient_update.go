@@ -14,6 +14,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/appointment"
 	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/clientaccess"
+	"github.com/clinicgate/clinicgate/ent/clientcontact"
 	"github.com/clinicgate/clinicgate/ent/document"
 	"github.com/clinicgate/clinicgate/ent/emergencyaccess"
 	"github.com/clinicgate/clinicgate/ent/homework"
@@ -319,6 +320,21 @@ func (_u *PatientUpdate) AddPortalAccesses(v ...*PortalAccess) *PatientUpdate {
 	return _u.AddPortalAccessIDs(ids...)
 }
 
+// AddContactIDs adds the "contacts" edge to the ClientContact entity by IDs.
+func (_u *PatientUpdate) AddContactIDs(ids ...pulid.ID) *PatientUpdate {
+	_u.mutation.AddContactIDs(ids...)
+	return _u
+}
+
+// AddContacts adds the "contacts" edges to the ClientContact entity.
+func (_u *PatientUpdate) AddContacts(v ...*ClientContact) *PatientUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddContactIDs(ids...)
+}
+
 // AddAppointmentIDs adds the "appointments" edge to the Appointment entity by IDs.
 func (_u *PatientUpdate) AddAppointmentIDs(ids ...pulid.ID) *PatientUpdate {
 	_u.mutation.AddAppointmentIDs(ids...)
@@ -475,6 +491,27 @@ func (_u *PatientUpdate) RemovePortalAccesses(v ...*PortalAccess) *PatientUpdate
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePortalAccessIDs(ids...)
+}
+
+// ClearContacts clears all "contacts" edges to the ClientContact entity.
+func (_u *PatientUpdate) ClearContacts() *PatientUpdate {
+	_u.mutation.ClearContacts()
+	return _u
+}
+
+// RemoveContactIDs removes the "contacts" edge to ClientContact entities by IDs.
+func (_u *PatientUpdate) RemoveContactIDs(ids ...pulid.ID) *PatientUpdate {
+	_u.mutation.RemoveContactIDs(ids...)
+	return _u
+}
+
+// RemoveContacts removes "contacts" edges to ClientContact entities.
+func (_u *PatientUpdate) RemoveContacts(v ...*ClientContact) *PatientUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveContactIDs(ids...)
 }
 
 // ClearAppointments clears all "appointments" edges to the Appointment entity.
@@ -894,6 +931,51 @@ func (_u *PatientUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(portalaccess.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ContactsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   patient.ContactsTable,
+			Columns: []string{patient.ContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(clientcontact.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedContactsIDs(); len(nodes) > 0 && !_u.mutation.ContactsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   patient.ContactsTable,
+			Columns: []string{patient.ContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(clientcontact.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ContactsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   patient.ContactsTable,
+			Columns: []string{patient.ContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(clientcontact.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -1517,6 +1599,21 @@ func (_u *PatientUpdateOne) AddPortalAccesses(v ...*PortalAccess) *PatientUpdate
 	return _u.AddPortalAccessIDs(ids...)
 }
 
+// AddContactIDs adds the "contacts" edge to the ClientContact entity by IDs.
+func (_u *PatientUpdateOne) AddContactIDs(ids ...pulid.ID) *PatientUpdateOne {
+	_u.mutation.AddContactIDs(ids...)
+	return _u
+}
+
+// AddContacts adds the "contacts" edges to the ClientContact entity.
+func (_u *PatientUpdateOne) AddContacts(v ...*ClientContact) *PatientUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddContactIDs(ids...)
+}
+
 // AddAppointmentIDs adds the "appointments" edge to the Appointment entity by IDs.
 func (_u *PatientUpdateOne) AddAppointmentIDs(ids ...pulid.ID) *PatientUpdateOne {
 	_u.mutation.AddAppointmentIDs(ids...)
@@ -1673,6 +1770,27 @@ func (_u *PatientUpdateOne) RemovePortalAccesses(v ...*PortalAccess) *PatientUpd
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePortalAccessIDs(ids...)
+}
+
+// ClearContacts clears all "contacts" edges to the ClientContact entity.
+func (_u *PatientUpdateOne) ClearContacts() *PatientUpdateOne {
+	_u.mutation.ClearContacts()
+	return _u
+}
+
+// RemoveContactIDs removes the "contacts" edge to ClientContact entities by IDs.
+func (_u *PatientUpdateOne) RemoveContactIDs(ids ...pulid.ID) *PatientUpdateOne {
+	_u.mutation.RemoveContactIDs(ids...)
+	return _u
+}
+
+// RemoveContacts removes "contacts" edges to ClientContact entities.
+func (_u *PatientUpdateOne) RemoveContacts(v ...*ClientContact) *PatientUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveContactIDs(ids...)
 }
 
 // ClearAppointments clears all "appointments" edges to the Appointment entity.
@@ -2122,6 +2240,51 @@ func (_u *PatientUpdateOne) sqlSave(ctx context.Context) (_node *Patient, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(portalaccess.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ContactsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   patient.ContactsTable,
+			Columns: []string{patient.ContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(clientcontact.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedContactsIDs(); len(nodes) > 0 && !_u.mutation.ContactsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   patient.ContactsTable,
+			Columns: []string{patient.ContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(clientcontact.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ContactsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   patient.ContactsTable,
+			Columns: []string{patient.ContactsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(clientcontact.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -10,6 +10,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/auditevent"
 	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/clientaccess"
+	"github.com/clinicgate/clinicgate/ent/clientcontact"
 	"github.com/clinicgate/clinicgate/ent/document"
 	"github.com/clinicgate/clinicgate/ent/emergencyaccess"
 	"github.com/clinicgate/clinicgate/ent/homework"
@@ -44,6 +45,7 @@ var prefixTables = map[string]string{
 	"aud": auditevent.Table,
 	"bun": businessunit.Table,
 	"cla": clientaccess.Table,
+	"cct": clientcontact.Table,
 	"doc": document.Table,
 	"eac": emergencyaccess.Table,
 	"hwk": homework.Table,
@@ -94,6 +96,8 @@ func (c *Client) CountIDs(ctx context.Context, table string, org pulid.ID, ids [
 		return c.BusinessUnit.Query().Where(businessunit.IDIn(ids...), predicate.BusinessUnit(inOrg)).Count(ctx)
 	case clientaccess.Table:
 		return c.ClientAccess.Query().Where(clientaccess.IDIn(ids...), predicate.ClientAccess(inOrg)).Count(ctx)
+	case clientcontact.Table:
+		return c.ClientContact.Query().Where(clientcontact.IDIn(ids...), predicate.ClientContact(inOrg)).Count(ctx)
 	case document.Table:
 		return c.Document.Query().Where(document.IDIn(ids...), predicate.Document(inOrg)).Count(ctx)
 	case emergencyaccess.Table:

@@ -22,6 +22,8 @@ type Tx struct {
 	BusinessUnit *BusinessUnitClient
 	// ClientAccess is the client for interacting with the ClientAccess builders.
 	ClientAccess *ClientAccessClient
+	// ClientContact is the client for interacting with the ClientContact builders.
+	ClientContact *ClientContactClient
 	// Document is the client for interacting with the Document builders.
 	Document *DocumentClient
 	// EmergencyAccess is the client for interacting with the EmergencyAccess builders.
@@ -205,6 +207,7 @@ func (tx *Tx) init() {
 	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.BusinessUnit = NewBusinessUnitClient(tx.config)
 	tx.ClientAccess = NewClientAccessClient(tx.config)
+	tx.ClientContact = NewClientContactClient(tx.config)
 	tx.Document = NewDocumentClient(tx.config)
 	tx.EmergencyAccess = NewEmergencyAccessClient(tx.config)
 	tx.Homework = NewHomeworkClient(tx.config)

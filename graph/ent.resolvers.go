@@ -87,6 +87,9 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[pulid.ID
 // BusinessUnit returns BusinessUnitResolver implementation.
 func (r *Resolver) BusinessUnit() BusinessUnitResolver { return &businessUnitResolver{r} }
 
+// Client returns ClientResolver implementation.
+func (r *Resolver) Client() ClientResolver { return &clientResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
@@ -95,6 +98,7 @@ func (r *Resolver) Role() RoleResolver { return &roleResolver{r} }
 
 type (
 	businessUnitResolver struct{ *Resolver }
+	clientResolver       struct{ *Resolver }
 	queryResolver        struct{ *Resolver }
 	roleResolver         struct{ *Resolver }
 )

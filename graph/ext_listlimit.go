@@ -52,6 +52,8 @@ func declaredListBound(k fieldKey) (int, bool) {
 		return 20, true // a session's notes (one per author) and assignments
 	case fieldKey{"AccessExplanation", "paths"}:
 		return 20, true // one per kind of path, and a few links or windows
+	case fieldKey{"ClientAccessEntry", "paths"}:
+		return 5, true // one per kind of path: a user has one link, one open window, one portal link to a client
 	case fieldKey{"Query", "privilegeCatalogue"}:
 		return len(authz.Catalogue()), true
 	case fieldKey{"Query", "nodes"}:

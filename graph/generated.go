@@ -45,7 +45,9 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	BusinessUnit() BusinessUnitResolver
+	Client() ClientResolver
 	Mutation() MutationResolver
+	OutboxMessage() OutboxMessageResolver
 	Query() QueryResolver
 	Role() RoleResolver
 	TeamSettings() TeamSettingsResolver
@@ -77,6 +79,20 @@ type ComplexityRoot struct {
 		Roles             func(childComplexity int) int
 	}
 
+	AddChartProfessionalsPayload struct {
+		ClientAccesses func(childComplexity int) int
+	}
+
+	AddClientContactPayload struct {
+		Contact func(childComplexity int) int
+	}
+
+	AddPortalUserPayload struct {
+		Invited      func(childComplexity int) int
+		PortalAccess func(childComplexity int) int
+		User         func(childComplexity int) int
+	}
+
 	Appointment struct {
 		Billable  func(childComplexity int) int
 		Billed    func(childComplexity int) int
@@ -106,6 +122,10 @@ type ComplexityRoot struct {
 
 	AssignClientBusinessUnitPayload struct {
 		Client func(childComplexity int) int
+	}
+
+	AssignPortalAlertRecipientPayload struct {
+		PortalAccess func(childComplexity int) int
 	}
 
 	AuditEvent struct {
@@ -174,10 +194,12 @@ type ComplexityRoot struct {
 	}
 
 	Client struct {
+		AccessList          func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int) int
 		Accesses            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, where *ent.ClientAccessWhereInput) int
 		Address             func(childComplexity int) int
 		Appointments        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AppointmentOrder, where *ent.AppointmentWhereInput) int
 		BusinessUnit        func(childComplexity int) int
+		Contacts            func(childComplexity int) int
 		CreatedAt           func(childComplexity int) int
 		DateOfBirth         func(childComplexity int) int
 		Diagnosis           func(childComplexity int) int
@@ -220,10 +242,37 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ClientAccessEntry struct {
+		Paths func(childComplexity int) int
+		User  func(childComplexity int) int
+	}
+
+	ClientAccessEntryConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ClientAccessEntryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	ClientConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+	}
+
+	ClientContact struct {
+		Client       func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Email        func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Phone        func(childComplexity int) int
+		Relationship func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
 	}
 
 	ClientEdge struct {
@@ -289,6 +338,14 @@ type ComplexityRoot struct {
 	EmergencyAccessEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	GrantClientAccessPayload struct {
+		ClientAccess func(childComplexity int) int
+	}
+
+	GrantStaffProfileAccessPayload struct {
+		StaffProfileAccess func(childComplexity int) int
 	}
 
 	Homework struct {
@@ -385,33 +442,45 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AssignClientBusinessUnit func(childComplexity int, input AssignClientBusinessUnitInput) int
-		BulkInviteUsers          func(childComplexity int, input BulkInviteUsersInput) int
-		CreateBusinessUnit       func(childComplexity int, input CreateBusinessUnitInput) int
-		CreateEmployeeUser       func(childComplexity int, input CreateEmployeeUserInput) int
-		CreateRole               func(childComplexity int, input CreateRoleInput) int
-		DeleteBusinessUnit       func(childComplexity int, input DeleteBusinessUnitInput) int
-		DeleteRole               func(childComplexity int, input DeleteRoleInput) int
-		EndEmergencyAccess       func(childComplexity int, id pulid.ID) int
-		InviteUser               func(childComplexity int, input InviteUserInput) int
-		InviteUserToClient       func(childComplexity int, input InviteUserToClientInput) int
-		OpenEmergencyAccess      func(childComplexity int, input OpenEmergencyAccessInput) int
-		ReactivateUser           func(childComplexity int, input UserInput) int
-		RemoveUser               func(childComplexity int, input UserInput) int
-		ResendInvitation         func(childComplexity int, input InvitationIDInput) int
-		ResetUserPassword        func(childComplexity int, input UserInput) int
-		RevokeInvitation         func(childComplexity int, input InvitationIDInput) int
-		SetEmployeeAccess        func(childComplexity int, input SetEmployeeAccessInput) int
-		SetRolePrivilege         func(childComplexity int, input SetRolePrivilegeInput) int
-		SetUserBusinessUnits     func(childComplexity int, input SetUserBusinessUnitsInput) int
-		SetUserRoles             func(childComplexity int, input SetUserRolesInput) int
-		SignOutEverywhere        func(childComplexity int, input UserInput) int
-		SuspendUser              func(childComplexity int, input UserInput) int
-		TransferOwnership        func(childComplexity int, input TransferOwnershipInput) int
-		UpdateBusinessUnit       func(childComplexity int, input UpdateBusinessUnitInput) int
-		UpdateRole               func(childComplexity int, input UpdateRoleInput) int
-		UpdateTeamSettings       func(childComplexity int, input UpdateTeamSettingsInput) int
-		UpdateUserProfile        func(childComplexity int, input UpdateUserProfileInput) int
+		AddChartProfessionals      func(childComplexity int, input AddChartProfessionalsInput) int
+		AddClientContact           func(childComplexity int, input AddClientContactInput) int
+		AddPortalUser              func(childComplexity int, input AddPortalUserInput) int
+		AssignClientBusinessUnit   func(childComplexity int, input AssignClientBusinessUnitInput) int
+		AssignPortalAlertRecipient func(childComplexity int, input AssignPortalAlertRecipientInput) int
+		BulkInviteUsers            func(childComplexity int, input BulkInviteUsersInput) int
+		CreateBusinessUnit         func(childComplexity int, input CreateBusinessUnitInput) int
+		CreateEmployeeUser         func(childComplexity int, input CreateEmployeeUserInput) int
+		CreateRole                 func(childComplexity int, input CreateRoleInput) int
+		DeleteBusinessUnit         func(childComplexity int, input DeleteBusinessUnitInput) int
+		DeleteRole                 func(childComplexity int, input DeleteRoleInput) int
+		EndEmergencyAccess         func(childComplexity int, id pulid.ID) int
+		GrantClientAccess          func(childComplexity int, input GrantClientAccessInput) int
+		GrantStaffProfileAccess    func(childComplexity int, input GrantStaffProfileAccessInput) int
+		InviteUser                 func(childComplexity int, input InviteUserInput) int
+		InviteUserToClient         func(childComplexity int, input InviteUserToClientInput) int
+		OpenEmergencyAccess        func(childComplexity int, input OpenEmergencyAccessInput) int
+		ReactivateUser             func(childComplexity int, input UserInput) int
+		RemoveClientContact        func(childComplexity int, input RemoveClientContactInput) int
+		RemovePortalAccess         func(childComplexity int, input RemovePortalAccessInput) int
+		RemoveUser                 func(childComplexity int, input UserInput) int
+		ResendInvitation           func(childComplexity int, input InvitationIDInput) int
+		ResetUserPassword          func(childComplexity int, input UserInput) int
+		RevokeClientAccess         func(childComplexity int, input RevokeClientAccessInput) int
+		RevokeInvitation           func(childComplexity int, input InvitationIDInput) int
+		RevokeStaffProfileAccess   func(childComplexity int, input RevokeStaffProfileAccessInput) int
+		SetEmployeeAccess          func(childComplexity int, input SetEmployeeAccessInput) int
+		SetPortalPermissions       func(childComplexity int, input SetPortalPermissionsInput) int
+		SetRolePrivilege           func(childComplexity int, input SetRolePrivilegeInput) int
+		SetUserBusinessUnits       func(childComplexity int, input SetUserBusinessUnitsInput) int
+		SetUserRoles               func(childComplexity int, input SetUserRolesInput) int
+		SignOutEverywhere          func(childComplexity int, input UserInput) int
+		SuspendUser                func(childComplexity int, input UserInput) int
+		TransferOwnership          func(childComplexity int, input TransferOwnershipInput) int
+		UpdateBusinessUnit         func(childComplexity int, input UpdateBusinessUnitInput) int
+		UpdateClientContact        func(childComplexity int, input UpdateClientContactInput) int
+		UpdateRole                 func(childComplexity int, input UpdateRoleInput) int
+		UpdateTeamSettings         func(childComplexity int, input UpdateTeamSettingsInput) int
+		UpdateUserProfile          func(childComplexity int, input UpdateUserProfileInput) int
 	}
 
 	Organization struct {
@@ -434,6 +503,30 @@ type ComplexityRoot struct {
 	}
 
 	OrganizationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	OutboxMessage struct {
+		Attempts      func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		DeadAt        func(childComplexity int) int
+		DeliveredAt   func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		LastError     func(childComplexity int) int
+		NextAttemptAt func(childComplexity int) int
+		Recipient     func(childComplexity int) int
+		Status        func(childComplexity int) int
+	}
+
+	OutboxMessageConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OutboxMessageEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
@@ -495,6 +588,7 @@ type ComplexityRoot struct {
 		ExplainStaffProfileAccess func(childComplexity int, userID pulid.ID, staffProfileID pulid.ID) int
 		Node                      func(childComplexity int, id pulid.ID) int
 		Nodes                     func(childComplexity int, ids []pulid.ID) int
+		OutboxMessages            func(childComplexity int, first *int, after *entgql.Cursor[pulid.ID], status *OutboxStatus) int
 		PendingInvitations        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.InvitationOrder) int
 		PrivilegeCatalogue        func(childComplexity int) int
 		Roles                     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) int
@@ -505,8 +599,24 @@ type ComplexityRoot struct {
 		Viewer                    func(childComplexity int) int
 	}
 
+	RemoveClientContactPayload struct {
+		ContactID func(childComplexity int) int
+	}
+
+	RemovePortalAccessPayload struct {
+		PortalAccessID func(childComplexity int) int
+	}
+
 	ResetUserPasswordPayload struct {
 		User func(childComplexity int) int
+	}
+
+	RevokeClientAccessPayload struct {
+		ClientAccessID func(childComplexity int) int
+	}
+
+	RevokeStaffProfileAccessPayload struct {
+		StaffProfileAccessID func(childComplexity int) int
 	}
 
 	Role struct {
@@ -583,6 +693,10 @@ type ComplexityRoot struct {
 
 	SetEmployeeAccessPayload struct {
 		User func(childComplexity int) int
+	}
+
+	SetPortalPermissionsPayload struct {
+		PortalAccess func(childComplexity int) int
 	}
 
 	SetUserBusinessUnitsPayload struct {
@@ -666,6 +780,10 @@ type ComplexityRoot struct {
 
 	TransferOwnershipPayload struct {
 		Owner func(childComplexity int) int
+	}
+
+	UpdateClientContactPayload struct {
+		Contact func(childComplexity int) int
 	}
 
 	UpdateTeamSettingsPayload struct {
@@ -755,9 +873,17 @@ type ComplexityRoot struct {
 type BusinessUnitResolver interface {
 	ClientCount(ctx context.Context, obj *ent.BusinessUnit) (int, error)
 }
+type ClientResolver interface {
+	AccessList(ctx context.Context, obj *ent.Patient, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int) (*ClientAccessEntryConnection, error)
+}
 type MutationResolver interface {
 	OpenEmergencyAccess(ctx context.Context, input OpenEmergencyAccessInput) (*ent.EmergencyAccess, error)
 	EndEmergencyAccess(ctx context.Context, id pulid.ID) (*ent.EmergencyAccess, error)
+	GrantClientAccess(ctx context.Context, input GrantClientAccessInput) (*GrantClientAccessPayload, error)
+	RevokeClientAccess(ctx context.Context, input RevokeClientAccessInput) (*RevokeClientAccessPayload, error)
+	AddChartProfessionals(ctx context.Context, input AddChartProfessionalsInput) (*AddChartProfessionalsPayload, error)
+	GrantStaffProfileAccess(ctx context.Context, input GrantStaffProfileAccessInput) (*GrantStaffProfileAccessPayload, error)
+	RevokeStaffProfileAccess(ctx context.Context, input RevokeStaffProfileAccessInput) (*RevokeStaffProfileAccessPayload, error)
 	UpdateUserProfile(ctx context.Context, input UpdateUserProfileInput) (*UpdateUserProfilePayload, error)
 	SuspendUser(ctx context.Context, input UserInput) (*UserStatusPayload, error)
 	ReactivateUser(ctx context.Context, input UserInput) (*UserStatusPayload, error)
@@ -776,6 +902,13 @@ type MutationResolver interface {
 	InviteUserToClient(ctx context.Context, input InviteUserToClientInput) (*InviteUserPayload, error)
 	ResendInvitation(ctx context.Context, input InvitationIDInput) (*InvitationPayload, error)
 	RevokeInvitation(ctx context.Context, input InvitationIDInput) (*InvitationPayload, error)
+	AddPortalUser(ctx context.Context, input AddPortalUserInput) (*AddPortalUserPayload, error)
+	SetPortalPermissions(ctx context.Context, input SetPortalPermissionsInput) (*SetPortalPermissionsPayload, error)
+	AssignPortalAlertRecipient(ctx context.Context, input AssignPortalAlertRecipientInput) (*AssignPortalAlertRecipientPayload, error)
+	RemovePortalAccess(ctx context.Context, input RemovePortalAccessInput) (*RemovePortalAccessPayload, error)
+	AddClientContact(ctx context.Context, input AddClientContactInput) (*AddClientContactPayload, error)
+	UpdateClientContact(ctx context.Context, input UpdateClientContactInput) (*UpdateClientContactPayload, error)
+	RemoveClientContact(ctx context.Context, input RemoveClientContactInput) (*RemoveClientContactPayload, error)
 	CreateRole(ctx context.Context, input CreateRoleInput) (*RolePayload, error)
 	UpdateRole(ctx context.Context, input UpdateRoleInput) (*RolePayload, error)
 	SetRolePrivilege(ctx context.Context, input SetRolePrivilegeInput) (*RolePayload, error)
@@ -783,6 +916,14 @@ type MutationResolver interface {
 	SetUserRoles(ctx context.Context, input SetUserRolesInput) (*SetUserRolesPayload, error)
 	TransferOwnership(ctx context.Context, input TransferOwnershipInput) (*TransferOwnershipPayload, error)
 	UpdateTeamSettings(ctx context.Context, input UpdateTeamSettingsInput) (*UpdateTeamSettingsPayload, error)
+}
+type OutboxMessageResolver interface {
+	Status(ctx context.Context, obj *ent.OutboxMessage) (OutboxStatus, error)
+	Recipient(ctx context.Context, obj *ent.OutboxMessage) (*string, error)
+
+	NextAttemptAt(ctx context.Context, obj *ent.OutboxMessage) (*time.Time, error)
+
+	LastError(ctx context.Context, obj *ent.OutboxMessage) (*string, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id pulid.ID) (ent.Noder, error)
@@ -799,6 +940,7 @@ type QueryResolver interface {
 	ExplainStaffProfileAccess(ctx context.Context, userID pulid.ID, staffProfileID pulid.ID) (*AccessExplanation, error)
 	PendingInvitations(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.InvitationOrder) (*ent.InvitationConnection, error)
 	Seats(ctx context.Context) (*seats.Status, error)
+	OutboxMessages(ctx context.Context, first *int, after *entgql.Cursor[pulid.ID], status *OutboxStatus) (*OutboxMessageConnection, error)
 	Team(ctx context.Context) (*team.Settings, error)
 	Viewer(ctx context.Context) (*Viewer, error)
 }
@@ -911,6 +1053,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccessPath.Roles(childComplexity), true
+
+	case "AddChartProfessionalsPayload.clientAccesses":
+		if e.ComplexityRoot.AddChartProfessionalsPayload.ClientAccesses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddChartProfessionalsPayload.ClientAccesses(childComplexity), true
+
+	case "AddClientContactPayload.contact":
+		if e.ComplexityRoot.AddClientContactPayload.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddClientContactPayload.Contact(childComplexity), true
+
+	case "AddPortalUserPayload.invited":
+		if e.ComplexityRoot.AddPortalUserPayload.Invited == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddPortalUserPayload.Invited(childComplexity), true
+	case "AddPortalUserPayload.portalAccess":
+		if e.ComplexityRoot.AddPortalUserPayload.PortalAccess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddPortalUserPayload.PortalAccess(childComplexity), true
+	case "AddPortalUserPayload.user":
+		if e.ComplexityRoot.AddPortalUserPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddPortalUserPayload.User(childComplexity), true
 
 	case "Appointment.billable":
 		if e.ComplexityRoot.Appointment.Billable == nil {
@@ -1029,6 +1204,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AssignClientBusinessUnitPayload.Client(childComplexity), true
+
+	case "AssignPortalAlertRecipientPayload.portalAccess":
+		if e.ComplexityRoot.AssignPortalAlertRecipientPayload.PortalAccess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssignPortalAlertRecipientPayload.PortalAccess(childComplexity), true
 
 	case "AuditEvent.action":
 		if e.ComplexityRoot.AuditEvent.Action == nil {
@@ -1289,6 +1471,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BusinessUnitPayload.BusinessUnit(childComplexity), true
 
+	case "Client.accessList":
+		if e.ComplexityRoot.Client.AccessList == nil {
+			break
+		}
+
+		args, err := ec.field_Client_accessList_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Client.AccessList(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int)), true
 	case "Client.accesses":
 		if e.ComplexityRoot.Client.Accesses == nil {
 			break
@@ -1323,6 +1516,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Client.BusinessUnit(childComplexity), true
+	case "Client.contacts":
+		if e.ComplexityRoot.Client.Contacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.Contacts(childComplexity), true
 	case "Client.createdAt":
 		if e.ComplexityRoot.Client.CreatedAt == nil {
 			break
@@ -1538,6 +1737,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ClientAccessEdge.Node(childComplexity), true
 
+	case "ClientAccessEntry.paths":
+		if e.ComplexityRoot.ClientAccessEntry.Paths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccessEntry.Paths(childComplexity), true
+	case "ClientAccessEntry.user":
+		if e.ComplexityRoot.ClientAccessEntry.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccessEntry.User(childComplexity), true
+
+	case "ClientAccessEntryConnection.edges":
+		if e.ComplexityRoot.ClientAccessEntryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccessEntryConnection.Edges(childComplexity), true
+	case "ClientAccessEntryConnection.pageInfo":
+		if e.ComplexityRoot.ClientAccessEntryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccessEntryConnection.PageInfo(childComplexity), true
+	case "ClientAccessEntryConnection.totalCount":
+		if e.ComplexityRoot.ClientAccessEntryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccessEntryConnection.TotalCount(childComplexity), true
+
+	case "ClientAccessEntryEdge.cursor":
+		if e.ComplexityRoot.ClientAccessEntryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccessEntryEdge.Cursor(childComplexity), true
+	case "ClientAccessEntryEdge.node":
+		if e.ComplexityRoot.ClientAccessEntryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientAccessEntryEdge.Node(childComplexity), true
+
 	case "ClientConnection.edges":
 		if e.ComplexityRoot.ClientConnection.Edges == nil {
 			break
@@ -1556,6 +1800,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClientConnection.TotalCount(childComplexity), true
+
+	case "ClientContact.client":
+		if e.ComplexityRoot.ClientContact.Client == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.Client(childComplexity), true
+	case "ClientContact.createdAt":
+		if e.ComplexityRoot.ClientContact.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.CreatedAt(childComplexity), true
+	case "ClientContact.email":
+		if e.ComplexityRoot.ClientContact.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.Email(childComplexity), true
+	case "ClientContact.id":
+		if e.ComplexityRoot.ClientContact.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.ID(childComplexity), true
+	case "ClientContact.name":
+		if e.ComplexityRoot.ClientContact.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.Name(childComplexity), true
+	case "ClientContact.phone":
+		if e.ComplexityRoot.ClientContact.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.Phone(childComplexity), true
+	case "ClientContact.relationship":
+		if e.ComplexityRoot.ClientContact.Relationship == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.Relationship(childComplexity), true
+	case "ClientContact.updatedAt":
+		if e.ComplexityRoot.ClientContact.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientContact.UpdatedAt(childComplexity), true
 
 	case "ClientEdge.cursor":
 		if e.ComplexityRoot.ClientEdge.Cursor == nil {
@@ -1776,6 +2069,20 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EmergencyAccessEdge.Node(childComplexity), true
+
+	case "GrantClientAccessPayload.clientAccess":
+		if e.ComplexityRoot.GrantClientAccessPayload.ClientAccess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GrantClientAccessPayload.ClientAccess(childComplexity), true
+
+	case "GrantStaffProfileAccessPayload.staffProfileAccess":
+		if e.ComplexityRoot.GrantStaffProfileAccessPayload.StaffProfileAccess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GrantStaffProfileAccessPayload.StaffProfileAccess(childComplexity), true
 
 	case "Homework.appointment":
 		if e.ComplexityRoot.Homework.Appointment == nil {
@@ -2131,6 +2438,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InvoiceEdge.Node(childComplexity), true
 
+	case "Mutation.addChartProfessionals":
+		if e.ComplexityRoot.Mutation.AddChartProfessionals == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addChartProfessionals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddChartProfessionals(childComplexity, args["input"].(AddChartProfessionalsInput)), true
+	case "Mutation.addClientContact":
+		if e.ComplexityRoot.Mutation.AddClientContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addClientContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddClientContact(childComplexity, args["input"].(AddClientContactInput)), true
+	case "Mutation.addPortalUser":
+		if e.ComplexityRoot.Mutation.AddPortalUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addPortalUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddPortalUser(childComplexity, args["input"].(AddPortalUserInput)), true
 	case "Mutation.assignClientBusinessUnit":
 		if e.ComplexityRoot.Mutation.AssignClientBusinessUnit == nil {
 			break
@@ -2142,6 +2482,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AssignClientBusinessUnit(childComplexity, args["input"].(AssignClientBusinessUnitInput)), true
+	case "Mutation.assignPortalAlertRecipient":
+		if e.ComplexityRoot.Mutation.AssignPortalAlertRecipient == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignPortalAlertRecipient_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignPortalAlertRecipient(childComplexity, args["input"].(AssignPortalAlertRecipientInput)), true
 	case "Mutation.bulkInviteUsers":
 		if e.ComplexityRoot.Mutation.BulkInviteUsers == nil {
 			break
@@ -2219,6 +2570,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EndEmergencyAccess(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.grantClientAccess":
+		if e.ComplexityRoot.Mutation.GrantClientAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_grantClientAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GrantClientAccess(childComplexity, args["input"].(GrantClientAccessInput)), true
+	case "Mutation.grantStaffProfileAccess":
+		if e.ComplexityRoot.Mutation.GrantStaffProfileAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_grantStaffProfileAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GrantStaffProfileAccess(childComplexity, args["input"].(GrantStaffProfileAccessInput)), true
 	case "Mutation.inviteUser":
 		if e.ComplexityRoot.Mutation.InviteUser == nil {
 			break
@@ -2263,6 +2636,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReactivateUser(childComplexity, args["input"].(UserInput)), true
+	case "Mutation.removeClientContact":
+		if e.ComplexityRoot.Mutation.RemoveClientContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeClientContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveClientContact(childComplexity, args["input"].(RemoveClientContactInput)), true
+	case "Mutation.removePortalAccess":
+		if e.ComplexityRoot.Mutation.RemovePortalAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removePortalAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemovePortalAccess(childComplexity, args["input"].(RemovePortalAccessInput)), true
 	case "Mutation.removeUser":
 		if e.ComplexityRoot.Mutation.RemoveUser == nil {
 			break
@@ -2296,6 +2691,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResetUserPassword(childComplexity, args["input"].(UserInput)), true
+	case "Mutation.revokeClientAccess":
+		if e.ComplexityRoot.Mutation.RevokeClientAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeClientAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeClientAccess(childComplexity, args["input"].(RevokeClientAccessInput)), true
 	case "Mutation.revokeInvitation":
 		if e.ComplexityRoot.Mutation.RevokeInvitation == nil {
 			break
@@ -2307,6 +2713,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeInvitation(childComplexity, args["input"].(InvitationIDInput)), true
+	case "Mutation.revokeStaffProfileAccess":
+		if e.ComplexityRoot.Mutation.RevokeStaffProfileAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeStaffProfileAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeStaffProfileAccess(childComplexity, args["input"].(RevokeStaffProfileAccessInput)), true
 	case "Mutation.setEmployeeAccess":
 		if e.ComplexityRoot.Mutation.SetEmployeeAccess == nil {
 			break
@@ -2318,6 +2735,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetEmployeeAccess(childComplexity, args["input"].(SetEmployeeAccessInput)), true
+	case "Mutation.setPortalPermissions":
+		if e.ComplexityRoot.Mutation.SetPortalPermissions == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setPortalPermissions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetPortalPermissions(childComplexity, args["input"].(SetPortalPermissionsInput)), true
 	case "Mutation.setRolePrivilege":
 		if e.ComplexityRoot.Mutation.SetRolePrivilege == nil {
 			break
@@ -2395,6 +2823,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateBusinessUnit(childComplexity, args["input"].(UpdateBusinessUnitInput)), true
+	case "Mutation.updateClientContact":
+		if e.ComplexityRoot.Mutation.UpdateClientContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateClientContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateClientContact(childComplexity, args["input"].(UpdateClientContactInput)), true
 	case "Mutation.updateRole":
 		if e.ComplexityRoot.Mutation.UpdateRole == nil {
 			break
@@ -2521,6 +2960,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrganizationEdge.Node(childComplexity), true
+
+	case "OutboxMessage.attempts":
+		if e.ComplexityRoot.OutboxMessage.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboxMessage.Attempts(childComplexity), true
+	case "OutboxMessage.createdAt":
+		if e.ComplexityRoot.OutboxMessage.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboxMessage.CreatedAt(childComplexity), true
+	case "OutboxMessage.deadAt":
+		if e.ComplexityRoot.OutboxMessage.DeadAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboxMessage.DeadAt(childComplexity), true
+	case "OutboxMessage.deliveredAt":
+		if e.ComplexityRoot.OutboxMessage.DeliveredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboxMessage.DeliveredAt(childComplexity), true
+	case "OutboxMessage.id":
+		if e.ComplexityRoot.OutboxMessage.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboxMessage.ID(childComplexity), true
+	case "OutboxMessage.kind":
+		if e.ComplexityRoot.OutboxMessage.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboxMessage.Kind(childComplexity), true
+	case "OutboxMessage.lastError":
+		if e.ComplexityRoot.OutboxMessage.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboxMessage.LastError(childComplexity), true
+	case "OutboxMessage.nextAttemptAt":
+		if e.ComplexityRoot.OutboxMessage.NextAttemptAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboxMessage.NextAttemptAt(childComplexity), true
+	case "OutboxMessage.recipient":
+		if e.ComplexityRoot.OutboxMessage.Recipient == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboxMessage.Recipient(childComplexity), true
+	case "OutboxMessage.status":
+		if e.ComplexityRoot.OutboxMessage.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboxMessage.Status(childComplexity), true
+
+	case "OutboxMessageConnection.edges":
+		if e.ComplexityRoot.OutboxMessageConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboxMessageConnection.Edges(childComplexity), true
+	case "OutboxMessageConnection.pageInfo":
+		if e.ComplexityRoot.OutboxMessageConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboxMessageConnection.PageInfo(childComplexity), true
+	case "OutboxMessageConnection.totalCount":
+		if e.ComplexityRoot.OutboxMessageConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboxMessageConnection.TotalCount(childComplexity), true
+
+	case "OutboxMessageEdge.cursor":
+		if e.ComplexityRoot.OutboxMessageEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboxMessageEdge.Cursor(childComplexity), true
+	case "OutboxMessageEdge.node":
+		if e.ComplexityRoot.OutboxMessageEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OutboxMessageEdge.Node(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2797,6 +3329,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]pulid.ID)), true
+	case "Query.outboxMessages":
+		if e.ComplexityRoot.Query.OutboxMessages == nil {
+			break
+		}
+
+		args, err := ec.field_Query_outboxMessages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OutboxMessages(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[pulid.ID]), args["status"].(*OutboxStatus)), true
 	case "Query.pendingInvitations":
 		if e.ComplexityRoot.Query.PendingInvitations == nil {
 			break
@@ -2866,12 +3409,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
+	case "RemoveClientContactPayload.contactId":
+		if e.ComplexityRoot.RemoveClientContactPayload.ContactID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemoveClientContactPayload.ContactID(childComplexity), true
+
+	case "RemovePortalAccessPayload.portalAccessId":
+		if e.ComplexityRoot.RemovePortalAccessPayload.PortalAccessID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemovePortalAccessPayload.PortalAccessID(childComplexity), true
+
 	case "ResetUserPasswordPayload.user":
 		if e.ComplexityRoot.ResetUserPasswordPayload.User == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ResetUserPasswordPayload.User(childComplexity), true
+
+	case "RevokeClientAccessPayload.clientAccessId":
+		if e.ComplexityRoot.RevokeClientAccessPayload.ClientAccessID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeClientAccessPayload.ClientAccessID(childComplexity), true
+
+	case "RevokeStaffProfileAccessPayload.staffProfileAccessId":
+		if e.ComplexityRoot.RevokeStaffProfileAccessPayload.StaffProfileAccessID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeStaffProfileAccessPayload.StaffProfileAccessID(childComplexity), true
 
 	case "Role.builtin":
 		if e.ComplexityRoot.Role.Builtin == nil {
@@ -3181,6 +3752,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SetEmployeeAccessPayload.User(childComplexity), true
 
+	case "SetPortalPermissionsPayload.portalAccess":
+		if e.ComplexityRoot.SetPortalPermissionsPayload.PortalAccess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetPortalPermissionsPayload.PortalAccess(childComplexity), true
+
 	case "SetUserBusinessUnitsPayload.user":
 		if e.ComplexityRoot.SetUserBusinessUnitsPayload.User == nil {
 			break
@@ -3474,6 +4052,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TransferOwnershipPayload.Owner(childComplexity), true
+
+	case "UpdateClientContactPayload.contact":
+		if e.ComplexityRoot.UpdateClientContactPayload.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateClientContactPayload.Contact(childComplexity), true
 
 	case "UpdateTeamSettingsPayload.team":
 		if e.ComplexityRoot.UpdateTeamSettingsPayload.Team == nil {
@@ -3810,15 +4395,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AddChartProfessionalsInput", ec.unmarshalInputAddChartProfessionalsInput),
+			graphql.NewInputUnmarshaler("AddClientContactInput", ec.unmarshalInputAddClientContactInput),
+			graphql.NewInputUnmarshaler("AddPortalUserInput", ec.unmarshalInputAddPortalUserInput),
 			graphql.NewInputUnmarshaler("AppointmentOrder", ec.unmarshalInputAppointmentOrder),
 			graphql.NewInputUnmarshaler("AppointmentWhereInput", ec.unmarshalInputAppointmentWhereInput),
 			graphql.NewInputUnmarshaler("AssignClientBusinessUnitInput", ec.unmarshalInputAssignClientBusinessUnitInput),
+			graphql.NewInputUnmarshaler("AssignPortalAlertRecipientInput", ec.unmarshalInputAssignPortalAlertRecipientInput),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("AuditEventWhereInput", ec.unmarshalInputAuditEventWhereInput),
 			graphql.NewInputUnmarshaler("BulkInviteUsersInput", ec.unmarshalInputBulkInviteUsersInput),
 			graphql.NewInputUnmarshaler("BusinessUnitOrder", ec.unmarshalInputBusinessUnitOrder),
 			graphql.NewInputUnmarshaler("BusinessUnitWhereInput", ec.unmarshalInputBusinessUnitWhereInput),
 			graphql.NewInputUnmarshaler("ClientAccessWhereInput", ec.unmarshalInputClientAccessWhereInput),
+			graphql.NewInputUnmarshaler("ClientContactInput", ec.unmarshalInputClientContactInput),
+			graphql.NewInputUnmarshaler("ClientContactOrder", ec.unmarshalInputClientContactOrder),
 			graphql.NewInputUnmarshaler("ClientOrder", ec.unmarshalInputClientOrder),
 			graphql.NewInputUnmarshaler("ClientWhereInput", ec.unmarshalInputClientWhereInput),
 			graphql.NewInputUnmarshaler("CreateBusinessUnitInput", ec.unmarshalInputCreateBusinessUnitInput),
@@ -3830,6 +4421,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DocumentWhereInput", ec.unmarshalInputDocumentWhereInput),
 			graphql.NewInputUnmarshaler("EmergencyAccessOrder", ec.unmarshalInputEmergencyAccessOrder),
 			graphql.NewInputUnmarshaler("EmergencyAccessWhereInput", ec.unmarshalInputEmergencyAccessWhereInput),
+			graphql.NewInputUnmarshaler("GrantClientAccessInput", ec.unmarshalInputGrantClientAccessInput),
+			graphql.NewInputUnmarshaler("GrantStaffProfileAccessInput", ec.unmarshalInputGrantStaffProfileAccessInput),
 			graphql.NewInputUnmarshaler("HomeworkOrder", ec.unmarshalInputHomeworkOrder),
 			graphql.NewInputUnmarshaler("HomeworkWhereInput", ec.unmarshalInputHomeworkWhereInput),
 			graphql.NewInputUnmarshaler("InvitationIdInput", ec.unmarshalInputInvitationIdInput),
@@ -3844,12 +4437,18 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OrganizationWhereInput", ec.unmarshalInputOrganizationWhereInput),
 			graphql.NewInputUnmarshaler("PortalAccessOrder", ec.unmarshalInputPortalAccessOrder),
 			graphql.NewInputUnmarshaler("PortalAccessWhereInput", ec.unmarshalInputPortalAccessWhereInput),
+			graphql.NewInputUnmarshaler("PortalPermissionsInput", ec.unmarshalInputPortalPermissionsInput),
+			graphql.NewInputUnmarshaler("RemoveClientContactInput", ec.unmarshalInputRemoveClientContactInput),
+			graphql.NewInputUnmarshaler("RemovePortalAccessInput", ec.unmarshalInputRemovePortalAccessInput),
+			graphql.NewInputUnmarshaler("RevokeClientAccessInput", ec.unmarshalInputRevokeClientAccessInput),
+			graphql.NewInputUnmarshaler("RevokeStaffProfileAccessInput", ec.unmarshalInputRevokeStaffProfileAccessInput),
 			graphql.NewInputUnmarshaler("RoleOrder", ec.unmarshalInputRoleOrder),
 			graphql.NewInputUnmarshaler("RolePolicyInput", ec.unmarshalInputRolePolicyInput),
 			graphql.NewInputUnmarshaler("RoleWhereInput", ec.unmarshalInputRoleWhereInput),
 			graphql.NewInputUnmarshaler("SessionNoteOrder", ec.unmarshalInputSessionNoteOrder),
 			graphql.NewInputUnmarshaler("SessionNoteWhereInput", ec.unmarshalInputSessionNoteWhereInput),
 			graphql.NewInputUnmarshaler("SetEmployeeAccessInput", ec.unmarshalInputSetEmployeeAccessInput),
+			graphql.NewInputUnmarshaler("SetPortalPermissionsInput", ec.unmarshalInputSetPortalPermissionsInput),
 			graphql.NewInputUnmarshaler("SetRolePrivilegeInput", ec.unmarshalInputSetRolePrivilegeInput),
 			graphql.NewInputUnmarshaler("SetUserBusinessUnitsInput", ec.unmarshalInputSetUserBusinessUnitsInput),
 			graphql.NewInputUnmarshaler("SetUserRolesInput", ec.unmarshalInputSetUserRolesInput),
@@ -3860,6 +4459,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SurveyResponseWhereInput", ec.unmarshalInputSurveyResponseWhereInput),
 			graphql.NewInputUnmarshaler("TransferOwnershipInput", ec.unmarshalInputTransferOwnershipInput),
 			graphql.NewInputUnmarshaler("UpdateBusinessUnitInput", ec.unmarshalInputUpdateBusinessUnitInput),
+			graphql.NewInputUnmarshaler("UpdateClientContactInput", ec.unmarshalInputUpdateClientContactInput),
 			graphql.NewInputUnmarshaler("UpdateRoleInput", ec.unmarshalInputUpdateRoleInput),
 			graphql.NewInputUnmarshaler("UpdateTeamSettingsInput", ec.unmarshalInputUpdateTeamSettingsInput),
 			graphql.NewInputUnmarshaler("UpdateUserProfileInput", ec.unmarshalInputUpdateUserProfileInput),
@@ -3941,7 +4541,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "access.graphql" "directory.graphql" "ent.graphql" "invite.graphql" "team.graphql" "viewer.graphql"
+//go:embed "access.graphql" "access_admin.graphql" "directory.graphql" "ent.graphql" "invite.graphql" "outbox.graphql" "portal.graphql" "team.graphql" "viewer.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3954,9 +4554,12 @@ func sourceData(filename string) string {
 
 var sources = []*ast.Source{
 	{Name: "access.graphql", Input: sourceData("access.graphql"), BuiltIn: false},
+	{Name: "access_admin.graphql", Input: sourceData("access_admin.graphql"), BuiltIn: false},
 	{Name: "directory.graphql", Input: sourceData("directory.graphql"), BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
 	{Name: "invite.graphql", Input: sourceData("invite.graphql"), BuiltIn: false},
+	{Name: "outbox.graphql", Input: sourceData("outbox.graphql"), BuiltIn: false},
+	{Name: "portal.graphql", Input: sourceData("portal.graphql"), BuiltIn: false},
 	{Name: "team.graphql", Input: sourceData("team.graphql"), BuiltIn: false},
 	{Name: "viewer.graphql", Input: sourceData("viewer.graphql"), BuiltIn: false},
 }
@@ -4002,6 +4605,34 @@ func (ec *executionContext) childFields_AccessPath(ctx context.Context, field gr
 		return ec.fieldContext_AccessPath_portalPermissions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AccessPath", field.Name)
+}
+
+func (ec *executionContext) childFields_AddChartProfessionalsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientAccesses":
+		return ec.fieldContext_AddChartProfessionalsPayload_clientAccesses(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddChartProfessionalsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AddClientContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contact":
+		return ec.fieldContext_AddClientContactPayload_contact(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddClientContactPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AddPortalUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "portalAccess":
+		return ec.fieldContext_AddPortalUserPayload_portalAccess(ctx, field)
+	case "user":
+		return ec.fieldContext_AddPortalUserPayload_user(ctx, field)
+	case "invited":
+		return ec.fieldContext_AddPortalUserPayload_invited(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddPortalUserPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Appointment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4064,6 +4695,14 @@ func (ec *executionContext) childFields_AssignClientBusinessUnitPayload(ctx cont
 		return ec.fieldContext_AssignClientBusinessUnitPayload_client(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AssignClientBusinessUnitPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AssignPortalAlertRecipientPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "portalAccess":
+		return ec.fieldContext_AssignPortalAlertRecipientPayload_portalAccess(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AssignPortalAlertRecipientPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4234,6 +4873,8 @@ func (ec *executionContext) childFields_Client(ctx context.Context, field graphq
 		return ec.fieldContext_Client_accesses(ctx, field)
 	case "portalAccesses":
 		return ec.fieldContext_Client_portalAccesses(ctx, field)
+	case "contacts":
+		return ec.fieldContext_Client_contacts(ctx, field)
 	case "appointments":
 		return ec.fieldContext_Client_appointments(ctx, field)
 	case "documents":
@@ -4246,6 +4887,8 @@ func (ec *executionContext) childFields_Client(ctx context.Context, field graphq
 		return ec.fieldContext_Client_homework(ctx, field)
 	case "emergencyAccesses":
 		return ec.fieldContext_Client_emergencyAccesses(ctx, field)
+	case "accessList":
+		return ec.fieldContext_Client_accessList(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Client", field.Name)
 }
@@ -4290,6 +4933,38 @@ func (ec *executionContext) childFields_ClientAccessEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ClientAccessEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ClientAccessEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_ClientAccessEntry_user(ctx, field)
+	case "paths":
+		return ec.fieldContext_ClientAccessEntry_paths(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientAccessEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_ClientAccessEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ClientAccessEntryConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ClientAccessEntryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ClientAccessEntryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientAccessEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ClientAccessEntryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ClientAccessEntryEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ClientAccessEntryEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientAccessEntryEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_ClientConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -4300,6 +4975,28 @@ func (ec *executionContext) childFields_ClientConnection(ctx context.Context, fi
 		return ec.fieldContext_ClientConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ClientConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ClientContact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ClientContact_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ClientContact_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ClientContact_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_ClientContact_name(ctx, field)
+	case "relationship":
+		return ec.fieldContext_ClientContact_relationship(ctx, field)
+	case "email":
+		return ec.fieldContext_ClientContact_email(ctx, field)
+	case "phone":
+		return ec.fieldContext_ClientContact_phone(ctx, field)
+	case "client":
+		return ec.fieldContext_ClientContact_client(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientContact", field.Name)
 }
 
 func (ec *executionContext) childFields_ClientEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4430,6 +5127,22 @@ func (ec *executionContext) childFields_EmergencyAccessEdge(ctx context.Context,
 		return ec.fieldContext_EmergencyAccessEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EmergencyAccessEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_GrantClientAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientAccess":
+		return ec.fieldContext_GrantClientAccessPayload_clientAccess(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GrantClientAccessPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_GrantStaffProfileAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "staffProfileAccess":
+		return ec.fieldContext_GrantStaffProfileAccessPayload_staffProfileAccess(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GrantStaffProfileAccessPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Homework(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4654,6 +5367,54 @@ func (ec *executionContext) childFields_OrganizationEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type OrganizationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_OutboxMessage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OutboxMessage_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_OutboxMessage_kind(ctx, field)
+	case "status":
+		return ec.fieldContext_OutboxMessage_status(ctx, field)
+	case "recipient":
+		return ec.fieldContext_OutboxMessage_recipient(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_OutboxMessage_createdAt(ctx, field)
+	case "attempts":
+		return ec.fieldContext_OutboxMessage_attempts(ctx, field)
+	case "nextAttemptAt":
+		return ec.fieldContext_OutboxMessage_nextAttemptAt(ctx, field)
+	case "deliveredAt":
+		return ec.fieldContext_OutboxMessage_deliveredAt(ctx, field)
+	case "deadAt":
+		return ec.fieldContext_OutboxMessage_deadAt(ctx, field)
+	case "lastError":
+		return ec.fieldContext_OutboxMessage_lastError(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OutboxMessage", field.Name)
+}
+
+func (ec *executionContext) childFields_OutboxMessageConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OutboxMessageConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OutboxMessageConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OutboxMessageConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OutboxMessageConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OutboxMessageEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_OutboxMessageEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_OutboxMessageEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OutboxMessageEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -4750,12 +5511,44 @@ func (ec *executionContext) childFields_PrivilegeInfo(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type PrivilegeInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_RemoveClientContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contactId":
+		return ec.fieldContext_RemoveClientContactPayload_contactId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RemoveClientContactPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RemovePortalAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "portalAccessId":
+		return ec.fieldContext_RemovePortalAccessPayload_portalAccessId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RemovePortalAccessPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ResetUserPasswordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "user":
 		return ec.fieldContext_ResetUserPasswordPayload_user(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ResetUserPasswordPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RevokeClientAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientAccessId":
+		return ec.fieldContext_RevokeClientAccessPayload_clientAccessId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeClientAccessPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RevokeStaffProfileAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "staffProfileAccessId":
+		return ec.fieldContext_RevokeStaffProfileAccessPayload_staffProfileAccessId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeStaffProfileAccessPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Role(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4908,6 +5701,14 @@ func (ec *executionContext) childFields_SetEmployeeAccessPayload(ctx context.Con
 		return ec.fieldContext_SetEmployeeAccessPayload_user(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SetEmployeeAccessPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SetPortalPermissionsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "portalAccess":
+		return ec.fieldContext_SetPortalPermissionsPayload_portalAccess(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetPortalPermissionsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SetUserBusinessUnitsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5074,6 +5875,14 @@ func (ec *executionContext) childFields_TransferOwnershipPayload(ctx context.Con
 		return ec.fieldContext_TransferOwnershipPayload_owner(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TransferOwnershipPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateClientContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contact":
+		return ec.fieldContext_UpdateClientContactPayload_contact(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateClientContactPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateTeamSettingsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5421,6 +6230,44 @@ func (ec *executionContext) field_BusinessUnit_clients_args(ctx context.Context,
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Client_accessList_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
 	return args, nil
 }
 
@@ -5794,12 +6641,68 @@ func (ec *executionContext) field_Client_surveyResponses_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addChartProfessionals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (AddChartProfessionalsInput, error) {
+			return ec.unmarshalNAddChartProfessionalsInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddChartProfessionalsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addClientContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (AddClientContactInput, error) {
+			return ec.unmarshalNAddClientContactInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddClientContactInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addPortalUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (AddPortalUserInput, error) {
+			return ec.unmarshalNAddPortalUserInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddPortalUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_assignClientBusinessUnit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (AssignClientBusinessUnitInput, error) {
 			return ec.unmarshalNAssignClientBusinessUnitInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAssignClientBusinessUnitInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_assignPortalAlertRecipient_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (AssignPortalAlertRecipientInput, error) {
+			return ec.unmarshalNAssignPortalAlertRecipientInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAssignPortalAlertRecipientInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5906,6 +6809,34 @@ func (ec *executionContext) field_Mutation_endEmergencyAccess_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_grantClientAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (GrantClientAccessInput, error) {
+			return ec.unmarshalNGrantClientAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐGrantClientAccessInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_grantStaffProfileAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (GrantStaffProfileAccessInput, error) {
+			return ec.unmarshalNGrantStaffProfileAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐGrantStaffProfileAccessInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_inviteUserToClient_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5962,6 +6893,34 @@ func (ec *executionContext) field_Mutation_reactivateUser_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_removeClientContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RemoveClientContactInput, error) {
+			return ec.unmarshalNRemoveClientContactInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemoveClientContactInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removePortalAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RemovePortalAccessInput, error) {
+			return ec.unmarshalNRemovePortalAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemovePortalAccessInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_removeUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6004,6 +6963,20 @@ func (ec *executionContext) field_Mutation_resetUserPassword_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_revokeClientAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RevokeClientAccessInput, error) {
+			return ec.unmarshalNRevokeClientAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeClientAccessInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeInvitation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6018,12 +6991,40 @@ func (ec *executionContext) field_Mutation_revokeInvitation_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_revokeStaffProfileAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RevokeStaffProfileAccessInput, error) {
+			return ec.unmarshalNRevokeStaffProfileAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeStaffProfileAccessInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setEmployeeAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (SetEmployeeAccessInput, error) {
 			return ec.unmarshalNSetEmployeeAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetEmployeeAccessInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setPortalPermissions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (SetPortalPermissionsInput, error) {
+			return ec.unmarshalNSetPortalPermissionsInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetPortalPermissionsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6122,6 +7123,20 @@ func (ec *executionContext) field_Mutation_updateBusinessUnit_args(ctx context.C
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (UpdateBusinessUnitInput, error) {
 			return ec.unmarshalNUpdateBusinessUnitInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateBusinessUnitInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateClientContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UpdateClientContactInput, error) {
+			return ec.unmarshalNUpdateClientContactInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateClientContactInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6471,6 +7486,36 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_outboxMessages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*OutboxStatus, error) {
+			return ec.unmarshalOOutboxStatus2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOutboxStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg2
 	return args, nil
 }
 
@@ -7155,6 +8200,157 @@ func (ec *executionContext) fieldContext_AccessPath_portalPermissions(_ context.
 	return fc, nil
 }
 
+func (ec *executionContext) _AddChartProfessionalsPayload_clientAccesses(ctx context.Context, field graphql.CollectedField, obj *AddChartProfessionalsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddChartProfessionalsPayload_clientAccesses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientAccesses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ClientAccess) graphql.Marshaler {
+			return ec.marshalNClientAccess2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccessᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddChartProfessionalsPayload_clientAccesses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddChartProfessionalsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientAccess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AddClientContactPayload_contact(ctx context.Context, field graphql.CollectedField, obj *AddClientContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddClientContactPayload_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ClientContact) graphql.Marshaler {
+			return ec.marshalNClientContact2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientContact(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddClientContactPayload_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddClientContactPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientContact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AddPortalUserPayload_portalAccess(ctx context.Context, field graphql.CollectedField, obj *AddPortalUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddPortalUserPayload_portalAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PortalAccess, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PortalAccess) graphql.Marshaler {
+			return ec.marshalNPortalAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccess(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddPortalUserPayload_portalAccess(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddPortalUserPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PortalAccess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AddPortalUserPayload_user(ctx context.Context, field graphql.CollectedField, obj *AddPortalUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddPortalUserPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddPortalUserPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddPortalUserPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AddPortalUserPayload_invited(ctx context.Context, field graphql.CollectedField, obj *AddPortalUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddPortalUserPayload_invited(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Invited, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddPortalUserPayload_invited(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AddPortalUserPayload", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Appointment_id(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7773,6 +8969,38 @@ func (ec *executionContext) fieldContext_AssignClientBusinessUnitPayload_client(
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Client(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AssignPortalAlertRecipientPayload_portalAccess(ctx context.Context, field graphql.CollectedField, obj *AssignPortalAlertRecipientPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssignPortalAlertRecipientPayload_portalAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PortalAccess, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PortalAccess) graphql.Marshaler {
+			return ec.marshalNPortalAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccess(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssignPortalAlertRecipientPayload_portalAccess(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AssignPortalAlertRecipientPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PortalAccess(ctx, field)
 		},
 	}
 	return fc, nil
@@ -9525,6 +10753,38 @@ func (ec *executionContext) fieldContext_Client_portalAccesses(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Client_contacts(ctx context.Context, field graphql.CollectedField, obj *ent.Patient) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Client_contacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contacts(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ClientContact) graphql.Marshaler {
+			return ec.marshalOClientContact2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientContactᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Client_contacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Client",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientContact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Client_appointments(ctx context.Context, field graphql.CollectedField, obj *ent.Patient) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9773,6 +11033,50 @@ func (ec *executionContext) fieldContext_Client_emergencyAccesses(_ context.Cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_EmergencyAccess(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Client_accessList(ctx context.Context, field graphql.CollectedField, obj *ent.Patient) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Client_accessList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Client().AccessList(ctx, obj, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ClientAccessEntryConnection) graphql.Marshaler {
+			return ec.marshalNClientAccessEntryConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Client_accessList(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Client",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientAccessEntryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Client_accessList_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -10084,6 +11388,212 @@ func (ec *executionContext) fieldContext_ClientAccessEdge_cursor(_ context.Conte
 	return graphql.NewScalarFieldContext("ClientAccessEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _ClientAccessEntry_user(ctx context.Context, field graphql.CollectedField, obj *ClientAccessEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientAccessEntry_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientAccessEntry_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientAccessEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClientAccessEntry_paths(ctx context.Context, field graphql.CollectedField, obj *ClientAccessEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientAccessEntry_paths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Paths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*AccessPath) graphql.Marshaler {
+			return ec.marshalNAccessPath2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAccessPathᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientAccessEntry_paths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientAccessEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessPath(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClientAccessEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ClientAccessEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientAccessEntryConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ClientAccessEntryEdge) graphql.Marshaler {
+			return ec.marshalNClientAccessEntryEdge2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntryEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientAccessEntryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientAccessEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientAccessEntryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClientAccessEntryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ClientAccessEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientAccessEntryConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientAccessEntryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientAccessEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClientAccessEntryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ClientAccessEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientAccessEntryConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientAccessEntryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientAccessEntryConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ClientAccessEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *ClientAccessEntryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientAccessEntryEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ClientAccessEntry) graphql.Marshaler {
+			return ec.marshalNClientAccessEntry2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientAccessEntryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientAccessEntryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientAccessEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClientAccessEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ClientAccessEntryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientAccessEntryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientAccessEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientAccessEntryEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _ClientConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PatientConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10169,6 +11679,271 @@ func (ec *executionContext) _ClientConnection_totalCount(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_ClientConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ClientConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ClientContact_id(ctx context.Context, field graphql.CollectedField, obj *ent.ClientContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientContact_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientContact_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientContact", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ClientContact_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ClientContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientContact_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientContact_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientContact", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ClientContact_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ClientContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientContact_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientContact_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientContact", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ClientContact_name(ctx context.Context, field graphql.CollectedField, obj *ent.ClientContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientContact_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "CLIENT_PROFILE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientContact_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientContact", field, false, false, "String")
+}
+
+func (ec *executionContext) _ClientContact_relationship(ctx context.Context, field graphql.CollectedField, obj *ent.ClientContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientContact_relationship(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relationship, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "CLIENT_PROFILE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientContact_relationship(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientContact", field, false, false, "String")
+}
+
+func (ec *executionContext) _ClientContact_email(ctx context.Context, field graphql.CollectedField, obj *ent.ClientContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientContact_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "CLIENT_PROFILE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientContact_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientContact", field, false, false, "String")
+}
+
+func (ec *executionContext) _ClientContact_phone(ctx context.Context, field graphql.CollectedField, obj *ent.ClientContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientContact_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phone, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				record, err := ec.unmarshalNAuditedRecord2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAuditedRecord(ctx, "CLIENT_PROFILE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Audit == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive audit is not implemented")
+				}
+				return ec.Directives.Audit(ctx, obj, directive0, record)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientContact_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientContact", field, false, false, "String")
+}
+
+func (ec *executionContext) _ClientContact_client(ctx context.Context, field graphql.CollectedField, obj *ent.ClientContact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientContact_client(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Client(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Patient) graphql.Marshaler {
+			return ec.marshalNClient2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatient(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientContact_client(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientContact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Client(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ClientEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.PatientEdge) (ret graphql.Marshaler) {
@@ -11118,6 +12893,70 @@ func (ec *executionContext) _EmergencyAccessEdge_cursor(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_EmergencyAccessEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmergencyAccessEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _GrantClientAccessPayload_clientAccess(ctx context.Context, field graphql.CollectedField, obj *GrantClientAccessPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GrantClientAccessPayload_clientAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientAccess, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ClientAccess) graphql.Marshaler {
+			return ec.marshalNClientAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccess(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GrantClientAccessPayload_clientAccess(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GrantClientAccessPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientAccess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GrantStaffProfileAccessPayload_staffProfileAccess(ctx context.Context, field graphql.CollectedField, obj *GrantStaffProfileAccessPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GrantStaffProfileAccessPayload_staffProfileAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StaffProfileAccess, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.StaffProfileAccess) graphql.Marshaler {
+			return ec.marshalNStaffProfileAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐStaffProfileAccess(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GrantStaffProfileAccessPayload_staffProfileAccess(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GrantStaffProfileAccessPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StaffProfileAccess(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Homework_id(ctx context.Context, field graphql.CollectedField, obj *ent.Homework) (ret graphql.Marshaler) {
@@ -12789,6 +14628,226 @@ func (ec *executionContext) fieldContext_Mutation_endEmergencyAccess(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_grantClientAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_grantClientAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().GrantClientAccess(ctx, fc.Args["input"].(GrantClientAccessInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *GrantClientAccessPayload) graphql.Marshaler {
+			return ec.marshalNGrantClientAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐGrantClientAccessPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_grantClientAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GrantClientAccessPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_grantClientAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeClientAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeClientAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeClientAccess(ctx, fc.Args["input"].(RevokeClientAccessInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RevokeClientAccessPayload) graphql.Marshaler {
+			return ec.marshalNRevokeClientAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeClientAccessPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeClientAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevokeClientAccessPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeClientAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addChartProfessionals(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addChartProfessionals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddChartProfessionals(ctx, fc.Args["input"].(AddChartProfessionalsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AddChartProfessionalsPayload) graphql.Marshaler {
+			return ec.marshalNAddChartProfessionalsPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddChartProfessionalsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addChartProfessionals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AddChartProfessionalsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addChartProfessionals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_grantStaffProfileAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_grantStaffProfileAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().GrantStaffProfileAccess(ctx, fc.Args["input"].(GrantStaffProfileAccessInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *GrantStaffProfileAccessPayload) graphql.Marshaler {
+			return ec.marshalNGrantStaffProfileAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐGrantStaffProfileAccessPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_grantStaffProfileAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GrantStaffProfileAccessPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_grantStaffProfileAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeStaffProfileAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeStaffProfileAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeStaffProfileAccess(ctx, fc.Args["input"].(RevokeStaffProfileAccessInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RevokeStaffProfileAccessPayload) graphql.Marshaler {
+			return ec.marshalNRevokeStaffProfileAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeStaffProfileAccessPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeStaffProfileAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevokeStaffProfileAccessPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeStaffProfileAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_updateUserProfile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13581,6 +15640,314 @@ func (ec *executionContext) fieldContext_Mutation_revokeInvitation(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_addPortalUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addPortalUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddPortalUser(ctx, fc.Args["input"].(AddPortalUserInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AddPortalUserPayload) graphql.Marshaler {
+			return ec.marshalNAddPortalUserPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddPortalUserPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addPortalUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AddPortalUserPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addPortalUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setPortalPermissions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setPortalPermissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetPortalPermissions(ctx, fc.Args["input"].(SetPortalPermissionsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SetPortalPermissionsPayload) graphql.Marshaler {
+			return ec.marshalNSetPortalPermissionsPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetPortalPermissionsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setPortalPermissions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetPortalPermissionsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setPortalPermissions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_assignPortalAlertRecipient(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_assignPortalAlertRecipient(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AssignPortalAlertRecipient(ctx, fc.Args["input"].(AssignPortalAlertRecipientInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AssignPortalAlertRecipientPayload) graphql.Marshaler {
+			return ec.marshalNAssignPortalAlertRecipientPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAssignPortalAlertRecipientPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_assignPortalAlertRecipient(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssignPortalAlertRecipientPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignPortalAlertRecipient_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removePortalAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removePortalAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemovePortalAccess(ctx, fc.Args["input"].(RemovePortalAccessInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RemovePortalAccessPayload) graphql.Marshaler {
+			return ec.marshalNRemovePortalAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemovePortalAccessPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removePortalAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RemovePortalAccessPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removePortalAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addClientContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addClientContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddClientContact(ctx, fc.Args["input"].(AddClientContactInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AddClientContactPayload) graphql.Marshaler {
+			return ec.marshalNAddClientContactPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddClientContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addClientContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AddClientContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addClientContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateClientContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateClientContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateClientContact(ctx, fc.Args["input"].(UpdateClientContactInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *UpdateClientContactPayload) graphql.Marshaler {
+			return ec.marshalNUpdateClientContactPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateClientContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateClientContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateClientContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateClientContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeClientContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeClientContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveClientContact(ctx, fc.Args["input"].(RemoveClientContactInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RemoveClientContactPayload) graphql.Marshaler {
+			return ec.marshalNRemoveClientContactPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemoveClientContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeClientContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RemoveClientContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeClientContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14259,6 +16626,378 @@ func (ec *executionContext) _OrganizationEdge_cursor(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_OrganizationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrganizationEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _OutboxMessage_id(ctx context.Context, field graphql.CollectedField, obj *ent.OutboxMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboxMessage_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutboxMessage_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboxMessage", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OutboxMessage_kind(ctx context.Context, field graphql.CollectedField, obj *ent.OutboxMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboxMessage_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutboxMessage_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboxMessage", field, false, false, "String")
+}
+
+func (ec *executionContext) _OutboxMessage_status(ctx context.Context, field graphql.CollectedField, obj *ent.OutboxMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboxMessage_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OutboxMessage().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v OutboxStatus) graphql.Marshaler {
+			return ec.marshalNOutboxStatus2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOutboxStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutboxMessage_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboxMessage", field, true, true, "OutboxStatus")
+}
+
+func (ec *executionContext) _OutboxMessage_recipient(ctx context.Context, field graphql.CollectedField, obj *ent.OutboxMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboxMessage_recipient(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OutboxMessage().Recipient(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutboxMessage_recipient(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboxMessage", field, true, true, "String")
+}
+
+func (ec *executionContext) _OutboxMessage_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.OutboxMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboxMessage_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutboxMessage_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboxMessage", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OutboxMessage_attempts(ctx context.Context, field graphql.CollectedField, obj *ent.OutboxMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboxMessage_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutboxMessage_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboxMessage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OutboxMessage_nextAttemptAt(ctx context.Context, field graphql.CollectedField, obj *ent.OutboxMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboxMessage_nextAttemptAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OutboxMessage().NextAttemptAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutboxMessage_nextAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboxMessage", field, true, true, "Time")
+}
+
+func (ec *executionContext) _OutboxMessage_deliveredAt(ctx context.Context, field graphql.CollectedField, obj *ent.OutboxMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboxMessage_deliveredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeliveredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutboxMessage_deliveredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboxMessage", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OutboxMessage_deadAt(ctx context.Context, field graphql.CollectedField, obj *ent.OutboxMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboxMessage_deadAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeadAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutboxMessage_deadAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboxMessage", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OutboxMessage_lastError(ctx context.Context, field graphql.CollectedField, obj *ent.OutboxMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboxMessage_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OutboxMessage().LastError(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OutboxMessage_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboxMessage", field, true, true, "String")
+}
+
+func (ec *executionContext) _OutboxMessageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *OutboxMessageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboxMessageConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*OutboxMessageEdge) graphql.Marshaler {
+			return ec.marshalNOutboxMessageEdge2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOutboxMessageEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutboxMessageConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OutboxMessageConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OutboxMessageEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OutboxMessageConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *OutboxMessageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboxMessageConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutboxMessageConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OutboxMessageConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OutboxMessageConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *OutboxMessageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboxMessageConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutboxMessageConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboxMessageConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OutboxMessageEdge_node(ctx context.Context, field graphql.CollectedField, obj *OutboxMessageEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboxMessageEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OutboxMessage) graphql.Marshaler {
+			return ec.marshalNOutboxMessage2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐOutboxMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutboxMessageEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OutboxMessageEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OutboxMessage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OutboxMessageEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *OutboxMessageEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OutboxMessageEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OutboxMessageEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OutboxMessageEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
@@ -15597,6 +18336,50 @@ func (ec *executionContext) fieldContext_Query_seats(_ context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_outboxMessages(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_outboxMessages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OutboxMessages(ctx, fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["status"].(*OutboxStatus))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *OutboxMessageConnection) graphql.Marshaler {
+			return ec.marshalNOutboxMessageConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOutboxMessageConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_outboxMessages(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OutboxMessageConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_outboxMessages_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_team(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15737,6 +18520,52 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _RemoveClientContactPayload_contactId(ctx context.Context, field graphql.CollectedField, obj *RemoveClientContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RemoveClientContactPayload_contactId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContactID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RemoveClientContactPayload_contactId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RemoveClientContactPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RemovePortalAccessPayload_portalAccessId(ctx context.Context, field graphql.CollectedField, obj *RemovePortalAccessPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RemovePortalAccessPayload_portalAccessId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PortalAccessID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RemovePortalAccessPayload_portalAccessId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RemovePortalAccessPayload", field, false, false, "ID")
+}
+
 func (ec *executionContext) _ResetUserPasswordPayload_user(ctx context.Context, field graphql.CollectedField, obj *ResetUserPasswordPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15767,6 +18596,52 @@ func (ec *executionContext) fieldContext_ResetUserPasswordPayload_user(_ context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RevokeClientAccessPayload_clientAccessId(ctx context.Context, field graphql.CollectedField, obj *RevokeClientAccessPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokeClientAccessPayload_clientAccessId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientAccessID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevokeClientAccessPayload_clientAccessId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevokeClientAccessPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RevokeStaffProfileAccessPayload_staffProfileAccessId(ctx context.Context, field graphql.CollectedField, obj *RevokeStaffProfileAccessPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokeStaffProfileAccessPayload_staffProfileAccessId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StaffProfileAccessID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevokeStaffProfileAccessPayload_staffProfileAccessId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevokeStaffProfileAccessPayload", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Role_id(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
@@ -17038,6 +19913,38 @@ func (ec *executionContext) fieldContext_SetEmployeeAccessPayload_user(_ context
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SetPortalPermissionsPayload_portalAccess(ctx context.Context, field graphql.CollectedField, obj *SetPortalPermissionsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetPortalPermissionsPayload_portalAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PortalAccess, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PortalAccess) graphql.Marshaler {
+			return ec.marshalNPortalAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccess(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetPortalPermissionsPayload_portalAccess(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetPortalPermissionsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PortalAccess(ctx, field)
 		},
 	}
 	return fc, nil
@@ -18317,6 +21224,38 @@ func (ec *executionContext) fieldContext_TransferOwnershipPayload_owner(_ contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateClientContactPayload_contact(ctx context.Context, field graphql.CollectedField, obj *UpdateClientContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateClientContactPayload_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ClientContact) graphql.Marshaler {
+			return ec.marshalNClientContact2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientContact(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateClientContactPayload_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateClientContactPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientContact(ctx, field)
 		},
 	}
 	return fc, nil
@@ -20769,6 +23708,188 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAddChartProfessionalsInput(ctx context.Context, obj any) (AddChartProfessionalsInput, error) {
+	var it AddChartProfessionalsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientId", "userIds", "expiresAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "userIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIds"))
+			data, err := ec.unmarshalNID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIds = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddChartProfessionalsInput unmarshals raw into the AddChartProfessionalsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddChartProfessionalsInput(ctx context.Context, raw any) (AddChartProfessionalsInput, error) {
+	var out AddChartProfessionalsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddChartProfessionalsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAddClientContactInput(ctx context.Context, obj any) (AddClientContactInput, error) {
+	var it AddClientContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientId", "contact"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "contact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contact"))
+			data, err := ec.unmarshalNClientContactInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientContactInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contact = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddClientContactInput unmarshals raw into the AddClientContactInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddClientContactInput(ctx context.Context, raw any) (AddClientContactInput, error) {
+	var out AddClientContactInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddClientContactInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAddPortalUserInput(ctx context.Context, obj any) (AddPortalUserInput, error) {
+	var it AddPortalUserInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientId", "contactId", "email", "displayName", "permissions", "alertRecipient"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "contactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactID = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "displayName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("displayName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DisplayName = data
+		case "permissions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("permissions"))
+			data, err := ec.unmarshalNPortalPermissionsInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐPortalPermissionsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Permissions = data
+		case "alertRecipient":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertRecipient"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AlertRecipient = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddPortalUserInput unmarshals raw into the AddPortalUserInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddPortalUserInput(ctx context.Context, raw any) (AddPortalUserInput, error) {
+	var out AddPortalUserInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddPortalUserInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAppointmentOrder(ctx context.Context, obj any) (ent.AppointmentOrder, error) {
 	var it ent.AppointmentOrder
 	if obj == nil {
@@ -21369,6 +24490,48 @@ func (ec *executionContext) unmarshalInputAssignClientBusinessUnitInput(ctx cont
 func UnmarshalAssignClientBusinessUnitInput(ctx context.Context, raw any) (AssignClientBusinessUnitInput, error) {
 	var out AssignClientBusinessUnitInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AssignClientBusinessUnitInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAssignPortalAlertRecipientInput(ctx context.Context, obj any) (AssignPortalAlertRecipientInput, error) {
+	var it AssignPortalAlertRecipientInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"portalAccessId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "portalAccessId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("portalAccessId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PortalAccessID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAssignPortalAlertRecipientInput unmarshals raw into the AssignPortalAlertRecipientInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAssignPortalAlertRecipientInput(ctx context.Context, raw any) (AssignPortalAlertRecipientInput, error) {
+	var out AssignPortalAlertRecipientInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AssignPortalAlertRecipientInput", raw, &out)
 	return out, err
 }
 
@@ -23359,6 +26522,122 @@ func (ec *executionContext) unmarshalInputClientAccessWhereInput(ctx context.Con
 func UnmarshalClientAccessWhereInput(ctx context.Context, raw any) (ent.ClientAccessWhereInput, error) {
 	var out ent.ClientAccessWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ClientAccessWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputClientContactInput(ctx context.Context, obj any) (ClientContactInput, error) {
+	var it ClientContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "relationship", "email", "phone"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "relationship":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relationship"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relationship = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalClientContactInput unmarshals raw into the ClientContactInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalClientContactInput(ctx context.Context, raw any) (ClientContactInput, error) {
+	var out ClientContactInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ClientContactInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputClientContactOrder(ctx context.Context, obj any) (ent.ClientContactOrder, error) {
+	var it ent.ClientContactOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNClientContactOrderField2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientContactOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalClientContactOrder unmarshals raw into the ClientContactOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalClientContactOrder(ctx context.Context, raw any) (ent.ClientContactOrder, error) {
+	var out ent.ClientContactOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ClientContactOrder", raw, &out)
 	return out, err
 }
 
@@ -25791,6 +29070,118 @@ func (ec *executionContext) unmarshalInputEmergencyAccessWhereInput(ctx context.
 func UnmarshalEmergencyAccessWhereInput(ctx context.Context, raw any) (ent.EmergencyAccessWhereInput, error) {
 	var out ent.EmergencyAccessWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EmergencyAccessWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGrantClientAccessInput(ctx context.Context, obj any) (GrantClientAccessInput, error) {
+	var it GrantClientAccessInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId", "clientId", "expiresAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGrantClientAccessInput unmarshals raw into the GrantClientAccessInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGrantClientAccessInput(ctx context.Context, raw any) (GrantClientAccessInput, error) {
+	var out GrantClientAccessInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GrantClientAccessInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGrantStaffProfileAccessInput(ctx context.Context, obj any) (GrantStaffProfileAccessInput, error) {
+	var it GrantStaffProfileAccessInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId", "staffProfileId", "expiresAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "staffProfileId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("staffProfileId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StaffProfileID = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGrantStaffProfileAccessInput unmarshals raw into the GrantStaffProfileAccessInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGrantStaffProfileAccessInput(ctx context.Context, raw any) (GrantStaffProfileAccessInput, error) {
+	var out GrantStaffProfileAccessInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GrantStaffProfileAccessInput", raw, &out)
 	return out, err
 }
 
@@ -29165,6 +32556,251 @@ func UnmarshalPortalAccessWhereInput(ctx context.Context, raw any) (ent.PortalAc
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPortalPermissionsInput(ctx context.Context, obj any) (PortalPermissionsInput, error) {
+	var it PortalPermissionsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"documents", "sessionsHomework", "billing", "surveys"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "documents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("documents"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Documents = data
+		case "sessionsHomework":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sessionsHomework"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SessionsHomework = data
+		case "billing":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billing"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Billing = data
+		case "surveys":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("surveys"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Surveys = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPortalPermissionsInput unmarshals raw into the PortalPermissionsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPortalPermissionsInput(ctx context.Context, raw any) (PortalPermissionsInput, error) {
+	var out PortalPermissionsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PortalPermissionsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRemoveClientContactInput(ctx context.Context, obj any) (RemoveClientContactInput, error) {
+	var it RemoveClientContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"contactId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "contactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRemoveClientContactInput unmarshals raw into the RemoveClientContactInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRemoveClientContactInput(ctx context.Context, raw any) (RemoveClientContactInput, error) {
+	var out RemoveClientContactInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemoveClientContactInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRemovePortalAccessInput(ctx context.Context, obj any) (RemovePortalAccessInput, error) {
+	var it RemovePortalAccessInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"portalAccessId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "portalAccessId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("portalAccessId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PortalAccessID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRemovePortalAccessInput unmarshals raw into the RemovePortalAccessInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRemovePortalAccessInput(ctx context.Context, raw any) (RemovePortalAccessInput, error) {
+	var out RemovePortalAccessInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemovePortalAccessInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRevokeClientAccessInput(ctx context.Context, obj any) (RevokeClientAccessInput, error) {
+	var it RevokeClientAccessInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId", "clientId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRevokeClientAccessInput unmarshals raw into the RevokeClientAccessInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRevokeClientAccessInput(ctx context.Context, raw any) (RevokeClientAccessInput, error) {
+	var out RevokeClientAccessInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeClientAccessInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRevokeStaffProfileAccessInput(ctx context.Context, obj any) (RevokeStaffProfileAccessInput, error) {
+	var it RevokeStaffProfileAccessInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId", "staffProfileId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "staffProfileId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("staffProfileId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StaffProfileID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRevokeStaffProfileAccessInput unmarshals raw into the RevokeStaffProfileAccessInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRevokeStaffProfileAccessInput(ctx context.Context, raw any) (RevokeStaffProfileAccessInput, error) {
+	var out RevokeStaffProfileAccessInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeStaffProfileAccessInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRoleOrder(ctx context.Context, obj any) (ent.RoleOrder, error) {
 	var it ent.RoleOrder
 	if obj == nil {
@@ -30214,6 +33850,55 @@ func (ec *executionContext) unmarshalInputSetEmployeeAccessInput(ctx context.Con
 func UnmarshalSetEmployeeAccessInput(ctx context.Context, raw any) (SetEmployeeAccessInput, error) {
 	var out SetEmployeeAccessInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetEmployeeAccessInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSetPortalPermissionsInput(ctx context.Context, obj any) (SetPortalPermissionsInput, error) {
+	var it SetPortalPermissionsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"portalAccessId", "permissions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "portalAccessId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("portalAccessId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PortalAccessID = data
+		case "permissions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("permissions"))
+			data, err := ec.unmarshalNPortalPermissionsInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐPortalPermissionsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Permissions = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetPortalPermissionsInput unmarshals raw into the SetPortalPermissionsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetPortalPermissionsInput(ctx context.Context, raw any) (SetPortalPermissionsInput, error) {
+	var out SetPortalPermissionsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetPortalPermissionsInput", raw, &out)
 	return out, err
 }
 
@@ -32183,6 +35868,55 @@ func UnmarshalUpdateBusinessUnitInput(ctx context.Context, raw any) (UpdateBusin
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateClientContactInput(ctx context.Context, obj any) (UpdateClientContactInput, error) {
+	var it UpdateClientContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"contactId", "contact"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "contactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactID = data
+		case "contact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contact"))
+			data, err := ec.unmarshalNClientContactInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientContactInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contact = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateClientContactInput unmarshals raw into the UpdateClientContactInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateClientContactInput(ctx context.Context, raw any) (UpdateClientContactInput, error) {
+	var out UpdateClientContactInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateClientContactInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateRoleInput(ctx context.Context, obj any) (UpdateRoleInput, error) {
 	var it UpdateRoleInput
 	if obj == nil {
@@ -33951,6 +37685,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Document(ctx, sel, obj)
+	case *ent.ClientContact:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ClientContact(ctx, sel, obj)
 	case *ent.ClientAccess:
 		if obj == nil {
 			return graphql.Null
@@ -34091,6 +37830,115 @@ func (ec *executionContext) _AccessPath(ctx context.Context, sel ast.SelectionSe
 		case "portalPermissions":
 			out.Values[i] = ec._AccessPath_portalPermissions(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var addChartProfessionalsPayloadImplementors = []string{"AddChartProfessionalsPayload"}
+
+func (ec *executionContext) _AddChartProfessionalsPayload(ctx context.Context, sel ast.SelectionSet, obj *AddChartProfessionalsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, addChartProfessionalsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AddChartProfessionalsPayload")
+		case "clientAccesses":
+			out.Values[i] = ec._AddChartProfessionalsPayload_clientAccesses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var addClientContactPayloadImplementors = []string{"AddClientContactPayload"}
+
+func (ec *executionContext) _AddClientContactPayload(ctx context.Context, sel ast.SelectionSet, obj *AddClientContactPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, addClientContactPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AddClientContactPayload")
+		case "contact":
+			out.Values[i] = ec._AddClientContactPayload_contact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var addPortalUserPayloadImplementors = []string{"AddPortalUserPayload"}
+
+func (ec *executionContext) _AddPortalUserPayload(ctx context.Context, sel ast.SelectionSet, obj *AddPortalUserPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, addPortalUserPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AddPortalUserPayload")
+		case "portalAccess":
+			out.Values[i] = ec._AddPortalUserPayload_portalAccess(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "user":
+			out.Values[i] = ec._AddPortalUserPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "invited":
+			out.Values[i] = ec._AddPortalUserPayload_invited(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -34301,6 +38149,39 @@ func (ec *executionContext) _AssignClientBusinessUnitPayload(ctx context.Context
 			out.Values[i] = graphql.MarshalString("AssignClientBusinessUnitPayload")
 		case "client":
 			out.Values[i] = ec._AssignClientBusinessUnitPayload_client(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var assignPortalAlertRecipientPayloadImplementors = []string{"AssignPortalAlertRecipientPayload"}
+
+func (ec *executionContext) _AssignPortalAlertRecipientPayload(ctx context.Context, sel ast.SelectionSet, obj *AssignPortalAlertRecipientPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, assignPortalAlertRecipientPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AssignPortalAlertRecipientPayload")
+		case "portalAccess":
+			out.Values[i] = ec._AssignPortalAlertRecipientPayload_portalAccess(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34858,6 +38739,12 @@ func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Client_portalAccesses(ctx, field, obj)
 				})
+		case "contacts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Client_contacts(ctx, field, obj)
+				})
 		case "appointments":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -34893,6 +38780,12 @@ func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, o
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Client_emergencyAccesses(ctx, field, obj)
+				})
+		case "accessList":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Client_accessList(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -35053,6 +38946,125 @@ func (ec *executionContext) _ClientAccessEdge(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var clientAccessEntryImplementors = []string{"ClientAccessEntry"}
+
+func (ec *executionContext) _ClientAccessEntry(ctx context.Context, sel ast.SelectionSet, obj *ClientAccessEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clientAccessEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClientAccessEntry")
+		case "user":
+			out.Values[i] = ec._ClientAccessEntry_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paths":
+			out.Values[i] = ec._ClientAccessEntry_paths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var clientAccessEntryConnectionImplementors = []string{"ClientAccessEntryConnection"}
+
+func (ec *executionContext) _ClientAccessEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *ClientAccessEntryConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clientAccessEntryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClientAccessEntryConnection")
+		case "edges":
+			out.Values[i] = ec._ClientAccessEntryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ClientAccessEntryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ClientAccessEntryConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var clientAccessEntryEdgeImplementors = []string{"ClientAccessEntryEdge"}
+
+func (ec *executionContext) _ClientAccessEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *ClientAccessEntryEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clientAccessEntryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClientAccessEntryEdge")
+		case "node":
+			out.Values[i] = ec._ClientAccessEntryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ClientAccessEntryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var clientConnectionImplementors = []string{"ClientConnection"}
 
 func (ec *executionContext) _ClientConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PatientConnection) graphql.Marshaler {
@@ -35079,6 +39091,75 @@ func (ec *executionContext) _ClientConnection(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var clientContactImplementors = []string{"ClientContact", "Node"}
+
+func (ec *executionContext) _ClientContact(ctx context.Context, sel ast.SelectionSet, obj *ent.ClientContact) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clientContactImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClientContact")
+		case "id":
+			out.Values[i] = ec._ClientContact_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ClientContact_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ClientContact_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._ClientContact_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "relationship":
+			out.Values[i] = ec._ClientContact_relationship(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "email":
+			out.Values[i] = ec._ClientContact_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "phone":
+			out.Values[i] = ec._ClientContact_phone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "client":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ClientContact_client(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -35535,6 +39616,72 @@ func (ec *executionContext) _EmergencyAccessEdge(ctx context.Context, sel ast.Se
 			}
 		case "cursor":
 			out.Values[i] = ec._EmergencyAccessEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var grantClientAccessPayloadImplementors = []string{"GrantClientAccessPayload"}
+
+func (ec *executionContext) _GrantClientAccessPayload(ctx context.Context, sel ast.SelectionSet, obj *GrantClientAccessPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, grantClientAccessPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GrantClientAccessPayload")
+		case "clientAccess":
+			out.Values[i] = ec._GrantClientAccessPayload_clientAccess(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var grantStaffProfileAccessPayloadImplementors = []string{"GrantStaffProfileAccessPayload"}
+
+func (ec *executionContext) _GrantStaffProfileAccessPayload(ctx context.Context, sel ast.SelectionSet, obj *GrantStaffProfileAccessPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, grantStaffProfileAccessPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GrantStaffProfileAccessPayload")
+		case "staffProfileAccess":
+			out.Values[i] = ec._GrantStaffProfileAccessPayload_staffProfileAccess(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -36218,6 +40365,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "grantClientAccess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_grantClientAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeClientAccess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeClientAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addChartProfessionals":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addChartProfessionals(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "grantStaffProfileAccess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_grantStaffProfileAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeStaffProfileAccess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeStaffProfileAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "updateUserProfile":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateUserProfile(ctx, field)
@@ -36340,6 +40522,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "revokeInvitation":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeInvitation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addPortalUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addPortalUser(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setPortalPermissions":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setPortalPermissions(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assignPortalAlertRecipient":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignPortalAlertRecipient(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removePortalAccess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removePortalAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addClientContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addClientContact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateClientContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateClientContact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeClientContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeClientContact(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -36549,6 +40780,169 @@ func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.Selec
 			}
 		case "cursor":
 			out.Values[i] = ec._OrganizationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var outboxMessageImplementors = []string{"OutboxMessage"}
+
+func (ec *executionContext) _OutboxMessage(ctx context.Context, sel ast.SelectionSet, obj *ent.OutboxMessage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, outboxMessageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OutboxMessage")
+		case "id":
+			out.Values[i] = ec._OutboxMessage_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._OutboxMessage_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OutboxMessage_status(ctx, field, obj)
+				})
+		case "recipient":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OutboxMessage_recipient(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._OutboxMessage_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attempts":
+			out.Values[i] = ec._OutboxMessage_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nextAttemptAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OutboxMessage_nextAttemptAt(ctx, field, obj)
+				})
+		case "deliveredAt":
+			out.Values[i] = ec._OutboxMessage_deliveredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deadAt":
+			out.Values[i] = ec._OutboxMessage_deadAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastError":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OutboxMessage_lastError(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var outboxMessageConnectionImplementors = []string{"OutboxMessageConnection"}
+
+func (ec *executionContext) _OutboxMessageConnection(ctx context.Context, sel ast.SelectionSet, obj *OutboxMessageConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, outboxMessageConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OutboxMessageConnection")
+		case "edges":
+			out.Values[i] = ec._OutboxMessageConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._OutboxMessageConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._OutboxMessageConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var outboxMessageEdgeImplementors = []string{"OutboxMessageEdge"}
+
+func (ec *executionContext) _OutboxMessageEdge(ctx context.Context, sel ast.SelectionSet, obj *OutboxMessageEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, outboxMessageEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OutboxMessageEdge")
+		case "node":
+			out.Values[i] = ec._OutboxMessageEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._OutboxMessageEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -36993,6 +41387,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_seats(ctx, field)
 				})
+		case "outboxMessages":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_outboxMessages(ctx, field)
+				})
 		case "team":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -37036,6 +41436,72 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
+var removeClientContactPayloadImplementors = []string{"RemoveClientContactPayload"}
+
+func (ec *executionContext) _RemoveClientContactPayload(ctx context.Context, sel ast.SelectionSet, obj *RemoveClientContactPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, removeClientContactPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RemoveClientContactPayload")
+		case "contactId":
+			out.Values[i] = ec._RemoveClientContactPayload_contactId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var removePortalAccessPayloadImplementors = []string{"RemovePortalAccessPayload"}
+
+func (ec *executionContext) _RemovePortalAccessPayload(ctx context.Context, sel ast.SelectionSet, obj *RemovePortalAccessPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, removePortalAccessPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RemovePortalAccessPayload")
+		case "portalAccessId":
+			out.Values[i] = ec._RemovePortalAccessPayload_portalAccessId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var resetUserPasswordPayloadImplementors = []string{"ResetUserPasswordPayload"}
 
 func (ec *executionContext) _ResetUserPasswordPayload(ctx context.Context, sel ast.SelectionSet, obj *ResetUserPasswordPayload) graphql.Marshaler {
@@ -37049,6 +41515,72 @@ func (ec *executionContext) _ResetUserPasswordPayload(ctx context.Context, sel a
 			out.Values[i] = graphql.MarshalString("ResetUserPasswordPayload")
 		case "user":
 			out.Values[i] = ec._ResetUserPasswordPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var revokeClientAccessPayloadImplementors = []string{"RevokeClientAccessPayload"}
+
+func (ec *executionContext) _RevokeClientAccessPayload(ctx context.Context, sel ast.SelectionSet, obj *RevokeClientAccessPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revokeClientAccessPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevokeClientAccessPayload")
+		case "clientAccessId":
+			out.Values[i] = ec._RevokeClientAccessPayload_clientAccessId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var revokeStaffProfileAccessPayloadImplementors = []string{"RevokeStaffProfileAccessPayload"}
+
+func (ec *executionContext) _RevokeStaffProfileAccessPayload(ctx context.Context, sel ast.SelectionSet, obj *RevokeStaffProfileAccessPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revokeStaffProfileAccessPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevokeStaffProfileAccessPayload")
+		case "staffProfileAccessId":
+			out.Values[i] = ec._RevokeStaffProfileAccessPayload_staffProfileAccessId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -37551,6 +42083,39 @@ func (ec *executionContext) _SetEmployeeAccessPayload(ctx context.Context, sel a
 			out.Values[i] = graphql.MarshalString("SetEmployeeAccessPayload")
 		case "user":
 			out.Values[i] = ec._SetEmployeeAccessPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var setPortalPermissionsPayloadImplementors = []string{"SetPortalPermissionsPayload"}
+
+func (ec *executionContext) _SetPortalPermissionsPayload(ctx context.Context, sel ast.SelectionSet, obj *SetPortalPermissionsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setPortalPermissionsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetPortalPermissionsPayload")
+		case "portalAccess":
+			out.Values[i] = ec._SetPortalPermissionsPayload_portalAccess(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -38135,6 +42700,39 @@ func (ec *executionContext) _TransferOwnershipPayload(ctx context.Context, sel a
 			out.Values[i] = graphql.MarshalString("TransferOwnershipPayload")
 		case "owner":
 			out.Values[i] = ec._TransferOwnershipPayload_owner(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var updateClientContactPayloadImplementors = []string{"UpdateClientContactPayload"}
+
+func (ec *executionContext) _UpdateClientContactPayload(ctx context.Context, sel ast.SelectionSet, obj *UpdateClientContactPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateClientContactPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateClientContactPayload")
+		case "contact":
+			out.Values[i] = ec._UpdateClientContactPayload_contact(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -39070,6 +43668,45 @@ func (ec *executionContext) marshalNAccessPathKind2githubᚗcomᚋclinicgateᚋc
 	return v
 }
 
+func (ec *executionContext) unmarshalNAddChartProfessionalsInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddChartProfessionalsInput(ctx context.Context, v any) (AddChartProfessionalsInput, error) {
+	res, err := ec.unmarshalInputAddChartProfessionalsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAddChartProfessionalsPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddChartProfessionalsPayload(ctx context.Context, sel ast.SelectionSet, v *AddChartProfessionalsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AddChartProfessionalsPayload!")
+		return graphql.Null
+	}
+	return ec._AddChartProfessionalsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAddClientContactInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddClientContactInput(ctx context.Context, v any) (AddClientContactInput, error) {
+	res, err := ec.unmarshalInputAddClientContactInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAddClientContactPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddClientContactPayload(ctx context.Context, sel ast.SelectionSet, v *AddClientContactPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AddClientContactPayload!")
+		return graphql.Null
+	}
+	return ec._AddClientContactPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAddPortalUserInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddPortalUserInput(ctx context.Context, v any) (AddPortalUserInput, error) {
+	res, err := ec.unmarshalInputAddPortalUserInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAddPortalUserPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAddPortalUserPayload(ctx context.Context, sel ast.SelectionSet, v *AddPortalUserPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AddPortalUserPayload!")
+		return graphql.Null
+	}
+	return ec._AddPortalUserPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAppointment2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐAppointment(ctx context.Context, sel ast.SelectionSet, v *ent.Appointment) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Appointment!")
@@ -39126,6 +43763,19 @@ func (ec *executionContext) marshalNAssignClientBusinessUnitPayload2ᚖgithubᚗ
 		return graphql.Null
 	}
 	return ec._AssignClientBusinessUnitPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAssignPortalAlertRecipientInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAssignPortalAlertRecipientInput(ctx context.Context, v any) (AssignPortalAlertRecipientInput, error) {
+	res, err := ec.unmarshalInputAssignPortalAlertRecipientInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAssignPortalAlertRecipientPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAssignPortalAlertRecipientPayload(ctx context.Context, sel ast.SelectionSet, v *AssignPortalAlertRecipientPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AssignPortalAlertRecipientPayload!")
+		return graphql.Null
+	}
+	return ec._AssignPortalAlertRecipientPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNAuditEventActorKind2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋauditeventᚐActorKind(ctx context.Context, v any) (auditevent.ActorKind, error) {
@@ -39309,12 +43959,76 @@ func (ec *executionContext) marshalNClient2ᚖgithubᚗcomᚋclinicgateᚋclinic
 	return ec._Client(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNClientAccess2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccessᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ClientAccess) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClientAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccess(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNClientAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccess(ctx context.Context, sel ast.SelectionSet, v *ent.ClientAccess) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClientAccess!")
+		return graphql.Null
+	}
+	return ec._ClientAccess(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNClientAccessConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccessConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ClientAccessConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ClientAccessConnection!")
 		return graphql.Null
 	}
 	return ec._ClientAccessConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNClientAccessEntry2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntry(ctx context.Context, sel ast.SelectionSet, v *ClientAccessEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClientAccessEntry!")
+		return graphql.Null
+	}
+	return ec._ClientAccessEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNClientAccessEntryConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntryConnection(ctx context.Context, sel ast.SelectionSet, v *ClientAccessEntryConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClientAccessEntryConnection!")
+		return graphql.Null
+	}
+	return ec._ClientAccessEntryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNClientAccessEntryEdge2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ClientAccessEntryEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClientAccessEntryEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntryEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNClientAccessEntryEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntryEdge(ctx context.Context, sel ast.SelectionSet, v *ClientAccessEntryEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClientAccessEntryEdge!")
+		return graphql.Null
+	}
+	return ec._ClientAccessEntryEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNClientAccessWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccessWhereInput(ctx context.Context, v any) (*ent.ClientAccessWhereInput, error) {
@@ -39328,6 +44042,33 @@ func (ec *executionContext) marshalNClientConnection2ᚖgithubᚗcomᚋclinicgat
 		return graphql.Null
 	}
 	return ec._ClientConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNClientContact2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientContact(ctx context.Context, sel ast.SelectionSet, v *ent.ClientContact) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClientContact!")
+		return graphql.Null
+	}
+	return ec._ClientContact(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNClientContactInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientContactInput(ctx context.Context, v any) (*ClientContactInput, error) {
+	res, err := ec.unmarshalInputClientContactInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNClientContactOrderField2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientContactOrderField(ctx context.Context, v any) (*ent.ClientContactOrderField, error) {
+	var res = new(ent.ClientContactOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNClientContactOrderField2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientContactOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.ClientContactOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClientContactOrderField!")
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalNClientOrderField2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatientOrderField(ctx context.Context, v any) (*ent.PatientOrderField, error) {
@@ -39498,6 +44239,32 @@ func (ec *executionContext) unmarshalNFieldRule2githubᚗcomᚋclinicgateᚋclin
 
 func (ec *executionContext) marshalNFieldRule2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFieldRule(ctx context.Context, sel ast.SelectionSet, v FieldRule) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNGrantClientAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐGrantClientAccessInput(ctx context.Context, v any) (GrantClientAccessInput, error) {
+	res, err := ec.unmarshalInputGrantClientAccessInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGrantClientAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐGrantClientAccessPayload(ctx context.Context, sel ast.SelectionSet, v *GrantClientAccessPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GrantClientAccessPayload!")
+		return graphql.Null
+	}
+	return ec._GrantClientAccessPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNGrantStaffProfileAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐGrantStaffProfileAccessInput(ctx context.Context, v any) (GrantStaffProfileAccessInput, error) {
+	res, err := ec.unmarshalInputGrantStaffProfileAccessInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGrantStaffProfileAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐGrantStaffProfileAccessPayload(ctx context.Context, sel ast.SelectionSet, v *GrantStaffProfileAccessPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GrantStaffProfileAccessPayload!")
+		return graphql.Null
+	}
+	return ec._GrantStaffProfileAccessPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNHomework2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐHomework(ctx context.Context, sel ast.SelectionSet, v *ent.Homework) graphql.Marshaler {
@@ -39828,8 +44595,66 @@ func (ec *executionContext) unmarshalNOrganizationWhereInput2ᚖgithubᚗcomᚋc
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNOutboxMessage2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐOutboxMessage(ctx context.Context, sel ast.SelectionSet, v *ent.OutboxMessage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OutboxMessage!")
+		return graphql.Null
+	}
+	return ec._OutboxMessage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOutboxMessageConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOutboxMessageConnection(ctx context.Context, sel ast.SelectionSet, v *OutboxMessageConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OutboxMessageConnection!")
+		return graphql.Null
+	}
+	return ec._OutboxMessageConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOutboxMessageEdge2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOutboxMessageEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*OutboxMessageEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOutboxMessageEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOutboxMessageEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOutboxMessageEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOutboxMessageEdge(ctx context.Context, sel ast.SelectionSet, v *OutboxMessageEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OutboxMessageEdge!")
+		return graphql.Null
+	}
+	return ec._OutboxMessageEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOutboxStatus2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOutboxStatus(ctx context.Context, v any) (OutboxStatus, error) {
+	var res OutboxStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOutboxStatus2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOutboxStatus(ctx context.Context, sel ast.SelectionSet, v OutboxStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PageInfo!")
+		return graphql.Null
+	}
+	return ec._PageInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPortalAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccess(ctx context.Context, sel ast.SelectionSet, v *ent.PortalAccess) graphql.Marshaler {
@@ -39867,6 +44692,11 @@ func (ec *executionContext) unmarshalNPortalAccessWhereInput2ᚖgithubᚗcomᚋc
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNPortalPermissionsInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐPortalPermissionsInput(ctx context.Context, v any) (*PortalPermissionsInput, error) {
+	res, err := ec.unmarshalInputPortalPermissionsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNPrivilegeInfo2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐPrivilegeInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*PrivilegeInfo) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -39891,12 +44721,64 @@ func (ec *executionContext) marshalNPrivilegeInfo2ᚖgithubᚗcomᚋclinicgate�
 	return ec._PrivilegeInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRemoveClientContactInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemoveClientContactInput(ctx context.Context, v any) (RemoveClientContactInput, error) {
+	res, err := ec.unmarshalInputRemoveClientContactInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRemoveClientContactPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemoveClientContactPayload(ctx context.Context, sel ast.SelectionSet, v *RemoveClientContactPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RemoveClientContactPayload!")
+		return graphql.Null
+	}
+	return ec._RemoveClientContactPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRemovePortalAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemovePortalAccessInput(ctx context.Context, v any) (RemovePortalAccessInput, error) {
+	res, err := ec.unmarshalInputRemovePortalAccessInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRemovePortalAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemovePortalAccessPayload(ctx context.Context, sel ast.SelectionSet, v *RemovePortalAccessPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RemovePortalAccessPayload!")
+		return graphql.Null
+	}
+	return ec._RemovePortalAccessPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNResetUserPasswordPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐResetUserPasswordPayload(ctx context.Context, sel ast.SelectionSet, v *ResetUserPasswordPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ResetUserPasswordPayload!")
 		return graphql.Null
 	}
 	return ec._ResetUserPasswordPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRevokeClientAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeClientAccessInput(ctx context.Context, v any) (RevokeClientAccessInput, error) {
+	res, err := ec.unmarshalInputRevokeClientAccessInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRevokeClientAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeClientAccessPayload(ctx context.Context, sel ast.SelectionSet, v *RevokeClientAccessPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevokeClientAccessPayload!")
+		return graphql.Null
+	}
+	return ec._RevokeClientAccessPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRevokeStaffProfileAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeStaffProfileAccessInput(ctx context.Context, v any) (RevokeStaffProfileAccessInput, error) {
+	res, err := ec.unmarshalInputRevokeStaffProfileAccessInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRevokeStaffProfileAccessPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeStaffProfileAccessPayload(ctx context.Context, sel ast.SelectionSet, v *RevokeStaffProfileAccessPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevokeStaffProfileAccessPayload!")
+		return graphql.Null
+	}
+	return ec._RevokeStaffProfileAccessPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRole2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Role) graphql.Marshaler {
@@ -40049,6 +44931,19 @@ func (ec *executionContext) marshalNSetEmployeeAccessPayload2ᚖgithubᚗcomᚋc
 		return graphql.Null
 	}
 	return ec._SetEmployeeAccessPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSetPortalPermissionsInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetPortalPermissionsInput(ctx context.Context, v any) (SetPortalPermissionsInput, error) {
+	res, err := ec.unmarshalInputSetPortalPermissionsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSetPortalPermissionsPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetPortalPermissionsPayload(ctx context.Context, sel ast.SelectionSet, v *SetPortalPermissionsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SetPortalPermissionsPayload!")
+		return graphql.Null
+	}
+	return ec._SetPortalPermissionsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSetRolePrivilegeInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetRolePrivilegeInput(ctx context.Context, v any) (SetRolePrivilegeInput, error) {
@@ -40256,6 +45151,19 @@ func (ec *executionContext) marshalNTransferOwnershipPayload2ᚖgithubᚗcomᚋc
 func (ec *executionContext) unmarshalNUpdateBusinessUnitInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateBusinessUnitInput(ctx context.Context, v any) (UpdateBusinessUnitInput, error) {
 	res, err := ec.unmarshalInputUpdateBusinessUnitInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateClientContactInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateClientContactInput(ctx context.Context, v any) (UpdateClientContactInput, error) {
+	res, err := ec.unmarshalInputUpdateClientContactInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateClientContactPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateClientContactPayload(ctx context.Context, sel ast.SelectionSet, v *UpdateClientContactPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateClientContactPayload!")
+		return graphql.Null
+	}
+	return ec._UpdateClientContactPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpdateRoleInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateRoleInput(ctx context.Context, v any) (UpdateRoleInput, error) {
@@ -40959,6 +45867,25 @@ func (ec *executionContext) unmarshalOClientAccessWhereInput2ᚖgithubᚗcomᚋc
 	}
 	res, err := ec.unmarshalInputClientAccessWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOClientContact2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ClientContact) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClientContact2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientContact(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOClientEdge2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatientEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.PatientEdge) graphql.Marshaler {
@@ -41896,6 +46823,22 @@ func (ec *executionContext) unmarshalOOrganizationWhereInput2ᚖgithubᚗcomᚋc
 	}
 	res, err := ec.unmarshalInputOrganizationWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOOutboxStatus2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOutboxStatus(ctx context.Context, v any) (*OutboxStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(OutboxStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOutboxStatus2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOutboxStatus(ctx context.Context, sel ast.SelectionSet, v *OutboxStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOPortalAccess2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccessᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.PortalAccess) graphql.Marshaler {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/invitation"
 	"github.com/clinicgate/clinicgate/ent/organization"
@@ -46,6 +47,56 @@ type AccessPath struct {
 	PortalPermissions *PortalPermissions `json:"portalPermissions,omitempty"`
 }
 
+type AddChartProfessionalsInput struct {
+	// The client whose chart gets more professionals; the viewer must reach it.
+	ClientID pulid.ID `json:"clientId"`
+	// The staff users checked off on the Professionals tab (1 to 200; duplicates collapse). Each is decided before anything is written.
+	UserIds []pulid.ID `json:"userIds"`
+	// Optional exclusive expiry of every link given; null: no expiry.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+type AddChartProfessionalsPayload struct {
+	// One link per professional, in the order given.
+	ClientAccesses []*ent.ClientAccess `json:"clientAccesses"`
+}
+
+type AddClientContactInput struct {
+	// The client; the viewer must reach it and hold clients.edit.
+	ClientID pulid.ID `json:"clientId"`
+	// The contact.
+	Contact *ClientContactInput `json:"contact"`
+}
+
+type AddClientContactPayload struct {
+	// The new contact.
+	Contact *ent.ClientContact `json:"contact"`
+}
+
+type AddPortalUserInput struct {
+	// The client the portal user gets access to; the viewer must reach it.
+	ClientID pulid.ID `json:"clientId"`
+	// Pick the email of one of the client's contacts (Contact Info)…
+	ContactID *pulid.ID `json:"contactId,omitempty"`
+	// …or type a new one ("Other"). A new email is NOT added to the client's contacts. Exactly one of contactId and email.
+	Email *string `json:"email,omitempty"`
+	// The portal user's name, for a new user; defaults to the contact's name or the email.
+	DisplayName *string `json:"displayName,omitempty"`
+	// The four permissions.
+	Permissions *PortalPermissionsInput `json:"permissions"`
+	// Make this user the client's one alert recipient (moving the flag). The client's first portal user gets it anyway.
+	AlertRecipient *bool `json:"alertRecipient,omitempty"`
+}
+
+type AddPortalUserPayload struct {
+	// The new portal link.
+	PortalAccess *ent.PortalAccess `json:"portalAccess"`
+	// The portal user: found by email in the organization (a parent of two siblings is one user with two links), or created (INVITED).
+	User *ent.User `json:"user"`
+	// True when the user was created and a portal invitation was sent.
+	Invited bool `json:"invited"`
+}
+
 // Put a client in a business unit (or out of any).
 type AssignClientBusinessUnitInput struct {
 	// The client.
@@ -60,6 +111,16 @@ type AssignClientBusinessUnitInput struct {
 type AssignClientBusinessUnitPayload struct {
 	// The client.
 	Client *ent.Patient `json:"client"`
+}
+
+type AssignPortalAlertRecipientInput struct {
+	// The portal link that becomes its client's one alert recipient.
+	PortalAccessID pulid.ID `json:"portalAccessId"`
+}
+
+type AssignPortalAlertRecipientPayload struct {
+	// The portal link now receiving alerts (the previous recipient no longer does).
+	PortalAccess *ent.PortalAccess `json:"portalAccess"`
 }
 
 // Invite many users with the same settings.
@@ -86,6 +147,44 @@ type BulkInviteUsersInput struct {
 type BusinessUnitPayload struct {
 	// The business unit after the change.
 	BusinessUnit *ent.BusinessUnit `json:"businessUnit"`
+}
+
+// One user who reaches a client now, with every path by which they do.
+type ClientAccessEntry struct {
+	// The user (active: others reach nothing).
+	User *ent.User `json:"user"`
+	// Why the user reaches the client; never empty.
+	Paths []*AccessPath `json:"paths"`
+}
+
+// A page of a client's access list, ordered by display name then id.
+type ClientAccessEntryConnection struct {
+	// The entries of this page.
+	Edges []*ClientAccessEntryEdge `json:"edges"`
+	// Paging information.
+	PageInfo *entgql.PageInfo[pulid.ID] `json:"pageInfo"`
+	// Everyone who reaches the client, over all pages.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of a client's access list.
+type ClientAccessEntryEdge struct {
+	// The user and their paths.
+	Node *ClientAccessEntry `json:"node"`
+	// Opaque cursor of this entry (for after/before).
+	Cursor entgql.Cursor[pulid.ID] `json:"cursor"`
+}
+
+// One contact of a client's Contact Info.
+type ClientContactInput struct {
+	// The contact's name (required, at most 200 characters).
+	Name string `json:"name"`
+	// How they relate to the client: SELF, Mother, Guardian… (at most 100 characters).
+	Relationship *string `json:"relationship,omitempty"`
+	// Their email address; optional, must be an address when given.
+	Email *string `json:"email,omitempty"`
+	// Their phone number (at most 50 characters).
+	Phone *string `json:"phone,omitempty"`
 }
 
 // A new business unit.
@@ -163,6 +262,35 @@ type DeleteRolePayload struct {
 	DeletedRoleID pulid.ID `json:"deletedRoleId"`
 }
 
+type GrantClientAccessInput struct {
+	// The staff user who gets access (not a portal user: they get portal access).
+	UserID pulid.ID `json:"userId"`
+	// The client to share; the viewer must reach it.
+	ClientID pulid.ID `json:"clientId"`
+	// Optional end of the access, exclusive: at this instant the access is gone. Must be in the future; null: no expiry.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+// The link that was created, or whose expiry changed.
+type GrantClientAccessPayload struct {
+	// The explicit link.
+	ClientAccess *ent.ClientAccess `json:"clientAccess"`
+}
+
+type GrantStaffProfileAccessInput struct {
+	// The staff user who gets access.
+	UserID pulid.ID `json:"userId"`
+	// The staff profile to share; the viewer must reach it.
+	StaffProfileID pulid.ID `json:"staffProfileId"`
+	// Optional end of the access, exclusive. Must be in the future; null: no expiry.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+type GrantStaffProfileAccessPayload struct {
+	// The explicit link.
+	StaffProfileAccess *ent.StaffProfileAccess `json:"staffProfileAccess"`
+}
+
 // Names a pending invitation.
 type InvitationIDInput struct {
 	// The invitation's id.
@@ -229,12 +357,42 @@ type OpenEmergencyAccessInput struct {
 	Reason string `json:"reason"`
 }
 
+// A page of outbox messages, newest first.
+type OutboxMessageConnection struct {
+	// The messages of this page.
+	Edges []*OutboxMessageEdge `json:"edges"`
+	// Where this page is: pass endCursor as after for the next one.
+	PageInfo *entgql.PageInfo[pulid.ID] `json:"pageInfo"`
+	// How many messages match the status filter, over every page.
+	TotalCount int `json:"totalCount"`
+}
+
+// One message of a page.
+type OutboxMessageEdge struct {
+	// The message.
+	Node *ent.OutboxMessage `json:"node"`
+	// Where it is, for after.
+	Cursor entgql.Cursor[pulid.ID] `json:"cursor"`
+}
+
 type PortalPermissions struct {
 	Documents        bool `json:"documents"`
 	SessionsHomework bool `json:"sessionsHomework"`
 	Billing          bool `json:"billing"`
 	Surveys          bool `json:"surveys"`
 	AlertRecipient   bool `json:"alertRecipient"`
+}
+
+// The four portal permissions of seed 002.
+type PortalPermissionsInput struct {
+	// Access to Documents: view the client's Document Center and upload.
+	Documents bool `json:"documents"`
+	// Sessions & Homework: session dates, billed or missed, assigned homework.
+	SessionsHomework bool `json:"sessionsHomework"`
+	// Billing, Invoicing & Insurance: payment methods, invoices and superbills.
+	Billing bool `json:"billing"`
+	// View & Submit Surveys: receive, complete and review surveys.
+	Surveys bool `json:"surveys"`
 }
 
 // One privilege of the catalogue, for the Managing User Privileges screen.
@@ -247,10 +405,54 @@ type PrivilegeInfo struct {
 	OwnerOnly bool `json:"ownerOnly"`
 }
 
+type RemoveClientContactInput struct {
+	// The contact to remove.
+	ContactID pulid.ID `json:"contactId"`
+}
+
+type RemoveClientContactPayload struct {
+	// The id of the removed contact. Portal users whose email came from it keep their access.
+	ContactID pulid.ID `json:"contactId"`
+}
+
+type RemovePortalAccessInput struct {
+	// The portal link to end.
+	PortalAccessID pulid.ID `json:"portalAccessId"`
+}
+
+type RemovePortalAccessPayload struct {
+	// The id of the removed link. The user keeps their sign-in and other clients; if they received alerts, the client's oldest remaining portal user now does.
+	PortalAccessID pulid.ID `json:"portalAccessId"`
+}
+
 // The user whose password was reset.
 type ResetUserPasswordPayload struct {
 	// The user; a temporary password is on its way to their email.
 	User *ent.User `json:"user"`
+}
+
+type RevokeClientAccessInput struct {
+	// The user whose explicit link is removed.
+	UserID pulid.ID `json:"userId"`
+	// The client the link is to.
+	ClientID pulid.ID `json:"clientId"`
+}
+
+type RevokeClientAccessPayload struct {
+	// The id of the removed link. Other paths (business unit, organization-wide role) are not links and remain.
+	ClientAccessID pulid.ID `json:"clientAccessId"`
+}
+
+type RevokeStaffProfileAccessInput struct {
+	// The user whose explicit link is removed.
+	UserID pulid.ID `json:"userId"`
+	// The staff profile the link is to.
+	StaffProfileID pulid.ID `json:"staffProfileId"`
+}
+
+type RevokeStaffProfileAccessPayload struct {
+	// The id of the removed link.
+	StaffProfileAccessID pulid.ID `json:"staffProfileAccessId"`
 }
 
 // The role that was created or changed.
@@ -287,6 +489,18 @@ type SetEmployeeAccessInput struct {
 type SetEmployeeAccessPayload struct {
 	// The user.
 	User *ent.User `json:"user"`
+}
+
+type SetPortalPermissionsInput struct {
+	// The portal link.
+	PortalAccessID pulid.ID `json:"portalAccessId"`
+	// The four permissions, all replaced.
+	Permissions *PortalPermissionsInput `json:"permissions"`
+}
+
+type SetPortalPermissionsPayload struct {
+	// The changed portal link.
+	PortalAccess *ent.PortalAccess `json:"portalAccess"`
 }
 
 type SetRolePrivilegeInput struct {
@@ -355,6 +569,18 @@ type UpdateBusinessUnitInput struct {
 	Name *string `json:"name,omitempty"`
 	// The new address; empty clears it.
 	Address *string `json:"address,omitempty"`
+}
+
+type UpdateClientContactInput struct {
+	// The contact to change.
+	ContactID pulid.ID `json:"contactId"`
+	// Its new details, all replaced.
+	Contact *ClientContactInput `json:"contact"`
+}
+
+type UpdateClientContactPayload struct {
+	// The changed contact.
+	Contact *ent.ClientContact `json:"contact"`
 }
 
 type UpdateRoleInput struct {
@@ -784,6 +1010,67 @@ func (e *OfficeStaffTab) UnmarshalJSON(b []byte) error {
 }
 
 func (e OfficeStaffTab) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a mail of the outbox stands.
+type OutboxStatus string
+
+const (
+	// Not sent yet: due now, or waiting out the backoff after a failed attempt.
+	OutboxStatusPending OutboxStatus = "PENDING"
+	// Sent; or dropped unsent because its subject is gone (a revoked invitation), which lastError then says.
+	OutboxStatusDelivered OutboxStatus = "DELIVERED"
+	// Given up on: every attempt failed, or no renderer knows its kind. lastError says why.
+	OutboxStatusDead OutboxStatus = "DEAD"
+)
+
+var AllOutboxStatus = []OutboxStatus{
+	OutboxStatusPending,
+	OutboxStatusDelivered,
+	OutboxStatusDead,
+}
+
+func (e OutboxStatus) IsValid() bool {
+	switch e {
+	case OutboxStatusPending, OutboxStatusDelivered, OutboxStatusDead:
+		return true
+	}
+	return false
+}
+
+func (e OutboxStatus) String() string {
+	return string(e)
+}
+
+func (e *OutboxStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OutboxStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OutboxStatus", str)
+	}
+	return nil
+}
+
+func (e OutboxStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OutboxStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OutboxStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -57,6 +57,18 @@ func (f ClientAccessFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ClientAccessMutation", m)
 }
 
+// The ClientContactFunc type is an adapter to allow the use of ordinary
+// function as ClientContact mutator.
+type ClientContactFunc func(context.Context, *ent.ClientContactMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ClientContactFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ClientContactMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ClientContactMutation", m)
+}
+
 // The DocumentFunc type is an adapter to allow the use of ordinary
 // function as Document mutator.
 type DocumentFunc func(context.Context, *ent.DocumentMutation) (ent.Value, error)

@@ -12,6 +12,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/auditevent"
 	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/clientaccess"
+	"github.com/clinicgate/clinicgate/ent/clientcontact"
 	"github.com/clinicgate/clinicgate/ent/document"
 	"github.com/clinicgate/clinicgate/ent/emergencyaccess"
 	"github.com/clinicgate/clinicgate/ent/homework"
@@ -201,6 +202,33 @@ func (f TraverseClientAccess) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.ClientAccessQuery", q)
+}
+
+// The ClientContactFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ClientContactFunc func(context.Context, *ent.ClientContactQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ClientContactFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ClientContactQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ClientContactQuery", q)
+}
+
+// The TraverseClientContact type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseClientContact func(context.Context, *ent.ClientContactQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseClientContact) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseClientContact) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ClientContactQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ClientContactQuery", q)
 }
 
 // The DocumentFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -862,6 +890,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.BusinessUnitQuery, predicate.BusinessUnit, businessunit.OrderOption]{typ: ent.TypeBusinessUnit, tq: q}, nil
 	case *ent.ClientAccessQuery:
 		return &query[*ent.ClientAccessQuery, predicate.ClientAccess, clientaccess.OrderOption]{typ: ent.TypeClientAccess, tq: q}, nil
+	case *ent.ClientContactQuery:
+		return &query[*ent.ClientContactQuery, predicate.ClientContact, clientcontact.OrderOption]{typ: ent.TypeClientContact, tq: q}, nil
 	case *ent.DocumentQuery:
 		return &query[*ent.DocumentQuery, predicate.Document, document.OrderOption]{typ: ent.TypeDocument, tq: q}, nil
 	case *ent.EmergencyAccessQuery:

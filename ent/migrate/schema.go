@@ -219,6 +219,50 @@ var (
 			},
 		},
 	}
+	// ClientContactsColumns holds the columns for the "client_contacts" table.
+	ClientContactsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "relationship", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "email", Type: field.TypeString, Size: 320, Default: ""},
+		{Name: "phone", Type: field.TypeString, Size: 50, Default: ""},
+		{Name: "organization_id", Type: field.TypeString, Size: 40},
+		{Name: "client_id", Type: field.TypeString, Size: 40},
+	}
+	// ClientContactsTable holds the schema information for the "client_contacts" table.
+	ClientContactsTable = &schema.Table{
+		Name:       "client_contacts",
+		Columns:    ClientContactsColumns,
+		PrimaryKey: []*schema.Column{ClientContactsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "client_contacts_organizations_organization",
+				Columns:    []*schema.Column{ClientContactsColumns[7]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "client_contacts_patients_client",
+				Columns:    []*schema.Column{ClientContactsColumns[8]},
+				RefColumns: []*schema.Column{PatientsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "clientcontact_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{ClientContactsColumns[7]},
+			},
+			{
+				Name:    "clientcontact_client_id",
+				Unique:  false,
+				Columns: []*schema.Column{ClientContactsColumns[8]},
+			},
+		},
+	}
 	// DocumentsColumns holds the columns for the "documents" table.
 	DocumentsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -1518,6 +1562,7 @@ var (
 		AuditEventsTable,
 		BusinessUnitsTable,
 		ClientAccessesTable,
+		ClientContactsTable,
 		DocumentsTable,
 		EmergencyAccessesTable,
 		HomeworksTable,
@@ -1561,6 +1606,8 @@ func init() {
 	ClientAccessesTable.ForeignKeys[1].RefTable = UsersTable
 	ClientAccessesTable.ForeignKeys[2].RefTable = PatientsTable
 	ClientAccessesTable.ForeignKeys[3].RefTable = UsersTable
+	ClientContactsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	ClientContactsTable.ForeignKeys[1].RefTable = PatientsTable
 	DocumentsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	DocumentsTable.ForeignKeys[1].RefTable = PatientsTable
 	DocumentsTable.ForeignKeys[2].RefTable = UsersTable

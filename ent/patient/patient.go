@@ -58,6 +58,8 @@ const (
 	EdgeAccesses = "accesses"
 	// EdgePortalAccesses holds the string denoting the portal_accesses edge name in mutations.
 	EdgePortalAccesses = "portal_accesses"
+	// EdgeContacts holds the string denoting the contacts edge name in mutations.
+	EdgeContacts = "contacts"
 	// EdgeAppointments holds the string denoting the appointments edge name in mutations.
 	EdgeAppointments = "appointments"
 	// EdgeDocuments holds the string denoting the documents edge name in mutations.
@@ -102,6 +104,13 @@ const (
 	PortalAccessesInverseTable = "portal_accesses"
 	// PortalAccessesColumn is the table column denoting the portal_accesses relation/edge.
 	PortalAccessesColumn = "client_id"
+	// ContactsTable is the table that holds the contacts relation/edge.
+	ContactsTable = "client_contacts"
+	// ContactsInverseTable is the table name for the ClientContact entity.
+	// It exists in this package in order to avoid circular dependency with the "clientcontact" package.
+	ContactsInverseTable = "client_contacts"
+	// ContactsColumn is the table column denoting the contacts relation/edge.
+	ContactsColumn = "client_id"
 	// AppointmentsTable is the table that holds the appointments relation/edge.
 	AppointmentsTable = "appointments"
 	// AppointmentsInverseTable is the table name for the Appointment entity.
@@ -381,6 +390,20 @@ func ByPortalAccesses(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByContactsCount orders the results by contacts count.
+func ByContactsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newContactsStep(), opts...)
+	}
+}
+
+// ByContacts orders the results by contacts terms.
+func ByContacts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newContactsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByAppointmentsCount orders the results by appointments count.
 func ByAppointmentsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -504,6 +527,13 @@ func newPortalAccessesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(PortalAccessesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, true, PortalAccessesTable, PortalAccessesColumn),
+	)
+}
+func newContactsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ContactsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, ContactsTable, ContactsColumn),
 	)
 }
 func newAppointmentsStep() *sqlgraph.Step {

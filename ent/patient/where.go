@@ -1178,6 +1178,29 @@ func HasPortalAccessesWith(preds ...predicate.PortalAccess) predicate.Patient {
 	})
 }
 
+// HasContacts applies the HasEdge predicate on the "contacts" edge.
+func HasContacts() predicate.Patient {
+	return predicate.Patient(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, ContactsTable, ContactsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasContactsWith applies the HasEdge predicate on the "contacts" edge with a given conditions (other predicates).
+func HasContactsWith(preds ...predicate.ClientContact) predicate.Patient {
+	return predicate.Patient(func(s *sql.Selector) {
+		step := newContactsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasAppointments applies the HasEdge predicate on the "appointments" edge.
 func HasAppointments() predicate.Patient {
 	return predicate.Patient(func(s *sql.Selector) {

@@ -18,6 +18,9 @@ type BusinessUnit func(*sql.Selector)
 // ClientAccess is the predicate function for clientaccess builders.
 type ClientAccess func(*sql.Selector)
 
+// ClientContact is the predicate function for clientcontact builders.
+type ClientContact func(*sql.Selector)
+
 // Document is the predicate function for document builders.
 type Document func(*sql.Selector)
 

@@ -207,6 +207,30 @@ func (f ClientAccessMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ClientAccessMutation", m)
 }
 
+// The ClientContactQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ClientContactQueryRuleFunc func(context.Context, *ent.ClientContactQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ClientContactQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ClientContactQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ClientContactQuery", q)
+}
+
+// The ClientContactMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ClientContactMutationRuleFunc func(context.Context, *ent.ClientContactMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ClientContactMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ClientContactMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ClientContactMutation", m)
+}
+
 // The DocumentQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type DocumentQueryRuleFunc func(context.Context, *ent.DocumentQuery) error
@@ -826,6 +850,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ClientAccessQuery:
 		return q.Filter(), nil
+	case *ent.ClientContactQuery:
+		return q.Filter(), nil
 	case *ent.DocumentQuery:
 		return q.Filter(), nil
 	case *ent.EmergencyAccessQuery:
@@ -888,6 +914,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.BusinessUnitMutation:
 		return m.Filter(), nil
 	case *ent.ClientAccessMutation:
+		return m.Filter(), nil
+	case *ent.ClientContactMutation:
 		return m.Filter(), nil
 	case *ent.DocumentMutation:
 		return m.Filter(), nil

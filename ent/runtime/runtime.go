@@ -9,6 +9,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/auditevent"
 	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/clientaccess"
+	"github.com/clinicgate/clinicgate/ent/clientcontact"
 	"github.com/clinicgate/clinicgate/ent/document"
 	"github.com/clinicgate/clinicgate/ent/emergencyaccess"
 	"github.com/clinicgate/clinicgate/ent/homework"
@@ -304,6 +305,88 @@ func init() {
 	// clientaccess.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	clientaccess.IDValidator = func() func(string) error {
 		validators := clientaccessDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	clientcontactMixin := schema.ClientContact{}.Mixin()
+	clientcontact.Policy = privacy.NewPolicies(clientcontactMixin[1], schema.ClientContact{})
+	clientcontact.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := clientcontact.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	clientcontactMixinHooks1 := clientcontactMixin[1].Hooks()
+	clientcontactMixinHooks2 := clientcontactMixin[2].Hooks()
+
+	clientcontact.Hooks[1] = clientcontactMixinHooks1[0]
+
+	clientcontact.Hooks[2] = clientcontactMixinHooks2[0]
+	clientcontactMixinFields0 := clientcontactMixin[0].Fields()
+	_ = clientcontactMixinFields0
+	clientcontactMixinFields1 := clientcontactMixin[1].Fields()
+	_ = clientcontactMixinFields1
+	clientcontactFields := schema.ClientContact{}.Fields()
+	_ = clientcontactFields
+	// clientcontactDescOrganizationID is the schema descriptor for organization_id field.
+	clientcontactDescOrganizationID := clientcontactMixinFields1[0].Descriptor()
+	// clientcontact.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
+	clientcontact.OrganizationIDValidator = clientcontactDescOrganizationID.Validators[0].(func(string) error)
+	// clientcontactDescName is the schema descriptor for name field.
+	clientcontactDescName := clientcontactFields[1].Descriptor()
+	// clientcontact.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	clientcontact.NameValidator = func() func(string) error {
+		validators := clientcontactDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// clientcontactDescRelationship is the schema descriptor for relationship field.
+	clientcontactDescRelationship := clientcontactFields[2].Descriptor()
+	// clientcontact.DefaultRelationship holds the default value on creation for the relationship field.
+	clientcontact.DefaultRelationship = clientcontactDescRelationship.Default.(string)
+	// clientcontact.RelationshipValidator is a validator for the "relationship" field. It is called by the builders before save.
+	clientcontact.RelationshipValidator = clientcontactDescRelationship.Validators[0].(func(string) error)
+	// clientcontactDescEmail is the schema descriptor for email field.
+	clientcontactDescEmail := clientcontactFields[3].Descriptor()
+	// clientcontact.DefaultEmail holds the default value on creation for the email field.
+	clientcontact.DefaultEmail = clientcontactDescEmail.Default.(string)
+	// clientcontact.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	clientcontact.EmailValidator = clientcontactDescEmail.Validators[0].(func(string) error)
+	// clientcontactDescPhone is the schema descriptor for phone field.
+	clientcontactDescPhone := clientcontactFields[4].Descriptor()
+	// clientcontact.DefaultPhone holds the default value on creation for the phone field.
+	clientcontact.DefaultPhone = clientcontactDescPhone.Default.(string)
+	// clientcontact.PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
+	clientcontact.PhoneValidator = clientcontactDescPhone.Validators[0].(func(string) error)
+	// clientcontactDescID is the schema descriptor for id field.
+	clientcontactDescID := clientcontactMixinFields0[0].Descriptor()
+	// clientcontact.DefaultID holds the default value on creation for the id field.
+	clientcontact.DefaultID = clientcontactDescID.Default.(func() pulid.ID)
+	// clientcontact.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	clientcontact.IDValidator = func() func(string) error {
+		validators := clientcontactDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

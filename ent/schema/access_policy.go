@@ -25,12 +25,13 @@ func (Appointment) Policy() ent.Policy        { return readPolicy(authz.Appointm
 func (SessionNote) Policy() ent.Policy        { return readPolicy(authz.SessionNoteRule()) }
 func (ClientAccess) Policy() ent.Policy       { return readPolicy(authz.ClientAccessRule()) }
 func (PortalAccess) Policy() ent.Policy       { return readPolicy(authz.PortalAccessRule()) }
+func (ClientContact) Policy() ent.Policy      { return readPolicy(authz.ClientContactRule()) }
 func (EmergencyAccess) Policy() ent.Policy    { return readPolicy(authz.EmergencyAccessRule()) }
 func (StaffProfile) Policy() ent.Policy       { return readPolicy(authz.StaffProfileRule()) }
 func (StaffProfileAccess) Policy() ent.Policy { return readPolicy(authz.StaffProfileAccessRule()) }
 func (User) Policy() ent.Policy               { return readPolicy(authz.UserRule()) }
 func (Role) Policy() ent.Policy               { return readPolicy(authz.StaffOnlyRule()) }
-func (BusinessUnit) Policy() ent.Policy       { return readPolicy(authz.StaffOnlyRule()) }
+func (BusinessUnit) Policy() ent.Policy       { return readPolicy(authz.BusinessUnitRule()) }
 func (AuditEvent) Policy() ent.Policy         { return readPolicy(authz.PrivilegeRule(authz.AuditView)) }
 func (Invitation) Policy() ent.Policy {
 	return readPolicy(authz.PrivilegeRule(authz.UsersInvite, authz.UsersManage))

@@ -37,6 +37,8 @@ func (Patient) Fields() []ent.Field {
 		// Protected health information below.
 		field.Time("date_of_birth").Optional().Nillable().
 			Annotations(phi()...),
+		// Deprecated: the client's email belongs in a ClientContact
+		// (relationship SELF); kept until the demo stops writing it.
 		field.String("email").Optional().MaxLen(320).Annotations(recordRead("CLIENT_PROFILE")),
 		field.String("phone").Optional().MaxLen(50).Annotations(recordRead("CLIENT_PROFILE")),
 		field.String("address").Optional().MaxLen(1000).Annotations(recordRead("CLIENT_PROFILE")),
@@ -59,6 +61,10 @@ func (Patient) Edges() []ent.Edge {
 			Annotations(entgql.RelayConnection()),
 		edge.From("portal_accesses", PortalAccess.Type).Ref("client").
 			Annotations(entgql.RelayConnection()),
+		// Contact Info: the client's email lives here, one row per contact.
+		edge.From("contacts", ClientContact.Type).Ref("client").
+			Comment("The client's contacts (Contact Info), the client themself among them when known.").
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		edge.From("appointments", Appointment.Type).Ref("client").Annotations(entgql.RelayConnection()),
 		edge.From("documents", Document.Type).Ref("client").Annotations(entgql.RelayConnection()),
 		edge.From("invoices", Invoice.Type).Ref("client").Annotations(entgql.RelayConnection()),

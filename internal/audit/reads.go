@@ -11,6 +11,7 @@ import (
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/appointment"
+	"github.com/clinicgate/clinicgate/ent/clientcontact"
 	"github.com/clinicgate/clinicgate/ent/document"
 	"github.com/clinicgate/clinicgate/ent/homework"
 	"github.com/clinicgate/clinicgate/ent/invoice"
@@ -42,6 +43,7 @@ const (
 	targetHomework       = "homework"
 	targetSurveyResponse = "survey_response"
 	targetInvoice        = "invoice"
+	targetClientContact  = "client_contact"
 )
 
 // reads collects the protected reads of one request: one entry per
@@ -86,8 +88,8 @@ func readsFrom(ctx context.Context) *reads {
 
 // NoteRead records that the viewer read part of a client record (record is
 // one of the Record kinds; obj the row: *ent.Patient, *ent.Appointment,
-// *ent.SessionNote, *ent.Document, *ent.Homework, *ent.SurveyResponse or
-// *ent.Invoice). Reads are collected per request,
+// *ent.SessionNote, *ent.Document, *ent.Homework, *ent.SurveyResponse,
+// *ent.Invoice or *ent.ClientContact). Reads are collected per request,
 // one per (record kind, row), and written once by FlushReads. Without a
 // collector in ctx (see WithReads) it does nothing. It is safe for
 // concurrent use.
@@ -133,6 +135,11 @@ func NoteRead(ctx context.Context, record string, obj any) {
 			return
 		}
 		e = read{record: record, targetType: targetInvoice, targetID: o.ID, clientID: o.ClientID}
+	case *ent.ClientContact:
+		if o == nil {
+			return
+		}
+		e = read{record: record, targetType: targetClientContact, targetID: o.ID, clientID: o.ClientID}
 	default:
 		// A directive placed on a type this collector does not know: the
 		// read cannot be attributed to a row. Loud, so the schema is fixed.
@@ -258,6 +265,10 @@ func resolveClients(sys context.Context, c *ent.Client, pending []read) error {
 		targetInvoice: func(ids []pulid.ID, rows *[]idClient) error {
 			return c.Invoice.Query().Where(invoice.IDIn(ids...)).
 				Select(invoice.FieldID, invoice.FieldClientID).Scan(sys, rows)
+		},
+		targetClientContact: func(ids []pulid.ID, rows *[]idClient) error {
+			return c.ClientContact.Query().Where(clientcontact.IDIn(ids...)).
+				Select(clientcontact.FieldID, clientcontact.FieldClientID).Scan(sys, rows)
 		},
 	}
 	missing := map[string][]pulid.ID{}

@@ -67,29 +67,6 @@ func TestBuiltinRolesMatchTheSeeds(t *testing.T) {
 	}
 }
 
-// A supervisor is refused an invitation from organization settings and
-// allowed to share a client they reach from its page.
-func TestSupervisorSharesButDoesNotInvite(t *testing.T) {
-	var privs map[string]bool
-	for _, r := range authz.BuiltinRoles() {
-		if r.Key == "SUPERVISOR" {
-			privs = map[string]bool{}
-			for _, p := range r.Privileges {
-				privs[string(p)] = true
-			}
-		}
-	}
-	v := &viewer.Viewer{Kind: viewer.User, OrgID: "org", UserID: "usr", Privileges: privs, State: viewer.StateActive}
-	if err := authz.DecideWrite(v, authz.InviteUser, authz.WriteFacts{}); err == nil {
-		t.Error("a supervisor invites from organization settings")
-	}
-	if err := authz.DecideWrite(v, authz.GrantClientAccess, authz.WriteFacts{TargetFound: true, ReachesClient: true, UserFound: true}); err != nil {
-		t.Errorf("a supervisor cannot share a client they reach: %v", err)
-	}
-	if err := authz.DecideWrite(v, authz.GrantClientAccess, authz.WriteFacts{TargetFound: true, ReachesClient: false, UserFound: true}); err == nil {
-		t.Error("a supervisor shares a client they do not reach")
-	}
-}
 
 // Schedule edits follow the level: NONE and OWN_ONLY edit nothing, not
 // even their own sessions; EDIT_OWN and the view-all levels their own;

@@ -26,3 +26,11 @@ func CoreActions() []Action {
 	}
 	return out
 }
+
+// ConcernOf names the concern deciding a (empty for the core's actions).
+func ConcernOf(a Action) string {
+	if e := vocabulary[a]; e.concern != nil {
+		return e.concern.name
+	}
+	return ""
+}

@@ -31,6 +31,7 @@ var rowFilters = map[string]rowFilter{
 	"SessionNote":        sessionNoteRows,
 	"ClientAccess":       clientAccessRows,
 	"PortalAccess":       portalAccessRows,
+	"ClientContact":      clientContactRows,
 	"EmergencyAccess":    emergencyAccessRows,
 	"StaffProfile":       staffProfileRows,
 	"StaffProfileAccess": staffProfileAccessRows,

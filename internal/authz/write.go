@@ -41,10 +41,6 @@ const (
 	IssueSCIMToken Action = "scim_token.issue"
 	// RevokeSCIMToken revokes the SCIM token Target.Row.
 	RevokeSCIMToken Action = "scim_token.revoke"
-	// GrantClientAccess links Target.User to Target.Client.
-	GrantClientAccess Action = "client_access.grant"
-	// RevokeClientAccess removes a link to Target.Client.
-	RevokeClientAccess Action = "client_access.revoke"
 	// ChangeRoles changes the roles of Target.User.
 	ChangeRoles Action = "user.change_roles"
 	// EditSessionNote changes the session note Target.Row.
@@ -98,8 +94,6 @@ var actionWrites = map[Action][]write{
 	EndEmergencyAccess:  {{"EmergencyAccess", ent.OpUpdateOne}, audited},
 	IssueSCIMToken:      {{"SCIMToken", ent.OpCreate}, audited},
 	RevokeSCIMToken:     {{"SCIMToken", ent.OpUpdate | ent.OpUpdateOne}, audited},
-	GrantClientAccess:   {{"ClientAccess", ent.OpCreate | ent.OpUpdate | ent.OpUpdateOne}, audited},
-	RevokeClientAccess:  {{"ClientAccess", ent.OpDelete | ent.OpDeleteOne}, audited},
 	ChangeRoles:         {{"User", ent.OpUpdateOne}, audited},
 	EditSessionNote:     {{"SessionNote", ent.OpUpdateOne}, audited},
 	EditAppointment:     {{"Appointment", ent.OpCreate | ent.OpUpdateOne}, audited},
@@ -315,18 +309,6 @@ func decideWrite(v *viewer.Viewer, action Action, f facts) error {
 	case IssueSCIMToken, RevokeSCIMToken:
 		if !staff || !v.Has(string(OrgSettingsManage)) {
 			return forbidden("managing SCIM tokens needs the organization settings privilege")
-		}
-		return nil
-	case GrantClientAccess, RevokeClientAccess:
-		if !staff || !(v.Has(string(ClientsShare)) || v.Has(string(UsersManage))) {
-			return forbidden("your roles do not allow sharing clients")
-		}
-		if !f.targetFound || !f.reachesClient {
-			// A client the viewer does not reach is one they may not know of.
-			return notFound("client")
-		}
-		if action == GrantClientAccess && !f.userFound {
-			return notFound("user")
 		}
 		return nil
 	case ChangeRoles:

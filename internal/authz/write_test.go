@@ -185,21 +185,6 @@ func refWrite(v *viewer.Viewer, a authz.Action, f authz.WriteFacts) apperr.Kind 
 			return apperr.Forbidden
 		}
 		return ""
-	case authz.GrantClientAccess, authz.RevokeClientAccess:
-		switch {
-		case v.Portal || (!has(authz.ClientsShare) && !has(authz.UsersManage)):
-			return apperr.Forbidden
-		case !f.TargetFound || !f.ReachesClient: // share only what you reach
-			return apperr.NotFound
-		case a == authz.GrantClientAccess && !f.UserFound:
-			return apperr.NotFound
-		}
-		return ""
-	case authz.InviteUser:
-		if v.Portal || (!has(authz.UsersInvite) && !has(authz.UsersManage)) {
-			return apperr.Forbidden
-		}
-		return ""
 	case authz.ChangeRoles:
 		switch {
 		case v.Portal || !has(authz.UsersManage):
