@@ -378,7 +378,7 @@ func TestDirectoryCreateEmployeeUserRefusals(t *testing.T) {
 			t.Fatal("a refused creation made a user")
 		}
 		// HR gives what it holds: dashboard only.
-		wantCodes(t, gqlDo(t, db, viewerOf(t, c, hr), createEmployeeMutation, office("DASHBOARD", "SCHEDULER")))
+		wantCodes(t, gqlDo(t, db, viewerOf(t, c, hr), createEmployeeMutation, office("DASHBOARD")))
 	})
 }
 

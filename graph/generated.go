@@ -471,6 +471,7 @@ type ComplexityRoot struct {
 		SetEmployeeAccess          func(childComplexity int, input SetEmployeeAccessInput) int
 		SetPortalPermissions       func(childComplexity int, input SetPortalPermissionsInput) int
 		SetRolePrivilege           func(childComplexity int, input SetRolePrivilegeInput) int
+		SetSeatLimit               func(childComplexity int, input SetSeatLimitInput) int
 		SetUserBusinessUnits       func(childComplexity int, input SetUserBusinessUnitsInput) int
 		SetUserRoles               func(childComplexity int, input SetUserRolesInput) int
 		SignOutEverywhere          func(childComplexity int, input UserInput) int
@@ -699,6 +700,10 @@ type ComplexityRoot struct {
 		PortalAccess func(childComplexity int) int
 	}
 
+	SetSeatLimitPayload struct {
+		Seats func(childComplexity int) int
+	}
+
 	SetUserBusinessUnitsPayload struct {
 		User func(childComplexity int) int
 	}
@@ -902,6 +907,7 @@ type MutationResolver interface {
 	InviteUserToClient(ctx context.Context, input InviteUserToClientInput) (*InviteUserPayload, error)
 	ResendInvitation(ctx context.Context, input InvitationIDInput) (*InvitationPayload, error)
 	RevokeInvitation(ctx context.Context, input InvitationIDInput) (*InvitationPayload, error)
+	SetSeatLimit(ctx context.Context, input SetSeatLimitInput) (*SetSeatLimitPayload, error)
 	AddPortalUser(ctx context.Context, input AddPortalUserInput) (*AddPortalUserPayload, error)
 	SetPortalPermissions(ctx context.Context, input SetPortalPermissionsInput) (*SetPortalPermissionsPayload, error)
 	AssignPortalAlertRecipient(ctx context.Context, input AssignPortalAlertRecipientInput) (*AssignPortalAlertRecipientPayload, error)
@@ -2757,6 +2763,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetRolePrivilege(childComplexity, args["input"].(SetRolePrivilegeInput)), true
+	case "Mutation.setSeatLimit":
+		if e.ComplexityRoot.Mutation.SetSeatLimit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setSeatLimit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetSeatLimit(childComplexity, args["input"].(SetSeatLimitInput)), true
 	case "Mutation.setUserBusinessUnits":
 		if e.ComplexityRoot.Mutation.SetUserBusinessUnits == nil {
 			break
@@ -3759,6 +3776,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SetPortalPermissionsPayload.PortalAccess(childComplexity), true
 
+	case "SetSeatLimitPayload.seats":
+		if e.ComplexityRoot.SetSeatLimitPayload.Seats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetSeatLimitPayload.Seats(childComplexity), true
+
 	case "SetUserBusinessUnitsPayload.user":
 		if e.ComplexityRoot.SetUserBusinessUnitsPayload.User == nil {
 			break
@@ -4450,6 +4474,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SetEmployeeAccessInput", ec.unmarshalInputSetEmployeeAccessInput),
 			graphql.NewInputUnmarshaler("SetPortalPermissionsInput", ec.unmarshalInputSetPortalPermissionsInput),
 			graphql.NewInputUnmarshaler("SetRolePrivilegeInput", ec.unmarshalInputSetRolePrivilegeInput),
+			graphql.NewInputUnmarshaler("SetSeatLimitInput", ec.unmarshalInputSetSeatLimitInput),
 			graphql.NewInputUnmarshaler("SetUserBusinessUnitsInput", ec.unmarshalInputSetUserBusinessUnitsInput),
 			graphql.NewInputUnmarshaler("SetUserRolesInput", ec.unmarshalInputSetUserRolesInput),
 			graphql.NewInputUnmarshaler("StaffProfileAccessWhereInput", ec.unmarshalInputStaffProfileAccessWhereInput),
@@ -5709,6 +5734,14 @@ func (ec *executionContext) childFields_SetPortalPermissionsPayload(ctx context.
 		return ec.fieldContext_SetPortalPermissionsPayload_portalAccess(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SetPortalPermissionsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SetSeatLimitPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "seats":
+		return ec.fieldContext_SetSeatLimitPayload_seats(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetSeatLimitPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SetUserBusinessUnitsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7039,6 +7072,20 @@ func (ec *executionContext) field_Mutation_setRolePrivilege_args(ctx context.Con
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (SetRolePrivilegeInput, error) {
 			return ec.unmarshalNSetRolePrivilegeInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetRolePrivilegeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setSeatLimit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (SetSeatLimitInput, error) {
+			return ec.unmarshalNSetSeatLimitInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetSeatLimitInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -15640,6 +15687,50 @@ func (ec *executionContext) fieldContext_Mutation_revokeInvitation(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setSeatLimit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setSeatLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetSeatLimit(ctx, fc.Args["input"].(SetSeatLimitInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SetSeatLimitPayload) graphql.Marshaler {
+			return ec.marshalNSetSeatLimitPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetSeatLimitPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setSeatLimit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetSeatLimitPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setSeatLimit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_addPortalUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19945,6 +20036,38 @@ func (ec *executionContext) fieldContext_SetPortalPermissionsPayload_portalAcces
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PortalAccess(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SetSeatLimitPayload_seats(ctx context.Context, field graphql.CollectedField, obj *SetSeatLimitPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetSeatLimitPayload_seats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *seats.Status) graphql.Marshaler {
+			return ec.marshalNSeats2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋseatsᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetSeatLimitPayload_seats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetSeatLimitPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Seats(ctx, field)
 		},
 	}
 	return fc, nil
@@ -33958,6 +34081,48 @@ func UnmarshalSetRolePrivilegeInput(ctx context.Context, raw any) (SetRolePrivil
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSetSeatLimitInput(ctx context.Context, obj any) (SetSeatLimitInput, error) {
+	var it SetSeatLimitInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"seats"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "seats":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seats"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Seats = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetSeatLimitInput unmarshals raw into the SetSeatLimitInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetSeatLimitInput(ctx context.Context, raw any) (SetSeatLimitInput, error) {
+	var out SetSeatLimitInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetSeatLimitInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSetUserBusinessUnitsInput(ctx context.Context, obj any) (SetUserBusinessUnitsInput, error) {
 	var it SetUserBusinessUnitsInput
 	if obj == nil {
@@ -40526,6 +40691,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setSeatLimit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setSeatLimit(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "addPortalUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addPortalUser(ctx, field)
@@ -42116,6 +42288,39 @@ func (ec *executionContext) _SetPortalPermissionsPayload(ctx context.Context, se
 			out.Values[i] = graphql.MarshalString("SetPortalPermissionsPayload")
 		case "portalAccess":
 			out.Values[i] = ec._SetPortalPermissionsPayload_portalAccess(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var setSeatLimitPayloadImplementors = []string{"SetSeatLimitPayload"}
+
+func (ec *executionContext) _SetSeatLimitPayload(ctx context.Context, sel ast.SelectionSet, obj *SetSeatLimitPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setSeatLimitPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetSeatLimitPayload")
+		case "seats":
+			out.Values[i] = ec._SetSeatLimitPayload_seats(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -44949,6 +45154,19 @@ func (ec *executionContext) marshalNSetPortalPermissionsPayload2ᚖgithubᚗcom�
 func (ec *executionContext) unmarshalNSetRolePrivilegeInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetRolePrivilegeInput(ctx context.Context, v any) (SetRolePrivilegeInput, error) {
 	res, err := ec.unmarshalInputSetRolePrivilegeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSetSeatLimitInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetSeatLimitInput(ctx context.Context, v any) (SetSeatLimitInput, error) {
+	res, err := ec.unmarshalInputSetSeatLimitInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSetSeatLimitPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetSeatLimitPayload(ctx context.Context, sel ast.SelectionSet, v *SetSeatLimitPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SetSeatLimitPayload!")
+		return graphql.Null
+	}
+	return ec._SetSeatLimitPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSetUserBusinessUnitsInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSetUserBusinessUnitsInput(ctx context.Context, v any) (SetUserBusinessUnitsInput, error) {

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"entgo.io/contrib/entgql"
+	"github.com/clinicgate/clinicgate/internal/seats"
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/invitation"
@@ -64,4 +65,11 @@ func pendingOrder(o *ent.InvitationOrder) *ent.InvitationOrder {
 		return o
 	}
 	return &ent.InvitationOrder{Direction: entgql.OrderDirectionDesc, Field: ent.InvitationOrderFieldCreatedAt}
+}
+
+func seatLimitPayload(st *seats.Status, err error) (*SetSeatLimitPayload, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &SetSeatLimitPayload{Seats: st}, nil
 }

@@ -40,6 +40,11 @@ func (r *mutationResolver) RevokeInvitation(ctx context.Context, input Invitatio
 	return invitationPayload(invite.Revoke(ctx, ent.FromContext(ctx), input.ID))
 }
 
+// SetSeatLimit is the resolver for the setSeatLimit field.
+func (r *mutationResolver) SetSeatLimit(ctx context.Context, input SetSeatLimitInput) (*SetSeatLimitPayload, error) {
+	return seatLimitPayload(seats.SetLimit(ctx, ent.FromContext(ctx), input.Seats))
+}
+
 // PendingInvitations is the resolver for the pendingInvitations field.
 func (r *queryResolver) PendingInvitations(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.InvitationOrder) (*ent.InvitationConnection, error) {
 	return invite.Pending(ctx, r.client).Paginate(ctx, after, first, before, last, ent.WithInvitationOrder(pendingOrder(orderBy)))

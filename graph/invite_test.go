@@ -10,6 +10,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/auditevent"
 	"github.com/clinicgate/clinicgate/ent/invitation"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+	"github.com/clinicgate/clinicgate/ent/subscription"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/invite"
@@ -321,6 +322,42 @@ func TestInvitationsBulkInviteTakesAThousandAddresses(t *testing.T) {
 		dataField(t, r, "bulkInviteUsers", &out)
 		if out.InvitedCount != 1000 || len(out.Outcomes) != 1000 || out.InvitationIds[999] == nil {
 			t.Errorf("invited %d of %d", out.InvitedCount, len(out.Outcomes))
+		}
+	})
+}
+
+// An administrator raises the seat limit and the refused invitation then
+// goes through; lowering it below the seats held, bad values and users
+// without the organization settings privilege are refused.
+func TestInvitationsTheSeatLimitIsAnOrganizationSetting(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		tn := newTenant(t, db.Client, "inv6")
+		teacher := addRole(t, db.Client, tn.org.ID, "Teacher", authz.HomeworkManage)
+		now := time.Date(2026, 7, 2, 9, 0, 0, 0, time.UTC)
+		db.Client.Subscription.Create().SetOrganizationID(tn.org.ID).
+			SetTermStart(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).SetTermEnd(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)).
+			SetSeatPriceCents(36500).SetSeats(1).SaveX(allowCtx())
+		in := map[string]any{"email": "s1@inv6.test", "roleIds": []pulid.ID{teacher.ID}, "clientIds": []pulid.ID{tn.clients[0].ID}}
+		wantCodes(t, gqlDo(t, db, tn.viewer(), inviteUserOp, map[string]any{"in": in}, atTime(now)), "CONFLICT")
+
+		const setLimit = `mutation($n: Int!) { setSeatLimit(input: {seats: $n}) { seats { plan { seats } used available } } }`
+		r := gqlDo(t, db, tn.viewer(), setLimit, map[string]any{"n": 3}, atTime(now))
+		wantCodes(t, r)
+		if !strings.Contains(dataOf(r), `"available":2`) {
+			t.Errorf("after raising the limit: %s", dataOf(r))
+		}
+		if countEvents(t, tn, db, "seats.limit_changed") != 1 {
+			t.Error("the limit change is not audited")
+		}
+		wantCodes(t, gqlDo(t, db, tn.viewer(), inviteUserOp, map[string]any{"in": in}, atTime(now)))
+		wantCodes(t, gqlDo(t, db, tn.viewer(), setLimit, map[string]any{"n": 1}, atTime(now)), "CONFLICT")
+		wantField(t, gqlDo(t, db, tn.viewer(), setLimit, map[string]any{"n": -1}, atTime(now)), "seats")
+		plain := viewerOf(t, db.Client, addUser(t, db.Client, tn.org.ID, "plain@inv6.test", user.KindStaff, teacher))
+		wantCodes(t, gqlDo(t, db, plain, setLimit, map[string]any{"n": 10}, atTime(now)), "FORBIDDEN")
+		other := newTenant(t, db.Client, "inv6b") // no subscription: unlimited
+		wantCodes(t, gqlDo(t, db, other.viewer(), setLimit, map[string]any{"n": 10}, atTime(now)), "NOT_FOUND")
+		if n := db.Client.Subscription.Query().Where(subscription.OrganizationID(tn.org.ID)).OnlyX(allowCtx()).Seats; n != 3 {
+			t.Errorf("seat limit %d after the refusals, want 3", n)
 		}
 	})
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/invite"
+	"github.com/clinicgate/clinicgate/internal/seats"
 	"github.com/clinicgate/clinicgate/internal/team"
 )
 
@@ -510,6 +511,18 @@ type SetRolePrivilegeInput struct {
 	Privilege string `json:"privilege"`
 	// On or off. Holders gain or lose it on their next request.
 	Enabled bool `json:"enabled"`
+}
+
+// Input of setSeatLimit.
+type SetSeatLimitInput struct {
+	// The new seat limit of the current subscription: at least the seats held.
+	Seats int `json:"seats"`
+}
+
+// Result of setSeatLimit.
+type SetSeatLimitPayload struct {
+	// The organization's seats after the change.
+	Seats *seats.Status `json:"seats"`
 }
 
 // Set a staff user's business units and primary unit.

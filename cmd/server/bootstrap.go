@@ -15,12 +15,14 @@ import (
 
 func bootstrapCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	var org, slug, email, name, pwFile string
+	var seats int
 	cfg, log, err := setup("bootstrap", args, stderr, getenv, func(fs *flag.FlagSet) {
 		fs.StringVar(&org, "org", "", "organization name (required)")
 		fs.StringVar(&slug, "slug", "", "organization slug used at sign-in (default: derived from --org)")
 		fs.StringVar(&email, "owner-email", "", "account owner's email (required)")
 		fs.StringVar(&name, "owner-name", "", "account owner's display name")
 		fs.StringVar(&pwFile, "owner-password-file", "", "file holding the owner's password; without it a one-time temporary password is printed")
+		fs.IntVar(&seats, "seats", bootstrap.DefaultSeats, "the subscription's seat limit, the owner's seat included")
 	})
 	if err != nil {
 		return err
@@ -48,6 +50,7 @@ func bootstrapCmd(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		OwnerName:       name,
 		OwnerPassword:   pw,
 		TempPasswordTTL: cfg.TempPasswordTTL,
+		Seats:           seats,
 	})
 	if err != nil {
 		if errors.Is(err, bootstrap.ErrSlugTaken) {

@@ -21,7 +21,9 @@ import (
 	"github.com/clinicgate/clinicgate/internal/config"
 	"github.com/clinicgate/clinicgate/internal/console"
 	"github.com/clinicgate/clinicgate/internal/demo"
+	"github.com/clinicgate/clinicgate/internal/directory"
 	"github.com/clinicgate/clinicgate/internal/edge"
+	"github.com/clinicgate/clinicgate/internal/invite"
 	"github.com/clinicgate/clinicgate/internal/mail"
 	"github.com/clinicgate/clinicgate/internal/outbox"
 	"github.com/clinicgate/clinicgate/internal/store"
@@ -118,10 +120,14 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, get
 // export theirs and they are registered here. A message of a kind missing
 // here is marked dead by the worker.
 func renderers(cfg config.Config) map[string]outbox.Renderer {
-	_ = cfg // the renderers' settings (PUBLIC_URL for links, TTLs) come from it
+	temporary := directory.TemporaryPasswordRenderer(directory.TemporaryPasswordConfig{
+		SignInURL: cfg.PublicURL + "/signin",
+		TTL:       cfg.TempPasswordTTL,
+	})
 	return map[string]outbox.Renderer{
-		// "invitation": invite.Renderer(...),
-		// "temporary_password": directory.TemporaryPasswordRenderer(...),
+		invite.MailKind:                invite.Renderer(invite.RenderConfig{AcceptURL: cfg.PublicURL + console.AcceptInvitationPath}),
+		"temporary_password":           temporary,
+		directory.PortalInvitationKind: temporary,
 	}
 }
 
@@ -194,6 +200,7 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger, clk clock.Cl
 	if cfg.GraphiQL {
 		console.Routes(mux, "/graphql")
 	}
+	console.AcceptRoutes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -67,7 +67,6 @@ func TestBuiltinRolesMatchTheSeeds(t *testing.T) {
 	}
 }
 
-
 // Schedule edits follow the level: NONE and OWN_ONLY edit nothing, not
 // even their own sessions; EDIT_OWN and the view-all levels their own;
 // VIEW_EDIT_ALL others' too.

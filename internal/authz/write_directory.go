@@ -269,10 +269,8 @@ func decideDirectoryWrite(v *viewer.Viewer, a Action, f directoryFacts) error {
 		if f.handedOwnerOnly {
 			return forbidden("the account owner's role is given only by ownership transfer")
 		}
-		for _, p := range f.handed {
-			if !v.Has(p) {
-				return forbidden(fmt.Sprintf("you cannot give the privilege %s: you do not hold it", p))
-			}
+		if p := FirstNotHandedOut(v, f.handed); p != "" {
+			return forbidden(fmt.Sprintf("you cannot give the privilege %s: you may not hand it out", p))
 		}
 		return nil
 	case EditEmployeeAccess:
@@ -288,10 +286,8 @@ func decideDirectoryWrite(v *viewer.Viewer, a Action, f directoryFacts) error {
 		if f.targetOwner {
 			return forbidden("the account owner's permissions are not edited")
 		}
-		for _, p := range f.handed {
-			if !v.Has(p) {
-				return forbidden(fmt.Sprintf("you cannot give the privilege %s: you do not hold it", p))
-			}
+		if p := FirstNotHandedOut(v, f.handed); p != "" {
+			return forbidden(fmt.Sprintf("you cannot give the privilege %s: you may not hand it out", p))
 		}
 		return nil
 	case CreateBusinessUnit, UpdateBusinessUnit, DeleteBusinessUnit:

@@ -30,7 +30,7 @@ func refDirectory(v *viewer.Viewer, a Action, f directoryFacts) apperr.Kind {
 	unitAction := slices.Contains([]Action{CreateBusinessUnit, UpdateBusinessUnit, DeleteBusinessUnit}, a)
 	handsOutUnheld := false
 	for _, p := range f.handed {
-		if !v.Privileges[p] {
+		if !refMayHandOut(v, p) {
 			handsOutUnheld = true
 		}
 	}

@@ -48,6 +48,9 @@ const (
 	// ViewSeats reads the subscription's seats and charges. It opens no
 	// write.
 	ViewSeats Action = "seats.view"
+	// SetSeatLimit changes the current subscription's seat limit
+	// (organization settings: it is what the organization pays for).
+	SetSeatLimit Action = "seats.set_limit"
 )
 
 func inviteConcern() concern {
@@ -63,6 +66,7 @@ func inviteConcern() concern {
 			ResendInvitation: {{"Invitation", ent.OpUpdateOne}, audited, mailed},
 			RevokeInvitation: {{"Invitation", ent.OpUpdateOne}, audited},
 			ViewSeats:        {},
+			SetSeatLimit:     {{"Subscription", ent.OpUpdateOne}, audited},
 		},
 		decide: decideInvite,
 	}
@@ -239,6 +243,11 @@ func decideInviteWrite(v *viewer.Viewer, a Action, f inviteFacts) error {
 			return forbidden("seats are for administrators (organization settings or user management)")
 		}
 		return nil
+	case SetSeatLimit:
+		if !v.Has(string(OrgSettingsManage)) {
+			return forbidden("the seat limit is an organization setting (org.settings.manage)")
+		}
+		return nil
 	case ResendInvitation, RevokeInvitation:
 		if !manager && !sharer {
 			return forbidden("your roles do not allow managing invitations")
@@ -277,8 +286,8 @@ func decideInviteWrite(v *viewer.Viewer, a Action, f inviteFacts) error {
 			if info, ok := Lookup(Privilege(p)); ok && info.OwnerOnly {
 				return forbidden("the privilege %q belongs to the account owner alone and cannot be handed out", p)
 			}
-			if !v.Has(p) {
-				return forbidden("a chosen role holds the privilege %q, which you do not hold", p)
+			if !MayHandOut(v, p) {
+				return forbidden("a chosen role holds the privilege %q, which you may not hand out", p)
 			}
 		}
 	}

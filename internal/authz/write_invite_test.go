@@ -59,7 +59,7 @@ func refInvite(v *viewer.Viewer, a Action, f inviteFacts) apperr.Kind {
 			}
 		}
 		for p := range handed {
-			if p == string(OrgDelete) || p == string(OrgTransferOwnership) || !v.Privileges[p] {
+			if !refMayHandOut(v, p) {
 				return apperr.Forbidden
 			}
 		}

@@ -212,8 +212,13 @@ func decideTeamWrite(v *viewer.Viewer, a Action, t Target, f teamFacts) error {
 				return forbidden("the account owner's role cannot be changed")
 			}
 		}
-		if p := lacking(t.Privileges); p != "" {
-			return forbidden("you cannot give a role the privilege %s, which you do not hold", p)
+		// A role the viewer holds is their own privileges: the strict rule.
+		handOut := FirstNotHandedOut(v, t.Privileges)
+		if a != CreateRole && slices.Contains(v.RoleIDs, t.Row) {
+			handOut = lacking(t.Privileges)
+		}
+		if handOut != "" {
+			return forbidden("you cannot give a role the privilege %s, which you may not hand out", handOut)
 		}
 		return nil
 	case SetUserRoles:
@@ -250,8 +255,12 @@ func decideTeamWrite(v *viewer.Viewer, a Action, t Target, f teamFacts) error {
 			if r.builtin == builtinOwner {
 				return forbidden("the account owner's role moves only by ownership transfer")
 			}
-			if p := lacking(r.privileges); p != "" {
-				return forbidden("you cannot give or take a role holding %s, which you do not hold", p)
+			handOut := FirstNotHandedOut(v, r.privileges)
+			if t.User == v.UserID {
+				handOut = lacking(r.privileges) // one's own roles: the strict rule
+			}
+			if handOut != "" {
+				return forbidden("you cannot give or take a role holding %s, which you may not hand out", handOut)
 			}
 		}
 		adminAfter := f.userIsOwner && f.userActive

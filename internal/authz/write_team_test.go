@@ -37,12 +37,21 @@ func teamReference(v *viewer.Viewer, a Action, t Target, f teamFacts) apperr.Kin
 		}
 		return true
 	}
+	// What may be given to others; one's own privileges need holdsAll.
+	handsOut := func(ps []string) bool {
+		for _, p := range ps {
+			if !refMayHandOut(v, p) {
+				return false
+			}
+		}
+		return true
+	}
 	if v.Portal {
 		return apperr.Forbidden
 	}
 	switch a {
 	case CreateRole:
-		if !v.Privileges[string(RolesManage)] || !holdsAll(t.Privileges) {
+		if !v.Privileges[string(RolesManage)] || !handsOut(t.Privileges) {
 			return apperr.Forbidden
 		}
 	case EditRole, DeleteRole:
@@ -51,7 +60,9 @@ func teamReference(v *viewer.Viewer, a Action, t Target, f teamFacts) apperr.Kin
 			return apperr.Forbidden
 		case f.role == nil:
 			return apperr.NotFound
-		case f.role.builtin == builtinOwner, !holdsAll(t.Privileges):
+		case f.role.builtin == builtinOwner, !handsOut(t.Privileges):
+			return apperr.Forbidden
+		case slices.Contains(v.RoleIDs, t.Row) && !holdsAll(t.Privileges):
 			return apperr.Forbidden
 		}
 	case SetUserRoles:
@@ -80,7 +91,7 @@ func teamReference(v *viewer.Viewer, a Action, t Target, f teamFacts) apperr.Kin
 			if after {
 				r = f.handedRoles[id]
 			}
-			if r.builtin == builtinOwner || !holdsAll(r.privileges) {
+			if r.builtin == builtinOwner || (t.User == v.UserID && !holdsAll(r.privileges)) || !handsOut(r.privileges) {
 				return apperr.Forbidden
 			}
 		}
@@ -130,8 +141,10 @@ func TestTeamDecisionMatchesTheReference(t *testing.T) {
 		for _, p := range rapid.SliceOfDistinct(rapid.SampledFrom(teamPrivs), rapid.ID[string]).Draw(t, "viewerPrivs") {
 			v.Privileges[p] = true
 		}
+		v.RoleIDs = rapid.SliceOfDistinct(rapid.SampledFrom(teamRoleIDs), rapid.ID[pulid.ID]).Draw(t, "viewerRoles")
 		a := rapid.SampledFrom([]Action{CreateRole, EditRole, DeleteRole, SetUserRoles, TransferOwnership, ChangeTeamSettings}).Draw(t, "action")
 		tg := Target{
+			Row:        rapid.SampledFrom(teamRoleIDs).Draw(t, "row"),
 			User:       rapid.SampledFrom([]pulid.ID{"usr_me", "usr_other"}).Draw(t, "user"),
 			Roles:      rapid.SliceOfDistinct(rapid.SampledFrom(teamRoleIDs), rapid.ID[pulid.ID]).Draw(t, "roles"),
 			Privileges: rapid.SliceOfDistinct(rapid.SampledFrom(teamPrivs), rapid.ID[string]).Draw(t, "privs"),
@@ -190,14 +203,28 @@ func TestTeamRefusals(t *testing.T) {
 	}{
 		{"a viewer without roles.manage does not create a role", viewerOnly, CreateRole, Target{}, teamFacts{}, apperr.Forbidden},
 		{"a role manager does not create a role holding a privilege they lack", admin, CreateRole,
+			Target{Privileges: []string{string(AuditView)}}, teamFacts{}, apperr.Forbidden},
+		{"a role manager without users.manage does not create a role with a job function they lack", &viewer.Viewer{Kind: viewer.User, Privileges: map[string]bool{string(RolesManage): true}}, CreateRole,
 			Target{Privileges: []string{string(BillingView)}}, teamFacts{}, apperr.Forbidden},
+		{"an administrator does not add a job function to a role they hold", &viewer.Viewer{Kind: viewer.User, UserID: "usr_admin", RoleIDs: []pulid.ID{"rol_a"}, Privileges: map[string]bool{
+			string(RolesManage): true, string(UsersManage): true}}, EditRole,
+			Target{Row: "rol_a", Privileges: []string{string(RolesManage), string(UsersManage), string(SessionsManageOwn)}},
+			teamFacts{role: &adminRole}, apperr.Forbidden},
+		{"an administrator does not give themself the clinician role", admin, SetUserRoles,
+			Target{User: "usr_admin", Roles: []pulid.ID{"rol_a", "rol_c"}},
+			teamFacts{userFound: true, userStaff: true, userActive: true, otherAdmins: 1,
+				currentRoles: map[pulid.ID]teamRole{"rol_a": adminRole}, handedRoles: map[pulid.ID]teamRole{"rol_a": adminRole, "rol_c": clinician}}, apperr.Forbidden},
+		{"an administrator gives another user the clinician role", admin, SetUserRoles,
+			Target{User: "usr_u", Roles: []pulid.ID{"rol_c"}},
+			teamFacts{userFound: true, userStaff: true, userActive: true, otherAdmins: 1,
+				currentRoles: map[pulid.ID]teamRole{}, handedRoles: map[pulid.ID]teamRole{"rol_c": clinician}}, ""},
 		{"nobody edits the account owner's role", admin, EditRole, Target{Row: "rol_o"},
 			teamFacts{role: &ownerRole}, apperr.Forbidden},
 		{"a role of another organization is not found", admin, EditRole, Target{Row: "rol_x"}, teamFacts{}, apperr.NotFound},
 		{"a user manager does not hand out a role holding a privilege they lack", admin, SetUserRoles,
-			Target{User: "usr_u", Roles: []pulid.ID{"rol_c"}},
+			Target{User: "usr_u", Roles: []pulid.ID{"rol_d"}},
 			teamFacts{userFound: true, userStaff: true, userActive: true, otherAdmins: 1,
-				currentRoles: map[pulid.ID]teamRole{}, handedRoles: map[pulid.ID]teamRole{"rol_c": clinician}}, apperr.Forbidden},
+				currentRoles: map[pulid.ID]teamRole{}, handedRoles: map[pulid.ID]teamRole{"rol_d": {privileges: []string{string(AuditView)}}}}, apperr.Forbidden},
 		{"an administrator does not change the owner's roles", admin, SetUserRoles,
 			Target{User: "usr_owner", Roles: []pulid.ID{"rol_o", "rol_a"}},
 			teamFacts{userFound: true, userStaff: true, userActive: true, userIsOwner: true, otherAdmins: 1,

@@ -61,6 +61,9 @@ type Params struct {
 
 	// SeatPriceCents is the price of one seat for a whole annual term.
 	SeatPriceCents int64
+	// Seats is the subscription's seat limit, the owner's seat included
+	// (default DefaultSeats); administrators change it with setSeatLimit.
+	Seats int
 
 	// Clock tells the time of creation (default: the clock in ctx). Every
 	// row and audit event of the organization's creation carries that one
@@ -188,8 +191,13 @@ type input struct {
 	givenName, familyName, display string
 	ttl                            time.Duration
 	seatPrice                      int64
+	seats                          int
 	now                            time.Time
 }
+
+// DefaultSeats is the seat limit of a new organization's subscription: the
+// owner and room to invite a team before anyone has to raise it.
+const DefaultSeats = 10
 
 func prepare(p Params) (input, error) {
 	in := input{
@@ -200,6 +208,7 @@ func prepare(p Params) (input, error) {
 		display:   strings.Join(strings.Fields(p.OwnerName), " "),
 		ttl:       p.TempPasswordTTL,
 		seatPrice: p.SeatPriceCents,
+		seats:     p.Seats,
 	}
 	in.now = p.Clock.Now().UTC()
 
@@ -249,6 +258,12 @@ func prepare(p Params) (input, error) {
 	}
 	if in.seatPrice < 0 {
 		return in, invalid("seat_price_cents", "must not be negative")
+	}
+	switch {
+	case in.seats < 0:
+		return in, invalid("seats", "must not be negative")
+	case in.seats == 0:
+		in.seats = DefaultSeats
 	}
 	return in, nil
 }
@@ -415,7 +430,7 @@ func create(ctx context.Context, c *ent.Client, in input, hash, plain string) (*
 		SetTermStart(start).
 		SetTermEnd(end).
 		SetSeatPriceCents(in.seatPrice).
-		SetSeats(1).
+		SetSeats(in.seats).
 		SetStatus(subscription.StatusActive).
 		SetCreatedAt(in.now).
 		SetUpdatedAt(in.now).

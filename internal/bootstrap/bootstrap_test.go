@@ -210,7 +210,7 @@ func TestCreate(t *testing.T) {
 		if !sub.TermStart.Equal(wantStart) || !sub.TermEnd.Equal(wantStart.AddDate(1, 0, 0)) {
 			t.Errorf("term = %v .. %v, want an annual term from today", sub.TermStart, sub.TermEnd)
 		}
-		if sub.Seats != 1 || sub.SeatPriceCents != 24000 || sub.Status != subscription.StatusActive || sub.Currency != "USD" {
+		if sub.Seats != DefaultSeats || sub.SeatPriceCents != 24000 || sub.Status != subscription.StatusActive || sub.Currency != "USD" {
 			t.Errorf("subscription = %+v", sub)
 		}
 		charge, err := db.SeatCharge.Query().Where(seatcharge.OrganizationID(org.ID)).Only(allow())

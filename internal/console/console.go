@@ -15,6 +15,31 @@ import (
 //go:embed signin.html
 var signinPage []byte
 
+//go:embed accept.html
+var acceptPage []byte
+
+// AcceptInvitationPath is the page invitation emails link to (with the
+// token as its "token" query parameter): it posts the chosen password to
+// POST /auth/invitation/accept. A frontend may serve its own page at the
+// same path instead.
+const AcceptInvitationPath = "/accept-invitation"
+
+// AcceptRoutes registers GET /accept-invitation. Unlike the console it is
+// always served: every invitation email links to it.
+func AcceptRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+AcceptInvitationPath, func(w http.ResponseWriter, _ *http.Request) {
+		page(w, acceptPage)
+	})
+}
+
+func page(w http.ResponseWriter, body []byte) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Referrer-Policy", "no-referrer") // the token is in the URL
+	_, _ = w.Write(body)
+}
+
 // Routes registers GET / (GraphiQL, or a redirect to the sign-in page for an
 // anonymous visitor) and GET /signin.
 func Routes(mux *http.ServeMux, endpoint string) {
@@ -27,9 +52,6 @@ func Routes(mux *http.ServeMux, endpoint string) {
 		graphiql.ServeHTTP(w, r)
 	})
 	mux.HandleFunc("GET /signin", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; frame-ancestors 'none'")
-		w.Header().Set("X-Frame-Options", "DENY")
-		_, _ = w.Write(signinPage)
+		page(w, signinPage)
 	})
 }

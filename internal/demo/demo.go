@@ -34,6 +34,9 @@ const Slug = "demo"
 // Name is the demo organization's name.
 const Name = "Demo Clinic"
 
+// DemoFreeSeats are the demo subscription's seats left to invite with.
+const DemoFreeSeats = 20
+
 // SeatPriceCents is the demo subscription's price of a seat for a year.
 const SeatPriceCents = 24000
 
@@ -405,7 +408,8 @@ func seed(ctx context.Context, c *ent.Client, p Params, now time.Time, hashes ma
 	if err := c.SeatCharge.CreateBulk(charges...).Exec(sys); err != nil {
 		return wrap("seat charges", err)
 	}
-	if err := res.Subscription.Update().SetSeats(1 + len(staff)).Exec(sys); err != nil {
+	// Room to invite: the demo shows the invitation flows.
+	if err := res.Subscription.Update().SetSeats(1 + len(staff) + DemoFreeSeats).Exec(sys); err != nil {
 		return wrap("subscription seats", err)
 	}
 

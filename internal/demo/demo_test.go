@@ -330,10 +330,10 @@ func TestSeed(t *testing.T) {
 			}
 		}
 
-		// Billing: one seat per staff member.
+		// Billing: one seat per staff member, and room to invite.
 		sub := must(c.Subscription.Query().Only(ctx)).get(t)
-		if sub.Seats != 7 {
-			t.Errorf("subscription seats = %d, want 7", sub.Seats)
+		if sub.Seats != 7+demo.DemoFreeSeats {
+			t.Errorf("subscription seats = %d, want 7 held and %d free", sub.Seats, demo.DemoFreeSeats)
 		}
 		charges := must(c.SeatCharge.Query().All(ctx)).get(t)
 		if len(charges) != 7 {

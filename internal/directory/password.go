@@ -23,13 +23,19 @@ type TemporaryPasswordConfig struct {
 	TTL time.Duration
 }
 
+// PortalInvitationKind is the outbox kind of a new portal user's first
+// email (internal/portal enqueues it); TemporaryPasswordRenderer renders
+// it too.
+const PortalInvitationKind = "portal_invitation"
+
 // TemporaryPasswordRenderer renders outbox messages of kind
-// "temporary_password" (a new employee user, or an administrator's reset):
+// "temporary_password" (a new employee user, or an administrator's reset)
+// and "portal_invitation" (a portal user just added to a client):
 // at delivery it mints a temporary password, stores only its hash in the
 // user's password credential (must change at the next sign-in, expiring
 // after TTL, failed attempts and lock cleared) in the worker's
-// transaction, and writes the email. A message for a user who is no
-// longer active, or who signs in through SSO only, is obsolete.
+// transaction, and writes the email. A message for a user who is neither
+// active nor invited, or who signs in through SSO only, is obsolete.
 func TemporaryPasswordRenderer(cfg TemporaryPasswordConfig) outbox.Renderer {
 	if cfg.TTL <= 0 {
 		cfg.TTL = 72 * time.Hour
@@ -47,7 +53,9 @@ func TemporaryPasswordRenderer(cfg TemporaryPasswordConfig) outbox.Renderer {
 		if err != nil {
 			return mail.Message{}, fmt.Errorf("directory: temporary password: %w", err)
 		}
-		if u.Status != user.StatusActive || u.SignInMethod == user.SignInMethodSSO {
+		// An invited user (a portal user added to a client) signs in
+		// with it for the first time, which activates them.
+		if (u.Status != user.StatusActive && u.Status != user.StatusInvited) || u.SignInMethod == user.SignInMethodSSO {
 			return mail.Message{}, outbox.ErrObsolete
 		}
 		plain, err := password.Temporary()
@@ -84,6 +92,9 @@ func TemporaryPasswordRenderer(cfg TemporaryPasswordConfig) outbox.Renderer {
 		intro := "An administrator reset your password."
 		if reason, _ := m.Payload["reason"].(string); reason == "new_user" {
 			intro = "A user account was created for you."
+		}
+		if m.Kind == PortalInvitationKind {
+			intro = "You were given access to a client portal."
 		}
 		text := fmt.Sprintf("Hello %s,\n\n%s Sign in to %s with this temporary password:\n\n    %s\n\n"+
 			"It works once, until %s, and you will choose your own password right after signing in.\n",

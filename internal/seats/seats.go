@@ -253,3 +253,45 @@ func Get(ctx context.Context, c *ent.Client) (*Status, error) {
 	}
 	return st, nil
 }
+
+// SetLimit sets the current subscription's seat limit to n, in c (the
+// request's transaction), with its audit event (from/to). A limit below
+// the seats held is a CONFLICT; without a current subscription there is no
+// limit to set (NOT_FOUND).
+func SetLimit(ctx context.Context, c *ent.Client, n int) (*Status, error) {
+	ctx, err := authz.Require(ctx, c, authz.SetSeatLimit, authz.Target{})
+	if err != nil {
+		return nil, err
+	}
+	if n < 0 || n > 100000 {
+		return nil, apperr.InvalidField("seats", "the seat limit must be between 0 and 100000")
+	}
+	org := viewer.FromContext(ctx).OrgID
+	sys := viewer.ForSystem(ctx, org)
+	sub, err := Current(sys, c, org, clock.Now(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if sub == nil {
+		return nil, apperr.New(apperr.NotFound, "the organization has no current subscription: its seats are unlimited")
+	}
+	used, err := Used(sys, c, org)
+	if err != nil {
+		return nil, err
+	}
+	if n < used {
+		return nil, apperr.New(apperr.Conflict, "%d seats are held; free seats before lowering the limit to %d", used, n)
+	}
+	if n != sub.Seats {
+		if err := c.Subscription.UpdateOneID(sub.ID).SetSeats(n).Exec(ctx); err != nil {
+			return nil, err
+		}
+		if err := audit.Record(ctx, c, audit.Event{
+			Action: "seats.limit_changed", TargetType: "subscription", TargetID: string(sub.ID),
+			Details: map[string]any{"from": sub.Seats, "to": n, "used": used},
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return Get(ctx, c)
+}
