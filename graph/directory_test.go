@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"github.com/clinicgate/clinicgate/internal/seats"
 	"regexp"
 	"slices"
 	"strings"
@@ -59,7 +60,6 @@ func wantOneEvent(t *testing.T, c *ent.Client, org pulid.ID, action string) *ent
 	}
 	return evs[0]
 }
-
 
 func idVars(id pulid.ID) map[string]any          { return map[string]any{"id": string(id)} }
 func inputVars(in map[string]any) map[string]any { return map[string]any{"input": in} }
@@ -129,6 +129,7 @@ func TestDirectoryRemoveSoftDeletesAndKeepsWhatTheyWrote(t *testing.T) {
 			t.Fatal("the removed user's appointment changed")
 		}
 		wantOneEvent(t, c, a.org.ID, directory.ActionRemoved)
+		wantOneEvent(t, c, a.org.ID, seats.SeatReleased) // a staff member's seat is freed
 		// A removed user is gone: any further change is NOT_FOUND.
 		wantCodes(t, gqlDo(t, db, a.viewer(), reactivateUserMutation, idVars(bob.ID)), "NOT_FOUND")
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/outbox"
+	"github.com/clinicgate/clinicgate/internal/seats"
 )
 
 // ProfileChange is an edit of a user's profile; nil fields stay as they
@@ -130,16 +131,25 @@ func Reactivate(ctx context.Context, c *ent.Client, userID pulid.ID) (*ent.User,
 }
 
 // Remove soft-deletes a user: status DELETED and deleted_at, their
-// sessions end; what they wrote (notes, appointments, audit events) stays
-// and still names them.
+// sessions end, a staff member's seat is freed (seats.Release); what they
+// wrote (notes, appointments, audit events) stays and still names them.
 func Remove(ctx context.Context, c *ent.Client, userID pulid.ID) (*ent.User, error) {
 	return setStatus(ctx, c, userID, authz.RemoveUser, ActionRemoved, user.StatusDeleted,
 		func(s user.Status) bool { return s != user.StatusDeleted },
-		func(u *ent.UserUpdateOne) { u.SetDeletedAt(clock.Now(ctx)) })
+		func(u *ent.UserUpdateOne) { u.SetDeletedAt(clock.Now(ctx)) },
+		func(ctx context.Context, u *ent.User) error {
+			if u.Kind != user.KindStaff {
+				return nil // portal users hold no seat
+			}
+			return seats.Release(ctx, c, u.ID)
+		})
 }
 
+// setStatus moves userID to status to, from a status from accepts; more
+// adds to the update and then, when not nil, runs in the same decision
+// and transaction after it.
 func setStatus(ctx context.Context, c *ent.Client, userID pulid.ID, action authz.Action, event string,
-	to user.Status, from func(user.Status) bool, more func(*ent.UserUpdateOne)) (*ent.User, error) {
+	to user.Status, from func(user.Status) bool, more func(*ent.UserUpdateOne), then ...func(context.Context, *ent.User) error) (*ent.User, error) {
 	ctx, err := authz.Require(ctx, c, action, authz.Target{User: userID})
 	if err != nil {
 		return nil, err
@@ -160,6 +170,11 @@ func setStatus(ctx context.Context, c *ent.Client, userID pulid.ID, action authz
 	details := map[string]any{"before": map[string]any{"status": string(was)}, "after": map[string]any{"status": string(to)}}
 	if err := record(ctx, c, event, "user", userID, "", details); err != nil {
 		return nil, err
+	}
+	for _, f := range then {
+		if err := f(ctx, u); err != nil {
+			return nil, err
+		}
 	}
 	return u, nil
 }
