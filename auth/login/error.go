@@ -39,6 +39,11 @@ var (
 		Message: "This account is disabled. Contact your organization's administrator."}
 	ErrSSORequired = &apperr.Error{Kind: apperr.Forbidden, Code: "sso_required",
 		Message: "This account must sign in with single sign-on."}
+	// ErrMethodNotAllowed refuses a sign-in method the organization, the
+	// user or one of their roles does not allow (other than a password
+	// where single sign-on is required, which is ErrSSORequired).
+	ErrMethodNotAllowed = &apperr.Error{Kind: apperr.Forbidden, Code: "method_not_allowed",
+		Message: "This account may not sign in this way. Contact your organization's administrator."}
 	// ErrForbiddenOrigin and ErrUnsupportedMediaType are the session
 	// middleware's cross-site refusals.
 	ErrForbiddenOrigin      = session.ErrForbiddenOrigin

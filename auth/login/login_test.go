@@ -550,3 +550,22 @@ func TestSignInReportsTheSessionState(t *testing.T) {
 		}
 	})
 }
+
+// A role that requires single sign-on refuses its holders' passwords, as
+// the organization's and the user's own setting do; once the role allows
+// passwords again, the same password signs in.
+func TestARoleRequiringSSORefusesPasswords(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		allow := privacy.DecisionContext(context.Background(), privacy.Allow)
+		o := e.org("rolesso", organization.SignInMethodAny)
+		u := e.user(o, account{email: "ana@rolesso.example", password: rightPw})
+		r := db.Role.Create().SetOrganizationID(o.ID).SetName("Contractors").SetSignInMethod("SSO").AddUsers(u).SaveX(allow)
+		must(t, e.login("rolesso", "ana@rolesso.example", rightPw), 403, "sso_required")
+		if n := db.AuditEvent.Query().Where(auditevent.Action("auth.sign_in_failed")).CountX(allow); n != 1 {
+			t.Errorf("refusals audited: %d", n)
+		}
+		db.Role.UpdateOne(r).SetSignInMethod("ANY").ExecX(allow)
+		must(t, e.login("rolesso", "ana@rolesso.example", rightPw), 200, "")
+	})
+}

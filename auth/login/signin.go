@@ -10,7 +10,7 @@ import (
 	"github.com/clinicgate/clinicgate/auth/session"
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/auditevent"
-	"github.com/clinicgate/clinicgate/ent/organization"
+	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/authz"
@@ -27,6 +27,7 @@ const (
 	ReasonAccountDisabled     = "account_disabled"
 	ReasonSSORequired         = "sso_required"
 	ReasonTemporaryExpired    = "temporary_password_expired"
+	ReasonMethodNotAllowed    = "method_not_allowed"
 )
 
 // flow holds the sign-in logic; Handler is its HTTP face.
@@ -116,15 +117,26 @@ func (f *flow) signInWith(ctx context.Context, s strategy) (*signedIn, error) {
 }
 
 // gate applies the account's own rules to a proven attempt: a disabled
-// account never comes in, and an account (or organization) that requires
-// single sign-on comes in by no other method.
+// account never comes in, and the organization, the user and each of the
+// user's roles must allow the method (authz.SignInMethodAllowed): an
+// account that requires single sign-on comes in by no other method.
 func (f *flow) gate(ctx context.Context, a *attempt, m session.Method) error {
 	u := a.user
-	switch {
-	case u.Status == user.StatusSuspended || u.Status == user.StatusDeleted:
+	if u.Status == user.StatusSuspended || u.Status == user.StatusDeleted {
 		return f.refuse(ctx, *a, ReasonAccountDisabled, ErrAccountDisabled)
-	case m != session.MethodSSO && (u.SignInMethod == user.SignInMethodSSO || a.org.SignInMethod == organization.SignInMethodSSO):
-		return f.refuse(ctx, *a, ReasonSSORequired, ErrSSORequired)
+	}
+	roles, err := f.client.Role.Query().
+		Where(role.HasUsersWith(user.ID(u.ID))).
+		Select(role.FieldID, role.FieldSignInMethod).
+		All(viewer.ForSystem(ctx, a.org.ID))
+	if err != nil {
+		return fmt.Errorf("login: load roles: %w", err)
+	}
+	if !authz.SignInMethodAllowed(a.org, u, roles, string(m)) {
+		if m == session.MethodPassword {
+			return f.refuse(ctx, *a, ReasonSSORequired, ErrSSORequired)
+		}
+		return f.refuse(ctx, *a, ReasonMethodNotAllowed, ErrMethodNotAllowed)
 	}
 	return nil
 }
