@@ -119,6 +119,10 @@ type concern struct {
 	// or the typed refusal (FORBIDDEN, or NOT_FOUND for a target the
 	// viewer may not know of).
 	decide func(ctx context.Context, c *ent.Client, v *viewer.Viewer, a Action, t Target) error
+	// scim: decide also answers an identity provider's SCIM viewer (it
+	// must then refuse every action SCIM may not do); the other concerns
+	// never see one.
+	scim bool
 }
 
 // concerns lists every concern but the core.
@@ -186,10 +190,15 @@ func Require(ctx context.Context, c *ent.Client, action Action, target Target) (
 	if !ok {
 		return ctx, fmt.Errorf("authz: unknown action %q", action)
 	}
-	if v == nil || (v.Kind != viewer.User && v.Kind != viewer.System) {
+	scimDecided := v != nil && v.Kind == viewer.SCIM && entry.concern != nil && entry.concern.scim
+	if v == nil || (v.Kind != viewer.User && v.Kind != viewer.System && !scimDecided) {
 		return ctx, apperr.New(apperr.Unauthenticated, "sign in first")
 	}
 	switch {
+	case scimDecided:
+		if err := entry.concern.decide(ctx, c, v, action, target); err != nil {
+			return ctx, err
+		}
 	case v.Kind != viewer.User:
 	case entry.concern != nil:
 		if err := entry.concern.decide(ctx, c, v, action, target); err != nil {

@@ -65,6 +65,7 @@ func directoryConcern() concern {
 	userOne := write{"User", ent.OpUpdateOne}
 	return concern{
 		name: "directory",
+		scim: true,
 		writes: map[Action][]write{
 			EditUserProfile: {userOne, audited},
 			ChangeUserEmail: {userOne, audited},
@@ -358,8 +359,7 @@ func TabsPrivileges(tabs []string) []string {
 // decideSCIMDirectory is the directory decision of an identity provider
 // (a SCIM client of the organization): it provisions its users' status and
 // business units (groups), and nothing else. It never suspends or removes
-// the account owner. Require hands SCIM viewers to a concern only once the
-// SCIM server calls these operations (see the report of issue 8).
+// the account owner. Require hands SCIM viewers to this concern (scim).
 func decideSCIMDirectory(a Action, f directoryFacts) error {
 	switch a {
 	case SuspendUser, ReactivateUser, RemoveUser, SetUserBusinessUnits:
