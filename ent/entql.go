@@ -355,7 +355,6 @@ var schemaGraph = func() *sqlgraph.Schema {
 			patient.FieldStatus:              {Type: field.TypeEnum, Column: patient.FieldStatus},
 			patient.FieldRestricted:          {Type: field.TypeBool, Column: patient.FieldRestricted},
 			patient.FieldDateOfBirth:         {Type: field.TypeTime, Column: patient.FieldDateOfBirth},
-			patient.FieldEmail:               {Type: field.TypeString, Column: patient.FieldEmail},
 			patient.FieldPhone:               {Type: field.TypeString, Column: patient.FieldPhone},
 			patient.FieldAddress:             {Type: field.TypeString, Column: patient.FieldAddress},
 			patient.FieldGender:              {Type: field.TypeString, Column: patient.FieldGender},
@@ -3693,11 +3692,6 @@ func (f *PatientFilter) WhereRestricted(p entql.BoolP) {
 // WhereDateOfBirth applies the entql time.Time predicate on the date_of_birth field.
 func (f *PatientFilter) WhereDateOfBirth(p entql.TimeP) {
 	f.Where(p.Field(patient.FieldDateOfBirth))
-}
-
-// WhereEmail applies the entql string predicate on the email field.
-func (f *PatientFilter) WhereEmail(p entql.StringP) {
-	f.Where(p.Field(patient.FieldEmail))
 }
 
 // WherePhone applies the entql string predicate on the phone field.

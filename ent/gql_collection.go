@@ -2434,11 +2434,6 @@ func (_q *PatientQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, patient.FieldDateOfBirth)
 				fieldSeen[patient.FieldDateOfBirth] = struct{}{}
 			}
-		case "email":
-			if _, ok := fieldSeen[patient.FieldEmail]; !ok {
-				selectedFields = append(selectedFields, patient.FieldEmail)
-				fieldSeen[patient.FieldEmail] = struct{}{}
-			}
 		case "phone":
 			if _, ok := fieldSeen[patient.FieldPhone]; !ok {
 				selectedFields = append(selectedFields, patient.FieldPhone)

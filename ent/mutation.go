@@ -13396,7 +13396,6 @@ type PatientMutation struct {
 	status                    *patient.Status
 	restricted                *bool
 	date_of_birth             *time.Time
-	email                     *string
 	phone                     *string
 	address                   *string
 	gender                    *string
@@ -13881,55 +13880,6 @@ func (m *PatientMutation) DateOfBirthCleared() bool {
 func (m *PatientMutation) ResetDateOfBirth() {
 	m.date_of_birth = nil
 	delete(m.clearedFields, patient.FieldDateOfBirth)
-}
-
-// SetEmail sets the "email" field.
-func (m *PatientMutation) SetEmail(s string) {
-	m.email = &s
-}
-
-// Email returns the value of the "email" field in the mutation.
-func (m *PatientMutation) Email() (r string, exists bool) {
-	v := m.email
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldEmail returns the old "email" field's value of the Patient entity.
-// If the Patient object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *PatientMutation) OldEmail(ctx context.Context) (v string, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldEmail is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldEmail requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldEmail: %w", err)
-	}
-	return oldValue.Email, nil
-}
-
-// ClearEmail clears the value of the "email" field.
-func (m *PatientMutation) ClearEmail() {
-	m.email = nil
-	m.clearedFields[patient.FieldEmail] = struct{}{}
-}
-
-// EmailCleared returns if the "email" field was cleared in this mutation.
-func (m *PatientMutation) EmailCleared() bool {
-	_, ok := m.clearedFields[patient.FieldEmail]
-	return ok
-}
-
-// ResetEmail resets all changes to the "email" field.
-func (m *PatientMutation) ResetEmail() {
-	m.email = nil
-	delete(m.clearedFields, patient.FieldEmail)
 }
 
 // SetPhone sets the "phone" field.
@@ -14854,7 +14804,7 @@ func (m *PatientMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PatientMutation) Fields() []string {
-	fields := make([]string, 0, 16)
+	fields := make([]string, 0, 15)
 	if m.organization != nil {
 		fields = append(fields, patient.FieldOrganizationID)
 	}
@@ -14881,9 +14831,6 @@ func (m *PatientMutation) Fields() []string {
 	}
 	if m.date_of_birth != nil {
 		fields = append(fields, patient.FieldDateOfBirth)
-	}
-	if m.email != nil {
-		fields = append(fields, patient.FieldEmail)
 	}
 	if m.phone != nil {
 		fields = append(fields, patient.FieldPhone)
@@ -14929,8 +14876,6 @@ func (m *PatientMutation) Field(name string) (ent.Value, bool) {
 		return m.Restricted()
 	case patient.FieldDateOfBirth:
 		return m.DateOfBirth()
-	case patient.FieldEmail:
-		return m.Email()
 	case patient.FieldPhone:
 		return m.Phone()
 	case patient.FieldAddress:
@@ -14970,8 +14915,6 @@ func (m *PatientMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldRestricted(ctx)
 	case patient.FieldDateOfBirth:
 		return m.OldDateOfBirth(ctx)
-	case patient.FieldEmail:
-		return m.OldEmail(ctx)
 	case patient.FieldPhone:
 		return m.OldPhone(ctx)
 	case patient.FieldAddress:
@@ -15056,13 +14999,6 @@ func (m *PatientMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDateOfBirth(v)
 		return nil
-	case patient.FieldEmail:
-		v, ok := value.(string)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetEmail(v)
-		return nil
 	case patient.FieldPhone:
 		v, ok := value.(string)
 		if !ok {
@@ -15138,9 +15074,6 @@ func (m *PatientMutation) ClearedFields() []string {
 	if m.FieldCleared(patient.FieldDateOfBirth) {
 		fields = append(fields, patient.FieldDateOfBirth)
 	}
-	if m.FieldCleared(patient.FieldEmail) {
-		fields = append(fields, patient.FieldEmail)
-	}
 	if m.FieldCleared(patient.FieldPhone) {
 		fields = append(fields, patient.FieldPhone)
 	}
@@ -15175,9 +15108,6 @@ func (m *PatientMutation) ClearField(name string) error {
 	switch name {
 	case patient.FieldDateOfBirth:
 		m.ClearDateOfBirth()
-		return nil
-	case patient.FieldEmail:
-		m.ClearEmail()
 		return nil
 	case patient.FieldPhone:
 		m.ClearPhone()
@@ -15231,9 +15161,6 @@ func (m *PatientMutation) ResetField(name string) error {
 		return nil
 	case patient.FieldDateOfBirth:
 		m.ResetDateOfBirth()
-		return nil
-	case patient.FieldEmail:
-		m.ResetEmail()
 		return nil
 	case patient.FieldPhone:
 		m.ResetPhone()

@@ -38,8 +38,6 @@ type Patient struct {
 	Restricted bool `json:"restricted,omitempty"`
 	// DateOfBirth holds the value of the "date_of_birth" field.
 	DateOfBirth *time.Time `json:"date_of_birth,omitempty"`
-	// Email holds the value of the "email" field.
-	Email string `json:"email,omitempty"`
 	// Phone holds the value of the "phone" field.
 	Phone string `json:"phone,omitempty"`
 	// Address holds the value of the "address" field.
@@ -225,7 +223,7 @@ func (*Patient) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case patient.FieldRestricted:
 			values[i] = new(sql.NullBool)
-		case patient.FieldGivenName, patient.FieldFamilyName, patient.FieldPreferredName, patient.FieldStatus, patient.FieldEmail, patient.FieldPhone, patient.FieldAddress, patient.FieldGender, patient.FieldMedicalRecordNumber, patient.FieldDiagnosis:
+		case patient.FieldGivenName, patient.FieldFamilyName, patient.FieldPreferredName, patient.FieldStatus, patient.FieldPhone, patient.FieldAddress, patient.FieldGender, patient.FieldMedicalRecordNumber, patient.FieldDiagnosis:
 			values[i] = new(sql.NullString)
 		case patient.FieldCreatedAt, patient.FieldUpdatedAt, patient.FieldDateOfBirth:
 			values[i] = new(sql.NullTime)
@@ -304,12 +302,6 @@ func (_m *Patient) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DateOfBirth = new(time.Time)
 				*_m.DateOfBirth = value.Time
-			}
-		case patient.FieldEmail:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field email", values[i])
-			} else if value.Valid {
-				_m.Email = value.String
 			}
 		case patient.FieldPhone:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -472,9 +464,6 @@ func (_m *Patient) String() string {
 		builder.WriteString("date_of_birth=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
-	builder.WriteString(", ")
-	builder.WriteString("email=")
-	builder.WriteString(_m.Email)
 	builder.WriteString(", ")
 	builder.WriteString("phone=")
 	builder.WriteString(_m.Phone)

@@ -122,20 +122,6 @@ func (_c *PatientCreate) SetNillableDateOfBirth(v *time.Time) *PatientCreate {
 	return _c
 }
 
-// SetEmail sets the "email" field.
-func (_c *PatientCreate) SetEmail(v string) *PatientCreate {
-	_c.mutation.SetEmail(v)
-	return _c
-}
-
-// SetNillableEmail sets the "email" field if the given value is not nil.
-func (_c *PatientCreate) SetNillableEmail(v *string) *PatientCreate {
-	if v != nil {
-		_c.SetEmail(*v)
-	}
-	return _c
-}
-
 // SetPhone sets the "phone" field.
 func (_c *PatientCreate) SetPhone(v string) *PatientCreate {
 	_c.mutation.SetPhone(v)
@@ -504,11 +490,6 @@ func (_c *PatientCreate) check() error {
 	if _, ok := _c.mutation.Restricted(); !ok {
 		return &ValidationError{Name: "restricted", err: errors.New(`ent: missing required field "Patient.restricted"`)}
 	}
-	if v, ok := _c.mutation.Email(); ok {
-		if err := patient.EmailValidator(v); err != nil {
-			return &ValidationError{Name: "email", err: fmt.Errorf(`ent: validator failed for field "Patient.email": %w`, err)}
-		}
-	}
 	if v, ok := _c.mutation.Phone(); ok {
 		if err := patient.PhoneValidator(v); err != nil {
 			return &ValidationError{Name: "phone", err: fmt.Errorf(`ent: validator failed for field "Patient.phone": %w`, err)}
@@ -604,10 +585,6 @@ func (_c *PatientCreate) createSpec() (*Patient, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DateOfBirth(); ok {
 		_spec.SetField(patient.FieldDateOfBirth, field.TypeTime, value)
 		_node.DateOfBirth = &value
-	}
-	if value, ok := _c.mutation.Email(); ok {
-		_spec.SetField(patient.FieldEmail, field.TypeString, value)
-		_node.Email = value
 	}
 	if value, ok := _c.mutation.Phone(); ok {
 		_spec.SetField(patient.FieldPhone, field.TypeString, value)
@@ -965,24 +942,6 @@ func (u *PatientUpsert) ClearDateOfBirth() *PatientUpsert {
 	return u
 }
 
-// SetEmail sets the "email" field.
-func (u *PatientUpsert) SetEmail(v string) *PatientUpsert {
-	u.Set(patient.FieldEmail, v)
-	return u
-}
-
-// UpdateEmail sets the "email" field to the value that was provided on create.
-func (u *PatientUpsert) UpdateEmail() *PatientUpsert {
-	u.SetExcluded(patient.FieldEmail)
-	return u
-}
-
-// ClearEmail clears the value of the "email" field.
-func (u *PatientUpsert) ClearEmail() *PatientUpsert {
-	u.SetNull(patient.FieldEmail)
-	return u
-}
-
 // SetPhone sets the "phone" field.
 func (u *PatientUpsert) SetPhone(v string) *PatientUpsert {
 	u.Set(patient.FieldPhone, v)
@@ -1247,27 +1206,6 @@ func (u *PatientUpsertOne) UpdateDateOfBirth() *PatientUpsertOne {
 func (u *PatientUpsertOne) ClearDateOfBirth() *PatientUpsertOne {
 	return u.Update(func(s *PatientUpsert) {
 		s.ClearDateOfBirth()
-	})
-}
-
-// SetEmail sets the "email" field.
-func (u *PatientUpsertOne) SetEmail(v string) *PatientUpsertOne {
-	return u.Update(func(s *PatientUpsert) {
-		s.SetEmail(v)
-	})
-}
-
-// UpdateEmail sets the "email" field to the value that was provided on create.
-func (u *PatientUpsertOne) UpdateEmail() *PatientUpsertOne {
-	return u.Update(func(s *PatientUpsert) {
-		s.UpdateEmail()
-	})
-}
-
-// ClearEmail clears the value of the "email" field.
-func (u *PatientUpsertOne) ClearEmail() *PatientUpsertOne {
-	return u.Update(func(s *PatientUpsert) {
-		s.ClearEmail()
 	})
 }
 
@@ -1720,27 +1658,6 @@ func (u *PatientUpsertBulk) UpdateDateOfBirth() *PatientUpsertBulk {
 func (u *PatientUpsertBulk) ClearDateOfBirth() *PatientUpsertBulk {
 	return u.Update(func(s *PatientUpsert) {
 		s.ClearDateOfBirth()
-	})
-}
-
-// SetEmail sets the "email" field.
-func (u *PatientUpsertBulk) SetEmail(v string) *PatientUpsertBulk {
-	return u.Update(func(s *PatientUpsert) {
-		s.SetEmail(v)
-	})
-}
-
-// UpdateEmail sets the "email" field to the value that was provided on create.
-func (u *PatientUpsertBulk) UpdateEmail() *PatientUpsertBulk {
-	return u.Update(func(s *PatientUpsert) {
-		s.UpdateEmail()
-	})
-}
-
-// ClearEmail clears the value of the "email" field.
-func (u *PatientUpsertBulk) ClearEmail() *PatientUpsertBulk {
-	return u.Update(func(s *PatientUpsert) {
-		s.ClearEmail()
 	})
 }
 

@@ -145,26 +145,6 @@ func (_u *PatientUpdate) ClearDateOfBirth() *PatientUpdate {
 	return _u
 }
 
-// SetEmail sets the "email" field.
-func (_u *PatientUpdate) SetEmail(v string) *PatientUpdate {
-	_u.mutation.SetEmail(v)
-	return _u
-}
-
-// SetNillableEmail sets the "email" field if the given value is not nil.
-func (_u *PatientUpdate) SetNillableEmail(v *string) *PatientUpdate {
-	if v != nil {
-		_u.SetEmail(*v)
-	}
-	return _u
-}
-
-// ClearEmail clears the value of the "email" field.
-func (_u *PatientUpdate) ClearEmail() *PatientUpdate {
-	_u.mutation.ClearEmail()
-	return _u
-}
-
 // SetPhone sets the "phone" field.
 func (_u *PatientUpdate) SetPhone(v string) *PatientUpdate {
 	_u.mutation.SetPhone(v)
@@ -710,11 +690,6 @@ func (_u *PatientUpdate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Patient.status": %w`, err)}
 		}
 	}
-	if v, ok := _u.mutation.Email(); ok {
-		if err := patient.EmailValidator(v); err != nil {
-			return &ValidationError{Name: "email", err: fmt.Errorf(`ent: validator failed for field "Patient.email": %w`, err)}
-		}
-	}
 	if v, ok := _u.mutation.Phone(); ok {
 		if err := patient.PhoneValidator(v); err != nil {
 			return &ValidationError{Name: "phone", err: fmt.Errorf(`ent: validator failed for field "Patient.phone": %w`, err)}
@@ -782,12 +757,6 @@ func (_u *PatientUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.DateOfBirthCleared() {
 		_spec.ClearField(patient.FieldDateOfBirth, field.TypeTime)
-	}
-	if value, ok := _u.mutation.Email(); ok {
-		_spec.SetField(patient.FieldEmail, field.TypeString, value)
-	}
-	if _u.mutation.EmailCleared() {
-		_spec.ClearField(patient.FieldEmail, field.TypeString)
 	}
 	if value, ok := _u.mutation.Phone(); ok {
 		_spec.SetField(patient.FieldPhone, field.TypeString, value)
@@ -1424,26 +1393,6 @@ func (_u *PatientUpdateOne) ClearDateOfBirth() *PatientUpdateOne {
 	return _u
 }
 
-// SetEmail sets the "email" field.
-func (_u *PatientUpdateOne) SetEmail(v string) *PatientUpdateOne {
-	_u.mutation.SetEmail(v)
-	return _u
-}
-
-// SetNillableEmail sets the "email" field if the given value is not nil.
-func (_u *PatientUpdateOne) SetNillableEmail(v *string) *PatientUpdateOne {
-	if v != nil {
-		_u.SetEmail(*v)
-	}
-	return _u
-}
-
-// ClearEmail clears the value of the "email" field.
-func (_u *PatientUpdateOne) ClearEmail() *PatientUpdateOne {
-	_u.mutation.ClearEmail()
-	return _u
-}
-
 // SetPhone sets the "phone" field.
 func (_u *PatientUpdateOne) SetPhone(v string) *PatientUpdateOne {
 	_u.mutation.SetPhone(v)
@@ -2002,11 +1951,6 @@ func (_u *PatientUpdateOne) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Patient.status": %w`, err)}
 		}
 	}
-	if v, ok := _u.mutation.Email(); ok {
-		if err := patient.EmailValidator(v); err != nil {
-			return &ValidationError{Name: "email", err: fmt.Errorf(`ent: validator failed for field "Patient.email": %w`, err)}
-		}
-	}
 	if v, ok := _u.mutation.Phone(); ok {
 		if err := patient.PhoneValidator(v); err != nil {
 			return &ValidationError{Name: "phone", err: fmt.Errorf(`ent: validator failed for field "Patient.phone": %w`, err)}
@@ -2091,12 +2035,6 @@ func (_u *PatientUpdateOne) sqlSave(ctx context.Context) (_node *Patient, err er
 	}
 	if _u.mutation.DateOfBirthCleared() {
 		_spec.ClearField(patient.FieldDateOfBirth, field.TypeTime)
-	}
-	if value, ok := _u.mutation.Email(); ok {
-		_spec.SetField(patient.FieldEmail, field.TypeString, value)
-	}
-	if _u.mutation.EmailCleared() {
-		_spec.ClearField(patient.FieldEmail, field.TypeString)
 	}
 	if value, ok := _u.mutation.Phone(); ok {
 		_spec.SetField(patient.FieldPhone, field.TypeString, value)

@@ -635,7 +635,6 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"ACTIVE", "DISCHARGED", "ARCHIVED"}, Default: "ACTIVE"},
 		{Name: "restricted", Type: field.TypeBool, Default: false},
 		{Name: "date_of_birth", Type: field.TypeTime, Nullable: true},
-		{Name: "email", Type: field.TypeString, Nullable: true, Size: 320},
 		{Name: "phone", Type: field.TypeString, Nullable: true, Size: 50},
 		{Name: "address", Type: field.TypeString, Nullable: true, Size: 1000},
 		{Name: "gender", Type: field.TypeString, Nullable: true, Size: 50},
@@ -652,13 +651,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "patients_organizations_organization",
-				Columns:    []*schema.Column{PatientsColumns[15]},
+				Columns:    []*schema.Column{PatientsColumns[14]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "patients_business_units_business_unit",
-				Columns:    []*schema.Column{PatientsColumns[16]},
+				Columns:    []*schema.Column{PatientsColumns[15]},
 				RefColumns: []*schema.Column{BusinessUnitsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -667,17 +666,17 @@ var (
 			{
 				Name:    "patient_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{PatientsColumns[15]},
+				Columns: []*schema.Column{PatientsColumns[14]},
 			},
 			{
 				Name:    "patient_organization_id_business_unit_id_restricted_id",
 				Unique:  false,
-				Columns: []*schema.Column{PatientsColumns[15], PatientsColumns[16], PatientsColumns[7], PatientsColumns[0]},
+				Columns: []*schema.Column{PatientsColumns[14], PatientsColumns[15], PatientsColumns[7], PatientsColumns[0]},
 			},
 			{
 				Name:    "patient_organization_id_family_name_given_name",
 				Unique:  false,
-				Columns: []*schema.Column{PatientsColumns[15], PatientsColumns[4], PatientsColumns[3]},
+				Columns: []*schema.Column{PatientsColumns[14], PatientsColumns[4], PatientsColumns[3]},
 			},
 		},
 	}

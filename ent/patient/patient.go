@@ -36,8 +36,6 @@ const (
 	FieldRestricted = "restricted"
 	// FieldDateOfBirth holds the string denoting the date_of_birth field in the database.
 	FieldDateOfBirth = "date_of_birth"
-	// FieldEmail holds the string denoting the email field in the database.
-	FieldEmail = "email"
 	// FieldPhone holds the string denoting the phone field in the database.
 	FieldPhone = "phone"
 	// FieldAddress holds the string denoting the address field in the database.
@@ -172,7 +170,6 @@ var Columns = []string{
 	FieldStatus,
 	FieldRestricted,
 	FieldDateOfBirth,
-	FieldEmail,
 	FieldPhone,
 	FieldAddress,
 	FieldGender,
@@ -217,8 +214,6 @@ var (
 	PreferredNameValidator func(string) error
 	// DefaultRestricted holds the default value on creation for the "restricted" field.
 	DefaultRestricted bool
-	// EmailValidator is a validator for the "email" field. It is called by the builders before save.
-	EmailValidator func(string) error
 	// PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
 	PhoneValidator func(string) error
 	// AddressValidator is a validator for the "address" field. It is called by the builders before save.
@@ -311,11 +306,6 @@ func ByRestricted(opts ...sql.OrderTermOption) OrderOption {
 // ByDateOfBirth orders the results by the date_of_birth field.
 func ByDateOfBirth(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDateOfBirth, opts...).ToFunc()
-}
-
-// ByEmail orders the results by the email field.
-func ByEmail(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldEmail, opts...).ToFunc()
 }
 
 // ByPhone orders the results by the phone field.

@@ -96,11 +96,6 @@ func DateOfBirth(v time.Time) predicate.Patient {
 	return predicate.Patient(sql.FieldEQ(FieldDateOfBirth, v))
 }
 
-// Email applies equality check predicate on the "email" field. It's identical to EmailEQ.
-func Email(v string) predicate.Patient {
-	return predicate.Patient(sql.FieldEQ(FieldEmail, v))
-}
-
 // Phone applies equality check predicate on the "phone" field. It's identical to PhoneEQ.
 func Phone(v string) predicate.Patient {
 	return predicate.Patient(sql.FieldEQ(FieldPhone, v))
@@ -554,81 +549,6 @@ func DateOfBirthIsNil() predicate.Patient {
 // DateOfBirthNotNil applies the NotNil predicate on the "date_of_birth" field.
 func DateOfBirthNotNil() predicate.Patient {
 	return predicate.Patient(sql.FieldNotNull(FieldDateOfBirth))
-}
-
-// EmailEQ applies the EQ predicate on the "email" field.
-func EmailEQ(v string) predicate.Patient {
-	return predicate.Patient(sql.FieldEQ(FieldEmail, v))
-}
-
-// EmailNEQ applies the NEQ predicate on the "email" field.
-func EmailNEQ(v string) predicate.Patient {
-	return predicate.Patient(sql.FieldNEQ(FieldEmail, v))
-}
-
-// EmailIn applies the In predicate on the "email" field.
-func EmailIn(vs ...string) predicate.Patient {
-	return predicate.Patient(sql.FieldIn(FieldEmail, vs...))
-}
-
-// EmailNotIn applies the NotIn predicate on the "email" field.
-func EmailNotIn(vs ...string) predicate.Patient {
-	return predicate.Patient(sql.FieldNotIn(FieldEmail, vs...))
-}
-
-// EmailGT applies the GT predicate on the "email" field.
-func EmailGT(v string) predicate.Patient {
-	return predicate.Patient(sql.FieldGT(FieldEmail, v))
-}
-
-// EmailGTE applies the GTE predicate on the "email" field.
-func EmailGTE(v string) predicate.Patient {
-	return predicate.Patient(sql.FieldGTE(FieldEmail, v))
-}
-
-// EmailLT applies the LT predicate on the "email" field.
-func EmailLT(v string) predicate.Patient {
-	return predicate.Patient(sql.FieldLT(FieldEmail, v))
-}
-
-// EmailLTE applies the LTE predicate on the "email" field.
-func EmailLTE(v string) predicate.Patient {
-	return predicate.Patient(sql.FieldLTE(FieldEmail, v))
-}
-
-// EmailContains applies the Contains predicate on the "email" field.
-func EmailContains(v string) predicate.Patient {
-	return predicate.Patient(sql.FieldContains(FieldEmail, v))
-}
-
-// EmailHasPrefix applies the HasPrefix predicate on the "email" field.
-func EmailHasPrefix(v string) predicate.Patient {
-	return predicate.Patient(sql.FieldHasPrefix(FieldEmail, v))
-}
-
-// EmailHasSuffix applies the HasSuffix predicate on the "email" field.
-func EmailHasSuffix(v string) predicate.Patient {
-	return predicate.Patient(sql.FieldHasSuffix(FieldEmail, v))
-}
-
-// EmailIsNil applies the IsNil predicate on the "email" field.
-func EmailIsNil() predicate.Patient {
-	return predicate.Patient(sql.FieldIsNull(FieldEmail))
-}
-
-// EmailNotNil applies the NotNil predicate on the "email" field.
-func EmailNotNil() predicate.Patient {
-	return predicate.Patient(sql.FieldNotNull(FieldEmail))
-}
-
-// EmailEqualFold applies the EqualFold predicate on the "email" field.
-func EmailEqualFold(v string) predicate.Patient {
-	return predicate.Patient(sql.FieldEqualFold(FieldEmail, v))
-}
-
-// EmailContainsFold applies the ContainsFold predicate on the "email" field.
-func EmailContainsFold(v string) predicate.Patient {
-	return predicate.Patient(sql.FieldContainsFold(FieldEmail, v))
 }
 
 // PhoneEQ applies the EQ predicate on the "phone" field.

@@ -1117,24 +1117,20 @@ func init() {
 	patientDescRestricted := patientFields[4].Descriptor()
 	// patient.DefaultRestricted holds the default value on creation for the restricted field.
 	patient.DefaultRestricted = patientDescRestricted.Default.(bool)
-	// patientDescEmail is the schema descriptor for email field.
-	patientDescEmail := patientFields[6].Descriptor()
-	// patient.EmailValidator is a validator for the "email" field. It is called by the builders before save.
-	patient.EmailValidator = patientDescEmail.Validators[0].(func(string) error)
 	// patientDescPhone is the schema descriptor for phone field.
-	patientDescPhone := patientFields[7].Descriptor()
+	patientDescPhone := patientFields[6].Descriptor()
 	// patient.PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
 	patient.PhoneValidator = patientDescPhone.Validators[0].(func(string) error)
 	// patientDescAddress is the schema descriptor for address field.
-	patientDescAddress := patientFields[8].Descriptor()
+	patientDescAddress := patientFields[7].Descriptor()
 	// patient.AddressValidator is a validator for the "address" field. It is called by the builders before save.
 	patient.AddressValidator = patientDescAddress.Validators[0].(func(string) error)
 	// patientDescGender is the schema descriptor for gender field.
-	patientDescGender := patientFields[9].Descriptor()
+	patientDescGender := patientFields[8].Descriptor()
 	// patient.GenderValidator is a validator for the "gender" field. It is called by the builders before save.
 	patient.GenderValidator = patientDescGender.Validators[0].(func(string) error)
 	// patientDescMedicalRecordNumber is the schema descriptor for medical_record_number field.
-	patientDescMedicalRecordNumber := patientFields[10].Descriptor()
+	patientDescMedicalRecordNumber := patientFields[9].Descriptor()
 	// patient.MedicalRecordNumberValidator is a validator for the "medical_record_number" field. It is called by the builders before save.
 	patient.MedicalRecordNumberValidator = patientDescMedicalRecordNumber.Validators[0].(func(string) error)
 	// patientDescID is the schema descriptor for id field.

@@ -37,9 +37,6 @@ func (Patient) Fields() []ent.Field {
 		// Protected health information below.
 		field.Time("date_of_birth").Optional().Nillable().
 			Annotations(phi()...),
-		// Deprecated: the client's email belongs in a ClientContact
-		// (relationship SELF); kept until the demo stops writing it.
-		field.String("email").Optional().MaxLen(320).Annotations(recordRead("CLIENT_PROFILE")),
 		field.String("phone").Optional().MaxLen(50).Annotations(recordRead("CLIENT_PROFILE")),
 		field.String("address").Optional().MaxLen(1000).Annotations(recordRead("CLIENT_PROFILE")),
 		field.String("gender").Optional().MaxLen(50).

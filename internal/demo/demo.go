@@ -435,9 +435,6 @@ func seed(ctx context.Context, c *ent.Client, p Params, now time.Time, hashes ma
 		if cs.unit != "" {
 			b.SetBusinessUnitID(unitID[cs.unit])
 		}
-		if cs.email != "" {
-			b.SetEmail(cs.email)
-		}
 		if cs.phone != "" {
 			b.SetPhone(cs.phone)
 		}
@@ -446,6 +443,15 @@ func seed(ctx context.Context, c *ent.Client, p Params, now time.Time, hashes ma
 			return wrap("client "+cs.given, err)
 		}
 		clientID[cs.given+" "+cs.family] = cl.ID
+		// Contact Info: an adult client's own email is a contact of
+		// theirs (seed 002 picks portal emails from these).
+		if cs.email != "" {
+			if err := c.ClientContact.Create().SetOrganizationID(org).SetClientID(cl.ID).
+				SetName(cs.given + " " + cs.family).SetRelationship("SELF").SetEmail(cs.email).
+				SetCreatedAt(now).SetUpdatedAt(now).Exec(sys); err != nil {
+				return wrap("contact of "+cs.given, err)
+			}
+		}
 	}
 
 	// Explicit access links, granted by the administrator.

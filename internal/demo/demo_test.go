@@ -143,7 +143,11 @@ func TestSeed(t *testing.T) {
 				t.Errorf("unit %s has %d clients", u.Name, perUnit[u.Name])
 			}
 		}
-		if slices.ContainsFunc(clients, func(cl *ent.Patient) bool { return cl.Email == "parent@demo.clinic" }) {
+		contacts := must(c.ClientContact.Query().All(ctx)).get(t)
+		if len(contacts) == 0 {
+			t.Error("no client has contact info")
+		}
+		if slices.ContainsFunc(contacts, func(cc *ent.ClientContact) bool { return cc.Email == "parent@demo.clinic" }) {
 			t.Error("a portal email was added to a client's contact info")
 		}
 

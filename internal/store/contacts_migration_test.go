@@ -52,7 +52,7 @@ func TestMigrationMovesClientEmailsIntoContacts(t *testing.T) {
 				t.Fatalf("contacts = %+v, want Ada's only", cts)
 			}
 			c := cts[0]
-			if c.ID != "cct_ADA" || c.ClientID != "cli_ADA" || c.Name != "Ada Lovelace" || c.Relationship != "SELF" ||
+			if c.ID != "cct_ADA" || c.ClientID != "cli_ADA" || c.Name != "Ada Lovelace" || c.Relationship != "Self" ||
 				c.Email != "ada@x.test" || c.Phone != "555" || c.OrganizationID != "org_old" {
 				t.Errorf("contact = %+v", c)
 			}

@@ -286,7 +286,7 @@ func Generate(ctx context.Context, db *store.DB, s Scale) (*Dataset, error) {
 	clients := &table{name: patient.Table, cols: []string{
 		patient.FieldID, patient.FieldCreatedAt, patient.FieldUpdatedAt, patient.FieldGivenName,
 		patient.FieldFamilyName, patient.FieldPreferredName, patient.FieldStatus, patient.FieldRestricted,
-		patient.FieldEmail, patient.FieldOrganizationID, patient.FieldBusinessUnitID,
+		patient.FieldOrganizationID, patient.FieldBusinessUnitID,
 	}}
 	clientIDs := make([]pulid.ID, s.Clients)
 	clientUnit := make([]int, s.Clients) // -1: no business unit
@@ -307,8 +307,7 @@ func Generate(ctx context.Context, db *store.DB, s Scale) (*Dataset, error) {
 			status = "DISCHARGED"
 		}
 		given, family := givenNames[rng.IntN(len(givenNames))], familyNames[rng.IntN(len(familyNames))]
-		clients.add(id, at, at, given, family, "", status, restricted[i],
-			fmt.Sprintf("client%06d@example.test", i), orgID, unit)
+		clients.add(id, at, at, given, family, "", status, restricted[i], orgID, unit)
 	}
 
 	links := &table{name: clientaccess.Table, cols: []string{
