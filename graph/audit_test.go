@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,6 +26,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/logging"
+	"github.com/clinicgate/clinicgate/internal/logging/logtest"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/storetest"
 	"github.com/clinicgate/clinicgate/internal/viewer"
@@ -127,23 +127,6 @@ func dataField(t *testing.T, r gqlResponse, name string, v any) {
 	if err := json.Unmarshal(r.Data[name], v); err != nil {
 		t.Fatalf("decode %s (%s): %v", name, r.Data[name], err)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func addRole(t *testing.T, c *ent.Client, org pulid.ID, name string, privs ...authz.Privilege) *ent.Role {
@@ -726,3 +709,6 @@ func TestAuditEventsAreAppendOnly(t *testing.T) {
 		tx.Rollback()
 	})
 }
+
+// syncBuffer collects what the server under test logs.
+type syncBuffer = logtest.Buffer

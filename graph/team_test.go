@@ -68,7 +68,6 @@ func (o *teamOrg) roleIDsOf(u *ent.User) []pulid.ID {
 	return ids
 }
 
-
 const (
 	createRoleQ = `mutation($in: CreateRoleInput!) { createRole(input: $in) { role { id name privileges builtin sessionView holderCount privilegeDetails { key name } } } }`
 	updateRoleQ = `mutation($in: UpdateRoleInput!) { updateRole(input: $in) { role { id name description privileges } } }`

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,8 +20,10 @@ import (
 	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/privacy"
 	"github.com/clinicgate/clinicgate/ent/user"
+	fakeclock "github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/edge"
 	"github.com/clinicgate/clinicgate/internal/logging"
+	"github.com/clinicgate/clinicgate/internal/logging/logtest"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/storetest"
 )
@@ -34,39 +35,7 @@ const publicOrigin = "https://app.clinic.example"
 // cheap makes hashing fast in tests; production uses password.DefaultParams.
 var cheap = password.Hasher{Params: password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32}}
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type clock = fakeclock.Fake
 
 // env is a running server: the login routes behind the usual edge chain,
 // on a real database, with a settable clock and its log in a buffer.
@@ -82,7 +51,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	t.Helper()
 	e := &env{
 		t: t, db: db, logs: &lockedBuffer{},
-		clock: &clock{t: time.Date(2031, 3, 4, 9, 0, 0, 0, time.UTC)},
+		clock: fakeclock.NewFake(time.Date(2031, 3, 4, 9, 0, 0, 0, time.UTC)),
 	}
 	log := logging.New(e.logs, slog.LevelDebug, "json")
 	// Tests pick the client address with from(), through
@@ -322,3 +291,6 @@ func must(t *testing.T, r reply, status int, code string) {
 }
 
 func timep(t time.Time) *time.Time { return &t }
+
+// lockedBuffer collects what the server under test logs.
+type lockedBuffer = logtest.Buffer

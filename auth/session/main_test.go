@@ -2,40 +2,25 @@ package session_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/privacy"
 	"github.com/clinicgate/clinicgate/ent/user"
+	fakeclock "github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/storetest"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-// clock is a settable clock for Config.Now. It starts on a whole second so
+// clock is the settable clock of the tests (Config.Clock). It starts on a whole second so
 // that times survive PostgreSQL's microsecond precision unchanged.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type clock = fakeclock.Fake
 
 func newClock() *clock {
-	return &clock{t: time.Date(2031, 3, 4, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+	return fakeclock.NewFake(time.Date(2031, 3, 4, 9, 0, 0, 0, time.UTC))
 }
 
 // allow is a context that bypasses the privacy rules, for fixtures and

@@ -1,14 +1,12 @@
 package session_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/edge"
 	"github.com/clinicgate/clinicgate/internal/logging"
+	"github.com/clinicgate/clinicgate/internal/logging/logtest"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/storetest"
 	"github.com/clinicgate/clinicgate/internal/viewer"
@@ -44,23 +43,6 @@ var echo = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	s.IP, s.UserAgent, s.RequestID = m.IP, m.UserAgent, m.RequestID
 	json.NewEncoder(w).Encode(s)
 })
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // serve puts the middleware in the server's usual chain, logging to logs.
 func serve(m *session.Manager, logs *lockedBuffer, next http.Handler) http.Handler {
@@ -288,3 +270,6 @@ func errorCode(b []byte) string {
 	_ = json.Unmarshal(b, &body)
 	return body.Error.Code
 }
+
+// lockedBuffer collects what the server under test logs.
+type lockedBuffer = logtest.Buffer

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	entmigrate "github.com/clinicgate/clinicgate/ent/migrate"
 	"github.com/clinicgate/clinicgate/ent/privacy"
 	"github.com/clinicgate/clinicgate/internal/config"
+	"github.com/clinicgate/clinicgate/internal/logging/logtest"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/testdb"
 )
@@ -114,23 +114,6 @@ func start(t *testing.T, kv map[string]string, args ...string) started {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func postJSON(t *testing.T, url, bearer string, body any) (int, map[string]any) {
@@ -447,3 +430,6 @@ func TestMigrateAdoptsAutoMigratedDatabase(t *testing.T) {
 		}
 	})
 }
+
+// syncBuffer collects what the server under test logs.
+type syncBuffer = logtest.Buffer
