@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clinicgate/clinicgate/auth/password"
 	"github.com/clinicgate/clinicgate/ent"
@@ -618,5 +619,32 @@ func TestDirectorySetEmployeeAccess(t *testing.T) {
 		wantCodes(t, gqlDo(t, db, viewerOf(t, c, hr), setEmployeeAccessMutation, in(bob.ID, map[string]any{"type": "OFFICE_STAFF", "tabs": []string{"BILLING"}})), "FORBIDDEN")
 		plain := addUser(t, c, a.org.ID, "p@acme.test", user.KindStaff, addRole(t, c, a.org.ID, "P", authz.UsersManage))
 		wantCodes(t, gqlDo(t, db, viewerOf(t, c, plain), setEmployeeAccessMutation, in(bob.ID, map[string]any{"type": "OFFICE_STAFF"})), "FORBIDDEN")
+	})
+}
+
+// An employee given user access takes a seat, charged like an invitation,
+// and is refused when the subscription has none free.
+func TestDirectoryAnEmployeeUserTakesASeat(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := db.Client
+		a := newTenant(t, c, "acme")
+		c.Subscription.Create().SetOrganizationID(a.org.ID).
+			SetTermStart(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).SetTermEnd(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)).
+			SetSeatPriceCents(36500).SetSeats(2).SaveX(allowCtx()) // the admin holds one
+		now := time.Date(2026, 7, 2, 9, 0, 0, 0, time.UTC)
+		p := c.StaffProfile.Create().SetOrganizationID(a.org.ID).SetGivenName("Eve").SetFamilyName("Ng").SetEmail("eve@acme.test").SaveX(allowCtx())
+		q := c.StaffProfile.Create().SetOrganizationID(a.org.ID).SetGivenName("Fay").SetFamilyName("Ho").SetEmail("fay@acme.test").SaveX(allowCtx())
+		wantCodes(t, gqlDo(t, db, a.viewer(), createEmployeeMutation, inputVars(map[string]any{
+			"staffProfileId": string(p.ID), "type": "OFFICE_STAFF"}), atTime(now)))
+		charge := c.SeatCharge.Query().OnlyX(allowCtx())
+		if charge.UserID == nil || charge.AmountCents != 18300 {
+			t.Errorf("seat charge %+v, want 18,300 cents for the new user", charge)
+		}
+		wantOneEvent(t, c, a.org.ID, seats.SeatConsumed)
+		wantCodes(t, gqlDo(t, db, a.viewer(), createEmployeeMutation, inputVars(map[string]any{
+			"staffProfileId": string(q.ID), "type": "OFFICE_STAFF"}), atTime(now)), "CONFLICT")
+		if c.User.Query().Where(user.EmailNormalized("fay@acme.test")).ExistX(allowCtx()) {
+			t.Error("a refused employee user was created")
+		}
 	})
 }

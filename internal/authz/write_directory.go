@@ -78,8 +78,11 @@ func directoryConcern() concern {
 			ResetUserPassword: {
 				{"Session", ent.OpUpdate | ent.OpUpdateOne}, {"PasswordCredential", ent.OpUpdate}, mailed, audited,
 			},
+			// A new staff member takes a seat: the subscription is locked
+			// (an update) and the charge recorded.
 			CreateEmployeeUser: {
 				{"User", ent.OpCreate}, {"StaffProfile", ent.OpUpdateOne}, mailed, audited,
+				{"Subscription", ent.OpUpdateOne}, {"SeatCharge", ent.OpCreate},
 			},
 			EditEmployeeAccess: {userOne, audited},
 			CreateBusinessUnit: {{"BusinessUnit", ent.OpCreate}, audited},

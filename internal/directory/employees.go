@@ -14,6 +14,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/outbox"
+	"github.com/clinicgate/clinicgate/internal/seats"
 )
 
 // EmployeeType is the user type chosen for an employee (seed 003).
@@ -140,6 +141,10 @@ func createEmployeeUser(ctx context.Context, c *ent.Client, in EmployeeAccess, s
 	u, err := create.Save(ctx)
 	if err != nil {
 		return nil, raced(err, apperr.New(apperr.Conflict, "this employee already has user access, or a user with the email %s exists", email), "create employee user")
+	}
+	// A new staff member takes a seat, as an invitation does (seed 004).
+	if err := seats.ConsumeForUser(ctx, c, u.OrganizationID, u.ID); err != nil {
+		return nil, err
 	}
 	msg, err := outbox.Enqueue(ctx, c, outbox.Message{Kind: MessageKindTemporaryPasswd, Org: u.OrganizationID,
 		Ref: map[string]any{"user_id": string(u.ID), "reason": "new_user"}})

@@ -94,7 +94,29 @@ func Prorate(s *ent.Subscription, now time.Time) (amount int64, daysLeft, daysIn
 // refusal of the caller, so not FORBIDDEN). Consume is called after the
 // invitations are created, so the count already includes them.
 func Consume(ctx context.Context, c *ent.Client, org pulid.ID, invitationIDs []pulid.ID) error {
-	if len(invitationIDs) == 0 {
+	holders := make([]holder, len(invitationIDs))
+	for i, id := range invitationIDs {
+		holders[i] = holder{typ: "invitation", id: id}
+	}
+	return consume(ctx, c, org, holders)
+}
+
+// ConsumeForUser takes the seat of a staff user added without an
+// invitation (an employee given user access, seed 003) and records its
+// charge, as Consume does for invitations. The user is created in c
+// before, so the count includes them.
+func ConsumeForUser(ctx context.Context, c *ent.Client, org, userID pulid.ID) error {
+	return consume(ctx, c, org, []holder{{typ: "user", id: userID}})
+}
+
+// holder is what takes a seat: an invitation or a user.
+type holder struct {
+	typ string // "invitation" or "user"
+	id  pulid.ID
+}
+
+func consume(ctx context.Context, c *ent.Client, org pulid.ID, holders []holder) error {
+	if len(holders) == 0 {
 		return nil
 	}
 	sys := viewer.ForSystem(ctx, org)
@@ -106,7 +128,7 @@ func Consume(ctx context.Context, c *ent.Client, org pulid.ID, invitationIDs []p
 	if sub.Status == subscription.StatusCancelled {
 		return apperr.New(apperr.Conflict, "the subscription is cancelled: no seat can be added")
 	}
-	// Lock: concurrent invitations wait here until this one commits.
+	// Lock: concurrent additions wait here until this one commits.
 	if err := c.Subscription.UpdateOneID(sub.ID).SetUpdatedAt(now).Exec(ctx); err != nil {
 		return err
 	}
@@ -115,22 +137,28 @@ func Consume(ctx context.Context, c *ent.Client, org pulid.ID, invitationIDs []p
 		return err
 	}
 	if used > sub.Seats {
-		free := max(sub.Seats-(used-len(invitationIDs)), 0)
+		free := max(sub.Seats-(used-len(holders)), 0)
 		return apperr.New(apperr.Conflict,
 			"the subscription has %d seats and %d are free; %d are needed: free a seat or raise the seat limit",
-			sub.Seats, free, len(invitationIDs))
+			sub.Seats, free, len(holders))
 	}
 	if sub.Status != subscription.StatusActive {
 		return nil
 	}
 	amount, left, days := Prorate(sub, now)
-	charges := make([]*ent.SeatChargeCreate, len(invitationIDs))
-	events := make([]audit.Event, len(invitationIDs))
-	for i, id := range invitationIDs {
-		charges[i] = c.SeatCharge.Create().SetOrganizationID(org).SetSubscriptionID(sub.ID).
-			SetInvitationID(id).SetAmountCents(amount).SetDaysRemaining(left).SetDaysInTerm(days).
+	charges := make([]*ent.SeatChargeCreate, len(holders))
+	events := make([]audit.Event, len(holders))
+	for i, h := range holders {
+		ch := c.SeatCharge.Create().SetOrganizationID(org).SetSubscriptionID(sub.ID).
+			SetAmountCents(amount).SetDaysRemaining(left).SetDaysInTerm(days).
 			SetReason(seatcharge.ReasonMemberAdded).SetChargedAt(now)
-		events[i] = audit.Event{Org: org, Action: SeatConsumed, TargetType: "invitation", TargetID: string(id),
+		if h.typ == "user" {
+			ch.SetUserID(h.id)
+		} else {
+			ch.SetInvitationID(h.id)
+		}
+		charges[i] = ch
+		events[i] = audit.Event{Org: org, Action: SeatConsumed, TargetType: h.typ, TargetID: string(h.id),
 			Details: map[string]any{"amount_cents": amount, "days_remaining": left, "days_in_term": days, "currency": sub.Currency}}
 	}
 	if err := c.SeatCharge.CreateBulk(charges...).Exec(ctx); err != nil {
