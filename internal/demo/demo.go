@@ -25,6 +25,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/bootstrap"
 	"github.com/clinicgate/clinicgate/internal/clock"
+	"github.com/clinicgate/clinicgate/internal/invite"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
 
@@ -669,5 +670,27 @@ func seed(ctx context.Context, c *ent.Client, p Params, now time.Time, hashes ma
 	if err := audit.RecordBatch(sys, c, events); err != nil {
 		return wrap("audit", err)
 	}
+
+	// A pending invitation, sent by the administrator as the API would
+	// (the decision, the seat, the outbox mail that make run prints): a
+	// clinician for Oliver Brown.
+	adminUser, err := c.User.Query().Where(user.ID(userID["admin"])).WithBusinessUnits().Only(sys)
+	if err != nil {
+		return wrap("administrator", err)
+	}
+	av, err := authz.LoadViewer(sys, c, adminUser)
+	if err != nil {
+		return wrap("administrator", err)
+	}
+	as := viewer.NewContext(ctx, av)
+	if _, _, err := invite.Invite(as, c, InvitedEmail, invite.Settings{
+		RoleIDs:   []pulid.ID{res.Roles[string(role.BuiltinClinician)].ID},
+		ClientIDs: []pulid.ID{clientID["Oliver Brown"]},
+	}); err != nil {
+		return wrap("invitation", err)
+	}
 	return nil
 }
+
+// InvitedEmail is the address of the demo's pending invitation.
+const InvitedEmail = "new.clinician@demo.clinic"

@@ -143,6 +143,13 @@ func TestSeed(t *testing.T) {
 				t.Errorf("unit %s has %d clients", u.Name, perUnit[u.Name])
 			}
 		}
+		inv := must(c.Invitation.Query().All(ctx)).get(t)
+		if len(inv) != 1 || inv[0].Email != demo.InvitedEmail || inv[0].Status != "PENDING" || inv[0].InvitedByID == nil {
+			t.Errorf("invitations %v, want the administrator's pending one to %s", inv, demo.InvitedEmail)
+		}
+		if n := must(c.OutboxMessage.Query().Count(ctx)).get(t); n != 1 {
+			t.Errorf("outbox holds %d messages, want the invitation's", n)
+		}
 		contacts := must(c.ClientContact.Query().All(ctx)).get(t)
 		if len(contacts) == 0 {
 			t.Error("no client has contact info")
@@ -340,8 +347,8 @@ func TestSeed(t *testing.T) {
 			t.Errorf("subscription seats = %d, want 7 held and %d free", sub.Seats, demo.DemoFreeSeats)
 		}
 		charges := must(c.SeatCharge.Query().All(ctx)).get(t)
-		if len(charges) != 7 {
-			t.Errorf("%d seat charges, want 7", len(charges))
+		if len(charges) != 8 {
+			t.Errorf("%d seat charges, want 7 members and the pending invitation", len(charges))
 		}
 		for _, ch := range charges {
 			if ch.AmountCents != sub.SeatPriceCents || ch.DaysRemaining != ch.DaysInTerm {
