@@ -41,8 +41,6 @@ const (
 	IssueSCIMToken Action = "scim_token.issue"
 	// RevokeSCIMToken revokes the SCIM token Target.Row.
 	RevokeSCIMToken Action = "scim_token.revoke"
-	// ChangeRoles changes the roles of Target.User.
-	ChangeRoles Action = "user.change_roles"
 	// EditSessionNote changes the session note Target.Row.
 	EditSessionNote Action = "session_note.edit"
 	// EditAppointment changes the appointment Target.Row, or schedules one
@@ -94,7 +92,6 @@ var actionWrites = map[Action][]write{
 	EndEmergencyAccess:  {{"EmergencyAccess", ent.OpUpdateOne}, audited},
 	IssueSCIMToken:      {{"SCIMToken", ent.OpCreate}, audited},
 	RevokeSCIMToken:     {{"SCIMToken", ent.OpUpdate | ent.OpUpdateOne}, audited},
-	ChangeRoles:         {{"User", ent.OpUpdateOne}, audited},
 	EditSessionNote:     {{"SessionNote", ent.OpUpdateOne}, audited},
 	EditAppointment:     {{"Appointment", ent.OpCreate | ent.OpUpdateOne}, audited},
 	RecordReads:         {audited},
@@ -318,14 +315,6 @@ func decideWrite(v *viewer.Viewer, action Action, f facts) error {
 	case IssueSCIMToken, RevokeSCIMToken:
 		if !staff || !v.Has(string(OrgSettingsManage)) {
 			return forbidden("managing SCIM tokens needs the organization settings privilege")
-		}
-		return nil
-	case ChangeRoles:
-		if !staff || !v.Has(string(UsersManage)) {
-			return forbidden("changing roles needs the user management privilege")
-		}
-		if !f.userFound {
-			return notFound("user")
 		}
 		return nil
 	case EditSessionNote:

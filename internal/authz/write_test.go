@@ -185,14 +185,6 @@ func refWrite(v *viewer.Viewer, a authz.Action, f authz.WriteFacts) apperr.Kind 
 			return apperr.Forbidden
 		}
 		return ""
-	case authz.ChangeRoles:
-		switch {
-		case v.Portal || !has(authz.UsersManage):
-			return apperr.Forbidden
-		case !f.UserFound:
-			return apperr.NotFound
-		}
-		return ""
 	case authz.EditSessionNote: // the author alone, with the clinician's privilege
 		switch {
 		case !f.TargetFound:
