@@ -250,15 +250,21 @@ func TestSetUserRolesRefusals(t *testing.T) {
 		// The owner, who holds every privilege, makes the clinician both
 		// Clinician and Administrator.
 		wantCodes(t, set(o.owner, o.clinician.ID, clinID, adminID))
-		// An administrator lacks sessions.manage_own: handing out or taking
-		// the Clinician role would act beyond their own privileges.
+		// An administrator lacks sessions.manage_own: they give the
+		// Clinician role to others (a job function they staff), never to
+		// themselves.
 		wantCodes(t, set(o.admin, o.admin.ID, adminID, clinID), "FORBIDDEN")
 		// Nobody but the owner changes the owner's roles; the owner role is never assigned.
 		wantCodes(t, set(o.admin, o.owner.ID, ownerRoleID, adminID), "FORBIDDEN")
 		wantCodes(t, set(o.admin, o.admin.ID, adminID, ownerRoleID), "FORBIDDEN")
 		wantCodes(t, set(o.owner, o.owner.ID, adminID), "FORBIDDEN")
-		// A user manager hands out no role holding privileges they lack.
-		wantCodes(t, set(manager, o.clinician.ID, clinID, adminID, o.roles["OFFICE_STAFF"].ID), "FORBIDDEN")
+		// A user manager hands out no role holding power they lack (the
+		// administrator's; the clinician's break-glass), but does staff
+		// job functions (the teacher's).
+		fresh := addUser(t, db.Client, o.org, "fresh@assign.test", user.KindStaff)
+		wantCodes(t, set(manager, fresh.ID, adminID), "FORBIDDEN")
+		wantCodes(t, set(manager, fresh.ID, clinID), "FORBIDDEN")
+		wantCodes(t, set(manager, fresh.ID, o.roles["TEACHER"].ID))
 		// Another organization's user or role is not found; bad input is named.
 		wantCodes(t, set(o.admin, other.admin.ID, adminID), "NOT_FOUND")
 		wantCodes(t, set(o.admin, o.clinician.ID, other.roles["ADMINISTRATOR"].ID), "NOT_FOUND")
