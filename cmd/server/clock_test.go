@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"io"
 	"log/slog"
@@ -42,23 +40,7 @@ func TestOneClockSetOnceDrivesSessionsAndAudit(t *testing.T) {
 	srv := httptest.NewServer(api)
 	defer srv.Close()
 
-	post := func(path, tok string, body any) (int, map[string]any) {
-		t.Helper()
-		b, _ := json.Marshal(body)
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(b))
-		req.Header.Set("Content-Type", "application/json")
-		if tok != "" {
-			req.Header.Set("Authorization", "Bearer "+tok)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var out map[string]any
-		json.NewDecoder(res.Body).Decode(&out)
-		return res.StatusCode, out
-	}
+	post := func(path, tok string, body any) (int, map[string]any) { return postJSON(t, srv.URL+path, tok, body) }
 	status, login := post("/auth/login", "", map[string]string{"organization": "demo", "email": "admin@demo.clinic", "password": pw})
 	tok, _ := login["token"].(string)
 	if status != http.StatusOK || tok == "" {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"io"
 	"log/slog"
@@ -48,23 +47,7 @@ func TestAnInvitationTravelsFromTheMutationToASignIn(t *testing.T) {
 		var printed bytes.Buffer
 		worker := outbox.NewWorker(db.Client, renderers(cfg), mail.NewConsole(&printed), clk, slog.New(slog.NewTextHandler(io.Discard, nil)), outbox.Options{})
 
-		call := func(path, tok string, body any) (int, map[string]any) {
-			t.Helper()
-			b, _ := json.Marshal(body)
-			req, _ := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(b))
-			req.Header.Set("Content-Type", "application/json")
-			if tok != "" {
-				req.Header.Set("Authorization", "Bearer "+tok)
-			}
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Body.Close()
-			var out map[string]any
-			json.NewDecoder(res.Body).Decode(&out)
-			return res.StatusCode, out
-		}
+		call := func(path, tok string, body any) (int, map[string]any) { return postJSON(t, srv.URL+path, tok, body) }
 		gql := func(tok, q string, vars map[string]any) map[string]any {
 			t.Helper()
 			_, out := call("/graphql", tok, map[string]any{"query": q, "variables": vars})
