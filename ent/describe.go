@@ -104,7 +104,9 @@ var predicateSuffixes = []struct{ suffix, format string }{
 
 // describeGenerated gives a description to the parts of the schema entgql
 // writes without one:
-//   - object types: from the ent schema's schema.Comment annotation;
+//   - object types: from the ent schema's schema.Comment annotation, and
+//     Query;
+//   - Relay connection edges: from the edge's .Comment, which entgql drops;
 //   - where-input fields: from their predicate pattern (emailHasPrefix,
 //     hasRolesWith, not, and, or);
 //   - enum values: order fields from the field they order by, enum fields
@@ -122,6 +124,12 @@ func describeGenerated(g *gen.Graph, s *ast.Schema) error {
 		if def == nil {
 			continue
 		}
+		// entgql drops the comment of an edge it makes a Relay connection.
+		for _, e := range n.Edges {
+			if f := def.Fields.ForName(camel(e.Name)); f != nil && f.Description == "" {
+				f.Description = e.Comment()
+			}
+		}
 		fields := append([]*gen.Field{n.ID}, n.Fields...)
 		for _, f := range fields {
 			if f == nil {
@@ -137,6 +145,9 @@ func describeGenerated(g *gen.Graph, s *ast.Schema) error {
 				orderBy[def.Name+"OrderField."+ant.OrderField] = camel(f.Name)
 			}
 		}
+	}
+	if q := s.Types["Query"]; q != nil && q.Description == "" {
+		q.Description = "The root of every query: what the viewer may read."
 	}
 	for _, def := range s.Types {
 		switch {
