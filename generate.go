@@ -4,5 +4,5 @@
 // schema gqlgen reads), then gqlgen.
 package clinicgate
 
-//go:generate go run -mod=mod ./ent/entc.go
+//go:generate go run -mod=mod ./ent/entc.go ./ent/describe.go
 //go:generate go tool gqlgen generate

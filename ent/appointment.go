@@ -16,32 +16,33 @@ import (
 	"github.com/clinicgate/clinicgate/ent/user"
 )
 
-// Appointment is the model entity for the Appointment schema.
+// A scheduled or held session with a client.
 type Appointment struct {
 	config `json:"-"`
 	// ID of the ent.
+	// The globally unique ID of the object; its prefix names the type.
 	ID pulid.ID `json:"id,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID pulid.ID `json:"organization_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// ClientID holds the value of the "client_id" field.
 	ClientID pulid.ID `json:"client_id,omitempty"`
 	// ProviderID holds the value of the "provider_id" field.
 	ProviderID pulid.ID `json:"provider_id,omitempty"`
-	// StartsAt holds the value of the "starts_at" field.
+	// When the session starts. Every read is audited.
 	StartsAt time.Time `json:"starts_at,omitempty"`
-	// EndsAt holds the value of the "ends_at" field.
+	// When the session ends. Every read is audited.
 	EndsAt time.Time `json:"ends_at,omitempty"`
-	// Status holds the value of the "status" field.
+	// Whether the session is scheduled, completed, missed or cancelled.
 	Status appointment.Status `json:"status,omitempty"`
 	// Billable holds the value of the "billable" field.
 	Billable bool `json:"billable,omitempty"`
 	// Billed holds the value of the "billed" field.
 	Billed bool `json:"billed,omitempty"`
-	// Location holds the value of the "location" field.
+	// Where the session takes place; empty when not given. Every read is audited.
 	Location string `json:"location,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AppointmentQuery when eager-loading is set.
@@ -53,13 +54,13 @@ type Appointment struct {
 type AppointmentEdges struct {
 	// Organization holds the value of the organization edge.
 	Organization *Organization `json:"organization,omitempty"`
-	// Client holds the value of the client edge.
+	// The client this record belongs to.
 	Client *Patient `json:"client,omitempty"`
-	// Provider holds the value of the provider edge.
+	// The clinician who provides the session.
 	Provider *User `json:"provider,omitempty"`
-	// Notes holds the value of the notes edge.
+	// The notes written on the session that the viewer may read.
 	Notes []*SessionNote `json:"notes,omitempty"`
-	// Homework holds the value of the homework edge.
+	// The homework given at the session.
 	Homework []*Homework `json:"homework,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

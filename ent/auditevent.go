@@ -15,34 +15,35 @@ import (
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 )
 
-// AuditEvent is the model entity for the AuditEvent schema.
+// A record of something that happened in the organization: who did what, to what, when and from where.
 type AuditEvent struct {
 	config `json:"-"`
 	// ID of the ent.
+	// The globally unique ID of the object; its prefix names the type.
 	ID pulid.ID `json:"id,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID pulid.ID `json:"organization_id,omitempty"`
-	// OccurredAt holds the value of the "occurred_at" field.
+	// When it happened.
 	OccurredAt time.Time `json:"occurred_at,omitempty"`
-	// ActorKind holds the value of the "actor_kind" field.
+	// Who did it: a user, the system, an identity provider (SCIM) or someone not signed in.
 	ActorKind auditevent.ActorKind `json:"actor_kind,omitempty"`
-	// ActorID holds the value of the "actor_id" field.
+	// The ID of the acting user or SCIM token; null for the system and anonymous actors.
 	ActorID *pulid.ID `json:"actor_id,omitempty"`
-	// Action holds the value of the "action" field.
+	// What happened, as a dotted name (for example user.invite or client.read).
 	Action string `json:"action,omitempty"`
-	// TargetType holds the value of the "target_type" field.
+	// The type of the object acted on; empty if none.
 	TargetType string `json:"target_type,omitempty"`
-	// TargetID holds the value of the "target_id" field.
+	// The ID of the object acted on; empty if none.
 	TargetID string `json:"target_id,omitempty"`
-	// ClientID holds the value of the "client_id" field.
+	// The client whose record was touched, if any.
 	ClientID *pulid.ID `json:"client_id,omitempty"`
-	// IP holds the value of the "ip" field.
+	// The IP address the request came from.
 	IP string `json:"ip,omitempty"`
-	// UserAgent holds the value of the "user_agent" field.
+	// The user agent of the request.
 	UserAgent string `json:"user_agent,omitempty"`
-	// RequestID holds the value of the "request_id" field.
+	// The ID of the request, to find the other events of the same request.
 	RequestID string `json:"request_id,omitempty"`
-	// Details holds the value of the "details" field.
+	// Further details of the event, depending on the action.
 	Details map[string]interface{} `json:"details,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AuditEventQuery when eager-loading is set.

@@ -14,22 +14,23 @@ import (
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 )
 
-// BusinessUnit is the model entity for the BusinessUnit schema.
+// A location, department or programme of the organization. Members of a unit reach its unrestricted clients.
 type BusinessUnit struct {
 	config `json:"-"`
 	// ID of the ent.
+	// The globally unique ID of the object; its prefix names the type.
 	ID pulid.ID `json:"id,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID pulid.ID `json:"organization_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Name holds the value of the "name" field.
+	// The business unit's name, unique in the organization.
 	Name string `json:"name,omitempty"`
-	// Address holds the value of the "address" field.
+	// The business unit's postal address; empty when not given.
 	Address string `json:"address,omitempty"`
-	// ExternalID holds the value of the "external_id" field.
+	// The identity provider's ID for the unit (SCIM), if it is provisioned.
 	ExternalID *string `json:"external_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the BusinessUnitQuery when eager-loading is set.
@@ -41,13 +42,13 @@ type BusinessUnit struct {
 type BusinessUnitEdges struct {
 	// Organization holds the value of the organization edge.
 	Organization *Organization `json:"organization,omitempty"`
-	// Users holds the value of the users edge.
+	// The users who belong to the business unit.
 	Users []*User `json:"users,omitempty"`
 	// PrimaryUsers holds the value of the primary_users edge.
 	PrimaryUsers []*User `json:"primary_users,omitempty"`
-	// Clients holds the value of the clients edge.
+	// The clients the business unit looks after.
 	Clients []*Patient `json:"clients,omitempty"`
-	// StaffProfiles holds the value of the staff_profiles edge.
+	// The employees whose primary business unit this is.
 	StaffProfiles []*StaffProfile `json:"staff_profiles,omitempty"`
 	// Invitations holds the value of the invitations edge.
 	Invitations []*Invitation `json:"invitations,omitempty"`

@@ -16,26 +16,27 @@ import (
 	"github.com/clinicgate/clinicgate/ent/user"
 )
 
-// Document is the model entity for the Document schema.
+// A file in the client's document centre.
 type Document struct {
 	config `json:"-"`
 	// ID of the ent.
+	// The globally unique ID of the object; its prefix names the type.
 	ID pulid.ID `json:"id,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID pulid.ID `json:"organization_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// ClientID holds the value of the "client_id" field.
 	ClientID pulid.ID `json:"client_id,omitempty"`
-	// Title holds the value of the "title" field.
+	// The document's title. Every read is audited.
 	Title string `json:"title,omitempty"`
-	// FileName holds the value of the "file_name" field.
+	// The name of the uploaded file. Every read is audited.
 	FileName string `json:"file_name,omitempty"`
-	// ContentType holds the value of the "content_type" field.
+	// The file's media type (for example application/pdf).
 	ContentType string `json:"content_type,omitempty"`
-	// SizeBytes holds the value of the "size_bytes" field.
+	// The file's size in bytes.
 	SizeBytes int64 `json:"size_bytes,omitempty"`
 	// StorageKey holds the value of the "storage_key" field.
 	StorageKey string `json:"storage_key,omitempty"`
@@ -51,9 +52,9 @@ type Document struct {
 type DocumentEdges struct {
 	// Organization holds the value of the organization edge.
 	Organization *Organization `json:"organization,omitempty"`
-	// Client holds the value of the client edge.
+	// The client this record belongs to.
 	Client *Patient `json:"client,omitempty"`
-	// UploadedBy holds the value of the uploaded_by edge.
+	// Who uploaded the file; null if unknown.
 	UploadedBy *User `json:"uploaded_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -16,10 +16,11 @@ import (
 	"github.com/clinicgate/clinicgate/ent/user"
 )
 
-// EmergencyAccess is the model entity for the EmergencyAccess schema.
+// A break-glass window: a clinician with no path to a client opens access to them for a fixed time, giving a reason.
 type EmergencyAccess struct {
 	config `json:"-"`
 	// ID of the ent.
+	// The globally unique ID of the object; its prefix names the type.
 	ID pulid.ID `json:"id,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID pulid.ID `json:"organization_id,omitempty"`
@@ -27,13 +28,13 @@ type EmergencyAccess struct {
 	UserID pulid.ID `json:"user_id,omitempty"`
 	// ClientID holds the value of the "client_id" field.
 	ClientID pulid.ID `json:"client_id,omitempty"`
-	// Reason holds the value of the "reason" field.
+	// Why the clinician broke the glass, as they wrote it.
 	Reason string `json:"reason,omitempty"`
-	// StartedAt holds the value of the "started_at" field.
+	// When the window opened.
 	StartedAt time.Time `json:"started_at,omitempty"`
-	// ExpiresAt holds the value of the "expires_at" field.
+	// When the window closes on its own.
 	ExpiresAt time.Time `json:"expires_at,omitempty"`
-	// EndedAt holds the value of the "ended_at" field.
+	// When the window was closed, early or at its expiry; null while open.
 	EndedAt *time.Time `json:"ended_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the EmergencyAccessQuery when eager-loading is set.
@@ -45,9 +46,9 @@ type EmergencyAccess struct {
 type EmergencyAccessEdges struct {
 	// Organization holds the value of the organization edge.
 	Organization *Organization `json:"organization,omitempty"`
-	// User holds the value of the user edge.
+	// The clinician who opened the window.
 	User *User `json:"user,omitempty"`
-	// Client holds the value of the client edge.
+	// The client the window opens.
 	Client *Patient `json:"client,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

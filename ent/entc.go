@@ -22,7 +22,7 @@ func main() {
 		entgql.WithWhereInputs(true),
 		entgql.WithNodeDescriptor(false),
 		entgql.WithRelaySpec(true),
-		entgql.WithSchemaHook(renameType("Patient", "Client"), scopeRelationFilters),
+		entgql.WithSchemaHook(renameType("Patient", "Client"), scopeRelationFilters, describeGenerated),
 	)
 	if err != nil {
 		log.Fatalf("entgql extension: %v", err)

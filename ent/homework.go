@@ -16,28 +16,29 @@ import (
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 )
 
-// Homework is the model entity for the Homework schema.
+// An assignment a provider gives the client.
 type Homework struct {
 	config `json:"-"`
 	// ID of the ent.
+	// The globally unique ID of the object; its prefix names the type.
 	ID pulid.ID `json:"id,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID pulid.ID `json:"organization_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// ClientID holds the value of the "client_id" field.
 	ClientID pulid.ID `json:"client_id,omitempty"`
 	// AppointmentID holds the value of the "appointment_id" field.
 	AppointmentID *pulid.ID `json:"appointment_id,omitempty"`
-	// Title holds the value of the "title" field.
+	// The assignment's title. Every read is audited.
 	Title string `json:"title,omitempty"`
-	// Instructions holds the value of the "instructions" field.
+	// What the client is asked to do. Every read is audited.
 	Instructions string `json:"instructions,omitempty"`
-	// DueAt holds the value of the "due_at" field.
+	// When the assignment is due; null if no date.
 	DueAt *time.Time `json:"due_at,omitempty"`
-	// CompletedAt holds the value of the "completed_at" field.
+	// When the client completed it; null until then.
 	CompletedAt *time.Time `json:"completed_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the HomeworkQuery when eager-loading is set.
@@ -49,9 +50,9 @@ type Homework struct {
 type HomeworkEdges struct {
 	// Organization holds the value of the organization edge.
 	Organization *Organization `json:"organization,omitempty"`
-	// Client holds the value of the client edge.
+	// The client this record belongs to.
 	Client *Patient `json:"client,omitempty"`
-	// Appointment holds the value of the appointment edge.
+	// The session the homework was given at, if any.
 	Appointment *Appointment `json:"appointment,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -15,36 +15,37 @@ import (
 	"github.com/clinicgate/clinicgate/ent/user"
 )
 
-// Invitation is the model entity for the Invitation schema.
+// An email invitation to join the organization, carrying the roles, business units and access the new member gets.
 type Invitation struct {
 	config `json:"-"`
 	// ID of the ent.
+	// The globally unique ID of the object; its prefix names the type.
 	ID pulid.ID `json:"id,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID pulid.ID `json:"organization_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Email holds the value of the "email" field.
+	// The address the invitation was sent to.
 	Email string `json:"email,omitempty"`
 	// EmailNormalized holds the value of the "email_normalized" field.
 	EmailNormalized string `json:"email_normalized,omitempty"`
 	// TokenHash holds the value of the "token_hash" field.
 	TokenHash []byte `json:"-"`
-	// Status holds the value of the "status" field.
+	// Whether the invitation is pending, accepted, revoked or expired.
 	Status invitation.Status `json:"status,omitempty"`
-	// RequireMfa holds the value of the "require_mfa" field.
+	// Whether the new member will have to use multi-factor authentication.
 	RequireMfa bool `json:"require_mfa,omitempty"`
-	// SignInMethod holds the value of the "sign_in_method" field.
+	// The sign-in method the new member will have to use.
 	SignInMethod invitation.SignInMethod `json:"sign_in_method,omitempty"`
-	// ExpiresAt holds the value of the "expires_at" field.
+	// When the invitation's link stops working.
 	ExpiresAt time.Time `json:"expires_at,omitempty"`
 	// DeliverySeq holds the value of the "delivery_seq" field.
 	DeliverySeq int `json:"delivery_seq,omitempty"`
-	// AcceptedAt holds the value of the "accepted_at" field.
+	// When the invitation was accepted; null until then.
 	AcceptedAt *time.Time `json:"accepted_at,omitempty"`
-	// BatchID holds the value of the "batch_id" field.
+	// Groups the invitations sent in one bulk invite; empty for a single invite.
 	BatchID string `json:"batch_id,omitempty"`
 	// InvitedByID holds the value of the "invited_by_id" field.
 	InvitedByID *pulid.ID `json:"invited_by_id,omitempty"`
@@ -60,17 +61,17 @@ type Invitation struct {
 type InvitationEdges struct {
 	// Organization holds the value of the organization edge.
 	Organization *Organization `json:"organization,omitempty"`
-	// InvitedBy holds the value of the invited_by edge.
+	// Who sent the invitation; null if they have since been removed.
 	InvitedBy *User `json:"invited_by,omitempty"`
-	// User holds the value of the user edge.
+	// The user the invitation created or will activate.
 	User *User `json:"user,omitempty"`
-	// Roles holds the value of the roles edge.
+	// The roles the new member gets.
 	Roles []*Role `json:"roles,omitempty"`
-	// BusinessUnits holds the value of the business_units edge.
+	// The business units the new member joins.
 	BusinessUnits []*BusinessUnit `json:"business_units,omitempty"`
-	// Clients holds the value of the clients edge.
+	// The clients the new member is linked to.
 	Clients []*Patient `json:"clients,omitempty"`
-	// StaffProfiles holds the value of the staff_profiles edge.
+	// The staff profiles the new member gets access to.
 	StaffProfiles []*StaffProfile `json:"staff_profiles,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

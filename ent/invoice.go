@@ -15,30 +15,31 @@ import (
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 )
 
-// Invoice is the model entity for the Invoice schema.
+// A bill for a client's sessions.
 type Invoice struct {
 	config `json:"-"`
 	// ID of the ent.
+	// The globally unique ID of the object; its prefix names the type.
 	ID pulid.ID `json:"id,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID pulid.ID `json:"organization_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// ClientID holds the value of the "client_id" field.
 	ClientID pulid.ID `json:"client_id,omitempty"`
-	// Number holds the value of the "number" field.
+	// The invoice number, unique in the organization. Every read is audited.
 	Number string `json:"number,omitempty"`
-	// AmountCents holds the value of the "amount_cents" field.
+	// The amount due, in cents of the currency. Every read is audited.
 	AmountCents int64 `json:"amount_cents,omitempty"`
-	// Currency holds the value of the "currency" field.
+	// The ISO 4217 currency code (for example USD).
 	Currency string `json:"currency,omitempty"`
-	// Status holds the value of the "status" field.
+	// Whether the invoice is a draft, issued, paid or void.
 	Status invoice.Status `json:"status,omitempty"`
-	// IssuedAt holds the value of the "issued_at" field.
+	// When the invoice was issued; null while a draft.
 	IssuedAt *time.Time `json:"issued_at,omitempty"`
-	// DueAt holds the value of the "due_at" field.
+	// When payment is due; null if no date.
 	DueAt *time.Time `json:"due_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the InvoiceQuery when eager-loading is set.
@@ -50,7 +51,7 @@ type Invoice struct {
 type InvoiceEdges struct {
 	// Organization holds the value of the organization edge.
 	Organization *Organization `json:"organization,omitempty"`
-	// Client holds the value of the client edge.
+	// The client this record belongs to.
 	Client *Patient `json:"client,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

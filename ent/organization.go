@@ -13,24 +13,25 @@ import (
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 )
 
-// Organization is the model entity for the Organization schema.
+// The tenant: a clinic, practice, school or care team. Nothing crosses organizations.
 type Organization struct {
 	config `json:"-"`
 	// ID of the ent.
+	// The globally unique ID of the object; its prefix names the type.
 	ID pulid.ID `json:"id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Name holds the value of the "name" field.
+	// The organization's name.
 	Name string `json:"name,omitempty"`
-	// Slug holds the value of the "slug" field.
+	// The short name that identifies the organization at sign-in and in URLs; unique on the server and fixed.
 	Slug string `json:"slug,omitempty"`
-	// SessionViewEnabled holds the value of the "session_view_enabled" field.
+	// Whether holders of the "view others' session notes" privilege in covered roles may read other clinicians' notes.
 	SessionViewEnabled bool `json:"session_view_enabled,omitempty"`
 	// every member must use MFA
 	RequireMfa bool `json:"require_mfa,omitempty"`
-	// SignInMethod holds the value of the "sign_in_method" field.
+	// The sign-in method every member must use (ANY: password or single sign-on).
 	SignInMethod organization.SignInMethod `json:"sign_in_method,omitempty"`
 	// length of a break-glass window
 	EmergencyAccessMinutes int `json:"emergency_access_minutes,omitempty"`

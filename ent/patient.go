@@ -15,38 +15,39 @@ import (
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 )
 
-// Patient is the model entity for the Patient schema.
+// The person receiving care. Staff reach a client through business units, explicit links or emergency access; portal users through portal access.
 type Patient struct {
 	config `json:"-"`
 	// ID of the ent.
+	// The globally unique ID of the object; its prefix names the type.
 	ID pulid.ID `json:"id,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID pulid.ID `json:"organization_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// GivenName holds the value of the "given_name" field.
+	// The client's given (first) name. Every read is audited.
 	GivenName string `json:"given_name,omitempty"`
-	// FamilyName holds the value of the "family_name" field.
+	// The client's family (last) name. Every read is audited.
 	FamilyName string `json:"family_name,omitempty"`
-	// PreferredName holds the value of the "preferred_name" field.
+	// The name the client prefers to be called; empty when not given. Every read is audited.
 	PreferredName string `json:"preferred_name,omitempty"`
-	// Status holds the value of the "status" field.
+	// Whether the client is active, discharged or archived.
 	Status patient.Status `json:"status,omitempty"`
-	// Restricted holds the value of the "restricted" field.
+	// A restricted client is reached only through explicit links, emergency access and portal access, not through business units.
 	Restricted bool `json:"restricted,omitempty"`
-	// DateOfBirth holds the value of the "date_of_birth" field.
+	// The client's date of birth. Protected health information: staff who reach the client only, every read is audited.
 	DateOfBirth *time.Time `json:"date_of_birth,omitempty"`
-	// Phone holds the value of the "phone" field.
+	// The client's phone number. Every read is audited.
 	Phone string `json:"phone,omitempty"`
-	// Address holds the value of the "address" field.
+	// The client's postal address. Every read is audited.
 	Address string `json:"address,omitempty"`
-	// Gender holds the value of the "gender" field.
+	// The client's gender. Protected health information: staff who reach the client only, every read is audited.
 	Gender string `json:"gender,omitempty"`
-	// MedicalRecordNumber holds the value of the "medical_record_number" field.
+	// The client's medical record number. Protected health information: staff who reach the client only, every read is audited.
 	MedicalRecordNumber string `json:"medical_record_number,omitempty"`
-	// Diagnosis holds the value of the "diagnosis" field.
+	// The client's diagnosis. Protected health information: staff who reach the client only, every read is audited.
 	Diagnosis string `json:"diagnosis,omitempty"`
 	// BusinessUnitID holds the value of the "business_unit_id" field.
 	BusinessUnitID *pulid.ID `json:"business_unit_id,omitempty"`
@@ -60,25 +61,25 @@ type Patient struct {
 type PatientEdges struct {
 	// Organization holds the value of the organization edge.
 	Organization *Organization `json:"organization,omitempty"`
-	// BusinessUnit holds the value of the business_unit edge.
+	// The business unit that looks after the client, if any.
 	BusinessUnit *BusinessUnit `json:"business_unit,omitempty"`
-	// Accesses holds the value of the accesses edge.
+	// The explicit links giving users access to the client.
 	Accesses []*ClientAccess `json:"accesses,omitempty"`
-	// PortalAccesses holds the value of the portal_accesses edge.
+	// The portal users who may see the client, with their permissions.
 	PortalAccesses []*PortalAccess `json:"portal_accesses,omitempty"`
 	// The client's contacts (Contact Info), the client themself among them when known.
 	Contacts []*ClientContact `json:"contacts,omitempty"`
-	// Appointments holds the value of the appointments edge.
+	// The client's sessions, scheduled or held.
 	Appointments []*Appointment `json:"appointments,omitempty"`
-	// Documents holds the value of the documents edge.
+	// The files in the client's document centre.
 	Documents []*Document `json:"documents,omitempty"`
-	// Invoices holds the value of the invoices edge.
+	// The client's invoices.
 	Invoices []*Invoice `json:"invoices,omitempty"`
-	// SurveyResponses holds the value of the survey_responses edge.
+	// The surveys completed about the client.
 	SurveyResponses []*SurveyResponse `json:"survey_responses,omitempty"`
-	// Homework holds the value of the homework edge.
+	// The assignments given to the client.
 	Homework []*Homework `json:"homework,omitempty"`
-	// EmergencyAccesses holds the value of the emergency_accesses edge.
+	// The break-glass windows opened on the client.
 	EmergencyAccesses []*EmergencyAccess `json:"emergency_accesses,omitempty"`
 	// Invitations holds the value of the invitations edge.
 	Invitations []*Invitation `json:"invitations,omitempty"`

@@ -16,30 +16,31 @@ import (
 	"github.com/clinicgate/clinicgate/ent/user"
 )
 
-// PortalAccess is the model entity for the PortalAccess schema.
+// A portal user's access to a client, with separate permissions for documents, sessions and homework, billing and surveys.
 type PortalAccess struct {
 	config `json:"-"`
 	// ID of the ent.
+	// The globally unique ID of the object; its prefix names the type.
 	ID pulid.ID `json:"id,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID pulid.ID `json:"organization_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// UserID holds the value of the "user_id" field.
 	UserID pulid.ID `json:"user_id,omitempty"`
 	// ClientID holds the value of the "client_id" field.
 	ClientID pulid.ID `json:"client_id,omitempty"`
-	// Documents holds the value of the "documents" field.
+	// Whether the portal user may see the client's documents.
 	Documents bool `json:"documents,omitempty"`
-	// SessionsHomework holds the value of the "sessions_homework" field.
+	// Whether the portal user may see the client's sessions and homework.
 	SessionsHomework bool `json:"sessions_homework,omitempty"`
-	// Billing holds the value of the "billing" field.
+	// Whether the portal user may see the client's invoices.
 	Billing bool `json:"billing,omitempty"`
-	// Surveys holds the value of the "surveys" field.
+	// Whether the portal user may see and fill in the client's surveys.
 	Surveys bool `json:"surveys,omitempty"`
-	// AlertRecipient holds the value of the "alert_recipient" field.
+	// Whether the portal user receives the client's alerts; one portal user per client at most.
 	AlertRecipient bool `json:"alert_recipient,omitempty"`
 	// GrantedByID holds the value of the "granted_by_id" field.
 	GrantedByID *pulid.ID `json:"granted_by_id,omitempty"`
@@ -53,11 +54,11 @@ type PortalAccess struct {
 type PortalAccessEdges struct {
 	// Organization holds the value of the organization edge.
 	Organization *Organization `json:"organization,omitempty"`
-	// User holds the value of the user edge.
+	// The portal user.
 	User *User `json:"user,omitempty"`
-	// Client holds the value of the client edge.
+	// The client the portal user may see.
 	Client *Patient `json:"client,omitempty"`
-	// GrantedBy holds the value of the granted_by edge.
+	// Who granted the portal access; null if unknown.
 	GrantedBy *User `json:"granted_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -15,26 +15,27 @@ import (
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 )
 
-// Role is the model entity for the Role schema.
+// A named set of privileges. Built-in roles are seeded for every organization; custom roles are the organization's own.
 type Role struct {
 	config `json:"-"`
 	// ID of the ent.
+	// The globally unique ID of the object; its prefix names the type.
 	ID pulid.ID `json:"id,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID pulid.ID `json:"organization_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Name holds the value of the "name" field.
+	// The role's name, unique in the organization.
 	Name string `json:"name,omitempty"`
-	// Description holds the value of the "description" field.
+	// What the role is for, in the organization's words.
 	Description string `json:"description,omitempty"`
-	// Builtin holds the value of the "builtin" field.
+	// Which seeded role this is; null for the organization's custom roles.
 	Builtin *role.Builtin `json:"builtin,omitempty"`
-	// Privileges holds the value of the "privileges" field.
+	// The privilege keys the role grants (see the privileges query for the catalogue).
 	Privileges []string `json:"privileges,omitempty"`
-	// RequireMfa holds the value of the "require_mfa" field.
+	// Whether every holder of the role must use multi-factor authentication.
 	RequireMfa bool `json:"require_mfa,omitempty"`
 	// covered by the organization's session view
 	SessionView bool `json:"session_view,omitempty"`
@@ -52,7 +53,7 @@ type Role struct {
 type RoleEdges struct {
 	// Organization holds the value of the organization edge.
 	Organization *Organization `json:"organization,omitempty"`
-	// Users holds the value of the users edge.
+	// The users who hold the role.
 	Users []*User `json:"users,omitempty"`
 	// Invitations holds the value of the invitations edge.
 	Invitations []*Invitation `json:"invitations,omitempty"`

@@ -18,6 +18,7 @@ import (
 type SCIMToken struct {
 	config `json:"-"`
 	// ID of the ent.
+	// The globally unique ID of the object; its prefix names the type.
 	ID pulid.ID `json:"id,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID pulid.ID `json:"organization_id,omitempty"`

@@ -16,26 +16,27 @@ import (
 	"github.com/clinicgate/clinicgate/ent/user"
 )
 
-// SessionNote is the model entity for the SessionNote schema.
+// A clinician's note, and the transcript, on a session.
 type SessionNote struct {
 	config `json:"-"`
 	// ID of the ent.
+	// The globally unique ID of the object; its prefix names the type.
 	ID pulid.ID `json:"id,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID pulid.ID `json:"organization_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// AppointmentID holds the value of the "appointment_id" field.
 	AppointmentID pulid.ID `json:"appointment_id,omitempty"`
 	// AuthorID holds the value of the "author_id" field.
 	AuthorID pulid.ID `json:"author_id,omitempty"`
-	// Body holds the value of the "body" field.
+	// The note's text. Every read is audited.
 	Body string `json:"body,omitempty"`
-	// Transcript holds the value of the "transcript" field.
+	// The session's transcript; empty when there is none. Every read is audited.
 	Transcript string `json:"transcript,omitempty"`
-	// Private holds the value of the "private" field.
+	// A private note is for its author alone, even under the session view.
 	Private bool `json:"private,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SessionNoteQuery when eager-loading is set.
@@ -47,9 +48,9 @@ type SessionNote struct {
 type SessionNoteEdges struct {
 	// Organization holds the value of the organization edge.
 	Organization *Organization `json:"organization,omitempty"`
-	// Appointment holds the value of the appointment edge.
+	// The session the note is about.
 	Appointment *Appointment `json:"appointment,omitempty"`
-	// Author holds the value of the author edge.
+	// The clinician who wrote the note.
 	Author *User `json:"author,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -16,30 +16,31 @@ import (
 	"github.com/clinicgate/clinicgate/ent/user"
 )
 
-// StaffProfile is the model entity for the StaffProfile schema.
+// An employee record. A user for the employee can be created from it, and users can be given access to it as to a client.
 type StaffProfile struct {
 	config `json:"-"`
 	// ID of the ent.
+	// The globally unique ID of the object; its prefix names the type.
 	ID pulid.ID `json:"id,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID pulid.ID `json:"organization_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// GivenName holds the value of the "given_name" field.
+	// The employee's given (first) name.
 	GivenName string `json:"given_name,omitempty"`
-	// FamilyName holds the value of the "family_name" field.
+	// The employee's family (last) name.
 	FamilyName string `json:"family_name,omitempty"`
-	// Email holds the value of the "email" field.
+	// The employee's email; a user created from this profile gets it.
 	Email string `json:"email,omitempty"`
-	// Phone holds the value of the "phone" field.
+	// The employee's phone number.
 	Phone string `json:"phone,omitempty"`
-	// JobTitle holds the value of the "job_title" field.
+	// The employee's job title.
 	JobTitle string `json:"job_title,omitempty"`
-	// EmployeeNumber holds the value of the "employee_number" field.
+	// The organization's own number for the employee.
 	EmployeeNumber string `json:"employee_number,omitempty"`
-	// Status holds the value of the "status" field.
+	// Whether the employee is current or archived.
 	Status staffprofile.Status `json:"status,omitempty"`
 	// BusinessUnitID holds the value of the "business_unit_id" field.
 	BusinessUnitID *pulid.ID `json:"business_unit_id,omitempty"`
@@ -55,11 +56,11 @@ type StaffProfile struct {
 type StaffProfileEdges struct {
 	// Organization holds the value of the organization edge.
 	Organization *Organization `json:"organization,omitempty"`
-	// BusinessUnit holds the value of the business_unit edge.
+	// The employee's primary business unit.
 	BusinessUnit *BusinessUnit `json:"business_unit,omitempty"`
-	// User holds the value of the user edge.
+	// The user created for this employee, if any.
 	User *User `json:"user,omitempty"`
-	// Accesses holds the value of the accesses edge.
+	// The explicit links giving users access to this profile.
 	Accesses []*StaffProfileAccess `json:"accesses,omitempty"`
 	// Invitations holds the value of the invitations edge.
 	Invitations []*Invitation `json:"invitations,omitempty"`

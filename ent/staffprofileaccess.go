@@ -16,10 +16,11 @@ import (
 	"github.com/clinicgate/clinicgate/ent/user"
 )
 
-// StaffProfileAccess is the model entity for the StaffProfileAccess schema.
+// An explicit link giving a user access to a staff profile.
 type StaffProfileAccess struct {
 	config `json:"-"`
 	// ID of the ent.
+	// The globally unique ID of the object; its prefix names the type.
 	ID pulid.ID `json:"id,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID pulid.ID `json:"organization_id,omitempty"`
@@ -27,7 +28,7 @@ type StaffProfileAccess struct {
 	UserID pulid.ID `json:"user_id,omitempty"`
 	// StaffProfileID holds the value of the "staff_profile_id" field.
 	StaffProfileID pulid.ID `json:"staff_profile_id,omitempty"`
-	// GrantedAt holds the value of the "granted_at" field.
+	// When the access was granted.
 	GrantedAt time.Time `json:"granted_at,omitempty"`
 	// exclusive: at expires_at the access is gone
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
@@ -43,11 +44,11 @@ type StaffProfileAccess struct {
 type StaffProfileAccessEdges struct {
 	// Organization holds the value of the organization edge.
 	Organization *Organization `json:"organization,omitempty"`
-	// User holds the value of the user edge.
+	// The user given access.
 	User *User `json:"user,omitempty"`
-	// StaffProfile holds the value of the staff_profile edge.
+	// The staff profile the user may reach.
 	StaffProfile *StaffProfile `json:"staff_profile,omitempty"`
-	// GrantedBy holds the value of the granted_by edge.
+	// Who granted the access; null if unknown.
 	GrantedBy *User `json:"granted_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -17,26 +17,27 @@ import (
 	"github.com/clinicgate/clinicgate/ent/user"
 )
 
-// SurveyResponse is the model entity for the SurveyResponse schema.
+// A completed survey about a client.
 type SurveyResponse struct {
 	config `json:"-"`
 	// ID of the ent.
+	// The globally unique ID of the object; its prefix names the type.
 	ID pulid.ID `json:"id,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID pulid.ID `json:"organization_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// ClientID holds the value of the "client_id" field.
 	ClientID pulid.ID `json:"client_id,omitempty"`
-	// SurveyName holds the value of the "survey_name" field.
+	// The name of the survey. Every read is audited.
 	SurveyName string `json:"survey_name,omitempty"`
-	// Answers holds the value of the "answers" field.
+	// The answers, keyed by question. Every read is audited.
 	Answers map[string]interface{} `json:"answers,omitempty"`
 	// SubmittedByID holds the value of the "submitted_by_id" field.
 	SubmittedByID *pulid.ID `json:"submitted_by_id,omitempty"`
-	// SubmittedAt holds the value of the "submitted_at" field.
+	// When the survey was submitted.
 	SubmittedAt time.Time `json:"submitted_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SurveyResponseQuery when eager-loading is set.
@@ -48,9 +49,9 @@ type SurveyResponse struct {
 type SurveyResponseEdges struct {
 	// Organization holds the value of the organization edge.
 	Organization *Organization `json:"organization,omitempty"`
-	// Client holds the value of the client edge.
+	// The client this record belongs to.
 	Client *Patient `json:"client,omitempty"`
-	// SubmittedBy holds the value of the submitted_by edge.
+	// Who submitted the survey; null if unknown.
 	SubmittedBy *User `json:"submitted_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.

@@ -18,54 +18,55 @@ import (
 	"github.com/clinicgate/clinicgate/ent/user"
 )
 
-// User is the model entity for the User schema.
+// A person who signs in: a member of staff, or a portal user (a parent, a guardian, the client themself).
 type User struct {
 	config `json:"-"`
 	// ID of the ent.
+	// The globally unique ID of the object; its prefix names the type.
 	ID pulid.ID `json:"id,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID pulid.ID `json:"organization_id,omitempty"`
-	// CreatedAt holds the value of the "created_at" field.
+	// When the record was created.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// UpdatedAt holds the value of the "updated_at" field.
+	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Email holds the value of the "email" field.
+	// The email address the user signs in with and receives mail at; unique in the organization, ignoring case.
 	Email string `json:"email,omitempty"`
 	// EmailNormalized holds the value of the "email_normalized" field.
 	EmailNormalized string `json:"email_normalized,omitempty"`
-	// GivenName holds the value of the "given_name" field.
+	// The user's given (first) name.
 	GivenName string `json:"given_name,omitempty"`
-	// FamilyName holds the value of the "family_name" field.
+	// The user's family (last) name.
 	FamilyName string `json:"family_name,omitempty"`
-	// DisplayName holds the value of the "display_name" field.
+	// The name shown for the user in lists and on records.
 	DisplayName string `json:"display_name,omitempty"`
-	// Kind holds the value of the "kind" field.
+	// Whether the user is staff or a portal user (parent, guardian, the client themself); fixed at creation.
 	Kind user.Kind `json:"kind,omitempty"`
-	// Status holds the value of the "status" field.
+	// Where the user is in their membership: invited, active, suspended or deleted.
 	Status user.Status `json:"status,omitempty"`
-	// IsAccountOwner holds the value of the "is_account_owner" field.
+	// Whether the user is the organization's account owner; there is at most one.
 	IsAccountOwner bool `json:"is_account_owner,omitempty"`
 	// identity provider's id (SCIM externalId)
 	ExternalID *string `json:"external_id,omitempty"`
-	// ScheduleAccess holds the value of the "schedule_access" field.
+	// How much of the schedule the user sees and edits (levels A–D, or NONE).
 	ScheduleAccess user.ScheduleAccess `json:"schedule_access,omitempty"`
 	// tabs an office-staff user may open
 	TabAccess []string `json:"tab_access,omitempty"`
-	// RequireMfa holds the value of the "require_mfa" field.
+	// Whether the user must use multi-factor authentication, whatever the organization and roles say.
 	RequireMfa bool `json:"require_mfa,omitempty"`
-	// SignInMethod holds the value of the "sign_in_method" field.
+	// The sign-in method the user must use (ANY: no requirement of their own).
 	SignInMethod user.SignInMethod `json:"sign_in_method,omitempty"`
-	// Phone holds the value of the "phone" field.
+	// The user's phone number.
 	Phone string `json:"phone,omitempty"`
-	// Title holds the value of the "title" field.
+	// The user's job title or professional title.
 	Title string `json:"title,omitempty"`
 	// PrimaryBusinessUnitID holds the value of the "primary_business_unit_id" field.
 	PrimaryBusinessUnitID *pulid.ID `json:"primary_business_unit_id,omitempty"`
-	// LastSignInAt holds the value of the "last_sign_in_at" field.
+	// When the user last signed in; null if never.
 	LastSignInAt *time.Time `json:"last_sign_in_at,omitempty"`
-	// SuspendedAt holds the value of the "suspended_at" field.
+	// When the user was suspended; null unless suspended.
 	SuspendedAt *time.Time `json:"suspended_at,omitempty"`
-	// DeletedAt holds the value of the "deleted_at" field.
+	// When the user was removed from the organization; null unless deleted.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
@@ -77,19 +78,19 @@ type User struct {
 type UserEdges struct {
 	// Organization holds the value of the organization edge.
 	Organization *Organization `json:"organization,omitempty"`
-	// Roles holds the value of the roles edge.
+	// The roles the user holds; their privileges add up.
 	Roles []*Role `json:"roles,omitempty"`
-	// BusinessUnits holds the value of the business_units edge.
+	// The business units the user belongs to; they reach those units' unrestricted clients.
 	BusinessUnits []*BusinessUnit `json:"business_units,omitempty"`
 	// grants no client access on its own; staff-profile access only
 	PrimaryBusinessUnit *BusinessUnit `json:"primary_business_unit,omitempty"`
-	// StaffProfile holds the value of the staff_profile edge.
+	// The employee record this user was created from, if any.
 	StaffProfile *StaffProfile `json:"staff_profile,omitempty"`
-	// ClientAccesses holds the value of the client_accesses edge.
+	// The user's explicit links to clients.
 	ClientAccesses []*ClientAccess `json:"client_accesses,omitempty"`
-	// StaffProfileAccesses holds the value of the staff_profile_accesses edge.
+	// The user's explicit links to staff profiles.
 	StaffProfileAccesses []*StaffProfileAccess `json:"staff_profile_accesses,omitempty"`
-	// PortalAccesses holds the value of the portal_accesses edge.
+	// For a portal user: the clients they may see in the portal, with what permissions.
 	PortalAccesses []*PortalAccess `json:"portal_accesses,omitempty"`
 	// PasswordCredential holds the value of the password_credential edge.
 	PasswordCredential *PasswordCredential `json:"password_credential,omitempty"`

@@ -23,23 +23,30 @@ import (
 
 // Why (or why not) a user reaches a client or staff profile.
 type AccessExplanation struct {
-	User    *ent.User     `json:"user"`
-	Allowed bool          `json:"allowed"`
-	Paths   []*AccessPath `json:"paths"`
+	// The user the explanation is about.
+	User *ent.User `json:"user"`
+	// Whether the user reaches the client or staff profile at all.
+	Allowed bool `json:"allowed"`
+	// Every path that gives the user access; empty when none does.
+	Paths []*AccessPath `json:"paths"`
 	// Set when no path applies or some are blocked: e.g. user suspended, client restricted, link expired.
 	Notes []string `json:"notes"`
 }
 
 // One reason a user reaches a client or staff profile.
 type AccessPath struct {
+	// What kind of path this is.
 	Kind AccessPathKind `json:"kind"`
 	// The privilege that opens this path (role-based paths).
 	Privilege *string `json:"privilege,omitempty"`
 	// The roles of the user that hold that privilege.
-	Roles        []*ent.Role       `json:"roles"`
+	Roles []*ent.Role `json:"roles"`
+	// Business-unit paths: the business unit through which the user reaches the client or profile.
 	BusinessUnit *ent.BusinessUnit `json:"businessUnit,omitempty"`
-	GrantedBy    *ent.User         `json:"grantedBy,omitempty"`
-	GrantedAt    *time.Time        `json:"grantedAt,omitempty"`
+	// Explicit links and portal access: who granted it, if known.
+	GrantedBy *ent.User `json:"grantedBy,omitempty"`
+	// Explicit links, portal and emergency access: when it was granted or opened.
+	GrantedAt *time.Time `json:"grantedAt,omitempty"`
 	// Exclusive: at this instant the access is gone.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 	// Emergency access: the reason given.
@@ -48,6 +55,7 @@ type AccessPath struct {
 	PortalPermissions *PortalPermissions `json:"portalPermissions,omitempty"`
 }
 
+// Links several professionals to a client at once (the chart's Professionals tab).
 type AddChartProfessionalsInput struct {
 	// The client whose chart gets more professionals; the viewer must reach it.
 	ClientID pulid.ID `json:"clientId"`
@@ -57,11 +65,13 @@ type AddChartProfessionalsInput struct {
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
+// The links created for the professionals.
 type AddChartProfessionalsPayload struct {
 	// One link per professional, in the order given.
 	ClientAccesses []*ent.ClientAccess `json:"clientAccesses"`
 }
 
+// Adds a contact to a client's Contact Info.
 type AddClientContactInput struct {
 	// The client; the viewer must reach it and hold clients.edit.
 	ClientID pulid.ID `json:"clientId"`
@@ -69,11 +79,13 @@ type AddClientContactInput struct {
 	Contact *ClientContactInput `json:"contact"`
 }
 
+// The contact that was added.
 type AddClientContactPayload struct {
 	// The new contact.
 	Contact *ent.ClientContact `json:"contact"`
 }
 
+// Gives a portal user (new or existing) access to a client.
 type AddPortalUserInput struct {
 	// The client the portal user gets access to; the viewer must reach it.
 	ClientID pulid.ID `json:"clientId"`
@@ -89,6 +101,7 @@ type AddPortalUserInput struct {
 	AlertRecipient *bool `json:"alertRecipient,omitempty"`
 }
 
+// The portal link created and the portal user it is for.
 type AddPortalUserPayload struct {
 	// The new portal link.
 	PortalAccess *ent.PortalAccess `json:"portalAccess"`
@@ -114,11 +127,13 @@ type AssignClientBusinessUnitPayload struct {
 	Client *ent.Patient `json:"client"`
 }
 
+// Makes a portal user their client's alert recipient.
 type AssignPortalAlertRecipientInput struct {
 	// The portal link that becomes its client's one alert recipient.
 	PortalAccessID pulid.ID `json:"portalAccessId"`
 }
 
+// The portal link that now receives alerts.
 type AssignPortalAlertRecipientPayload struct {
 	// The portal link now receiving alerts (the previous recipient no longer does).
 	PortalAccess *ent.PortalAccess `json:"portalAccess"`
@@ -224,6 +239,7 @@ type CreateEmployeeUserPayload struct {
 	User *ent.User `json:"user"`
 }
 
+// A new custom role.
 type CreateRoleInput struct {
 	// The role's name, unique in the organization (case-insensitively); at most 100 bytes.
 	Name string `json:"name"`
@@ -252,6 +268,7 @@ type DeleteBusinessUnitPayload struct {
 	RemovedMemberIds []pulid.ID `json:"removedMemberIds"`
 }
 
+// The custom role to delete.
 type DeleteRoleInput struct {
 	// The custom role to delete; refused (CONFLICT) while users or invitations hold it.
 	RoleID pulid.ID `json:"roleId"`
@@ -263,6 +280,7 @@ type DeleteRolePayload struct {
 	DeletedRoleID pulid.ID `json:"deletedRoleId"`
 }
 
+// Gives a staff user an explicit link to a client.
 type GrantClientAccessInput struct {
 	// The staff user who gets access (not a portal user: they get portal access).
 	UserID pulid.ID `json:"userId"`
@@ -278,6 +296,7 @@ type GrantClientAccessPayload struct {
 	ClientAccess *ent.ClientAccess `json:"clientAccess"`
 }
 
+// Gives a staff user an explicit link to a staff profile.
 type GrantStaffProfileAccessInput struct {
 	// The staff user who gets access.
 	UserID pulid.ID `json:"userId"`
@@ -287,6 +306,7 @@ type GrantStaffProfileAccessInput struct {
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
+// The link that was created, or whose expiry changed.
 type GrantStaffProfileAccessPayload struct {
 	// The explicit link.
 	StaffProfileAccess *ent.StaffProfileAccess `json:"staffProfileAccess"`
@@ -349,7 +369,9 @@ type InviteUserToClientInput struct {
 	SignInMethod *invitation.SignInMethod `json:"signInMethod,omitempty"`
 }
 
+// Opens a break-glass window on a client.
 type OpenEmergencyAccessInput struct {
+	// The client to open; the viewer must have no other path to them.
 	ClientID pulid.ID `json:"clientId"`
 	// Why the record must be opened; kept in the audit trail. At least 10
 	// visible characters (letters, digits, punctuation, symbols: spaces,
@@ -376,12 +398,18 @@ type OutboxMessageEdge struct {
 	Cursor entgql.Cursor[pulid.ID] `json:"cursor"`
 }
 
+// The four permissions of a portal link (seed 002), and whether it receives alerts.
 type PortalPermissions struct {
-	Documents        bool `json:"documents"`
+	// Access to Documents: view the client's Document Center and upload.
+	Documents bool `json:"documents"`
+	// Sessions & Homework: session dates, billed or missed, assigned homework.
 	SessionsHomework bool `json:"sessionsHomework"`
-	Billing          bool `json:"billing"`
-	Surveys          bool `json:"surveys"`
-	AlertRecipient   bool `json:"alertRecipient"`
+	// Billing, Invoicing & Insurance: payment methods, invoices and superbills.
+	Billing bool `json:"billing"`
+	// View & Submit Surveys: receive, complete and review surveys.
+	Surveys bool `json:"surveys"`
+	// The portal user receives the client's alerts (one per client).
+	AlertRecipient bool `json:"alertRecipient"`
 }
 
 // The four portal permissions of seed 002.
@@ -398,29 +426,37 @@ type PortalPermissionsInput struct {
 
 // One privilege of the catalogue, for the Managing User Privileges screen.
 type PrivilegeInfo struct {
-	Key         string `json:"key"`
-	Name        string `json:"name"`
+	// The privilege's key, as held in Role.privileges.
+	Key string `json:"key"`
+	// The privilege's name for display.
+	Name string `json:"name"`
+	// What the privilege allows, for display.
 	Description string `json:"description"`
-	Group       string `json:"group"`
+	// The group the screen shows the privilege under.
+	Group string `json:"group"`
 	// Belongs to the account owner alone; no other role can hold it.
 	OwnerOnly bool `json:"ownerOnly"`
 }
 
+// Removes a contact from a client's Contact Info.
 type RemoveClientContactInput struct {
 	// The contact to remove.
 	ContactID pulid.ID `json:"contactId"`
 }
 
+// The result of removing a contact.
 type RemoveClientContactPayload struct {
 	// The id of the removed contact. Portal users whose email came from it keep their access.
 	ContactID pulid.ID `json:"contactId"`
 }
 
+// Ends a portal user's access to a client.
 type RemovePortalAccessInput struct {
 	// The portal link to end.
 	PortalAccessID pulid.ID `json:"portalAccessId"`
 }
 
+// The result of removing a portal link.
 type RemovePortalAccessPayload struct {
 	// The id of the removed link. The user keeps their sign-in and other clients; if they received alerts, the client's oldest remaining portal user now does.
 	PortalAccessID pulid.ID `json:"portalAccessId"`
@@ -432,6 +468,7 @@ type ResetUserPasswordPayload struct {
 	User *ent.User `json:"user"`
 }
 
+// Removes a user's explicit link to a client.
 type RevokeClientAccessInput struct {
 	// The user whose explicit link is removed.
 	UserID pulid.ID `json:"userId"`
@@ -439,11 +476,13 @@ type RevokeClientAccessInput struct {
 	ClientID pulid.ID `json:"clientId"`
 }
 
+// The result of revoking a client link.
 type RevokeClientAccessPayload struct {
 	// The id of the removed link. Other paths (business unit, organization-wide role) are not links and remain.
 	ClientAccessID pulid.ID `json:"clientAccessId"`
 }
 
+// Removes a user's explicit link to a staff profile.
 type RevokeStaffProfileAccessInput struct {
 	// The user whose explicit link is removed.
 	UserID pulid.ID `json:"userId"`
@@ -451,6 +490,7 @@ type RevokeStaffProfileAccessInput struct {
 	StaffProfileID pulid.ID `json:"staffProfileId"`
 }
 
+// The result of revoking a staff-profile link.
 type RevokeStaffProfileAccessPayload struct {
 	// The id of the removed link.
 	StaffProfileAccessID pulid.ID `json:"staffProfileAccessId"`
@@ -492,6 +532,7 @@ type SetEmployeeAccessPayload struct {
 	User *ent.User `json:"user"`
 }
 
+// Replaces the four permissions of a portal link.
 type SetPortalPermissionsInput struct {
 	// The portal link.
 	PortalAccessID pulid.ID `json:"portalAccessId"`
@@ -499,11 +540,13 @@ type SetPortalPermissionsInput struct {
 	Permissions *PortalPermissionsInput `json:"permissions"`
 }
 
+// The portal link after its permissions changed.
 type SetPortalPermissionsPayload struct {
 	// The changed portal link.
 	PortalAccess *ent.PortalAccess `json:"portalAccess"`
 }
 
+// Turns one privilege of a role on or off.
 type SetRolePrivilegeInput struct {
 	// The role to change.
 	RoleID pulid.ID `json:"roleId"`
@@ -541,6 +584,7 @@ type SetUserBusinessUnitsPayload struct {
 	User *ent.User `json:"user"`
 }
 
+// Replaces the roles a staff member holds.
 type SetUserRolesInput struct {
 	// The staff member whose roles are set.
 	UserID pulid.ID `json:"userId"`
@@ -563,6 +607,7 @@ type SignOutEverywherePayload struct {
 	SessionsEnded int `json:"sessionsEnded"`
 }
 
+// Hands the account ownership to another staff member.
 type TransferOwnershipInput struct {
 	// The active staff member who becomes the account owner.
 	UserID pulid.ID `json:"userId"`
@@ -584,6 +629,7 @@ type UpdateBusinessUnitInput struct {
 	Address *string `json:"address,omitempty"`
 }
 
+// Replaces the details of one of a client's contacts.
 type UpdateClientContactInput struct {
 	// The contact to change.
 	ContactID pulid.ID `json:"contactId"`
@@ -591,11 +637,13 @@ type UpdateClientContactInput struct {
 	Contact *ClientContactInput `json:"contact"`
 }
 
+// The contact after the change.
 type UpdateClientContactPayload struct {
 	// The changed contact.
 	Contact *ent.ClientContact `json:"contact"`
 }
 
+// Changes to a role; fields left out stay as they are.
 type UpdateRoleInput struct {
 	// The role to change. The account owner's role cannot be changed.
 	RoleID pulid.ID `json:"roleId"`
@@ -673,16 +721,22 @@ type UserStatusPayload struct {
 // The signed-in user's view of themself: who they are, in which organization,
 // and what they may do.
 type Viewer struct {
-	User         *ent.User         `json:"user"`
+	// The signed-in user.
+	User *ent.User `json:"user"`
+	// The organization the viewer signed in to.
 	Organization *ent.Organization `json:"organization"`
-	Roles        []*ent.Role       `json:"roles"`
+	// The roles the viewer holds.
+	Roles []*ent.Role `json:"roles"`
 	// Effective privileges: the union over all roles.
-	Privileges    []string            `json:"privileges"`
+	Privileges []string `json:"privileges"`
+	// The business units the viewer belongs to.
 	BusinessUnits []*ent.BusinessUnit `json:"businessUnits"`
 	// Grants no client access on its own.
 	PrimaryBusinessUnit *ent.BusinessUnit `json:"primaryBusinessUnit,omitempty"`
-	Session             *ViewerSession    `json:"session"`
-	Mfa                 *ViewerMfa        `json:"mfa"`
+	// The current session.
+	Session *ViewerSession `json:"session"`
+	// The viewer's multi-factor authentication state.
+	Mfa *ViewerMfa `json:"mfa"`
 }
 
 // The viewer's second-factor state.
@@ -695,17 +749,23 @@ type ViewerMfa struct {
 	SatisfiedAt *time.Time `json:"satisfiedAt,omitempty"`
 }
 
+// The session the viewer's request was made in.
 type ViewerSession struct {
-	ID         pulid.ID  `json:"id"`
-	AuthMethod string    `json:"authMethod"`
-	CreatedAt  time.Time `json:"createdAt"`
-	ExpiresAt  time.Time `json:"expiresAt"`
+	// The session's ID.
+	ID pulid.ID `json:"id"`
+	// How the session was signed in (for example password or sso).
+	AuthMethod string `json:"authMethod"`
+	// When the session started.
+	CreatedAt time.Time `json:"createdAt"`
+	// When the session ends unless renewed.
+	ExpiresAt time.Time `json:"expiresAt"`
 	// When this session passed a second factor; null if it has not.
 	MfaSatisfiedAt *time.Time `json:"mfaSatisfiedAt,omitempty"`
 	// Signed in with a temporary password: only changing it is allowed.
 	PasswordChangeRequired bool `json:"passwordChangeRequired"`
 }
 
+// The kinds of path by which a user reaches a client or staff profile.
 type AccessPathKind string
 
 const (
@@ -785,12 +845,17 @@ const (
 	// Names, contact details and protected health information.
 	AuditedRecordClientProfile AuditedRecord = "CLIENT_PROFILE"
 	// A session's time and place (and billing state).
-	AuditedRecordAppointment    AuditedRecord = "APPOINTMENT"
-	AuditedRecordSessionNote    AuditedRecord = "SESSION_NOTE"
-	AuditedRecordDocument       AuditedRecord = "DOCUMENT"
-	AuditedRecordHomework       AuditedRecord = "HOMEWORK"
+	AuditedRecordAppointment AuditedRecord = "APPOINTMENT"
+	// A session note's body and transcript.
+	AuditedRecordSessionNote AuditedRecord = "SESSION_NOTE"
+	// A document's title and file name.
+	AuditedRecordDocument AuditedRecord = "DOCUMENT"
+	// A homework assignment's title and instructions.
+	AuditedRecordHomework AuditedRecord = "HOMEWORK"
+	// A survey's name and answers.
 	AuditedRecordSurveyResponse AuditedRecord = "SURVEY_RESPONSE"
-	AuditedRecordInvoice        AuditedRecord = "INVOICE"
+	// An invoice's number and amount.
+	AuditedRecordInvoice AuditedRecord = "INVOICE"
 )
 
 var AllAuditedRecord = []AuditedRecord{
@@ -904,6 +969,7 @@ func (e EmployeeUserType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The field rules of the authorization engine, as used by @access.
 type FieldRule string
 
 const (

@@ -16,7 +16,9 @@ import (
 // and until when (exclusive).
 func grantFields() []ent.Field {
 	return []ent.Field{
-		field.Time("granted_at").Immutable(),
+		field.Time("granted_at").
+			Comment("When the access was granted.").
+			Immutable(),
 		field.Time("expires_at").Optional().Nillable().
 			Comment("exclusive: at expires_at the access is gone"),
 		field.String("granted_by_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
@@ -41,10 +43,16 @@ func (ClientAccess) Fields() []ent.Field {
 
 func (ClientAccess) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
-		edge.To("client", Patient.Type).Field("client_id").Unique().Required().Immutable().
+		edge.To("user", User.Type).
+			Comment("The user given access.").
+			Field("user_id").Unique().Required().Immutable(),
+		edge.To("client", Patient.Type).
+			Comment("The client the user may reach.").
+			Field("client_id").Unique().Required().Immutable().
 			Annotations(noClientFilter()),
-		edge.To("granted_by", User.Type).Field("granted_by_id").Unique().Immutable(),
+		edge.To("granted_by", User.Type).
+			Comment("Who granted the access; null if unknown.").
+			Field("granted_by_id").Unique().Immutable(),
 	}
 }
 
@@ -56,11 +64,17 @@ func (ClientAccess) Indexes() []ent.Index {
 }
 
 func (ClientAccess) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.RelayConnection()}
+	return []schema.Annotation{
+		schema.Comment("An explicit link giving a user access to a client (the Access tab, the Professionals tab on a chart)."),
+		entgql.RelayConnection(),
+	}
 }
 
 func (PortalAccess) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.RelayConnection()}
+	return []schema.Annotation{
+		schema.Comment("A portal user's access to a client, with separate permissions for documents, sessions and homework, billing and surveys."),
+		entgql.RelayConnection(),
+	}
 }
 
 // StaffProfileAccess is an explicit link user → staff profile.
@@ -79,9 +93,15 @@ func (StaffProfileAccess) Fields() []ent.Field {
 
 func (StaffProfileAccess) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
-		edge.To("staff_profile", StaffProfile.Type).Field("staff_profile_id").Unique().Required().Immutable(),
-		edge.To("granted_by", User.Type).Field("granted_by_id").Unique().Immutable(),
+		edge.To("user", User.Type).
+			Comment("The user given access.").
+			Field("user_id").Unique().Required().Immutable(),
+		edge.To("staff_profile", StaffProfile.Type).
+			Comment("The staff profile the user may reach.").
+			Field("staff_profile_id").Unique().Required().Immutable(),
+		edge.To("granted_by", User.Type).
+			Comment("Who granted the access; null if unknown.").
+			Field("granted_by_id").Unique().Immutable(),
 	}
 }
 
@@ -104,11 +124,21 @@ func (PortalAccess) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("user_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("client_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
-		field.Bool("documents").Default(false),
-		field.Bool("sessions_homework").Default(false),
-		field.Bool("billing").Default(false),
-		field.Bool("surveys").Default(false),
-		field.Bool("alert_recipient").Default(false),
+		field.Bool("documents").
+			Comment("Whether the portal user may see the client's documents.").
+			Default(false),
+		field.Bool("sessions_homework").
+			Comment("Whether the portal user may see the client's sessions and homework.").
+			Default(false),
+		field.Bool("billing").
+			Comment("Whether the portal user may see the client's invoices.").
+			Default(false),
+		field.Bool("surveys").
+			Comment("Whether the portal user may see and fill in the client's surveys.").
+			Default(false),
+		field.Bool("alert_recipient").
+			Comment("Whether the portal user receives the client's alerts; one portal user per client at most.").
+			Default(false),
 		field.String("granted_by_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
 			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
@@ -116,10 +146,16 @@ func (PortalAccess) Fields() []ent.Field {
 
 func (PortalAccess) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
-		edge.To("client", Patient.Type).Field("client_id").Unique().Required().Immutable().
+		edge.To("user", User.Type).
+			Comment("The portal user.").
+			Field("user_id").Unique().Required().Immutable(),
+		edge.To("client", Patient.Type).
+			Comment("The client the portal user may see.").
+			Field("client_id").Unique().Required().Immutable().
 			Annotations(noClientFilter()),
-		edge.To("granted_by", User.Type).Field("granted_by_id").Unique().Immutable(),
+		edge.To("granted_by", User.Type).
+			Comment("Who granted the portal access; null if unknown.").
+			Field("granted_by_id").Unique().Immutable(),
 	}
 }
 
@@ -145,24 +181,39 @@ func (EmergencyAccess) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("user_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("client_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
-		field.Text("reason").NotEmpty().Immutable(),
-		field.Time("started_at").Immutable().
+		field.Text("reason").
+			Comment("Why the clinician broke the glass, as they wrote it.").
+			NotEmpty().Immutable(),
+		field.Time("started_at").
+			Comment("When the window opened.").
+			Immutable().
 			Annotations(entgql.OrderField("STARTED_AT")),
-		field.Time("expires_at").Immutable(),
-		field.Time("ended_at").Optional().Nillable(),
+		field.Time("expires_at").
+			Comment("When the window closes on its own.").
+			Immutable(),
+		field.Time("ended_at").
+			Comment("When the window was closed, early or at its expiry; null while open.").
+			Optional().Nillable(),
 	}
 }
 
 func (EmergencyAccess) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
-		edge.To("client", Patient.Type).Field("client_id").Unique().Required().Immutable().
+		edge.To("user", User.Type).
+			Comment("The clinician who opened the window.").
+			Field("user_id").Unique().Required().Immutable(),
+		edge.To("client", Patient.Type).
+			Comment("The client the window opens.").
+			Field("client_id").Unique().Required().Immutable().
 			Annotations(noClientFilter()),
 	}
 }
 
 func (EmergencyAccess) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.RelayConnection(), entgql.QueryField("emergencyAccesses")}
+	return []schema.Annotation{
+		schema.Comment("A break-glass window: a clinician with no path to a client opens access to them for a fixed time, giving a reason."),
+		entgql.RelayConnection(), entgql.QueryField("emergencyAccesses").Description("The break-glass windows the viewer may see."),
+	}
 }
 
 func (EmergencyAccess) Indexes() []ent.Index {
@@ -173,5 +224,11 @@ func (EmergencyAccess) Indexes() []ent.Index {
 		// to its expiry) before a new one opens.
 		index.Fields("user_id", "client_id").Unique().
 			Annotations(entsql.IndexWhere("ended_at IS NULL")).StorageKey("emergency_accesses_one_open"),
+	}
+}
+
+func (StaffProfileAccess) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		schema.Comment("An explicit link giving a user access to a staff profile."),
 	}
 }

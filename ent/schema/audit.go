@@ -21,17 +21,39 @@ func (AuditEvent) Mixin() []ent.Mixin {
 
 func (AuditEvent) Fields() []ent.Field {
 	return []ent.Field{
-		field.Time("occurred_at").Immutable().Annotations(entgql.OrderField("OCCURRED_AT")),
-		field.Enum("actor_kind").NamedValues("User", "USER", "System", "SYSTEM", "SCIM", "SCIM", "Anonymous", "ANONYMOUS").Immutable(),
-		field.String("actor_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().Annotations(entgql.Type("ID")),
-		field.String("action").NotEmpty().MaxLen(100).Immutable(),
-		field.String("target_type").Default("").MaxLen(50).Immutable(),
-		field.String("target_id").Default("").MaxLen(64).Immutable(),
-		field.String("client_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().Annotations(entgql.Type("ID")),
-		field.String("ip").Default("").MaxLen(64).Immutable(),
-		field.String("user_agent").Default("").MaxLen(512).Immutable(),
-		field.String("request_id").Default("").MaxLen(64).Immutable(),
-		field.JSON("details", map[string]any{}).Optional().Immutable().Annotations(entgql.Type("Map")),
+		field.Time("occurred_at").
+			Comment("When it happened.").
+			Immutable().Annotations(entgql.OrderField("OCCURRED_AT")),
+		field.Enum("actor_kind").
+			Comment("Who did it: a user, the system, an identity provider (SCIM) or someone not signed in.").
+			NamedValues("User", "USER", "System", "SYSTEM", "SCIM", "SCIM", "Anonymous", "ANONYMOUS").Immutable(),
+		field.String("actor_id").
+			Comment("The ID of the acting user or SCIM token; null for the system and anonymous actors.").
+			GoType(pulid.ID("")).Optional().Nillable().Immutable().Annotations(entgql.Type("ID")),
+		field.String("action").
+			Comment("What happened, as a dotted name (for example user.invite or client.read).").
+			NotEmpty().MaxLen(100).Immutable(),
+		field.String("target_type").
+			Comment("The type of the object acted on; empty if none.").
+			Default("").MaxLen(50).Immutable(),
+		field.String("target_id").
+			Comment("The ID of the object acted on; empty if none.").
+			Default("").MaxLen(64).Immutable(),
+		field.String("client_id").
+			Comment("The client whose record was touched, if any.").
+			GoType(pulid.ID("")).Optional().Nillable().Immutable().Annotations(entgql.Type("ID")),
+		field.String("ip").
+			Comment("The IP address the request came from.").
+			Default("").MaxLen(64).Immutable(),
+		field.String("user_agent").
+			Comment("The user agent of the request.").
+			Default("").MaxLen(512).Immutable(),
+		field.String("request_id").
+			Comment("The ID of the request, to find the other events of the same request.").
+			Default("").MaxLen(64).Immutable(),
+		field.JSON("details", map[string]any{}).
+			Comment("Further details of the event, depending on the action.").
+			Optional().Immutable().Annotations(entgql.Type("Map")),
 	}
 }
 
@@ -44,5 +66,8 @@ func (AuditEvent) Indexes() []ent.Index {
 }
 
 func (AuditEvent) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.RelayConnection(), entgql.QueryField("auditEvents")}
+	return []schema.Annotation{
+		schema.Comment("A record of something that happened in the organization: who did what, to what, when and from where."),
+		entgql.RelayConnection(), entgql.QueryField("auditEvents").Description("The organization's audit trail, newest first unless ordered otherwise."),
+	}
 }

@@ -20,20 +20,32 @@ func (BusinessUnit) Mixin() []ent.Mixin {
 
 func (BusinessUnit) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("NAME")),
-		field.String("address").Default("").MaxLen(1000),
-		field.String("external_id").Optional().Nillable().MaxLen(255),
+		field.String("name").
+			Comment("The business unit's name, unique in the organization.").
+			NotEmpty().MaxLen(200).Annotations(entgql.OrderField("NAME")),
+		field.String("address").
+			Comment("The business unit's postal address; empty when not given.").
+			Default("").MaxLen(1000),
+		field.String("external_id").
+			Comment("The identity provider's ID for the unit (SCIM), if it is provisioned.").
+			Optional().Nillable().MaxLen(255),
 	}
 }
 
 func (BusinessUnit) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("users", User.Type).Ref("business_units"),
+		edge.From("users", User.Type).
+			Comment("The users who belong to the business unit.").
+			Ref("business_units"),
 		edge.From("primary_users", User.Type).Ref("primary_business_unit").
 			Annotations(entgql.Skip(entgql.SkipAll)),
-		edge.From("clients", Patient.Type).Ref("business_unit").
+		edge.From("clients", Patient.Type).
+			Comment("The clients the business unit looks after.").
+			Ref("business_unit").
 			Annotations(entgql.RelayConnection(), noClientFilter()),
-		edge.From("staff_profiles", StaffProfile.Type).Ref("business_unit"),
+		edge.From("staff_profiles", StaffProfile.Type).
+			Comment("The employees whose primary business unit this is.").
+			Ref("business_unit"),
 		edge.From("invitations", Invitation.Type).Ref("business_units").Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
@@ -46,5 +58,8 @@ func (BusinessUnit) Indexes() []ent.Index {
 }
 
 func (BusinessUnit) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.RelayConnection(), entgql.QueryField()}
+	return []schema.Annotation{
+		schema.Comment("A location, department or programme of the organization. Members of a unit reach its unrestricted clients."),
+		entgql.RelayConnection(), entgql.QueryField().Description("The organization's business units."),
+	}
 }

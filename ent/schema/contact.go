@@ -53,5 +53,8 @@ func (ClientContact) Indexes() []ent.Index {
 }
 
 func (ClientContact) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipWhereInput)}
+	return []schema.Annotation{
+		schema.Comment("One entry of a client's Contact Info: the client themself, a parent, a guardian, a carer."),
+		entgql.Skip(entgql.SkipWhereInput),
+	}
 }

@@ -18,9 +18,12 @@ type TimeMixin struct{ mixin.Schema }
 
 func (TimeMixin) Fields() []ent.Field {
 	return []ent.Field{
-		field.Time("created_at").Immutable().
+		field.Time("created_at").
+			Comment("When the record was created.").
+			Immutable().
 			Annotations(entgql.OrderField("CREATED_AT")),
 		field.Time("updated_at").
+			Comment("When the record was last changed.").
 			Annotations(entgql.OrderField("UPDATED_AT")),
 	}
 }

@@ -19,16 +19,24 @@ func (Organization) Mixin() []ent.Mixin {
 
 func (Organization) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200),
+		field.String("name").
+			Comment("The organization's name.").
+			NotEmpty().MaxLen(200),
 		// slug names the organization at sign-in and in URLs; unique across
 		// the server.
-		field.String("slug").NotEmpty().MaxLen(63).Unique().Immutable(),
+		field.String("slug").
+			Comment("The short name that identifies the organization at sign-in and in URLs; unique on the server and fixed.").
+			NotEmpty().MaxLen(63).Unique().Immutable(),
 		// session_view lets roles holding the "view others' session notes"
 		// privilege read clinicians' notes (Heidi's "Session View").
-		field.Bool("session_view_enabled").Default(false),
+		field.Bool("session_view_enabled").
+			Comment("Whether holders of the \"view others' session notes\" privilege in covered roles may read other clinicians' notes.").
+			Default(false),
 		field.Bool("require_mfa").Default(false).
 			Comment("every member must use MFA"),
-		field.Enum("sign_in_method").NamedValues("Any", "ANY", "Password", "PASSWORD", "SSO", "SSO").Default("ANY"),
+		field.Enum("sign_in_method").
+			Comment("The sign-in method every member must use (ANY: password or single sign-on).").
+			NamedValues("Any", "ANY", "Password", "PASSWORD", "SSO", "SSO").Default("ANY"),
 		field.Int("emergency_access_minutes").Default(60).Positive().
 			Comment("length of a break-glass window"),
 		field.Int("session_idle_minutes").Optional().Nillable().Positive().
@@ -37,5 +45,8 @@ func (Organization) Fields() []ent.Field {
 }
 
 func (Organization) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.RelayConnection()}
+	return []schema.Annotation{
+		schema.Comment("The tenant: a clinic, practice, school or care team. Nothing crosses organizations."),
+		entgql.RelayConnection(),
+	}
 }

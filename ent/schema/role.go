@@ -21,21 +21,30 @@ func (Role) Mixin() []ent.Mixin {
 
 func (Role) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(100).Annotations(entgql.OrderField("NAME")),
-		field.String("description").Default("").MaxLen(1000),
+		field.String("name").
+			Comment("The role's name, unique in the organization.").
+			NotEmpty().MaxLen(100).Annotations(entgql.OrderField("NAME")),
+		field.String("description").
+			Comment("What the role is for, in the organization's words.").
+			Default("").MaxLen(1000),
 		// builtin names the seeded role this row is; custom roles have none.
 		field.Enum("builtin").
+			Comment("Which seeded role this is; null for the organization's custom roles.").
 			NamedValues("AccountOwner", "ACCOUNT_OWNER", "Administrator", "ADMINISTRATOR",
 				"Supervisor", "SUPERVISOR", "Clinician", "CLINICIAN", "Teacher", "TEACHER",
 				"OfficeStaff", "OFFICE_STAFF").
 			Optional().Nillable().Immutable(),
 		// privileges are keys of the catalogue in internal/authz; the domain
 		// validates them on write.
-		field.Strings("privileges").Default([]string{}),
+		field.Strings("privileges").
+			Comment("The privilege keys the role grants (see the privileges query for the catalogue).").
+			Default([]string{}),
 		// require_mfa makes MFA required of every holder of the role (with
 		// the organization's and the user's own setting: any one suffices;
 		// authz.MFARequired decides).
-		field.Bool("require_mfa").Default(false),
+		field.Bool("require_mfa").
+			Comment("Whether every holder of the role must use multi-factor authentication.").
+			Default(false),
 		// session_view: while the organization's session view is on, this
 		// role's holders who also hold the view-others privilege read other
 		// clinicians' notes (the team settings name the covered roles; a
@@ -53,7 +62,9 @@ func (Role) Fields() []ent.Field {
 
 func (Role) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("users", User.Type).Ref("roles"),
+		edge.From("users", User.Type).
+			Comment("The users who hold the role.").
+			Ref("roles"),
 		edge.From("invitations", Invitation.Type).Ref("roles").Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
@@ -66,5 +77,8 @@ func (Role) Indexes() []ent.Index {
 }
 
 func (Role) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.RelayConnection(), entgql.QueryField()}
+	return []schema.Annotation{
+		schema.Comment("A named set of privileges. Built-in roles are seeded for every organization; custom roles are the organization's own."),
+		entgql.RelayConnection(), entgql.QueryField().Description("The organization's roles, built-in and custom."),
+	}
 }

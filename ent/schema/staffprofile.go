@@ -22,15 +22,29 @@ func (StaffProfile) Mixin() []ent.Mixin {
 
 func (StaffProfile) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("given_name").NotEmpty().MaxLen(200),
-		field.String("family_name").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("FAMILY_NAME")),
+		field.String("given_name").
+			Comment("The employee's given (first) name.").
+			NotEmpty().MaxLen(200),
+		field.String("family_name").
+			Comment("The employee's family (last) name.").
+			NotEmpty().MaxLen(200).Annotations(entgql.OrderField("FAMILY_NAME")),
 		// email is the source of the user's email when a user is created
 		// from this profile.
-		field.String("email").NotEmpty().MaxLen(320),
-		field.String("phone").Optional().MaxLen(50),
-		field.String("job_title").Optional().MaxLen(200),
-		field.String("employee_number").Optional().MaxLen(100),
-		field.Enum("status").NamedValues("Active", "ACTIVE", "Archived", "ARCHIVED").Default("ACTIVE"),
+		field.String("email").
+			Comment("The employee's email; a user created from this profile gets it.").
+			NotEmpty().MaxLen(320),
+		field.String("phone").
+			Comment("The employee's phone number.").
+			Optional().MaxLen(50),
+		field.String("job_title").
+			Comment("The employee's job title.").
+			Optional().MaxLen(200),
+		field.String("employee_number").
+			Comment("The organization's own number for the employee.").
+			Optional().MaxLen(100),
+		field.Enum("status").
+			Comment("Whether the employee is current or archived.").
+			NamedValues("Active", "ACTIVE", "Archived", "ARCHIVED").Default("ACTIVE"),
 		// business_unit is the employee's primary business unit.
 		field.String("business_unit_id").GoType(pulid.ID("")).Optional().Nillable().
 			Annotations(entgql.Skip(entgql.SkipAll)),
@@ -41,9 +55,15 @@ func (StaffProfile) Fields() []ent.Field {
 
 func (StaffProfile) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("business_unit", BusinessUnit.Type).Field("business_unit_id").Unique(),
-		edge.From("user", User.Type).Ref("staff_profile").Field("user_id").Unique(),
-		edge.From("accesses", StaffProfileAccess.Type).Ref("staff_profile"),
+		edge.To("business_unit", BusinessUnit.Type).
+			Comment("The employee's primary business unit.").
+			Field("business_unit_id").Unique(),
+		edge.From("user", User.Type).
+			Comment("The user created for this employee, if any.").
+			Ref("staff_profile").Field("user_id").Unique(),
+		edge.From("accesses", StaffProfileAccess.Type).
+			Comment("The explicit links giving users access to this profile.").
+			Ref("staff_profile"),
 		edge.From("invitations", Invitation.Type).Ref("staff_profiles").Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
@@ -53,5 +73,8 @@ func (StaffProfile) Indexes() []ent.Index {
 }
 
 func (StaffProfile) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.RelayConnection(), entgql.QueryField()}
+	return []schema.Annotation{
+		schema.Comment("An employee record. A user for the employee can be created from it, and users can be given access to it as to a client."),
+		entgql.RelayConnection(), entgql.QueryField().Description("The employee records the viewer may reach."),
+	}
 }

@@ -20,6 +20,7 @@ func MixinWithPrefix(prefix string) Mixin { return Mixin{prefix: prefix} }
 func (m Mixin) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("id").
+			Comment("The globally unique ID of the object; its prefix names the type.").
 			GoType(ID("")).
 			MaxLen(40).
 			NotEmpty().
