@@ -2,7 +2,6 @@ package invitation
 
 import (
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"runtime"
@@ -10,7 +9,9 @@ import (
 	"github.com/clinicgate/clinicgate/auth/password"
 	"github.com/clinicgate/clinicgate/auth/session"
 	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/clock"
+	"github.com/clinicgate/clinicgate/internal/edge"
 	"github.com/clinicgate/clinicgate/internal/invite"
 )
 
@@ -78,25 +79,34 @@ type userJSON struct {
 	Email string `json:"email"`
 }
 
+type orgJSON struct {
+	ID   string `json:"id"`
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
 type acceptResponse struct {
 	User         userJSON `json:"user"`
-	Organization string   `json:"organization"`
+	Organization orgJSON  `json:"organization"`
 }
+
+// errBadRequest is the answer to a body that is not {"token", "password"}.
+var errBadRequest = &apperr.Error{Kind: apperr.Invalid, Code: "invalid_request", Message: "Send JSON {\"token\", \"password\"}."}
 
 func (h *Handler) accept(w http.ResponseWriter, r *http.Request) {
 	switch session.CrossSiteRefusal(r, h.origin) {
 	case session.CodeForbiddenOrigin:
-		h.fail(w, http.StatusForbidden, "forbidden_origin", "Requests from this origin are not accepted.", "")
+		edge.WriteError(w, r, h.cfg.Logger, session.ErrForbiddenOrigin)
 		return
 	case session.CodeUnsupportedMediaType:
-		h.fail(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Type must be application/json.", "")
+		edge.WriteError(w, r, h.cfg.Logger, session.ErrUnsupportedMediaType)
 		return
 	}
 	var in acceptRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil || in.Token == "" || dec.More() {
-		h.fail(w, http.StatusBadRequest, "invalid_request", "Send JSON {\"token\", \"password\"}.", "")
+		edge.WriteError(w, r, h.cfg.Logger, errBadRequest)
 		return
 	}
 	select {
@@ -107,52 +117,17 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := clock.NewContext(r.Context(), h.cfg.Clock)
 	out, err := invite.Accept(ctx, h.client, in.Token, in.Password, h.cfg.Hasher)
-	var ae *invite.AcceptError
-	switch {
-	case errors.As(err, &ae):
-		h.fail(w, statusOf(ae.Code), ae.Code, ae.Message, ae.Policy)
-		return
-	case err != nil:
-		h.cfg.Logger.ErrorContext(ctx, "invitation: accept", "err", err)
-		h.fail(w, http.StatusInternalServerError, "internal", "Something went wrong. Try again.", "")
+	if err != nil {
+		// Refusals are apperr errors (404 invalid_invitation, 410 expired,
+		// revoked or used, 409 sso_required or already_member, 400
+		// weak_password); anything else is logged and answered 500.
+		edge.WriteError(w, r.WithContext(ctx), h.cfg.Logger, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(acceptResponse{
 		User:         userJSON{ID: string(out.User.ID), Email: out.User.Email},
-		Organization: string(out.Organization),
+		Organization: orgJSON{ID: string(out.Organization.ID), Slug: out.Organization.Slug, Name: out.Organization.Name},
 	})
-}
-
-// statusOf is the HTTP status of each refusal code, in one place.
-func statusOf(code string) int {
-	switch code {
-	case invite.CodeWeakPassword:
-		return http.StatusBadRequest
-	case invite.CodeInvalid:
-		return http.StatusNotFound
-	case invite.CodeExpired, invite.CodeRevoked, invite.CodeUsed:
-		return http.StatusGone
-	case invite.CodeSSORequired, invite.CodeAlreadyMember:
-		return http.StatusConflict
-	}
-	return http.StatusBadRequest
-}
-
-type errorBody struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Policy  string `json:"policy,omitempty"`
-	} `json:"error"`
-}
-
-func (h *Handler) fail(w http.ResponseWriter, status int, code, msg, policy string) {
-	var b errorBody
-	b.Error.Code, b.Error.Message, b.Error.Policy = code, msg, policy
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(b)
 }

@@ -122,11 +122,11 @@ func TestAcceptingAnInvitationOverHTTP(t *testing.T) {
 		}
 		var ok struct {
 			User         struct{ ID, Email string }
-			Organization string
+			Organization struct{ ID, Slug string }
 		}
 		_ = json.Unmarshal(body, &ok)
 		u := db.Client.User.GetX(allow(), pulid.ID(ok.User.ID))
-		if u.Status != user.StatusActive || ok.Organization != string(org) {
+		if u.Status != user.StatusActive || ok.Organization.ID != string(org) || ok.Organization.Slug == "" {
 			t.Errorf("user %+v, response %s", u, body)
 		}
 		if n := db.Client.AuditEvent.Query().Where(auditevent.Action(invite.Accepted), auditevent.OrganizationID(org),

@@ -42,6 +42,9 @@ const (
 	UnsupportedMediaType Kind = "UNSUPPORTED_MEDIA_TYPE" // 415
 	// TooLarge: the request body is larger than the endpoint accepts.
 	TooLarge Kind = "REQUEST_TOO_LARGE" // 413
+	// Gone: the target existed and can no longer be used (an expired,
+	// revoked or already used invitation link).
+	Gone Kind = "GONE" // 410
 )
 
 // Kinds lists every kind, so that each edge's mapping can be tested over
@@ -49,7 +52,7 @@ const (
 func Kinds() []Kind {
 	return []Kind{Internal, Unauthenticated, Forbidden, NotFound, Invalid,
 		Conflict, MFARequired, PasswordChangeRequired, Unavailable,
-		TooManyRequests, UnsupportedMediaType, TooLarge}
+		TooManyRequests, UnsupportedMediaType, TooLarge, Gone}
 }
 
 // Status is the HTTP status of kind, the one place kinds become HTTP
@@ -82,6 +85,8 @@ func status(kind Kind) (int, bool) {
 		return http.StatusUnsupportedMediaType, true
 	case TooLarge:
 		return http.StatusRequestEntityTooLarge, true
+	case Gone:
+		return http.StatusGone, true
 	}
 	return http.StatusInternalServerError, false
 }
@@ -90,7 +95,7 @@ func status(kind Kind) (int, bool) {
 // kind in lower case ("internal", "unauthenticated", "forbidden",
 // "not_found", "bad_user_input", "conflict", "mfa_required",
 // "password_change_required", "unavailable", "too_many_requests",
-// "unsupported_media_type", "request_too_large").
+// "unsupported_media_type", "request_too_large", "gone").
 func DefaultCode(kind Kind) string { return strings.ToLower(string(kind)) }
 
 // Error is a domain error with a kind, a stable wire code, a message safe

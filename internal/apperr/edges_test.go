@@ -41,6 +41,7 @@ var edges = map[apperr.Kind]struct {
 	apperr.TooManyRequests:        {429, "too_many_requests", 429, ""},
 	apperr.UnsupportedMediaType:   {415, "unsupported_media_type", 415, ""},
 	apperr.TooLarge:               {413, "request_too_large", 413, ""},
+	apperr.Gone:                   {410, "gone", 410, ""},
 }
 
 // errorBody is the documented HTTP error shape, decoded strictly.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/clinicgate/clinicgate/internal/apperr"
 
 	"github.com/clinicgate/clinicgate/auth/password"
 	"github.com/clinicgate/clinicgate/ent"
@@ -30,22 +31,23 @@ const (
 	CodeAlreadyMember = "already_member" // the address became a member meanwhile
 )
 
-// AcceptError is a refused acceptance.
-type AcceptError struct {
-	Code    string
-	Message string
-	// Policy is the password policy's code, for CodeWeakPassword.
-	Policy string
+// refused is a refused acceptance, of the kind its code says (the wire
+// code is the apperr.Error's Code).
+func refused(code, msg string) error {
+	kind := apperr.Conflict // sso_required, already_member
+	switch code {
+	case CodeInvalid:
+		kind = apperr.NotFound
+	case CodeExpired, CodeRevoked, CodeUsed:
+		kind = apperr.Gone
+	}
+	return &apperr.Error{Kind: kind, Code: code, Message: msg}
 }
-
-func (e *AcceptError) Error() string { return "invite: " + e.Code + ": " + e.Message }
-
-func refused(code, msg string) error { return &AcceptError{Code: code, Message: msg} }
 
 // AcceptedUser is what an acceptance created (or re-activated).
 type AcceptedUser struct {
 	User         *ent.User
-	Organization pulid.ID
+	Organization *ent.Organization
 }
 
 // Accept accepts the invitation whose emailed token is token, setting the
@@ -84,7 +86,7 @@ func Accept(ctx context.Context, root *ent.Client, token, plain string, hasher p
 	if err := password.ValidateFor(plain, inv.Email); err != nil {
 		var pe *password.PolicyError
 		if errors.As(err, &pe) {
-			return nil, &AcceptError{Code: CodeWeakPassword, Message: pe.Reason, Policy: pe.Code}
+			return nil, &apperr.Error{Kind: apperr.Invalid, Code: CodeWeakPassword, Field: "password", Message: pe.Reason, Policy: pe.Code}
 		}
 		return nil, err
 	}
@@ -200,5 +202,9 @@ func accept(sys context.Context, c *ent.Client, id pulid.ID, hash string) (*Acce
 			"clients": len(links), "staff_profiles": len(plinks)}}); err != nil {
 		return nil, err
 	}
-	return &AcceptedUser{User: u, Organization: org}, nil
+	o, err := c.Organization.Get(sys, org)
+	if err != nil {
+		return nil, err
+	}
+	return &AcceptedUser{User: u, Organization: o}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"errors"
 	"github.com/clinicgate/clinicgate/auth/password"
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/auditevent"
@@ -362,8 +363,9 @@ func TestAnInvitationIsAcceptedOnceWithItsLatestLink(t *testing.T) {
 }
 
 func code(err error) string {
-	if e, ok := err.(*invite.AcceptError); ok {
-		return e.Code
+	var e *apperr.Error
+	if errors.As(err, &e) {
+		return apperr.CodeOf(err)
 	}
 	return fmt.Sprint(err)
 }
