@@ -10,13 +10,15 @@ import "github.com/clinicgate/clinicgate/internal/viewer"
 //     ownership);
 //   - a privilege v holds may be handed out;
 //   - a user manager (users.manage) also hands out the job functions an
-//     administrator staffs without performing them: the Clients, Staff,
-//     Clinical and Billing groups of the catalogue. Seed 004's
-//     administrator is not a clinician, yet gives the clinician role.
+//     administrator staffs without performing them: what to do with the
+//     records of clients one reaches (run sessions, read and write
+//     documents, homework, surveys, billing, reports, edit profiles).
+//     Seed 004's administrator is not a clinician, yet gives the
+//     clinician role.
 //
-// Power over the organization, the team, the audit trail and break-glass
-// (the Organization, Team and Compliance groups) is handed out only by
-// someone who holds it. The job-function exception never lets a viewer
+// Reach (which clients, staff profiles and schedules one sees, sharing
+// them, the portal), power over the organization, the team and the audit
+// trail, and break-glass are handed out only by someone who holds them. The job-function exception never lets a viewer
 // raise their own privileges: assigning roles to oneself and editing a role
 // one holds use the strict rule (HoldsAll).
 func MayHandOut(v *viewer.Viewer, p string) bool {
@@ -27,17 +29,17 @@ func MayHandOut(v *viewer.Viewer, p string) bool {
 	if v.Has(p) {
 		return true
 	}
-	return v.Has(string(UsersManage)) && jobFunction(info.Group)
+	return v.Has(string(UsersManage)) && jobFunctions[info.Key]
 }
 
-// jobFunction reports whether privileges of group are job functions (see
-// MayHandOut).
-func jobFunction(group string) bool {
-	switch group {
-	case "Clients", "Staff", "Clinical", "Billing":
-		return true
-	}
-	return false
+// jobFunctions are the privileges a user manager hands out without holding
+// them (see MayHandOut): none of them opens a client, a staff profile or a
+// schedule the recipient does not otherwise reach.
+var jobFunctions = map[Privilege]bool{
+	ClientsCreate: true, ClientsEdit: true,
+	SessionsManageOwn: true, SessionNotesViewOthers: true,
+	HomeworkView: true, HomeworkManage: true, DocumentsView: true, DocumentsManage: true, SurveysView: true,
+	BillingView: true, BillingManage: true, ReportsView: true,
 }
 
 // FirstNotHandedOut returns the first of ps that v may not hand out, or ""
