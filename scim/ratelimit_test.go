@@ -8,7 +8,11 @@ import (
 	"time"
 
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/clock"
+	"github.com/clinicgate/clinicgate/internal/scimtoken"
+	"github.com/clinicgate/clinicgate/internal/store"
+	"github.com/clinicgate/clinicgate/internal/store/storetest"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 	"github.com/clinicgate/clinicgate/scim"
 )
@@ -106,4 +110,38 @@ func TestRetryAfterIsTheWholeSecondsToWait(t *testing.T) {
 	if a := hit(t, srv, "sct_a"); a.status != http.StatusTooManyRequests || a.retryAfter != "4" {
 		t.Errorf("second: %d Retry-After %q", a.status, a.retryAfter)
 	}
+}
+
+func TestTheAuthenticatorsTokenKeysTheBucket(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := db.Client
+		ctx := admin(t, c, "acme", authz.OrgSettingsManage)
+		okta, _, err := scimtoken.Issue(ctx, c, "Okta", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entra, _, err := scimtoken.Issue(ctx, c, "Entra", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := clock.NewFake(now)
+		a := &scim.Authenticator{Client: c}
+		srv := httptest.NewServer(clock.Middleware(at)(a.Middleware(scim.RateLimit(scim.RateLimitConfig{PerSecond: 1, Burst: 1})(
+			http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })))))
+		defer srv.Close()
+		get := func(token string) int {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/scim/v2/Users", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			return res.StatusCode
+		}
+		// Two tokens of one organization are paced apart.
+		if got := []int{get(okta), get(okta), get(entra)}; got[0] != 204 || got[1] != 429 || got[2] != 204 {
+			t.Errorf("statuses %v, want [204 429 204]", got)
+		}
+	})
 }
