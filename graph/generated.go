@@ -50,6 +50,7 @@ type ResolverRoot interface {
 	OutboxMessage() OutboxMessageResolver
 	Query() QueryResolver
 	Role() RoleResolver
+	SCIMToken() SCIMTokenResolver
 	TeamSettings() TeamSettingsResolver
 }
 
@@ -283,6 +284,11 @@ type ComplexityRoot struct {
 		User func(childComplexity int) int
 	}
 
+	CreateScimTokenPayload struct {
+		ScimToken func(childComplexity int) int
+		Token     func(childComplexity int) int
+	}
+
 	DeleteBusinessUnitPayload struct {
 		DeletedBusinessUnitID func(childComplexity int) int
 		MovedClients          func(childComplexity int) int
@@ -450,6 +456,7 @@ type ComplexityRoot struct {
 		CreateBusinessUnit         func(childComplexity int, input CreateBusinessUnitInput) int
 		CreateEmployeeUser         func(childComplexity int, input CreateEmployeeUserInput) int
 		CreateRole                 func(childComplexity int, input CreateRoleInput) int
+		CreateScimToken            func(childComplexity int, input CreateScimTokenInput) int
 		DeleteBusinessUnit         func(childComplexity int, input DeleteBusinessUnitInput) int
 		DeleteRole                 func(childComplexity int, input DeleteRoleInput) int
 		EndEmergencyAccess         func(childComplexity int, id pulid.ID) int
@@ -466,7 +473,9 @@ type ComplexityRoot struct {
 		ResetUserPassword          func(childComplexity int, input UserInput) int
 		RevokeClientAccess         func(childComplexity int, input RevokeClientAccessInput) int
 		RevokeInvitation           func(childComplexity int, input InvitationIDInput) int
+		RevokeScimToken            func(childComplexity int, input RevokeScimTokenInput) int
 		RevokeStaffProfileAccess   func(childComplexity int, input RevokeStaffProfileAccessInput) int
+		RotateScimToken            func(childComplexity int, input RotateScimTokenInput) int
 		SetEmployeeAccess          func(childComplexity int, input SetEmployeeAccessInput) int
 		SetPortalPermissions       func(childComplexity int, input SetPortalPermissionsInput) int
 		SetRolePrivilege           func(childComplexity int, input SetRolePrivilegeInput) int
@@ -592,6 +601,7 @@ type ComplexityRoot struct {
 		PendingInvitations        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.InvitationOrder) int
 		PrivilegeCatalogue        func(childComplexity int) int
 		Roles                     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) int
+		ScimTokens                func(childComplexity int) int
 		Seats                     func(childComplexity int) int
 		StaffProfiles             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.StaffProfileOrder, where *ent.StaffProfileWhereInput) int
 		Team                      func(childComplexity int) int
@@ -613,6 +623,10 @@ type ComplexityRoot struct {
 
 	RevokeClientAccessPayload struct {
 		ClientAccessID func(childComplexity int) int
+	}
+
+	RevokeScimTokenPayload struct {
+		ScimToken func(childComplexity int) int
 	}
 
 	RevokeStaffProfileAccessPayload struct {
@@ -648,6 +662,23 @@ type ComplexityRoot struct {
 
 	RolePayload struct {
 		Role func(childComplexity int) int
+	}
+
+	RotateScimTokenPayload struct {
+		RevokedID func(childComplexity int) int
+		ScimToken func(childComplexity int) int
+		Token     func(childComplexity int) int
+	}
+
+	SCIMToken struct {
+		Active     func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		CreatedBy  func(childComplexity int) int
+		ExpiresAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		LastUsedAt func(childComplexity int) int
+		Name       func(childComplexity int) int
+		RevokedAt  func(childComplexity int) int
 	}
 
 	SeatCharge struct {
@@ -914,6 +945,9 @@ type MutationResolver interface {
 	AddClientContact(ctx context.Context, input AddClientContactInput) (*AddClientContactPayload, error)
 	UpdateClientContact(ctx context.Context, input UpdateClientContactInput) (*UpdateClientContactPayload, error)
 	RemoveClientContact(ctx context.Context, input RemoveClientContactInput) (*RemoveClientContactPayload, error)
+	CreateScimToken(ctx context.Context, input CreateScimTokenInput) (*CreateScimTokenPayload, error)
+	RotateScimToken(ctx context.Context, input RotateScimTokenInput) (*RotateScimTokenPayload, error)
+	RevokeScimToken(ctx context.Context, input RevokeScimTokenInput) (*RevokeScimTokenPayload, error)
 	CreateRole(ctx context.Context, input CreateRoleInput) (*RolePayload, error)
 	UpdateRole(ctx context.Context, input UpdateRoleInput) (*RolePayload, error)
 	SetRolePrivilege(ctx context.Context, input SetRolePrivilegeInput) (*RolePayload, error)
@@ -946,12 +980,18 @@ type QueryResolver interface {
 	PendingInvitations(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.InvitationOrder) (*ent.InvitationConnection, error)
 	Seats(ctx context.Context) (*seats.Status, error)
 	OutboxMessages(ctx context.Context, first *int, after *entgql.Cursor[pulid.ID], status *OutboxStatus) (*OutboxMessageConnection, error)
+	ScimTokens(ctx context.Context) ([]*ent.SCIMToken, error)
 	Team(ctx context.Context) (*team.Settings, error)
 	Viewer(ctx context.Context) (*Viewer, error)
 }
 type RoleResolver interface {
 	HolderCount(ctx context.Context, obj *ent.Role) (int, error)
 	PrivilegeDetails(ctx context.Context, obj *ent.Role) ([]*PrivilegeInfo, error)
+}
+type SCIMTokenResolver interface {
+	CreatedBy(ctx context.Context, obj *ent.SCIMToken) (*ent.User, error)
+
+	Active(ctx context.Context, obj *ent.SCIMToken) (bool, error)
 }
 type TeamSettingsResolver interface {
 	SessionViewEnabled(ctx context.Context, obj *team.Settings) (bool, error)
@@ -1869,6 +1909,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateEmployeeUserPayload.User(childComplexity), true
 
+	case "CreateScimTokenPayload.scimToken":
+		if e.ComplexityRoot.CreateScimTokenPayload.ScimToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateScimTokenPayload.ScimToken(childComplexity), true
+	case "CreateScimTokenPayload.token":
+		if e.ComplexityRoot.CreateScimTokenPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateScimTokenPayload.Token(childComplexity), true
+
 	case "DeleteBusinessUnitPayload.deletedBusinessUnitId":
 		if e.ComplexityRoot.DeleteBusinessUnitPayload.DeletedBusinessUnitID == nil {
 			break
@@ -2536,6 +2589,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateRole(childComplexity, args["input"].(CreateRoleInput)), true
+	case "Mutation.createScimToken":
+		if e.ComplexityRoot.Mutation.CreateScimToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createScimToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateScimToken(childComplexity, args["input"].(CreateScimTokenInput)), true
 	case "Mutation.deleteBusinessUnit":
 		if e.ComplexityRoot.Mutation.DeleteBusinessUnit == nil {
 			break
@@ -2712,6 +2776,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeInvitation(childComplexity, args["input"].(InvitationIDInput)), true
+	case "Mutation.revokeScimToken":
+		if e.ComplexityRoot.Mutation.RevokeScimToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeScimToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeScimToken(childComplexity, args["input"].(RevokeScimTokenInput)), true
 	case "Mutation.revokeStaffProfileAccess":
 		if e.ComplexityRoot.Mutation.RevokeStaffProfileAccess == nil {
 			break
@@ -2723,6 +2798,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeStaffProfileAccess(childComplexity, args["input"].(RevokeStaffProfileAccessInput)), true
+	case "Mutation.rotateScimToken":
+		if e.ComplexityRoot.Mutation.RotateScimToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rotateScimToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RotateScimToken(childComplexity, args["input"].(RotateScimTokenInput)), true
 	case "Mutation.setEmployeeAccess":
 		if e.ComplexityRoot.Mutation.SetEmployeeAccess == nil {
 			break
@@ -3378,6 +3464,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Roles(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.RoleOrder), args["where"].(*ent.RoleWhereInput)), true
+	case "Query.scimTokens":
+		if e.ComplexityRoot.Query.ScimTokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ScimTokens(childComplexity), true
 	case "Query.seats":
 		if e.ComplexityRoot.Query.Seats == nil {
 			break
@@ -3446,6 +3538,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RevokeClientAccessPayload.ClientAccessID(childComplexity), true
+
+	case "RevokeScimTokenPayload.scimToken":
+		if e.ComplexityRoot.RevokeScimTokenPayload.ScimToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeScimTokenPayload.ScimToken(childComplexity), true
 
 	case "RevokeStaffProfileAccessPayload.staffProfileAccessId":
 		if e.ComplexityRoot.RevokeStaffProfileAccessPayload.StaffProfileAccessID == nil {
@@ -3571,6 +3670,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RolePayload.Role(childComplexity), true
+
+	case "RotateScimTokenPayload.revokedId":
+		if e.ComplexityRoot.RotateScimTokenPayload.RevokedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RotateScimTokenPayload.RevokedID(childComplexity), true
+	case "RotateScimTokenPayload.scimToken":
+		if e.ComplexityRoot.RotateScimTokenPayload.ScimToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RotateScimTokenPayload.ScimToken(childComplexity), true
+	case "RotateScimTokenPayload.token":
+		if e.ComplexityRoot.RotateScimTokenPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RotateScimTokenPayload.Token(childComplexity), true
+
+	case "SCIMToken.active":
+		if e.ComplexityRoot.SCIMToken.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SCIMToken.Active(childComplexity), true
+	case "SCIMToken.createdAt":
+		if e.ComplexityRoot.SCIMToken.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SCIMToken.CreatedAt(childComplexity), true
+	case "SCIMToken.createdBy":
+		if e.ComplexityRoot.SCIMToken.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SCIMToken.CreatedBy(childComplexity), true
+	case "SCIMToken.expiresAt":
+		if e.ComplexityRoot.SCIMToken.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SCIMToken.ExpiresAt(childComplexity), true
+	case "SCIMToken.id":
+		if e.ComplexityRoot.SCIMToken.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SCIMToken.ID(childComplexity), true
+	case "SCIMToken.lastUsedAt":
+		if e.ComplexityRoot.SCIMToken.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SCIMToken.LastUsedAt(childComplexity), true
+	case "SCIMToken.name":
+		if e.ComplexityRoot.SCIMToken.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SCIMToken.Name(childComplexity), true
+	case "SCIMToken.revokedAt":
+		if e.ComplexityRoot.SCIMToken.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SCIMToken.RevokedAt(childComplexity), true
 
 	case "SeatCharge.amountCents":
 		if e.ComplexityRoot.SeatCharge.AmountCents == nil {
@@ -4432,6 +4599,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateBusinessUnitInput", ec.unmarshalInputCreateBusinessUnitInput),
 			graphql.NewInputUnmarshaler("CreateEmployeeUserInput", ec.unmarshalInputCreateEmployeeUserInput),
 			graphql.NewInputUnmarshaler("CreateRoleInput", ec.unmarshalInputCreateRoleInput),
+			graphql.NewInputUnmarshaler("CreateScimTokenInput", ec.unmarshalInputCreateScimTokenInput),
 			graphql.NewInputUnmarshaler("DeleteBusinessUnitInput", ec.unmarshalInputDeleteBusinessUnitInput),
 			graphql.NewInputUnmarshaler("DeleteRoleInput", ec.unmarshalInputDeleteRoleInput),
 			graphql.NewInputUnmarshaler("DocumentOrder", ec.unmarshalInputDocumentOrder),
@@ -4458,10 +4626,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RemoveClientContactInput", ec.unmarshalInputRemoveClientContactInput),
 			graphql.NewInputUnmarshaler("RemovePortalAccessInput", ec.unmarshalInputRemovePortalAccessInput),
 			graphql.NewInputUnmarshaler("RevokeClientAccessInput", ec.unmarshalInputRevokeClientAccessInput),
+			graphql.NewInputUnmarshaler("RevokeScimTokenInput", ec.unmarshalInputRevokeScimTokenInput),
 			graphql.NewInputUnmarshaler("RevokeStaffProfileAccessInput", ec.unmarshalInputRevokeStaffProfileAccessInput),
 			graphql.NewInputUnmarshaler("RoleOrder", ec.unmarshalInputRoleOrder),
 			graphql.NewInputUnmarshaler("RolePolicyInput", ec.unmarshalInputRolePolicyInput),
 			graphql.NewInputUnmarshaler("RoleWhereInput", ec.unmarshalInputRoleWhereInput),
+			graphql.NewInputUnmarshaler("RotateScimTokenInput", ec.unmarshalInputRotateScimTokenInput),
 			graphql.NewInputUnmarshaler("SessionNoteOrder", ec.unmarshalInputSessionNoteOrder),
 			graphql.NewInputUnmarshaler("SessionNoteWhereInput", ec.unmarshalInputSessionNoteWhereInput),
 			graphql.NewInputUnmarshaler("SetEmployeeAccessInput", ec.unmarshalInputSetEmployeeAccessInput),
@@ -4559,7 +4729,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "access.graphql" "access_admin.graphql" "directory.graphql" "ent.graphql" "invite.graphql" "outbox.graphql" "portal.graphql" "team.graphql" "viewer.graphql"
+//go:embed "access.graphql" "access_admin.graphql" "directory.graphql" "ent.graphql" "invite.graphql" "outbox.graphql" "portal.graphql" "scim_tokens.graphql" "team.graphql" "viewer.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4578,6 +4748,7 @@ var sources = []*ast.Source{
 	{Name: "invite.graphql", Input: sourceData("invite.graphql"), BuiltIn: false},
 	{Name: "outbox.graphql", Input: sourceData("outbox.graphql"), BuiltIn: false},
 	{Name: "portal.graphql", Input: sourceData("portal.graphql"), BuiltIn: false},
+	{Name: "scim_tokens.graphql", Input: sourceData("scim_tokens.graphql"), BuiltIn: false},
 	{Name: "team.graphql", Input: sourceData("team.graphql"), BuiltIn: false},
 	{Name: "viewer.graphql", Input: sourceData("viewer.graphql"), BuiltIn: false},
 }
@@ -5031,6 +5202,16 @@ func (ec *executionContext) childFields_CreateEmployeeUserPayload(ctx context.Co
 		return ec.fieldContext_CreateEmployeeUserPayload_user(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateEmployeeUserPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateScimTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_CreateScimTokenPayload_token(ctx, field)
+	case "scimToken":
+		return ec.fieldContext_CreateScimTokenPayload_scimToken(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateScimTokenPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteBusinessUnitPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5559,6 +5740,14 @@ func (ec *executionContext) childFields_RevokeClientAccessPayload(ctx context.Co
 	return nil, fmt.Errorf("no field named %q was found under type RevokeClientAccessPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_RevokeScimTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "scimToken":
+		return ec.fieldContext_RevokeScimTokenPayload_scimToken(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeScimTokenPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RevokeStaffProfileAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "staffProfileAccessId":
@@ -5627,6 +5816,40 @@ func (ec *executionContext) childFields_RolePayload(ctx context.Context, field g
 		return ec.fieldContext_RolePayload_role(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RolePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RotateScimTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_RotateScimTokenPayload_token(ctx, field)
+	case "scimToken":
+		return ec.fieldContext_RotateScimTokenPayload_scimToken(ctx, field)
+	case "revokedId":
+		return ec.fieldContext_RotateScimTokenPayload_revokedId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RotateScimTokenPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SCIMToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SCIMToken_id(ctx, field)
+	case "name":
+		return ec.fieldContext_SCIMToken_name(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SCIMToken_createdAt(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_SCIMToken_createdBy(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_SCIMToken_lastUsedAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_SCIMToken_expiresAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_SCIMToken_revokedAt(ctx, field)
+	case "active":
+		return ec.fieldContext_SCIMToken_active(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SCIMToken", field.Name)
 }
 
 func (ec *executionContext) childFields_SeatCharge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6791,6 +7014,20 @@ func (ec *executionContext) field_Mutation_createRole_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createScimToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CreateScimTokenInput, error) {
+			return ec.unmarshalNCreateScimTokenInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐCreateScimTokenInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteBusinessUnit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7015,12 +7252,40 @@ func (ec *executionContext) field_Mutation_revokeInvitation_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_revokeScimToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RevokeScimTokenInput, error) {
+			return ec.unmarshalNRevokeScimTokenInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeScimTokenInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeStaffProfileAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (RevokeStaffProfileAccessInput, error) {
 			return ec.unmarshalNRevokeStaffProfileAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeStaffProfileAccessInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rotateScimToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RotateScimTokenInput, error) {
+			return ec.unmarshalNRotateScimTokenInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRotateScimTokenInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -12030,6 +12295,61 @@ func (ec *executionContext) fieldContext_CreateEmployeeUserPayload_user(_ contex
 	return fc, nil
 }
 
+func (ec *executionContext) _CreateScimTokenPayload_token(ctx context.Context, field graphql.CollectedField, obj *CreateScimTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateScimTokenPayload_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateScimTokenPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateScimTokenPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreateScimTokenPayload_scimToken(ctx context.Context, field graphql.CollectedField, obj *CreateScimTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateScimTokenPayload_scimToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScimToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SCIMToken) graphql.Marshaler {
+			return ec.marshalNSCIMToken2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSCIMToken(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateScimTokenPayload_scimToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateScimTokenPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SCIMToken(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DeleteBusinessUnitPayload_deletedBusinessUnitId(ctx context.Context, field graphql.CollectedField, obj *DeleteBusinessUnitPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15989,6 +16309,138 @@ func (ec *executionContext) fieldContext_Mutation_removeClientContact(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createScimToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createScimToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateScimToken(ctx, fc.Args["input"].(CreateScimTokenInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CreateScimTokenPayload) graphql.Marshaler {
+			return ec.marshalNCreateScimTokenPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐCreateScimTokenPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createScimToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateScimTokenPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createScimToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rotateScimToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rotateScimToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RotateScimToken(ctx, fc.Args["input"].(RotateScimTokenInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RotateScimTokenPayload) graphql.Marshaler {
+			return ec.marshalNRotateScimTokenPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRotateScimTokenPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rotateScimToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RotateScimTokenPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rotateScimToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeScimToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeScimToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeScimToken(ctx, fc.Args["input"].(RevokeScimTokenInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RevokeScimTokenPayload) graphql.Marshaler {
+			return ec.marshalNRevokeScimTokenPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeScimTokenPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeScimToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevokeScimTokenPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeScimToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18421,6 +18873,38 @@ func (ec *executionContext) fieldContext_Query_outboxMessages(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_scimTokens(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_scimTokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ScimTokens(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SCIMToken) graphql.Marshaler {
+			return ec.marshalNSCIMToken2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSCIMTokenᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_scimTokens(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SCIMToken(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_team(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18660,6 +19144,38 @@ func (ec *executionContext) _RevokeClientAccessPayload_clientAccessId(ctx contex
 }
 func (ec *executionContext) fieldContext_RevokeClientAccessPayload_clientAccessId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RevokeClientAccessPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RevokeScimTokenPayload_scimToken(ctx context.Context, field graphql.CollectedField, obj *RevokeScimTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokeScimTokenPayload_scimToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScimToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SCIMToken) graphql.Marshaler {
+			return ec.marshalNSCIMToken2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSCIMToken(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevokeScimTokenPayload_scimToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RevokeScimTokenPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SCIMToken(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RevokeStaffProfileAccessPayload_staffProfileAccessId(ctx context.Context, field graphql.CollectedField, obj *RevokeStaffProfileAccessPayload) (ret graphql.Marshaler) {
@@ -19174,6 +19690,277 @@ func (ec *executionContext) fieldContext_RolePayload_role(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RotateScimTokenPayload_token(ctx context.Context, field graphql.CollectedField, obj *RotateScimTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RotateScimTokenPayload_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RotateScimTokenPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RotateScimTokenPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _RotateScimTokenPayload_scimToken(ctx context.Context, field graphql.CollectedField, obj *RotateScimTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RotateScimTokenPayload_scimToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScimToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SCIMToken) graphql.Marshaler {
+			return ec.marshalNSCIMToken2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSCIMToken(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RotateScimTokenPayload_scimToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RotateScimTokenPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SCIMToken(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RotateScimTokenPayload_revokedId(ctx context.Context, field graphql.CollectedField, obj *RotateScimTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RotateScimTokenPayload_revokedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RotateScimTokenPayload_revokedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RotateScimTokenPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SCIMToken_id(ctx context.Context, field graphql.CollectedField, obj *ent.SCIMToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SCIMToken_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SCIMToken_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SCIMToken", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SCIMToken_name(ctx context.Context, field graphql.CollectedField, obj *ent.SCIMToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SCIMToken_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SCIMToken_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SCIMToken", field, false, false, "String")
+}
+
+func (ec *executionContext) _SCIMToken_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.SCIMToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SCIMToken_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SCIMToken_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SCIMToken", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SCIMToken_createdBy(ctx context.Context, field graphql.CollectedField, obj *ent.SCIMToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SCIMToken_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SCIMToken().CreatedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SCIMToken_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SCIMToken",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SCIMToken_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SCIMToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SCIMToken_lastUsedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastUsedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SCIMToken_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SCIMToken", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SCIMToken_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.SCIMToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SCIMToken_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SCIMToken_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SCIMToken", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SCIMToken_revokedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SCIMToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SCIMToken_revokedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SCIMToken_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SCIMToken", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SCIMToken_active(ctx context.Context, field graphql.CollectedField, obj *ent.SCIMToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SCIMToken_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SCIMToken().Active(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SCIMToken_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SCIMToken", field, true, true, "Boolean")
 }
 
 func (ec *executionContext) _SeatCharge_id(ctx context.Context, field graphql.CollectedField, obj *seats.Charge) (ret graphql.Marshaler) {
@@ -27842,6 +28629,55 @@ func UnmarshalCreateRoleInput(ctx context.Context, raw any) (CreateRoleInput, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateScimTokenInput(ctx context.Context, obj any) (CreateScimTokenInput, error) {
+	var it CreateScimTokenInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "expiresAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateScimTokenInput unmarshals raw into the CreateScimTokenInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateScimTokenInput(ctx context.Context, raw any) (CreateScimTokenInput, error) {
+	var out CreateScimTokenInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateScimTokenInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDeleteBusinessUnitInput(ctx context.Context, obj any) (DeleteBusinessUnitInput, error) {
 	var it DeleteBusinessUnitInput
 	if obj == nil {
@@ -32720,6 +33556,48 @@ func UnmarshalRevokeClientAccessInput(ctx context.Context, raw any) (RevokeClien
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRevokeScimTokenInput(ctx context.Context, obj any) (RevokeScimTokenInput, error) {
+	var it RevokeScimTokenInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRevokeScimTokenInput unmarshals raw into the RevokeScimTokenInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRevokeScimTokenInput(ctx context.Context, raw any) (RevokeScimTokenInput, error) {
+	var out RevokeScimTokenInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeScimTokenInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRevokeStaffProfileAccessInput(ctx context.Context, obj any) (RevokeStaffProfileAccessInput, error) {
 	var it RevokeStaffProfileAccessInput
 	if obj == nil {
@@ -33418,6 +34296,55 @@ func (ec *executionContext) unmarshalInputRoleWhereInput(ctx context.Context, ob
 func UnmarshalRoleWhereInput(ctx context.Context, raw any) (ent.RoleWhereInput, error) {
 	var out ent.RoleWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RoleWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRotateScimTokenInput(ctx context.Context, obj any) (RotateScimTokenInput, error) {
+	var it RotateScimTokenInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "expiresAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRotateScimTokenInput unmarshals raw into the RotateScimTokenInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRotateScimTokenInput(ctx context.Context, raw any) (RotateScimTokenInput, error) {
+	var out RotateScimTokenInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RotateScimTokenInput", raw, &out)
 	return out, err
 }
 
@@ -39253,6 +40180,44 @@ func (ec *executionContext) _CreateEmployeeUserPayload(ctx context.Context, sel 
 	return out
 }
 
+var createScimTokenPayloadImplementors = []string{"CreateScimTokenPayload"}
+
+func (ec *executionContext) _CreateScimTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *CreateScimTokenPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createScimTokenPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateScimTokenPayload")
+		case "token":
+			out.Values[i] = ec._CreateScimTokenPayload_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scimToken":
+			out.Values[i] = ec._CreateScimTokenPayload_scimToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deleteBusinessUnitPayloadImplementors = []string{"DeleteBusinessUnitPayload"}
 
 func (ec *executionContext) _DeleteBusinessUnitPayload(ctx context.Context, sel ast.SelectionSet, obj *DeleteBusinessUnitPayload) graphql.Marshaler {
@@ -40587,6 +41552,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createScimToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createScimToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rotateScimToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rotateScimToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeScimToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeScimToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createRole":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createRole(ctx, field)
@@ -41405,6 +42391,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_outboxMessages(ctx, field)
 				})
+		case "scimTokens":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_scimTokens(ctx, field)
+				})
 		case "team":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -41560,6 +42552,39 @@ func (ec *executionContext) _RevokeClientAccessPayload(ctx context.Context, sel 
 			out.Values[i] = graphql.MarshalString("RevokeClientAccessPayload")
 		case "clientAccessId":
 			out.Values[i] = ec._RevokeClientAccessPayload_clientAccessId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var revokeScimTokenPayloadImplementors = []string{"RevokeScimTokenPayload"}
+
+func (ec *executionContext) _RevokeScimTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *RevokeScimTokenPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revokeScimTokenPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevokeScimTokenPayload")
+		case "scimToken":
+			out.Values[i] = ec._RevokeScimTokenPayload_scimToken(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -41806,6 +42831,119 @@ func (ec *executionContext) _RolePayload(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rotateScimTokenPayloadImplementors = []string{"RotateScimTokenPayload"}
+
+func (ec *executionContext) _RotateScimTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *RotateScimTokenPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rotateScimTokenPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RotateScimTokenPayload")
+		case "token":
+			out.Values[i] = ec._RotateScimTokenPayload_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scimToken":
+			out.Values[i] = ec._RotateScimTokenPayload_scimToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokedId":
+			out.Values[i] = ec._RotateScimTokenPayload_revokedId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sCIMTokenImplementors = []string{"SCIMToken"}
+
+func (ec *executionContext) _SCIMToken(ctx context.Context, sel ast.SelectionSet, obj *ent.SCIMToken) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sCIMTokenImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SCIMToken")
+		case "id":
+			out.Values[i] = ec._SCIMToken_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._SCIMToken_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._SCIMToken_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SCIMToken_createdBy(ctx, field, obj)
+				})
+		case "lastUsedAt":
+			out.Values[i] = ec._SCIMToken_lastUsedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expiresAt":
+			out.Values[i] = ec._SCIMToken_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revokedAt":
+			out.Values[i] = ec._SCIMToken_revokedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "active":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SCIMToken_active(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -44168,6 +45306,19 @@ func (ec *executionContext) unmarshalNCreateRoleInput2githubᚗcomᚋclinicgate�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateScimTokenInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐCreateScimTokenInput(ctx context.Context, v any) (CreateScimTokenInput, error) {
+	res, err := ec.unmarshalInputCreateScimTokenInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateScimTokenPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐCreateScimTokenPayload(ctx context.Context, sel ast.SelectionSet, v *CreateScimTokenPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateScimTokenPayload!")
+		return graphql.Null
+	}
+	return ec._CreateScimTokenPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[pulid.ID], error) {
 	var res entgql.Cursor[pulid.ID]
 	err := res.UnmarshalGQL(v)
@@ -44813,6 +45964,19 @@ func (ec *executionContext) marshalNRevokeClientAccessPayload2ᚖgithubᚗcomᚋ
 	return ec._RevokeClientAccessPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRevokeScimTokenInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeScimTokenInput(ctx context.Context, v any) (RevokeScimTokenInput, error) {
+	res, err := ec.unmarshalInputRevokeScimTokenInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRevokeScimTokenPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeScimTokenPayload(ctx context.Context, sel ast.SelectionSet, v *RevokeScimTokenPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevokeScimTokenPayload!")
+		return graphql.Null
+	}
+	return ec._RevokeScimTokenPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRevokeStaffProfileAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeStaffProfileAccessInput(ctx context.Context, v any) (RevokeStaffProfileAccessInput, error) {
 	res, err := ec.unmarshalInputRevokeStaffProfileAccessInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -44908,6 +46072,43 @@ func (ec *executionContext) marshalNRoleSignInMethod2githubᚗcomᚋclinicgate�
 func (ec *executionContext) unmarshalNRoleWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐRoleWhereInput(ctx context.Context, v any) (*ent.RoleWhereInput, error) {
 	res, err := ec.unmarshalInputRoleWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRotateScimTokenInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRotateScimTokenInput(ctx context.Context, v any) (RotateScimTokenInput, error) {
+	res, err := ec.unmarshalInputRotateScimTokenInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRotateScimTokenPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRotateScimTokenPayload(ctx context.Context, sel ast.SelectionSet, v *RotateScimTokenPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RotateScimTokenPayload!")
+		return graphql.Null
+	}
+	return ec._RotateScimTokenPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSCIMToken2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSCIMTokenᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SCIMToken) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSCIMToken2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSCIMToken(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSCIMToken2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSCIMToken(ctx context.Context, sel ast.SelectionSet, v *ent.SCIMToken) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SCIMToken!")
+		return graphql.Null
+	}
+	return ec._SCIMToken(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSeatCharge2githubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋseatsᚐCharge(ctx context.Context, sel ast.SelectionSet, v seats.Charge) graphql.Marshaler {

@@ -249,6 +249,23 @@ type CreateRoleInput struct {
 	Privileges []string `json:"privileges"`
 }
 
+// Create a SCIM token.
+type CreateScimTokenInput struct {
+	// A name of 1 to 100 characters, for example the identity provider's.
+	Name string `json:"name"`
+	// When the token stops working, in the future; leave out for a token that does not expire.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+// The token created, shown once.
+type CreateScimTokenPayload struct {
+	// The bearer token, in clear (scim_…). This is the only time it is shown:
+	// copy it into the identity provider now.
+	Token string `json:"token"`
+	// The token's record.
+	ScimToken *ent.SCIMToken `json:"scimToken"`
+}
+
 // Delete a business unit.
 type DeleteBusinessUnitInput struct {
 	// The business unit to delete.
@@ -482,6 +499,18 @@ type RevokeClientAccessPayload struct {
 	ClientAccessID pulid.ID `json:"clientAccessId"`
 }
 
+// Revoke a SCIM token.
+type RevokeScimTokenInput struct {
+	// The active token to revoke.
+	ID pulid.ID `json:"id"`
+}
+
+// The token revoked.
+type RevokeScimTokenPayload struct {
+	// The token's record, with revokedAt set.
+	ScimToken *ent.SCIMToken `json:"scimToken"`
+}
+
 // Removes a user's explicit link to a staff profile.
 type RevokeStaffProfileAccessInput struct {
 	// The user whose explicit link is removed.
@@ -512,6 +541,25 @@ type RolePolicyInput struct {
 	SignInMethod *role.SignInMethod `json:"signInMethod,omitempty"`
 	// Session view covers the role's holders.
 	SessionView *bool `json:"sessionView,omitempty"`
+}
+
+// Replace an active SCIM token with a new one of the same name.
+type RotateScimTokenInput struct {
+	// The active token to replace.
+	ID pulid.ID `json:"id"`
+	// When the new token stops working, in the future. Left out, it gets the old
+	// token's lifetime counted from now (no expiry if the old one had none).
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+// The new token, shown once; the old one is revoked.
+type RotateScimTokenPayload struct {
+	// The new bearer token, in clear (scim_…), shown only this once.
+	Token string `json:"token"`
+	// The new token's record.
+	ScimToken *ent.SCIMToken `json:"scimToken"`
+	// The ID of the token revoked by the rotation.
+	RevokedID pulid.ID `json:"revokedId"`
 }
 
 // Edit an employee user's permissions (seed 003's Create / Edit User Permissions).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/privacy"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/apperr"
+	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/scimtoken"
@@ -155,4 +157,99 @@ func TestErrorMapping(t *testing.T) {
 			t.Errorf("%v → %+v", tc.err, got)
 		}
 	}
+}
+
+func TestAMissingOrBadTokenIsAnsweredWithABearerChallenge(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := &scim.Authenticator{Client: db.Client}
+		srv := httptest.NewServer(a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusNoContent)
+		})))
+		defer srv.Close()
+		for _, header := range []string{"", "Bearer ", "Bearer scim_nope"} {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/scim/v2/Users", nil)
+			if header != "" {
+				req.Header.Set("Authorization", header)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var body struct {
+				Schemas []string `json:"schemas"`
+				Status  string   `json:"status"`
+				Detail  string   `json:"detail"`
+			}
+			err = json.NewDecoder(res.Body).Decode(&body)
+			res.Body.Close()
+			if err != nil || res.StatusCode != http.StatusUnauthorized || body.Status != "401" || body.Detail == "" ||
+				len(body.Schemas) != 1 || body.Schemas[0] != "urn:ietf:params:scim:api:messages:2.0:Error" {
+				t.Errorf("%q: %d %+v (%v)", header, res.StatusCode, body, err)
+			}
+			if ch := res.Header.Get("WWW-Authenticate"); !strings.HasPrefix(ch, "Bearer") {
+				t.Errorf("%q: WWW-Authenticate %q", header, ch)
+			}
+		}
+	})
+}
+
+func TestTheTokenIsTheActorOfWhatItsViewerChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := db.Client
+		ctx := admin(t, c, "acme", authz.OrgSettingsManage)
+		plain, tok, err := scimtoken.Issue(ctx, c, "Okta", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, v := call(t, &scim.Authenticator{Client: c}, clock.NewFake(now), "Bearer "+plain)
+		if v == nil || v.TokenID != tok.ID {
+			t.Fatalf("SCIM viewer %+v, want token %s", v, tok.ID)
+		}
+		// The write itself is let through here: what counts is the actor
+		// the event takes from the SCIM viewer.
+		scimCtx := privacy.DecisionContext(viewer.NewContext(context.Background(), v), privacy.Allow)
+		if err := audit.Record(scimCtx, c, audit.Event{Action: audit.UserProvisioned}); err != nil {
+			t.Fatal(err)
+		}
+		ev := c.AuditEvent.Query().Where(auditevent.Action(audit.UserProvisioned)).OnlyX(privacy.DecisionContext(ctx, privacy.Allow))
+		if ev.ActorKind != auditevent.ActorKindSCIM || ev.ActorID == nil || *ev.ActorID != tok.ID || ev.OrganizationID != tok.OrganizationID {
+			t.Errorf("event actor %s %v in %s", ev.ActorKind, ev.ActorID, ev.OrganizationID)
+		}
+	})
+}
+
+func TestLastUsedIsWrittenAtMostOnceAMinute(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := db.Client
+		ctx := admin(t, c, "acme", authz.OrgSettingsManage)
+		allow := privacy.DecisionContext(ctx, privacy.Allow)
+		plain, tok, err := scimtoken.Issue(ctx, c, "Okta", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := &scim.Authenticator{Client: c}
+		at := clock.NewFake(now)
+		lastUsed := func() *time.Time { return c.SCIMToken.GetX(allow, tok.ID).LastUsedAt }
+		if lastUsed() != nil {
+			t.Fatal("a new token was used")
+		}
+		for _, step := range []struct {
+			after time.Duration
+			want  time.Time
+		}{
+			{0, now},
+			{30 * time.Second, now},             // within the minute: not written
+			{59 * time.Second, now},             // still within it
+			{time.Minute, now.Add(time.Minute)}, // a minute on: written
+			{time.Minute + time.Second, now.Add(time.Minute)},
+		} {
+			at.Set(now.Add(step.after))
+			if status, _, _ := call(t, a, at, "Bearer "+plain); status != http.StatusNoContent {
+				t.Fatalf("+%s: %d", step.after, status)
+			}
+			if got := lastUsed(); got == nil || !got.Equal(step.want) {
+				t.Errorf("+%s: last used %v, want %v", step.after, got, step.want)
+			}
+		}
+	})
 }

@@ -68,7 +68,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, authorization string) 
 			return nil, fmt.Errorf("scim: touch token: %w", err)
 		}
 	}
-	return &viewer.Viewer{Kind: viewer.SCIM, OrgID: t.OrganizationID}, nil
+	return &viewer.Viewer{Kind: viewer.SCIM, OrgID: t.OrganizationID, TokenID: t.ID}, nil
 }
 
 // Middleware admits only requests with a valid SCIM token, answering

@@ -4,6 +4,7 @@
 //	server [serve]     serve HTTP (the default)
 //	server migrate     apply the pending versioned migrations and exit
 //	server bootstrap   create an organization and its account owner
+//	server scim-token create   issue an organization's SCIM token
 //
 // Every subcommand takes the configuration flags; each has an environment
 // variable (see README.md or `server serve -h`).
@@ -47,11 +48,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = migrate(ctx, args, stdout, stderr, getenv)
 	case "bootstrap":
 		err = bootstrapCmd(ctx, args, stdout, stderr, getenv)
+	case "scim-token":
+		err = scimTokenCmd(ctx, args, stdout, stderr, getenv)
 	case "help":
-		fmt.Fprintln(stdout, "usage: server [serve|migrate|bootstrap] [flags]   (server CMD -h lists the flags)")
+		fmt.Fprintln(stdout, "usage: server [serve|migrate|bootstrap|scim-token create] [flags]   (server CMD -h lists the flags)")
 		return 0
 	default:
-		fmt.Fprintf(stderr, "server: unknown command %q (want serve, migrate or bootstrap)\n", cmd)
+		fmt.Fprintf(stderr, "server: unknown command %q (want serve, migrate, bootstrap or scim-token)\n", cmd)
 		return 2
 	}
 	switch {

@@ -139,7 +139,7 @@ func actorOf(ctx context.Context) (auditevent.ActorKind, pulid.ID) {
 	case v.Kind == viewer.User:
 		return auditevent.ActorKindUser, v.UserID
 	case v.Kind == viewer.SCIM:
-		return auditevent.ActorKindSCIM, ""
+		return auditevent.ActorKindSCIM, v.TokenID
 	default:
 		return auditevent.ActorKindSystem, ""
 	}

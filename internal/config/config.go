@@ -108,6 +108,12 @@ type Config struct {
 	SMTPUsername string `env:"SMTP_USERNAME"`
 	SMTPPassword string `env:"SMTP_PASSWORD" json:"-"`
 	MailFrom     string `env:"MAIL_FROM"`
+
+	// SCIM: each token's request rate (a token bucket of SCIMRateBurst
+	// refilled at SCIMRatePerSecond), beyond which requests are answered
+	// 429 with Retry-After.
+	SCIMRatePerSecond float64 `env:"SCIM_RATE_PER_SECOND"`
+	SCIMRateBurst     int     `env:"SCIM_RATE_BURST"`
 }
 
 // MetricsServed reports whether /metrics is served at all: on a listener of
@@ -361,6 +367,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("smtp_username", c.SMTPUsername),
 		slog.String("smtp_password", redactedOrNone(c.SMTPPassword)),
 		slog.String("mail_from", c.MailFrom),
+		slog.Float64("scim_rate_per_second", c.SCIMRatePerSecond),
+		slog.Int("scim_rate_burst", c.SCIMRateBurst),
 	)
 }
 

@@ -70,6 +70,8 @@ func TestDefaultsApplyWhenNothingIsSet(t *testing.T) {
 		SMTPPort:           587,
 		SMTPTLS:            "starttls",
 		MailFrom:           "clinicgate <no-reply@localhost>",
+		SCIMRatePerSecond:  50,
+		SCIMRateBurst:      100,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("got  %#v\nwant %#v", fields(c), fields(want))
@@ -128,6 +130,8 @@ func TestEnvironmentVariablesOverrideDefaults(t *testing.T) {
 		"SMTP_USERNAME":             "relay@example.org",
 		"SMTP_PASSWORD":             "p4ss word",
 		"MAIL_FROM":                 "Example Clinic <no-reply@example.org>",
+		"SCIM_RATE_PER_SECOND":      "2.5",
+		"SCIM_RATE_BURST":           "10",
 	})
 	want := Config{
 		DatabaseURL:          "postgres://app:pw@db.internal:5432/clinicgate?sslmode=require",
@@ -165,6 +169,8 @@ func TestEnvironmentVariablesOverrideDefaults(t *testing.T) {
 		SMTPUsername:       "relay@example.org",
 		SMTPPassword:       "p4ss word",
 		MailFrom:           "Example Clinic <no-reply@example.org>",
+		SCIMRatePerSecond:  2.5,
+		SCIMRateBurst:      10,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("got  %s\nwant %s", fields(c), fields(want))
@@ -237,6 +243,10 @@ func TestInvalidValuesGiveErrorsNamingTheVariable(t *testing.T) {
 		{"negative APQ cache size", map[string]string{"GRAPHQL_APQ_CACHE_SIZE": "-1"}, nil, "GRAPHQL_APQ_CACHE_SIZE:"},
 		{"missing trusted documents file", map[string]string{"GRAPHQL_TRUSTED_DOCUMENTS": "/nonexistent/docs.json"}, nil, "GRAPHQL_TRUSTED_DOCUMENTS:"},
 		{"idle timeout longer than the session", map[string]string{"SESSION_TTL": "1h", "SESSION_IDLE_TIMEOUT": "2h"}, nil, "SESSION_IDLE_TIMEOUT:"},
+		{"SCIM rate that is not a number", map[string]string{"SCIM_RATE_PER_SECOND": "fast"}, nil, "SCIM_RATE_PER_SECOND:"},
+		{"zero SCIM rate", map[string]string{"SCIM_RATE_PER_SECOND": "0"}, nil, "SCIM_RATE_PER_SECOND:"},
+		{"infinite SCIM rate", map[string]string{"SCIM_RATE_PER_SECOND": "Inf"}, nil, "SCIM_RATE_PER_SECOND:"},
+		{"zero SCIM burst", map[string]string{"SCIM_RATE_BURST": "0"}, nil, "SCIM_RATE_BURST: 0 is less than 1"},
 		{"unsupported database", map[string]string{"DATABASE_URL": "mysql://root:pw@h/db"}, nil, "DATABASE_URL: unsupported scheme mysql"},
 		{"postgres URL without host", map[string]string{"DATABASE_URL": "postgres:///db"}, nil, "DATABASE_URL:"},
 		{"sqlite URL without path", map[string]string{"DATABASE_URL": "sqlite:"}, nil, "DATABASE_URL:"},
@@ -542,6 +552,8 @@ func TestEveryDescribedVariableChangesTheConfig(t *testing.T) {
 		"SMTP_PASSWORD":             "smtp-secret",
 		"SMTP_PASSWORD_FILE":        smtpPasswordFile,
 		"MAIL_FROM":                 "Clinic <mail@example.org>",
+		"SCIM_RATE_PER_SECOND":      "0.5",
+		"SCIM_RATE_BURST":           "1",
 	}
 	base := map[string]string{"SECRET_KEY": b64(testKey), "DATA_DIR": t.TempDir()}
 	def := mustLoad(t, base)

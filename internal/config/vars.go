@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/mail"
 	"net/url"
@@ -197,6 +198,23 @@ func params(c *Config, keys *keySources) []param {
 				}
 				return nil
 			}),
+
+		// SCIM: a token bucket per token.
+		newParam("SCIM_RATE_PER_SECOND", "50",
+			"SCIM requests per second one token may sustain (fractions allowed); beyond its burst, requests are answered 429 with Retry-After",
+			func(raw string) error {
+				f, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+				if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+					return fmt.Errorf("%q is not a number", raw)
+				}
+				if f <= 0 {
+					return fmt.Errorf("%v must be more than 0", f)
+				}
+				c.SCIMRatePerSecond = f
+				return nil
+			}),
+		integer(&c.SCIMRateBurst, "SCIM_RATE_BURST", 100, 1,
+			"SCIM requests one token may send at once before SCIM_RATE_PER_SECOND paces it"),
 	}
 }
 

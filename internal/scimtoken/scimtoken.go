@@ -26,6 +26,7 @@ const Prefix = "scim"
 const (
 	Issued  = "scim.token_issued"
 	Revoked = "scim.token_revoked"
+	Rotated = "scim.token_rotated"
 )
 
 // Issue creates a SCIM token for the viewer's organization and returns it
@@ -37,6 +38,22 @@ func Issue(ctx context.Context, c *ent.Client, name string, expiresAt *time.Time
 	if err != nil {
 		return "", nil, err
 	}
+	plain, t, err := create(ctx, c, name, expiresAt)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := audit.Record(ctx, c, audit.Event{
+		Action: Issued, TargetType: "scim_token", TargetID: string(t.ID),
+		Details: map[string]any{"name": t.Name},
+	}); err != nil {
+		return "", nil, err
+	}
+	return plain, t, nil
+}
+
+// create validates and stores a new token; the caller has decided and
+// audits.
+func create(ctx context.Context, c *ent.Client, name string, expiresAt *time.Time) (string, *ent.SCIMToken, error) {
 	v := viewer.FromContext(ctx)
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {
@@ -50,23 +67,17 @@ func Issue(ctx context.Context, c *ent.Client, name string, expiresAt *time.Time
 	if err != nil {
 		return "", nil, err
 	}
-	create := c.SCIMToken.Create().
+	b := c.SCIMToken.Create().
 		SetOrganizationID(v.OrgID).
 		SetName(name).
 		SetTokenHash(token.Hash(plain)).
 		SetCreatedAt(now).
 		SetNillableExpiresAt(expiresAt)
 	if v.Kind == viewer.User {
-		create.SetCreatedByID(v.UserID)
+		b.SetCreatedByID(v.UserID)
 	}
-	t, err := create.Save(ctx)
+	t, err := b.Save(ctx)
 	if err != nil {
-		return "", nil, err
-	}
-	if err := audit.Record(ctx, c, audit.Event{
-		Action: Issued, TargetType: "scim_token", TargetID: string(t.ID),
-		Details: map[string]any{"name": name},
-	}); err != nil {
 		return "", nil, err
 	}
 	return plain, t, nil
@@ -78,6 +89,15 @@ func Revoke(ctx context.Context, c *ent.Client, id pulid.ID) error {
 	if err != nil {
 		return err
 	}
+	if err := revoke(ctx, c, id); err != nil {
+		return err
+	}
+	return audit.Record(ctx, c, audit.Event{Action: Revoked, TargetType: "scim_token", TargetID: string(id)})
+}
+
+// revoke ends the active token id of the viewer's organization (the row
+// rule hides other organizations' tokens: NOT_FOUND).
+func revoke(ctx context.Context, c *ent.Client, id pulid.ID) error {
 	n, err := c.SCIMToken.Update().
 		Where(scimtoken.ID(id), scimtoken.RevokedAtIsNil()).
 		SetRevokedAt(authz.Now(ctx)).
@@ -88,5 +108,60 @@ func Revoke(ctx context.Context, c *ent.Client, id pulid.ID) error {
 	if n == 0 {
 		return apperr.New(apperr.NotFound, "no such active token")
 	}
-	return audit.Record(ctx, c, audit.Event{Action: Revoked, TargetType: "scim_token", TargetID: string(id)})
+	return nil
+}
+
+// Rotate replaces the active token id with a new one of the same name and
+// returns the new one in clear: the old one is revoked in the same
+// transaction (c should be the request's), and one audit event names both.
+// The new token expires at expiresAt when given, else it gets the old
+// one's lifetime from now (no expiry if the old one had none).
+func Rotate(ctx context.Context, c *ent.Client, id pulid.ID, expiresAt *time.Time) (string, *ent.SCIMToken, error) {
+	ctx, err := authz.Require(ctx, c, authz.RevokeSCIMToken, authz.Target{Row: id})
+	if err != nil {
+		return "", nil, err
+	}
+	if ctx, err = authz.Require(ctx, c, authz.IssueSCIMToken, authz.Target{}); err != nil {
+		return "", nil, err
+	}
+	old, err := c.SCIMToken.Query().Where(scimtoken.ID(id), scimtoken.RevokedAtIsNil()).Only(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		return "", nil, apperr.New(apperr.NotFound, "no such active token")
+	case err != nil:
+		return "", nil, err
+	}
+	if expiresAt == nil && old.ExpiresAt != nil {
+		at := authz.Now(ctx).Add(old.ExpiresAt.Sub(old.CreatedAt))
+		expiresAt = &at
+	}
+	// Validate before the first write: no half-applied rotation, even
+	// outside a transaction.
+	if expiresAt != nil && !expiresAt.After(authz.Now(ctx)) {
+		return "", nil, apperr.InvalidField("expiresAt", "the expiry must be in the future")
+	}
+	if err := revoke(ctx, c, id); err != nil {
+		return "", nil, err
+	}
+	plain, t, err := create(ctx, c, old.Name, expiresAt)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := audit.Record(ctx, c, audit.Event{
+		Action: Rotated, TargetType: "scim_token", TargetID: string(t.ID),
+		Details: map[string]any{"name": t.Name, "replaced": string(id)},
+	}); err != nil {
+		return "", nil, err
+	}
+	return plain, t, nil
+}
+
+// List returns the SCIM tokens of the viewer's organization, newest first,
+// revoked and expired ones included (they show when they ended). Only
+// viewers who manage the organization's settings may list them (the read
+// rule refuses others: FORBIDDEN).
+func List(ctx context.Context, c *ent.Client) ([]*ent.SCIMToken, error) {
+	return c.SCIMToken.Query().
+		Order(ent.Desc(scimtoken.FieldCreatedAt), ent.Desc(scimtoken.FieldID)).
+		All(ctx)
 }

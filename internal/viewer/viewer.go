@@ -41,6 +41,10 @@ type Viewer struct {
 	Kind  Kind
 	OrgID pulid.ID
 
+	// TokenID is the SCIM token a Kind == SCIM viewer authenticated with:
+	// the actor of its audit events.
+	TokenID pulid.ID
+
 	// The rest is set for Kind == User.
 	UserID     pulid.ID
 	Portal     bool // a portal user (parent, guardian, the client)
