@@ -19,8 +19,8 @@ import (
 // Defaults of RateLimitConfig (and of SCIM_RATE_PER_SECOND and
 // SCIM_RATE_BURST in internal/config).
 const (
-	DefaultRatePerSecond = 50
-	DefaultRateBurst     = 100
+	DefaultRatePerSecond = 1000
+	DefaultRateBurst     = 1000
 )
 
 // RateLimitConfig paces each SCIM token: a token bucket of Burst requests

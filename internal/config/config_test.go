@@ -70,8 +70,8 @@ func TestDefaultsApplyWhenNothingIsSet(t *testing.T) {
 		SMTPPort:           587,
 		SMTPTLS:            "starttls",
 		MailFrom:           "clinicgate <no-reply@localhost>",
-		SCIMRatePerSecond:  50,
-		SCIMRateBurst:      100,
+		SCIMRatePerSecond:  1000,
+		SCIMRateBurst:      1000,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("got  %#v\nwant %#v", fields(c), fields(want))

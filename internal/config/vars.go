@@ -200,7 +200,7 @@ func params(c *Config, keys *keySources) []param {
 			}),
 
 		// SCIM: a token bucket per token.
-		newParam("SCIM_RATE_PER_SECOND", "50",
+		newParam("SCIM_RATE_PER_SECOND", "1000",
 			"SCIM requests per second one token may sustain (fractions allowed); beyond its burst, requests are answered 429 with Retry-After",
 			func(raw string) error {
 				f, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
@@ -213,7 +213,7 @@ func params(c *Config, keys *keySources) []param {
 				c.SCIMRatePerSecond = f
 				return nil
 			}),
-		integer(&c.SCIMRateBurst, "SCIM_RATE_BURST", 100, 1,
+		integer(&c.SCIMRateBurst, "SCIM_RATE_BURST", 1000, 1,
 			"SCIM requests one token may send at once before SCIM_RATE_PER_SECOND paces it"),
 	}
 }
