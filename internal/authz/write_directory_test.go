@@ -13,7 +13,7 @@ import (
 var directoryActions = []Action{
 	EditUserProfile, ChangeUserEmail, SuspendUser, ReactivateUser, RemoveUser, SignOutUser, ResetUserPassword,
 	CreateEmployeeUser, EditEmployeeAccess, CreateBusinessUnit, UpdateBusinessUnit, DeleteBusinessUnit, AssignClientBusinessUnit,
-	SetUserBusinessUnits,
+	SetUserBusinessUnits, ProvisionUser,
 }
 
 // refDirectory is the reference of the directory decision, written as the
@@ -39,6 +39,10 @@ func refDirectory(v *viewer.Viewer, a Action, f directoryFacts) apperr.Kind {
 	rules := []rule{
 		// An identity provider provisions status and units, and never
 		// takes the owner out.
+		// ... and creates or updates staff users, never the owner.
+		{scim && a == ProvisionUser && f.userGiven && !f.userFound, apperr.NotFound},
+		{scim && a == ProvisionUser && f.userGiven && f.targetOwner, apperr.Forbidden},
+		{scim && a == ProvisionUser, ""},
 		{scim && !provisions, apperr.Forbidden},
 		{scim && !f.userFound, apperr.NotFound},
 		{scim && f.targetOwner && (a == SuspendUser || a == RemoveUser), apperr.Forbidden},
@@ -83,6 +87,9 @@ func refDirectory(v *viewer.Viewer, a Action, f directoryFacts) apperr.Kind {
 		{a == SetUserBusinessUnits && (!f.userFound || !f.unitsFound), apperr.NotFound},
 		{a == SetUserBusinessUnits && !f.unitsReached, apperr.Forbidden},
 		{a == SetUserBusinessUnits, ""},
+
+		// Only an identity provider provisions.
+		{a == ProvisionUser, apperr.Forbidden},
 	}
 	for _, r := range rules {
 		if r.applies {
@@ -103,7 +110,7 @@ func TestDirectoryDecisionsFollowTheReference(t *testing.T) {
 			}
 		}
 		f := directoryFacts{
-			userFound: rapid.Bool().Draw(t, "userFound"), self: rapid.Bool().Draw(t, "self"),
+			userGiven: rapid.Bool().Draw(t, "userGiven"), userFound: rapid.Bool().Draw(t, "userFound"), self: rapid.Bool().Draw(t, "self"),
 			targetOwner: rapid.Bool().Draw(t, "targetOwner"), rowFound: rapid.Bool().Draw(t, "rowFound"),
 			clientFound: rapid.Bool().Draw(t, "clientFound"), unitsFound: rapid.Bool().Draw(t, "unitsFound"),
 			unitsReached: rapid.Bool().Draw(t, "unitsReached"), rolesFound: rapid.Bool().Draw(t, "rolesFound"),
