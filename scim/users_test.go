@@ -23,6 +23,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/scimtoken"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/storetest"
+	"github.com/clinicgate/clinicgate/internal/viewer"
 	"github.com/clinicgate/clinicgate/scim"
 )
 
@@ -92,8 +93,10 @@ func server(t testing.TB, c *ent.Client) (*httptest.Server, func(slug string) *i
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv, func(slug string) *idp {
-		tt, _ := t.(*testing.T)
-		ctx := admin(tt, c, slug, authz.OrgSettingsManage)
+		org := c.Organization.Create().SetName(slug).SetSlug(slug).SaveX(allow())
+		u := c.User.Create().SetOrganizationID(org.ID).SetEmail("it@" + slug + ".test").SetStatus(user.StatusActive).SaveX(allow())
+		ctx := viewer.NewContext(context.Background(), &viewer.Viewer{Kind: viewer.User, OrgID: org.ID, UserID: u.ID,
+			Privileges: map[string]bool{string(authz.OrgSettingsManage): true}})
 		plain, tok, err := scimtoken.Issue(ctx, c, "Okta", nil)
 		if err != nil {
 			t.Fatal(err)
@@ -480,6 +483,56 @@ func TestListPagingProjectionAndDiscovery(t *testing.T) {
 		r = p.do("GET", "/ResourceTypes", nil)
 		if raw, _ := json.Marshal(r.body); !strings.Contains(string(raw), `"/Users"`) {
 			t.Errorf("resource types: %s", raw)
+		}
+	})
+}
+
+func TestPushedPasswordIsIgnoredWhenSSOIsRequired(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := db.Client
+		_, newIdP := server(t, c)
+		p := newIdP("sso-user")
+		post := func(p *idp, name string, extra map[string]any) reply {
+			body := map[string]any{
+				"schemas":  []string{"urn:ietf:params:scim:schemas:core:2.0:User"},
+				"userName": name, "password": "correct horse battery staple",
+			}
+			for k, v := range extra {
+				body[k] = v
+			}
+			return p.do("POST", "/Users", body)
+		}
+		hasPassword := func(id any) bool {
+			return c.PasswordCredential.Query().Where(passwordcredential.UserID(pulid.ID(fmt.Sprint(id)))).ExistX(allow())
+		}
+		// The user must use SSO (our extension).
+		r := post(p, "sso@clinic.example", map[string]any{scim.ExtensionURN: map[string]any{"signInMethod": "SSO"}})
+		expect(t, "create SSO user", r, 201, "")
+		if hasPassword(r.body["id"]) || ext(r.body, scim.ExtensionURN)["signInMethod"] != "SSO" {
+			t.Errorf("SSO user: password stored or method lost: %v", r.body)
+		}
+		// A weak password for such a user is not even checked: ignored.
+		r = p.do("PATCH", fmt.Sprint("/Users/", r.body["id"]), patch(map[string]any{"op": "replace", "path": "password", "value": "x"}))
+		expect(t, "password for SSO user", r, 200, "")
+
+		// The organization requires SSO.
+		q := newIdP("sso-org")
+		c.Organization.UpdateOneID(c.User.Query().Where(user.OrganizationID(q.org)).FirstX(allow()).OrganizationID).
+			SetSignInMethod("SSO").ExecX(allow())
+		r = post(q, "member@clinic.example", nil)
+		expect(t, "create in SSO organization", r, 201, "")
+		if hasPassword(r.body["id"]) {
+			t.Error("password stored in an SSO organization")
+		}
+		// Elsewhere it is set, and a weak one refused.
+		r = post(p, "pw@clinic.example", nil)
+		expect(t, "create with password", r, 201, "")
+		if !hasPassword(r.body["id"]) {
+			t.Error("password not set")
+		}
+		expect(t, "weak password on create", post(p, "weak@clinic.example", map[string]any{"password": "123456"}), 400, "invalidValue")
+		if c.User.Query().Where(user.EmailNormalized("weak@clinic.example")).ExistX(allow()) {
+			t.Error("a user with a refused password was created")
 		}
 	})
 }

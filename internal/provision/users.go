@@ -118,7 +118,10 @@ func (in *User) validate() error {
 
 // conflicts refuses a userName or externalId held by another live user of
 // the organization (except, not empty, is the user being changed).
-func conflicts(ctx context.Context, c *ent.Client, in User, except pulid.ID) error {
+func conflicts(ctx context.Context, c *ent.Client, in User, except pulid.ID, userName bool) error {
+	if !userName {
+		return externalIDConflict(ctx, c, in, except)
+	}
 	q := c.User.Query().Where(user.OrganizationID(orgOf(ctx)), user.EmailNormalized(schema.NormalizeEmail(in.UserName)), user.StatusNEQ(user.StatusDeleted))
 	if except != "" {
 		q.Where(user.IDNEQ(except))
@@ -128,6 +131,10 @@ func conflicts(ctx context.Context, c *ent.Client, in User, except pulid.ID) err
 	} else if taken {
 		return apperr.New(apperr.Conflict, "userName %q is already taken in this organization", in.UserName)
 	}
+	return externalIDConflict(ctx, c, in, except)
+}
+
+func externalIDConflict(ctx context.Context, c *ent.Client, in User, except pulid.ID) error {
 	if in.ExternalID != nil {
 		q := c.User.Query().Where(user.OrganizationID(orgOf(ctx)), user.ExternalID(*in.ExternalID))
 		if except != "" {
@@ -171,7 +178,8 @@ func Create(ctx context.Context, c *ent.Client, in User) (*ent.User, error) {
 	if old != nil {
 		except = old.ID
 	}
-	if err := conflicts(ctx, c, in, except); err != nil {
+	// The userName was looked up above.
+	if err := conflicts(ctx, c, in, except, false); err != nil {
 		return nil, err
 	}
 	var u *ent.User
@@ -232,7 +240,7 @@ func Update(ctx context.Context, c *ent.Client, id pulid.ID, in User) (*ent.User
 	} else if err != nil {
 		return nil, err
 	}
-	if err := conflicts(ctx, c, in, id); err != nil {
+	if err := conflicts(ctx, c, in, id, !strings.EqualFold(in.UserName, u.Email)); err != nil {
 		return nil, err
 	}
 	m := c.User.UpdateOneID(id).SetEmail(in.UserName)
