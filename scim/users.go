@@ -380,11 +380,13 @@ func fromAttributes(a scim.ResourceAttributes) (provision.User, error) {
 	in.DisplayName = str(get(a, "displayName"))
 	in.Title = str(get(a, "title"))
 	in.Phone = primaryValue(get(a, "phoneNumbers"))
-	active, err := boolean("active", get(a, "active"), true)
-	if err != nil {
-		return in, err
+	if v := get(a, "active"); v != nil {
+		active, err := boolean("active", v, true)
+		if err != nil {
+			return in, err
+		}
+		in.Active = &active
 	}
-	in.Active = active
 	if v := get(a, "password"); v != nil {
 		s := str(v)
 		in.Password = &s

@@ -342,6 +342,19 @@ func TestEntraProvisioningSequence(t *testing.T) {
 			t.Errorf("path-less: %v", r.body)
 		}
 
+		// A PUT without active leaves the status as it is.
+		entra.do("PATCH", "/Users/"+id, patch(map[string]any{"op": "Replace", "path": "active", "value": "False"}))
+		r = entra.do("PUT", "/Users/"+id, map[string]any{
+			"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "grace@clinic.example",
+			"externalId": "8f6c7a3e-1111-4c2d-9e0f-aa11bb22cc33", "name": map[string]any{"givenName": "Grace", "familyName": "Hopper-Murray"},
+			"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": map[string]any{"costCenter": "CC-9", "manager": map[string]any{"value": string(manager.ID)}},
+		})
+		expect(t, "put without active", r, 200, "")
+		if r.body["active"] != false {
+			t.Errorf("put without active: %v", r.body)
+		}
+		entra.do("PATCH", "/Users/"+id, patch(map[string]any{"op": "Replace", "path": "active", "value": "True"}))
+
 		// Remove by path.
 		r = entra.do("PATCH", "/Users/"+id, patch(map[string]any{"op": "Remove", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"}))
 		expect(t, "remove manager", r, 200, "")

@@ -138,6 +138,7 @@ func TestDirectoryDecisionRefusals(t *testing.T) {
 		}
 	}
 	portal := &viewer.Viewer{Kind: viewer.User, Portal: true, Privileges: admin.Privileges}
+	idp := &viewer.Viewer{Kind: viewer.SCIM}
 	found := directoryFacts{userFound: true, rowFound: true, clientFound: true, unitsFound: true, unitsReached: true, rolesFound: true}
 	with := func(edit func(*directoryFacts)) directoryFacts { f := found; edit(&f); return f }
 	for _, c := range []struct {
@@ -163,6 +164,12 @@ func TestDirectoryDecisionRefusals(t *testing.T) {
 		{"a unit of another organization is unknown", admin, DeleteBusinessUnit, with(func(f *directoryFacts) { f.rowFound = false }), apperr.NotFound},
 		{"anyone signs themself out", &viewer.Viewer{Kind: viewer.User}, SignOutUser, with(func(f *directoryFacts) { f.self = true }), ""},
 		{"only a user manager signs another out", &viewer.Viewer{Kind: viewer.User}, SignOutUser, found, apperr.Forbidden},
+		{"an identity provider creates a user", idp, ProvisionUser, directoryFacts{}, ""},
+		{"an identity provider updates a user it finds", idp, ProvisionUser, with(func(f *directoryFacts) { f.userGiven = true }), ""},
+		{"an identity provider does not overwrite the owner", idp, ProvisionUser, with(func(f *directoryFacts) { f.userGiven = true; f.targetOwner = true }), apperr.Forbidden},
+		{"a user of another organization is unknown to the provider", idp, ProvisionUser, directoryFacts{userGiven: true}, apperr.NotFound},
+		{"an administrator does not provision", admin, ProvisionUser, found, apperr.Forbidden},
+		{"an identity provider edits no access", idp, EditEmployeeAccess, found, apperr.Forbidden},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			err := decideDirectoryWrite(c.v, c.a, c.f)

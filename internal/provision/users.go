@@ -58,7 +58,9 @@ type User struct {
 	// SignInMethod and RequireMFA are our extension's; nil leaves them.
 	SignInMethod *user.SignInMethod
 	RequireMFA   *bool
-	Active       bool
+	// Active false suspends, true reactivates; nil leaves the status (a
+	// create is active).
+	Active *bool
 	// Password, when not nil, sets the password (policy and hashing of
 	// sign-in), unless the user or organization must use SSO: then it is
 	// ignored and never stored.
@@ -217,7 +219,7 @@ func Create(ctx context.Context, c *ent.Client, in User) (*ent.User, error) {
 	if err := setPassword(ctx, c, u, in.Password); err != nil {
 		return nil, err
 	}
-	if !in.Active {
+	if in.Active != nil && !*in.Active {
 		return directory.Suspend(ctx, c, u.ID)
 	}
 	return u, nil
@@ -267,9 +269,10 @@ func Update(ctx context.Context, c *ent.Client, id pulid.ID, in User) (*ent.User
 		return nil, err
 	}
 	switch {
-	case !in.Active && u.Status != user.StatusSuspended:
+	case in.Active == nil:
+	case !*in.Active && u.Status != user.StatusSuspended:
 		return directory.Suspend(ctx, c, id)
-	case in.Active && u.Status == user.StatusSuspended:
+	case *in.Active && u.Status == user.StatusSuspended:
 		return directory.Reactivate(ctx, c, id)
 	}
 	return u, nil
