@@ -47,6 +47,13 @@ var userColumns = map[string]userColumn{
 	"active":            {user.FieldStatus, colActive},
 	"meta.created":      {user.FieldCreatedAt, colTime},
 	"meta.lastmodified": {user.FieldUpdatedAt, colTime},
+
+	"enterprise:employeenumber": {user.FieldEmployeeNumber, colFold},
+	"enterprise:department":     {user.FieldDepartment, colFold},
+	"enterprise:costcenter":     {user.FieldCostCenter, colFold},
+	"enterprise:organization":   {user.FieldOrganizationName, colFold},
+	"enterprise:division":       {user.FieldDivision, colFold},
+	"enterprise:manager.value":  {user.FieldManagerRef, colString},
 }
 
 var errInvalidFilter = scimerrors.ScimErrorInvalidFilter
@@ -108,10 +115,17 @@ func translate(e filter.Expression, within string) (pred, error) {
 }
 
 func attrName(uri *string, name string, sub *string) (string, error) {
-	if uri != nil && !strings.EqualFold(strings.TrimSuffix(*uri, ":"), coreUserURN) {
-		return "", invalidFilter("filtering on %s attributes is not supported", *uri)
+	prefix := ""
+	if uri != nil {
+		switch u := strings.TrimSuffix(*uri, ":"); {
+		case strings.EqualFold(u, coreUserURN):
+		case strings.EqualFold(u, EnterpriseURN):
+			prefix = "enterprise:"
+		default:
+			return "", invalidFilter("filtering on %s attributes is not supported", *uri)
+		}
 	}
-	n := strings.ToLower(name)
+	n := prefix + strings.ToLower(name)
 	if sub != nil {
 		n += "." + strings.ToLower(*sub)
 	}

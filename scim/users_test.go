@@ -372,9 +372,11 @@ func TestEntraProvisioningSequence(t *testing.T) {
 			`name.familyName co "murray" or displayName eq "nobody"`: 1,
 			`not (userName eq "grace@clinic.example")`:               1,
 			`externalId pr`: 1,
-			`meta.lastModified gt "2000-01-01T00:00:00Z"`:                              2,
-			`meta.created lt "2000-01-01T00:00:00Z"`:                                   0,
-			`(userName eq "grace@clinic.example" or userName eq "x@y.z") and title pr`: 0,
+			`meta.lastModified gt "2000-01-01T00:00:00Z"`:                                     2,
+			`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter eq "cc-9"`: 1,
+			`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department pr`:        0,
+			`meta.created lt "2000-01-01T00:00:00Z"`:                                          0,
+			`(userName eq "grace@clinic.example" or userName eq "x@y.z") and title pr`:        0,
 		} {
 			r := entra.do("GET", q(filter), nil)
 			expect(t, filter, r, 200, "")
