@@ -696,6 +696,11 @@ func setFiltered(state scim.ResourceAttributes, attr string, expr filter.Express
 			m[sub] = value
 		}
 	}
+	if !matched && value == nil {
+		e := scimerrors.ScimErrorNoTarget
+		e.Detail = fmt.Sprintf("no %s matches the filter", attr)
+		return e
+	}
 	if !matched && value != nil {
 		m := map[string]any{field: e.CompareValue}
 		if sub == "" {

@@ -439,6 +439,14 @@ func TestUsersRefusals(t *testing.T) {
 			t.Errorf("touched from another organization: %s", u.Status)
 		}
 
+		expect(t, "remove matching nothing", a.do("PATCH", "/Users/"+id, patch(map[string]any{"op": "remove", "path": `phoneNumbers[type eq "fax"]`})), 400, "noTarget")
+		expect(t, "taken externalId", a.do("POST", "/Users", map[string]any{
+			"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "ext1@clinic.example", "externalId": "same",
+		}), 201, "")
+		expect(t, "taken externalId again", a.do("POST", "/Users", map[string]any{
+			"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "ext2@clinic.example", "externalId": "same",
+		}), 409, "uniqueness")
+
 		// Without a token: 401 in the SCIM schema.
 		noTok := &idp{t: t, base: a.base, token: ""}
 		expect(t, "no token", noTok.do("GET", "/Users", nil), 401, "")

@@ -176,14 +176,8 @@ func Create(ctx context.Context, c *ent.Client, in User) (*ent.User, error) {
 	case old.Kind != user.KindStaff:
 		return nil, apperr.New(apperr.Conflict, "userName %q belongs to a portal user", in.UserName)
 	}
-	except := pulid.ID("")
-	if old != nil {
-		except = old.ID
-	}
-	// The userName was looked up above.
-	if err := conflicts(ctx, c, in, except, false); err != nil {
-		return nil, err
-	}
+	// The userName was looked up above; a taken externalId is refused by
+	// the unique index (a constraint error below), saving a query.
 	var u *ent.User
 	event := ActionProvisioned
 	if old == nil {
