@@ -364,14 +364,15 @@ func TestEntraProvisioningSequence(t *testing.T) {
 
 		// externalId filter, and a few more operators.
 		for filter, want := range map[string]int{
-			`externalId eq "8f6c7a3e-1111-4c2d-9e0f-aa11bb22cc33"`:   1,
-			`externalId eq "8F6C7A3E-1111-4C2D-9E0F-AA11BB22CC33"`:   0,
-			`userName sw "GRACE" and active eq true`:                 1,
-			`emails[type eq "work" and value co "@clinic"]`:          1,
-			`emails.value ew "example"`:                              1,
-			`name.familyName co "murray" or displayName eq "nobody"`: 1,
-			`not (userName eq "grace@clinic.example")`:               1,
-			`externalId pr`: 1,
+			`externalId eq "8f6c7a3e-1111-4c2d-9e0f-aa11bb22cc33"`:                            1,
+			`externalId eq "8F6C7A3E-1111-4C2D-9E0F-AA11BB22CC33"`:                            0,
+			`userName sw "GRACE" and active eq true`:                                          1,
+			`emails[type eq "work" and value co "@clinic"]`:                                   1,
+			`emails.value ew "example"`:                                                       1,
+			`name.familyName co "murray" or displayName eq "nobody"`:                          1,
+			`not (userName eq "grace@clinic.example")`:                                        1,
+			`USERNAME Eq "Grace@Clinic.Example"`:                                              1,
+			`externalId pr`:                                                                   1,
 			`meta.lastModified gt "2000-01-01T00:00:00Z"`:                                     2,
 			`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter eq "cc-9"`: 1,
 			`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department pr`:        0,
@@ -424,6 +425,39 @@ func TestUsersRefusals(t *testing.T) {
 		expect(t, "malformed JSON", a.do("POST", "/Users", `{"userName": `), 400, "invalidSyntax")
 		expect(t, "malformed PATCH", a.do("PATCH", "/Users/"+id, `{"schemas":`), 400, "invalidSyntax")
 		expect(t, "id is read-only", a.do("PATCH", "/Users/"+id, patch(map[string]any{"op": "replace", "path": "id", "value": "usr_x"})), 400, "invalidPath")
+
+		// Malformed input is a 400 in the SCIM schema, never a 500.
+		for what, call := range map[string]func() reply{
+			"empty body": func() reply { return a.do("POST", "/Users", "") },
+			"array body": func() reply { return a.do("POST", "/Users", `[]`) },
+			"userName a number": func() reply {
+				return a.do("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":5}`)
+			},
+			"active not a bool": func() reply {
+				return a.do("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"q@clinic.example","active":"maybe"}`)
+			},
+			"no PatchOp schema": func() reply {
+				return a.do("PATCH", "/Users/"+id, `{"Operations":[{"op":"replace","value":{"active":false}}]}`)
+			},
+			"Operations a string": func() reply { return a.do("PATCH", "/Users/"+id, `{"schemas":["`+patchOp+`"],"Operations":"x"}`) },
+			"unknown op": func() reply {
+				return a.do("PATCH", "/Users/"+id, patch(map[string]any{"op": "merge", "path": "title", "value": "x"}))
+			},
+			"bad path": func() reply {
+				return a.do("PATCH", "/Users/"+id, patch(map[string]any{"op": "replace", "path": "emails[type eq", "value": "x"}))
+			},
+			"path-less non-object": func() reply { return a.do("PATCH", "/Users/"+id, patch(map[string]any{"op": "replace", "value": "x"})) },
+			"remove without path":  func() reply { return a.do("PATCH", "/Users/"+id, patch(map[string]any{"op": "remove"})) },
+			"count not a number":   func() reply { return a.do("GET", "/Users?count=many", nil) },
+			"signInMethod unknown": func() reply {
+				return a.do("PATCH", "/Users/"+id, patch(map[string]any{"op": "replace", "path": scim.ExtensionURN + ":signInMethod", "value": "MAGIC"}))
+			},
+		} {
+			r := call()
+			if r.status != 400 {
+				t.Errorf("%s: status %d: %v", what, r.status, r.body)
+			}
+		}
 
 		// Another organization's token sees and touches nothing.
 		expect(t, "other org get", b.do("GET", "/Users/"+id, nil), 404, "")
