@@ -702,6 +702,12 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldPhone:                 {Type: field.TypeString, Column: user.FieldPhone},
 			user.FieldTitle:                 {Type: field.TypeString, Column: user.FieldTitle},
 			user.FieldPrimaryBusinessUnitID: {Type: field.TypeString, Column: user.FieldPrimaryBusinessUnitID},
+			user.FieldEmployeeNumber:        {Type: field.TypeString, Column: user.FieldEmployeeNumber},
+			user.FieldDepartment:            {Type: field.TypeString, Column: user.FieldDepartment},
+			user.FieldCostCenter:            {Type: field.TypeString, Column: user.FieldCostCenter},
+			user.FieldOrganizationName:      {Type: field.TypeString, Column: user.FieldOrganizationName},
+			user.FieldDivision:              {Type: field.TypeString, Column: user.FieldDivision},
+			user.FieldManagerRef:            {Type: field.TypeString, Column: user.FieldManagerRef},
 			user.FieldLastSignInAt:          {Type: field.TypeTime, Column: user.FieldLastSignInAt},
 			user.FieldSuspendedAt:           {Type: field.TypeTime, Column: user.FieldSuspendedAt},
 			user.FieldDeletedAt:             {Type: field.TypeTime, Column: user.FieldDeletedAt},
@@ -5752,6 +5758,36 @@ func (f *UserFilter) WhereTitle(p entql.StringP) {
 // WherePrimaryBusinessUnitID applies the entql string predicate on the primary_business_unit_id field.
 func (f *UserFilter) WherePrimaryBusinessUnitID(p entql.StringP) {
 	f.Where(p.Field(user.FieldPrimaryBusinessUnitID))
+}
+
+// WhereEmployeeNumber applies the entql string predicate on the employee_number field.
+func (f *UserFilter) WhereEmployeeNumber(p entql.StringP) {
+	f.Where(p.Field(user.FieldEmployeeNumber))
+}
+
+// WhereDepartment applies the entql string predicate on the department field.
+func (f *UserFilter) WhereDepartment(p entql.StringP) {
+	f.Where(p.Field(user.FieldDepartment))
+}
+
+// WhereCostCenter applies the entql string predicate on the cost_center field.
+func (f *UserFilter) WhereCostCenter(p entql.StringP) {
+	f.Where(p.Field(user.FieldCostCenter))
+}
+
+// WhereOrganizationName applies the entql string predicate on the organization_name field.
+func (f *UserFilter) WhereOrganizationName(p entql.StringP) {
+	f.Where(p.Field(user.FieldOrganizationName))
+}
+
+// WhereDivision applies the entql string predicate on the division field.
+func (f *UserFilter) WhereDivision(p entql.StringP) {
+	f.Where(p.Field(user.FieldDivision))
+}
+
+// WhereManagerRef applies the entql string predicate on the manager_ref field.
+func (f *UserFilter) WhereManagerRef(p entql.StringP) {
+	f.Where(p.Field(user.FieldManagerRef))
 }
 
 // WhereLastSignInAt applies the entql time.Time predicate on the last_sign_in_at field.

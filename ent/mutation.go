@@ -29207,6 +29207,12 @@ type UserMutation struct {
 	sign_in_method                *user.SignInMethod
 	phone                         *string
 	title                         *string
+	employee_number               *string
+	department                    *string
+	cost_center                   *string
+	organization_name             *string
+	division                      *string
+	manager_ref                   *string
 	last_sign_in_at               *time.Time
 	suspended_at                  *time.Time
 	deleted_at                    *time.Time
@@ -30117,6 +30123,300 @@ func (m *UserMutation) ResetPrimaryBusinessUnitID() {
 	delete(m.clearedFields, user.FieldPrimaryBusinessUnitID)
 }
 
+// SetEmployeeNumber sets the "employee_number" field.
+func (m *UserMutation) SetEmployeeNumber(s string) {
+	m.employee_number = &s
+}
+
+// EmployeeNumber returns the value of the "employee_number" field in the mutation.
+func (m *UserMutation) EmployeeNumber() (r string, exists bool) {
+	v := m.employee_number
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmployeeNumber returns the old "employee_number" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldEmployeeNumber(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmployeeNumber is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmployeeNumber requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmployeeNumber: %w", err)
+	}
+	return oldValue.EmployeeNumber, nil
+}
+
+// ClearEmployeeNumber clears the value of the "employee_number" field.
+func (m *UserMutation) ClearEmployeeNumber() {
+	m.employee_number = nil
+	m.clearedFields[user.FieldEmployeeNumber] = struct{}{}
+}
+
+// EmployeeNumberCleared returns if the "employee_number" field was cleared in this mutation.
+func (m *UserMutation) EmployeeNumberCleared() bool {
+	_, ok := m.clearedFields[user.FieldEmployeeNumber]
+	return ok
+}
+
+// ResetEmployeeNumber resets all changes to the "employee_number" field.
+func (m *UserMutation) ResetEmployeeNumber() {
+	m.employee_number = nil
+	delete(m.clearedFields, user.FieldEmployeeNumber)
+}
+
+// SetDepartment sets the "department" field.
+func (m *UserMutation) SetDepartment(s string) {
+	m.department = &s
+}
+
+// Department returns the value of the "department" field in the mutation.
+func (m *UserMutation) Department() (r string, exists bool) {
+	v := m.department
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDepartment returns the old "department" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldDepartment(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDepartment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDepartment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDepartment: %w", err)
+	}
+	return oldValue.Department, nil
+}
+
+// ClearDepartment clears the value of the "department" field.
+func (m *UserMutation) ClearDepartment() {
+	m.department = nil
+	m.clearedFields[user.FieldDepartment] = struct{}{}
+}
+
+// DepartmentCleared returns if the "department" field was cleared in this mutation.
+func (m *UserMutation) DepartmentCleared() bool {
+	_, ok := m.clearedFields[user.FieldDepartment]
+	return ok
+}
+
+// ResetDepartment resets all changes to the "department" field.
+func (m *UserMutation) ResetDepartment() {
+	m.department = nil
+	delete(m.clearedFields, user.FieldDepartment)
+}
+
+// SetCostCenter sets the "cost_center" field.
+func (m *UserMutation) SetCostCenter(s string) {
+	m.cost_center = &s
+}
+
+// CostCenter returns the value of the "cost_center" field in the mutation.
+func (m *UserMutation) CostCenter() (r string, exists bool) {
+	v := m.cost_center
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCostCenter returns the old "cost_center" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldCostCenter(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCostCenter is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCostCenter requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCostCenter: %w", err)
+	}
+	return oldValue.CostCenter, nil
+}
+
+// ClearCostCenter clears the value of the "cost_center" field.
+func (m *UserMutation) ClearCostCenter() {
+	m.cost_center = nil
+	m.clearedFields[user.FieldCostCenter] = struct{}{}
+}
+
+// CostCenterCleared returns if the "cost_center" field was cleared in this mutation.
+func (m *UserMutation) CostCenterCleared() bool {
+	_, ok := m.clearedFields[user.FieldCostCenter]
+	return ok
+}
+
+// ResetCostCenter resets all changes to the "cost_center" field.
+func (m *UserMutation) ResetCostCenter() {
+	m.cost_center = nil
+	delete(m.clearedFields, user.FieldCostCenter)
+}
+
+// SetOrganizationName sets the "organization_name" field.
+func (m *UserMutation) SetOrganizationName(s string) {
+	m.organization_name = &s
+}
+
+// OrganizationName returns the value of the "organization_name" field in the mutation.
+func (m *UserMutation) OrganizationName() (r string, exists bool) {
+	v := m.organization_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationName returns the old "organization_name" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldOrganizationName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationName: %w", err)
+	}
+	return oldValue.OrganizationName, nil
+}
+
+// ClearOrganizationName clears the value of the "organization_name" field.
+func (m *UserMutation) ClearOrganizationName() {
+	m.organization_name = nil
+	m.clearedFields[user.FieldOrganizationName] = struct{}{}
+}
+
+// OrganizationNameCleared returns if the "organization_name" field was cleared in this mutation.
+func (m *UserMutation) OrganizationNameCleared() bool {
+	_, ok := m.clearedFields[user.FieldOrganizationName]
+	return ok
+}
+
+// ResetOrganizationName resets all changes to the "organization_name" field.
+func (m *UserMutation) ResetOrganizationName() {
+	m.organization_name = nil
+	delete(m.clearedFields, user.FieldOrganizationName)
+}
+
+// SetDivision sets the "division" field.
+func (m *UserMutation) SetDivision(s string) {
+	m.division = &s
+}
+
+// Division returns the value of the "division" field in the mutation.
+func (m *UserMutation) Division() (r string, exists bool) {
+	v := m.division
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDivision returns the old "division" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldDivision(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDivision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDivision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDivision: %w", err)
+	}
+	return oldValue.Division, nil
+}
+
+// ClearDivision clears the value of the "division" field.
+func (m *UserMutation) ClearDivision() {
+	m.division = nil
+	m.clearedFields[user.FieldDivision] = struct{}{}
+}
+
+// DivisionCleared returns if the "division" field was cleared in this mutation.
+func (m *UserMutation) DivisionCleared() bool {
+	_, ok := m.clearedFields[user.FieldDivision]
+	return ok
+}
+
+// ResetDivision resets all changes to the "division" field.
+func (m *UserMutation) ResetDivision() {
+	m.division = nil
+	delete(m.clearedFields, user.FieldDivision)
+}
+
+// SetManagerRef sets the "manager_ref" field.
+func (m *UserMutation) SetManagerRef(s string) {
+	m.manager_ref = &s
+}
+
+// ManagerRef returns the value of the "manager_ref" field in the mutation.
+func (m *UserMutation) ManagerRef() (r string, exists bool) {
+	v := m.manager_ref
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldManagerRef returns the old "manager_ref" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldManagerRef(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldManagerRef is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldManagerRef requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldManagerRef: %w", err)
+	}
+	return oldValue.ManagerRef, nil
+}
+
+// ClearManagerRef clears the value of the "manager_ref" field.
+func (m *UserMutation) ClearManagerRef() {
+	m.manager_ref = nil
+	m.clearedFields[user.FieldManagerRef] = struct{}{}
+}
+
+// ManagerRefCleared returns if the "manager_ref" field was cleared in this mutation.
+func (m *UserMutation) ManagerRefCleared() bool {
+	_, ok := m.clearedFields[user.FieldManagerRef]
+	return ok
+}
+
+// ResetManagerRef resets all changes to the "manager_ref" field.
+func (m *UserMutation) ResetManagerRef() {
+	m.manager_ref = nil
+	delete(m.clearedFields, user.FieldManagerRef)
+}
+
 // SetLastSignInAt sets the "last_sign_in_at" field.
 func (m *UserMutation) SetLastSignInAt(t time.Time) {
 	m.last_sign_in_at = &t
@@ -30862,7 +31162,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 22)
+	fields := make([]string, 0, 28)
 	if m.organization != nil {
 		fields = append(fields, user.FieldOrganizationID)
 	}
@@ -30920,6 +31220,24 @@ func (m *UserMutation) Fields() []string {
 	if m.primary_business_unit != nil {
 		fields = append(fields, user.FieldPrimaryBusinessUnitID)
 	}
+	if m.employee_number != nil {
+		fields = append(fields, user.FieldEmployeeNumber)
+	}
+	if m.department != nil {
+		fields = append(fields, user.FieldDepartment)
+	}
+	if m.cost_center != nil {
+		fields = append(fields, user.FieldCostCenter)
+	}
+	if m.organization_name != nil {
+		fields = append(fields, user.FieldOrganizationName)
+	}
+	if m.division != nil {
+		fields = append(fields, user.FieldDivision)
+	}
+	if m.manager_ref != nil {
+		fields = append(fields, user.FieldManagerRef)
+	}
 	if m.last_sign_in_at != nil {
 		fields = append(fields, user.FieldLastSignInAt)
 	}
@@ -30975,6 +31293,18 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.Title()
 	case user.FieldPrimaryBusinessUnitID:
 		return m.PrimaryBusinessUnitID()
+	case user.FieldEmployeeNumber:
+		return m.EmployeeNumber()
+	case user.FieldDepartment:
+		return m.Department()
+	case user.FieldCostCenter:
+		return m.CostCenter()
+	case user.FieldOrganizationName:
+		return m.OrganizationName()
+	case user.FieldDivision:
+		return m.Division()
+	case user.FieldManagerRef:
+		return m.ManagerRef()
 	case user.FieldLastSignInAt:
 		return m.LastSignInAt()
 	case user.FieldSuspendedAt:
@@ -31028,6 +31358,18 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldTitle(ctx)
 	case user.FieldPrimaryBusinessUnitID:
 		return m.OldPrimaryBusinessUnitID(ctx)
+	case user.FieldEmployeeNumber:
+		return m.OldEmployeeNumber(ctx)
+	case user.FieldDepartment:
+		return m.OldDepartment(ctx)
+	case user.FieldCostCenter:
+		return m.OldCostCenter(ctx)
+	case user.FieldOrganizationName:
+		return m.OldOrganizationName(ctx)
+	case user.FieldDivision:
+		return m.OldDivision(ctx)
+	case user.FieldManagerRef:
+		return m.OldManagerRef(ctx)
 	case user.FieldLastSignInAt:
 		return m.OldLastSignInAt(ctx)
 	case user.FieldSuspendedAt:
@@ -31176,6 +31518,48 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPrimaryBusinessUnitID(v)
 		return nil
+	case user.FieldEmployeeNumber:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmployeeNumber(v)
+		return nil
+	case user.FieldDepartment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDepartment(v)
+		return nil
+	case user.FieldCostCenter:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCostCenter(v)
+		return nil
+	case user.FieldOrganizationName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationName(v)
+		return nil
+	case user.FieldDivision:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDivision(v)
+		return nil
+	case user.FieldManagerRef:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetManagerRef(v)
+		return nil
 	case user.FieldLastSignInAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -31242,6 +31626,24 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldPrimaryBusinessUnitID) {
 		fields = append(fields, user.FieldPrimaryBusinessUnitID)
 	}
+	if m.FieldCleared(user.FieldEmployeeNumber) {
+		fields = append(fields, user.FieldEmployeeNumber)
+	}
+	if m.FieldCleared(user.FieldDepartment) {
+		fields = append(fields, user.FieldDepartment)
+	}
+	if m.FieldCleared(user.FieldCostCenter) {
+		fields = append(fields, user.FieldCostCenter)
+	}
+	if m.FieldCleared(user.FieldOrganizationName) {
+		fields = append(fields, user.FieldOrganizationName)
+	}
+	if m.FieldCleared(user.FieldDivision) {
+		fields = append(fields, user.FieldDivision)
+	}
+	if m.FieldCleared(user.FieldManagerRef) {
+		fields = append(fields, user.FieldManagerRef)
+	}
 	if m.FieldCleared(user.FieldLastSignInAt) {
 		fields = append(fields, user.FieldLastSignInAt)
 	}
@@ -31279,6 +31681,24 @@ func (m *UserMutation) ClearField(name string) error {
 		return nil
 	case user.FieldPrimaryBusinessUnitID:
 		m.ClearPrimaryBusinessUnitID()
+		return nil
+	case user.FieldEmployeeNumber:
+		m.ClearEmployeeNumber()
+		return nil
+	case user.FieldDepartment:
+		m.ClearDepartment()
+		return nil
+	case user.FieldCostCenter:
+		m.ClearCostCenter()
+		return nil
+	case user.FieldOrganizationName:
+		m.ClearOrganizationName()
+		return nil
+	case user.FieldDivision:
+		m.ClearDivision()
+		return nil
+	case user.FieldManagerRef:
+		m.ClearManagerRef()
 		return nil
 	case user.FieldLastSignInAt:
 		m.ClearLastSignInAt()
@@ -31353,6 +31773,24 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldPrimaryBusinessUnitID:
 		m.ResetPrimaryBusinessUnitID()
+		return nil
+	case user.FieldEmployeeNumber:
+		m.ResetEmployeeNumber()
+		return nil
+	case user.FieldDepartment:
+		m.ResetDepartment()
+		return nil
+	case user.FieldCostCenter:
+		m.ResetCostCenter()
+		return nil
+	case user.FieldOrganizationName:
+		m.ResetOrganizationName()
+		return nil
+	case user.FieldDivision:
+		m.ResetDivision()
+		return nil
+	case user.FieldManagerRef:
+		m.ResetManagerRef()
 		return nil
 	case user.FieldLastSignInAt:
 		m.ResetLastSignInAt()

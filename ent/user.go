@@ -62,6 +62,18 @@ type User struct {
 	Title string `json:"title,omitempty"`
 	// PrimaryBusinessUnitID holds the value of the "primary_business_unit_id" field.
 	PrimaryBusinessUnitID *pulid.ID `json:"primary_business_unit_id,omitempty"`
+	// EmployeeNumber holds the value of the "employee_number" field.
+	EmployeeNumber string `json:"employee_number,omitempty"`
+	// Department holds the value of the "department" field.
+	Department string `json:"department,omitempty"`
+	// CostCenter holds the value of the "cost_center" field.
+	CostCenter string `json:"cost_center,omitempty"`
+	// OrganizationName holds the value of the "organization_name" field.
+	OrganizationName string `json:"organization_name,omitempty"`
+	// Division holds the value of the "division" field.
+	Division string `json:"division,omitempty"`
+	// ManagerRef holds the value of the "manager_ref" field.
+	ManagerRef string `json:"manager_ref,omitempty"`
 	// When the user last signed in; null if never.
 	LastSignInAt *time.Time `json:"last_sign_in_at,omitempty"`
 	// When the user was suspended; null unless suspended.
@@ -245,7 +257,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case user.FieldIsAccountOwner, user.FieldRequireMfa:
 			values[i] = new(sql.NullBool)
-		case user.FieldEmail, user.FieldEmailNormalized, user.FieldGivenName, user.FieldFamilyName, user.FieldDisplayName, user.FieldKind, user.FieldStatus, user.FieldExternalID, user.FieldScheduleAccess, user.FieldSignInMethod, user.FieldPhone, user.FieldTitle:
+		case user.FieldEmail, user.FieldEmailNormalized, user.FieldGivenName, user.FieldFamilyName, user.FieldDisplayName, user.FieldKind, user.FieldStatus, user.FieldExternalID, user.FieldScheduleAccess, user.FieldSignInMethod, user.FieldPhone, user.FieldTitle, user.FieldEmployeeNumber, user.FieldDepartment, user.FieldCostCenter, user.FieldOrganizationName, user.FieldDivision, user.FieldManagerRef:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldLastSignInAt, user.FieldSuspendedAt, user.FieldDeletedAt:
 			values[i] = new(sql.NullTime)
@@ -387,6 +399,42 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.PrimaryBusinessUnitID = new(pulid.ID)
 				*_m.PrimaryBusinessUnitID = *value.S.(*pulid.ID)
+			}
+		case user.FieldEmployeeNumber:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field employee_number", values[i])
+			} else if value.Valid {
+				_m.EmployeeNumber = value.String
+			}
+		case user.FieldDepartment:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field department", values[i])
+			} else if value.Valid {
+				_m.Department = value.String
+			}
+		case user.FieldCostCenter:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field cost_center", values[i])
+			} else if value.Valid {
+				_m.CostCenter = value.String
+			}
+		case user.FieldOrganizationName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_name", values[i])
+			} else if value.Valid {
+				_m.OrganizationName = value.String
+			}
+		case user.FieldDivision:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field division", values[i])
+			} else if value.Valid {
+				_m.Division = value.String
+			}
+		case user.FieldManagerRef:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field manager_ref", values[i])
+			} else if value.Valid {
+				_m.ManagerRef = value.String
 			}
 		case user.FieldLastSignInAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -565,6 +613,24 @@ func (_m *User) String() string {
 		builder.WriteString("primary_business_unit_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("employee_number=")
+	builder.WriteString(_m.EmployeeNumber)
+	builder.WriteString(", ")
+	builder.WriteString("department=")
+	builder.WriteString(_m.Department)
+	builder.WriteString(", ")
+	builder.WriteString("cost_center=")
+	builder.WriteString(_m.CostCenter)
+	builder.WriteString(", ")
+	builder.WriteString("organization_name=")
+	builder.WriteString(_m.OrganizationName)
+	builder.WriteString(", ")
+	builder.WriteString("division=")
+	builder.WriteString(_m.Division)
+	builder.WriteString(", ")
+	builder.WriteString("manager_ref=")
+	builder.WriteString(_m.ManagerRef)
 	builder.WriteString(", ")
 	if v := _m.LastSignInAt; v != nil {
 		builder.WriteString("last_sign_in_at=")

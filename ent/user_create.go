@@ -253,6 +253,90 @@ func (_c *UserCreate) SetNillablePrimaryBusinessUnitID(v *pulid.ID) *UserCreate 
 	return _c
 }
 
+// SetEmployeeNumber sets the "employee_number" field.
+func (_c *UserCreate) SetEmployeeNumber(v string) *UserCreate {
+	_c.mutation.SetEmployeeNumber(v)
+	return _c
+}
+
+// SetNillableEmployeeNumber sets the "employee_number" field if the given value is not nil.
+func (_c *UserCreate) SetNillableEmployeeNumber(v *string) *UserCreate {
+	if v != nil {
+		_c.SetEmployeeNumber(*v)
+	}
+	return _c
+}
+
+// SetDepartment sets the "department" field.
+func (_c *UserCreate) SetDepartment(v string) *UserCreate {
+	_c.mutation.SetDepartment(v)
+	return _c
+}
+
+// SetNillableDepartment sets the "department" field if the given value is not nil.
+func (_c *UserCreate) SetNillableDepartment(v *string) *UserCreate {
+	if v != nil {
+		_c.SetDepartment(*v)
+	}
+	return _c
+}
+
+// SetCostCenter sets the "cost_center" field.
+func (_c *UserCreate) SetCostCenter(v string) *UserCreate {
+	_c.mutation.SetCostCenter(v)
+	return _c
+}
+
+// SetNillableCostCenter sets the "cost_center" field if the given value is not nil.
+func (_c *UserCreate) SetNillableCostCenter(v *string) *UserCreate {
+	if v != nil {
+		_c.SetCostCenter(*v)
+	}
+	return _c
+}
+
+// SetOrganizationName sets the "organization_name" field.
+func (_c *UserCreate) SetOrganizationName(v string) *UserCreate {
+	_c.mutation.SetOrganizationName(v)
+	return _c
+}
+
+// SetNillableOrganizationName sets the "organization_name" field if the given value is not nil.
+func (_c *UserCreate) SetNillableOrganizationName(v *string) *UserCreate {
+	if v != nil {
+		_c.SetOrganizationName(*v)
+	}
+	return _c
+}
+
+// SetDivision sets the "division" field.
+func (_c *UserCreate) SetDivision(v string) *UserCreate {
+	_c.mutation.SetDivision(v)
+	return _c
+}
+
+// SetNillableDivision sets the "division" field if the given value is not nil.
+func (_c *UserCreate) SetNillableDivision(v *string) *UserCreate {
+	if v != nil {
+		_c.SetDivision(*v)
+	}
+	return _c
+}
+
+// SetManagerRef sets the "manager_ref" field.
+func (_c *UserCreate) SetManagerRef(v string) *UserCreate {
+	_c.mutation.SetManagerRef(v)
+	return _c
+}
+
+// SetNillableManagerRef sets the "manager_ref" field if the given value is not nil.
+func (_c *UserCreate) SetNillableManagerRef(v *string) *UserCreate {
+	if v != nil {
+		_c.SetManagerRef(*v)
+	}
+	return _c
+}
+
 // SetLastSignInAt sets the "last_sign_in_at" field.
 func (_c *UserCreate) SetLastSignInAt(v time.Time) *UserCreate {
 	_c.mutation.SetLastSignInAt(v)
@@ -669,6 +753,36 @@ func (_c *UserCreate) check() error {
 			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "User.title": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.EmployeeNumber(); ok {
+		if err := user.EmployeeNumberValidator(v); err != nil {
+			return &ValidationError{Name: "employee_number", err: fmt.Errorf(`ent: validator failed for field "User.employee_number": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Department(); ok {
+		if err := user.DepartmentValidator(v); err != nil {
+			return &ValidationError{Name: "department", err: fmt.Errorf(`ent: validator failed for field "User.department": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.CostCenter(); ok {
+		if err := user.CostCenterValidator(v); err != nil {
+			return &ValidationError{Name: "cost_center", err: fmt.Errorf(`ent: validator failed for field "User.cost_center": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.OrganizationName(); ok {
+		if err := user.OrganizationNameValidator(v); err != nil {
+			return &ValidationError{Name: "organization_name", err: fmt.Errorf(`ent: validator failed for field "User.organization_name": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Division(); ok {
+		if err := user.DivisionValidator(v); err != nil {
+			return &ValidationError{Name: "division", err: fmt.Errorf(`ent: validator failed for field "User.division": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.ManagerRef(); ok {
+		if err := user.ManagerRefValidator(v); err != nil {
+			return &ValidationError{Name: "manager_ref", err: fmt.Errorf(`ent: validator failed for field "User.manager_ref": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := user.IDValidator(string(v)); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "User.id": %w`, err)}
@@ -780,6 +894,30 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Title(); ok {
 		_spec.SetField(user.FieldTitle, field.TypeString, value)
 		_node.Title = value
+	}
+	if value, ok := _c.mutation.EmployeeNumber(); ok {
+		_spec.SetField(user.FieldEmployeeNumber, field.TypeString, value)
+		_node.EmployeeNumber = value
+	}
+	if value, ok := _c.mutation.Department(); ok {
+		_spec.SetField(user.FieldDepartment, field.TypeString, value)
+		_node.Department = value
+	}
+	if value, ok := _c.mutation.CostCenter(); ok {
+		_spec.SetField(user.FieldCostCenter, field.TypeString, value)
+		_node.CostCenter = value
+	}
+	if value, ok := _c.mutation.OrganizationName(); ok {
+		_spec.SetField(user.FieldOrganizationName, field.TypeString, value)
+		_node.OrganizationName = value
+	}
+	if value, ok := _c.mutation.Division(); ok {
+		_spec.SetField(user.FieldDivision, field.TypeString, value)
+		_node.Division = value
+	}
+	if value, ok := _c.mutation.ManagerRef(); ok {
+		_spec.SetField(user.FieldManagerRef, field.TypeString, value)
+		_node.ManagerRef = value
 	}
 	if value, ok := _c.mutation.LastSignInAt(); ok {
 		_spec.SetField(user.FieldLastSignInAt, field.TypeTime, value)
@@ -1261,6 +1399,114 @@ func (u *UserUpsert) ClearPrimaryBusinessUnitID() *UserUpsert {
 	return u
 }
 
+// SetEmployeeNumber sets the "employee_number" field.
+func (u *UserUpsert) SetEmployeeNumber(v string) *UserUpsert {
+	u.Set(user.FieldEmployeeNumber, v)
+	return u
+}
+
+// UpdateEmployeeNumber sets the "employee_number" field to the value that was provided on create.
+func (u *UserUpsert) UpdateEmployeeNumber() *UserUpsert {
+	u.SetExcluded(user.FieldEmployeeNumber)
+	return u
+}
+
+// ClearEmployeeNumber clears the value of the "employee_number" field.
+func (u *UserUpsert) ClearEmployeeNumber() *UserUpsert {
+	u.SetNull(user.FieldEmployeeNumber)
+	return u
+}
+
+// SetDepartment sets the "department" field.
+func (u *UserUpsert) SetDepartment(v string) *UserUpsert {
+	u.Set(user.FieldDepartment, v)
+	return u
+}
+
+// UpdateDepartment sets the "department" field to the value that was provided on create.
+func (u *UserUpsert) UpdateDepartment() *UserUpsert {
+	u.SetExcluded(user.FieldDepartment)
+	return u
+}
+
+// ClearDepartment clears the value of the "department" field.
+func (u *UserUpsert) ClearDepartment() *UserUpsert {
+	u.SetNull(user.FieldDepartment)
+	return u
+}
+
+// SetCostCenter sets the "cost_center" field.
+func (u *UserUpsert) SetCostCenter(v string) *UserUpsert {
+	u.Set(user.FieldCostCenter, v)
+	return u
+}
+
+// UpdateCostCenter sets the "cost_center" field to the value that was provided on create.
+func (u *UserUpsert) UpdateCostCenter() *UserUpsert {
+	u.SetExcluded(user.FieldCostCenter)
+	return u
+}
+
+// ClearCostCenter clears the value of the "cost_center" field.
+func (u *UserUpsert) ClearCostCenter() *UserUpsert {
+	u.SetNull(user.FieldCostCenter)
+	return u
+}
+
+// SetOrganizationName sets the "organization_name" field.
+func (u *UserUpsert) SetOrganizationName(v string) *UserUpsert {
+	u.Set(user.FieldOrganizationName, v)
+	return u
+}
+
+// UpdateOrganizationName sets the "organization_name" field to the value that was provided on create.
+func (u *UserUpsert) UpdateOrganizationName() *UserUpsert {
+	u.SetExcluded(user.FieldOrganizationName)
+	return u
+}
+
+// ClearOrganizationName clears the value of the "organization_name" field.
+func (u *UserUpsert) ClearOrganizationName() *UserUpsert {
+	u.SetNull(user.FieldOrganizationName)
+	return u
+}
+
+// SetDivision sets the "division" field.
+func (u *UserUpsert) SetDivision(v string) *UserUpsert {
+	u.Set(user.FieldDivision, v)
+	return u
+}
+
+// UpdateDivision sets the "division" field to the value that was provided on create.
+func (u *UserUpsert) UpdateDivision() *UserUpsert {
+	u.SetExcluded(user.FieldDivision)
+	return u
+}
+
+// ClearDivision clears the value of the "division" field.
+func (u *UserUpsert) ClearDivision() *UserUpsert {
+	u.SetNull(user.FieldDivision)
+	return u
+}
+
+// SetManagerRef sets the "manager_ref" field.
+func (u *UserUpsert) SetManagerRef(v string) *UserUpsert {
+	u.Set(user.FieldManagerRef, v)
+	return u
+}
+
+// UpdateManagerRef sets the "manager_ref" field to the value that was provided on create.
+func (u *UserUpsert) UpdateManagerRef() *UserUpsert {
+	u.SetExcluded(user.FieldManagerRef)
+	return u
+}
+
+// ClearManagerRef clears the value of the "manager_ref" field.
+func (u *UserUpsert) ClearManagerRef() *UserUpsert {
+	u.SetNull(user.FieldManagerRef)
+	return u
+}
+
 // SetLastSignInAt sets the "last_sign_in_at" field.
 func (u *UserUpsert) SetLastSignInAt(v time.Time) *UserUpsert {
 	u.Set(user.FieldLastSignInAt, v)
@@ -1628,6 +1874,132 @@ func (u *UserUpsertOne) UpdatePrimaryBusinessUnitID() *UserUpsertOne {
 func (u *UserUpsertOne) ClearPrimaryBusinessUnitID() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearPrimaryBusinessUnitID()
+	})
+}
+
+// SetEmployeeNumber sets the "employee_number" field.
+func (u *UserUpsertOne) SetEmployeeNumber(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetEmployeeNumber(v)
+	})
+}
+
+// UpdateEmployeeNumber sets the "employee_number" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateEmployeeNumber() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateEmployeeNumber()
+	})
+}
+
+// ClearEmployeeNumber clears the value of the "employee_number" field.
+func (u *UserUpsertOne) ClearEmployeeNumber() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearEmployeeNumber()
+	})
+}
+
+// SetDepartment sets the "department" field.
+func (u *UserUpsertOne) SetDepartment(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetDepartment(v)
+	})
+}
+
+// UpdateDepartment sets the "department" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateDepartment() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateDepartment()
+	})
+}
+
+// ClearDepartment clears the value of the "department" field.
+func (u *UserUpsertOne) ClearDepartment() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearDepartment()
+	})
+}
+
+// SetCostCenter sets the "cost_center" field.
+func (u *UserUpsertOne) SetCostCenter(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetCostCenter(v)
+	})
+}
+
+// UpdateCostCenter sets the "cost_center" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateCostCenter() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateCostCenter()
+	})
+}
+
+// ClearCostCenter clears the value of the "cost_center" field.
+func (u *UserUpsertOne) ClearCostCenter() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearCostCenter()
+	})
+}
+
+// SetOrganizationName sets the "organization_name" field.
+func (u *UserUpsertOne) SetOrganizationName(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetOrganizationName(v)
+	})
+}
+
+// UpdateOrganizationName sets the "organization_name" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateOrganizationName() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateOrganizationName()
+	})
+}
+
+// ClearOrganizationName clears the value of the "organization_name" field.
+func (u *UserUpsertOne) ClearOrganizationName() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearOrganizationName()
+	})
+}
+
+// SetDivision sets the "division" field.
+func (u *UserUpsertOne) SetDivision(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetDivision(v)
+	})
+}
+
+// UpdateDivision sets the "division" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateDivision() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateDivision()
+	})
+}
+
+// ClearDivision clears the value of the "division" field.
+func (u *UserUpsertOne) ClearDivision() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearDivision()
+	})
+}
+
+// SetManagerRef sets the "manager_ref" field.
+func (u *UserUpsertOne) SetManagerRef(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetManagerRef(v)
+	})
+}
+
+// UpdateManagerRef sets the "manager_ref" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateManagerRef() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateManagerRef()
+	})
+}
+
+// ClearManagerRef clears the value of the "manager_ref" field.
+func (u *UserUpsertOne) ClearManagerRef() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearManagerRef()
 	})
 }
 
@@ -2174,6 +2546,132 @@ func (u *UserUpsertBulk) UpdatePrimaryBusinessUnitID() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearPrimaryBusinessUnitID() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearPrimaryBusinessUnitID()
+	})
+}
+
+// SetEmployeeNumber sets the "employee_number" field.
+func (u *UserUpsertBulk) SetEmployeeNumber(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetEmployeeNumber(v)
+	})
+}
+
+// UpdateEmployeeNumber sets the "employee_number" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateEmployeeNumber() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateEmployeeNumber()
+	})
+}
+
+// ClearEmployeeNumber clears the value of the "employee_number" field.
+func (u *UserUpsertBulk) ClearEmployeeNumber() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearEmployeeNumber()
+	})
+}
+
+// SetDepartment sets the "department" field.
+func (u *UserUpsertBulk) SetDepartment(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetDepartment(v)
+	})
+}
+
+// UpdateDepartment sets the "department" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateDepartment() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateDepartment()
+	})
+}
+
+// ClearDepartment clears the value of the "department" field.
+func (u *UserUpsertBulk) ClearDepartment() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearDepartment()
+	})
+}
+
+// SetCostCenter sets the "cost_center" field.
+func (u *UserUpsertBulk) SetCostCenter(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetCostCenter(v)
+	})
+}
+
+// UpdateCostCenter sets the "cost_center" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateCostCenter() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateCostCenter()
+	})
+}
+
+// ClearCostCenter clears the value of the "cost_center" field.
+func (u *UserUpsertBulk) ClearCostCenter() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearCostCenter()
+	})
+}
+
+// SetOrganizationName sets the "organization_name" field.
+func (u *UserUpsertBulk) SetOrganizationName(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetOrganizationName(v)
+	})
+}
+
+// UpdateOrganizationName sets the "organization_name" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateOrganizationName() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateOrganizationName()
+	})
+}
+
+// ClearOrganizationName clears the value of the "organization_name" field.
+func (u *UserUpsertBulk) ClearOrganizationName() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearOrganizationName()
+	})
+}
+
+// SetDivision sets the "division" field.
+func (u *UserUpsertBulk) SetDivision(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetDivision(v)
+	})
+}
+
+// UpdateDivision sets the "division" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateDivision() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateDivision()
+	})
+}
+
+// ClearDivision clears the value of the "division" field.
+func (u *UserUpsertBulk) ClearDivision() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearDivision()
+	})
+}
+
+// SetManagerRef sets the "manager_ref" field.
+func (u *UserUpsertBulk) SetManagerRef(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetManagerRef(v)
+	})
+}
+
+// UpdateManagerRef sets the "manager_ref" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateManagerRef() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateManagerRef()
+	})
+}
+
+// ClearManagerRef clears the value of the "manager_ref" field.
+func (u *UserUpsertBulk) ClearManagerRef() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearManagerRef()
 	})
 }
 

@@ -293,6 +293,126 @@ func (_u *UserUpdate) ClearPrimaryBusinessUnitID() *UserUpdate {
 	return _u
 }
 
+// SetEmployeeNumber sets the "employee_number" field.
+func (_u *UserUpdate) SetEmployeeNumber(v string) *UserUpdate {
+	_u.mutation.SetEmployeeNumber(v)
+	return _u
+}
+
+// SetNillableEmployeeNumber sets the "employee_number" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableEmployeeNumber(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetEmployeeNumber(*v)
+	}
+	return _u
+}
+
+// ClearEmployeeNumber clears the value of the "employee_number" field.
+func (_u *UserUpdate) ClearEmployeeNumber() *UserUpdate {
+	_u.mutation.ClearEmployeeNumber()
+	return _u
+}
+
+// SetDepartment sets the "department" field.
+func (_u *UserUpdate) SetDepartment(v string) *UserUpdate {
+	_u.mutation.SetDepartment(v)
+	return _u
+}
+
+// SetNillableDepartment sets the "department" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableDepartment(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetDepartment(*v)
+	}
+	return _u
+}
+
+// ClearDepartment clears the value of the "department" field.
+func (_u *UserUpdate) ClearDepartment() *UserUpdate {
+	_u.mutation.ClearDepartment()
+	return _u
+}
+
+// SetCostCenter sets the "cost_center" field.
+func (_u *UserUpdate) SetCostCenter(v string) *UserUpdate {
+	_u.mutation.SetCostCenter(v)
+	return _u
+}
+
+// SetNillableCostCenter sets the "cost_center" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableCostCenter(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetCostCenter(*v)
+	}
+	return _u
+}
+
+// ClearCostCenter clears the value of the "cost_center" field.
+func (_u *UserUpdate) ClearCostCenter() *UserUpdate {
+	_u.mutation.ClearCostCenter()
+	return _u
+}
+
+// SetOrganizationName sets the "organization_name" field.
+func (_u *UserUpdate) SetOrganizationName(v string) *UserUpdate {
+	_u.mutation.SetOrganizationName(v)
+	return _u
+}
+
+// SetNillableOrganizationName sets the "organization_name" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableOrganizationName(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetOrganizationName(*v)
+	}
+	return _u
+}
+
+// ClearOrganizationName clears the value of the "organization_name" field.
+func (_u *UserUpdate) ClearOrganizationName() *UserUpdate {
+	_u.mutation.ClearOrganizationName()
+	return _u
+}
+
+// SetDivision sets the "division" field.
+func (_u *UserUpdate) SetDivision(v string) *UserUpdate {
+	_u.mutation.SetDivision(v)
+	return _u
+}
+
+// SetNillableDivision sets the "division" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableDivision(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetDivision(*v)
+	}
+	return _u
+}
+
+// ClearDivision clears the value of the "division" field.
+func (_u *UserUpdate) ClearDivision() *UserUpdate {
+	_u.mutation.ClearDivision()
+	return _u
+}
+
+// SetManagerRef sets the "manager_ref" field.
+func (_u *UserUpdate) SetManagerRef(v string) *UserUpdate {
+	_u.mutation.SetManagerRef(v)
+	return _u
+}
+
+// SetNillableManagerRef sets the "manager_ref" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableManagerRef(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetManagerRef(*v)
+	}
+	return _u
+}
+
+// ClearManagerRef clears the value of the "manager_ref" field.
+func (_u *UserUpdate) ClearManagerRef() *UserUpdate {
+	_u.mutation.ClearManagerRef()
+	return _u
+}
+
 // SetLastSignInAt sets the "last_sign_in_at" field.
 func (_u *UserUpdate) SetLastSignInAt(v time.Time) *UserUpdate {
 	_u.mutation.SetLastSignInAt(v)
@@ -791,6 +911,36 @@ func (_u *UserUpdate) check() error {
 			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "User.title": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.EmployeeNumber(); ok {
+		if err := user.EmployeeNumberValidator(v); err != nil {
+			return &ValidationError{Name: "employee_number", err: fmt.Errorf(`ent: validator failed for field "User.employee_number": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Department(); ok {
+		if err := user.DepartmentValidator(v); err != nil {
+			return &ValidationError{Name: "department", err: fmt.Errorf(`ent: validator failed for field "User.department": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CostCenter(); ok {
+		if err := user.CostCenterValidator(v); err != nil {
+			return &ValidationError{Name: "cost_center", err: fmt.Errorf(`ent: validator failed for field "User.cost_center": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.OrganizationName(); ok {
+		if err := user.OrganizationNameValidator(v); err != nil {
+			return &ValidationError{Name: "organization_name", err: fmt.Errorf(`ent: validator failed for field "User.organization_name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Division(); ok {
+		if err := user.DivisionValidator(v); err != nil {
+			return &ValidationError{Name: "division", err: fmt.Errorf(`ent: validator failed for field "User.division": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ManagerRef(); ok {
+		if err := user.ManagerRefValidator(v); err != nil {
+			return &ValidationError{Name: "manager_ref", err: fmt.Errorf(`ent: validator failed for field "User.manager_ref": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "User.organization"`)
 	}
@@ -876,6 +1026,42 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.TitleCleared() {
 		_spec.ClearField(user.FieldTitle, field.TypeString)
+	}
+	if value, ok := _u.mutation.EmployeeNumber(); ok {
+		_spec.SetField(user.FieldEmployeeNumber, field.TypeString, value)
+	}
+	if _u.mutation.EmployeeNumberCleared() {
+		_spec.ClearField(user.FieldEmployeeNumber, field.TypeString)
+	}
+	if value, ok := _u.mutation.Department(); ok {
+		_spec.SetField(user.FieldDepartment, field.TypeString, value)
+	}
+	if _u.mutation.DepartmentCleared() {
+		_spec.ClearField(user.FieldDepartment, field.TypeString)
+	}
+	if value, ok := _u.mutation.CostCenter(); ok {
+		_spec.SetField(user.FieldCostCenter, field.TypeString, value)
+	}
+	if _u.mutation.CostCenterCleared() {
+		_spec.ClearField(user.FieldCostCenter, field.TypeString)
+	}
+	if value, ok := _u.mutation.OrganizationName(); ok {
+		_spec.SetField(user.FieldOrganizationName, field.TypeString, value)
+	}
+	if _u.mutation.OrganizationNameCleared() {
+		_spec.ClearField(user.FieldOrganizationName, field.TypeString)
+	}
+	if value, ok := _u.mutation.Division(); ok {
+		_spec.SetField(user.FieldDivision, field.TypeString, value)
+	}
+	if _u.mutation.DivisionCleared() {
+		_spec.ClearField(user.FieldDivision, field.TypeString)
+	}
+	if value, ok := _u.mutation.ManagerRef(); ok {
+		_spec.SetField(user.FieldManagerRef, field.TypeString, value)
+	}
+	if _u.mutation.ManagerRefCleared() {
+		_spec.ClearField(user.FieldManagerRef, field.TypeString)
 	}
 	if value, ok := _u.mutation.LastSignInAt(); ok {
 		_spec.SetField(user.FieldLastSignInAt, field.TypeTime, value)
@@ -1616,6 +1802,126 @@ func (_u *UserUpdateOne) ClearPrimaryBusinessUnitID() *UserUpdateOne {
 	return _u
 }
 
+// SetEmployeeNumber sets the "employee_number" field.
+func (_u *UserUpdateOne) SetEmployeeNumber(v string) *UserUpdateOne {
+	_u.mutation.SetEmployeeNumber(v)
+	return _u
+}
+
+// SetNillableEmployeeNumber sets the "employee_number" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableEmployeeNumber(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetEmployeeNumber(*v)
+	}
+	return _u
+}
+
+// ClearEmployeeNumber clears the value of the "employee_number" field.
+func (_u *UserUpdateOne) ClearEmployeeNumber() *UserUpdateOne {
+	_u.mutation.ClearEmployeeNumber()
+	return _u
+}
+
+// SetDepartment sets the "department" field.
+func (_u *UserUpdateOne) SetDepartment(v string) *UserUpdateOne {
+	_u.mutation.SetDepartment(v)
+	return _u
+}
+
+// SetNillableDepartment sets the "department" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableDepartment(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetDepartment(*v)
+	}
+	return _u
+}
+
+// ClearDepartment clears the value of the "department" field.
+func (_u *UserUpdateOne) ClearDepartment() *UserUpdateOne {
+	_u.mutation.ClearDepartment()
+	return _u
+}
+
+// SetCostCenter sets the "cost_center" field.
+func (_u *UserUpdateOne) SetCostCenter(v string) *UserUpdateOne {
+	_u.mutation.SetCostCenter(v)
+	return _u
+}
+
+// SetNillableCostCenter sets the "cost_center" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableCostCenter(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetCostCenter(*v)
+	}
+	return _u
+}
+
+// ClearCostCenter clears the value of the "cost_center" field.
+func (_u *UserUpdateOne) ClearCostCenter() *UserUpdateOne {
+	_u.mutation.ClearCostCenter()
+	return _u
+}
+
+// SetOrganizationName sets the "organization_name" field.
+func (_u *UserUpdateOne) SetOrganizationName(v string) *UserUpdateOne {
+	_u.mutation.SetOrganizationName(v)
+	return _u
+}
+
+// SetNillableOrganizationName sets the "organization_name" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableOrganizationName(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetOrganizationName(*v)
+	}
+	return _u
+}
+
+// ClearOrganizationName clears the value of the "organization_name" field.
+func (_u *UserUpdateOne) ClearOrganizationName() *UserUpdateOne {
+	_u.mutation.ClearOrganizationName()
+	return _u
+}
+
+// SetDivision sets the "division" field.
+func (_u *UserUpdateOne) SetDivision(v string) *UserUpdateOne {
+	_u.mutation.SetDivision(v)
+	return _u
+}
+
+// SetNillableDivision sets the "division" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableDivision(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetDivision(*v)
+	}
+	return _u
+}
+
+// ClearDivision clears the value of the "division" field.
+func (_u *UserUpdateOne) ClearDivision() *UserUpdateOne {
+	_u.mutation.ClearDivision()
+	return _u
+}
+
+// SetManagerRef sets the "manager_ref" field.
+func (_u *UserUpdateOne) SetManagerRef(v string) *UserUpdateOne {
+	_u.mutation.SetManagerRef(v)
+	return _u
+}
+
+// SetNillableManagerRef sets the "manager_ref" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableManagerRef(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetManagerRef(*v)
+	}
+	return _u
+}
+
+// ClearManagerRef clears the value of the "manager_ref" field.
+func (_u *UserUpdateOne) ClearManagerRef() *UserUpdateOne {
+	_u.mutation.ClearManagerRef()
+	return _u
+}
+
 // SetLastSignInAt sets the "last_sign_in_at" field.
 func (_u *UserUpdateOne) SetLastSignInAt(v time.Time) *UserUpdateOne {
 	_u.mutation.SetLastSignInAt(v)
@@ -2127,6 +2433,36 @@ func (_u *UserUpdateOne) check() error {
 			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "User.title": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.EmployeeNumber(); ok {
+		if err := user.EmployeeNumberValidator(v); err != nil {
+			return &ValidationError{Name: "employee_number", err: fmt.Errorf(`ent: validator failed for field "User.employee_number": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Department(); ok {
+		if err := user.DepartmentValidator(v); err != nil {
+			return &ValidationError{Name: "department", err: fmt.Errorf(`ent: validator failed for field "User.department": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CostCenter(); ok {
+		if err := user.CostCenterValidator(v); err != nil {
+			return &ValidationError{Name: "cost_center", err: fmt.Errorf(`ent: validator failed for field "User.cost_center": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.OrganizationName(); ok {
+		if err := user.OrganizationNameValidator(v); err != nil {
+			return &ValidationError{Name: "organization_name", err: fmt.Errorf(`ent: validator failed for field "User.organization_name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Division(); ok {
+		if err := user.DivisionValidator(v); err != nil {
+			return &ValidationError{Name: "division", err: fmt.Errorf(`ent: validator failed for field "User.division": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ManagerRef(); ok {
+		if err := user.ManagerRefValidator(v); err != nil {
+			return &ValidationError{Name: "manager_ref", err: fmt.Errorf(`ent: validator failed for field "User.manager_ref": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "User.organization"`)
 	}
@@ -2229,6 +2565,42 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.TitleCleared() {
 		_spec.ClearField(user.FieldTitle, field.TypeString)
+	}
+	if value, ok := _u.mutation.EmployeeNumber(); ok {
+		_spec.SetField(user.FieldEmployeeNumber, field.TypeString, value)
+	}
+	if _u.mutation.EmployeeNumberCleared() {
+		_spec.ClearField(user.FieldEmployeeNumber, field.TypeString)
+	}
+	if value, ok := _u.mutation.Department(); ok {
+		_spec.SetField(user.FieldDepartment, field.TypeString, value)
+	}
+	if _u.mutation.DepartmentCleared() {
+		_spec.ClearField(user.FieldDepartment, field.TypeString)
+	}
+	if value, ok := _u.mutation.CostCenter(); ok {
+		_spec.SetField(user.FieldCostCenter, field.TypeString, value)
+	}
+	if _u.mutation.CostCenterCleared() {
+		_spec.ClearField(user.FieldCostCenter, field.TypeString)
+	}
+	if value, ok := _u.mutation.OrganizationName(); ok {
+		_spec.SetField(user.FieldOrganizationName, field.TypeString, value)
+	}
+	if _u.mutation.OrganizationNameCleared() {
+		_spec.ClearField(user.FieldOrganizationName, field.TypeString)
+	}
+	if value, ok := _u.mutation.Division(); ok {
+		_spec.SetField(user.FieldDivision, field.TypeString, value)
+	}
+	if _u.mutation.DivisionCleared() {
+		_spec.ClearField(user.FieldDivision, field.TypeString)
+	}
+	if value, ok := _u.mutation.ManagerRef(); ok {
+		_spec.SetField(user.FieldManagerRef, field.TypeString, value)
+	}
+	if _u.mutation.ManagerRefCleared() {
+		_spec.ClearField(user.FieldManagerRef, field.TypeString)
 	}
 	if value, ok := _u.mutation.LastSignInAt(); ok {
 		_spec.SetField(user.FieldLastSignInAt, field.TypeTime, value)

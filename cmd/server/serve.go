@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/clinicgate/clinicgate/auth/invitation"
@@ -28,6 +29,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/outbox"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/unavailable"
+	"github.com/clinicgate/clinicgate/scim"
 )
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -197,6 +199,8 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger, clk clock.Cl
 	auth.Routes(authMux)
 	invitation.NewHandler(db.Client, invitation.Config{PublicOrigin: cfg.PublicURL, Hasher: password.Hasher{}, Logger: log, Clock: clk}).Routes(authMux)
 	mux.Handle("/auth/", instrument.Instrument("auth", edge.LimitBody(64<<10)(authMux)))
+	scimHandler := scim.NewHandler(db.Client, scim.Config{BaseURL: strings.TrimSuffix(cfg.PublicURL, "/") + "/scim/v2"})
+	mux.Handle("/scim/", instrument.Instrument("scim", edge.LimitBody(1<<20)(http.StripPrefix("/scim", scimHandler))))
 	if cfg.GraphiQL {
 		console.Routes(mux, "/graphql")
 	}

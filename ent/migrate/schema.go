@@ -1349,6 +1349,12 @@ var (
 		{Name: "sign_in_method", Type: field.TypeEnum, Enums: []string{"ANY", "PASSWORD", "SSO"}, Default: "ANY"},
 		{Name: "phone", Type: field.TypeString, Nullable: true, Size: 50},
 		{Name: "title", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "employee_number", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "department", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "cost_center", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "organization_name", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "division", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "manager_ref", Type: field.TypeString, Nullable: true, Size: 255},
 		{Name: "last_sign_in_at", Type: field.TypeTime, Nullable: true},
 		{Name: "suspended_at", Type: field.TypeTime, Nullable: true},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
@@ -1363,13 +1369,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_organizations_organization",
-				Columns:    []*schema.Column{UsersColumns[21]},
+				Columns:    []*schema.Column{UsersColumns[27]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "users_business_units_primary_business_unit",
-				Columns:    []*schema.Column{UsersColumns[22]},
+				Columns:    []*schema.Column{UsersColumns[28]},
 				RefColumns: []*schema.Column{BusinessUnitsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -1378,22 +1384,22 @@ var (
 			{
 				Name:    "user_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[21]},
+				Columns: []*schema.Column{UsersColumns[27]},
 			},
 			{
 				Name:    "user_organization_id_email_normalized",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[21], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[27], UsersColumns[4]},
 			},
 			{
 				Name:    "user_organization_id_external_id",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[21], UsersColumns[11]},
+				Columns: []*schema.Column{UsersColumns[27], UsersColumns[11]},
 			},
 			{
 				Name:    "user_one_account_owner",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[21]},
+				Columns: []*schema.Column{UsersColumns[27]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "is_account_owner",
 				},
@@ -1401,7 +1407,7 @@ var (
 			{
 				Name:    "user_organization_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[21], UsersColumns[9]},
+				Columns: []*schema.Column{UsersColumns[27], UsersColumns[9]},
 			},
 		},
 	}

@@ -2239,6 +2239,30 @@ func init() {
 	userDescTitle := userFields[14].Descriptor()
 	// user.TitleValidator is a validator for the "title" field. It is called by the builders before save.
 	user.TitleValidator = userDescTitle.Validators[0].(func(string) error)
+	// userDescEmployeeNumber is the schema descriptor for employee_number field.
+	userDescEmployeeNumber := userFields[16].Descriptor()
+	// user.EmployeeNumberValidator is a validator for the "employee_number" field. It is called by the builders before save.
+	user.EmployeeNumberValidator = userDescEmployeeNumber.Validators[0].(func(string) error)
+	// userDescDepartment is the schema descriptor for department field.
+	userDescDepartment := userFields[17].Descriptor()
+	// user.DepartmentValidator is a validator for the "department" field. It is called by the builders before save.
+	user.DepartmentValidator = userDescDepartment.Validators[0].(func(string) error)
+	// userDescCostCenter is the schema descriptor for cost_center field.
+	userDescCostCenter := userFields[18].Descriptor()
+	// user.CostCenterValidator is a validator for the "cost_center" field. It is called by the builders before save.
+	user.CostCenterValidator = userDescCostCenter.Validators[0].(func(string) error)
+	// userDescOrganizationName is the schema descriptor for organization_name field.
+	userDescOrganizationName := userFields[19].Descriptor()
+	// user.OrganizationNameValidator is a validator for the "organization_name" field. It is called by the builders before save.
+	user.OrganizationNameValidator = userDescOrganizationName.Validators[0].(func(string) error)
+	// userDescDivision is the schema descriptor for division field.
+	userDescDivision := userFields[20].Descriptor()
+	// user.DivisionValidator is a validator for the "division" field. It is called by the builders before save.
+	user.DivisionValidator = userDescDivision.Validators[0].(func(string) error)
+	// userDescManagerRef is the schema descriptor for manager_ref field.
+	userDescManagerRef := userFields[21].Descriptor()
+	// user.ManagerRefValidator is a validator for the "manager_ref" field. It is called by the builders before save.
+	user.ManagerRefValidator = userDescManagerRef.Validators[0].(func(string) error)
 	// userDescID is the schema descriptor for id field.
 	userDescID := userMixinFields0[0].Descriptor()
 	// user.DefaultID holds the default value on creation for the id field.

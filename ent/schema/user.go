@@ -82,6 +82,22 @@ func (User) Fields() []ent.Field {
 			Optional().MaxLen(200),
 		field.String("primary_business_unit_id").GoType(pulid.ID("")).Optional().Nillable().
 			Annotations(entgql.Skip(entgql.SkipAll)),
+		// The SCIM enterprise extension's attributes (RFC 7643 §4.3), kept
+		// as the identity provider sends them; not shown over GraphQL.
+		field.String("employee_number").Optional().MaxLen(200).
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("department").Optional().MaxLen(200).
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("cost_center").Optional().MaxLen(200).
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("organization_name").Optional().MaxLen(200).
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("division").Optional().MaxLen(200).
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		// manager_ref is the enterprise manager's "value": the SCIM id the
+		// provider sends (a user id of ours), not a foreign key.
+		field.String("manager_ref").Optional().MaxLen(255).
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Time("last_sign_in_at").
 			Comment("When the user last signed in; null if never.").
 			Optional().Nillable(),

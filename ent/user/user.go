@@ -56,6 +56,18 @@ const (
 	FieldTitle = "title"
 	// FieldPrimaryBusinessUnitID holds the string denoting the primary_business_unit_id field in the database.
 	FieldPrimaryBusinessUnitID = "primary_business_unit_id"
+	// FieldEmployeeNumber holds the string denoting the employee_number field in the database.
+	FieldEmployeeNumber = "employee_number"
+	// FieldDepartment holds the string denoting the department field in the database.
+	FieldDepartment = "department"
+	// FieldCostCenter holds the string denoting the cost_center field in the database.
+	FieldCostCenter = "cost_center"
+	// FieldOrganizationName holds the string denoting the organization_name field in the database.
+	FieldOrganizationName = "organization_name"
+	// FieldDivision holds the string denoting the division field in the database.
+	FieldDivision = "division"
+	// FieldManagerRef holds the string denoting the manager_ref field in the database.
+	FieldManagerRef = "manager_ref"
 	// FieldLastSignInAt holds the string denoting the last_sign_in_at field in the database.
 	FieldLastSignInAt = "last_sign_in_at"
 	// FieldSuspendedAt holds the string denoting the suspended_at field in the database.
@@ -192,6 +204,12 @@ var Columns = []string{
 	FieldPhone,
 	FieldTitle,
 	FieldPrimaryBusinessUnitID,
+	FieldEmployeeNumber,
+	FieldDepartment,
+	FieldCostCenter,
+	FieldOrganizationName,
+	FieldDivision,
+	FieldManagerRef,
 	FieldLastSignInAt,
 	FieldSuspendedAt,
 	FieldDeletedAt,
@@ -252,6 +270,18 @@ var (
 	PhoneValidator func(string) error
 	// TitleValidator is a validator for the "title" field. It is called by the builders before save.
 	TitleValidator func(string) error
+	// EmployeeNumberValidator is a validator for the "employee_number" field. It is called by the builders before save.
+	EmployeeNumberValidator func(string) error
+	// DepartmentValidator is a validator for the "department" field. It is called by the builders before save.
+	DepartmentValidator func(string) error
+	// CostCenterValidator is a validator for the "cost_center" field. It is called by the builders before save.
+	CostCenterValidator func(string) error
+	// OrganizationNameValidator is a validator for the "organization_name" field. It is called by the builders before save.
+	OrganizationNameValidator func(string) error
+	// DivisionValidator is a validator for the "division" field. It is called by the builders before save.
+	DivisionValidator func(string) error
+	// ManagerRefValidator is a validator for the "manager_ref" field. It is called by the builders before save.
+	ManagerRefValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -464,6 +494,36 @@ func ByTitle(opts ...sql.OrderTermOption) OrderOption {
 // ByPrimaryBusinessUnitID orders the results by the primary_business_unit_id field.
 func ByPrimaryBusinessUnitID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPrimaryBusinessUnitID, opts...).ToFunc()
+}
+
+// ByEmployeeNumber orders the results by the employee_number field.
+func ByEmployeeNumber(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEmployeeNumber, opts...).ToFunc()
+}
+
+// ByDepartment orders the results by the department field.
+func ByDepartment(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDepartment, opts...).ToFunc()
+}
+
+// ByCostCenter orders the results by the cost_center field.
+func ByCostCenter(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCostCenter, opts...).ToFunc()
+}
+
+// ByOrganizationName orders the results by the organization_name field.
+func ByOrganizationName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOrganizationName, opts...).ToFunc()
+}
+
+// ByDivision orders the results by the division field.
+func ByDivision(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDivision, opts...).ToFunc()
+}
+
+// ByManagerRef orders the results by the manager_ref field.
+func ByManagerRef(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldManagerRef, opts...).ToFunc()
 }
 
 // ByLastSignInAt orders the results by the last_sign_in_at field.

@@ -126,6 +126,36 @@ func PrimaryBusinessUnitID(v pulid.ID) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldPrimaryBusinessUnitID, v))
 }
 
+// EmployeeNumber applies equality check predicate on the "employee_number" field. It's identical to EmployeeNumberEQ.
+func EmployeeNumber(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldEmployeeNumber, v))
+}
+
+// Department applies equality check predicate on the "department" field. It's identical to DepartmentEQ.
+func Department(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldDepartment, v))
+}
+
+// CostCenter applies equality check predicate on the "cost_center" field. It's identical to CostCenterEQ.
+func CostCenter(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldCostCenter, v))
+}
+
+// OrganizationName applies equality check predicate on the "organization_name" field. It's identical to OrganizationNameEQ.
+func OrganizationName(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldOrganizationName, v))
+}
+
+// Division applies equality check predicate on the "division" field. It's identical to DivisionEQ.
+func Division(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldDivision, v))
+}
+
+// ManagerRef applies equality check predicate on the "manager_ref" field. It's identical to ManagerRefEQ.
+func ManagerRef(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldManagerRef, v))
+}
+
 // LastSignInAt applies equality check predicate on the "last_sign_in_at" field. It's identical to LastSignInAtEQ.
 func LastSignInAt(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldLastSignInAt, v))
@@ -1029,6 +1059,456 @@ func PrimaryBusinessUnitIDEqualFold(v pulid.ID) predicate.User {
 func PrimaryBusinessUnitIDContainsFold(v pulid.ID) predicate.User {
 	vc := string(v)
 	return predicate.User(sql.FieldContainsFold(FieldPrimaryBusinessUnitID, vc))
+}
+
+// EmployeeNumberEQ applies the EQ predicate on the "employee_number" field.
+func EmployeeNumberEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldEmployeeNumber, v))
+}
+
+// EmployeeNumberNEQ applies the NEQ predicate on the "employee_number" field.
+func EmployeeNumberNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldEmployeeNumber, v))
+}
+
+// EmployeeNumberIn applies the In predicate on the "employee_number" field.
+func EmployeeNumberIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldEmployeeNumber, vs...))
+}
+
+// EmployeeNumberNotIn applies the NotIn predicate on the "employee_number" field.
+func EmployeeNumberNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldEmployeeNumber, vs...))
+}
+
+// EmployeeNumberGT applies the GT predicate on the "employee_number" field.
+func EmployeeNumberGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldEmployeeNumber, v))
+}
+
+// EmployeeNumberGTE applies the GTE predicate on the "employee_number" field.
+func EmployeeNumberGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldEmployeeNumber, v))
+}
+
+// EmployeeNumberLT applies the LT predicate on the "employee_number" field.
+func EmployeeNumberLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldEmployeeNumber, v))
+}
+
+// EmployeeNumberLTE applies the LTE predicate on the "employee_number" field.
+func EmployeeNumberLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldEmployeeNumber, v))
+}
+
+// EmployeeNumberContains applies the Contains predicate on the "employee_number" field.
+func EmployeeNumberContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldEmployeeNumber, v))
+}
+
+// EmployeeNumberHasPrefix applies the HasPrefix predicate on the "employee_number" field.
+func EmployeeNumberHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldEmployeeNumber, v))
+}
+
+// EmployeeNumberHasSuffix applies the HasSuffix predicate on the "employee_number" field.
+func EmployeeNumberHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldEmployeeNumber, v))
+}
+
+// EmployeeNumberIsNil applies the IsNil predicate on the "employee_number" field.
+func EmployeeNumberIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldEmployeeNumber))
+}
+
+// EmployeeNumberNotNil applies the NotNil predicate on the "employee_number" field.
+func EmployeeNumberNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldEmployeeNumber))
+}
+
+// EmployeeNumberEqualFold applies the EqualFold predicate on the "employee_number" field.
+func EmployeeNumberEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldEmployeeNumber, v))
+}
+
+// EmployeeNumberContainsFold applies the ContainsFold predicate on the "employee_number" field.
+func EmployeeNumberContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldEmployeeNumber, v))
+}
+
+// DepartmentEQ applies the EQ predicate on the "department" field.
+func DepartmentEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldDepartment, v))
+}
+
+// DepartmentNEQ applies the NEQ predicate on the "department" field.
+func DepartmentNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldDepartment, v))
+}
+
+// DepartmentIn applies the In predicate on the "department" field.
+func DepartmentIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldDepartment, vs...))
+}
+
+// DepartmentNotIn applies the NotIn predicate on the "department" field.
+func DepartmentNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldDepartment, vs...))
+}
+
+// DepartmentGT applies the GT predicate on the "department" field.
+func DepartmentGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldDepartment, v))
+}
+
+// DepartmentGTE applies the GTE predicate on the "department" field.
+func DepartmentGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldDepartment, v))
+}
+
+// DepartmentLT applies the LT predicate on the "department" field.
+func DepartmentLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldDepartment, v))
+}
+
+// DepartmentLTE applies the LTE predicate on the "department" field.
+func DepartmentLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldDepartment, v))
+}
+
+// DepartmentContains applies the Contains predicate on the "department" field.
+func DepartmentContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldDepartment, v))
+}
+
+// DepartmentHasPrefix applies the HasPrefix predicate on the "department" field.
+func DepartmentHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldDepartment, v))
+}
+
+// DepartmentHasSuffix applies the HasSuffix predicate on the "department" field.
+func DepartmentHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldDepartment, v))
+}
+
+// DepartmentIsNil applies the IsNil predicate on the "department" field.
+func DepartmentIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldDepartment))
+}
+
+// DepartmentNotNil applies the NotNil predicate on the "department" field.
+func DepartmentNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldDepartment))
+}
+
+// DepartmentEqualFold applies the EqualFold predicate on the "department" field.
+func DepartmentEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldDepartment, v))
+}
+
+// DepartmentContainsFold applies the ContainsFold predicate on the "department" field.
+func DepartmentContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldDepartment, v))
+}
+
+// CostCenterEQ applies the EQ predicate on the "cost_center" field.
+func CostCenterEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldCostCenter, v))
+}
+
+// CostCenterNEQ applies the NEQ predicate on the "cost_center" field.
+func CostCenterNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldCostCenter, v))
+}
+
+// CostCenterIn applies the In predicate on the "cost_center" field.
+func CostCenterIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldCostCenter, vs...))
+}
+
+// CostCenterNotIn applies the NotIn predicate on the "cost_center" field.
+func CostCenterNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldCostCenter, vs...))
+}
+
+// CostCenterGT applies the GT predicate on the "cost_center" field.
+func CostCenterGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldCostCenter, v))
+}
+
+// CostCenterGTE applies the GTE predicate on the "cost_center" field.
+func CostCenterGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldCostCenter, v))
+}
+
+// CostCenterLT applies the LT predicate on the "cost_center" field.
+func CostCenterLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldCostCenter, v))
+}
+
+// CostCenterLTE applies the LTE predicate on the "cost_center" field.
+func CostCenterLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldCostCenter, v))
+}
+
+// CostCenterContains applies the Contains predicate on the "cost_center" field.
+func CostCenterContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldCostCenter, v))
+}
+
+// CostCenterHasPrefix applies the HasPrefix predicate on the "cost_center" field.
+func CostCenterHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldCostCenter, v))
+}
+
+// CostCenterHasSuffix applies the HasSuffix predicate on the "cost_center" field.
+func CostCenterHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldCostCenter, v))
+}
+
+// CostCenterIsNil applies the IsNil predicate on the "cost_center" field.
+func CostCenterIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldCostCenter))
+}
+
+// CostCenterNotNil applies the NotNil predicate on the "cost_center" field.
+func CostCenterNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldCostCenter))
+}
+
+// CostCenterEqualFold applies the EqualFold predicate on the "cost_center" field.
+func CostCenterEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldCostCenter, v))
+}
+
+// CostCenterContainsFold applies the ContainsFold predicate on the "cost_center" field.
+func CostCenterContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldCostCenter, v))
+}
+
+// OrganizationNameEQ applies the EQ predicate on the "organization_name" field.
+func OrganizationNameEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldOrganizationName, v))
+}
+
+// OrganizationNameNEQ applies the NEQ predicate on the "organization_name" field.
+func OrganizationNameNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldOrganizationName, v))
+}
+
+// OrganizationNameIn applies the In predicate on the "organization_name" field.
+func OrganizationNameIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldOrganizationName, vs...))
+}
+
+// OrganizationNameNotIn applies the NotIn predicate on the "organization_name" field.
+func OrganizationNameNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldOrganizationName, vs...))
+}
+
+// OrganizationNameGT applies the GT predicate on the "organization_name" field.
+func OrganizationNameGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldOrganizationName, v))
+}
+
+// OrganizationNameGTE applies the GTE predicate on the "organization_name" field.
+func OrganizationNameGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldOrganizationName, v))
+}
+
+// OrganizationNameLT applies the LT predicate on the "organization_name" field.
+func OrganizationNameLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldOrganizationName, v))
+}
+
+// OrganizationNameLTE applies the LTE predicate on the "organization_name" field.
+func OrganizationNameLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldOrganizationName, v))
+}
+
+// OrganizationNameContains applies the Contains predicate on the "organization_name" field.
+func OrganizationNameContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldOrganizationName, v))
+}
+
+// OrganizationNameHasPrefix applies the HasPrefix predicate on the "organization_name" field.
+func OrganizationNameHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldOrganizationName, v))
+}
+
+// OrganizationNameHasSuffix applies the HasSuffix predicate on the "organization_name" field.
+func OrganizationNameHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldOrganizationName, v))
+}
+
+// OrganizationNameIsNil applies the IsNil predicate on the "organization_name" field.
+func OrganizationNameIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldOrganizationName))
+}
+
+// OrganizationNameNotNil applies the NotNil predicate on the "organization_name" field.
+func OrganizationNameNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldOrganizationName))
+}
+
+// OrganizationNameEqualFold applies the EqualFold predicate on the "organization_name" field.
+func OrganizationNameEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldOrganizationName, v))
+}
+
+// OrganizationNameContainsFold applies the ContainsFold predicate on the "organization_name" field.
+func OrganizationNameContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldOrganizationName, v))
+}
+
+// DivisionEQ applies the EQ predicate on the "division" field.
+func DivisionEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldDivision, v))
+}
+
+// DivisionNEQ applies the NEQ predicate on the "division" field.
+func DivisionNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldDivision, v))
+}
+
+// DivisionIn applies the In predicate on the "division" field.
+func DivisionIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldDivision, vs...))
+}
+
+// DivisionNotIn applies the NotIn predicate on the "division" field.
+func DivisionNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldDivision, vs...))
+}
+
+// DivisionGT applies the GT predicate on the "division" field.
+func DivisionGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldDivision, v))
+}
+
+// DivisionGTE applies the GTE predicate on the "division" field.
+func DivisionGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldDivision, v))
+}
+
+// DivisionLT applies the LT predicate on the "division" field.
+func DivisionLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldDivision, v))
+}
+
+// DivisionLTE applies the LTE predicate on the "division" field.
+func DivisionLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldDivision, v))
+}
+
+// DivisionContains applies the Contains predicate on the "division" field.
+func DivisionContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldDivision, v))
+}
+
+// DivisionHasPrefix applies the HasPrefix predicate on the "division" field.
+func DivisionHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldDivision, v))
+}
+
+// DivisionHasSuffix applies the HasSuffix predicate on the "division" field.
+func DivisionHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldDivision, v))
+}
+
+// DivisionIsNil applies the IsNil predicate on the "division" field.
+func DivisionIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldDivision))
+}
+
+// DivisionNotNil applies the NotNil predicate on the "division" field.
+func DivisionNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldDivision))
+}
+
+// DivisionEqualFold applies the EqualFold predicate on the "division" field.
+func DivisionEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldDivision, v))
+}
+
+// DivisionContainsFold applies the ContainsFold predicate on the "division" field.
+func DivisionContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldDivision, v))
+}
+
+// ManagerRefEQ applies the EQ predicate on the "manager_ref" field.
+func ManagerRefEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldManagerRef, v))
+}
+
+// ManagerRefNEQ applies the NEQ predicate on the "manager_ref" field.
+func ManagerRefNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldManagerRef, v))
+}
+
+// ManagerRefIn applies the In predicate on the "manager_ref" field.
+func ManagerRefIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldManagerRef, vs...))
+}
+
+// ManagerRefNotIn applies the NotIn predicate on the "manager_ref" field.
+func ManagerRefNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldManagerRef, vs...))
+}
+
+// ManagerRefGT applies the GT predicate on the "manager_ref" field.
+func ManagerRefGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldManagerRef, v))
+}
+
+// ManagerRefGTE applies the GTE predicate on the "manager_ref" field.
+func ManagerRefGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldManagerRef, v))
+}
+
+// ManagerRefLT applies the LT predicate on the "manager_ref" field.
+func ManagerRefLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldManagerRef, v))
+}
+
+// ManagerRefLTE applies the LTE predicate on the "manager_ref" field.
+func ManagerRefLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldManagerRef, v))
+}
+
+// ManagerRefContains applies the Contains predicate on the "manager_ref" field.
+func ManagerRefContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldManagerRef, v))
+}
+
+// ManagerRefHasPrefix applies the HasPrefix predicate on the "manager_ref" field.
+func ManagerRefHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldManagerRef, v))
+}
+
+// ManagerRefHasSuffix applies the HasSuffix predicate on the "manager_ref" field.
+func ManagerRefHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldManagerRef, v))
+}
+
+// ManagerRefIsNil applies the IsNil predicate on the "manager_ref" field.
+func ManagerRefIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldManagerRef))
+}
+
+// ManagerRefNotNil applies the NotNil predicate on the "manager_ref" field.
+func ManagerRefNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldManagerRef))
+}
+
+// ManagerRefEqualFold applies the EqualFold predicate on the "manager_ref" field.
+func ManagerRefEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldManagerRef, v))
+}
+
+// ManagerRefContainsFold applies the ContainsFold predicate on the "manager_ref" field.
+func ManagerRefContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldManagerRef, v))
 }
 
 // LastSignInAtEQ applies the EQ predicate on the "last_sign_in_at" field.

@@ -59,6 +59,13 @@ const (
 	// SetUserBusinessUnits sets Target.User's units; Target.BusinessUnits
 	// lists the units the change adds.
 	SetUserBusinessUnits Action = "user.set_business_units"
+	// ProvisionUser is an identity provider's (SCIM) create or update of a
+	// staff user: names, emails, title, phone, externalId, the enterprise
+	// attributes, sign-in method, require-MFA and a pushed password. With
+	// no Target.User it creates (or revives the removed user of the same
+	// userName); with one it updates that user. A signed-in user never
+	// provisions: employees get access through CreateEmployeeUser.
+	ProvisionUser Action = "user.provision"
 )
 
 func directoryConcern() concern {
@@ -94,6 +101,14 @@ func directoryConcern() concern {
 			},
 			AssignClientBusinessUnit: {{"Patient", ent.OpUpdateOne}, audited},
 			SetUserBusinessUnits:     {userOne, audited},
+			// A provisioned staff member takes a seat, as an employee
+			// given access does; a pushed password is stored hashed.
+			ProvisionUser: {
+				{"User", ent.OpCreate | ent.OpUpdateOne},
+				{"PasswordCredential", ent.OpCreate | ent.OpDelete},
+				{"Subscription", ent.OpUpdateOne}, {"SeatCharge", ent.OpCreate},
+				audited,
+			},
 		},
 		decide: decideDirectory,
 	}
@@ -101,6 +116,7 @@ func directoryConcern() concern {
 
 // directoryFacts are what decideDirectoryWrite needs beyond the viewer.
 type directoryFacts struct {
+	userGiven       bool // Target.User is named
 	userFound       bool // Target.User exists in the organization (not removed)
 	self            bool // Target.User is the viewer
 	targetOwner     bool // Target.User is the account owner
@@ -124,6 +140,7 @@ func decideDirectory(ctx context.Context, c *ent.Client, v *viewer.Viewer, a Act
 func loadDirectoryFacts(ctx context.Context, c *ent.Client, v *viewer.Viewer, a Action, t Target) (directoryFacts, error) {
 	sys := viewer.ForSystem(ctx, v.OrgID)
 	f := directoryFacts{unitsFound: true, unitsReached: true, rolesFound: true}
+	f.userGiven = t.User != ""
 	if t.User != "" {
 		u, err := c.User.Query().Where(user.ID(t.User), user.StatusNEQ(user.StatusDeleted)).Only(sys)
 		switch {
@@ -334,6 +351,8 @@ func decideDirectoryWrite(v *viewer.Viewer, a Action, f directoryFacts) error {
 			return forbidden("you cannot give a business unit whose clients you do not reach")
 		}
 		return nil
+	case ProvisionUser:
+		return forbidden("users are provisioned by the organization's identity provider (SCIM); give an employee access instead")
 	}
 	return errNoDecision(a)
 }
@@ -374,6 +393,17 @@ func decideSCIMDirectory(a Action, f directoryFacts) error {
 		}
 		if !f.unitsFound {
 			return apperr.New(apperr.NotFound, "business unit not found")
+		}
+		return nil
+	case ProvisionUser:
+		// A create names no user; an update names one it must find.
+		// The account owner's sign-in (email, password, method) is the
+		// owner's: the provider does not overwrite it.
+		if f.userGiven && !f.userFound {
+			return apperr.New(apperr.NotFound, "user not found")
+		}
+		if f.userGiven && f.targetOwner {
+			return apperr.New(apperr.Forbidden, "the account owner's profile and sign-in are not provisioned; the owner edits them")
 		}
 		return nil
 	}

@@ -13,7 +13,7 @@ import (
 var directoryActions = []Action{
 	EditUserProfile, ChangeUserEmail, SuspendUser, ReactivateUser, RemoveUser, SignOutUser, ResetUserPassword,
 	CreateEmployeeUser, EditEmployeeAccess, CreateBusinessUnit, UpdateBusinessUnit, DeleteBusinessUnit, AssignClientBusinessUnit,
-	SetUserBusinessUnits,
+	SetUserBusinessUnits, ProvisionUser,
 }
 
 // refDirectory is the reference of the directory decision, written as the
@@ -39,6 +39,10 @@ func refDirectory(v *viewer.Viewer, a Action, f directoryFacts) apperr.Kind {
 	rules := []rule{
 		// An identity provider provisions status and units, and never
 		// takes the owner out.
+		// ... and creates or updates staff users, never the owner.
+		{scim && a == ProvisionUser && f.userGiven && !f.userFound, apperr.NotFound},
+		{scim && a == ProvisionUser && f.userGiven && f.targetOwner, apperr.Forbidden},
+		{scim && a == ProvisionUser, ""},
 		{scim && !provisions, apperr.Forbidden},
 		{scim && !f.userFound, apperr.NotFound},
 		{scim && f.targetOwner && (a == SuspendUser || a == RemoveUser), apperr.Forbidden},
@@ -83,6 +87,9 @@ func refDirectory(v *viewer.Viewer, a Action, f directoryFacts) apperr.Kind {
 		{a == SetUserBusinessUnits && (!f.userFound || !f.unitsFound), apperr.NotFound},
 		{a == SetUserBusinessUnits && !f.unitsReached, apperr.Forbidden},
 		{a == SetUserBusinessUnits, ""},
+
+		// Only an identity provider provisions.
+		{a == ProvisionUser, apperr.Forbidden},
 	}
 	for _, r := range rules {
 		if r.applies {
@@ -103,7 +110,7 @@ func TestDirectoryDecisionsFollowTheReference(t *testing.T) {
 			}
 		}
 		f := directoryFacts{
-			userFound: rapid.Bool().Draw(t, "userFound"), self: rapid.Bool().Draw(t, "self"),
+			userGiven: rapid.Bool().Draw(t, "userGiven"), userFound: rapid.Bool().Draw(t, "userFound"), self: rapid.Bool().Draw(t, "self"),
 			targetOwner: rapid.Bool().Draw(t, "targetOwner"), rowFound: rapid.Bool().Draw(t, "rowFound"),
 			clientFound: rapid.Bool().Draw(t, "clientFound"), unitsFound: rapid.Bool().Draw(t, "unitsFound"),
 			unitsReached: rapid.Bool().Draw(t, "unitsReached"), rolesFound: rapid.Bool().Draw(t, "rolesFound"),
@@ -131,6 +138,7 @@ func TestDirectoryDecisionRefusals(t *testing.T) {
 		}
 	}
 	portal := &viewer.Viewer{Kind: viewer.User, Portal: true, Privileges: admin.Privileges}
+	idp := &viewer.Viewer{Kind: viewer.SCIM}
 	found := directoryFacts{userFound: true, rowFound: true, clientFound: true, unitsFound: true, unitsReached: true, rolesFound: true}
 	with := func(edit func(*directoryFacts)) directoryFacts { f := found; edit(&f); return f }
 	for _, c := range []struct {
@@ -156,6 +164,12 @@ func TestDirectoryDecisionRefusals(t *testing.T) {
 		{"a unit of another organization is unknown", admin, DeleteBusinessUnit, with(func(f *directoryFacts) { f.rowFound = false }), apperr.NotFound},
 		{"anyone signs themself out", &viewer.Viewer{Kind: viewer.User}, SignOutUser, with(func(f *directoryFacts) { f.self = true }), ""},
 		{"only a user manager signs another out", &viewer.Viewer{Kind: viewer.User}, SignOutUser, found, apperr.Forbidden},
+		{"an identity provider creates a user", idp, ProvisionUser, directoryFacts{}, ""},
+		{"an identity provider updates a user it finds", idp, ProvisionUser, with(func(f *directoryFacts) { f.userGiven = true }), ""},
+		{"an identity provider does not overwrite the owner", idp, ProvisionUser, with(func(f *directoryFacts) { f.userGiven = true; f.targetOwner = true }), apperr.Forbidden},
+		{"a user of another organization is unknown to the provider", idp, ProvisionUser, directoryFacts{userGiven: true}, apperr.NotFound},
+		{"an administrator does not provision", admin, ProvisionUser, found, apperr.Forbidden},
+		{"an identity provider edits no access", idp, EditEmployeeAccess, found, apperr.Forbidden},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			err := decideDirectoryWrite(c.v, c.a, c.f)

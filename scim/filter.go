@@ -1,0 +1,266 @@
+package scim
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect/sql"
+	scimerrors "github.com/elimity-com/scim/errors"
+	"github.com/scim2/filter-parser/v2"
+
+	"github.com/clinicgate/clinicgate/ent/predicate"
+	"github.com/clinicgate/clinicgate/ent/user"
+)
+
+// The SCIM filter of GET /Users becomes SQL here (the library only parses
+// and validates it against the schema): every attribute we filter on maps
+// to a column of users, so a filter never loads users to test them in Go.
+
+const coreUserURN = "urn:ietf:params:scim:schemas:core:2.0:User"
+
+// userColumn is how one filterable attribute maps to SQL.
+type userColumn struct {
+	column string
+	kind   int // colString, colFold, colTime, colActive, colID
+}
+
+const (
+	colString = iota // compared as is (caseExact)
+	colFold          // compared ignoring case
+	colLower         // the column holds the lower-cased value (email_normalized)
+	colTime
+	colActive
+)
+
+// userColumns maps lower-cased attribute paths to columns.
+var userColumns = map[string]userColumn{
+	"id":                {user.FieldID, colString},
+	"username":          {user.FieldEmailNormalized, colLower},
+	"externalid":        {user.FieldExternalID, colString},
+	"displayname":       {user.FieldDisplayName, colFold},
+	"title":             {user.FieldTitle, colFold},
+	"name.givenname":    {user.FieldGivenName, colFold},
+	"name.familyname":   {user.FieldFamilyName, colFold},
+	"emails.value":      {user.FieldEmail, colFold},
+	"emails":            {user.FieldEmail, colFold},
+	"active":            {user.FieldStatus, colActive},
+	"meta.created":      {user.FieldCreatedAt, colTime},
+	"meta.lastmodified": {user.FieldUpdatedAt, colTime},
+
+	"enterprise:employeenumber": {user.FieldEmployeeNumber, colFold},
+	"enterprise:department":     {user.FieldDepartment, colFold},
+	"enterprise:costcenter":     {user.FieldCostCenter, colFold},
+	"enterprise:organization":   {user.FieldOrganizationName, colFold},
+	"enterprise:division":       {user.FieldDivision, colFold},
+	"enterprise:manager.value":  {user.FieldManagerRef, colString},
+}
+
+var errInvalidFilter = scimerrors.ScimErrorInvalidFilter
+
+func invalidFilter(format string, args ...any) error {
+	e := errInvalidFilter
+	e.Detail = fmt.Sprintf(format, args...)
+	return e
+}
+
+// userFilter translates a parsed filter into a users predicate.
+func userFilter(e filter.Expression) (predicate.User, error) {
+	build, err := translate(e, "")
+	if err != nil {
+		return nil, err
+	}
+	return predicate.User(func(s *sql.Selector) { s.Where(build(s)) }), nil
+}
+
+type pred func(s *sql.Selector) *sql.Predicate
+
+func translate(e filter.Expression, within string) (pred, error) {
+	switch e := e.(type) {
+	case *filter.LogicalExpression:
+		l, err := translate(e.Left, within)
+		if err != nil {
+			return nil, err
+		}
+		r, err := translate(e.Right, within)
+		if err != nil {
+			return nil, err
+		}
+		if e.Operator == filter.AND {
+			return func(s *sql.Selector) *sql.Predicate { return sql.And(l(s), r(s)) }, nil
+		}
+		return func(s *sql.Selector) *sql.Predicate { return sql.Or(l(s), r(s)) }, nil
+	case *filter.NotExpression:
+		in, err := translate(e.Expression, within)
+		if err != nil {
+			return nil, err
+		}
+		return func(s *sql.Selector) *sql.Predicate { return sql.Not(in(s)) }, nil
+	case *filter.ValuePath:
+		if within != "" {
+			return nil, invalidFilter("nested value filters are not supported")
+		}
+		name, err := attrName(e.AttributePath.URIPrefix, e.AttributePath.AttributeName, nil)
+		if err != nil {
+			return nil, err
+		}
+		if name != "emails" {
+			return nil, invalidFilter("value filters are supported on emails only")
+		}
+		return translate(e.ValueFilter, "emails")
+	case *filter.AttributeExpression:
+		return compare(e, within)
+	}
+	return nil, invalidFilter("unsupported filter expression")
+}
+
+func attrName(uri *string, name string, sub *string) (string, error) {
+	prefix := ""
+	if uri != nil {
+		switch u := strings.TrimSuffix(*uri, ":"); {
+		case strings.EqualFold(u, coreUserURN):
+		case strings.EqualFold(u, EnterpriseURN):
+			prefix = "enterprise:"
+		default:
+			return "", invalidFilter("filtering on %s attributes is not supported", *uri)
+		}
+	}
+	n := prefix + strings.ToLower(name)
+	if sub != nil {
+		n += "." + strings.ToLower(*sub)
+	}
+	return n, nil
+}
+
+func compare(e *filter.AttributeExpression, within string) (pred, error) {
+	name, err := attrName(e.AttributePath.URIPrefix, e.AttributePath.AttributeName, e.AttributePath.SubAttribute)
+	if err != nil {
+		return nil, err
+	}
+	if within != "" {
+		// Inside emails[...]: type and primary describe our one email.
+		switch name {
+		case "type":
+			ok := e.Operator == filter.PR || (e.Operator == filter.EQ && strings.EqualFold(fmt.Sprint(e.CompareValue), "work"))
+			return constant(ok), nil
+		case "primary":
+			ok := e.Operator == filter.PR || (e.Operator == filter.EQ && e.CompareValue == true)
+			return constant(ok), nil
+		}
+		name = within + "." + name
+	}
+	col, ok := userColumns[name]
+	if !ok {
+		return nil, invalidFilter("filtering on %q is not supported", e.AttributePath.String())
+	}
+	op := e.Operator
+	switch col.kind {
+	case colActive:
+		if op == filter.PR {
+			return constant(true), nil
+		}
+		b, ok := e.CompareValue.(bool)
+		if !ok || (op != filter.EQ && op != filter.NE) {
+			return nil, invalidFilter("active compares with eq or ne to true or false")
+		}
+		suspended := b == (op == filter.NE) // active eq false, active ne true
+		if suspended {
+			return func(s *sql.Selector) *sql.Predicate {
+				return sql.EQ(s.C(col.column), user.StatusSuspended.String())
+			}, nil
+		}
+		return func(s *sql.Selector) *sql.Predicate {
+			return sql.NEQ(s.C(col.column), user.StatusSuspended.String())
+		}, nil
+	case colTime:
+		if op == filter.PR {
+			return constant(true), nil
+		}
+		str, ok := e.CompareValue.(string)
+		t, err := time.Parse(time.RFC3339Nano, str)
+		if !ok || err != nil {
+			return nil, invalidFilter("%s compares with a date-time (RFC 3339)", e.AttributePath.String())
+		}
+		t = t.UTC()
+		switch op {
+		case filter.EQ, filter.NE, filter.GT, filter.GE, filter.LT, filter.LE:
+			return func(s *sql.Selector) *sql.Predicate { return cmp(op, s.C(col.column), t) }, nil
+		}
+		return nil, invalidFilter("%s does not support %s", e.AttributePath.String(), op)
+	}
+	// Strings.
+	if op == filter.PR {
+		return func(s *sql.Selector) *sql.Predicate {
+			return sql.And(sql.NotNull(s.C(col.column)), sql.NEQ(s.C(col.column), ""))
+		}, nil
+	}
+	str, ok := e.CompareValue.(string)
+	if !ok {
+		return nil, invalidFilter("%s compares with a string", e.AttributePath.String())
+	}
+	fold := col.kind != colString
+	if fold {
+		str = strings.ToLower(str)
+	}
+	ident := func(s *sql.Selector) string {
+		if col.kind == colFold {
+			return sql.Lower(s.C(col.column))
+		}
+		return s.C(col.column)
+	}
+	switch op {
+	case filter.CO, filter.SW, filter.EW:
+		pattern := likeEscape(str)
+		switch op {
+		case filter.CO:
+			pattern = "%" + pattern + "%"
+		case filter.SW:
+			pattern += "%"
+		case filter.EW:
+			pattern = "%" + pattern
+		}
+		return func(s *sql.Selector) *sql.Predicate {
+			id := ident(s)
+			return sql.P(func(b *sql.Builder) {
+				b.WriteString(id).WriteString(" LIKE ").Arg(pattern).WriteString(` ESCAPE '\'`)
+			})
+		}, nil
+	case filter.NE:
+		return func(s *sql.Selector) *sql.Predicate {
+			return sql.Or(sql.IsNull(s.C(col.column)), sql.NEQ(ident(s), str))
+		}, nil
+	case filter.EQ, filter.GT, filter.GE, filter.LT, filter.LE:
+		return func(s *sql.Selector) *sql.Predicate { return cmp(op, ident(s), str) }, nil
+	}
+	return nil, invalidFilter("unsupported operator %s", op)
+}
+
+func cmp(op filter.CompareOperator, col string, v any) *sql.Predicate {
+	switch op {
+	case filter.NE:
+		return sql.NEQ(col, v)
+	case filter.GT:
+		return sql.GT(col, v)
+	case filter.GE:
+		return sql.GTE(col, v)
+	case filter.LT:
+		return sql.LT(col, v)
+	case filter.LE:
+		return sql.LTE(col, v)
+	}
+	return sql.EQ(col, v)
+}
+
+func constant(ok bool) pred {
+	return func(*sql.Selector) *sql.Predicate {
+		if ok {
+			return sql.P(func(b *sql.Builder) { b.WriteString("1 = 1") })
+		}
+		return sql.P(func(b *sql.Builder) { b.WriteString("1 = 0") })
+	}
+}
+
+func likeEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
