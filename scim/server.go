@@ -17,6 +17,8 @@ type Config struct {
 	// BaseURL is the public URL of the SCIM root (".../scim/v2"), for
 	// meta.location and the Location header; empty gives relative ones.
 	BaseURL string
+	// RateLimit paces each token (the zero value takes the defaults).
+	RateLimit RateLimitConfig
 }
 
 // MaxResults is the most resources one list answers (count is capped).
@@ -47,7 +49,8 @@ func NewHandler(client *ent.Client, cfg Config) http.Handler {
 		panic("scim: " + err.Error()) // only a nil argument fails
 	}
 	auth := &Authenticator{Client: client}
-	return auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// The token first (who is asking), then its pace.
+	return auth.Middleware(RateLimit(cfg.RateLimit)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/scim+json")
 		path := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/v2"), "/")
 		if path == "/ServiceProviderConfig" && r.Method == http.MethodGet {
@@ -56,7 +59,7 @@ func NewHandler(client *ent.Client, cfg Config) http.Handler {
 			return
 		}
 		srv.ServeHTTP(w, r)
-	}))
+	})))
 }
 
 // resourceTypes lists the resource types the server serves. Add a resource

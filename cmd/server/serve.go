@@ -199,7 +199,10 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger, clk clock.Cl
 	auth.Routes(authMux)
 	invitation.NewHandler(db.Client, invitation.Config{PublicOrigin: cfg.PublicURL, Hasher: password.Hasher{}, Logger: log, Clock: clk}).Routes(authMux)
 	mux.Handle("/auth/", instrument.Instrument("auth", edge.LimitBody(64<<10)(authMux)))
-	scimHandler := scim.NewHandler(db.Client, scim.Config{BaseURL: strings.TrimSuffix(cfg.PublicURL, "/") + "/scim/v2"})
+	scimHandler := scim.NewHandler(db.Client, scim.Config{
+		BaseURL:   strings.TrimSuffix(cfg.PublicURL, "/") + "/scim/v2",
+		RateLimit: scim.RateLimitConfig{PerSecond: cfg.SCIMRatePerSecond, Burst: cfg.SCIMRateBurst},
+	})
 	mux.Handle("/scim/", instrument.Instrument("scim", edge.LimitBody(1<<20)(http.StripPrefix("/scim", scimHandler))))
 	if cfg.GraphiQL {
 		console.Routes(mux, "/graphql")
