@@ -37,12 +37,15 @@ func TestASCIMClientProvisionsUsersAndNothingElse(t *testing.T) {
 		for a, tg := range map[authz.Action]authz.Target{
 			authz.InviteUsers:       {},
 			authz.GrantClientAccess: {Client: cl.ID, User: u.ID},
-			authz.SetUserRoles:      {User: u.ID},
 			authz.IssueSCIMToken:    {},
 		} {
 			if _, err := authz.Require(idp, f.c, a, tg); apperr.KindOf(err) != apperr.Unauthenticated {
 				t.Errorf("%s: %v, want UNAUTHENTICATED", a, err)
 			}
+		}
+		// Roles: only those a mapped SCIM group names (write_team.go).
+		if _, err := authz.Require(idp, f.c, authz.SetUserRoles, authz.Target{User: u.ID}); apperr.KindOf(err) != apperr.Forbidden && err != nil {
+			t.Errorf("SetUserRoles: %v, want FORBIDDEN or allowed", err)
 		}
 		if got := db.Client.User.GetX(privacy.DecisionContext(context.Background(), privacy.Allow), u.ID).Status; got != user.StatusActive {
 			t.Errorf("a decision alone changed the user: %s", got)
