@@ -29,7 +29,9 @@ import (
 	"strings"
 
 	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/predicate"
+	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/scimgroupmapping"
 	"github.com/clinicgate/clinicgate/ent/scimgroupmember"
@@ -577,7 +579,7 @@ func grant(ctx context.Context, c *ent.Client, u pulid.ID, g *ent.SCIMGroupMappi
 	if g.BusinessUnitID == nil && g.RoleID == nil {
 		return nil
 	}
-	usr, err := c.User.Query().Where(user.ID(u), user.StatusNEQ(user.StatusDeleted)).WithBusinessUnits().WithRoles().Only(sys(ctx))
+	usr, err := withTarget(c.User.Query().Where(user.ID(u), user.StatusNEQ(user.StatusDeleted)), g).Only(sys(ctx))
 	if ent.IsNotFound(err) {
 		return nil
 	}
@@ -622,7 +624,7 @@ func revoke(ctx context.Context, c *ent.Client, u pulid.ID, g *ent.SCIMGroupMapp
 	if still {
 		return false, nil
 	}
-	usr, err := c.User.Query().Where(user.ID(u), user.StatusNEQ(user.StatusDeleted)).WithBusinessUnits().WithRoles().Only(s)
+	usr, err := withTarget(c.User.Query().Where(user.ID(u), user.StatusNEQ(user.StatusDeleted)), g).Only(s)
 	if ent.IsNotFound(err) {
 		return false, nil
 	}
@@ -651,6 +653,14 @@ func revoke(ctx context.Context, c *ent.Client, u pulid.ID, g *ent.SCIMGroupMapp
 	}
 	_, err = team.SetUserRoles(ctx, c, u, rest)
 	return false, err
+}
+
+// withTarget loads the user's units or roles, as g grants one or the other.
+func withTarget(q *ent.UserQuery, g *ent.SCIMGroupMapping) *ent.UserQuery {
+	if g.BusinessUnitID != nil {
+		return q.WithBusinessUnits(func(q *ent.BusinessUnitQuery) { q.Select(businessunit.FieldID) })
+	}
+	return q.WithRoles(func(q *ent.RoleQuery) { q.Select(role.FieldID) })
 }
 
 func unitIDs(u *ent.User) []pulid.ID {
