@@ -764,7 +764,7 @@ type GroupSummary struct {
 }
 
 // ListGroupSummaries lists the organization's SCIM groups by name, read
-// with the viewer's own read rule (org.settings.manage: others see none).
+// with the viewer's own read rule (org.settings.manage).
 func ListGroupSummaries(ctx context.Context, c *ent.Client) ([]GroupSummary, error) {
 	gs, err := c.SCIMGroupMapping.Query().WithBusinessUnit().WithRole().
 		Order(ent.Asc(scimgroupmapping.FieldDisplayName)).All(ctx)
