@@ -34,6 +34,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/recoverycode"
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/scimgroupmapping"
+	"github.com/clinicgate/clinicgate/ent/scimgroupmember"
 	"github.com/clinicgate/clinicgate/ent/scimtoken"
 	"github.com/clinicgate/clinicgate/ent/seatcharge"
 	"github.com/clinicgate/clinicgate/ent/session"
@@ -90,6 +91,8 @@ type Client struct {
 	Role *RoleClient
 	// SCIMGroupMapping is the client for interacting with the SCIMGroupMapping builders.
 	SCIMGroupMapping *SCIMGroupMappingClient
+	// SCIMGroupMember is the client for interacting with the SCIMGroupMember builders.
+	SCIMGroupMember *SCIMGroupMemberClient
 	// SCIMToken is the client for interacting with the SCIMToken builders.
 	SCIMToken *SCIMTokenClient
 	// SSOConnection is the client for interacting with the SSOConnection builders.
@@ -141,6 +144,7 @@ func (c *Client) init() {
 	c.RecoveryCode = NewRecoveryCodeClient(c.config)
 	c.Role = NewRoleClient(c.config)
 	c.SCIMGroupMapping = NewSCIMGroupMappingClient(c.config)
+	c.SCIMGroupMember = NewSCIMGroupMemberClient(c.config)
 	c.SCIMToken = NewSCIMTokenClient(c.config)
 	c.SSOConnection = NewSSOConnectionClient(c.config)
 	c.SeatCharge = NewSeatChargeClient(c.config)
@@ -262,6 +266,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		RecoveryCode:       NewRecoveryCodeClient(cfg),
 		Role:               NewRoleClient(cfg),
 		SCIMGroupMapping:   NewSCIMGroupMappingClient(cfg),
+		SCIMGroupMember:    NewSCIMGroupMemberClient(cfg),
 		SCIMToken:          NewSCIMTokenClient(cfg),
 		SSOConnection:      NewSSOConnectionClient(cfg),
 		SeatCharge:         NewSeatChargeClient(cfg),
@@ -310,6 +315,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		RecoveryCode:       NewRecoveryCodeClient(cfg),
 		Role:               NewRoleClient(cfg),
 		SCIMGroupMapping:   NewSCIMGroupMappingClient(cfg),
+		SCIMGroupMember:    NewSCIMGroupMemberClient(cfg),
 		SCIMToken:          NewSCIMTokenClient(cfg),
 		SSOConnection:      NewSSOConnectionClient(cfg),
 		SeatCharge:         NewSeatChargeClient(cfg),
@@ -353,9 +359,10 @@ func (c *Client) Use(hooks ...Hook) {
 		c.Appointment, c.AuditEvent, c.BusinessUnit, c.ClientAccess, c.ClientContact,
 		c.Document, c.EmergencyAccess, c.Homework, c.Invitation, c.Invoice,
 		c.Organization, c.OutboxMessage, c.PasswordCredential, c.Patient,
-		c.PortalAccess, c.RecoveryCode, c.Role, c.SCIMGroupMapping, c.SCIMToken,
-		c.SSOConnection, c.SeatCharge, c.Session, c.SessionNote, c.StaffProfile,
-		c.StaffProfileAccess, c.Subscription, c.SurveyResponse, c.TOTPFactor, c.User,
+		c.PortalAccess, c.RecoveryCode, c.Role, c.SCIMGroupMapping, c.SCIMGroupMember,
+		c.SCIMToken, c.SSOConnection, c.SeatCharge, c.Session, c.SessionNote,
+		c.StaffProfile, c.StaffProfileAccess, c.Subscription, c.SurveyResponse,
+		c.TOTPFactor, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -368,9 +375,10 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.Appointment, c.AuditEvent, c.BusinessUnit, c.ClientAccess, c.ClientContact,
 		c.Document, c.EmergencyAccess, c.Homework, c.Invitation, c.Invoice,
 		c.Organization, c.OutboxMessage, c.PasswordCredential, c.Patient,
-		c.PortalAccess, c.RecoveryCode, c.Role, c.SCIMGroupMapping, c.SCIMToken,
-		c.SSOConnection, c.SeatCharge, c.Session, c.SessionNote, c.StaffProfile,
-		c.StaffProfileAccess, c.Subscription, c.SurveyResponse, c.TOTPFactor, c.User,
+		c.PortalAccess, c.RecoveryCode, c.Role, c.SCIMGroupMapping, c.SCIMGroupMember,
+		c.SCIMToken, c.SSOConnection, c.SeatCharge, c.Session, c.SessionNote,
+		c.StaffProfile, c.StaffProfileAccess, c.Subscription, c.SurveyResponse,
+		c.TOTPFactor, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -415,6 +423,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Role.mutate(ctx, m)
 	case *SCIMGroupMappingMutation:
 		return c.SCIMGroupMapping.mutate(ctx, m)
+	case *SCIMGroupMemberMutation:
+		return c.SCIMGroupMember.mutate(ctx, m)
 	case *SCIMTokenMutation:
 		return c.SCIMToken.mutate(ctx, m)
 	case *SSOConnectionMutation:
@@ -3836,6 +3846,22 @@ func (c *SCIMGroupMappingClient) QueryRole(_m *SCIMGroupMapping) *RoleQuery {
 	return query
 }
 
+// QueryMembers queries the members edge of a SCIMGroupMapping.
+func (c *SCIMGroupMappingClient) QueryMembers(_m *SCIMGroupMapping) *SCIMGroupMemberQuery {
+	query := (&SCIMGroupMemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimgroupmapping.Table, scimgroupmapping.FieldID, id),
+			sqlgraph.To(scimgroupmember.Table, scimgroupmember.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, scimgroupmapping.MembersTable, scimgroupmapping.MembersColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *SCIMGroupMappingClient) Hooks() []Hook {
 	hooks := c.hooks.SCIMGroupMapping
@@ -3859,6 +3885,188 @@ func (c *SCIMGroupMappingClient) mutate(ctx context.Context, m *SCIMGroupMapping
 		return (&SCIMGroupMappingDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown SCIMGroupMapping mutation op: %q", m.Op())
+	}
+}
+
+// SCIMGroupMemberClient is a client for the SCIMGroupMember schema.
+type SCIMGroupMemberClient struct {
+	config
+}
+
+// NewSCIMGroupMemberClient returns a client for the SCIMGroupMember from the given config.
+func NewSCIMGroupMemberClient(c config) *SCIMGroupMemberClient {
+	return &SCIMGroupMemberClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scimgroupmember.Hooks(f(g(h())))`.
+func (c *SCIMGroupMemberClient) Use(hooks ...Hook) {
+	c.hooks.SCIMGroupMember = append(c.hooks.SCIMGroupMember, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scimgroupmember.Intercept(f(g(h())))`.
+func (c *SCIMGroupMemberClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SCIMGroupMember = append(c.inters.SCIMGroupMember, interceptors...)
+}
+
+// Create returns a builder for creating a SCIMGroupMember entity.
+func (c *SCIMGroupMemberClient) Create() *SCIMGroupMemberCreate {
+	mutation := newSCIMGroupMemberMutation(c.config, OpCreate)
+	return &SCIMGroupMemberCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SCIMGroupMember entities.
+func (c *SCIMGroupMemberClient) CreateBulk(builders ...*SCIMGroupMemberCreate) *SCIMGroupMemberCreateBulk {
+	return &SCIMGroupMemberCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SCIMGroupMemberClient) MapCreateBulk(slice any, setFunc func(*SCIMGroupMemberCreate, int)) *SCIMGroupMemberCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SCIMGroupMemberCreateBulk{err: fmt.Errorf("calling to SCIMGroupMemberClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SCIMGroupMemberCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SCIMGroupMemberCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SCIMGroupMember.
+func (c *SCIMGroupMemberClient) Update() *SCIMGroupMemberUpdate {
+	mutation := newSCIMGroupMemberMutation(c.config, OpUpdate)
+	return &SCIMGroupMemberUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SCIMGroupMemberClient) UpdateOne(_m *SCIMGroupMember) *SCIMGroupMemberUpdateOne {
+	mutation := newSCIMGroupMemberMutation(c.config, OpUpdateOne, withSCIMGroupMember(_m))
+	return &SCIMGroupMemberUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SCIMGroupMemberClient) UpdateOneID(id pulid.ID) *SCIMGroupMemberUpdateOne {
+	mutation := newSCIMGroupMemberMutation(c.config, OpUpdateOne, withSCIMGroupMemberID(id))
+	return &SCIMGroupMemberUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SCIMGroupMember.
+func (c *SCIMGroupMemberClient) Delete() *SCIMGroupMemberDelete {
+	mutation := newSCIMGroupMemberMutation(c.config, OpDelete)
+	return &SCIMGroupMemberDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SCIMGroupMemberClient) DeleteOne(_m *SCIMGroupMember) *SCIMGroupMemberDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SCIMGroupMemberClient) DeleteOneID(id pulid.ID) *SCIMGroupMemberDeleteOne {
+	builder := c.Delete().Where(scimgroupmember.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SCIMGroupMemberDeleteOne{builder}
+}
+
+// Query returns a query builder for SCIMGroupMember.
+func (c *SCIMGroupMemberClient) Query() *SCIMGroupMemberQuery {
+	return &SCIMGroupMemberQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSCIMGroupMember},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SCIMGroupMember entity by its id.
+func (c *SCIMGroupMemberClient) Get(ctx context.Context, id pulid.ID) (*SCIMGroupMember, error) {
+	return c.Query().Where(scimgroupmember.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SCIMGroupMemberClient) GetX(ctx context.Context, id pulid.ID) *SCIMGroupMember {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a SCIMGroupMember.
+func (c *SCIMGroupMemberClient) QueryOrganization(_m *SCIMGroupMember) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimgroupmember.Table, scimgroupmember.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, scimgroupmember.OrganizationTable, scimgroupmember.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryGroup queries the group edge of a SCIMGroupMember.
+func (c *SCIMGroupMemberClient) QueryGroup(_m *SCIMGroupMember) *SCIMGroupMappingQuery {
+	query := (&SCIMGroupMappingClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimgroupmember.Table, scimgroupmember.FieldID, id),
+			sqlgraph.To(scimgroupmapping.Table, scimgroupmapping.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, scimgroupmember.GroupTable, scimgroupmember.GroupColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a SCIMGroupMember.
+func (c *SCIMGroupMemberClient) QueryUser(_m *SCIMGroupMember) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimgroupmember.Table, scimgroupmember.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, scimgroupmember.UserTable, scimgroupmember.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SCIMGroupMemberClient) Hooks() []Hook {
+	hooks := c.hooks.SCIMGroupMember
+	return append(hooks[:len(hooks):len(hooks)], scimgroupmember.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SCIMGroupMemberClient) Interceptors() []Interceptor {
+	return c.inters.SCIMGroupMember
+}
+
+func (c *SCIMGroupMemberClient) mutate(ctx context.Context, m *SCIMGroupMemberMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SCIMGroupMemberCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SCIMGroupMemberUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SCIMGroupMemberUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SCIMGroupMemberDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SCIMGroupMember mutation op: %q", m.Op())
 	}
 }
 
@@ -5950,17 +6158,17 @@ type (
 		Appointment, AuditEvent, BusinessUnit, ClientAccess, ClientContact, Document,
 		EmergencyAccess, Homework, Invitation, Invoice, Organization, OutboxMessage,
 		PasswordCredential, Patient, PortalAccess, RecoveryCode, Role,
-		SCIMGroupMapping, SCIMToken, SSOConnection, SeatCharge, Session, SessionNote,
-		StaffProfile, StaffProfileAccess, Subscription, SurveyResponse, TOTPFactor,
-		User []ent.Hook
+		SCIMGroupMapping, SCIMGroupMember, SCIMToken, SSOConnection, SeatCharge,
+		Session, SessionNote, StaffProfile, StaffProfileAccess, Subscription,
+		SurveyResponse, TOTPFactor, User []ent.Hook
 	}
 	inters struct {
 		Appointment, AuditEvent, BusinessUnit, ClientAccess, ClientContact, Document,
 		EmergencyAccess, Homework, Invitation, Invoice, Organization, OutboxMessage,
 		PasswordCredential, Patient, PortalAccess, RecoveryCode, Role,
-		SCIMGroupMapping, SCIMToken, SSOConnection, SeatCharge, Session, SessionNote,
-		StaffProfile, StaffProfileAccess, Subscription, SurveyResponse, TOTPFactor,
-		User []ent.Interceptor
+		SCIMGroupMapping, SCIMGroupMember, SCIMToken, SSOConnection, SeatCharge,
+		Session, SessionNote, StaffProfile, StaffProfileAccess, Subscription,
+		SurveyResponse, TOTPFactor, User []ent.Interceptor
 	}
 )
 

@@ -30,6 +30,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/recoverycode"
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/scimgroupmapping"
+	"github.com/clinicgate/clinicgate/ent/scimgroupmember"
 	"github.com/clinicgate/clinicgate/ent/scimtoken"
 	"github.com/clinicgate/clinicgate/ent/seatcharge"
 	"github.com/clinicgate/clinicgate/ent/session"
@@ -119,6 +120,7 @@ func checkColumn(t, c string) error {
 			recoverycode.Table:       recoverycode.ValidColumn,
 			role.Table:               role.ValidColumn,
 			scimgroupmapping.Table:   scimgroupmapping.ValidColumn,
+			scimgroupmember.Table:    scimgroupmember.ValidColumn,
 			scimtoken.Table:          scimtoken.ValidColumn,
 			ssoconnection.Table:      ssoconnection.ValidColumn,
 			seatcharge.Table:         seatcharge.ValidColumn,

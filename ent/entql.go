@@ -22,6 +22,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/recoverycode"
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/scimgroupmapping"
+	"github.com/clinicgate/clinicgate/ent/scimgroupmember"
 	"github.com/clinicgate/clinicgate/ent/scimtoken"
 	"github.com/clinicgate/clinicgate/ent/seatcharge"
 	"github.com/clinicgate/clinicgate/ent/session"
@@ -42,7 +43,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 29)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 30)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   appointment.Table,
@@ -448,9 +449,27 @@ var schemaGraph = func() *sqlgraph.Schema {
 			scimgroupmapping.FieldTarget:         {Type: field.TypeEnum, Column: scimgroupmapping.FieldTarget},
 			scimgroupmapping.FieldBusinessUnitID: {Type: field.TypeString, Column: scimgroupmapping.FieldBusinessUnitID},
 			scimgroupmapping.FieldRoleID:         {Type: field.TypeString, Column: scimgroupmapping.FieldRoleID},
+			scimgroupmapping.FieldVersion:        {Type: field.TypeInt, Column: scimgroupmapping.FieldVersion},
 		},
 	}
 	graph.Nodes[18] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   scimgroupmember.Table,
+			Columns: scimgroupmember.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: scimgroupmember.FieldID,
+			},
+		},
+		Type: "SCIMGroupMember",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			scimgroupmember.FieldOrganizationID: {Type: field.TypeString, Column: scimgroupmember.FieldOrganizationID},
+			scimgroupmember.FieldGroupID:        {Type: field.TypeString, Column: scimgroupmember.FieldGroupID},
+			scimgroupmember.FieldUserID:         {Type: field.TypeString, Column: scimgroupmember.FieldUserID},
+			scimgroupmember.FieldCreatedAt:      {Type: field.TypeTime, Column: scimgroupmember.FieldCreatedAt},
+		},
+	}
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   scimtoken.Table,
 			Columns: scimtoken.Columns,
@@ -471,7 +490,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			scimtoken.FieldRevokedAt:      {Type: field.TypeTime, Column: scimtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ssoconnection.Table,
 			Columns: ssoconnection.Columns,
@@ -494,7 +513,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ssoconnection.FieldAutoProvision:      {Type: field.TypeBool, Column: ssoconnection.FieldAutoProvision},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   seatcharge.Table,
 			Columns: seatcharge.Columns,
@@ -516,7 +535,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			seatcharge.FieldChargedAt:      {Type: field.TypeTime, Column: seatcharge.FieldChargedAt},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -543,7 +562,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldRevokedReason:          {Type: field.TypeString, Column: session.FieldRevokedReason},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sessionnote.Table,
 			Columns: sessionnote.Columns,
@@ -564,7 +583,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sessionnote.FieldPrivate:        {Type: field.TypeBool, Column: sessionnote.FieldPrivate},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   staffprofile.Table,
 			Columns: staffprofile.Columns,
@@ -589,7 +608,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			staffprofile.FieldUserID:         {Type: field.TypeString, Column: staffprofile.FieldUserID},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   staffprofileaccess.Table,
 			Columns: staffprofileaccess.Columns,
@@ -608,7 +627,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			staffprofileaccess.FieldGrantedByID:    {Type: field.TypeString, Column: staffprofileaccess.FieldGrantedByID},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -630,7 +649,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldStatus:         {Type: field.TypeEnum, Column: subscription.FieldStatus},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   surveyresponse.Table,
 			Columns: surveyresponse.Columns,
@@ -651,7 +670,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			surveyresponse.FieldSubmittedAt:    {Type: field.TypeTime, Column: surveyresponse.FieldSubmittedAt},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   totpfactor.Table,
 			Columns: totpfactor.Columns,
@@ -672,7 +691,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			totpfactor.FieldLastUsedStep:   {Type: field.TypeInt64, Column: totpfactor.FieldLastUsedStep},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -1468,6 +1487,54 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"SCIMGroupMapping",
 		"Role",
+	)
+	graph.MustAddE(
+		"members",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   scimgroupmapping.MembersTable,
+			Columns: []string{scimgroupmapping.MembersColumn},
+			Bidi:    false,
+		},
+		"SCIMGroupMapping",
+		"SCIMGroupMember",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   scimgroupmember.OrganizationTable,
+			Columns: []string{scimgroupmember.OrganizationColumn},
+			Bidi:    false,
+		},
+		"SCIMGroupMember",
+		"Organization",
+	)
+	graph.MustAddE(
+		"group",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   scimgroupmember.GroupTable,
+			Columns: []string{scimgroupmember.GroupColumn},
+			Bidi:    false,
+		},
+		"SCIMGroupMember",
+		"SCIMGroupMapping",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   scimgroupmember.UserTable,
+			Columns: []string{scimgroupmember.UserColumn},
+			Bidi:    false,
+		},
+		"SCIMGroupMember",
+		"User",
 	)
 	graph.MustAddE(
 		"organization",
@@ -4359,6 +4426,11 @@ func (f *SCIMGroupMappingFilter) WhereRoleID(p entql.StringP) {
 	f.Where(p.Field(scimgroupmapping.FieldRoleID))
 }
 
+// WhereVersion applies the entql int predicate on the version field.
+func (f *SCIMGroupMappingFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(scimgroupmapping.FieldVersion))
+}
+
 // WhereHasOrganization applies a predicate to check if query has an edge organization.
 func (f *SCIMGroupMappingFilter) WhereHasOrganization() {
 	f.Where(entql.HasEdge("organization"))
@@ -4401,6 +4473,122 @@ func (f *SCIMGroupMappingFilter) WhereHasRoleWith(preds ...predicate.Role) {
 	})))
 }
 
+// WhereHasMembers applies a predicate to check if query has an edge members.
+func (f *SCIMGroupMappingFilter) WhereHasMembers() {
+	f.Where(entql.HasEdge("members"))
+}
+
+// WhereHasMembersWith applies a predicate to check if query has an edge members with a given conditions (other predicates).
+func (f *SCIMGroupMappingFilter) WhereHasMembersWith(preds ...predicate.SCIMGroupMember) {
+	f.Where(entql.HasEdgeWith("members", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *SCIMGroupMemberQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SCIMGroupMemberQuery builder.
+func (_q *SCIMGroupMemberQuery) Filter() *SCIMGroupMemberFilter {
+	return &SCIMGroupMemberFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SCIMGroupMemberMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SCIMGroupMemberMutation builder.
+func (m *SCIMGroupMemberMutation) Filter() *SCIMGroupMemberFilter {
+	return &SCIMGroupMemberFilter{config: m.config, predicateAdder: m}
+}
+
+// SCIMGroupMemberFilter provides a generic filtering capability at runtime for SCIMGroupMemberQuery.
+type SCIMGroupMemberFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SCIMGroupMemberFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *SCIMGroupMemberFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(scimgroupmember.FieldID))
+}
+
+// WhereOrganizationID applies the entql string predicate on the organization_id field.
+func (f *SCIMGroupMemberFilter) WhereOrganizationID(p entql.StringP) {
+	f.Where(p.Field(scimgroupmember.FieldOrganizationID))
+}
+
+// WhereGroupID applies the entql string predicate on the group_id field.
+func (f *SCIMGroupMemberFilter) WhereGroupID(p entql.StringP) {
+	f.Where(p.Field(scimgroupmember.FieldGroupID))
+}
+
+// WhereUserID applies the entql string predicate on the user_id field.
+func (f *SCIMGroupMemberFilter) WhereUserID(p entql.StringP) {
+	f.Where(p.Field(scimgroupmember.FieldUserID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *SCIMGroupMemberFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(scimgroupmember.FieldCreatedAt))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *SCIMGroupMemberFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *SCIMGroupMemberFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasGroup applies a predicate to check if query has an edge group.
+func (f *SCIMGroupMemberFilter) WhereHasGroup() {
+	f.Where(entql.HasEdge("group"))
+}
+
+// WhereHasGroupWith applies a predicate to check if query has an edge group with a given conditions (other predicates).
+func (f *SCIMGroupMemberFilter) WhereHasGroupWith(preds ...predicate.SCIMGroupMapping) {
+	f.Where(entql.HasEdgeWith("group", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *SCIMGroupMemberFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *SCIMGroupMemberFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *SCIMTokenQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -4430,7 +4618,7 @@ type SCIMTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SCIMTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4524,7 +4712,7 @@ type SSOConnectionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SSOConnectionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4628,7 +4816,7 @@ type SeatChargeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SeatChargeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4755,7 +4943,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4893,7 +5081,7 @@ type SessionNoteFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionNoteFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5015,7 +5203,7 @@ type StaffProfileFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StaffProfileFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5185,7 +5373,7 @@ type StaffProfileAccessFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StaffProfileAccessFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5311,7 +5499,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5424,7 +5612,7 @@ type SurveyResponseFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SurveyResponseFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5546,7 +5734,7 @@ type TOTPFactorFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TOTPFactorFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5654,7 +5842,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

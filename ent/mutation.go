@@ -31,6 +31,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/scimgroupmapping"
+	"github.com/clinicgate/clinicgate/ent/scimgroupmember"
 	"github.com/clinicgate/clinicgate/ent/scimtoken"
 	"github.com/clinicgate/clinicgate/ent/seatcharge"
 	"github.com/clinicgate/clinicgate/ent/session"
@@ -71,6 +72,7 @@ const (
 	TypeRecoveryCode       = "RecoveryCode"
 	TypeRole               = "Role"
 	TypeSCIMGroupMapping   = "SCIMGroupMapping"
+	TypeSCIMGroupMember    = "SCIMGroupMember"
 	TypeSCIMToken          = "SCIMToken"
 	TypeSSOConnection      = "SSOConnection"
 	TypeSeatCharge         = "SeatCharge"
@@ -18456,6 +18458,8 @@ type SCIMGroupMappingMutation struct {
 	display_name         *string
 	external_id          *string
 	target               *scimgroupmapping.Target
+	version              *int
+	addversion           *int
 	clearedFields        map[string]struct{}
 	organization         *pulid.ID
 	clearedorganization  bool
@@ -18463,6 +18467,9 @@ type SCIMGroupMappingMutation struct {
 	clearedbusiness_unit bool
 	role                 *pulid.ID
 	clearedrole          bool
+	members              map[pulid.ID]struct{}
+	removedmembers       map[pulid.ID]struct{}
+	clearedmembers       bool
 	done                 bool
 	oldValue             func(context.Context) (*SCIMGroupMapping, error)
 	predicates           []predicate.SCIMGroupMapping
@@ -18782,7 +18789,7 @@ func (m *SCIMGroupMappingMutation) Target() (r scimgroupmapping.Target, exists b
 // OldTarget returns the old "target" field's value of the SCIMGroupMapping entity.
 // If the SCIMGroupMapping object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SCIMGroupMappingMutation) OldTarget(ctx context.Context) (v scimgroupmapping.Target, err error) {
+func (m *SCIMGroupMappingMutation) OldTarget(ctx context.Context) (v *scimgroupmapping.Target, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldTarget is only allowed on UpdateOne operations")
 	}
@@ -18796,9 +18803,22 @@ func (m *SCIMGroupMappingMutation) OldTarget(ctx context.Context) (v scimgroupma
 	return oldValue.Target, nil
 }
 
+// ClearTarget clears the value of the "target" field.
+func (m *SCIMGroupMappingMutation) ClearTarget() {
+	m.target = nil
+	m.clearedFields[scimgroupmapping.FieldTarget] = struct{}{}
+}
+
+// TargetCleared returns if the "target" field was cleared in this mutation.
+func (m *SCIMGroupMappingMutation) TargetCleared() bool {
+	_, ok := m.clearedFields[scimgroupmapping.FieldTarget]
+	return ok
+}
+
 // ResetTarget resets all changes to the "target" field.
 func (m *SCIMGroupMappingMutation) ResetTarget() {
 	m.target = nil
+	delete(m.clearedFields, scimgroupmapping.FieldTarget)
 }
 
 // SetBusinessUnitID sets the "business_unit_id" field.
@@ -18899,6 +18919,62 @@ func (m *SCIMGroupMappingMutation) ResetRoleID() {
 	delete(m.clearedFields, scimgroupmapping.FieldRoleID)
 }
 
+// SetVersion sets the "version" field.
+func (m *SCIMGroupMappingMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *SCIMGroupMappingMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the SCIMGroupMapping entity.
+// If the SCIMGroupMapping object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMappingMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *SCIMGroupMappingMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *SCIMGroupMappingMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *SCIMGroupMappingMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *SCIMGroupMappingMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -18980,6 +19056,60 @@ func (m *SCIMGroupMappingMutation) ResetRole() {
 	m.clearedrole = false
 }
 
+// AddMemberIDs adds the "members" edge to the SCIMGroupMember entity by ids.
+func (m *SCIMGroupMappingMutation) AddMemberIDs(ids ...pulid.ID) {
+	if m.members == nil {
+		m.members = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.members[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMembers clears the "members" edge to the SCIMGroupMember entity.
+func (m *SCIMGroupMappingMutation) ClearMembers() {
+	m.clearedmembers = true
+}
+
+// MembersCleared reports if the "members" edge to the SCIMGroupMember entity was cleared.
+func (m *SCIMGroupMappingMutation) MembersCleared() bool {
+	return m.clearedmembers
+}
+
+// RemoveMemberIDs removes the "members" edge to the SCIMGroupMember entity by IDs.
+func (m *SCIMGroupMappingMutation) RemoveMemberIDs(ids ...pulid.ID) {
+	if m.removedmembers == nil {
+		m.removedmembers = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.members, ids[i])
+		m.removedmembers[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMembers returns the removed IDs of the "members" edge to the SCIMGroupMember entity.
+func (m *SCIMGroupMappingMutation) RemovedMembersIDs() (ids []pulid.ID) {
+	for id := range m.removedmembers {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MembersIDs returns the "members" edge IDs in the mutation.
+func (m *SCIMGroupMappingMutation) MembersIDs() (ids []pulid.ID) {
+	for id := range m.members {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMembers resets all changes to the "members" edge.
+func (m *SCIMGroupMappingMutation) ResetMembers() {
+	m.members = nil
+	m.clearedmembers = false
+	m.removedmembers = nil
+}
+
 // Where appends a list predicates to the SCIMGroupMappingMutation builder.
 func (m *SCIMGroupMappingMutation) Where(ps ...predicate.SCIMGroupMapping) {
 	m.predicates = append(m.predicates, ps...)
@@ -19014,7 +19144,7 @@ func (m *SCIMGroupMappingMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SCIMGroupMappingMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.organization != nil {
 		fields = append(fields, scimgroupmapping.FieldOrganizationID)
 	}
@@ -19038,6 +19168,9 @@ func (m *SCIMGroupMappingMutation) Fields() []string {
 	}
 	if m.role != nil {
 		fields = append(fields, scimgroupmapping.FieldRoleID)
+	}
+	if m.version != nil {
+		fields = append(fields, scimgroupmapping.FieldVersion)
 	}
 	return fields
 }
@@ -19063,6 +19196,8 @@ func (m *SCIMGroupMappingMutation) Field(name string) (ent.Value, bool) {
 		return m.BusinessUnitID()
 	case scimgroupmapping.FieldRoleID:
 		return m.RoleID()
+	case scimgroupmapping.FieldVersion:
+		return m.Version()
 	}
 	return nil, false
 }
@@ -19088,6 +19223,8 @@ func (m *SCIMGroupMappingMutation) OldField(ctx context.Context, name string) (e
 		return m.OldBusinessUnitID(ctx)
 	case scimgroupmapping.FieldRoleID:
 		return m.OldRoleID(ctx)
+	case scimgroupmapping.FieldVersion:
+		return m.OldVersion(ctx)
 	}
 	return nil, fmt.Errorf("unknown SCIMGroupMapping field %s", name)
 }
@@ -19153,6 +19290,13 @@ func (m *SCIMGroupMappingMutation) SetField(name string, value ent.Value) error 
 		}
 		m.SetRoleID(v)
 		return nil
+	case scimgroupmapping.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown SCIMGroupMapping field %s", name)
 }
@@ -19160,13 +19304,21 @@ func (m *SCIMGroupMappingMutation) SetField(name string, value ent.Value) error 
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *SCIMGroupMappingMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, scimgroupmapping.FieldVersion)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *SCIMGroupMappingMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case scimgroupmapping.FieldVersion:
+		return m.AddedVersion()
+	}
 	return nil, false
 }
 
@@ -19175,6 +19327,13 @@ func (m *SCIMGroupMappingMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *SCIMGroupMappingMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case scimgroupmapping.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown SCIMGroupMapping numeric field %s", name)
 }
@@ -19185,6 +19344,9 @@ func (m *SCIMGroupMappingMutation) ClearedFields() []string {
 	var fields []string
 	if m.FieldCleared(scimgroupmapping.FieldExternalID) {
 		fields = append(fields, scimgroupmapping.FieldExternalID)
+	}
+	if m.FieldCleared(scimgroupmapping.FieldTarget) {
+		fields = append(fields, scimgroupmapping.FieldTarget)
 	}
 	if m.FieldCleared(scimgroupmapping.FieldBusinessUnitID) {
 		fields = append(fields, scimgroupmapping.FieldBusinessUnitID)
@@ -19208,6 +19370,9 @@ func (m *SCIMGroupMappingMutation) ClearField(name string) error {
 	switch name {
 	case scimgroupmapping.FieldExternalID:
 		m.ClearExternalID()
+		return nil
+	case scimgroupmapping.FieldTarget:
+		m.ClearTarget()
 		return nil
 	case scimgroupmapping.FieldBusinessUnitID:
 		m.ClearBusinessUnitID()
@@ -19247,13 +19412,16 @@ func (m *SCIMGroupMappingMutation) ResetField(name string) error {
 	case scimgroupmapping.FieldRoleID:
 		m.ResetRoleID()
 		return nil
+	case scimgroupmapping.FieldVersion:
+		m.ResetVersion()
+		return nil
 	}
 	return fmt.Errorf("unknown SCIMGroupMapping field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *SCIMGroupMappingMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.organization != nil {
 		edges = append(edges, scimgroupmapping.EdgeOrganization)
 	}
@@ -19262,6 +19430,9 @@ func (m *SCIMGroupMappingMutation) AddedEdges() []string {
 	}
 	if m.role != nil {
 		edges = append(edges, scimgroupmapping.EdgeRole)
+	}
+	if m.members != nil {
+		edges = append(edges, scimgroupmapping.EdgeMembers)
 	}
 	return edges
 }
@@ -19282,25 +19453,42 @@ func (m *SCIMGroupMappingMutation) AddedIDs(name string) []ent.Value {
 		if id := m.role; id != nil {
 			return []ent.Value{*id}
 		}
+	case scimgroupmapping.EdgeMembers:
+		ids := make([]ent.Value, 0, len(m.members))
+		for id := range m.members {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *SCIMGroupMappingMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
+	if m.removedmembers != nil {
+		edges = append(edges, scimgroupmapping.EdgeMembers)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *SCIMGroupMappingMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case scimgroupmapping.EdgeMembers:
+		ids := make([]ent.Value, 0, len(m.removedmembers))
+		for id := range m.removedmembers {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *SCIMGroupMappingMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedorganization {
 		edges = append(edges, scimgroupmapping.EdgeOrganization)
 	}
@@ -19309,6 +19497,9 @@ func (m *SCIMGroupMappingMutation) ClearedEdges() []string {
 	}
 	if m.clearedrole {
 		edges = append(edges, scimgroupmapping.EdgeRole)
+	}
+	if m.clearedmembers {
+		edges = append(edges, scimgroupmapping.EdgeMembers)
 	}
 	return edges
 }
@@ -19323,6 +19514,8 @@ func (m *SCIMGroupMappingMutation) EdgeCleared(name string) bool {
 		return m.clearedbusiness_unit
 	case scimgroupmapping.EdgeRole:
 		return m.clearedrole
+	case scimgroupmapping.EdgeMembers:
+		return m.clearedmembers
 	}
 	return false
 }
@@ -19357,8 +19550,651 @@ func (m *SCIMGroupMappingMutation) ResetEdge(name string) error {
 	case scimgroupmapping.EdgeRole:
 		m.ResetRole()
 		return nil
+	case scimgroupmapping.EdgeMembers:
+		m.ResetMembers()
+		return nil
 	}
 	return fmt.Errorf("unknown SCIMGroupMapping edge %s", name)
+}
+
+// SCIMGroupMemberMutation represents an operation that mutates the SCIMGroupMember nodes in the graph.
+type SCIMGroupMemberMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *pulid.ID
+	created_at          *time.Time
+	clearedFields       map[string]struct{}
+	organization        *pulid.ID
+	clearedorganization bool
+	group               *pulid.ID
+	clearedgroup        bool
+	user                *pulid.ID
+	cleareduser         bool
+	done                bool
+	oldValue            func(context.Context) (*SCIMGroupMember, error)
+	predicates          []predicate.SCIMGroupMember
+}
+
+var _ ent.Mutation = (*SCIMGroupMemberMutation)(nil)
+
+// scimgroupmemberOption allows management of the mutation configuration using functional options.
+type scimgroupmemberOption func(*SCIMGroupMemberMutation)
+
+// newSCIMGroupMemberMutation creates new mutation for the SCIMGroupMember entity.
+func newSCIMGroupMemberMutation(c config, op Op, opts ...scimgroupmemberOption) *SCIMGroupMemberMutation {
+	m := &SCIMGroupMemberMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSCIMGroupMember,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSCIMGroupMemberID sets the ID field of the mutation.
+func withSCIMGroupMemberID(id pulid.ID) scimgroupmemberOption {
+	return func(m *SCIMGroupMemberMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SCIMGroupMember
+		)
+		m.oldValue = func(ctx context.Context) (*SCIMGroupMember, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SCIMGroupMember.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSCIMGroupMember sets the old SCIMGroupMember of the mutation.
+func withSCIMGroupMember(node *SCIMGroupMember) scimgroupmemberOption {
+	return func(m *SCIMGroupMemberMutation) {
+		m.oldValue = func(context.Context) (*SCIMGroupMember, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SCIMGroupMemberMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SCIMGroupMemberMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SCIMGroupMember entities.
+func (m *SCIMGroupMemberMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SCIMGroupMemberMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SCIMGroupMemberMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SCIMGroupMember.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *SCIMGroupMemberMutation) SetOrganizationID(pu pulid.ID) {
+	m.organization = &pu
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *SCIMGroupMemberMutation) OrganizationID() (r pulid.ID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the SCIMGroupMember entity.
+// If the SCIMGroupMember object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMemberMutation) OldOrganizationID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *SCIMGroupMemberMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetGroupID sets the "group_id" field.
+func (m *SCIMGroupMemberMutation) SetGroupID(pu pulid.ID) {
+	m.group = &pu
+}
+
+// GroupID returns the value of the "group_id" field in the mutation.
+func (m *SCIMGroupMemberMutation) GroupID() (r pulid.ID, exists bool) {
+	v := m.group
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGroupID returns the old "group_id" field's value of the SCIMGroupMember entity.
+// If the SCIMGroupMember object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMemberMutation) OldGroupID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGroupID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGroupID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGroupID: %w", err)
+	}
+	return oldValue.GroupID, nil
+}
+
+// ResetGroupID resets all changes to the "group_id" field.
+func (m *SCIMGroupMemberMutation) ResetGroupID() {
+	m.group = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *SCIMGroupMemberMutation) SetUserID(pu pulid.ID) {
+	m.user = &pu
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *SCIMGroupMemberMutation) UserID() (r pulid.ID, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the SCIMGroupMember entity.
+// If the SCIMGroupMember object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMemberMutation) OldUserID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *SCIMGroupMemberMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SCIMGroupMemberMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SCIMGroupMemberMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SCIMGroupMember entity.
+// If the SCIMGroupMember object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMGroupMemberMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SCIMGroupMemberMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *SCIMGroupMemberMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[scimgroupmember.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *SCIMGroupMemberMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *SCIMGroupMemberMutation) OrganizationIDs() (ids []pulid.ID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *SCIMGroupMemberMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearGroup clears the "group" edge to the SCIMGroupMapping entity.
+func (m *SCIMGroupMemberMutation) ClearGroup() {
+	m.clearedgroup = true
+	m.clearedFields[scimgroupmember.FieldGroupID] = struct{}{}
+}
+
+// GroupCleared reports if the "group" edge to the SCIMGroupMapping entity was cleared.
+func (m *SCIMGroupMemberMutation) GroupCleared() bool {
+	return m.clearedgroup
+}
+
+// GroupIDs returns the "group" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GroupID instead. It exists only for internal usage by the builders.
+func (m *SCIMGroupMemberMutation) GroupIDs() (ids []pulid.ID) {
+	if id := m.group; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGroup resets all changes to the "group" edge.
+func (m *SCIMGroupMemberMutation) ResetGroup() {
+	m.group = nil
+	m.clearedgroup = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *SCIMGroupMemberMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[scimgroupmember.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *SCIMGroupMemberMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *SCIMGroupMemberMutation) UserIDs() (ids []pulid.ID) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *SCIMGroupMemberMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the SCIMGroupMemberMutation builder.
+func (m *SCIMGroupMemberMutation) Where(ps ...predicate.SCIMGroupMember) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SCIMGroupMemberMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SCIMGroupMemberMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SCIMGroupMember, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SCIMGroupMemberMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SCIMGroupMemberMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SCIMGroupMember).
+func (m *SCIMGroupMemberMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SCIMGroupMemberMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.organization != nil {
+		fields = append(fields, scimgroupmember.FieldOrganizationID)
+	}
+	if m.group != nil {
+		fields = append(fields, scimgroupmember.FieldGroupID)
+	}
+	if m.user != nil {
+		fields = append(fields, scimgroupmember.FieldUserID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, scimgroupmember.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SCIMGroupMemberMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scimgroupmember.FieldOrganizationID:
+		return m.OrganizationID()
+	case scimgroupmember.FieldGroupID:
+		return m.GroupID()
+	case scimgroupmember.FieldUserID:
+		return m.UserID()
+	case scimgroupmember.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SCIMGroupMemberMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case scimgroupmember.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case scimgroupmember.FieldGroupID:
+		return m.OldGroupID(ctx)
+	case scimgroupmember.FieldUserID:
+		return m.OldUserID(ctx)
+	case scimgroupmember.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SCIMGroupMember field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMGroupMemberMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scimgroupmember.FieldOrganizationID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case scimgroupmember.FieldGroupID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGroupID(v)
+		return nil
+	case scimgroupmember.FieldUserID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case scimgroupmember.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMGroupMember field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SCIMGroupMemberMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SCIMGroupMemberMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SCIMGroupMemberMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SCIMGroupMember numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SCIMGroupMemberMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SCIMGroupMemberMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SCIMGroupMemberMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown SCIMGroupMember nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SCIMGroupMemberMutation) ResetField(name string) error {
+	switch name {
+	case scimgroupmember.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case scimgroupmember.FieldGroupID:
+		m.ResetGroupID()
+		return nil
+	case scimgroupmember.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case scimgroupmember.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMGroupMember field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SCIMGroupMemberMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.organization != nil {
+		edges = append(edges, scimgroupmember.EdgeOrganization)
+	}
+	if m.group != nil {
+		edges = append(edges, scimgroupmember.EdgeGroup)
+	}
+	if m.user != nil {
+		edges = append(edges, scimgroupmember.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SCIMGroupMemberMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case scimgroupmember.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case scimgroupmember.EdgeGroup:
+		if id := m.group; id != nil {
+			return []ent.Value{*id}
+		}
+	case scimgroupmember.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SCIMGroupMemberMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SCIMGroupMemberMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SCIMGroupMemberMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedorganization {
+		edges = append(edges, scimgroupmember.EdgeOrganization)
+	}
+	if m.clearedgroup {
+		edges = append(edges, scimgroupmember.EdgeGroup)
+	}
+	if m.cleareduser {
+		edges = append(edges, scimgroupmember.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SCIMGroupMemberMutation) EdgeCleared(name string) bool {
+	switch name {
+	case scimgroupmember.EdgeOrganization:
+		return m.clearedorganization
+	case scimgroupmember.EdgeGroup:
+		return m.clearedgroup
+	case scimgroupmember.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SCIMGroupMemberMutation) ClearEdge(name string) error {
+	switch name {
+	case scimgroupmember.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case scimgroupmember.EdgeGroup:
+		m.ClearGroup()
+		return nil
+	case scimgroupmember.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMGroupMember unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SCIMGroupMemberMutation) ResetEdge(name string) error {
+	switch name {
+	case scimgroupmember.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case scimgroupmember.EdgeGroup:
+		m.ResetGroup()
+		return nil
+	case scimgroupmember.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown SCIMGroupMember edge %s", name)
 }
 
 // SCIMTokenMutation represents an operation that mutates the SCIMToken nodes in the graph.

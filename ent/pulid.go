@@ -26,6 +26,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/scimgroupmapping"
+	"github.com/clinicgate/clinicgate/ent/scimgroupmember"
 	"github.com/clinicgate/clinicgate/ent/scimtoken"
 	"github.com/clinicgate/clinicgate/ent/seatcharge"
 	"github.com/clinicgate/clinicgate/ent/session"
@@ -59,6 +60,7 @@ var prefixTables = map[string]string{
 	"rec": recoverycode.Table,
 	"rol": role.Table,
 	"sgm": scimgroupmapping.Table,
+	"sgu": scimgroupmember.Table,
 	"sct": scimtoken.Table,
 	"sso": ssoconnection.Table,
 	"sch": seatcharge.Table,
@@ -122,6 +124,8 @@ func (c *Client) CountIDs(ctx context.Context, table string, org pulid.ID, ids [
 		return c.Role.Query().Where(role.IDIn(ids...), predicate.Role(inOrg)).Count(ctx)
 	case scimgroupmapping.Table:
 		return c.SCIMGroupMapping.Query().Where(scimgroupmapping.IDIn(ids...), predicate.SCIMGroupMapping(inOrg)).Count(ctx)
+	case scimgroupmember.Table:
+		return c.SCIMGroupMember.Query().Where(scimgroupmember.IDIn(ids...), predicate.SCIMGroupMember(inOrg)).Count(ctx)
 	case scimtoken.Table:
 		return c.SCIMToken.Query().Where(scimtoken.IDIn(ids...), predicate.SCIMToken(inOrg)).Count(ctx)
 	case ssoconnection.Table:

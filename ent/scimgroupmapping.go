@@ -33,11 +33,13 @@ type SCIMGroupMapping struct {
 	// ExternalID holds the value of the "external_id" field.
 	ExternalID *string `json:"external_id,omitempty"`
 	// Target holds the value of the "target" field.
-	Target scimgroupmapping.Target `json:"target,omitempty"`
+	Target *scimgroupmapping.Target `json:"target,omitempty"`
 	// BusinessUnitID holds the value of the "business_unit_id" field.
 	BusinessUnitID *pulid.ID `json:"business_unit_id,omitempty"`
 	// RoleID holds the value of the "role_id" field.
 	RoleID *pulid.ID `json:"role_id,omitempty"`
+	// Version holds the value of the "version" field.
+	Version int `json:"version,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SCIMGroupMappingQuery when eager-loading is set.
 	Edges        SCIMGroupMappingEdges `json:"edges"`
@@ -52,11 +54,15 @@ type SCIMGroupMappingEdges struct {
 	BusinessUnit *BusinessUnit `json:"business_unit,omitempty"`
 	// Role holds the value of the role edge.
 	Role *Role `json:"role,omitempty"`
+	// Members holds the value of the members edge.
+	Members []*SCIMGroupMember `json:"members,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
+
+	namedMembers map[string][]*SCIMGroupMember
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -92,6 +98,15 @@ func (e SCIMGroupMappingEdges) RoleOrErr() (*Role, error) {
 	return nil, &NotLoadedError{edge: "role"}
 }
 
+// MembersOrErr returns the Members value or an error if the edge
+// was not loaded in eager-loading.
+func (e SCIMGroupMappingEdges) MembersOrErr() ([]*SCIMGroupMember, error) {
+	if e.loadedTypes[3] {
+		return e.Members, nil
+	}
+	return nil, &NotLoadedError{edge: "members"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*SCIMGroupMapping) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -101,6 +116,8 @@ func (*SCIMGroupMapping) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case scimgroupmapping.FieldID, scimgroupmapping.FieldOrganizationID:
 			values[i] = new(pulid.ID)
+		case scimgroupmapping.FieldVersion:
+			values[i] = new(sql.NullInt64)
 		case scimgroupmapping.FieldDisplayName, scimgroupmapping.FieldExternalID, scimgroupmapping.FieldTarget:
 			values[i] = new(sql.NullString)
 		case scimgroupmapping.FieldCreatedAt, scimgroupmapping.FieldUpdatedAt:
@@ -161,7 +178,8 @@ func (_m *SCIMGroupMapping) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field target", values[i])
 			} else if value.Valid {
-				_m.Target = scimgroupmapping.Target(value.String)
+				_m.Target = new(scimgroupmapping.Target)
+				*_m.Target = scimgroupmapping.Target(value.String)
 			}
 		case scimgroupmapping.FieldBusinessUnitID:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
@@ -176,6 +194,12 @@ func (_m *SCIMGroupMapping) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.RoleID = new(pulid.ID)
 				*_m.RoleID = *value.S.(*pulid.ID)
+			}
+		case scimgroupmapping.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -203,6 +227,11 @@ func (_m *SCIMGroupMapping) QueryBusinessUnit() *BusinessUnitQuery {
 // QueryRole queries the "role" edge of the SCIMGroupMapping entity.
 func (_m *SCIMGroupMapping) QueryRole() *RoleQuery {
 	return NewSCIMGroupMappingClient(_m.config).QueryRole(_m)
+}
+
+// QueryMembers queries the "members" edge of the SCIMGroupMapping entity.
+func (_m *SCIMGroupMapping) QueryMembers() *SCIMGroupMemberQuery {
+	return NewSCIMGroupMappingClient(_m.config).QueryMembers(_m)
 }
 
 // Update returns a builder for updating this SCIMGroupMapping.
@@ -245,8 +274,10 @@ func (_m *SCIMGroupMapping) String() string {
 		builder.WriteString(*v)
 	}
 	builder.WriteString(", ")
-	builder.WriteString("target=")
-	builder.WriteString(fmt.Sprintf("%v", _m.Target))
+	if v := _m.Target; v != nil {
+		builder.WriteString("target=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	if v := _m.BusinessUnitID; v != nil {
 		builder.WriteString("business_unit_id=")
@@ -257,8 +288,35 @@ func (_m *SCIMGroupMapping) String() string {
 		builder.WriteString("role_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedMembers returns the Members named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *SCIMGroupMapping) NamedMembers(name string) ([]*SCIMGroupMember, error) {
+	if _m.Edges.namedMembers == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedMembers[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *SCIMGroupMapping) appendNamedMembers(name string, edges ...*SCIMGroupMember) {
+	if _m.Edges.namedMembers == nil {
+		_m.Edges.namedMembers = make(map[string][]*SCIMGroupMember)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedMembers[name] = []*SCIMGroupMember{}
+	} else {
+		_m.Edges.namedMembers[name] = append(_m.Edges.namedMembers[name], edges...)
+	}
 }
 
 // SCIMGroupMappings is a parsable slice of SCIMGroupMapping.

@@ -17,6 +17,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/scimgroupmapping"
+	"github.com/clinicgate/clinicgate/ent/scimgroupmember"
 )
 
 // SCIMGroupMappingCreate is the builder for creating a SCIMGroupMapping entity.
@@ -71,6 +72,14 @@ func (_c *SCIMGroupMappingCreate) SetTarget(v scimgroupmapping.Target) *SCIMGrou
 	return _c
 }
 
+// SetNillableTarget sets the "target" field if the given value is not nil.
+func (_c *SCIMGroupMappingCreate) SetNillableTarget(v *scimgroupmapping.Target) *SCIMGroupMappingCreate {
+	if v != nil {
+		_c.SetTarget(*v)
+	}
+	return _c
+}
+
 // SetBusinessUnitID sets the "business_unit_id" field.
 func (_c *SCIMGroupMappingCreate) SetBusinessUnitID(v pulid.ID) *SCIMGroupMappingCreate {
 	_c.mutation.SetBusinessUnitID(v)
@@ -95,6 +104,20 @@ func (_c *SCIMGroupMappingCreate) SetRoleID(v pulid.ID) *SCIMGroupMappingCreate 
 func (_c *SCIMGroupMappingCreate) SetNillableRoleID(v *pulid.ID) *SCIMGroupMappingCreate {
 	if v != nil {
 		_c.SetRoleID(*v)
+	}
+	return _c
+}
+
+// SetVersion sets the "version" field.
+func (_c *SCIMGroupMappingCreate) SetVersion(v int) *SCIMGroupMappingCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *SCIMGroupMappingCreate) SetNillableVersion(v *int) *SCIMGroupMappingCreate {
+	if v != nil {
+		_c.SetVersion(*v)
 	}
 	return _c
 }
@@ -126,6 +149,21 @@ func (_c *SCIMGroupMappingCreate) SetBusinessUnit(v *BusinessUnit) *SCIMGroupMap
 // SetRole sets the "role" edge to the Role entity.
 func (_c *SCIMGroupMappingCreate) SetRole(v *Role) *SCIMGroupMappingCreate {
 	return _c.SetRoleID(v.ID)
+}
+
+// AddMemberIDs adds the "members" edge to the SCIMGroupMember entity by IDs.
+func (_c *SCIMGroupMappingCreate) AddMemberIDs(ids ...pulid.ID) *SCIMGroupMappingCreate {
+	_c.mutation.AddMemberIDs(ids...)
+	return _c
+}
+
+// AddMembers adds the "members" edges to the SCIMGroupMember entity.
+func (_c *SCIMGroupMappingCreate) AddMembers(v ...*SCIMGroupMember) *SCIMGroupMappingCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddMemberIDs(ids...)
 }
 
 // Mutation returns the SCIMGroupMappingMutation object of the builder.
@@ -165,6 +203,10 @@ func (_c *SCIMGroupMappingCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *SCIMGroupMappingCreate) defaults() error {
+	if _, ok := _c.mutation.Version(); !ok {
+		v := scimgroupmapping.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if scimgroupmapping.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized scimgroupmapping.DefaultID (forgotten import ent/runtime?)")
@@ -204,13 +246,13 @@ func (_c *SCIMGroupMappingCreate) check() error {
 			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "SCIMGroupMapping.external_id": %w`, err)}
 		}
 	}
-	if _, ok := _c.mutation.Target(); !ok {
-		return &ValidationError{Name: "target", err: errors.New(`ent: missing required field "SCIMGroupMapping.target"`)}
-	}
 	if v, ok := _c.mutation.Target(); ok {
 		if err := scimgroupmapping.TargetValidator(v); err != nil {
 			return &ValidationError{Name: "target", err: fmt.Errorf(`ent: validator failed for field "SCIMGroupMapping.target": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "SCIMGroupMapping.version"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := scimgroupmapping.IDValidator(string(v)); err != nil {
@@ -274,7 +316,11 @@ func (_c *SCIMGroupMappingCreate) createSpec() (*SCIMGroupMapping, *sqlgraph.Cre
 	}
 	if value, ok := _c.mutation.Target(); ok {
 		_spec.SetField(scimgroupmapping.FieldTarget, field.TypeEnum, value)
-		_node.Target = value
+		_node.Target = &value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(scimgroupmapping.FieldVersion, field.TypeInt, value)
+		_node.Version = value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -325,6 +371,22 @@ func (_c *SCIMGroupMappingCreate) createSpec() (*SCIMGroupMapping, *sqlgraph.Cre
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.RoleID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.MembersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   scimgroupmapping.MembersTable,
+			Columns: []string{scimgroupmapping.MembersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimgroupmember.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -433,6 +495,12 @@ func (u *SCIMGroupMappingUpsert) UpdateTarget() *SCIMGroupMappingUpsert {
 	return u
 }
 
+// ClearTarget clears the value of the "target" field.
+func (u *SCIMGroupMappingUpsert) ClearTarget() *SCIMGroupMappingUpsert {
+	u.SetNull(scimgroupmapping.FieldTarget)
+	return u
+}
+
 // SetBusinessUnitID sets the "business_unit_id" field.
 func (u *SCIMGroupMappingUpsert) SetBusinessUnitID(v pulid.ID) *SCIMGroupMappingUpsert {
 	u.Set(scimgroupmapping.FieldBusinessUnitID, v)
@@ -466,6 +534,24 @@ func (u *SCIMGroupMappingUpsert) UpdateRoleID() *SCIMGroupMappingUpsert {
 // ClearRoleID clears the value of the "role_id" field.
 func (u *SCIMGroupMappingUpsert) ClearRoleID() *SCIMGroupMappingUpsert {
 	u.SetNull(scimgroupmapping.FieldRoleID)
+	return u
+}
+
+// SetVersion sets the "version" field.
+func (u *SCIMGroupMappingUpsert) SetVersion(v int) *SCIMGroupMappingUpsert {
+	u.Set(scimgroupmapping.FieldVersion, v)
+	return u
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *SCIMGroupMappingUpsert) UpdateVersion() *SCIMGroupMappingUpsert {
+	u.SetExcluded(scimgroupmapping.FieldVersion)
+	return u
+}
+
+// AddVersion adds v to the "version" field.
+func (u *SCIMGroupMappingUpsert) AddVersion(v int) *SCIMGroupMappingUpsert {
+	u.Add(scimgroupmapping.FieldVersion, v)
 	return u
 }
 
@@ -586,6 +672,13 @@ func (u *SCIMGroupMappingUpsertOne) UpdateTarget() *SCIMGroupMappingUpsertOne {
 	})
 }
 
+// ClearTarget clears the value of the "target" field.
+func (u *SCIMGroupMappingUpsertOne) ClearTarget() *SCIMGroupMappingUpsertOne {
+	return u.Update(func(s *SCIMGroupMappingUpsert) {
+		s.ClearTarget()
+	})
+}
+
 // SetBusinessUnitID sets the "business_unit_id" field.
 func (u *SCIMGroupMappingUpsertOne) SetBusinessUnitID(v pulid.ID) *SCIMGroupMappingUpsertOne {
 	return u.Update(func(s *SCIMGroupMappingUpsert) {
@@ -625,6 +718,27 @@ func (u *SCIMGroupMappingUpsertOne) UpdateRoleID() *SCIMGroupMappingUpsertOne {
 func (u *SCIMGroupMappingUpsertOne) ClearRoleID() *SCIMGroupMappingUpsertOne {
 	return u.Update(func(s *SCIMGroupMappingUpsert) {
 		s.ClearRoleID()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *SCIMGroupMappingUpsertOne) SetVersion(v int) *SCIMGroupMappingUpsertOne {
+	return u.Update(func(s *SCIMGroupMappingUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *SCIMGroupMappingUpsertOne) AddVersion(v int) *SCIMGroupMappingUpsertOne {
+	return u.Update(func(s *SCIMGroupMappingUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *SCIMGroupMappingUpsertOne) UpdateVersion() *SCIMGroupMappingUpsertOne {
+	return u.Update(func(s *SCIMGroupMappingUpsert) {
+		s.UpdateVersion()
 	})
 }
 
@@ -912,6 +1026,13 @@ func (u *SCIMGroupMappingUpsertBulk) UpdateTarget() *SCIMGroupMappingUpsertBulk 
 	})
 }
 
+// ClearTarget clears the value of the "target" field.
+func (u *SCIMGroupMappingUpsertBulk) ClearTarget() *SCIMGroupMappingUpsertBulk {
+	return u.Update(func(s *SCIMGroupMappingUpsert) {
+		s.ClearTarget()
+	})
+}
+
 // SetBusinessUnitID sets the "business_unit_id" field.
 func (u *SCIMGroupMappingUpsertBulk) SetBusinessUnitID(v pulid.ID) *SCIMGroupMappingUpsertBulk {
 	return u.Update(func(s *SCIMGroupMappingUpsert) {
@@ -951,6 +1072,27 @@ func (u *SCIMGroupMappingUpsertBulk) UpdateRoleID() *SCIMGroupMappingUpsertBulk 
 func (u *SCIMGroupMappingUpsertBulk) ClearRoleID() *SCIMGroupMappingUpsertBulk {
 	return u.Update(func(s *SCIMGroupMappingUpsert) {
 		s.ClearRoleID()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *SCIMGroupMappingUpsertBulk) SetVersion(v int) *SCIMGroupMappingUpsertBulk {
+	return u.Update(func(s *SCIMGroupMappingUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *SCIMGroupMappingUpsertBulk) AddVersion(v int) *SCIMGroupMappingUpsertBulk {
+	return u.Update(func(s *SCIMGroupMappingUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *SCIMGroupMappingUpsertBulk) UpdateVersion() *SCIMGroupMappingUpsertBulk {
+	return u.Update(func(s *SCIMGroupMappingUpsert) {
+		s.UpdateVersion()
 	})
 }
 

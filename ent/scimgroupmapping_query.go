@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -19,6 +20,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/scimgroupmapping"
+	"github.com/clinicgate/clinicgate/ent/scimgroupmember"
 )
 
 // SCIMGroupMappingQuery is the builder for querying SCIMGroupMapping entities.
@@ -31,8 +33,10 @@ type SCIMGroupMappingQuery struct {
 	withOrganization *OrganizationQuery
 	withBusinessUnit *BusinessUnitQuery
 	withRole         *RoleQuery
+	withMembers      *SCIMGroupMemberQuery
 	loadTotal        []func(context.Context, []*SCIMGroupMapping) error
 	modifiers        []func(*sql.Selector)
+	withNamedMembers map[string]*SCIMGroupMemberQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -128,6 +132,28 @@ func (_q *SCIMGroupMappingQuery) QueryRole() *RoleQuery {
 			sqlgraph.From(scimgroupmapping.Table, scimgroupmapping.FieldID, selector),
 			sqlgraph.To(role.Table, role.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, scimgroupmapping.RoleTable, scimgroupmapping.RoleColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryMembers chains the current query on the "members" edge.
+func (_q *SCIMGroupMappingQuery) QueryMembers() *SCIMGroupMemberQuery {
+	query := (&SCIMGroupMemberClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(scimgroupmapping.Table, scimgroupmapping.FieldID, selector),
+			sqlgraph.To(scimgroupmember.Table, scimgroupmember.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, scimgroupmapping.MembersTable, scimgroupmapping.MembersColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -330,6 +356,7 @@ func (_q *SCIMGroupMappingQuery) Clone() *SCIMGroupMappingQuery {
 		withOrganization: _q.withOrganization.Clone(),
 		withBusinessUnit: _q.withBusinessUnit.Clone(),
 		withRole:         _q.withRole.Clone(),
+		withMembers:      _q.withMembers.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -367,6 +394,17 @@ func (_q *SCIMGroupMappingQuery) WithRole(opts ...func(*RoleQuery)) *SCIMGroupMa
 		opt(query)
 	}
 	_q.withRole = query
+	return _q
+}
+
+// WithMembers tells the query-builder to eager-load the nodes that are connected to
+// the "members" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *SCIMGroupMappingQuery) WithMembers(opts ...func(*SCIMGroupMemberQuery)) *SCIMGroupMappingQuery {
+	query := (&SCIMGroupMemberClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withMembers = query
 	return _q
 }
 
@@ -454,10 +492,11 @@ func (_q *SCIMGroupMappingQuery) sqlAll(ctx context.Context, hooks ...queryHook)
 	var (
 		nodes       = []*SCIMGroupMapping{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withOrganization != nil,
 			_q.withBusinessUnit != nil,
 			_q.withRole != nil,
+			_q.withMembers != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -496,6 +535,20 @@ func (_q *SCIMGroupMappingQuery) sqlAll(ctx context.Context, hooks ...queryHook)
 	if query := _q.withRole; query != nil {
 		if err := _q.loadRole(ctx, query, nodes, nil,
 			func(n *SCIMGroupMapping, e *Role) { n.Edges.Role = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withMembers; query != nil {
+		if err := _q.loadMembers(ctx, query, nodes,
+			func(n *SCIMGroupMapping) { n.Edges.Members = []*SCIMGroupMember{} },
+			func(n *SCIMGroupMapping, e *SCIMGroupMember) { n.Edges.Members = append(n.Edges.Members, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedMembers {
+		if err := _q.loadMembers(ctx, query, nodes,
+			func(n *SCIMGroupMapping) { n.appendNamedMembers(name) },
+			func(n *SCIMGroupMapping, e *SCIMGroupMember) { n.appendNamedMembers(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -597,6 +650,36 @@ func (_q *SCIMGroupMappingQuery) loadRole(ctx context.Context, query *RoleQuery,
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *SCIMGroupMappingQuery) loadMembers(ctx context.Context, query *SCIMGroupMemberQuery, nodes []*SCIMGroupMapping, init func(*SCIMGroupMapping), assign func(*SCIMGroupMapping, *SCIMGroupMember)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*SCIMGroupMapping)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(scimgroupmember.FieldGroupID)
+	}
+	query.Where(predicate.SCIMGroupMember(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(scimgroupmapping.MembersColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.GroupID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "group_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -727,6 +810,20 @@ func (_q *SCIMGroupMappingQuery) ForShare(opts ...sql.LockOption) *SCIMGroupMapp
 func (_q *SCIMGroupMappingQuery) Modify(modifiers ...func(s *sql.Selector)) *SCIMGroupMappingSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
+}
+
+// WithNamedMembers tells the query-builder to eager-load the nodes that are connected to the "members"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *SCIMGroupMappingQuery) WithNamedMembers(name string, opts ...func(*SCIMGroupMemberQuery)) *SCIMGroupMappingQuery {
+	query := (&SCIMGroupMemberClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedMembers == nil {
+		_q.withNamedMembers = make(map[string]*SCIMGroupMemberQuery)
+	}
+	_q.withNamedMembers[name] = query
+	return _q
 }
 
 // SCIMGroupMappingGroupBy is the group-by builder for SCIMGroupMapping entities.

@@ -16,6 +16,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/scimgroupmapping"
+	"github.com/clinicgate/clinicgate/ent/scimgroupmember"
 )
 
 // SCIMGroupMappingUpdate is the builder for updating SCIMGroupMapping entities.
@@ -94,6 +95,12 @@ func (_u *SCIMGroupMappingUpdate) SetNillableTarget(v *scimgroupmapping.Target) 
 	return _u
 }
 
+// ClearTarget clears the value of the "target" field.
+func (_u *SCIMGroupMappingUpdate) ClearTarget() *SCIMGroupMappingUpdate {
+	_u.mutation.ClearTarget()
+	return _u
+}
+
 // SetBusinessUnitID sets the "business_unit_id" field.
 func (_u *SCIMGroupMappingUpdate) SetBusinessUnitID(v pulid.ID) *SCIMGroupMappingUpdate {
 	_u.mutation.SetBusinessUnitID(v)
@@ -134,6 +141,27 @@ func (_u *SCIMGroupMappingUpdate) ClearRoleID() *SCIMGroupMappingUpdate {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *SCIMGroupMappingUpdate) SetVersion(v int) *SCIMGroupMappingUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *SCIMGroupMappingUpdate) SetNillableVersion(v *int) *SCIMGroupMappingUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *SCIMGroupMappingUpdate) AddVersion(v int) *SCIMGroupMappingUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetBusinessUnit sets the "business_unit" edge to the BusinessUnit entity.
 func (_u *SCIMGroupMappingUpdate) SetBusinessUnit(v *BusinessUnit) *SCIMGroupMappingUpdate {
 	return _u.SetBusinessUnitID(v.ID)
@@ -142,6 +170,21 @@ func (_u *SCIMGroupMappingUpdate) SetBusinessUnit(v *BusinessUnit) *SCIMGroupMap
 // SetRole sets the "role" edge to the Role entity.
 func (_u *SCIMGroupMappingUpdate) SetRole(v *Role) *SCIMGroupMappingUpdate {
 	return _u.SetRoleID(v.ID)
+}
+
+// AddMemberIDs adds the "members" edge to the SCIMGroupMember entity by IDs.
+func (_u *SCIMGroupMappingUpdate) AddMemberIDs(ids ...pulid.ID) *SCIMGroupMappingUpdate {
+	_u.mutation.AddMemberIDs(ids...)
+	return _u
+}
+
+// AddMembers adds the "members" edges to the SCIMGroupMember entity.
+func (_u *SCIMGroupMappingUpdate) AddMembers(v ...*SCIMGroupMember) *SCIMGroupMappingUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMemberIDs(ids...)
 }
 
 // Mutation returns the SCIMGroupMappingMutation object of the builder.
@@ -159,6 +202,27 @@ func (_u *SCIMGroupMappingUpdate) ClearBusinessUnit() *SCIMGroupMappingUpdate {
 func (_u *SCIMGroupMappingUpdate) ClearRole() *SCIMGroupMappingUpdate {
 	_u.mutation.ClearRole()
 	return _u
+}
+
+// ClearMembers clears all "members" edges to the SCIMGroupMember entity.
+func (_u *SCIMGroupMappingUpdate) ClearMembers() *SCIMGroupMappingUpdate {
+	_u.mutation.ClearMembers()
+	return _u
+}
+
+// RemoveMemberIDs removes the "members" edge to SCIMGroupMember entities by IDs.
+func (_u *SCIMGroupMappingUpdate) RemoveMemberIDs(ids ...pulid.ID) *SCIMGroupMappingUpdate {
+	_u.mutation.RemoveMemberIDs(ids...)
+	return _u
+}
+
+// RemoveMembers removes "members" edges to SCIMGroupMember entities.
+func (_u *SCIMGroupMappingUpdate) RemoveMembers(v ...*SCIMGroupMember) *SCIMGroupMappingUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMemberIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -244,6 +308,15 @@ func (_u *SCIMGroupMappingUpdate) sqlSave(ctx context.Context) (_node int, err e
 	if value, ok := _u.mutation.Target(); ok {
 		_spec.SetField(scimgroupmapping.FieldTarget, field.TypeEnum, value)
 	}
+	if _u.mutation.TargetCleared() {
+		_spec.ClearField(scimgroupmapping.FieldTarget, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(scimgroupmapping.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(scimgroupmapping.FieldVersion, field.TypeInt, value)
+	}
 	if _u.mutation.BusinessUnitCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -295,6 +368,51 @@ func (_u *SCIMGroupMappingUpdate) sqlSave(ctx context.Context) (_node int, err e
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(role.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MembersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   scimgroupmapping.MembersTable,
+			Columns: []string{scimgroupmapping.MembersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimgroupmember.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMembersIDs(); len(nodes) > 0 && !_u.mutation.MembersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   scimgroupmapping.MembersTable,
+			Columns: []string{scimgroupmapping.MembersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimgroupmember.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MembersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   scimgroupmapping.MembersTable,
+			Columns: []string{scimgroupmapping.MembersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimgroupmember.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -386,6 +504,12 @@ func (_u *SCIMGroupMappingUpdateOne) SetNillableTarget(v *scimgroupmapping.Targe
 	return _u
 }
 
+// ClearTarget clears the value of the "target" field.
+func (_u *SCIMGroupMappingUpdateOne) ClearTarget() *SCIMGroupMappingUpdateOne {
+	_u.mutation.ClearTarget()
+	return _u
+}
+
 // SetBusinessUnitID sets the "business_unit_id" field.
 func (_u *SCIMGroupMappingUpdateOne) SetBusinessUnitID(v pulid.ID) *SCIMGroupMappingUpdateOne {
 	_u.mutation.SetBusinessUnitID(v)
@@ -426,6 +550,27 @@ func (_u *SCIMGroupMappingUpdateOne) ClearRoleID() *SCIMGroupMappingUpdateOne {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *SCIMGroupMappingUpdateOne) SetVersion(v int) *SCIMGroupMappingUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *SCIMGroupMappingUpdateOne) SetNillableVersion(v *int) *SCIMGroupMappingUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *SCIMGroupMappingUpdateOne) AddVersion(v int) *SCIMGroupMappingUpdateOne {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetBusinessUnit sets the "business_unit" edge to the BusinessUnit entity.
 func (_u *SCIMGroupMappingUpdateOne) SetBusinessUnit(v *BusinessUnit) *SCIMGroupMappingUpdateOne {
 	return _u.SetBusinessUnitID(v.ID)
@@ -434,6 +579,21 @@ func (_u *SCIMGroupMappingUpdateOne) SetBusinessUnit(v *BusinessUnit) *SCIMGroup
 // SetRole sets the "role" edge to the Role entity.
 func (_u *SCIMGroupMappingUpdateOne) SetRole(v *Role) *SCIMGroupMappingUpdateOne {
 	return _u.SetRoleID(v.ID)
+}
+
+// AddMemberIDs adds the "members" edge to the SCIMGroupMember entity by IDs.
+func (_u *SCIMGroupMappingUpdateOne) AddMemberIDs(ids ...pulid.ID) *SCIMGroupMappingUpdateOne {
+	_u.mutation.AddMemberIDs(ids...)
+	return _u
+}
+
+// AddMembers adds the "members" edges to the SCIMGroupMember entity.
+func (_u *SCIMGroupMappingUpdateOne) AddMembers(v ...*SCIMGroupMember) *SCIMGroupMappingUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMemberIDs(ids...)
 }
 
 // Mutation returns the SCIMGroupMappingMutation object of the builder.
@@ -451,6 +611,27 @@ func (_u *SCIMGroupMappingUpdateOne) ClearBusinessUnit() *SCIMGroupMappingUpdate
 func (_u *SCIMGroupMappingUpdateOne) ClearRole() *SCIMGroupMappingUpdateOne {
 	_u.mutation.ClearRole()
 	return _u
+}
+
+// ClearMembers clears all "members" edges to the SCIMGroupMember entity.
+func (_u *SCIMGroupMappingUpdateOne) ClearMembers() *SCIMGroupMappingUpdateOne {
+	_u.mutation.ClearMembers()
+	return _u
+}
+
+// RemoveMemberIDs removes the "members" edge to SCIMGroupMember entities by IDs.
+func (_u *SCIMGroupMappingUpdateOne) RemoveMemberIDs(ids ...pulid.ID) *SCIMGroupMappingUpdateOne {
+	_u.mutation.RemoveMemberIDs(ids...)
+	return _u
+}
+
+// RemoveMembers removes "members" edges to SCIMGroupMember entities.
+func (_u *SCIMGroupMappingUpdateOne) RemoveMembers(v ...*SCIMGroupMember) *SCIMGroupMappingUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMemberIDs(ids...)
 }
 
 // Where appends a list predicates to the SCIMGroupMappingUpdate builder.
@@ -566,6 +747,15 @@ func (_u *SCIMGroupMappingUpdateOne) sqlSave(ctx context.Context) (_node *SCIMGr
 	if value, ok := _u.mutation.Target(); ok {
 		_spec.SetField(scimgroupmapping.FieldTarget, field.TypeEnum, value)
 	}
+	if _u.mutation.TargetCleared() {
+		_spec.ClearField(scimgroupmapping.FieldTarget, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(scimgroupmapping.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(scimgroupmapping.FieldVersion, field.TypeInt, value)
+	}
 	if _u.mutation.BusinessUnitCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -617,6 +807,51 @@ func (_u *SCIMGroupMappingUpdateOne) sqlSave(ctx context.Context) (_node *SCIMGr
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(role.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MembersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   scimgroupmapping.MembersTable,
+			Columns: []string{scimgroupmapping.MembersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimgroupmember.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMembersIDs(); len(nodes) > 0 && !_u.mutation.MembersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   scimgroupmapping.MembersTable,
+			Columns: []string{scimgroupmapping.MembersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimgroupmember.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MembersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   scimgroupmapping.MembersTable,
+			Columns: []string{scimgroupmapping.MembersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(scimgroupmember.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -50,6 +50,8 @@ type Tx struct {
 	Role *RoleClient
 	// SCIMGroupMapping is the client for interacting with the SCIMGroupMapping builders.
 	SCIMGroupMapping *SCIMGroupMappingClient
+	// SCIMGroupMember is the client for interacting with the SCIMGroupMember builders.
+	SCIMGroupMember *SCIMGroupMemberClient
 	// SCIMToken is the client for interacting with the SCIMToken builders.
 	SCIMToken *SCIMTokenClient
 	// SSOConnection is the client for interacting with the SSOConnection builders.
@@ -221,6 +223,7 @@ func (tx *Tx) init() {
 	tx.RecoveryCode = NewRecoveryCodeClient(tx.config)
 	tx.Role = NewRoleClient(tx.config)
 	tx.SCIMGroupMapping = NewSCIMGroupMappingClient(tx.config)
+	tx.SCIMGroupMember = NewSCIMGroupMemberClient(tx.config)
 	tx.SCIMToken = NewSCIMTokenClient(tx.config)
 	tx.SSOConnection = NewSSOConnectionClient(tx.config)
 	tx.SeatCharge = NewSeatChargeClient(tx.config)

@@ -446,6 +446,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MapScimGroupPayload struct {
+		ScimGroup func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AddChartProfessionals      func(childComplexity int, input AddChartProfessionalsInput) int
 		AddClientContact           func(childComplexity int, input AddClientContactInput) int
@@ -464,6 +468,7 @@ type ComplexityRoot struct {
 		GrantStaffProfileAccess    func(childComplexity int, input GrantStaffProfileAccessInput) int
 		InviteUser                 func(childComplexity int, input InviteUserInput) int
 		InviteUserToClient         func(childComplexity int, input InviteUserToClientInput) int
+		MapScimGroup               func(childComplexity int, input MapScimGroupInput) int
 		OpenEmergencyAccess        func(childComplexity int, input OpenEmergencyAccessInput) int
 		ReactivateUser             func(childComplexity int, input UserInput) int
 		RemoveClientContact        func(childComplexity int, input RemoveClientContactInput) int
@@ -485,6 +490,7 @@ type ComplexityRoot struct {
 		SignOutEverywhere          func(childComplexity int, input UserInput) int
 		SuspendUser                func(childComplexity int, input UserInput) int
 		TransferOwnership          func(childComplexity int, input TransferOwnershipInput) int
+		UnmapScimGroup             func(childComplexity int, input UnmapScimGroupInput) int
 		UpdateBusinessUnit         func(childComplexity int, input UpdateBusinessUnitInput) int
 		UpdateClientContact        func(childComplexity int, input UpdateClientContactInput) int
 		UpdateRole                 func(childComplexity int, input UpdateRoleInput) int
@@ -601,6 +607,7 @@ type ComplexityRoot struct {
 		PendingInvitations        func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.InvitationOrder) int
 		PrivilegeCatalogue        func(childComplexity int) int
 		Roles                     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.RoleOrder, where *ent.RoleWhereInput) int
+		ScimGroups                func(childComplexity int) int
 		ScimTokens                func(childComplexity int) int
 		Seats                     func(childComplexity int) int
 		StaffProfiles             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.StaffProfileOrder, where *ent.StaffProfileWhereInput) int
@@ -679,6 +686,16 @@ type ComplexityRoot struct {
 		LastUsedAt func(childComplexity int) int
 		Name       func(childComplexity int) int
 		RevokedAt  func(childComplexity int) int
+	}
+
+	ScimGroup struct {
+		BusinessUnit func(childComplexity int) int
+		DisplayName  func(childComplexity int) int
+		ExternalID   func(childComplexity int) int
+		ID           func(childComplexity int) int
+		MemberCount  func(childComplexity int) int
+		Role         func(childComplexity int) int
+		Target       func(childComplexity int) int
 	}
 
 	SeatCharge struct {
@@ -817,6 +834,10 @@ type ComplexityRoot struct {
 		Owner func(childComplexity int) int
 	}
 
+	UnmapScimGroupPayload struct {
+		ScimGroup func(childComplexity int) int
+	}
+
 	UpdateClientContactPayload struct {
 		Contact func(childComplexity int) int
 	}
@@ -945,6 +966,8 @@ type MutationResolver interface {
 	AddClientContact(ctx context.Context, input AddClientContactInput) (*AddClientContactPayload, error)
 	UpdateClientContact(ctx context.Context, input UpdateClientContactInput) (*UpdateClientContactPayload, error)
 	RemoveClientContact(ctx context.Context, input RemoveClientContactInput) (*RemoveClientContactPayload, error)
+	MapScimGroup(ctx context.Context, input MapScimGroupInput) (*MapScimGroupPayload, error)
+	UnmapScimGroup(ctx context.Context, input UnmapScimGroupInput) (*UnmapScimGroupPayload, error)
 	CreateScimToken(ctx context.Context, input CreateScimTokenInput) (*CreateScimTokenPayload, error)
 	RotateScimToken(ctx context.Context, input RotateScimTokenInput) (*RotateScimTokenPayload, error)
 	RevokeScimToken(ctx context.Context, input RevokeScimTokenInput) (*RevokeScimTokenPayload, error)
@@ -980,6 +1003,7 @@ type QueryResolver interface {
 	PendingInvitations(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.InvitationOrder) (*ent.InvitationConnection, error)
 	Seats(ctx context.Context) (*seats.Status, error)
 	OutboxMessages(ctx context.Context, first *int, after *entgql.Cursor[pulid.ID], status *OutboxStatus) (*OutboxMessageConnection, error)
+	ScimGroups(ctx context.Context) ([]*ScimGroup, error)
 	ScimTokens(ctx context.Context) ([]*ent.SCIMToken, error)
 	Team(ctx context.Context) (*team.Settings, error)
 	Viewer(ctx context.Context) (*Viewer, error)
@@ -2490,6 +2514,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InvoiceEdge.Node(childComplexity), true
 
+	case "MapScimGroupPayload.scimGroup":
+		if e.ComplexityRoot.MapScimGroupPayload.ScimGroup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MapScimGroupPayload.ScimGroup(childComplexity), true
+
 	case "Mutation.addChartProfessionals":
 		if e.ComplexityRoot.Mutation.AddChartProfessionals == nil {
 			break
@@ -2677,6 +2708,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.InviteUserToClient(childComplexity, args["input"].(InviteUserToClientInput)), true
+	case "Mutation.mapScimGroup":
+		if e.ComplexityRoot.Mutation.MapScimGroup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_mapScimGroup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MapScimGroup(childComplexity, args["input"].(MapScimGroupInput)), true
 	case "Mutation.openEmergencyAccess":
 		if e.ComplexityRoot.Mutation.OpenEmergencyAccess == nil {
 			break
@@ -2908,6 +2950,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TransferOwnership(childComplexity, args["input"].(TransferOwnershipInput)), true
+	case "Mutation.unmapScimGroup":
+		if e.ComplexityRoot.Mutation.UnmapScimGroup == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unmapScimGroup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnmapScimGroup(childComplexity, args["input"].(UnmapScimGroupInput)), true
 	case "Mutation.updateBusinessUnit":
 		if e.ComplexityRoot.Mutation.UpdateBusinessUnit == nil {
 			break
@@ -3464,6 +3517,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Roles(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.RoleOrder), args["where"].(*ent.RoleWhereInput)), true
+	case "Query.scimGroups":
+		if e.ComplexityRoot.Query.ScimGroups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ScimGroups(childComplexity), true
 	case "Query.scimTokens":
 		if e.ComplexityRoot.Query.ScimTokens == nil {
 			break
@@ -3738,6 +3797,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SCIMToken.RevokedAt(childComplexity), true
+
+	case "ScimGroup.businessUnit":
+		if e.ComplexityRoot.ScimGroup.BusinessUnit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimGroup.BusinessUnit(childComplexity), true
+	case "ScimGroup.displayName":
+		if e.ComplexityRoot.ScimGroup.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimGroup.DisplayName(childComplexity), true
+	case "ScimGroup.externalId":
+		if e.ComplexityRoot.ScimGroup.ExternalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimGroup.ExternalID(childComplexity), true
+	case "ScimGroup.id":
+		if e.ComplexityRoot.ScimGroup.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimGroup.ID(childComplexity), true
+	case "ScimGroup.memberCount":
+		if e.ComplexityRoot.ScimGroup.MemberCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimGroup.MemberCount(childComplexity), true
+	case "ScimGroup.role":
+		if e.ComplexityRoot.ScimGroup.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimGroup.Role(childComplexity), true
+	case "ScimGroup.target":
+		if e.ComplexityRoot.ScimGroup.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScimGroup.Target(childComplexity), true
 
 	case "SeatCharge.amountCents":
 		if e.ComplexityRoot.SeatCharge.AmountCents == nil {
@@ -4237,6 +4339,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TransferOwnershipPayload.Owner(childComplexity), true
 
+	case "UnmapScimGroupPayload.scimGroup":
+		if e.ComplexityRoot.UnmapScimGroupPayload.ScimGroup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnmapScimGroupPayload.ScimGroup(childComplexity), true
+
 	case "UpdateClientContactPayload.contact":
 		if e.ComplexityRoot.UpdateClientContactPayload.Contact == nil {
 			break
@@ -4617,6 +4726,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("InviteUserToClientInput", ec.unmarshalInputInviteUserToClientInput),
 			graphql.NewInputUnmarshaler("InvoiceOrder", ec.unmarshalInputInvoiceOrder),
 			graphql.NewInputUnmarshaler("InvoiceWhereInput", ec.unmarshalInputInvoiceWhereInput),
+			graphql.NewInputUnmarshaler("MapScimGroupInput", ec.unmarshalInputMapScimGroupInput),
 			graphql.NewInputUnmarshaler("OpenEmergencyAccessInput", ec.unmarshalInputOpenEmergencyAccessInput),
 			graphql.NewInputUnmarshaler("OrganizationOrder", ec.unmarshalInputOrganizationOrder),
 			graphql.NewInputUnmarshaler("OrganizationWhereInput", ec.unmarshalInputOrganizationWhereInput),
@@ -4646,6 +4756,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SurveyResponseOrder", ec.unmarshalInputSurveyResponseOrder),
 			graphql.NewInputUnmarshaler("SurveyResponseWhereInput", ec.unmarshalInputSurveyResponseWhereInput),
 			graphql.NewInputUnmarshaler("TransferOwnershipInput", ec.unmarshalInputTransferOwnershipInput),
+			graphql.NewInputUnmarshaler("UnmapScimGroupInput", ec.unmarshalInputUnmapScimGroupInput),
 			graphql.NewInputUnmarshaler("UpdateBusinessUnitInput", ec.unmarshalInputUpdateBusinessUnitInput),
 			graphql.NewInputUnmarshaler("UpdateClientContactInput", ec.unmarshalInputUpdateClientContactInput),
 			graphql.NewInputUnmarshaler("UpdateRoleInput", ec.unmarshalInputUpdateRoleInput),
@@ -4729,7 +4840,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "access.graphql" "access_admin.graphql" "directory.graphql" "ent.graphql" "invite.graphql" "outbox.graphql" "portal.graphql" "scim_tokens.graphql" "team.graphql" "viewer.graphql"
+//go:embed "access.graphql" "access_admin.graphql" "directory.graphql" "ent.graphql" "invite.graphql" "outbox.graphql" "portal.graphql" "scim.graphql" "scim_tokens.graphql" "team.graphql" "viewer.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4748,6 +4859,7 @@ var sources = []*ast.Source{
 	{Name: "invite.graphql", Input: sourceData("invite.graphql"), BuiltIn: false},
 	{Name: "outbox.graphql", Input: sourceData("outbox.graphql"), BuiltIn: false},
 	{Name: "portal.graphql", Input: sourceData("portal.graphql"), BuiltIn: false},
+	{Name: "scim.graphql", Input: sourceData("scim.graphql"), BuiltIn: false},
 	{Name: "scim_tokens.graphql", Input: sourceData("scim_tokens.graphql"), BuiltIn: false},
 	{Name: "team.graphql", Input: sourceData("team.graphql"), BuiltIn: false},
 	{Name: "viewer.graphql", Input: sourceData("viewer.graphql"), BuiltIn: false},
@@ -5528,6 +5640,14 @@ func (ec *executionContext) childFields_InvoiceEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type InvoiceEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_MapScimGroupPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "scimGroup":
+		return ec.fieldContext_MapScimGroupPayload_scimGroup(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MapScimGroupPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Organization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5852,6 +5972,26 @@ func (ec *executionContext) childFields_SCIMToken(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type SCIMToken", field.Name)
 }
 
+func (ec *executionContext) childFields_ScimGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ScimGroup_id(ctx, field)
+	case "displayName":
+		return ec.fieldContext_ScimGroup_displayName(ctx, field)
+	case "externalId":
+		return ec.fieldContext_ScimGroup_externalId(ctx, field)
+	case "target":
+		return ec.fieldContext_ScimGroup_target(ctx, field)
+	case "businessUnit":
+		return ec.fieldContext_ScimGroup_businessUnit(ctx, field)
+	case "role":
+		return ec.fieldContext_ScimGroup_role(ctx, field)
+	case "memberCount":
+		return ec.fieldContext_ScimGroup_memberCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScimGroup", field.Name)
+}
+
 func (ec *executionContext) childFields_SeatCharge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6122,6 +6262,14 @@ func (ec *executionContext) childFields_TransferOwnershipPayload(ctx context.Con
 		return ec.fieldContext_TransferOwnershipPayload_owner(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TransferOwnershipPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UnmapScimGroupPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "scimGroup":
+		return ec.fieldContext_UnmapScimGroupPayload_scimGroup(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnmapScimGroupPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateClientContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7126,6 +7274,20 @@ func (ec *executionContext) field_Mutation_inviteUser_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_mapScimGroup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (MapScimGroupInput, error) {
+			return ec.unmarshalNMapScimGroupInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐMapScimGroupInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_openEmergencyAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7412,6 +7574,20 @@ func (ec *executionContext) field_Mutation_transferOwnership_args(ctx context.Co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (TransferOwnershipInput, error) {
 			return ec.unmarshalNTransferOwnershipInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐTransferOwnershipInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unmapScimGroup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UnmapScimGroupInput, error) {
+			return ec.unmarshalNUnmapScimGroupInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUnmapScimGroupInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -14857,6 +15033,38 @@ func (ec *executionContext) fieldContext_InvoiceEdge_cursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("InvoiceEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _MapScimGroupPayload_scimGroup(ctx context.Context, field graphql.CollectedField, obj *MapScimGroupPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MapScimGroupPayload_scimGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScimGroup, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ScimGroup) graphql.Marshaler {
+			return ec.marshalNScimGroup2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐScimGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MapScimGroupPayload_scimGroup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MapScimGroupPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScimGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_openEmergencyAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16303,6 +16511,94 @@ func (ec *executionContext) fieldContext_Mutation_removeClientContact(ctx contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_removeClientContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_mapScimGroup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_mapScimGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MapScimGroup(ctx, fc.Args["input"].(MapScimGroupInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *MapScimGroupPayload) graphql.Marshaler {
+			return ec.marshalNMapScimGroupPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐMapScimGroupPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_mapScimGroup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MapScimGroupPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_mapScimGroup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unmapScimGroup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unmapScimGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnmapScimGroup(ctx, fc.Args["input"].(UnmapScimGroupInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *UnmapScimGroupPayload) graphql.Marshaler {
+			return ec.marshalNUnmapScimGroupPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUnmapScimGroupPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unmapScimGroup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnmapScimGroupPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unmapScimGroup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18873,6 +19169,38 @@ func (ec *executionContext) fieldContext_Query_outboxMessages(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_scimGroups(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_scimGroups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ScimGroups(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ScimGroup) graphql.Marshaler {
+			return ec.marshalNScimGroup2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐScimGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_scimGroups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScimGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_scimTokens(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19961,6 +20289,185 @@ func (ec *executionContext) _SCIMToken_active(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_SCIMToken_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SCIMToken", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _ScimGroup_id(ctx context.Context, field graphql.CollectedField, obj *ScimGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimGroup_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScimGroup_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimGroup", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ScimGroup_displayName(ctx context.Context, field graphql.CollectedField, obj *ScimGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimGroup_displayName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScimGroup_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScimGroup_externalId(ctx context.Context, field graphql.CollectedField, obj *ScimGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimGroup_externalId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScimGroup_externalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScimGroup_target(ctx context.Context, field graphql.CollectedField, obj *ScimGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimGroup_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ScimGroupTarget) graphql.Marshaler {
+			return ec.marshalOScimGroupTarget2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐScimGroupTarget(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScimGroup_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimGroup", field, false, false, "ScimGroupTarget")
+}
+
+func (ec *executionContext) _ScimGroup_businessUnit(ctx context.Context, field graphql.CollectedField, obj *ScimGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimGroup_businessUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BusinessUnit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BusinessUnit) graphql.Marshaler {
+			return ec.marshalOBusinessUnit2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐBusinessUnit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScimGroup_businessUnit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScimGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessUnit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScimGroup_role(ctx context.Context, field graphql.CollectedField, obj *ScimGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimGroup_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Role) graphql.Marshaler {
+			return ec.marshalORole2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐRole(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScimGroup_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScimGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Role(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScimGroup_memberCount(ctx context.Context, field graphql.CollectedField, obj *ScimGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScimGroup_memberCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemberCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScimGroup_memberCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScimGroup", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SeatCharge_id(ctx context.Context, field graphql.CollectedField, obj *seats.Charge) (ret graphql.Marshaler) {
@@ -22084,6 +22591,38 @@ func (ec *executionContext) fieldContext_TransferOwnershipPayload_owner(_ contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UnmapScimGroupPayload_scimGroup(ctx context.Context, field graphql.CollectedField, obj *UnmapScimGroupPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnmapScimGroupPayload_scimGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScimGroup, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ScimGroup) graphql.Marshaler {
+			return ec.marshalNScimGroup2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐScimGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnmapScimGroupPayload_scimGroup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnmapScimGroupPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScimGroup(ctx, field)
 		},
 	}
 	return fc, nil
@@ -32277,6 +32816,62 @@ func UnmarshalInvoiceWhereInput(ctx context.Context, raw any) (ent.InvoiceWhereI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMapScimGroupInput(ctx context.Context, obj any) (MapScimGroupInput, error) {
+	var it MapScimGroupInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"groupId", "businessUnitId", "roleId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "groupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groupId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GroupID = data
+		case "businessUnitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("businessUnitId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BusinessUnitID = data
+		case "roleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMapScimGroupInput unmarshals raw into the MapScimGroupInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMapScimGroupInput(ctx context.Context, raw any) (MapScimGroupInput, error) {
+	var out MapScimGroupInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MapScimGroupInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputOpenEmergencyAccessInput(ctx context.Context, obj any) (OpenEmergencyAccessInput, error) {
 	var it OpenEmergencyAccessInput
 	if obj == nil {
@@ -36746,6 +37341,48 @@ func (ec *executionContext) unmarshalInputTransferOwnershipInput(ctx context.Con
 func UnmarshalTransferOwnershipInput(ctx context.Context, raw any) (TransferOwnershipInput, error) {
 	var out TransferOwnershipInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TransferOwnershipInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUnmapScimGroupInput(ctx context.Context, obj any) (UnmapScimGroupInput, error) {
+	var it UnmapScimGroupInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"groupId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "groupId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groupId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GroupID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUnmapScimGroupInput unmarshals raw into the UnmapScimGroupInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUnmapScimGroupInput(ctx context.Context, raw any) (UnmapScimGroupInput, error) {
+	var out UnmapScimGroupInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UnmapScimGroupInput", raw, &out)
 	return out, err
 }
 
@@ -41302,6 +41939,39 @@ func (ec *executionContext) _InvoiceEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var mapScimGroupPayloadImplementors = []string{"MapScimGroupPayload"}
+
+func (ec *executionContext) _MapScimGroupPayload(ctx context.Context, sel ast.SelectionSet, obj *MapScimGroupPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mapScimGroupPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MapScimGroupPayload")
+		case "scimGroup":
+			out.Values[i] = ec._MapScimGroupPayload_scimGroup(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -41548,6 +42218,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "removeClientContact":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_removeClientContact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mapScimGroup":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_mapScimGroup(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unmapScimGroup":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unmapScimGroup(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -42391,6 +43075,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_outboxMessages(ctx, field)
 				})
+		case "scimGroups":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_scimGroups(ctx, field)
+				})
 		case "scimTokens":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -42944,6 +43634,69 @@ func (ec *executionContext) _SCIMToken(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SCIMToken_active(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scimGroupImplementors = []string{"ScimGroup"}
+
+func (ec *executionContext) _ScimGroup(ctx context.Context, sel ast.SelectionSet, obj *ScimGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scimGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScimGroup")
+		case "id":
+			out.Values[i] = ec._ScimGroup_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "displayName":
+			out.Values[i] = ec._ScimGroup_displayName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "externalId":
+			out.Values[i] = ec._ScimGroup_externalId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._ScimGroup_target(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "businessUnit":
+			out.Values[i] = ec._ScimGroup_businessUnit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "role":
+			out.Values[i] = ec._ScimGroup_role(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "memberCount":
+			out.Values[i] = ec._ScimGroup_memberCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -43883,6 +44636,39 @@ func (ec *executionContext) _TransferOwnershipPayload(ctx context.Context, sel a
 			out.Values[i] = graphql.MarshalString("TransferOwnershipPayload")
 		case "owner":
 			out.Values[i] = ec._TransferOwnershipPayload_owner(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var unmapScimGroupPayloadImplementors = []string{"UnmapScimGroupPayload"}
+
+func (ec *executionContext) _UnmapScimGroupPayload(ctx context.Context, sel ast.SelectionSet, obj *UnmapScimGroupPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unmapScimGroupPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnmapScimGroupPayload")
+		case "scimGroup":
+			out.Values[i] = ec._UnmapScimGroupPayload_scimGroup(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -45719,6 +46505,19 @@ func (ec *executionContext) unmarshalNInvoiceWhereInput2ᚖgithubᚗcomᚋclinic
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNMapScimGroupInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐMapScimGroupInput(ctx context.Context, v any) (MapScimGroupInput, error) {
+	res, err := ec.unmarshalInputMapScimGroupInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMapScimGroupPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐMapScimGroupPayload(ctx context.Context, sel ast.SelectionSet, v *MapScimGroupPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MapScimGroupPayload!")
+		return graphql.Null
+	}
+	return ec._MapScimGroupPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -46111,6 +46910,30 @@ func (ec *executionContext) marshalNSCIMToken2ᚖgithubᚗcomᚋclinicgateᚋcli
 	return ec._SCIMToken(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNScimGroup2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐScimGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*ScimGroup) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScimGroup2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐScimGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScimGroup2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐScimGroup(ctx context.Context, sel ast.SelectionSet, v *ScimGroup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScimGroup!")
+		return graphql.Null
+	}
+	return ec._ScimGroup(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSeatCharge2githubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋseatsᚐCharge(ctx context.Context, sel ast.SelectionSet, v seats.Charge) graphql.Marshaler {
 	return ec._SeatCharge(ctx, sel, &v)
 }
@@ -46405,6 +47228,19 @@ func (ec *executionContext) marshalNTransferOwnershipPayload2ᚖgithubᚗcomᚋc
 		return graphql.Null
 	}
 	return ec._TransferOwnershipPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUnmapScimGroupInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUnmapScimGroupInput(ctx context.Context, v any) (UnmapScimGroupInput, error) {
+	res, err := ec.unmarshalInputUnmapScimGroupInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUnmapScimGroupPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUnmapScimGroupPayload(ctx context.Context, sel ast.SelectionSet, v *UnmapScimGroupPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UnmapScimGroupPayload!")
+		return graphql.Null
+	}
+	return ec._UnmapScimGroupPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpdateBusinessUnitInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateBusinessUnitInput(ctx context.Context, v any) (UpdateBusinessUnitInput, error) {
@@ -48384,6 +49220,22 @@ func (ec *executionContext) unmarshalORoleWhereInput2ᚖgithubᚗcomᚋclinicgat
 	}
 	res, err := ec.unmarshalInputRoleWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOScimGroupTarget2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐScimGroupTarget(ctx context.Context, v any) (*ScimGroupTarget, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(ScimGroupTarget)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOScimGroupTarget2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐScimGroupTarget(ctx context.Context, sel ast.SelectionSet, v *ScimGroupTarget) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOSeatPlan2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋseatsᚐPlan(ctx context.Context, sel ast.SelectionSet, v *seats.Plan) graphql.Marshaler {

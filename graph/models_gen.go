@@ -386,6 +386,22 @@ type InviteUserToClientInput struct {
 	SignInMethod *invitation.SignInMethod `json:"signInMethod,omitempty"`
 }
 
+// Maps a SCIM group to exactly one business unit or role.
+type MapScimGroupInput struct {
+	// The SCIM group to map.
+	GroupID pulid.ID `json:"groupId"`
+	// The business unit members get (give this or roleId, not both).
+	BusinessUnitID *pulid.ID `json:"businessUnitId,omitempty"`
+	// The role members get (give this or businessUnitId, not both); never the account owner's role.
+	RoleID *pulid.ID `json:"roleId,omitempty"`
+}
+
+// The mapped group; its current members hold the new unit or role already.
+type MapScimGroupPayload struct {
+	// The group with its new mapping.
+	ScimGroup *ScimGroup `json:"scimGroup"`
+}
+
 // Opens a break-glass window on a client.
 type OpenEmergencyAccessInput struct {
 	// The client to open; the viewer must have no other path to them.
@@ -562,6 +578,24 @@ type RotateScimTokenPayload struct {
 	RevokedID pulid.ID `json:"revokedId"`
 }
 
+// A group an identity provider pushed over SCIM, with its mapping.
+type ScimGroup struct {
+	// The group's id, as the identity provider knows it.
+	ID pulid.ID `json:"id"`
+	// The group's name in the identity provider.
+	DisplayName string `json:"displayName"`
+	// The identity provider's own id of the group, when it sent one.
+	ExternalID *string `json:"externalId,omitempty"`
+	// What membership grants; null for an unmapped group, which grants nothing.
+	Target *ScimGroupTarget `json:"target,omitempty"`
+	// The business unit members get, when the group is mapped to one.
+	BusinessUnit *ent.BusinessUnit `json:"businessUnit,omitempty"`
+	// The role members get, when the group is mapped to one.
+	Role *ent.Role `json:"role,omitempty"`
+	// How many users are members of the group.
+	MemberCount int `json:"memberCount"`
+}
+
 // Edit an employee user's permissions (seed 003's Create / Edit User Permissions).
 type SetEmployeeAccessInput struct {
 	// The staff user.
@@ -665,6 +699,18 @@ type TransferOwnershipInput struct {
 type TransferOwnershipPayload struct {
 	// The new account owner.
 	Owner *ent.User `json:"owner"`
+}
+
+// Removes a SCIM group's mapping.
+type UnmapScimGroupInput struct {
+	// The SCIM group to unmap; it stays, and grants nothing.
+	GroupID pulid.ID `json:"groupId"`
+}
+
+// The unmapped group; its members no longer hold what it gave (unless another mapped group gives it).
+type UnmapScimGroupPayload struct {
+	// The group, now unmapped.
+	ScimGroup *ScimGroup `json:"scimGroup"`
 }
 
 // Rename a business unit and/or set its address. Omitted fields stay as they are.
@@ -1198,6 +1244,64 @@ func (e *OutboxStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e OutboxStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a SCIM group's membership grants.
+type ScimGroupTarget string
+
+const (
+	// Members get a business unit.
+	ScimGroupTargetBusinessUnit ScimGroupTarget = "BUSINESS_UNIT"
+	// Members get a role.
+	ScimGroupTargetRole ScimGroupTarget = "ROLE"
+)
+
+var AllScimGroupTarget = []ScimGroupTarget{
+	ScimGroupTargetBusinessUnit,
+	ScimGroupTargetRole,
+}
+
+func (e ScimGroupTarget) IsValid() bool {
+	switch e {
+	case ScimGroupTargetBusinessUnit, ScimGroupTargetRole:
+		return true
+	}
+	return false
+}
+
+func (e ScimGroupTarget) String() string {
+	return string(e)
+}
+
+func (e *ScimGroupTarget) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ScimGroupTarget(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ScimGroupTarget", str)
+	}
+	return nil
+}
+
+func (e ScimGroupTarget) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ScimGroupTarget) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ScimGroupTarget) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -66,7 +66,7 @@ func NewHandler(client *ent.Client, cfg Config) http.Handler {
 // type here (Groups: its own handler, schema and endpoint); discovery
 // (/ResourceTypes, /Schemas) follows from this list.
 func resourceTypes(client *ent.Client, cfg Config) []scim.ResourceType {
-	return []scim.ResourceType{usersResourceType(client, cfg)}
+	return []scim.ResourceType{usersResourceType(client, cfg), GroupResourceType(client)}
 }
 
 func usersResourceType(client *ent.Client, cfg Config) scim.ResourceType {

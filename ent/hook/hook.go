@@ -225,6 +225,18 @@ func (f SCIMGroupMappingFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.V
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SCIMGroupMappingMutation", m)
 }
 
+// The SCIMGroupMemberFunc type is an adapter to allow the use of ordinary
+// function as SCIMGroupMember mutator.
+type SCIMGroupMemberFunc func(context.Context, *ent.SCIMGroupMemberMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SCIMGroupMemberFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SCIMGroupMemberMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SCIMGroupMemberMutation", m)
+}
+
 // The SCIMTokenFunc type is an adapter to allow the use of ordinary
 // function as SCIMToken mutator.
 type SCIMTokenFunc func(context.Context, *ent.SCIMTokenMutation) (ent.Value, error)

@@ -27,6 +27,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/recoverycode"
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/scimgroupmapping"
+	"github.com/clinicgate/clinicgate/ent/scimgroupmember"
 	"github.com/clinicgate/clinicgate/ent/scimtoken"
 	"github.com/clinicgate/clinicgate/ent/seatcharge"
 	"github.com/clinicgate/clinicgate/ent/session"
@@ -582,6 +583,33 @@ func (f TraverseSCIMGroupMapping) Traverse(ctx context.Context, q ent.Query) err
 	return fmt.Errorf("unexpected query type %T. expect *ent.SCIMGroupMappingQuery", q)
 }
 
+// The SCIMGroupMemberFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SCIMGroupMemberFunc func(context.Context, *ent.SCIMGroupMemberQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SCIMGroupMemberFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SCIMGroupMemberQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SCIMGroupMemberQuery", q)
+}
+
+// The TraverseSCIMGroupMember type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSCIMGroupMember func(context.Context, *ent.SCIMGroupMemberQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSCIMGroupMember) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSCIMGroupMember) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SCIMGroupMemberQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SCIMGroupMemberQuery", q)
+}
+
 // The SCIMTokenFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SCIMTokenFunc func(context.Context, *ent.SCIMTokenQuery) (ent.Value, error)
 
@@ -918,6 +946,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.RoleQuery, predicate.Role, role.OrderOption]{typ: ent.TypeRole, tq: q}, nil
 	case *ent.SCIMGroupMappingQuery:
 		return &query[*ent.SCIMGroupMappingQuery, predicate.SCIMGroupMapping, scimgroupmapping.OrderOption]{typ: ent.TypeSCIMGroupMapping, tq: q}, nil
+	case *ent.SCIMGroupMemberQuery:
+		return &query[*ent.SCIMGroupMemberQuery, predicate.SCIMGroupMember, scimgroupmember.OrderOption]{typ: ent.TypeSCIMGroupMember, tq: q}, nil
 	case *ent.SCIMTokenQuery:
 		return &query[*ent.SCIMTokenQuery, predicate.SCIMToken, scimtoken.OrderOption]{typ: ent.TypeSCIMToken, tq: q}, nil
 	case *ent.SSOConnectionQuery:

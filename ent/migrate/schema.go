@@ -836,7 +836,8 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "display_name", Type: field.TypeString, Size: 255},
 		{Name: "external_id", Type: field.TypeString, Nullable: true, Size: 255},
-		{Name: "target", Type: field.TypeEnum, Enums: []string{"BUSINESS_UNIT", "ROLE"}},
+		{Name: "target", Type: field.TypeEnum, Nullable: true, Enums: []string{"BUSINESS_UNIT", "ROLE"}},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "organization_id", Type: field.TypeString, Size: 40},
 		{Name: "business_unit_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "role_id", Type: field.TypeString, Nullable: true, Size: 40},
@@ -849,19 +850,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "scim_group_mappings_organizations_organization",
-				Columns:    []*schema.Column{ScimGroupMappingsColumns[6]},
+				Columns:    []*schema.Column{ScimGroupMappingsColumns[7]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "scim_group_mappings_business_units_business_unit",
-				Columns:    []*schema.Column{ScimGroupMappingsColumns[7]},
+				Columns:    []*schema.Column{ScimGroupMappingsColumns[8]},
 				RefColumns: []*schema.Column{BusinessUnitsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "scim_group_mappings_roles_role",
-				Columns:    []*schema.Column{ScimGroupMappingsColumns[8]},
+				Columns:    []*schema.Column{ScimGroupMappingsColumns[9]},
 				RefColumns: []*schema.Column{RolesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -870,17 +871,68 @@ var (
 			{
 				Name:    "scimgroupmapping_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{ScimGroupMappingsColumns[6]},
+				Columns: []*schema.Column{ScimGroupMappingsColumns[7]},
 			},
 			{
 				Name:    "scimgroupmapping_organization_id_display_name",
 				Unique:  true,
-				Columns: []*schema.Column{ScimGroupMappingsColumns[6], ScimGroupMappingsColumns[3]},
+				Columns: []*schema.Column{ScimGroupMappingsColumns[7], ScimGroupMappingsColumns[3]},
 			},
 			{
 				Name:    "scimgroupmapping_organization_id_external_id",
 				Unique:  true,
-				Columns: []*schema.Column{ScimGroupMappingsColumns[6], ScimGroupMappingsColumns[4]},
+				Columns: []*schema.Column{ScimGroupMappingsColumns[7], ScimGroupMappingsColumns[4]},
+			},
+		},
+	}
+	// ScimGroupMembersColumns holds the columns for the "scim_group_members" table.
+	ScimGroupMembersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "group_id", Type: field.TypeString, Size: 40},
+		{Name: "organization_id", Type: field.TypeString, Size: 40},
+		{Name: "user_id", Type: field.TypeString, Size: 40},
+	}
+	// ScimGroupMembersTable holds the schema information for the "scim_group_members" table.
+	ScimGroupMembersTable = &schema.Table{
+		Name:       "scim_group_members",
+		Columns:    ScimGroupMembersColumns,
+		PrimaryKey: []*schema.Column{ScimGroupMembersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "scim_group_members_scim_group_mappings_members",
+				Columns:    []*schema.Column{ScimGroupMembersColumns[2]},
+				RefColumns: []*schema.Column{ScimGroupMappingsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "scim_group_members_organizations_organization",
+				Columns:    []*schema.Column{ScimGroupMembersColumns[3]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "scim_group_members_users_user",
+				Columns:    []*schema.Column{ScimGroupMembersColumns[4]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scimgroupmember_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimGroupMembersColumns[3]},
+			},
+			{
+				Name:    "scimgroupmember_group_id_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{ScimGroupMembersColumns[2], ScimGroupMembersColumns[4]},
+			},
+			{
+				Name:    "scimgroupmember_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{ScimGroupMembersColumns[4]},
 			},
 		},
 	}
@@ -1581,6 +1633,7 @@ var (
 		RecoveryCodesTable,
 		RolesTable,
 		ScimGroupMappingsTable,
+		ScimGroupMembersTable,
 		ScimTokensTable,
 		SSOConnectionsTable,
 		SeatChargesTable,
@@ -1642,6 +1695,9 @@ func init() {
 	ScimGroupMappingsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	ScimGroupMappingsTable.ForeignKeys[1].RefTable = BusinessUnitsTable
 	ScimGroupMappingsTable.ForeignKeys[2].RefTable = RolesTable
+	ScimGroupMembersTable.ForeignKeys[0].RefTable = ScimGroupMappingsTable
+	ScimGroupMembersTable.ForeignKeys[1].RefTable = OrganizationsTable
+	ScimGroupMembersTable.ForeignKeys[2].RefTable = UsersTable
 	ScimTokensTable.ForeignKeys[0].RefTable = OrganizationsTable
 	SSOConnectionsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	SeatChargesTable.ForeignKeys[0].RefTable = OrganizationsTable

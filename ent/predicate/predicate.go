@@ -60,6 +60,9 @@ type Role func(*sql.Selector)
 // SCIMGroupMapping is the predicate function for scimgroupmapping builders.
 type SCIMGroupMapping func(*sql.Selector)
 
+// SCIMGroupMember is the predicate function for scimgroupmember builders.
+type SCIMGroupMember func(*sql.Selector)
+
 // SCIMToken is the predicate function for scimtoken builders.
 type SCIMToken func(*sql.Selector)
 

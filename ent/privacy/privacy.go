@@ -543,6 +543,30 @@ func (f SCIMGroupMappingMutationRuleFunc) EvalMutation(ctx context.Context, m en
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SCIMGroupMappingMutation", m)
 }
 
+// The SCIMGroupMemberQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SCIMGroupMemberQueryRuleFunc func(context.Context, *ent.SCIMGroupMemberQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SCIMGroupMemberQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SCIMGroupMemberQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SCIMGroupMemberQuery", q)
+}
+
+// The SCIMGroupMemberMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SCIMGroupMemberMutationRuleFunc func(context.Context, *ent.SCIMGroupMemberMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SCIMGroupMemberMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SCIMGroupMemberMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SCIMGroupMemberMutation", m)
+}
+
 // The SCIMTokenQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SCIMTokenQueryRuleFunc func(context.Context, *ent.SCIMTokenQuery) error
@@ -878,6 +902,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.SCIMGroupMappingQuery:
 		return q.Filter(), nil
+	case *ent.SCIMGroupMemberQuery:
+		return q.Filter(), nil
 	case *ent.SCIMTokenQuery:
 		return q.Filter(), nil
 	case *ent.SSOConnectionQuery:
@@ -942,6 +968,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.RoleMutation:
 		return m.Filter(), nil
 	case *ent.SCIMGroupMappingMutation:
+		return m.Filter(), nil
+	case *ent.SCIMGroupMemberMutation:
 		return m.Filter(), nil
 	case *ent.SCIMTokenMutation:
 		return m.Filter(), nil

@@ -25,6 +25,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/schema"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/scimgroupmapping"
+	"github.com/clinicgate/clinicgate/ent/scimgroupmember"
 	"github.com/clinicgate/clinicgate/ent/scimtoken"
 	"github.com/clinicgate/clinicgate/ent/seatcharge"
 	"github.com/clinicgate/clinicgate/ent/session"
@@ -1399,6 +1400,10 @@ func init() {
 	scimgroupmappingDescExternalID := scimgroupmappingFields[1].Descriptor()
 	// scimgroupmapping.ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
 	scimgroupmapping.ExternalIDValidator = scimgroupmappingDescExternalID.Validators[0].(func(string) error)
+	// scimgroupmappingDescVersion is the schema descriptor for version field.
+	scimgroupmappingDescVersion := scimgroupmappingFields[5].Descriptor()
+	// scimgroupmapping.DefaultVersion holds the default value on creation for the version field.
+	scimgroupmapping.DefaultVersion = scimgroupmappingDescVersion.Default.(int)
 	// scimgroupmappingDescID is the schema descriptor for id field.
 	scimgroupmappingDescID := scimgroupmappingMixinFields0[0].Descriptor()
 	// scimgroupmapping.DefaultID holds the default value on creation for the id field.
@@ -1406,6 +1411,49 @@ func init() {
 	// scimgroupmapping.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	scimgroupmapping.IDValidator = func() func(string) error {
 		validators := scimgroupmappingDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	scimgroupmemberMixin := schema.SCIMGroupMember{}.Mixin()
+	scimgroupmember.Policy = privacy.NewPolicies(scimgroupmemberMixin[1], schema.SCIMGroupMember{})
+	scimgroupmember.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := scimgroupmember.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	scimgroupmemberMixinHooks1 := scimgroupmemberMixin[1].Hooks()
+
+	scimgroupmember.Hooks[1] = scimgroupmemberMixinHooks1[0]
+	scimgroupmemberMixinFields0 := scimgroupmemberMixin[0].Fields()
+	_ = scimgroupmemberMixinFields0
+	scimgroupmemberMixinFields1 := scimgroupmemberMixin[1].Fields()
+	_ = scimgroupmemberMixinFields1
+	scimgroupmemberFields := schema.SCIMGroupMember{}.Fields()
+	_ = scimgroupmemberFields
+	// scimgroupmemberDescOrganizationID is the schema descriptor for organization_id field.
+	scimgroupmemberDescOrganizationID := scimgroupmemberMixinFields1[0].Descriptor()
+	// scimgroupmember.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
+	scimgroupmember.OrganizationIDValidator = scimgroupmemberDescOrganizationID.Validators[0].(func(string) error)
+	// scimgroupmemberDescID is the schema descriptor for id field.
+	scimgroupmemberDescID := scimgroupmemberMixinFields0[0].Descriptor()
+	// scimgroupmember.DefaultID holds the default value on creation for the id field.
+	scimgroupmember.DefaultID = scimgroupmemberDescID.Default.(func() pulid.ID)
+	// scimgroupmember.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	scimgroupmember.IDValidator = func() func(string) error {
+		validators := scimgroupmemberDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

@@ -192,8 +192,11 @@ func (SCIMToken) Annotations() []schema.Annotation {
 	return []schema.Annotation{hidden()}
 }
 
-// SCIMGroupMapping says what a SCIM group stands for here: a business unit
-// or a role. Membership changes in the identity provider change access.
+// SCIMGroupMapping is a group an identity provider pushed over SCIM and
+// what it stands for here: nothing yet (target empty: an unmapped group is
+// kept and grants nothing), a business unit or a role. Its members are
+// SCIMGroupMember rows; membership in a mapped group grants its unit or
+// role (internal/provision).
 type SCIMGroupMapping struct{ ent.Schema }
 
 func (SCIMGroupMapping) Mixin() []ent.Mixin {
@@ -204,9 +207,12 @@ func (SCIMGroupMapping) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("display_name").NotEmpty().MaxLen(255),
 		field.String("external_id").Optional().Nillable().MaxLen(255),
-		field.Enum("target").NamedValues("BusinessUnit", "BUSINESS_UNIT", "Role", "ROLE"),
+		field.Enum("target").NamedValues("BusinessUnit", "BUSINESS_UNIT", "Role", "ROLE").Optional().Nillable(),
 		field.String("business_unit_id").GoType(pulid.ID("")).Optional().Nillable(),
 		field.String("role_id").GoType(pulid.ID("")).Optional().Nillable(),
+		// version changes with every change of the group or its members
+		// (the SCIM ETag).
+		field.Int("version").Default(1),
 	}
 }
 
@@ -214,6 +220,7 @@ func (SCIMGroupMapping) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("business_unit", BusinessUnit.Type).Field("business_unit_id").Unique(),
 		edge.To("role", Role.Type).Field("role_id").Unique(),
+		edge.To("members", SCIMGroupMember.Type),
 	}
 }
 
@@ -225,6 +232,40 @@ func (SCIMGroupMapping) Indexes() []ent.Index {
 }
 
 func (SCIMGroupMapping) Annotations() []schema.Annotation {
+	return []schema.Annotation{hidden()}
+}
+
+// SCIMGroupMember is one user's membership in a SCIM group (the join of
+// the group and its users).
+type SCIMGroupMember struct{ ent.Schema }
+
+func (SCIMGroupMember) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("sgu"), TenantMixin{}}
+}
+
+func (SCIMGroupMember) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("group_id").GoType(pulid.ID("")).Immutable(),
+		userRef(),
+		field.Time("created_at").Immutable(),
+	}
+}
+
+func (SCIMGroupMember) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("group", SCIMGroupMapping.Type).Ref("members").Field("group_id").Unique().Required().Immutable(),
+		userEdge(),
+	}
+}
+
+func (SCIMGroupMember) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("group_id", "user_id").Unique(),
+		index.Fields("user_id"),
+	}
+}
+
+func (SCIMGroupMember) Annotations() []schema.Annotation {
 	return []schema.Annotation{hidden()}
 }
 

@@ -91,6 +91,11 @@ func RoleID(v pulid.ID) predicate.SCIMGroupMapping {
 	return predicate.SCIMGroupMapping(sql.FieldEQ(FieldRoleID, v))
 }
 
+// Version applies equality check predicate on the "version" field. It's identical to VersionEQ.
+func Version(v int) predicate.SCIMGroupMapping {
+	return predicate.SCIMGroupMapping(sql.FieldEQ(FieldVersion, v))
+}
+
 // OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
 func OrganizationIDEQ(v pulid.ID) predicate.SCIMGroupMapping {
 	return predicate.SCIMGroupMapping(sql.FieldEQ(FieldOrganizationID, v))
@@ -401,6 +406,16 @@ func TargetNotIn(vs ...Target) predicate.SCIMGroupMapping {
 	return predicate.SCIMGroupMapping(sql.FieldNotIn(FieldTarget, vs...))
 }
 
+// TargetIsNil applies the IsNil predicate on the "target" field.
+func TargetIsNil() predicate.SCIMGroupMapping {
+	return predicate.SCIMGroupMapping(sql.FieldIsNull(FieldTarget))
+}
+
+// TargetNotNil applies the NotNil predicate on the "target" field.
+func TargetNotNil() predicate.SCIMGroupMapping {
+	return predicate.SCIMGroupMapping(sql.FieldNotNull(FieldTarget))
+}
+
 // BusinessUnitIDEQ applies the EQ predicate on the "business_unit_id" field.
 func BusinessUnitIDEQ(v pulid.ID) predicate.SCIMGroupMapping {
 	return predicate.SCIMGroupMapping(sql.FieldEQ(FieldBusinessUnitID, v))
@@ -561,6 +576,46 @@ func RoleIDContainsFold(v pulid.ID) predicate.SCIMGroupMapping {
 	return predicate.SCIMGroupMapping(sql.FieldContainsFold(FieldRoleID, vc))
 }
 
+// VersionEQ applies the EQ predicate on the "version" field.
+func VersionEQ(v int) predicate.SCIMGroupMapping {
+	return predicate.SCIMGroupMapping(sql.FieldEQ(FieldVersion, v))
+}
+
+// VersionNEQ applies the NEQ predicate on the "version" field.
+func VersionNEQ(v int) predicate.SCIMGroupMapping {
+	return predicate.SCIMGroupMapping(sql.FieldNEQ(FieldVersion, v))
+}
+
+// VersionIn applies the In predicate on the "version" field.
+func VersionIn(vs ...int) predicate.SCIMGroupMapping {
+	return predicate.SCIMGroupMapping(sql.FieldIn(FieldVersion, vs...))
+}
+
+// VersionNotIn applies the NotIn predicate on the "version" field.
+func VersionNotIn(vs ...int) predicate.SCIMGroupMapping {
+	return predicate.SCIMGroupMapping(sql.FieldNotIn(FieldVersion, vs...))
+}
+
+// VersionGT applies the GT predicate on the "version" field.
+func VersionGT(v int) predicate.SCIMGroupMapping {
+	return predicate.SCIMGroupMapping(sql.FieldGT(FieldVersion, v))
+}
+
+// VersionGTE applies the GTE predicate on the "version" field.
+func VersionGTE(v int) predicate.SCIMGroupMapping {
+	return predicate.SCIMGroupMapping(sql.FieldGTE(FieldVersion, v))
+}
+
+// VersionLT applies the LT predicate on the "version" field.
+func VersionLT(v int) predicate.SCIMGroupMapping {
+	return predicate.SCIMGroupMapping(sql.FieldLT(FieldVersion, v))
+}
+
+// VersionLTE applies the LTE predicate on the "version" field.
+func VersionLTE(v int) predicate.SCIMGroupMapping {
+	return predicate.SCIMGroupMapping(sql.FieldLTE(FieldVersion, v))
+}
+
 // HasOrganization applies the HasEdge predicate on the "organization" edge.
 func HasOrganization() predicate.SCIMGroupMapping {
 	return predicate.SCIMGroupMapping(func(s *sql.Selector) {
@@ -622,6 +677,29 @@ func HasRole() predicate.SCIMGroupMapping {
 func HasRoleWith(preds ...predicate.Role) predicate.SCIMGroupMapping {
 	return predicate.SCIMGroupMapping(func(s *sql.Selector) {
 		step := newRoleStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasMembers applies the HasEdge predicate on the "members" edge.
+func HasMembers() predicate.SCIMGroupMapping {
+	return predicate.SCIMGroupMapping(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, MembersTable, MembersColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasMembersWith applies the HasEdge predicate on the "members" edge with a given conditions (other predicates).
+func HasMembersWith(preds ...predicate.SCIMGroupMember) predicate.SCIMGroupMapping {
+	return predicate.SCIMGroupMapping(func(s *sql.Selector) {
+		step := newMembersStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

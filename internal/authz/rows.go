@@ -45,6 +45,7 @@ var rowFilters = map[string]rowFilter{
 	"SSOConnection":      allowedRows(privileged(OrgSettingsManage)),
 	"SCIMToken":          allowedRows(privileged(OrgSettingsManage)),
 	"SCIMGroupMapping":   allowedRows(privileged(OrgSettingsManage)),
+	"SCIMGroupMember":    allowedRows(privileged(OrgSettingsManage)),
 	"Session":            ownRows,
 	"PasswordCredential": ownRows,
 	"TOTPFactor":         ownRows,

@@ -544,6 +544,7 @@ func entityLists(c *ent.Client) map[string]func(context.Context) ([]pulid.ID, er
 		"SSOConnection":      c.SSOConnection.Query().IDs,
 		"SCIMToken":          c.SCIMToken.Query().IDs,
 		"SCIMGroupMapping":   c.SCIMGroupMapping.Query().IDs,
+		"SCIMGroupMember":    c.SCIMGroupMember.Query().IDs,
 		"Session":            c.Session.Query().IDs,
 		"PasswordCredential": c.PasswordCredential.Query().IDs,
 		"TOTPFactor":         c.TOTPFactor.Query().IDs,

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/clinicgate/clinicgate/ent/privacy"
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/authz"
@@ -37,12 +38,21 @@ func TestASCIMClientProvisionsUsersAndNothingElse(t *testing.T) {
 		for a, tg := range map[authz.Action]authz.Target{
 			authz.InviteUsers:       {},
 			authz.GrantClientAccess: {Client: cl.ID, User: u.ID},
-			authz.SetUserRoles:      {User: u.ID},
 			authz.IssueSCIMToken:    {},
 		} {
 			if _, err := authz.Require(idp, f.c, a, tg); apperr.KindOf(err) != apperr.Unauthenticated {
 				t.Errorf("%s: %v, want UNAUTHENTICATED", a, err)
 			}
+		}
+		// Roles: only those a mapped SCIM group names (write_team.go).
+		unmapped := f.role(authz.AuditView)
+		if _, err := authz.Require(idp, f.c, authz.SetUserRoles, authz.Target{User: u.ID, Roles: []pulid.ID{unmapped.ID}}); apperr.KindOf(err) != apperr.Forbidden {
+			t.Errorf("SetUserRoles with a role no group names: %v, want FORBIDDEN", err)
+		}
+		db.Client.SCIMGroupMapping.Create().SetOrganizationID(f.org.ID).SetDisplayName("Auditors").
+			SetTarget("ROLE").SetRoleID(unmapped.ID).ExecX(privacy.DecisionContext(context.Background(), privacy.Allow))
+		if _, err := authz.Require(idp, f.c, authz.SetUserRoles, authz.Target{User: u.ID, Roles: []pulid.ID{unmapped.ID}}); err != nil {
+			t.Errorf("SetUserRoles with a role a mapped group names: %v", err)
 		}
 		if got := db.Client.User.GetX(privacy.DecisionContext(context.Background(), privacy.Allow), u.ID).Status; got != user.StatusActive {
 			t.Errorf("a decision alone changed the user: %s", got)

@@ -124,7 +124,7 @@ type concern struct {
 
 // concerns lists every concern but the core.
 func concerns() []concern {
-	return []concern{inviteConcern(), directoryConcern(), teamConcern(), accessConcern()}
+	return []concern{inviteConcern(), directoryConcern(), teamConcern(), accessConcern(), provisionConcern()}
 }
 
 // vocabulary is every action's writes and its concern (nil for the core),

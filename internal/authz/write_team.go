@@ -8,6 +8,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+	"github.com/clinicgate/clinicgate/ent/scimgroupmapping"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/viewer"
@@ -52,6 +53,9 @@ func teamConcern() concern {
 			ChangeTeamSettings: {{"Organization", ent.OpUpdateOne}, {"Role", ent.OpUpdateOne}, audited},
 		},
 		decide: decideTeam,
+		// An identity provider sets roles a mapped SCIM group names
+		// (decideSCIMTeam); every other team action is refused it.
+		scim: true,
 	}
 }
 
@@ -86,6 +90,9 @@ type teamFacts struct {
 	// otherAdmins counts the active administrators (the owner included)
 	// other than Target.User.
 	otherAdmins int
+	// groupRoles are the roles some SCIM group of the organization is
+	// mapped to (loaded for a SCIM viewer only).
+	groupRoles map[pulid.ID]bool
 }
 
 func loadTeamFacts(ctx context.Context, c *ent.Client, v *viewer.Viewer, a Action, t Target) (teamFacts, error) {
@@ -149,6 +156,18 @@ func loadTeamFacts(ctx context.Context, c *ent.Client, v *viewer.Viewer, a Actio
 		}
 		f.otherAdmins = n
 	}
+	if v.Kind == viewer.SCIM && a == SetUserRoles {
+		ids, err := c.SCIMGroupMapping.Query().
+			Where(scimgroupmapping.TargetEQ(scimgroupmapping.TargetRole), scimgroupmapping.RoleIDNotNil()).
+			Select(scimgroupmapping.FieldRoleID).Strings(sys)
+		if err != nil {
+			return f, fmt.Errorf("authz: team facts: %w", err)
+		}
+		f.groupRoles = map[pulid.ID]bool{}
+		for _, id := range ids {
+			f.groupRoles[pulid.ID(id)] = true
+		}
+	}
 	return f, nil
 }
 
@@ -188,6 +207,9 @@ func isAdminRole(r teamRole) bool { return r.builtin == builtinAdmin || r.builti
 func decideTeamWrite(v *viewer.Viewer, a Action, t Target, f teamFacts) error {
 	forbidden := func(format string, args ...any) error { return apperr.New(apperr.Forbidden, format, args...) }
 	notFound := func(what string) error { return apperr.New(apperr.NotFound, "%s not found", what) }
+	if v.Kind == viewer.SCIM {
+		return decideSCIMTeam(a, t, f)
+	}
 	if v.Portal {
 		return forbidden("portal users do not manage the team")
 	}
@@ -295,6 +317,70 @@ func decideTeamWrite(v *viewer.Viewer, a Action, t Target, f teamFacts) error {
 		return nil
 	}
 	return errNoDecision(a)
+}
+
+// decideSCIMTeam is the team decision of an identity provider (a SCIM
+// client of the organization). It sets a user's roles only as far as its
+// mapped groups name them:
+//
+//   - every role given or taken is a role some SCIM group is mapped to;
+//   - never the account-owner role, never a role holding an owner-only
+//     privilege, never the account owner's roles;
+//   - the organization keeps at least one active administrator.
+//
+// Every other team action is refused.
+func decideSCIMTeam(a Action, t Target, f teamFacts) error {
+	forbidden := func(format string, args ...any) error { return apperr.New(apperr.Forbidden, format, args...) }
+	if a != SetUserRoles {
+		return forbidden("an identity provider may not %s", a)
+	}
+	if !f.userFound {
+		return apperr.New(apperr.NotFound, "user not found")
+	}
+	for _, id := range t.Roles {
+		if _, ok := f.handedRoles[id]; !ok {
+			return apperr.New(apperr.NotFound, "role not found")
+		}
+	}
+	if f.userIsOwner {
+		return forbidden("an identity provider does not change the account owner's roles")
+	}
+	after := map[pulid.ID]teamRole{}
+	for _, id := range t.Roles {
+		after[id] = f.handedRoles[id]
+	}
+	changed := map[pulid.ID]teamRole{}
+	for id, r := range after {
+		if _, had := f.currentRoles[id]; !had {
+			changed[id] = r
+		}
+	}
+	for id, r := range f.currentRoles {
+		if _, keeps := after[id]; !keeps {
+			changed[id] = r
+		}
+	}
+	for id, r := range changed {
+		if r.builtin == builtinOwner {
+			return forbidden("the account owner's role moves only by ownership transfer")
+		}
+		for _, p := range r.privileges {
+			if OwnerOnlyPrivilege(p) {
+				return forbidden("an identity provider does not give or take a role holding %s", p)
+			}
+		}
+		if !f.groupRoles[id] {
+			return forbidden("an identity provider gives and takes only roles a mapped SCIM group names")
+		}
+	}
+	adminAfter := false
+	for _, r := range after {
+		adminAfter = adminAfter || (isAdminRole(r) && f.userActive && f.userStaff)
+	}
+	if f.otherAdmins == 0 && !adminAfter {
+		return apperr.New(apperr.Conflict, "the organization must keep at least one administrator")
+	}
+	return nil
 }
 
 // OwnerOnlyPrivilege reports whether p belongs to the account owner alone

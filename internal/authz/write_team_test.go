@@ -16,7 +16,7 @@ import (
 
 var teamPrivs = []string{
 	string(RolesManage), string(UsersManage), string(OrgSettingsManage),
-	string(BillingView), string(SessionsManageOwn), string(AuditView),
+	string(BillingView), string(SessionsManageOwn), string(AuditView), string(OrgDelete),
 }
 
 var teamRoleIDs = []pulid.ID{"rol_a", "rol_b", "rol_c", "rol_d"}
@@ -45,6 +45,9 @@ func teamReference(v *viewer.Viewer, a Action, t Target, f teamFacts) apperr.Kin
 			}
 		}
 		return true
+	}
+	if v.Kind == viewer.SCIM {
+		return scimTeamReference(a, t, f)
 	}
 	if v.Portal {
 		return apperr.Forbidden
@@ -127,6 +130,55 @@ func teamReference(v *viewer.Viewer, a Action, t Target, f teamFacts) apperr.Kin
 	return ""
 }
 
+// scimTeamReference: an identity provider sets a user's roles only by
+// giving and taking roles a mapped SCIM group names, never the owner's
+// role, a role holding an owner-only privilege or the owner's roles, and
+// the last administrator stays; nothing else of the team is its to do.
+func scimTeamReference(a Action, t Target, f teamFacts) apperr.Kind {
+	if a != SetUserRoles {
+		return apperr.Forbidden
+	}
+	if !f.userFound {
+		return apperr.NotFound
+	}
+	for _, id := range t.Roles {
+		if _, ok := f.handedRoles[id]; !ok {
+			return apperr.NotFound
+		}
+	}
+	if f.userIsOwner {
+		return apperr.Forbidden
+	}
+	for _, id := range teamRoleIDs {
+		_, before := f.currentRoles[id]
+		after := slices.Contains(t.Roles, id)
+		if before == after {
+			continue
+		}
+		r := f.currentRoles[id]
+		if after {
+			r = f.handedRoles[id]
+		}
+		if r.builtin == builtinOwner || !f.groupRoles[id] {
+			return apperr.Forbidden
+		}
+		for _, p := range r.privileges {
+			if OwnerOnlyPrivilege(p) {
+				return apperr.Forbidden
+			}
+		}
+	}
+	admin := false
+	for _, id := range t.Roles {
+		b := f.handedRoles[id].builtin
+		admin = admin || (f.userActive && f.userStaff && (b == builtinAdmin || b == builtinOwner))
+	}
+	if f.otherAdmins+boolInt(admin) < 1 {
+		return apperr.Conflict
+	}
+	return ""
+}
+
 func boolInt(b bool) int {
 	if b {
 		return 1
@@ -142,6 +194,10 @@ func TestTeamDecisionMatchesTheReference(t *testing.T) {
 			v.Privileges[p] = true
 		}
 		v.RoleIDs = rapid.SliceOfDistinct(rapid.SampledFrom(teamRoleIDs), rapid.ID[pulid.ID]).Draw(t, "viewerRoles")
+		if rapid.Float64Range(0, 1).Draw(t, "scimDraw") < 0.25 {
+			// An identity provider's SCIM client: no user, no privileges.
+			v = &viewer.Viewer{Kind: viewer.SCIM, OrgID: "org_1"}
+		}
 		a := rapid.SampledFrom([]Action{CreateRole, EditRole, DeleteRole, SetUserRoles, TransferOwnership, ChangeTeamSettings}).Draw(t, "action")
 		tg := Target{
 			Row:        rapid.SampledFrom(teamRoleIDs).Draw(t, "row"),
@@ -158,6 +214,10 @@ func TestTeamDecisionMatchesTheReference(t *testing.T) {
 			otherAdmins:   rapid.IntRange(0, 2).Draw(t, "otherAdmins"),
 			currentRoles:  map[pulid.ID]teamRole{},
 			handedRoles:   map[pulid.ID]teamRole{},
+			groupRoles:    map[pulid.ID]bool{},
+		}
+		for _, id := range rapid.SliceOfDistinct(rapid.SampledFrom(teamRoleIDs), rapid.ID[pulid.ID]).Draw(t, "groupRoles") {
+			f.groupRoles[id] = true
 		}
 		if rapid.Bool().Draw(t, "roleFound") {
 			r := genTeamRole(t, "row")
@@ -257,5 +317,61 @@ func TestTeamRefusals(t *testing.T) {
 			currentRoles: map[pulid.ID]teamRole{"rol_a": adminRole}, handedRoles: map[pulid.ID]teamRole{"rol_x": {}}})
 	if err != nil {
 		t.Fatalf("removing an administrator while the owner remains: %v", err)
+	}
+}
+
+func TestSCIMTeamRefusals(t *testing.T) {
+	idp := &viewer.Viewer{Kind: viewer.SCIM, OrgID: "org_1"}
+	nurse := teamRole{builtin: "", privileges: []string{string(SessionsManageOwn)}}
+	adminRole := teamRole{builtin: builtinAdmin, privileges: []string{string(RolesManage), string(UsersManage)}}
+	ownerRole := teamRole{builtin: builtinOwner}
+	ownerOnly := teamRole{privileges: []string{string(OrgDelete)}}
+	facts := func(current map[pulid.ID]teamRole, mapped ...pulid.ID) teamFacts {
+		f := teamFacts{userFound: true, userStaff: true, userActive: true, otherAdmins: 1, currentRoles: current,
+			handedRoles: map[pulid.ID]teamRole{"rol_n": nurse, "rol_a": adminRole, "rol_o": ownerRole, "rol_x": ownerOnly},
+			groupRoles:  map[pulid.ID]bool{}}
+		for _, id := range mapped {
+			f.groupRoles[id] = true
+		}
+		return f
+	}
+	cases := []struct {
+		name string
+		a    Action
+		t    Target
+		f    teamFacts
+		want apperr.Kind
+	}{
+		{"the identity provider gives a role a mapped group names", SetUserRoles,
+			Target{User: "usr_u", Roles: []pulid.ID{"rol_n"}}, facts(map[pulid.ID]teamRole{}, "rol_n"), ""},
+		{"the identity provider does not give a role no group names", SetUserRoles,
+			Target{User: "usr_u", Roles: []pulid.ID{"rol_n"}}, facts(map[pulid.ID]teamRole{}), apperr.Forbidden},
+		{"the identity provider does not take a role no group names", SetUserRoles,
+			Target{User: "usr_u", Roles: []pulid.ID{"rol_n"}}, facts(map[pulid.ID]teamRole{"rol_n": nurse, "rol_a": adminRole}, "rol_n"), apperr.Forbidden},
+		{"the identity provider never gives the owner's role", SetUserRoles,
+			Target{User: "usr_u", Roles: []pulid.ID{"rol_o"}}, facts(map[pulid.ID]teamRole{}, "rol_o"), apperr.Forbidden},
+		{"the identity provider never gives an owner-only privilege", SetUserRoles,
+			Target{User: "usr_u", Roles: []pulid.ID{"rol_x"}}, facts(map[pulid.ID]teamRole{}, "rol_x"), apperr.Forbidden},
+		{"the identity provider does not change the owner's roles", SetUserRoles,
+			Target{User: "usr_u", Roles: []pulid.ID{"rol_n"}}, func() teamFacts {
+				f := facts(map[pulid.ID]teamRole{}, "rol_n")
+				f.userIsOwner = true
+				return f
+			}(), apperr.Forbidden},
+		{"the identity provider does not take the last administrator's role", SetUserRoles,
+			Target{User: "usr_u", Roles: []pulid.ID{"rol_n"}}, func() teamFacts {
+				f := facts(map[pulid.ID]teamRole{"rol_a": adminRole, "rol_n": nurse}, "rol_a", "rol_n")
+				f.otherAdmins = 0
+				return f
+			}(), apperr.Conflict},
+		{"the identity provider does not create roles", CreateRole, Target{}, teamFacts{}, apperr.Forbidden},
+		{"the identity provider does not transfer ownership", TransferOwnership, Target{User: "usr_u"}, teamFacts{userFound: true}, apperr.Forbidden},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := apperr.KindOf(decideTeamWrite(idp, c.a, c.t, c.f)); got != c.want {
+				t.Fatalf("got %s, want %s", got, c.want)
+			}
+		})
 	}
 }

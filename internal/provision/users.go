@@ -67,10 +67,6 @@ type User struct {
 	Password *string
 }
 
-func sys(ctx context.Context) context.Context {
-	return viewer.ForSystem(ctx, orgOf(ctx))
-}
-
 func orgOf(ctx context.Context) pulid.ID {
 	if v := viewer.FromContext(ctx); v != nil {
 		return v.OrgID
