@@ -457,7 +457,6 @@ func memberFilterValue(e filter.Expression) (pulid.ID, error) {
 	return pulid.ID(s), nil
 }
 
-
 // groupFilter translates a SCIM filter on groups to a SQL predicate.
 func groupFilter(e filter.Expression) (predicate.SCIMGroupMapping, error) {
 	switch x := e.(type) {

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/clinicgate/clinicgate/ent/auditevent"
-	"github.com/clinicgate/clinicgate/ent/privacy"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/apperr"
@@ -15,9 +14,6 @@ import (
 	"github.com/clinicgate/clinicgate/internal/store/storetest"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
-
-
-func allow() context.Context { return privacy.DecisionContext(context.Background(), privacy.Allow) }
 
 // A role a mapped group gave is not taken when it is the user's last
 // (a staff member holds a role); the group's audit event says so. A
