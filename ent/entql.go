@@ -483,6 +483,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			scimtoken.FieldOrganizationID: {Type: field.TypeString, Column: scimtoken.FieldOrganizationID},
 			scimtoken.FieldName:           {Type: field.TypeString, Column: scimtoken.FieldName},
 			scimtoken.FieldTokenHash:      {Type: field.TypeBytes, Column: scimtoken.FieldTokenHash},
+			scimtoken.FieldHint:           {Type: field.TypeString, Column: scimtoken.FieldHint},
 			scimtoken.FieldCreatedByID:    {Type: field.TypeString, Column: scimtoken.FieldCreatedByID},
 			scimtoken.FieldCreatedAt:      {Type: field.TypeTime, Column: scimtoken.FieldCreatedAt},
 			scimtoken.FieldLastUsedAt:     {Type: field.TypeTime, Column: scimtoken.FieldLastUsedAt},
@@ -4642,6 +4643,11 @@ func (f *SCIMTokenFilter) WhereName(p entql.StringP) {
 // WhereTokenHash applies the entql []byte predicate on the token_hash field.
 func (f *SCIMTokenFilter) WhereTokenHash(p entql.BytesP) {
 	f.Where(p.Field(scimtoken.FieldTokenHash))
+}
+
+// WhereHint applies the entql string predicate on the hint field.
+func (f *SCIMTokenFilter) WhereHint(p entql.StringP) {
+	f.Where(p.Field(scimtoken.FieldHint))
 }
 
 // WhereCreatedByID applies the entql string predicate on the created_by_id field.

@@ -20205,6 +20205,7 @@ type SCIMTokenMutation struct {
 	id                  *pulid.ID
 	name                *string
 	token_hash          *[]byte
+	hint                *string
 	created_by_id       *pulid.ID
 	created_at          *time.Time
 	last_used_at        *time.Time
@@ -20428,6 +20429,42 @@ func (m *SCIMTokenMutation) OldTokenHash(ctx context.Context) (v []byte, err err
 // ResetTokenHash resets all changes to the "token_hash" field.
 func (m *SCIMTokenMutation) ResetTokenHash() {
 	m.token_hash = nil
+}
+
+// SetHint sets the "hint" field.
+func (m *SCIMTokenMutation) SetHint(s string) {
+	m.hint = &s
+}
+
+// Hint returns the value of the "hint" field in the mutation.
+func (m *SCIMTokenMutation) Hint() (r string, exists bool) {
+	v := m.hint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHint returns the old "hint" field's value of the SCIMToken entity.
+// If the SCIMToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SCIMTokenMutation) OldHint(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHint is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHint requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHint: %w", err)
+	}
+	return oldValue.Hint, nil
+}
+
+// ResetHint resets all changes to the "hint" field.
+func (m *SCIMTokenMutation) ResetHint() {
+	m.hint = nil
 }
 
 // SetCreatedByID sets the "created_by_id" field.
@@ -20723,7 +20760,7 @@ func (m *SCIMTokenMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SCIMTokenMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.organization != nil {
 		fields = append(fields, scimtoken.FieldOrganizationID)
 	}
@@ -20732,6 +20769,9 @@ func (m *SCIMTokenMutation) Fields() []string {
 	}
 	if m.token_hash != nil {
 		fields = append(fields, scimtoken.FieldTokenHash)
+	}
+	if m.hint != nil {
+		fields = append(fields, scimtoken.FieldHint)
 	}
 	if m.created_by_id != nil {
 		fields = append(fields, scimtoken.FieldCreatedByID)
@@ -20762,6 +20802,8 @@ func (m *SCIMTokenMutation) Field(name string) (ent.Value, bool) {
 		return m.Name()
 	case scimtoken.FieldTokenHash:
 		return m.TokenHash()
+	case scimtoken.FieldHint:
+		return m.Hint()
 	case scimtoken.FieldCreatedByID:
 		return m.CreatedByID()
 	case scimtoken.FieldCreatedAt:
@@ -20787,6 +20829,8 @@ func (m *SCIMTokenMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldName(ctx)
 	case scimtoken.FieldTokenHash:
 		return m.OldTokenHash(ctx)
+	case scimtoken.FieldHint:
+		return m.OldHint(ctx)
 	case scimtoken.FieldCreatedByID:
 		return m.OldCreatedByID(ctx)
 	case scimtoken.FieldCreatedAt:
@@ -20826,6 +20870,13 @@ func (m *SCIMTokenMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetTokenHash(v)
+		return nil
+	case scimtoken.FieldHint:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHint(v)
 		return nil
 	case scimtoken.FieldCreatedByID:
 		v, ok := value.(pulid.ID)
@@ -20946,6 +20997,9 @@ func (m *SCIMTokenMutation) ResetField(name string) error {
 		return nil
 	case scimtoken.FieldTokenHash:
 		m.ResetTokenHash()
+		return nil
+	case scimtoken.FieldHint:
+		m.ResetHint()
 		return nil
 	case scimtoken.FieldCreatedByID:
 		m.ResetCreatedByID()

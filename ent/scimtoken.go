@@ -26,6 +26,8 @@ type SCIMToken struct {
 	Name string `json:"name,omitempty"`
 	// TokenHash holds the value of the "token_hash" field.
 	TokenHash []byte `json:"-"`
+	// Hint holds the value of the "hint" field.
+	Hint string `json:"hint,omitempty"`
 	// CreatedByID holds the value of the "created_by_id" field.
 	CreatedByID *pulid.ID `json:"created_by_id,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
@@ -73,7 +75,7 @@ func (*SCIMToken) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case scimtoken.FieldID, scimtoken.FieldOrganizationID:
 			values[i] = new(pulid.ID)
-		case scimtoken.FieldName:
+		case scimtoken.FieldName, scimtoken.FieldHint:
 			values[i] = new(sql.NullString)
 		case scimtoken.FieldCreatedAt, scimtoken.FieldLastUsedAt, scimtoken.FieldExpiresAt, scimtoken.FieldRevokedAt:
 			values[i] = new(sql.NullTime)
@@ -115,6 +117,12 @@ func (_m *SCIMToken) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field token_hash", values[i])
 			} else if value != nil {
 				_m.TokenHash = *value
+			}
+		case scimtoken.FieldHint:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field hint", values[i])
+			} else if value.Valid {
+				_m.Hint = value.String
 			}
 		case scimtoken.FieldCreatedByID:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
@@ -198,6 +206,9 @@ func (_m *SCIMToken) String() string {
 	builder.WriteString(_m.Name)
 	builder.WriteString(", ")
 	builder.WriteString("token_hash=<sensitive>")
+	builder.WriteString(", ")
+	builder.WriteString("hint=")
+	builder.WriteString(_m.Hint)
 	builder.WriteString(", ")
 	if v := _m.CreatedByID; v != nil {
 		builder.WriteString("created_by_id=")

@@ -43,6 +43,20 @@ func (_c *SCIMTokenCreate) SetTokenHash(v []byte) *SCIMTokenCreate {
 	return _c
 }
 
+// SetHint sets the "hint" field.
+func (_c *SCIMTokenCreate) SetHint(v string) *SCIMTokenCreate {
+	_c.mutation.SetHint(v)
+	return _c
+}
+
+// SetNillableHint sets the "hint" field if the given value is not nil.
+func (_c *SCIMTokenCreate) SetNillableHint(v *string) *SCIMTokenCreate {
+	if v != nil {
+		_c.SetHint(*v)
+	}
+	return _c
+}
+
 // SetCreatedByID sets the "created_by_id" field.
 func (_c *SCIMTokenCreate) SetCreatedByID(v pulid.ID) *SCIMTokenCreate {
 	_c.mutation.SetCreatedByID(v)
@@ -161,6 +175,10 @@ func (_c *SCIMTokenCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *SCIMTokenCreate) defaults() error {
+	if _, ok := _c.mutation.Hint(); !ok {
+		v := scimtoken.DefaultHint
+		_c.mutation.SetHint(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if scimtoken.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized scimtoken.DefaultID (forgotten import ent/runtime?)")
@@ -191,6 +209,14 @@ func (_c *SCIMTokenCreate) check() error {
 	}
 	if _, ok := _c.mutation.TokenHash(); !ok {
 		return &ValidationError{Name: "token_hash", err: errors.New(`ent: missing required field "SCIMToken.token_hash"`)}
+	}
+	if _, ok := _c.mutation.Hint(); !ok {
+		return &ValidationError{Name: "hint", err: errors.New(`ent: missing required field "SCIMToken.hint"`)}
+	}
+	if v, ok := _c.mutation.Hint(); ok {
+		if err := scimtoken.HintValidator(v); err != nil {
+			return &ValidationError{Name: "hint", err: fmt.Errorf(`ent: validator failed for field "SCIMToken.hint": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "SCIMToken.created_at"`)}
@@ -246,6 +272,10 @@ func (_c *SCIMTokenCreate) createSpec() (*SCIMToken, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.TokenHash(); ok {
 		_spec.SetField(scimtoken.FieldTokenHash, field.TypeBytes, value)
 		_node.TokenHash = value
+	}
+	if value, ok := _c.mutation.Hint(); ok {
+		_spec.SetField(scimtoken.FieldHint, field.TypeString, value)
+		_node.Hint = value
 	}
 	if value, ok := _c.mutation.CreatedByID(); ok {
 		_spec.SetField(scimtoken.FieldCreatedByID, field.TypeString, value)
@@ -424,6 +454,9 @@ func (u *SCIMTokenUpsertOne) UpdateNewValues() *SCIMTokenUpsertOne {
 		}
 		if _, exists := u.create.mutation.TokenHash(); exists {
 			s.SetIgnore(scimtoken.FieldTokenHash)
+		}
+		if _, exists := u.create.mutation.Hint(); exists {
+			s.SetIgnore(scimtoken.FieldHint)
 		}
 		if _, exists := u.create.mutation.CreatedByID(); exists {
 			s.SetIgnore(scimtoken.FieldCreatedByID)
@@ -727,6 +760,9 @@ func (u *SCIMTokenUpsertBulk) UpdateNewValues() *SCIMTokenUpsertBulk {
 			}
 			if _, exists := b.mutation.TokenHash(); exists {
 				s.SetIgnore(scimtoken.FieldTokenHash)
+			}
+			if _, exists := b.mutation.Hint(); exists {
+				s.SetIgnore(scimtoken.FieldHint)
 			}
 			if _, exists := b.mutation.CreatedByID(); exists {
 				s.SetIgnore(scimtoken.FieldCreatedByID)

@@ -682,6 +682,7 @@ type ComplexityRoot struct {
 		CreatedAt  func(childComplexity int) int
 		CreatedBy  func(childComplexity int) int
 		ExpiresAt  func(childComplexity int) int
+		Hint       func(childComplexity int) int
 		ID         func(childComplexity int) int
 		LastUsedAt func(childComplexity int) int
 		Name       func(childComplexity int) int
@@ -3773,6 +3774,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SCIMToken.ExpiresAt(childComplexity), true
+	case "SCIMToken.hint":
+		if e.ComplexityRoot.SCIMToken.Hint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SCIMToken.Hint(childComplexity), true
 	case "SCIMToken.id":
 		if e.ComplexityRoot.SCIMToken.ID == nil {
 			break
@@ -5956,6 +5963,8 @@ func (ec *executionContext) childFields_SCIMToken(ctx context.Context, field gra
 		return ec.fieldContext_SCIMToken_id(ctx, field)
 	case "name":
 		return ec.fieldContext_SCIMToken_name(ctx, field)
+	case "hint":
+		return ec.fieldContext_SCIMToken_hint(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_SCIMToken_createdAt(ctx, field)
 	case "createdBy":
@@ -20141,6 +20150,29 @@ func (ec *executionContext) _SCIMToken_name(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_SCIMToken_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SCIMToken", field, false, false, "String")
+}
+
+func (ec *executionContext) _SCIMToken_hint(ctx context.Context, field graphql.CollectedField, obj *ent.SCIMToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SCIMToken_hint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SCIMToken_hint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SCIMToken", field, false, false, "String")
 }
 
@@ -43599,6 +43631,11 @@ func (ec *executionContext) _SCIMToken(ctx context.Context, sel ast.SelectionSet
 			}
 		case "name":
 			out.Values[i] = ec._SCIMToken_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hint":
+			out.Values[i] = ec._SCIMToken_hint(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

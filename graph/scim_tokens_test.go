@@ -14,10 +14,11 @@ import (
 	"github.com/clinicgate/clinicgate/internal/store/storetest"
 )
 
-const scimTokenFields = `id name createdAt createdBy { id } lastUsedAt expiresAt revokedAt active`
+const scimTokenFields = `id name hint createdAt createdBy { id } lastUsedAt expiresAt revokedAt active`
 
 type scimTokenOut struct {
 	ID        pulid.ID `json:"id"`
+	Hint      string   `json:"hint"`
 	Name      string   `json:"name"`
 	CreatedAt string   `json:"createdAt"`
 	CreatedBy *struct {
@@ -61,7 +62,7 @@ func TestSCIMTokensAreCreatedListedRotatedAndRevoked(t *testing.T) {
 		}
 		var list []scimTokenOut
 		dataField(t, r, "scimTokens", &list)
-		if len(list) != 1 || list[0].ID != tok.ID {
+		if len(list) != 1 || list[0].ID != tok.ID || len(list[0].Hint) != 4 || !strings.HasSuffix(created.Token, list[0].Hint) {
 			t.Fatalf("list %+v", list)
 		}
 

@@ -941,6 +941,7 @@ var (
 		{Name: "id", Type: field.TypeString, Size: 40},
 		{Name: "name", Type: field.TypeString, Size: 100},
 		{Name: "token_hash", Type: field.TypeBytes, Unique: true},
+		{Name: "hint", Type: field.TypeString, Size: 8, Default: ""},
 		{Name: "created_by_id", Type: field.TypeString, Nullable: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
@@ -956,7 +957,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "scim_tokens_organizations_organization",
-				Columns:    []*schema.Column{ScimTokensColumns[8]},
+				Columns:    []*schema.Column{ScimTokensColumns[9]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -965,7 +966,7 @@ var (
 			{
 				Name:    "scimtoken_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{ScimTokensColumns[8]},
+				Columns: []*schema.Column{ScimTokensColumns[9]},
 			},
 		},
 	}

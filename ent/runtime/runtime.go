@@ -1511,6 +1511,12 @@ func init() {
 			return nil
 		}
 	}()
+	// scimtokenDescHint is the schema descriptor for hint field.
+	scimtokenDescHint := scimtokenFields[2].Descriptor()
+	// scimtoken.DefaultHint holds the default value on creation for the hint field.
+	scimtoken.DefaultHint = scimtokenDescHint.Default.(string)
+	// scimtoken.HintValidator is a validator for the "hint" field. It is called by the builders before save.
+	scimtoken.HintValidator = scimtokenDescHint.Validators[0].(func(string) error)
 	// scimtokenDescID is the schema descriptor for id field.
 	scimtokenDescID := scimtokenMixinFields0[0].Descriptor()
 	// scimtoken.DefaultID holds the default value on creation for the id field.

@@ -180,6 +180,10 @@ func (SCIMToken) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").NotEmpty().MaxLen(100),
 		field.Bytes("token_hash").Sensitive().Unique().Immutable(),
+		// hint is the token's last four characters, to tell tokens apart
+		// in the list: too little to guess the rest (the token carries 256
+		// random bits).
+		field.String("hint").Default("").MaxLen(8).Immutable(),
 		field.String("created_by_id").GoType(pulid.ID("")).Optional().Nillable().Immutable(),
 		field.Time("created_at").Immutable(),
 		field.Time("last_used_at").Optional().Nillable(),

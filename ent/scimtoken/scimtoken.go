@@ -20,6 +20,8 @@ const (
 	FieldName = "name"
 	// FieldTokenHash holds the string denoting the token_hash field in the database.
 	FieldTokenHash = "token_hash"
+	// FieldHint holds the string denoting the hint field in the database.
+	FieldHint = "hint"
 	// FieldCreatedByID holds the string denoting the created_by_id field in the database.
 	FieldCreatedByID = "created_by_id"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
@@ -49,6 +51,7 @@ var Columns = []string{
 	FieldOrganizationID,
 	FieldName,
 	FieldTokenHash,
+	FieldHint,
 	FieldCreatedByID,
 	FieldCreatedAt,
 	FieldLastUsedAt,
@@ -78,6 +81,10 @@ var (
 	OrganizationIDValidator func(string) error
 	// NameValidator is a validator for the "name" field. It is called by the builders before save.
 	NameValidator func(string) error
+	// DefaultHint holds the default value on creation for the "hint" field.
+	DefaultHint string
+	// HintValidator is a validator for the "hint" field. It is called by the builders before save.
+	HintValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -100,6 +107,11 @@ func ByOrganizationID(opts ...sql.OrderTermOption) OrderOption {
 // ByName orders the results by the name field.
 func ByName(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldName, opts...).ToFunc()
+}
+
+// ByHint orders the results by the hint field.
+func ByHint(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHint, opts...).ToFunc()
 }
 
 // ByCreatedByID orders the results by the created_by_id field.

@@ -71,6 +71,11 @@ func TokenHash(v []byte) predicate.SCIMToken {
 	return predicate.SCIMToken(sql.FieldEQ(FieldTokenHash, v))
 }
 
+// Hint applies equality check predicate on the "hint" field. It's identical to HintEQ.
+func Hint(v string) predicate.SCIMToken {
+	return predicate.SCIMToken(sql.FieldEQ(FieldHint, v))
+}
+
 // CreatedByID applies equality check predicate on the "created_by_id" field. It's identical to CreatedByIDEQ.
 func CreatedByID(v pulid.ID) predicate.SCIMToken {
 	return predicate.SCIMToken(sql.FieldEQ(FieldCreatedByID, v))
@@ -269,6 +274,71 @@ func TokenHashLT(v []byte) predicate.SCIMToken {
 // TokenHashLTE applies the LTE predicate on the "token_hash" field.
 func TokenHashLTE(v []byte) predicate.SCIMToken {
 	return predicate.SCIMToken(sql.FieldLTE(FieldTokenHash, v))
+}
+
+// HintEQ applies the EQ predicate on the "hint" field.
+func HintEQ(v string) predicate.SCIMToken {
+	return predicate.SCIMToken(sql.FieldEQ(FieldHint, v))
+}
+
+// HintNEQ applies the NEQ predicate on the "hint" field.
+func HintNEQ(v string) predicate.SCIMToken {
+	return predicate.SCIMToken(sql.FieldNEQ(FieldHint, v))
+}
+
+// HintIn applies the In predicate on the "hint" field.
+func HintIn(vs ...string) predicate.SCIMToken {
+	return predicate.SCIMToken(sql.FieldIn(FieldHint, vs...))
+}
+
+// HintNotIn applies the NotIn predicate on the "hint" field.
+func HintNotIn(vs ...string) predicate.SCIMToken {
+	return predicate.SCIMToken(sql.FieldNotIn(FieldHint, vs...))
+}
+
+// HintGT applies the GT predicate on the "hint" field.
+func HintGT(v string) predicate.SCIMToken {
+	return predicate.SCIMToken(sql.FieldGT(FieldHint, v))
+}
+
+// HintGTE applies the GTE predicate on the "hint" field.
+func HintGTE(v string) predicate.SCIMToken {
+	return predicate.SCIMToken(sql.FieldGTE(FieldHint, v))
+}
+
+// HintLT applies the LT predicate on the "hint" field.
+func HintLT(v string) predicate.SCIMToken {
+	return predicate.SCIMToken(sql.FieldLT(FieldHint, v))
+}
+
+// HintLTE applies the LTE predicate on the "hint" field.
+func HintLTE(v string) predicate.SCIMToken {
+	return predicate.SCIMToken(sql.FieldLTE(FieldHint, v))
+}
+
+// HintContains applies the Contains predicate on the "hint" field.
+func HintContains(v string) predicate.SCIMToken {
+	return predicate.SCIMToken(sql.FieldContains(FieldHint, v))
+}
+
+// HintHasPrefix applies the HasPrefix predicate on the "hint" field.
+func HintHasPrefix(v string) predicate.SCIMToken {
+	return predicate.SCIMToken(sql.FieldHasPrefix(FieldHint, v))
+}
+
+// HintHasSuffix applies the HasSuffix predicate on the "hint" field.
+func HintHasSuffix(v string) predicate.SCIMToken {
+	return predicate.SCIMToken(sql.FieldHasSuffix(FieldHint, v))
+}
+
+// HintEqualFold applies the EqualFold predicate on the "hint" field.
+func HintEqualFold(v string) predicate.SCIMToken {
+	return predicate.SCIMToken(sql.FieldEqualFold(FieldHint, v))
+}
+
+// HintContainsFold applies the ContainsFold predicate on the "hint" field.
+func HintContainsFold(v string) predicate.SCIMToken {
+	return predicate.SCIMToken(sql.FieldContainsFold(FieldHint, v))
 }
 
 // CreatedByIDEQ applies the EQ predicate on the "created_by_id" field.

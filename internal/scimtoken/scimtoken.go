@@ -71,6 +71,7 @@ func create(ctx context.Context, c *ent.Client, name string, expiresAt *time.Tim
 		SetOrganizationID(v.OrgID).
 		SetName(name).
 		SetTokenHash(token.Hash(plain)).
+		SetHint(plain[len(plain)-4:]).
 		SetCreatedAt(now).
 		SetNillableExpiresAt(expiresAt)
 	if v.Kind == viewer.User {
