@@ -20,6 +20,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/scimgroupmapping"
 	"github.com/clinicgate/clinicgate/ent/scimgroupmember"
 	"github.com/clinicgate/clinicgate/internal/apperr"
+	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/provision"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
@@ -169,6 +170,9 @@ func (h groupHandler) Get(r *http.Request, id string) (scim.Resource, error) {
 	if err != nil {
 		return scim.Resource{}, Error(ctx, err)
 	}
+	if err := audit.RecordProvisioningReads(ctx, h.client, "group", []pulid.ID{g.ID}); err != nil {
+		return scim.Resource{}, Error(ctx, err)
+	}
 	return res, nil
 }
 
@@ -203,6 +207,13 @@ func (h groupHandler) GetAll(r *http.Request, params scim.ListRequestParams) (sc
 		for _, m := range ms {
 			members[m.GroupID] = append(members[m.GroupID], m.UserID)
 		}
+	}
+	read := make([]pulid.ID, len(gs))
+	for i, g := range gs {
+		read[i] = g.ID
+	}
+	if err := audit.RecordProvisioningReads(ctx, h.client, "group", read); err != nil {
+		return scim.Page{}, Error(ctx, err)
 	}
 	for _, g := range gs {
 		page.Resources = append(page.Resources, resource(g, members[g.ID], want))

@@ -20,6 +20,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/apperr"
+	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/provision"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
@@ -105,6 +106,9 @@ func (h *usersHandler) Get(r *http.Request, id string) (scim.Resource, error) {
 	if err != nil {
 		return scim.Resource{}, asSCIM(r.Context(), err)
 	}
+	if err := audit.RecordProvisioningReads(r.Context(), h.client, "user", []pulid.ID{u.ID}); err != nil {
+		return scim.Resource{}, asSCIM(r.Context(), err)
+	}
 	return toResource(u, r), nil
 }
 
@@ -128,6 +132,13 @@ func (h *usersHandler) GetAll(r *http.Request, params scim.ListRequestParams) (s
 	}
 	us, err := q.Order(ent.Asc(user.FieldID)).Offset(params.StartIndex - 1).Limit(params.Count).All(sys)
 	if err != nil {
+		return scim.Page{}, asSCIM(ctx, err)
+	}
+	read := make([]pulid.ID, len(us))
+	for i, u := range us {
+		read[i] = u.ID
+	}
+	if err := audit.RecordProvisioningReads(ctx, h.client, "user", read); err != nil {
 		return scim.Page{}, asSCIM(ctx, err)
 	}
 	for _, u := range us {

@@ -300,3 +300,35 @@ func resolveClients(sys context.Context, c *ent.Client, pending []read) error {
 	}
 	return errors.Join(errs...)
 }
+
+// ProvisioningRead is the action of an identity provider's read of a user
+// or group over SCIM: one event per resource read, like the reads of
+// client records.
+const ProvisioningRead = "scim.resource_read"
+
+// RecordProvisioningReads writes one ProvisioningRead event per id of
+// targetType ("user" or "group") that an identity provider read in this
+// request, in one statement, with the token as the actor. An error means
+// they were not written: the caller answers without the data (reads fail
+// closed, as everywhere).
+func RecordProvisioningReads(ctx context.Context, c *ent.Client, targetType string, ids []pulid.ID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	v := viewer.FromContext(ctx)
+	if v == nil || v.OrgID == "" {
+		return fmt.Errorf("audit: %d reads without a viewer were not recorded", len(ids))
+	}
+	ctx, err := authz.Require(ctx, c, authz.RecordReads, authz.Target{})
+	if err != nil {
+		return fmt.Errorf("audit: %d reads were not recorded: %w", len(ids), err)
+	}
+	events := make([]Event, len(ids))
+	for i, id := range ids {
+		events[i] = Event{Org: v.OrgID, Action: ProvisioningRead, TargetType: targetType, TargetID: string(id)}
+	}
+	if err := RecordBatch(ctx, c, events); err != nil {
+		return fmt.Errorf("audit: %d reads were not recorded: %w", len(ids), err)
+	}
+	return nil
+}

@@ -188,10 +188,13 @@ func Require(ctx context.Context, c *ent.Client, action Action, target Target) (
 		return ctx, fmt.Errorf("authz: unknown action %q", action)
 	}
 	scimDecided := v != nil && v.Kind == viewer.SCIM && entry.concern != nil && entry.concern.scim
-	if v == nil || (v.Kind != viewer.User && v.Kind != viewer.System && !scimDecided) {
+	// An identity provider's reads are audited like everyone's.
+	scimReads := v != nil && v.Kind == viewer.SCIM && action == RecordReads
+	if v == nil || (v.Kind != viewer.User && v.Kind != viewer.System && !scimDecided && !scimReads) {
 		return ctx, apperr.New(apperr.Unauthenticated, "sign in first")
 	}
 	switch {
+	case scimReads:
 	case scimDecided:
 		if err := entry.concern.decide(ctx, c, v, action, target); err != nil {
 			return ctx, err
