@@ -150,6 +150,7 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 		return next(authz.WithCache(ctx))
 	})
 	srv.Use(ReadAudit{Client: client})
+	srv.Use(HolderCounts{})
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	srv.AroundRootFields(guard)
 	srv.SetErrorPresenter(PresentError)

@@ -55,7 +55,7 @@ func (r *queryResolver) Team(ctx context.Context) (*team.Settings, error) {
 
 // HolderCount is the resolver for the holderCount field.
 func (r *roleResolver) HolderCount(ctx context.Context, obj *ent.Role) (int, error) {
-	return team.RoleHolderCount(ctx, obj)
+	return team.RoleHolderCount(ctx, r.client, obj)
 }
 
 // PrivilegeDetails is the resolver for the privilegeDetails field.

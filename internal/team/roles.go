@@ -15,6 +15,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/viewer"
+	"sync"
 )
 
 // Limits of a role's text, as the schema's validators count them.
@@ -288,9 +289,55 @@ func SetUserRoles(ctx context.Context, c *ent.Client, userID pulid.ID, roleIDs [
 	return u, nil
 }
 
-// RoleHolderCount counts the users holding r that the viewer may see.
-func RoleHolderCount(ctx context.Context, r *ent.Role) (int, error) {
+// RoleHolderCount counts the users holding r that the viewer may see. In
+// a context prepared by WithHolderCounts (one per GraphQL operation) the
+// counts of every role of the organization are loaded once, with c, so a
+// page of roles costs the same statements as one role.
+func RoleHolderCount(ctx context.Context, c *ent.Client, r *ent.Role) (int, error) {
+	hc, _ := ctx.Value(holderCountsKey{}).(*holderCounts)
+	if hc == nil {
+		return r.QueryUsers().Count(ctx)
+	}
+	if tx := ent.FromContext(ctx); tx != nil {
+		c = tx // a mutation's own changes count
+	}
+	hc.once.Do(func() {
+		// The users each role's holders are, as the viewer may read them.
+		roles, err := c.Role.Query().
+			Select(role.FieldID).
+			WithUsers(func(q *ent.UserQuery) { q.Select(user.FieldID) }).
+			All(ctx)
+		if err != nil {
+			hc.err = err
+			return
+		}
+		hc.counts = make(map[pulid.ID]int, len(roles))
+		for _, ro := range roles {
+			hc.counts[ro.ID] = len(ro.Edges.Users)
+		}
+	})
+	if hc.err != nil {
+		return 0, hc.err
+	}
+	if n, ok := hc.counts[r.ID]; ok {
+		return n, nil
+	}
+	// A role created in this very operation, after the counts were read.
 	return r.QueryUsers().Count(ctx)
+}
+
+type holderCountsKey struct{}
+
+type holderCounts struct {
+	once   sync.Once
+	counts map[pulid.ID]int
+	err    error
+}
+
+// WithHolderCounts prepares ctx for RoleHolderCount to load every count at
+// most once.
+func WithHolderCounts(ctx context.Context) context.Context {
+	return context.WithValue(ctx, holderCountsKey{}, &holderCounts{})
 }
 
 func checkPrivileges(keys []string) ([]string, error) {
