@@ -208,7 +208,9 @@ func TestRoleHolderCountsDoNotQueryPerRole(t *testing.T) {
 			if status != http.StatusOK || len(r.Errors) > 0 {
 				t.Fatalf("%d %+v", status, r.Errors)
 			}
-			var page struct{ Edges []struct{ Node struct{ HolderCount int } } }
+			var page struct {
+				Edges []struct{ Node struct{ HolderCount int } }
+			}
 			if err := json.Unmarshal(r.Data["roles"], &page); err != nil {
 				t.Fatal(err)
 			}
