@@ -226,6 +226,19 @@ type facts struct {
 	creating      bool // the action creates its row (no Target.Row)
 }
 
+// clientReach says whether client exists in the viewer's organization and
+// whether the viewer reaches it: the facts of every decision about a
+// client, one way for all concerns.
+func clientReach(ctx context.Context, c *ent.Client, client pulid.ID) (found, reached bool, err error) {
+	v := viewer.FromContext(ctx)
+	found, err = c.Patient.Query().Where(patient.ID(client)).Exist(viewer.ForSystem(ctx, v.OrgID))
+	if err != nil || !found {
+		return found, false, err
+	}
+	reached, err = CanReadClient(ctx, c, client)
+	return found, reached, err
+}
+
 func loadFacts(ctx context.Context, c *ent.Client, v *viewer.Viewer, action Action, t Target) (facts, error) {
 	sys := viewer.ForSystem(ctx, v.OrgID)
 	var f facts
@@ -237,10 +250,9 @@ func loadFacts(ctx context.Context, c *ent.Client, v *viewer.Viewer, action Acti
 		return ok
 	}
 	if t.Client != "" {
-		f.targetFound = exists(c.Patient.Query().Where(patient.ID(t.Client)).Exist(sys))
-		if f.targetFound {
-			f.reachesClient = exists(CanReadClient(ctx, c, t.Client))
-		}
+		var e error
+		f.targetFound, f.reachesClient, e = clientReach(ctx, c, t.Client)
+		exists(false, e)
 	}
 	if t.User != "" {
 		f.userFound = exists(c.User.Query().Where(user.ID(t.User)).Exist(sys))

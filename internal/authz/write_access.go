@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/clinicgate/clinicgate/ent"
-	"github.com/clinicgate/clinicgate/ent/patient"
 	"github.com/clinicgate/clinicgate/ent/staffprofile"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/apperr"
@@ -90,10 +89,9 @@ func loadAccessFacts(ctx context.Context, c *ent.Client, v *viewer.Viewer, a Act
 		return ok
 	}
 	if t.Client != "" {
-		f.clientFound = exists(c.Patient.Query().Where(patient.ID(t.Client)).Exist(sys))
-		if f.clientFound {
-			f.reachesClient = exists(CanReadClient(ctx, c, t.Client))
-		}
+		var e error
+		f.clientFound, f.reachesClient, e = clientReach(ctx, c, t.Client)
+		exists(false, e)
 	}
 	if len(t.StaffProfiles) == 1 {
 		id := t.StaffProfiles[0]
