@@ -29,6 +29,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/outboxmessage"
 	"github.com/clinicgate/clinicgate/ent/passwordcredential"
+	"github.com/clinicgate/clinicgate/ent/passwordresettoken"
 	"github.com/clinicgate/clinicgate/ent/patient"
 	"github.com/clinicgate/clinicgate/ent/portalaccess"
 	"github.com/clinicgate/clinicgate/ent/recoverycode"
@@ -46,6 +47,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 
 	stdsql "database/sql"
 )
@@ -81,6 +83,8 @@ type Client struct {
 	OutboxMessage *OutboxMessageClient
 	// PasswordCredential is the client for interacting with the PasswordCredential builders.
 	PasswordCredential *PasswordCredentialClient
+	// PasswordResetToken is the client for interacting with the PasswordResetToken builders.
+	PasswordResetToken *PasswordResetTokenClient
 	// Patient is the client for interacting with the Patient builders.
 	Patient *PatientClient
 	// PortalAccess is the client for interacting with the PortalAccess builders.
@@ -115,6 +119,8 @@ type Client struct {
 	TOTPFactor *TOTPFactorClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// WebAuthnCredential is the client for interacting with the WebAuthnCredential builders.
+	WebAuthnCredential *WebAuthnCredentialClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -139,6 +145,7 @@ func (c *Client) init() {
 	c.Organization = NewOrganizationClient(c.config)
 	c.OutboxMessage = NewOutboxMessageClient(c.config)
 	c.PasswordCredential = NewPasswordCredentialClient(c.config)
+	c.PasswordResetToken = NewPasswordResetTokenClient(c.config)
 	c.Patient = NewPatientClient(c.config)
 	c.PortalAccess = NewPortalAccessClient(c.config)
 	c.RecoveryCode = NewRecoveryCodeClient(c.config)
@@ -156,6 +163,7 @@ func (c *Client) init() {
 	c.SurveyResponse = NewSurveyResponseClient(c.config)
 	c.TOTPFactor = NewTOTPFactorClient(c.config)
 	c.User = NewUserClient(c.config)
+	c.WebAuthnCredential = NewWebAuthnCredentialClient(c.config)
 }
 
 type (
@@ -261,6 +269,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Organization:       NewOrganizationClient(cfg),
 		OutboxMessage:      NewOutboxMessageClient(cfg),
 		PasswordCredential: NewPasswordCredentialClient(cfg),
+		PasswordResetToken: NewPasswordResetTokenClient(cfg),
 		Patient:            NewPatientClient(cfg),
 		PortalAccess:       NewPortalAccessClient(cfg),
 		RecoveryCode:       NewRecoveryCodeClient(cfg),
@@ -278,6 +287,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		SurveyResponse:     NewSurveyResponseClient(cfg),
 		TOTPFactor:         NewTOTPFactorClient(cfg),
 		User:               NewUserClient(cfg),
+		WebAuthnCredential: NewWebAuthnCredentialClient(cfg),
 	}, nil
 }
 
@@ -310,6 +320,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Organization:       NewOrganizationClient(cfg),
 		OutboxMessage:      NewOutboxMessageClient(cfg),
 		PasswordCredential: NewPasswordCredentialClient(cfg),
+		PasswordResetToken: NewPasswordResetTokenClient(cfg),
 		Patient:            NewPatientClient(cfg),
 		PortalAccess:       NewPortalAccessClient(cfg),
 		RecoveryCode:       NewRecoveryCodeClient(cfg),
@@ -327,6 +338,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		SurveyResponse:     NewSurveyResponseClient(cfg),
 		TOTPFactor:         NewTOTPFactorClient(cfg),
 		User:               NewUserClient(cfg),
+		WebAuthnCredential: NewWebAuthnCredentialClient(cfg),
 	}, nil
 }
 
@@ -358,11 +370,11 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Appointment, c.AuditEvent, c.BusinessUnit, c.ClientAccess, c.ClientContact,
 		c.Document, c.EmergencyAccess, c.Homework, c.Invitation, c.Invoice,
-		c.Organization, c.OutboxMessage, c.PasswordCredential, c.Patient,
-		c.PortalAccess, c.RecoveryCode, c.Role, c.SCIMGroupMapping, c.SCIMGroupMember,
-		c.SCIMToken, c.SSOConnection, c.SeatCharge, c.Session, c.SessionNote,
-		c.StaffProfile, c.StaffProfileAccess, c.Subscription, c.SurveyResponse,
-		c.TOTPFactor, c.User,
+		c.Organization, c.OutboxMessage, c.PasswordCredential, c.PasswordResetToken,
+		c.Patient, c.PortalAccess, c.RecoveryCode, c.Role, c.SCIMGroupMapping,
+		c.SCIMGroupMember, c.SCIMToken, c.SSOConnection, c.SeatCharge, c.Session,
+		c.SessionNote, c.StaffProfile, c.StaffProfileAccess, c.Subscription,
+		c.SurveyResponse, c.TOTPFactor, c.User, c.WebAuthnCredential,
 	} {
 		n.Use(hooks...)
 	}
@@ -374,11 +386,11 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Appointment, c.AuditEvent, c.BusinessUnit, c.ClientAccess, c.ClientContact,
 		c.Document, c.EmergencyAccess, c.Homework, c.Invitation, c.Invoice,
-		c.Organization, c.OutboxMessage, c.PasswordCredential, c.Patient,
-		c.PortalAccess, c.RecoveryCode, c.Role, c.SCIMGroupMapping, c.SCIMGroupMember,
-		c.SCIMToken, c.SSOConnection, c.SeatCharge, c.Session, c.SessionNote,
-		c.StaffProfile, c.StaffProfileAccess, c.Subscription, c.SurveyResponse,
-		c.TOTPFactor, c.User,
+		c.Organization, c.OutboxMessage, c.PasswordCredential, c.PasswordResetToken,
+		c.Patient, c.PortalAccess, c.RecoveryCode, c.Role, c.SCIMGroupMapping,
+		c.SCIMGroupMember, c.SCIMToken, c.SSOConnection, c.SeatCharge, c.Session,
+		c.SessionNote, c.StaffProfile, c.StaffProfileAccess, c.Subscription,
+		c.SurveyResponse, c.TOTPFactor, c.User, c.WebAuthnCredential,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -413,6 +425,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.OutboxMessage.mutate(ctx, m)
 	case *PasswordCredentialMutation:
 		return c.PasswordCredential.mutate(ctx, m)
+	case *PasswordResetTokenMutation:
+		return c.PasswordResetToken.mutate(ctx, m)
 	case *PatientMutation:
 		return c.Patient.mutate(ctx, m)
 	case *PortalAccessMutation:
@@ -447,6 +461,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.TOTPFactor.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
+	case *WebAuthnCredentialMutation:
+		return c.WebAuthnCredential.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -2815,6 +2831,172 @@ func (c *PasswordCredentialClient) mutate(ctx context.Context, m *PasswordCreden
 		return (&PasswordCredentialDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown PasswordCredential mutation op: %q", m.Op())
+	}
+}
+
+// PasswordResetTokenClient is a client for the PasswordResetToken schema.
+type PasswordResetTokenClient struct {
+	config
+}
+
+// NewPasswordResetTokenClient returns a client for the PasswordResetToken from the given config.
+func NewPasswordResetTokenClient(c config) *PasswordResetTokenClient {
+	return &PasswordResetTokenClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `passwordresettoken.Hooks(f(g(h())))`.
+func (c *PasswordResetTokenClient) Use(hooks ...Hook) {
+	c.hooks.PasswordResetToken = append(c.hooks.PasswordResetToken, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `passwordresettoken.Intercept(f(g(h())))`.
+func (c *PasswordResetTokenClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PasswordResetToken = append(c.inters.PasswordResetToken, interceptors...)
+}
+
+// Create returns a builder for creating a PasswordResetToken entity.
+func (c *PasswordResetTokenClient) Create() *PasswordResetTokenCreate {
+	mutation := newPasswordResetTokenMutation(c.config, OpCreate)
+	return &PasswordResetTokenCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PasswordResetToken entities.
+func (c *PasswordResetTokenClient) CreateBulk(builders ...*PasswordResetTokenCreate) *PasswordResetTokenCreateBulk {
+	return &PasswordResetTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PasswordResetTokenClient) MapCreateBulk(slice any, setFunc func(*PasswordResetTokenCreate, int)) *PasswordResetTokenCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PasswordResetTokenCreateBulk{err: fmt.Errorf("calling to PasswordResetTokenClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PasswordResetTokenCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PasswordResetTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PasswordResetToken.
+func (c *PasswordResetTokenClient) Update() *PasswordResetTokenUpdate {
+	mutation := newPasswordResetTokenMutation(c.config, OpUpdate)
+	return &PasswordResetTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PasswordResetTokenClient) UpdateOne(_m *PasswordResetToken) *PasswordResetTokenUpdateOne {
+	mutation := newPasswordResetTokenMutation(c.config, OpUpdateOne, withPasswordResetToken(_m))
+	return &PasswordResetTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PasswordResetTokenClient) UpdateOneID(id pulid.ID) *PasswordResetTokenUpdateOne {
+	mutation := newPasswordResetTokenMutation(c.config, OpUpdateOne, withPasswordResetTokenID(id))
+	return &PasswordResetTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PasswordResetToken.
+func (c *PasswordResetTokenClient) Delete() *PasswordResetTokenDelete {
+	mutation := newPasswordResetTokenMutation(c.config, OpDelete)
+	return &PasswordResetTokenDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PasswordResetTokenClient) DeleteOne(_m *PasswordResetToken) *PasswordResetTokenDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PasswordResetTokenClient) DeleteOneID(id pulid.ID) *PasswordResetTokenDeleteOne {
+	builder := c.Delete().Where(passwordresettoken.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PasswordResetTokenDeleteOne{builder}
+}
+
+// Query returns a query builder for PasswordResetToken.
+func (c *PasswordResetTokenClient) Query() *PasswordResetTokenQuery {
+	return &PasswordResetTokenQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePasswordResetToken},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PasswordResetToken entity by its id.
+func (c *PasswordResetTokenClient) Get(ctx context.Context, id pulid.ID) (*PasswordResetToken, error) {
+	return c.Query().Where(passwordresettoken.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PasswordResetTokenClient) GetX(ctx context.Context, id pulid.ID) *PasswordResetToken {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a PasswordResetToken.
+func (c *PasswordResetTokenClient) QueryOrganization(_m *PasswordResetToken) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(passwordresettoken.Table, passwordresettoken.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, passwordresettoken.OrganizationTable, passwordresettoken.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a PasswordResetToken.
+func (c *PasswordResetTokenClient) QueryUser(_m *PasswordResetToken) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(passwordresettoken.Table, passwordresettoken.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, passwordresettoken.UserTable, passwordresettoken.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PasswordResetTokenClient) Hooks() []Hook {
+	hooks := c.hooks.PasswordResetToken
+	return append(hooks[:len(hooks):len(hooks)], passwordresettoken.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PasswordResetTokenClient) Interceptors() []Interceptor {
+	return c.inters.PasswordResetToken
+}
+
+func (c *PasswordResetTokenClient) mutate(ctx context.Context, m *PasswordResetTokenMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PasswordResetTokenCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PasswordResetTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PasswordResetTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PasswordResetTokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PasswordResetToken mutation op: %q", m.Op())
 	}
 }
 
@@ -6126,6 +6308,38 @@ func (c *UserClient) QueryRecoveryCodes(_m *User) *RecoveryCodeQuery {
 	return query
 }
 
+// QueryWebauthnCredentials queries the webauthn_credentials edge of a User.
+func (c *UserClient) QueryWebauthnCredentials(_m *User) *WebAuthnCredentialQuery {
+	query := (&WebAuthnCredentialClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(webauthncredential.Table, webauthncredential.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, user.WebauthnCredentialsTable, user.WebauthnCredentialsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPasswordResetTokens queries the password_reset_tokens edge of a User.
+func (c *UserClient) QueryPasswordResetTokens(_m *User) *PasswordResetTokenQuery {
+	query := (&PasswordResetTokenClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(passwordresettoken.Table, passwordresettoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, user.PasswordResetTokensTable, user.PasswordResetTokensColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
 	hooks := c.hooks.User
@@ -6152,23 +6366,189 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 	}
 }
 
+// WebAuthnCredentialClient is a client for the WebAuthnCredential schema.
+type WebAuthnCredentialClient struct {
+	config
+}
+
+// NewWebAuthnCredentialClient returns a client for the WebAuthnCredential from the given config.
+func NewWebAuthnCredentialClient(c config) *WebAuthnCredentialClient {
+	return &WebAuthnCredentialClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `webauthncredential.Hooks(f(g(h())))`.
+func (c *WebAuthnCredentialClient) Use(hooks ...Hook) {
+	c.hooks.WebAuthnCredential = append(c.hooks.WebAuthnCredential, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `webauthncredential.Intercept(f(g(h())))`.
+func (c *WebAuthnCredentialClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WebAuthnCredential = append(c.inters.WebAuthnCredential, interceptors...)
+}
+
+// Create returns a builder for creating a WebAuthnCredential entity.
+func (c *WebAuthnCredentialClient) Create() *WebAuthnCredentialCreate {
+	mutation := newWebAuthnCredentialMutation(c.config, OpCreate)
+	return &WebAuthnCredentialCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WebAuthnCredential entities.
+func (c *WebAuthnCredentialClient) CreateBulk(builders ...*WebAuthnCredentialCreate) *WebAuthnCredentialCreateBulk {
+	return &WebAuthnCredentialCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WebAuthnCredentialClient) MapCreateBulk(slice any, setFunc func(*WebAuthnCredentialCreate, int)) *WebAuthnCredentialCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WebAuthnCredentialCreateBulk{err: fmt.Errorf("calling to WebAuthnCredentialClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WebAuthnCredentialCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WebAuthnCredentialCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WebAuthnCredential.
+func (c *WebAuthnCredentialClient) Update() *WebAuthnCredentialUpdate {
+	mutation := newWebAuthnCredentialMutation(c.config, OpUpdate)
+	return &WebAuthnCredentialUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WebAuthnCredentialClient) UpdateOne(_m *WebAuthnCredential) *WebAuthnCredentialUpdateOne {
+	mutation := newWebAuthnCredentialMutation(c.config, OpUpdateOne, withWebAuthnCredential(_m))
+	return &WebAuthnCredentialUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WebAuthnCredentialClient) UpdateOneID(id pulid.ID) *WebAuthnCredentialUpdateOne {
+	mutation := newWebAuthnCredentialMutation(c.config, OpUpdateOne, withWebAuthnCredentialID(id))
+	return &WebAuthnCredentialUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WebAuthnCredential.
+func (c *WebAuthnCredentialClient) Delete() *WebAuthnCredentialDelete {
+	mutation := newWebAuthnCredentialMutation(c.config, OpDelete)
+	return &WebAuthnCredentialDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WebAuthnCredentialClient) DeleteOne(_m *WebAuthnCredential) *WebAuthnCredentialDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WebAuthnCredentialClient) DeleteOneID(id pulid.ID) *WebAuthnCredentialDeleteOne {
+	builder := c.Delete().Where(webauthncredential.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WebAuthnCredentialDeleteOne{builder}
+}
+
+// Query returns a query builder for WebAuthnCredential.
+func (c *WebAuthnCredentialClient) Query() *WebAuthnCredentialQuery {
+	return &WebAuthnCredentialQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWebAuthnCredential},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WebAuthnCredential entity by its id.
+func (c *WebAuthnCredentialClient) Get(ctx context.Context, id pulid.ID) (*WebAuthnCredential, error) {
+	return c.Query().Where(webauthncredential.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WebAuthnCredentialClient) GetX(ctx context.Context, id pulid.ID) *WebAuthnCredential {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a WebAuthnCredential.
+func (c *WebAuthnCredentialClient) QueryOrganization(_m *WebAuthnCredential) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webauthncredential.Table, webauthncredential.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, webauthncredential.OrganizationTable, webauthncredential.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a WebAuthnCredential.
+func (c *WebAuthnCredentialClient) QueryUser(_m *WebAuthnCredential) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webauthncredential.Table, webauthncredential.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, webauthncredential.UserTable, webauthncredential.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *WebAuthnCredentialClient) Hooks() []Hook {
+	hooks := c.hooks.WebAuthnCredential
+	return append(hooks[:len(hooks):len(hooks)], webauthncredential.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WebAuthnCredentialClient) Interceptors() []Interceptor {
+	return c.inters.WebAuthnCredential
+}
+
+func (c *WebAuthnCredentialClient) mutate(ctx context.Context, m *WebAuthnCredentialMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WebAuthnCredentialCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WebAuthnCredentialUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WebAuthnCredentialUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WebAuthnCredentialDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WebAuthnCredential mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
 		Appointment, AuditEvent, BusinessUnit, ClientAccess, ClientContact, Document,
 		EmergencyAccess, Homework, Invitation, Invoice, Organization, OutboxMessage,
-		PasswordCredential, Patient, PortalAccess, RecoveryCode, Role,
-		SCIMGroupMapping, SCIMGroupMember, SCIMToken, SSOConnection, SeatCharge,
+		PasswordCredential, PasswordResetToken, Patient, PortalAccess, RecoveryCode,
+		Role, SCIMGroupMapping, SCIMGroupMember, SCIMToken, SSOConnection, SeatCharge,
 		Session, SessionNote, StaffProfile, StaffProfileAccess, Subscription,
-		SurveyResponse, TOTPFactor, User []ent.Hook
+		SurveyResponse, TOTPFactor, User, WebAuthnCredential []ent.Hook
 	}
 	inters struct {
 		Appointment, AuditEvent, BusinessUnit, ClientAccess, ClientContact, Document,
 		EmergencyAccess, Homework, Invitation, Invoice, Organization, OutboxMessage,
-		PasswordCredential, Patient, PortalAccess, RecoveryCode, Role,
-		SCIMGroupMapping, SCIMGroupMember, SCIMToken, SSOConnection, SeatCharge,
+		PasswordCredential, PasswordResetToken, Patient, PortalAccess, RecoveryCode,
+		Role, SCIMGroupMapping, SCIMGroupMember, SCIMToken, SSOConnection, SeatCharge,
 		Session, SessionNote, StaffProfile, StaffProfileAccess, Subscription,
-		SurveyResponse, TOTPFactor, User []ent.Interceptor
+		SurveyResponse, TOTPFactor, User, WebAuthnCredential []ent.Interceptor
 	}
 )
 

@@ -25,6 +25,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/outboxmessage"
 	"github.com/clinicgate/clinicgate/ent/passwordcredential"
+	"github.com/clinicgate/clinicgate/ent/passwordresettoken"
 	"github.com/clinicgate/clinicgate/ent/patient"
 	"github.com/clinicgate/clinicgate/ent/portalaccess"
 	"github.com/clinicgate/clinicgate/ent/recoverycode"
@@ -42,6 +43,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -115,6 +117,7 @@ func checkColumn(t, c string) error {
 			organization.Table:       organization.ValidColumn,
 			outboxmessage.Table:      outboxmessage.ValidColumn,
 			passwordcredential.Table: passwordcredential.ValidColumn,
+			passwordresettoken.Table: passwordresettoken.ValidColumn,
 			patient.Table:            patient.ValidColumn,
 			portalaccess.Table:       portalaccess.ValidColumn,
 			recoverycode.Table:       recoverycode.ValidColumn,
@@ -132,6 +135,7 @@ func checkColumn(t, c string) error {
 			surveyresponse.Table:     surveyresponse.ValidColumn,
 			totpfactor.Table:         totpfactor.ValidColumn,
 			user.Table:               user.ValidColumn,
+			webauthncredential.Table: webauthncredential.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

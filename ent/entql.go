@@ -16,6 +16,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/outboxmessage"
 	"github.com/clinicgate/clinicgate/ent/passwordcredential"
+	"github.com/clinicgate/clinicgate/ent/passwordresettoken"
 	"github.com/clinicgate/clinicgate/ent/patient"
 	"github.com/clinicgate/clinicgate/ent/portalaccess"
 	"github.com/clinicgate/clinicgate/ent/predicate"
@@ -34,6 +35,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -43,7 +45,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 30)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 32)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   appointment.Table,
@@ -338,6 +340,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   passwordresettoken.Table,
+			Columns: passwordresettoken.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: passwordresettoken.FieldID,
+			},
+		},
+		Type: "PasswordResetToken",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			passwordresettoken.FieldOrganizationID: {Type: field.TypeString, Column: passwordresettoken.FieldOrganizationID},
+			passwordresettoken.FieldUserID:         {Type: field.TypeString, Column: passwordresettoken.FieldUserID},
+			passwordresettoken.FieldTokenHash:      {Type: field.TypeBytes, Column: passwordresettoken.FieldTokenHash},
+			passwordresettoken.FieldCreatedAt:      {Type: field.TypeTime, Column: passwordresettoken.FieldCreatedAt},
+			passwordresettoken.FieldExpiresAt:      {Type: field.TypeTime, Column: passwordresettoken.FieldExpiresAt},
+			passwordresettoken.FieldUsedAt:         {Type: field.TypeTime, Column: passwordresettoken.FieldUsedAt},
+			passwordresettoken.FieldIP:             {Type: field.TypeString, Column: passwordresettoken.FieldIP},
+		},
+	}
+	graph.Nodes[14] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   patient.Table,
 			Columns: patient.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -364,7 +386,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			patient.FieldBusinessUnitID:      {Type: field.TypeString, Column: patient.FieldBusinessUnitID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   portalaccess.Table,
 			Columns: portalaccess.Columns,
@@ -388,7 +410,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			portalaccess.FieldGrantedByID:      {Type: field.TypeString, Column: portalaccess.FieldGrantedByID},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recoverycode.Table,
 			Columns: recoverycode.Columns,
@@ -406,7 +428,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recoverycode.FieldUsedAt:         {Type: field.TypeTime, Column: recoverycode.FieldUsedAt},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   role.Table,
 			Columns: role.Columns,
@@ -430,7 +452,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			role.FieldExternalID:     {Type: field.TypeString, Column: role.FieldExternalID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   scimgroupmapping.Table,
 			Columns: scimgroupmapping.Columns,
@@ -452,7 +474,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			scimgroupmapping.FieldVersion:        {Type: field.TypeInt, Column: scimgroupmapping.FieldVersion},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   scimgroupmember.Table,
 			Columns: scimgroupmember.Columns,
@@ -469,7 +491,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			scimgroupmember.FieldCreatedAt:      {Type: field.TypeTime, Column: scimgroupmember.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   scimtoken.Table,
 			Columns: scimtoken.Columns,
@@ -491,7 +513,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			scimtoken.FieldRevokedAt:      {Type: field.TypeTime, Column: scimtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ssoconnection.Table,
 			Columns: ssoconnection.Columns,
@@ -514,7 +536,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ssoconnection.FieldAutoProvision:      {Type: field.TypeBool, Column: ssoconnection.FieldAutoProvision},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   seatcharge.Table,
 			Columns: seatcharge.Columns,
@@ -536,7 +558,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			seatcharge.FieldChargedAt:      {Type: field.TypeTime, Column: seatcharge.FieldChargedAt},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -563,7 +585,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldRevokedReason:          {Type: field.TypeString, Column: session.FieldRevokedReason},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sessionnote.Table,
 			Columns: sessionnote.Columns,
@@ -584,7 +606,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sessionnote.FieldPrivate:        {Type: field.TypeBool, Column: sessionnote.FieldPrivate},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   staffprofile.Table,
 			Columns: staffprofile.Columns,
@@ -609,7 +631,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			staffprofile.FieldUserID:         {Type: field.TypeString, Column: staffprofile.FieldUserID},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   staffprofileaccess.Table,
 			Columns: staffprofileaccess.Columns,
@@ -628,7 +650,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			staffprofileaccess.FieldGrantedByID:    {Type: field.TypeString, Column: staffprofileaccess.FieldGrantedByID},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -650,7 +672,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldStatus:         {Type: field.TypeEnum, Column: subscription.FieldStatus},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   surveyresponse.Table,
 			Columns: surveyresponse.Columns,
@@ -671,7 +693,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			surveyresponse.FieldSubmittedAt:    {Type: field.TypeTime, Column: surveyresponse.FieldSubmittedAt},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   totpfactor.Table,
 			Columns: totpfactor.Columns,
@@ -692,7 +714,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			totpfactor.FieldLastUsedStep:   {Type: field.TypeInt64, Column: totpfactor.FieldLastUsedStep},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -731,6 +753,34 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldLastSignInAt:          {Type: field.TypeTime, Column: user.FieldLastSignInAt},
 			user.FieldSuspendedAt:           {Type: field.TypeTime, Column: user.FieldSuspendedAt},
 			user.FieldDeletedAt:             {Type: field.TypeTime, Column: user.FieldDeletedAt},
+		},
+	}
+	graph.Nodes[31] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   webauthncredential.Table,
+			Columns: webauthncredential.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: webauthncredential.FieldID,
+			},
+		},
+		Type: "WebAuthnCredential",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			webauthncredential.FieldOrganizationID:  {Type: field.TypeString, Column: webauthncredential.FieldOrganizationID},
+			webauthncredential.FieldCreatedAt:       {Type: field.TypeTime, Column: webauthncredential.FieldCreatedAt},
+			webauthncredential.FieldUpdatedAt:       {Type: field.TypeTime, Column: webauthncredential.FieldUpdatedAt},
+			webauthncredential.FieldUserID:          {Type: field.TypeString, Column: webauthncredential.FieldUserID},
+			webauthncredential.FieldName:            {Type: field.TypeString, Column: webauthncredential.FieldName},
+			webauthncredential.FieldCredentialID:    {Type: field.TypeBytes, Column: webauthncredential.FieldCredentialID},
+			webauthncredential.FieldPublicKey:       {Type: field.TypeBytes, Column: webauthncredential.FieldPublicKey},
+			webauthncredential.FieldAttestationType: {Type: field.TypeString, Column: webauthncredential.FieldAttestationType},
+			webauthncredential.FieldAaguid:          {Type: field.TypeBytes, Column: webauthncredential.FieldAaguid},
+			webauthncredential.FieldSignCount:       {Type: field.TypeUint32, Column: webauthncredential.FieldSignCount},
+			webauthncredential.FieldTransports:      {Type: field.TypeJSON, Column: webauthncredential.FieldTransports},
+			webauthncredential.FieldBackupEligible:  {Type: field.TypeBool, Column: webauthncredential.FieldBackupEligible},
+			webauthncredential.FieldBackupState:     {Type: field.TypeBool, Column: webauthncredential.FieldBackupState},
+			webauthncredential.FieldUserVerified:    {Type: field.TypeBool, Column: webauthncredential.FieldUserVerified},
+			webauthncredential.FieldLastUsedAt:      {Type: field.TypeTime, Column: webauthncredential.FieldLastUsedAt},
 		},
 	}
 	graph.MustAddE(
@@ -1199,6 +1249,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 			Bidi:    false,
 		},
 		"PasswordCredential",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   passwordresettoken.OrganizationTable,
+			Columns: []string{passwordresettoken.OrganizationColumn},
+			Bidi:    false,
+		},
+		"PasswordResetToken",
+		"Organization",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   passwordresettoken.UserTable,
+			Columns: []string{passwordresettoken.UserColumn},
+			Bidi:    false,
+		},
+		"PasswordResetToken",
 		"User",
 	)
 	graph.MustAddE(
@@ -1992,6 +2066,54 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"User",
 		"RecoveryCode",
+	)
+	graph.MustAddE(
+		"webauthn_credentials",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.WebauthnCredentialsTable,
+			Columns: []string{user.WebauthnCredentialsColumn},
+			Bidi:    false,
+		},
+		"User",
+		"WebAuthnCredential",
+	)
+	graph.MustAddE(
+		"password_reset_tokens",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   user.PasswordResetTokensTable,
+			Columns: []string{user.PasswordResetTokensColumn},
+			Bidi:    false,
+		},
+		"User",
+		"PasswordResetToken",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   webauthncredential.OrganizationTable,
+			Columns: []string{webauthncredential.OrganizationColumn},
+			Bidi:    false,
+		},
+		"WebAuthnCredential",
+		"Organization",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   webauthncredential.UserTable,
+			Columns: []string{webauthncredential.UserColumn},
+			Bidi:    false,
+		},
+		"WebAuthnCredential",
+		"User",
 	)
 	return graph
 }()
@@ -3684,6 +3806,109 @@ func (f *PasswordCredentialFilter) WhereHasUserWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PasswordResetTokenQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PasswordResetTokenQuery builder.
+func (_q *PasswordResetTokenQuery) Filter() *PasswordResetTokenFilter {
+	return &PasswordResetTokenFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PasswordResetTokenMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PasswordResetTokenMutation builder.
+func (m *PasswordResetTokenMutation) Filter() *PasswordResetTokenFilter {
+	return &PasswordResetTokenFilter{config: m.config, predicateAdder: m}
+}
+
+// PasswordResetTokenFilter provides a generic filtering capability at runtime for PasswordResetTokenQuery.
+type PasswordResetTokenFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PasswordResetTokenFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *PasswordResetTokenFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(passwordresettoken.FieldID))
+}
+
+// WhereOrganizationID applies the entql string predicate on the organization_id field.
+func (f *PasswordResetTokenFilter) WhereOrganizationID(p entql.StringP) {
+	f.Where(p.Field(passwordresettoken.FieldOrganizationID))
+}
+
+// WhereUserID applies the entql string predicate on the user_id field.
+func (f *PasswordResetTokenFilter) WhereUserID(p entql.StringP) {
+	f.Where(p.Field(passwordresettoken.FieldUserID))
+}
+
+// WhereTokenHash applies the entql []byte predicate on the token_hash field.
+func (f *PasswordResetTokenFilter) WhereTokenHash(p entql.BytesP) {
+	f.Where(p.Field(passwordresettoken.FieldTokenHash))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PasswordResetTokenFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(passwordresettoken.FieldCreatedAt))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *PasswordResetTokenFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(passwordresettoken.FieldExpiresAt))
+}
+
+// WhereUsedAt applies the entql time.Time predicate on the used_at field.
+func (f *PasswordResetTokenFilter) WhereUsedAt(p entql.TimeP) {
+	f.Where(p.Field(passwordresettoken.FieldUsedAt))
+}
+
+// WhereIP applies the entql string predicate on the ip field.
+func (f *PasswordResetTokenFilter) WhereIP(p entql.StringP) {
+	f.Where(p.Field(passwordresettoken.FieldIP))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *PasswordResetTokenFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *PasswordResetTokenFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *PasswordResetTokenFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *PasswordResetTokenFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PatientQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3712,7 +3937,7 @@ type PatientFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PatientFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3995,7 +4220,7 @@ type PortalAccessFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PortalAccessFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4146,7 +4371,7 @@ type RecoveryCodeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecoveryCodeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4239,7 +4464,7 @@ type RoleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4376,7 +4601,7 @@ type SCIMGroupMappingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SCIMGroupMappingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4517,7 +4742,7 @@ type SCIMGroupMemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SCIMGroupMemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4619,7 +4844,7 @@ type SCIMTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SCIMTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4718,7 +4943,7 @@ type SSOConnectionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SSOConnectionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4822,7 +5047,7 @@ type SeatChargeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SeatChargeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4949,7 +5174,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5087,7 +5312,7 @@ type SessionNoteFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionNoteFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5209,7 +5434,7 @@ type StaffProfileFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StaffProfileFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5379,7 +5604,7 @@ type StaffProfileAccessFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StaffProfileAccessFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5505,7 +5730,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5618,7 +5843,7 @@ type SurveyResponseFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SurveyResponseFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5740,7 +5965,7 @@ type TOTPFactorFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TOTPFactorFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5848,7 +6073,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6161,6 +6386,177 @@ func (f *UserFilter) WhereHasRecoveryCodes() {
 // WhereHasRecoveryCodesWith applies a predicate to check if query has an edge recovery_codes with a given conditions (other predicates).
 func (f *UserFilter) WhereHasRecoveryCodesWith(preds ...predicate.RecoveryCode) {
 	f.Where(entql.HasEdgeWith("recovery_codes", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasWebauthnCredentials applies a predicate to check if query has an edge webauthn_credentials.
+func (f *UserFilter) WhereHasWebauthnCredentials() {
+	f.Where(entql.HasEdge("webauthn_credentials"))
+}
+
+// WhereHasWebauthnCredentialsWith applies a predicate to check if query has an edge webauthn_credentials with a given conditions (other predicates).
+func (f *UserFilter) WhereHasWebauthnCredentialsWith(preds ...predicate.WebAuthnCredential) {
+	f.Where(entql.HasEdgeWith("webauthn_credentials", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPasswordResetTokens applies a predicate to check if query has an edge password_reset_tokens.
+func (f *UserFilter) WhereHasPasswordResetTokens() {
+	f.Where(entql.HasEdge("password_reset_tokens"))
+}
+
+// WhereHasPasswordResetTokensWith applies a predicate to check if query has an edge password_reset_tokens with a given conditions (other predicates).
+func (f *UserFilter) WhereHasPasswordResetTokensWith(preds ...predicate.PasswordResetToken) {
+	f.Where(entql.HasEdgeWith("password_reset_tokens", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *WebAuthnCredentialQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the WebAuthnCredentialQuery builder.
+func (_q *WebAuthnCredentialQuery) Filter() *WebAuthnCredentialFilter {
+	return &WebAuthnCredentialFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *WebAuthnCredentialMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the WebAuthnCredentialMutation builder.
+func (m *WebAuthnCredentialMutation) Filter() *WebAuthnCredentialFilter {
+	return &WebAuthnCredentialFilter{config: m.config, predicateAdder: m}
+}
+
+// WebAuthnCredentialFilter provides a generic filtering capability at runtime for WebAuthnCredentialQuery.
+type WebAuthnCredentialFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *WebAuthnCredentialFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *WebAuthnCredentialFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(webauthncredential.FieldID))
+}
+
+// WhereOrganizationID applies the entql string predicate on the organization_id field.
+func (f *WebAuthnCredentialFilter) WhereOrganizationID(p entql.StringP) {
+	f.Where(p.Field(webauthncredential.FieldOrganizationID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *WebAuthnCredentialFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(webauthncredential.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *WebAuthnCredentialFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(webauthncredential.FieldUpdatedAt))
+}
+
+// WhereUserID applies the entql string predicate on the user_id field.
+func (f *WebAuthnCredentialFilter) WhereUserID(p entql.StringP) {
+	f.Where(p.Field(webauthncredential.FieldUserID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *WebAuthnCredentialFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(webauthncredential.FieldName))
+}
+
+// WhereCredentialID applies the entql []byte predicate on the credential_id field.
+func (f *WebAuthnCredentialFilter) WhereCredentialID(p entql.BytesP) {
+	f.Where(p.Field(webauthncredential.FieldCredentialID))
+}
+
+// WherePublicKey applies the entql []byte predicate on the public_key field.
+func (f *WebAuthnCredentialFilter) WherePublicKey(p entql.BytesP) {
+	f.Where(p.Field(webauthncredential.FieldPublicKey))
+}
+
+// WhereAttestationType applies the entql string predicate on the attestation_type field.
+func (f *WebAuthnCredentialFilter) WhereAttestationType(p entql.StringP) {
+	f.Where(p.Field(webauthncredential.FieldAttestationType))
+}
+
+// WhereAaguid applies the entql []byte predicate on the aaguid field.
+func (f *WebAuthnCredentialFilter) WhereAaguid(p entql.BytesP) {
+	f.Where(p.Field(webauthncredential.FieldAaguid))
+}
+
+// WhereSignCount applies the entql uint32 predicate on the sign_count field.
+func (f *WebAuthnCredentialFilter) WhereSignCount(p entql.Uint32P) {
+	f.Where(p.Field(webauthncredential.FieldSignCount))
+}
+
+// WhereTransports applies the entql json.RawMessage predicate on the transports field.
+func (f *WebAuthnCredentialFilter) WhereTransports(p entql.BytesP) {
+	f.Where(p.Field(webauthncredential.FieldTransports))
+}
+
+// WhereBackupEligible applies the entql bool predicate on the backup_eligible field.
+func (f *WebAuthnCredentialFilter) WhereBackupEligible(p entql.BoolP) {
+	f.Where(p.Field(webauthncredential.FieldBackupEligible))
+}
+
+// WhereBackupState applies the entql bool predicate on the backup_state field.
+func (f *WebAuthnCredentialFilter) WhereBackupState(p entql.BoolP) {
+	f.Where(p.Field(webauthncredential.FieldBackupState))
+}
+
+// WhereUserVerified applies the entql bool predicate on the user_verified field.
+func (f *WebAuthnCredentialFilter) WhereUserVerified(p entql.BoolP) {
+	f.Where(p.Field(webauthncredential.FieldUserVerified))
+}
+
+// WhereLastUsedAt applies the entql time.Time predicate on the last_used_at field.
+func (f *WebAuthnCredentialFilter) WhereLastUsedAt(p entql.TimeP) {
+	f.Where(p.Field(webauthncredential.FieldLastUsedAt))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *WebAuthnCredentialFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *WebAuthnCredentialFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *WebAuthnCredentialFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *WebAuthnCredentialFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

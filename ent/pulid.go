@@ -19,6 +19,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/outboxmessage"
 	"github.com/clinicgate/clinicgate/ent/passwordcredential"
+	"github.com/clinicgate/clinicgate/ent/passwordresettoken"
 	"github.com/clinicgate/clinicgate/ent/patient"
 	"github.com/clinicgate/clinicgate/ent/portalaccess"
 	"github.com/clinicgate/clinicgate/ent/predicate"
@@ -38,6 +39,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 )
 
 // prefixTables maps ID prefixes to table names.
@@ -55,6 +57,7 @@ var prefixTables = map[string]string{
 	"org": organization.Table,
 	"obx": outboxmessage.Table,
 	"pwd": passwordcredential.Table,
+	"prt": passwordresettoken.Table,
 	"cli": patient.Table,
 	"pta": portalaccess.Table,
 	"rec": recoverycode.Table,
@@ -72,6 +75,7 @@ var prefixTables = map[string]string{
 	"svr": surveyresponse.Table,
 	"tot": totpfactor.Table,
 	"usr": user.Table,
+	"wac": webauthncredential.Table,
 }
 
 // IDToType maps an ID to the table of its type. It is the node-type resolver
@@ -114,6 +118,8 @@ func (c *Client) CountIDs(ctx context.Context, table string, org pulid.ID, ids [
 		return c.OutboxMessage.Query().Where(outboxmessage.IDIn(ids...), predicate.OutboxMessage(inOrg)).Count(ctx)
 	case passwordcredential.Table:
 		return c.PasswordCredential.Query().Where(passwordcredential.IDIn(ids...), predicate.PasswordCredential(inOrg)).Count(ctx)
+	case passwordresettoken.Table:
+		return c.PasswordResetToken.Query().Where(passwordresettoken.IDIn(ids...), predicate.PasswordResetToken(inOrg)).Count(ctx)
 	case patient.Table:
 		return c.Patient.Query().Where(patient.IDIn(ids...), predicate.Patient(inOrg)).Count(ctx)
 	case portalaccess.Table:
@@ -148,6 +154,8 @@ func (c *Client) CountIDs(ctx context.Context, table string, org pulid.ID, ids [
 		return c.TOTPFactor.Query().Where(totpfactor.IDIn(ids...), predicate.TOTPFactor(inOrg)).Count(ctx)
 	case user.Table:
 		return c.User.Query().Where(user.IDIn(ids...), predicate.User(inOrg)).Count(ctx)
+	case webauthncredential.Table:
+		return c.WebAuthnCredential.Query().Where(webauthncredential.IDIn(ids...), predicate.WebAuthnCredential(inOrg)).Count(ctx)
 	}
 	return 0, &NotFoundError{label: table}
 }

@@ -40,6 +40,8 @@ type Tx struct {
 	OutboxMessage *OutboxMessageClient
 	// PasswordCredential is the client for interacting with the PasswordCredential builders.
 	PasswordCredential *PasswordCredentialClient
+	// PasswordResetToken is the client for interacting with the PasswordResetToken builders.
+	PasswordResetToken *PasswordResetTokenClient
 	// Patient is the client for interacting with the Patient builders.
 	Patient *PatientClient
 	// PortalAccess is the client for interacting with the PortalAccess builders.
@@ -74,6 +76,8 @@ type Tx struct {
 	TOTPFactor *TOTPFactorClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// WebAuthnCredential is the client for interacting with the WebAuthnCredential builders.
+	WebAuthnCredential *WebAuthnCredentialClient
 
 	// lazily loaded.
 	client     *Client
@@ -218,6 +222,7 @@ func (tx *Tx) init() {
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.OutboxMessage = NewOutboxMessageClient(tx.config)
 	tx.PasswordCredential = NewPasswordCredentialClient(tx.config)
+	tx.PasswordResetToken = NewPasswordResetTokenClient(tx.config)
 	tx.Patient = NewPatientClient(tx.config)
 	tx.PortalAccess = NewPortalAccessClient(tx.config)
 	tx.RecoveryCode = NewRecoveryCodeClient(tx.config)
@@ -235,6 +240,7 @@ func (tx *Tx) init() {
 	tx.SurveyResponse = NewSurveyResponseClient(tx.config)
 	tx.TOTPFactor = NewTOTPFactorClient(tx.config)
 	tx.User = NewUserClient(tx.config)
+	tx.WebAuthnCredential = NewWebAuthnCredentialClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

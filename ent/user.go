@@ -112,9 +112,13 @@ type UserEdges struct {
 	TotpFactors []*TOTPFactor `json:"totp_factors,omitempty"`
 	// RecoveryCodes holds the value of the recovery_codes edge.
 	RecoveryCodes []*RecoveryCode `json:"recovery_codes,omitempty"`
+	// WebauthnCredentials holds the value of the webauthn_credentials edge.
+	WebauthnCredentials []*WebAuthnCredential `json:"webauthn_credentials,omitempty"`
+	// PasswordResetTokens holds the value of the password_reset_tokens edge.
+	PasswordResetTokens []*PasswordResetToken `json:"password_reset_tokens,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [12]bool
+	loadedTypes [14]bool
 	// totalCount holds the count of the edges above.
 	totalCount [7]map[string]int
 
@@ -126,6 +130,8 @@ type UserEdges struct {
 	namedSessions             map[string][]*Session
 	namedTotpFactors          map[string][]*TOTPFactor
 	namedRecoveryCodes        map[string][]*RecoveryCode
+	namedWebauthnCredentials  map[string][]*WebAuthnCredential
+	namedPasswordResetTokens  map[string][]*PasswordResetToken
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -242,6 +248,24 @@ func (e UserEdges) RecoveryCodesOrErr() ([]*RecoveryCode, error) {
 		return e.RecoveryCodes, nil
 	}
 	return nil, &NotLoadedError{edge: "recovery_codes"}
+}
+
+// WebauthnCredentialsOrErr returns the WebauthnCredentials value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) WebauthnCredentialsOrErr() ([]*WebAuthnCredential, error) {
+	if e.loadedTypes[12] {
+		return e.WebauthnCredentials, nil
+	}
+	return nil, &NotLoadedError{edge: "webauthn_credentials"}
+}
+
+// PasswordResetTokensOrErr returns the PasswordResetTokens value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) PasswordResetTokensOrErr() ([]*PasswordResetToken, error) {
+	if e.loadedTypes[13] {
+		return e.PasswordResetTokens, nil
+	}
+	return nil, &NotLoadedError{edge: "password_reset_tokens"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -528,6 +552,16 @@ func (_m *User) QueryTotpFactors() *TOTPFactorQuery {
 // QueryRecoveryCodes queries the "recovery_codes" edge of the User entity.
 func (_m *User) QueryRecoveryCodes() *RecoveryCodeQuery {
 	return NewUserClient(_m.config).QueryRecoveryCodes(_m)
+}
+
+// QueryWebauthnCredentials queries the "webauthn_credentials" edge of the User entity.
+func (_m *User) QueryWebauthnCredentials() *WebAuthnCredentialQuery {
+	return NewUserClient(_m.config).QueryWebauthnCredentials(_m)
+}
+
+// QueryPasswordResetTokens queries the "password_reset_tokens" edge of the User entity.
+func (_m *User) QueryPasswordResetTokens() *PasswordResetTokenQuery {
+	return NewUserClient(_m.config).QueryPasswordResetTokens(_m)
 }
 
 // Update returns a builder for updating this User.
@@ -839,6 +873,54 @@ func (_m *User) appendNamedRecoveryCodes(name string, edges ...*RecoveryCode) {
 		_m.Edges.namedRecoveryCodes[name] = []*RecoveryCode{}
 	} else {
 		_m.Edges.namedRecoveryCodes[name] = append(_m.Edges.namedRecoveryCodes[name], edges...)
+	}
+}
+
+// NamedWebauthnCredentials returns the WebauthnCredentials named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedWebauthnCredentials(name string) ([]*WebAuthnCredential, error) {
+	if _m.Edges.namedWebauthnCredentials == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedWebauthnCredentials[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedWebauthnCredentials(name string, edges ...*WebAuthnCredential) {
+	if _m.Edges.namedWebauthnCredentials == nil {
+		_m.Edges.namedWebauthnCredentials = make(map[string][]*WebAuthnCredential)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedWebauthnCredentials[name] = []*WebAuthnCredential{}
+	} else {
+		_m.Edges.namedWebauthnCredentials[name] = append(_m.Edges.namedWebauthnCredentials[name], edges...)
+	}
+}
+
+// NamedPasswordResetTokens returns the PasswordResetTokens named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedPasswordResetTokens(name string) ([]*PasswordResetToken, error) {
+	if _m.Edges.namedPasswordResetTokens == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPasswordResetTokens[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedPasswordResetTokens(name string, edges ...*PasswordResetToken) {
+	if _m.Edges.namedPasswordResetTokens == nil {
+		_m.Edges.namedPasswordResetTokens = make(map[string][]*PasswordResetToken)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPasswordResetTokens[name] = []*PasswordResetToken{}
+	} else {
+		_m.Edges.namedPasswordResetTokens[name] = append(_m.Edges.namedPasswordResetTokens[name], edges...)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/clientaccess"
 	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/passwordcredential"
+	"github.com/clinicgate/clinicgate/ent/passwordresettoken"
 	"github.com/clinicgate/clinicgate/ent/portalaccess"
 	"github.com/clinicgate/clinicgate/ent/predicate"
 	"github.com/clinicgate/clinicgate/ent/recoverycode"
@@ -28,6 +29,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/staffprofileaccess"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 )
 
 // UserQuery is the builder for querying User entities.
@@ -49,6 +51,8 @@ type UserQuery struct {
 	withSessions                  *SessionQuery
 	withTotpFactors               *TOTPFactorQuery
 	withRecoveryCodes             *RecoveryCodeQuery
+	withWebauthnCredentials       *WebAuthnCredentialQuery
+	withPasswordResetTokens       *PasswordResetTokenQuery
 	loadTotal                     []func(context.Context, []*User) error
 	modifiers                     []func(*sql.Selector)
 	withNamedRoles                map[string]*RoleQuery
@@ -59,6 +63,8 @@ type UserQuery struct {
 	withNamedSessions             map[string]*SessionQuery
 	withNamedTotpFactors          map[string]*TOTPFactorQuery
 	withNamedRecoveryCodes        map[string]*RecoveryCodeQuery
+	withNamedWebauthnCredentials  map[string]*WebAuthnCredentialQuery
+	withNamedPasswordResetTokens  map[string]*PasswordResetTokenQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -359,6 +365,50 @@ func (_q *UserQuery) QueryRecoveryCodes() *RecoveryCodeQuery {
 	return query
 }
 
+// QueryWebauthnCredentials chains the current query on the "webauthn_credentials" edge.
+func (_q *UserQuery) QueryWebauthnCredentials() *WebAuthnCredentialQuery {
+	query := (&WebAuthnCredentialClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(webauthncredential.Table, webauthncredential.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, user.WebauthnCredentialsTable, user.WebauthnCredentialsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPasswordResetTokens chains the current query on the "password_reset_tokens" edge.
+func (_q *UserQuery) QueryPasswordResetTokens() *PasswordResetTokenQuery {
+	query := (&PasswordResetTokenClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(passwordresettoken.Table, passwordresettoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, user.PasswordResetTokensTable, user.PasswordResetTokensColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first User entity from the query.
 // Returns a *NotFoundError when no User was found.
 func (_q *UserQuery) First(ctx context.Context) (*User, error) {
@@ -563,6 +613,8 @@ func (_q *UserQuery) Clone() *UserQuery {
 		withSessions:             _q.withSessions.Clone(),
 		withTotpFactors:          _q.withTotpFactors.Clone(),
 		withRecoveryCodes:        _q.withRecoveryCodes.Clone(),
+		withWebauthnCredentials:  _q.withWebauthnCredentials.Clone(),
+		withPasswordResetTokens:  _q.withPasswordResetTokens.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -702,6 +754,28 @@ func (_q *UserQuery) WithRecoveryCodes(opts ...func(*RecoveryCodeQuery)) *UserQu
 	return _q
 }
 
+// WithWebauthnCredentials tells the query-builder to eager-load the nodes that are connected to
+// the "webauthn_credentials" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithWebauthnCredentials(opts ...func(*WebAuthnCredentialQuery)) *UserQuery {
+	query := (&WebAuthnCredentialClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withWebauthnCredentials = query
+	return _q
+}
+
+// WithPasswordResetTokens tells the query-builder to eager-load the nodes that are connected to
+// the "password_reset_tokens" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithPasswordResetTokens(opts ...func(*PasswordResetTokenQuery)) *UserQuery {
+	query := (&PasswordResetTokenClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPasswordResetTokens = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -786,7 +860,7 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	var (
 		nodes       = []*User{}
 		_spec       = _q.querySpec()
-		loadedTypes = [12]bool{
+		loadedTypes = [14]bool{
 			_q.withOrganization != nil,
 			_q.withRoles != nil,
 			_q.withBusinessUnits != nil,
@@ -799,6 +873,8 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			_q.withSessions != nil,
 			_q.withTotpFactors != nil,
 			_q.withRecoveryCodes != nil,
+			_q.withWebauthnCredentials != nil,
+			_q.withPasswordResetTokens != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -904,6 +980,24 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			return nil, err
 		}
 	}
+	if query := _q.withWebauthnCredentials; query != nil {
+		if err := _q.loadWebauthnCredentials(ctx, query, nodes,
+			func(n *User) { n.Edges.WebauthnCredentials = []*WebAuthnCredential{} },
+			func(n *User, e *WebAuthnCredential) {
+				n.Edges.WebauthnCredentials = append(n.Edges.WebauthnCredentials, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withPasswordResetTokens; query != nil {
+		if err := _q.loadPasswordResetTokens(ctx, query, nodes,
+			func(n *User) { n.Edges.PasswordResetTokens = []*PasswordResetToken{} },
+			func(n *User, e *PasswordResetToken) {
+				n.Edges.PasswordResetTokens = append(n.Edges.PasswordResetTokens, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedRoles {
 		if err := _q.loadRoles(ctx, query, nodes,
 			func(n *User) { n.appendNamedRoles(name) },
@@ -957,6 +1051,20 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		if err := _q.loadRecoveryCodes(ctx, query, nodes,
 			func(n *User) { n.appendNamedRecoveryCodes(name) },
 			func(n *User, e *RecoveryCode) { n.appendNamedRecoveryCodes(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedWebauthnCredentials {
+		if err := _q.loadWebauthnCredentials(ctx, query, nodes,
+			func(n *User) { n.appendNamedWebauthnCredentials(name) },
+			func(n *User, e *WebAuthnCredential) { n.appendNamedWebauthnCredentials(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPasswordResetTokens {
+		if err := _q.loadPasswordResetTokens(ctx, query, nodes,
+			func(n *User) { n.appendNamedPasswordResetTokens(name) },
+			func(n *User, e *PasswordResetToken) { n.appendNamedPasswordResetTokens(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1388,6 +1496,66 @@ func (_q *UserQuery) loadRecoveryCodes(ctx context.Context, query *RecoveryCodeQ
 	}
 	return nil
 }
+func (_q *UserQuery) loadWebauthnCredentials(ctx context.Context, query *WebAuthnCredentialQuery, nodes []*User, init func(*User), assign func(*User, *WebAuthnCredential)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(webauthncredential.FieldUserID)
+	}
+	query.Where(predicate.WebAuthnCredential(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.WebauthnCredentialsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadPasswordResetTokens(ctx context.Context, query *PasswordResetTokenQuery, nodes []*User, init func(*User), assign func(*User, *PasswordResetToken)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(passwordresettoken.FieldUserID)
+	}
+	query.Where(predicate.PasswordResetToken(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.PasswordResetTokensColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *UserQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1623,6 +1791,34 @@ func (_q *UserQuery) WithNamedRecoveryCodes(name string, opts ...func(*RecoveryC
 		_q.withNamedRecoveryCodes = make(map[string]*RecoveryCodeQuery)
 	}
 	_q.withNamedRecoveryCodes[name] = query
+	return _q
+}
+
+// WithNamedWebauthnCredentials tells the query-builder to eager-load the nodes that are connected to the "webauthn_credentials"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithNamedWebauthnCredentials(name string, opts ...func(*WebAuthnCredentialQuery)) *UserQuery {
+	query := (&WebAuthnCredentialClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedWebauthnCredentials == nil {
+		_q.withNamedWebauthnCredentials = make(map[string]*WebAuthnCredentialQuery)
+	}
+	_q.withNamedWebauthnCredentials[name] = query
+	return _q
+}
+
+// WithNamedPasswordResetTokens tells the query-builder to eager-load the nodes that are connected to the "password_reset_tokens"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithNamedPasswordResetTokens(name string, opts ...func(*PasswordResetTokenQuery)) *UserQuery {
+	query := (&PasswordResetTokenClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPasswordResetTokens == nil {
+		_q.withNamedPasswordResetTokens = make(map[string]*PasswordResetTokenQuery)
+	}
+	_q.withNamedPasswordResetTokens[name] = query
 	return _q
 }
 

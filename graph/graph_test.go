@@ -142,9 +142,8 @@ func TestMFARequiredBlocksDataUntilPassed(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := newTenant(t, db.Client, "acme")
 		for state, want := range map[viewer.State]string{
-			viewer.StateMFARequired: "MFA_REQUIRED",
-			"":                      "UNAUTHENTICATED", // no state is no way in
-			"something else":        "UNAUTHENTICATED",
+			"":               "UNAUTHENTICATED", // no state is no way in
+			"something else": "UNAUTHENTICATED",
 		} {
 			v := a.viewer()
 			v.State = state
@@ -152,6 +151,35 @@ func TestMFARequiredBlocksDataUntilPassed(t *testing.T) {
 			if got := codes(r); len(got) != 2 || got[0] != want || got[1] != want || r.Data["clients"] != nil && string(r.Data["clients"]) != "null" {
 				t.Errorf("state %q: codes = %v, data = %s", state, got, r.Data)
 			}
+		}
+	})
+}
+
+func TestAnMFAPendingSessionIsAnsweredOnlyItsMFAState(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTenant(t, db.Client, "acme")
+		v := a.viewer()
+		v.State, v.MFARequired = viewer.StateMFARequired, true
+		r := do(t, db, v, `{ clients { totalCount } }`, nil)
+		if got := codes(r); len(got) != 1 || got[0] != "MFA_REQUIRED" {
+			t.Fatalf("clients while MFA pending: codes = %v, data = %s", got, r.Data)
+		}
+		r = do(t, db, v, `{ viewer { mfa { required enrolled } roles { id } privileges businessUnits { id } } }`, nil)
+		if len(r.Errors) > 0 {
+			t.Fatalf("viewer while MFA pending: %+v", r.Errors)
+		}
+		var got struct {
+			Viewer struct {
+				Mfa struct{ Required, Enrolled bool }
+				Roles, BusinessUnits []struct{ ID string }
+				Privileges           []string
+			}
+		}
+		if err := json.Unmarshal(r.Data["viewer"], &got.Viewer); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Viewer.Mfa.Required || got.Viewer.Mfa.Enrolled || len(got.Viewer.Roles)+len(got.Viewer.Privileges)+len(got.Viewer.BusinessUnits) != 0 {
+			t.Errorf("viewer while MFA pending = %+v, want the MFA state and nothing it may reach", got.Viewer)
 		}
 	})
 }

@@ -25,6 +25,9 @@ func guard(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 	case v.State == viewer.StatePasswordChangeRequired:
 		err = apperr.New(apperr.PasswordChangeRequired, "change your temporary password first (POST /auth/password/change)")
 	case v.State == viewer.StateMFARequired:
+		if answersMFAPending(fc) {
+			return next(ctx)
+		}
 		err = apperr.New(apperr.MFARequired, "complete multi-factor authentication first")
 	case !v.Active():
 		err = apperr.New(apperr.Unauthenticated, "sign in first")
@@ -34,4 +37,11 @@ func guard(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 		return graphql.Null
 	}
 	return next(ctx)
+}
+
+// answersMFAPending: the root field is marked @mfaPending in the schema
+// (the viewer's MFA state, enrolment and verification), so an MFA-pending
+// session may use it.
+func answersMFAPending(fc *graphql.RootFieldContext) bool {
+	return fc != nil && fc.Field.Definition != nil && fc.Field.Definition.Directives.ForName("mfaPending") != nil
 }

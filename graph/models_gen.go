@@ -837,7 +837,7 @@ type Viewer struct {
 type ViewerMfa struct {
 	// MFA is required of this user (by the organization or the user's own setting).
 	Required bool `json:"required"`
-	// The user has a confirmed authenticator app.
+	// The user has a second factor: a confirmed authenticator app or a passkey.
 	Enrolled bool `json:"enrolled"`
 	// When this session passed a second factor; null if it has not.
 	SatisfiedAt *time.Time `json:"satisfiedAt,omitempty"`

@@ -7,7 +7,6 @@ import (
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/session"
-	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/viewer"
@@ -35,9 +34,10 @@ func loadViewer(ctx context.Context, c *ent.Client) (*Viewer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("viewer: load session: %w", err)
 	}
-	enrolled, err := c.TOTPFactor.Query().Where(totpfactor.UserID(v.UserID), totpfactor.ConfirmedAtNotNil()).Exist(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("viewer: load factors: %w", err)
+	if v.State != viewer.StateActive {
+		// A pending session learns its MFA state, not what it may reach.
+		u.Edges.Roles, u.Edges.BusinessUnits, u.Edges.PrimaryBusinessUnit = []*ent.Role{}, []*ent.BusinessUnit{}, nil
+		v = &viewer.Viewer{MFARequired: v.MFARequired, MFAEnrolled: v.MFAEnrolled}
 	}
 	privileges := make([]string, 0, len(v.Privileges))
 	for p, ok := range v.Privileges {
@@ -55,7 +55,7 @@ func loadViewer(ctx context.Context, c *ent.Client) (*Viewer, error) {
 		PrimaryBusinessUnit: u.Edges.PrimaryBusinessUnit,
 		Mfa: &ViewerMfa{
 			Required:    v.MFARequired,
-			Enrolled:    enrolled,
+			Enrolled:    v.MFAEnrolled,
 			SatisfiedAt: s.MfaSatisfiedAt,
 		},
 		Session: &ViewerSession{

@@ -21,6 +21,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/outboxmessage"
 	"github.com/clinicgate/clinicgate/ent/passwordcredential"
+	"github.com/clinicgate/clinicgate/ent/passwordresettoken"
 	"github.com/clinicgate/clinicgate/ent/patient"
 	"github.com/clinicgate/clinicgate/ent/portalaccess"
 	"github.com/clinicgate/clinicgate/ent/predicate"
@@ -39,6 +40,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 )
 
 // The Query interface represents an operation that queries a graph.
@@ -446,6 +448,33 @@ func (f TraversePasswordCredential) Traverse(ctx context.Context, q ent.Query) e
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.PasswordCredentialQuery", q)
+}
+
+// The PasswordResetTokenFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PasswordResetTokenFunc func(context.Context, *ent.PasswordResetTokenQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PasswordResetTokenFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PasswordResetTokenQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PasswordResetTokenQuery", q)
+}
+
+// The TraversePasswordResetToken type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePasswordResetToken func(context.Context, *ent.PasswordResetTokenQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePasswordResetToken) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePasswordResetToken) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PasswordResetTokenQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PasswordResetTokenQuery", q)
 }
 
 // The PatientFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -907,6 +936,33 @@ func (f TraverseUser) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.UserQuery", q)
 }
 
+// The WebAuthnCredentialFunc type is an adapter to allow the use of ordinary function as a Querier.
+type WebAuthnCredentialFunc func(context.Context, *ent.WebAuthnCredentialQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f WebAuthnCredentialFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.WebAuthnCredentialQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.WebAuthnCredentialQuery", q)
+}
+
+// The TraverseWebAuthnCredential type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseWebAuthnCredential func(context.Context, *ent.WebAuthnCredentialQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseWebAuthnCredential) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseWebAuthnCredential) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WebAuthnCredentialQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.WebAuthnCredentialQuery", q)
+}
+
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
@@ -936,6 +992,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OutboxMessageQuery, predicate.OutboxMessage, outboxmessage.OrderOption]{typ: ent.TypeOutboxMessage, tq: q}, nil
 	case *ent.PasswordCredentialQuery:
 		return &query[*ent.PasswordCredentialQuery, predicate.PasswordCredential, passwordcredential.OrderOption]{typ: ent.TypePasswordCredential, tq: q}, nil
+	case *ent.PasswordResetTokenQuery:
+		return &query[*ent.PasswordResetTokenQuery, predicate.PasswordResetToken, passwordresettoken.OrderOption]{typ: ent.TypePasswordResetToken, tq: q}, nil
 	case *ent.PatientQuery:
 		return &query[*ent.PatientQuery, predicate.Patient, patient.OrderOption]{typ: ent.TypePatient, tq: q}, nil
 	case *ent.PortalAccessQuery:
@@ -970,6 +1028,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.TOTPFactorQuery, predicate.TOTPFactor, totpfactor.OrderOption]{typ: ent.TypeTOTPFactor, tq: q}, nil
 	case *ent.UserQuery:
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
+	case *ent.WebAuthnCredentialQuery:
+		return &query[*ent.WebAuthnCredentialQuery, predicate.WebAuthnCredential, webauthncredential.OrderOption]{typ: ent.TypeWebAuthnCredential, tq: q}, nil
 	default:
 		return nil, fmt.Errorf("unknown query type %T", q)
 	}

@@ -624,6 +624,44 @@ var (
 			},
 		},
 	}
+	// PasswordResetTokensColumns holds the columns for the "password_reset_tokens" table.
+	PasswordResetTokensColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "token_hash", Type: field.TypeBytes, Unique: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "ip", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "organization_id", Type: field.TypeString, Size: 40},
+		{Name: "user_id", Type: field.TypeString, Size: 40},
+	}
+	// PasswordResetTokensTable holds the schema information for the "password_reset_tokens" table.
+	PasswordResetTokensTable = &schema.Table{
+		Name:       "password_reset_tokens",
+		Columns:    PasswordResetTokensColumns,
+		PrimaryKey: []*schema.Column{PasswordResetTokensColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "password_reset_tokens_organizations_organization",
+				Columns:    []*schema.Column{PasswordResetTokensColumns[6]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "password_reset_tokens_users_user",
+				Columns:    []*schema.Column{PasswordResetTokensColumns[7]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "passwordresettoken_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{PasswordResetTokensColumns[6]},
+			},
+		},
+	}
 	// PatientsColumns holds the columns for the "patients" table.
 	PatientsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -1464,6 +1502,57 @@ var (
 			},
 		},
 	}
+	// WebAuthnCredentialsColumns holds the columns for the "web_authn_credentials" table.
+	WebAuthnCredentialsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 100, Default: "Security key"},
+		{Name: "credential_id", Type: field.TypeBytes, Unique: true, Size: 1023},
+		{Name: "public_key", Type: field.TypeBytes},
+		{Name: "attestation_type", Type: field.TypeString, Size: 50, Default: "none"},
+		{Name: "aaguid", Type: field.TypeBytes, Nullable: true},
+		{Name: "sign_count", Type: field.TypeUint32, Default: 0},
+		{Name: "transports", Type: field.TypeJSON, Nullable: true},
+		{Name: "backup_eligible", Type: field.TypeBool, Default: false},
+		{Name: "backup_state", Type: field.TypeBool, Default: false},
+		{Name: "user_verified", Type: field.TypeBool, Default: false},
+		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "organization_id", Type: field.TypeString, Size: 40},
+		{Name: "user_id", Type: field.TypeString, Size: 40},
+	}
+	// WebAuthnCredentialsTable holds the schema information for the "web_authn_credentials" table.
+	WebAuthnCredentialsTable = &schema.Table{
+		Name:       "web_authn_credentials",
+		Columns:    WebAuthnCredentialsColumns,
+		PrimaryKey: []*schema.Column{WebAuthnCredentialsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "web_authn_credentials_organizations_organization",
+				Columns:    []*schema.Column{WebAuthnCredentialsColumns[14]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "web_authn_credentials_users_user",
+				Columns:    []*schema.Column{WebAuthnCredentialsColumns[15]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webauthncredential_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{WebAuthnCredentialsColumns[14]},
+			},
+			{
+				Name:    "webauthncredential_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{WebAuthnCredentialsColumns[15]},
+			},
+		},
+	}
 	// InvitationRolesColumns holds the columns for the "invitation_roles" table.
 	InvitationRolesColumns = []*schema.Column{
 		{Name: "invitation_id", Type: field.TypeString, Size: 40},
@@ -1629,6 +1718,7 @@ var (
 		OrganizationsTable,
 		OutboxMessagesTable,
 		PasswordCredentialsTable,
+		PasswordResetTokensTable,
 		PatientsTable,
 		PortalAccessesTable,
 		RecoveryCodesTable,
@@ -1646,6 +1736,7 @@ var (
 		SurveyResponsesTable,
 		TotpFactorsTable,
 		UsersTable,
+		WebAuthnCredentialsTable,
 		InvitationRolesTable,
 		InvitationBusinessUnitsTable,
 		InvitationClientsTable,
@@ -1684,6 +1775,8 @@ func init() {
 	OutboxMessagesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	PasswordCredentialsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	PasswordCredentialsTable.ForeignKeys[1].RefTable = UsersTable
+	PasswordResetTokensTable.ForeignKeys[0].RefTable = OrganizationsTable
+	PasswordResetTokensTable.ForeignKeys[1].RefTable = UsersTable
 	PatientsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	PatientsTable.ForeignKeys[1].RefTable = BusinessUnitsTable
 	PortalAccessesTable.ForeignKeys[0].RefTable = OrganizationsTable
@@ -1724,6 +1817,8 @@ func init() {
 	TotpFactorsTable.ForeignKeys[1].RefTable = UsersTable
 	UsersTable.ForeignKeys[0].RefTable = OrganizationsTable
 	UsersTable.ForeignKeys[1].RefTable = BusinessUnitsTable
+	WebAuthnCredentialsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	WebAuthnCredentialsTable.ForeignKeys[1].RefTable = UsersTable
 	InvitationRolesTable.ForeignKeys[0].RefTable = InvitationsTable
 	InvitationRolesTable.ForeignKeys[1].RefTable = RolesTable
 	InvitationBusinessUnitsTable.ForeignKeys[0].RefTable = InvitationsTable

@@ -45,6 +45,9 @@ type OutboxMessage func(*sql.Selector)
 // PasswordCredential is the predicate function for passwordcredential builders.
 type PasswordCredential func(*sql.Selector)
 
+// PasswordResetToken is the predicate function for passwordresettoken builders.
+type PasswordResetToken func(*sql.Selector)
+
 // Patient is the predicate function for patient builders.
 type Patient func(*sql.Selector)
 
@@ -95,3 +98,6 @@ type TOTPFactor func(*sql.Selector)
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)
+
+// WebAuthnCredential is the predicate function for webauthncredential builders.
+type WebAuthnCredential func(*sql.Selector)

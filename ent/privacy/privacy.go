@@ -423,6 +423,30 @@ func (f PasswordCredentialMutationRuleFunc) EvalMutation(ctx context.Context, m 
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PasswordCredentialMutation", m)
 }
 
+// The PasswordResetTokenQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PasswordResetTokenQueryRuleFunc func(context.Context, *ent.PasswordResetTokenQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PasswordResetTokenQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PasswordResetTokenQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PasswordResetTokenQuery", q)
+}
+
+// The PasswordResetTokenMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PasswordResetTokenMutationRuleFunc func(context.Context, *ent.PasswordResetTokenMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PasswordResetTokenMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PasswordResetTokenMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PasswordResetTokenMutation", m)
+}
+
 // The PatientQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type PatientQueryRuleFunc func(context.Context, *ent.PatientQuery) error
@@ -831,6 +855,30 @@ func (f UserMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) 
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.UserMutation", m)
 }
 
+// The WebAuthnCredentialQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type WebAuthnCredentialQueryRuleFunc func(context.Context, *ent.WebAuthnCredentialQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f WebAuthnCredentialQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WebAuthnCredentialQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.WebAuthnCredentialQuery", q)
+}
+
+// The WebAuthnCredentialMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type WebAuthnCredentialMutationRuleFunc func(context.Context, *ent.WebAuthnCredentialMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f WebAuthnCredentialMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.WebAuthnCredentialMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WebAuthnCredentialMutation", m)
+}
+
 type (
 	// Filter is the interface that wraps the Where function
 	// for filtering nodes in queries and mutations.
@@ -892,6 +940,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.PasswordCredentialQuery:
 		return q.Filter(), nil
+	case *ent.PasswordResetTokenQuery:
+		return q.Filter(), nil
 	case *ent.PatientQuery:
 		return q.Filter(), nil
 	case *ent.PortalAccessQuery:
@@ -926,6 +976,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.UserQuery:
 		return q.Filter(), nil
+	case *ent.WebAuthnCredentialQuery:
+		return q.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected query type %T for query filter", q)
 	}
@@ -958,6 +1010,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.OutboxMessageMutation:
 		return m.Filter(), nil
 	case *ent.PasswordCredentialMutation:
+		return m.Filter(), nil
+	case *ent.PasswordResetTokenMutation:
 		return m.Filter(), nil
 	case *ent.PatientMutation:
 		return m.Filter(), nil
@@ -992,6 +1046,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.TOTPFactorMutation:
 		return m.Filter(), nil
 	case *ent.UserMutation:
+		return m.Filter(), nil
+	case *ent.WebAuthnCredentialMutation:
 		return m.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected mutation type %T for mutation filter", m)

@@ -18,6 +18,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/outboxmessage"
 	"github.com/clinicgate/clinicgate/ent/passwordcredential"
+	"github.com/clinicgate/clinicgate/ent/passwordresettoken"
 	"github.com/clinicgate/clinicgate/ent/patient"
 	"github.com/clinicgate/clinicgate/ent/portalaccess"
 	"github.com/clinicgate/clinicgate/ent/recoverycode"
@@ -37,6 +38,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 
 	"entgo.io/ent"
 	"entgo.io/ent/privacy"
@@ -1033,6 +1035,55 @@ func init() {
 	// passwordcredential.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	passwordcredential.IDValidator = func() func(string) error {
 		validators := passwordcredentialDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	passwordresettokenMixin := schema.PasswordResetToken{}.Mixin()
+	passwordresettoken.Policy = privacy.NewPolicies(passwordresettokenMixin[1], schema.PasswordResetToken{})
+	passwordresettoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := passwordresettoken.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	passwordresettokenMixinHooks1 := passwordresettokenMixin[1].Hooks()
+
+	passwordresettoken.Hooks[1] = passwordresettokenMixinHooks1[0]
+	passwordresettokenMixinFields0 := passwordresettokenMixin[0].Fields()
+	_ = passwordresettokenMixinFields0
+	passwordresettokenMixinFields1 := passwordresettokenMixin[1].Fields()
+	_ = passwordresettokenMixinFields1
+	passwordresettokenFields := schema.PasswordResetToken{}.Fields()
+	_ = passwordresettokenFields
+	// passwordresettokenDescOrganizationID is the schema descriptor for organization_id field.
+	passwordresettokenDescOrganizationID := passwordresettokenMixinFields1[0].Descriptor()
+	// passwordresettoken.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
+	passwordresettoken.OrganizationIDValidator = passwordresettokenDescOrganizationID.Validators[0].(func(string) error)
+	// passwordresettokenDescIP is the schema descriptor for ip field.
+	passwordresettokenDescIP := passwordresettokenFields[5].Descriptor()
+	// passwordresettoken.DefaultIP holds the default value on creation for the ip field.
+	passwordresettoken.DefaultIP = passwordresettokenDescIP.Default.(string)
+	// passwordresettoken.IPValidator is a validator for the "ip" field. It is called by the builders before save.
+	passwordresettoken.IPValidator = passwordresettokenDescIP.Validators[0].(func(string) error)
+	// passwordresettokenDescID is the schema descriptor for id field.
+	passwordresettokenDescID := passwordresettokenMixinFields0[0].Descriptor()
+	// passwordresettoken.DefaultID holds the default value on creation for the id field.
+	passwordresettoken.DefaultID = passwordresettokenDescID.Default.(func() pulid.ID)
+	// passwordresettoken.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	passwordresettoken.IDValidator = func() func(string) error {
+		validators := passwordresettokenDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
@@ -2324,6 +2375,102 @@ func init() {
 	// user.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	user.IDValidator = func() func(string) error {
 		validators := userDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	webauthncredentialMixin := schema.WebAuthnCredential{}.Mixin()
+	webauthncredential.Policy = privacy.NewPolicies(webauthncredentialMixin[1], schema.WebAuthnCredential{})
+	webauthncredential.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := webauthncredential.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	webauthncredentialMixinHooks1 := webauthncredentialMixin[1].Hooks()
+	webauthncredentialMixinHooks2 := webauthncredentialMixin[2].Hooks()
+
+	webauthncredential.Hooks[1] = webauthncredentialMixinHooks1[0]
+
+	webauthncredential.Hooks[2] = webauthncredentialMixinHooks2[0]
+	webauthncredentialMixinFields0 := webauthncredentialMixin[0].Fields()
+	_ = webauthncredentialMixinFields0
+	webauthncredentialMixinFields1 := webauthncredentialMixin[1].Fields()
+	_ = webauthncredentialMixinFields1
+	webauthncredentialFields := schema.WebAuthnCredential{}.Fields()
+	_ = webauthncredentialFields
+	// webauthncredentialDescOrganizationID is the schema descriptor for organization_id field.
+	webauthncredentialDescOrganizationID := webauthncredentialMixinFields1[0].Descriptor()
+	// webauthncredential.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
+	webauthncredential.OrganizationIDValidator = webauthncredentialDescOrganizationID.Validators[0].(func(string) error)
+	// webauthncredentialDescName is the schema descriptor for name field.
+	webauthncredentialDescName := webauthncredentialFields[1].Descriptor()
+	// webauthncredential.DefaultName holds the default value on creation for the name field.
+	webauthncredential.DefaultName = webauthncredentialDescName.Default.(string)
+	// webauthncredential.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	webauthncredential.NameValidator = webauthncredentialDescName.Validators[0].(func(string) error)
+	// webauthncredentialDescCredentialID is the schema descriptor for credential_id field.
+	webauthncredentialDescCredentialID := webauthncredentialFields[2].Descriptor()
+	// webauthncredential.CredentialIDValidator is a validator for the "credential_id" field. It is called by the builders before save.
+	webauthncredential.CredentialIDValidator = func() func([]byte) error {
+		validators := webauthncredentialDescCredentialID.Validators
+		fns := [...]func([]byte) error{
+			validators[0].(func([]byte) error),
+			validators[1].(func([]byte) error),
+		}
+		return func(credential_id []byte) error {
+			for _, fn := range fns {
+				if err := fn(credential_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// webauthncredentialDescPublicKey is the schema descriptor for public_key field.
+	webauthncredentialDescPublicKey := webauthncredentialFields[3].Descriptor()
+	// webauthncredential.PublicKeyValidator is a validator for the "public_key" field. It is called by the builders before save.
+	webauthncredential.PublicKeyValidator = webauthncredentialDescPublicKey.Validators[0].(func([]byte) error)
+	// webauthncredentialDescAttestationType is the schema descriptor for attestation_type field.
+	webauthncredentialDescAttestationType := webauthncredentialFields[4].Descriptor()
+	// webauthncredential.DefaultAttestationType holds the default value on creation for the attestation_type field.
+	webauthncredential.DefaultAttestationType = webauthncredentialDescAttestationType.Default.(string)
+	// webauthncredential.AttestationTypeValidator is a validator for the "attestation_type" field. It is called by the builders before save.
+	webauthncredential.AttestationTypeValidator = webauthncredentialDescAttestationType.Validators[0].(func(string) error)
+	// webauthncredentialDescSignCount is the schema descriptor for sign_count field.
+	webauthncredentialDescSignCount := webauthncredentialFields[6].Descriptor()
+	// webauthncredential.DefaultSignCount holds the default value on creation for the sign_count field.
+	webauthncredential.DefaultSignCount = webauthncredentialDescSignCount.Default.(uint32)
+	// webauthncredentialDescBackupEligible is the schema descriptor for backup_eligible field.
+	webauthncredentialDescBackupEligible := webauthncredentialFields[8].Descriptor()
+	// webauthncredential.DefaultBackupEligible holds the default value on creation for the backup_eligible field.
+	webauthncredential.DefaultBackupEligible = webauthncredentialDescBackupEligible.Default.(bool)
+	// webauthncredentialDescBackupState is the schema descriptor for backup_state field.
+	webauthncredentialDescBackupState := webauthncredentialFields[9].Descriptor()
+	// webauthncredential.DefaultBackupState holds the default value on creation for the backup_state field.
+	webauthncredential.DefaultBackupState = webauthncredentialDescBackupState.Default.(bool)
+	// webauthncredentialDescUserVerified is the schema descriptor for user_verified field.
+	webauthncredentialDescUserVerified := webauthncredentialFields[10].Descriptor()
+	// webauthncredential.DefaultUserVerified holds the default value on creation for the user_verified field.
+	webauthncredential.DefaultUserVerified = webauthncredentialDescUserVerified.Default.(bool)
+	// webauthncredentialDescID is the schema descriptor for id field.
+	webauthncredentialDescID := webauthncredentialMixinFields0[0].Descriptor()
+	// webauthncredential.DefaultID holds the default value on creation for the id field.
+	webauthncredential.DefaultID = webauthncredentialDescID.Default.(func() pulid.ID)
+	// webauthncredential.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	webauthncredential.IDValidator = func() func(string) error {
+		validators := webauthncredentialDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

@@ -136,6 +136,8 @@ func (User) Edges() []ent.Edge {
 		edge.From("sessions", Session.Type).Ref("user").Annotations(hidden()),
 		edge.From("totp_factors", TOTPFactor.Type).Ref("user").Annotations(hidden()),
 		edge.From("recovery_codes", RecoveryCode.Type).Ref("user").Annotations(hidden()),
+		edge.From("webauthn_credentials", WebAuthnCredential.Type).Ref("user").Annotations(hidden()),
+		edge.From("password_reset_tokens", PasswordResetToken.Type).Ref("user").Annotations(hidden()),
 	}
 }
 

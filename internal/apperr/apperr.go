@@ -23,13 +23,16 @@ type Kind string
 // Kinds, with their GraphQL extensions.code. The HTTP status of each is
 // chosen in one place, Status.
 const (
-	Internal               Kind = "INTERNAL"                 // 500
-	Unauthenticated        Kind = "UNAUTHENTICATED"          // 401
-	Forbidden              Kind = "FORBIDDEN"                // 403
-	NotFound               Kind = "NOT_FOUND"                // 404
-	Invalid                Kind = "BAD_USER_INPUT"           // 400
-	Conflict               Kind = "CONFLICT"                 // 409
-	MFARequired            Kind = "MFA_REQUIRED"             // 403
+	Internal        Kind = "INTERNAL"        // 500
+	Unauthenticated Kind = "UNAUTHENTICATED" // 401
+	Forbidden       Kind = "FORBIDDEN"       // 403
+	NotFound        Kind = "NOT_FOUND"       // 404
+	Invalid         Kind = "BAD_USER_INPUT"  // 400
+	Conflict        Kind = "CONFLICT"        // 409
+	MFARequired     Kind = "MFA_REQUIRED"    // 403
+	// MFAStepUpRequired: a sensitive change needs a second-factor
+	// verification within the last few minutes (authz.StepUpWindow).
+	MFAStepUpRequired      Kind = "MFA_STEP_UP_REQUIRED"     // 403
 	PasswordChangeRequired Kind = "PASSWORD_CHANGE_REQUIRED" // 403
 	// Unavailable: the database could not answer in time or at all
 	// (unavailable.Is); the caller may retry shortly. Not a server fault.
@@ -51,7 +54,7 @@ const (
 // all of them (a test holds it to the constants above).
 func Kinds() []Kind {
 	return []Kind{Internal, Unauthenticated, Forbidden, NotFound, Invalid,
-		Conflict, MFARequired, PasswordChangeRequired, Unavailable,
+		Conflict, MFARequired, MFAStepUpRequired, PasswordChangeRequired, Unavailable,
 		TooManyRequests, UnsupportedMediaType, TooLarge, Gone}
 }
 
@@ -69,7 +72,7 @@ func status(kind Kind) (int, bool) {
 		return http.StatusInternalServerError, true
 	case Unauthenticated:
 		return http.StatusUnauthorized, true
-	case Forbidden, MFARequired, PasswordChangeRequired:
+	case Forbidden, MFARequired, MFAStepUpRequired, PasswordChangeRequired:
 		return http.StatusForbidden, true
 	case NotFound:
 		return http.StatusNotFound, true
@@ -93,7 +96,7 @@ func status(kind Kind) (int, bool) {
 
 // DefaultCode is the wire code of an error of kind that names none: the
 // kind in lower case ("internal", "unauthenticated", "forbidden",
-// "not_found", "bad_user_input", "conflict", "mfa_required",
+// "not_found", "bad_user_input", "conflict", "mfa_required", "mfa_step_up_required",
 // "password_change_required", "unavailable", "too_many_requests",
 // "unsupported_media_type", "request_too_large", "gone").
 func DefaultCode(kind Kind) string { return strings.ToLower(string(kind)) }

@@ -36,6 +36,7 @@ var edges = map[apperr.Kind]struct {
 	apperr.Invalid:                {400, "bad_user_input", 400, "invalidValue"},
 	apperr.Conflict:               {409, "conflict", 409, "uniqueness"},
 	apperr.MFARequired:            {403, "mfa_required", 403, ""},
+	apperr.MFAStepUpRequired:      {403, "mfa_step_up_required", 403, ""},
 	apperr.PasswordChangeRequired: {403, "password_change_required", 403, ""},
 	apperr.Unavailable:            {503, "unavailable", 503, ""},
 	apperr.TooManyRequests:        {429, "too_many_requests", 429, ""},

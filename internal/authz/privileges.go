@@ -11,7 +11,9 @@ import (
 	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
 
@@ -196,6 +198,10 @@ func LoadViewer(ctx context.Context, c *ent.Client, u *ent.User) (*viewer.Viewer
 			return nil, fmt.Errorf("authz: load organization of %s: %w", u.ID, err)
 		}
 	}
+	enrolled, err := MFAEnrolled(ctx, c, u.ID)
+	if err != nil {
+		return nil, err
+	}
 	var primary pulid.ID
 	if u.PrimaryBusinessUnitID != nil {
 		primary = *u.PrimaryBusinessUnitID
@@ -212,11 +218,32 @@ func LoadViewer(ctx context.Context, c *ent.Client, u *ent.User) (*viewer.Viewer
 		ScheduleAccess:        string(u.ScheduleAccess),
 		Tabs:                  u.TabAccess,
 		MFARequired:           MFARequired(org, u, eff),
+		MFAEnrolled:           enrolled,
 	}
 	// The state of a session that has passed nothing yet; the session
 	// middleware decides again from its session's facts.
 	v.State = SessionState(v, false, false)
 	return v, nil
+}
+
+// MFAEnrolled reports whether the user has a second factor that counts: a
+// confirmed authenticator app or a registered passkey. Recovery codes are a
+// fallback, not a factor. ctx must be allowed to read the user's factors
+// (the user themselves, or the server).
+func MFAEnrolled(ctx context.Context, c *ent.Client, userID pulid.ID) (bool, error) {
+	ok, err := c.TOTPFactor.Query().Where(totpfactor.UserID(userID), totpfactor.ConfirmedAtNotNil()).Exist(ctx)
+	if err != nil || ok {
+		return ok, wrapEnrolled(err)
+	}
+	ok, err = c.WebAuthnCredential.Query().Where(webauthncredential.UserID(userID)).Exist(ctx)
+	return ok, wrapEnrolled(err)
+}
+
+func wrapEnrolled(err error) error {
+	if err != nil {
+		return fmt.Errorf("authz: load second factors: %w", err)
+	}
+	return nil
 }
 
 // MFARequired decides whether u must pass MFA: the organization requires

@@ -50,6 +50,8 @@ var rowFilters = map[string]rowFilter{
 	"PasswordCredential": ownRows,
 	"TOTPFactor":         ownRows,
 	"RecoveryCode":       ownRows,
+	"WebAuthnCredential": ownRows,
+	"PasswordResetToken": allowedRows(systemOnly),
 	"OutboxMessage":      allowedRows(systemOnly),
 	"Organization":       func(context.Context, *sql.Selector) {}, // confined to the viewer's own row by the tenant part
 }

@@ -549,6 +549,8 @@ func entityLists(c *ent.Client) map[string]func(context.Context) ([]pulid.ID, er
 		"PasswordCredential": c.PasswordCredential.Query().IDs,
 		"TOTPFactor":         c.TOTPFactor.Query().IDs,
 		"RecoveryCode":       c.RecoveryCode.Query().IDs,
+		"WebAuthnCredential": c.WebAuthnCredential.Query().IDs,
+		"PasswordResetToken": c.PasswordResetToken.Query().IDs,
 		"OutboxMessage":      c.OutboxMessage.Query().IDs,
 	}
 }

@@ -120,11 +120,13 @@ type concern struct {
 	// must then refuse every action SCIM may not do); the other concerns
 	// never see one.
 	scim bool
+	// stepUp lists the concern's sensitive actions (see stepUp).
+	stepUp []Action
 }
 
 // concerns lists every concern but the core.
 func concerns() []concern {
-	return []concern{inviteConcern(), directoryConcern(), teamConcern(), accessConcern(), provisionConcern()}
+	return []concern{inviteConcern(), directoryConcern(), teamConcern(), accessConcern(), provisionConcern(), mfaConcern()}
 }
 
 // vocabulary is every action's writes and its concern (nil for the core),
@@ -140,6 +142,9 @@ var vocabulary = func() map[Action]vocabularyEntry {
 				panic(fmt.Sprintf("authz: action %q is declared twice (%s)", a, cn.name))
 			}
 			out[a] = vocabularyEntry{writes: w, concern: &cn}
+		}
+		for _, a := range cn.stepUp {
+			stepUp[a] = true
 		}
 	}
 	return out
@@ -212,6 +217,11 @@ func Require(ctx context.Context, c *ent.Client, action Action, target Target) (
 		if err := decideWrite(v, action, f); err != nil {
 			return ctx, err
 		}
+	}
+	// Step-up comes after the decision: a user who may not do the action
+	// at all learns that first, not that a code would help.
+	if err := decideStepUp(v, action, Now(ctx)); err != nil {
+		return ctx, err
 	}
 	return context.WithValue(ctx, grantKey{}, &grant{action: action, target: target, next: grantsFrom(ctx)}), nil
 }

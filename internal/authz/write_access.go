@@ -42,7 +42,8 @@ const (
 
 func accessConcern() concern {
 	return concern{
-		name: "access",
+		name:   "access",
+		stepUp: []Action{GrantClientAccess, GrantStaffProfileAccess, ManagePortalAccess},
 		writes: map[Action][]write{
 			GrantClientAccess:        {{"ClientAccess", ent.OpCreate | ent.OpUpdate | ent.OpUpdateOne}, audited},
 			RevokeClientAccess:       {{"ClientAccess", ent.OpDelete | ent.OpDeleteOne}, audited},

@@ -71,8 +71,9 @@ const (
 func directoryConcern() concern {
 	userOne := write{"User", ent.OpUpdateOne}
 	return concern{
-		name: "directory",
-		scim: true,
+		name:   "directory",
+		stepUp: []Action{EditEmployeeAccess},
+		scim:   true,
 		writes: map[Action][]write{
 			EditUserProfile: {userOne, audited},
 			ChangeUserEmail: {userOne, audited},

@@ -31,8 +31,9 @@ const (
 
 func provisionConcern() concern {
 	return concern{
-		name: "provision",
-		scim: true,
+		name:   "provision",
+		scim:   true,
+		stepUp: []Action{MapSCIMGroup},
 		writes: map[Action][]write{
 			ProvisionSCIMGroup: {
 				{"SCIMGroupMapping", ent.OpCreate | ent.OpUpdateOne | ent.OpDeleteOne},

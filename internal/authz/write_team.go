@@ -43,7 +43,8 @@ const (
 
 func teamConcern() concern {
 	return concern{
-		name: "team",
+		name:   "team",
+		stepUp: []Action{CreateRole, EditRole, DeleteRole, SetUserRoles, TransferOwnership, ChangeTeamSettings},
 		writes: map[Action][]write{
 			CreateRole:         {{"Role", ent.OpCreate}, audited},
 			EditRole:           {{"Role", ent.OpUpdateOne}, audited},

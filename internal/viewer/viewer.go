@@ -63,6 +63,10 @@ type Viewer struct {
 	// MFARequired tells that the organization, one of the user's roles or
 	// the user's own setting requires MFA (authz.MFARequired decides).
 	MFARequired bool
+	// MFAEnrolled tells that the user has a confirmed second factor (an
+	// authenticator app or a passkey): sensitive changes then need a
+	// recent verification (step-up, authz.StepUpWindow).
+	MFAEnrolled bool
 
 	// The session's part, set by the session middleware.
 	SessionID      pulid.ID
