@@ -170,7 +170,7 @@ func TestAnMFAPendingSessionIsAnsweredOnlyItsMFAState(t *testing.T) {
 		}
 		var got struct {
 			Viewer struct {
-				Mfa struct{ Required, Enrolled bool }
+				Mfa                  struct{ Required, Enrolled bool }
 				Roles, BusinessUnits []struct{ ID string }
 				Privileges           []string
 			}
