@@ -753,6 +753,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldLastSignInAt:          {Type: field.TypeTime, Column: user.FieldLastSignInAt},
 			user.FieldSuspendedAt:           {Type: field.TypeTime, Column: user.FieldSuspendedAt},
 			user.FieldDeletedAt:             {Type: field.TypeTime, Column: user.FieldDeletedAt},
+			user.FieldMfaFailedAttempts:     {Type: field.TypeInt, Column: user.FieldMfaFailedAttempts},
+			user.FieldMfaLockedUntil:        {Type: field.TypeTime, Column: user.FieldMfaLockedUntil},
 		},
 	}
 	graph.Nodes[31] = &sqlgraph.Node{
@@ -6222,6 +6224,16 @@ func (f *UserFilter) WhereSuspendedAt(p entql.TimeP) {
 // WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
 func (f *UserFilter) WhereDeletedAt(p entql.TimeP) {
 	f.Where(p.Field(user.FieldDeletedAt))
+}
+
+// WhereMfaFailedAttempts applies the entql int predicate on the mfa_failed_attempts field.
+func (f *UserFilter) WhereMfaFailedAttempts(p entql.IntP) {
+	f.Where(p.Field(user.FieldMfaFailedAttempts))
+}
+
+// WhereMfaLockedUntil applies the entql time.Time predicate on the mfa_locked_until field.
+func (f *UserFilter) WhereMfaLockedUntil(p entql.TimeP) {
+	f.Where(p.Field(user.FieldMfaLockedUntil))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.

@@ -30888,6 +30888,9 @@ type UserMutation struct {
 	last_sign_in_at               *time.Time
 	suspended_at                  *time.Time
 	deleted_at                    *time.Time
+	mfa_failed_attempts           *int
+	addmfa_failed_attempts        *int
+	mfa_locked_until              *time.Time
 	clearedFields                 map[string]struct{}
 	organization                  *pulid.ID
 	clearedorganization           bool
@@ -32242,6 +32245,111 @@ func (m *UserMutation) ResetDeletedAt() {
 	delete(m.clearedFields, user.FieldDeletedAt)
 }
 
+// SetMfaFailedAttempts sets the "mfa_failed_attempts" field.
+func (m *UserMutation) SetMfaFailedAttempts(i int) {
+	m.mfa_failed_attempts = &i
+	m.addmfa_failed_attempts = nil
+}
+
+// MfaFailedAttempts returns the value of the "mfa_failed_attempts" field in the mutation.
+func (m *UserMutation) MfaFailedAttempts() (r int, exists bool) {
+	v := m.mfa_failed_attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMfaFailedAttempts returns the old "mfa_failed_attempts" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldMfaFailedAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMfaFailedAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMfaFailedAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMfaFailedAttempts: %w", err)
+	}
+	return oldValue.MfaFailedAttempts, nil
+}
+
+// AddMfaFailedAttempts adds i to the "mfa_failed_attempts" field.
+func (m *UserMutation) AddMfaFailedAttempts(i int) {
+	if m.addmfa_failed_attempts != nil {
+		*m.addmfa_failed_attempts += i
+	} else {
+		m.addmfa_failed_attempts = &i
+	}
+}
+
+// AddedMfaFailedAttempts returns the value that was added to the "mfa_failed_attempts" field in this mutation.
+func (m *UserMutation) AddedMfaFailedAttempts() (r int, exists bool) {
+	v := m.addmfa_failed_attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMfaFailedAttempts resets all changes to the "mfa_failed_attempts" field.
+func (m *UserMutation) ResetMfaFailedAttempts() {
+	m.mfa_failed_attempts = nil
+	m.addmfa_failed_attempts = nil
+}
+
+// SetMfaLockedUntil sets the "mfa_locked_until" field.
+func (m *UserMutation) SetMfaLockedUntil(t time.Time) {
+	m.mfa_locked_until = &t
+}
+
+// MfaLockedUntil returns the value of the "mfa_locked_until" field in the mutation.
+func (m *UserMutation) MfaLockedUntil() (r time.Time, exists bool) {
+	v := m.mfa_locked_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMfaLockedUntil returns the old "mfa_locked_until" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldMfaLockedUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMfaLockedUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMfaLockedUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMfaLockedUntil: %w", err)
+	}
+	return oldValue.MfaLockedUntil, nil
+}
+
+// ClearMfaLockedUntil clears the value of the "mfa_locked_until" field.
+func (m *UserMutation) ClearMfaLockedUntil() {
+	m.mfa_locked_until = nil
+	m.clearedFields[user.FieldMfaLockedUntil] = struct{}{}
+}
+
+// MfaLockedUntilCleared returns if the "mfa_locked_until" field was cleared in this mutation.
+func (m *UserMutation) MfaLockedUntilCleared() bool {
+	_, ok := m.clearedFields[user.FieldMfaLockedUntil]
+	return ok
+}
+
+// ResetMfaLockedUntil resets all changes to the "mfa_locked_until" field.
+func (m *UserMutation) ResetMfaLockedUntil() {
+	m.mfa_locked_until = nil
+	delete(m.clearedFields, user.FieldMfaLockedUntil)
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *UserMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -32948,7 +33056,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 28)
+	fields := make([]string, 0, 30)
 	if m.organization != nil {
 		fields = append(fields, user.FieldOrganizationID)
 	}
@@ -33033,6 +33141,12 @@ func (m *UserMutation) Fields() []string {
 	if m.deleted_at != nil {
 		fields = append(fields, user.FieldDeletedAt)
 	}
+	if m.mfa_failed_attempts != nil {
+		fields = append(fields, user.FieldMfaFailedAttempts)
+	}
+	if m.mfa_locked_until != nil {
+		fields = append(fields, user.FieldMfaLockedUntil)
+	}
 	return fields
 }
 
@@ -33097,6 +33211,10 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.SuspendedAt()
 	case user.FieldDeletedAt:
 		return m.DeletedAt()
+	case user.FieldMfaFailedAttempts:
+		return m.MfaFailedAttempts()
+	case user.FieldMfaLockedUntil:
+		return m.MfaLockedUntil()
 	}
 	return nil, false
 }
@@ -33162,6 +33280,10 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldSuspendedAt(ctx)
 	case user.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
+	case user.FieldMfaFailedAttempts:
+		return m.OldMfaFailedAttempts(ctx)
+	case user.FieldMfaLockedUntil:
+		return m.OldMfaLockedUntil(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -33367,6 +33489,20 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDeletedAt(v)
 		return nil
+	case user.FieldMfaFailedAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMfaFailedAttempts(v)
+		return nil
+	case user.FieldMfaLockedUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMfaLockedUntil(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -33374,13 +33510,21 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *UserMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addmfa_failed_attempts != nil {
+		fields = append(fields, user.FieldMfaFailedAttempts)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *UserMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case user.FieldMfaFailedAttempts:
+		return m.AddedMfaFailedAttempts()
+	}
 	return nil, false
 }
 
@@ -33389,6 +33533,13 @@ func (m *UserMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *UserMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case user.FieldMfaFailedAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMfaFailedAttempts(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User numeric field %s", name)
 }
@@ -33438,6 +33589,9 @@ func (m *UserMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(user.FieldDeletedAt) {
 		fields = append(fields, user.FieldDeletedAt)
+	}
+	if m.FieldCleared(user.FieldMfaLockedUntil) {
+		fields = append(fields, user.FieldMfaLockedUntil)
 	}
 	return fields
 }
@@ -33494,6 +33648,9 @@ func (m *UserMutation) ClearField(name string) error {
 		return nil
 	case user.FieldDeletedAt:
 		m.ClearDeletedAt()
+		return nil
+	case user.FieldMfaLockedUntil:
+		m.ClearMfaLockedUntil()
 		return nil
 	}
 	return fmt.Errorf("unknown User nullable field %s", name)
@@ -33586,6 +33743,12 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldDeletedAt:
 		m.ResetDeletedAt()
+		return nil
+	case user.FieldMfaFailedAttempts:
+		m.ResetMfaFailedAttempts()
+		return nil
+	case user.FieldMfaLockedUntil:
+		m.ResetMfaLockedUntil()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

@@ -80,6 +80,10 @@ type User struct {
 	SuspendedAt *time.Time `json:"suspended_at,omitempty"`
 	// When the user was removed from the organization; null unless deleted.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// MfaFailedAttempts holds the value of the "mfa_failed_attempts" field.
+	MfaFailedAttempts int `json:"mfa_failed_attempts,omitempty"`
+	// MfaLockedUntil holds the value of the "mfa_locked_until" field.
+	MfaLockedUntil *time.Time `json:"mfa_locked_until,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -281,9 +285,11 @@ func (*User) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case user.FieldIsAccountOwner, user.FieldRequireMfa:
 			values[i] = new(sql.NullBool)
+		case user.FieldMfaFailedAttempts:
+			values[i] = new(sql.NullInt64)
 		case user.FieldEmail, user.FieldEmailNormalized, user.FieldGivenName, user.FieldFamilyName, user.FieldDisplayName, user.FieldKind, user.FieldStatus, user.FieldExternalID, user.FieldScheduleAccess, user.FieldSignInMethod, user.FieldPhone, user.FieldTitle, user.FieldEmployeeNumber, user.FieldDepartment, user.FieldCostCenter, user.FieldOrganizationName, user.FieldDivision, user.FieldManagerRef:
 			values[i] = new(sql.NullString)
-		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldLastSignInAt, user.FieldSuspendedAt, user.FieldDeletedAt:
+		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldLastSignInAt, user.FieldSuspendedAt, user.FieldDeletedAt, user.FieldMfaLockedUntil:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -480,6 +486,19 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DeletedAt = new(time.Time)
 				*_m.DeletedAt = value.Time
+			}
+		case user.FieldMfaFailedAttempts:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field mfa_failed_attempts", values[i])
+			} else if value.Valid {
+				_m.MfaFailedAttempts = int(value.Int64)
+			}
+		case user.FieldMfaLockedUntil:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field mfa_locked_until", values[i])
+			} else if value.Valid {
+				_m.MfaLockedUntil = new(time.Time)
+				*_m.MfaLockedUntil = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -678,6 +697,14 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	if v := _m.DeletedAt; v != nil {
 		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("mfa_failed_attempts=")
+	builder.WriteString(fmt.Sprintf("%v", _m.MfaFailedAttempts))
+	builder.WriteString(", ")
+	if v := _m.MfaLockedUntil; v != nil {
+		builder.WriteString("mfa_locked_until=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')

@@ -381,6 +381,34 @@ func (_c *UserCreate) SetNillableDeletedAt(v *time.Time) *UserCreate {
 	return _c
 }
 
+// SetMfaFailedAttempts sets the "mfa_failed_attempts" field.
+func (_c *UserCreate) SetMfaFailedAttempts(v int) *UserCreate {
+	_c.mutation.SetMfaFailedAttempts(v)
+	return _c
+}
+
+// SetNillableMfaFailedAttempts sets the "mfa_failed_attempts" field if the given value is not nil.
+func (_c *UserCreate) SetNillableMfaFailedAttempts(v *int) *UserCreate {
+	if v != nil {
+		_c.SetMfaFailedAttempts(*v)
+	}
+	return _c
+}
+
+// SetMfaLockedUntil sets the "mfa_locked_until" field.
+func (_c *UserCreate) SetMfaLockedUntil(v time.Time) *UserCreate {
+	_c.mutation.SetMfaLockedUntil(v)
+	return _c
+}
+
+// SetNillableMfaLockedUntil sets the "mfa_locked_until" field if the given value is not nil.
+func (_c *UserCreate) SetNillableMfaLockedUntil(v *time.Time) *UserCreate {
+	if v != nil {
+		_c.SetMfaLockedUntil(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *UserCreate) SetID(v pulid.ID) *UserCreate {
 	_c.mutation.SetID(v)
@@ -666,6 +694,10 @@ func (_c *UserCreate) defaults() error {
 		v := user.DefaultSignInMethod
 		_c.mutation.SetSignInMethod(v)
 	}
+	if _, ok := _c.mutation.MfaFailedAttempts(); !ok {
+		v := user.DefaultMfaFailedAttempts
+		_c.mutation.SetMfaFailedAttempts(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if user.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized user.DefaultID (forgotten import ent/runtime?)")
@@ -815,6 +847,14 @@ func (_c *UserCreate) check() error {
 			return &ValidationError{Name: "manager_ref", err: fmt.Errorf(`ent: validator failed for field "User.manager_ref": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.MfaFailedAttempts(); !ok {
+		return &ValidationError{Name: "mfa_failed_attempts", err: errors.New(`ent: missing required field "User.mfa_failed_attempts"`)}
+	}
+	if v, ok := _c.mutation.MfaFailedAttempts(); ok {
+		if err := user.MfaFailedAttemptsValidator(v); err != nil {
+			return &ValidationError{Name: "mfa_failed_attempts", err: fmt.Errorf(`ent: validator failed for field "User.mfa_failed_attempts": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := user.IDValidator(string(v)); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "User.id": %w`, err)}
@@ -962,6 +1002,14 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(user.FieldDeletedAt, field.TypeTime, value)
 		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.MfaFailedAttempts(); ok {
+		_spec.SetField(user.FieldMfaFailedAttempts, field.TypeInt, value)
+		_node.MfaFailedAttempts = value
+	}
+	if value, ok := _c.mutation.MfaLockedUntil(); ok {
+		_spec.SetField(user.FieldMfaLockedUntil, field.TypeTime, value)
+		_node.MfaLockedUntil = &value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1625,6 +1673,42 @@ func (u *UserUpsert) ClearDeletedAt() *UserUpsert {
 	return u
 }
 
+// SetMfaFailedAttempts sets the "mfa_failed_attempts" field.
+func (u *UserUpsert) SetMfaFailedAttempts(v int) *UserUpsert {
+	u.Set(user.FieldMfaFailedAttempts, v)
+	return u
+}
+
+// UpdateMfaFailedAttempts sets the "mfa_failed_attempts" field to the value that was provided on create.
+func (u *UserUpsert) UpdateMfaFailedAttempts() *UserUpsert {
+	u.SetExcluded(user.FieldMfaFailedAttempts)
+	return u
+}
+
+// AddMfaFailedAttempts adds v to the "mfa_failed_attempts" field.
+func (u *UserUpsert) AddMfaFailedAttempts(v int) *UserUpsert {
+	u.Add(user.FieldMfaFailedAttempts, v)
+	return u
+}
+
+// SetMfaLockedUntil sets the "mfa_locked_until" field.
+func (u *UserUpsert) SetMfaLockedUntil(v time.Time) *UserUpsert {
+	u.Set(user.FieldMfaLockedUntil, v)
+	return u
+}
+
+// UpdateMfaLockedUntil sets the "mfa_locked_until" field to the value that was provided on create.
+func (u *UserUpsert) UpdateMfaLockedUntil() *UserUpsert {
+	u.SetExcluded(user.FieldMfaLockedUntil)
+	return u
+}
+
+// ClearMfaLockedUntil clears the value of the "mfa_locked_until" field.
+func (u *UserUpsert) ClearMfaLockedUntil() *UserUpsert {
+	u.SetNull(user.FieldMfaLockedUntil)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -2127,6 +2211,48 @@ func (u *UserUpsertOne) UpdateDeletedAt() *UserUpsertOne {
 func (u *UserUpsertOne) ClearDeletedAt() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearDeletedAt()
+	})
+}
+
+// SetMfaFailedAttempts sets the "mfa_failed_attempts" field.
+func (u *UserUpsertOne) SetMfaFailedAttempts(v int) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetMfaFailedAttempts(v)
+	})
+}
+
+// AddMfaFailedAttempts adds v to the "mfa_failed_attempts" field.
+func (u *UserUpsertOne) AddMfaFailedAttempts(v int) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.AddMfaFailedAttempts(v)
+	})
+}
+
+// UpdateMfaFailedAttempts sets the "mfa_failed_attempts" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateMfaFailedAttempts() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateMfaFailedAttempts()
+	})
+}
+
+// SetMfaLockedUntil sets the "mfa_locked_until" field.
+func (u *UserUpsertOne) SetMfaLockedUntil(v time.Time) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetMfaLockedUntil(v)
+	})
+}
+
+// UpdateMfaLockedUntil sets the "mfa_locked_until" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateMfaLockedUntil() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateMfaLockedUntil()
+	})
+}
+
+// ClearMfaLockedUntil clears the value of the "mfa_locked_until" field.
+func (u *UserUpsertOne) ClearMfaLockedUntil() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearMfaLockedUntil()
 	})
 }
 
@@ -2799,6 +2925,48 @@ func (u *UserUpsertBulk) UpdateDeletedAt() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearDeletedAt() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearDeletedAt()
+	})
+}
+
+// SetMfaFailedAttempts sets the "mfa_failed_attempts" field.
+func (u *UserUpsertBulk) SetMfaFailedAttempts(v int) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetMfaFailedAttempts(v)
+	})
+}
+
+// AddMfaFailedAttempts adds v to the "mfa_failed_attempts" field.
+func (u *UserUpsertBulk) AddMfaFailedAttempts(v int) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.AddMfaFailedAttempts(v)
+	})
+}
+
+// UpdateMfaFailedAttempts sets the "mfa_failed_attempts" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateMfaFailedAttempts() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateMfaFailedAttempts()
+	})
+}
+
+// SetMfaLockedUntil sets the "mfa_locked_until" field.
+func (u *UserUpsertBulk) SetMfaLockedUntil(v time.Time) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetMfaLockedUntil(v)
+	})
+}
+
+// UpdateMfaLockedUntil sets the "mfa_locked_until" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateMfaLockedUntil() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateMfaLockedUntil()
+	})
+}
+
+// ClearMfaLockedUntil clears the value of the "mfa_locked_until" field.
+func (u *UserUpsertBulk) ClearMfaLockedUntil() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearMfaLockedUntil()
 	})
 }
 

@@ -475,6 +475,47 @@ func (_u *UserUpdate) ClearDeletedAt() *UserUpdate {
 	return _u
 }
 
+// SetMfaFailedAttempts sets the "mfa_failed_attempts" field.
+func (_u *UserUpdate) SetMfaFailedAttempts(v int) *UserUpdate {
+	_u.mutation.ResetMfaFailedAttempts()
+	_u.mutation.SetMfaFailedAttempts(v)
+	return _u
+}
+
+// SetNillableMfaFailedAttempts sets the "mfa_failed_attempts" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableMfaFailedAttempts(v *int) *UserUpdate {
+	if v != nil {
+		_u.SetMfaFailedAttempts(*v)
+	}
+	return _u
+}
+
+// AddMfaFailedAttempts adds value to the "mfa_failed_attempts" field.
+func (_u *UserUpdate) AddMfaFailedAttempts(v int) *UserUpdate {
+	_u.mutation.AddMfaFailedAttempts(v)
+	return _u
+}
+
+// SetMfaLockedUntil sets the "mfa_locked_until" field.
+func (_u *UserUpdate) SetMfaLockedUntil(v time.Time) *UserUpdate {
+	_u.mutation.SetMfaLockedUntil(v)
+	return _u
+}
+
+// SetNillableMfaLockedUntil sets the "mfa_locked_until" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableMfaLockedUntil(v *time.Time) *UserUpdate {
+	if v != nil {
+		_u.SetMfaLockedUntil(*v)
+	}
+	return _u
+}
+
+// ClearMfaLockedUntil clears the value of the "mfa_locked_until" field.
+func (_u *UserUpdate) ClearMfaLockedUntil() *UserUpdate {
+	_u.mutation.ClearMfaLockedUntil()
+	return _u
+}
+
 // AddRoleIDs adds the "roles" edge to the Role entity by IDs.
 func (_u *UserUpdate) AddRoleIDs(ids ...pulid.ID) *UserUpdate {
 	_u.mutation.AddRoleIDs(ids...)
@@ -1015,6 +1056,11 @@ func (_u *UserUpdate) check() error {
 			return &ValidationError{Name: "manager_ref", err: fmt.Errorf(`ent: validator failed for field "User.manager_ref": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.MfaFailedAttempts(); ok {
+		if err := user.MfaFailedAttemptsValidator(v); err != nil {
+			return &ValidationError{Name: "mfa_failed_attempts", err: fmt.Errorf(`ent: validator failed for field "User.mfa_failed_attempts": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "User.organization"`)
 	}
@@ -1154,6 +1200,18 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(user.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.MfaFailedAttempts(); ok {
+		_spec.SetField(user.FieldMfaFailedAttempts, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedMfaFailedAttempts(); ok {
+		_spec.AddField(user.FieldMfaFailedAttempts, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.MfaLockedUntil(); ok {
+		_spec.SetField(user.FieldMfaLockedUntil, field.TypeTime, value)
+	}
+	if _u.mutation.MfaLockedUntilCleared() {
+		_spec.ClearField(user.FieldMfaLockedUntil, field.TypeTime)
 	}
 	if _u.mutation.RolesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -2146,6 +2204,47 @@ func (_u *UserUpdateOne) ClearDeletedAt() *UserUpdateOne {
 	return _u
 }
 
+// SetMfaFailedAttempts sets the "mfa_failed_attempts" field.
+func (_u *UserUpdateOne) SetMfaFailedAttempts(v int) *UserUpdateOne {
+	_u.mutation.ResetMfaFailedAttempts()
+	_u.mutation.SetMfaFailedAttempts(v)
+	return _u
+}
+
+// SetNillableMfaFailedAttempts sets the "mfa_failed_attempts" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableMfaFailedAttempts(v *int) *UserUpdateOne {
+	if v != nil {
+		_u.SetMfaFailedAttempts(*v)
+	}
+	return _u
+}
+
+// AddMfaFailedAttempts adds value to the "mfa_failed_attempts" field.
+func (_u *UserUpdateOne) AddMfaFailedAttempts(v int) *UserUpdateOne {
+	_u.mutation.AddMfaFailedAttempts(v)
+	return _u
+}
+
+// SetMfaLockedUntil sets the "mfa_locked_until" field.
+func (_u *UserUpdateOne) SetMfaLockedUntil(v time.Time) *UserUpdateOne {
+	_u.mutation.SetMfaLockedUntil(v)
+	return _u
+}
+
+// SetNillableMfaLockedUntil sets the "mfa_locked_until" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableMfaLockedUntil(v *time.Time) *UserUpdateOne {
+	if v != nil {
+		_u.SetMfaLockedUntil(*v)
+	}
+	return _u
+}
+
+// ClearMfaLockedUntil clears the value of the "mfa_locked_until" field.
+func (_u *UserUpdateOne) ClearMfaLockedUntil() *UserUpdateOne {
+	_u.mutation.ClearMfaLockedUntil()
+	return _u
+}
+
 // AddRoleIDs adds the "roles" edge to the Role entity by IDs.
 func (_u *UserUpdateOne) AddRoleIDs(ids ...pulid.ID) *UserUpdateOne {
 	_u.mutation.AddRoleIDs(ids...)
@@ -2699,6 +2798,11 @@ func (_u *UserUpdateOne) check() error {
 			return &ValidationError{Name: "manager_ref", err: fmt.Errorf(`ent: validator failed for field "User.manager_ref": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.MfaFailedAttempts(); ok {
+		if err := user.MfaFailedAttemptsValidator(v); err != nil {
+			return &ValidationError{Name: "mfa_failed_attempts", err: fmt.Errorf(`ent: validator failed for field "User.mfa_failed_attempts": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "User.organization"`)
 	}
@@ -2855,6 +2959,18 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(user.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.MfaFailedAttempts(); ok {
+		_spec.SetField(user.FieldMfaFailedAttempts, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedMfaFailedAttempts(); ok {
+		_spec.AddField(user.FieldMfaFailedAttempts, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.MfaLockedUntil(); ok {
+		_spec.SetField(user.FieldMfaLockedUntil, field.TypeTime, value)
+	}
+	if _u.mutation.MfaLockedUntilCleared() {
+		_spec.ClearField(user.FieldMfaLockedUntil, field.TypeTime)
 	}
 	if _u.mutation.RolesCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -51,7 +51,10 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Role() RoleResolver
 	SCIMToken() SCIMTokenResolver
+	SignedInSession() SignedInSessionResolver
 	TeamSettings() TeamSettingsResolver
+	Viewer() ViewerResolver
+	ViewerMFA() ViewerMFAResolver
 }
 
 type DirectiveRoot struct {
@@ -153,6 +156,12 @@ type ComplexityRoot struct {
 	AuditEventEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	AuthenticatorApp struct {
+		ConfirmedAt func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
 	}
 
 	BulkInviteUsersPayload struct {
@@ -280,6 +289,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ConfirmAuthenticatorAppPayload struct {
+		AuthenticatorApp func(childComplexity int) int
+		RecoveryCodes    func(childComplexity int) int
+	}
+
 	CreateEmployeeUserPayload struct {
 		User func(childComplexity int) int
 	}
@@ -343,6 +357,13 @@ type ComplexityRoot struct {
 	EmergencyAccessEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	EnrollAuthenticatorAppPayload struct {
+		FactorID   func(childComplexity int) int
+		OtpauthURI func(childComplexity int) int
+		QRCode     func(childComplexity int) int
+		Secret     func(childComplexity int) int
 	}
 
 	GrantClientAccessPayload struct {
@@ -457,6 +478,7 @@ type ComplexityRoot struct {
 		AssignClientBusinessUnit   func(childComplexity int, input AssignClientBusinessUnitInput) int
 		AssignPortalAlertRecipient func(childComplexity int, input AssignPortalAlertRecipientInput) int
 		BulkInviteUsers            func(childComplexity int, input BulkInviteUsersInput) int
+		ConfirmAuthenticatorApp    func(childComplexity int, input ConfirmAuthenticatorAppInput) int
 		CreateBusinessUnit         func(childComplexity int, input CreateBusinessUnitInput) int
 		CreateEmployeeUser         func(childComplexity int, input CreateEmployeeUserInput) int
 		CreateRole                 func(childComplexity int, input CreateRoleInput) int
@@ -464,6 +486,7 @@ type ComplexityRoot struct {
 		DeleteBusinessUnit         func(childComplexity int, input DeleteBusinessUnitInput) int
 		DeleteRole                 func(childComplexity int, input DeleteRoleInput) int
 		EndEmergencyAccess         func(childComplexity int, id pulid.ID) int
+		EnrollAuthenticatorApp     func(childComplexity int, input EnrollAuthenticatorAppInput) int
 		GrantClientAccess          func(childComplexity int, input GrantClientAccessInput) int
 		GrantStaffProfileAccess    func(childComplexity int, input GrantStaffProfileAccessInput) int
 		InviteUser                 func(childComplexity int, input InviteUserInput) int
@@ -471,14 +494,18 @@ type ComplexityRoot struct {
 		MapScimGroup               func(childComplexity int, input MapScimGroupInput) int
 		OpenEmergencyAccess        func(childComplexity int, input OpenEmergencyAccessInput) int
 		ReactivateUser             func(childComplexity int, input UserInput) int
+		RegenerateRecoveryCodes    func(childComplexity int) int
+		RemoveAuthenticatorApp     func(childComplexity int, input RemoveAuthenticatorAppInput) int
 		RemoveClientContact        func(childComplexity int, input RemoveClientContactInput) int
 		RemovePortalAccess         func(childComplexity int, input RemovePortalAccessInput) int
 		RemoveUser                 func(childComplexity int, input UserInput) int
 		ResendInvitation           func(childComplexity int, input InvitationIDInput) int
+		ResetUserMfa               func(childComplexity int, input ResetUserMfaInput) int
 		ResetUserPassword          func(childComplexity int, input UserInput) int
 		RevokeClientAccess         func(childComplexity int, input RevokeClientAccessInput) int
 		RevokeInvitation           func(childComplexity int, input InvitationIDInput) int
 		RevokeScimToken            func(childComplexity int, input RevokeScimTokenInput) int
+		RevokeSession              func(childComplexity int, input RevokeSessionInput) int
 		RevokeStaffProfileAccess   func(childComplexity int, input RevokeStaffProfileAccessInput) int
 		RotateScimToken            func(childComplexity int, input RotateScimTokenInput) int
 		SetEmployeeAccess          func(childComplexity int, input SetEmployeeAccessInput) int
@@ -496,6 +523,7 @@ type ComplexityRoot struct {
 		UpdateRole                 func(childComplexity int, input UpdateRoleInput) int
 		UpdateTeamSettings         func(childComplexity int, input UpdateTeamSettingsInput) int
 		UpdateUserProfile          func(childComplexity int, input UpdateUserProfileInput) int
+		VerifyMfa                  func(childComplexity int, input VerifyMfaInput) int
 	}
 
 	Organization struct {
@@ -616,12 +644,26 @@ type ComplexityRoot struct {
 		Viewer                    func(childComplexity int) int
 	}
 
+	RegenerateRecoveryCodesPayload struct {
+		RecoveryCodes func(childComplexity int) int
+	}
+
+	RemoveAuthenticatorAppPayload struct {
+		RemovedID func(childComplexity int) int
+	}
+
 	RemoveClientContactPayload struct {
 		ContactID func(childComplexity int) int
 	}
 
 	RemovePortalAccessPayload struct {
 		PortalAccessID func(childComplexity int) int
+	}
+
+	ResetUserMfaPayload struct {
+		FactorsRemoved func(childComplexity int) int
+		SessionsEnded  func(childComplexity int) int
+		User           func(childComplexity int) int
 	}
 
 	ResetUserPasswordPayload struct {
@@ -634,6 +676,10 @@ type ComplexityRoot struct {
 
 	RevokeScimTokenPayload struct {
 		ScimToken func(childComplexity int) int
+	}
+
+	RevokeSessionPayload struct {
+		RevokedID func(childComplexity int) int
 	}
 
 	RevokeStaffProfileAccessPayload struct {
@@ -762,6 +808,21 @@ type ComplexityRoot struct {
 
 	SignOutEverywherePayload struct {
 		SessionsEnded func(childComplexity int) int
+	}
+
+	SignedInSession struct {
+		AuthMethod     func(childComplexity int) int
+		Browser        func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Current        func(childComplexity int) int
+		Device         func(childComplexity int) int
+		DeviceKind     func(childComplexity int) int
+		ExpiresAt      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		IP             func(childComplexity int) int
+		LastSeenAt     func(childComplexity int) int
+		MfaSatisfiedAt func(childComplexity int) int
+		Os             func(childComplexity int) int
 	}
 
 	StaffProfile struct {
@@ -896,6 +957,12 @@ type ComplexityRoot struct {
 		User func(childComplexity int) int
 	}
 
+	VerifyMfaPayload struct {
+		Method                 func(childComplexity int) int
+		Mfa                    func(childComplexity int) int
+		RecoveryCodesRemaining func(childComplexity int) int
+	}
+
 	Viewer struct {
 		BusinessUnits       func(childComplexity int) int
 		Mfa                 func(childComplexity int) int
@@ -904,13 +971,18 @@ type ComplexityRoot struct {
 		Privileges          func(childComplexity int) int
 		Roles               func(childComplexity int) int
 		Session             func(childComplexity int) int
+		Sessions            func(childComplexity int) int
 		User                func(childComplexity int) int
 	}
 
 	ViewerMFA struct {
-		Enrolled    func(childComplexity int) int
-		Required    func(childComplexity int) int
-		SatisfiedAt func(childComplexity int) int
+		AuthenticatorApps      func(childComplexity int) int
+		Enrolled               func(childComplexity int) int
+		NextStep               func(childComplexity int) int
+		RecoveryCodesRemaining func(childComplexity int) int
+		Required               func(childComplexity int) int
+		SatisfiedAt            func(childComplexity int) int
+		StepUpValidUntil       func(childComplexity int) int
 	}
 
 	ViewerSession struct {
@@ -960,6 +1032,12 @@ type MutationResolver interface {
 	ResendInvitation(ctx context.Context, input InvitationIDInput) (*InvitationPayload, error)
 	RevokeInvitation(ctx context.Context, input InvitationIDInput) (*InvitationPayload, error)
 	SetSeatLimit(ctx context.Context, input SetSeatLimitInput) (*SetSeatLimitPayload, error)
+	EnrollAuthenticatorApp(ctx context.Context, input EnrollAuthenticatorAppInput) (*EnrollAuthenticatorAppPayload, error)
+	ConfirmAuthenticatorApp(ctx context.Context, input ConfirmAuthenticatorAppInput) (*ConfirmAuthenticatorAppPayload, error)
+	VerifyMfa(ctx context.Context, input VerifyMfaInput) (*VerifyMfaPayload, error)
+	RemoveAuthenticatorApp(ctx context.Context, input RemoveAuthenticatorAppInput) (*RemoveAuthenticatorAppPayload, error)
+	RegenerateRecoveryCodes(ctx context.Context) (*RegenerateRecoveryCodesPayload, error)
+	ResetUserMfa(ctx context.Context, input ResetUserMfaInput) (*ResetUserMfaPayload, error)
 	AddPortalUser(ctx context.Context, input AddPortalUserInput) (*AddPortalUserPayload, error)
 	SetPortalPermissions(ctx context.Context, input SetPortalPermissionsInput) (*SetPortalPermissionsPayload, error)
 	AssignPortalAlertRecipient(ctx context.Context, input AssignPortalAlertRecipientInput) (*AssignPortalAlertRecipientPayload, error)
@@ -972,6 +1050,7 @@ type MutationResolver interface {
 	CreateScimToken(ctx context.Context, input CreateScimTokenInput) (*CreateScimTokenPayload, error)
 	RotateScimToken(ctx context.Context, input RotateScimTokenInput) (*RotateScimTokenPayload, error)
 	RevokeScimToken(ctx context.Context, input RevokeScimTokenInput) (*RevokeScimTokenPayload, error)
+	RevokeSession(ctx context.Context, input RevokeSessionInput) (*RevokeSessionPayload, error)
 	CreateRole(ctx context.Context, input CreateRoleInput) (*RolePayload, error)
 	UpdateRole(ctx context.Context, input UpdateRoleInput) (*RolePayload, error)
 	SetRolePrivilege(ctx context.Context, input SetRolePrivilegeInput) (*RolePayload, error)
@@ -1018,12 +1097,31 @@ type SCIMTokenResolver interface {
 
 	Active(ctx context.Context, obj *ent.SCIMToken) (bool, error)
 }
+type SignedInSessionResolver interface {
+	Device(ctx context.Context, obj *ent.Session) (string, error)
+	Browser(ctx context.Context, obj *ent.Session) (*string, error)
+	Os(ctx context.Context, obj *ent.Session) (*string, error)
+	DeviceKind(ctx context.Context, obj *ent.Session) (string, error)
+
+	AuthMethod(ctx context.Context, obj *ent.Session) (string, error)
+
+	Current(ctx context.Context, obj *ent.Session) (bool, error)
+}
 type TeamSettingsResolver interface {
 	SessionViewEnabled(ctx context.Context, obj *team.Settings) (bool, error)
 	RequireMfa(ctx context.Context, obj *team.Settings) (bool, error)
 	SignInMethod(ctx context.Context, obj *team.Settings) (organization.SignInMethod, error)
 	SessionIdleMinutes(ctx context.Context, obj *team.Settings) (*int, error)
 	EmergencyAccessMinutes(ctx context.Context, obj *team.Settings) (int, error)
+}
+type ViewerResolver interface {
+	Sessions(ctx context.Context, obj *Viewer) ([]*ent.Session, error)
+}
+type ViewerMFAResolver interface {
+	AuthenticatorApps(ctx context.Context, obj *ViewerMfa) ([]*ent.TOTPFactor, error)
+	RecoveryCodesRemaining(ctx context.Context, obj *ViewerMfa) (int, error)
+	NextStep(ctx context.Context, obj *ViewerMfa) (MFAStep, error)
+	StepUpValidUntil(ctx context.Context, obj *ViewerMfa) (*time.Time, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1386,6 +1484,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEventEdge.Node(childComplexity), true
+
+	case "AuthenticatorApp.confirmedAt":
+		if e.ComplexityRoot.AuthenticatorApp.ConfirmedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthenticatorApp.ConfirmedAt(childComplexity), true
+	case "AuthenticatorApp.id":
+		if e.ComplexityRoot.AuthenticatorApp.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthenticatorApp.ID(childComplexity), true
+	case "AuthenticatorApp.name":
+		if e.ComplexityRoot.AuthenticatorApp.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthenticatorApp.Name(childComplexity), true
 
 	case "BulkInviteUsersPayload.addresses":
 		if e.ComplexityRoot.BulkInviteUsersPayload.Addresses == nil {
@@ -1927,6 +2044,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ClientEdge.Node(childComplexity), true
 
+	case "ConfirmAuthenticatorAppPayload.authenticatorApp":
+		if e.ComplexityRoot.ConfirmAuthenticatorAppPayload.AuthenticatorApp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfirmAuthenticatorAppPayload.AuthenticatorApp(childComplexity), true
+	case "ConfirmAuthenticatorAppPayload.recoveryCodes":
+		if e.ComplexityRoot.ConfirmAuthenticatorAppPayload.RecoveryCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfirmAuthenticatorAppPayload.RecoveryCodes(childComplexity), true
+
 	case "CreateEmployeeUserPayload.user":
 		if e.ComplexityRoot.CreateEmployeeUserPayload.User == nil {
 			break
@@ -2146,6 +2276,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EmergencyAccessEdge.Node(childComplexity), true
+
+	case "EnrollAuthenticatorAppPayload.factorId":
+		if e.ComplexityRoot.EnrollAuthenticatorAppPayload.FactorID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrollAuthenticatorAppPayload.FactorID(childComplexity), true
+	case "EnrollAuthenticatorAppPayload.otpauthUri":
+		if e.ComplexityRoot.EnrollAuthenticatorAppPayload.OtpauthURI == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrollAuthenticatorAppPayload.OtpauthURI(childComplexity), true
+	case "EnrollAuthenticatorAppPayload.qrCode":
+		if e.ComplexityRoot.EnrollAuthenticatorAppPayload.QRCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrollAuthenticatorAppPayload.QRCode(childComplexity), true
+	case "EnrollAuthenticatorAppPayload.secret":
+		if e.ComplexityRoot.EnrollAuthenticatorAppPayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrollAuthenticatorAppPayload.Secret(childComplexity), true
 
 	case "GrantClientAccessPayload.clientAccess":
 		if e.ComplexityRoot.GrantClientAccessPayload.ClientAccess == nil {
@@ -2588,6 +2743,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.BulkInviteUsers(childComplexity, args["input"].(BulkInviteUsersInput)), true
+	case "Mutation.confirmAuthenticatorApp":
+		if e.ComplexityRoot.Mutation.ConfirmAuthenticatorApp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmAuthenticatorApp_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmAuthenticatorApp(childComplexity, args["input"].(ConfirmAuthenticatorAppInput)), true
 	case "Mutation.createBusinessUnit":
 		if e.ComplexityRoot.Mutation.CreateBusinessUnit == nil {
 			break
@@ -2665,6 +2831,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EndEmergencyAccess(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.enrollAuthenticatorApp":
+		if e.ComplexityRoot.Mutation.EnrollAuthenticatorApp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_enrollAuthenticatorApp_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EnrollAuthenticatorApp(childComplexity, args["input"].(EnrollAuthenticatorAppInput)), true
 	case "Mutation.grantClientAccess":
 		if e.ComplexityRoot.Mutation.GrantClientAccess == nil {
 			break
@@ -2742,6 +2919,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReactivateUser(childComplexity, args["input"].(UserInput)), true
+	case "Mutation.regenerateRecoveryCodes":
+		if e.ComplexityRoot.Mutation.RegenerateRecoveryCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.RegenerateRecoveryCodes(childComplexity), true
+	case "Mutation.removeAuthenticatorApp":
+		if e.ComplexityRoot.Mutation.RemoveAuthenticatorApp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeAuthenticatorApp_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveAuthenticatorApp(childComplexity, args["input"].(RemoveAuthenticatorAppInput)), true
 	case "Mutation.removeClientContact":
 		if e.ComplexityRoot.Mutation.RemoveClientContact == nil {
 			break
@@ -2786,6 +2980,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResendInvitation(childComplexity, args["input"].(InvitationIDInput)), true
+	case "Mutation.resetUserMfa":
+		if e.ComplexityRoot.Mutation.ResetUserMfa == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resetUserMfa_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResetUserMfa(childComplexity, args["input"].(ResetUserMfaInput)), true
 	case "Mutation.resetUserPassword":
 		if e.ComplexityRoot.Mutation.ResetUserPassword == nil {
 			break
@@ -2830,6 +3035,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeScimToken(childComplexity, args["input"].(RevokeScimTokenInput)), true
+	case "Mutation.revokeSession":
+		if e.ComplexityRoot.Mutation.RevokeSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeSession(childComplexity, args["input"].(RevokeSessionInput)), true
 	case "Mutation.revokeStaffProfileAccess":
 		if e.ComplexityRoot.Mutation.RevokeStaffProfileAccess == nil {
 			break
@@ -3017,6 +3233,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateUserProfile(childComplexity, args["input"].(UpdateUserProfileInput)), true
+	case "Mutation.verifyMfa":
+		if e.ComplexityRoot.Mutation.VerifyMfa == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_verifyMfa_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VerifyMfa(childComplexity, args["input"].(VerifyMfaInput)), true
 
 	case "Organization.createdAt":
 		if e.ComplexityRoot.Organization.CreatedAt == nil {
@@ -3571,6 +3798,20 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
+	case "RegenerateRecoveryCodesPayload.recoveryCodes":
+		if e.ComplexityRoot.RegenerateRecoveryCodesPayload.RecoveryCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegenerateRecoveryCodesPayload.RecoveryCodes(childComplexity), true
+
+	case "RemoveAuthenticatorAppPayload.removedId":
+		if e.ComplexityRoot.RemoveAuthenticatorAppPayload.RemovedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemoveAuthenticatorAppPayload.RemovedID(childComplexity), true
+
 	case "RemoveClientContactPayload.contactId":
 		if e.ComplexityRoot.RemoveClientContactPayload.ContactID == nil {
 			break
@@ -3584,6 +3825,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RemovePortalAccessPayload.PortalAccessID(childComplexity), true
+
+	case "ResetUserMfaPayload.factorsRemoved":
+		if e.ComplexityRoot.ResetUserMfaPayload.FactorsRemoved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResetUserMfaPayload.FactorsRemoved(childComplexity), true
+	case "ResetUserMfaPayload.sessionsEnded":
+		if e.ComplexityRoot.ResetUserMfaPayload.SessionsEnded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResetUserMfaPayload.SessionsEnded(childComplexity), true
+	case "ResetUserMfaPayload.user":
+		if e.ComplexityRoot.ResetUserMfaPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResetUserMfaPayload.User(childComplexity), true
 
 	case "ResetUserPasswordPayload.user":
 		if e.ComplexityRoot.ResetUserPasswordPayload.User == nil {
@@ -3605,6 +3865,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RevokeScimTokenPayload.ScimToken(childComplexity), true
+
+	case "RevokeSessionPayload.revokedId":
+		if e.ComplexityRoot.RevokeSessionPayload.RevokedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeSessionPayload.RevokedID(childComplexity), true
 
 	case "RevokeStaffProfileAccessPayload.staffProfileAccessId":
 		if e.ComplexityRoot.RevokeStaffProfileAccessPayload.StaffProfileAccessID == nil {
@@ -4072,6 +4339,79 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SignOutEverywherePayload.SessionsEnded(childComplexity), true
+
+	case "SignedInSession.authMethod":
+		if e.ComplexityRoot.SignedInSession.AuthMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignedInSession.AuthMethod(childComplexity), true
+	case "SignedInSession.browser":
+		if e.ComplexityRoot.SignedInSession.Browser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignedInSession.Browser(childComplexity), true
+	case "SignedInSession.createdAt":
+		if e.ComplexityRoot.SignedInSession.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignedInSession.CreatedAt(childComplexity), true
+	case "SignedInSession.current":
+		if e.ComplexityRoot.SignedInSession.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignedInSession.Current(childComplexity), true
+	case "SignedInSession.device":
+		if e.ComplexityRoot.SignedInSession.Device == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignedInSession.Device(childComplexity), true
+	case "SignedInSession.deviceKind":
+		if e.ComplexityRoot.SignedInSession.DeviceKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignedInSession.DeviceKind(childComplexity), true
+	case "SignedInSession.expiresAt":
+		if e.ComplexityRoot.SignedInSession.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignedInSession.ExpiresAt(childComplexity), true
+	case "SignedInSession.id":
+		if e.ComplexityRoot.SignedInSession.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignedInSession.ID(childComplexity), true
+	case "SignedInSession.ip":
+		if e.ComplexityRoot.SignedInSession.IP == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignedInSession.IP(childComplexity), true
+	case "SignedInSession.lastSeenAt":
+		if e.ComplexityRoot.SignedInSession.LastSeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignedInSession.LastSeenAt(childComplexity), true
+	case "SignedInSession.mfaSatisfiedAt":
+		if e.ComplexityRoot.SignedInSession.MfaSatisfiedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignedInSession.MfaSatisfiedAt(childComplexity), true
+	case "SignedInSession.os":
+		if e.ComplexityRoot.SignedInSession.Os == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignedInSession.Os(childComplexity), true
 
 	case "StaffProfile.accesses":
 		if e.ComplexityRoot.StaffProfile.Accesses == nil {
@@ -4581,6 +4921,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserStatusPayload.User(childComplexity), true
 
+	case "VerifyMfaPayload.method":
+		if e.ComplexityRoot.VerifyMfaPayload.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VerifyMfaPayload.Method(childComplexity), true
+	case "VerifyMfaPayload.mfa":
+		if e.ComplexityRoot.VerifyMfaPayload.Mfa == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VerifyMfaPayload.Mfa(childComplexity), true
+	case "VerifyMfaPayload.recoveryCodesRemaining":
+		if e.ComplexityRoot.VerifyMfaPayload.RecoveryCodesRemaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VerifyMfaPayload.RecoveryCodesRemaining(childComplexity), true
+
 	case "Viewer.businessUnits":
 		if e.ComplexityRoot.Viewer.BusinessUnits == nil {
 			break
@@ -4623,6 +4982,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.Session(childComplexity), true
+	case "Viewer.sessions":
+		if e.ComplexityRoot.Viewer.Sessions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Sessions(childComplexity), true
 	case "Viewer.user":
 		if e.ComplexityRoot.Viewer.User == nil {
 			break
@@ -4630,12 +4995,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Viewer.User(childComplexity), true
 
+	case "ViewerMFA.authenticatorApps":
+		if e.ComplexityRoot.ViewerMFA.AuthenticatorApps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerMFA.AuthenticatorApps(childComplexity), true
 	case "ViewerMFA.enrolled":
 		if e.ComplexityRoot.ViewerMFA.Enrolled == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ViewerMFA.Enrolled(childComplexity), true
+	case "ViewerMFA.nextStep":
+		if e.ComplexityRoot.ViewerMFA.NextStep == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerMFA.NextStep(childComplexity), true
+	case "ViewerMFA.recoveryCodesRemaining":
+		if e.ComplexityRoot.ViewerMFA.RecoveryCodesRemaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerMFA.RecoveryCodesRemaining(childComplexity), true
 	case "ViewerMFA.required":
 		if e.ComplexityRoot.ViewerMFA.Required == nil {
 			break
@@ -4648,6 +5031,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ViewerMFA.SatisfiedAt(childComplexity), true
+	case "ViewerMFA.stepUpValidUntil":
+		if e.ComplexityRoot.ViewerMFA.StepUpValidUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerMFA.StepUpValidUntil(childComplexity), true
 
 	case "ViewerSession.authMethod":
 		if e.ComplexityRoot.ViewerSession.AuthMethod == nil {
@@ -4712,6 +5101,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ClientContactOrder", ec.unmarshalInputClientContactOrder),
 			graphql.NewInputUnmarshaler("ClientOrder", ec.unmarshalInputClientOrder),
 			graphql.NewInputUnmarshaler("ClientWhereInput", ec.unmarshalInputClientWhereInput),
+			graphql.NewInputUnmarshaler("ConfirmAuthenticatorAppInput", ec.unmarshalInputConfirmAuthenticatorAppInput),
 			graphql.NewInputUnmarshaler("CreateBusinessUnitInput", ec.unmarshalInputCreateBusinessUnitInput),
 			graphql.NewInputUnmarshaler("CreateEmployeeUserInput", ec.unmarshalInputCreateEmployeeUserInput),
 			graphql.NewInputUnmarshaler("CreateRoleInput", ec.unmarshalInputCreateRoleInput),
@@ -4722,6 +5112,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DocumentWhereInput", ec.unmarshalInputDocumentWhereInput),
 			graphql.NewInputUnmarshaler("EmergencyAccessOrder", ec.unmarshalInputEmergencyAccessOrder),
 			graphql.NewInputUnmarshaler("EmergencyAccessWhereInput", ec.unmarshalInputEmergencyAccessWhereInput),
+			graphql.NewInputUnmarshaler("EnrollAuthenticatorAppInput", ec.unmarshalInputEnrollAuthenticatorAppInput),
 			graphql.NewInputUnmarshaler("GrantClientAccessInput", ec.unmarshalInputGrantClientAccessInput),
 			graphql.NewInputUnmarshaler("GrantStaffProfileAccessInput", ec.unmarshalInputGrantStaffProfileAccessInput),
 			graphql.NewInputUnmarshaler("HomeworkOrder", ec.unmarshalInputHomeworkOrder),
@@ -4740,10 +5131,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PortalAccessOrder", ec.unmarshalInputPortalAccessOrder),
 			graphql.NewInputUnmarshaler("PortalAccessWhereInput", ec.unmarshalInputPortalAccessWhereInput),
 			graphql.NewInputUnmarshaler("PortalPermissionsInput", ec.unmarshalInputPortalPermissionsInput),
+			graphql.NewInputUnmarshaler("RemoveAuthenticatorAppInput", ec.unmarshalInputRemoveAuthenticatorAppInput),
 			graphql.NewInputUnmarshaler("RemoveClientContactInput", ec.unmarshalInputRemoveClientContactInput),
 			graphql.NewInputUnmarshaler("RemovePortalAccessInput", ec.unmarshalInputRemovePortalAccessInput),
+			graphql.NewInputUnmarshaler("ResetUserMfaInput", ec.unmarshalInputResetUserMfaInput),
 			graphql.NewInputUnmarshaler("RevokeClientAccessInput", ec.unmarshalInputRevokeClientAccessInput),
 			graphql.NewInputUnmarshaler("RevokeScimTokenInput", ec.unmarshalInputRevokeScimTokenInput),
+			graphql.NewInputUnmarshaler("RevokeSessionInput", ec.unmarshalInputRevokeSessionInput),
 			graphql.NewInputUnmarshaler("RevokeStaffProfileAccessInput", ec.unmarshalInputRevokeStaffProfileAccessInput),
 			graphql.NewInputUnmarshaler("RoleOrder", ec.unmarshalInputRoleOrder),
 			graphql.NewInputUnmarshaler("RolePolicyInput", ec.unmarshalInputRolePolicyInput),
@@ -4772,6 +5166,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UserInput", ec.unmarshalInputUserInput),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
 			graphql.NewInputUnmarshaler("UserWhereInput", ec.unmarshalInputUserWhereInput),
+			graphql.NewInputUnmarshaler("VerifyMfaInput", ec.unmarshalInputVerifyMfaInput),
 		)
 	}
 	first := true
@@ -4847,7 +5242,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "access.graphql" "access_admin.graphql" "directory.graphql" "ent.graphql" "invite.graphql" "outbox.graphql" "portal.graphql" "scim.graphql" "scim_tokens.graphql" "team.graphql" "viewer.graphql"
+//go:embed "access.graphql" "access_admin.graphql" "directory.graphql" "ent.graphql" "invite.graphql" "mfa.graphql" "outbox.graphql" "portal.graphql" "scim.graphql" "scim_tokens.graphql" "sessions.graphql" "team.graphql" "viewer.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4864,10 +5259,12 @@ var sources = []*ast.Source{
 	{Name: "directory.graphql", Input: sourceData("directory.graphql"), BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
 	{Name: "invite.graphql", Input: sourceData("invite.graphql"), BuiltIn: false},
+	{Name: "mfa.graphql", Input: sourceData("mfa.graphql"), BuiltIn: false},
 	{Name: "outbox.graphql", Input: sourceData("outbox.graphql"), BuiltIn: false},
 	{Name: "portal.graphql", Input: sourceData("portal.graphql"), BuiltIn: false},
 	{Name: "scim.graphql", Input: sourceData("scim.graphql"), BuiltIn: false},
 	{Name: "scim_tokens.graphql", Input: sourceData("scim_tokens.graphql"), BuiltIn: false},
+	{Name: "sessions.graphql", Input: sourceData("sessions.graphql"), BuiltIn: false},
 	{Name: "team.graphql", Input: sourceData("team.graphql"), BuiltIn: false},
 	{Name: "viewer.graphql", Input: sourceData("viewer.graphql"), BuiltIn: false},
 }
@@ -5063,6 +5460,18 @@ func (ec *executionContext) childFields_AuditEventEdge(ctx context.Context, fiel
 		return ec.fieldContext_AuditEventEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AuthenticatorApp(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AuthenticatorApp_id(ctx, field)
+	case "name":
+		return ec.fieldContext_AuthenticatorApp_name(ctx, field)
+	case "confirmedAt":
+		return ec.fieldContext_AuthenticatorApp_confirmedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuthenticatorApp", field.Name)
 }
 
 func (ec *executionContext) childFields_BulkInviteUsersPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5315,6 +5724,16 @@ func (ec *executionContext) childFields_ClientEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type ClientEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ConfirmAuthenticatorAppPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "authenticatorApp":
+		return ec.fieldContext_ConfirmAuthenticatorAppPayload_authenticatorApp(ctx, field)
+	case "recoveryCodes":
+		return ec.fieldContext_ConfirmAuthenticatorAppPayload_recoveryCodes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConfirmAuthenticatorAppPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateEmployeeUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "user":
@@ -5443,6 +5862,20 @@ func (ec *executionContext) childFields_EmergencyAccessEdge(ctx context.Context,
 		return ec.fieldContext_EmergencyAccessEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EmergencyAccessEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EnrollAuthenticatorAppPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "factorId":
+		return ec.fieldContext_EnrollAuthenticatorAppPayload_factorId(ctx, field)
+	case "otpauthUri":
+		return ec.fieldContext_EnrollAuthenticatorAppPayload_otpauthUri(ctx, field)
+	case "qrCode":
+		return ec.fieldContext_EnrollAuthenticatorAppPayload_qrCode(ctx, field)
+	case "secret":
+		return ec.fieldContext_EnrollAuthenticatorAppPayload_secret(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnrollAuthenticatorAppPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_GrantClientAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5835,6 +6268,22 @@ func (ec *executionContext) childFields_PrivilegeInfo(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type PrivilegeInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_RegenerateRecoveryCodesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "recoveryCodes":
+		return ec.fieldContext_RegenerateRecoveryCodesPayload_recoveryCodes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegenerateRecoveryCodesPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RemoveAuthenticatorAppPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "removedId":
+		return ec.fieldContext_RemoveAuthenticatorAppPayload_removedId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RemoveAuthenticatorAppPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RemoveClientContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "contactId":
@@ -5849,6 +6298,18 @@ func (ec *executionContext) childFields_RemovePortalAccessPayload(ctx context.Co
 		return ec.fieldContext_RemovePortalAccessPayload_portalAccessId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RemovePortalAccessPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ResetUserMfaPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_ResetUserMfaPayload_user(ctx, field)
+	case "factorsRemoved":
+		return ec.fieldContext_ResetUserMfaPayload_factorsRemoved(ctx, field)
+	case "sessionsEnded":
+		return ec.fieldContext_ResetUserMfaPayload_sessionsEnded(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResetUserMfaPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ResetUserPasswordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5873,6 +6334,14 @@ func (ec *executionContext) childFields_RevokeScimTokenPayload(ctx context.Conte
 		return ec.fieldContext_RevokeScimTokenPayload_scimToken(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RevokeScimTokenPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RevokeSessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "revokedId":
+		return ec.fieldContext_RevokeSessionPayload_revokedId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeSessionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RevokeStaffProfileAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6129,6 +6598,36 @@ func (ec *executionContext) childFields_SignOutEverywherePayload(ctx context.Con
 		return ec.fieldContext_SignOutEverywherePayload_sessionsEnded(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SignOutEverywherePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SignedInSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SignedInSession_id(ctx, field)
+	case "device":
+		return ec.fieldContext_SignedInSession_device(ctx, field)
+	case "browser":
+		return ec.fieldContext_SignedInSession_browser(ctx, field)
+	case "os":
+		return ec.fieldContext_SignedInSession_os(ctx, field)
+	case "deviceKind":
+		return ec.fieldContext_SignedInSession_deviceKind(ctx, field)
+	case "ip":
+		return ec.fieldContext_SignedInSession_ip(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SignedInSession_createdAt(ctx, field)
+	case "lastSeenAt":
+		return ec.fieldContext_SignedInSession_lastSeenAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_SignedInSession_expiresAt(ctx, field)
+	case "authMethod":
+		return ec.fieldContext_SignedInSession_authMethod(ctx, field)
+	case "mfaSatisfiedAt":
+		return ec.fieldContext_SignedInSession_mfaSatisfiedAt(ctx, field)
+	case "current":
+		return ec.fieldContext_SignedInSession_current(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SignedInSession", field.Name)
 }
 
 func (ec *executionContext) childFields_StaffProfile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6395,6 +6894,18 @@ func (ec *executionContext) childFields_UserStatusPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type UserStatusPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_VerifyMfaPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "method":
+		return ec.fieldContext_VerifyMfaPayload_method(ctx, field)
+	case "recoveryCodesRemaining":
+		return ec.fieldContext_VerifyMfaPayload_recoveryCodesRemaining(ctx, field)
+	case "mfa":
+		return ec.fieldContext_VerifyMfaPayload_mfa(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VerifyMfaPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "user":
@@ -6413,6 +6924,8 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_session(ctx, field)
 	case "mfa":
 		return ec.fieldContext_Viewer_mfa(ctx, field)
+	case "sessions":
+		return ec.fieldContext_Viewer_sessions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
@@ -6425,6 +6938,14 @@ func (ec *executionContext) childFields_ViewerMFA(ctx context.Context, field gra
 		return ec.fieldContext_ViewerMFA_enrolled(ctx, field)
 	case "satisfiedAt":
 		return ec.fieldContext_ViewerMFA_satisfiedAt(ctx, field)
+	case "authenticatorApps":
+		return ec.fieldContext_ViewerMFA_authenticatorApps(ctx, field)
+	case "recoveryCodesRemaining":
+		return ec.fieldContext_ViewerMFA_recoveryCodesRemaining(ctx, field)
+	case "nextStep":
+		return ec.fieldContext_ViewerMFA_nextStep(ctx, field)
+	case "stepUpValidUntil":
+		return ec.fieldContext_ViewerMFA_stepUpValidUntil(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ViewerMFA", field.Name)
 }
@@ -7129,6 +7650,20 @@ func (ec *executionContext) field_Mutation_bulkInviteUsers_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_confirmAuthenticatorApp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ConfirmAuthenticatorAppInput, error) {
+			return ec.unmarshalNConfirmAuthenticatorAppInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐConfirmAuthenticatorAppInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createBusinessUnit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7224,6 +7759,20 @@ func (ec *executionContext) field_Mutation_endEmergencyAccess_args(ctx context.C
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_enrollAuthenticatorApp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (EnrollAuthenticatorAppInput, error) {
+			return ec.unmarshalNEnrollAuthenticatorAppInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐEnrollAuthenticatorAppInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -7325,6 +7874,20 @@ func (ec *executionContext) field_Mutation_reactivateUser_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_removeAuthenticatorApp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RemoveAuthenticatorAppInput, error) {
+			return ec.unmarshalNRemoveAuthenticatorAppInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemoveAuthenticatorAppInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_removeClientContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7381,6 +7944,20 @@ func (ec *executionContext) field_Mutation_resendInvitation_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_resetUserMfa_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ResetUserMfaInput, error) {
+			return ec.unmarshalNResetUserMfaInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐResetUserMfaInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_resetUserPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7429,6 +8006,20 @@ func (ec *executionContext) field_Mutation_revokeScimToken_args(ctx context.Cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (RevokeScimTokenInput, error) {
 			return ec.unmarshalNRevokeScimTokenInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeScimTokenInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RevokeSessionInput, error) {
+			return ec.unmarshalNRevokeSessionInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeSessionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7667,6 +8258,20 @@ func (ec *executionContext) field_Mutation_updateUserProfile_args(ctx context.Co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (UpdateUserProfileInput, error) {
 			return ec.unmarshalNUpdateUserProfileInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateUserProfileInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_verifyMfa_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (VerifyMfaInput, error) {
+			return ec.unmarshalNVerifyMfaInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐVerifyMfaInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9910,6 +10515,75 @@ func (ec *executionContext) _AuditEventEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_AuditEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEventEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _AuthenticatorApp_id(ctx context.Context, field graphql.CollectedField, obj *ent.TOTPFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthenticatorApp_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuthenticatorApp_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthenticatorApp", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AuthenticatorApp_name(ctx context.Context, field graphql.CollectedField, obj *ent.TOTPFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthenticatorApp_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuthenticatorApp_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthenticatorApp", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuthenticatorApp_confirmedAt(ctx context.Context, field graphql.CollectedField, obj *ent.TOTPFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthenticatorApp_confirmedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfirmedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalNTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuthenticatorApp_confirmedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthenticatorApp", field, false, false, "Time")
 }
 
 func (ec *executionContext) _BulkInviteUsersPayload_addresses(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
@@ -12448,6 +13122,61 @@ func (ec *executionContext) fieldContext_ClientEdge_cursor(_ context.Context, fi
 	return graphql.NewScalarFieldContext("ClientEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _ConfirmAuthenticatorAppPayload_authenticatorApp(ctx context.Context, field graphql.CollectedField, obj *ConfirmAuthenticatorAppPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfirmAuthenticatorAppPayload_authenticatorApp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AuthenticatorApp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TOTPFactor) graphql.Marshaler {
+			return ec.marshalNAuthenticatorApp2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐTOTPFactor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfirmAuthenticatorAppPayload_authenticatorApp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConfirmAuthenticatorAppPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthenticatorApp(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfirmAuthenticatorAppPayload_recoveryCodes(ctx context.Context, field graphql.CollectedField, obj *ConfirmAuthenticatorAppPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfirmAuthenticatorAppPayload_recoveryCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecoveryCodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfirmAuthenticatorAppPayload_recoveryCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfirmAuthenticatorAppPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _CreateEmployeeUserPayload_user(ctx context.Context, field graphql.CollectedField, obj *CreateEmployeeUserPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13395,6 +14124,98 @@ func (ec *executionContext) _EmergencyAccessEdge_cursor(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_EmergencyAccessEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmergencyAccessEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _EnrollAuthenticatorAppPayload_factorId(ctx context.Context, field graphql.CollectedField, obj *EnrollAuthenticatorAppPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrollAuthenticatorAppPayload_factorId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FactorID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrollAuthenticatorAppPayload_factorId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnrollAuthenticatorAppPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EnrollAuthenticatorAppPayload_otpauthUri(ctx context.Context, field graphql.CollectedField, obj *EnrollAuthenticatorAppPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrollAuthenticatorAppPayload_otpauthUri(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OtpauthURI, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrollAuthenticatorAppPayload_otpauthUri(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnrollAuthenticatorAppPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _EnrollAuthenticatorAppPayload_qrCode(ctx context.Context, field graphql.CollectedField, obj *EnrollAuthenticatorAppPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrollAuthenticatorAppPayload_qrCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QRCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrollAuthenticatorAppPayload_qrCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnrollAuthenticatorAppPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _EnrollAuthenticatorAppPayload_secret(ctx context.Context, field graphql.CollectedField, obj *EnrollAuthenticatorAppPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrollAuthenticatorAppPayload_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrollAuthenticatorAppPayload_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnrollAuthenticatorAppPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _GrantClientAccessPayload_clientAccess(ctx context.Context, field graphql.CollectedField, obj *GrantClientAccessPayload) (ret graphql.Marshaler) {
@@ -16218,6 +17039,258 @@ func (ec *executionContext) fieldContext_Mutation_setSeatLimit(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_enrollAuthenticatorApp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_enrollAuthenticatorApp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EnrollAuthenticatorApp(ctx, fc.Args["input"].(EnrollAuthenticatorAppInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *EnrollAuthenticatorAppPayload) graphql.Marshaler {
+			return ec.marshalNEnrollAuthenticatorAppPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐEnrollAuthenticatorAppPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_enrollAuthenticatorApp(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrollAuthenticatorAppPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_enrollAuthenticatorApp_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_confirmAuthenticatorApp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_confirmAuthenticatorApp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfirmAuthenticatorApp(ctx, fc.Args["input"].(ConfirmAuthenticatorAppInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ConfirmAuthenticatorAppPayload) graphql.Marshaler {
+			return ec.marshalNConfirmAuthenticatorAppPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐConfirmAuthenticatorAppPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_confirmAuthenticatorApp(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfirmAuthenticatorAppPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_confirmAuthenticatorApp_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_verifyMfa(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_verifyMfa(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().VerifyMfa(ctx, fc.Args["input"].(VerifyMfaInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *VerifyMfaPayload) graphql.Marshaler {
+			return ec.marshalNVerifyMfaPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐVerifyMfaPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_verifyMfa(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VerifyMfaPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_verifyMfa_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeAuthenticatorApp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeAuthenticatorApp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveAuthenticatorApp(ctx, fc.Args["input"].(RemoveAuthenticatorAppInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RemoveAuthenticatorAppPayload) graphql.Marshaler {
+			return ec.marshalNRemoveAuthenticatorAppPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemoveAuthenticatorAppPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeAuthenticatorApp(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RemoveAuthenticatorAppPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeAuthenticatorApp_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_regenerateRecoveryCodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_regenerateRecoveryCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().RegenerateRecoveryCodes(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RegenerateRecoveryCodesPayload) graphql.Marshaler {
+			return ec.marshalNRegenerateRecoveryCodesPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRegenerateRecoveryCodesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_regenerateRecoveryCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegenerateRecoveryCodesPayload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resetUserMfa(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resetUserMfa(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResetUserMfa(ctx, fc.Args["input"].(ResetUserMfaInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ResetUserMfaPayload) graphql.Marshaler {
+			return ec.marshalNResetUserMfaPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐResetUserMfaPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resetUserMfa(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResetUserMfaPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resetUserMfa_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_addPortalUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16740,6 +17813,50 @@ func (ec *executionContext) fieldContext_Mutation_revokeScimToken(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_revokeScimToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeSession(ctx, fc.Args["input"].(RevokeSessionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RevokeSessionPayload) graphql.Marshaler {
+			return ec.marshalNRevokeSessionPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeSessionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevokeSessionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeSession_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19382,6 +20499,52 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _RegenerateRecoveryCodesPayload_recoveryCodes(ctx context.Context, field graphql.CollectedField, obj *RegenerateRecoveryCodesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegenerateRecoveryCodesPayload_recoveryCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecoveryCodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegenerateRecoveryCodesPayload_recoveryCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegenerateRecoveryCodesPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _RemoveAuthenticatorAppPayload_removedId(ctx context.Context, field graphql.CollectedField, obj *RemoveAuthenticatorAppPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RemoveAuthenticatorAppPayload_removedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemovedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RemoveAuthenticatorAppPayload_removedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RemoveAuthenticatorAppPayload", field, false, false, "ID")
+}
+
 func (ec *executionContext) _RemoveClientContactPayload_contactId(ctx context.Context, field graphql.CollectedField, obj *RemoveClientContactPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19426,6 +20589,84 @@ func (ec *executionContext) _RemovePortalAccessPayload_portalAccessId(ctx contex
 }
 func (ec *executionContext) fieldContext_RemovePortalAccessPayload_portalAccessId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RemovePortalAccessPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ResetUserMfaPayload_user(ctx context.Context, field graphql.CollectedField, obj *ResetUserMfaPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResetUserMfaPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResetUserMfaPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResetUserMfaPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResetUserMfaPayload_factorsRemoved(ctx context.Context, field graphql.CollectedField, obj *ResetUserMfaPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResetUserMfaPayload_factorsRemoved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FactorsRemoved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResetUserMfaPayload_factorsRemoved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResetUserMfaPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ResetUserMfaPayload_sessionsEnded(ctx context.Context, field graphql.CollectedField, obj *ResetUserMfaPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResetUserMfaPayload_sessionsEnded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SessionsEnded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResetUserMfaPayload_sessionsEnded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResetUserMfaPayload", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ResetUserPasswordPayload_user(ctx context.Context, field graphql.CollectedField, obj *ResetUserPasswordPayload) (ret graphql.Marshaler) {
@@ -19513,6 +20754,29 @@ func (ec *executionContext) fieldContext_RevokeScimTokenPayload_scimToken(_ cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RevokeSessionPayload_revokedId(ctx context.Context, field graphql.CollectedField, obj *RevokeSessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokeSessionPayload_revokedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevokeSessionPayload_revokedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevokeSessionPayload", field, false, false, "ID")
 }
 
 func (ec *executionContext) _RevokeStaffProfileAccessPayload_staffProfileAccessId(ctx context.Context, field graphql.CollectedField, obj *RevokeStaffProfileAccessPayload) (ret graphql.Marshaler) {
@@ -21434,6 +22698,282 @@ func (ec *executionContext) _SignOutEverywherePayload_sessionsEnded(ctx context.
 }
 func (ec *executionContext) fieldContext_SignOutEverywherePayload_sessionsEnded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SignOutEverywherePayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SignedInSession_id(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignedInSession_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignedInSession_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignedInSession", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SignedInSession_device(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignedInSession_device(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SignedInSession().Device(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignedInSession_device(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignedInSession", field, true, true, "String")
+}
+
+func (ec *executionContext) _SignedInSession_browser(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignedInSession_browser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SignedInSession().Browser(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SignedInSession_browser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignedInSession", field, true, true, "String")
+}
+
+func (ec *executionContext) _SignedInSession_os(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignedInSession_os(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SignedInSession().Os(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SignedInSession_os(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignedInSession", field, true, true, "String")
+}
+
+func (ec *executionContext) _SignedInSession_deviceKind(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignedInSession_deviceKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SignedInSession().DeviceKind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignedInSession_deviceKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignedInSession", field, true, true, "String")
+}
+
+func (ec *executionContext) _SignedInSession_ip(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignedInSession_ip(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IP, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignedInSession_ip(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignedInSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _SignedInSession_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignedInSession_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignedInSession_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignedInSession", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SignedInSession_lastSeenAt(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignedInSession_lastSeenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeenAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignedInSession_lastSeenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignedInSession", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SignedInSession_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignedInSession_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignedInSession_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignedInSession", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SignedInSession_authMethod(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignedInSession_authMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SignedInSession().AuthMethod(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignedInSession_authMethod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignedInSession", field, true, true, "String")
+}
+
+func (ec *executionContext) _SignedInSession_mfaSatisfiedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignedInSession_mfaSatisfiedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MfaSatisfiedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SignedInSession_mfaSatisfiedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignedInSession", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SignedInSession_current(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignedInSession_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SignedInSession().Current(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignedInSession_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignedInSession", field, true, true, "Boolean")
 }
 
 func (ec *executionContext) _StaffProfile_id(ctx context.Context, field graphql.CollectedField, obj *ent.StaffProfile) (ret graphql.Marshaler) {
@@ -23626,6 +25166,84 @@ func (ec *executionContext) fieldContext_UserStatusPayload_user(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _VerifyMfaPayload_method(ctx context.Context, field graphql.CollectedField, obj *VerifyMfaPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VerifyMfaPayload_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VerifyMfaPayload_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VerifyMfaPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _VerifyMfaPayload_recoveryCodesRemaining(ctx context.Context, field graphql.CollectedField, obj *VerifyMfaPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VerifyMfaPayload_recoveryCodesRemaining(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecoveryCodesRemaining, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VerifyMfaPayload_recoveryCodesRemaining(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VerifyMfaPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VerifyMfaPayload_mfa(ctx context.Context, field graphql.CollectedField, obj *VerifyMfaPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VerifyMfaPayload_mfa(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mfa, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ViewerMfa) graphql.Marshaler {
+			return ec.marshalNViewerMFA2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐViewerMfa(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VerifyMfaPayload_mfa(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VerifyMfaPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ViewerMFA(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Viewer_user(ctx context.Context, field graphql.CollectedField, obj *Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23873,6 +25491,38 @@ func (ec *executionContext) fieldContext_Viewer_mfa(_ context.Context, field gra
 	return fc, nil
 }
 
+func (ec *executionContext) _Viewer_sessions(ctx context.Context, field graphql.CollectedField, obj *Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_sessions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Viewer().Sessions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Session) graphql.Marshaler {
+			return ec.marshalNSignedInSession2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSessionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_sessions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignedInSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ViewerMFA_required(ctx context.Context, field graphql.CollectedField, obj *ViewerMfa) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23940,6 +25590,107 @@ func (ec *executionContext) _ViewerMFA_satisfiedAt(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_ViewerMFA_satisfiedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ViewerMFA", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ViewerMFA_authenticatorApps(ctx context.Context, field graphql.CollectedField, obj *ViewerMfa) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerMFA_authenticatorApps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ViewerMFA().AuthenticatorApps(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.TOTPFactor) graphql.Marshaler {
+			return ec.marshalNAuthenticatorApp2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐTOTPFactorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerMFA_authenticatorApps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ViewerMFA",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthenticatorApp(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ViewerMFA_recoveryCodesRemaining(ctx context.Context, field graphql.CollectedField, obj *ViewerMfa) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerMFA_recoveryCodesRemaining(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ViewerMFA().RecoveryCodesRemaining(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerMFA_recoveryCodesRemaining(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerMFA", field, true, true, "Int")
+}
+
+func (ec *executionContext) _ViewerMFA_nextStep(ctx context.Context, field graphql.CollectedField, obj *ViewerMfa) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerMFA_nextStep(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ViewerMFA().NextStep(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v MFAStep) graphql.Marshaler {
+			return ec.marshalNMFAStep2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐMFAStep(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerMFA_nextStep(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerMFA", field, true, true, "MFAStep")
+}
+
+func (ec *executionContext) _ViewerMFA_stepUpValidUntil(ctx context.Context, field graphql.CollectedField, obj *ViewerMfa) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerMFA_stepUpValidUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ViewerMFA().StepUpValidUntil(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerMFA_stepUpValidUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerMFA", field, true, true, "Time")
 }
 
 func (ec *executionContext) _ViewerSession_id(ctx context.Context, field graphql.CollectedField, obj *ViewerSession) (ret graphql.Marshaler) {
@@ -29018,6 +30769,55 @@ func UnmarshalClientWhereInput(ctx context.Context, raw any) (ent.PatientWhereIn
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputConfirmAuthenticatorAppInput(ctx context.Context, obj any) (ConfirmAuthenticatorAppInput, error) {
+	var it ConfirmAuthenticatorAppInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"factorId", "code"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "factorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("factorId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FactorID = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConfirmAuthenticatorAppInput unmarshals raw into the ConfirmAuthenticatorAppInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConfirmAuthenticatorAppInput(ctx context.Context, raw any) (ConfirmAuthenticatorAppInput, error) {
+	var out ConfirmAuthenticatorAppInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConfirmAuthenticatorAppInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateBusinessUnitInput(ctx context.Context, obj any) (CreateBusinessUnitInput, error) {
 	var it CreateBusinessUnitInput
 	if obj == nil {
@@ -30445,6 +32245,48 @@ func (ec *executionContext) unmarshalInputEmergencyAccessWhereInput(ctx context.
 func UnmarshalEmergencyAccessWhereInput(ctx context.Context, raw any) (ent.EmergencyAccessWhereInput, error) {
 	var out ent.EmergencyAccessWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EmergencyAccessWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEnrollAuthenticatorAppInput(ctx context.Context, obj any) (EnrollAuthenticatorAppInput, error) {
+	var it EnrollAuthenticatorAppInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEnrollAuthenticatorAppInput unmarshals raw into the EnrollAuthenticatorAppInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEnrollAuthenticatorAppInput(ctx context.Context, raw any) (EnrollAuthenticatorAppInput, error) {
+	var out EnrollAuthenticatorAppInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EnrollAuthenticatorAppInput", raw, &out)
 	return out, err
 }
 
@@ -34050,6 +35892,48 @@ func UnmarshalPortalPermissionsInput(ctx context.Context, raw any) (PortalPermis
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRemoveAuthenticatorAppInput(ctx context.Context, obj any) (RemoveAuthenticatorAppInput, error) {
+	var it RemoveAuthenticatorAppInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRemoveAuthenticatorAppInput unmarshals raw into the RemoveAuthenticatorAppInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRemoveAuthenticatorAppInput(ctx context.Context, raw any) (RemoveAuthenticatorAppInput, error) {
+	var out RemoveAuthenticatorAppInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemoveAuthenticatorAppInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRemoveClientContactInput(ctx context.Context, obj any) (RemoveClientContactInput, error) {
 	var it RemoveClientContactInput
 	if obj == nil {
@@ -34131,6 +36015,48 @@ func (ec *executionContext) unmarshalInputRemovePortalAccessInput(ctx context.Co
 func UnmarshalRemovePortalAccessInput(ctx context.Context, raw any) (RemovePortalAccessInput, error) {
 	var out RemovePortalAccessInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemovePortalAccessInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputResetUserMfaInput(ctx context.Context, obj any) (ResetUserMfaInput, error) {
+	var it ResetUserMfaInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalResetUserMfaInput unmarshals raw into the ResetUserMfaInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalResetUserMfaInput(ctx context.Context, raw any) (ResetUserMfaInput, error) {
+	var out ResetUserMfaInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResetUserMfaInput", raw, &out)
 	return out, err
 }
 
@@ -34222,6 +36148,48 @@ func (ec *executionContext) unmarshalInputRevokeScimTokenInput(ctx context.Conte
 func UnmarshalRevokeScimTokenInput(ctx context.Context, raw any) (RevokeScimTokenInput, error) {
 	var out RevokeScimTokenInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeScimTokenInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRevokeSessionInput(ctx context.Context, obj any) (RevokeSessionInput, error) {
+	var it RevokeSessionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRevokeSessionInput unmarshals raw into the RevokeSessionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRevokeSessionInput(ctx context.Context, raw any) (RevokeSessionInput, error) {
+	var out RevokeSessionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeSessionInput", raw, &out)
 	return out, err
 }
 
@@ -39218,6 +41186,48 @@ func UnmarshalUserWhereInput(ctx context.Context, raw any) (ent.UserWhereInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputVerifyMfaInput(ctx context.Context, obj any) (VerifyMfaInput, error) {
+	var it VerifyMfaInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalVerifyMfaInput unmarshals raw into the VerifyMfaInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalVerifyMfaInput(ctx context.Context, raw any) (VerifyMfaInput, error) {
+	var out VerifyMfaInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "VerifyMfaInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -39957,6 +41967,49 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 			}
 		case "cursor":
 			out.Values[i] = ec._AuditEventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var authenticatorAppImplementors = []string{"AuthenticatorApp"}
+
+func (ec *executionContext) _AuthenticatorApp(ctx context.Context, sel ast.SelectionSet, obj *ent.TOTPFactor) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, authenticatorAppImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuthenticatorApp")
+		case "id":
+			out.Values[i] = ec._AuthenticatorApp_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._AuthenticatorApp_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmedAt":
+			out.Values[i] = ec._AuthenticatorApp_confirmedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -40816,6 +42869,44 @@ func (ec *executionContext) _ClientEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var confirmAuthenticatorAppPayloadImplementors = []string{"ConfirmAuthenticatorAppPayload"}
+
+func (ec *executionContext) _ConfirmAuthenticatorAppPayload(ctx context.Context, sel ast.SelectionSet, obj *ConfirmAuthenticatorAppPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, confirmAuthenticatorAppPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConfirmAuthenticatorAppPayload")
+		case "authenticatorApp":
+			out.Values[i] = ec._ConfirmAuthenticatorAppPayload_authenticatorApp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recoveryCodes":
+			out.Values[i] = ec._ConfirmAuthenticatorAppPayload_recoveryCodes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createEmployeeUserPayloadImplementors = []string{"CreateEmployeeUserPayload"}
 
 func (ec *executionContext) _CreateEmployeeUserPayload(ctx context.Context, sel ast.SelectionSet, obj *CreateEmployeeUserPayload) graphql.Marshaler {
@@ -41255,6 +43346,54 @@ func (ec *executionContext) _EmergencyAccessEdge(ctx context.Context, sel ast.Se
 			}
 		case "cursor":
 			out.Values[i] = ec._EmergencyAccessEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var enrollAuthenticatorAppPayloadImplementors = []string{"EnrollAuthenticatorAppPayload"}
+
+func (ec *executionContext) _EnrollAuthenticatorAppPayload(ctx context.Context, sel ast.SelectionSet, obj *EnrollAuthenticatorAppPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, enrollAuthenticatorAppPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EnrollAuthenticatorAppPayload")
+		case "factorId":
+			out.Values[i] = ec._EnrollAuthenticatorAppPayload_factorId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "otpauthUri":
+			out.Values[i] = ec._EnrollAuthenticatorAppPayload_otpauthUri(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "qrCode":
+			out.Values[i] = ec._EnrollAuthenticatorAppPayload_qrCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "secret":
+			out.Values[i] = ec._EnrollAuthenticatorAppPayload_secret(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -42205,6 +44344,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "enrollAuthenticatorApp":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_enrollAuthenticatorApp(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmAuthenticatorApp":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_confirmAuthenticatorApp(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verifyMfa":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_verifyMfa(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeAuthenticatorApp":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeAuthenticatorApp(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "regenerateRecoveryCodes":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_regenerateRecoveryCodes(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resetUserMfa":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resetUserMfa(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "addPortalUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addPortalUser(ctx, field)
@@ -42285,6 +44466,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "revokeScimToken":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeScimToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeSession":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeSession(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -43162,6 +45350,72 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
+var regenerateRecoveryCodesPayloadImplementors = []string{"RegenerateRecoveryCodesPayload"}
+
+func (ec *executionContext) _RegenerateRecoveryCodesPayload(ctx context.Context, sel ast.SelectionSet, obj *RegenerateRecoveryCodesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, regenerateRecoveryCodesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegenerateRecoveryCodesPayload")
+		case "recoveryCodes":
+			out.Values[i] = ec._RegenerateRecoveryCodesPayload_recoveryCodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var removeAuthenticatorAppPayloadImplementors = []string{"RemoveAuthenticatorAppPayload"}
+
+func (ec *executionContext) _RemoveAuthenticatorAppPayload(ctx context.Context, sel ast.SelectionSet, obj *RemoveAuthenticatorAppPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, removeAuthenticatorAppPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RemoveAuthenticatorAppPayload")
+		case "removedId":
+			out.Values[i] = ec._RemoveAuthenticatorAppPayload_removedId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var removeClientContactPayloadImplementors = []string{"RemoveClientContactPayload"}
 
 func (ec *executionContext) _RemoveClientContactPayload(ctx context.Context, sel ast.SelectionSet, obj *RemoveClientContactPayload) graphql.Marshaler {
@@ -43208,6 +45462,49 @@ func (ec *executionContext) _RemovePortalAccessPayload(ctx context.Context, sel 
 			out.Values[i] = graphql.MarshalString("RemovePortalAccessPayload")
 		case "portalAccessId":
 			out.Values[i] = ec._RemovePortalAccessPayload_portalAccessId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var resetUserMfaPayloadImplementors = []string{"ResetUserMfaPayload"}
+
+func (ec *executionContext) _ResetUserMfaPayload(ctx context.Context, sel ast.SelectionSet, obj *ResetUserMfaPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resetUserMfaPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResetUserMfaPayload")
+		case "user":
+			out.Values[i] = ec._ResetUserMfaPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "factorsRemoved":
+			out.Values[i] = ec._ResetUserMfaPayload_factorsRemoved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sessionsEnded":
+			out.Values[i] = ec._ResetUserMfaPayload_sessionsEnded(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -43307,6 +45604,39 @@ func (ec *executionContext) _RevokeScimTokenPayload(ctx context.Context, sel ast
 			out.Values[i] = graphql.MarshalString("RevokeScimTokenPayload")
 		case "scimToken":
 			out.Values[i] = ec._RevokeScimTokenPayload_scimToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var revokeSessionPayloadImplementors = []string{"RevokeSessionPayload"}
+
+func (ec *executionContext) _RevokeSessionPayload(ctx context.Context, sel ast.SelectionSet, obj *RevokeSessionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revokeSessionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevokeSessionPayload")
+		case "revokedId":
+			out.Values[i] = ec._RevokeSessionPayload_revokedId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -44191,6 +46521,100 @@ func (ec *executionContext) _SignOutEverywherePayload(ctx context.Context, sel a
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var signedInSessionImplementors = []string{"SignedInSession"}
+
+func (ec *executionContext) _SignedInSession(ctx context.Context, sel ast.SelectionSet, obj *ent.Session) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signedInSessionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SignedInSession")
+		case "id":
+			out.Values[i] = ec._SignedInSession_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "device":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SignedInSession_device(ctx, field, obj)
+				})
+		case "browser":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SignedInSession_browser(ctx, field, obj)
+				})
+		case "os":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SignedInSession_os(ctx, field, obj)
+				})
+		case "deviceKind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SignedInSession_deviceKind(ctx, field, obj)
+				})
+		case "ip":
+			out.Values[i] = ec._SignedInSession_ip(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._SignedInSession_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastSeenAt":
+			out.Values[i] = ec._SignedInSession_lastSeenAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expiresAt":
+			out.Values[i] = ec._SignedInSession_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "authMethod":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SignedInSession_authMethod(ctx, field, obj)
+				})
+		case "mfaSatisfiedAt":
+			out.Values[i] = ec._SignedInSession_mfaSatisfiedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "current":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SignedInSession_current(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -45109,6 +47533,49 @@ func (ec *executionContext) _UserStatusPayload(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var verifyMfaPayloadImplementors = []string{"VerifyMfaPayload"}
+
+func (ec *executionContext) _VerifyMfaPayload(ctx context.Context, sel ast.SelectionSet, obj *VerifyMfaPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, verifyMfaPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VerifyMfaPayload")
+		case "method":
+			out.Values[i] = ec._VerifyMfaPayload_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recoveryCodesRemaining":
+			out.Values[i] = ec._VerifyMfaPayload_recoveryCodesRemaining(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "mfa":
+			out.Values[i] = ec._VerifyMfaPayload_mfa(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var viewerImplementors = []string{"Viewer"}
 
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *Viewer) graphql.Marshaler {
@@ -45123,43 +47590,49 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 		case "user":
 			out.Values[i] = ec._Viewer_user(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "organization":
 			out.Values[i] = ec._Viewer_organization(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "roles":
 			out.Values[i] = ec._Viewer_roles(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "privileges":
 			out.Values[i] = ec._Viewer_privileges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "businessUnits":
 			out.Values[i] = ec._Viewer_businessUnits(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "primaryBusinessUnit":
 			out.Values[i] = ec._Viewer_primaryBusinessUnit(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "session":
 			out.Values[i] = ec._Viewer_session(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "mfa":
 			out.Values[i] = ec._Viewer_mfa(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "sessions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_sessions(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -45191,18 +47664,42 @@ func (ec *executionContext) _ViewerMFA(ctx context.Context, sel ast.SelectionSet
 		case "required":
 			out.Values[i] = ec._ViewerMFA_required(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "enrolled":
 			out.Values[i] = ec._ViewerMFA_enrolled(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "satisfiedAt":
 			out.Values[i] = ec._ViewerMFA_satisfiedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "authenticatorApps":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ViewerMFA_authenticatorApps(ctx, field, obj)
+				})
+		case "recoveryCodesRemaining":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ViewerMFA_recoveryCodesRemaining(ctx, field, obj)
+				})
+		case "nextStep":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ViewerMFA_nextStep(ctx, field, obj)
+				})
+		case "stepUpValidUntil":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ViewerMFA_stepUpValidUntil(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -45831,6 +48328,30 @@ func (ec *executionContext) marshalNAuditedRecord2githubᚗcomᚋclinicgateᚋcl
 	return v
 }
 
+func (ec *executionContext) marshalNAuthenticatorApp2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐTOTPFactorᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.TOTPFactor) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuthenticatorApp2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐTOTPFactor(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAuthenticatorApp2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐTOTPFactor(ctx context.Context, sel ast.SelectionSet, v *ent.TOTPFactor) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuthenticatorApp!")
+		return graphql.Null
+	}
+	return ec._AuthenticatorApp(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -46106,6 +48627,19 @@ func (ec *executionContext) unmarshalNClientWhereInput2ᚖgithubᚗcomᚋclinicg
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNConfirmAuthenticatorAppInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐConfirmAuthenticatorAppInput(ctx context.Context, v any) (ConfirmAuthenticatorAppInput, error) {
+	res, err := ec.unmarshalInputConfirmAuthenticatorAppInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNConfirmAuthenticatorAppPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐConfirmAuthenticatorAppPayload(ctx context.Context, sel ast.SelectionSet, v *ConfirmAuthenticatorAppPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConfirmAuthenticatorAppPayload!")
+		return graphql.Null
+	}
+	return ec._ConfirmAuthenticatorAppPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateBusinessUnitInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐCreateBusinessUnitInput(ctx context.Context, v any) (CreateBusinessUnitInput, error) {
 	res, err := ec.unmarshalInputCreateBusinessUnitInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -46248,6 +48782,19 @@ func (ec *executionContext) unmarshalNEmployeeUserType2githubᚗcomᚋclinicgate
 
 func (ec *executionContext) marshalNEmployeeUserType2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐEmployeeUserType(ctx context.Context, sel ast.SelectionSet, v EmployeeUserType) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNEnrollAuthenticatorAppInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐEnrollAuthenticatorAppInput(ctx context.Context, v any) (EnrollAuthenticatorAppInput, error) {
+	res, err := ec.unmarshalInputEnrollAuthenticatorAppInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEnrollAuthenticatorAppPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐEnrollAuthenticatorAppPayload(ctx context.Context, sel ast.SelectionSet, v *EnrollAuthenticatorAppPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EnrollAuthenticatorAppPayload!")
+		return graphql.Null
+	}
+	return ec._EnrollAuthenticatorAppPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFieldRule2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFieldRule(ctx context.Context, v any) (FieldRule, error) {
@@ -46542,6 +49089,16 @@ func (ec *executionContext) unmarshalNInvoiceWhereInput2ᚖgithubᚗcomᚋclinic
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNMFAStep2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐMFAStep(ctx context.Context, v any) (MFAStep, error) {
+	var res MFAStep
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMFAStep2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐMFAStep(ctx context.Context, sel ast.SelectionSet, v MFAStep) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNMapScimGroupInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐMapScimGroupInput(ctx context.Context, v any) (MapScimGroupInput, error) {
 	res, err := ec.unmarshalInputMapScimGroupInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -46753,6 +49310,27 @@ func (ec *executionContext) marshalNPrivilegeInfo2ᚖgithubᚗcomᚋclinicgate�
 	return ec._PrivilegeInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRegenerateRecoveryCodesPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRegenerateRecoveryCodesPayload(ctx context.Context, sel ast.SelectionSet, v *RegenerateRecoveryCodesPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RegenerateRecoveryCodesPayload!")
+		return graphql.Null
+	}
+	return ec._RegenerateRecoveryCodesPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRemoveAuthenticatorAppInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemoveAuthenticatorAppInput(ctx context.Context, v any) (RemoveAuthenticatorAppInput, error) {
+	res, err := ec.unmarshalInputRemoveAuthenticatorAppInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRemoveAuthenticatorAppPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemoveAuthenticatorAppPayload(ctx context.Context, sel ast.SelectionSet, v *RemoveAuthenticatorAppPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RemoveAuthenticatorAppPayload!")
+		return graphql.Null
+	}
+	return ec._RemoveAuthenticatorAppPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRemoveClientContactInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemoveClientContactInput(ctx context.Context, v any) (RemoveClientContactInput, error) {
 	res, err := ec.unmarshalInputRemoveClientContactInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -46777,6 +49355,19 @@ func (ec *executionContext) marshalNRemovePortalAccessPayload2ᚖgithubᚗcomᚋ
 		return graphql.Null
 	}
 	return ec._RemovePortalAccessPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNResetUserMfaInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐResetUserMfaInput(ctx context.Context, v any) (ResetUserMfaInput, error) {
+	res, err := ec.unmarshalInputResetUserMfaInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNResetUserMfaPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐResetUserMfaPayload(ctx context.Context, sel ast.SelectionSet, v *ResetUserMfaPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResetUserMfaPayload!")
+		return graphql.Null
+	}
+	return ec._ResetUserMfaPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNResetUserPasswordPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐResetUserPasswordPayload(ctx context.Context, sel ast.SelectionSet, v *ResetUserPasswordPayload) graphql.Marshaler {
@@ -46811,6 +49402,19 @@ func (ec *executionContext) marshalNRevokeScimTokenPayload2ᚖgithubᚗcomᚋcli
 		return graphql.Null
 	}
 	return ec._RevokeScimTokenPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRevokeSessionInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeSessionInput(ctx context.Context, v any) (RevokeSessionInput, error) {
+	res, err := ec.unmarshalInputRevokeSessionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRevokeSessionPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeSessionPayload(ctx context.Context, sel ast.SelectionSet, v *RevokeSessionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevokeSessionPayload!")
+		return graphql.Null
+	}
+	return ec._RevokeSessionPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRevokeStaffProfileAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRevokeStaffProfileAccessInput(ctx context.Context, v any) (RevokeStaffProfileAccessInput, error) {
@@ -47104,6 +49708,30 @@ func (ec *executionContext) marshalNSignOutEverywherePayload2ᚖgithubᚗcomᚋc
 	return ec._SignOutEverywherePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSignedInSession2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSessionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Session) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSignedInSession2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSession(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSignedInSession2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSession(ctx context.Context, sel ast.SelectionSet, v *ent.Session) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SignedInSession!")
+		return graphql.Null
+	}
+	return ec._SignedInSession(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNStaffProfile2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐStaffProfile(ctx context.Context, sel ast.SelectionSet, v *ent.StaffProfile) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "StaffProfile!")
@@ -47248,6 +49876,24 @@ func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v an
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalTime(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	res, err := graphql.UnmarshalTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Time!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalTime(*v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -47415,6 +50061,19 @@ func (ec *executionContext) marshalNUserStatusPayload2ᚖgithubᚗcomᚋclinicga
 func (ec *executionContext) unmarshalNUserWhereInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUserWhereInput(ctx context.Context, v any) (*ent.UserWhereInput, error) {
 	res, err := ec.unmarshalInputUserWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNVerifyMfaInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐVerifyMfaInput(ctx context.Context, v any) (VerifyMfaInput, error) {
+	res, err := ec.unmarshalInputVerifyMfaInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVerifyMfaPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐVerifyMfaPayload(ctx context.Context, sel ast.SelectionSet, v *VerifyMfaPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VerifyMfaPayload!")
+		return graphql.Null
+	}
+	return ec._VerifyMfaPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐViewer(ctx context.Context, sel ast.SelectionSet, v *Viewer) graphql.Marshaler {

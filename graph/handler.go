@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator/core"
 	"github.com/vektah/gqlparser/v2/validator/rules"
@@ -64,6 +65,8 @@ type HandlerConfig struct {
 	// documents allowed to run (see TrustedDocuments).
 	TrustedDocuments map[string]string
 	Logger           *slog.Logger
+	// Services are the domain services the resolvers call.
+	Services Services
 }
 
 // Defaults of HandlerConfig.
@@ -109,7 +112,7 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 		cfg.Logger = slog.Default()
 	}
 	docs := cfg.Documents.orDefaults(DefaultDocumentLimit())
-	schema := newPagedComplexity(NewSchema(client))
+	schema := newPagedComplexity(NewSchemaWith(client, cfg.Services))
 	srv := handler.New(schema)
 	cache := cfg.QueryCache
 	if cache == nil {
@@ -195,7 +198,30 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 	if !graphql.HasOperationContext(ctx) {
 		return next(ctx)
 	}
+	if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
+		switch own, mixed := ownTransactions(oc); {
+		case mixed:
+			return graphql.ErrorResponse(ctx, "run a second-factor mutation in an operation of its own")
+		case own:
+			return next(ctx)
+		}
+	}
 	return t.Transactioner.InterceptResponse(ctx, next)
+}
+
+// ownTransactions reports whether every root field of a mutation is marked
+// @ownTransactions (its domain operation commits a refused attempt's
+// record itself, so it must not run inside the operation's transaction),
+// and whether only some are.
+func ownTransactions(oc *graphql.OperationContext) (own, mixed bool) {
+	fields := graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Mutation"})
+	marked := 0
+	for _, f := range fields {
+		if f.Definition != nil && f.Definition.Directives.ForName("ownTransactions") != nil {
+			marked++
+		}
+	}
+	return marked > 0 && marked == len(fields), marked > 0 && marked < len(fields)
 }
 
 // PresentError is the one GraphQL presenter: it maps an error to what the

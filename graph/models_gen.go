@@ -203,6 +203,23 @@ type ClientContactInput struct {
 	Phone *string `json:"phone,omitempty"`
 }
 
+// Confirms an enrolment with a code from the app.
+type ConfirmAuthenticatorAppInput struct {
+	// The enrolment from enrollAuthenticatorApp.
+	FactorID pulid.ID `json:"factorId"`
+	// The six-digit code the app shows.
+	Code string `json:"code"`
+}
+
+// A confirmed authenticator app.
+type ConfirmAuthenticatorAppPayload struct {
+	// The confirmed app; the session has passed MFA with it.
+	AuthenticatorApp *ent.TOTPFactor `json:"authenticatorApp"`
+	// With a first factor: ten single-use recovery codes, shown only now. Null
+	// when the user already had a factor.
+	RecoveryCodes []string `json:"recoveryCodes,omitempty"`
+}
+
 // A new business unit.
 type CreateBusinessUnitInput struct {
 	// The unit's name, unique in the organization (case-insensitively), at most 200 characters.
@@ -295,6 +312,24 @@ type DeleteRoleInput struct {
 type DeleteRolePayload struct {
 	// The id the role had.
 	DeletedRoleID pulid.ID `json:"deletedRoleId"`
+}
+
+// Starts an authenticator-app enrolment.
+type EnrollAuthenticatorAppInput struct {
+	// A name to tell the app apart (for example 'Work phone'); at most 100 bytes.
+	Name *string `json:"name,omitempty"`
+}
+
+// What the authenticator app needs, shown once.
+type EnrollAuthenticatorAppPayload struct {
+	// The enrolment to confirm with confirmAuthenticatorApp.
+	FactorID pulid.ID `json:"factorId"`
+	// The otpauth:// URI (SHA1, 6 digits, 30 seconds).
+	OtpauthURI string `json:"otpauthUri"`
+	// A PNG data URL of the QR code of otpauthUri.
+	QRCode string `json:"qrCode"`
+	// The base32 secret, for entering by hand. It is never shown again.
+	Secret string `json:"secret"`
 }
 
 // Gives a staff user an explicit link to a client.
@@ -471,6 +506,24 @@ type PrivilegeInfo struct {
 	OwnerOnly bool `json:"ownerOnly"`
 }
 
+// New recovery codes.
+type RegenerateRecoveryCodesPayload struct {
+	// Ten single-use codes, shown only now; the previous ones no longer work.
+	RecoveryCodes []string `json:"recoveryCodes"`
+}
+
+// Removes one of the viewer's authenticator apps.
+type RemoveAuthenticatorAppInput struct {
+	// The app to remove.
+	ID pulid.ID `json:"id"`
+}
+
+// The removed app.
+type RemoveAuthenticatorAppPayload struct {
+	// The removed app's ID.
+	RemovedID pulid.ID `json:"removedId"`
+}
+
 // Removes a contact from a client's Contact Info.
 type RemoveClientContactInput struct {
 	// The contact to remove.
@@ -493,6 +546,22 @@ type RemovePortalAccessInput struct {
 type RemovePortalAccessPayload struct {
 	// The id of the removed link. The user keeps their sign-in and other clients; if they received alerts, the client's oldest remaining portal user now does.
 	PortalAccessID pulid.ID `json:"portalAccessId"`
+}
+
+// Resets a user's second factors.
+type ResetUserMfaInput struct {
+	// The user whose factors to remove.
+	UserID pulid.ID `json:"userId"`
+}
+
+// What a reset removed.
+type ResetUserMfaPayload struct {
+	// The user, who enrols again at the next sign-in if MFA is required of them.
+	User *ent.User `json:"user"`
+	// How many factors (apps and passkeys) were removed.
+	FactorsRemoved int `json:"factorsRemoved"`
+	// How many of the user's sessions were ended.
+	SessionsEnded int `json:"sessionsEnded"`
 }
 
 // The user whose password was reset.
@@ -525,6 +594,18 @@ type RevokeScimTokenInput struct {
 type RevokeScimTokenPayload struct {
 	// The token's record, with revokedAt set.
 	ScimToken *ent.SCIMToken `json:"scimToken"`
+}
+
+// Ends one of the viewer's sessions.
+type RevokeSessionInput struct {
+	// The session to end (see viewer.sessions).
+	ID pulid.ID `json:"id"`
+}
+
+// The ended session.
+type RevokeSessionPayload struct {
+	// The ended session's ID; it is refused from its next request on, on every server.
+	RevokedID pulid.ID `json:"revokedId"`
 }
 
 // Removes a user's explicit link to a staff profile.
@@ -812,6 +893,22 @@ type UserStatusPayload struct {
 	User *ent.User `json:"user"`
 }
 
+// Verifies a second factor in this session.
+type VerifyMfaInput struct {
+	// Six digits from an authenticator app, or a recovery code (xxxxx-xxxxx).
+	Code string `json:"code"`
+}
+
+// A passed second factor.
+type VerifyMfaPayload struct {
+	// What was used: totp or recovery_code.
+	Method string `json:"method"`
+	// When a recovery code was used, how many remain; null otherwise.
+	RecoveryCodesRemaining *int `json:"recoveryCodesRemaining,omitempty"`
+	// The session's MFA state after the verification.
+	Mfa *ViewerMfa `json:"mfa"`
+}
+
 // The signed-in user's view of themself: who they are, in which organization,
 // and what they may do.
 type Viewer struct {
@@ -831,6 +928,8 @@ type Viewer struct {
 	Session *ViewerSession `json:"session"`
 	// The viewer's multi-factor authentication state.
 	Mfa *ViewerMfa `json:"mfa"`
+	// The viewer's live sessions, most recently used first (at most 200).
+	Sessions []*ent.Session `json:"sessions"`
 }
 
 // The viewer's second-factor state.
@@ -841,6 +940,17 @@ type ViewerMfa struct {
 	Enrolled bool `json:"enrolled"`
 	// When this session passed a second factor; null if it has not.
 	SatisfiedAt *time.Time `json:"satisfiedAt,omitempty"`
+	// The user's confirmed authenticator apps.
+	AuthenticatorApps []*ent.TOTPFactor `json:"authenticatorApps"`
+	// How many unused recovery codes the user has left.
+	RecoveryCodesRemaining int `json:"recoveryCodesRemaining"`
+	// What this session must do before it may use the API: NONE, VERIFY (pass
+	// a factor the user has) or ENROL (MFA is required and the user has no
+	// factor yet: add an authenticator app or a passkey).
+	NextStep MFAStep `json:"nextStep"`
+	// Until when a sensitive change is allowed without verifying again (the
+	// 15-minute step-up window); null when the session has not verified.
+	StepUpValidUntil *time.Time `json:"stepUpValidUntil,omitempty"`
 }
 
 // The session the viewer's request was made in.
@@ -1116,6 +1226,67 @@ func (e *FieldRule) UnmarshalJSON(b []byte) error {
 }
 
 func (e FieldRule) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a session must do about MFA.
+type MFAStep string
+
+const (
+	// Nothing: MFA is passed or not required.
+	MFAStepNone MFAStep = "NONE"
+	// Verify one of the user's factors.
+	MFAStepVerify MFAStep = "VERIFY"
+	// Enrol a first factor.
+	MFAStepEnrol MFAStep = "ENROL"
+)
+
+var AllMFAStep = []MFAStep{
+	MFAStepNone,
+	MFAStepVerify,
+	MFAStepEnrol,
+}
+
+func (e MFAStep) IsValid() bool {
+	switch e {
+	case MFAStepNone, MFAStepVerify, MFAStepEnrol:
+		return true
+	}
+	return false
+}
+
+func (e MFAStep) String() string {
+	return string(e)
+}
+
+func (e *MFAStep) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MFAStep(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MFAStep", str)
+	}
+	return nil
+}
+
+func (e MFAStep) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MFAStep) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MFAStep) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

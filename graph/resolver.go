@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/internal/mfa"
 )
 
 // MaxNodes bounds the ids of one nodes(ids:) query.
@@ -16,9 +17,25 @@ const MaxNodes = 100
 // Resolver is the root resolver.
 type Resolver struct {
 	client *ent.Client
+	mfa    *mfa.Service
 }
 
-// NewSchema returns the executable schema over client.
+// NewSchema returns the executable schema over client, without a server key
+// (second-factor enrolment and verification answer INTERNAL).
 func NewSchema(client *ent.Client) graphql.ExecutableSchema {
-	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client}, Directives: directives(client)})
+	return NewSchemaWith(client, Services{})
+}
+
+// Services are the domain services resolvers need beyond the client.
+type Services struct {
+	// MFA runs second-factor enrolment and verification.
+	MFA *mfa.Service
+}
+
+// NewSchemaWith returns the executable schema over client and services.
+func NewSchemaWith(client *ent.Client, s Services) graphql.ExecutableSchema {
+	if s.MFA == nil {
+		s.MFA = mfa.New(client, mfa.Config{})
+	}
+	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client, mfa: s.MFA}, Directives: directives(client)})
 }

@@ -13,3 +13,14 @@ import (
 func (r *queryResolver) Viewer(ctx context.Context) (*Viewer, error) {
 	return loadViewer(ctx, r.client)
 }
+
+// Viewer returns ViewerResolver implementation.
+func (r *Resolver) Viewer() ViewerResolver { return &viewerResolver{r} }
+
+// ViewerMFA returns ViewerMFAResolver implementation.
+func (r *Resolver) ViewerMFA() ViewerMFAResolver { return &viewerMFAResolver{r} }
+
+type (
+	viewerResolver    struct{ *Resolver }
+	viewerMFAResolver struct{ *Resolver }
+)

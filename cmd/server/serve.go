@@ -26,7 +26,9 @@ import (
 	"github.com/clinicgate/clinicgate/internal/edge"
 	"github.com/clinicgate/clinicgate/internal/invite"
 	"github.com/clinicgate/clinicgate/internal/mail"
+	"github.com/clinicgate/clinicgate/internal/mfa"
 	"github.com/clinicgate/clinicgate/internal/outbox"
+	"github.com/clinicgate/clinicgate/internal/seal"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/unavailable"
 	"github.com/clinicgate/clinicgate/scim"
@@ -178,6 +180,20 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger, clk clock.Cl
 		Clock:         clk,
 	})
 	mux := http.NewServeMux()
+	auth := login.NewHandler(db.Client, sessions, login.Config{
+		PublicOrigin: cfg.PublicURL,
+		Hasher:       password.Hasher{},
+		Logger:       log,
+		Clock:        clk,
+	})
+	box, err := seal.New(cfg.SecretKey)
+	if err != nil {
+		// config.Load checks the key; without one second factors
+		// cannot be sealed and their operations answer INTERNAL.
+		log.Error("serve: no usable server key: second factors are disabled", slog.String("error", err.Error()))
+		box = nil
+	}
+	mfaService := mfa.New(db.Client, mfa.Config{Box: box, Limiter: auth.SecondFactorLimiter(), Logger: log})
 	gql := graph.NewHandler(db.Client, graph.HandlerConfig{
 		Introspection:    cfg.Introspection,
 		ComplexityLimit:  cfg.ComplexityLimit,
@@ -187,14 +203,9 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger, clk clock.Cl
 		APQCacheSize:     cfg.APQCacheSize,
 		TrustedDocuments: cfg.TrustedDocuments,
 		Logger:           log,
+		Services:         graph.Services{MFA: mfaService},
 	})
 	mux.Handle("POST /graphql", instrument.Instrument("graphql", edge.LimitBody(edge.DefaultBodyLimit)(gql)))
-	auth := login.NewHandler(db.Client, sessions, login.Config{
-		PublicOrigin: cfg.PublicURL,
-		Hasher:       password.Hasher{},
-		Logger:       log,
-		Clock:        clk,
-	})
 	authMux := http.NewServeMux()
 	auth.Routes(authMux)
 	invitation.NewHandler(db.Client, invitation.Config{PublicOrigin: cfg.PublicURL, Hasher: password.Hasher{}, Logger: log, Clock: clk}).Routes(authMux)

@@ -1449,6 +1449,8 @@ var (
 		{Name: "last_sign_in_at", Type: field.TypeTime, Nullable: true},
 		{Name: "suspended_at", Type: field.TypeTime, Nullable: true},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "mfa_failed_attempts", Type: field.TypeInt, Default: 0},
+		{Name: "mfa_locked_until", Type: field.TypeTime, Nullable: true},
 		{Name: "organization_id", Type: field.TypeString, Size: 40},
 		{Name: "primary_business_unit_id", Type: field.TypeString, Nullable: true, Size: 40},
 	}
@@ -1460,13 +1462,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_organizations_organization",
-				Columns:    []*schema.Column{UsersColumns[27]},
+				Columns:    []*schema.Column{UsersColumns[29]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "users_business_units_primary_business_unit",
-				Columns:    []*schema.Column{UsersColumns[28]},
+				Columns:    []*schema.Column{UsersColumns[30]},
 				RefColumns: []*schema.Column{BusinessUnitsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -1475,22 +1477,22 @@ var (
 			{
 				Name:    "user_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[27]},
+				Columns: []*schema.Column{UsersColumns[29]},
 			},
 			{
 				Name:    "user_organization_id_email_normalized",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[27], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[29], UsersColumns[4]},
 			},
 			{
 				Name:    "user_organization_id_external_id",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[27], UsersColumns[11]},
+				Columns: []*schema.Column{UsersColumns[29], UsersColumns[11]},
 			},
 			{
 				Name:    "user_one_account_owner",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[27]},
+				Columns: []*schema.Column{UsersColumns[29]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "is_account_owner",
 				},
@@ -1498,7 +1500,7 @@ var (
 			{
 				Name:    "user_organization_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[27], UsersColumns[9]},
+				Columns: []*schema.Column{UsersColumns[29], UsersColumns[9]},
 			},
 		},
 	}

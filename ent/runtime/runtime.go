@@ -2368,6 +2368,12 @@ func init() {
 	userDescManagerRef := userFields[21].Descriptor()
 	// user.ManagerRefValidator is a validator for the "manager_ref" field. It is called by the builders before save.
 	user.ManagerRefValidator = userDescManagerRef.Validators[0].(func(string) error)
+	// userDescMfaFailedAttempts is the schema descriptor for mfa_failed_attempts field.
+	userDescMfaFailedAttempts := userFields[25].Descriptor()
+	// user.DefaultMfaFailedAttempts holds the default value on creation for the mfa_failed_attempts field.
+	user.DefaultMfaFailedAttempts = userDescMfaFailedAttempts.Default.(int)
+	// user.MfaFailedAttemptsValidator is a validator for the "mfa_failed_attempts" field. It is called by the builders before save.
+	user.MfaFailedAttemptsValidator = userDescMfaFailedAttempts.Validators[0].(func(int) error)
 	// userDescID is the schema descriptor for id field.
 	userDescID := userMixinFields0[0].Descriptor()
 	// user.DefaultID holds the default value on creation for the id field.

@@ -107,6 +107,12 @@ func (User) Fields() []ent.Field {
 		field.Time("deleted_at").
 			Comment("When the user was removed from the organization; null unless deleted.").
 			Optional().Nillable(),
+		// Second-factor lockout (internal/mfa): consecutive wrong codes
+		// over all sessions, and the temporary lock they set.
+		field.Int("mfa_failed_attempts").Default(0).NonNegative().
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Time("mfa_locked_until").Optional().Nillable().
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -74,6 +74,10 @@ const (
 	FieldSuspendedAt = "suspended_at"
 	// FieldDeletedAt holds the string denoting the deleted_at field in the database.
 	FieldDeletedAt = "deleted_at"
+	// FieldMfaFailedAttempts holds the string denoting the mfa_failed_attempts field in the database.
+	FieldMfaFailedAttempts = "mfa_failed_attempts"
+	// FieldMfaLockedUntil holds the string denoting the mfa_locked_until field in the database.
+	FieldMfaLockedUntil = "mfa_locked_until"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeRoles holds the string denoting the roles edge name in mutations.
@@ -231,6 +235,8 @@ var Columns = []string{
 	FieldLastSignInAt,
 	FieldSuspendedAt,
 	FieldDeletedAt,
+	FieldMfaFailedAttempts,
+	FieldMfaLockedUntil,
 }
 
 var (
@@ -300,6 +306,10 @@ var (
 	DivisionValidator func(string) error
 	// ManagerRefValidator is a validator for the "manager_ref" field. It is called by the builders before save.
 	ManagerRefValidator func(string) error
+	// DefaultMfaFailedAttempts holds the default value on creation for the "mfa_failed_attempts" field.
+	DefaultMfaFailedAttempts int
+	// MfaFailedAttemptsValidator is a validator for the "mfa_failed_attempts" field. It is called by the builders before save.
+	MfaFailedAttemptsValidator func(int) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -557,6 +567,16 @@ func BySuspendedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByDeletedAt orders the results by the deleted_at field.
 func ByDeletedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDeletedAt, opts...).ToFunc()
+}
+
+// ByMfaFailedAttempts orders the results by the mfa_failed_attempts field.
+func ByMfaFailedAttempts(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMfaFailedAttempts, opts...).ToFunc()
+}
+
+// ByMfaLockedUntil orders the results by the mfa_locked_until field.
+func ByMfaLockedUntil(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMfaLockedUntil, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

@@ -171,6 +171,16 @@ func DeletedAt(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldDeletedAt, v))
 }
 
+// MfaFailedAttempts applies equality check predicate on the "mfa_failed_attempts" field. It's identical to MfaFailedAttemptsEQ.
+func MfaFailedAttempts(v int) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldMfaFailedAttempts, v))
+}
+
+// MfaLockedUntil applies equality check predicate on the "mfa_locked_until" field. It's identical to MfaLockedUntilEQ.
+func MfaLockedUntil(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldMfaLockedUntil, v))
+}
+
 // OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
 func OrganizationIDEQ(v pulid.ID) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldOrganizationID, v))
@@ -1659,6 +1669,96 @@ func DeletedAtIsNil() predicate.User {
 // DeletedAtNotNil applies the NotNil predicate on the "deleted_at" field.
 func DeletedAtNotNil() predicate.User {
 	return predicate.User(sql.FieldNotNull(FieldDeletedAt))
+}
+
+// MfaFailedAttemptsEQ applies the EQ predicate on the "mfa_failed_attempts" field.
+func MfaFailedAttemptsEQ(v int) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldMfaFailedAttempts, v))
+}
+
+// MfaFailedAttemptsNEQ applies the NEQ predicate on the "mfa_failed_attempts" field.
+func MfaFailedAttemptsNEQ(v int) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldMfaFailedAttempts, v))
+}
+
+// MfaFailedAttemptsIn applies the In predicate on the "mfa_failed_attempts" field.
+func MfaFailedAttemptsIn(vs ...int) predicate.User {
+	return predicate.User(sql.FieldIn(FieldMfaFailedAttempts, vs...))
+}
+
+// MfaFailedAttemptsNotIn applies the NotIn predicate on the "mfa_failed_attempts" field.
+func MfaFailedAttemptsNotIn(vs ...int) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldMfaFailedAttempts, vs...))
+}
+
+// MfaFailedAttemptsGT applies the GT predicate on the "mfa_failed_attempts" field.
+func MfaFailedAttemptsGT(v int) predicate.User {
+	return predicate.User(sql.FieldGT(FieldMfaFailedAttempts, v))
+}
+
+// MfaFailedAttemptsGTE applies the GTE predicate on the "mfa_failed_attempts" field.
+func MfaFailedAttemptsGTE(v int) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldMfaFailedAttempts, v))
+}
+
+// MfaFailedAttemptsLT applies the LT predicate on the "mfa_failed_attempts" field.
+func MfaFailedAttemptsLT(v int) predicate.User {
+	return predicate.User(sql.FieldLT(FieldMfaFailedAttempts, v))
+}
+
+// MfaFailedAttemptsLTE applies the LTE predicate on the "mfa_failed_attempts" field.
+func MfaFailedAttemptsLTE(v int) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldMfaFailedAttempts, v))
+}
+
+// MfaLockedUntilEQ applies the EQ predicate on the "mfa_locked_until" field.
+func MfaLockedUntilEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldMfaLockedUntil, v))
+}
+
+// MfaLockedUntilNEQ applies the NEQ predicate on the "mfa_locked_until" field.
+func MfaLockedUntilNEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldMfaLockedUntil, v))
+}
+
+// MfaLockedUntilIn applies the In predicate on the "mfa_locked_until" field.
+func MfaLockedUntilIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldIn(FieldMfaLockedUntil, vs...))
+}
+
+// MfaLockedUntilNotIn applies the NotIn predicate on the "mfa_locked_until" field.
+func MfaLockedUntilNotIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldMfaLockedUntil, vs...))
+}
+
+// MfaLockedUntilGT applies the GT predicate on the "mfa_locked_until" field.
+func MfaLockedUntilGT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGT(FieldMfaLockedUntil, v))
+}
+
+// MfaLockedUntilGTE applies the GTE predicate on the "mfa_locked_until" field.
+func MfaLockedUntilGTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldMfaLockedUntil, v))
+}
+
+// MfaLockedUntilLT applies the LT predicate on the "mfa_locked_until" field.
+func MfaLockedUntilLT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLT(FieldMfaLockedUntil, v))
+}
+
+// MfaLockedUntilLTE applies the LTE predicate on the "mfa_locked_until" field.
+func MfaLockedUntilLTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldMfaLockedUntil, v))
+}
+
+// MfaLockedUntilIsNil applies the IsNil predicate on the "mfa_locked_until" field.
+func MfaLockedUntilIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldMfaLockedUntil))
+}
+
+// MfaLockedUntilNotNil applies the NotNil predicate on the "mfa_locked_until" field.
+func MfaLockedUntilNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldMfaLockedUntil))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

@@ -2,8 +2,10 @@ package authz
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/ent/session"
 	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
@@ -25,6 +27,9 @@ const (
 	// ResetUserFactors removes every factor and recovery code of
 	// Target.User and ends their sessions: they enrol again at next sign-in.
 	ResetUserFactors Action = "mfa.reset_user"
+	// RevokeOwnSession ends one of the viewer's own sessions, Target.Row
+	// (any device, the current one included).
+	RevokeOwnSession Action = "session.revoke_own"
 )
 
 func mfaConcern() concern {
@@ -34,22 +39,28 @@ func mfaConcern() concern {
 		{"RecoveryCode", ent.OpCreate | ent.OpUpdate | ent.OpUpdateOne | ent.OpDelete | ent.OpDeleteOne},
 	}
 	return concern{
-		name:   "mfa",
-		stepUp: []Action{ManageOwnFactors, ResetUserFactors},
+		name: "mfa",
+		// Enrolling is a step-up once the user has a factor: a stolen
+		// session must not add the thief's authenticator.
+		stepUp: []Action{EnrollOwnFactor, ManageOwnFactors, ResetUserFactors},
 		writes: map[Action][]write{
 			// Confirming the first factor counts as passing it in the
 			// session that enrolled (the session is updated).
-			EnrollOwnFactor: append(factors, write{"Session", ent.OpUpdateOne}, audited),
+			// (and clears the lockout counter, as any right code does).
+			EnrollOwnFactor: append(factors, write{"Session", ent.OpUpdateOne}, write{"User", ent.OpUpdateOne}, audited),
 			VerifyOwnFactor: {
 				{"TOTPFactor", ent.OpUpdate | ent.OpUpdateOne},
 				{"WebAuthnCredential", ent.OpUpdate | ent.OpUpdateOne},
 				{"RecoveryCode", ent.OpUpdate | ent.OpUpdateOne},
 				{"PasswordCredential", ent.OpUpdate | ent.OpUpdateOne},
 				{"Session", ent.OpUpdateOne},
+				// the second-factor lockout counter
+				{"User", ent.OpUpdateOne},
 				audited,
 			},
 			ManageOwnFactors: append(factors, audited),
 			ResetUserFactors: append(factors, write{"Session", ent.OpUpdate | ent.OpUpdateOne}, audited),
+			RevokeOwnSession: {{"Session", ent.OpUpdate | ent.OpUpdateOne}, audited},
 		},
 		decide: decideMFA,
 	}
@@ -57,11 +68,18 @@ func mfaConcern() concern {
 
 func decideMFA(ctx context.Context, c *ent.Client, v *viewer.Viewer, a Action, t Target) error {
 	var f directoryFacts
-	if a == ResetUserFactors {
+	switch a {
+	case ResetUserFactors:
 		var err error
 		if f, err = loadDirectoryFacts(ctx, c, v, a, Target{User: t.User}); err != nil {
 			return err
 		}
+	case RevokeOwnSession:
+		ok, err := c.Session.Query().Where(session.ID(t.Row), session.UserID(v.UserID)).Exist(viewer.ForSystem(ctx, v.OrgID))
+		if err != nil {
+			return fmt.Errorf("authz: facts for %s: %w", a, err)
+		}
+		f.rowFound = ok
 	}
 	return decideMFAWrite(v, a, t, f)
 }
@@ -73,6 +91,17 @@ func decideMFAWrite(v *viewer.Viewer, a Action, t Target, f directoryFacts) erro
 	case EnrollOwnFactor, ManageOwnFactors:
 		if t.User == "" || t.User != v.UserID {
 			return apperr.New(apperr.Forbidden, "second factors are managed by their owner")
+		}
+		// An MFA-pending session has proven only the password: it may
+		// enrol a first factor, never add one beside a factor it has
+		// not passed.
+		if v.State == viewer.StateMFARequired && (a == ManageOwnFactors || v.MFAEnrolled) {
+			return apperr.New(apperr.MFARequired, "verify your second factor first")
+		}
+		return nil
+	case RevokeOwnSession:
+		if !f.rowFound {
+			return apperr.New(apperr.NotFound, "session not found")
 		}
 		return nil
 	case VerifyOwnFactor:
