@@ -124,6 +124,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("POST "+RouteLogin, h.post(h.login))
 	mux.Handle("POST "+RoutePasswordChange, h.post(h.changePassword))
 	mux.Handle("POST "+RouteLogout, h.post(h.logout))
+	mux.Handle("POST "+RoutePasswordResetRequest, h.post(h.requestReset))
+	mux.Handle("POST "+RoutePasswordReset, h.post(h.completeReset))
 	mux.Handle("GET "+RouteSession, h.sessions.Middleware(http.HandlerFunc(h.current)))
 }
 

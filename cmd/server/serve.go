@@ -28,6 +28,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/mail"
 	"github.com/clinicgate/clinicgate/internal/mfa"
 	"github.com/clinicgate/clinicgate/internal/outbox"
+	"github.com/clinicgate/clinicgate/internal/passwordreset"
 	"github.com/clinicgate/clinicgate/internal/seal"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/unavailable"
@@ -132,6 +133,7 @@ func renderers(cfg config.Config) map[string]outbox.Renderer {
 		invite.MailKind:                invite.Renderer(invite.RenderConfig{AcceptURL: cfg.PublicURL + console.AcceptInvitationPath}),
 		"temporary_password":           temporary,
 		directory.PortalInvitationKind: temporary,
+		passwordreset.MailKind:         passwordreset.Renderer(passwordreset.RenderConfig{ResetURL: cfg.PublicURL + console.ResetPasswordPath}),
 	}
 }
 
@@ -219,6 +221,7 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger, clk clock.Cl
 		console.Routes(mux, "/graphql")
 	}
 	console.AcceptRoutes(mux)
+	console.ResetRoutes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
