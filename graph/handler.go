@@ -20,6 +20,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/logging"
+	"github.com/clinicgate/clinicgate/internal/passkey"
 )
 
 // HandlerConfig tunes the GraphQL endpoint. Zero limits take the defaults;
@@ -64,6 +65,9 @@ type HandlerConfig struct {
 	// documents allowed to run (see TrustedDocuments).
 	TrustedDocuments map[string]string
 	Logger           *slog.Logger
+	// Passkeys is the WebAuthn relying party (passkey.New with the
+	// server's PUBLIC_URL); nil answers the passkey ceremonies UNAVAILABLE.
+	Passkeys *passkey.Service
 }
 
 // Defaults of HandlerConfig.
@@ -109,7 +113,7 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 		cfg.Logger = slog.Default()
 	}
 	docs := cfg.Documents.orDefaults(DefaultDocumentLimit())
-	schema := newPagedComplexity(NewSchema(client))
+	schema := newPagedComplexity(newSchema(client, cfg.Passkeys))
 	srv := handler.New(schema)
 	cache := cfg.QueryCache
 	if cache == nil {

@@ -297,6 +297,36 @@ type DeleteRolePayload struct {
 	DeletedRoleID pulid.ID `json:"deletedRoleId"`
 }
 
+// A registered passkey.
+type FinishPasskeyRegistrationInput struct {
+	// A name for the passkey (default Passkey; at most 100 characters).
+	Name *string `json:"name,omitempty"`
+	// The browser's answer to the creation options: the PublicKeyCredential
+	// as JSON (credential.toJSON()), binary members base64url encoded.
+	Credential string `json:"credential"`
+}
+
+// The passkey registered.
+type FinishPasskeyRegistrationPayload struct {
+	// The new passkey.
+	Passkey *ent.WebAuthnCredential `json:"passkey"`
+}
+
+// A passkey's answer to the verification options.
+type FinishPasskeyVerificationInput struct {
+	// The browser's answer to the request options: the PublicKeyCredential as
+	// JSON (credential.toJSON()), binary members base64url encoded.
+	Credential string `json:"credential"`
+}
+
+// The session is verified.
+type FinishPasskeyVerificationPayload struct {
+	// The passkey that verified the session.
+	Passkey *ent.WebAuthnCredential `json:"passkey"`
+	// When the session passed its second factor (now).
+	MfaSatisfiedAt time.Time `json:"mfaSatisfiedAt"`
+}
+
 // Gives a staff user an explicit link to a client.
 type GrantClientAccessInput struct {
 	// The staff user who gets access (not a portal user: they get portal access).
@@ -431,6 +461,15 @@ type OutboxMessageEdge struct {
 	Cursor entgql.Cursor[pulid.ID] `json:"cursor"`
 }
 
+// The options for navigator.credentials.create or .get.
+type PasskeyOptionsPayload struct {
+	// The options as JSON: {"publicKey": …} with binary members base64url
+	// encoded (PublicKeyCredentialCreationOptionsJSON or
+	// PublicKeyCredentialRequestOptionsJSON). They expire after 5 minutes and
+	// answer once, in this session only.
+	OptionsJSON string `json:"optionsJSON"`
+}
+
 // The four permissions of a portal link (seed 002), and whether it receives alerts.
 type PortalPermissions struct {
 	// Access to Documents: view the client's Document Center and upload.
@@ -483,6 +522,18 @@ type RemoveClientContactPayload struct {
 	ContactID pulid.ID `json:"contactId"`
 }
 
+// One of the viewer's passkeys to remove.
+type RemovePasskeyInput struct {
+	// The passkey's ID.
+	ID pulid.ID `json:"id"`
+}
+
+// The passkey removed.
+type RemovePasskeyPayload struct {
+	// The ID of the removed passkey.
+	RemovedID pulid.ID `json:"removedId"`
+}
+
 // Ends a portal user's access to a client.
 type RemovePortalAccessInput struct {
 	// The portal link to end.
@@ -493,6 +544,20 @@ type RemovePortalAccessInput struct {
 type RemovePortalAccessPayload struct {
 	// The id of the removed link. The user keeps their sign-in and other clients; if they received alerts, the client's oldest remaining portal user now does.
 	PortalAccessID pulid.ID `json:"portalAccessId"`
+}
+
+// A new name for one of the viewer's passkeys.
+type RenamePasskeyInput struct {
+	// The passkey's ID.
+	ID pulid.ID `json:"id"`
+	// The new name (1 to 100 characters).
+	Name string `json:"name"`
+}
+
+// The renamed passkey.
+type RenamePasskeyPayload struct {
+	// The passkey, renamed.
+	Passkey *ent.WebAuthnCredential `json:"passkey"`
 }
 
 // The user whose password was reset.
@@ -841,6 +906,8 @@ type ViewerMfa struct {
 	Enrolled bool `json:"enrolled"`
 	// When this session passed a second factor; null if it has not.
 	SatisfiedAt *time.Time `json:"satisfiedAt,omitempty"`
+	// The viewer's registered passkeys and security keys, oldest first.
+	Passkeys []*ent.WebAuthnCredential `json:"passkeys"`
 }
 
 // The session the viewer's request was made in.

@@ -13,3 +13,8 @@ import (
 func (r *queryResolver) Viewer(ctx context.Context) (*Viewer, error) {
 	return loadViewer(ctx, r.client)
 }
+
+// ViewerMFA returns ViewerMFAResolver implementation.
+func (r *Resolver) ViewerMFA() ViewerMFAResolver { return &viewerMFAResolver{r} }
+
+type viewerMFAResolver struct{ *Resolver }

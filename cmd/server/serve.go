@@ -27,6 +27,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/invite"
 	"github.com/clinicgate/clinicgate/internal/mail"
 	"github.com/clinicgate/clinicgate/internal/outbox"
+	"github.com/clinicgate/clinicgate/internal/passkey"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/unavailable"
 	"github.com/clinicgate/clinicgate/scim"
@@ -177,8 +178,15 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger, clk clock.Cl
 		PublicOrigin:  cfg.PublicURL,
 		Clock:         clk,
 	})
+	// The WebAuthn relying party is PUBLIC_URL (validated by config): its
+	// host is the RP id, its origin the only one passkeys answer.
+	passkeys, err := passkey.New(passkey.Config{PublicURL: cfg.PublicURL})
+	if err != nil {
+		log.Warn("passkeys are off", slog.String("error", err.Error()))
+	}
 	mux := http.NewServeMux()
 	gql := graph.NewHandler(db.Client, graph.HandlerConfig{
+		Passkeys:         passkeys,
 		Introspection:    cfg.Introspection,
 		ComplexityLimit:  cfg.ComplexityLimit,
 		DepthLimit:       cfg.DepthLimit,

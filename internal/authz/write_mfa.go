@@ -33,19 +33,23 @@ func mfaConcern() concern {
 		{"WebAuthnCredential", ent.OpCreate | ent.OpUpdate | ent.OpUpdateOne | ent.OpDelete | ent.OpDeleteOne},
 		{"RecoveryCode", ent.OpCreate | ent.OpUpdate | ent.OpUpdateOne | ent.OpDelete | ent.OpDeleteOne},
 	}
+	challenges := write{"WebAuthnChallenge", ent.OpCreate | ent.OpDelete | ent.OpDeleteOne}
 	return concern{
 		name:   "mfa",
 		stepUp: []Action{ManageOwnFactors, ResetUserFactors},
 		writes: map[Action][]write{
 			// Confirming the first factor counts as passing it in the
 			// session that enrolled (the session is updated).
-			EnrollOwnFactor: append(factors, write{"Session", ent.OpUpdateOne}, audited),
+			// A passkey ceremony's challenge is created by its begin and
+			// spent by its finish.
+			EnrollOwnFactor: append(factors, write{"Session", ent.OpUpdateOne}, challenges, audited),
 			VerifyOwnFactor: {
 				{"TOTPFactor", ent.OpUpdate | ent.OpUpdateOne},
 				{"WebAuthnCredential", ent.OpUpdate | ent.OpUpdateOne},
 				{"RecoveryCode", ent.OpUpdate | ent.OpUpdateOne},
 				{"PasswordCredential", ent.OpUpdate | ent.OpUpdateOne},
 				{"Session", ent.OpUpdateOne},
+				challenges,
 				audited,
 			},
 			ManageOwnFactors: append(factors, audited),
