@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"io"
 	"log/slog"
@@ -142,9 +143,15 @@ func TestTheConsoleEnrolsAndVerifiesAPasskeyInABrowser(t *testing.T) {
 			)
 		}
 		const data = `{ viewer { user { email } } clients { totalCount } }`
+		// atConsole waits for the page to have gone on to the console;
+		// evaluating fails while the page navigates, so it asks again.
 		atConsole := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-			_, err := chromedp.Poll[chromedp.Void](`location.pathname === "/"`, chromedp.WithPollingTimeout(20*time.Second))(ctx, t)
-			return err
+			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+				if path, err := chromedp.Evaluate[string](`location.pathname`)(ctx, t); err == nil && path == "/" {
+					return nil
+				}
+			}
+			return errors.New("the page did not go on to the console")
 		})
 
 		// First sign-in: no factor yet, so the console offers to add one.

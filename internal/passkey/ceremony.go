@@ -279,5 +279,3 @@ func checkName(name string) (string, error) {
 	}
 	return name, nil
 }
-
-
