@@ -49,6 +49,21 @@ func chromium(t *testing.T) string {
 // the session with that passkey, and GraphQL answers with data.
 func TestTheConsoleEnrolsAndVerifiesAPasskeyInABrowser(t *testing.T) {
 	browser := chromium(t)
+	alloc, stopAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(browser), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	defer stopAlloc()
+	browserCtx, stopBrowser := chromedp.NewContext(alloc)
+	defer stopBrowser()
+	if err := chromedp.Do(browserCtx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start Chromium (%s): %v", browser, err)
+	}
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		const pw = "correct horse battery staple"
@@ -78,20 +93,12 @@ func TestTheConsoleEnrolsAndVerifiesAPasskeyInABrowser(t *testing.T) {
 		srv.Start()
 		defer srv.Close()
 
-		alloc, stopAlloc := chromedp.NewExecAllocator(ctx,
-			chromedp.ExecPath(browser), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-			chromedp.NoDefaultBrowserCheck,
-			chromedp.Flag("disable-background-networking", true),
-			chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true),
-			chromedp.Flag("disable-dev-shm-usage", true),
-			chromedp.UserDataDir(t.TempDir()),
-		)
-		defer stopAlloc()
-		bctx, stopBrowser := chromedp.NewContext(alloc)
-		defer stopBrowser()
+		// A browser context of its own per dialect: fresh cookies and
+		// authenticators, one Chromium process.
+		bctx, stopTab := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
+		defer stopTab()
 		if err := chromedp.Do(bctx, chromedp.Navigate(base+"/signin")); err != nil {
-			t.Fatalf("start Chromium (%s): %v", browser, err)
+			t.Fatalf("open a tab: %v", err)
 		}
 		// Every step below is bounded; the browser lives as long as bctx.
 		step, stopSteps := context.WithTimeout(bctx, 60*time.Second)
