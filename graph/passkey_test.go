@@ -533,3 +533,55 @@ func TestNobodyTouchesAnotherUsersPasskeys(t *testing.T) {
 		}
 	})
 }
+
+func TestAChallengeAnswersOnlyItsOwnCeremony(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newPKServer(t, db)
+		org := s.newOrg("acme")
+		u := s.member(org, "ada@acme.test", false)
+		key := softauthn.New(s.base)
+		tok := s.signIn(org, u)
+		s.register(tok, key, "Laptop")
+
+		// A registration answered twice: the second finds no challenge.
+		answer, _, err := softauthn.New(s.base).Create(s.options(s.must(tok, beginRegistration, nil), "beginPasskeyRegistration"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.must(tok, finishRegistration, map[string]any{"c": string(answer)})
+		wantCodes(t, s.gql(tok, finishRegistration, map[string]any{"c": string(answer)}), "GONE")
+
+		// A verification's challenge signed into a registration's answer,
+		// and the other way round.
+		vopts := s.options(s.must(tok, beginVerification, nil), "beginPasskeyVerification")
+		var v struct {
+			PublicKey struct {
+				Challenge string `json:"challenge"`
+			} `json:"publicKey"`
+		}
+		if err := json.Unmarshal(vopts, &v); err != nil {
+			t.Fatal(err)
+		}
+		ropts := s.options(s.must(tok, beginRegistration, nil), "beginPasskeyRegistration")
+		var r map[string]map[string]any
+		if err := json.Unmarshal(ropts, &r); err != nil {
+			t.Fatal(err)
+		}
+		regChallenge := r["publicKey"]["challenge"].(string)
+		r["publicKey"]["challenge"] = v.PublicKey.Challenge
+		swapped, _ := json.Marshal(r)
+		answer, _, err = softauthn.New(s.base).Create(swapped)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantCodes(t, s.gql(tok, finishRegistration, map[string]any{"c": string(answer)}), "GONE")
+		assertion, err := key.Get([]byte(strings.Replace(string(vopts), v.PublicKey.Challenge, regChallenge, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantCodes(t, s.gql(tok, finishVerification, map[string]any{"c": string(assertion)}), "GONE")
+		if n := db.Client.WebAuthnCredential.Query().Where(webauthncredential.UserID(u.ID)).CountX(allowCtx()); n != 2 {
+			t.Errorf("%d passkeys, want 2", n)
+		}
+	})
+}
