@@ -47,6 +47,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/webauthnchallenge"
 	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 
 	stdsql "database/sql"
@@ -119,6 +120,8 @@ type Client struct {
 	TOTPFactor *TOTPFactorClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// WebAuthnChallenge is the client for interacting with the WebAuthnChallenge builders.
+	WebAuthnChallenge *WebAuthnChallengeClient
 	// WebAuthnCredential is the client for interacting with the WebAuthnCredential builders.
 	WebAuthnCredential *WebAuthnCredentialClient
 }
@@ -163,6 +166,7 @@ func (c *Client) init() {
 	c.SurveyResponse = NewSurveyResponseClient(c.config)
 	c.TOTPFactor = NewTOTPFactorClient(c.config)
 	c.User = NewUserClient(c.config)
+	c.WebAuthnChallenge = NewWebAuthnChallengeClient(c.config)
 	c.WebAuthnCredential = NewWebAuthnCredentialClient(c.config)
 }
 
@@ -287,6 +291,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		SurveyResponse:     NewSurveyResponseClient(cfg),
 		TOTPFactor:         NewTOTPFactorClient(cfg),
 		User:               NewUserClient(cfg),
+		WebAuthnChallenge:  NewWebAuthnChallengeClient(cfg),
 		WebAuthnCredential: NewWebAuthnCredentialClient(cfg),
 	}, nil
 }
@@ -338,6 +343,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		SurveyResponse:     NewSurveyResponseClient(cfg),
 		TOTPFactor:         NewTOTPFactorClient(cfg),
 		User:               NewUserClient(cfg),
+		WebAuthnChallenge:  NewWebAuthnChallengeClient(cfg),
 		WebAuthnCredential: NewWebAuthnCredentialClient(cfg),
 	}, nil
 }
@@ -374,7 +380,8 @@ func (c *Client) Use(hooks ...Hook) {
 		c.Patient, c.PortalAccess, c.RecoveryCode, c.Role, c.SCIMGroupMapping,
 		c.SCIMGroupMember, c.SCIMToken, c.SSOConnection, c.SeatCharge, c.Session,
 		c.SessionNote, c.StaffProfile, c.StaffProfileAccess, c.Subscription,
-		c.SurveyResponse, c.TOTPFactor, c.User, c.WebAuthnCredential,
+		c.SurveyResponse, c.TOTPFactor, c.User, c.WebAuthnChallenge,
+		c.WebAuthnCredential,
 	} {
 		n.Use(hooks...)
 	}
@@ -390,7 +397,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.Patient, c.PortalAccess, c.RecoveryCode, c.Role, c.SCIMGroupMapping,
 		c.SCIMGroupMember, c.SCIMToken, c.SSOConnection, c.SeatCharge, c.Session,
 		c.SessionNote, c.StaffProfile, c.StaffProfileAccess, c.Subscription,
-		c.SurveyResponse, c.TOTPFactor, c.User, c.WebAuthnCredential,
+		c.SurveyResponse, c.TOTPFactor, c.User, c.WebAuthnChallenge,
+		c.WebAuthnCredential,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -461,6 +469,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.TOTPFactor.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
+	case *WebAuthnChallengeMutation:
+		return c.WebAuthnChallenge.mutate(ctx, m)
 	case *WebAuthnCredentialMutation:
 		return c.WebAuthnCredential.mutate(ctx, m)
 	default:
@@ -6366,6 +6376,172 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 	}
 }
 
+// WebAuthnChallengeClient is a client for the WebAuthnChallenge schema.
+type WebAuthnChallengeClient struct {
+	config
+}
+
+// NewWebAuthnChallengeClient returns a client for the WebAuthnChallenge from the given config.
+func NewWebAuthnChallengeClient(c config) *WebAuthnChallengeClient {
+	return &WebAuthnChallengeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `webauthnchallenge.Hooks(f(g(h())))`.
+func (c *WebAuthnChallengeClient) Use(hooks ...Hook) {
+	c.hooks.WebAuthnChallenge = append(c.hooks.WebAuthnChallenge, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `webauthnchallenge.Intercept(f(g(h())))`.
+func (c *WebAuthnChallengeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WebAuthnChallenge = append(c.inters.WebAuthnChallenge, interceptors...)
+}
+
+// Create returns a builder for creating a WebAuthnChallenge entity.
+func (c *WebAuthnChallengeClient) Create() *WebAuthnChallengeCreate {
+	mutation := newWebAuthnChallengeMutation(c.config, OpCreate)
+	return &WebAuthnChallengeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WebAuthnChallenge entities.
+func (c *WebAuthnChallengeClient) CreateBulk(builders ...*WebAuthnChallengeCreate) *WebAuthnChallengeCreateBulk {
+	return &WebAuthnChallengeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WebAuthnChallengeClient) MapCreateBulk(slice any, setFunc func(*WebAuthnChallengeCreate, int)) *WebAuthnChallengeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WebAuthnChallengeCreateBulk{err: fmt.Errorf("calling to WebAuthnChallengeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WebAuthnChallengeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WebAuthnChallengeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WebAuthnChallenge.
+func (c *WebAuthnChallengeClient) Update() *WebAuthnChallengeUpdate {
+	mutation := newWebAuthnChallengeMutation(c.config, OpUpdate)
+	return &WebAuthnChallengeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WebAuthnChallengeClient) UpdateOne(_m *WebAuthnChallenge) *WebAuthnChallengeUpdateOne {
+	mutation := newWebAuthnChallengeMutation(c.config, OpUpdateOne, withWebAuthnChallenge(_m))
+	return &WebAuthnChallengeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WebAuthnChallengeClient) UpdateOneID(id pulid.ID) *WebAuthnChallengeUpdateOne {
+	mutation := newWebAuthnChallengeMutation(c.config, OpUpdateOne, withWebAuthnChallengeID(id))
+	return &WebAuthnChallengeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WebAuthnChallenge.
+func (c *WebAuthnChallengeClient) Delete() *WebAuthnChallengeDelete {
+	mutation := newWebAuthnChallengeMutation(c.config, OpDelete)
+	return &WebAuthnChallengeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WebAuthnChallengeClient) DeleteOne(_m *WebAuthnChallenge) *WebAuthnChallengeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WebAuthnChallengeClient) DeleteOneID(id pulid.ID) *WebAuthnChallengeDeleteOne {
+	builder := c.Delete().Where(webauthnchallenge.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WebAuthnChallengeDeleteOne{builder}
+}
+
+// Query returns a query builder for WebAuthnChallenge.
+func (c *WebAuthnChallengeClient) Query() *WebAuthnChallengeQuery {
+	return &WebAuthnChallengeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWebAuthnChallenge},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WebAuthnChallenge entity by its id.
+func (c *WebAuthnChallengeClient) Get(ctx context.Context, id pulid.ID) (*WebAuthnChallenge, error) {
+	return c.Query().Where(webauthnchallenge.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WebAuthnChallengeClient) GetX(ctx context.Context, id pulid.ID) *WebAuthnChallenge {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a WebAuthnChallenge.
+func (c *WebAuthnChallengeClient) QueryOrganization(_m *WebAuthnChallenge) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webauthnchallenge.Table, webauthnchallenge.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, webauthnchallenge.OrganizationTable, webauthnchallenge.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a WebAuthnChallenge.
+func (c *WebAuthnChallengeClient) QueryUser(_m *WebAuthnChallenge) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webauthnchallenge.Table, webauthnchallenge.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, webauthnchallenge.UserTable, webauthnchallenge.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *WebAuthnChallengeClient) Hooks() []Hook {
+	hooks := c.hooks.WebAuthnChallenge
+	return append(hooks[:len(hooks):len(hooks)], webauthnchallenge.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WebAuthnChallengeClient) Interceptors() []Interceptor {
+	return c.inters.WebAuthnChallenge
+}
+
+func (c *WebAuthnChallengeClient) mutate(ctx context.Context, m *WebAuthnChallengeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WebAuthnChallengeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WebAuthnChallengeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WebAuthnChallengeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WebAuthnChallengeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WebAuthnChallenge mutation op: %q", m.Op())
+	}
+}
+
 // WebAuthnCredentialClient is a client for the WebAuthnCredential schema.
 type WebAuthnCredentialClient struct {
 	config
@@ -6540,7 +6716,8 @@ type (
 		PasswordCredential, PasswordResetToken, Patient, PortalAccess, RecoveryCode,
 		Role, SCIMGroupMapping, SCIMGroupMember, SCIMToken, SSOConnection, SeatCharge,
 		Session, SessionNote, StaffProfile, StaffProfileAccess, Subscription,
-		SurveyResponse, TOTPFactor, User, WebAuthnCredential []ent.Hook
+		SurveyResponse, TOTPFactor, User, WebAuthnChallenge,
+		WebAuthnCredential []ent.Hook
 	}
 	inters struct {
 		Appointment, AuditEvent, BusinessUnit, ClientAccess, ClientContact, Document,
@@ -6548,7 +6725,8 @@ type (
 		PasswordCredential, PasswordResetToken, Patient, PortalAccess, RecoveryCode,
 		Role, SCIMGroupMapping, SCIMGroupMember, SCIMToken, SSOConnection, SeatCharge,
 		Session, SessionNote, StaffProfile, StaffProfileAccess, Subscription,
-		SurveyResponse, TOTPFactor, User, WebAuthnCredential []ent.Interceptor
+		SurveyResponse, TOTPFactor, User, WebAuthnChallenge,
+		WebAuthnCredential []ent.Interceptor
 	}
 )
 

@@ -35,6 +35,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/webauthnchallenge"
 	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 
 	"entgo.io/ent/dialect/sql"
@@ -45,7 +46,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 32)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 33)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   appointment.Table,
@@ -758,6 +759,27 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 	}
 	graph.Nodes[31] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   webauthnchallenge.Table,
+			Columns: webauthnchallenge.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: webauthnchallenge.FieldID,
+			},
+		},
+		Type: "WebAuthnChallenge",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			webauthnchallenge.FieldOrganizationID: {Type: field.TypeString, Column: webauthnchallenge.FieldOrganizationID},
+			webauthnchallenge.FieldUserID:         {Type: field.TypeString, Column: webauthnchallenge.FieldUserID},
+			webauthnchallenge.FieldSessionID:      {Type: field.TypeString, Column: webauthnchallenge.FieldSessionID},
+			webauthnchallenge.FieldPurpose:        {Type: field.TypeEnum, Column: webauthnchallenge.FieldPurpose},
+			webauthnchallenge.FieldChallengeHash:  {Type: field.TypeBytes, Column: webauthnchallenge.FieldChallengeHash},
+			webauthnchallenge.FieldSessionData:    {Type: field.TypeBytes, Column: webauthnchallenge.FieldSessionData},
+			webauthnchallenge.FieldCreatedAt:      {Type: field.TypeTime, Column: webauthnchallenge.FieldCreatedAt},
+			webauthnchallenge.FieldExpiresAt:      {Type: field.TypeTime, Column: webauthnchallenge.FieldExpiresAt},
+		},
+	}
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webauthncredential.Table,
 			Columns: webauthncredential.Columns,
@@ -2092,6 +2114,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"User",
 		"PasswordResetToken",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   webauthnchallenge.OrganizationTable,
+			Columns: []string{webauthnchallenge.OrganizationColumn},
+			Bidi:    false,
+		},
+		"WebAuthnChallenge",
+		"Organization",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   webauthnchallenge.UserTable,
+			Columns: []string{webauthnchallenge.UserColumn},
+			Bidi:    false,
+		},
+		"WebAuthnChallenge",
+		"User",
 	)
 	graph.MustAddE(
 		"organization",
@@ -6433,6 +6479,114 @@ func (f *UserFilter) WhereHasPasswordResetTokensWith(preds ...predicate.Password
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *WebAuthnChallengeQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the WebAuthnChallengeQuery builder.
+func (_q *WebAuthnChallengeQuery) Filter() *WebAuthnChallengeFilter {
+	return &WebAuthnChallengeFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *WebAuthnChallengeMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the WebAuthnChallengeMutation builder.
+func (m *WebAuthnChallengeMutation) Filter() *WebAuthnChallengeFilter {
+	return &WebAuthnChallengeFilter{config: m.config, predicateAdder: m}
+}
+
+// WebAuthnChallengeFilter provides a generic filtering capability at runtime for WebAuthnChallengeQuery.
+type WebAuthnChallengeFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *WebAuthnChallengeFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *WebAuthnChallengeFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(webauthnchallenge.FieldID))
+}
+
+// WhereOrganizationID applies the entql string predicate on the organization_id field.
+func (f *WebAuthnChallengeFilter) WhereOrganizationID(p entql.StringP) {
+	f.Where(p.Field(webauthnchallenge.FieldOrganizationID))
+}
+
+// WhereUserID applies the entql string predicate on the user_id field.
+func (f *WebAuthnChallengeFilter) WhereUserID(p entql.StringP) {
+	f.Where(p.Field(webauthnchallenge.FieldUserID))
+}
+
+// WhereSessionID applies the entql string predicate on the session_id field.
+func (f *WebAuthnChallengeFilter) WhereSessionID(p entql.StringP) {
+	f.Where(p.Field(webauthnchallenge.FieldSessionID))
+}
+
+// WherePurpose applies the entql string predicate on the purpose field.
+func (f *WebAuthnChallengeFilter) WherePurpose(p entql.StringP) {
+	f.Where(p.Field(webauthnchallenge.FieldPurpose))
+}
+
+// WhereChallengeHash applies the entql []byte predicate on the challenge_hash field.
+func (f *WebAuthnChallengeFilter) WhereChallengeHash(p entql.BytesP) {
+	f.Where(p.Field(webauthnchallenge.FieldChallengeHash))
+}
+
+// WhereSessionData applies the entql []byte predicate on the session_data field.
+func (f *WebAuthnChallengeFilter) WhereSessionData(p entql.BytesP) {
+	f.Where(p.Field(webauthnchallenge.FieldSessionData))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *WebAuthnChallengeFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(webauthnchallenge.FieldCreatedAt))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *WebAuthnChallengeFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(webauthnchallenge.FieldExpiresAt))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *WebAuthnChallengeFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *WebAuthnChallengeFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *WebAuthnChallengeFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *WebAuthnChallengeFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *WebAuthnCredentialQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -6461,7 +6615,7 @@ type WebAuthnCredentialFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebAuthnCredentialFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -76,6 +76,8 @@ type Tx struct {
 	TOTPFactor *TOTPFactorClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// WebAuthnChallenge is the client for interacting with the WebAuthnChallenge builders.
+	WebAuthnChallenge *WebAuthnChallengeClient
 	// WebAuthnCredential is the client for interacting with the WebAuthnCredential builders.
 	WebAuthnCredential *WebAuthnCredentialClient
 
@@ -240,6 +242,7 @@ func (tx *Tx) init() {
 	tx.SurveyResponse = NewSurveyResponseClient(tx.config)
 	tx.TOTPFactor = NewTOTPFactorClient(tx.config)
 	tx.User = NewUserClient(tx.config)
+	tx.WebAuthnChallenge = NewWebAuthnChallengeClient(tx.config)
 	tx.WebAuthnCredential = NewWebAuthnCredentialClient(tx.config)
 }
 

@@ -366,6 +366,15 @@ type ComplexityRoot struct {
 		Secret     func(childComplexity int) int
 	}
 
+	FinishPasskeyRegistrationPayload struct {
+		Passkey func(childComplexity int) int
+	}
+
+	FinishPasskeyVerificationPayload struct {
+		MfaSatisfiedAt func(childComplexity int) int
+		Passkey        func(childComplexity int) int
+	}
+
 	GrantClientAccessPayload struct {
 		ClientAccess func(childComplexity int) int
 	}
@@ -477,6 +486,8 @@ type ComplexityRoot struct {
 		AddPortalUser              func(childComplexity int, input AddPortalUserInput) int
 		AssignClientBusinessUnit   func(childComplexity int, input AssignClientBusinessUnitInput) int
 		AssignPortalAlertRecipient func(childComplexity int, input AssignPortalAlertRecipientInput) int
+		BeginPasskeyRegistration   func(childComplexity int) int
+		BeginPasskeyVerification   func(childComplexity int) int
 		BulkInviteUsers            func(childComplexity int, input BulkInviteUsersInput) int
 		ConfirmAuthenticatorApp    func(childComplexity int, input ConfirmAuthenticatorAppInput) int
 		CreateBusinessUnit         func(childComplexity int, input CreateBusinessUnitInput) int
@@ -487,6 +498,8 @@ type ComplexityRoot struct {
 		DeleteRole                 func(childComplexity int, input DeleteRoleInput) int
 		EndEmergencyAccess         func(childComplexity int, id pulid.ID) int
 		EnrollAuthenticatorApp     func(childComplexity int, input EnrollAuthenticatorAppInput) int
+		FinishPasskeyRegistration  func(childComplexity int, input FinishPasskeyRegistrationInput) int
+		FinishPasskeyVerification  func(childComplexity int, input FinishPasskeyVerificationInput) int
 		GrantClientAccess          func(childComplexity int, input GrantClientAccessInput) int
 		GrantStaffProfileAccess    func(childComplexity int, input GrantStaffProfileAccessInput) int
 		InviteUser                 func(childComplexity int, input InviteUserInput) int
@@ -497,8 +510,10 @@ type ComplexityRoot struct {
 		RegenerateRecoveryCodes    func(childComplexity int) int
 		RemoveAuthenticatorApp     func(childComplexity int, input RemoveAuthenticatorAppInput) int
 		RemoveClientContact        func(childComplexity int, input RemoveClientContactInput) int
+		RemovePasskey              func(childComplexity int, input RemovePasskeyInput) int
 		RemovePortalAccess         func(childComplexity int, input RemovePortalAccessInput) int
 		RemoveUser                 func(childComplexity int, input UserInput) int
+		RenamePasskey              func(childComplexity int, input RenamePasskeyInput) int
 		ResendInvitation           func(childComplexity int, input InvitationIDInput) int
 		ResetUserMfa               func(childComplexity int, input ResetUserMfaInput) int
 		ResetUserPassword          func(childComplexity int, input UserInput) int
@@ -581,6 +596,21 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	Passkey struct {
+		BackupEligible func(childComplexity int) int
+		BackupState    func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		LastUsedAt     func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Transports     func(childComplexity int) int
+		UserVerified   func(childComplexity int) int
+	}
+
+	PasskeyOptionsPayload struct {
+		OptionsJSON func(childComplexity int) int
+	}
+
 	PortalAccess struct {
 		AlertRecipient   func(childComplexity int) int
 		Billing          func(childComplexity int) int
@@ -656,8 +686,16 @@ type ComplexityRoot struct {
 		ContactID func(childComplexity int) int
 	}
 
+	RemovePasskeyPayload struct {
+		RemovedID func(childComplexity int) int
+	}
+
 	RemovePortalAccessPayload struct {
 		PortalAccessID func(childComplexity int) int
+	}
+
+	RenamePasskeyPayload struct {
+		Passkey func(childComplexity int) int
 	}
 
 	ResetUserMfaPayload struct {
@@ -979,6 +1017,7 @@ type ComplexityRoot struct {
 		AuthenticatorApps      func(childComplexity int) int
 		Enrolled               func(childComplexity int) int
 		NextStep               func(childComplexity int) int
+		Passkeys               func(childComplexity int) int
 		RecoveryCodesRemaining func(childComplexity int) int
 		Required               func(childComplexity int) int
 		SatisfiedAt            func(childComplexity int) int
@@ -1038,6 +1077,12 @@ type MutationResolver interface {
 	RemoveAuthenticatorApp(ctx context.Context, input RemoveAuthenticatorAppInput) (*RemoveAuthenticatorAppPayload, error)
 	RegenerateRecoveryCodes(ctx context.Context) (*RegenerateRecoveryCodesPayload, error)
 	ResetUserMfa(ctx context.Context, input ResetUserMfaInput) (*ResetUserMfaPayload, error)
+	BeginPasskeyRegistration(ctx context.Context) (*PasskeyOptionsPayload, error)
+	FinishPasskeyRegistration(ctx context.Context, input FinishPasskeyRegistrationInput) (*FinishPasskeyRegistrationPayload, error)
+	BeginPasskeyVerification(ctx context.Context) (*PasskeyOptionsPayload, error)
+	FinishPasskeyVerification(ctx context.Context, input FinishPasskeyVerificationInput) (*FinishPasskeyVerificationPayload, error)
+	RenamePasskey(ctx context.Context, input RenamePasskeyInput) (*RenamePasskeyPayload, error)
+	RemovePasskey(ctx context.Context, input RemovePasskeyInput) (*RemovePasskeyPayload, error)
 	AddPortalUser(ctx context.Context, input AddPortalUserInput) (*AddPortalUserPayload, error)
 	SetPortalPermissions(ctx context.Context, input SetPortalPermissionsInput) (*SetPortalPermissionsPayload, error)
 	AssignPortalAlertRecipient(ctx context.Context, input AssignPortalAlertRecipientInput) (*AssignPortalAlertRecipientPayload, error)
@@ -1122,6 +1167,7 @@ type ViewerMFAResolver interface {
 	RecoveryCodesRemaining(ctx context.Context, obj *ViewerMfa) (int, error)
 	NextStep(ctx context.Context, obj *ViewerMfa) (MFAStep, error)
 	StepUpValidUntil(ctx context.Context, obj *ViewerMfa) (*time.Time, error)
+	Passkeys(ctx context.Context, obj *ViewerMfa) ([]*ent.WebAuthnCredential, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -2302,6 +2348,26 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EnrollAuthenticatorAppPayload.Secret(childComplexity), true
 
+	case "FinishPasskeyRegistrationPayload.passkey":
+		if e.ComplexityRoot.FinishPasskeyRegistrationPayload.Passkey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FinishPasskeyRegistrationPayload.Passkey(childComplexity), true
+
+	case "FinishPasskeyVerificationPayload.mfaSatisfiedAt":
+		if e.ComplexityRoot.FinishPasskeyVerificationPayload.MfaSatisfiedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FinishPasskeyVerificationPayload.MfaSatisfiedAt(childComplexity), true
+	case "FinishPasskeyVerificationPayload.passkey":
+		if e.ComplexityRoot.FinishPasskeyVerificationPayload.Passkey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FinishPasskeyVerificationPayload.Passkey(childComplexity), true
+
 	case "GrantClientAccessPayload.clientAccess":
 		if e.ComplexityRoot.GrantClientAccessPayload.ClientAccess == nil {
 			break
@@ -2732,6 +2798,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AssignPortalAlertRecipient(childComplexity, args["input"].(AssignPortalAlertRecipientInput)), true
+	case "Mutation.beginPasskeyRegistration":
+		if e.ComplexityRoot.Mutation.BeginPasskeyRegistration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.BeginPasskeyRegistration(childComplexity), true
+	case "Mutation.beginPasskeyVerification":
+		if e.ComplexityRoot.Mutation.BeginPasskeyVerification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.BeginPasskeyVerification(childComplexity), true
 	case "Mutation.bulkInviteUsers":
 		if e.ComplexityRoot.Mutation.BulkInviteUsers == nil {
 			break
@@ -2842,6 +2920,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EnrollAuthenticatorApp(childComplexity, args["input"].(EnrollAuthenticatorAppInput)), true
+	case "Mutation.finishPasskeyRegistration":
+		if e.ComplexityRoot.Mutation.FinishPasskeyRegistration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_finishPasskeyRegistration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.FinishPasskeyRegistration(childComplexity, args["input"].(FinishPasskeyRegistrationInput)), true
+	case "Mutation.finishPasskeyVerification":
+		if e.ComplexityRoot.Mutation.FinishPasskeyVerification == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_finishPasskeyVerification_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.FinishPasskeyVerification(childComplexity, args["input"].(FinishPasskeyVerificationInput)), true
 	case "Mutation.grantClientAccess":
 		if e.ComplexityRoot.Mutation.GrantClientAccess == nil {
 			break
@@ -2947,6 +3047,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveClientContact(childComplexity, args["input"].(RemoveClientContactInput)), true
+	case "Mutation.removePasskey":
+		if e.ComplexityRoot.Mutation.RemovePasskey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removePasskey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemovePasskey(childComplexity, args["input"].(RemovePasskeyInput)), true
 	case "Mutation.removePortalAccess":
 		if e.ComplexityRoot.Mutation.RemovePortalAccess == nil {
 			break
@@ -2969,6 +3080,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveUser(childComplexity, args["input"].(UserInput)), true
+	case "Mutation.renamePasskey":
+		if e.ComplexityRoot.Mutation.RenamePasskey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_renamePasskey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RenamePasskey(childComplexity, args["input"].(RenamePasskeyInput)), true
 	case "Mutation.resendInvitation":
 		if e.ComplexityRoot.Mutation.ResendInvitation == nil {
 			break
@@ -3456,6 +3578,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Passkey.backupEligible":
+		if e.ComplexityRoot.Passkey.BackupEligible == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Passkey.BackupEligible(childComplexity), true
+	case "Passkey.backupState":
+		if e.ComplexityRoot.Passkey.BackupState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Passkey.BackupState(childComplexity), true
+	case "Passkey.createdAt":
+		if e.ComplexityRoot.Passkey.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Passkey.CreatedAt(childComplexity), true
+	case "Passkey.id":
+		if e.ComplexityRoot.Passkey.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Passkey.ID(childComplexity), true
+	case "Passkey.lastUsedAt":
+		if e.ComplexityRoot.Passkey.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Passkey.LastUsedAt(childComplexity), true
+	case "Passkey.name":
+		if e.ComplexityRoot.Passkey.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Passkey.Name(childComplexity), true
+	case "Passkey.transports":
+		if e.ComplexityRoot.Passkey.Transports == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Passkey.Transports(childComplexity), true
+	case "Passkey.userVerified":
+		if e.ComplexityRoot.Passkey.UserVerified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Passkey.UserVerified(childComplexity), true
+
+	case "PasskeyOptionsPayload.optionsJSON":
+		if e.ComplexityRoot.PasskeyOptionsPayload.OptionsJSON == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PasskeyOptionsPayload.OptionsJSON(childComplexity), true
+
 	case "PortalAccess.alertRecipient":
 		if e.ComplexityRoot.PortalAccess.AlertRecipient == nil {
 			break
@@ -3819,12 +3997,26 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RemoveClientContactPayload.ContactID(childComplexity), true
 
+	case "RemovePasskeyPayload.removedId":
+		if e.ComplexityRoot.RemovePasskeyPayload.RemovedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemovePasskeyPayload.RemovedID(childComplexity), true
+
 	case "RemovePortalAccessPayload.portalAccessId":
 		if e.ComplexityRoot.RemovePortalAccessPayload.PortalAccessID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.RemovePortalAccessPayload.PortalAccessID(childComplexity), true
+
+	case "RenamePasskeyPayload.passkey":
+		if e.ComplexityRoot.RenamePasskeyPayload.Passkey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RenamePasskeyPayload.Passkey(childComplexity), true
 
 	case "ResetUserMfaPayload.factorsRemoved":
 		if e.ComplexityRoot.ResetUserMfaPayload.FactorsRemoved == nil {
@@ -5013,6 +5205,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ViewerMFA.NextStep(childComplexity), true
+	case "ViewerMFA.passkeys":
+		if e.ComplexityRoot.ViewerMFA.Passkeys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerMFA.Passkeys(childComplexity), true
 	case "ViewerMFA.recoveryCodesRemaining":
 		if e.ComplexityRoot.ViewerMFA.RecoveryCodesRemaining == nil {
 			break
@@ -5113,6 +5311,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EmergencyAccessOrder", ec.unmarshalInputEmergencyAccessOrder),
 			graphql.NewInputUnmarshaler("EmergencyAccessWhereInput", ec.unmarshalInputEmergencyAccessWhereInput),
 			graphql.NewInputUnmarshaler("EnrollAuthenticatorAppInput", ec.unmarshalInputEnrollAuthenticatorAppInput),
+			graphql.NewInputUnmarshaler("FinishPasskeyRegistrationInput", ec.unmarshalInputFinishPasskeyRegistrationInput),
+			graphql.NewInputUnmarshaler("FinishPasskeyVerificationInput", ec.unmarshalInputFinishPasskeyVerificationInput),
 			graphql.NewInputUnmarshaler("GrantClientAccessInput", ec.unmarshalInputGrantClientAccessInput),
 			graphql.NewInputUnmarshaler("GrantStaffProfileAccessInput", ec.unmarshalInputGrantStaffProfileAccessInput),
 			graphql.NewInputUnmarshaler("HomeworkOrder", ec.unmarshalInputHomeworkOrder),
@@ -5133,7 +5333,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PortalPermissionsInput", ec.unmarshalInputPortalPermissionsInput),
 			graphql.NewInputUnmarshaler("RemoveAuthenticatorAppInput", ec.unmarshalInputRemoveAuthenticatorAppInput),
 			graphql.NewInputUnmarshaler("RemoveClientContactInput", ec.unmarshalInputRemoveClientContactInput),
+			graphql.NewInputUnmarshaler("RemovePasskeyInput", ec.unmarshalInputRemovePasskeyInput),
 			graphql.NewInputUnmarshaler("RemovePortalAccessInput", ec.unmarshalInputRemovePortalAccessInput),
+			graphql.NewInputUnmarshaler("RenamePasskeyInput", ec.unmarshalInputRenamePasskeyInput),
 			graphql.NewInputUnmarshaler("ResetUserMfaInput", ec.unmarshalInputResetUserMfaInput),
 			graphql.NewInputUnmarshaler("RevokeClientAccessInput", ec.unmarshalInputRevokeClientAccessInput),
 			graphql.NewInputUnmarshaler("RevokeScimTokenInput", ec.unmarshalInputRevokeScimTokenInput),
@@ -5242,7 +5444,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "access.graphql" "access_admin.graphql" "directory.graphql" "ent.graphql" "invite.graphql" "mfa.graphql" "outbox.graphql" "portal.graphql" "scim.graphql" "scim_tokens.graphql" "sessions.graphql" "team.graphql" "viewer.graphql"
+//go:embed "access.graphql" "access_admin.graphql" "directory.graphql" "ent.graphql" "invite.graphql" "mfa.graphql" "outbox.graphql" "passkey.graphql" "portal.graphql" "scim.graphql" "scim_tokens.graphql" "sessions.graphql" "team.graphql" "viewer.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -5261,6 +5463,7 @@ var sources = []*ast.Source{
 	{Name: "invite.graphql", Input: sourceData("invite.graphql"), BuiltIn: false},
 	{Name: "mfa.graphql", Input: sourceData("mfa.graphql"), BuiltIn: false},
 	{Name: "outbox.graphql", Input: sourceData("outbox.graphql"), BuiltIn: false},
+	{Name: "passkey.graphql", Input: sourceData("passkey.graphql"), BuiltIn: false},
 	{Name: "portal.graphql", Input: sourceData("portal.graphql"), BuiltIn: false},
 	{Name: "scim.graphql", Input: sourceData("scim.graphql"), BuiltIn: false},
 	{Name: "scim_tokens.graphql", Input: sourceData("scim_tokens.graphql"), BuiltIn: false},
@@ -5878,6 +6081,24 @@ func (ec *executionContext) childFields_EnrollAuthenticatorAppPayload(ctx contex
 	return nil, fmt.Errorf("no field named %q was found under type EnrollAuthenticatorAppPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_FinishPasskeyRegistrationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "passkey":
+		return ec.fieldContext_FinishPasskeyRegistrationPayload_passkey(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FinishPasskeyRegistrationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_FinishPasskeyVerificationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "passkey":
+		return ec.fieldContext_FinishPasskeyVerificationPayload_passkey(ctx, field)
+	case "mfaSatisfiedAt":
+		return ec.fieldContext_FinishPasskeyVerificationPayload_mfaSatisfiedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FinishPasskeyVerificationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_GrantClientAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "clientAccess":
@@ -6186,6 +6407,36 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_Passkey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Passkey_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Passkey_name(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Passkey_createdAt(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_Passkey_lastUsedAt(ctx, field)
+	case "userVerified":
+		return ec.fieldContext_Passkey_userVerified(ctx, field)
+	case "backupEligible":
+		return ec.fieldContext_Passkey_backupEligible(ctx, field)
+	case "backupState":
+		return ec.fieldContext_Passkey_backupState(ctx, field)
+	case "transports":
+		return ec.fieldContext_Passkey_transports(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Passkey", field.Name)
+}
+
+func (ec *executionContext) childFields_PasskeyOptionsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "optionsJSON":
+		return ec.fieldContext_PasskeyOptionsPayload_optionsJSON(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PasskeyOptionsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PortalAccess(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6292,12 +6543,28 @@ func (ec *executionContext) childFields_RemoveClientContactPayload(ctx context.C
 	return nil, fmt.Errorf("no field named %q was found under type RemoveClientContactPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_RemovePasskeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "removedId":
+		return ec.fieldContext_RemovePasskeyPayload_removedId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RemovePasskeyPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RemovePortalAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "portalAccessId":
 		return ec.fieldContext_RemovePortalAccessPayload_portalAccessId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RemovePortalAccessPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RenamePasskeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "passkey":
+		return ec.fieldContext_RenamePasskeyPayload_passkey(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RenamePasskeyPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ResetUserMfaPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6946,6 +7213,8 @@ func (ec *executionContext) childFields_ViewerMFA(ctx context.Context, field gra
 		return ec.fieldContext_ViewerMFA_nextStep(ctx, field)
 	case "stepUpValidUntil":
 		return ec.fieldContext_ViewerMFA_stepUpValidUntil(ctx, field)
+	case "passkeys":
+		return ec.fieldContext_ViewerMFA_passkeys(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ViewerMFA", field.Name)
 }
@@ -7776,6 +8045,34 @@ func (ec *executionContext) field_Mutation_enrollAuthenticatorApp_args(ctx conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_finishPasskeyRegistration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (FinishPasskeyRegistrationInput, error) {
+			return ec.unmarshalNFinishPasskeyRegistrationInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFinishPasskeyRegistrationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_finishPasskeyVerification_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (FinishPasskeyVerificationInput, error) {
+			return ec.unmarshalNFinishPasskeyVerificationInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFinishPasskeyVerificationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_grantClientAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7902,6 +8199,20 @@ func (ec *executionContext) field_Mutation_removeClientContact_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_removePasskey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RemovePasskeyInput, error) {
+			return ec.unmarshalNRemovePasskeyInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemovePasskeyInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_removePortalAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7922,6 +8233,20 @@ func (ec *executionContext) field_Mutation_removeUser_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (UserInput, error) {
 			return ec.unmarshalNUserInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_renamePasskey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RenamePasskeyInput, error) {
+			return ec.unmarshalNRenamePasskeyInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRenamePasskeyInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -14218,6 +14543,93 @@ func (ec *executionContext) fieldContext_EnrollAuthenticatorAppPayload_secret(_ 
 	return graphql.NewScalarFieldContext("EnrollAuthenticatorAppPayload", field, false, false, "String")
 }
 
+func (ec *executionContext) _FinishPasskeyRegistrationPayload_passkey(ctx context.Context, field graphql.CollectedField, obj *FinishPasskeyRegistrationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FinishPasskeyRegistrationPayload_passkey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Passkey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.WebAuthnCredential) graphql.Marshaler {
+			return ec.marshalNPasskey2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐWebAuthnCredential(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FinishPasskeyRegistrationPayload_passkey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FinishPasskeyRegistrationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Passkey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FinishPasskeyVerificationPayload_passkey(ctx context.Context, field graphql.CollectedField, obj *FinishPasskeyVerificationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FinishPasskeyVerificationPayload_passkey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Passkey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.WebAuthnCredential) graphql.Marshaler {
+			return ec.marshalNPasskey2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐWebAuthnCredential(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FinishPasskeyVerificationPayload_passkey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FinishPasskeyVerificationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Passkey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FinishPasskeyVerificationPayload_mfaSatisfiedAt(ctx context.Context, field graphql.CollectedField, obj *FinishPasskeyVerificationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FinishPasskeyVerificationPayload_mfaSatisfiedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MfaSatisfiedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FinishPasskeyVerificationPayload_mfaSatisfiedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FinishPasskeyVerificationPayload", field, false, false, "Time")
+}
+
 func (ec *executionContext) _GrantClientAccessPayload_clientAccess(ctx context.Context, field graphql.CollectedField, obj *GrantClientAccessPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17291,6 +17703,246 @@ func (ec *executionContext) fieldContext_Mutation_resetUserMfa(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_beginPasskeyRegistration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_beginPasskeyRegistration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().BeginPasskeyRegistration(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *PasskeyOptionsPayload) graphql.Marshaler {
+			return ec.marshalNPasskeyOptionsPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐPasskeyOptionsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_beginPasskeyRegistration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PasskeyOptionsPayload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_finishPasskeyRegistration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_finishPasskeyRegistration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().FinishPasskeyRegistration(ctx, fc.Args["input"].(FinishPasskeyRegistrationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *FinishPasskeyRegistrationPayload) graphql.Marshaler {
+			return ec.marshalNFinishPasskeyRegistrationPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFinishPasskeyRegistrationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_finishPasskeyRegistration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FinishPasskeyRegistrationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_finishPasskeyRegistration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_beginPasskeyVerification(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_beginPasskeyVerification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().BeginPasskeyVerification(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *PasskeyOptionsPayload) graphql.Marshaler {
+			return ec.marshalNPasskeyOptionsPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐPasskeyOptionsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_beginPasskeyVerification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PasskeyOptionsPayload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_finishPasskeyVerification(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_finishPasskeyVerification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().FinishPasskeyVerification(ctx, fc.Args["input"].(FinishPasskeyVerificationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *FinishPasskeyVerificationPayload) graphql.Marshaler {
+			return ec.marshalNFinishPasskeyVerificationPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFinishPasskeyVerificationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_finishPasskeyVerification(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FinishPasskeyVerificationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_finishPasskeyVerification_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_renamePasskey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_renamePasskey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RenamePasskey(ctx, fc.Args["input"].(RenamePasskeyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RenamePasskeyPayload) graphql.Marshaler {
+			return ec.marshalNRenamePasskeyPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRenamePasskeyPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_renamePasskey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RenamePasskeyPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_renamePasskey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removePasskey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removePasskey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemovePasskey(ctx, fc.Args["input"].(RemovePasskeyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RemovePasskeyPayload) graphql.Marshaler {
+			return ec.marshalNRemovePasskeyPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemovePasskeyPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removePasskey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RemovePasskeyPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removePasskey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_addPortalUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19007,6 +19659,213 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _Passkey_id(ctx context.Context, field graphql.CollectedField, obj *ent.WebAuthnCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Passkey_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Passkey_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Passkey", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Passkey_name(ctx context.Context, field graphql.CollectedField, obj *ent.WebAuthnCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Passkey_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Passkey_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Passkey", field, false, false, "String")
+}
+
+func (ec *executionContext) _Passkey_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.WebAuthnCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Passkey_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Passkey_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Passkey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Passkey_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *ent.WebAuthnCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Passkey_lastUsedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastUsedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Passkey_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Passkey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Passkey_userVerified(ctx context.Context, field graphql.CollectedField, obj *ent.WebAuthnCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Passkey_userVerified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserVerified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Passkey_userVerified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Passkey", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Passkey_backupEligible(ctx context.Context, field graphql.CollectedField, obj *ent.WebAuthnCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Passkey_backupEligible(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BackupEligible, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Passkey_backupEligible(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Passkey", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Passkey_backupState(ctx context.Context, field graphql.CollectedField, obj *ent.WebAuthnCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Passkey_backupState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BackupState, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Passkey_backupState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Passkey", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Passkey_transports(ctx context.Context, field graphql.CollectedField, obj *ent.WebAuthnCredential) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Passkey_transports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Transports, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Passkey_transports(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Passkey", field, false, false, "String")
+}
+
+func (ec *executionContext) _PasskeyOptionsPayload_optionsJSON(ctx context.Context, field graphql.CollectedField, obj *PasskeyOptionsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PasskeyOptionsPayload_optionsJSON(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OptionsJSON, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PasskeyOptionsPayload_optionsJSON(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PasskeyOptionsPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _PortalAccess_id(ctx context.Context, field graphql.CollectedField, obj *ent.PortalAccess) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20568,6 +21427,29 @@ func (ec *executionContext) fieldContext_RemoveClientContactPayload_contactId(_ 
 	return graphql.NewScalarFieldContext("RemoveClientContactPayload", field, false, false, "ID")
 }
 
+func (ec *executionContext) _RemovePasskeyPayload_removedId(ctx context.Context, field graphql.CollectedField, obj *RemovePasskeyPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RemovePasskeyPayload_removedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemovedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RemovePasskeyPayload_removedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RemovePasskeyPayload", field, false, false, "ID")
+}
+
 func (ec *executionContext) _RemovePortalAccessPayload_portalAccessId(ctx context.Context, field graphql.CollectedField, obj *RemovePortalAccessPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20589,6 +21471,38 @@ func (ec *executionContext) _RemovePortalAccessPayload_portalAccessId(ctx contex
 }
 func (ec *executionContext) fieldContext_RemovePortalAccessPayload_portalAccessId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RemovePortalAccessPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RenamePasskeyPayload_passkey(ctx context.Context, field graphql.CollectedField, obj *RenamePasskeyPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RenamePasskeyPayload_passkey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Passkey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.WebAuthnCredential) graphql.Marshaler {
+			return ec.marshalNPasskey2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐWebAuthnCredential(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RenamePasskeyPayload_passkey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RenamePasskeyPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Passkey(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ResetUserMfaPayload_user(ctx context.Context, field graphql.CollectedField, obj *ResetUserMfaPayload) (ret graphql.Marshaler) {
@@ -25691,6 +26605,38 @@ func (ec *executionContext) _ViewerMFA_stepUpValidUntil(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_ViewerMFA_stepUpValidUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ViewerMFA", field, true, true, "Time")
+}
+
+func (ec *executionContext) _ViewerMFA_passkeys(ctx context.Context, field graphql.CollectedField, obj *ViewerMfa) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerMFA_passkeys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ViewerMFA().Passkeys(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.WebAuthnCredential) graphql.Marshaler {
+			return ec.marshalNPasskey2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐWebAuthnCredentialᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerMFA_passkeys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ViewerMFA",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Passkey(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ViewerSession_id(ctx context.Context, field graphql.CollectedField, obj *ViewerSession) (ret graphql.Marshaler) {
@@ -32290,6 +33236,97 @@ func UnmarshalEnrollAuthenticatorAppInput(ctx context.Context, raw any) (EnrollA
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputFinishPasskeyRegistrationInput(ctx context.Context, obj any) (FinishPasskeyRegistrationInput, error) {
+	var it FinishPasskeyRegistrationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "credential"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "credential":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("credential"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Credential = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFinishPasskeyRegistrationInput unmarshals raw into the FinishPasskeyRegistrationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFinishPasskeyRegistrationInput(ctx context.Context, raw any) (FinishPasskeyRegistrationInput, error) {
+	var out FinishPasskeyRegistrationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FinishPasskeyRegistrationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFinishPasskeyVerificationInput(ctx context.Context, obj any) (FinishPasskeyVerificationInput, error) {
+	var it FinishPasskeyVerificationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"credential"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "credential":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("credential"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Credential = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFinishPasskeyVerificationInput unmarshals raw into the FinishPasskeyVerificationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFinishPasskeyVerificationInput(ctx context.Context, raw any) (FinishPasskeyVerificationInput, error) {
+	var out FinishPasskeyVerificationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FinishPasskeyVerificationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputGrantClientAccessInput(ctx context.Context, obj any) (GrantClientAccessInput, error) {
 	var it GrantClientAccessInput
 	if obj == nil {
@@ -35976,6 +37013,48 @@ func UnmarshalRemoveClientContactInput(ctx context.Context, raw any) (RemoveClie
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRemovePasskeyInput(ctx context.Context, obj any) (RemovePasskeyInput, error) {
+	var it RemovePasskeyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRemovePasskeyInput unmarshals raw into the RemovePasskeyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRemovePasskeyInput(ctx context.Context, raw any) (RemovePasskeyInput, error) {
+	var out RemovePasskeyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemovePasskeyInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRemovePortalAccessInput(ctx context.Context, obj any) (RemovePortalAccessInput, error) {
 	var it RemovePortalAccessInput
 	if obj == nil {
@@ -36015,6 +37094,55 @@ func (ec *executionContext) unmarshalInputRemovePortalAccessInput(ctx context.Co
 func UnmarshalRemovePortalAccessInput(ctx context.Context, raw any) (RemovePortalAccessInput, error) {
 	var out RemovePortalAccessInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemovePortalAccessInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRenamePasskeyInput(ctx context.Context, obj any) (RenamePasskeyInput, error) {
+	var it RenamePasskeyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRenamePasskeyInput unmarshals raw into the RenamePasskeyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRenamePasskeyInput(ctx context.Context, raw any) (RenamePasskeyInput, error) {
+	var out RenamePasskeyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RenamePasskeyInput", raw, &out)
 	return out, err
 }
 
@@ -43414,6 +44542,77 @@ func (ec *executionContext) _EnrollAuthenticatorAppPayload(ctx context.Context, 
 	return out
 }
 
+var finishPasskeyRegistrationPayloadImplementors = []string{"FinishPasskeyRegistrationPayload"}
+
+func (ec *executionContext) _FinishPasskeyRegistrationPayload(ctx context.Context, sel ast.SelectionSet, obj *FinishPasskeyRegistrationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, finishPasskeyRegistrationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FinishPasskeyRegistrationPayload")
+		case "passkey":
+			out.Values[i] = ec._FinishPasskeyRegistrationPayload_passkey(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var finishPasskeyVerificationPayloadImplementors = []string{"FinishPasskeyVerificationPayload"}
+
+func (ec *executionContext) _FinishPasskeyVerificationPayload(ctx context.Context, sel ast.SelectionSet, obj *FinishPasskeyVerificationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, finishPasskeyVerificationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FinishPasskeyVerificationPayload")
+		case "passkey":
+			out.Values[i] = ec._FinishPasskeyVerificationPayload_passkey(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mfaSatisfiedAt":
+			out.Values[i] = ec._FinishPasskeyVerificationPayload_mfaSatisfiedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var grantClientAccessPayloadImplementors = []string{"GrantClientAccessPayload"}
 
 func (ec *executionContext) _GrantClientAccessPayload(ctx context.Context, sel ast.SelectionSet, obj *GrantClientAccessPayload) graphql.Marshaler {
@@ -44386,6 +45585,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "beginPasskeyRegistration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_beginPasskeyRegistration(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "finishPasskeyRegistration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_finishPasskeyRegistration(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "beginPasskeyVerification":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_beginPasskeyVerification(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "finishPasskeyVerification":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_finishPasskeyVerification(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "renamePasskey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_renamePasskey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removePasskey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removePasskey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "addPortalUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addPortalUser(ctx, field)
@@ -44894,6 +46135,107 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var passkeyImplementors = []string{"Passkey"}
+
+func (ec *executionContext) _Passkey(ctx context.Context, sel ast.SelectionSet, obj *ent.WebAuthnCredential) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, passkeyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Passkey")
+		case "id":
+			out.Values[i] = ec._Passkey_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Passkey_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Passkey_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastUsedAt":
+			out.Values[i] = ec._Passkey_lastUsedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userVerified":
+			out.Values[i] = ec._Passkey_userVerified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "backupEligible":
+			out.Values[i] = ec._Passkey_backupEligible(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "backupState":
+			out.Values[i] = ec._Passkey_backupState(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "transports":
+			out.Values[i] = ec._Passkey_transports(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var passkeyOptionsPayloadImplementors = []string{"PasskeyOptionsPayload"}
+
+func (ec *executionContext) _PasskeyOptionsPayload(ctx context.Context, sel ast.SelectionSet, obj *PasskeyOptionsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, passkeyOptionsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PasskeyOptionsPayload")
+		case "optionsJSON":
+			out.Values[i] = ec._PasskeyOptionsPayload_optionsJSON(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -45449,6 +46791,39 @@ func (ec *executionContext) _RemoveClientContactPayload(ctx context.Context, sel
 	return out
 }
 
+var removePasskeyPayloadImplementors = []string{"RemovePasskeyPayload"}
+
+func (ec *executionContext) _RemovePasskeyPayload(ctx context.Context, sel ast.SelectionSet, obj *RemovePasskeyPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, removePasskeyPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RemovePasskeyPayload")
+		case "removedId":
+			out.Values[i] = ec._RemovePasskeyPayload_removedId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var removePortalAccessPayloadImplementors = []string{"RemovePortalAccessPayload"}
 
 func (ec *executionContext) _RemovePortalAccessPayload(ctx context.Context, sel ast.SelectionSet, obj *RemovePortalAccessPayload) graphql.Marshaler {
@@ -45462,6 +46837,39 @@ func (ec *executionContext) _RemovePortalAccessPayload(ctx context.Context, sel 
 			out.Values[i] = graphql.MarshalString("RemovePortalAccessPayload")
 		case "portalAccessId":
 			out.Values[i] = ec._RemovePortalAccessPayload_portalAccessId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var renamePasskeyPayloadImplementors = []string{"RenamePasskeyPayload"}
+
+func (ec *executionContext) _RenamePasskeyPayload(ctx context.Context, sel ast.SelectionSet, obj *RenamePasskeyPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, renamePasskeyPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RenamePasskeyPayload")
+		case "passkey":
+			out.Values[i] = ec._RenamePasskeyPayload_passkey(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -47700,6 +49108,12 @@ func (ec *executionContext) _ViewerMFA(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ViewerMFA_stepUpValidUntil(ctx, field, obj)
 				})
+		case "passkeys":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ViewerMFA_passkeys(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -48807,6 +50221,32 @@ func (ec *executionContext) marshalNFieldRule2githubᚗcomᚋclinicgateᚋclinic
 	return v
 }
 
+func (ec *executionContext) unmarshalNFinishPasskeyRegistrationInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFinishPasskeyRegistrationInput(ctx context.Context, v any) (FinishPasskeyRegistrationInput, error) {
+	res, err := ec.unmarshalInputFinishPasskeyRegistrationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFinishPasskeyRegistrationPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFinishPasskeyRegistrationPayload(ctx context.Context, sel ast.SelectionSet, v *FinishPasskeyRegistrationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FinishPasskeyRegistrationPayload!")
+		return graphql.Null
+	}
+	return ec._FinishPasskeyRegistrationPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFinishPasskeyVerificationInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFinishPasskeyVerificationInput(ctx context.Context, v any) (FinishPasskeyVerificationInput, error) {
+	res, err := ec.unmarshalInputFinishPasskeyVerificationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFinishPasskeyVerificationPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐFinishPasskeyVerificationPayload(ctx context.Context, sel ast.SelectionSet, v *FinishPasskeyVerificationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FinishPasskeyVerificationPayload!")
+		return graphql.Null
+	}
+	return ec._FinishPasskeyVerificationPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNGrantClientAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐGrantClientAccessInput(ctx context.Context, v any) (GrantClientAccessInput, error) {
 	res, err := ec.unmarshalInputGrantClientAccessInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -49246,6 +50686,38 @@ func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPasskey2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐWebAuthnCredentialᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.WebAuthnCredential) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPasskey2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐWebAuthnCredential(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPasskey2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐWebAuthnCredential(ctx context.Context, sel ast.SelectionSet, v *ent.WebAuthnCredential) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Passkey!")
+		return graphql.Null
+	}
+	return ec._Passkey(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPasskeyOptionsPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐPasskeyOptionsPayload(ctx context.Context, sel ast.SelectionSet, v *PasskeyOptionsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PasskeyOptionsPayload!")
+		return graphql.Null
+	}
+	return ec._PasskeyOptionsPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPortalAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccess(ctx context.Context, sel ast.SelectionSet, v *ent.PortalAccess) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PortalAccess!")
@@ -49344,6 +50816,19 @@ func (ec *executionContext) marshalNRemoveClientContactPayload2ᚖgithubᚗcom�
 	return ec._RemoveClientContactPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRemovePasskeyInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemovePasskeyInput(ctx context.Context, v any) (RemovePasskeyInput, error) {
+	res, err := ec.unmarshalInputRemovePasskeyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRemovePasskeyPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemovePasskeyPayload(ctx context.Context, sel ast.SelectionSet, v *RemovePasskeyPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RemovePasskeyPayload!")
+		return graphql.Null
+	}
+	return ec._RemovePasskeyPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRemovePortalAccessInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRemovePortalAccessInput(ctx context.Context, v any) (RemovePortalAccessInput, error) {
 	res, err := ec.unmarshalInputRemovePortalAccessInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -49355,6 +50840,19 @@ func (ec *executionContext) marshalNRemovePortalAccessPayload2ᚖgithubᚗcomᚋ
 		return graphql.Null
 	}
 	return ec._RemovePortalAccessPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRenamePasskeyInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRenamePasskeyInput(ctx context.Context, v any) (RenamePasskeyInput, error) {
+	res, err := ec.unmarshalInputRenamePasskeyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRenamePasskeyPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐRenamePasskeyPayload(ctx context.Context, sel ast.SelectionSet, v *RenamePasskeyPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RenamePasskeyPayload!")
+		return graphql.Null
+	}
+	return ec._RenamePasskeyPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNResetUserMfaInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐResetUserMfaInput(ctx context.Context, v any) (ResetUserMfaInput, error) {

@@ -332,6 +332,36 @@ type EnrollAuthenticatorAppPayload struct {
 	Secret string `json:"secret"`
 }
 
+// A registered passkey.
+type FinishPasskeyRegistrationInput struct {
+	// A name for the passkey (default Passkey; at most 100 characters).
+	Name *string `json:"name,omitempty"`
+	// The browser's answer to the creation options: the PublicKeyCredential
+	// as JSON (credential.toJSON()), binary members base64url encoded.
+	Credential string `json:"credential"`
+}
+
+// The passkey registered.
+type FinishPasskeyRegistrationPayload struct {
+	// The new passkey.
+	Passkey *ent.WebAuthnCredential `json:"passkey"`
+}
+
+// A passkey's answer to the verification options.
+type FinishPasskeyVerificationInput struct {
+	// The browser's answer to the request options: the PublicKeyCredential as
+	// JSON (credential.toJSON()), binary members base64url encoded.
+	Credential string `json:"credential"`
+}
+
+// The session is verified.
+type FinishPasskeyVerificationPayload struct {
+	// The passkey that verified the session.
+	Passkey *ent.WebAuthnCredential `json:"passkey"`
+	// When the session passed its second factor (now).
+	MfaSatisfiedAt time.Time `json:"mfaSatisfiedAt"`
+}
+
 // Gives a staff user an explicit link to a client.
 type GrantClientAccessInput struct {
 	// The staff user who gets access (not a portal user: they get portal access).
@@ -466,6 +496,15 @@ type OutboxMessageEdge struct {
 	Cursor entgql.Cursor[pulid.ID] `json:"cursor"`
 }
 
+// The options for navigator.credentials.create or .get.
+type PasskeyOptionsPayload struct {
+	// The options as JSON: {"publicKey": …} with binary members base64url
+	// encoded (PublicKeyCredentialCreationOptionsJSON or
+	// PublicKeyCredentialRequestOptionsJSON). They expire after 5 minutes and
+	// answer once, in this session only.
+	OptionsJSON string `json:"optionsJSON"`
+}
+
 // The four permissions of a portal link (seed 002), and whether it receives alerts.
 type PortalPermissions struct {
 	// Access to Documents: view the client's Document Center and upload.
@@ -536,6 +575,18 @@ type RemoveClientContactPayload struct {
 	ContactID pulid.ID `json:"contactId"`
 }
 
+// One of the viewer's passkeys to remove.
+type RemovePasskeyInput struct {
+	// The passkey's ID.
+	ID pulid.ID `json:"id"`
+}
+
+// The passkey removed.
+type RemovePasskeyPayload struct {
+	// The ID of the removed passkey.
+	RemovedID pulid.ID `json:"removedId"`
+}
+
 // Ends a portal user's access to a client.
 type RemovePortalAccessInput struct {
 	// The portal link to end.
@@ -546,6 +597,20 @@ type RemovePortalAccessInput struct {
 type RemovePortalAccessPayload struct {
 	// The id of the removed link. The user keeps their sign-in and other clients; if they received alerts, the client's oldest remaining portal user now does.
 	PortalAccessID pulid.ID `json:"portalAccessId"`
+}
+
+// A new name for one of the viewer's passkeys.
+type RenamePasskeyInput struct {
+	// The passkey's ID.
+	ID pulid.ID `json:"id"`
+	// The new name (1 to 100 characters).
+	Name string `json:"name"`
+}
+
+// The renamed passkey.
+type RenamePasskeyPayload struct {
+	// The passkey, renamed.
+	Passkey *ent.WebAuthnCredential `json:"passkey"`
 }
 
 // Resets a user's second factors.
@@ -951,6 +1016,8 @@ type ViewerMfa struct {
 	// Until when a sensitive change is allowed without verifying again (the
 	// 15-minute step-up window); null when the session has not verified.
 	StepUpValidUntil *time.Time `json:"stepUpValidUntil,omitempty"`
+	// The viewer's registered passkeys and security keys, oldest first.
+	Passkeys []*ent.WebAuthnCredential `json:"passkeys"`
 }
 
 // The session the viewer's request was made in.

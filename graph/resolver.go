@@ -9,6 +9,7 @@ import (
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/internal/mfa"
+	"github.com/clinicgate/clinicgate/internal/passkey"
 )
 
 // MaxNodes bounds the ids of one nodes(ids:) query.
@@ -16,8 +17,9 @@ const MaxNodes = 100
 
 // Resolver is the root resolver.
 type Resolver struct {
-	client *ent.Client
-	mfa    *mfa.Service
+	client   *ent.Client
+	mfa      *mfa.Service
+	passkeys *passkey.Service // nil: passkey ceremonies are UNAVAILABLE
 }
 
 // NewSchema returns the executable schema over client, without a server key
@@ -30,6 +32,9 @@ func NewSchema(client *ent.Client) graphql.ExecutableSchema {
 type Services struct {
 	// MFA runs second-factor enrolment and verification.
 	MFA *mfa.Service
+	// Passkeys is the WebAuthn relying party (passkey.New with the
+	// server's PUBLIC_URL); nil answers the passkey ceremonies UNAVAILABLE.
+	Passkeys *passkey.Service
 }
 
 // NewSchemaWith returns the executable schema over client and services.
@@ -37,5 +42,5 @@ func NewSchemaWith(client *ent.Client, s Services) graphql.ExecutableSchema {
 	if s.MFA == nil {
 		s.MFA = mfa.New(client, mfa.Config{})
 	}
-	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client, mfa: s.MFA}, Directives: directives(client)})
+	return NewExecutableSchema(Config{Resolvers: &Resolver{client: client, mfa: s.MFA, passkeys: s.Passkeys}, Directives: directives(client)})
 }

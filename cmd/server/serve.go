@@ -30,6 +30,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/outbox"
 	"github.com/clinicgate/clinicgate/internal/passwordreset"
 	"github.com/clinicgate/clinicgate/internal/seal"
+	"github.com/clinicgate/clinicgate/internal/passkey"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/unavailable"
 	"github.com/clinicgate/clinicgate/scim"
@@ -181,6 +182,12 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger, clk clock.Cl
 		PublicOrigin:  cfg.PublicURL,
 		Clock:         clk,
 	})
+	// The WebAuthn relying party is PUBLIC_URL (validated by config): its
+	// host is the RP id, its origin the only one passkeys answer.
+	passkeys, err := passkey.New(passkey.Config{PublicURL: cfg.PublicURL})
+	if err != nil {
+		log.Warn("passkeys are off", slog.String("error", err.Error()))
+	}
 	mux := http.NewServeMux()
 	auth := login.NewHandler(db.Client, sessions, login.Config{
 		PublicOrigin: cfg.PublicURL,
@@ -205,7 +212,7 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger, clk clock.Cl
 		APQCacheSize:     cfg.APQCacheSize,
 		TrustedDocuments: cfg.TrustedDocuments,
 		Logger:           log,
-		Services:         graph.Services{MFA: mfaService},
+		Services:         graph.Services{MFA: mfaService, Passkeys: passkeys},
 	})
 	mux.Handle("POST /graphql", instrument.Instrument("graphql", edge.LimitBody(edge.DefaultBodyLimit)(gql)))
 	authMux := http.NewServeMux()

@@ -381,6 +381,18 @@ func (f UserFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.UserMutation", m)
 }
 
+// The WebAuthnChallengeFunc type is an adapter to allow the use of ordinary
+// function as WebAuthnChallenge mutator.
+type WebAuthnChallengeFunc func(context.Context, *ent.WebAuthnChallengeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WebAuthnChallengeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WebAuthnChallengeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WebAuthnChallengeMutation", m)
+}
+
 // The WebAuthnCredentialFunc type is an adapter to allow the use of ordinary
 // function as WebAuthnCredential mutator.
 type WebAuthnCredentialFunc func(context.Context, *ent.WebAuthnCredentialMutation) (ent.Value, error)

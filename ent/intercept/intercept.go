@@ -40,6 +40,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/webauthnchallenge"
 	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 )
 
@@ -936,6 +937,33 @@ func (f TraverseUser) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.UserQuery", q)
 }
 
+// The WebAuthnChallengeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type WebAuthnChallengeFunc func(context.Context, *ent.WebAuthnChallengeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f WebAuthnChallengeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.WebAuthnChallengeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.WebAuthnChallengeQuery", q)
+}
+
+// The TraverseWebAuthnChallenge type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseWebAuthnChallenge func(context.Context, *ent.WebAuthnChallengeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseWebAuthnChallenge) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseWebAuthnChallenge) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WebAuthnChallengeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.WebAuthnChallengeQuery", q)
+}
+
 // The WebAuthnCredentialFunc type is an adapter to allow the use of ordinary function as a Querier.
 type WebAuthnCredentialFunc func(context.Context, *ent.WebAuthnCredentialQuery) (ent.Value, error)
 
@@ -1028,6 +1056,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.TOTPFactorQuery, predicate.TOTPFactor, totpfactor.OrderOption]{typ: ent.TypeTOTPFactor, tq: q}, nil
 	case *ent.UserQuery:
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
+	case *ent.WebAuthnChallengeQuery:
+		return &query[*ent.WebAuthnChallengeQuery, predicate.WebAuthnChallenge, webauthnchallenge.OrderOption]{typ: ent.TypeWebAuthnChallenge, tq: q}, nil
 	case *ent.WebAuthnCredentialQuery:
 		return &query[*ent.WebAuthnCredentialQuery, predicate.WebAuthnCredential, webauthncredential.OrderOption]{typ: ent.TypeWebAuthnCredential, tq: q}, nil
 	default:

@@ -1504,6 +1504,50 @@ var (
 			},
 		},
 	}
+	// WebAuthnChallengesColumns holds the columns for the "web_authn_challenges" table.
+	WebAuthnChallengesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "session_id", Type: field.TypeString},
+		{Name: "purpose", Type: field.TypeEnum, Enums: []string{"registration", "verification"}},
+		{Name: "challenge_hash", Type: field.TypeBytes, Unique: true},
+		{Name: "session_data", Type: field.TypeBytes},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "organization_id", Type: field.TypeString, Size: 40},
+		{Name: "user_id", Type: field.TypeString, Size: 40},
+	}
+	// WebAuthnChallengesTable holds the schema information for the "web_authn_challenges" table.
+	WebAuthnChallengesTable = &schema.Table{
+		Name:       "web_authn_challenges",
+		Columns:    WebAuthnChallengesColumns,
+		PrimaryKey: []*schema.Column{WebAuthnChallengesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "web_authn_challenges_organizations_organization",
+				Columns:    []*schema.Column{WebAuthnChallengesColumns[7]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "web_authn_challenges_users_user",
+				Columns:    []*schema.Column{WebAuthnChallengesColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webauthnchallenge_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{WebAuthnChallengesColumns[7]},
+			},
+			{
+				Name:    "webauthnchallenge_session_id",
+				Unique:  false,
+				Columns: []*schema.Column{WebAuthnChallengesColumns[1]},
+			},
+		},
+	}
 	// WebAuthnCredentialsColumns holds the columns for the "web_authn_credentials" table.
 	WebAuthnCredentialsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -1738,6 +1782,7 @@ var (
 		SurveyResponsesTable,
 		TotpFactorsTable,
 		UsersTable,
+		WebAuthnChallengesTable,
 		WebAuthnCredentialsTable,
 		InvitationRolesTable,
 		InvitationBusinessUnitsTable,
@@ -1819,6 +1864,8 @@ func init() {
 	TotpFactorsTable.ForeignKeys[1].RefTable = UsersTable
 	UsersTable.ForeignKeys[0].RefTable = OrganizationsTable
 	UsersTable.ForeignKeys[1].RefTable = BusinessUnitsTable
+	WebAuthnChallengesTable.ForeignKeys[0].RefTable = OrganizationsTable
+	WebAuthnChallengesTable.ForeignKeys[1].RefTable = UsersTable
 	WebAuthnCredentialsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	WebAuthnCredentialsTable.ForeignKeys[1].RefTable = UsersTable
 	InvitationRolesTable.ForeignKeys[0].RefTable = InvitationsTable

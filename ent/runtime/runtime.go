@@ -38,6 +38,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/webauthnchallenge"
 	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 
 	"entgo.io/ent"
@@ -2381,6 +2382,61 @@ func init() {
 	// user.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	user.IDValidator = func() func(string) error {
 		validators := userDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	webauthnchallengeMixin := schema.WebAuthnChallenge{}.Mixin()
+	webauthnchallenge.Policy = privacy.NewPolicies(webauthnchallengeMixin[1], schema.WebAuthnChallenge{})
+	webauthnchallenge.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := webauthnchallenge.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	webauthnchallengeMixinHooks1 := webauthnchallengeMixin[1].Hooks()
+
+	webauthnchallenge.Hooks[1] = webauthnchallengeMixinHooks1[0]
+	webauthnchallengeMixinFields0 := webauthnchallengeMixin[0].Fields()
+	_ = webauthnchallengeMixinFields0
+	webauthnchallengeMixinFields1 := webauthnchallengeMixin[1].Fields()
+	_ = webauthnchallengeMixinFields1
+	webauthnchallengeFields := schema.WebAuthnChallenge{}.Fields()
+	_ = webauthnchallengeFields
+	// webauthnchallengeDescOrganizationID is the schema descriptor for organization_id field.
+	webauthnchallengeDescOrganizationID := webauthnchallengeMixinFields1[0].Descriptor()
+	// webauthnchallenge.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
+	webauthnchallenge.OrganizationIDValidator = webauthnchallengeDescOrganizationID.Validators[0].(func(string) error)
+	// webauthnchallengeDescSessionID is the schema descriptor for session_id field.
+	webauthnchallengeDescSessionID := webauthnchallengeFields[1].Descriptor()
+	// webauthnchallenge.SessionIDValidator is a validator for the "session_id" field. It is called by the builders before save.
+	webauthnchallenge.SessionIDValidator = webauthnchallengeDescSessionID.Validators[0].(func(string) error)
+	// webauthnchallengeDescChallengeHash is the schema descriptor for challenge_hash field.
+	webauthnchallengeDescChallengeHash := webauthnchallengeFields[3].Descriptor()
+	// webauthnchallenge.ChallengeHashValidator is a validator for the "challenge_hash" field. It is called by the builders before save.
+	webauthnchallenge.ChallengeHashValidator = webauthnchallengeDescChallengeHash.Validators[0].(func([]byte) error)
+	// webauthnchallengeDescSessionData is the schema descriptor for session_data field.
+	webauthnchallengeDescSessionData := webauthnchallengeFields[4].Descriptor()
+	// webauthnchallenge.SessionDataValidator is a validator for the "session_data" field. It is called by the builders before save.
+	webauthnchallenge.SessionDataValidator = webauthnchallengeDescSessionData.Validators[0].(func([]byte) error)
+	// webauthnchallengeDescID is the schema descriptor for id field.
+	webauthnchallengeDescID := webauthnchallengeMixinFields0[0].Descriptor()
+	// webauthnchallenge.DefaultID holds the default value on creation for the id field.
+	webauthnchallenge.DefaultID = webauthnchallengeDescID.Default.(func() pulid.ID)
+	// webauthnchallenge.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	webauthnchallenge.IDValidator = func() func(string) error {
+		validators := webauthnchallengeDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

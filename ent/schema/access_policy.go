@@ -56,5 +56,6 @@ func (PasswordCredential) Policy() ent.Policy { return readPolicy(authz.OwnRowsR
 func (TOTPFactor) Policy() ent.Policy         { return readPolicy(authz.OwnRowsRule()) }
 func (RecoveryCode) Policy() ent.Policy       { return readPolicy(authz.OwnRowsRule()) }
 func (WebAuthnCredential) Policy() ent.Policy { return readPolicy(authz.OwnRowsRule()) }
+func (WebAuthnChallenge) Policy() ent.Policy  { return readPolicy(authz.OwnRowsRule()) }
 func (PasswordResetToken) Policy() ent.Policy { return readPolicy(authz.SystemOnlyRule()) }
 func (OutboxMessage) Policy() ent.Policy      { return readPolicy(authz.OutboxRule()) }

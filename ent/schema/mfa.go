@@ -52,6 +52,42 @@ func (WebAuthnCredential) Annotations() []schema.Annotation {
 	return []schema.Annotation{hidden()}
 }
 
+// WebAuthnChallenge is one passkey ceremony in progress: the challenge the
+// server sent, bound to the session that asked for it. It is deleted when
+// the ceremony's answer is checked (single use) and refused after
+// expires_at; a new ceremony of the session replaces the old ones.
+type WebAuthnChallenge struct{ ent.Schema }
+
+func (WebAuthnChallenge) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("wch"), TenantMixin{}}
+}
+
+func (WebAuthnChallenge) Fields() []ent.Field {
+	return []ent.Field{
+		userRef(),
+		field.String("session_id").GoType(pulid.ID("")).NotEmpty().Immutable(),
+		field.Enum("purpose").Values("registration", "verification").Immutable(),
+		// challenge_hash is the SHA-256 of the challenge, the key the
+		// answer's clientDataJSON is matched with.
+		field.Bytes("challenge_hash").Sensitive().NotEmpty().Unique().Immutable(),
+		// session_data is the library's ceremony state (JSON): the
+		// challenge, user handle, allowed credentials, user verification.
+		field.Bytes("session_data").Sensitive().NotEmpty().Immutable(),
+		field.Time("created_at").Immutable(),
+		field.Time("expires_at").Immutable(),
+	}
+}
+
+func (WebAuthnChallenge) Edges() []ent.Edge { return []ent.Edge{userEdge()} }
+
+func (WebAuthnChallenge) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("session_id")}
+}
+
+func (WebAuthnChallenge) Annotations() []schema.Annotation {
+	return []schema.Annotation{hidden()}
+}
+
 // PasswordResetToken is a single-use self-service password reset link,
 // stored as a SHA-256 of the token the email carries.
 type PasswordResetToken struct{ ent.Schema }

@@ -38,6 +38,7 @@ func mfaConcern() concern {
 		{"WebAuthnCredential", ent.OpCreate | ent.OpUpdate | ent.OpUpdateOne | ent.OpDelete | ent.OpDeleteOne},
 		{"RecoveryCode", ent.OpCreate | ent.OpUpdate | ent.OpUpdateOne | ent.OpDelete | ent.OpDeleteOne},
 	}
+	challenges := write{"WebAuthnChallenge", ent.OpCreate | ent.OpDelete | ent.OpDeleteOne}
 	return concern{
 		name: "mfa",
 		// Enrolling is a step-up once the user has a factor: a stolen
@@ -47,7 +48,7 @@ func mfaConcern() concern {
 			// Confirming the first factor counts as passing it in the
 			// session that enrolled (the session is updated).
 			// (and clears the lockout counter, as any right code does).
-			EnrollOwnFactor: append(factors, write{"Session", ent.OpUpdateOne}, write{"User", ent.OpUpdateOne}, audited),
+			EnrollOwnFactor: append(factors, write{"Session", ent.OpUpdateOne}, write{"User", ent.OpUpdateOne}, challenges, audited),
 			VerifyOwnFactor: {
 				{"TOTPFactor", ent.OpUpdate | ent.OpUpdateOne},
 				{"WebAuthnCredential", ent.OpUpdate | ent.OpUpdateOne},
@@ -56,6 +57,7 @@ func mfaConcern() concern {
 				{"Session", ent.OpUpdateOne},
 				// the second-factor lockout counter
 				{"User", ent.OpUpdateOne},
+				challenges,
 				audited,
 			},
 			ManageOwnFactors: append(factors, audited),
