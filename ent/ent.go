@@ -43,6 +43,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/useridentity"
 	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 )
 
@@ -135,6 +136,7 @@ func checkColumn(t, c string) error {
 			surveyresponse.Table:     surveyresponse.ValidColumn,
 			totpfactor.Table:         totpfactor.ValidColumn,
 			user.Table:               user.ValidColumn,
+			useridentity.Table:       useridentity.ValidColumn,
 			webauthncredential.Table: webauthncredential.ValidColumn,
 		})
 	})

@@ -39,6 +39,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/useridentity"
 	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 )
 
@@ -75,6 +76,7 @@ var prefixTables = map[string]string{
 	"svr": surveyresponse.Table,
 	"tot": totpfactor.Table,
 	"usr": user.Table,
+	"uid": useridentity.Table,
 	"wac": webauthncredential.Table,
 }
 
@@ -154,6 +156,8 @@ func (c *Client) CountIDs(ctx context.Context, table string, org pulid.ID, ids [
 		return c.TOTPFactor.Query().Where(totpfactor.IDIn(ids...), predicate.TOTPFactor(inOrg)).Count(ctx)
 	case user.Table:
 		return c.User.Query().Where(user.IDIn(ids...), predicate.User(inOrg)).Count(ctx)
+	case useridentity.Table:
+		return c.UserIdentity.Query().Where(useridentity.IDIn(ids...), predicate.UserIdentity(inOrg)).Count(ctx)
 	case webauthncredential.Table:
 		return c.WebAuthnCredential.Query().Where(webauthncredential.IDIn(ids...), predicate.WebAuthnCredential(inOrg)).Count(ctx)
 	}

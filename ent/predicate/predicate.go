@@ -99,5 +99,8 @@ type TOTPFactor func(*sql.Selector)
 // User is the predicate function for user builders.
 type User func(*sql.Selector)
 
+// UserIdentity is the predicate function for useridentity builders.
+type UserIdentity func(*sql.Selector)
+
 // WebAuthnCredential is the predicate function for webauthncredential builders.
 type WebAuthnCredential func(*sql.Selector)

@@ -51,6 +51,7 @@ var rowFilters = map[string]rowFilter{
 	"TOTPFactor":         ownRows,
 	"RecoveryCode":       ownRows,
 	"WebAuthnCredential": ownRows,
+	"UserIdentity":       ownRows,
 	"PasswordResetToken": allowedRows(systemOnly),
 	"OutboxMessage":      allowedRows(systemOnly),
 	"Organization":       func(context.Context, *sql.Selector) {}, // confined to the viewer's own row by the tenant part

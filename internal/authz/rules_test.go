@@ -550,6 +550,7 @@ func entityLists(c *ent.Client) map[string]func(context.Context) ([]pulid.ID, er
 		"TOTPFactor":         c.TOTPFactor.Query().IDs,
 		"RecoveryCode":       c.RecoveryCode.Query().IDs,
 		"WebAuthnCredential": c.WebAuthnCredential.Query().IDs,
+		"UserIdentity":       c.UserIdentity.Query().IDs,
 		"PasswordResetToken": c.PasswordResetToken.Query().IDs,
 		"OutboxMessage":      c.OutboxMessage.Query().IDs,
 	}
