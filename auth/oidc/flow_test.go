@@ -10,7 +10,6 @@ import (
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/invitation"
 	"github.com/clinicgate/clinicgate/ent/organization"
-	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/ssomapping"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/ent/useridentity"
@@ -178,7 +177,6 @@ func TestSingleSignOn(t *testing.T) {
 			if n, _ := db.User.Query().Where(user.OrganizationID(org.ID), user.EmailNormalized("new@jit.example")).Count(allow()); n != 0 {
 				t.Fatal("the user was provisioned in another organization")
 			}
-			_ = role.FieldID
 		})
 
 		t.Run("an address outside the connection's domains is refused", func(t *testing.T) {

@@ -40,4 +40,3 @@ func AcceptForSSO(sys context.Context, c *ent.Client, inv *ent.Invitation) (*ent
 	}
 	return out.User, nil
 }
-
