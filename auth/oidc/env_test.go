@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -48,7 +49,10 @@ type env struct {
 	svc   *sso.Service
 }
 
-func newEnv(t *testing.T, db *store.DB) *env {
+func newEnv(t *testing.T, db *store.DB) *env { return newEnvOn(t, db, nil) }
+
+// newEnvOn is newEnv with the server on ln (a fresh port when nil).
+func newEnvOn(t *testing.T, db *store.DB, ln net.Listener) *env {
 	t.Helper()
 	e := &env{t: t, db: db, clock: clock.NewFake(time.Now().UTC().Truncate(time.Second))}
 	box, err := seal.New(randBytes(32))
@@ -58,7 +62,12 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	e.box = box
 	e.idp = newIdP(t, e.clock.Now)
 	var handler http.Handler
-	e.app = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	e.app = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	if ln != nil {
+		e.app.Listener.Close()
+		e.app.Listener = ln
+	}
+	e.app.Start()
 	t.Cleanup(e.app.Close)
 	log := logging.New(io.Discard, slog.LevelDebug, "json")
 	sessions := session.New(db.Client, session.Config{TTL: 2 * time.Hour, IdleTimeout: time.Hour, Clock: e.clock, PublicOrigin: e.app.URL})
