@@ -121,6 +121,11 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 			Record: acct.Record}, nil
 	})
 	if err != nil {
+		if ident == nil {
+			// Refused before any organization was known (no or bad state
+			// cookie): nothing to audit in, so it is logged.
+			h.log.LogAttrs(r.Context(), slog.LevelInfo, "sso: callback refused", slog.String("code", apperr.CodeOf(err)))
+		}
 		h.fail(w, r, err)
 		return
 	}
