@@ -107,7 +107,7 @@ func newSSOService(t *testing.T, db *store.DB) *sso.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &sso.Service{Client: db.Client, Box: box, PublicURL: "https://app.clinic.test",
+	return &sso.Service{Client: db.Client, Box: box, PublicURL: "https://app.clinic.test", AllowLoopbackHTTP: true,
 		Providers: sso.NewProviders(sso.ProvidersConfig{Timeout: 2 * time.Second})}
 }
 

@@ -51,8 +51,9 @@ type ConnectionInput struct {
 // secretAD binds a sealed client secret to its connection row.
 func secretAD(id pulid.ID) []byte { return []byte("sso-client-secret:" + string(id)) }
 
-// normalize checks and cleans in, in place.
-func (in *ConnectionInput) normalize() error {
+// normalize checks and cleans in, in place. loopbackHTTP allows an http
+// issuer on a loopback address (Service.AllowLoopbackHTTP).
+func (in *ConnectionInput) normalize(loopbackHTTP bool) error {
 	trim := func(p *string) {
 		if p != nil {
 			*p = strings.TrimSpace(*p)
@@ -68,8 +69,8 @@ func (in *ConnectionInput) normalize() error {
 	if in.Issuer != nil {
 		u, err := url.Parse(*in.Issuer)
 		if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
-			(u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) || len(*in.Issuer) > 500 {
-			return apperr.InvalidField("issuer", "the issuer must be an https URL (http only on a loopback address), without query or fragment")
+			(u.Scheme != "https" && !(loopbackHTTP && u.Scheme == "http" && isLoopback(u.Hostname()))) || len(*in.Issuer) > 500 {
+			return apperr.InvalidField("issuer", "the issuer must be an https URL, without query or fragment")
 		}
 	}
 	if in.ClientID != nil && (*in.ClientID == "" || len(*in.ClientID) > 500) {
@@ -209,7 +210,7 @@ func CreateConnection(ctx context.Context, c *ent.Client, in ConnectionInput) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := in.normalize(); err != nil {
+	if err := in.normalize(s.AllowLoopbackHTTP); err != nil {
 		return nil, err
 	}
 	id := pulid.New("sso")
@@ -250,7 +251,7 @@ func UpdateConnection(ctx context.Context, c *ent.Client, id pulid.ID, in Connec
 	if err != nil {
 		return nil, err
 	}
-	if err := in.normalize(); err != nil {
+	if err := in.normalize(s.AllowLoopbackHTTP); err != nil {
 		return nil, err
 	}
 	m := c.SSOConnection.UpdateOneID(id)

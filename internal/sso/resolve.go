@@ -93,7 +93,9 @@ func (s *Service) Resolve(ctx context.Context, id *Identity) (*Account, error) {
 		return nil, fmt.Errorf("sso: look up user: %w", err)
 	}
 	if u != nil && u.Kind != user.KindStaff {
-		u = nil // portal users do not sign in through the staff's provider
+		// Portal users do not sign in through the staff's provider, nor
+		// is a staff account made over their address.
+		return nil, refuse(nil, ReasonUnknownUser, ErrUnknownUser)
 	}
 	if u == nil || u.Status == user.StatusInvited || u.Status == user.StatusDeleted {
 		inv, err := invite.PendingForSSO(sys, s.Client, email)

@@ -25,6 +25,11 @@ type Service struct {
 	// of the redirect URI and the only place a sign-in returns to.
 	PublicURL string
 	Log       *slog.Logger
+	// AllowLoopbackHTTP lets administrators set an http issuer on a
+	// loopback address (tests and local development only): otherwise an
+	// issuer is https, so that the server is not made to fetch its own
+	// plain-HTTP services.
+	AllowLoopbackHTTP bool
 }
 
 // RedirectURI is the callback URL to register at the provider.

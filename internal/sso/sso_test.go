@@ -66,7 +66,7 @@ func TestConnectionSettingsAreCheckedAndCleaned(t *testing.T) {
 	doms := []string{" @North.Example ", "north.example", "SOUTH.example"}
 	in := ConnectionInput{Name: str(" Okta "), Issuer: str("https://idp.example/oauth2/default"), EmailDomains: &doms,
 		Scopes: &[]string{"openid", "groups", "groups", " offline_access "}}
-	if err := in.normalize(); err != nil {
+	if err := in.normalize(false); err != nil {
 		t.Fatal(err)
 	}
 	if *in.Name != "Okta" || len(*in.EmailDomains) != 2 || (*in.EmailDomains)[0] != "north.example" || len(*in.Scopes) != 2 {
@@ -74,12 +74,13 @@ func TestConnectionSettingsAreCheckedAndCleaned(t *testing.T) {
 	}
 	for name, bad := range map[string]ConnectionInput{
 		"an http issuer off loopback": {Issuer: str("http://idp.example")},
+		"an http issuer on loopback":  {Issuer: str("http://127.0.0.1:8080")},
 		"an issuer with a query":      {Issuer: str("https://idp.example/?x=1")},
 		"an empty name":               {Name: str("  ")},
 		"a domain that is not one":    {EmailDomains: &[]string{"not a domain"}},
 		"a scope with a space":        {Scopes: &[]string{"a b"}},
 	} {
-		if err := bad.normalize(); apperr.KindOf(err) != apperr.Invalid {
+		if err := bad.normalize(false); apperr.KindOf(err) != apperr.Invalid {
 			t.Errorf("%s: %v, want invalid input", name, err)
 		}
 	}

@@ -49,7 +49,9 @@ func TestConnection(ctx context.Context, c *ent.Client, id pulid.ID) (*TestRepor
 	r := &TestReport{Issuer: conn.Issuer, RedirectURI: s.RedirectURI()}
 	e, err := s.Providers.fetch(ctx, conn.Issuer)
 	if err != nil {
-		r.Error = err.Error()
+		// The cause, shortened: enough to tell a wrong URL from an outage,
+		// not a copy of whatever the URL answered.
+		r.Error = trunc(err.Error(), 200)
 	} else {
 		r.AuthorizationEndpoint = e.p.Endpoint().AuthURL
 		r.TokenEndpoint = e.p.Endpoint().TokenURL
@@ -60,7 +62,7 @@ func TestConnection(ctx context.Context, c *ent.Client, id pulid.ID) (*TestRepor
 		r.PKCES256 = slices.Contains(e.meta.PKCE, "S256")
 		r.Scopes = e.meta.Scopes
 		if r.Keys, err = s.Providers.countKeys(ctx, e.meta.JWKS); err != nil {
-			r.Error = err.Error()
+			r.Error = trunc(err.Error(), 200)
 		} else if r.Keys == 0 {
 			r.Error = "the provider publishes no signing key"
 		} else {
