@@ -208,6 +208,14 @@ func TestSingleSignOn(t *testing.T) {
 			refused(t, e.browser().login(conn, ""), http.StatusForbidden, "sso_email_unverified")
 		})
 
+		t.Run("a portal user's address signs nobody in and provisions nobody", func(t *testing.T) {
+			o := e.org("portal", organization.SignInMethodAny)
+			c := e.connection(o, e.idp, func(c *ent.SSOConnectionCreate) { c.SetAutoProvision(true) })
+			e.user(o, "parent@portal.example", func(c *ent.UserCreate) { c.SetKind(user.KindPortal) })
+			e.signInAs(person("sub-parent", "parent@portal.example"))
+			refused(t, e.browser().login(c, ""), http.StatusForbidden, "sso_unknown_user")
+		})
+
 		t.Run("a user required to use a password is refused", func(t *testing.T) {
 			e.user(org, "pat@north.example", func(c *ent.UserCreate) { c.SetSignInMethod(user.SignInMethodPassword) })
 			e.signInAs(person("sub-pat", "pat@north.example"))
