@@ -19,6 +19,7 @@ import (
 	"github.com/clinicgate/clinicgate/auth/session"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/internal/apperr"
+	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/edge"
 	"github.com/clinicgate/clinicgate/internal/sso"
 )
@@ -131,7 +132,7 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	h.sessions.SetCookie(w, out.Token, out.Session.ExpiresAt)
 	if hint, err := h.sso.LogoutHint(ident); err == nil {
-		http.SetCookie(w, h.cookie(LogoutCookie, hint, int(time.Until(out.Session.ExpiresAt)/time.Second)))
+		http.SetCookie(w, h.cookie(LogoutCookie, hint, int(out.Session.ExpiresAt.Sub(clock.Now(r.Context()))/time.Second)))
 	}
 	http.Redirect(w, r, ident.ReturnTo, http.StatusSeeOther)
 }
