@@ -228,6 +228,11 @@ func TestSSOConnectionChangesAreRefusedWithoutTheRight(t *testing.T) {
 		stale := *adminA
 		stale.MFAEnrolled = true
 		wantCodes(t, ssoDo(t, db, svc, &stale, now, create, in(nil)), "MFA_STEP_UP_REQUIRED")
+		// Verified a minute ago: in.
+		fresh := stale
+		verified := now.Add(-time.Minute)
+		fresh.MFASatisfiedAt = &verified
+		wantCodes(t, ssoDo(t, db, svc, &fresh, now, create, in(map[string]any{"issuer": "https://stepped.example"})))
 		wantCodes(t, ssoDo(t, db, svc, adminA, now, create, in(map[string]any{"issuer": "ftp://idp.example"})), "BAD_USER_INPUT")
 		// Nothing of another organization, and never the owner's role.
 		wantCodes(t, ssoDo(t, db, svc, adminA, now, create, in(map[string]any{"defaultRoleId": b.role.ID})), "NOT_FOUND")
