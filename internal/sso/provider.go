@@ -26,6 +26,9 @@ const (
 	// it is fetched again. Keys are fetched again at once when a token is
 	// signed by a key not seen yet (rotation).
 	DefaultDiscoveryTTL = time.Hour
+	// refreshRetry is how long a cached document whose refresh failed is
+	// used before the next attempt.
+	refreshRetry = 30 * time.Second
 )
 
 // ErrProviderUnavailable answers a sign-in whose provider could not be
@@ -119,6 +122,11 @@ func (ps *Providers) get(ctx context.Context, issuer string) (*providerEntry, er
 		if e != nil {
 			ps.log.LogAttrs(ctx, slog.LevelWarn, "sso: discovery refresh failed; keeping the cached document",
 				slog.String("issuer", issuer), slog.String("error", err.Error()))
+			// Try again in a while, not on every sign-in: each attempt
+			// at a slow provider would cost a sign-in the whole timeout.
+			stale := *e
+			stale.fetched = ps.now().Add(refreshRetry - ps.ttl)
+			ps.put(issuer, &stale)
 			return e, nil
 		}
 		return nil, err

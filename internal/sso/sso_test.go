@@ -119,6 +119,12 @@ func TestACachedDiscoveryOutlivesAnOutageAndIsRefreshedAfterItsTTL(t *testing.T)
 		t.Fatalf("the stale document was not kept through the outage: %v", err)
 	}
 	down.Store(false)
+	// The next attempt waits a while: the outage is not retried on every
+	// sign-in.
+	if _, err := ps.get(ctx, srv.URL); err != nil || fetches.Load() != 1 {
+		t.Fatalf("refetched at once after a failed refresh (%d fetches, %v)", fetches.Load(), err)
+	}
+	now = now.Add(refreshRetry)
 	if _, err := ps.get(ctx, srv.URL); err != nil || fetches.Load() != 2 {
 		t.Fatalf("the document was not refreshed after its TTL (%d fetches, %v)", fetches.Load(), err)
 	}
