@@ -138,6 +138,10 @@ func (s *Service) Resolve(ctx context.Context, id *Identity) (*Account, error) {
 		l, err := tx.UserIdentity.Create().SetOrganizationID(org.ID).SetUserID(u.ID).SetConnectionID(conn.ID).
 			SetIssuer(id.Issuer).SetSubject(id.Subject).SetEmail(trunc(id.Email, 320)).
 			SetLastSignInAt(clock.Now(ctx)).Save(ctx)
+		if ent.IsConstraintError(err) {
+			// A concurrent first sign-in of the same identity linked it.
+			return ErrIdentityConflict
+		}
 		if err != nil {
 			return fmt.Errorf("sso: link identity: %w", err)
 		}
