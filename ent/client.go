@@ -47,6 +47,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/useridentity"
 	"github.com/clinicgate/clinicgate/ent/webauthnchallenge"
 	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 
@@ -120,6 +121,8 @@ type Client struct {
 	TOTPFactor *TOTPFactorClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// UserIdentity is the client for interacting with the UserIdentity builders.
+	UserIdentity *UserIdentityClient
 	// WebAuthnChallenge is the client for interacting with the WebAuthnChallenge builders.
 	WebAuthnChallenge *WebAuthnChallengeClient
 	// WebAuthnCredential is the client for interacting with the WebAuthnCredential builders.
@@ -166,6 +169,7 @@ func (c *Client) init() {
 	c.SurveyResponse = NewSurveyResponseClient(c.config)
 	c.TOTPFactor = NewTOTPFactorClient(c.config)
 	c.User = NewUserClient(c.config)
+	c.UserIdentity = NewUserIdentityClient(c.config)
 	c.WebAuthnChallenge = NewWebAuthnChallengeClient(c.config)
 	c.WebAuthnCredential = NewWebAuthnCredentialClient(c.config)
 }
@@ -291,6 +295,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		SurveyResponse:     NewSurveyResponseClient(cfg),
 		TOTPFactor:         NewTOTPFactorClient(cfg),
 		User:               NewUserClient(cfg),
+		UserIdentity:       NewUserIdentityClient(cfg),
 		WebAuthnChallenge:  NewWebAuthnChallengeClient(cfg),
 		WebAuthnCredential: NewWebAuthnCredentialClient(cfg),
 	}, nil
@@ -343,6 +348,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		SurveyResponse:     NewSurveyResponseClient(cfg),
 		TOTPFactor:         NewTOTPFactorClient(cfg),
 		User:               NewUserClient(cfg),
+		UserIdentity:       NewUserIdentityClient(cfg),
 		WebAuthnChallenge:  NewWebAuthnChallengeClient(cfg),
 		WebAuthnCredential: NewWebAuthnCredentialClient(cfg),
 	}, nil
@@ -380,7 +386,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.Patient, c.PortalAccess, c.RecoveryCode, c.Role, c.SCIMGroupMapping,
 		c.SCIMGroupMember, c.SCIMToken, c.SSOConnection, c.SeatCharge, c.Session,
 		c.SessionNote, c.StaffProfile, c.StaffProfileAccess, c.Subscription,
-		c.SurveyResponse, c.TOTPFactor, c.User, c.WebAuthnChallenge,
+		c.SurveyResponse, c.TOTPFactor, c.User, c.UserIdentity, c.WebAuthnChallenge,
 		c.WebAuthnCredential,
 	} {
 		n.Use(hooks...)
@@ -397,7 +403,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.Patient, c.PortalAccess, c.RecoveryCode, c.Role, c.SCIMGroupMapping,
 		c.SCIMGroupMember, c.SCIMToken, c.SSOConnection, c.SeatCharge, c.Session,
 		c.SessionNote, c.StaffProfile, c.StaffProfileAccess, c.Subscription,
-		c.SurveyResponse, c.TOTPFactor, c.User, c.WebAuthnChallenge,
+		c.SurveyResponse, c.TOTPFactor, c.User, c.UserIdentity, c.WebAuthnChallenge,
 		c.WebAuthnCredential,
 	} {
 		n.Intercept(interceptors...)
@@ -469,6 +475,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.TOTPFactor.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
+	case *UserIdentityMutation:
+		return c.UserIdentity.mutate(ctx, m)
 	case *WebAuthnChallengeMutation:
 		return c.WebAuthnChallenge.mutate(ctx, m)
 	case *WebAuthnCredentialMutation:
@@ -4536,6 +4544,38 @@ func (c *SSOConnectionClient) QueryOrganization(_m *SSOConnection) *Organization
 	return query
 }
 
+// QueryDefaultRole queries the default_role edge of a SSOConnection.
+func (c *SSOConnectionClient) QueryDefaultRole(_m *SSOConnection) *RoleQuery {
+	query := (&RoleClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ssoconnection.Table, ssoconnection.FieldID, id),
+			sqlgraph.To(role.Table, role.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ssoconnection.DefaultRoleTable, ssoconnection.DefaultRoleColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDefaultBusinessUnit queries the default_business_unit edge of a SSOConnection.
+func (c *SSOConnectionClient) QueryDefaultBusinessUnit(_m *SSOConnection) *BusinessUnitQuery {
+	query := (&BusinessUnitClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ssoconnection.Table, ssoconnection.FieldID, id),
+			sqlgraph.To(businessunit.Table, businessunit.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ssoconnection.DefaultBusinessUnitTable, ssoconnection.DefaultBusinessUnitColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *SSOConnectionClient) Hooks() []Hook {
 	hooks := c.hooks.SSOConnection
@@ -6376,6 +6416,188 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 	}
 }
 
+// UserIdentityClient is a client for the UserIdentity schema.
+type UserIdentityClient struct {
+	config
+}
+
+// NewUserIdentityClient returns a client for the UserIdentity from the given config.
+func NewUserIdentityClient(c config) *UserIdentityClient {
+	return &UserIdentityClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `useridentity.Hooks(f(g(h())))`.
+func (c *UserIdentityClient) Use(hooks ...Hook) {
+	c.hooks.UserIdentity = append(c.hooks.UserIdentity, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `useridentity.Intercept(f(g(h())))`.
+func (c *UserIdentityClient) Intercept(interceptors ...Interceptor) {
+	c.inters.UserIdentity = append(c.inters.UserIdentity, interceptors...)
+}
+
+// Create returns a builder for creating a UserIdentity entity.
+func (c *UserIdentityClient) Create() *UserIdentityCreate {
+	mutation := newUserIdentityMutation(c.config, OpCreate)
+	return &UserIdentityCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of UserIdentity entities.
+func (c *UserIdentityClient) CreateBulk(builders ...*UserIdentityCreate) *UserIdentityCreateBulk {
+	return &UserIdentityCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *UserIdentityClient) MapCreateBulk(slice any, setFunc func(*UserIdentityCreate, int)) *UserIdentityCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &UserIdentityCreateBulk{err: fmt.Errorf("calling to UserIdentityClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*UserIdentityCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &UserIdentityCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for UserIdentity.
+func (c *UserIdentityClient) Update() *UserIdentityUpdate {
+	mutation := newUserIdentityMutation(c.config, OpUpdate)
+	return &UserIdentityUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *UserIdentityClient) UpdateOne(_m *UserIdentity) *UserIdentityUpdateOne {
+	mutation := newUserIdentityMutation(c.config, OpUpdateOne, withUserIdentity(_m))
+	return &UserIdentityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *UserIdentityClient) UpdateOneID(id pulid.ID) *UserIdentityUpdateOne {
+	mutation := newUserIdentityMutation(c.config, OpUpdateOne, withUserIdentityID(id))
+	return &UserIdentityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for UserIdentity.
+func (c *UserIdentityClient) Delete() *UserIdentityDelete {
+	mutation := newUserIdentityMutation(c.config, OpDelete)
+	return &UserIdentityDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *UserIdentityClient) DeleteOne(_m *UserIdentity) *UserIdentityDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *UserIdentityClient) DeleteOneID(id pulid.ID) *UserIdentityDeleteOne {
+	builder := c.Delete().Where(useridentity.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &UserIdentityDeleteOne{builder}
+}
+
+// Query returns a query builder for UserIdentity.
+func (c *UserIdentityClient) Query() *UserIdentityQuery {
+	return &UserIdentityQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeUserIdentity},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a UserIdentity entity by its id.
+func (c *UserIdentityClient) Get(ctx context.Context, id pulid.ID) (*UserIdentity, error) {
+	return c.Query().Where(useridentity.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *UserIdentityClient) GetX(ctx context.Context, id pulid.ID) *UserIdentity {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a UserIdentity.
+func (c *UserIdentityClient) QueryOrganization(_m *UserIdentity) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(useridentity.Table, useridentity.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, useridentity.OrganizationTable, useridentity.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a UserIdentity.
+func (c *UserIdentityClient) QueryUser(_m *UserIdentity) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(useridentity.Table, useridentity.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, useridentity.UserTable, useridentity.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryConnection queries the connection edge of a UserIdentity.
+func (c *UserIdentityClient) QueryConnection(_m *UserIdentity) *SSOConnectionQuery {
+	query := (&SSOConnectionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(useridentity.Table, useridentity.FieldID, id),
+			sqlgraph.To(ssoconnection.Table, ssoconnection.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, useridentity.ConnectionTable, useridentity.ConnectionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *UserIdentityClient) Hooks() []Hook {
+	hooks := c.hooks.UserIdentity
+	return append(hooks[:len(hooks):len(hooks)], useridentity.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *UserIdentityClient) Interceptors() []Interceptor {
+	return c.inters.UserIdentity
+}
+
+func (c *UserIdentityClient) mutate(ctx context.Context, m *UserIdentityMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&UserIdentityCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&UserIdentityUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&UserIdentityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&UserIdentityDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown UserIdentity mutation op: %q", m.Op())
+	}
+}
+
 // WebAuthnChallengeClient is a client for the WebAuthnChallenge schema.
 type WebAuthnChallengeClient struct {
 	config
@@ -6716,7 +6938,7 @@ type (
 		PasswordCredential, PasswordResetToken, Patient, PortalAccess, RecoveryCode,
 		Role, SCIMGroupMapping, SCIMGroupMember, SCIMToken, SSOConnection, SeatCharge,
 		Session, SessionNote, StaffProfile, StaffProfileAccess, Subscription,
-		SurveyResponse, TOTPFactor, User, WebAuthnChallenge,
+		SurveyResponse, TOTPFactor, User, UserIdentity, WebAuthnChallenge,
 		WebAuthnCredential []ent.Hook
 	}
 	inters struct {
@@ -6725,7 +6947,7 @@ type (
 		PasswordCredential, PasswordResetToken, Patient, PortalAccess, RecoveryCode,
 		Role, SCIMGroupMapping, SCIMGroupMember, SCIMToken, SSOConnection, SeatCharge,
 		Session, SessionNote, StaffProfile, StaffProfileAccess, Subscription,
-		SurveyResponse, TOTPFactor, User, WebAuthnChallenge,
+		SurveyResponse, TOTPFactor, User, UserIdentity, WebAuthnChallenge,
 		WebAuthnCredential []ent.Interceptor
 	}
 )

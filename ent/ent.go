@@ -43,6 +43,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/useridentity"
 	"github.com/clinicgate/clinicgate/ent/webauthnchallenge"
 	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 )
@@ -136,6 +137,7 @@ func checkColumn(t, c string) error {
 			surveyresponse.Table:     surveyresponse.ValidColumn,
 			totpfactor.Table:         totpfactor.ValidColumn,
 			user.Table:               user.ValidColumn,
+			useridentity.Table:       useridentity.ValidColumn,
 			webauthnchallenge.Table:  webauthnchallenge.ValidColumn,
 			webauthncredential.Table: webauthncredential.ValidColumn,
 		})

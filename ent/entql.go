@@ -35,6 +35,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/useridentity"
 	"github.com/clinicgate/clinicgate/ent/webauthnchallenge"
 	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 
@@ -46,7 +47,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 33)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 34)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   appointment.Table,
@@ -525,16 +526,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "SSOConnection",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			ssoconnection.FieldOrganizationID:     {Type: field.TypeString, Column: ssoconnection.FieldOrganizationID},
-			ssoconnection.FieldCreatedAt:          {Type: field.TypeTime, Column: ssoconnection.FieldCreatedAt},
-			ssoconnection.FieldUpdatedAt:          {Type: field.TypeTime, Column: ssoconnection.FieldUpdatedAt},
-			ssoconnection.FieldName:               {Type: field.TypeString, Column: ssoconnection.FieldName},
-			ssoconnection.FieldIssuer:             {Type: field.TypeString, Column: ssoconnection.FieldIssuer},
-			ssoconnection.FieldClientID:           {Type: field.TypeString, Column: ssoconnection.FieldClientID},
-			ssoconnection.FieldClientSecretSealed: {Type: field.TypeBytes, Column: ssoconnection.FieldClientSecretSealed},
-			ssoconnection.FieldEmailDomains:       {Type: field.TypeJSON, Column: ssoconnection.FieldEmailDomains},
-			ssoconnection.FieldEnabled:            {Type: field.TypeBool, Column: ssoconnection.FieldEnabled},
-			ssoconnection.FieldAutoProvision:      {Type: field.TypeBool, Column: ssoconnection.FieldAutoProvision},
+			ssoconnection.FieldOrganizationID:        {Type: field.TypeString, Column: ssoconnection.FieldOrganizationID},
+			ssoconnection.FieldCreatedAt:             {Type: field.TypeTime, Column: ssoconnection.FieldCreatedAt},
+			ssoconnection.FieldUpdatedAt:             {Type: field.TypeTime, Column: ssoconnection.FieldUpdatedAt},
+			ssoconnection.FieldName:                  {Type: field.TypeString, Column: ssoconnection.FieldName},
+			ssoconnection.FieldIssuer:                {Type: field.TypeString, Column: ssoconnection.FieldIssuer},
+			ssoconnection.FieldClientID:              {Type: field.TypeString, Column: ssoconnection.FieldClientID},
+			ssoconnection.FieldClientSecretSealed:    {Type: field.TypeBytes, Column: ssoconnection.FieldClientSecretSealed},
+			ssoconnection.FieldEmailDomains:          {Type: field.TypeJSON, Column: ssoconnection.FieldEmailDomains},
+			ssoconnection.FieldEnabled:               {Type: field.TypeBool, Column: ssoconnection.FieldEnabled},
+			ssoconnection.FieldAutoProvision:         {Type: field.TypeBool, Column: ssoconnection.FieldAutoProvision},
+			ssoconnection.FieldScopes:                {Type: field.TypeJSON, Column: ssoconnection.FieldScopes},
+			ssoconnection.FieldTrustProviderMfa:      {Type: field.TypeBool, Column: ssoconnection.FieldTrustProviderMfa},
+			ssoconnection.FieldDefaultRoleID:         {Type: field.TypeString, Column: ssoconnection.FieldDefaultRoleID},
+			ssoconnection.FieldDefaultBusinessUnitID: {Type: field.TypeString, Column: ssoconnection.FieldDefaultBusinessUnitID},
+			ssoconnection.FieldGroupsClaim:           {Type: field.TypeString, Column: ssoconnection.FieldGroupsClaim},
+			ssoconnection.FieldClaimMappings:         {Type: field.TypeJSON, Column: ssoconnection.FieldClaimMappings},
 		},
 	}
 	graph.Nodes[22] = &sqlgraph.Node{
@@ -760,6 +767,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   useridentity.Table,
+			Columns: useridentity.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: useridentity.FieldID,
+			},
+		},
+		Type: "UserIdentity",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			useridentity.FieldOrganizationID: {Type: field.TypeString, Column: useridentity.FieldOrganizationID},
+			useridentity.FieldCreatedAt:      {Type: field.TypeTime, Column: useridentity.FieldCreatedAt},
+			useridentity.FieldUpdatedAt:      {Type: field.TypeTime, Column: useridentity.FieldUpdatedAt},
+			useridentity.FieldUserID:         {Type: field.TypeString, Column: useridentity.FieldUserID},
+			useridentity.FieldConnectionID:   {Type: field.TypeString, Column: useridentity.FieldConnectionID},
+			useridentity.FieldIssuer:         {Type: field.TypeString, Column: useridentity.FieldIssuer},
+			useridentity.FieldSubject:        {Type: field.TypeString, Column: useridentity.FieldSubject},
+			useridentity.FieldEmail:          {Type: field.TypeString, Column: useridentity.FieldEmail},
+			useridentity.FieldLastSignInAt:   {Type: field.TypeTime, Column: useridentity.FieldLastSignInAt},
+		},
+	}
+	graph.Nodes[32] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webauthnchallenge.Table,
 			Columns: webauthnchallenge.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -779,7 +808,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webauthnchallenge.FieldExpiresAt:      {Type: field.TypeTime, Column: webauthnchallenge.FieldExpiresAt},
 		},
 	}
-	graph.Nodes[32] = &sqlgraph.Node{
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webauthncredential.Table,
 			Columns: webauthncredential.Columns,
@@ -1660,6 +1689,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Organization",
 	)
 	graph.MustAddE(
+		"default_role",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ssoconnection.DefaultRoleTable,
+			Columns: []string{ssoconnection.DefaultRoleColumn},
+			Bidi:    false,
+		},
+		"SSOConnection",
+		"Role",
+	)
+	graph.MustAddE(
+		"default_business_unit",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ssoconnection.DefaultBusinessUnitTable,
+			Columns: []string{ssoconnection.DefaultBusinessUnitColumn},
+			Bidi:    false,
+		},
+		"SSOConnection",
+		"BusinessUnit",
+	)
+	graph.MustAddE(
 		"organization",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -2114,6 +2167,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"User",
 		"PasswordResetToken",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   useridentity.OrganizationTable,
+			Columns: []string{useridentity.OrganizationColumn},
+			Bidi:    false,
+		},
+		"UserIdentity",
+		"Organization",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   useridentity.UserTable,
+			Columns: []string{useridentity.UserColumn},
+			Bidi:    false,
+		},
+		"UserIdentity",
+		"User",
+	)
+	graph.MustAddE(
+		"connection",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   useridentity.ConnectionTable,
+			Columns: []string{useridentity.ConnectionColumn},
+			Bidi:    false,
+		},
+		"UserIdentity",
+		"SSOConnection",
 	)
 	graph.MustAddE(
 		"organization",
@@ -5052,6 +5141,36 @@ func (f *SSOConnectionFilter) WhereAutoProvision(p entql.BoolP) {
 	f.Where(p.Field(ssoconnection.FieldAutoProvision))
 }
 
+// WhereScopes applies the entql json.RawMessage predicate on the scopes field.
+func (f *SSOConnectionFilter) WhereScopes(p entql.BytesP) {
+	f.Where(p.Field(ssoconnection.FieldScopes))
+}
+
+// WhereTrustProviderMfa applies the entql bool predicate on the trust_provider_mfa field.
+func (f *SSOConnectionFilter) WhereTrustProviderMfa(p entql.BoolP) {
+	f.Where(p.Field(ssoconnection.FieldTrustProviderMfa))
+}
+
+// WhereDefaultRoleID applies the entql string predicate on the default_role_id field.
+func (f *SSOConnectionFilter) WhereDefaultRoleID(p entql.StringP) {
+	f.Where(p.Field(ssoconnection.FieldDefaultRoleID))
+}
+
+// WhereDefaultBusinessUnitID applies the entql string predicate on the default_business_unit_id field.
+func (f *SSOConnectionFilter) WhereDefaultBusinessUnitID(p entql.StringP) {
+	f.Where(p.Field(ssoconnection.FieldDefaultBusinessUnitID))
+}
+
+// WhereGroupsClaim applies the entql string predicate on the groups_claim field.
+func (f *SSOConnectionFilter) WhereGroupsClaim(p entql.StringP) {
+	f.Where(p.Field(ssoconnection.FieldGroupsClaim))
+}
+
+// WhereClaimMappings applies the entql json.RawMessage predicate on the claim_mappings field.
+func (f *SSOConnectionFilter) WhereClaimMappings(p entql.BytesP) {
+	f.Where(p.Field(ssoconnection.FieldClaimMappings))
+}
+
 // WhereHasOrganization applies a predicate to check if query has an edge organization.
 func (f *SSOConnectionFilter) WhereHasOrganization() {
 	f.Where(entql.HasEdge("organization"))
@@ -5060,6 +5179,34 @@ func (f *SSOConnectionFilter) WhereHasOrganization() {
 // WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
 func (f *SSOConnectionFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
 	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDefaultRole applies a predicate to check if query has an edge default_role.
+func (f *SSOConnectionFilter) WhereHasDefaultRole() {
+	f.Where(entql.HasEdge("default_role"))
+}
+
+// WhereHasDefaultRoleWith applies a predicate to check if query has an edge default_role with a given conditions (other predicates).
+func (f *SSOConnectionFilter) WhereHasDefaultRoleWith(preds ...predicate.Role) {
+	f.Where(entql.HasEdgeWith("default_role", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDefaultBusinessUnit applies a predicate to check if query has an edge default_business_unit.
+func (f *SSOConnectionFilter) WhereHasDefaultBusinessUnit() {
+	f.Where(entql.HasEdge("default_business_unit"))
+}
+
+// WhereHasDefaultBusinessUnitWith applies a predicate to check if query has an edge default_business_unit with a given conditions (other predicates).
+func (f *SSOConnectionFilter) WhereHasDefaultBusinessUnitWith(preds ...predicate.BusinessUnit) {
+	f.Where(entql.HasEdgeWith("default_business_unit", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -6479,6 +6626,133 @@ func (f *UserFilter) WhereHasPasswordResetTokensWith(preds ...predicate.Password
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *UserIdentityQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the UserIdentityQuery builder.
+func (_q *UserIdentityQuery) Filter() *UserIdentityFilter {
+	return &UserIdentityFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *UserIdentityMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the UserIdentityMutation builder.
+func (m *UserIdentityMutation) Filter() *UserIdentityFilter {
+	return &UserIdentityFilter{config: m.config, predicateAdder: m}
+}
+
+// UserIdentityFilter provides a generic filtering capability at runtime for UserIdentityQuery.
+type UserIdentityFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *UserIdentityFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *UserIdentityFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(useridentity.FieldID))
+}
+
+// WhereOrganizationID applies the entql string predicate on the organization_id field.
+func (f *UserIdentityFilter) WhereOrganizationID(p entql.StringP) {
+	f.Where(p.Field(useridentity.FieldOrganizationID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *UserIdentityFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(useridentity.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *UserIdentityFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(useridentity.FieldUpdatedAt))
+}
+
+// WhereUserID applies the entql string predicate on the user_id field.
+func (f *UserIdentityFilter) WhereUserID(p entql.StringP) {
+	f.Where(p.Field(useridentity.FieldUserID))
+}
+
+// WhereConnectionID applies the entql string predicate on the connection_id field.
+func (f *UserIdentityFilter) WhereConnectionID(p entql.StringP) {
+	f.Where(p.Field(useridentity.FieldConnectionID))
+}
+
+// WhereIssuer applies the entql string predicate on the issuer field.
+func (f *UserIdentityFilter) WhereIssuer(p entql.StringP) {
+	f.Where(p.Field(useridentity.FieldIssuer))
+}
+
+// WhereSubject applies the entql string predicate on the subject field.
+func (f *UserIdentityFilter) WhereSubject(p entql.StringP) {
+	f.Where(p.Field(useridentity.FieldSubject))
+}
+
+// WhereEmail applies the entql string predicate on the email field.
+func (f *UserIdentityFilter) WhereEmail(p entql.StringP) {
+	f.Where(p.Field(useridentity.FieldEmail))
+}
+
+// WhereLastSignInAt applies the entql time.Time predicate on the last_sign_in_at field.
+func (f *UserIdentityFilter) WhereLastSignInAt(p entql.TimeP) {
+	f.Where(p.Field(useridentity.FieldLastSignInAt))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *UserIdentityFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *UserIdentityFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *UserIdentityFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *UserIdentityFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasConnection applies a predicate to check if query has an edge connection.
+func (f *UserIdentityFilter) WhereHasConnection() {
+	f.Where(entql.HasEdge("connection"))
+}
+
+// WhereHasConnectionWith applies a predicate to check if query has an edge connection with a given conditions (other predicates).
+func (f *UserIdentityFilter) WhereHasConnectionWith(preds ...predicate.SSOConnection) {
+	f.Where(entql.HasEdgeWith("connection", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *WebAuthnChallengeQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -6507,7 +6781,7 @@ type WebAuthnChallengeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebAuthnChallengeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6615,7 +6889,7 @@ type WebAuthnCredentialFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebAuthnCredentialFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -31,6 +31,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/recoverycode"
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+	"github.com/clinicgate/clinicgate/ent/schema/ssomapping"
 	"github.com/clinicgate/clinicgate/ent/scimgroupmapping"
 	"github.com/clinicgate/clinicgate/ent/scimgroupmember"
 	"github.com/clinicgate/clinicgate/ent/scimtoken"
@@ -44,6 +45,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/useridentity"
 	"github.com/clinicgate/clinicgate/ent/webauthnchallenge"
 	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 )
@@ -88,6 +90,7 @@ const (
 	TypeSurveyResponse     = "SurveyResponse"
 	TypeTOTPFactor         = "TOTPFactor"
 	TypeUser               = "User"
+	TypeUserIdentity       = "UserIdentity"
 	TypeWebAuthnChallenge  = "WebAuthnChallenge"
 	TypeWebAuthnCredential = "WebAuthnCredential"
 )
@@ -21881,25 +21884,35 @@ func (m *SCIMTokenMutation) ResetEdge(name string) error {
 // SSOConnectionMutation represents an operation that mutates the SSOConnection nodes in the graph.
 type SSOConnectionMutation struct {
 	config
-	op                   Op
-	typ                  string
-	id                   *pulid.ID
-	created_at           *time.Time
-	updated_at           *time.Time
-	name                 *string
-	issuer               *string
-	client_id            *string
-	client_secret_sealed *[]byte
-	email_domains        *[]string
-	appendemail_domains  []string
-	enabled              *bool
-	auto_provision       *bool
-	clearedFields        map[string]struct{}
-	organization         *pulid.ID
-	clearedorganization  bool
-	done                 bool
-	oldValue             func(context.Context) (*SSOConnection, error)
-	predicates           []predicate.SSOConnection
+	op                           Op
+	typ                          string
+	id                           *pulid.ID
+	created_at                   *time.Time
+	updated_at                   *time.Time
+	name                         *string
+	issuer                       *string
+	client_id                    *string
+	client_secret_sealed         *[]byte
+	email_domains                *[]string
+	appendemail_domains          []string
+	enabled                      *bool
+	auto_provision               *bool
+	scopes                       *[]string
+	appendscopes                 []string
+	trust_provider_mfa           *bool
+	groups_claim                 *string
+	claim_mappings               *[]ssomapping.Mapping
+	appendclaim_mappings         []ssomapping.Mapping
+	clearedFields                map[string]struct{}
+	organization                 *pulid.ID
+	clearedorganization          bool
+	default_role                 *pulid.ID
+	cleareddefault_role          bool
+	default_business_unit        *pulid.ID
+	cleareddefault_business_unit bool
+	done                         bool
+	oldValue                     func(context.Context) (*SSOConnection, error)
+	predicates                   []predicate.SSOConnection
 }
 
 var _ ent.Mutation = (*SSOConnectionMutation)(nil)
@@ -22408,6 +22421,306 @@ func (m *SSOConnectionMutation) ResetAutoProvision() {
 	m.auto_provision = nil
 }
 
+// SetScopes sets the "scopes" field.
+func (m *SSOConnectionMutation) SetScopes(s []string) {
+	m.scopes = &s
+	m.appendscopes = nil
+}
+
+// Scopes returns the value of the "scopes" field in the mutation.
+func (m *SSOConnectionMutation) Scopes() (r []string, exists bool) {
+	v := m.scopes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopes returns the old "scopes" field's value of the SSOConnection entity.
+// If the SSOConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOConnectionMutation) OldScopes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopes: %w", err)
+	}
+	return oldValue.Scopes, nil
+}
+
+// AppendScopes adds s to the "scopes" field.
+func (m *SSOConnectionMutation) AppendScopes(s []string) {
+	m.appendscopes = append(m.appendscopes, s...)
+}
+
+// AppendedScopes returns the list of values that were appended to the "scopes" field in this mutation.
+func (m *SSOConnectionMutation) AppendedScopes() ([]string, bool) {
+	if len(m.appendscopes) == 0 {
+		return nil, false
+	}
+	return m.appendscopes, true
+}
+
+// ClearScopes clears the value of the "scopes" field.
+func (m *SSOConnectionMutation) ClearScopes() {
+	m.scopes = nil
+	m.appendscopes = nil
+	m.clearedFields[ssoconnection.FieldScopes] = struct{}{}
+}
+
+// ScopesCleared returns if the "scopes" field was cleared in this mutation.
+func (m *SSOConnectionMutation) ScopesCleared() bool {
+	_, ok := m.clearedFields[ssoconnection.FieldScopes]
+	return ok
+}
+
+// ResetScopes resets all changes to the "scopes" field.
+func (m *SSOConnectionMutation) ResetScopes() {
+	m.scopes = nil
+	m.appendscopes = nil
+	delete(m.clearedFields, ssoconnection.FieldScopes)
+}
+
+// SetTrustProviderMfa sets the "trust_provider_mfa" field.
+func (m *SSOConnectionMutation) SetTrustProviderMfa(b bool) {
+	m.trust_provider_mfa = &b
+}
+
+// TrustProviderMfa returns the value of the "trust_provider_mfa" field in the mutation.
+func (m *SSOConnectionMutation) TrustProviderMfa() (r bool, exists bool) {
+	v := m.trust_provider_mfa
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTrustProviderMfa returns the old "trust_provider_mfa" field's value of the SSOConnection entity.
+// If the SSOConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOConnectionMutation) OldTrustProviderMfa(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTrustProviderMfa is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTrustProviderMfa requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTrustProviderMfa: %w", err)
+	}
+	return oldValue.TrustProviderMfa, nil
+}
+
+// ResetTrustProviderMfa resets all changes to the "trust_provider_mfa" field.
+func (m *SSOConnectionMutation) ResetTrustProviderMfa() {
+	m.trust_provider_mfa = nil
+}
+
+// SetDefaultRoleID sets the "default_role_id" field.
+func (m *SSOConnectionMutation) SetDefaultRoleID(pu pulid.ID) {
+	m.default_role = &pu
+}
+
+// DefaultRoleID returns the value of the "default_role_id" field in the mutation.
+func (m *SSOConnectionMutation) DefaultRoleID() (r pulid.ID, exists bool) {
+	v := m.default_role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDefaultRoleID returns the old "default_role_id" field's value of the SSOConnection entity.
+// If the SSOConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOConnectionMutation) OldDefaultRoleID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDefaultRoleID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDefaultRoleID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDefaultRoleID: %w", err)
+	}
+	return oldValue.DefaultRoleID, nil
+}
+
+// ClearDefaultRoleID clears the value of the "default_role_id" field.
+func (m *SSOConnectionMutation) ClearDefaultRoleID() {
+	m.default_role = nil
+	m.clearedFields[ssoconnection.FieldDefaultRoleID] = struct{}{}
+}
+
+// DefaultRoleIDCleared returns if the "default_role_id" field was cleared in this mutation.
+func (m *SSOConnectionMutation) DefaultRoleIDCleared() bool {
+	_, ok := m.clearedFields[ssoconnection.FieldDefaultRoleID]
+	return ok
+}
+
+// ResetDefaultRoleID resets all changes to the "default_role_id" field.
+func (m *SSOConnectionMutation) ResetDefaultRoleID() {
+	m.default_role = nil
+	delete(m.clearedFields, ssoconnection.FieldDefaultRoleID)
+}
+
+// SetDefaultBusinessUnitID sets the "default_business_unit_id" field.
+func (m *SSOConnectionMutation) SetDefaultBusinessUnitID(pu pulid.ID) {
+	m.default_business_unit = &pu
+}
+
+// DefaultBusinessUnitID returns the value of the "default_business_unit_id" field in the mutation.
+func (m *SSOConnectionMutation) DefaultBusinessUnitID() (r pulid.ID, exists bool) {
+	v := m.default_business_unit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDefaultBusinessUnitID returns the old "default_business_unit_id" field's value of the SSOConnection entity.
+// If the SSOConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOConnectionMutation) OldDefaultBusinessUnitID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDefaultBusinessUnitID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDefaultBusinessUnitID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDefaultBusinessUnitID: %w", err)
+	}
+	return oldValue.DefaultBusinessUnitID, nil
+}
+
+// ClearDefaultBusinessUnitID clears the value of the "default_business_unit_id" field.
+func (m *SSOConnectionMutation) ClearDefaultBusinessUnitID() {
+	m.default_business_unit = nil
+	m.clearedFields[ssoconnection.FieldDefaultBusinessUnitID] = struct{}{}
+}
+
+// DefaultBusinessUnitIDCleared returns if the "default_business_unit_id" field was cleared in this mutation.
+func (m *SSOConnectionMutation) DefaultBusinessUnitIDCleared() bool {
+	_, ok := m.clearedFields[ssoconnection.FieldDefaultBusinessUnitID]
+	return ok
+}
+
+// ResetDefaultBusinessUnitID resets all changes to the "default_business_unit_id" field.
+func (m *SSOConnectionMutation) ResetDefaultBusinessUnitID() {
+	m.default_business_unit = nil
+	delete(m.clearedFields, ssoconnection.FieldDefaultBusinessUnitID)
+}
+
+// SetGroupsClaim sets the "groups_claim" field.
+func (m *SSOConnectionMutation) SetGroupsClaim(s string) {
+	m.groups_claim = &s
+}
+
+// GroupsClaim returns the value of the "groups_claim" field in the mutation.
+func (m *SSOConnectionMutation) GroupsClaim() (r string, exists bool) {
+	v := m.groups_claim
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGroupsClaim returns the old "groups_claim" field's value of the SSOConnection entity.
+// If the SSOConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOConnectionMutation) OldGroupsClaim(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGroupsClaim is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGroupsClaim requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGroupsClaim: %w", err)
+	}
+	return oldValue.GroupsClaim, nil
+}
+
+// ResetGroupsClaim resets all changes to the "groups_claim" field.
+func (m *SSOConnectionMutation) ResetGroupsClaim() {
+	m.groups_claim = nil
+}
+
+// SetClaimMappings sets the "claim_mappings" field.
+func (m *SSOConnectionMutation) SetClaimMappings(s []ssomapping.Mapping) {
+	m.claim_mappings = &s
+	m.appendclaim_mappings = nil
+}
+
+// ClaimMappings returns the value of the "claim_mappings" field in the mutation.
+func (m *SSOConnectionMutation) ClaimMappings() (r []ssomapping.Mapping, exists bool) {
+	v := m.claim_mappings
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClaimMappings returns the old "claim_mappings" field's value of the SSOConnection entity.
+// If the SSOConnection object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SSOConnectionMutation) OldClaimMappings(ctx context.Context) (v []ssomapping.Mapping, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClaimMappings is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClaimMappings requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClaimMappings: %w", err)
+	}
+	return oldValue.ClaimMappings, nil
+}
+
+// AppendClaimMappings adds s to the "claim_mappings" field.
+func (m *SSOConnectionMutation) AppendClaimMappings(s []ssomapping.Mapping) {
+	m.appendclaim_mappings = append(m.appendclaim_mappings, s...)
+}
+
+// AppendedClaimMappings returns the list of values that were appended to the "claim_mappings" field in this mutation.
+func (m *SSOConnectionMutation) AppendedClaimMappings() ([]ssomapping.Mapping, bool) {
+	if len(m.appendclaim_mappings) == 0 {
+		return nil, false
+	}
+	return m.appendclaim_mappings, true
+}
+
+// ClearClaimMappings clears the value of the "claim_mappings" field.
+func (m *SSOConnectionMutation) ClearClaimMappings() {
+	m.claim_mappings = nil
+	m.appendclaim_mappings = nil
+	m.clearedFields[ssoconnection.FieldClaimMappings] = struct{}{}
+}
+
+// ClaimMappingsCleared returns if the "claim_mappings" field was cleared in this mutation.
+func (m *SSOConnectionMutation) ClaimMappingsCleared() bool {
+	_, ok := m.clearedFields[ssoconnection.FieldClaimMappings]
+	return ok
+}
+
+// ResetClaimMappings resets all changes to the "claim_mappings" field.
+func (m *SSOConnectionMutation) ResetClaimMappings() {
+	m.claim_mappings = nil
+	m.appendclaim_mappings = nil
+	delete(m.clearedFields, ssoconnection.FieldClaimMappings)
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *SSOConnectionMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -22433,6 +22746,60 @@ func (m *SSOConnectionMutation) OrganizationIDs() (ids []pulid.ID) {
 func (m *SSOConnectionMutation) ResetOrganization() {
 	m.organization = nil
 	m.clearedorganization = false
+}
+
+// ClearDefaultRole clears the "default_role" edge to the Role entity.
+func (m *SSOConnectionMutation) ClearDefaultRole() {
+	m.cleareddefault_role = true
+	m.clearedFields[ssoconnection.FieldDefaultRoleID] = struct{}{}
+}
+
+// DefaultRoleCleared reports if the "default_role" edge to the Role entity was cleared.
+func (m *SSOConnectionMutation) DefaultRoleCleared() bool {
+	return m.DefaultRoleIDCleared() || m.cleareddefault_role
+}
+
+// DefaultRoleIDs returns the "default_role" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// DefaultRoleID instead. It exists only for internal usage by the builders.
+func (m *SSOConnectionMutation) DefaultRoleIDs() (ids []pulid.ID) {
+	if id := m.default_role; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetDefaultRole resets all changes to the "default_role" edge.
+func (m *SSOConnectionMutation) ResetDefaultRole() {
+	m.default_role = nil
+	m.cleareddefault_role = false
+}
+
+// ClearDefaultBusinessUnit clears the "default_business_unit" edge to the BusinessUnit entity.
+func (m *SSOConnectionMutation) ClearDefaultBusinessUnit() {
+	m.cleareddefault_business_unit = true
+	m.clearedFields[ssoconnection.FieldDefaultBusinessUnitID] = struct{}{}
+}
+
+// DefaultBusinessUnitCleared reports if the "default_business_unit" edge to the BusinessUnit entity was cleared.
+func (m *SSOConnectionMutation) DefaultBusinessUnitCleared() bool {
+	return m.DefaultBusinessUnitIDCleared() || m.cleareddefault_business_unit
+}
+
+// DefaultBusinessUnitIDs returns the "default_business_unit" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// DefaultBusinessUnitID instead. It exists only for internal usage by the builders.
+func (m *SSOConnectionMutation) DefaultBusinessUnitIDs() (ids []pulid.ID) {
+	if id := m.default_business_unit; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetDefaultBusinessUnit resets all changes to the "default_business_unit" edge.
+func (m *SSOConnectionMutation) ResetDefaultBusinessUnit() {
+	m.default_business_unit = nil
+	m.cleareddefault_business_unit = false
 }
 
 // Where appends a list predicates to the SSOConnectionMutation builder.
@@ -22469,7 +22836,7 @@ func (m *SSOConnectionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SSOConnectionMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 16)
 	if m.organization != nil {
 		fields = append(fields, ssoconnection.FieldOrganizationID)
 	}
@@ -22500,6 +22867,24 @@ func (m *SSOConnectionMutation) Fields() []string {
 	if m.auto_provision != nil {
 		fields = append(fields, ssoconnection.FieldAutoProvision)
 	}
+	if m.scopes != nil {
+		fields = append(fields, ssoconnection.FieldScopes)
+	}
+	if m.trust_provider_mfa != nil {
+		fields = append(fields, ssoconnection.FieldTrustProviderMfa)
+	}
+	if m.default_role != nil {
+		fields = append(fields, ssoconnection.FieldDefaultRoleID)
+	}
+	if m.default_business_unit != nil {
+		fields = append(fields, ssoconnection.FieldDefaultBusinessUnitID)
+	}
+	if m.groups_claim != nil {
+		fields = append(fields, ssoconnection.FieldGroupsClaim)
+	}
+	if m.claim_mappings != nil {
+		fields = append(fields, ssoconnection.FieldClaimMappings)
+	}
 	return fields
 }
 
@@ -22528,6 +22913,18 @@ func (m *SSOConnectionMutation) Field(name string) (ent.Value, bool) {
 		return m.Enabled()
 	case ssoconnection.FieldAutoProvision:
 		return m.AutoProvision()
+	case ssoconnection.FieldScopes:
+		return m.Scopes()
+	case ssoconnection.FieldTrustProviderMfa:
+		return m.TrustProviderMfa()
+	case ssoconnection.FieldDefaultRoleID:
+		return m.DefaultRoleID()
+	case ssoconnection.FieldDefaultBusinessUnitID:
+		return m.DefaultBusinessUnitID()
+	case ssoconnection.FieldGroupsClaim:
+		return m.GroupsClaim()
+	case ssoconnection.FieldClaimMappings:
+		return m.ClaimMappings()
 	}
 	return nil, false
 }
@@ -22557,6 +22954,18 @@ func (m *SSOConnectionMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldEnabled(ctx)
 	case ssoconnection.FieldAutoProvision:
 		return m.OldAutoProvision(ctx)
+	case ssoconnection.FieldScopes:
+		return m.OldScopes(ctx)
+	case ssoconnection.FieldTrustProviderMfa:
+		return m.OldTrustProviderMfa(ctx)
+	case ssoconnection.FieldDefaultRoleID:
+		return m.OldDefaultRoleID(ctx)
+	case ssoconnection.FieldDefaultBusinessUnitID:
+		return m.OldDefaultBusinessUnitID(ctx)
+	case ssoconnection.FieldGroupsClaim:
+		return m.OldGroupsClaim(ctx)
+	case ssoconnection.FieldClaimMappings:
+		return m.OldClaimMappings(ctx)
 	}
 	return nil, fmt.Errorf("unknown SSOConnection field %s", name)
 }
@@ -22636,6 +23045,48 @@ func (m *SSOConnectionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAutoProvision(v)
 		return nil
+	case ssoconnection.FieldScopes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopes(v)
+		return nil
+	case ssoconnection.FieldTrustProviderMfa:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTrustProviderMfa(v)
+		return nil
+	case ssoconnection.FieldDefaultRoleID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDefaultRoleID(v)
+		return nil
+	case ssoconnection.FieldDefaultBusinessUnitID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDefaultBusinessUnitID(v)
+		return nil
+	case ssoconnection.FieldGroupsClaim:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGroupsClaim(v)
+		return nil
+	case ssoconnection.FieldClaimMappings:
+		v, ok := value.([]ssomapping.Mapping)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClaimMappings(v)
+		return nil
 	}
 	return fmt.Errorf("unknown SSOConnection field %s", name)
 }
@@ -22672,6 +23123,18 @@ func (m *SSOConnectionMutation) ClearedFields() []string {
 	if m.FieldCleared(ssoconnection.FieldEmailDomains) {
 		fields = append(fields, ssoconnection.FieldEmailDomains)
 	}
+	if m.FieldCleared(ssoconnection.FieldScopes) {
+		fields = append(fields, ssoconnection.FieldScopes)
+	}
+	if m.FieldCleared(ssoconnection.FieldDefaultRoleID) {
+		fields = append(fields, ssoconnection.FieldDefaultRoleID)
+	}
+	if m.FieldCleared(ssoconnection.FieldDefaultBusinessUnitID) {
+		fields = append(fields, ssoconnection.FieldDefaultBusinessUnitID)
+	}
+	if m.FieldCleared(ssoconnection.FieldClaimMappings) {
+		fields = append(fields, ssoconnection.FieldClaimMappings)
+	}
 	return fields
 }
 
@@ -22691,6 +23154,18 @@ func (m *SSOConnectionMutation) ClearField(name string) error {
 		return nil
 	case ssoconnection.FieldEmailDomains:
 		m.ClearEmailDomains()
+		return nil
+	case ssoconnection.FieldScopes:
+		m.ClearScopes()
+		return nil
+	case ssoconnection.FieldDefaultRoleID:
+		m.ClearDefaultRoleID()
+		return nil
+	case ssoconnection.FieldDefaultBusinessUnitID:
+		m.ClearDefaultBusinessUnitID()
+		return nil
+	case ssoconnection.FieldClaimMappings:
+		m.ClearClaimMappings()
 		return nil
 	}
 	return fmt.Errorf("unknown SSOConnection nullable field %s", name)
@@ -22730,15 +23205,39 @@ func (m *SSOConnectionMutation) ResetField(name string) error {
 	case ssoconnection.FieldAutoProvision:
 		m.ResetAutoProvision()
 		return nil
+	case ssoconnection.FieldScopes:
+		m.ResetScopes()
+		return nil
+	case ssoconnection.FieldTrustProviderMfa:
+		m.ResetTrustProviderMfa()
+		return nil
+	case ssoconnection.FieldDefaultRoleID:
+		m.ResetDefaultRoleID()
+		return nil
+	case ssoconnection.FieldDefaultBusinessUnitID:
+		m.ResetDefaultBusinessUnitID()
+		return nil
+	case ssoconnection.FieldGroupsClaim:
+		m.ResetGroupsClaim()
+		return nil
+	case ssoconnection.FieldClaimMappings:
+		m.ResetClaimMappings()
+		return nil
 	}
 	return fmt.Errorf("unknown SSOConnection field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *SSOConnectionMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
 	if m.organization != nil {
 		edges = append(edges, ssoconnection.EdgeOrganization)
+	}
+	if m.default_role != nil {
+		edges = append(edges, ssoconnection.EdgeDefaultRole)
+	}
+	if m.default_business_unit != nil {
+		edges = append(edges, ssoconnection.EdgeDefaultBusinessUnit)
 	}
 	return edges
 }
@@ -22751,13 +23250,21 @@ func (m *SSOConnectionMutation) AddedIDs(name string) []ent.Value {
 		if id := m.organization; id != nil {
 			return []ent.Value{*id}
 		}
+	case ssoconnection.EdgeDefaultRole:
+		if id := m.default_role; id != nil {
+			return []ent.Value{*id}
+		}
+	case ssoconnection.EdgeDefaultBusinessUnit:
+		if id := m.default_business_unit; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *SSOConnectionMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
 	return edges
 }
 
@@ -22769,9 +23276,15 @@ func (m *SSOConnectionMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *SSOConnectionMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 3)
 	if m.clearedorganization {
 		edges = append(edges, ssoconnection.EdgeOrganization)
+	}
+	if m.cleareddefault_role {
+		edges = append(edges, ssoconnection.EdgeDefaultRole)
+	}
+	if m.cleareddefault_business_unit {
+		edges = append(edges, ssoconnection.EdgeDefaultBusinessUnit)
 	}
 	return edges
 }
@@ -22782,6 +23295,10 @@ func (m *SSOConnectionMutation) EdgeCleared(name string) bool {
 	switch name {
 	case ssoconnection.EdgeOrganization:
 		return m.clearedorganization
+	case ssoconnection.EdgeDefaultRole:
+		return m.cleareddefault_role
+	case ssoconnection.EdgeDefaultBusinessUnit:
+		return m.cleareddefault_business_unit
 	}
 	return false
 }
@@ -22793,6 +23310,12 @@ func (m *SSOConnectionMutation) ClearEdge(name string) error {
 	case ssoconnection.EdgeOrganization:
 		m.ClearOrganization()
 		return nil
+	case ssoconnection.EdgeDefaultRole:
+		m.ClearDefaultRole()
+		return nil
+	case ssoconnection.EdgeDefaultBusinessUnit:
+		m.ClearDefaultBusinessUnit()
+		return nil
 	}
 	return fmt.Errorf("unknown SSOConnection unique edge %s", name)
 }
@@ -22803,6 +23326,12 @@ func (m *SSOConnectionMutation) ResetEdge(name string) error {
 	switch name {
 	case ssoconnection.EdgeOrganization:
 		m.ResetOrganization()
+		return nil
+	case ssoconnection.EdgeDefaultRole:
+		m.ResetDefaultRole()
+		return nil
+	case ssoconnection.EdgeDefaultBusinessUnit:
+		m.ResetDefaultBusinessUnit()
 		return nil
 	}
 	return fmt.Errorf("unknown SSOConnection edge %s", name)
@@ -34144,6 +34673,938 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)
+}
+
+// UserIdentityMutation represents an operation that mutates the UserIdentity nodes in the graph.
+type UserIdentityMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *pulid.ID
+	created_at          *time.Time
+	updated_at          *time.Time
+	issuer              *string
+	subject             *string
+	email               *string
+	last_sign_in_at     *time.Time
+	clearedFields       map[string]struct{}
+	organization        *pulid.ID
+	clearedorganization bool
+	user                *pulid.ID
+	cleareduser         bool
+	connection          *pulid.ID
+	clearedconnection   bool
+	done                bool
+	oldValue            func(context.Context) (*UserIdentity, error)
+	predicates          []predicate.UserIdentity
+}
+
+var _ ent.Mutation = (*UserIdentityMutation)(nil)
+
+// useridentityOption allows management of the mutation configuration using functional options.
+type useridentityOption func(*UserIdentityMutation)
+
+// newUserIdentityMutation creates new mutation for the UserIdentity entity.
+func newUserIdentityMutation(c config, op Op, opts ...useridentityOption) *UserIdentityMutation {
+	m := &UserIdentityMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeUserIdentity,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withUserIdentityID sets the ID field of the mutation.
+func withUserIdentityID(id pulid.ID) useridentityOption {
+	return func(m *UserIdentityMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *UserIdentity
+		)
+		m.oldValue = func(ctx context.Context) (*UserIdentity, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().UserIdentity.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withUserIdentity sets the old UserIdentity of the mutation.
+func withUserIdentity(node *UserIdentity) useridentityOption {
+	return func(m *UserIdentityMutation) {
+		m.oldValue = func(context.Context) (*UserIdentity, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m UserIdentityMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m UserIdentityMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of UserIdentity entities.
+func (m *UserIdentityMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *UserIdentityMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *UserIdentityMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().UserIdentity.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *UserIdentityMutation) SetOrganizationID(pu pulid.ID) {
+	m.organization = &pu
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *UserIdentityMutation) OrganizationID() (r pulid.ID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the UserIdentity entity.
+// If the UserIdentity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserIdentityMutation) OldOrganizationID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *UserIdentityMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *UserIdentityMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *UserIdentityMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the UserIdentity entity.
+// If the UserIdentity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserIdentityMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *UserIdentityMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *UserIdentityMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *UserIdentityMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the UserIdentity entity.
+// If the UserIdentity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserIdentityMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *UserIdentityMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *UserIdentityMutation) SetUserID(pu pulid.ID) {
+	m.user = &pu
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *UserIdentityMutation) UserID() (r pulid.ID, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the UserIdentity entity.
+// If the UserIdentity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserIdentityMutation) OldUserID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *UserIdentityMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetConnectionID sets the "connection_id" field.
+func (m *UserIdentityMutation) SetConnectionID(pu pulid.ID) {
+	m.connection = &pu
+}
+
+// ConnectionID returns the value of the "connection_id" field in the mutation.
+func (m *UserIdentityMutation) ConnectionID() (r pulid.ID, exists bool) {
+	v := m.connection
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConnectionID returns the old "connection_id" field's value of the UserIdentity entity.
+// If the UserIdentity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserIdentityMutation) OldConnectionID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConnectionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConnectionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConnectionID: %w", err)
+	}
+	return oldValue.ConnectionID, nil
+}
+
+// ResetConnectionID resets all changes to the "connection_id" field.
+func (m *UserIdentityMutation) ResetConnectionID() {
+	m.connection = nil
+}
+
+// SetIssuer sets the "issuer" field.
+func (m *UserIdentityMutation) SetIssuer(s string) {
+	m.issuer = &s
+}
+
+// Issuer returns the value of the "issuer" field in the mutation.
+func (m *UserIdentityMutation) Issuer() (r string, exists bool) {
+	v := m.issuer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIssuer returns the old "issuer" field's value of the UserIdentity entity.
+// If the UserIdentity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserIdentityMutation) OldIssuer(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIssuer is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIssuer requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIssuer: %w", err)
+	}
+	return oldValue.Issuer, nil
+}
+
+// ResetIssuer resets all changes to the "issuer" field.
+func (m *UserIdentityMutation) ResetIssuer() {
+	m.issuer = nil
+}
+
+// SetSubject sets the "subject" field.
+func (m *UserIdentityMutation) SetSubject(s string) {
+	m.subject = &s
+}
+
+// Subject returns the value of the "subject" field in the mutation.
+func (m *UserIdentityMutation) Subject() (r string, exists bool) {
+	v := m.subject
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubject returns the old "subject" field's value of the UserIdentity entity.
+// If the UserIdentity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserIdentityMutation) OldSubject(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubject is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubject requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubject: %w", err)
+	}
+	return oldValue.Subject, nil
+}
+
+// ResetSubject resets all changes to the "subject" field.
+func (m *UserIdentityMutation) ResetSubject() {
+	m.subject = nil
+}
+
+// SetEmail sets the "email" field.
+func (m *UserIdentityMutation) SetEmail(s string) {
+	m.email = &s
+}
+
+// Email returns the value of the "email" field in the mutation.
+func (m *UserIdentityMutation) Email() (r string, exists bool) {
+	v := m.email
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmail returns the old "email" field's value of the UserIdentity entity.
+// If the UserIdentity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserIdentityMutation) OldEmail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmail: %w", err)
+	}
+	return oldValue.Email, nil
+}
+
+// ResetEmail resets all changes to the "email" field.
+func (m *UserIdentityMutation) ResetEmail() {
+	m.email = nil
+}
+
+// SetLastSignInAt sets the "last_sign_in_at" field.
+func (m *UserIdentityMutation) SetLastSignInAt(t time.Time) {
+	m.last_sign_in_at = &t
+}
+
+// LastSignInAt returns the value of the "last_sign_in_at" field in the mutation.
+func (m *UserIdentityMutation) LastSignInAt() (r time.Time, exists bool) {
+	v := m.last_sign_in_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastSignInAt returns the old "last_sign_in_at" field's value of the UserIdentity entity.
+// If the UserIdentity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserIdentityMutation) OldLastSignInAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastSignInAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastSignInAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastSignInAt: %w", err)
+	}
+	return oldValue.LastSignInAt, nil
+}
+
+// ClearLastSignInAt clears the value of the "last_sign_in_at" field.
+func (m *UserIdentityMutation) ClearLastSignInAt() {
+	m.last_sign_in_at = nil
+	m.clearedFields[useridentity.FieldLastSignInAt] = struct{}{}
+}
+
+// LastSignInAtCleared returns if the "last_sign_in_at" field was cleared in this mutation.
+func (m *UserIdentityMutation) LastSignInAtCleared() bool {
+	_, ok := m.clearedFields[useridentity.FieldLastSignInAt]
+	return ok
+}
+
+// ResetLastSignInAt resets all changes to the "last_sign_in_at" field.
+func (m *UserIdentityMutation) ResetLastSignInAt() {
+	m.last_sign_in_at = nil
+	delete(m.clearedFields, useridentity.FieldLastSignInAt)
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *UserIdentityMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[useridentity.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *UserIdentityMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *UserIdentityMutation) OrganizationIDs() (ids []pulid.ID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *UserIdentityMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *UserIdentityMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[useridentity.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *UserIdentityMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *UserIdentityMutation) UserIDs() (ids []pulid.ID) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *UserIdentityMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// ClearConnection clears the "connection" edge to the SSOConnection entity.
+func (m *UserIdentityMutation) ClearConnection() {
+	m.clearedconnection = true
+	m.clearedFields[useridentity.FieldConnectionID] = struct{}{}
+}
+
+// ConnectionCleared reports if the "connection" edge to the SSOConnection entity was cleared.
+func (m *UserIdentityMutation) ConnectionCleared() bool {
+	return m.clearedconnection
+}
+
+// ConnectionIDs returns the "connection" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ConnectionID instead. It exists only for internal usage by the builders.
+func (m *UserIdentityMutation) ConnectionIDs() (ids []pulid.ID) {
+	if id := m.connection; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetConnection resets all changes to the "connection" edge.
+func (m *UserIdentityMutation) ResetConnection() {
+	m.connection = nil
+	m.clearedconnection = false
+}
+
+// Where appends a list predicates to the UserIdentityMutation builder.
+func (m *UserIdentityMutation) Where(ps ...predicate.UserIdentity) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the UserIdentityMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *UserIdentityMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.UserIdentity, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *UserIdentityMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *UserIdentityMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (UserIdentity).
+func (m *UserIdentityMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *UserIdentityMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.organization != nil {
+		fields = append(fields, useridentity.FieldOrganizationID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, useridentity.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, useridentity.FieldUpdatedAt)
+	}
+	if m.user != nil {
+		fields = append(fields, useridentity.FieldUserID)
+	}
+	if m.connection != nil {
+		fields = append(fields, useridentity.FieldConnectionID)
+	}
+	if m.issuer != nil {
+		fields = append(fields, useridentity.FieldIssuer)
+	}
+	if m.subject != nil {
+		fields = append(fields, useridentity.FieldSubject)
+	}
+	if m.email != nil {
+		fields = append(fields, useridentity.FieldEmail)
+	}
+	if m.last_sign_in_at != nil {
+		fields = append(fields, useridentity.FieldLastSignInAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *UserIdentityMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case useridentity.FieldOrganizationID:
+		return m.OrganizationID()
+	case useridentity.FieldCreatedAt:
+		return m.CreatedAt()
+	case useridentity.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case useridentity.FieldUserID:
+		return m.UserID()
+	case useridentity.FieldConnectionID:
+		return m.ConnectionID()
+	case useridentity.FieldIssuer:
+		return m.Issuer()
+	case useridentity.FieldSubject:
+		return m.Subject()
+	case useridentity.FieldEmail:
+		return m.Email()
+	case useridentity.FieldLastSignInAt:
+		return m.LastSignInAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *UserIdentityMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case useridentity.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case useridentity.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case useridentity.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case useridentity.FieldUserID:
+		return m.OldUserID(ctx)
+	case useridentity.FieldConnectionID:
+		return m.OldConnectionID(ctx)
+	case useridentity.FieldIssuer:
+		return m.OldIssuer(ctx)
+	case useridentity.FieldSubject:
+		return m.OldSubject(ctx)
+	case useridentity.FieldEmail:
+		return m.OldEmail(ctx)
+	case useridentity.FieldLastSignInAt:
+		return m.OldLastSignInAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown UserIdentity field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *UserIdentityMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case useridentity.FieldOrganizationID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case useridentity.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case useridentity.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case useridentity.FieldUserID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case useridentity.FieldConnectionID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConnectionID(v)
+		return nil
+	case useridentity.FieldIssuer:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIssuer(v)
+		return nil
+	case useridentity.FieldSubject:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubject(v)
+		return nil
+	case useridentity.FieldEmail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmail(v)
+		return nil
+	case useridentity.FieldLastSignInAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastSignInAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown UserIdentity field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *UserIdentityMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *UserIdentityMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *UserIdentityMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown UserIdentity numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *UserIdentityMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(useridentity.FieldLastSignInAt) {
+		fields = append(fields, useridentity.FieldLastSignInAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *UserIdentityMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *UserIdentityMutation) ClearField(name string) error {
+	switch name {
+	case useridentity.FieldLastSignInAt:
+		m.ClearLastSignInAt()
+		return nil
+	}
+	return fmt.Errorf("unknown UserIdentity nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *UserIdentityMutation) ResetField(name string) error {
+	switch name {
+	case useridentity.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case useridentity.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case useridentity.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case useridentity.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case useridentity.FieldConnectionID:
+		m.ResetConnectionID()
+		return nil
+	case useridentity.FieldIssuer:
+		m.ResetIssuer()
+		return nil
+	case useridentity.FieldSubject:
+		m.ResetSubject()
+		return nil
+	case useridentity.FieldEmail:
+		m.ResetEmail()
+		return nil
+	case useridentity.FieldLastSignInAt:
+		m.ResetLastSignInAt()
+		return nil
+	}
+	return fmt.Errorf("unknown UserIdentity field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *UserIdentityMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.organization != nil {
+		edges = append(edges, useridentity.EdgeOrganization)
+	}
+	if m.user != nil {
+		edges = append(edges, useridentity.EdgeUser)
+	}
+	if m.connection != nil {
+		edges = append(edges, useridentity.EdgeConnection)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *UserIdentityMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case useridentity.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case useridentity.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	case useridentity.EdgeConnection:
+		if id := m.connection; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *UserIdentityMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *UserIdentityMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *UserIdentityMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedorganization {
+		edges = append(edges, useridentity.EdgeOrganization)
+	}
+	if m.cleareduser {
+		edges = append(edges, useridentity.EdgeUser)
+	}
+	if m.clearedconnection {
+		edges = append(edges, useridentity.EdgeConnection)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *UserIdentityMutation) EdgeCleared(name string) bool {
+	switch name {
+	case useridentity.EdgeOrganization:
+		return m.clearedorganization
+	case useridentity.EdgeUser:
+		return m.cleareduser
+	case useridentity.EdgeConnection:
+		return m.clearedconnection
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *UserIdentityMutation) ClearEdge(name string) error {
+	switch name {
+	case useridentity.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case useridentity.EdgeUser:
+		m.ClearUser()
+		return nil
+	case useridentity.EdgeConnection:
+		m.ClearConnection()
+		return nil
+	}
+	return fmt.Errorf("unknown UserIdentity unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *UserIdentityMutation) ResetEdge(name string) error {
+	switch name {
+	case useridentity.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case useridentity.EdgeUser:
+		m.ResetUser()
+		return nil
+	case useridentity.EdgeConnection:
+		m.ResetConnection()
+		return nil
+	}
+	return fmt.Errorf("unknown UserIdentity edge %s", name)
 }
 
 // WebAuthnChallengeMutation represents an operation that mutates the WebAuthnChallenge nodes in the graph.

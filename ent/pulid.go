@@ -39,6 +39,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/useridentity"
 	"github.com/clinicgate/clinicgate/ent/webauthnchallenge"
 	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 )
@@ -76,6 +77,7 @@ var prefixTables = map[string]string{
 	"svr": surveyresponse.Table,
 	"tot": totpfactor.Table,
 	"usr": user.Table,
+	"uid": useridentity.Table,
 	"wch": webauthnchallenge.Table,
 	"wac": webauthncredential.Table,
 }
@@ -156,6 +158,8 @@ func (c *Client) CountIDs(ctx context.Context, table string, org pulid.ID, ids [
 		return c.TOTPFactor.Query().Where(totpfactor.IDIn(ids...), predicate.TOTPFactor(inOrg)).Count(ctx)
 	case user.Table:
 		return c.User.Query().Where(user.IDIn(ids...), predicate.User(inOrg)).Count(ctx)
+	case useridentity.Table:
+		return c.UserIdentity.Query().Where(useridentity.IDIn(ids...), predicate.UserIdentity(inOrg)).Count(ctx)
 	case webauthnchallenge.Table:
 		return c.WebAuthnChallenge.Query().Where(webauthnchallenge.IDIn(ids...), predicate.WebAuthnChallenge(inOrg)).Count(ctx)
 	case webauthncredential.Table:

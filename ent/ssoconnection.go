@@ -10,8 +10,11 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/organization"
+	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+	"github.com/clinicgate/clinicgate/ent/schema/ssomapping"
 	"github.com/clinicgate/clinicgate/ent/ssoconnection"
 )
 
@@ -41,6 +44,18 @@ type SSOConnection struct {
 	Enabled bool `json:"enabled,omitempty"`
 	// AutoProvision holds the value of the "auto_provision" field.
 	AutoProvision bool `json:"auto_provision,omitempty"`
+	// Scopes holds the value of the "scopes" field.
+	Scopes []string `json:"scopes,omitempty"`
+	// TrustProviderMfa holds the value of the "trust_provider_mfa" field.
+	TrustProviderMfa bool `json:"trust_provider_mfa,omitempty"`
+	// DefaultRoleID holds the value of the "default_role_id" field.
+	DefaultRoleID *pulid.ID `json:"default_role_id,omitempty"`
+	// DefaultBusinessUnitID holds the value of the "default_business_unit_id" field.
+	DefaultBusinessUnitID *pulid.ID `json:"default_business_unit_id,omitempty"`
+	// GroupsClaim holds the value of the "groups_claim" field.
+	GroupsClaim string `json:"groups_claim,omitempty"`
+	// ClaimMappings holds the value of the "claim_mappings" field.
+	ClaimMappings []ssomapping.Mapping `json:"claim_mappings,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SSOConnectionQuery when eager-loading is set.
 	Edges        SSOConnectionEdges `json:"edges"`
@@ -51,9 +66,15 @@ type SSOConnection struct {
 type SSOConnectionEdges struct {
 	// Organization holds the value of the organization edge.
 	Organization *Organization `json:"organization,omitempty"`
+	// DefaultRole holds the value of the default_role edge.
+	DefaultRole *Role `json:"default_role,omitempty"`
+	// DefaultBusinessUnit holds the value of the default_business_unit edge.
+	DefaultBusinessUnit *BusinessUnit `json:"default_business_unit,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [3]bool
+	// totalCount holds the count of the edges above.
+	totalCount [2]map[string]int
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -67,18 +88,42 @@ func (e SSOConnectionEdges) OrganizationOrErr() (*Organization, error) {
 	return nil, &NotLoadedError{edge: "organization"}
 }
 
+// DefaultRoleOrErr returns the DefaultRole value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e SSOConnectionEdges) DefaultRoleOrErr() (*Role, error) {
+	if e.DefaultRole != nil {
+		return e.DefaultRole, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: role.Label}
+	}
+	return nil, &NotLoadedError{edge: "default_role"}
+}
+
+// DefaultBusinessUnitOrErr returns the DefaultBusinessUnit value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e SSOConnectionEdges) DefaultBusinessUnitOrErr() (*BusinessUnit, error) {
+	if e.DefaultBusinessUnit != nil {
+		return e.DefaultBusinessUnit, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: businessunit.Label}
+	}
+	return nil, &NotLoadedError{edge: "default_business_unit"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*SSOConnection) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case ssoconnection.FieldClientSecretSealed, ssoconnection.FieldEmailDomains:
+		case ssoconnection.FieldDefaultRoleID, ssoconnection.FieldDefaultBusinessUnitID:
+			values[i] = &sql.NullScanner{S: new(pulid.ID)}
+		case ssoconnection.FieldClientSecretSealed, ssoconnection.FieldEmailDomains, ssoconnection.FieldScopes, ssoconnection.FieldClaimMappings:
 			values[i] = new([]byte)
 		case ssoconnection.FieldID, ssoconnection.FieldOrganizationID:
 			values[i] = new(pulid.ID)
-		case ssoconnection.FieldEnabled, ssoconnection.FieldAutoProvision:
+		case ssoconnection.FieldEnabled, ssoconnection.FieldAutoProvision, ssoconnection.FieldTrustProviderMfa:
 			values[i] = new(sql.NullBool)
-		case ssoconnection.FieldName, ssoconnection.FieldIssuer, ssoconnection.FieldClientID:
+		case ssoconnection.FieldName, ssoconnection.FieldIssuer, ssoconnection.FieldClientID, ssoconnection.FieldGroupsClaim:
 			values[i] = new(sql.NullString)
 		case ssoconnection.FieldCreatedAt, ssoconnection.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -165,6 +210,48 @@ func (_m *SSOConnection) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.AutoProvision = value.Bool
 			}
+		case ssoconnection.FieldScopes:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field scopes", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Scopes); err != nil {
+					return fmt.Errorf("unmarshal field scopes: %w", err)
+				}
+			}
+		case ssoconnection.FieldTrustProviderMfa:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field trust_provider_mfa", values[i])
+			} else if value.Valid {
+				_m.TrustProviderMfa = value.Bool
+			}
+		case ssoconnection.FieldDefaultRoleID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field default_role_id", values[i])
+			} else if value.Valid {
+				_m.DefaultRoleID = new(pulid.ID)
+				*_m.DefaultRoleID = *value.S.(*pulid.ID)
+			}
+		case ssoconnection.FieldDefaultBusinessUnitID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field default_business_unit_id", values[i])
+			} else if value.Valid {
+				_m.DefaultBusinessUnitID = new(pulid.ID)
+				*_m.DefaultBusinessUnitID = *value.S.(*pulid.ID)
+			}
+		case ssoconnection.FieldGroupsClaim:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field groups_claim", values[i])
+			} else if value.Valid {
+				_m.GroupsClaim = value.String
+			}
+		case ssoconnection.FieldClaimMappings:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field claim_mappings", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.ClaimMappings); err != nil {
+					return fmt.Errorf("unmarshal field claim_mappings: %w", err)
+				}
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -181,6 +268,16 @@ func (_m *SSOConnection) Value(name string) (ent.Value, error) {
 // QueryOrganization queries the "organization" edge of the SSOConnection entity.
 func (_m *SSOConnection) QueryOrganization() *OrganizationQuery {
 	return NewSSOConnectionClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryDefaultRole queries the "default_role" edge of the SSOConnection entity.
+func (_m *SSOConnection) QueryDefaultRole() *RoleQuery {
+	return NewSSOConnectionClient(_m.config).QueryDefaultRole(_m)
+}
+
+// QueryDefaultBusinessUnit queries the "default_business_unit" edge of the SSOConnection entity.
+func (_m *SSOConnection) QueryDefaultBusinessUnit() *BusinessUnitQuery {
+	return NewSSOConnectionClient(_m.config).QueryDefaultBusinessUnit(_m)
 }
 
 // Update returns a builder for updating this SSOConnection.
@@ -234,6 +331,28 @@ func (_m *SSOConnection) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("auto_provision=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AutoProvision))
+	builder.WriteString(", ")
+	builder.WriteString("scopes=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Scopes))
+	builder.WriteString(", ")
+	builder.WriteString("trust_provider_mfa=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TrustProviderMfa))
+	builder.WriteString(", ")
+	if v := _m.DefaultRoleID; v != nil {
+		builder.WriteString("default_role_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.DefaultBusinessUnitID; v != nil {
+		builder.WriteString("default_business_unit_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("groups_claim=")
+	builder.WriteString(_m.GroupsClaim)
+	builder.WriteString(", ")
+	builder.WriteString("claim_mappings=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ClaimMappings))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -12,8 +12,11 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/organization"
+	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+	"github.com/clinicgate/clinicgate/ent/schema/ssomapping"
 	"github.com/clinicgate/clinicgate/ent/ssoconnection"
 )
 
@@ -101,6 +104,74 @@ func (_c *SSOConnectionCreate) SetNillableAutoProvision(v *bool) *SSOConnectionC
 	return _c
 }
 
+// SetScopes sets the "scopes" field.
+func (_c *SSOConnectionCreate) SetScopes(v []string) *SSOConnectionCreate {
+	_c.mutation.SetScopes(v)
+	return _c
+}
+
+// SetTrustProviderMfa sets the "trust_provider_mfa" field.
+func (_c *SSOConnectionCreate) SetTrustProviderMfa(v bool) *SSOConnectionCreate {
+	_c.mutation.SetTrustProviderMfa(v)
+	return _c
+}
+
+// SetNillableTrustProviderMfa sets the "trust_provider_mfa" field if the given value is not nil.
+func (_c *SSOConnectionCreate) SetNillableTrustProviderMfa(v *bool) *SSOConnectionCreate {
+	if v != nil {
+		_c.SetTrustProviderMfa(*v)
+	}
+	return _c
+}
+
+// SetDefaultRoleID sets the "default_role_id" field.
+func (_c *SSOConnectionCreate) SetDefaultRoleID(v pulid.ID) *SSOConnectionCreate {
+	_c.mutation.SetDefaultRoleID(v)
+	return _c
+}
+
+// SetNillableDefaultRoleID sets the "default_role_id" field if the given value is not nil.
+func (_c *SSOConnectionCreate) SetNillableDefaultRoleID(v *pulid.ID) *SSOConnectionCreate {
+	if v != nil {
+		_c.SetDefaultRoleID(*v)
+	}
+	return _c
+}
+
+// SetDefaultBusinessUnitID sets the "default_business_unit_id" field.
+func (_c *SSOConnectionCreate) SetDefaultBusinessUnitID(v pulid.ID) *SSOConnectionCreate {
+	_c.mutation.SetDefaultBusinessUnitID(v)
+	return _c
+}
+
+// SetNillableDefaultBusinessUnitID sets the "default_business_unit_id" field if the given value is not nil.
+func (_c *SSOConnectionCreate) SetNillableDefaultBusinessUnitID(v *pulid.ID) *SSOConnectionCreate {
+	if v != nil {
+		_c.SetDefaultBusinessUnitID(*v)
+	}
+	return _c
+}
+
+// SetGroupsClaim sets the "groups_claim" field.
+func (_c *SSOConnectionCreate) SetGroupsClaim(v string) *SSOConnectionCreate {
+	_c.mutation.SetGroupsClaim(v)
+	return _c
+}
+
+// SetNillableGroupsClaim sets the "groups_claim" field if the given value is not nil.
+func (_c *SSOConnectionCreate) SetNillableGroupsClaim(v *string) *SSOConnectionCreate {
+	if v != nil {
+		_c.SetGroupsClaim(*v)
+	}
+	return _c
+}
+
+// SetClaimMappings sets the "claim_mappings" field.
+func (_c *SSOConnectionCreate) SetClaimMappings(v []ssomapping.Mapping) *SSOConnectionCreate {
+	_c.mutation.SetClaimMappings(v)
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *SSOConnectionCreate) SetID(v pulid.ID) *SSOConnectionCreate {
 	_c.mutation.SetID(v)
@@ -118,6 +189,16 @@ func (_c *SSOConnectionCreate) SetNillableID(v *pulid.ID) *SSOConnectionCreate {
 // SetOrganization sets the "organization" edge to the Organization entity.
 func (_c *SSOConnectionCreate) SetOrganization(v *Organization) *SSOConnectionCreate {
 	return _c.SetOrganizationID(v.ID)
+}
+
+// SetDefaultRole sets the "default_role" edge to the Role entity.
+func (_c *SSOConnectionCreate) SetDefaultRole(v *Role) *SSOConnectionCreate {
+	return _c.SetDefaultRoleID(v.ID)
+}
+
+// SetDefaultBusinessUnit sets the "default_business_unit" edge to the BusinessUnit entity.
+func (_c *SSOConnectionCreate) SetDefaultBusinessUnit(v *BusinessUnit) *SSOConnectionCreate {
+	return _c.SetDefaultBusinessUnitID(v.ID)
 }
 
 // Mutation returns the SSOConnectionMutation object of the builder.
@@ -164,6 +245,14 @@ func (_c *SSOConnectionCreate) defaults() error {
 	if _, ok := _c.mutation.AutoProvision(); !ok {
 		v := ssoconnection.DefaultAutoProvision
 		_c.mutation.SetAutoProvision(v)
+	}
+	if _, ok := _c.mutation.TrustProviderMfa(); !ok {
+		v := ssoconnection.DefaultTrustProviderMfa
+		_c.mutation.SetTrustProviderMfa(v)
+	}
+	if _, ok := _c.mutation.GroupsClaim(); !ok {
+		v := ssoconnection.DefaultGroupsClaim
+		_c.mutation.SetGroupsClaim(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if ssoconnection.DefaultID == nil {
@@ -220,6 +309,17 @@ func (_c *SSOConnectionCreate) check() error {
 	}
 	if _, ok := _c.mutation.AutoProvision(); !ok {
 		return &ValidationError{Name: "auto_provision", err: errors.New(`ent: missing required field "SSOConnection.auto_provision"`)}
+	}
+	if _, ok := _c.mutation.TrustProviderMfa(); !ok {
+		return &ValidationError{Name: "trust_provider_mfa", err: errors.New(`ent: missing required field "SSOConnection.trust_provider_mfa"`)}
+	}
+	if _, ok := _c.mutation.GroupsClaim(); !ok {
+		return &ValidationError{Name: "groups_claim", err: errors.New(`ent: missing required field "SSOConnection.groups_claim"`)}
+	}
+	if v, ok := _c.mutation.GroupsClaim(); ok {
+		if err := ssoconnection.GroupsClaimValidator(v); err != nil {
+			return &ValidationError{Name: "groups_claim", err: fmt.Errorf(`ent: validator failed for field "SSOConnection.groups_claim": %w`, err)}
+		}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := ssoconnection.IDValidator(string(v)); err != nil {
@@ -301,6 +401,22 @@ func (_c *SSOConnectionCreate) createSpec() (*SSOConnection, *sqlgraph.CreateSpe
 		_spec.SetField(ssoconnection.FieldAutoProvision, field.TypeBool, value)
 		_node.AutoProvision = value
 	}
+	if value, ok := _c.mutation.Scopes(); ok {
+		_spec.SetField(ssoconnection.FieldScopes, field.TypeJSON, value)
+		_node.Scopes = value
+	}
+	if value, ok := _c.mutation.TrustProviderMfa(); ok {
+		_spec.SetField(ssoconnection.FieldTrustProviderMfa, field.TypeBool, value)
+		_node.TrustProviderMfa = value
+	}
+	if value, ok := _c.mutation.GroupsClaim(); ok {
+		_spec.SetField(ssoconnection.FieldGroupsClaim, field.TypeString, value)
+		_node.GroupsClaim = value
+	}
+	if value, ok := _c.mutation.ClaimMappings(); ok {
+		_spec.SetField(ssoconnection.FieldClaimMappings, field.TypeJSON, value)
+		_node.ClaimMappings = value
+	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -316,6 +432,40 @@ func (_c *SSOConnectionCreate) createSpec() (*SSOConnection, *sqlgraph.CreateSpe
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DefaultRoleIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ssoconnection.DefaultRoleTable,
+			Columns: []string{ssoconnection.DefaultRoleColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(role.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.DefaultRoleID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DefaultBusinessUnitIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ssoconnection.DefaultBusinessUnitTable,
+			Columns: []string{ssoconnection.DefaultBusinessUnitColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(businessunit.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.DefaultBusinessUnitID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -475,6 +625,102 @@ func (u *SSOConnectionUpsert) SetAutoProvision(v bool) *SSOConnectionUpsert {
 // UpdateAutoProvision sets the "auto_provision" field to the value that was provided on create.
 func (u *SSOConnectionUpsert) UpdateAutoProvision() *SSOConnectionUpsert {
 	u.SetExcluded(ssoconnection.FieldAutoProvision)
+	return u
+}
+
+// SetScopes sets the "scopes" field.
+func (u *SSOConnectionUpsert) SetScopes(v []string) *SSOConnectionUpsert {
+	u.Set(ssoconnection.FieldScopes, v)
+	return u
+}
+
+// UpdateScopes sets the "scopes" field to the value that was provided on create.
+func (u *SSOConnectionUpsert) UpdateScopes() *SSOConnectionUpsert {
+	u.SetExcluded(ssoconnection.FieldScopes)
+	return u
+}
+
+// ClearScopes clears the value of the "scopes" field.
+func (u *SSOConnectionUpsert) ClearScopes() *SSOConnectionUpsert {
+	u.SetNull(ssoconnection.FieldScopes)
+	return u
+}
+
+// SetTrustProviderMfa sets the "trust_provider_mfa" field.
+func (u *SSOConnectionUpsert) SetTrustProviderMfa(v bool) *SSOConnectionUpsert {
+	u.Set(ssoconnection.FieldTrustProviderMfa, v)
+	return u
+}
+
+// UpdateTrustProviderMfa sets the "trust_provider_mfa" field to the value that was provided on create.
+func (u *SSOConnectionUpsert) UpdateTrustProviderMfa() *SSOConnectionUpsert {
+	u.SetExcluded(ssoconnection.FieldTrustProviderMfa)
+	return u
+}
+
+// SetDefaultRoleID sets the "default_role_id" field.
+func (u *SSOConnectionUpsert) SetDefaultRoleID(v pulid.ID) *SSOConnectionUpsert {
+	u.Set(ssoconnection.FieldDefaultRoleID, v)
+	return u
+}
+
+// UpdateDefaultRoleID sets the "default_role_id" field to the value that was provided on create.
+func (u *SSOConnectionUpsert) UpdateDefaultRoleID() *SSOConnectionUpsert {
+	u.SetExcluded(ssoconnection.FieldDefaultRoleID)
+	return u
+}
+
+// ClearDefaultRoleID clears the value of the "default_role_id" field.
+func (u *SSOConnectionUpsert) ClearDefaultRoleID() *SSOConnectionUpsert {
+	u.SetNull(ssoconnection.FieldDefaultRoleID)
+	return u
+}
+
+// SetDefaultBusinessUnitID sets the "default_business_unit_id" field.
+func (u *SSOConnectionUpsert) SetDefaultBusinessUnitID(v pulid.ID) *SSOConnectionUpsert {
+	u.Set(ssoconnection.FieldDefaultBusinessUnitID, v)
+	return u
+}
+
+// UpdateDefaultBusinessUnitID sets the "default_business_unit_id" field to the value that was provided on create.
+func (u *SSOConnectionUpsert) UpdateDefaultBusinessUnitID() *SSOConnectionUpsert {
+	u.SetExcluded(ssoconnection.FieldDefaultBusinessUnitID)
+	return u
+}
+
+// ClearDefaultBusinessUnitID clears the value of the "default_business_unit_id" field.
+func (u *SSOConnectionUpsert) ClearDefaultBusinessUnitID() *SSOConnectionUpsert {
+	u.SetNull(ssoconnection.FieldDefaultBusinessUnitID)
+	return u
+}
+
+// SetGroupsClaim sets the "groups_claim" field.
+func (u *SSOConnectionUpsert) SetGroupsClaim(v string) *SSOConnectionUpsert {
+	u.Set(ssoconnection.FieldGroupsClaim, v)
+	return u
+}
+
+// UpdateGroupsClaim sets the "groups_claim" field to the value that was provided on create.
+func (u *SSOConnectionUpsert) UpdateGroupsClaim() *SSOConnectionUpsert {
+	u.SetExcluded(ssoconnection.FieldGroupsClaim)
+	return u
+}
+
+// SetClaimMappings sets the "claim_mappings" field.
+func (u *SSOConnectionUpsert) SetClaimMappings(v []ssomapping.Mapping) *SSOConnectionUpsert {
+	u.Set(ssoconnection.FieldClaimMappings, v)
+	return u
+}
+
+// UpdateClaimMappings sets the "claim_mappings" field to the value that was provided on create.
+func (u *SSOConnectionUpsert) UpdateClaimMappings() *SSOConnectionUpsert {
+	u.SetExcluded(ssoconnection.FieldClaimMappings)
+	return u
+}
+
+// ClearClaimMappings clears the value of the "claim_mappings" field.
+func (u *SSOConnectionUpsert) ClearClaimMappings() *SSOConnectionUpsert {
+	u.SetNull(ssoconnection.FieldClaimMappings)
 	return u
 }
 
@@ -655,6 +901,118 @@ func (u *SSOConnectionUpsertOne) SetAutoProvision(v bool) *SSOConnectionUpsertOn
 func (u *SSOConnectionUpsertOne) UpdateAutoProvision() *SSOConnectionUpsertOne {
 	return u.Update(func(s *SSOConnectionUpsert) {
 		s.UpdateAutoProvision()
+	})
+}
+
+// SetScopes sets the "scopes" field.
+func (u *SSOConnectionUpsertOne) SetScopes(v []string) *SSOConnectionUpsertOne {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.SetScopes(v)
+	})
+}
+
+// UpdateScopes sets the "scopes" field to the value that was provided on create.
+func (u *SSOConnectionUpsertOne) UpdateScopes() *SSOConnectionUpsertOne {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.UpdateScopes()
+	})
+}
+
+// ClearScopes clears the value of the "scopes" field.
+func (u *SSOConnectionUpsertOne) ClearScopes() *SSOConnectionUpsertOne {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.ClearScopes()
+	})
+}
+
+// SetTrustProviderMfa sets the "trust_provider_mfa" field.
+func (u *SSOConnectionUpsertOne) SetTrustProviderMfa(v bool) *SSOConnectionUpsertOne {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.SetTrustProviderMfa(v)
+	})
+}
+
+// UpdateTrustProviderMfa sets the "trust_provider_mfa" field to the value that was provided on create.
+func (u *SSOConnectionUpsertOne) UpdateTrustProviderMfa() *SSOConnectionUpsertOne {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.UpdateTrustProviderMfa()
+	})
+}
+
+// SetDefaultRoleID sets the "default_role_id" field.
+func (u *SSOConnectionUpsertOne) SetDefaultRoleID(v pulid.ID) *SSOConnectionUpsertOne {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.SetDefaultRoleID(v)
+	})
+}
+
+// UpdateDefaultRoleID sets the "default_role_id" field to the value that was provided on create.
+func (u *SSOConnectionUpsertOne) UpdateDefaultRoleID() *SSOConnectionUpsertOne {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.UpdateDefaultRoleID()
+	})
+}
+
+// ClearDefaultRoleID clears the value of the "default_role_id" field.
+func (u *SSOConnectionUpsertOne) ClearDefaultRoleID() *SSOConnectionUpsertOne {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.ClearDefaultRoleID()
+	})
+}
+
+// SetDefaultBusinessUnitID sets the "default_business_unit_id" field.
+func (u *SSOConnectionUpsertOne) SetDefaultBusinessUnitID(v pulid.ID) *SSOConnectionUpsertOne {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.SetDefaultBusinessUnitID(v)
+	})
+}
+
+// UpdateDefaultBusinessUnitID sets the "default_business_unit_id" field to the value that was provided on create.
+func (u *SSOConnectionUpsertOne) UpdateDefaultBusinessUnitID() *SSOConnectionUpsertOne {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.UpdateDefaultBusinessUnitID()
+	})
+}
+
+// ClearDefaultBusinessUnitID clears the value of the "default_business_unit_id" field.
+func (u *SSOConnectionUpsertOne) ClearDefaultBusinessUnitID() *SSOConnectionUpsertOne {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.ClearDefaultBusinessUnitID()
+	})
+}
+
+// SetGroupsClaim sets the "groups_claim" field.
+func (u *SSOConnectionUpsertOne) SetGroupsClaim(v string) *SSOConnectionUpsertOne {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.SetGroupsClaim(v)
+	})
+}
+
+// UpdateGroupsClaim sets the "groups_claim" field to the value that was provided on create.
+func (u *SSOConnectionUpsertOne) UpdateGroupsClaim() *SSOConnectionUpsertOne {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.UpdateGroupsClaim()
+	})
+}
+
+// SetClaimMappings sets the "claim_mappings" field.
+func (u *SSOConnectionUpsertOne) SetClaimMappings(v []ssomapping.Mapping) *SSOConnectionUpsertOne {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.SetClaimMappings(v)
+	})
+}
+
+// UpdateClaimMappings sets the "claim_mappings" field to the value that was provided on create.
+func (u *SSOConnectionUpsertOne) UpdateClaimMappings() *SSOConnectionUpsertOne {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.UpdateClaimMappings()
+	})
+}
+
+// ClearClaimMappings clears the value of the "claim_mappings" field.
+func (u *SSOConnectionUpsertOne) ClearClaimMappings() *SSOConnectionUpsertOne {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.ClearClaimMappings()
 	})
 }
 
@@ -1002,6 +1360,118 @@ func (u *SSOConnectionUpsertBulk) SetAutoProvision(v bool) *SSOConnectionUpsertB
 func (u *SSOConnectionUpsertBulk) UpdateAutoProvision() *SSOConnectionUpsertBulk {
 	return u.Update(func(s *SSOConnectionUpsert) {
 		s.UpdateAutoProvision()
+	})
+}
+
+// SetScopes sets the "scopes" field.
+func (u *SSOConnectionUpsertBulk) SetScopes(v []string) *SSOConnectionUpsertBulk {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.SetScopes(v)
+	})
+}
+
+// UpdateScopes sets the "scopes" field to the value that was provided on create.
+func (u *SSOConnectionUpsertBulk) UpdateScopes() *SSOConnectionUpsertBulk {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.UpdateScopes()
+	})
+}
+
+// ClearScopes clears the value of the "scopes" field.
+func (u *SSOConnectionUpsertBulk) ClearScopes() *SSOConnectionUpsertBulk {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.ClearScopes()
+	})
+}
+
+// SetTrustProviderMfa sets the "trust_provider_mfa" field.
+func (u *SSOConnectionUpsertBulk) SetTrustProviderMfa(v bool) *SSOConnectionUpsertBulk {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.SetTrustProviderMfa(v)
+	})
+}
+
+// UpdateTrustProviderMfa sets the "trust_provider_mfa" field to the value that was provided on create.
+func (u *SSOConnectionUpsertBulk) UpdateTrustProviderMfa() *SSOConnectionUpsertBulk {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.UpdateTrustProviderMfa()
+	})
+}
+
+// SetDefaultRoleID sets the "default_role_id" field.
+func (u *SSOConnectionUpsertBulk) SetDefaultRoleID(v pulid.ID) *SSOConnectionUpsertBulk {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.SetDefaultRoleID(v)
+	})
+}
+
+// UpdateDefaultRoleID sets the "default_role_id" field to the value that was provided on create.
+func (u *SSOConnectionUpsertBulk) UpdateDefaultRoleID() *SSOConnectionUpsertBulk {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.UpdateDefaultRoleID()
+	})
+}
+
+// ClearDefaultRoleID clears the value of the "default_role_id" field.
+func (u *SSOConnectionUpsertBulk) ClearDefaultRoleID() *SSOConnectionUpsertBulk {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.ClearDefaultRoleID()
+	})
+}
+
+// SetDefaultBusinessUnitID sets the "default_business_unit_id" field.
+func (u *SSOConnectionUpsertBulk) SetDefaultBusinessUnitID(v pulid.ID) *SSOConnectionUpsertBulk {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.SetDefaultBusinessUnitID(v)
+	})
+}
+
+// UpdateDefaultBusinessUnitID sets the "default_business_unit_id" field to the value that was provided on create.
+func (u *SSOConnectionUpsertBulk) UpdateDefaultBusinessUnitID() *SSOConnectionUpsertBulk {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.UpdateDefaultBusinessUnitID()
+	})
+}
+
+// ClearDefaultBusinessUnitID clears the value of the "default_business_unit_id" field.
+func (u *SSOConnectionUpsertBulk) ClearDefaultBusinessUnitID() *SSOConnectionUpsertBulk {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.ClearDefaultBusinessUnitID()
+	})
+}
+
+// SetGroupsClaim sets the "groups_claim" field.
+func (u *SSOConnectionUpsertBulk) SetGroupsClaim(v string) *SSOConnectionUpsertBulk {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.SetGroupsClaim(v)
+	})
+}
+
+// UpdateGroupsClaim sets the "groups_claim" field to the value that was provided on create.
+func (u *SSOConnectionUpsertBulk) UpdateGroupsClaim() *SSOConnectionUpsertBulk {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.UpdateGroupsClaim()
+	})
+}
+
+// SetClaimMappings sets the "claim_mappings" field.
+func (u *SSOConnectionUpsertBulk) SetClaimMappings(v []ssomapping.Mapping) *SSOConnectionUpsertBulk {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.SetClaimMappings(v)
+	})
+}
+
+// UpdateClaimMappings sets the "claim_mappings" field to the value that was provided on create.
+func (u *SSOConnectionUpsertBulk) UpdateClaimMappings() *SSOConnectionUpsertBulk {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.UpdateClaimMappings()
+	})
+}
+
+// ClearClaimMappings clears the value of the "claim_mappings" field.
+func (u *SSOConnectionUpsertBulk) ClearClaimMappings() *SSOConnectionUpsertBulk {
+	return u.Update(func(s *SSOConnectionUpsert) {
+		s.ClearClaimMappings()
 	})
 }
 

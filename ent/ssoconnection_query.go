@@ -13,8 +13,10 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/predicate"
+	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/ssoconnection"
 )
@@ -22,13 +24,15 @@ import (
 // SSOConnectionQuery is the builder for querying SSOConnection entities.
 type SSOConnectionQuery struct {
 	config
-	ctx              *QueryContext
-	order            []ssoconnection.OrderOption
-	inters           []Interceptor
-	predicates       []predicate.SSOConnection
-	withOrganization *OrganizationQuery
-	loadTotal        []func(context.Context, []*SSOConnection) error
-	modifiers        []func(*sql.Selector)
+	ctx                     *QueryContext
+	order                   []ssoconnection.OrderOption
+	inters                  []Interceptor
+	predicates              []predicate.SSOConnection
+	withOrganization        *OrganizationQuery
+	withDefaultRole         *RoleQuery
+	withDefaultBusinessUnit *BusinessUnitQuery
+	loadTotal               []func(context.Context, []*SSOConnection) error
+	modifiers               []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -80,6 +84,50 @@ func (_q *SSOConnectionQuery) QueryOrganization() *OrganizationQuery {
 			sqlgraph.From(ssoconnection.Table, ssoconnection.FieldID, selector),
 			sqlgraph.To(organization.Table, organization.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, ssoconnection.OrganizationTable, ssoconnection.OrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDefaultRole chains the current query on the "default_role" edge.
+func (_q *SSOConnectionQuery) QueryDefaultRole() *RoleQuery {
+	query := (&RoleClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ssoconnection.Table, ssoconnection.FieldID, selector),
+			sqlgraph.To(role.Table, role.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ssoconnection.DefaultRoleTable, ssoconnection.DefaultRoleColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDefaultBusinessUnit chains the current query on the "default_business_unit" edge.
+func (_q *SSOConnectionQuery) QueryDefaultBusinessUnit() *BusinessUnitQuery {
+	query := (&BusinessUnitClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(ssoconnection.Table, ssoconnection.FieldID, selector),
+			sqlgraph.To(businessunit.Table, businessunit.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ssoconnection.DefaultBusinessUnitTable, ssoconnection.DefaultBusinessUnitColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -274,12 +322,14 @@ func (_q *SSOConnectionQuery) Clone() *SSOConnectionQuery {
 		return nil
 	}
 	return &SSOConnectionQuery{
-		config:           _q.config,
-		ctx:              _q.ctx.Clone(),
-		order:            append([]ssoconnection.OrderOption{}, _q.order...),
-		inters:           append([]Interceptor{}, _q.inters...),
-		predicates:       append([]predicate.SSOConnection{}, _q.predicates...),
-		withOrganization: _q.withOrganization.Clone(),
+		config:                  _q.config,
+		ctx:                     _q.ctx.Clone(),
+		order:                   append([]ssoconnection.OrderOption{}, _q.order...),
+		inters:                  append([]Interceptor{}, _q.inters...),
+		predicates:              append([]predicate.SSOConnection{}, _q.predicates...),
+		withOrganization:        _q.withOrganization.Clone(),
+		withDefaultRole:         _q.withDefaultRole.Clone(),
+		withDefaultBusinessUnit: _q.withDefaultBusinessUnit.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -295,6 +345,28 @@ func (_q *SSOConnectionQuery) WithOrganization(opts ...func(*OrganizationQuery))
 		opt(query)
 	}
 	_q.withOrganization = query
+	return _q
+}
+
+// WithDefaultRole tells the query-builder to eager-load the nodes that are connected to
+// the "default_role" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *SSOConnectionQuery) WithDefaultRole(opts ...func(*RoleQuery)) *SSOConnectionQuery {
+	query := (&RoleClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDefaultRole = query
+	return _q
+}
+
+// WithDefaultBusinessUnit tells the query-builder to eager-load the nodes that are connected to
+// the "default_business_unit" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *SSOConnectionQuery) WithDefaultBusinessUnit(opts ...func(*BusinessUnitQuery)) *SSOConnectionQuery {
+	query := (&BusinessUnitClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDefaultBusinessUnit = query
 	return _q
 }
 
@@ -382,8 +454,10 @@ func (_q *SSOConnectionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([
 	var (
 		nodes       = []*SSOConnection{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [3]bool{
 			_q.withOrganization != nil,
+			_q.withDefaultRole != nil,
+			_q.withDefaultBusinessUnit != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -410,6 +484,18 @@ func (_q *SSOConnectionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([
 	if query := _q.withOrganization; query != nil {
 		if err := _q.loadOrganization(ctx, query, nodes, nil,
 			func(n *SSOConnection, e *Organization) { n.Edges.Organization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withDefaultRole; query != nil {
+		if err := _q.loadDefaultRole(ctx, query, nodes, nil,
+			func(n *SSOConnection, e *Role) { n.Edges.DefaultRole = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withDefaultBusinessUnit; query != nil {
+		if err := _q.loadDefaultBusinessUnit(ctx, query, nodes, nil,
+			func(n *SSOConnection, e *BusinessUnit) { n.Edges.DefaultBusinessUnit = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -450,6 +536,70 @@ func (_q *SSOConnectionQuery) loadOrganization(ctx context.Context, query *Organ
 	}
 	return nil
 }
+func (_q *SSOConnectionQuery) loadDefaultRole(ctx context.Context, query *RoleQuery, nodes []*SSOConnection, init func(*SSOConnection), assign func(*SSOConnection, *Role)) error {
+	ids := make([]pulid.ID, 0, len(nodes))
+	nodeids := make(map[pulid.ID][]*SSOConnection)
+	for i := range nodes {
+		if nodes[i].DefaultRoleID == nil {
+			continue
+		}
+		fk := *nodes[i].DefaultRoleID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(role.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "default_role_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *SSOConnectionQuery) loadDefaultBusinessUnit(ctx context.Context, query *BusinessUnitQuery, nodes []*SSOConnection, init func(*SSOConnection), assign func(*SSOConnection, *BusinessUnit)) error {
+	ids := make([]pulid.ID, 0, len(nodes))
+	nodeids := make(map[pulid.ID][]*SSOConnection)
+	for i := range nodes {
+		if nodes[i].DefaultBusinessUnitID == nil {
+			continue
+		}
+		fk := *nodes[i].DefaultBusinessUnitID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(businessunit.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "default_business_unit_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *SSOConnectionQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -481,6 +631,12 @@ func (_q *SSOConnectionQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withOrganization != nil {
 			_spec.Node.AddColumnOnce(ssoconnection.FieldOrganizationID)
+		}
+		if _q.withDefaultRole != nil {
+			_spec.Node.AddColumnOnce(ssoconnection.FieldDefaultRoleID)
+		}
+		if _q.withDefaultBusinessUnit != nil {
+			_spec.Node.AddColumnOnce(ssoconnection.FieldDefaultBusinessUnitID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

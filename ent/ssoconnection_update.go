@@ -12,7 +12,11 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
+	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/predicate"
+	"github.com/clinicgate/clinicgate/ent/role"
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+	"github.com/clinicgate/clinicgate/ent/schema/ssomapping"
 	"github.com/clinicgate/clinicgate/ent/ssoconnection"
 )
 
@@ -144,9 +148,135 @@ func (_u *SSOConnectionUpdate) SetNillableAutoProvision(v *bool) *SSOConnectionU
 	return _u
 }
 
+// SetScopes sets the "scopes" field.
+func (_u *SSOConnectionUpdate) SetScopes(v []string) *SSOConnectionUpdate {
+	_u.mutation.SetScopes(v)
+	return _u
+}
+
+// AppendScopes appends value to the "scopes" field.
+func (_u *SSOConnectionUpdate) AppendScopes(v []string) *SSOConnectionUpdate {
+	_u.mutation.AppendScopes(v)
+	return _u
+}
+
+// ClearScopes clears the value of the "scopes" field.
+func (_u *SSOConnectionUpdate) ClearScopes() *SSOConnectionUpdate {
+	_u.mutation.ClearScopes()
+	return _u
+}
+
+// SetTrustProviderMfa sets the "trust_provider_mfa" field.
+func (_u *SSOConnectionUpdate) SetTrustProviderMfa(v bool) *SSOConnectionUpdate {
+	_u.mutation.SetTrustProviderMfa(v)
+	return _u
+}
+
+// SetNillableTrustProviderMfa sets the "trust_provider_mfa" field if the given value is not nil.
+func (_u *SSOConnectionUpdate) SetNillableTrustProviderMfa(v *bool) *SSOConnectionUpdate {
+	if v != nil {
+		_u.SetTrustProviderMfa(*v)
+	}
+	return _u
+}
+
+// SetDefaultRoleID sets the "default_role_id" field.
+func (_u *SSOConnectionUpdate) SetDefaultRoleID(v pulid.ID) *SSOConnectionUpdate {
+	_u.mutation.SetDefaultRoleID(v)
+	return _u
+}
+
+// SetNillableDefaultRoleID sets the "default_role_id" field if the given value is not nil.
+func (_u *SSOConnectionUpdate) SetNillableDefaultRoleID(v *pulid.ID) *SSOConnectionUpdate {
+	if v != nil {
+		_u.SetDefaultRoleID(*v)
+	}
+	return _u
+}
+
+// ClearDefaultRoleID clears the value of the "default_role_id" field.
+func (_u *SSOConnectionUpdate) ClearDefaultRoleID() *SSOConnectionUpdate {
+	_u.mutation.ClearDefaultRoleID()
+	return _u
+}
+
+// SetDefaultBusinessUnitID sets the "default_business_unit_id" field.
+func (_u *SSOConnectionUpdate) SetDefaultBusinessUnitID(v pulid.ID) *SSOConnectionUpdate {
+	_u.mutation.SetDefaultBusinessUnitID(v)
+	return _u
+}
+
+// SetNillableDefaultBusinessUnitID sets the "default_business_unit_id" field if the given value is not nil.
+func (_u *SSOConnectionUpdate) SetNillableDefaultBusinessUnitID(v *pulid.ID) *SSOConnectionUpdate {
+	if v != nil {
+		_u.SetDefaultBusinessUnitID(*v)
+	}
+	return _u
+}
+
+// ClearDefaultBusinessUnitID clears the value of the "default_business_unit_id" field.
+func (_u *SSOConnectionUpdate) ClearDefaultBusinessUnitID() *SSOConnectionUpdate {
+	_u.mutation.ClearDefaultBusinessUnitID()
+	return _u
+}
+
+// SetGroupsClaim sets the "groups_claim" field.
+func (_u *SSOConnectionUpdate) SetGroupsClaim(v string) *SSOConnectionUpdate {
+	_u.mutation.SetGroupsClaim(v)
+	return _u
+}
+
+// SetNillableGroupsClaim sets the "groups_claim" field if the given value is not nil.
+func (_u *SSOConnectionUpdate) SetNillableGroupsClaim(v *string) *SSOConnectionUpdate {
+	if v != nil {
+		_u.SetGroupsClaim(*v)
+	}
+	return _u
+}
+
+// SetClaimMappings sets the "claim_mappings" field.
+func (_u *SSOConnectionUpdate) SetClaimMappings(v []ssomapping.Mapping) *SSOConnectionUpdate {
+	_u.mutation.SetClaimMappings(v)
+	return _u
+}
+
+// AppendClaimMappings appends value to the "claim_mappings" field.
+func (_u *SSOConnectionUpdate) AppendClaimMappings(v []ssomapping.Mapping) *SSOConnectionUpdate {
+	_u.mutation.AppendClaimMappings(v)
+	return _u
+}
+
+// ClearClaimMappings clears the value of the "claim_mappings" field.
+func (_u *SSOConnectionUpdate) ClearClaimMappings() *SSOConnectionUpdate {
+	_u.mutation.ClearClaimMappings()
+	return _u
+}
+
+// SetDefaultRole sets the "default_role" edge to the Role entity.
+func (_u *SSOConnectionUpdate) SetDefaultRole(v *Role) *SSOConnectionUpdate {
+	return _u.SetDefaultRoleID(v.ID)
+}
+
+// SetDefaultBusinessUnit sets the "default_business_unit" edge to the BusinessUnit entity.
+func (_u *SSOConnectionUpdate) SetDefaultBusinessUnit(v *BusinessUnit) *SSOConnectionUpdate {
+	return _u.SetDefaultBusinessUnitID(v.ID)
+}
+
 // Mutation returns the SSOConnectionMutation object of the builder.
 func (_u *SSOConnectionUpdate) Mutation() *SSOConnectionMutation {
 	return _u.mutation
+}
+
+// ClearDefaultRole clears the "default_role" edge to the Role entity.
+func (_u *SSOConnectionUpdate) ClearDefaultRole() *SSOConnectionUpdate {
+	_u.mutation.ClearDefaultRole()
+	return _u
+}
+
+// ClearDefaultBusinessUnit clears the "default_business_unit" edge to the BusinessUnit entity.
+func (_u *SSOConnectionUpdate) ClearDefaultBusinessUnit() *SSOConnectionUpdate {
+	_u.mutation.ClearDefaultBusinessUnit()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -191,6 +321,11 @@ func (_u *SSOConnectionUpdate) check() error {
 	if v, ok := _u.mutation.ClientID(); ok {
 		if err := ssoconnection.ClientIDValidator(v); err != nil {
 			return &ValidationError{Name: "client_id", err: fmt.Errorf(`ent: validator failed for field "SSOConnection.client_id": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.GroupsClaim(); ok {
+		if err := ssoconnection.GroupsClaimValidator(v); err != nil {
+			return &ValidationError{Name: "groups_claim", err: fmt.Errorf(`ent: validator failed for field "SSOConnection.groups_claim": %w`, err)}
 		}
 	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
@@ -251,6 +386,92 @@ func (_u *SSOConnectionUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	}
 	if value, ok := _u.mutation.AutoProvision(); ok {
 		_spec.SetField(ssoconnection.FieldAutoProvision, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Scopes(); ok {
+		_spec.SetField(ssoconnection.FieldScopes, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedScopes(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, ssoconnection.FieldScopes, value)
+		})
+	}
+	if _u.mutation.ScopesCleared() {
+		_spec.ClearField(ssoconnection.FieldScopes, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.TrustProviderMfa(); ok {
+		_spec.SetField(ssoconnection.FieldTrustProviderMfa, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.GroupsClaim(); ok {
+		_spec.SetField(ssoconnection.FieldGroupsClaim, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ClaimMappings(); ok {
+		_spec.SetField(ssoconnection.FieldClaimMappings, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedClaimMappings(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, ssoconnection.FieldClaimMappings, value)
+		})
+	}
+	if _u.mutation.ClaimMappingsCleared() {
+		_spec.ClearField(ssoconnection.FieldClaimMappings, field.TypeJSON)
+	}
+	if _u.mutation.DefaultRoleCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ssoconnection.DefaultRoleTable,
+			Columns: []string{ssoconnection.DefaultRoleColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(role.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DefaultRoleIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ssoconnection.DefaultRoleTable,
+			Columns: []string{ssoconnection.DefaultRoleColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(role.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DefaultBusinessUnitCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ssoconnection.DefaultBusinessUnitTable,
+			Columns: []string{ssoconnection.DefaultBusinessUnitColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(businessunit.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DefaultBusinessUnitIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ssoconnection.DefaultBusinessUnitTable,
+			Columns: []string{ssoconnection.DefaultBusinessUnitColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(businessunit.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -388,9 +609,135 @@ func (_u *SSOConnectionUpdateOne) SetNillableAutoProvision(v *bool) *SSOConnecti
 	return _u
 }
 
+// SetScopes sets the "scopes" field.
+func (_u *SSOConnectionUpdateOne) SetScopes(v []string) *SSOConnectionUpdateOne {
+	_u.mutation.SetScopes(v)
+	return _u
+}
+
+// AppendScopes appends value to the "scopes" field.
+func (_u *SSOConnectionUpdateOne) AppendScopes(v []string) *SSOConnectionUpdateOne {
+	_u.mutation.AppendScopes(v)
+	return _u
+}
+
+// ClearScopes clears the value of the "scopes" field.
+func (_u *SSOConnectionUpdateOne) ClearScopes() *SSOConnectionUpdateOne {
+	_u.mutation.ClearScopes()
+	return _u
+}
+
+// SetTrustProviderMfa sets the "trust_provider_mfa" field.
+func (_u *SSOConnectionUpdateOne) SetTrustProviderMfa(v bool) *SSOConnectionUpdateOne {
+	_u.mutation.SetTrustProviderMfa(v)
+	return _u
+}
+
+// SetNillableTrustProviderMfa sets the "trust_provider_mfa" field if the given value is not nil.
+func (_u *SSOConnectionUpdateOne) SetNillableTrustProviderMfa(v *bool) *SSOConnectionUpdateOne {
+	if v != nil {
+		_u.SetTrustProviderMfa(*v)
+	}
+	return _u
+}
+
+// SetDefaultRoleID sets the "default_role_id" field.
+func (_u *SSOConnectionUpdateOne) SetDefaultRoleID(v pulid.ID) *SSOConnectionUpdateOne {
+	_u.mutation.SetDefaultRoleID(v)
+	return _u
+}
+
+// SetNillableDefaultRoleID sets the "default_role_id" field if the given value is not nil.
+func (_u *SSOConnectionUpdateOne) SetNillableDefaultRoleID(v *pulid.ID) *SSOConnectionUpdateOne {
+	if v != nil {
+		_u.SetDefaultRoleID(*v)
+	}
+	return _u
+}
+
+// ClearDefaultRoleID clears the value of the "default_role_id" field.
+func (_u *SSOConnectionUpdateOne) ClearDefaultRoleID() *SSOConnectionUpdateOne {
+	_u.mutation.ClearDefaultRoleID()
+	return _u
+}
+
+// SetDefaultBusinessUnitID sets the "default_business_unit_id" field.
+func (_u *SSOConnectionUpdateOne) SetDefaultBusinessUnitID(v pulid.ID) *SSOConnectionUpdateOne {
+	_u.mutation.SetDefaultBusinessUnitID(v)
+	return _u
+}
+
+// SetNillableDefaultBusinessUnitID sets the "default_business_unit_id" field if the given value is not nil.
+func (_u *SSOConnectionUpdateOne) SetNillableDefaultBusinessUnitID(v *pulid.ID) *SSOConnectionUpdateOne {
+	if v != nil {
+		_u.SetDefaultBusinessUnitID(*v)
+	}
+	return _u
+}
+
+// ClearDefaultBusinessUnitID clears the value of the "default_business_unit_id" field.
+func (_u *SSOConnectionUpdateOne) ClearDefaultBusinessUnitID() *SSOConnectionUpdateOne {
+	_u.mutation.ClearDefaultBusinessUnitID()
+	return _u
+}
+
+// SetGroupsClaim sets the "groups_claim" field.
+func (_u *SSOConnectionUpdateOne) SetGroupsClaim(v string) *SSOConnectionUpdateOne {
+	_u.mutation.SetGroupsClaim(v)
+	return _u
+}
+
+// SetNillableGroupsClaim sets the "groups_claim" field if the given value is not nil.
+func (_u *SSOConnectionUpdateOne) SetNillableGroupsClaim(v *string) *SSOConnectionUpdateOne {
+	if v != nil {
+		_u.SetGroupsClaim(*v)
+	}
+	return _u
+}
+
+// SetClaimMappings sets the "claim_mappings" field.
+func (_u *SSOConnectionUpdateOne) SetClaimMappings(v []ssomapping.Mapping) *SSOConnectionUpdateOne {
+	_u.mutation.SetClaimMappings(v)
+	return _u
+}
+
+// AppendClaimMappings appends value to the "claim_mappings" field.
+func (_u *SSOConnectionUpdateOne) AppendClaimMappings(v []ssomapping.Mapping) *SSOConnectionUpdateOne {
+	_u.mutation.AppendClaimMappings(v)
+	return _u
+}
+
+// ClearClaimMappings clears the value of the "claim_mappings" field.
+func (_u *SSOConnectionUpdateOne) ClearClaimMappings() *SSOConnectionUpdateOne {
+	_u.mutation.ClearClaimMappings()
+	return _u
+}
+
+// SetDefaultRole sets the "default_role" edge to the Role entity.
+func (_u *SSOConnectionUpdateOne) SetDefaultRole(v *Role) *SSOConnectionUpdateOne {
+	return _u.SetDefaultRoleID(v.ID)
+}
+
+// SetDefaultBusinessUnit sets the "default_business_unit" edge to the BusinessUnit entity.
+func (_u *SSOConnectionUpdateOne) SetDefaultBusinessUnit(v *BusinessUnit) *SSOConnectionUpdateOne {
+	return _u.SetDefaultBusinessUnitID(v.ID)
+}
+
 // Mutation returns the SSOConnectionMutation object of the builder.
 func (_u *SSOConnectionUpdateOne) Mutation() *SSOConnectionMutation {
 	return _u.mutation
+}
+
+// ClearDefaultRole clears the "default_role" edge to the Role entity.
+func (_u *SSOConnectionUpdateOne) ClearDefaultRole() *SSOConnectionUpdateOne {
+	_u.mutation.ClearDefaultRole()
+	return _u
+}
+
+// ClearDefaultBusinessUnit clears the "default_business_unit" edge to the BusinessUnit entity.
+func (_u *SSOConnectionUpdateOne) ClearDefaultBusinessUnit() *SSOConnectionUpdateOne {
+	_u.mutation.ClearDefaultBusinessUnit()
+	return _u
 }
 
 // Where appends a list predicates to the SSOConnectionUpdate builder.
@@ -448,6 +795,11 @@ func (_u *SSOConnectionUpdateOne) check() error {
 	if v, ok := _u.mutation.ClientID(); ok {
 		if err := ssoconnection.ClientIDValidator(v); err != nil {
 			return &ValidationError{Name: "client_id", err: fmt.Errorf(`ent: validator failed for field "SSOConnection.client_id": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.GroupsClaim(); ok {
+		if err := ssoconnection.GroupsClaimValidator(v); err != nil {
+			return &ValidationError{Name: "groups_claim", err: fmt.Errorf(`ent: validator failed for field "SSOConnection.groups_claim": %w`, err)}
 		}
 	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
@@ -525,6 +877,92 @@ func (_u *SSOConnectionUpdateOne) sqlSave(ctx context.Context) (_node *SSOConnec
 	}
 	if value, ok := _u.mutation.AutoProvision(); ok {
 		_spec.SetField(ssoconnection.FieldAutoProvision, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Scopes(); ok {
+		_spec.SetField(ssoconnection.FieldScopes, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedScopes(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, ssoconnection.FieldScopes, value)
+		})
+	}
+	if _u.mutation.ScopesCleared() {
+		_spec.ClearField(ssoconnection.FieldScopes, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.TrustProviderMfa(); ok {
+		_spec.SetField(ssoconnection.FieldTrustProviderMfa, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.GroupsClaim(); ok {
+		_spec.SetField(ssoconnection.FieldGroupsClaim, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ClaimMappings(); ok {
+		_spec.SetField(ssoconnection.FieldClaimMappings, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedClaimMappings(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, ssoconnection.FieldClaimMappings, value)
+		})
+	}
+	if _u.mutation.ClaimMappingsCleared() {
+		_spec.ClearField(ssoconnection.FieldClaimMappings, field.TypeJSON)
+	}
+	if _u.mutation.DefaultRoleCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ssoconnection.DefaultRoleTable,
+			Columns: []string{ssoconnection.DefaultRoleColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(role.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DefaultRoleIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ssoconnection.DefaultRoleTable,
+			Columns: []string{ssoconnection.DefaultRoleColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(role.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DefaultBusinessUnitCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ssoconnection.DefaultBusinessUnitTable,
+			Columns: []string{ssoconnection.DefaultBusinessUnitColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(businessunit.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DefaultBusinessUnitIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   ssoconnection.DefaultBusinessUnitTable,
+			Columns: []string{ssoconnection.DefaultBusinessUnitColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(businessunit.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &SSOConnection{config: _u.config}

@@ -76,6 +76,8 @@ type Tx struct {
 	TOTPFactor *TOTPFactorClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// UserIdentity is the client for interacting with the UserIdentity builders.
+	UserIdentity *UserIdentityClient
 	// WebAuthnChallenge is the client for interacting with the WebAuthnChallenge builders.
 	WebAuthnChallenge *WebAuthnChallengeClient
 	// WebAuthnCredential is the client for interacting with the WebAuthnCredential builders.
@@ -242,6 +244,7 @@ func (tx *Tx) init() {
 	tx.SurveyResponse = NewSurveyResponseClient(tx.config)
 	tx.TOTPFactor = NewTOTPFactorClient(tx.config)
 	tx.User = NewUserClient(tx.config)
+	tx.UserIdentity = NewUserIdentityClient(tx.config)
 	tx.WebAuthnChallenge = NewWebAuthnChallengeClient(tx.config)
 	tx.WebAuthnCredential = NewWebAuthnCredentialClient(tx.config)
 }

@@ -51,6 +51,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Role() RoleResolver
 	SCIMToken() SCIMTokenResolver
+	SSOConnection() SSOConnectionResolver
 	SignedInSession() SignedInSessionResolver
 	TeamSettings() TeamSettingsResolver
 	Viewer() ViewerResolver
@@ -313,6 +314,10 @@ type ComplexityRoot struct {
 		DeletedRoleID func(childComplexity int) int
 	}
 
+	DeleteSSOConnectionPayload struct {
+		DeletedID func(childComplexity int) int
+	}
+
 	Document struct {
 		Client      func(childComplexity int) int
 		ContentType func(childComplexity int) int
@@ -494,8 +499,10 @@ type ComplexityRoot struct {
 		CreateEmployeeUser         func(childComplexity int, input CreateEmployeeUserInput) int
 		CreateRole                 func(childComplexity int, input CreateRoleInput) int
 		CreateScimToken            func(childComplexity int, input CreateScimTokenInput) int
+		CreateSsoConnection        func(childComplexity int, input CreateSSOConnectionInput) int
 		DeleteBusinessUnit         func(childComplexity int, input DeleteBusinessUnitInput) int
 		DeleteRole                 func(childComplexity int, input DeleteRoleInput) int
+		DeleteSsoConnection        func(childComplexity int, input DeleteSSOConnectionInput) int
 		EndEmergencyAccess         func(childComplexity int, id pulid.ID) int
 		EnrollAuthenticatorApp     func(childComplexity int, input EnrollAuthenticatorAppInput) int
 		FinishPasskeyRegistration  func(childComplexity int, input FinishPasskeyRegistrationInput) int
@@ -531,11 +538,13 @@ type ComplexityRoot struct {
 		SetUserRoles               func(childComplexity int, input SetUserRolesInput) int
 		SignOutEverywhere          func(childComplexity int, input UserInput) int
 		SuspendUser                func(childComplexity int, input UserInput) int
+		TestSsoConnection          func(childComplexity int, input TestSSOConnectionInput) int
 		TransferOwnership          func(childComplexity int, input TransferOwnershipInput) int
 		UnmapScimGroup             func(childComplexity int, input UnmapScimGroupInput) int
 		UpdateBusinessUnit         func(childComplexity int, input UpdateBusinessUnitInput) int
 		UpdateClientContact        func(childComplexity int, input UpdateClientContactInput) int
 		UpdateRole                 func(childComplexity int, input UpdateRoleInput) int
+		UpdateSsoConnection        func(childComplexity int, input UpdateSSOConnectionInput) int
 		UpdateTeamSettings         func(childComplexity int, input UpdateTeamSettingsInput) int
 		UpdateUserProfile          func(childComplexity int, input UpdateUserProfileInput) int
 		VerifyMfa                  func(childComplexity int, input VerifyMfaInput) int
@@ -668,6 +677,7 @@ type ComplexityRoot struct {
 		ScimGroups                func(childComplexity int) int
 		ScimTokens                func(childComplexity int) int
 		Seats                     func(childComplexity int) int
+		SsoConnections            func(childComplexity int) int
 		StaffProfiles             func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.StaffProfileOrder, where *ent.StaffProfileWhereInput) int
 		Team                      func(childComplexity int) int
 		Users                     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
@@ -771,6 +781,53 @@ type ComplexityRoot struct {
 		LastUsedAt func(childComplexity int) int
 		Name       func(childComplexity int) int
 		RevokedAt  func(childComplexity int) int
+	}
+
+	SSOClaimMapping struct {
+		BusinessUnit func(childComplexity int) int
+		Role         func(childComplexity int) int
+		Value        func(childComplexity int) int
+	}
+
+	SSOConnection struct {
+		AutoProvision       func(childComplexity int) int
+		ClientID            func(childComplexity int) int
+		CreatedAt           func(childComplexity int) int
+		DefaultBusinessUnit func(childComplexity int) int
+		DefaultRole         func(childComplexity int) int
+		EmailDomains        func(childComplexity int) int
+		Enabled             func(childComplexity int) int
+		GroupsClaim         func(childComplexity int) int
+		HasClientSecret     func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Issuer              func(childComplexity int) int
+		LoginURL            func(childComplexity int) int
+		Mappings            func(childComplexity int) int
+		Name                func(childComplexity int) int
+		RedirectURI         func(childComplexity int) int
+		Scopes              func(childComplexity int) int
+		TrustProviderMfa    func(childComplexity int) int
+		UpdatedAt           func(childComplexity int) int
+	}
+
+	SSOConnectionPayload struct {
+		SsoConnection func(childComplexity int) int
+	}
+
+	SSOConnectionTestReport struct {
+		AuthorizationEndpoint func(childComplexity int) int
+		EndSessionEndpoint    func(childComplexity int) int
+		Error                 func(childComplexity int) int
+		Issuer                func(childComplexity int) int
+		JwksURI               func(childComplexity int) int
+		Keys                  func(childComplexity int) int
+		Ok                    func(childComplexity int) int
+		PkceS256              func(childComplexity int) int
+		RedirectURI           func(childComplexity int) int
+		Scopes                func(childComplexity int) int
+		SigningAlgorithms     func(childComplexity int) int
+		TokenEndpoint         func(childComplexity int) int
+		UserinfoEndpoint      func(childComplexity int) int
 	}
 
 	ScimGroup struct {
@@ -1096,6 +1153,10 @@ type MutationResolver interface {
 	RotateScimToken(ctx context.Context, input RotateScimTokenInput) (*RotateScimTokenPayload, error)
 	RevokeScimToken(ctx context.Context, input RevokeScimTokenInput) (*RevokeScimTokenPayload, error)
 	RevokeSession(ctx context.Context, input RevokeSessionInput) (*RevokeSessionPayload, error)
+	CreateSsoConnection(ctx context.Context, input CreateSSOConnectionInput) (*SSOConnectionPayload, error)
+	UpdateSsoConnection(ctx context.Context, input UpdateSSOConnectionInput) (*SSOConnectionPayload, error)
+	DeleteSsoConnection(ctx context.Context, input DeleteSSOConnectionInput) (*DeleteSSOConnectionPayload, error)
+	TestSsoConnection(ctx context.Context, input TestSSOConnectionInput) (*SSOConnectionTestReport, error)
 	CreateRole(ctx context.Context, input CreateRoleInput) (*RolePayload, error)
 	UpdateRole(ctx context.Context, input UpdateRoleInput) (*RolePayload, error)
 	SetRolePrivilege(ctx context.Context, input SetRolePrivilegeInput) (*RolePayload, error)
@@ -1130,6 +1191,7 @@ type QueryResolver interface {
 	OutboxMessages(ctx context.Context, first *int, after *entgql.Cursor[pulid.ID], status *OutboxStatus) (*OutboxMessageConnection, error)
 	ScimGroups(ctx context.Context) ([]*ScimGroup, error)
 	ScimTokens(ctx context.Context) ([]*ent.SCIMToken, error)
+	SsoConnections(ctx context.Context) ([]*ent.SSOConnection, error)
 	Team(ctx context.Context) (*team.Settings, error)
 	Viewer(ctx context.Context) (*Viewer, error)
 }
@@ -1141,6 +1203,16 @@ type SCIMTokenResolver interface {
 	CreatedBy(ctx context.Context, obj *ent.SCIMToken) (*ent.User, error)
 
 	Active(ctx context.Context, obj *ent.SCIMToken) (bool, error)
+}
+type SSOConnectionResolver interface {
+	HasClientSecret(ctx context.Context, obj *ent.SSOConnection) (bool, error)
+
+	DefaultRole(ctx context.Context, obj *ent.SSOConnection) (*ent.Role, error)
+	DefaultBusinessUnit(ctx context.Context, obj *ent.SSOConnection) (*ent.BusinessUnit, error)
+
+	Mappings(ctx context.Context, obj *ent.SSOConnection) ([]*SSOClaimMapping, error)
+	LoginURL(ctx context.Context, obj *ent.SSOConnection) (string, error)
+	RedirectURI(ctx context.Context, obj *ent.SSOConnection) (string, error)
 }
 type SignedInSessionResolver interface {
 	Device(ctx context.Context, obj *ent.Session) (string, error)
@@ -2149,6 +2221,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeleteRolePayload.DeletedRoleID(childComplexity), true
 
+	case "DeleteSSOConnectionPayload.deletedId":
+		if e.ComplexityRoot.DeleteSSOConnectionPayload.DeletedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteSSOConnectionPayload.DeletedID(childComplexity), true
+
 	case "Document.client":
 		if e.ComplexityRoot.Document.Client == nil {
 			break
@@ -2876,6 +2955,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateScimToken(childComplexity, args["input"].(CreateScimTokenInput)), true
+	case "Mutation.createSsoConnection":
+		if e.ComplexityRoot.Mutation.CreateSsoConnection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createSsoConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSsoConnection(childComplexity, args["input"].(CreateSSOConnectionInput)), true
 	case "Mutation.deleteBusinessUnit":
 		if e.ComplexityRoot.Mutation.DeleteBusinessUnit == nil {
 			break
@@ -2898,6 +2988,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteRole(childComplexity, args["input"].(DeleteRoleInput)), true
+	case "Mutation.deleteSsoConnection":
+		if e.ComplexityRoot.Mutation.DeleteSsoConnection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteSsoConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteSsoConnection(childComplexity, args["input"].(DeleteSSOConnectionInput)), true
 	case "Mutation.endEmergencyAccess":
 		if e.ComplexityRoot.Mutation.EndEmergencyAccess == nil {
 			break
@@ -3278,6 +3379,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SuspendUser(childComplexity, args["input"].(UserInput)), true
+	case "Mutation.testSsoConnection":
+		if e.ComplexityRoot.Mutation.TestSsoConnection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_testSsoConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TestSsoConnection(childComplexity, args["input"].(TestSSOConnectionInput)), true
 	case "Mutation.transferOwnership":
 		if e.ComplexityRoot.Mutation.TransferOwnership == nil {
 			break
@@ -3333,6 +3445,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateRole(childComplexity, args["input"].(UpdateRoleInput)), true
+	case "Mutation.updateSsoConnection":
+		if e.ComplexityRoot.Mutation.UpdateSsoConnection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSsoConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSsoConnection(childComplexity, args["input"].(UpdateSSOConnectionInput)), true
 	case "Mutation.updateTeamSettings":
 		if e.ComplexityRoot.Mutation.UpdateTeamSettings == nil {
 			break
@@ -3941,6 +4064,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Seats(childComplexity), true
+	case "Query.ssoConnections":
+		if e.ComplexityRoot.Query.SsoConnections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.SsoConnections(childComplexity), true
 	case "Query.staffProfiles":
 		if e.ComplexityRoot.Query.StaffProfiles == nil {
 			break
@@ -4263,6 +4392,220 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SCIMToken.RevokedAt(childComplexity), true
+
+	case "SSOClaimMapping.businessUnit":
+		if e.ComplexityRoot.SSOClaimMapping.BusinessUnit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOClaimMapping.BusinessUnit(childComplexity), true
+	case "SSOClaimMapping.role":
+		if e.ComplexityRoot.SSOClaimMapping.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOClaimMapping.Role(childComplexity), true
+	case "SSOClaimMapping.value":
+		if e.ComplexityRoot.SSOClaimMapping.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOClaimMapping.Value(childComplexity), true
+
+	case "SSOConnection.autoProvision":
+		if e.ComplexityRoot.SSOConnection.AutoProvision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnection.AutoProvision(childComplexity), true
+	case "SSOConnection.clientId":
+		if e.ComplexityRoot.SSOConnection.ClientID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnection.ClientID(childComplexity), true
+	case "SSOConnection.createdAt":
+		if e.ComplexityRoot.SSOConnection.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnection.CreatedAt(childComplexity), true
+	case "SSOConnection.defaultBusinessUnit":
+		if e.ComplexityRoot.SSOConnection.DefaultBusinessUnit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnection.DefaultBusinessUnit(childComplexity), true
+	case "SSOConnection.defaultRole":
+		if e.ComplexityRoot.SSOConnection.DefaultRole == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnection.DefaultRole(childComplexity), true
+	case "SSOConnection.emailDomains":
+		if e.ComplexityRoot.SSOConnection.EmailDomains == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnection.EmailDomains(childComplexity), true
+	case "SSOConnection.enabled":
+		if e.ComplexityRoot.SSOConnection.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnection.Enabled(childComplexity), true
+	case "SSOConnection.groupsClaim":
+		if e.ComplexityRoot.SSOConnection.GroupsClaim == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnection.GroupsClaim(childComplexity), true
+	case "SSOConnection.hasClientSecret":
+		if e.ComplexityRoot.SSOConnection.HasClientSecret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnection.HasClientSecret(childComplexity), true
+	case "SSOConnection.id":
+		if e.ComplexityRoot.SSOConnection.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnection.ID(childComplexity), true
+	case "SSOConnection.issuer":
+		if e.ComplexityRoot.SSOConnection.Issuer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnection.Issuer(childComplexity), true
+	case "SSOConnection.loginUrl":
+		if e.ComplexityRoot.SSOConnection.LoginURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnection.LoginURL(childComplexity), true
+	case "SSOConnection.mappings":
+		if e.ComplexityRoot.SSOConnection.Mappings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnection.Mappings(childComplexity), true
+	case "SSOConnection.name":
+		if e.ComplexityRoot.SSOConnection.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnection.Name(childComplexity), true
+	case "SSOConnection.redirectUri":
+		if e.ComplexityRoot.SSOConnection.RedirectURI == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnection.RedirectURI(childComplexity), true
+	case "SSOConnection.scopes":
+		if e.ComplexityRoot.SSOConnection.Scopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnection.Scopes(childComplexity), true
+	case "SSOConnection.trustProviderMfa":
+		if e.ComplexityRoot.SSOConnection.TrustProviderMfa == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnection.TrustProviderMfa(childComplexity), true
+	case "SSOConnection.updatedAt":
+		if e.ComplexityRoot.SSOConnection.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnection.UpdatedAt(childComplexity), true
+
+	case "SSOConnectionPayload.ssoConnection":
+		if e.ComplexityRoot.SSOConnectionPayload.SsoConnection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnectionPayload.SsoConnection(childComplexity), true
+
+	case "SSOConnectionTestReport.authorizationEndpoint":
+		if e.ComplexityRoot.SSOConnectionTestReport.AuthorizationEndpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnectionTestReport.AuthorizationEndpoint(childComplexity), true
+	case "SSOConnectionTestReport.endSessionEndpoint":
+		if e.ComplexityRoot.SSOConnectionTestReport.EndSessionEndpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnectionTestReport.EndSessionEndpoint(childComplexity), true
+	case "SSOConnectionTestReport.error":
+		if e.ComplexityRoot.SSOConnectionTestReport.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnectionTestReport.Error(childComplexity), true
+	case "SSOConnectionTestReport.issuer":
+		if e.ComplexityRoot.SSOConnectionTestReport.Issuer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnectionTestReport.Issuer(childComplexity), true
+	case "SSOConnectionTestReport.jwksUri":
+		if e.ComplexityRoot.SSOConnectionTestReport.JwksURI == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnectionTestReport.JwksURI(childComplexity), true
+	case "SSOConnectionTestReport.keys":
+		if e.ComplexityRoot.SSOConnectionTestReport.Keys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnectionTestReport.Keys(childComplexity), true
+	case "SSOConnectionTestReport.ok":
+		if e.ComplexityRoot.SSOConnectionTestReport.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnectionTestReport.Ok(childComplexity), true
+	case "SSOConnectionTestReport.pkceS256":
+		if e.ComplexityRoot.SSOConnectionTestReport.PkceS256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnectionTestReport.PkceS256(childComplexity), true
+	case "SSOConnectionTestReport.redirectUri":
+		if e.ComplexityRoot.SSOConnectionTestReport.RedirectURI == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnectionTestReport.RedirectURI(childComplexity), true
+	case "SSOConnectionTestReport.scopes":
+		if e.ComplexityRoot.SSOConnectionTestReport.Scopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnectionTestReport.Scopes(childComplexity), true
+	case "SSOConnectionTestReport.signingAlgorithms":
+		if e.ComplexityRoot.SSOConnectionTestReport.SigningAlgorithms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnectionTestReport.SigningAlgorithms(childComplexity), true
+	case "SSOConnectionTestReport.tokenEndpoint":
+		if e.ComplexityRoot.SSOConnectionTestReport.TokenEndpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnectionTestReport.TokenEndpoint(childComplexity), true
+	case "SSOConnectionTestReport.userinfoEndpoint":
+		if e.ComplexityRoot.SSOConnectionTestReport.UserinfoEndpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SSOConnectionTestReport.UserinfoEndpoint(childComplexity), true
 
 	case "ScimGroup.businessUnit":
 		if e.ComplexityRoot.ScimGroup.BusinessUnit == nil {
@@ -5303,9 +5646,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateBusinessUnitInput", ec.unmarshalInputCreateBusinessUnitInput),
 			graphql.NewInputUnmarshaler("CreateEmployeeUserInput", ec.unmarshalInputCreateEmployeeUserInput),
 			graphql.NewInputUnmarshaler("CreateRoleInput", ec.unmarshalInputCreateRoleInput),
+			graphql.NewInputUnmarshaler("CreateSSOConnectionInput", ec.unmarshalInputCreateSSOConnectionInput),
 			graphql.NewInputUnmarshaler("CreateScimTokenInput", ec.unmarshalInputCreateScimTokenInput),
 			graphql.NewInputUnmarshaler("DeleteBusinessUnitInput", ec.unmarshalInputDeleteBusinessUnitInput),
 			graphql.NewInputUnmarshaler("DeleteRoleInput", ec.unmarshalInputDeleteRoleInput),
+			graphql.NewInputUnmarshaler("DeleteSSOConnectionInput", ec.unmarshalInputDeleteSSOConnectionInput),
 			graphql.NewInputUnmarshaler("DocumentOrder", ec.unmarshalInputDocumentOrder),
 			graphql.NewInputUnmarshaler("DocumentWhereInput", ec.unmarshalInputDocumentWhereInput),
 			graphql.NewInputUnmarshaler("EmergencyAccessOrder", ec.unmarshalInputEmergencyAccessOrder),
@@ -5345,6 +5690,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RolePolicyInput", ec.unmarshalInputRolePolicyInput),
 			graphql.NewInputUnmarshaler("RoleWhereInput", ec.unmarshalInputRoleWhereInput),
 			graphql.NewInputUnmarshaler("RotateScimTokenInput", ec.unmarshalInputRotateScimTokenInput),
+			graphql.NewInputUnmarshaler("SSOClaimMappingInput", ec.unmarshalInputSSOClaimMappingInput),
 			graphql.NewInputUnmarshaler("SessionNoteOrder", ec.unmarshalInputSessionNoteOrder),
 			graphql.NewInputUnmarshaler("SessionNoteWhereInput", ec.unmarshalInputSessionNoteWhereInput),
 			graphql.NewInputUnmarshaler("SetEmployeeAccessInput", ec.unmarshalInputSetEmployeeAccessInput),
@@ -5358,11 +5704,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("StaffProfileWhereInput", ec.unmarshalInputStaffProfileWhereInput),
 			graphql.NewInputUnmarshaler("SurveyResponseOrder", ec.unmarshalInputSurveyResponseOrder),
 			graphql.NewInputUnmarshaler("SurveyResponseWhereInput", ec.unmarshalInputSurveyResponseWhereInput),
+			graphql.NewInputUnmarshaler("TestSSOConnectionInput", ec.unmarshalInputTestSSOConnectionInput),
 			graphql.NewInputUnmarshaler("TransferOwnershipInput", ec.unmarshalInputTransferOwnershipInput),
 			graphql.NewInputUnmarshaler("UnmapScimGroupInput", ec.unmarshalInputUnmapScimGroupInput),
 			graphql.NewInputUnmarshaler("UpdateBusinessUnitInput", ec.unmarshalInputUpdateBusinessUnitInput),
 			graphql.NewInputUnmarshaler("UpdateClientContactInput", ec.unmarshalInputUpdateClientContactInput),
 			graphql.NewInputUnmarshaler("UpdateRoleInput", ec.unmarshalInputUpdateRoleInput),
+			graphql.NewInputUnmarshaler("UpdateSSOConnectionInput", ec.unmarshalInputUpdateSSOConnectionInput),
 			graphql.NewInputUnmarshaler("UpdateTeamSettingsInput", ec.unmarshalInputUpdateTeamSettingsInput),
 			graphql.NewInputUnmarshaler("UpdateUserProfileInput", ec.unmarshalInputUpdateUserProfileInput),
 			graphql.NewInputUnmarshaler("UserInput", ec.unmarshalInputUserInput),
@@ -5444,7 +5792,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "access.graphql" "access_admin.graphql" "directory.graphql" "ent.graphql" "invite.graphql" "mfa.graphql" "outbox.graphql" "passkey.graphql" "portal.graphql" "scim.graphql" "scim_tokens.graphql" "sessions.graphql" "team.graphql" "viewer.graphql"
+//go:embed "access.graphql" "access_admin.graphql" "directory.graphql" "ent.graphql" "invite.graphql" "mfa.graphql" "outbox.graphql" "passkey.graphql" "portal.graphql" "scim.graphql" "scim_tokens.graphql" "sessions.graphql" "sso.graphql" "team.graphql" "viewer.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -5468,6 +5816,7 @@ var sources = []*ast.Source{
 	{Name: "scim.graphql", Input: sourceData("scim.graphql"), BuiltIn: false},
 	{Name: "scim_tokens.graphql", Input: sourceData("scim_tokens.graphql"), BuiltIn: false},
 	{Name: "sessions.graphql", Input: sourceData("sessions.graphql"), BuiltIn: false},
+	{Name: "sso.graphql", Input: sourceData("sso.graphql"), BuiltIn: false},
 	{Name: "team.graphql", Input: sourceData("team.graphql"), BuiltIn: false},
 	{Name: "viewer.graphql", Input: sourceData("viewer.graphql"), BuiltIn: false},
 }
@@ -5973,6 +6322,14 @@ func (ec *executionContext) childFields_DeleteRolePayload(ctx context.Context, f
 		return ec.fieldContext_DeleteRolePayload_deletedRoleId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteRolePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteSSOConnectionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedId":
+		return ec.fieldContext_DeleteSSOConnectionPayload_deletedId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteSSOConnectionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Document(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6715,6 +7072,100 @@ func (ec *executionContext) childFields_SCIMToken(ctx context.Context, field gra
 		return ec.fieldContext_SCIMToken_active(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SCIMToken", field.Name)
+}
+
+func (ec *executionContext) childFields_SSOClaimMapping(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_SSOClaimMapping_value(ctx, field)
+	case "role":
+		return ec.fieldContext_SSOClaimMapping_role(ctx, field)
+	case "businessUnit":
+		return ec.fieldContext_SSOClaimMapping_businessUnit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SSOClaimMapping", field.Name)
+}
+
+func (ec *executionContext) childFields_SSOConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SSOConnection_id(ctx, field)
+	case "name":
+		return ec.fieldContext_SSOConnection_name(ctx, field)
+	case "issuer":
+		return ec.fieldContext_SSOConnection_issuer(ctx, field)
+	case "clientId":
+		return ec.fieldContext_SSOConnection_clientId(ctx, field)
+	case "hasClientSecret":
+		return ec.fieldContext_SSOConnection_hasClientSecret(ctx, field)
+	case "scopes":
+		return ec.fieldContext_SSOConnection_scopes(ctx, field)
+	case "emailDomains":
+		return ec.fieldContext_SSOConnection_emailDomains(ctx, field)
+	case "enabled":
+		return ec.fieldContext_SSOConnection_enabled(ctx, field)
+	case "trustProviderMfa":
+		return ec.fieldContext_SSOConnection_trustProviderMfa(ctx, field)
+	case "autoProvision":
+		return ec.fieldContext_SSOConnection_autoProvision(ctx, field)
+	case "defaultRole":
+		return ec.fieldContext_SSOConnection_defaultRole(ctx, field)
+	case "defaultBusinessUnit":
+		return ec.fieldContext_SSOConnection_defaultBusinessUnit(ctx, field)
+	case "groupsClaim":
+		return ec.fieldContext_SSOConnection_groupsClaim(ctx, field)
+	case "mappings":
+		return ec.fieldContext_SSOConnection_mappings(ctx, field)
+	case "loginUrl":
+		return ec.fieldContext_SSOConnection_loginUrl(ctx, field)
+	case "redirectUri":
+		return ec.fieldContext_SSOConnection_redirectUri(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SSOConnection_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_SSOConnection_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SSOConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SSOConnectionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ssoConnection":
+		return ec.fieldContext_SSOConnectionPayload_ssoConnection(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SSOConnectionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SSOConnectionTestReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_SSOConnectionTestReport_ok(ctx, field)
+	case "error":
+		return ec.fieldContext_SSOConnectionTestReport_error(ctx, field)
+	case "issuer":
+		return ec.fieldContext_SSOConnectionTestReport_issuer(ctx, field)
+	case "authorizationEndpoint":
+		return ec.fieldContext_SSOConnectionTestReport_authorizationEndpoint(ctx, field)
+	case "tokenEndpoint":
+		return ec.fieldContext_SSOConnectionTestReport_tokenEndpoint(ctx, field)
+	case "userinfoEndpoint":
+		return ec.fieldContext_SSOConnectionTestReport_userinfoEndpoint(ctx, field)
+	case "endSessionEndpoint":
+		return ec.fieldContext_SSOConnectionTestReport_endSessionEndpoint(ctx, field)
+	case "jwksUri":
+		return ec.fieldContext_SSOConnectionTestReport_jwksUri(ctx, field)
+	case "keys":
+		return ec.fieldContext_SSOConnectionTestReport_keys(ctx, field)
+	case "signingAlgorithms":
+		return ec.fieldContext_SSOConnectionTestReport_signingAlgorithms(ctx, field)
+	case "pkceS256":
+		return ec.fieldContext_SSOConnectionTestReport_pkceS256(ctx, field)
+	case "scopes":
+		return ec.fieldContext_SSOConnectionTestReport_scopes(ctx, field)
+	case "redirectUri":
+		return ec.fieldContext_SSOConnectionTestReport_redirectUri(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SSOConnectionTestReport", field.Name)
 }
 
 func (ec *executionContext) childFields_ScimGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7989,6 +8440,20 @@ func (ec *executionContext) field_Mutation_createScimToken_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createSsoConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CreateSSOConnectionInput, error) {
+			return ec.unmarshalNCreateSSOConnectionInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐCreateSSOConnectionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteBusinessUnit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8009,6 +8474,20 @@ func (ec *executionContext) field_Mutation_deleteRole_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (DeleteRoleInput, error) {
 			return ec.unmarshalNDeleteRoleInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐDeleteRoleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteSsoConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (DeleteSSOConnectionInput, error) {
+			return ec.unmarshalNDeleteSSOConnectionInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐDeleteSSOConnectionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8493,6 +8972,20 @@ func (ec *executionContext) field_Mutation_suspendUser_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_testSsoConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (TestSSOConnectionInput, error) {
+			return ec.unmarshalNTestSSOConnectionInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐTestSSOConnectionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_transferOwnership_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8555,6 +9048,20 @@ func (ec *executionContext) field_Mutation_updateRole_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (UpdateRoleInput, error) {
 			return ec.unmarshalNUpdateRoleInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateRoleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSsoConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UpdateSSOConnectionInput, error) {
+			return ec.unmarshalNUpdateSSOConnectionInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateSSOConnectionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -13681,6 +14188,29 @@ func (ec *executionContext) fieldContext_DeleteRolePayload_deletedRoleId(_ conte
 	return graphql.NewScalarFieldContext("DeleteRolePayload", field, false, false, "ID")
 }
 
+func (ec *executionContext) _DeleteSSOConnectionPayload_deletedId(ctx context.Context, field graphql.CollectedField, obj *DeleteSSOConnectionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteSSOConnectionPayload_deletedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteSSOConnectionPayload_deletedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteSSOConnectionPayload", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Document_id(ctx context.Context, field graphql.CollectedField, obj *ent.Document) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18515,6 +19045,182 @@ func (ec *executionContext) fieldContext_Mutation_revokeSession(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createSsoConnection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createSsoConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateSsoConnection(ctx, fc.Args["input"].(CreateSSOConnectionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SSOConnectionPayload) graphql.Marshaler {
+			return ec.marshalNSSOConnectionPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSSOConnectionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createSsoConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SSOConnectionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createSsoConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSsoConnection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSsoConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSsoConnection(ctx, fc.Args["input"].(UpdateSSOConnectionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SSOConnectionPayload) graphql.Marshaler {
+			return ec.marshalNSSOConnectionPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSSOConnectionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSsoConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SSOConnectionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSsoConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteSsoConnection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteSsoConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteSsoConnection(ctx, fc.Args["input"].(DeleteSSOConnectionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *DeleteSSOConnectionPayload) graphql.Marshaler {
+			return ec.marshalNDeleteSSOConnectionPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐDeleteSSOConnectionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteSsoConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteSSOConnectionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteSsoConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_testSsoConnection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_testSsoConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TestSsoConnection(ctx, fc.Args["input"].(TestSSOConnectionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SSOConnectionTestReport) graphql.Marshaler {
+			return ec.marshalNSSOConnectionTestReport2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSSOConnectionTestReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_testSsoConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SSOConnectionTestReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_testSsoConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21218,6 +21924,38 @@ func (ec *executionContext) fieldContext_Query_scimTokens(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_ssoConnections(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ssoConnections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().SsoConnections(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SSOConnection) graphql.Marshaler {
+			return ec.marshalNSSOConnection2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSSOConnectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ssoConnections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SSOConnection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_team(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22499,6 +23237,865 @@ func (ec *executionContext) _SCIMToken_active(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_SCIMToken_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SCIMToken", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _SSOClaimMapping_value(ctx context.Context, field graphql.CollectedField, obj *SSOClaimMapping) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOClaimMapping_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOClaimMapping_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOClaimMapping", field, false, false, "String")
+}
+
+func (ec *executionContext) _SSOClaimMapping_role(ctx context.Context, field graphql.CollectedField, obj *SSOClaimMapping) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOClaimMapping_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Role) graphql.Marshaler {
+			return ec.marshalORole2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐRole(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SSOClaimMapping_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SSOClaimMapping",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Role(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SSOClaimMapping_businessUnit(ctx context.Context, field graphql.CollectedField, obj *SSOClaimMapping) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOClaimMapping_businessUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BusinessUnit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BusinessUnit) graphql.Marshaler {
+			return ec.marshalOBusinessUnit2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐBusinessUnit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SSOClaimMapping_businessUnit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SSOClaimMapping",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessUnit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SSOConnection_id(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnection_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnection_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SSOConnection_name(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnection_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnection_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnection", field, false, false, "String")
+}
+
+func (ec *executionContext) _SSOConnection_issuer(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnection_issuer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Issuer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnection_issuer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnection", field, false, false, "String")
+}
+
+func (ec *executionContext) _SSOConnection_clientId(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnection_clientId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnection_clientId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnection", field, false, false, "String")
+}
+
+func (ec *executionContext) _SSOConnection_hasClientSecret(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnection_hasClientSecret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SSOConnection().HasClientSecret(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnection_hasClientSecret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnection", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _SSOConnection_scopes(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnection_scopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scopes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnection_scopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnection", field, false, false, "String")
+}
+
+func (ec *executionContext) _SSOConnection_emailDomains(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnection_emailDomains(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EmailDomains, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnection_emailDomains(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnection", field, false, false, "String")
+}
+
+func (ec *executionContext) _SSOConnection_enabled(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnection_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnection_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnection", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SSOConnection_trustProviderMfa(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnection_trustProviderMfa(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrustProviderMfa, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnection_trustProviderMfa(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnection", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SSOConnection_autoProvision(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnection_autoProvision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoProvision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnection_autoProvision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnection", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SSOConnection_defaultRole(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnection_defaultRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SSOConnection().DefaultRole(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Role) graphql.Marshaler {
+			return ec.marshalORole2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐRole(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnection_defaultRole(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SSOConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Role(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SSOConnection_defaultBusinessUnit(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnection_defaultBusinessUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SSOConnection().DefaultBusinessUnit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.BusinessUnit) graphql.Marshaler {
+			return ec.marshalOBusinessUnit2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐBusinessUnit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnection_defaultBusinessUnit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SSOConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessUnit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SSOConnection_groupsClaim(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnection_groupsClaim(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GroupsClaim, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnection_groupsClaim(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnection", field, false, false, "String")
+}
+
+func (ec *executionContext) _SSOConnection_mappings(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnection_mappings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SSOConnection().Mappings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*SSOClaimMapping) graphql.Marshaler {
+			return ec.marshalNSSOClaimMapping2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSSOClaimMappingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnection_mappings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SSOConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SSOClaimMapping(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SSOConnection_loginUrl(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnection_loginUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SSOConnection().LoginURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnection_loginUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnection", field, true, true, "String")
+}
+
+func (ec *executionContext) _SSOConnection_redirectUri(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnection_redirectUri(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SSOConnection().RedirectURI(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnection_redirectUri(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnection", field, true, true, "String")
+}
+
+func (ec *executionContext) _SSOConnection_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnection_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnection_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SSOConnection_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnection_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnection_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SSOConnectionPayload_ssoConnection(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnectionPayload_ssoConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SsoConnection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SSOConnection) graphql.Marshaler {
+			return ec.marshalNSSOConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSSOConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnectionPayload_ssoConnection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SSOConnectionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SSOConnection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SSOConnectionTestReport_ok(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnectionTestReport_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnectionTestReport_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnectionTestReport", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SSOConnectionTestReport_error(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnectionTestReport_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnectionTestReport_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnectionTestReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _SSOConnectionTestReport_issuer(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnectionTestReport_issuer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Issuer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnectionTestReport_issuer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnectionTestReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _SSOConnectionTestReport_authorizationEndpoint(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnectionTestReport_authorizationEndpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AuthorizationEndpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnectionTestReport_authorizationEndpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnectionTestReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _SSOConnectionTestReport_tokenEndpoint(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnectionTestReport_tokenEndpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TokenEndpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnectionTestReport_tokenEndpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnectionTestReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _SSOConnectionTestReport_userinfoEndpoint(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnectionTestReport_userinfoEndpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserinfoEndpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnectionTestReport_userinfoEndpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnectionTestReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _SSOConnectionTestReport_endSessionEndpoint(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnectionTestReport_endSessionEndpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndSessionEndpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnectionTestReport_endSessionEndpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnectionTestReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _SSOConnectionTestReport_jwksUri(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnectionTestReport_jwksUri(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.JwksURI, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnectionTestReport_jwksUri(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnectionTestReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _SSOConnectionTestReport_keys(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnectionTestReport_keys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Keys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnectionTestReport_keys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnectionTestReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SSOConnectionTestReport_signingAlgorithms(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnectionTestReport_signingAlgorithms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SigningAlgorithms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnectionTestReport_signingAlgorithms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnectionTestReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _SSOConnectionTestReport_pkceS256(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnectionTestReport_pkceS256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PkceS256, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnectionTestReport_pkceS256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnectionTestReport", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SSOConnectionTestReport_scopes(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnectionTestReport_scopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scopes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnectionTestReport_scopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnectionTestReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _SSOConnectionTestReport_redirectUri(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SSOConnectionTestReport_redirectUri(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RedirectURI, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SSOConnectionTestReport_redirectUri(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SSOConnectionTestReport", field, false, false, "String")
 }
 
 func (ec *executionContext) _ScimGroup_id(ctx context.Context, field graphql.CollectedField, obj *ScimGroup) (ret graphql.Marshaler) {
@@ -31946,6 +33543,132 @@ func UnmarshalCreateRoleInput(ctx context.Context, raw any) (CreateRoleInput, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateSSOConnectionInput(ctx context.Context, obj any) (CreateSSOConnectionInput, error) {
+	var it CreateSSOConnectionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "issuer", "clientId", "clientSecret", "scopes", "emailDomains", "enabled", "trustProviderMfa", "autoProvision", "defaultRoleId", "defaultBusinessUnitId", "groupsClaim", "mappings"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "issuer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuer"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Issuer = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "clientSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientSecret"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientSecret = data
+		case "scopes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scopes"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scopes = data
+		case "emailDomains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailDomains"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailDomains = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		case "trustProviderMfa":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trustProviderMfa"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrustProviderMfa = data
+		case "autoProvision":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoProvision"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoProvision = data
+		case "defaultRoleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultRoleId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultRoleID = data
+		case "defaultBusinessUnitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultBusinessUnitId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultBusinessUnitID = data
+		case "groupsClaim":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groupsClaim"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GroupsClaim = data
+		case "mappings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mappings"))
+			data, err := ec.unmarshalOSSOClaimMappingInput2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSSOClaimMappingInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mappings = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateSSOConnectionInput unmarshals raw into the CreateSSOConnectionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateSSOConnectionInput(ctx context.Context, raw any) (CreateSSOConnectionInput, error) {
+	var out CreateSSOConnectionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateSSOConnectionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateScimTokenInput(ctx context.Context, obj any) (CreateScimTokenInput, error) {
 	var it CreateScimTokenInput
 	if obj == nil {
@@ -32083,6 +33806,48 @@ func (ec *executionContext) unmarshalInputDeleteRoleInput(ctx context.Context, o
 func UnmarshalDeleteRoleInput(ctx context.Context, raw any) (DeleteRoleInput, error) {
 	var out DeleteRoleInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteRoleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeleteSSOConnectionInput(ctx context.Context, obj any) (DeleteSSOConnectionInput, error) {
+	var it DeleteSSOConnectionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeleteSSOConnectionInput unmarshals raw into the DeleteSSOConnectionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteSSOConnectionInput(ctx context.Context, raw any) (DeleteSSOConnectionInput, error) {
+	var out DeleteSSOConnectionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteSSOConnectionInput", raw, &out)
 	return out, err
 }
 
@@ -38071,6 +39836,62 @@ func UnmarshalRotateScimTokenInput(ctx context.Context, raw any) (RotateScimToke
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSSOClaimMappingInput(ctx context.Context, obj any) (SSOClaimMappingInput, error) {
+	var it SSOClaimMappingInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"value", "roleId", "businessUnitId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "roleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleID = data
+		case "businessUnitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("businessUnitId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BusinessUnitID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSSOClaimMappingInput unmarshals raw into the SSOClaimMappingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSSOClaimMappingInput(ctx context.Context, raw any) (SSOClaimMappingInput, error) {
+	var out SSOClaimMappingInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SSOClaimMappingInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSessionNoteOrder(ctx context.Context, obj any) (ent.SessionNoteOrder, error) {
 	var it ent.SessionNoteOrder
 	if obj == nil {
@@ -40430,6 +42251,48 @@ func UnmarshalSurveyResponseWhereInput(ctx context.Context, raw any) (ent.Survey
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTestSSOConnectionInput(ctx context.Context, obj any) (TestSSOConnectionInput, error) {
+	var it TestSSOConnectionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTestSSOConnectionInput unmarshals raw into the TestSSOConnectionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTestSSOConnectionInput(ctx context.Context, raw any) (TestSSOConnectionInput, error) {
+	var out TestSSOConnectionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TestSSOConnectionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTransferOwnershipInput(ctx context.Context, obj any) (TransferOwnershipInput, error) {
 	var it TransferOwnershipInput
 	if obj == nil {
@@ -40679,6 +42542,139 @@ func (ec *executionContext) unmarshalInputUpdateRoleInput(ctx context.Context, o
 func UnmarshalUpdateRoleInput(ctx context.Context, raw any) (UpdateRoleInput, error) {
 	var out UpdateRoleInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateRoleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateSSOConnectionInput(ctx context.Context, obj any) (UpdateSSOConnectionInput, error) {
+	var it UpdateSSOConnectionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "issuer", "clientId", "clientSecret", "scopes", "emailDomains", "enabled", "trustProviderMfa", "autoProvision", "defaultRoleId", "defaultBusinessUnitId", "groupsClaim", "mappings"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "issuer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuer"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Issuer = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "clientSecret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientSecret"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientSecret = data
+		case "scopes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scopes"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scopes = data
+		case "emailDomains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailDomains"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailDomains = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		case "trustProviderMfa":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trustProviderMfa"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrustProviderMfa = data
+		case "autoProvision":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoProvision"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoProvision = data
+		case "defaultRoleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultRoleId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultRoleID = data
+		case "defaultBusinessUnitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultBusinessUnitId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultBusinessUnitID = data
+		case "groupsClaim":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groupsClaim"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GroupsClaim = data
+		case "mappings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mappings"))
+			data, err := ec.unmarshalOSSOClaimMappingInput2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSSOClaimMappingInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mappings = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateSSOConnectionInput unmarshals raw into the UpdateSSOConnectionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateSSOConnectionInput(ctx context.Context, raw any) (UpdateSSOConnectionInput, error) {
+	var out UpdateSSOConnectionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateSSOConnectionInput", raw, &out)
 	return out, err
 }
 
@@ -44182,6 +46178,39 @@ func (ec *executionContext) _DeleteRolePayload(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var deleteSSOConnectionPayloadImplementors = []string{"DeleteSSOConnectionPayload"}
+
+func (ec *executionContext) _DeleteSSOConnectionPayload(ctx context.Context, sel ast.SelectionSet, obj *DeleteSSOConnectionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteSSOConnectionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteSSOConnectionPayload")
+		case "deletedId":
+			out.Values[i] = ec._DeleteSSOConnectionPayload_deletedId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var documentImplementors = []string{"Document", "Node"}
 
 func (ec *executionContext) _Document(ctx context.Context, sel ast.SelectionSet, obj *ent.Document) graphql.Marshaler {
@@ -45718,6 +47747,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createSsoConnection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createSsoConnection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSsoConnection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSsoConnection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteSsoConnection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteSsoConnection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "testSsoConnection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_testSsoConnection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createRole":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createRole(ctx, field)
@@ -46649,6 +48706,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_scimTokens(ctx, field)
 				})
+		case "ssoConnections":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_ssoConnections(ctx, field)
+				})
 		case "team":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -47409,6 +49472,299 @@ func (ec *executionContext) _SCIMToken(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SCIMToken_active(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sSOClaimMappingImplementors = []string{"SSOClaimMapping"}
+
+func (ec *executionContext) _SSOClaimMapping(ctx context.Context, sel ast.SelectionSet, obj *SSOClaimMapping) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sSOClaimMappingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SSOClaimMapping")
+		case "value":
+			out.Values[i] = ec._SSOClaimMapping_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "role":
+			out.Values[i] = ec._SSOClaimMapping_role(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "businessUnit":
+			out.Values[i] = ec._SSOClaimMapping_businessUnit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sSOConnectionImplementors = []string{"SSOConnection"}
+
+func (ec *executionContext) _SSOConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.SSOConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sSOConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SSOConnection")
+		case "id":
+			out.Values[i] = ec._SSOConnection_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._SSOConnection_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "issuer":
+			out.Values[i] = ec._SSOConnection_issuer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "clientId":
+			out.Values[i] = ec._SSOConnection_clientId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hasClientSecret":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SSOConnection_hasClientSecret(ctx, field, obj)
+				})
+		case "scopes":
+			out.Values[i] = ec._SSOConnection_scopes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "emailDomains":
+			out.Values[i] = ec._SSOConnection_emailDomains(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enabled":
+			out.Values[i] = ec._SSOConnection_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "trustProviderMfa":
+			out.Values[i] = ec._SSOConnection_trustProviderMfa(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "autoProvision":
+			out.Values[i] = ec._SSOConnection_autoProvision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "defaultRole":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SSOConnection_defaultRole(ctx, field, obj)
+				})
+		case "defaultBusinessUnit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SSOConnection_defaultBusinessUnit(ctx, field, obj)
+				})
+		case "groupsClaim":
+			out.Values[i] = ec._SSOConnection_groupsClaim(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mappings":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SSOConnection_mappings(ctx, field, obj)
+				})
+		case "loginUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SSOConnection_loginUrl(ctx, field, obj)
+				})
+		case "redirectUri":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SSOConnection_redirectUri(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._SSOConnection_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._SSOConnection_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sSOConnectionPayloadImplementors = []string{"SSOConnectionPayload"}
+
+func (ec *executionContext) _SSOConnectionPayload(ctx context.Context, sel ast.SelectionSet, obj *SSOConnectionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sSOConnectionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SSOConnectionPayload")
+		case "ssoConnection":
+			out.Values[i] = ec._SSOConnectionPayload_ssoConnection(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sSOConnectionTestReportImplementors = []string{"SSOConnectionTestReport"}
+
+func (ec *executionContext) _SSOConnectionTestReport(ctx context.Context, sel ast.SelectionSet, obj *SSOConnectionTestReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sSOConnectionTestReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SSOConnectionTestReport")
+		case "ok":
+			out.Values[i] = ec._SSOConnectionTestReport_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._SSOConnectionTestReport_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "issuer":
+			out.Values[i] = ec._SSOConnectionTestReport_issuer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "authorizationEndpoint":
+			out.Values[i] = ec._SSOConnectionTestReport_authorizationEndpoint(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "tokenEndpoint":
+			out.Values[i] = ec._SSOConnectionTestReport_tokenEndpoint(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userinfoEndpoint":
+			out.Values[i] = ec._SSOConnectionTestReport_userinfoEndpoint(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "endSessionEndpoint":
+			out.Values[i] = ec._SSOConnectionTestReport_endSessionEndpoint(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "jwksUri":
+			out.Values[i] = ec._SSOConnectionTestReport_jwksUri(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "keys":
+			out.Values[i] = ec._SSOConnectionTestReport_keys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signingAlgorithms":
+			out.Values[i] = ec._SSOConnectionTestReport_signingAlgorithms(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pkceS256":
+			out.Values[i] = ec._SSOConnectionTestReport_pkceS256(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scopes":
+			out.Values[i] = ec._SSOConnectionTestReport_scopes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "redirectUri":
+			out.Values[i] = ec._SSOConnectionTestReport_redirectUri(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -50077,6 +52433,11 @@ func (ec *executionContext) unmarshalNCreateRoleInput2githubᚗcomᚋclinicgate�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateSSOConnectionInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐCreateSSOConnectionInput(ctx context.Context, v any) (CreateSSOConnectionInput, error) {
+	res, err := ec.unmarshalInputCreateSSOConnectionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateScimTokenInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐCreateScimTokenInput(ctx context.Context, v any) (CreateScimTokenInput, error) {
 	res, err := ec.unmarshalInputCreateScimTokenInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -50124,6 +52485,19 @@ func (ec *executionContext) marshalNDeleteRolePayload2ᚖgithubᚗcomᚋclinicga
 		return graphql.Null
 	}
 	return ec._DeleteRolePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDeleteSSOConnectionInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐDeleteSSOConnectionInput(ctx context.Context, v any) (DeleteSSOConnectionInput, error) {
+	res, err := ec.unmarshalInputDeleteSSOConnectionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteSSOConnectionPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐDeleteSSOConnectionPayload(ctx context.Context, sel ast.SelectionSet, v *DeleteSSOConnectionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteSSOConnectionPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteSSOConnectionPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDocumentConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐDocumentConnection(ctx context.Context, sel ast.SelectionSet, v *ent.DocumentConnection) graphql.Marshaler {
@@ -51049,6 +53423,75 @@ func (ec *executionContext) marshalNSCIMToken2ᚖgithubᚗcomᚋclinicgateᚋcli
 	return ec._SCIMToken(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSSOClaimMapping2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSSOClaimMappingᚄ(ctx context.Context, sel ast.SelectionSet, v []*SSOClaimMapping) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSSOClaimMapping2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSSOClaimMapping(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSSOClaimMapping2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSSOClaimMapping(ctx context.Context, sel ast.SelectionSet, v *SSOClaimMapping) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SSOClaimMapping!")
+		return graphql.Null
+	}
+	return ec._SSOClaimMapping(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSSOClaimMappingInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSSOClaimMappingInput(ctx context.Context, v any) (*SSOClaimMappingInput, error) {
+	res, err := ec.unmarshalInputSSOClaimMappingInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSSOConnection2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSSOConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SSOConnection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSSOConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSSOConnection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSSOConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSSOConnection(ctx context.Context, sel ast.SelectionSet, v *ent.SSOConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SSOConnection!")
+		return graphql.Null
+	}
+	return ec._SSOConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSSOConnectionPayload2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSSOConnectionPayload(ctx context.Context, sel ast.SelectionSet, v *SSOConnectionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SSOConnectionPayload!")
+		return graphql.Null
+	}
+	return ec._SSOConnectionPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSSOConnectionTestReport2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSSOConnectionTestReport(ctx context.Context, sel ast.SelectionSet, v *SSOConnectionTestReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SSOConnectionTestReport!")
+		return graphql.Null
+	}
+	return ec._SSOConnectionTestReport(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNScimGroup2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐScimGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*ScimGroup) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -51366,6 +53809,11 @@ func (ec *executionContext) marshalNTeamSettings2ᚖgithubᚗcomᚋclinicgateᚋ
 	return ec._TeamSettings(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNTestSSOConnectionInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐTestSSOConnectionInput(ctx context.Context, v any) (TestSSOConnectionInput, error) {
+	res, err := ec.unmarshalInputTestSSOConnectionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := graphql.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -51444,6 +53892,11 @@ func (ec *executionContext) marshalNUpdateClientContactPayload2ᚖgithubᚗcom�
 
 func (ec *executionContext) unmarshalNUpdateRoleInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateRoleInput(ctx context.Context, v any) (UpdateRoleInput, error) {
 	res, err := ec.unmarshalInputUpdateRoleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateSSOConnectionInput2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐUpdateSSOConnectionInput(ctx context.Context, v any) (UpdateSSOConnectionInput, error) {
+	res, err := ec.unmarshalInputUpdateSSOConnectionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -53414,6 +55867,23 @@ func (ec *executionContext) unmarshalORoleWhereInput2ᚖgithubᚗcomᚋclinicgat
 	}
 	res, err := ec.unmarshalInputRoleWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSSOClaimMappingInput2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSSOClaimMappingInputᚄ(ctx context.Context, v any) ([]*SSOClaimMappingInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*SSOClaimMappingInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSSOClaimMappingInput2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSSOClaimMappingInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOScimGroupTarget2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐScimGroupTarget(ctx context.Context, v any) (*ScimGroupTarget, error) {

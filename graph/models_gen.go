@@ -266,6 +266,36 @@ type CreateRoleInput struct {
 	Privileges []string `json:"privileges"`
 }
 
+// A new SSO connection.
+type CreateSSOConnectionInput struct {
+	// A name of 1 to 100 characters.
+	Name string `json:"name"`
+	// The provider's issuer URL (https).
+	Issuer string `json:"issuer"`
+	// The client ID the provider gave this application.
+	ClientID string `json:"clientId"`
+	// The client secret; leave out for a public client (PKCE only).
+	ClientSecret *string `json:"clientSecret,omitempty"`
+	// Scopes besides openid; left out: email and profile.
+	Scopes []string `json:"scopes,omitempty"`
+	// The email domains the connection is for.
+	EmailDomains []string `json:"emailDomains,omitempty"`
+	// Whether it is enabled; default true.
+	Enabled *bool `json:"enabled,omitempty"`
+	// Whether to trust the provider's MFA; default false.
+	TrustProviderMfa *bool `json:"trustProviderMfa,omitempty"`
+	// Whether to provision unknown users at first sign-in; default false.
+	AutoProvision *bool `json:"autoProvision,omitempty"`
+	// The role provisioned users get.
+	DefaultRoleID *pulid.ID `json:"defaultRoleId,omitempty"`
+	// The business unit provisioned users join.
+	DefaultBusinessUnitID *pulid.ID `json:"defaultBusinessUnitId,omitempty"`
+	// The claim the mappings read; default groups.
+	GroupsClaim *string `json:"groupsClaim,omitempty"`
+	// The claim mappings.
+	Mappings []*SSOClaimMappingInput `json:"mappings,omitempty"`
+}
+
 // Create a SCIM token.
 type CreateScimTokenInput struct {
 	// A name of 1 to 100 characters, for example the identity provider's.
@@ -312,6 +342,18 @@ type DeleteRoleInput struct {
 type DeleteRolePayload struct {
 	// The id the role had.
 	DeletedRoleID pulid.ID `json:"deletedRoleId"`
+}
+
+// Delete an SSO connection.
+type DeleteSSOConnectionInput struct {
+	// The connection to delete.
+	ID pulid.ID `json:"id"`
+}
+
+// The connection deleted.
+type DeleteSSOConnectionPayload struct {
+	// The deleted connection's ID.
+	DeletedID pulid.ID `json:"deletedId"`
 }
 
 // Starts an authenticator-app enrolment.
@@ -724,6 +766,62 @@ type RotateScimTokenPayload struct {
 	RevokedID pulid.ID `json:"revokedId"`
 }
 
+// One value of the groups claim and what it gives a provisioned user: a role or a business unit.
+type SSOClaimMapping struct {
+	// The claim value, for example a group's name or ID.
+	Value string `json:"value"`
+	// The role it gives; null when it gives a business unit.
+	Role *ent.Role `json:"role,omitempty"`
+	// The business unit it gives; null when it gives a role.
+	BusinessUnit *ent.BusinessUnit `json:"businessUnit,omitempty"`
+}
+
+// A claim mapping: a claim value and exactly one of a role and a business unit.
+type SSOClaimMappingInput struct {
+	// The claim value, for example a group's name or ID.
+	Value string `json:"value"`
+	// The role it gives.
+	RoleID *pulid.ID `json:"roleId,omitempty"`
+	// The business unit it gives.
+	BusinessUnitID *pulid.ID `json:"businessUnitId,omitempty"`
+}
+
+// The connection created or changed.
+type SSOConnectionPayload struct {
+	// The connection.
+	SsoConnection *ent.SSOConnection `json:"ssoConnection"`
+}
+
+// What testing a connection found at its provider.
+type SSOConnectionTestReport struct {
+	// Whether discovery and keys were fetched and usable.
+	Ok bool `json:"ok"`
+	// Why not, when ok is false.
+	Error *string `json:"error,omitempty"`
+	// The issuer tested.
+	Issuer string `json:"issuer"`
+	// The provider's authorization endpoint.
+	AuthorizationEndpoint *string `json:"authorizationEndpoint,omitempty"`
+	// The provider's token endpoint.
+	TokenEndpoint *string `json:"tokenEndpoint,omitempty"`
+	// The provider's userinfo endpoint, if any.
+	UserinfoEndpoint *string `json:"userinfoEndpoint,omitempty"`
+	// The provider's end-session endpoint, if any (logout at the provider).
+	EndSessionEndpoint *string `json:"endSessionEndpoint,omitempty"`
+	// Where the provider publishes its keys.
+	JwksURI *string `json:"jwksUri,omitempty"`
+	// How many signing keys it publishes.
+	Keys int `json:"keys"`
+	// The ID token signing algorithms it supports.
+	SigningAlgorithms []string `json:"signingAlgorithms"`
+	// Whether it advertises PKCE with S256.
+	PkceS256 bool `json:"pkceS256"`
+	// The scopes it advertises.
+	Scopes []string `json:"scopes"`
+	// The redirect URI to register at the provider.
+	RedirectURI string `json:"redirectUri"`
+}
+
 // A group an identity provider pushed over SCIM, with its mapping.
 type ScimGroup struct {
 	// The group's id, as the identity provider knows it.
@@ -835,6 +933,12 @@ type SignOutEverywherePayload struct {
 	SessionsEnded int `json:"sessionsEnded"`
 }
 
+// Test an SSO connection.
+type TestSSOConnectionInput struct {
+	// The connection to test.
+	ID pulid.ID `json:"id"`
+}
+
 // Hands the account ownership to another staff member.
 type TransferOwnershipInput struct {
 	// The active staff member who becomes the account owner.
@@ -893,6 +997,38 @@ type UpdateRoleInput struct {
 	Description *string `json:"description,omitempty"`
 	// Replaces the role's privileges. Added privileges must be ones the caller holds; owner-only privileges are refused.
 	Privileges []string `json:"privileges,omitempty"`
+}
+
+// Changes to an SSO connection; a field left out stays as it is.
+type UpdateSSOConnectionInput struct {
+	// The connection to change.
+	ID pulid.ID `json:"id"`
+	// A name of 1 to 100 characters.
+	Name *string `json:"name,omitempty"`
+	// The provider's issuer URL (https).
+	Issuer *string `json:"issuer,omitempty"`
+	// The client ID.
+	ClientID *string `json:"clientId,omitempty"`
+	// A new client secret; an empty string removes it.
+	ClientSecret *string `json:"clientSecret,omitempty"`
+	// Scopes besides openid (replaces the list).
+	Scopes []string `json:"scopes,omitempty"`
+	// The email domains (replaces the list).
+	EmailDomains []string `json:"emailDomains,omitempty"`
+	// Whether it is enabled.
+	Enabled *bool `json:"enabled,omitempty"`
+	// Whether to trust the provider's MFA.
+	TrustProviderMfa *bool `json:"trustProviderMfa,omitempty"`
+	// Whether to provision unknown users at first sign-in.
+	AutoProvision *bool `json:"autoProvision,omitempty"`
+	// The role provisioned users get; an empty string clears it.
+	DefaultRoleID *pulid.ID `json:"defaultRoleId,omitempty"`
+	// The business unit provisioned users join; an empty string clears it.
+	DefaultBusinessUnitID *pulid.ID `json:"defaultBusinessUnitId,omitempty"`
+	// The claim the mappings read.
+	GroupsClaim *string `json:"groupsClaim,omitempty"`
+	// The claim mappings (replaces the list).
+	Mappings []*SSOClaimMappingInput `json:"mappings,omitempty"`
 }
 
 // Team settings to change; fields left out stay as they are.

@@ -59,7 +59,14 @@ func (f *flow) failedPassword(ctx context.Context, a attempt, signIn bool) error
 // otherwise the email that was tried is kept for spotting enumeration and
 // password spraying. The password never is.
 func (f *flow) recordFailure(ctx context.Context, tx *ent.Client, a attempt, reason string, extra map[string]any) error {
-	details := map[string]any{"reason": reason, "method": string(session.MethodPassword)}
+	method := a.method
+	if method == "" {
+		method = session.MethodPassword
+	}
+	details := map[string]any{"reason": reason, "method": string(method)}
+	for k, v := range a.details {
+		details[k] = v
+	}
 	for k, v := range extra {
 		details[k] = v
 	}

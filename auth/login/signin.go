@@ -76,6 +76,16 @@ type attempt struct {
 	// the password (a temporary password).
 	passwordChangeRequired bool
 	now                    time.Time
+	// method is how the attempt signs in (password when empty), for the
+	// audit trail of a refusal.
+	method session.Method
+	// mfaSatisfied starts the session as having passed a second factor:
+	// a trusted identity provider attested one (mfaDetails say how).
+	mfaSatisfied bool
+	mfaDetails   map[string]any
+	// details are added to the attempt's audit event, success or refusal
+	// (the SSO connection, say).
+	details map[string]any
 }
 
 // signedIn is a session just created, with its plain token.
@@ -166,11 +176,20 @@ func (f *flow) complete(ctx context.Context, a *attempt, s strategy) (*signedIn,
 		meta := audit.MetaFrom(ctx)
 		tok, ses, err := f.sessions.Create(ctx, tx, u, s.method(), session.CreateOptions{
 			PasswordChangeRequired: a.passwordChangeRequired,
+			MFASatisfied:           a.mfaSatisfied,
 			IP:                     meta.IP,
 			UserAgent:              meta.UserAgent,
 		})
 		if err != nil {
 			return err
+		}
+		details := map[string]any{
+			"method":                   string(s.method()),
+			"session_id":               string(ses.ID),
+			"password_change_required": ses.PasswordChangeRequired,
+		}
+		for k, v := range a.details {
+			details[k] = v
 		}
 		err = audit.Record(ctx, tx, audit.Event{
 			Org:        a.org.ID,
@@ -179,14 +198,15 @@ func (f *flow) complete(ctx context.Context, a *attempt, s strategy) (*signedIn,
 			ActorID:    u.ID,
 			TargetType: "user",
 			TargetID:   string(u.ID),
-			Details: map[string]any{
-				"method":                   string(s.method()),
-				"session_id":               string(ses.ID),
-				"password_change_required": ses.PasswordChangeRequired,
-			},
+			Details:    details,
 		})
 		if err != nil {
 			return err
+		}
+		if a.mfaSatisfied {
+			if err := recordProviderMFA(ctx, tx, a, ses); err != nil {
+				return err
+			}
 		}
 		out = &signedIn{Token: tok, Session: ses, User: u, Org: a.org}
 		return nil

@@ -217,6 +217,7 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger, clk clock.Cl
 	mux.Handle("POST /graphql", instrument.Instrument("graphql", edge.LimitBody(edge.DefaultBodyLimit)(gql)))
 	authMux := http.NewServeMux()
 	auth.Routes(authMux)
+	withSSO := ssoRoutes(authMux, db, cfg, log, clk, sessions, auth)
 	invitation.NewHandler(db.Client, invitation.Config{PublicOrigin: cfg.PublicURL, Hasher: password.Hasher{}, Logger: log, Clock: clk}).Routes(authMux)
 	mux.Handle("/auth/", instrument.Instrument("auth", edge.LimitBody(64<<10)(authMux)))
 	scimHandler := scim.NewHandler(db.Client, scim.Config{
@@ -255,6 +256,7 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger, clk clock.Cl
 		edge.Recover(log),
 		edge.Deadline(cfg.RequestTimeout), // before the first database access
 		sessions.Middleware,
+		withSSO,
 	)
 	metricsMux := http.NewServeMux()
 	metricsMux.Handle("GET /metrics", metrics)

@@ -40,6 +40,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/useridentity"
 	"github.com/clinicgate/clinicgate/ent/webauthnchallenge"
 	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 )
@@ -937,6 +938,33 @@ func (f TraverseUser) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.UserQuery", q)
 }
 
+// The UserIdentityFunc type is an adapter to allow the use of ordinary function as a Querier.
+type UserIdentityFunc func(context.Context, *ent.UserIdentityQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f UserIdentityFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.UserIdentityQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.UserIdentityQuery", q)
+}
+
+// The TraverseUserIdentity type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseUserIdentity func(context.Context, *ent.UserIdentityQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseUserIdentity) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseUserIdentity) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.UserIdentityQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.UserIdentityQuery", q)
+}
+
 // The WebAuthnChallengeFunc type is an adapter to allow the use of ordinary function as a Querier.
 type WebAuthnChallengeFunc func(context.Context, *ent.WebAuthnChallengeQuery) (ent.Value, error)
 
@@ -1056,6 +1084,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.TOTPFactorQuery, predicate.TOTPFactor, totpfactor.OrderOption]{typ: ent.TypeTOTPFactor, tq: q}, nil
 	case *ent.UserQuery:
 		return &query[*ent.UserQuery, predicate.User, user.OrderOption]{typ: ent.TypeUser, tq: q}, nil
+	case *ent.UserIdentityQuery:
+		return &query[*ent.UserIdentityQuery, predicate.UserIdentity, useridentity.OrderOption]{typ: ent.TypeUserIdentity, tq: q}, nil
 	case *ent.WebAuthnChallengeQuery:
 		return &query[*ent.WebAuthnChallengeQuery, predicate.WebAuthnChallenge, webauthnchallenge.OrderOption]{typ: ent.TypeWebAuthnChallenge, tq: q}, nil
 	case *ent.WebAuthnCredentialQuery:

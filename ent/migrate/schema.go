@@ -1020,7 +1020,13 @@ var (
 		{Name: "email_domains", Type: field.TypeJSON, Nullable: true},
 		{Name: "enabled", Type: field.TypeBool, Default: true},
 		{Name: "auto_provision", Type: field.TypeBool, Default: false},
+		{Name: "scopes", Type: field.TypeJSON, Nullable: true},
+		{Name: "trust_provider_mfa", Type: field.TypeBool, Default: false},
+		{Name: "groups_claim", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "claim_mappings", Type: field.TypeJSON, Nullable: true},
 		{Name: "organization_id", Type: field.TypeString, Size: 40},
+		{Name: "default_role_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "default_business_unit_id", Type: field.TypeString, Nullable: true, Size: 40},
 	}
 	// SSOConnectionsTable holds the schema information for the "sso_connections" table.
 	SSOConnectionsTable = &schema.Table{
@@ -1030,21 +1036,33 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "sso_connections_organizations_organization",
-				Columns:    []*schema.Column{SSOConnectionsColumns[10]},
+				Columns:    []*schema.Column{SSOConnectionsColumns[14]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "sso_connections_roles_default_role",
+				Columns:    []*schema.Column{SSOConnectionsColumns[15]},
+				RefColumns: []*schema.Column{RolesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "sso_connections_business_units_default_business_unit",
+				Columns:    []*schema.Column{SSOConnectionsColumns[16]},
+				RefColumns: []*schema.Column{BusinessUnitsColumns[0]},
+				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "ssoconnection_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{SSOConnectionsColumns[10]},
+				Columns: []*schema.Column{SSOConnectionsColumns[14]},
 			},
 			{
 				Name:    "ssoconnection_organization_id_issuer",
 				Unique:  true,
-				Columns: []*schema.Column{SSOConnectionsColumns[10], SSOConnectionsColumns[4]},
+				Columns: []*schema.Column{SSOConnectionsColumns[14], SSOConnectionsColumns[4]},
 			},
 		},
 	}
@@ -1504,6 +1522,62 @@ var (
 			},
 		},
 	}
+	// UserIdentitiesColumns holds the columns for the "user_identities" table.
+	UserIdentitiesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "issuer", Type: field.TypeString, Size: 500},
+		{Name: "subject", Type: field.TypeString, Size: 255},
+		{Name: "email", Type: field.TypeString, Size: 320, Default: ""},
+		{Name: "last_sign_in_at", Type: field.TypeTime, Nullable: true},
+		{Name: "organization_id", Type: field.TypeString, Size: 40},
+		{Name: "user_id", Type: field.TypeString, Size: 40},
+		{Name: "connection_id", Type: field.TypeString, Size: 40},
+	}
+	// UserIdentitiesTable holds the schema information for the "user_identities" table.
+	UserIdentitiesTable = &schema.Table{
+		Name:       "user_identities",
+		Columns:    UserIdentitiesColumns,
+		PrimaryKey: []*schema.Column{UserIdentitiesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "user_identities_organizations_organization",
+				Columns:    []*schema.Column{UserIdentitiesColumns[7]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "user_identities_users_user",
+				Columns:    []*schema.Column{UserIdentitiesColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "user_identities_sso_connections_connection",
+				Columns:    []*schema.Column{UserIdentitiesColumns[9]},
+				RefColumns: []*schema.Column{SSOConnectionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "useridentity_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{UserIdentitiesColumns[7]},
+			},
+			{
+				Name:    "useridentity_organization_id_issuer_subject",
+				Unique:  true,
+				Columns: []*schema.Column{UserIdentitiesColumns[7], UserIdentitiesColumns[3], UserIdentitiesColumns[4]},
+			},
+			{
+				Name:    "useridentity_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{UserIdentitiesColumns[8]},
+			},
+		},
+	}
 	// WebAuthnChallengesColumns holds the columns for the "web_authn_challenges" table.
 	WebAuthnChallengesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -1782,6 +1856,7 @@ var (
 		SurveyResponsesTable,
 		TotpFactorsTable,
 		UsersTable,
+		UserIdentitiesTable,
 		WebAuthnChallengesTable,
 		WebAuthnCredentialsTable,
 		InvitationRolesTable,
@@ -1841,6 +1916,8 @@ func init() {
 	ScimGroupMembersTable.ForeignKeys[2].RefTable = UsersTable
 	ScimTokensTable.ForeignKeys[0].RefTable = OrganizationsTable
 	SSOConnectionsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	SSOConnectionsTable.ForeignKeys[1].RefTable = RolesTable
+	SSOConnectionsTable.ForeignKeys[2].RefTable = BusinessUnitsTable
 	SeatChargesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	SeatChargesTable.ForeignKeys[1].RefTable = SubscriptionsTable
 	SeatChargesTable.ForeignKeys[2].RefTable = UsersTable
@@ -1864,6 +1941,9 @@ func init() {
 	TotpFactorsTable.ForeignKeys[1].RefTable = UsersTable
 	UsersTable.ForeignKeys[0].RefTable = OrganizationsTable
 	UsersTable.ForeignKeys[1].RefTable = BusinessUnitsTable
+	UserIdentitiesTable.ForeignKeys[0].RefTable = OrganizationsTable
+	UserIdentitiesTable.ForeignKeys[1].RefTable = UsersTable
+	UserIdentitiesTable.ForeignKeys[2].RefTable = SSOConnectionsTable
 	WebAuthnChallengesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	WebAuthnChallengesTable.ForeignKeys[1].RefTable = UsersTable
 	WebAuthnCredentialsTable.ForeignKeys[0].RefTable = OrganizationsTable

@@ -99,6 +99,9 @@ type TOTPFactor func(*sql.Selector)
 // User is the predicate function for user builders.
 type User func(*sql.Selector)
 
+// UserIdentity is the predicate function for useridentity builders.
+type UserIdentity func(*sql.Selector)
+
 // WebAuthnChallenge is the predicate function for webauthnchallenge builders.
 type WebAuthnChallenge func(*sql.Selector)
 

@@ -855,6 +855,30 @@ func (f UserMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) 
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.UserMutation", m)
 }
 
+// The UserIdentityQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type UserIdentityQueryRuleFunc func(context.Context, *ent.UserIdentityQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f UserIdentityQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.UserIdentityQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.UserIdentityQuery", q)
+}
+
+// The UserIdentityMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type UserIdentityMutationRuleFunc func(context.Context, *ent.UserIdentityMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f UserIdentityMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.UserIdentityMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.UserIdentityMutation", m)
+}
+
 // The WebAuthnChallengeQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type WebAuthnChallengeQueryRuleFunc func(context.Context, *ent.WebAuthnChallengeQuery) error
@@ -1000,6 +1024,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.UserQuery:
 		return q.Filter(), nil
+	case *ent.UserIdentityQuery:
+		return q.Filter(), nil
 	case *ent.WebAuthnChallengeQuery:
 		return q.Filter(), nil
 	case *ent.WebAuthnCredentialQuery:
@@ -1072,6 +1098,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.TOTPFactorMutation:
 		return m.Filter(), nil
 	case *ent.UserMutation:
+		return m.Filter(), nil
+	case *ent.UserIdentityMutation:
 		return m.Filter(), nil
 	case *ent.WebAuthnChallengeMutation:
 		return m.Filter(), nil

@@ -38,6 +38,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/surveyresponse"
 	"github.com/clinicgate/clinicgate/ent/totpfactor"
 	"github.com/clinicgate/clinicgate/ent/user"
+	"github.com/clinicgate/clinicgate/ent/useridentity"
 	"github.com/clinicgate/clinicgate/ent/webauthnchallenge"
 	"github.com/clinicgate/clinicgate/ent/webauthncredential"
 
@@ -1677,6 +1678,16 @@ func init() {
 	ssoconnectionDescAutoProvision := ssoconnectionFields[6].Descriptor()
 	// ssoconnection.DefaultAutoProvision holds the default value on creation for the auto_provision field.
 	ssoconnection.DefaultAutoProvision = ssoconnectionDescAutoProvision.Default.(bool)
+	// ssoconnectionDescTrustProviderMfa is the schema descriptor for trust_provider_mfa field.
+	ssoconnectionDescTrustProviderMfa := ssoconnectionFields[8].Descriptor()
+	// ssoconnection.DefaultTrustProviderMfa holds the default value on creation for the trust_provider_mfa field.
+	ssoconnection.DefaultTrustProviderMfa = ssoconnectionDescTrustProviderMfa.Default.(bool)
+	// ssoconnectionDescGroupsClaim is the schema descriptor for groups_claim field.
+	ssoconnectionDescGroupsClaim := ssoconnectionFields[11].Descriptor()
+	// ssoconnection.DefaultGroupsClaim holds the default value on creation for the groups_claim field.
+	ssoconnection.DefaultGroupsClaim = ssoconnectionDescGroupsClaim.Default.(string)
+	// ssoconnection.GroupsClaimValidator is a validator for the "groups_claim" field. It is called by the builders before save.
+	ssoconnection.GroupsClaimValidator = ssoconnectionDescGroupsClaim.Validators[0].(func(string) error)
 	// ssoconnectionDescID is the schema descriptor for id field.
 	ssoconnectionDescID := ssoconnectionMixinFields0[0].Descriptor()
 	// ssoconnection.DefaultID holds the default value on creation for the id field.
@@ -2382,6 +2393,94 @@ func init() {
 	// user.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	user.IDValidator = func() func(string) error {
 		validators := userDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	useridentityMixin := schema.UserIdentity{}.Mixin()
+	useridentity.Policy = privacy.NewPolicies(useridentityMixin[1], schema.UserIdentity{})
+	useridentity.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := useridentity.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	useridentityMixinHooks1 := useridentityMixin[1].Hooks()
+	useridentityMixinHooks2 := useridentityMixin[2].Hooks()
+
+	useridentity.Hooks[1] = useridentityMixinHooks1[0]
+
+	useridentity.Hooks[2] = useridentityMixinHooks2[0]
+	useridentityMixinFields0 := useridentityMixin[0].Fields()
+	_ = useridentityMixinFields0
+	useridentityMixinFields1 := useridentityMixin[1].Fields()
+	_ = useridentityMixinFields1
+	useridentityFields := schema.UserIdentity{}.Fields()
+	_ = useridentityFields
+	// useridentityDescOrganizationID is the schema descriptor for organization_id field.
+	useridentityDescOrganizationID := useridentityMixinFields1[0].Descriptor()
+	// useridentity.OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
+	useridentity.OrganizationIDValidator = useridentityDescOrganizationID.Validators[0].(func(string) error)
+	// useridentityDescIssuer is the schema descriptor for issuer field.
+	useridentityDescIssuer := useridentityFields[2].Descriptor()
+	// useridentity.IssuerValidator is a validator for the "issuer" field. It is called by the builders before save.
+	useridentity.IssuerValidator = func() func(string) error {
+		validators := useridentityDescIssuer.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(issuer string) error {
+			for _, fn := range fns {
+				if err := fn(issuer); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// useridentityDescSubject is the schema descriptor for subject field.
+	useridentityDescSubject := useridentityFields[3].Descriptor()
+	// useridentity.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
+	useridentity.SubjectValidator = func() func(string) error {
+		validators := useridentityDescSubject.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(subject string) error {
+			for _, fn := range fns {
+				if err := fn(subject); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// useridentityDescEmail is the schema descriptor for email field.
+	useridentityDescEmail := useridentityFields[4].Descriptor()
+	// useridentity.DefaultEmail holds the default value on creation for the email field.
+	useridentity.DefaultEmail = useridentityDescEmail.Default.(string)
+	// useridentity.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	useridentity.EmailValidator = useridentityDescEmail.Validators[0].(func(string) error)
+	// useridentityDescID is the schema descriptor for id field.
+	useridentityDescID := useridentityMixinFields0[0].Descriptor()
+	// useridentity.DefaultID holds the default value on creation for the id field.
+	useridentity.DefaultID = useridentityDescID.Default.(func() pulid.ID)
+	// useridentity.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	useridentity.IDValidator = func() func(string) error {
+		validators := useridentityDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

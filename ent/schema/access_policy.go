@@ -45,6 +45,7 @@ func (SeatCharge) Policy() ent.Policy {
 func (SSOConnection) Policy() ent.Policy {
 	return readPolicy(authz.PrivilegeRule(authz.OrgSettingsManage))
 }
+func (UserIdentity) Policy() ent.Policy { return readPolicy(authz.OwnRowsRule()) }
 func (SCIMToken) Policy() ent.Policy {
 	return readPolicy(authz.PrivilegeRule(authz.OrgSettingsManage))
 }

@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+	"github.com/clinicgate/clinicgate/ent/schema/ssomapping"
 )
 
 // Authentication tables. None is exposed over GraphQL; secrets are stored
@@ -158,6 +159,28 @@ func (SSOConnection) Fields() []ent.Field {
 		// auto_provision creates a user at first sign-in instead of
 		// requiring an invitation or SCIM.
 		field.Bool("auto_provision").Default(false),
+		// scopes are requested besides openid (empty: email and profile).
+		field.Strings("scopes").Optional(),
+		// trust_provider_mfa lets the ID token's amr/acr satisfy the
+		// organization's MFA requirement when it shows a second factor.
+		field.Bool("trust_provider_mfa").Default(false),
+		// default_role_id and default_business_unit_id are given to a user
+		// provisioned at first sign-in (auto_provision).
+		field.String("default_role_id").GoType(pulid.ID("")).Optional().Nillable(),
+		field.String("default_business_unit_id").GoType(pulid.ID("")).Optional().Nillable(),
+		// groups_claim names the claim the claim mappings read (empty:
+		// "groups").
+		field.String("groups_claim").Default("").MaxLen(100),
+		// claim_mappings map a value of groups_claim to a role or a
+		// business unit, applied at provisioning.
+		field.JSON("claim_mappings", []ssomapping.Mapping{}).Optional(),
+	}
+}
+
+func (SSOConnection) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("default_role", Role.Type).Field("default_role_id").Unique(),
+		edge.To("default_business_unit", BusinessUnit.Type).Field("default_business_unit_id").Unique(),
 	}
 }
 

@@ -34,8 +34,24 @@ const (
 	FieldEnabled = "enabled"
 	// FieldAutoProvision holds the string denoting the auto_provision field in the database.
 	FieldAutoProvision = "auto_provision"
+	// FieldScopes holds the string denoting the scopes field in the database.
+	FieldScopes = "scopes"
+	// FieldTrustProviderMfa holds the string denoting the trust_provider_mfa field in the database.
+	FieldTrustProviderMfa = "trust_provider_mfa"
+	// FieldDefaultRoleID holds the string denoting the default_role_id field in the database.
+	FieldDefaultRoleID = "default_role_id"
+	// FieldDefaultBusinessUnitID holds the string denoting the default_business_unit_id field in the database.
+	FieldDefaultBusinessUnitID = "default_business_unit_id"
+	// FieldGroupsClaim holds the string denoting the groups_claim field in the database.
+	FieldGroupsClaim = "groups_claim"
+	// FieldClaimMappings holds the string denoting the claim_mappings field in the database.
+	FieldClaimMappings = "claim_mappings"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
+	// EdgeDefaultRole holds the string denoting the default_role edge name in mutations.
+	EdgeDefaultRole = "default_role"
+	// EdgeDefaultBusinessUnit holds the string denoting the default_business_unit edge name in mutations.
+	EdgeDefaultBusinessUnit = "default_business_unit"
 	// Table holds the table name of the ssoconnection in the database.
 	Table = "sso_connections"
 	// OrganizationTable is the table that holds the organization relation/edge.
@@ -45,6 +61,20 @@ const (
 	OrganizationInverseTable = "organizations"
 	// OrganizationColumn is the table column denoting the organization relation/edge.
 	OrganizationColumn = "organization_id"
+	// DefaultRoleTable is the table that holds the default_role relation/edge.
+	DefaultRoleTable = "sso_connections"
+	// DefaultRoleInverseTable is the table name for the Role entity.
+	// It exists in this package in order to avoid circular dependency with the "role" package.
+	DefaultRoleInverseTable = "roles"
+	// DefaultRoleColumn is the table column denoting the default_role relation/edge.
+	DefaultRoleColumn = "default_role_id"
+	// DefaultBusinessUnitTable is the table that holds the default_business_unit relation/edge.
+	DefaultBusinessUnitTable = "sso_connections"
+	// DefaultBusinessUnitInverseTable is the table name for the BusinessUnit entity.
+	// It exists in this package in order to avoid circular dependency with the "businessunit" package.
+	DefaultBusinessUnitInverseTable = "business_units"
+	// DefaultBusinessUnitColumn is the table column denoting the default_business_unit relation/edge.
+	DefaultBusinessUnitColumn = "default_business_unit_id"
 )
 
 // Columns holds all SQL columns for ssoconnection fields.
@@ -60,6 +90,12 @@ var Columns = []string{
 	FieldEmailDomains,
 	FieldEnabled,
 	FieldAutoProvision,
+	FieldScopes,
+	FieldTrustProviderMfa,
+	FieldDefaultRoleID,
+	FieldDefaultBusinessUnitID,
+	FieldGroupsClaim,
+	FieldClaimMappings,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -92,6 +128,12 @@ var (
 	DefaultEnabled bool
 	// DefaultAutoProvision holds the default value on creation for the "auto_provision" field.
 	DefaultAutoProvision bool
+	// DefaultTrustProviderMfa holds the default value on creation for the "trust_provider_mfa" field.
+	DefaultTrustProviderMfa bool
+	// DefaultGroupsClaim holds the default value on creation for the "groups_claim" field.
+	DefaultGroupsClaim string
+	// GroupsClaimValidator is a validator for the "groups_claim" field. It is called by the builders before save.
+	GroupsClaimValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -146,10 +188,44 @@ func ByAutoProvision(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAutoProvision, opts...).ToFunc()
 }
 
+// ByTrustProviderMfa orders the results by the trust_provider_mfa field.
+func ByTrustProviderMfa(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTrustProviderMfa, opts...).ToFunc()
+}
+
+// ByDefaultRoleID orders the results by the default_role_id field.
+func ByDefaultRoleID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDefaultRoleID, opts...).ToFunc()
+}
+
+// ByDefaultBusinessUnitID orders the results by the default_business_unit_id field.
+func ByDefaultBusinessUnitID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDefaultBusinessUnitID, opts...).ToFunc()
+}
+
+// ByGroupsClaim orders the results by the groups_claim field.
+func ByGroupsClaim(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldGroupsClaim, opts...).ToFunc()
+}
+
 // ByOrganizationField orders the results by organization field.
 func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newOrganizationStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByDefaultRoleField orders the results by default_role field.
+func ByDefaultRoleField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDefaultRoleStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByDefaultBusinessUnitField orders the results by default_business_unit field.
+func ByDefaultBusinessUnitField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDefaultBusinessUnitStep(), sql.OrderByField(field, opts...))
 	}
 }
 func newOrganizationStep() *sqlgraph.Step {
@@ -157,5 +233,19 @@ func newOrganizationStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(OrganizationInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+	)
+}
+func newDefaultRoleStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(DefaultRoleInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, DefaultRoleTable, DefaultRoleColumn),
+	)
+}
+func newDefaultBusinessUnitStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(DefaultBusinessUnitInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, DefaultBusinessUnitTable, DefaultBusinessUnitColumn),
 	)
 }

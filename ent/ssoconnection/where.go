@@ -101,6 +101,26 @@ func AutoProvision(v bool) predicate.SSOConnection {
 	return predicate.SSOConnection(sql.FieldEQ(FieldAutoProvision, v))
 }
 
+// TrustProviderMfa applies equality check predicate on the "trust_provider_mfa" field. It's identical to TrustProviderMfaEQ.
+func TrustProviderMfa(v bool) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldEQ(FieldTrustProviderMfa, v))
+}
+
+// DefaultRoleID applies equality check predicate on the "default_role_id" field. It's identical to DefaultRoleIDEQ.
+func DefaultRoleID(v pulid.ID) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldEQ(FieldDefaultRoleID, v))
+}
+
+// DefaultBusinessUnitID applies equality check predicate on the "default_business_unit_id" field. It's identical to DefaultBusinessUnitIDEQ.
+func DefaultBusinessUnitID(v pulid.ID) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldEQ(FieldDefaultBusinessUnitID, v))
+}
+
+// GroupsClaim applies equality check predicate on the "groups_claim" field. It's identical to GroupsClaimEQ.
+func GroupsClaim(v string) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldEQ(FieldGroupsClaim, v))
+}
+
 // OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
 func OrganizationIDEQ(v pulid.ID) predicate.SSOConnection {
 	return predicate.SSOConnection(sql.FieldEQ(FieldOrganizationID, v))
@@ -526,6 +546,261 @@ func AutoProvisionNEQ(v bool) predicate.SSOConnection {
 	return predicate.SSOConnection(sql.FieldNEQ(FieldAutoProvision, v))
 }
 
+// ScopesIsNil applies the IsNil predicate on the "scopes" field.
+func ScopesIsNil() predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldIsNull(FieldScopes))
+}
+
+// ScopesNotNil applies the NotNil predicate on the "scopes" field.
+func ScopesNotNil() predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldNotNull(FieldScopes))
+}
+
+// TrustProviderMfaEQ applies the EQ predicate on the "trust_provider_mfa" field.
+func TrustProviderMfaEQ(v bool) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldEQ(FieldTrustProviderMfa, v))
+}
+
+// TrustProviderMfaNEQ applies the NEQ predicate on the "trust_provider_mfa" field.
+func TrustProviderMfaNEQ(v bool) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldNEQ(FieldTrustProviderMfa, v))
+}
+
+// DefaultRoleIDEQ applies the EQ predicate on the "default_role_id" field.
+func DefaultRoleIDEQ(v pulid.ID) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldEQ(FieldDefaultRoleID, v))
+}
+
+// DefaultRoleIDNEQ applies the NEQ predicate on the "default_role_id" field.
+func DefaultRoleIDNEQ(v pulid.ID) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldNEQ(FieldDefaultRoleID, v))
+}
+
+// DefaultRoleIDIn applies the In predicate on the "default_role_id" field.
+func DefaultRoleIDIn(vs ...pulid.ID) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldIn(FieldDefaultRoleID, vs...))
+}
+
+// DefaultRoleIDNotIn applies the NotIn predicate on the "default_role_id" field.
+func DefaultRoleIDNotIn(vs ...pulid.ID) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldNotIn(FieldDefaultRoleID, vs...))
+}
+
+// DefaultRoleIDGT applies the GT predicate on the "default_role_id" field.
+func DefaultRoleIDGT(v pulid.ID) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldGT(FieldDefaultRoleID, v))
+}
+
+// DefaultRoleIDGTE applies the GTE predicate on the "default_role_id" field.
+func DefaultRoleIDGTE(v pulid.ID) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldGTE(FieldDefaultRoleID, v))
+}
+
+// DefaultRoleIDLT applies the LT predicate on the "default_role_id" field.
+func DefaultRoleIDLT(v pulid.ID) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldLT(FieldDefaultRoleID, v))
+}
+
+// DefaultRoleIDLTE applies the LTE predicate on the "default_role_id" field.
+func DefaultRoleIDLTE(v pulid.ID) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldLTE(FieldDefaultRoleID, v))
+}
+
+// DefaultRoleIDContains applies the Contains predicate on the "default_role_id" field.
+func DefaultRoleIDContains(v pulid.ID) predicate.SSOConnection {
+	vc := string(v)
+	return predicate.SSOConnection(sql.FieldContains(FieldDefaultRoleID, vc))
+}
+
+// DefaultRoleIDHasPrefix applies the HasPrefix predicate on the "default_role_id" field.
+func DefaultRoleIDHasPrefix(v pulid.ID) predicate.SSOConnection {
+	vc := string(v)
+	return predicate.SSOConnection(sql.FieldHasPrefix(FieldDefaultRoleID, vc))
+}
+
+// DefaultRoleIDHasSuffix applies the HasSuffix predicate on the "default_role_id" field.
+func DefaultRoleIDHasSuffix(v pulid.ID) predicate.SSOConnection {
+	vc := string(v)
+	return predicate.SSOConnection(sql.FieldHasSuffix(FieldDefaultRoleID, vc))
+}
+
+// DefaultRoleIDIsNil applies the IsNil predicate on the "default_role_id" field.
+func DefaultRoleIDIsNil() predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldIsNull(FieldDefaultRoleID))
+}
+
+// DefaultRoleIDNotNil applies the NotNil predicate on the "default_role_id" field.
+func DefaultRoleIDNotNil() predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldNotNull(FieldDefaultRoleID))
+}
+
+// DefaultRoleIDEqualFold applies the EqualFold predicate on the "default_role_id" field.
+func DefaultRoleIDEqualFold(v pulid.ID) predicate.SSOConnection {
+	vc := string(v)
+	return predicate.SSOConnection(sql.FieldEqualFold(FieldDefaultRoleID, vc))
+}
+
+// DefaultRoleIDContainsFold applies the ContainsFold predicate on the "default_role_id" field.
+func DefaultRoleIDContainsFold(v pulid.ID) predicate.SSOConnection {
+	vc := string(v)
+	return predicate.SSOConnection(sql.FieldContainsFold(FieldDefaultRoleID, vc))
+}
+
+// DefaultBusinessUnitIDEQ applies the EQ predicate on the "default_business_unit_id" field.
+func DefaultBusinessUnitIDEQ(v pulid.ID) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldEQ(FieldDefaultBusinessUnitID, v))
+}
+
+// DefaultBusinessUnitIDNEQ applies the NEQ predicate on the "default_business_unit_id" field.
+func DefaultBusinessUnitIDNEQ(v pulid.ID) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldNEQ(FieldDefaultBusinessUnitID, v))
+}
+
+// DefaultBusinessUnitIDIn applies the In predicate on the "default_business_unit_id" field.
+func DefaultBusinessUnitIDIn(vs ...pulid.ID) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldIn(FieldDefaultBusinessUnitID, vs...))
+}
+
+// DefaultBusinessUnitIDNotIn applies the NotIn predicate on the "default_business_unit_id" field.
+func DefaultBusinessUnitIDNotIn(vs ...pulid.ID) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldNotIn(FieldDefaultBusinessUnitID, vs...))
+}
+
+// DefaultBusinessUnitIDGT applies the GT predicate on the "default_business_unit_id" field.
+func DefaultBusinessUnitIDGT(v pulid.ID) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldGT(FieldDefaultBusinessUnitID, v))
+}
+
+// DefaultBusinessUnitIDGTE applies the GTE predicate on the "default_business_unit_id" field.
+func DefaultBusinessUnitIDGTE(v pulid.ID) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldGTE(FieldDefaultBusinessUnitID, v))
+}
+
+// DefaultBusinessUnitIDLT applies the LT predicate on the "default_business_unit_id" field.
+func DefaultBusinessUnitIDLT(v pulid.ID) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldLT(FieldDefaultBusinessUnitID, v))
+}
+
+// DefaultBusinessUnitIDLTE applies the LTE predicate on the "default_business_unit_id" field.
+func DefaultBusinessUnitIDLTE(v pulid.ID) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldLTE(FieldDefaultBusinessUnitID, v))
+}
+
+// DefaultBusinessUnitIDContains applies the Contains predicate on the "default_business_unit_id" field.
+func DefaultBusinessUnitIDContains(v pulid.ID) predicate.SSOConnection {
+	vc := string(v)
+	return predicate.SSOConnection(sql.FieldContains(FieldDefaultBusinessUnitID, vc))
+}
+
+// DefaultBusinessUnitIDHasPrefix applies the HasPrefix predicate on the "default_business_unit_id" field.
+func DefaultBusinessUnitIDHasPrefix(v pulid.ID) predicate.SSOConnection {
+	vc := string(v)
+	return predicate.SSOConnection(sql.FieldHasPrefix(FieldDefaultBusinessUnitID, vc))
+}
+
+// DefaultBusinessUnitIDHasSuffix applies the HasSuffix predicate on the "default_business_unit_id" field.
+func DefaultBusinessUnitIDHasSuffix(v pulid.ID) predicate.SSOConnection {
+	vc := string(v)
+	return predicate.SSOConnection(sql.FieldHasSuffix(FieldDefaultBusinessUnitID, vc))
+}
+
+// DefaultBusinessUnitIDIsNil applies the IsNil predicate on the "default_business_unit_id" field.
+func DefaultBusinessUnitIDIsNil() predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldIsNull(FieldDefaultBusinessUnitID))
+}
+
+// DefaultBusinessUnitIDNotNil applies the NotNil predicate on the "default_business_unit_id" field.
+func DefaultBusinessUnitIDNotNil() predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldNotNull(FieldDefaultBusinessUnitID))
+}
+
+// DefaultBusinessUnitIDEqualFold applies the EqualFold predicate on the "default_business_unit_id" field.
+func DefaultBusinessUnitIDEqualFold(v pulid.ID) predicate.SSOConnection {
+	vc := string(v)
+	return predicate.SSOConnection(sql.FieldEqualFold(FieldDefaultBusinessUnitID, vc))
+}
+
+// DefaultBusinessUnitIDContainsFold applies the ContainsFold predicate on the "default_business_unit_id" field.
+func DefaultBusinessUnitIDContainsFold(v pulid.ID) predicate.SSOConnection {
+	vc := string(v)
+	return predicate.SSOConnection(sql.FieldContainsFold(FieldDefaultBusinessUnitID, vc))
+}
+
+// GroupsClaimEQ applies the EQ predicate on the "groups_claim" field.
+func GroupsClaimEQ(v string) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldEQ(FieldGroupsClaim, v))
+}
+
+// GroupsClaimNEQ applies the NEQ predicate on the "groups_claim" field.
+func GroupsClaimNEQ(v string) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldNEQ(FieldGroupsClaim, v))
+}
+
+// GroupsClaimIn applies the In predicate on the "groups_claim" field.
+func GroupsClaimIn(vs ...string) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldIn(FieldGroupsClaim, vs...))
+}
+
+// GroupsClaimNotIn applies the NotIn predicate on the "groups_claim" field.
+func GroupsClaimNotIn(vs ...string) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldNotIn(FieldGroupsClaim, vs...))
+}
+
+// GroupsClaimGT applies the GT predicate on the "groups_claim" field.
+func GroupsClaimGT(v string) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldGT(FieldGroupsClaim, v))
+}
+
+// GroupsClaimGTE applies the GTE predicate on the "groups_claim" field.
+func GroupsClaimGTE(v string) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldGTE(FieldGroupsClaim, v))
+}
+
+// GroupsClaimLT applies the LT predicate on the "groups_claim" field.
+func GroupsClaimLT(v string) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldLT(FieldGroupsClaim, v))
+}
+
+// GroupsClaimLTE applies the LTE predicate on the "groups_claim" field.
+func GroupsClaimLTE(v string) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldLTE(FieldGroupsClaim, v))
+}
+
+// GroupsClaimContains applies the Contains predicate on the "groups_claim" field.
+func GroupsClaimContains(v string) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldContains(FieldGroupsClaim, v))
+}
+
+// GroupsClaimHasPrefix applies the HasPrefix predicate on the "groups_claim" field.
+func GroupsClaimHasPrefix(v string) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldHasPrefix(FieldGroupsClaim, v))
+}
+
+// GroupsClaimHasSuffix applies the HasSuffix predicate on the "groups_claim" field.
+func GroupsClaimHasSuffix(v string) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldHasSuffix(FieldGroupsClaim, v))
+}
+
+// GroupsClaimEqualFold applies the EqualFold predicate on the "groups_claim" field.
+func GroupsClaimEqualFold(v string) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldEqualFold(FieldGroupsClaim, v))
+}
+
+// GroupsClaimContainsFold applies the ContainsFold predicate on the "groups_claim" field.
+func GroupsClaimContainsFold(v string) predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldContainsFold(FieldGroupsClaim, v))
+}
+
+// ClaimMappingsIsNil applies the IsNil predicate on the "claim_mappings" field.
+func ClaimMappingsIsNil() predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldIsNull(FieldClaimMappings))
+}
+
+// ClaimMappingsNotNil applies the NotNil predicate on the "claim_mappings" field.
+func ClaimMappingsNotNil() predicate.SSOConnection {
+	return predicate.SSOConnection(sql.FieldNotNull(FieldClaimMappings))
+}
+
 // HasOrganization applies the HasEdge predicate on the "organization" edge.
 func HasOrganization() predicate.SSOConnection {
 	return predicate.SSOConnection(func(s *sql.Selector) {
@@ -541,6 +816,52 @@ func HasOrganization() predicate.SSOConnection {
 func HasOrganizationWith(preds ...predicate.Organization) predicate.SSOConnection {
 	return predicate.SSOConnection(func(s *sql.Selector) {
 		step := newOrganizationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasDefaultRole applies the HasEdge predicate on the "default_role" edge.
+func HasDefaultRole() predicate.SSOConnection {
+	return predicate.SSOConnection(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, DefaultRoleTable, DefaultRoleColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasDefaultRoleWith applies the HasEdge predicate on the "default_role" edge with a given conditions (other predicates).
+func HasDefaultRoleWith(preds ...predicate.Role) predicate.SSOConnection {
+	return predicate.SSOConnection(func(s *sql.Selector) {
+		step := newDefaultRoleStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasDefaultBusinessUnit applies the HasEdge predicate on the "default_business_unit" edge.
+func HasDefaultBusinessUnit() predicate.SSOConnection {
+	return predicate.SSOConnection(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, DefaultBusinessUnitTable, DefaultBusinessUnitColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasDefaultBusinessUnitWith applies the HasEdge predicate on the "default_business_unit" edge with a given conditions (other predicates).
+func HasDefaultBusinessUnitWith(preds ...predicate.BusinessUnit) predicate.SSOConnection {
+	return predicate.SSOConnection(func(s *sql.Selector) {
+		step := newDefaultBusinessUnitStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -52,6 +52,7 @@ var rowFilters = map[string]rowFilter{
 	"RecoveryCode":       ownRows,
 	"WebAuthnCredential": ownRows,
 	"WebAuthnChallenge":  ownRows,
+	"UserIdentity":       ownRows,
 	"PasswordResetToken": allowedRows(systemOnly),
 	"OutboxMessage":      allowedRows(systemOnly),
 	"Organization":       func(context.Context, *sql.Selector) {}, // confined to the viewer's own row by the tenant part

@@ -514,6 +514,10 @@ func populate(t *testing.T, f *fixture) (owner, parent *ent.User, cl *ent.Patien
 	must(f.c.AuditEvent.Create().SetOrganizationID(f.org.ID).SetActorKind(auditevent.ActorKindSystem).SetAction("x").Save(allow())).get(t)
 	must(f.c.Invitation.Create().SetOrganizationID(f.org.ID).SetEmail(uniq("i") + "@example.org").
 		SetTokenHash([]byte(uniq("h"))).SetExpiresAt(now.Add(time.Hour)).Save(allow())).get(t)
+	sso := must(f.c.SSOConnection.Create().SetOrganizationID(f.org.ID).SetName("IdP").
+		SetIssuer("https://" + uniq("idp") + ".example").SetClientID("cg").Save(allow())).get(t)
+	must(f.c.UserIdentity.Create().SetOrganizationID(f.org.ID).SetUserID(owner.ID).SetConnectionID(sso.ID).
+		SetIssuer(sso.Issuer).SetSubject(uniq("sub")).Save(allow())).get(t)
 	return owner, parent, cl
 }
 
@@ -551,6 +555,7 @@ func entityLists(c *ent.Client) map[string]func(context.Context) ([]pulid.ID, er
 		"RecoveryCode":       c.RecoveryCode.Query().IDs,
 		"WebAuthnCredential": c.WebAuthnCredential.Query().IDs,
 		"WebAuthnChallenge":  c.WebAuthnChallenge.Query().IDs,
+		"UserIdentity":       c.UserIdentity.Query().IDs,
 		"PasswordResetToken": c.PasswordResetToken.Query().IDs,
 		"OutboxMessage":      c.OutboxMessage.Query().IDs,
 	}

@@ -126,7 +126,7 @@ type concern struct {
 
 // concerns lists every concern but the core.
 func concerns() []concern {
-	return []concern{inviteConcern(), directoryConcern(), teamConcern(), accessConcern(), provisionConcern(), mfaConcern()}
+	return []concern{inviteConcern(), directoryConcern(), teamConcern(), accessConcern(), provisionConcern(), mfaConcern(), ssoConcern()}
 }
 
 // vocabulary is every action's writes and its concern (nil for the core),

@@ -188,9 +188,12 @@ func accept(sys context.Context, c *ent.Client, id pulid.ID, hash string) (*Acce
 	if err := c.StaffProfileAccess.CreateBulk(plinks...).Exec(sys); err != nil {
 		return nil, fmt.Errorf("invite: staff profile links: %w", err)
 	}
-	if err := c.PasswordCredential.Create().SetOrganizationID(org).SetUserID(u.ID).SetHash(hash).
-		SetChangedAt(now).Exec(sys); err != nil {
-		return nil, err
+	// Single sign-on accepts with no password (hash empty).
+	if hash != "" {
+		if err := c.PasswordCredential.Create().SetOrganizationID(org).SetUserID(u.ID).SetHash(hash).
+			SetChangedAt(now).Exec(sys); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.Invitation.UpdateOneID(id).SetUserID(u.ID).Exec(sys); err != nil {
 		return nil, err

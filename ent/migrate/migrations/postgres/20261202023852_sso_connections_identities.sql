@@ -1,0 +1,10 @@
+-- Modify "sso_connections" table
+ALTER TABLE "sso_connections" ADD COLUMN "scopes" jsonb NULL, ADD COLUMN "trust_provider_mfa" boolean NOT NULL DEFAULT false, ADD COLUMN "groups_claim" character varying NOT NULL DEFAULT '', ADD COLUMN "claim_mappings" jsonb NULL, ADD COLUMN "default_role_id" character varying NULL, ADD COLUMN "default_business_unit_id" character varying NULL, ADD CONSTRAINT "sso_connections_business_units_default_business_unit" FOREIGN KEY ("default_business_unit_id") REFERENCES "business_units" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, ADD CONSTRAINT "sso_connections_roles_default_role" FOREIGN KEY ("default_role_id") REFERENCES "roles" ("id") ON UPDATE NO ACTION ON DELETE SET NULL;
+-- Create "user_identities" table
+CREATE TABLE "user_identities" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "issuer" character varying NOT NULL, "subject" character varying NOT NULL, "email" character varying NOT NULL DEFAULT '', "last_sign_in_at" timestamptz NULL, "organization_id" character varying NOT NULL, "user_id" character varying NOT NULL, "connection_id" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "user_identities_organizations_organization" FOREIGN KEY ("organization_id") REFERENCES "organizations" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, CONSTRAINT "user_identities_sso_connections_connection" FOREIGN KEY ("connection_id") REFERENCES "sso_connections" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, CONSTRAINT "user_identities_users_user" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
+-- Create index "useridentity_organization_id" to table: "user_identities"
+CREATE INDEX "useridentity_organization_id" ON "user_identities" ("organization_id");
+-- Create index "useridentity_organization_id_issuer_subject" to table: "user_identities"
+CREATE UNIQUE INDEX "useridentity_organization_id_issuer_subject" ON "user_identities" ("organization_id", "issuer", "subject");
+-- Create index "useridentity_user_id" to table: "user_identities"
+CREATE INDEX "useridentity_user_id" ON "user_identities" ("user_id");
