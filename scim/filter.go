@@ -31,19 +31,22 @@ const (
 	colLower         // the column holds the lower-cased value (email_normalized)
 	colTime
 	colActive
+	// colUserName: the user's own userName (scim_user_name_normalized,
+	// lower-cased), or their email when they have none.
+	colUserName
 )
 
 // userColumns maps lower-cased attribute paths to columns.
 var userColumns = map[string]userColumn{
 	"id":                {user.FieldID, colString},
-	"username":          {user.FieldEmailNormalized, colLower},
+	"username":          {user.FieldScimUserNameNormalized, colUserName},
 	"externalid":        {user.FieldExternalID, colString},
 	"displayname":       {user.FieldDisplayName, colFold},
 	"title":             {user.FieldTitle, colFold},
 	"name.givenname":    {user.FieldGivenName, colFold},
 	"name.familyname":   {user.FieldFamilyName, colFold},
-	"emails.value":      {user.FieldEmail, colFold},
-	"emails":            {user.FieldEmail, colFold},
+	"emails.value":      {user.FieldEmailNormalized, colLower},
+	"emails":            {user.FieldEmailNormalized, colLower},
 	"active":            {user.FieldStatus, colActive},
 	"meta.created":      {user.FieldCreatedAt, colTime},
 	"meta.lastmodified": {user.FieldUpdatedAt, colTime},
@@ -189,6 +192,9 @@ func compare(e *filter.AttributeExpression, within string) (pred, error) {
 		return nil, invalidFilter("%s does not support %s", e.AttributePath.String(), op)
 	}
 	// Strings.
+	if op == filter.PR && col.kind == colUserName {
+		return constant(true), nil
+	}
 	if op == filter.PR {
 		return func(s *sql.Selector) *sql.Predicate {
 			return sql.And(sql.NotNull(s.C(col.column)), sql.NEQ(s.C(col.column), ""))
@@ -203,10 +209,23 @@ func compare(e *filter.AttributeExpression, within string) (pred, error) {
 		str = strings.ToLower(str)
 	}
 	ident := func(s *sql.Selector) string {
-		if col.kind == colFold {
+		switch col.kind {
+		case colFold:
 			return sql.Lower(s.C(col.column))
+		case colUserName:
+			return "COALESCE(" + s.C(col.column) + ", " + s.C(user.FieldEmailNormalized) + ")"
 		}
 		return s.C(col.column)
+	}
+	if col.kind == colUserName && op == filter.EQ {
+		// Two index lookups (own userName, or email with none), not a
+		// scan of an expression.
+		return func(s *sql.Selector) *sql.Predicate {
+			// IS NOT NULL keeps both sides TRUE or FALSE, never NULL, so
+			// that not (userName eq …) holds for everyone else.
+			return sql.Or(sql.And(sql.NotNull(s.C(col.column)), sql.EQ(s.C(col.column), str)),
+				sql.And(sql.IsNull(s.C(col.column)), sql.EQ(s.C(user.FieldEmailNormalized), str)))
+		}, nil
 	}
 	switch op {
 	case filter.CO, filter.SW, filter.EW:
@@ -226,6 +245,9 @@ func compare(e *filter.AttributeExpression, within string) (pred, error) {
 			})
 		}, nil
 	case filter.NE:
+		if col.kind == colUserName {
+			return func(s *sql.Selector) *sql.Predicate { return sql.NEQ(ident(s), str) }, nil
+		}
 		return func(s *sql.Selector) *sql.Predicate {
 			return sql.Or(sql.IsNull(s.C(col.column)), sql.NEQ(ident(s), str))
 		}, nil
