@@ -100,4 +100,3 @@ func idStrs(ids []pulid.ID) []string {
 	}
 	return out
 }
-

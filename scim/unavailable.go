@@ -75,4 +75,3 @@ func retryAfter(w http.ResponseWriter, e scimerrors.ScimError) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(unavailable.RetryAfter.Seconds())))
 	}
 }
-
