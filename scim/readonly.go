@@ -46,7 +46,11 @@ func readOnly(next http.Handler) http.Handler {
 			writeError(w, scimerrors.ScimError{Status: http.StatusRequestEntityTooLarge, Detail: "the request body is too large"})
 			return
 		}
+		if r.Method == http.MethodPatch && resource == "Users" {
+			body = managerAsObject(body)
+		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
 		if detail := readOnlyChange(r.Method, resource, id, body); detail != "" {
 			e := scimerrors.ScimErrorMutability
 			e.Detail = detail
@@ -143,4 +147,43 @@ func lookup(m map[string]any, key string) (any, bool) {
 		}
 	}
 	return nil, false
+}
+
+// managerAsObject rewrites a PATCH that sets the enterprise manager to a
+// bare id — what Microsoft's samples send ({"op":"Add","path":"…:manager",
+// "value":"id"}) — into the complex value the schema has
+// ({"value":"id"}); the library would refuse the string (invalidValue)
+// before a handler sees it. Other bodies are returned as they are.
+func managerAsObject(body []byte) []byte {
+	var doc map[string]any
+	if json.Unmarshal(body, &doc) != nil {
+		return body
+	}
+	ops, _ := lookup(doc, "Operations")
+	list, _ := ops.([]any)
+	changed := false
+	for _, o := range list {
+		op, ok := o.(map[string]any)
+		if !ok {
+			continue
+		}
+		path, _ := lookup(op, "path")
+		p, _ := path.(string)
+		if strings.EqualFold(strings.TrimSpace(p), EnterpriseURN+":manager") {
+			for k, v := range op {
+				if s, ok := v.(string); ok && strings.EqualFold(k, "value") {
+					op[k] = map[string]any{"value": s}
+					changed = true
+				}
+			}
+		}
+	}
+	if !changed {
+		return body
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		return body
+	}
+	return out
 }
