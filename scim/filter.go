@@ -2,6 +2,7 @@ package scim
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -285,4 +286,25 @@ func constant(ok bool) pred {
 func likeEscape(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s)
+}
+
+// valuePathCompare is attr[filter].sub op value, which Entra sends to
+// look a user up by work email (emails[type eq "work"].value eq "…") but
+// which RFC 7644's filter grammar (and so the library's parser) lacks.
+var valuePathCompare = regexp.MustCompile(`(?i)\b([a-z][\w$-]*)\[([^\[\]"]*(?:"(?:[^"\\]|\\.)*"[^\[\]"]*)*)\]\.([a-z][\w$-]*)\s+(eq|ne|co|sw|ew|gt|ge|lt|le)\s+("(?:[^"\\]|\\.)*"|true|false|null|-?[\d.]+)`)
+
+var orWord = regexp.MustCompile(`(?i)\sor\s`)
+
+// rewriteValuePaths rewrites attr[filter].sub op value into the
+// equivalent attr[filter and sub op value] that the grammar has. The
+// parser takes no parentheses inside brackets, so a filter holding "or"
+// (where "and" would bind tighter) is left alone, to be refused.
+func rewriteValuePaths(f string) string {
+	return valuePathCompare.ReplaceAllStringFunc(f, func(m string) string {
+		g := valuePathCompare.FindStringSubmatch(m)
+		if orWord.MatchString(g[2]) {
+			return m
+		}
+		return g[1] + "[" + g[2] + " and " + g[3] + " " + g[4] + " " + g[5] + "]"
+	})
 }

@@ -60,6 +60,13 @@ func NewHandler(client *ent.Client, cfg Config) http.Handler {
 			_ = json.NewEncoder(w).Encode(serviceProviderConfig(cfg))
 			return
 		}
+		if f := r.URL.Query().Get("filter"); r.Method == http.MethodGet && f != "" {
+			if rewritten := rewriteValuePaths(f); rewritten != f {
+				q := r.URL.Query()
+				q.Set("filter", rewritten)
+				r.URL.RawQuery = q.Encode()
+			}
+		}
 		srv.ServeHTTP(w, r)
 	})))))
 }

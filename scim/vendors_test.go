@@ -66,6 +66,8 @@ func TestEntrasPublishedRequestsAreServed(t *testing.T) {
 			`userName eq "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1"`,
 			`emails[type eq "work" and value eq "Test_User_fd0ea19b-0777-472c-9f96-4f70d2226f2e@testuser.com"]`,
 			`externalId eq "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef"`,
+			// Entra's lookup by work email (outside RFC 7644's grammar).
+			`emails[type eq "work"].value eq "Test_User_fd0ea19b-0777-472c-9f96-4f70d2226f2e@testuser.com"`,
 		} {
 			if r := entra.do("GET", q(f), nil); r.status != 200 || total(r) != 1 {
 				t.Errorf("query %s: %d %v", f, r.status, r.body)
