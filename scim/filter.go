@@ -11,6 +11,7 @@ import (
 	"github.com/scim2/filter-parser/v2"
 
 	"github.com/clinicgate/clinicgate/ent/predicate"
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/user"
 )
 
@@ -68,9 +69,15 @@ func invalidFilter(format string, args ...any) error {
 	return e
 }
 
+// translator holds what translating a filter may look up first: the
+// users a userName names.
+type translator struct {
+	named func(userName string) ([]pulid.ID, error)
+}
+
 // userFilter translates a parsed filter into a users predicate.
-func userFilter(e filter.Expression) (predicate.User, error) {
-	build, err := translate(e, "")
+func userFilter(tr translator, e filter.Expression) (predicate.User, error) {
+	build, err := translate(e, "", tr)
 	if err != nil {
 		return nil, err
 	}
@@ -79,14 +86,14 @@ func userFilter(e filter.Expression) (predicate.User, error) {
 
 type pred func(s *sql.Selector) *sql.Predicate
 
-func translate(e filter.Expression, within string) (pred, error) {
+func translate(e filter.Expression, within string, tr translator) (pred, error) {
 	switch e := e.(type) {
 	case *filter.LogicalExpression:
-		l, err := translate(e.Left, within)
+		l, err := translate(e.Left, within, tr)
 		if err != nil {
 			return nil, err
 		}
-		r, err := translate(e.Right, within)
+		r, err := translate(e.Right, within, tr)
 		if err != nil {
 			return nil, err
 		}
@@ -95,7 +102,7 @@ func translate(e filter.Expression, within string) (pred, error) {
 		}
 		return func(s *sql.Selector) *sql.Predicate { return sql.Or(l(s), r(s)) }, nil
 	case *filter.NotExpression:
-		in, err := translate(e.Expression, within)
+		in, err := translate(e.Expression, within, tr)
 		if err != nil {
 			return nil, err
 		}
@@ -111,9 +118,9 @@ func translate(e filter.Expression, within string) (pred, error) {
 		if name != "emails" {
 			return nil, invalidFilter("value filters are supported on emails only")
 		}
-		return translate(e.ValueFilter, "emails")
+		return translate(e.ValueFilter, "emails", tr)
 	case *filter.AttributeExpression:
-		return compare(e, within)
+		return compare(e, within, tr)
 	}
 	return nil, invalidFilter("unsupported filter expression")
 }
@@ -136,7 +143,7 @@ func attrName(uri *string, name string, sub *string) (string, error) {
 	return n, nil
 }
 
-func compare(e *filter.AttributeExpression, within string) (pred, error) {
+func compare(e *filter.AttributeExpression, within string, tr translator) (pred, error) {
 	name, err := attrName(e.AttributePath.URIPrefix, e.AttributePath.AttributeName, e.AttributePath.SubAttribute)
 	if err != nil {
 		return nil, err
@@ -219,13 +226,24 @@ func compare(e *filter.AttributeExpression, within string) (pred, error) {
 		return s.C(col.column)
 	}
 	if col.kind == colUserName && op == filter.EQ {
-		// Two index lookups (own userName, or email with none), not a
-		// scan of an expression.
+		// Looked up first (provision.UsersNamed: two unique-index
+		// lookups), then matched by id: an OR of the two lookups in the
+		// statement is planned as a scan once PostgreSQL caches a generic
+		// plan. An id list never yields NULL, so not (userName eq …)
+		// holds for everyone else.
+		ids, err := tr.named(str)
+		if err != nil {
+			return nil, err
+		}
 		return func(s *sql.Selector) *sql.Predicate {
-			// IS NOT NULL keeps both sides TRUE or FALSE, never NULL, so
-			// that not (userName eq …) holds for everyone else.
-			return sql.Or(sql.And(sql.NotNull(s.C(col.column)), sql.EQ(s.C(col.column), str)),
-				sql.And(sql.IsNull(s.C(col.column)), sql.EQ(s.C(user.FieldEmailNormalized), str)))
+			if len(ids) == 0 {
+				return sql.P(func(b *sql.Builder) { b.WriteString("1 = 0") })
+			}
+			args := make([]any, len(ids))
+			for i, id := range ids {
+				args[i] = string(id)
+			}
+			return sql.In(s.C(user.FieldID), args...)
 		}, nil
 	}
 	switch op {

@@ -117,9 +117,12 @@ func (h *usersHandler) GetAll(r *http.Request, params scim.ListRequestParams) (s
 	ctx := r.Context()
 	q, sys := h.users(ctx, h.client)
 	if params.FilterValidator != nil {
-		p, err := userFilter(params.FilterValidator.GetFilter())
+		_, org := orgCtx(ctx)
+		p, err := userFilter(translator{named: func(name string) ([]pulid.ID, error) {
+			return provision.UsersNamed(ctx, h.client, org, name)
+		}}, params.FilterValidator.GetFilter())
 		if err != nil {
-			return scim.Page{}, err
+			return scim.Page{}, asSCIM(ctx, err)
 		}
 		q.Where(p)
 	}

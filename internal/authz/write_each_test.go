@@ -105,4 +105,3 @@ func TestABatchDoesNotTakeTheLastAdministrators(t *testing.T) {
 		}
 	})
 }
-

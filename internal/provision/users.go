@@ -9,9 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"entgo.io/ent/dialect/sql"
 
 	"github.com/clinicgate/clinicgate/auth/password"
 	"github.com/clinicgate/clinicgate/ent"
@@ -134,11 +137,32 @@ func (in *User) validate() error {
 	return nil
 }
 
-// userNameIs matches the users whose userName is name ignoring case:
-// their own, or their email when they have none.
-func userNameIs(name string) predicate.User {
+// UsersNamed returns the ids of the users of org whose userName is name
+// ignoring case (their own, or their email when they have none), removed
+// ones too. Two statements, each an equality on a unique index
+// (organization, …): an OR of the two in one statement is planned, once
+// PostgreSQL caches a generic plan, as a scan of the organization's users.
+func UsersNamed(ctx context.Context, c *ent.Client, org pulid.ID, name string) ([]pulid.ID, error) {
 	n := schema.NormalizeEmail(name)
-	return user.Or(user.ScimUserNameNormalized(n), user.And(user.ScimUserNameNormalizedIsNil(), user.EmailNormalized(n)))
+	own, err := c.User.Query().Where(user.OrganizationID(org), user.ScimUserNameNormalized(n)).IDs(sys(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("provision: users named %q: %w", name, err)
+	}
+	byEmail, err := c.User.Query().Where(user.OrganizationID(org), user.EmailNormalized(n),
+		predicate.User(func(s *sql.Selector) { s.Where(noOwnUserName(s)) })).IDs(sys(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("provision: users named %q: %w", name, err)
+	}
+	return append(own, byEmail...), nil
+}
+
+// noOwnUserName says the user has no userName of their own, written
+// COALESCE(…, '') = '' rather than IS NULL so that the planner looks the
+// email up in its unique index rather than reading every user without a
+// userName from the userName index.
+func noOwnUserName(s *sql.Selector) *sql.Predicate {
+	col := s.C(user.FieldScimUserNameNormalized)
+	return sql.P(func(b *sql.Builder) { b.WriteString("COALESCE(" + col + ", '') = ''") })
 }
 
 // conflicts refuses a userName, email or externalId held by another live
@@ -151,7 +175,11 @@ func conflicts(ctx context.Context, c *ent.Client, in User, except pulid.ID) err
 		}
 		return q
 	}
-	if taken, err := live(userNameIs(in.UserName)).Exist(sys(ctx)); err != nil {
+	named, err := UsersNamed(ctx, c, orgOf(ctx), in.UserName)
+	if err != nil {
+		return err
+	}
+	if taken, err := live(user.IDIn(named...)).Exist(sys(ctx)); err != nil {
 		return err
 	} else if taken {
 		return apperr.New(apperr.Conflict, "userName %q is already taken in this organization", in.UserName)
@@ -216,11 +244,24 @@ func Create(ctx context.Context, c *ent.Client, in User) (*ent.User, error) {
 	// The users holding the userName or the email, removed ones too: a
 	// live one is a conflict, a removed one comes back.
 	email := schema.NormalizeEmail(in.Email)
-	found, err := c.User.Query().Where(user.OrganizationID(org), user.Or(userNameIs(in.UserName), user.EmailNormalized(email))).
-		Order(ent.Asc(user.FieldID)).Limit(4).All(sys(ctx))
+	named, err := UsersNamed(ctx, c, org, in.UserName)
+	if err != nil {
+		return nil, err
+	}
+	found, err := c.User.Query().Where(user.OrganizationID(org), user.EmailNormalized(email)).All(sys(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("provision: look up userName: %w", err)
 	}
+	for _, id := range named {
+		if !slices.ContainsFunc(found, func(u *ent.User) bool { return u.ID == id }) {
+			u, err := c.User.Query().Where(user.ID(id)).Only(sys(ctx))
+			if err != nil {
+				return nil, fmt.Errorf("provision: look up userName: %w", err)
+			}
+			found = append(found, u)
+		}
+	}
+	slices.SortFunc(found, func(a, b *ent.User) int { return strings.Compare(string(a.ID), string(b.ID)) })
 	var old *ent.User
 	for _, f := range found {
 		sameName := strings.EqualFold(UserNameOf(f), in.UserName)
