@@ -157,7 +157,7 @@ func UsersNamed(ctx context.Context, c *ent.Client, org pulid.ID, name string) (
 }
 
 // noOwnUserName says the user has no userName of their own, written
-// COALESCE(…, '') = '' rather than IS NULL so that the planner looks the
+// COALESCE(…, ”) = ” rather than IS NULL so that the planner looks the
 // email up in its unique index rather than reading every user without a
 // userName from the userName index.
 func noOwnUserName(s *sql.Selector) *sql.Predicate {
