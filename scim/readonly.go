@@ -30,6 +30,8 @@ const maxBody = 4 << 20
 //     read-only attributes in a PUT are ignored).
 //
 // Bodies that are not JSON objects are left to the library (invalidSyntax).
+// A user PATCH setting the enterprise manager to a bare id is also made
+// the complex value here (managerAsObject), which the library requires.
 func readOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPatch && r.Method != http.MethodPut {
