@@ -733,36 +733,38 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "User",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			user.FieldOrganizationID:        {Type: field.TypeString, Column: user.FieldOrganizationID},
-			user.FieldCreatedAt:             {Type: field.TypeTime, Column: user.FieldCreatedAt},
-			user.FieldUpdatedAt:             {Type: field.TypeTime, Column: user.FieldUpdatedAt},
-			user.FieldEmail:                 {Type: field.TypeString, Column: user.FieldEmail},
-			user.FieldEmailNormalized:       {Type: field.TypeString, Column: user.FieldEmailNormalized},
-			user.FieldGivenName:             {Type: field.TypeString, Column: user.FieldGivenName},
-			user.FieldFamilyName:            {Type: field.TypeString, Column: user.FieldFamilyName},
-			user.FieldDisplayName:           {Type: field.TypeString, Column: user.FieldDisplayName},
-			user.FieldKind:                  {Type: field.TypeEnum, Column: user.FieldKind},
-			user.FieldStatus:                {Type: field.TypeEnum, Column: user.FieldStatus},
-			user.FieldIsAccountOwner:        {Type: field.TypeBool, Column: user.FieldIsAccountOwner},
-			user.FieldExternalID:            {Type: field.TypeString, Column: user.FieldExternalID},
-			user.FieldScheduleAccess:        {Type: field.TypeEnum, Column: user.FieldScheduleAccess},
-			user.FieldTabAccess:             {Type: field.TypeJSON, Column: user.FieldTabAccess},
-			user.FieldRequireMfa:            {Type: field.TypeBool, Column: user.FieldRequireMfa},
-			user.FieldSignInMethod:          {Type: field.TypeEnum, Column: user.FieldSignInMethod},
-			user.FieldPhone:                 {Type: field.TypeString, Column: user.FieldPhone},
-			user.FieldTitle:                 {Type: field.TypeString, Column: user.FieldTitle},
-			user.FieldPrimaryBusinessUnitID: {Type: field.TypeString, Column: user.FieldPrimaryBusinessUnitID},
-			user.FieldEmployeeNumber:        {Type: field.TypeString, Column: user.FieldEmployeeNumber},
-			user.FieldDepartment:            {Type: field.TypeString, Column: user.FieldDepartment},
-			user.FieldCostCenter:            {Type: field.TypeString, Column: user.FieldCostCenter},
-			user.FieldOrganizationName:      {Type: field.TypeString, Column: user.FieldOrganizationName},
-			user.FieldDivision:              {Type: field.TypeString, Column: user.FieldDivision},
-			user.FieldManagerRef:            {Type: field.TypeString, Column: user.FieldManagerRef},
-			user.FieldLastSignInAt:          {Type: field.TypeTime, Column: user.FieldLastSignInAt},
-			user.FieldSuspendedAt:           {Type: field.TypeTime, Column: user.FieldSuspendedAt},
-			user.FieldDeletedAt:             {Type: field.TypeTime, Column: user.FieldDeletedAt},
-			user.FieldMfaFailedAttempts:     {Type: field.TypeInt, Column: user.FieldMfaFailedAttempts},
-			user.FieldMfaLockedUntil:        {Type: field.TypeTime, Column: user.FieldMfaLockedUntil},
+			user.FieldOrganizationID:         {Type: field.TypeString, Column: user.FieldOrganizationID},
+			user.FieldCreatedAt:              {Type: field.TypeTime, Column: user.FieldCreatedAt},
+			user.FieldUpdatedAt:              {Type: field.TypeTime, Column: user.FieldUpdatedAt},
+			user.FieldEmail:                  {Type: field.TypeString, Column: user.FieldEmail},
+			user.FieldEmailNormalized:        {Type: field.TypeString, Column: user.FieldEmailNormalized},
+			user.FieldGivenName:              {Type: field.TypeString, Column: user.FieldGivenName},
+			user.FieldFamilyName:             {Type: field.TypeString, Column: user.FieldFamilyName},
+			user.FieldDisplayName:            {Type: field.TypeString, Column: user.FieldDisplayName},
+			user.FieldKind:                   {Type: field.TypeEnum, Column: user.FieldKind},
+			user.FieldStatus:                 {Type: field.TypeEnum, Column: user.FieldStatus},
+			user.FieldIsAccountOwner:         {Type: field.TypeBool, Column: user.FieldIsAccountOwner},
+			user.FieldExternalID:             {Type: field.TypeString, Column: user.FieldExternalID},
+			user.FieldScimUserName:           {Type: field.TypeString, Column: user.FieldScimUserName},
+			user.FieldScimUserNameNormalized: {Type: field.TypeString, Column: user.FieldScimUserNameNormalized},
+			user.FieldScheduleAccess:         {Type: field.TypeEnum, Column: user.FieldScheduleAccess},
+			user.FieldTabAccess:              {Type: field.TypeJSON, Column: user.FieldTabAccess},
+			user.FieldRequireMfa:             {Type: field.TypeBool, Column: user.FieldRequireMfa},
+			user.FieldSignInMethod:           {Type: field.TypeEnum, Column: user.FieldSignInMethod},
+			user.FieldPhone:                  {Type: field.TypeString, Column: user.FieldPhone},
+			user.FieldTitle:                  {Type: field.TypeString, Column: user.FieldTitle},
+			user.FieldPrimaryBusinessUnitID:  {Type: field.TypeString, Column: user.FieldPrimaryBusinessUnitID},
+			user.FieldEmployeeNumber:         {Type: field.TypeString, Column: user.FieldEmployeeNumber},
+			user.FieldDepartment:             {Type: field.TypeString, Column: user.FieldDepartment},
+			user.FieldCostCenter:             {Type: field.TypeString, Column: user.FieldCostCenter},
+			user.FieldOrganizationName:       {Type: field.TypeString, Column: user.FieldOrganizationName},
+			user.FieldDivision:               {Type: field.TypeString, Column: user.FieldDivision},
+			user.FieldManagerRef:             {Type: field.TypeString, Column: user.FieldManagerRef},
+			user.FieldLastSignInAt:           {Type: field.TypeTime, Column: user.FieldLastSignInAt},
+			user.FieldSuspendedAt:            {Type: field.TypeTime, Column: user.FieldSuspendedAt},
+			user.FieldDeletedAt:              {Type: field.TypeTime, Column: user.FieldDeletedAt},
+			user.FieldMfaFailedAttempts:      {Type: field.TypeInt, Column: user.FieldMfaFailedAttempts},
+			user.FieldMfaLockedUntil:         {Type: field.TypeTime, Column: user.FieldMfaLockedUntil},
 		},
 	}
 	graph.Nodes[31] = &sqlgraph.Node{
@@ -6337,6 +6339,16 @@ func (f *UserFilter) WhereIsAccountOwner(p entql.BoolP) {
 // WhereExternalID applies the entql string predicate on the external_id field.
 func (f *UserFilter) WhereExternalID(p entql.StringP) {
 	f.Where(p.Field(user.FieldExternalID))
+}
+
+// WhereScimUserName applies the entql string predicate on the scim_user_name field.
+func (f *UserFilter) WhereScimUserName(p entql.StringP) {
+	f.Where(p.Field(user.FieldScimUserName))
+}
+
+// WhereScimUserNameNormalized applies the entql string predicate on the scim_user_name_normalized field.
+func (f *UserFilter) WhereScimUserNameNormalized(p entql.StringP) {
+	f.Where(p.Field(user.FieldScimUserNameNormalized))
 }
 
 // WhereScheduleAccess applies the entql string predicate on the schedule_access field.

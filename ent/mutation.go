@@ -31403,6 +31403,8 @@ type UserMutation struct {
 	status                        *user.Status
 	is_account_owner              *bool
 	external_id                   *string
+	scim_user_name                *string
+	scim_user_name_normalized     *string
 	schedule_access               *user.ScheduleAccess
 	tab_access                    *[]string
 	appendtab_access              []string
@@ -32013,6 +32015,104 @@ func (m *UserMutation) ExternalIDCleared() bool {
 func (m *UserMutation) ResetExternalID() {
 	m.external_id = nil
 	delete(m.clearedFields, user.FieldExternalID)
+}
+
+// SetScimUserName sets the "scim_user_name" field.
+func (m *UserMutation) SetScimUserName(s string) {
+	m.scim_user_name = &s
+}
+
+// ScimUserName returns the value of the "scim_user_name" field in the mutation.
+func (m *UserMutation) ScimUserName() (r string, exists bool) {
+	v := m.scim_user_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScimUserName returns the old "scim_user_name" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldScimUserName(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScimUserName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScimUserName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScimUserName: %w", err)
+	}
+	return oldValue.ScimUserName, nil
+}
+
+// ClearScimUserName clears the value of the "scim_user_name" field.
+func (m *UserMutation) ClearScimUserName() {
+	m.scim_user_name = nil
+	m.clearedFields[user.FieldScimUserName] = struct{}{}
+}
+
+// ScimUserNameCleared returns if the "scim_user_name" field was cleared in this mutation.
+func (m *UserMutation) ScimUserNameCleared() bool {
+	_, ok := m.clearedFields[user.FieldScimUserName]
+	return ok
+}
+
+// ResetScimUserName resets all changes to the "scim_user_name" field.
+func (m *UserMutation) ResetScimUserName() {
+	m.scim_user_name = nil
+	delete(m.clearedFields, user.FieldScimUserName)
+}
+
+// SetScimUserNameNormalized sets the "scim_user_name_normalized" field.
+func (m *UserMutation) SetScimUserNameNormalized(s string) {
+	m.scim_user_name_normalized = &s
+}
+
+// ScimUserNameNormalized returns the value of the "scim_user_name_normalized" field in the mutation.
+func (m *UserMutation) ScimUserNameNormalized() (r string, exists bool) {
+	v := m.scim_user_name_normalized
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScimUserNameNormalized returns the old "scim_user_name_normalized" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldScimUserNameNormalized(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScimUserNameNormalized is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScimUserNameNormalized requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScimUserNameNormalized: %w", err)
+	}
+	return oldValue.ScimUserNameNormalized, nil
+}
+
+// ClearScimUserNameNormalized clears the value of the "scim_user_name_normalized" field.
+func (m *UserMutation) ClearScimUserNameNormalized() {
+	m.scim_user_name_normalized = nil
+	m.clearedFields[user.FieldScimUserNameNormalized] = struct{}{}
+}
+
+// ScimUserNameNormalizedCleared returns if the "scim_user_name_normalized" field was cleared in this mutation.
+func (m *UserMutation) ScimUserNameNormalizedCleared() bool {
+	_, ok := m.clearedFields[user.FieldScimUserNameNormalized]
+	return ok
+}
+
+// ResetScimUserNameNormalized resets all changes to the "scim_user_name_normalized" field.
+func (m *UserMutation) ResetScimUserNameNormalized() {
+	m.scim_user_name_normalized = nil
+	delete(m.clearedFields, user.FieldScimUserNameNormalized)
 }
 
 // SetScheduleAccess sets the "schedule_access" field.
@@ -33587,7 +33687,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 30)
+	fields := make([]string, 0, 32)
 	if m.organization != nil {
 		fields = append(fields, user.FieldOrganizationID)
 	}
@@ -33623,6 +33723,12 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.external_id != nil {
 		fields = append(fields, user.FieldExternalID)
+	}
+	if m.scim_user_name != nil {
+		fields = append(fields, user.FieldScimUserName)
+	}
+	if m.scim_user_name_normalized != nil {
+		fields = append(fields, user.FieldScimUserNameNormalized)
 	}
 	if m.schedule_access != nil {
 		fields = append(fields, user.FieldScheduleAccess)
@@ -33710,6 +33816,10 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.IsAccountOwner()
 	case user.FieldExternalID:
 		return m.ExternalID()
+	case user.FieldScimUserName:
+		return m.ScimUserName()
+	case user.FieldScimUserNameNormalized:
+		return m.ScimUserNameNormalized()
 	case user.FieldScheduleAccess:
 		return m.ScheduleAccess()
 	case user.FieldTabAccess:
@@ -33779,6 +33889,10 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldIsAccountOwner(ctx)
 	case user.FieldExternalID:
 		return m.OldExternalID(ctx)
+	case user.FieldScimUserName:
+		return m.OldScimUserName(ctx)
+	case user.FieldScimUserNameNormalized:
+		return m.OldScimUserNameNormalized(ctx)
 	case user.FieldScheduleAccess:
 		return m.OldScheduleAccess(ctx)
 	case user.FieldTabAccess:
@@ -33907,6 +34021,20 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetExternalID(v)
+		return nil
+	case user.FieldScimUserName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScimUserName(v)
+		return nil
+	case user.FieldScimUserNameNormalized:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScimUserNameNormalized(v)
 		return nil
 	case user.FieldScheduleAccess:
 		v, ok := value.(user.ScheduleAccess)
@@ -34082,6 +34210,12 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldExternalID) {
 		fields = append(fields, user.FieldExternalID)
 	}
+	if m.FieldCleared(user.FieldScimUserName) {
+		fields = append(fields, user.FieldScimUserName)
+	}
+	if m.FieldCleared(user.FieldScimUserNameNormalized) {
+		fields = append(fields, user.FieldScimUserNameNormalized)
+	}
 	if m.FieldCleared(user.FieldTabAccess) {
 		fields = append(fields, user.FieldTabAccess)
 	}
@@ -34140,6 +34274,12 @@ func (m *UserMutation) ClearField(name string) error {
 	switch name {
 	case user.FieldExternalID:
 		m.ClearExternalID()
+		return nil
+	case user.FieldScimUserName:
+		m.ClearScimUserName()
+		return nil
+	case user.FieldScimUserNameNormalized:
+		m.ClearScimUserNameNormalized()
 		return nil
 	case user.FieldTabAccess:
 		m.ClearTabAccess()
@@ -34226,6 +34366,12 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldExternalID:
 		m.ResetExternalID()
+		return nil
+	case user.FieldScimUserName:
+		m.ResetScimUserName()
+		return nil
+	case user.FieldScimUserNameNormalized:
+		m.ResetScimUserNameNormalized()
 		return nil
 	case user.FieldScheduleAccess:
 		m.ResetScheduleAccess()

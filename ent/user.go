@@ -48,6 +48,10 @@ type User struct {
 	IsAccountOwner bool `json:"is_account_owner,omitempty"`
 	// identity provider's id (SCIM externalId)
 	ExternalID *string `json:"external_id,omitempty"`
+	// The identity provider's SCIM userName when it differs from the email; the user signs in with the email.
+	ScimUserName *string `json:"scim_user_name,omitempty"`
+	// ScimUserNameNormalized holds the value of the "scim_user_name_normalized" field.
+	ScimUserNameNormalized *string `json:"scim_user_name_normalized,omitempty"`
 	// How much of the schedule the user sees and edits (levels A–D, or NONE).
 	ScheduleAccess user.ScheduleAccess `json:"schedule_access,omitempty"`
 	// tabs an office-staff user may open
@@ -287,7 +291,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case user.FieldMfaFailedAttempts:
 			values[i] = new(sql.NullInt64)
-		case user.FieldEmail, user.FieldEmailNormalized, user.FieldGivenName, user.FieldFamilyName, user.FieldDisplayName, user.FieldKind, user.FieldStatus, user.FieldExternalID, user.FieldScheduleAccess, user.FieldSignInMethod, user.FieldPhone, user.FieldTitle, user.FieldEmployeeNumber, user.FieldDepartment, user.FieldCostCenter, user.FieldOrganizationName, user.FieldDivision, user.FieldManagerRef:
+		case user.FieldEmail, user.FieldEmailNormalized, user.FieldGivenName, user.FieldFamilyName, user.FieldDisplayName, user.FieldKind, user.FieldStatus, user.FieldExternalID, user.FieldScimUserName, user.FieldScimUserNameNormalized, user.FieldScheduleAccess, user.FieldSignInMethod, user.FieldPhone, user.FieldTitle, user.FieldEmployeeNumber, user.FieldDepartment, user.FieldCostCenter, user.FieldOrganizationName, user.FieldDivision, user.FieldManagerRef:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldLastSignInAt, user.FieldSuspendedAt, user.FieldDeletedAt, user.FieldMfaLockedUntil:
 			values[i] = new(sql.NullTime)
@@ -384,6 +388,20 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ExternalID = new(string)
 				*_m.ExternalID = value.String
+			}
+		case user.FieldScimUserName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field scim_user_name", values[i])
+			} else if value.Valid {
+				_m.ScimUserName = new(string)
+				*_m.ScimUserName = value.String
+			}
+		case user.FieldScimUserNameNormalized:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field scim_user_name_normalized", values[i])
+			} else if value.Valid {
+				_m.ScimUserNameNormalized = new(string)
+				*_m.ScimUserNameNormalized = value.String
 			}
 		case user.FieldScheduleAccess:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -641,6 +659,16 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	if v := _m.ExternalID; v != nil {
 		builder.WriteString("external_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.ScimUserName; v != nil {
+		builder.WriteString("scim_user_name=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.ScimUserNameNormalized; v != nil {
+		builder.WriteString("scim_user_name_normalized=")
 		builder.WriteString(*v)
 	}
 	builder.WriteString(", ")

@@ -165,6 +165,34 @@ func (_c *UserCreate) SetNillableExternalID(v *string) *UserCreate {
 	return _c
 }
 
+// SetScimUserName sets the "scim_user_name" field.
+func (_c *UserCreate) SetScimUserName(v string) *UserCreate {
+	_c.mutation.SetScimUserName(v)
+	return _c
+}
+
+// SetNillableScimUserName sets the "scim_user_name" field if the given value is not nil.
+func (_c *UserCreate) SetNillableScimUserName(v *string) *UserCreate {
+	if v != nil {
+		_c.SetScimUserName(*v)
+	}
+	return _c
+}
+
+// SetScimUserNameNormalized sets the "scim_user_name_normalized" field.
+func (_c *UserCreate) SetScimUserNameNormalized(v string) *UserCreate {
+	_c.mutation.SetScimUserNameNormalized(v)
+	return _c
+}
+
+// SetNillableScimUserNameNormalized sets the "scim_user_name_normalized" field if the given value is not nil.
+func (_c *UserCreate) SetNillableScimUserNameNormalized(v *string) *UserCreate {
+	if v != nil {
+		_c.SetScimUserNameNormalized(*v)
+	}
+	return _c
+}
+
 // SetScheduleAccess sets the "schedule_access" field.
 func (_c *UserCreate) SetScheduleAccess(v user.ScheduleAccess) *UserCreate {
 	_c.mutation.SetScheduleAccess(v)
@@ -788,6 +816,16 @@ func (_c *UserCreate) check() error {
 			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "User.external_id": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.ScimUserName(); ok {
+		if err := user.ScimUserNameValidator(v); err != nil {
+			return &ValidationError{Name: "scim_user_name", err: fmt.Errorf(`ent: validator failed for field "User.scim_user_name": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.ScimUserNameNormalized(); ok {
+		if err := user.ScimUserNameNormalizedValidator(v); err != nil {
+			return &ValidationError{Name: "scim_user_name_normalized", err: fmt.Errorf(`ent: validator failed for field "User.scim_user_name_normalized": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.ScheduleAccess(); !ok {
 		return &ValidationError{Name: "schedule_access", err: errors.New(`ent: missing required field "User.schedule_access"`)}
 	}
@@ -942,6 +980,14 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ExternalID(); ok {
 		_spec.SetField(user.FieldExternalID, field.TypeString, value)
 		_node.ExternalID = &value
+	}
+	if value, ok := _c.mutation.ScimUserName(); ok {
+		_spec.SetField(user.FieldScimUserName, field.TypeString, value)
+		_node.ScimUserName = &value
+	}
+	if value, ok := _c.mutation.ScimUserNameNormalized(); ok {
+		_spec.SetField(user.FieldScimUserNameNormalized, field.TypeString, value)
+		_node.ScimUserNameNormalized = &value
 	}
 	if value, ok := _c.mutation.ScheduleAccess(); ok {
 		_spec.SetField(user.FieldScheduleAccess, field.TypeEnum, value)
@@ -1400,6 +1446,42 @@ func (u *UserUpsert) UpdateExternalID() *UserUpsert {
 // ClearExternalID clears the value of the "external_id" field.
 func (u *UserUpsert) ClearExternalID() *UserUpsert {
 	u.SetNull(user.FieldExternalID)
+	return u
+}
+
+// SetScimUserName sets the "scim_user_name" field.
+func (u *UserUpsert) SetScimUserName(v string) *UserUpsert {
+	u.Set(user.FieldScimUserName, v)
+	return u
+}
+
+// UpdateScimUserName sets the "scim_user_name" field to the value that was provided on create.
+func (u *UserUpsert) UpdateScimUserName() *UserUpsert {
+	u.SetExcluded(user.FieldScimUserName)
+	return u
+}
+
+// ClearScimUserName clears the value of the "scim_user_name" field.
+func (u *UserUpsert) ClearScimUserName() *UserUpsert {
+	u.SetNull(user.FieldScimUserName)
+	return u
+}
+
+// SetScimUserNameNormalized sets the "scim_user_name_normalized" field.
+func (u *UserUpsert) SetScimUserNameNormalized(v string) *UserUpsert {
+	u.Set(user.FieldScimUserNameNormalized, v)
+	return u
+}
+
+// UpdateScimUserNameNormalized sets the "scim_user_name_normalized" field to the value that was provided on create.
+func (u *UserUpsert) UpdateScimUserNameNormalized() *UserUpsert {
+	u.SetExcluded(user.FieldScimUserNameNormalized)
+	return u
+}
+
+// ClearScimUserNameNormalized clears the value of the "scim_user_name_normalized" field.
+func (u *UserUpsert) ClearScimUserNameNormalized() *UserUpsert {
+	u.SetNull(user.FieldScimUserNameNormalized)
 	return u
 }
 
@@ -1896,6 +1978,48 @@ func (u *UserUpsertOne) UpdateExternalID() *UserUpsertOne {
 func (u *UserUpsertOne) ClearExternalID() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearExternalID()
+	})
+}
+
+// SetScimUserName sets the "scim_user_name" field.
+func (u *UserUpsertOne) SetScimUserName(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetScimUserName(v)
+	})
+}
+
+// UpdateScimUserName sets the "scim_user_name" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateScimUserName() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateScimUserName()
+	})
+}
+
+// ClearScimUserName clears the value of the "scim_user_name" field.
+func (u *UserUpsertOne) ClearScimUserName() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearScimUserName()
+	})
+}
+
+// SetScimUserNameNormalized sets the "scim_user_name_normalized" field.
+func (u *UserUpsertOne) SetScimUserNameNormalized(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetScimUserNameNormalized(v)
+	})
+}
+
+// UpdateScimUserNameNormalized sets the "scim_user_name_normalized" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateScimUserNameNormalized() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateScimUserNameNormalized()
+	})
+}
+
+// ClearScimUserNameNormalized clears the value of the "scim_user_name_normalized" field.
+func (u *UserUpsertOne) ClearScimUserNameNormalized() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearScimUserNameNormalized()
 	})
 }
 
@@ -2610,6 +2734,48 @@ func (u *UserUpsertBulk) UpdateExternalID() *UserUpsertBulk {
 func (u *UserUpsertBulk) ClearExternalID() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.ClearExternalID()
+	})
+}
+
+// SetScimUserName sets the "scim_user_name" field.
+func (u *UserUpsertBulk) SetScimUserName(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetScimUserName(v)
+	})
+}
+
+// UpdateScimUserName sets the "scim_user_name" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateScimUserName() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateScimUserName()
+	})
+}
+
+// ClearScimUserName clears the value of the "scim_user_name" field.
+func (u *UserUpsertBulk) ClearScimUserName() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearScimUserName()
+	})
+}
+
+// SetScimUserNameNormalized sets the "scim_user_name_normalized" field.
+func (u *UserUpsertBulk) SetScimUserNameNormalized(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetScimUserNameNormalized(v)
+	})
+}
+
+// UpdateScimUserNameNormalized sets the "scim_user_name_normalized" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateScimUserNameNormalized() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateScimUserNameNormalized()
+	})
+}
+
+// ClearScimUserNameNormalized clears the value of the "scim_user_name_normalized" field.
+func (u *UserUpsertBulk) ClearScimUserNameNormalized() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearScimUserNameNormalized()
 	})
 }
 

@@ -175,6 +175,46 @@ func (_u *UserUpdate) ClearExternalID() *UserUpdate {
 	return _u
 }
 
+// SetScimUserName sets the "scim_user_name" field.
+func (_u *UserUpdate) SetScimUserName(v string) *UserUpdate {
+	_u.mutation.SetScimUserName(v)
+	return _u
+}
+
+// SetNillableScimUserName sets the "scim_user_name" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableScimUserName(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetScimUserName(*v)
+	}
+	return _u
+}
+
+// ClearScimUserName clears the value of the "scim_user_name" field.
+func (_u *UserUpdate) ClearScimUserName() *UserUpdate {
+	_u.mutation.ClearScimUserName()
+	return _u
+}
+
+// SetScimUserNameNormalized sets the "scim_user_name_normalized" field.
+func (_u *UserUpdate) SetScimUserNameNormalized(v string) *UserUpdate {
+	_u.mutation.SetScimUserNameNormalized(v)
+	return _u
+}
+
+// SetNillableScimUserNameNormalized sets the "scim_user_name_normalized" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableScimUserNameNormalized(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetScimUserNameNormalized(*v)
+	}
+	return _u
+}
+
+// ClearScimUserNameNormalized clears the value of the "scim_user_name_normalized" field.
+func (_u *UserUpdate) ClearScimUserNameNormalized() *UserUpdate {
+	_u.mutation.ClearScimUserNameNormalized()
+	return _u
+}
+
 // SetScheduleAccess sets the "schedule_access" field.
 func (_u *UserUpdate) SetScheduleAccess(v user.ScheduleAccess) *UserUpdate {
 	_u.mutation.SetScheduleAccess(v)
@@ -1006,6 +1046,16 @@ func (_u *UserUpdate) check() error {
 			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "User.external_id": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ScimUserName(); ok {
+		if err := user.ScimUserNameValidator(v); err != nil {
+			return &ValidationError{Name: "scim_user_name", err: fmt.Errorf(`ent: validator failed for field "User.scim_user_name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ScimUserNameNormalized(); ok {
+		if err := user.ScimUserNameNormalizedValidator(v); err != nil {
+			return &ValidationError{Name: "scim_user_name_normalized", err: fmt.Errorf(`ent: validator failed for field "User.scim_user_name_normalized": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.ScheduleAccess(); ok {
 		if err := user.ScheduleAccessValidator(v); err != nil {
 			return &ValidationError{Name: "schedule_access", err: fmt.Errorf(`ent: validator failed for field "User.schedule_access": %w`, err)}
@@ -1114,6 +1164,18 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ExternalIDCleared() {
 		_spec.ClearField(user.FieldExternalID, field.TypeString)
+	}
+	if value, ok := _u.mutation.ScimUserName(); ok {
+		_spec.SetField(user.FieldScimUserName, field.TypeString, value)
+	}
+	if _u.mutation.ScimUserNameCleared() {
+		_spec.ClearField(user.FieldScimUserName, field.TypeString)
+	}
+	if value, ok := _u.mutation.ScimUserNameNormalized(); ok {
+		_spec.SetField(user.FieldScimUserNameNormalized, field.TypeString, value)
+	}
+	if _u.mutation.ScimUserNameNormalizedCleared() {
+		_spec.ClearField(user.FieldScimUserNameNormalized, field.TypeString)
 	}
 	if value, ok := _u.mutation.ScheduleAccess(); ok {
 		_spec.SetField(user.FieldScheduleAccess, field.TypeEnum, value)
@@ -1901,6 +1963,46 @@ func (_u *UserUpdateOne) SetNillableExternalID(v *string) *UserUpdateOne {
 // ClearExternalID clears the value of the "external_id" field.
 func (_u *UserUpdateOne) ClearExternalID() *UserUpdateOne {
 	_u.mutation.ClearExternalID()
+	return _u
+}
+
+// SetScimUserName sets the "scim_user_name" field.
+func (_u *UserUpdateOne) SetScimUserName(v string) *UserUpdateOne {
+	_u.mutation.SetScimUserName(v)
+	return _u
+}
+
+// SetNillableScimUserName sets the "scim_user_name" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableScimUserName(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetScimUserName(*v)
+	}
+	return _u
+}
+
+// ClearScimUserName clears the value of the "scim_user_name" field.
+func (_u *UserUpdateOne) ClearScimUserName() *UserUpdateOne {
+	_u.mutation.ClearScimUserName()
+	return _u
+}
+
+// SetScimUserNameNormalized sets the "scim_user_name_normalized" field.
+func (_u *UserUpdateOne) SetScimUserNameNormalized(v string) *UserUpdateOne {
+	_u.mutation.SetScimUserNameNormalized(v)
+	return _u
+}
+
+// SetNillableScimUserNameNormalized sets the "scim_user_name_normalized" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableScimUserNameNormalized(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetScimUserNameNormalized(*v)
+	}
+	return _u
+}
+
+// ClearScimUserNameNormalized clears the value of the "scim_user_name_normalized" field.
+func (_u *UserUpdateOne) ClearScimUserNameNormalized() *UserUpdateOne {
+	_u.mutation.ClearScimUserNameNormalized()
 	return _u
 }
 
@@ -2748,6 +2850,16 @@ func (_u *UserUpdateOne) check() error {
 			return &ValidationError{Name: "external_id", err: fmt.Errorf(`ent: validator failed for field "User.external_id": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ScimUserName(); ok {
+		if err := user.ScimUserNameValidator(v); err != nil {
+			return &ValidationError{Name: "scim_user_name", err: fmt.Errorf(`ent: validator failed for field "User.scim_user_name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ScimUserNameNormalized(); ok {
+		if err := user.ScimUserNameNormalizedValidator(v); err != nil {
+			return &ValidationError{Name: "scim_user_name_normalized", err: fmt.Errorf(`ent: validator failed for field "User.scim_user_name_normalized": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.ScheduleAccess(); ok {
 		if err := user.ScheduleAccessValidator(v); err != nil {
 			return &ValidationError{Name: "schedule_access", err: fmt.Errorf(`ent: validator failed for field "User.schedule_access": %w`, err)}
@@ -2873,6 +2985,18 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.ExternalIDCleared() {
 		_spec.ClearField(user.FieldExternalID, field.TypeString)
+	}
+	if value, ok := _u.mutation.ScimUserName(); ok {
+		_spec.SetField(user.FieldScimUserName, field.TypeString, value)
+	}
+	if _u.mutation.ScimUserNameCleared() {
+		_spec.ClearField(user.FieldScimUserName, field.TypeString)
+	}
+	if value, ok := _u.mutation.ScimUserNameNormalized(); ok {
+		_spec.SetField(user.FieldScimUserNameNormalized, field.TypeString, value)
+	}
+	if _u.mutation.ScimUserNameNormalizedCleared() {
+		_spec.ClearField(user.FieldScimUserNameNormalized, field.TypeString)
 	}
 	if value, ok := _u.mutation.ScheduleAccess(); ok {
 		_spec.SetField(user.FieldScheduleAccess, field.TypeEnum, value)

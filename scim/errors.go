@@ -30,6 +30,9 @@ func Error(ctx context.Context, err error) scimerrors.ScimError {
 		logging.FromContext(ctx).Warn("scim: database unavailable", slog.String("error", err.Error()))
 	}
 	out := scimerrors.ScimError{Status: apperr.Status(kind), Detail: apperr.Message(err)}
+	if kind == apperr.Unavailable {
+		noteUnavailable(ctx, out)
+	}
 	switch kind {
 	case apperr.Conflict:
 		out.ScimType = scimerrors.ScimTypeUniqueness
@@ -47,6 +50,7 @@ func writeError(w http.ResponseWriter, e scimerrors.ScimError) {
 	if e.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="scim"`)
 	}
+	retryAfter(w, e)
 	w.WriteHeader(e.Status)
 	_, _ = w.Write(body)
 }

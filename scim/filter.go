@@ -2,6 +2,7 @@ package scim
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/scim2/filter-parser/v2"
 
 	"github.com/clinicgate/clinicgate/ent/predicate"
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/user"
 )
 
@@ -31,19 +33,22 @@ const (
 	colLower         // the column holds the lower-cased value (email_normalized)
 	colTime
 	colActive
+	// colUserName: the user's own userName (scim_user_name_normalized,
+	// lower-cased), or their email when they have none.
+	colUserName
 )
 
 // userColumns maps lower-cased attribute paths to columns.
 var userColumns = map[string]userColumn{
 	"id":                {user.FieldID, colString},
-	"username":          {user.FieldEmailNormalized, colLower},
+	"username":          {user.FieldScimUserNameNormalized, colUserName},
 	"externalid":        {user.FieldExternalID, colString},
 	"displayname":       {user.FieldDisplayName, colFold},
 	"title":             {user.FieldTitle, colFold},
 	"name.givenname":    {user.FieldGivenName, colFold},
 	"name.familyname":   {user.FieldFamilyName, colFold},
-	"emails.value":      {user.FieldEmail, colFold},
-	"emails":            {user.FieldEmail, colFold},
+	"emails.value":      {user.FieldEmailNormalized, colLower},
+	"emails":            {user.FieldEmailNormalized, colLower},
 	"active":            {user.FieldStatus, colActive},
 	"meta.created":      {user.FieldCreatedAt, colTime},
 	"meta.lastmodified": {user.FieldUpdatedAt, colTime},
@@ -64,9 +69,15 @@ func invalidFilter(format string, args ...any) error {
 	return e
 }
 
+// translator holds what translating a filter may look up first: the
+// users a userName names.
+type translator struct {
+	named func(userName string) ([]pulid.ID, error)
+}
+
 // userFilter translates a parsed filter into a users predicate.
-func userFilter(e filter.Expression) (predicate.User, error) {
-	build, err := translate(e, "")
+func userFilter(tr translator, e filter.Expression) (predicate.User, error) {
+	build, err := translate(e, "", tr)
 	if err != nil {
 		return nil, err
 	}
@@ -75,14 +86,14 @@ func userFilter(e filter.Expression) (predicate.User, error) {
 
 type pred func(s *sql.Selector) *sql.Predicate
 
-func translate(e filter.Expression, within string) (pred, error) {
+func translate(e filter.Expression, within string, tr translator) (pred, error) {
 	switch e := e.(type) {
 	case *filter.LogicalExpression:
-		l, err := translate(e.Left, within)
+		l, err := translate(e.Left, within, tr)
 		if err != nil {
 			return nil, err
 		}
-		r, err := translate(e.Right, within)
+		r, err := translate(e.Right, within, tr)
 		if err != nil {
 			return nil, err
 		}
@@ -91,7 +102,7 @@ func translate(e filter.Expression, within string) (pred, error) {
 		}
 		return func(s *sql.Selector) *sql.Predicate { return sql.Or(l(s), r(s)) }, nil
 	case *filter.NotExpression:
-		in, err := translate(e.Expression, within)
+		in, err := translate(e.Expression, within, tr)
 		if err != nil {
 			return nil, err
 		}
@@ -107,9 +118,9 @@ func translate(e filter.Expression, within string) (pred, error) {
 		if name != "emails" {
 			return nil, invalidFilter("value filters are supported on emails only")
 		}
-		return translate(e.ValueFilter, "emails")
+		return translate(e.ValueFilter, "emails", tr)
 	case *filter.AttributeExpression:
-		return compare(e, within)
+		return compare(e, within, tr)
 	}
 	return nil, invalidFilter("unsupported filter expression")
 }
@@ -132,7 +143,7 @@ func attrName(uri *string, name string, sub *string) (string, error) {
 	return n, nil
 }
 
-func compare(e *filter.AttributeExpression, within string) (pred, error) {
+func compare(e *filter.AttributeExpression, within string, tr translator) (pred, error) {
 	name, err := attrName(e.AttributePath.URIPrefix, e.AttributePath.AttributeName, e.AttributePath.SubAttribute)
 	if err != nil {
 		return nil, err
@@ -189,6 +200,9 @@ func compare(e *filter.AttributeExpression, within string) (pred, error) {
 		return nil, invalidFilter("%s does not support %s", e.AttributePath.String(), op)
 	}
 	// Strings.
+	if op == filter.PR && col.kind == colUserName {
+		return constant(true), nil
+	}
 	if op == filter.PR {
 		return func(s *sql.Selector) *sql.Predicate {
 			return sql.And(sql.NotNull(s.C(col.column)), sql.NEQ(s.C(col.column), ""))
@@ -203,10 +217,34 @@ func compare(e *filter.AttributeExpression, within string) (pred, error) {
 		str = strings.ToLower(str)
 	}
 	ident := func(s *sql.Selector) string {
-		if col.kind == colFold {
+		switch col.kind {
+		case colFold:
 			return sql.Lower(s.C(col.column))
+		case colUserName:
+			return "COALESCE(" + s.C(col.column) + ", " + s.C(user.FieldEmailNormalized) + ")"
 		}
 		return s.C(col.column)
+	}
+	if col.kind == colUserName && op == filter.EQ {
+		// Looked up first (provision.UsersNamed: two unique-index
+		// lookups), then matched by id: an OR of the two lookups in the
+		// statement is planned as a scan once PostgreSQL caches a generic
+		// plan. An id list never yields NULL, so not (userName eq …)
+		// holds for everyone else.
+		ids, err := tr.named(str)
+		if err != nil {
+			return nil, err
+		}
+		return func(s *sql.Selector) *sql.Predicate {
+			if len(ids) == 0 {
+				return sql.P(func(b *sql.Builder) { b.WriteString("1 = 0") })
+			}
+			args := make([]any, len(ids))
+			for i, id := range ids {
+				args[i] = string(id)
+			}
+			return sql.In(s.C(user.FieldID), args...)
+		}, nil
 	}
 	switch op {
 	case filter.CO, filter.SW, filter.EW:
@@ -226,6 +264,9 @@ func compare(e *filter.AttributeExpression, within string) (pred, error) {
 			})
 		}, nil
 	case filter.NE:
+		if col.kind == colUserName {
+			return func(s *sql.Selector) *sql.Predicate { return sql.NEQ(ident(s), str) }, nil
+		}
 		return func(s *sql.Selector) *sql.Predicate {
 			return sql.Or(sql.IsNull(s.C(col.column)), sql.NEQ(ident(s), str))
 		}, nil
@@ -263,4 +304,25 @@ func constant(ok bool) pred {
 func likeEscape(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s)
+}
+
+// valuePathCompare is attr[filter].sub op value, which Entra sends to
+// look a user up by work email (emails[type eq "work"].value eq "…") but
+// which RFC 7644's filter grammar (and so the library's parser) lacks.
+var valuePathCompare = regexp.MustCompile(`(?i)\b([a-z][\w$-]*)\[([^\[\]"]*(?:"(?:[^"\\]|\\.)*"[^\[\]"]*)*)\]\.([a-z][\w$-]*)\s+(eq|ne|co|sw|ew|gt|ge|lt|le)\s+("(?:[^"\\]|\\.)*"|true|false|null|-?[\d.]+)`)
+
+var orWord = regexp.MustCompile(`(?i)\sor\s`)
+
+// rewriteValuePaths rewrites attr[filter].sub op value into the
+// equivalent attr[filter and sub op value] that the grammar has. The
+// parser takes no parentheses inside brackets, so a filter holding "or"
+// (where "and" would bind tighter) is left alone, to be refused.
+func rewriteValuePaths(f string) string {
+	return valuePathCompare.ReplaceAllStringFunc(f, func(m string) string {
+		g := valuePathCompare.FindStringSubmatch(m)
+		if orWord.MatchString(g[2]) {
+			return m
+		}
+		return g[1] + "[" + g[2] + " and " + g[3] + " " + g[4] + " " + g[5] + "]"
+	})
 }

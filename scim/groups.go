@@ -124,7 +124,45 @@ func (h groupHandler) load(ctx context.Context, c *ent.Client, r *http.Request, 
 			return scim.Resource{}, err
 		}
 	}
-	return resource(g, ms, want), nil
+	return projectGroup(resource(g, ms, want), r), nil
+}
+
+const groupCorePrefix = "urn:ietf:params:scim:schemas:core:2.0:group:"
+
+// projectGroup applies the request's attributes / excludedAttributes to
+// a group (members are left out earlier, unread, by wantsMembers); id,
+// schemas and meta are always returned.
+func projectGroup(res scim.Resource, r *http.Request) scim.Resource {
+	q := r.URL.Query()
+	list := func(s string) []string {
+		var out []string
+		for _, p := range strings.Split(s, ",") {
+			p = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(p)), groupCorePrefix)
+			if i := strings.Index(p, "."); i >= 0 {
+				p = p[:i] // members.value: members
+			}
+			if p != "" {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	if inc := list(q.Get("attributes")); len(inc) > 0 {
+		if !wants(inc, "displayname") {
+			delete(res.Attributes, "displayName")
+		}
+		if !wants(inc, "externalid") {
+			res.ExternalID = optional.String{}
+		}
+	} else if exc := list(q.Get("excludedAttributes")); len(exc) > 0 {
+		if wants(exc, "displayname") {
+			delete(res.Attributes, "displayName")
+		}
+		if wants(exc, "externalid") {
+			res.ExternalID = optional.String{}
+		}
+	}
+	return res
 }
 
 // checkVersion answers 412 when If-Match names another version.
@@ -216,7 +254,7 @@ func (h groupHandler) GetAll(r *http.Request, params scim.ListRequestParams) (sc
 		return scim.Page{}, Error(ctx, err)
 	}
 	for _, g := range gs {
-		page.Resources = append(page.Resources, resource(g, members[g.ID], want))
+		page.Resources = append(page.Resources, projectGroup(resource(g, members[g.ID], want), r))
 	}
 	return page, nil
 }
@@ -256,7 +294,8 @@ func (h groupHandler) Delete(r *http.Request, id string) error {
 // value (every member); replace/add without a path carrying an object
 // (displayName, externalId, members, in any letter case; Okta also sends
 // the id, which must be the group's own); displayName and externalId as
-// paths. A change of members only is answered 204 No Content.
+// paths. A change of members only is answered 204 No Content, unless the
+// request names attributes to return.
 func (h groupHandler) Patch(r *http.Request, id string, ops []scim.PatchOperation) (scim.Resource, error) {
 	p, membersOnly, err := groupPatch(id, ops)
 	if err != nil {
@@ -271,13 +310,20 @@ func (h groupHandler) Patch(r *http.Request, id string, ops []scim.PatchOperatio
 		if err != nil {
 			return err
 		}
-		if membersOnly {
+		if membersOnly && !asksAttributes(r) {
 			return nil
 		}
 		out, err = h.load(ctx, c, r, g)
 		return err
 	})
 	return out, err
+}
+
+// asksAttributes reports whether the request names attributes to return
+// (a PATCH answered with the resource rather than 204).
+func asksAttributes(r *http.Request) bool {
+	q := r.URL.Query()
+	return q.Get("attributes") != "" || q.Get("excludedAttributes") != ""
 }
 
 // groupInput reads a POST or PUT body (validated by the library against

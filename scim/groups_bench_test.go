@@ -3,6 +3,7 @@ package scim_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -19,7 +20,7 @@ import (
 // through the token middleware and the library) with 100 adds, on
 // PostgreSQL; unmapped, and mapped to a business unit (every added member
 // also gets the unit through directory.SetUserBusinessUnits, audited).
-// The target is under 100 ms per PATCH.
+// The target is under 100 ms per PATCH (median, p50-ms).
 func BenchmarkGroupPatch100Adds(b *testing.B) {
 	for _, mapped := range []bool{false, true} {
 		name := "unmapped"
@@ -70,21 +71,22 @@ func BenchmarkGroupPatch100Adds(b *testing.B) {
 				rm = append(rm, map[string]any{"op": "remove", "path": fmt.Sprintf(`members[value eq "%s"]`, id)})
 			}
 			remove := patch(rm...)
-			var total time.Duration
+			var lat []time.Duration
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				start := time.Now()
 				if status, body, _ := f.do("PATCH", "/Groups/"+string(g.ID), add); status != 204 {
 					b.Fatalf("add: %d %v", status, body)
 				}
-				total += time.Since(start)
+				lat = append(lat, time.Since(start))
 				b.StopTimer()
 				if status, body, _ := f.do("PATCH", "/Groups/"+string(g.ID), remove); status != 204 {
 					b.Fatalf("remove: %d %v", status, body)
 				}
 				b.StartTimer()
 			}
-			b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms/patch")
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 		})
 	}
 }

@@ -50,7 +50,9 @@ func NewHandler(client *ent.Client, cfg Config) http.Handler {
 	}
 	auth := &Authenticator{Client: client}
 	// The token first (who is asking), then its pace.
-	return auth.Middleware(RateLimit(cfg.RateLimit)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// Then read-only attributes (the library drops them unseen) and the
+	// database's unavailability (the library would answer it 500).
+	return auth.Middleware(RateLimit(cfg.RateLimit)(answerUnavailable(readOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/scim+json")
 		path := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/v2"), "/")
 		if path == "/ServiceProviderConfig" && r.Method == http.MethodGet {
@@ -58,8 +60,15 @@ func NewHandler(client *ent.Client, cfg Config) http.Handler {
 			_ = json.NewEncoder(w).Encode(serviceProviderConfig(cfg))
 			return
 		}
+		if f := r.URL.Query().Get("filter"); r.Method == http.MethodGet && f != "" {
+			if rewritten := rewriteValuePaths(f); rewritten != f {
+				q := r.URL.Query()
+				q.Set("filter", rewritten)
+				r.URL.RawQuery = q.Encode()
+			}
+		}
 		srv.ServeHTTP(w, r)
-	})))
+	})))))
 }
 
 // resourceTypes lists the resource types the server serves. Add a resource

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -98,7 +99,7 @@ func (h *usersHandler) Create(r *http.Request, attrs scim.ResourceAttributes) (s
 	if err != nil {
 		return scim.Resource{}, err
 	}
-	return toResource(u, nil), nil
+	return toResource(u, r), nil
 }
 
 func (h *usersHandler) Get(r *http.Request, id string) (scim.Resource, error) {
@@ -116,9 +117,12 @@ func (h *usersHandler) GetAll(r *http.Request, params scim.ListRequestParams) (s
 	ctx := r.Context()
 	q, sys := h.users(ctx, h.client)
 	if params.FilterValidator != nil {
-		p, err := userFilter(params.FilterValidator.GetFilter())
+		_, org := orgCtx(ctx)
+		p, err := userFilter(translator{named: func(name string) ([]pulid.ID, error) {
+			return provision.UsersNamed(ctx, h.client, org, name)
+		}}, params.FilterValidator.GetFilter())
 		if err != nil {
-			return scim.Page{}, err
+			return scim.Page{}, asSCIM(ctx, err)
 		}
 		q.Where(p)
 	}
@@ -167,7 +171,7 @@ func (h *usersHandler) Replace(r *http.Request, id string, attrs scim.ResourceAt
 	if err != nil {
 		return scim.Resource{}, err
 	}
-	return toResource(u, nil), nil
+	return toResource(u, r), nil
 }
 
 func (h *usersHandler) Delete(r *http.Request, id string) error {
@@ -209,7 +213,7 @@ func (h *usersHandler) Patch(r *http.Request, id string, ops []scim.PatchOperati
 	if err != nil {
 		return scim.Resource{}, err
 	}
-	return toResource(u, nil), nil
+	return toResource(u, r), nil
 }
 
 // version is the user's weak ETag: a digest of what the provider sees and
@@ -250,7 +254,7 @@ func deref(p *string) string {
 // schemas and meta, which the library adds).
 func attributesOf(u *ent.User) scim.ResourceAttributes {
 	a := scim.ResourceAttributes{
-		"userName": u.Email,
+		"userName": provision.UserNameOf(u),
 		"name": map[string]any{
 			"givenName": u.GivenName, "familyName": u.FamilyName,
 			"formatted": strings.TrimSpace(u.GivenName + " " + u.FamilyName),
@@ -290,7 +294,9 @@ func attributesOf(u *ent.User) scim.ResourceAttributes {
 }
 
 // toResource is the user as a SCIM resource; with r, the request's
-// attributes / excludedAttributes apply.
+// attributes / excludedAttributes apply (RFC 7644 §3.9: on GET and on the
+// answers to POST, PUT and PATCH alike). id, schemas and meta are always
+// returned (the library writes them).
 func toResource(u *ent.User, r *http.Request) scim.Resource {
 	res := scim.Resource{
 		ID:         string(u.ID),
@@ -381,6 +387,7 @@ func project(a scim.ResourceAttributes, list []string, include bool) scim.Resour
 func fromAttributes(a scim.ResourceAttributes) (provision.User, error) {
 	var in provision.User
 	in.UserName = str(get(a, "userName"))
+	in.Email = workEmail(get(a, "emails"))
 	if v := get(a, "externalId"); v != nil {
 		s := str(v)
 		in.ExternalID = &s
@@ -475,6 +482,36 @@ func invalidValue(format string, args ...any) error {
 	e := scimerrors.ScimErrorInvalidValue
 	e.Detail = fmt.Sprintf(format, args...)
 	return e
+}
+
+// workEmail is the value of the work email of emails (type "work"),
+// else of the primary one, else of the first; "" when there is none.
+func workEmail(v any) string {
+	list, _ := v.([]any)
+	primary, first := "", ""
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			continue
+		}
+		val := strings.TrimSpace(str(get(m, "value")))
+		if val == "" {
+			continue
+		}
+		if strings.EqualFold(str(get(m, "type")), "work") {
+			return val
+		}
+		if p, _ := boolean("primary", get(m, "primary"), false); p && primary == "" {
+			primary = val
+		}
+		if first == "" {
+			first = val
+		}
+	}
+	if primary != "" {
+		return primary
+	}
+	return first
 }
 
 // primaryValue is the value of the primary element of a multi-valued
@@ -692,7 +729,7 @@ func setFiltered(state scim.ResourceAttributes, attr string, expr filter.Express
 		if sub == "" {
 			if value == nil {
 				for k := range m {
-					delete(m, k)
+					delete(m, k) // dropped from the list below
 				}
 			} else if vm, ok := value.(map[string]any); ok {
 				for k, v := range vm {
@@ -725,6 +762,7 @@ func setFiltered(state scim.ResourceAttributes, attr string, expr filter.Express
 		}
 		list = append([]any{m}, list...)
 	}
+	list = slices.DeleteFunc(list, func(el any) bool { m, ok := el.(map[string]any); return ok && len(m) == 0 })
 	// Our users have one phone: the matched (or new) element becomes it.
 	if strings.EqualFold(attr, "phoneNumbers") {
 		for _, el := range list {

@@ -424,7 +424,7 @@ func TestUsersRefusals(t *testing.T) {
 		// Malformed bodies.
 		expect(t, "malformed JSON", a.do("POST", "/Users", `{"userName": `), 400, "invalidSyntax")
 		expect(t, "malformed PATCH", a.do("PATCH", "/Users/"+id, `{"schemas":`), 400, "invalidSyntax")
-		expect(t, "id is read-only", a.do("PATCH", "/Users/"+id, patch(map[string]any{"op": "replace", "path": "id", "value": "usr_x"})), 400, "invalidPath")
+		expect(t, "id is read-only", a.do("PATCH", "/Users/"+id, patch(map[string]any{"op": "replace", "path": "id", "value": "usr_x"})), 400, "mutability")
 
 		// Malformed input is a 400 in the SCIM schema, never a 500.
 		for what, call := range map[string]func() reply{

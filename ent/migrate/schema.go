@@ -1452,6 +1452,8 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"INVITED", "ACTIVE", "SUSPENDED", "DELETED"}, Default: "INVITED"},
 		{Name: "is_account_owner", Type: field.TypeBool, Default: false},
 		{Name: "external_id", Type: field.TypeString, Nullable: true, Size: 255},
+		{Name: "scim_user_name", Type: field.TypeString, Nullable: true, Size: 320},
+		{Name: "scim_user_name_normalized", Type: field.TypeString, Nullable: true, Size: 320},
 		{Name: "schedule_access", Type: field.TypeEnum, Enums: []string{"NONE", "OWN_ONLY", "EDIT_OWN", "EDIT_OWN_VIEW_ALL", "VIEW_EDIT_ALL"}, Default: "NONE"},
 		{Name: "tab_access", Type: field.TypeJSON, Nullable: true},
 		{Name: "require_mfa", Type: field.TypeBool, Default: false},
@@ -1480,13 +1482,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_organizations_organization",
-				Columns:    []*schema.Column{UsersColumns[29]},
+				Columns:    []*schema.Column{UsersColumns[31]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "users_business_units_primary_business_unit",
-				Columns:    []*schema.Column{UsersColumns[30]},
+				Columns:    []*schema.Column{UsersColumns[32]},
 				RefColumns: []*schema.Column{BusinessUnitsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -1495,22 +1497,27 @@ var (
 			{
 				Name:    "user_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[29]},
+				Columns: []*schema.Column{UsersColumns[31]},
 			},
 			{
 				Name:    "user_organization_id_email_normalized",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[29], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[31], UsersColumns[4]},
 			},
 			{
 				Name:    "user_organization_id_external_id",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[29], UsersColumns[11]},
+				Columns: []*schema.Column{UsersColumns[31], UsersColumns[11]},
+			},
+			{
+				Name:    "user_organization_id_scim_user_name_normalized",
+				Unique:  true,
+				Columns: []*schema.Column{UsersColumns[31], UsersColumns[13]},
 			},
 			{
 				Name:    "user_one_account_owner",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[29]},
+				Columns: []*schema.Column{UsersColumns[31]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "is_account_owner",
 				},
@@ -1518,7 +1525,7 @@ var (
 			{
 				Name:    "user_organization_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[29], UsersColumns[9]},
+				Columns: []*schema.Column{UsersColumns[31], UsersColumns[9]},
 			},
 		},
 	}

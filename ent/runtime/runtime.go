@@ -2344,44 +2344,52 @@ func init() {
 	userDescExternalID := userFields[8].Descriptor()
 	// user.ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
 	user.ExternalIDValidator = userDescExternalID.Validators[0].(func(string) error)
+	// userDescScimUserName is the schema descriptor for scim_user_name field.
+	userDescScimUserName := userFields[9].Descriptor()
+	// user.ScimUserNameValidator is a validator for the "scim_user_name" field. It is called by the builders before save.
+	user.ScimUserNameValidator = userDescScimUserName.Validators[0].(func(string) error)
+	// userDescScimUserNameNormalized is the schema descriptor for scim_user_name_normalized field.
+	userDescScimUserNameNormalized := userFields[10].Descriptor()
+	// user.ScimUserNameNormalizedValidator is a validator for the "scim_user_name_normalized" field. It is called by the builders before save.
+	user.ScimUserNameNormalizedValidator = userDescScimUserNameNormalized.Validators[0].(func(string) error)
 	// userDescRequireMfa is the schema descriptor for require_mfa field.
-	userDescRequireMfa := userFields[11].Descriptor()
+	userDescRequireMfa := userFields[13].Descriptor()
 	// user.DefaultRequireMfa holds the default value on creation for the require_mfa field.
 	user.DefaultRequireMfa = userDescRequireMfa.Default.(bool)
 	// userDescPhone is the schema descriptor for phone field.
-	userDescPhone := userFields[13].Descriptor()
+	userDescPhone := userFields[15].Descriptor()
 	// user.PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
 	user.PhoneValidator = userDescPhone.Validators[0].(func(string) error)
 	// userDescTitle is the schema descriptor for title field.
-	userDescTitle := userFields[14].Descriptor()
+	userDescTitle := userFields[16].Descriptor()
 	// user.TitleValidator is a validator for the "title" field. It is called by the builders before save.
 	user.TitleValidator = userDescTitle.Validators[0].(func(string) error)
 	// userDescEmployeeNumber is the schema descriptor for employee_number field.
-	userDescEmployeeNumber := userFields[16].Descriptor()
+	userDescEmployeeNumber := userFields[18].Descriptor()
 	// user.EmployeeNumberValidator is a validator for the "employee_number" field. It is called by the builders before save.
 	user.EmployeeNumberValidator = userDescEmployeeNumber.Validators[0].(func(string) error)
 	// userDescDepartment is the schema descriptor for department field.
-	userDescDepartment := userFields[17].Descriptor()
+	userDescDepartment := userFields[19].Descriptor()
 	// user.DepartmentValidator is a validator for the "department" field. It is called by the builders before save.
 	user.DepartmentValidator = userDescDepartment.Validators[0].(func(string) error)
 	// userDescCostCenter is the schema descriptor for cost_center field.
-	userDescCostCenter := userFields[18].Descriptor()
+	userDescCostCenter := userFields[20].Descriptor()
 	// user.CostCenterValidator is a validator for the "cost_center" field. It is called by the builders before save.
 	user.CostCenterValidator = userDescCostCenter.Validators[0].(func(string) error)
 	// userDescOrganizationName is the schema descriptor for organization_name field.
-	userDescOrganizationName := userFields[19].Descriptor()
+	userDescOrganizationName := userFields[21].Descriptor()
 	// user.OrganizationNameValidator is a validator for the "organization_name" field. It is called by the builders before save.
 	user.OrganizationNameValidator = userDescOrganizationName.Validators[0].(func(string) error)
 	// userDescDivision is the schema descriptor for division field.
-	userDescDivision := userFields[20].Descriptor()
+	userDescDivision := userFields[22].Descriptor()
 	// user.DivisionValidator is a validator for the "division" field. It is called by the builders before save.
 	user.DivisionValidator = userDescDivision.Validators[0].(func(string) error)
 	// userDescManagerRef is the schema descriptor for manager_ref field.
-	userDescManagerRef := userFields[21].Descriptor()
+	userDescManagerRef := userFields[23].Descriptor()
 	// user.ManagerRefValidator is a validator for the "manager_ref" field. It is called by the builders before save.
 	user.ManagerRefValidator = userDescManagerRef.Validators[0].(func(string) error)
 	// userDescMfaFailedAttempts is the schema descriptor for mfa_failed_attempts field.
-	userDescMfaFailedAttempts := userFields[25].Descriptor()
+	userDescMfaFailedAttempts := userFields[27].Descriptor()
 	// user.DefaultMfaFailedAttempts holds the default value on creation for the mfa_failed_attempts field.
 	user.DefaultMfaFailedAttempts = userDescMfaFailedAttempts.Default.(int)
 	// user.MfaFailedAttemptsValidator is a validator for the "mfa_failed_attempts" field. It is called by the builders before save.

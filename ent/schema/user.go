@@ -57,6 +57,18 @@ func (User) Fields() []ent.Field {
 			Default(false),
 		field.String("external_id").Optional().Nillable().MaxLen(255).
 			Comment("identity provider's id (SCIM externalId)"),
+		// scim_user_name is the identity provider's SCIM userName when it
+		// differs from the email (Entra sends the user principal name,
+		// Okta a login that need not be the email); nil means the userName
+		// is the email. The user signs in with the email, never with this.
+		// scim_user_name_normalized (lower-cased) makes it unique per
+		// organization ignoring case; provision also refuses a userName
+		// equal to another user's email.
+		field.String("scim_user_name").Optional().Nillable().MaxLen(320).
+			Comment("The identity provider's SCIM userName when it differs from the email; the user signs in with the email.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("scim_user_name_normalized").Optional().Nillable().MaxLen(320).
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		// schedule_access is a provider's schedule level (seed 003, A–D),
 		// or NONE: no session dates at all. NONE is the default, so that a
 		// user sees no schedule until a level is chosen for them (minimum
@@ -151,6 +163,7 @@ func (User) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("organization_id", "email_normalized").Unique(),
 		index.Fields("organization_id", "external_id").Unique(),
+		index.Fields("organization_id", "scim_user_name_normalized").Unique(),
 		index.Fields("organization_id").Unique().
 			Annotations(entsql.IndexWhere("is_account_owner")).
 			StorageKey("user_one_account_owner"),

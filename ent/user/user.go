@@ -42,6 +42,10 @@ const (
 	FieldIsAccountOwner = "is_account_owner"
 	// FieldExternalID holds the string denoting the external_id field in the database.
 	FieldExternalID = "external_id"
+	// FieldScimUserName holds the string denoting the scim_user_name field in the database.
+	FieldScimUserName = "scim_user_name"
+	// FieldScimUserNameNormalized holds the string denoting the scim_user_name_normalized field in the database.
+	FieldScimUserNameNormalized = "scim_user_name_normalized"
 	// FieldScheduleAccess holds the string denoting the schedule_access field in the database.
 	FieldScheduleAccess = "schedule_access"
 	// FieldTabAccess holds the string denoting the tab_access field in the database.
@@ -219,6 +223,8 @@ var Columns = []string{
 	FieldStatus,
 	FieldIsAccountOwner,
 	FieldExternalID,
+	FieldScimUserName,
+	FieldScimUserNameNormalized,
 	FieldScheduleAccess,
 	FieldTabAccess,
 	FieldRequireMfa,
@@ -288,6 +294,10 @@ var (
 	DefaultIsAccountOwner bool
 	// ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
 	ExternalIDValidator func(string) error
+	// ScimUserNameValidator is a validator for the "scim_user_name" field. It is called by the builders before save.
+	ScimUserNameValidator func(string) error
+	// ScimUserNameNormalizedValidator is a validator for the "scim_user_name_normalized" field. It is called by the builders before save.
+	ScimUserNameNormalizedValidator func(string) error
 	// DefaultRequireMfa holds the default value on creation for the "require_mfa" field.
 	DefaultRequireMfa bool
 	// PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
@@ -492,6 +502,16 @@ func ByIsAccountOwner(opts ...sql.OrderTermOption) OrderOption {
 // ByExternalID orders the results by the external_id field.
 func ByExternalID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldExternalID, opts...).ToFunc()
+}
+
+// ByScimUserName orders the results by the scim_user_name field.
+func ByScimUserName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScimUserName, opts...).ToFunc()
+}
+
+// ByScimUserNameNormalized orders the results by the scim_user_name_normalized field.
+func ByScimUserNameNormalized(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScimUserNameNormalized, opts...).ToFunc()
 }
 
 // ByScheduleAccess orders the results by the schedule_access field.

@@ -106,6 +106,16 @@ func ExternalID(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldExternalID, v))
 }
 
+// ScimUserName applies equality check predicate on the "scim_user_name" field. It's identical to ScimUserNameEQ.
+func ScimUserName(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldScimUserName, v))
+}
+
+// ScimUserNameNormalized applies equality check predicate on the "scim_user_name_normalized" field. It's identical to ScimUserNameNormalizedEQ.
+func ScimUserNameNormalized(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldScimUserNameNormalized, v))
+}
+
 // RequireMfa applies equality check predicate on the "require_mfa" field. It's identical to RequireMfaEQ.
 func RequireMfa(v bool) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldRequireMfa, v))
@@ -779,6 +789,156 @@ func ExternalIDEqualFold(v string) predicate.User {
 // ExternalIDContainsFold applies the ContainsFold predicate on the "external_id" field.
 func ExternalIDContainsFold(v string) predicate.User {
 	return predicate.User(sql.FieldContainsFold(FieldExternalID, v))
+}
+
+// ScimUserNameEQ applies the EQ predicate on the "scim_user_name" field.
+func ScimUserNameEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldScimUserName, v))
+}
+
+// ScimUserNameNEQ applies the NEQ predicate on the "scim_user_name" field.
+func ScimUserNameNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldScimUserName, v))
+}
+
+// ScimUserNameIn applies the In predicate on the "scim_user_name" field.
+func ScimUserNameIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldScimUserName, vs...))
+}
+
+// ScimUserNameNotIn applies the NotIn predicate on the "scim_user_name" field.
+func ScimUserNameNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldScimUserName, vs...))
+}
+
+// ScimUserNameGT applies the GT predicate on the "scim_user_name" field.
+func ScimUserNameGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldScimUserName, v))
+}
+
+// ScimUserNameGTE applies the GTE predicate on the "scim_user_name" field.
+func ScimUserNameGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldScimUserName, v))
+}
+
+// ScimUserNameLT applies the LT predicate on the "scim_user_name" field.
+func ScimUserNameLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldScimUserName, v))
+}
+
+// ScimUserNameLTE applies the LTE predicate on the "scim_user_name" field.
+func ScimUserNameLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldScimUserName, v))
+}
+
+// ScimUserNameContains applies the Contains predicate on the "scim_user_name" field.
+func ScimUserNameContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldScimUserName, v))
+}
+
+// ScimUserNameHasPrefix applies the HasPrefix predicate on the "scim_user_name" field.
+func ScimUserNameHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldScimUserName, v))
+}
+
+// ScimUserNameHasSuffix applies the HasSuffix predicate on the "scim_user_name" field.
+func ScimUserNameHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldScimUserName, v))
+}
+
+// ScimUserNameIsNil applies the IsNil predicate on the "scim_user_name" field.
+func ScimUserNameIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldScimUserName))
+}
+
+// ScimUserNameNotNil applies the NotNil predicate on the "scim_user_name" field.
+func ScimUserNameNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldScimUserName))
+}
+
+// ScimUserNameEqualFold applies the EqualFold predicate on the "scim_user_name" field.
+func ScimUserNameEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldScimUserName, v))
+}
+
+// ScimUserNameContainsFold applies the ContainsFold predicate on the "scim_user_name" field.
+func ScimUserNameContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldScimUserName, v))
+}
+
+// ScimUserNameNormalizedEQ applies the EQ predicate on the "scim_user_name_normalized" field.
+func ScimUserNameNormalizedEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldScimUserNameNormalized, v))
+}
+
+// ScimUserNameNormalizedNEQ applies the NEQ predicate on the "scim_user_name_normalized" field.
+func ScimUserNameNormalizedNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldScimUserNameNormalized, v))
+}
+
+// ScimUserNameNormalizedIn applies the In predicate on the "scim_user_name_normalized" field.
+func ScimUserNameNormalizedIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldScimUserNameNormalized, vs...))
+}
+
+// ScimUserNameNormalizedNotIn applies the NotIn predicate on the "scim_user_name_normalized" field.
+func ScimUserNameNormalizedNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldScimUserNameNormalized, vs...))
+}
+
+// ScimUserNameNormalizedGT applies the GT predicate on the "scim_user_name_normalized" field.
+func ScimUserNameNormalizedGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldScimUserNameNormalized, v))
+}
+
+// ScimUserNameNormalizedGTE applies the GTE predicate on the "scim_user_name_normalized" field.
+func ScimUserNameNormalizedGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldScimUserNameNormalized, v))
+}
+
+// ScimUserNameNormalizedLT applies the LT predicate on the "scim_user_name_normalized" field.
+func ScimUserNameNormalizedLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldScimUserNameNormalized, v))
+}
+
+// ScimUserNameNormalizedLTE applies the LTE predicate on the "scim_user_name_normalized" field.
+func ScimUserNameNormalizedLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldScimUserNameNormalized, v))
+}
+
+// ScimUserNameNormalizedContains applies the Contains predicate on the "scim_user_name_normalized" field.
+func ScimUserNameNormalizedContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldScimUserNameNormalized, v))
+}
+
+// ScimUserNameNormalizedHasPrefix applies the HasPrefix predicate on the "scim_user_name_normalized" field.
+func ScimUserNameNormalizedHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldScimUserNameNormalized, v))
+}
+
+// ScimUserNameNormalizedHasSuffix applies the HasSuffix predicate on the "scim_user_name_normalized" field.
+func ScimUserNameNormalizedHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldScimUserNameNormalized, v))
+}
+
+// ScimUserNameNormalizedIsNil applies the IsNil predicate on the "scim_user_name_normalized" field.
+func ScimUserNameNormalizedIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldScimUserNameNormalized))
+}
+
+// ScimUserNameNormalizedNotNil applies the NotNil predicate on the "scim_user_name_normalized" field.
+func ScimUserNameNormalizedNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldScimUserNameNormalized))
+}
+
+// ScimUserNameNormalizedEqualFold applies the EqualFold predicate on the "scim_user_name_normalized" field.
+func ScimUserNameNormalizedEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldScimUserNameNormalized, v))
+}
+
+// ScimUserNameNormalizedContainsFold applies the ContainsFold predicate on the "scim_user_name_normalized" field.
+func ScimUserNameNormalizedContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldScimUserNameNormalized, v))
 }
 
 // ScheduleAccessEQ applies the EQ predicate on the "schedule_access" field.

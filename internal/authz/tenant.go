@@ -191,7 +191,7 @@ func SameTenantHook(next ent.Mutator) ent.Mutator {
 		}
 		byTable := map[string][]pulid.ID{}
 		for _, id := range refs {
-			if id == self {
+			if id == self || referenceVerified(ctx, org, id) {
 				continue
 			}
 			table, err := ent.IDToType(ctx, id)

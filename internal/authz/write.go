@@ -122,6 +122,11 @@ type concern struct {
 	scim bool
 	// stepUp lists the concern's sensitive actions (see stepUp).
 	stepUp []Action
+	// decideEach, when set, decides an action for several targets at once
+	// (RequireEach), loading the facts of all of them in a fixed number of
+	// statements; each target is decided as decide would decide it alone.
+	// Without it RequireEach calls decide once per target.
+	decideEach func(ctx context.Context, c *ent.Client, v *viewer.Viewer, a Action, ts []Target) error
 }
 
 // concerns lists every concern but the core.
@@ -169,7 +174,10 @@ func Actions() []Action {
 type grant struct {
 	action Action
 	target Target
-	next   *grant // decisions made earlier in the same context
+	// many: the decision covers several targets (RequireEach); it also
+	// opens one bulk update of a type the action updates one row at a time.
+	many bool
+	next *grant // decisions made earlier in the same context
 }
 
 type grantKey struct{}
@@ -224,6 +232,42 @@ func Require(ctx context.Context, c *ent.Client, action Action, target Target) (
 		return ctx, err
 	}
 	return context.WithValue(ctx, grantKey{}, &grant{action: action, target: target, next: grantsFrom(ctx)}), nil
+}
+
+// RequireEach decides action for every target, as Require decides each
+// alone, and returns ctx carrying one decision for all of them: the
+// batch form of a per-user action (the business units or roles a mapped
+// SCIM group gives its members). A concern with decideEach loads the
+// facts of all targets at once; any refusal refuses the whole batch. The
+// decision also opens one bulk update (OpUpdate) of the type the action
+// updates one row at a time, so the batch is written in one statement;
+// the caller confines that update to the targets' rows.
+func RequireEach(ctx context.Context, c *ent.Client, action Action, targets []Target) (context.Context, error) {
+	if len(targets) == 0 {
+		return ctx, nil
+	}
+	entry, ok := vocabulary[action]
+	if !ok {
+		return ctx, fmt.Errorf("authz: unknown action %q", action)
+	}
+	v := viewer.FromContext(ctx)
+	decidedAtOnce := v != nil && entry.concern != nil && entry.concern.decideEach != nil &&
+		(v.Kind == viewer.User || (v.Kind == viewer.SCIM && entry.concern.scim))
+	if !decidedAtOnce || len(targets) == 1 {
+		for _, t := range targets {
+			if _, err := Require(ctx, c, action, t); err != nil {
+				return ctx, err
+			}
+		}
+	} else {
+		if err := entry.concern.decideEach(ctx, c, v, action, targets); err != nil {
+			return ctx, err
+		}
+		if err := decideStepUp(v, action, Now(ctx)); err != nil {
+			return ctx, err
+		}
+	}
+	return context.WithValue(ctx, grantKey{}, &grant{action: action, many: true, next: grantsFrom(ctx)}), nil
 }
 
 // facts are what decideWrite needs beyond the viewer, loaded once.
@@ -381,7 +425,11 @@ func WriteRule() privacy.MutationRule {
 		}
 		for g := grantsFrom(ctx); g != nil; g = g.next {
 			for _, w := range vocabulary[g.action].writes {
-				if w.typ == m.Type() && m.Op().Is(w.ops) {
+				ops := w.ops
+				if g.many && ops&ent.OpUpdateOne != 0 {
+					ops |= ent.OpUpdate
+				}
+				if w.typ == m.Type() && m.Op().Is(ops) {
 					return privacy.Skip
 				}
 			}

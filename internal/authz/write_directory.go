@@ -111,7 +111,8 @@ func directoryConcern() concern {
 				audited,
 			},
 		},
-		decide: decideDirectory,
+		decide:     decideDirectory,
+		decideEach: decideDirectoryEach,
 	}
 }
 
@@ -179,25 +180,9 @@ func loadDirectoryFacts(ctx context.Context, c *ent.Client, v *viewer.Viewer, a 
 		f.rowFound = ok
 	}
 	if units := uniq(t.BusinessUnits); len(units) > 0 {
-		n, err := c.BusinessUnit.Query().Where(businessunit.IDIn(units...)).Count(sys)
-		if err != nil {
-			return f, fmt.Errorf("authz: facts for %s: %w", a, err)
-		}
-		f.unitsFound = n == len(units)
-		if a == SetUserBusinessUnits && v.Kind == viewer.User {
-			// A unit opens its non-restricted clients to its members
-			// (with the business-unit privilege): the viewer hands out
-			// only units whose every such client they reach themselves.
-			in := c.Patient.Query().Where(patient.BusinessUnitIDIn(units...), patient.Restricted(false))
-			all, err := in.Clone().Count(sys)
-			if err != nil {
-				return f, fmt.Errorf("authz: facts for %s: %w", a, err)
-			}
-			seen, err := in.Clone().Count(ctx) // through the viewer's row rule
-			if err != nil {
-				return f, fmt.Errorf("authz: facts for %s: %w", a, err)
-			}
-			f.unitsReached = seen == all
+		var err error
+		if f.unitsFound, f.unitsReached, err = unitFacts(ctx, c, v, a, units); err != nil {
+			return f, err
 		}
 	}
 	if roles := uniq(t.Roles); len(roles) > 0 {
@@ -217,6 +202,33 @@ func loadDirectoryFacts(ctx context.Context, c *ent.Client, v *viewer.Viewer, a 
 	}
 	f.handed = append(f.handed, t.Privileges...)
 	return f, nil
+}
+
+// unitFacts says whether every unit of units (deduplicated) exists and,
+// for a user handing them out, whether the viewer reaches their clients.
+func unitFacts(ctx context.Context, c *ent.Client, v *viewer.Viewer, a Action, units []pulid.ID) (found, reached bool, err error) {
+	sys := viewer.ForSystem(ctx, v.OrgID)
+	n, err := c.BusinessUnit.Query().Where(businessunit.IDIn(units...)).Count(sys)
+	if err != nil {
+		return false, false, fmt.Errorf("authz: facts for %s: %w", a, err)
+	}
+	found, reached = n == len(units), true
+	if a == SetUserBusinessUnits && v.Kind == viewer.User {
+		// A unit opens its non-restricted clients to its members
+		// (with the business-unit privilege): the viewer hands out
+		// only units whose every such client they reach themselves.
+		in := c.Patient.Query().Where(patient.BusinessUnitIDIn(units...), patient.Restricted(false))
+		all, err := in.Clone().Count(sys)
+		if err != nil {
+			return false, false, fmt.Errorf("authz: facts for %s: %w", a, err)
+		}
+		seen, err := in.Clone().Count(ctx) // through the viewer's row rule
+		if err != nil {
+			return false, false, fmt.Errorf("authz: facts for %s: %w", a, err)
+		}
+		reached = seen == all
+	}
+	return found, reached, nil
 }
 
 func uniq(ids []pulid.ID) []pulid.ID {

@@ -53,7 +53,8 @@ func teamConcern() concern {
 			TransferOwnership:  {{"User", ent.OpUpdateOne}, audited},
 			ChangeTeamSettings: {{"Organization", ent.OpUpdateOne}, {"Role", ent.OpUpdateOne}, audited},
 		},
-		decide: decideTeam,
+		decide:     decideTeam,
+		decideEach: decideTeamEach,
 		// An identity provider sets roles a mapped SCIM group names
 		// (decideSCIMTeam); every other team action is refused it.
 		scim: true,

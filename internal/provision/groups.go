@@ -29,9 +29,7 @@ import (
 	"strings"
 
 	"github.com/clinicgate/clinicgate/ent"
-	"github.com/clinicgate/clinicgate/ent/businessunit"
 	"github.com/clinicgate/clinicgate/ent/predicate"
-	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/scimgroupmapping"
 	"github.com/clinicgate/clinicgate/ent/scimgroupmember"
@@ -370,15 +368,9 @@ func DeleteGroup(ctx context.Context, c *ent.Client, id pulid.ID) error {
 	if _, err := c.SCIMGroupMember.Delete().Where(scimgroupmember.GroupID(id)).Exec(wctx); err != nil {
 		return fmt.Errorf("provision: delete members: %w", err)
 	}
-	var kept []string
-	for _, u := range members {
-		k, err := revoke(ctx, c, u, g)
-		if err != nil {
-			return err
-		}
-		if k {
-			kept = append(kept, string(u))
-		}
+	kept, err := revokeAll(ctx, c, g, members)
+	if err != nil {
+		return err
 	}
 	if err := c.SCIMGroupMapping.DeleteOne(g).Exec(wctx); err != nil {
 		return fmt.Errorf("provision: delete group: %w", err)
@@ -445,18 +437,12 @@ func remap(ctx context.Context, c *ent.Client, id pulid.ID, t authz.Target, unit
 	if err != nil {
 		return nil, err
 	}
-	var kept []string
-	for _, u := range members {
-		k, err := revoke(ctx, c, u, old)
-		if err != nil {
-			return nil, err
-		}
-		if k {
-			kept = append(kept, string(u))
-		}
-		if err := grant(ctx, c, u, g); err != nil {
-			return nil, err
-		}
+	kept, err := revokeAll(ctx, c, old, members)
+	if err != nil {
+		return nil, err
+	}
+	if err := grantAll(ctx, c, g, members); err != nil {
+		return nil, err
 	}
 	action := GroupMapped
 	if unitID == nil && roleID == nil {
@@ -514,6 +500,15 @@ func checkMembers(ctx context.Context, c *ent.Client, ids []pulid.ID) error {
 }
 
 func insertMembers(wctx context.Context, c *ent.Client, g *ent.SCIMGroupMapping, ids []pulid.ID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	// The group and its new members are checked to be the organization's
+	// once, not once per member row.
+	wctx, err := authz.VerifyReferences(wctx, c, g.OrganizationID, append([]pulid.ID{g.ID}, ids...))
+	if err != nil {
+		return err
+	}
 	const batch = 1000
 	now := clock.Now(wctx)
 	for start := 0; start < len(ids); start += batch {
@@ -542,20 +537,12 @@ func changeMembers(ctx, wctx context.Context, c *ent.Client, g *ent.SCIMGroupMap
 			return fmt.Errorf("provision: remove members: %w", err)
 		}
 	}
-	var kept []string
-	for _, u := range add {
-		if err := grant(ctx, c, u, g); err != nil {
-			return err
-		}
+	if err := grantAll(ctx, c, g, add); err != nil {
+		return err
 	}
-	for _, u := range remove {
-		k, err := revoke(ctx, c, u, g)
-		if err != nil {
-			return err
-		}
-		if k {
-			kept = append(kept, string(u))
-		}
+	kept, err := revokeAll(ctx, c, g, remove)
+	if err != nil {
+		return err
 	}
 	details := map[string]any{"added": idStrings(add), "removed": idStrings(remove)}
 	if len(kept) > 0 {
@@ -566,119 +553,51 @@ func changeMembers(ctx, wctx context.Context, c *ent.Client, g *ent.SCIMGroupMap
 	})
 }
 
-// grant gives user u what g grants, if they lack it.
-func grant(ctx context.Context, c *ent.Client, u pulid.ID, g *ent.SCIMGroupMapping) error {
-	if g.BusinessUnitID == nil && g.RoleID == nil {
+// grantAll gives users what g grants (those lacking it), in one batch
+// through the directory or team operation, whatever their number.
+func grantAll(ctx context.Context, c *ent.Client, g *ent.SCIMGroupMapping, users []pulid.ID) error {
+	switch {
+	case len(users) == 0:
 		return nil
+	case g.BusinessUnitID != nil:
+		return directory.GrantBusinessUnit(ctx, c, *g.BusinessUnitID, users)
+	case g.RoleID != nil:
+		return team.GrantRole(ctx, c, *g.RoleID, users)
 	}
-	usr, err := withTarget(c.User.Query().Where(user.ID(u), user.StatusNEQ(user.StatusDeleted)), g).Only(sys(ctx))
-	if ent.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("provision: grant: %w", err)
-	}
-	if id := g.BusinessUnitID; id != nil {
-		units := unitIDs(usr)
-		if slices.Contains(units, *id) {
-			return nil
-		}
-		_, err := directory.SetUserBusinessUnits(ctx, c, u, append(units, *id), usr.PrimaryBusinessUnitID)
-		return err
-	}
-	roles := roleIDs(usr)
-	if slices.Contains(roles, *g.RoleID) {
-		return nil
-	}
-	_, err = team.SetUserRoles(ctx, c, u, append(roles, *g.RoleID))
-	return err
+	return nil
 }
 
-// revoke takes from user u what g granted, unless another group u is a
-// member of grants it too. It reports whether a role was kept because it
-// was the user's last.
-func revoke(ctx context.Context, c *ent.Client, u pulid.ID, g *ent.SCIMGroupMapping) (bool, error) {
-	if g.BusinessUnitID == nil && g.RoleID == nil {
-		return false, nil
+// revokeAll takes from users what g granted, except from those another
+// group they are a member of grants it too, in one batch. It returns the
+// users who kept a role because it was their last.
+func revokeAll(ctx context.Context, c *ent.Client, g *ent.SCIMGroupMapping, users []pulid.ID) ([]string, error) {
+	if len(users) == 0 || (g.BusinessUnitID == nil && g.RoleID == nil) {
+		return nil, nil
 	}
-	s := sys(ctx)
 	var same predicate.SCIMGroupMapping
 	if g.BusinessUnitID != nil {
 		same = scimgroupmapping.BusinessUnitID(*g.BusinessUnitID)
 	} else {
 		same = scimgroupmapping.RoleID(*g.RoleID)
 	}
-	still, err := c.SCIMGroupMember.Query().Where(scimgroupmember.UserID(u), scimgroupmember.GroupIDNEQ(g.ID),
-		scimgroupmember.HasGroupWith(same)).Exist(s)
+	still, err := userIDs(sys(ctx), c.SCIMGroupMember.Query().Where(scimgroupmember.UserIDIn(users...),
+		scimgroupmember.GroupIDNEQ(g.ID), scimgroupmember.HasGroupWith(same)))
 	if err != nil {
-		return false, fmt.Errorf("provision: revoke: %w", err)
+		return nil, fmt.Errorf("provision: revoke: %w", err)
 	}
-	if still {
-		return false, nil
+	keep := make(map[pulid.ID]bool, len(still))
+	for _, u := range still {
+		keep[u] = true
 	}
-	usr, err := withTarget(c.User.Query().Where(user.ID(u), user.StatusNEQ(user.StatusDeleted)), g).Only(s)
-	if ent.IsNotFound(err) {
-		return false, nil
+	lose := slices.DeleteFunc(slices.Clone(users), func(u pulid.ID) bool { return keep[u] })
+	if len(lose) == 0 {
+		return nil, nil
 	}
-	if err != nil {
-		return false, fmt.Errorf("provision: revoke: %w", err)
-	}
-	if id := g.BusinessUnitID; id != nil {
-		units := unitIDs(usr)
-		if !slices.Contains(units, *id) {
-			return false, nil
-		}
-		primary := usr.PrimaryBusinessUnitID
-		if primary != nil && *primary == *id {
-			primary = nil
-		}
-		_, err := directory.SetUserBusinessUnits(ctx, c, u, without(units, *id), primary)
-		return false, err
-	}
-	roles := roleIDs(usr)
-	if !slices.Contains(roles, *g.RoleID) {
-		return false, nil
-	}
-	rest := without(roles, *g.RoleID)
-	if len(rest) == 0 {
-		return true, nil
-	}
-	_, err = team.SetUserRoles(ctx, c, u, rest)
-	return false, err
-}
-
-// withTarget loads the user's units or roles, as g grants one or the other.
-func withTarget(q *ent.UserQuery, g *ent.SCIMGroupMapping) *ent.UserQuery {
 	if g.BusinessUnitID != nil {
-		return q.WithBusinessUnits(func(q *ent.BusinessUnitQuery) { q.Select(businessunit.FieldID) })
+		return nil, directory.RevokeBusinessUnit(ctx, c, *g.BusinessUnitID, lose)
 	}
-	return q.WithRoles(func(q *ent.RoleQuery) { q.Select(role.FieldID) })
-}
-
-func unitIDs(u *ent.User) []pulid.ID {
-	out := make([]pulid.ID, 0, len(u.Edges.BusinessUnits))
-	for _, b := range u.Edges.BusinessUnits {
-		out = append(out, b.ID)
-	}
-	return out
-}
-
-func roleIDs(u *ent.User) []pulid.ID {
-	out := make([]pulid.ID, 0, len(u.Edges.Roles))
-	for _, r := range u.Edges.Roles {
-		out = append(out, r.ID)
-	}
-	return out
-}
-
-func without(ids []pulid.ID, id pulid.ID) []pulid.ID {
-	out := make([]pulid.ID, 0, len(ids))
-	for _, x := range ids {
-		if x != id {
-			out = append(out, x)
-		}
-	}
-	return out
+	kept, err := team.RevokeRole(ctx, c, *g.RoleID, lose)
+	return idStrings(kept), err
 }
 
 func uniq(ids []pulid.ID) []pulid.ID {

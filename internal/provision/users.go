@@ -9,13 +9,18 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"entgo.io/ent/dialect/sql"
 
 	"github.com/clinicgate/clinicgate/auth/password"
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/passwordcredential"
+	"github.com/clinicgate/clinicgate/ent/predicate"
 	"github.com/clinicgate/clinicgate/ent/schema"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/user"
@@ -46,8 +51,15 @@ type Enterprise struct {
 // User is the full state of a provisioned user as the provider sends it
 // (a create or a replace; PATCH is applied to the current state first).
 type User struct {
-	// UserName is the sign-in email, unique per organization ignoring case.
-	UserName    string
+	// UserName is the identity provider's login for the user (Entra's
+	// user principal name, Okta's username), unique per organization
+	// ignoring case. It need not be an email.
+	UserName string
+	// Email is the work email: what the user signs in with and receives
+	// invitations at, unique per organization ignoring case. Empty takes
+	// UserName, which must then be an email. When UserName differs from
+	// it, UserName is kept beside it.
+	Email       string
 	ExternalID  *string
 	GivenName   string
 	FamilyName  string
@@ -76,9 +88,20 @@ func orgOf(ctx context.Context) pulid.ID {
 
 func (in *User) validate() error {
 	in.UserName = strings.TrimSpace(in.UserName)
-	a, err := mail.ParseAddress(in.UserName)
-	if in.UserName == "" || len(in.UserName) > 320 || err != nil || a.Address != in.UserName || a.Name != "" {
-		return apperr.InvalidField("userName", "must be an email address (the user signs in with it)")
+	if in.UserName == "" || utf8.RuneCountInString(in.UserName) > 320 || strings.ContainsFunc(in.UserName, unicode.IsControl) {
+		return apperr.InvalidField("userName", "a user needs a userName of at most 320 characters")
+	}
+	in.Email = strings.TrimSpace(in.Email)
+	field := "emails"
+	if in.Email == "" {
+		in.Email, field = in.UserName, "userName"
+	}
+	a, err := mail.ParseAddress(in.Email)
+	if len(in.Email) > 320 || err != nil || a.Address != in.Email || a.Name != "" {
+		if field == "userName" {
+			return apperr.InvalidField("emails", "a user whose userName is not an email needs a work email (emails[type eq \"work\"])")
+		}
+		return apperr.InvalidField(field, "the work email must be an email address (the user signs in with it)")
 	}
 	for _, f := range []struct {
 		name string
@@ -114,22 +137,79 @@ func (in *User) validate() error {
 	return nil
 }
 
-// conflicts refuses a userName or externalId held by another live user of
-// the organization (except, not empty, is the user being changed).
-func conflicts(ctx context.Context, c *ent.Client, in User, except pulid.ID, userName bool) error {
-	if !userName {
-		return externalIDConflict(ctx, c, in, except)
+// UsersNamed returns the ids of the users of org whose userName is name
+// ignoring case (their own, or their email when they have none), removed
+// ones too. Two statements, each an equality on a unique index
+// (organization, …): an OR of the two in one statement is planned, once
+// PostgreSQL caches a generic plan, as a scan of the organization's users.
+func UsersNamed(ctx context.Context, c *ent.Client, org pulid.ID, name string) ([]pulid.ID, error) {
+	n := schema.NormalizeEmail(name)
+	own, err := c.User.Query().Where(user.OrganizationID(org), user.ScimUserNameNormalized(n)).IDs(sys(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("provision: users named %q: %w", name, err)
 	}
-	q := c.User.Query().Where(user.OrganizationID(orgOf(ctx)), user.EmailNormalized(schema.NormalizeEmail(in.UserName)), user.StatusNEQ(user.StatusDeleted))
-	if except != "" {
-		q.Where(user.IDNEQ(except))
+	byEmail, err := c.User.Query().Where(user.OrganizationID(org), user.EmailNormalized(n),
+		predicate.User(func(s *sql.Selector) { s.Where(noOwnUserName(s)) })).IDs(sys(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("provision: users named %q: %w", name, err)
 	}
-	if taken, err := q.Exist(sys(ctx)); err != nil {
+	return append(own, byEmail...), nil
+}
+
+// noOwnUserName says the user has no userName of their own, written
+// COALESCE(…, ”) = ” rather than IS NULL so that the planner looks the
+// email up in its unique index rather than reading every user without a
+// userName from the userName index.
+func noOwnUserName(s *sql.Selector) *sql.Predicate {
+	col := s.C(user.FieldScimUserNameNormalized)
+	return sql.P(func(b *sql.Builder) { b.WriteString("COALESCE(" + col + ", '') = ''") })
+}
+
+// conflicts refuses a userName, email or externalId held by another live
+// user of the organization (except, not empty, is the user being changed).
+func conflicts(ctx context.Context, c *ent.Client, in User, except pulid.ID) error {
+	live := func(p predicate.User) *ent.UserQuery {
+		q := c.User.Query().Where(user.OrganizationID(orgOf(ctx)), p, user.StatusNEQ(user.StatusDeleted))
+		if except != "" {
+			q.Where(user.IDNEQ(except))
+		}
+		return q
+	}
+	named, err := UsersNamed(ctx, c, orgOf(ctx), in.UserName)
+	if err != nil {
+		return err
+	}
+	if taken, err := live(user.IDIn(named...)).Exist(sys(ctx)); err != nil {
 		return err
 	} else if taken {
 		return apperr.New(apperr.Conflict, "userName %q is already taken in this organization", in.UserName)
 	}
+	if taken, err := live(user.EmailNormalized(schema.NormalizeEmail(in.Email))).Exist(sys(ctx)); err != nil {
+		return err
+	} else if taken {
+		return apperr.New(apperr.Conflict, "the email %q is already another user's in this organization", in.Email)
+	}
 	return externalIDConflict(ctx, c, in, except)
+}
+
+// setNames sets the email and, when it differs, the userName.
+func setNames(m *ent.UserMutation, in User) {
+	m.SetEmail(in.Email)
+	if strings.EqualFold(in.UserName, in.Email) {
+		m.ClearScimUserName()
+		m.ClearScimUserNameNormalized()
+		return
+	}
+	m.SetScimUserName(in.UserName)
+	m.SetScimUserNameNormalized(schema.NormalizeEmail(in.UserName))
+}
+
+// UserNameOf is the user's SCIM userName: their own, or their email.
+func UserNameOf(u *ent.User) string {
+	if u.ScimUserName != nil {
+		return *u.ScimUserName
+	}
+	return u.Email
 }
 
 func externalIDConflict(ctx context.Context, c *ent.Client, in User, except pulid.ID) error {
@@ -161,30 +241,55 @@ func Create(ctx context.Context, c *ent.Client, in User) (*ent.User, error) {
 		return nil, err
 	}
 	org := orgOf(ctx)
-	old, err := c.User.Query().Where(user.OrganizationID(org), user.EmailNormalized(schema.NormalizeEmail(in.UserName))).Only(sys(ctx))
-	switch {
-	case ent.IsNotFound(err):
-		old = nil
-	case err != nil:
-		return nil, fmt.Errorf("provision: look up userName: %w", err)
-	case old.Status != user.StatusDeleted:
-		return nil, apperr.New(apperr.Conflict, "userName %q is already taken in this organization", in.UserName)
-	case old.Kind != user.KindStaff:
-		return nil, apperr.New(apperr.Conflict, "userName %q belongs to a portal user", in.UserName)
+	// The users holding the userName or the email, removed ones too: a
+	// live one is a conflict, a removed one comes back.
+	email := schema.NormalizeEmail(in.Email)
+	named, err := UsersNamed(ctx, c, org, in.UserName)
+	if err != nil {
+		return nil, err
 	}
-	// The userName was looked up above; a taken externalId is refused by
-	// the unique index (a constraint error below), saving a query.
+	found, err := c.User.Query().Where(user.OrganizationID(org), user.EmailNormalized(email)).All(sys(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("provision: look up userName: %w", err)
+	}
+	for _, id := range named {
+		if !slices.ContainsFunc(found, func(u *ent.User) bool { return u.ID == id }) {
+			u, err := c.User.Query().Where(user.ID(id)).Only(sys(ctx))
+			if err != nil {
+				return nil, fmt.Errorf("provision: look up userName: %w", err)
+			}
+			found = append(found, u)
+		}
+	}
+	slices.SortFunc(found, func(a, b *ent.User) int { return strings.Compare(string(a.ID), string(b.ID)) })
+	var old *ent.User
+	for _, f := range found {
+		sameName := strings.EqualFold(UserNameOf(f), in.UserName)
+		switch {
+		case f.Status != user.StatusDeleted && sameName:
+			return nil, apperr.New(apperr.Conflict, "userName %q is already taken in this organization", in.UserName)
+		case f.Status != user.StatusDeleted:
+			return nil, apperr.New(apperr.Conflict, "the email %q is already another user's in this organization", in.Email)
+		case f.Kind != user.KindStaff:
+			return nil, apperr.New(apperr.Conflict, "userName %q belongs to a portal user", in.UserName)
+		case old == nil || (sameName && !strings.EqualFold(UserNameOf(old), in.UserName)):
+			old = f // the userName's own row first, else the email's
+		}
+	}
+	// A taken externalId is refused by the unique index (a constraint
+	// error below), saving a query.
 	var u *ent.User
 	event := ActionProvisioned
 	if old == nil {
 		m := c.User.Create().SetOrganizationID(org).SetKind(user.KindStaff).SetStatus(user.StatusActive).
-			SetEmail(in.UserName).SetNillableExternalID(in.ExternalID)
+			SetNillableExternalID(in.ExternalID)
+		setNames(m.Mutation(), in)
 		setFields(m.Mutation(), in)
 		u, err = m.Save(ctx)
 	} else {
 		event = ActionRevived
-		m := c.User.UpdateOneID(old.ID).SetStatus(user.StatusActive).ClearDeletedAt().ClearSuspendedAt().
-			SetEmail(in.UserName)
+		m := c.User.UpdateOneID(old.ID).SetStatus(user.StatusActive).ClearDeletedAt().ClearSuspendedAt()
+		setNames(m.Mutation(), in)
 		if in.ExternalID != nil {
 			m.SetExternalID(*in.ExternalID)
 		} else {
@@ -195,7 +300,7 @@ func Create(ctx context.Context, c *ent.Client, in User) (*ent.User, error) {
 	}
 	if err != nil {
 		if ent.IsConstraintError(err) {
-			return nil, apperr.New(apperr.Conflict, "userName or externalId is already taken in this organization")
+			return nil, apperr.New(apperr.Conflict, "userName, email or externalId is already taken in this organization")
 		}
 		return nil, fmt.Errorf("provision: create user: %w", err)
 	}
@@ -203,7 +308,7 @@ func Create(ctx context.Context, c *ent.Client, in User) (*ent.User, error) {
 		return nil, err
 	}
 	if err := audit.Record(ctx, c, audit.Event{Org: org, Action: event, TargetType: "user", TargetID: string(u.ID),
-		Details: map[string]any{"user_name": u.Email}}); err != nil {
+		Details: map[string]any{"user_name": UserNameOf(u), "email": u.Email}}); err != nil {
 		return nil, err
 	}
 	if err := setPassword(ctx, c, u, in.Password); err != nil {
@@ -232,10 +337,15 @@ func Update(ctx context.Context, c *ent.Client, id pulid.ID, in User) (*ent.User
 	} else if err != nil {
 		return nil, err
 	}
-	if err := conflicts(ctx, c, in, id, !strings.EqualFold(in.UserName, u.Email)); err != nil {
+	if !strings.EqualFold(in.UserName, UserNameOf(u)) || !strings.EqualFold(in.Email, u.Email) {
+		if err := conflicts(ctx, c, in, id); err != nil {
+			return nil, err
+		}
+	} else if err := externalIDConflict(ctx, c, in, id); err != nil {
 		return nil, err
 	}
-	m := c.User.UpdateOneID(id).SetEmail(in.UserName)
+	m := c.User.UpdateOneID(id)
+	setNames(m.Mutation(), in)
 	if in.ExternalID != nil {
 		m.SetExternalID(*in.ExternalID)
 	} else {
@@ -245,7 +355,7 @@ func Update(ctx context.Context, c *ent.Client, id pulid.ID, in User) (*ent.User
 	before := u
 	if u, err = m.Save(ctx); err != nil {
 		if ent.IsConstraintError(err) {
-			return nil, apperr.New(apperr.Conflict, "userName or externalId is already taken in this organization")
+			return nil, apperr.New(apperr.Conflict, "userName, email or externalId is already taken in this organization")
 		}
 		return nil, fmt.Errorf("provision: update user: %w", err)
 	}
@@ -301,7 +411,8 @@ func diff(a, b *ent.User) []string {
 		name string
 		x, y any
 	}{
-		{"email", a.Email, b.Email}, {"external_id", deref(a.ExternalID), deref(b.ExternalID)},
+		{"email", a.Email, b.Email}, {"user_name", UserNameOf(a), UserNameOf(b)},
+		{"external_id", deref(a.ExternalID), deref(b.ExternalID)},
 		{"given_name", a.GivenName, b.GivenName}, {"family_name", a.FamilyName, b.FamilyName},
 		{"display_name", a.DisplayName, b.DisplayName}, {"title", a.Title, b.Title}, {"phone", a.Phone, b.Phone},
 		{"employee_number", a.EmployeeNumber, b.EmployeeNumber}, {"department", a.Department, b.Department},
