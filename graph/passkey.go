@@ -62,7 +62,8 @@ func (r *Resolver) finishPasskeyVerification(ctx context.Context, in FinishPassk
 	if err != nil {
 		return nil, err
 	}
-	row, err := s.FinishVerification(ctx, ent.FromContext(ctx), []byte(in.Credential))
+	// Its own transactions (@ownTransactions): a refusal is audited.
+	row, err := s.Verify(ctx, r.client, []byte(in.Credential))
 	if err != nil {
 		return nil, err
 	}

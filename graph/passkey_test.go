@@ -2,7 +2,9 @@ package graph_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"github.com/clinicgate/clinicgate/ent/privacy"
 	"io"
 	"log/slog"
 	"net"
@@ -332,6 +334,11 @@ func TestAWrongSignatureIsRefused(t *testing.T) {
 		f.key.CorruptSignature = true
 		wantCodes(t, f.s.verify(f.tok, f.key), "FORBIDDEN")
 		f.stillPending(t)
+		// The refusal is audited although the mutation failed.
+		allow := privacy.DecisionContext(context.Background(), privacy.Allow)
+		if n, err := db.AuditEvent.Query().Where(auditevent.Action("auth.mfa_verify_failed")).Count(allow); err != nil || n != 1 {
+			t.Fatalf("auth.mfa_verify_failed events = %d (%v), want 1", n, err)
+		}
 		f.key.CorruptSignature = false
 		wantCodes(t, f.s.verify(f.tok, f.key))
 		f.s.must(f.tok, dataQuery, nil)

@@ -39,9 +39,9 @@ type Config struct {
 	PublicURL string `env:"PUBLIC_URL"`
 
 	// SecretKey, at least 32 bytes, is the key internal/seal derives its
-	// keys from, to encrypt secrets at rest (TOTP and SSO client secrets,
-	// once those land: nothing is sealed yet). Sessions and SCIM tokens do
-	// not use it: they are random tokens stored as SHA-256 hashes. It is
+	// keys from, to encrypt secrets at rest (TOTP secrets, SSO client
+	// secrets and state cookies) and to key recovery-code hashes. Sessions
+	// and SCIM tokens do not use it: they are random tokens stored as SHA-256 hashes. It is
 	// never logged nor printed: see [Config.LogValue].
 	SecretKey []byte `env:"SECRET_KEY" json:"-"`
 	// SecretKeySource tells where SecretKey came from, for the startup log:
