@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"github.com/pquerna/otp/totp"
 	"io"
 	"log/slog"
 	"net"
@@ -197,6 +198,70 @@ func TestTheConsoleEnrolsAndVerifiesAPasskeyInABrowser(t *testing.T) {
 		key := db.Client.WebAuthnCredential.GetX(allowCtx(), keys[0].ID)
 		if key.LastUsedAt == nil {
 			t.Errorf("the passkey's use was not recorded: %+v", key)
+		}
+
+		// Another user enrols an authenticator app instead: the page shows
+		// the QR code and key, takes a code computed from that key, shows
+		// the recovery codes; at the next sign-in one of them verifies.
+		signOut := func() {
+			t.Helper()
+			if out, err := chromedp.Run(step, chromedp.Evaluate[int](`fetch("/auth/logout", {method: "POST", credentials: "same-origin",
+				headers: {"Content-Type": "application/json"}, body: "{}"}).then(r => r.status)`, chromedp.EvalAwaitPromise)); err != nil || out >= 300 {
+				t.Fatalf("sign out: %d %v", out, err)
+			}
+		}
+		text := func(js string) string {
+			t.Helper()
+			out, err := chromedp.Run(step, chromedp.Evaluate[string](js))
+			if err != nil {
+				t.Fatalf("%s: %v", js, err)
+			}
+			return out
+		}
+		signOut()
+		do("sign in as the clinician",
+			chromedp.Navigate(base+"/signin"),
+			chromedp.WaitVisible(chromedp.ID("signin")),
+			chromedp.SendKeys(chromedp.ID("org"), "demo"),
+			chromedp.SendKeys(chromedp.ID("email"), "clinician@demo.clinic"),
+			chromedp.SendKeys(chromedp.ID("password"), pw),
+			chromedp.Click(chromedp.CSS("#signin button")),
+			chromedp.WaitVisible(chromedp.ID("enrol")),
+			chromedp.Click(chromedp.ID("add-app")),
+			chromedp.WaitVisible(chromedp.ID("qr")),
+		)
+		if qr := text(`document.getElementById("qr").src`); !strings.HasPrefix(qr, "data:image/png;base64,") {
+			t.Fatalf("QR code %.40q", qr)
+		}
+		if loaded := text(`String(document.getElementById("qr").naturalWidth > 0)`); loaded != "true" {
+			t.Errorf("the QR code image did not render (CSP?)")
+		}
+		code, err := totp.GenerateCode(text(`document.getElementById("secret").textContent`), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		do("confirm the app", chromedp.SendKeys(chromedp.ID("appcode"), code), chromedp.Click(chromedp.CSS("#app-form button")),
+			chromedp.WaitVisible(chromedp.ID("codes")))
+		recovery := strings.Fields(text(`document.getElementById("codelist").textContent`))
+		if len(recovery) != 10 {
+			t.Fatalf("recovery codes shown: %v", recovery)
+		}
+		do("go on", chromedp.Click(chromedp.ID("codes-done")), atConsole)
+		signOut()
+		do("sign in again as the clinician",
+			chromedp.Navigate(base+"/signin"),
+			chromedp.WaitVisible(chromedp.ID("signin")),
+			chromedp.SendKeys(chromedp.ID("org"), "demo"),
+			chromedp.SendKeys(chromedp.ID("email"), "clinician@demo.clinic"),
+			chromedp.SendKeys(chromedp.ID("password"), pw),
+			chromedp.Click(chromedp.CSS("#signin button")),
+			chromedp.WaitVisible(chromedp.ID("verify")),
+			chromedp.SendKeys(chromedp.ID("code"), recovery[0]),
+			chromedp.Click(chromedp.CSS("#code-form button")),
+			atConsole,
+		)
+		if out := graphql(data); strings.Contains(out, `"errors"`) || !strings.Contains(out, "clinician@demo.clinic") {
+			t.Fatalf("data after the recovery code: %s", out)
 		}
 	})
 }
