@@ -139,17 +139,26 @@ func TestTheConsoleEnrolsAndVerifiesAPasskeyInABrowser(t *testing.T) {
 			}
 			return out
 		}
-		signIn := func() {
+		signOut := func() {
 			t.Helper()
-			do("sign in",
-				chromedp.Navigate(base+"/signin"),
+			if out, err := chromedp.Run(step, chromedp.Evaluate[int](`fetch("/auth/logout", {method: "POST", credentials: "same-origin",
+				headers: {"Content-Type": "application/json"}, body: "{}"}).then(r => r.status)`, chromedp.EvalAwaitPromise)); err != nil || out >= 300 {
+				t.Fatalf("sign out: %d %v", out, err)
+			}
+		}
+		// signInAs signs in on the console's page, then runs then.
+		signInAs := func(email string, then ...chromedp.Action[chromedp.Void]) {
+			t.Helper()
+			do("sign in as "+email, append([]chromedp.Action[chromedp.Void]{
+				chromedp.Navigate(base + "/signin"),
 				chromedp.WaitVisible(chromedp.ID("signin")),
 				chromedp.SendKeys(chromedp.ID("org"), "demo"),
-				chromedp.SendKeys(chromedp.ID("email"), "admin@demo.clinic"),
+				chromedp.SendKeys(chromedp.ID("email"), email),
 				chromedp.SendKeys(chromedp.ID("password"), pw),
 				chromedp.Click(chromedp.CSS("#signin button")),
-			)
+			}, then...)...)
 		}
+		signIn := func() { t.Helper(); signInAs("admin@demo.clinic") }
 		const data = `{ viewer { user { email } } clients { totalCount } }`
 		// atConsole waits for the page to have gone on to the console;
 		// evaluating fails while the page navigates, so it asks again.
@@ -178,11 +187,7 @@ func TestTheConsoleEnrolsAndVerifiesAPasskeyInABrowser(t *testing.T) {
 		}
 
 		// Signed out, then in again: the passkey verifies the session.
-		out, err := chromedp.Run(step, chromedp.Evaluate[int](`fetch("/auth/logout", {method: "POST", credentials: "same-origin",
-			headers: {"Content-Type": "application/json"}, body: "{}"}).then(r => r.status)`, chromedp.EvalAwaitPromise))
-		if err != nil || out >= 300 {
-			t.Fatalf("sign out: %d %v", out, err)
-		}
+		signOut()
 		if out := graphql(data); !strings.Contains(out, "UNAUTHENTICATED") {
 			t.Fatalf("data after sign-out: %s", out)
 		}
@@ -203,13 +208,6 @@ func TestTheConsoleEnrolsAndVerifiesAPasskeyInABrowser(t *testing.T) {
 		// Another user enrols an authenticator app instead: the page shows
 		// the QR code and key, takes a code computed from that key, shows
 		// the recovery codes; at the next sign-in one of them verifies.
-		signOut := func() {
-			t.Helper()
-			if out, err := chromedp.Run(step, chromedp.Evaluate[int](`fetch("/auth/logout", {method: "POST", credentials: "same-origin",
-				headers: {"Content-Type": "application/json"}, body: "{}"}).then(r => r.status)`, chromedp.EvalAwaitPromise)); err != nil || out >= 300 {
-				t.Fatalf("sign out: %d %v", out, err)
-			}
-		}
 		text := func(js string) string {
 			t.Helper()
 			out, err := chromedp.Run(step, chromedp.Evaluate[string](js))
@@ -219,13 +217,7 @@ func TestTheConsoleEnrolsAndVerifiesAPasskeyInABrowser(t *testing.T) {
 			return out
 		}
 		signOut()
-		do("sign in as the clinician",
-			chromedp.Navigate(base+"/signin"),
-			chromedp.WaitVisible(chromedp.ID("signin")),
-			chromedp.SendKeys(chromedp.ID("org"), "demo"),
-			chromedp.SendKeys(chromedp.ID("email"), "clinician@demo.clinic"),
-			chromedp.SendKeys(chromedp.ID("password"), pw),
-			chromedp.Click(chromedp.CSS("#signin button")),
+		signInAs("clinician@demo.clinic",
 			chromedp.WaitVisible(chromedp.ID("enrol")),
 			chromedp.Click(chromedp.ID("add-app")),
 			chromedp.WaitVisible(chromedp.ID("qr")),
@@ -248,13 +240,7 @@ func TestTheConsoleEnrolsAndVerifiesAPasskeyInABrowser(t *testing.T) {
 		}
 		do("go on", chromedp.Click(chromedp.ID("codes-done")), atConsole)
 		signOut()
-		do("sign in again as the clinician",
-			chromedp.Navigate(base+"/signin"),
-			chromedp.WaitVisible(chromedp.ID("signin")),
-			chromedp.SendKeys(chromedp.ID("org"), "demo"),
-			chromedp.SendKeys(chromedp.ID("email"), "clinician@demo.clinic"),
-			chromedp.SendKeys(chromedp.ID("password"), pw),
-			chromedp.Click(chromedp.CSS("#signin button")),
+		signInAs("clinician@demo.clinic",
 			chromedp.WaitVisible(chromedp.ID("verify")),
 			chromedp.SendKeys(chromedp.ID("code"), recovery[0]),
 			chromedp.Click(chromedp.CSS("#code-form button")),
