@@ -3,11 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"mime/quotedprintable"
-	netmail "net/mail"
 	"io"
 	"log/slog"
+	"mime/quotedprintable"
 	"net/http"
+	netmail "net/mail"
 	"regexp"
 	"testing"
 	"time"
