@@ -225,8 +225,8 @@ func TestSSOConnectionChangesAreRefusedWithoutTheRight(t *testing.T) {
 
 		wantCodes(t, ssoDo(t, db, svc, manager, now, create, in(nil)), "FORBIDDEN")
 		// A second factor enrolled but not verified lately: step up first.
-		stale := *adminA
-		stale.MFAEnrolled = true
+		stale := *viewerOf(t, c, addUser(t, c, a.org.ID, "sec@north.test", user.KindStaff, addRole(t, c, a.org.ID, "Security", authz.OrgSettingsManage)))
+		c.TOTPFactor.Create().SetOrganizationID(a.org.ID).SetUserID(stale.UserID).SetSecretSealed([]byte("sealed")).SetConfirmedAt(now).ExecX(allowCtx())
 		wantCodes(t, ssoDo(t, db, svc, &stale, now, create, in(nil)), "MFA_STEP_UP_REQUIRED")
 		// Verified a minute ago: in.
 		fresh := stale

@@ -9,6 +9,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/session"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/apperr"
+	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
 
@@ -34,10 +35,14 @@ func loadViewer(ctx context.Context, c *ent.Client) (*Viewer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("viewer: load session: %w", err)
 	}
+	enrolled, err := authz.MFAEnrolled(ctx, c, v.UserID)
+	if err != nil {
+		return nil, err
+	}
 	if v.State != viewer.StateActive {
 		// A pending session learns its MFA state, not what it may reach.
 		u.Edges.Roles, u.Edges.BusinessUnits, u.Edges.PrimaryBusinessUnit = []*ent.Role{}, []*ent.BusinessUnit{}, nil
-		v = &viewer.Viewer{MFARequired: v.MFARequired, MFAEnrolled: v.MFAEnrolled}
+		v = &viewer.Viewer{MFARequired: v.MFARequired}
 	}
 	privileges := make([]string, 0, len(v.Privileges))
 	for p, ok := range v.Privileges {
@@ -55,7 +60,7 @@ func loadViewer(ctx context.Context, c *ent.Client) (*Viewer, error) {
 		PrimaryBusinessUnit: u.Edges.PrimaryBusinessUnit,
 		Mfa: &ViewerMfa{
 			Required:    v.MFARequired,
-			Enrolled:    v.MFAEnrolled,
+			Enrolled:    enrolled,
 			SatisfiedAt: s.MfaSatisfiedAt,
 		},
 		Session: &ViewerSession{

@@ -2,30 +2,16 @@ package login
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/internal/store"
 )
 
-// inTx runs fn in a transaction, committing when it returns nil and rolling
-// back otherwise.
+// inTx runs fn in a transaction of the root client (store.InTx).
 func (f *flow) inTx(ctx context.Context, fn func(tx *ent.Client) error) error {
-	tx, err := f.client.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx.Client()); err != nil {
-		if rerr := tx.Rollback(); rerr != nil {
-			return errors.Join(err, fmt.Errorf("rollback: %w", rerr))
-		}
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return store.InTx(ctx, f.client, fn)
 }
 
 // verify checks a password against a stored hash within the concurrency

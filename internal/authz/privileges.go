@@ -198,10 +198,6 @@ func LoadViewer(ctx context.Context, c *ent.Client, u *ent.User) (*viewer.Viewer
 			return nil, fmt.Errorf("authz: load organization of %s: %w", u.ID, err)
 		}
 	}
-	enrolled, err := MFAEnrolled(ctx, c, u.ID)
-	if err != nil {
-		return nil, err
-	}
 	var primary pulid.ID
 	if u.PrimaryBusinessUnitID != nil {
 		primary = *u.PrimaryBusinessUnitID
@@ -218,7 +214,6 @@ func LoadViewer(ctx context.Context, c *ent.Client, u *ent.User) (*viewer.Viewer
 		ScheduleAccess:        string(u.ScheduleAccess),
 		Tabs:                  u.TabAccess,
 		MFARequired:           MFARequired(org, u, eff),
-		MFAEnrolled:           enrolled,
 	}
 	// The state of a session that has passed nothing yet; the session
 	// middleware decides again from its session's facts.

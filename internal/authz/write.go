@@ -122,6 +122,8 @@ type concern struct {
 	scim bool
 	// stepUp lists the concern's sensitive actions (see stepUp).
 	stepUp []Action
+	// enrolment: decide reads Viewer.MFAEnrolled (Require loads it).
+	enrolment bool
 	// decideEach, when set, decides an action for several targets at once
 	// (RequireEach), loading the facts of all of them in a fixed number of
 	// statements; each target is decided as decide would decide it alone.
@@ -205,6 +207,17 @@ func Require(ctx context.Context, c *ent.Client, action Action, target Target) (
 	scimReads := v != nil && v.Kind == viewer.SCIM && action == RecordReads
 	if v == nil || (v.Kind != viewer.User && v.Kind != viewer.System && !scimDecided && !scimReads) {
 		return ctx, apperr.New(apperr.Unauthenticated, "sign in first")
+	}
+	// Whether the user has a second factor is read only for the decisions
+	// that depend on it (step-up, the mfa concern), not on every request.
+	if v.Kind == viewer.User && (stepUp[action] || entry.concern != nil && entry.concern.enrolment) {
+		enrolled, err := MFAEnrolled(viewer.ForSystem(ctx, v.OrgID), c, v.UserID)
+		if err != nil {
+			return ctx, err
+		}
+		withFactor := *v
+		withFactor.MFAEnrolled = enrolled
+		v = &withFactor
 	}
 	switch {
 	case scimReads:

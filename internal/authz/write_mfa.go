@@ -40,7 +40,8 @@ func mfaConcern() concern {
 	}
 	challenges := write{"WebAuthnChallenge", ent.OpCreate | ent.OpDelete | ent.OpDeleteOne}
 	return concern{
-		name: "mfa",
+		name:      "mfa",
+		enrolment: true,
 		// Enrolling is a step-up once the user has a factor: a stolen
 		// session must not add the thief's authenticator.
 		stepUp: []Action{EnrollOwnFactor, ManageOwnFactors, ResetUserFactors},

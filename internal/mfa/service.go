@@ -12,6 +12,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/seal"
+	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
 
@@ -82,18 +83,7 @@ func (s *Service) keyed() error {
 
 // inTx runs fn in a transaction of the root client.
 func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Client) error) error {
-	tx, err := s.client.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("mfa: begin: %w", err)
-	}
-	if err := fn(tx.Client()); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("mfa: commit: %w", err)
-	}
-	return nil
+	return store.InTx(ctx, s.client, fn)
 }
 
 // signedIn returns the signed-in user viewer of ctx, or UNAUTHENTICATED.

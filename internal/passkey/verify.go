@@ -10,6 +10,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/mfa"
+	"github.com/clinicgate/clinicgate/internal/store"
 )
 
 // Verify is FinishVerification in a transaction of its own over root, for
@@ -25,7 +26,7 @@ func (s *Service) Verify(ctx context.Context, root *ent.Client, answer []byte) (
 		return nil, err
 	}
 	var row *ent.WebAuthnCredential
-	err = inTx(ctx, root, func(tx *ent.Client) error {
+	err = store.InTx(ctx, root, func(tx *ent.Client) error {
 		var err error
 		row, err = s.FinishVerification(ctx, tx, answer)
 		return err
@@ -33,7 +34,7 @@ func (s *Service) Verify(ctx context.Context, root *ent.Client, answer []byte) (
 	if err == nil || !errors.Is(err, errRefused) {
 		return row, err
 	}
-	if rerr := inTx(ctx, root, func(tx *ent.Client) error {
+	if rerr := store.InTx(ctx, root, func(tx *ent.Client) error {
 		ctx, err := authz.Require(ctx, tx, authz.VerifyOwnFactor, authz.Target{Row: v.SessionID})
 		if err != nil {
 			return err
@@ -52,19 +53,4 @@ func (s *Service) Verify(ctx context.Context, root *ent.Client, answer []byte) (
 		return nil, rerr
 	}
 	return nil, err
-}
-
-func inTx(ctx context.Context, root *ent.Client, fn func(tx *ent.Client) error) error {
-	tx, err := root.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("passkey: begin: %w", err)
-	}
-	if err := fn(tx.Client()); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("passkey: commit: %w", err)
-	}
-	return nil
 }

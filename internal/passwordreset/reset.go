@@ -30,6 +30,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/mail"
 	"github.com/clinicgate/clinicgate/internal/outbox"
+	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
 
@@ -85,27 +86,12 @@ func Request(ctx context.Context, root *ent.Client, orgSlug, email string) error
 	if recent {
 		return nil
 	}
-	return inTx(ctx, root, func(tx *ent.Client) error {
+	return store.InTx(ctx, root, func(tx *ent.Client) error {
 		if _, err := outbox.Enqueue(sys, tx, outbox.Message{Kind: MailKind, Org: org.ID, Ref: map[string]any{"user_id": string(u.ID)}}); err != nil {
 			return err
 		}
 		return audit.Record(sys, tx, audit.Event{Org: org.ID, Action: ActionRequested, TargetType: "user", TargetID: string(u.ID)})
 	})
-}
-
-func inTx(ctx context.Context, root *ent.Client, fn func(tx *ent.Client) error) error {
-	tx, err := root.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("passwordreset: begin: %w", err)
-	}
-	if err := fn(tx.Client()); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("passwordreset: commit: %w", err)
-	}
-	return nil
 }
 
 // RenderConfig configures the reset mail.
@@ -215,7 +201,7 @@ func Complete(ctx context.Context, root *ent.Client, plain, newPassword string, 
 	if err != nil {
 		return err
 	}
-	return inTx(ctx, root, func(tx *ent.Client) error {
+	return store.InTx(ctx, root, func(tx *ent.Client) error {
 		// One use wins: the update applies only while the link is unused.
 		n, err := tx.PasswordResetToken.Update().
 			Where(passwordresettoken.ID(t.ID), passwordresettoken.UsedAtIsNil()).

@@ -17,6 +17,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/invite"
 	"github.com/clinicgate/clinicgate/internal/seats"
+	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
 
@@ -211,15 +212,7 @@ func (s *Service) provision(sys context.Context, id *Identity, email string) (*e
 }
 
 func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Client) error) error {
-	tx, err := s.Client.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("sso: begin: %w", err)
-	}
-	if err := fn(tx.Client()); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return store.InTx(ctx, s.Client, fn)
 }
 
 func domainOf(email string) string {

@@ -65,7 +65,9 @@ type Viewer struct {
 	MFARequired bool
 	// MFAEnrolled tells that the user has a confirmed second factor (an
 	// authenticator app or a passkey): sensitive changes then need a
-	// recent verification (step-up, authz.StepUpWindow).
+	// recent verification (step-up, authz.StepUpWindow). It is not loaded
+	// with the viewer: authz.Require reads it for the decisions that need
+	// it, on a copy of the viewer.
 	MFAEnrolled bool
 
 	// The session's part, set by the session middleware.
