@@ -292,6 +292,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldSignInMethod:           {Type: field.TypeEnum, Column: organization.FieldSignInMethod},
 			organization.FieldEmergencyAccessMinutes: {Type: field.TypeInt, Column: organization.FieldEmergencyAccessMinutes},
 			organization.FieldSessionIdleMinutes:     {Type: field.TypeInt, Column: organization.FieldSessionIdleMinutes},
+			organization.FieldAccessEpoch:            {Type: field.TypeInt64, Column: organization.FieldAccessEpoch},
 		},
 	}
 	graph.Nodes[11] = &sqlgraph.Node{
@@ -3720,6 +3721,11 @@ func (f *OrganizationFilter) WhereEmergencyAccessMinutes(p entql.IntP) {
 // WhereSessionIdleMinutes applies the entql int predicate on the session_idle_minutes field.
 func (f *OrganizationFilter) WhereSessionIdleMinutes(p entql.IntP) {
 	f.Where(p.Field(organization.FieldSessionIdleMinutes))
+}
+
+// WhereAccessEpoch applies the entql int64 predicate on the access_epoch field.
+func (f *OrganizationFilter) WhereAccessEpoch(p entql.Int64P) {
+	f.Where(p.Field(organization.FieldAccessEpoch))
 }
 
 // addPredicate implements the predicateAdder interface.

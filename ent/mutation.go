@@ -10572,6 +10572,8 @@ type OrganizationMutation struct {
 	addemergency_access_minutes *int
 	session_idle_minutes        *int
 	addsession_idle_minutes     *int
+	access_epoch                *int64
+	addaccess_epoch             *int64
 	clearedFields               map[string]struct{}
 	done                        bool
 	oldValue                    func(context.Context) (*Organization, error)
@@ -11060,6 +11062,62 @@ func (m *OrganizationMutation) ResetSessionIdleMinutes() {
 	delete(m.clearedFields, organization.FieldSessionIdleMinutes)
 }
 
+// SetAccessEpoch sets the "access_epoch" field.
+func (m *OrganizationMutation) SetAccessEpoch(i int64) {
+	m.access_epoch = &i
+	m.addaccess_epoch = nil
+}
+
+// AccessEpoch returns the value of the "access_epoch" field in the mutation.
+func (m *OrganizationMutation) AccessEpoch() (r int64, exists bool) {
+	v := m.access_epoch
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccessEpoch returns the old "access_epoch" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldAccessEpoch(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccessEpoch is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccessEpoch requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccessEpoch: %w", err)
+	}
+	return oldValue.AccessEpoch, nil
+}
+
+// AddAccessEpoch adds i to the "access_epoch" field.
+func (m *OrganizationMutation) AddAccessEpoch(i int64) {
+	if m.addaccess_epoch != nil {
+		*m.addaccess_epoch += i
+	} else {
+		m.addaccess_epoch = &i
+	}
+}
+
+// AddedAccessEpoch returns the value that was added to the "access_epoch" field in this mutation.
+func (m *OrganizationMutation) AddedAccessEpoch() (r int64, exists bool) {
+	v := m.addaccess_epoch
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAccessEpoch resets all changes to the "access_epoch" field.
+func (m *OrganizationMutation) ResetAccessEpoch() {
+	m.access_epoch = nil
+	m.addaccess_epoch = nil
+}
+
 // Where appends a list predicates to the OrganizationMutation builder.
 func (m *OrganizationMutation) Where(ps ...predicate.Organization) {
 	m.predicates = append(m.predicates, ps...)
@@ -11094,7 +11152,7 @@ func (m *OrganizationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrganizationMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, organization.FieldCreatedAt)
 	}
@@ -11122,6 +11180,9 @@ func (m *OrganizationMutation) Fields() []string {
 	if m.session_idle_minutes != nil {
 		fields = append(fields, organization.FieldSessionIdleMinutes)
 	}
+	if m.access_epoch != nil {
+		fields = append(fields, organization.FieldAccessEpoch)
+	}
 	return fields
 }
 
@@ -11148,6 +11209,8 @@ func (m *OrganizationMutation) Field(name string) (ent.Value, bool) {
 		return m.EmergencyAccessMinutes()
 	case organization.FieldSessionIdleMinutes:
 		return m.SessionIdleMinutes()
+	case organization.FieldAccessEpoch:
+		return m.AccessEpoch()
 	}
 	return nil, false
 }
@@ -11175,6 +11238,8 @@ func (m *OrganizationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldEmergencyAccessMinutes(ctx)
 	case organization.FieldSessionIdleMinutes:
 		return m.OldSessionIdleMinutes(ctx)
+	case organization.FieldAccessEpoch:
+		return m.OldAccessEpoch(ctx)
 	}
 	return nil, fmt.Errorf("unknown Organization field %s", name)
 }
@@ -11247,6 +11312,13 @@ func (m *OrganizationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetSessionIdleMinutes(v)
 		return nil
+	case organization.FieldAccessEpoch:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccessEpoch(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Organization field %s", name)
 }
@@ -11261,6 +11333,9 @@ func (m *OrganizationMutation) AddedFields() []string {
 	if m.addsession_idle_minutes != nil {
 		fields = append(fields, organization.FieldSessionIdleMinutes)
 	}
+	if m.addaccess_epoch != nil {
+		fields = append(fields, organization.FieldAccessEpoch)
+	}
 	return fields
 }
 
@@ -11273,6 +11348,8 @@ func (m *OrganizationMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedEmergencyAccessMinutes()
 	case organization.FieldSessionIdleMinutes:
 		return m.AddedSessionIdleMinutes()
+	case organization.FieldAccessEpoch:
+		return m.AddedAccessEpoch()
 	}
 	return nil, false
 }
@@ -11295,6 +11372,13 @@ func (m *OrganizationMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddSessionIdleMinutes(v)
+		return nil
+	case organization.FieldAccessEpoch:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAccessEpoch(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Organization numeric field %s", name)
@@ -11358,6 +11442,9 @@ func (m *OrganizationMutation) ResetField(name string) error {
 		return nil
 	case organization.FieldSessionIdleMinutes:
 		m.ResetSessionIdleMinutes()
+		return nil
+	case organization.FieldAccessEpoch:
+		m.ResetAccessEpoch()
 		return nil
 	}
 	return fmt.Errorf("unknown Organization field %s", name)

@@ -37,7 +37,9 @@ type Organization struct {
 	EmergencyAccessMinutes int `json:"emergency_access_minutes,omitempty"`
 	// overrides the server's idle timeout when shorter
 	SessionIdleMinutes *int `json:"session_idle_minutes,omitempty"`
-	selectValues       sql.SelectValues
+	// moves with every change to a member's roles, units, status or MFA policy
+	AccessEpoch  int64 `json:"access_epoch,omitempty"`
+	selectValues sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -49,7 +51,7 @@ func (*Organization) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case organization.FieldSessionViewEnabled, organization.FieldRequireMfa:
 			values[i] = new(sql.NullBool)
-		case organization.FieldEmergencyAccessMinutes, organization.FieldSessionIdleMinutes:
+		case organization.FieldEmergencyAccessMinutes, organization.FieldSessionIdleMinutes, organization.FieldAccessEpoch:
 			values[i] = new(sql.NullInt64)
 		case organization.FieldName, organization.FieldSlug, organization.FieldSignInMethod:
 			values[i] = new(sql.NullString)
@@ -131,6 +133,12 @@ func (_m *Organization) assignValues(columns []string, values []any) error {
 				_m.SessionIdleMinutes = new(int)
 				*_m.SessionIdleMinutes = int(value.Int64)
 			}
+		case organization.FieldAccessEpoch:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field access_epoch", values[i])
+			} else if value.Valid {
+				_m.AccessEpoch = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -195,6 +203,9 @@ func (_m *Organization) String() string {
 		builder.WriteString("session_idle_minutes=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("access_epoch=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AccessEpoch))
 	builder.WriteByte(')')
 	return builder.String()
 }

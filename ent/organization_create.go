@@ -118,6 +118,20 @@ func (_c *OrganizationCreate) SetNillableSessionIdleMinutes(v *int) *Organizatio
 	return _c
 }
 
+// SetAccessEpoch sets the "access_epoch" field.
+func (_c *OrganizationCreate) SetAccessEpoch(v int64) *OrganizationCreate {
+	_c.mutation.SetAccessEpoch(v)
+	return _c
+}
+
+// SetNillableAccessEpoch sets the "access_epoch" field if the given value is not nil.
+func (_c *OrganizationCreate) SetNillableAccessEpoch(v *int64) *OrganizationCreate {
+	if v != nil {
+		_c.SetAccessEpoch(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *OrganizationCreate) SetID(v pulid.ID) *OrganizationCreate {
 	_c.mutation.SetID(v)
@@ -185,6 +199,10 @@ func (_c *OrganizationCreate) defaults() error {
 		v := organization.DefaultEmergencyAccessMinutes
 		_c.mutation.SetEmergencyAccessMinutes(v)
 	}
+	if _, ok := _c.mutation.AccessEpoch(); !ok {
+		v := organization.DefaultAccessEpoch
+		_c.mutation.SetAccessEpoch(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if organization.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized organization.DefaultID (forgotten import ent/runtime?)")
@@ -244,6 +262,14 @@ func (_c *OrganizationCreate) check() error {
 	if v, ok := _c.mutation.SessionIdleMinutes(); ok {
 		if err := organization.SessionIdleMinutesValidator(v); err != nil {
 			return &ValidationError{Name: "session_idle_minutes", err: fmt.Errorf(`ent: validator failed for field "Organization.session_idle_minutes": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.AccessEpoch(); !ok {
+		return &ValidationError{Name: "access_epoch", err: errors.New(`ent: missing required field "Organization.access_epoch"`)}
+	}
+	if v, ok := _c.mutation.AccessEpoch(); ok {
+		if err := organization.AccessEpochValidator(v); err != nil {
+			return &ValidationError{Name: "access_epoch", err: fmt.Errorf(`ent: validator failed for field "Organization.access_epoch": %w`, err)}
 		}
 	}
 	if v, ok := _c.mutation.ID(); ok {
@@ -322,6 +348,10 @@ func (_c *OrganizationCreate) createSpec() (*Organization, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.SessionIdleMinutes(); ok {
 		_spec.SetField(organization.FieldSessionIdleMinutes, field.TypeInt, value)
 		_node.SessionIdleMinutes = &value
+	}
+	if value, ok := _c.mutation.AccessEpoch(); ok {
+		_spec.SetField(organization.FieldAccessEpoch, field.TypeInt64, value)
+		_node.AccessEpoch = value
 	}
 	return _node, _spec
 }
@@ -474,6 +504,24 @@ func (u *OrganizationUpsert) AddSessionIdleMinutes(v int) *OrganizationUpsert {
 // ClearSessionIdleMinutes clears the value of the "session_idle_minutes" field.
 func (u *OrganizationUpsert) ClearSessionIdleMinutes() *OrganizationUpsert {
 	u.SetNull(organization.FieldSessionIdleMinutes)
+	return u
+}
+
+// SetAccessEpoch sets the "access_epoch" field.
+func (u *OrganizationUpsert) SetAccessEpoch(v int64) *OrganizationUpsert {
+	u.Set(organization.FieldAccessEpoch, v)
+	return u
+}
+
+// UpdateAccessEpoch sets the "access_epoch" field to the value that was provided on create.
+func (u *OrganizationUpsert) UpdateAccessEpoch() *OrganizationUpsert {
+	u.SetExcluded(organization.FieldAccessEpoch)
+	return u
+}
+
+// AddAccessEpoch adds v to the "access_epoch" field.
+func (u *OrganizationUpsert) AddAccessEpoch(v int64) *OrganizationUpsert {
+	u.Add(organization.FieldAccessEpoch, v)
 	return u
 }
 
@@ -647,6 +695,27 @@ func (u *OrganizationUpsertOne) UpdateSessionIdleMinutes() *OrganizationUpsertOn
 func (u *OrganizationUpsertOne) ClearSessionIdleMinutes() *OrganizationUpsertOne {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.ClearSessionIdleMinutes()
+	})
+}
+
+// SetAccessEpoch sets the "access_epoch" field.
+func (u *OrganizationUpsertOne) SetAccessEpoch(v int64) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetAccessEpoch(v)
+	})
+}
+
+// AddAccessEpoch adds v to the "access_epoch" field.
+func (u *OrganizationUpsertOne) AddAccessEpoch(v int64) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.AddAccessEpoch(v)
+	})
+}
+
+// UpdateAccessEpoch sets the "access_epoch" field to the value that was provided on create.
+func (u *OrganizationUpsertOne) UpdateAccessEpoch() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateAccessEpoch()
 	})
 }
 
@@ -987,6 +1056,27 @@ func (u *OrganizationUpsertBulk) UpdateSessionIdleMinutes() *OrganizationUpsertB
 func (u *OrganizationUpsertBulk) ClearSessionIdleMinutes() *OrganizationUpsertBulk {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.ClearSessionIdleMinutes()
+	})
+}
+
+// SetAccessEpoch sets the "access_epoch" field.
+func (u *OrganizationUpsertBulk) SetAccessEpoch(v int64) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetAccessEpoch(v)
+	})
+}
+
+// AddAccessEpoch adds v to the "access_epoch" field.
+func (u *OrganizationUpsertBulk) AddAccessEpoch(v int64) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.AddAccessEpoch(v)
+	})
+}
+
+// UpdateAccessEpoch sets the "access_epoch" field to the value that was provided on create.
+func (u *OrganizationUpsertBulk) UpdateAccessEpoch() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateAccessEpoch()
 	})
 }
 

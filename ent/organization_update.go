@@ -147,6 +147,27 @@ func (_u *OrganizationUpdate) ClearSessionIdleMinutes() *OrganizationUpdate {
 	return _u
 }
 
+// SetAccessEpoch sets the "access_epoch" field.
+func (_u *OrganizationUpdate) SetAccessEpoch(v int64) *OrganizationUpdate {
+	_u.mutation.ResetAccessEpoch()
+	_u.mutation.SetAccessEpoch(v)
+	return _u
+}
+
+// SetNillableAccessEpoch sets the "access_epoch" field if the given value is not nil.
+func (_u *OrganizationUpdate) SetNillableAccessEpoch(v *int64) *OrganizationUpdate {
+	if v != nil {
+		_u.SetAccessEpoch(*v)
+	}
+	return _u
+}
+
+// AddAccessEpoch adds value to the "access_epoch" field.
+func (_u *OrganizationUpdate) AddAccessEpoch(v int64) *OrganizationUpdate {
+	_u.mutation.AddAccessEpoch(v)
+	return _u
+}
+
 // Mutation returns the OrganizationMutation object of the builder.
 func (_u *OrganizationUpdate) Mutation() *OrganizationMutation {
 	return _u.mutation
@@ -201,6 +222,11 @@ func (_u *OrganizationUpdate) check() error {
 			return &ValidationError{Name: "session_idle_minutes", err: fmt.Errorf(`ent: validator failed for field "Organization.session_idle_minutes": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.AccessEpoch(); ok {
+		if err := organization.AccessEpochValidator(v); err != nil {
+			return &ValidationError{Name: "access_epoch", err: fmt.Errorf(`ent: validator failed for field "Organization.access_epoch": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -251,6 +277,12 @@ func (_u *OrganizationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if _u.mutation.SessionIdleMinutesCleared() {
 		_spec.ClearField(organization.FieldSessionIdleMinutes, field.TypeInt)
+	}
+	if value, ok := _u.mutation.AccessEpoch(); ok {
+		_spec.SetField(organization.FieldAccessEpoch, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedAccessEpoch(); ok {
+		_spec.AddField(organization.FieldAccessEpoch, field.TypeInt64, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -392,6 +424,27 @@ func (_u *OrganizationUpdateOne) ClearSessionIdleMinutes() *OrganizationUpdateOn
 	return _u
 }
 
+// SetAccessEpoch sets the "access_epoch" field.
+func (_u *OrganizationUpdateOne) SetAccessEpoch(v int64) *OrganizationUpdateOne {
+	_u.mutation.ResetAccessEpoch()
+	_u.mutation.SetAccessEpoch(v)
+	return _u
+}
+
+// SetNillableAccessEpoch sets the "access_epoch" field if the given value is not nil.
+func (_u *OrganizationUpdateOne) SetNillableAccessEpoch(v *int64) *OrganizationUpdateOne {
+	if v != nil {
+		_u.SetAccessEpoch(*v)
+	}
+	return _u
+}
+
+// AddAccessEpoch adds value to the "access_epoch" field.
+func (_u *OrganizationUpdateOne) AddAccessEpoch(v int64) *OrganizationUpdateOne {
+	_u.mutation.AddAccessEpoch(v)
+	return _u
+}
+
 // Mutation returns the OrganizationMutation object of the builder.
 func (_u *OrganizationUpdateOne) Mutation() *OrganizationMutation {
 	return _u.mutation
@@ -457,6 +510,11 @@ func (_u *OrganizationUpdateOne) check() error {
 	if v, ok := _u.mutation.SessionIdleMinutes(); ok {
 		if err := organization.SessionIdleMinutesValidator(v); err != nil {
 			return &ValidationError{Name: "session_idle_minutes", err: fmt.Errorf(`ent: validator failed for field "Organization.session_idle_minutes": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.AccessEpoch(); ok {
+		if err := organization.AccessEpochValidator(v); err != nil {
+			return &ValidationError{Name: "access_epoch", err: fmt.Errorf(`ent: validator failed for field "Organization.access_epoch": %w`, err)}
 		}
 	}
 	return nil
@@ -526,6 +584,12 @@ func (_u *OrganizationUpdateOne) sqlSave(ctx context.Context) (_node *Organizati
 	}
 	if _u.mutation.SessionIdleMinutesCleared() {
 		_spec.ClearField(organization.FieldSessionIdleMinutes, field.TypeInt)
+	}
+	if value, ok := _u.mutation.AccessEpoch(); ok {
+		_spec.SetField(organization.FieldAccessEpoch, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedAccessEpoch(); ok {
+		_spec.AddField(organization.FieldAccessEpoch, field.TypeInt64, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Organization{config: _u.config}

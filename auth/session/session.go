@@ -35,6 +35,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/auditevent"
 	"github.com/clinicgate/clinicgate/ent/businessunit"
+	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/privacy"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/ent/session"
@@ -74,6 +75,8 @@ const (
 	DefaultIdleTimeout   = 30 * time.Minute
 	DefaultCookieName    = "cg_session"
 	DefaultTouchInterval = 30 * time.Second
+	// DefaultViewerCacheSize keeps the viewers of this many users.
+	DefaultViewerCacheSize = 10000
 )
 
 // Config configures a Manager. Zero fields take the defaults above.
@@ -102,6 +105,11 @@ type Config struct {
 	// it (see CrossSiteRefusal). When empty, such a request carrying an
 	// Origin header is refused.
 	PublicOrigin string
+	// ViewerCacheSize bounds how many users' viewers are kept between
+	// requests (DefaultViewerCacheSize when 0; none kept when negative).
+	// A kept viewer is used only while its organization's access epoch,
+	// read with the session, is the one it was built at.
+	ViewerCacheSize int
 	// Clock is the server's one clock (cmd/server builds it); the wall
 	// clock when nil. The middleware installs it in every request it
 	// resolves, so that decisions and audit times follow it too.
@@ -111,9 +119,10 @@ type Config struct {
 // Manager creates, resolves and revokes sessions. It is safe for
 // concurrent use.
 type Manager struct {
-	client *ent.Client
-	cfg    Config
-	origin string // normalized cfg.PublicOrigin
+	client  *ent.Client
+	cfg     Config
+	origin  string // normalized cfg.PublicOrigin
+	viewers *viewerCache
 }
 
 // New returns a Manager over client (the root client, not a transaction).
@@ -133,7 +142,7 @@ func New(client *ent.Client, cfg Config) *Manager {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.System()
 	}
-	return &Manager{client: client, cfg: cfg, origin: NormalizeOrigin(cfg.PublicOrigin)}
+	return &Manager{client: client, cfg: cfg, origin: NormalizeOrigin(cfg.PublicOrigin), viewers: newViewerCache(cfg.ViewerCacheSize)}
 }
 
 // Clock returns the Manager's clock.
@@ -211,15 +220,22 @@ func (m *Manager) Authenticate(ctx context.Context, plain string) (*viewer.Viewe
 	}
 	// The organization is not known until the session is found: look it up
 	// by its unique hash without the tenant filter, then act as the server
-	// on behalf of that organization only.
+	// on behalf of that organization only. The organization's access epoch
+	// comes with it, in the same statement: it proves a cached viewer
+	// current (see viewerCache).
 	s, err := m.client.Session.Query().
 		Where(session.TokenHash(token.Hash(plain))).
+		Modify(withAccessEpoch).
 		Only(privacy.DecisionContext(ctx, privacy.Allow))
 	switch {
 	case ent.IsNotFound(err):
 		return nil, nil, ErrNoSession
 	case err != nil:
 		return nil, nil, fmt.Errorf("session: look up: %w", err)
+	}
+	epoch, err := accessEpochOf(s)
+	if err != nil {
+		return nil, nil, err
 	}
 	sys := viewer.ForSystem(ctx, s.OrganizationID)
 
@@ -237,19 +253,9 @@ func (m *Manager) Authenticate(ctx context.Context, plain string) (*viewer.Viewe
 		return nil, nil, ErrIdle
 	}
 
-	u, err := m.client.User.Query().
-		Where(user.ID(s.UserID)).
-		WithBusinessUnits(func(q *ent.BusinessUnitQuery) { q.Select(businessunit.FieldID) }).
-		Only(sys)
+	v, err := m.viewerOf(sys, s.UserID, epoch)
 	if err != nil {
-		return nil, nil, fmt.Errorf("session: load user: %w", err)
-	}
-	v, err := authz.LoadViewer(sys, m.client, u)
-	if err != nil {
-		if errors.Is(err, authz.ErrUserInactive) {
-			return nil, nil, ErrUserInactive
-		}
-		return nil, nil, fmt.Errorf("session: %w", err)
+		return nil, nil, err
 	}
 
 	if now.Sub(s.LastSeenAt) >= min(m.cfg.TouchInterval, idle/2) {
@@ -271,6 +277,66 @@ func (m *Manager) Authenticate(ctx context.Context, plain string) (*viewer.Viewe
 	v.MFASatisfiedAt = s.MfaSatisfiedAt
 	v.State = authz.SessionState(v, s.PasswordChangeRequired, s.MfaSatisfiedAt != nil)
 	return v, s, nil
+}
+
+// viewerOf returns the viewer of user id as of the organization's access
+// epoch: from the cache when it was built at that epoch, else loaded (and
+// kept). The result is the caller's to fill in; what it shares with the
+// cache (role ids, privileges, units, tabs) is never written.
+func (m *Manager) viewerOf(sys context.Context, id pulid.ID, epoch int64) (*viewer.Viewer, error) {
+	if v, ok := m.viewers.get(id, epoch); ok {
+		return v, nil
+	}
+	u, err := m.client.User.Query().
+		Where(user.ID(id)).
+		WithBusinessUnits(func(q *ent.BusinessUnitQuery) { q.Select(businessunit.FieldID) }).
+		WithOrganization(func(q *ent.OrganizationQuery) {
+			q.Select(organization.FieldID, organization.FieldRequireMfa)
+		}).
+		Only(sys)
+	if err != nil {
+		return nil, fmt.Errorf("session: load user: %w", err)
+	}
+	v, err := authz.LoadViewer(sys, m.client, u)
+	if err != nil {
+		if errors.Is(err, authz.ErrUserInactive) {
+			return nil, ErrUserInactive
+		}
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	// Loaded after the epoch was read, so at least as new as it: safe to
+	// serve for that epoch.
+	m.viewers.put(id, epoch, v)
+	cp := *v
+	return &cp, nil
+}
+
+// accessEpochColumn is the alias of the organization's access epoch in
+// the session query.
+const accessEpochColumn = "org_access_epoch"
+
+func withAccessEpoch(s *entsql.Selector) {
+	o := entsql.Table(organization.Table)
+	s.Join(o).On(s.C(session.FieldOrganizationID), o.C(organization.FieldID))
+	s.AppendSelect(entsql.As(o.C(organization.FieldAccessEpoch), accessEpochColumn))
+}
+
+func accessEpochOf(s *ent.Session) (int64, error) {
+	raw, err := s.Value(accessEpochColumn)
+	if err != nil {
+		return 0, fmt.Errorf("session: access epoch: %w", err)
+	}
+	switch n := raw.(type) {
+	case int64:
+		return n, nil
+	case *int64:
+		if n != nil {
+			return *n, nil
+		}
+	case float64:
+		return int64(n), nil
+	}
+	return 0, fmt.Errorf("session: access epoch: unexpected %T", raw)
 }
 
 // revokeIdle ends a session that timed out, and audits the automatic

@@ -536,6 +536,7 @@ var (
 		{Name: "sign_in_method", Type: field.TypeEnum, Enums: []string{"ANY", "PASSWORD", "SSO"}, Default: "ANY"},
 		{Name: "emergency_access_minutes", Type: field.TypeInt, Default: 60},
 		{Name: "session_idle_minutes", Type: field.TypeInt, Nullable: true},
+		{Name: "access_epoch", Type: field.TypeInt64, Default: 0},
 	}
 	// OrganizationsTable holds the schema information for the "organizations" table.
 	OrganizationsTable = &schema.Table{

@@ -35,6 +35,8 @@ const (
 	FieldEmergencyAccessMinutes = "emergency_access_minutes"
 	// FieldSessionIdleMinutes holds the string denoting the session_idle_minutes field in the database.
 	FieldSessionIdleMinutes = "session_idle_minutes"
+	// FieldAccessEpoch holds the string denoting the access_epoch field in the database.
+	FieldAccessEpoch = "access_epoch"
 	// Table holds the table name of the organization in the database.
 	Table = "organizations"
 )
@@ -51,6 +53,7 @@ var Columns = []string{
 	FieldSignInMethod,
 	FieldEmergencyAccessMinutes,
 	FieldSessionIdleMinutes,
+	FieldAccessEpoch,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -69,7 +72,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/clinicgate/clinicgate/ent/runtime"
 var (
-	Hooks  [2]ent.Hook
+	Hooks  [3]ent.Hook
 	Policy ent.Policy
 	// NameValidator is a validator for the "name" field. It is called by the builders before save.
 	NameValidator func(string) error
@@ -85,6 +88,10 @@ var (
 	EmergencyAccessMinutesValidator func(int) error
 	// SessionIdleMinutesValidator is a validator for the "session_idle_minutes" field. It is called by the builders before save.
 	SessionIdleMinutesValidator func(int) error
+	// DefaultAccessEpoch holds the default value on creation for the "access_epoch" field.
+	DefaultAccessEpoch int64
+	// AccessEpochValidator is a validator for the "access_epoch" field. It is called by the builders before save.
+	AccessEpochValidator func(int64) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -169,6 +176,11 @@ func ByEmergencyAccessMinutes(opts ...sql.OrderTermOption) OrderOption {
 // BySessionIdleMinutes orders the results by the session_idle_minutes field.
 func BySessionIdleMinutes(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSessionIdleMinutes, opts...).ToFunc()
+}
+
+// ByAccessEpoch orders the results by the access_epoch field.
+func ByAccessEpoch(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAccessEpoch, opts...).ToFunc()
 }
 
 // MarshalGQL implements graphql.Marshaler interface.

@@ -95,6 +95,11 @@ func SessionIdleMinutes(v int) predicate.Organization {
 	return predicate.Organization(sql.FieldEQ(FieldSessionIdleMinutes, v))
 }
 
+// AccessEpoch applies equality check predicate on the "access_epoch" field. It's identical to AccessEpochEQ.
+func AccessEpoch(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldAccessEpoch, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Organization {
 	return predicate.Organization(sql.FieldEQ(FieldCreatedAt, v))
@@ -433,6 +438,46 @@ func SessionIdleMinutesIsNil() predicate.Organization {
 // SessionIdleMinutesNotNil applies the NotNil predicate on the "session_idle_minutes" field.
 func SessionIdleMinutesNotNil() predicate.Organization {
 	return predicate.Organization(sql.FieldNotNull(FieldSessionIdleMinutes))
+}
+
+// AccessEpochEQ applies the EQ predicate on the "access_epoch" field.
+func AccessEpochEQ(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldAccessEpoch, v))
+}
+
+// AccessEpochNEQ applies the NEQ predicate on the "access_epoch" field.
+func AccessEpochNEQ(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldNEQ(FieldAccessEpoch, v))
+}
+
+// AccessEpochIn applies the In predicate on the "access_epoch" field.
+func AccessEpochIn(vs ...int64) predicate.Organization {
+	return predicate.Organization(sql.FieldIn(FieldAccessEpoch, vs...))
+}
+
+// AccessEpochNotIn applies the NotIn predicate on the "access_epoch" field.
+func AccessEpochNotIn(vs ...int64) predicate.Organization {
+	return predicate.Organization(sql.FieldNotIn(FieldAccessEpoch, vs...))
+}
+
+// AccessEpochGT applies the GT predicate on the "access_epoch" field.
+func AccessEpochGT(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldGT(FieldAccessEpoch, v))
+}
+
+// AccessEpochGTE applies the GTE predicate on the "access_epoch" field.
+func AccessEpochGTE(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldGTE(FieldAccessEpoch, v))
+}
+
+// AccessEpochLT applies the LT predicate on the "access_epoch" field.
+func AccessEpochLT(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldLT(FieldAccessEpoch, v))
+}
+
+// AccessEpochLTE applies the LTE predicate on the "access_epoch" field.
+func AccessEpochLTE(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldLTE(FieldAccessEpoch, v))
 }
 
 // And groups predicates with the AND operator between them.

@@ -215,10 +215,13 @@ func init() {
 	}
 	businessunitMixinHooks1 := businessunitMixin[1].Hooks()
 	businessunitMixinHooks2 := businessunitMixin[2].Hooks()
+	businessunitHooks := schema.BusinessUnit{}.Hooks()
 
 	businessunit.Hooks[1] = businessunitMixinHooks1[0]
 
 	businessunit.Hooks[2] = businessunitMixinHooks2[0]
+
+	businessunit.Hooks[3] = businessunitHooks[0]
 	businessunitMixinFields0 := businessunitMixin[0].Fields()
 	_ = businessunitMixinFields0
 	businessunitMixinFields1 := businessunitMixin[1].Fields()
@@ -831,8 +834,11 @@ func init() {
 		})
 	}
 	organizationMixinHooks1 := organizationMixin[1].Hooks()
+	organizationHooks := schema.Organization{}.Hooks()
 
 	organization.Hooks[1] = organizationMixinHooks1[0]
+
+	organization.Hooks[2] = organizationHooks[0]
 	organizationMixinFields0 := organizationMixin[0].Fields()
 	_ = organizationMixinFields0
 	organizationFields := schema.Organization{}.Fields()
@@ -891,6 +897,12 @@ func init() {
 	organizationDescSessionIdleMinutes := organizationFields[6].Descriptor()
 	// organization.SessionIdleMinutesValidator is a validator for the "session_idle_minutes" field. It is called by the builders before save.
 	organization.SessionIdleMinutesValidator = organizationDescSessionIdleMinutes.Validators[0].(func(int) error)
+	// organizationDescAccessEpoch is the schema descriptor for access_epoch field.
+	organizationDescAccessEpoch := organizationFields[7].Descriptor()
+	// organization.DefaultAccessEpoch holds the default value on creation for the access_epoch field.
+	organization.DefaultAccessEpoch = organizationDescAccessEpoch.Default.(int64)
+	// organization.AccessEpochValidator is a validator for the "access_epoch" field. It is called by the builders before save.
+	organization.AccessEpochValidator = organizationDescAccessEpoch.Validators[0].(func(int64) error)
 	// organizationDescID is the schema descriptor for id field.
 	organizationDescID := organizationMixinFields0[0].Descriptor()
 	// organization.DefaultID holds the default value on creation for the id field.
@@ -1331,10 +1343,13 @@ func init() {
 	}
 	roleMixinHooks1 := roleMixin[1].Hooks()
 	roleMixinHooks2 := roleMixin[2].Hooks()
+	roleHooks := schema.Role{}.Hooks()
 
 	role.Hooks[1] = roleMixinHooks1[0]
 
 	role.Hooks[2] = roleMixinHooks2[0]
+
+	role.Hooks[3] = roleHooks[0]
 	roleMixinFields0 := roleMixin[0].Fields()
 	_ = roleMixinFields0
 	roleMixinFields1 := roleMixin[1].Fields()
@@ -2272,6 +2287,8 @@ func init() {
 	user.Hooks[3] = userHooks[0]
 
 	user.Hooks[4] = userHooks[1]
+
+	user.Hooks[5] = userHooks[2]
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
 	userMixinFields1 := userMixin[1].Fields()

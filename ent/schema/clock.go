@@ -24,6 +24,9 @@ func stamp(onCreate []string, onUpdate ...string) ent.Hook {
 			fields := onUpdate
 			if m.Op().Is(ent.OpCreate) {
 				fields = onCreate
+			} else if bookkeepingOnly(m) {
+				// Moving the access epoch is not a change of the row.
+				return next.Mutate(ctx, m)
 			}
 			now := clock.Now(ctx)
 			for _, f := range fields {
@@ -55,3 +58,14 @@ func (OutboxMessage) Hooks() []ent.Hook {
 }
 func (SeatCharge) Hooks() []ent.Hook     { return []ent.Hook{stamp([]string{"charged_at"})} }
 func (SurveyResponse) Hooks() []ent.Hook { return []ent.Hook{stamp([]string{"submitted_at"})} }
+
+// bookkeepingOnly reports whether an update only moves counters the server
+// keeps for itself (the access epoch).
+func bookkeepingOnly(m ent.Mutation) bool {
+	if len(m.Fields()) > 0 || len(m.ClearedFields()) > 0 || len(m.AddedEdges()) > 0 ||
+		len(m.RemovedEdges()) > 0 || len(m.ClearedEdges()) > 0 {
+		return false
+	}
+	added := m.AddedFields()
+	return len(added) == 1 && added[0] == FieldAccessEpoch
+}

@@ -41,6 +41,11 @@ func (Organization) Fields() []ent.Field {
 			Comment("length of a break-glass window"),
 		field.Int("session_idle_minutes").Optional().Nillable().Positive().
 			Comment("overrides the server's idle timeout when shorter"),
+		// access_epoch moves with every change to what a viewer is made
+		// of (access_epoch.go); cached viewers are current while it stays.
+		field.Int64(FieldAccessEpoch).Default(0).NonNegative().
+			Comment("moves with every change to a member's roles, units, status or MFA policy").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -66,12 +66,15 @@ func normalizeEmail(next ent.Mutator) ent.Mutator {
 	})
 }
 
-// User hooks keep the normalized email in step, and end the sessions of
-// users whose status leaves ACTIVE in the same transaction
-// (user_hooks.go).
+// User hooks keep the normalized email in step, move the organization's
+// access epoch with every change to what a viewer is made of
+// (access_epoch.go), and end the sessions of users whose status leaves
+// ACTIVE in the same transaction (user_hooks.go).
 func (User) Hooks() []ent.Hook {
 	return []ent.Hook{
 		hook.On(normalizeEmail, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne),
+		// Before the revocation, which then finds the epoch's transaction.
+		bumpAccessEpoch,
 		hook.On(revokeSessionsOnDeactivation, ent.OpUpdate|ent.OpUpdateOne),
 	}
 }

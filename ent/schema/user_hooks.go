@@ -31,10 +31,10 @@ var ErrTooManyUsers = errors.New("a status change may take at most 10000 users o
 // user's sessions were only refused while the suspension lasted, and
 // reactivating the user brought every one of them back.
 //
-// A mutation that runs outside a transaction is run again inside one of
-// this hook's own, so the guarantee does not depend on the caller. Hard
-// deletes need nothing: the sessions' foreign key refuses to delete a user
-// who has any.
+// A mutation that runs outside a transaction is run again inside one
+// opened for it (withMutationTx), so the guarantee does not depend on the
+// caller. Hard deletes need nothing: the sessions' foreign key refuses to
+// delete a user who has any.
 func revokeSessionsOnDeactivation(next ent.Mutator) ent.Mutator {
 	return hook.UserFunc(func(ctx context.Context, m *gen.UserMutation) (ent.Value, error) {
 		status, ok := m.Status()
@@ -42,13 +42,9 @@ func revokeSessionsOnDeactivation(next ent.Mutator) ent.Mutator {
 			return next.Mutate(ctx, m)
 		}
 		reason := revocationReason(status)
-		if own, ok := ctx.Value(ownTxKey{}).(*ownTx); ok && own.m == m {
-			// The second pass, inside the transaction the first opened.
-			return mutateAndRevoke(ctx, next, m, own.tx.Client(), own.ids, reason)
-		}
-
 		// The users are those the update will touch: its predicates
-		// already hold what the privacy policy added.
+		// already hold what the privacy policy added. (On the pass inside
+		// a transaction opened for the mutation they are read again.)
 		ids, err := m.IDs(privacy.DecisionContext(ctx, privacy.Allow))
 		if err != nil {
 			return nil, fmt.Errorf("schema: users leaving ACTIVE: %w", err)
@@ -62,38 +58,10 @@ func revokeSessionsOnDeactivation(next ent.Mutator) ent.Mutator {
 			// alone rather than suspended with its sessions alive.
 			m.Where(user.IDIn(ids...))
 		}
-		if tx, err := m.Tx(); err == nil {
-			return mutateAndRevoke(ctx, next, m, tx.Client(), ids, reason)
-		}
-
-		tx, err := m.Client().Tx(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("schema: users leaving ACTIVE: %w", err)
-		}
-		v, err := tx.Client().Mutate(context.WithValue(ctx, ownTxKey{}, &ownTx{tx: tx, m: m, ids: ids}), m)
-		if err != nil {
-			return nil, errors.Join(err, tx.Rollback())
-		}
-		if err := tx.Commit(); err != nil {
-			return nil, fmt.Errorf("schema: users leaving ACTIVE: commit: %w", err)
-		}
-		if u, ok := v.(*gen.User); ok {
-			// Later queries from the returned user go through the
-			// caller's client, not the finished transaction.
-			v = u.Unwrap()
-		}
-		return v, nil
+		return withMutationTx(ctx, m, func(ctx context.Context, tx *gen.Client) (ent.Value, error) {
+			return mutateAndRevoke(ctx, next, m, tx, ids, reason)
+		})
 	})
-}
-
-// ownTxKey marks the context of a mutation revokeSessionsOnDeactivation
-// runs again in its own transaction.
-type ownTxKey struct{}
-
-type ownTx struct {
-	tx  *gen.Tx
-	m   *gen.UserMutation // the mutation it is for, not others run with ctx
-	ids []pulid.ID
 }
 
 func mutateAndRevoke(ctx context.Context, next ent.Mutator, m *gen.UserMutation, tx *gen.Client, ids []pulid.ID, reason string) (ent.Value, error) {

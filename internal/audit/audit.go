@@ -77,36 +77,77 @@ func Record(ctx context.Context, c *ent.Client, e Event) error {
 }
 
 // RecordBatch writes several events in one statement (reads of a request are
-// collected and written once).
+// collected and written once; see insert.go).
 func RecordBatch(ctx context.Context, c *ent.Client, events []Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	bs := make([]*ent.AuditEventCreate, 0, len(events))
-	for _, e := range events {
-		b, err := builder(ctx, c, e)
+	rows := make([]row, len(events))
+	for i, e := range events {
+		r, err := toRow(ctx, e)
 		if err != nil {
 			return err
 		}
-		bs = append(bs, b)
+		rows[i] = r
 	}
-	if err := c.AuditEvent.CreateBulk(bs...).Exec(ctx); err != nil {
+	if err := insertRows(ctx, c, rows); err != nil {
 		return fmt.Errorf("audit: record %d events: %w", len(events), err)
 	}
 	return nil
 }
 
-func builder(ctx context.Context, c *ent.Client, e Event) (*ent.AuditEventCreate, error) {
+// complete fills in what an event leaves to the context: its organization
+// and actor from the viewer.
+func complete(ctx context.Context, e Event) (Event, error) {
 	if e.Org == "" {
 		if v := viewer.FromContext(ctx); v != nil {
 			e.Org = v.OrgID
 		}
 	}
 	if e.Org == "" || e.Action == "" {
-		return nil, fmt.Errorf("audit: event needs an organization and an action")
+		return e, fmt.Errorf("audit: event needs an organization and an action")
 	}
 	if e.ActorKind == "" {
 		e.ActorKind, e.ActorID = actorOf(ctx)
+	}
+	return e, nil
+}
+
+// toRow is e as RecordBatch stores it: the columns builder sets.
+func toRow(ctx context.Context, e Event) (row, error) {
+	e, err := complete(ctx, e)
+	if err != nil {
+		return row{}, err
+	}
+	details, err := encodeDetails(e.Details)
+	if err != nil {
+		return row{}, err
+	}
+	m := MetaFrom(ctx)
+	return row{
+		id:         pulid.New(idPrefix),
+		occurredAt: authz.Now(ctx),
+		org:        e.Org,
+		action:     e.Action,
+		actorKind:  e.ActorKind,
+		actorID:    e.ActorID,
+		clientID:   e.ClientID,
+		targetType: e.TargetType,
+		targetID:   e.TargetID,
+		ip:         textlimit.Bytes(m.IP, 64),
+		userAgent:  textlimit.Bytes(m.UserAgent, 512),
+		requestID:  textlimit.Bytes(m.RequestID, 64),
+		details:    details,
+	}, nil
+}
+
+// idPrefix is the prefix of audit event ids (ent/schema/audit.go).
+const idPrefix = "aud"
+
+func builder(ctx context.Context, c *ent.Client, e Event) (*ent.AuditEventCreate, error) {
+	e, err := complete(ctx, e)
+	if err != nil {
+		return nil, err
 	}
 	m := MetaFrom(ctx)
 	b := c.AuditEvent.Create().

@@ -5,11 +5,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	atlas "ariga.io/atlas/sql/migrate"
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/role"
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/storetest"
@@ -60,7 +62,17 @@ func TestReadPrivilegesMigrationUpgradesExistingRoles(t *testing.T) {
 				t.Fatalf("migrate to the release before: %v", err)
 			}
 
-			org := must(db.Client.Organization.Create().SetName("Old").SetSlug("old").Save(allow())).get(t)
+			// The organization is written as that release's schema had
+			// it: the current ent client would name columns added since.
+			org := &ent.Organization{ID: pulid.New("org")}
+			q := "INSERT INTO organizations (id, created_at, updated_at, name, slug) VALUES (?, ?, ?, ?, ?)"
+			if d == "postgres" {
+				q = "INSERT INTO organizations (id, created_at, updated_at, name, slug) VALUES ($1, $2, $3, $4, $5)"
+			}
+			now := time.Now().UTC()
+			if _, err := db.SQL.ExecContext(ctx, q, string(org.ID), now, now, "Old", "old"); err != nil {
+				t.Fatal(err)
+			}
 			roles := map[string]*ent.Role{}
 			for b, privs := range oldBuiltin {
 				roles[string(b)] = must(db.Client.Role.Create().SetOrganizationID(org.ID).SetName(string(b)).

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	stdsql "database/sql"
 	"errors"
 	"strings"
 	"sync"
@@ -127,4 +128,34 @@ func (t *recordedTx) Query(ctx context.Context, q string, args, v any) error {
 		return err
 	}
 	return t.Tx.Query(ctx, q, args, v)
+}
+
+// execContext is what ent's generated ExecContext asks of a driver (the
+// audit trail's batched insert uses it).
+type execContext interface {
+	ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error)
+}
+
+func forwardExecContext(d any, ctx context.Context, q string, args []any) (stdsql.Result, error) {
+	ex, ok := d.(execContext)
+	if !ok {
+		return nil, errors.New("storetest: the wrapped driver has no ExecContext")
+	}
+	return ex.ExecContext(ctx, q, args...)
+}
+
+// ExecContext records q and runs it.
+func (r *Recorder) ExecContext(ctx context.Context, q string, args ...any) (stdsql.Result, error) {
+	if err := r.note(q); err != nil {
+		return nil, err
+	}
+	return forwardExecContext(r.Driver, ctx, q, args)
+}
+
+// ExecContext records q and runs it in the transaction.
+func (t *recordedTx) ExecContext(ctx context.Context, q string, args ...any) (stdsql.Result, error) {
+	if err := t.r.note(q); err != nil {
+		return nil, err
+	}
+	return forwardExecContext(t.Tx, ctx, q, args)
 }

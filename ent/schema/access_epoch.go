@@ -1,0 +1,150 @@
+package schema
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"entgo.io/ent"
+
+	gen "github.com/clinicgate/clinicgate/ent"
+	"github.com/clinicgate/clinicgate/ent/hook"
+	"github.com/clinicgate/clinicgate/ent/organization"
+	"github.com/clinicgate/clinicgate/ent/privacy"
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
+	"github.com/clinicgate/clinicgate/internal/viewer"
+)
+
+// The access epoch is a per-organization counter (organizations.
+// access_epoch) that moves in the same transaction as every change to
+// what a signed-in user's viewer is made of: a user's status, kind,
+// ownership, roles, business units, primary unit, schedule level, tabs or
+// MFA flag; a role's privileges, MFA flag or holders (any role change); a
+// business unit's members or its removal; the organization's MFA policy.
+// The session middleware reads it with the session row, in the one query
+// every request makes, and keeps viewers built at an epoch only while the
+// epoch is unchanged (auth/session): a cached viewer is proven current by
+// that read, on every replica, without any message between processes. A
+// change therefore reaches the next request that starts after it commits.
+//
+// What is not in the viewer (links, break-glass windows, a client's unit
+// or restriction) is decided in SQL on every request and needs no epoch.
+
+// FieldAccessEpoch is the organizations column the hooks move.
+const FieldAccessEpoch = "access_epoch"
+
+// userViewerFields are the user columns a viewer is built from
+// (authz.LoadViewer); userViewerEdges the user edges.
+var (
+	userViewerFields = []string{"status", "kind", "is_account_owner", "primary_business_unit_id",
+		"schedule_access", "tab_access", "require_mfa", "organization_id"}
+	userViewerEdges = []string{"roles", "business_units", "primary_business_unit", "organization"}
+)
+
+// accessRelevant reports whether m changes a viewer. Creating a user,
+// role or unit changes nobody's viewer unless it comes with members.
+func accessRelevant(m ent.Mutation) bool {
+	if m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
+		return true
+	}
+	edges := slices.Concat(m.AddedEdges(), m.RemovedEdges(), m.ClearedEdges())
+	switch m.Type() {
+	case gen.TypeUser:
+		if m.Op().Is(ent.OpCreate) {
+			return false
+		}
+		for _, f := range slices.Concat(m.Fields(), m.ClearedFields(), m.AddedFields()) {
+			if slices.Contains(userViewerFields, f) {
+				return true
+			}
+		}
+		for _, e := range edges {
+			if slices.Contains(userViewerEdges, e) {
+				return true
+			}
+		}
+		return false
+	case gen.TypeRole:
+		// Every update: privileges, the built-in kind and the MFA flag all
+		// feed the viewer, and the rest is rare.
+		return !m.Op().Is(ent.OpCreate) || slices.Contains(edges, "users")
+	case gen.TypeBusinessUnit:
+		return slices.Contains(edges, "users") || slices.Contains(edges, "primary_users")
+	case gen.TypeOrganization:
+		_, set := m.Field("require_mfa")
+		return set && !m.Op().Is(ent.OpCreate)
+	}
+	return false
+}
+
+// bumpAccessEpoch moves the access epoch of the organization a relevant
+// mutation belongs to, in the mutation's transaction (withMutationTx): a
+// change committed without its epoch would leave cached viewers looking
+// current.
+func bumpAccessEpoch(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		if !accessRelevant(m) {
+			return next.Mutate(ctx, m)
+		}
+		if m.Type() == gen.TypeOrganization {
+			// The organization's own change carries its epoch: one
+			// statement, atomic in or out of a transaction.
+			if err := m.AddField(FieldAccessEpoch, int64(1)); err != nil {
+				return nil, fmt.Errorf("schema: access epoch: %w", err)
+			}
+			return next.Mutate(ctx, m)
+		}
+		return withMutationTx(ctx, m, func(ctx context.Context, tx *gen.Client) (ent.Value, error) {
+			return mutateAndBump(ctx, next, m, tx)
+		})
+	})
+}
+
+func mutateAndBump(ctx context.Context, next ent.Mutator, m ent.Mutation, tx *gen.Client) (ent.Value, error) {
+	org := mutationOrg(ctx, m)
+	v, err := next.Mutate(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	// After the change: on PostgreSQL the row lock taken here is held to
+	// the commit, so concurrent changes of one organization's access
+	// queue on it only for what is left of their transactions. It is
+	// bookkeeping, written as the server.
+	up := tx.Organization.Update()
+	if err := up.Mutation().AddField(FieldAccessEpoch, int64(1)); err != nil {
+		return nil, fmt.Errorf("schema: access epoch: %w", err)
+	}
+	if org != "" {
+		up.Where(organization.ID(org))
+	}
+	// Without an organization in hand (a server task with no viewer),
+	// every organization's viewers are rebuilt rather than one left
+	// stale.
+	if err := up.Exec(privacy.DecisionContext(ctx, privacy.Allow)); err != nil {
+		return nil, fmt.Errorf("schema: access epoch: %w", err)
+	}
+	return v, nil
+}
+
+// mutationOrg is the organization m changes: the one it names on create,
+// else the viewer's (the tenant rules confine every write to the viewer's
+// organization), else none.
+func mutationOrg(ctx context.Context, m ent.Mutation) pulid.ID {
+	if v, ok := m.Field("organization_id"); ok {
+		if id, ok := v.(pulid.ID); ok {
+			return id
+		}
+	}
+	if v := viewer.FromContext(ctx); v != nil {
+		return v.OrgID
+	}
+	return ""
+}
+
+func (Role) Hooks() []ent.Hook { return []ent.Hook{bumpAccessEpoch} }
+
+func (BusinessUnit) Hooks() []ent.Hook { return []ent.Hook{bumpAccessEpoch} }
+
+func (Organization) Hooks() []ent.Hook {
+	return []ent.Hook{hook.On(bumpAccessEpoch, ent.OpUpdate|ent.OpUpdateOne)}
+}
