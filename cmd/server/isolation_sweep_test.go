@@ -131,6 +131,7 @@ func TestEveryNodeQueryMutationAndSCIMEndpointStaysInsideItsOrganization(t *test
 		t.Run("mutations without the privilege", s.unprivileged)
 		t.Run("mutations across organizations", s.acrossOrganizations)
 		t.Run("scim", s.scim)
+		t.Run("signed out", s.signedOut)
 		if d := diff(s.bBefore, takeSnapshot(t, db, s.b.org, nil)); len(d) > 0 {
 			t.Errorf("organization B changed during the sweep: %v", d)
 		}
@@ -542,5 +543,36 @@ func (s *sweep) acrossOrganizations(t *testing.T) {
 		}
 	}
 	t.Logf("%d mutations, %d variants naming B's objects", len(s.schema.root(s.schema.Mutation)), variants)
+	s.reportProblems(t)
+}
+
+// signedOut: after sign-out the session reaches nothing: every root query
+// and mutation answers UNAUTHENTICATED and writes nothing.
+func (s *sweep) signedOut(t *testing.T) {
+	if status, out := postJSON(t, s.url+"/auth/logout", s.teacher, nil); status >= 300 {
+		t.Fatalf("sign-out: %d %v", status, out)
+	}
+	b := argBuilder{s: s.schema, problems: &s.problems, ids: func(kind, _ string) string { return string(s.a.ids[kind]) }}
+	before := takeSnapshot(t, s.db, s.a.org, refusedMayTouch)
+	n := 0
+	for _, root := range []string{s.schema.Query, s.schema.Mutation} {
+		for _, f := range s.schema.root(root) {
+			if strings.HasPrefix(f.Name, "__") {
+				continue
+			}
+			n++
+			// The poorest selection: a caller not signed in is held to
+			// small documents (a larger one is refused as too large).
+			op := map[string]string{s.schema.Query: "query", s.schema.Mutation: "mutation"}[root]
+			r := gql(t, s.url, s.teacher, s.schema.document(op, f, len(selections)-1), b.args(root, f, ""))
+			if c := r.codes(); len(c) == 0 || c[0] != "UNAUTHENTICATED" || len(s.leaks(r.raw)) > 0 || s.ownIDs(r.raw) > 0 {
+				t.Errorf("%s after sign-out: %s", f.Name, r.raw)
+			}
+		}
+	}
+	if d := diff(before, takeSnapshot(t, s.db, s.a.org, refusedMayTouch)); len(d) > 0 {
+		t.Errorf("a signed-out session wrote %v", d)
+	}
+	t.Logf("%d root fields refused after sign-out", n)
 	s.reportProblems(t)
 }

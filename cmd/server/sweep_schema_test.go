@@ -172,6 +172,9 @@ func (s gqlSchema) selectionAs(ty gqlType, depth int, lists bool, alias string) 
 		return ""
 	}
 	parts := []string{"__typename"}
+	if depth < 0 {
+		return "{ __typename }"
+	}
 	if ty.Kind == "UNION" || ty.Kind == "INTERFACE" {
 		for _, p := range ty.PossibleTypes {
 			if sub := s.selectionAs(gqlType{Kind: "OBJECT", Name: p.Name}, depth, lists, strings.ToLower(p.Name)+"_"); sub != "" {
@@ -225,7 +228,7 @@ func isList(t gqlType) bool {
 var selections = []struct {
 	depth int
 	lists bool
-}{{2, true}, {2, false}, {1, true}, {1, false}, {0, false}}
+}{{2, true}, {2, false}, {1, true}, {1, false}, {0, false}, {-1, false}}
 
 // optionalArgs is the argument list to call f with: a short page where it
 // takes one; ok is false when f has a required argument.
@@ -251,7 +254,7 @@ func optionalArgs(f gqlField) (string, bool) {
 // is named by the input or field it sits in. ok is false for a new ID
 // field nobody has classified: the sweep then fails until someone adds it.
 func idKind(owner, name string) (string, bool) {
-	if name == "id" {
+	if name == "id" || name == "ids" {
 		k, ok := bareIDs[owner]
 		return k, ok
 	}
@@ -276,6 +279,10 @@ var namedIDs = map[string]string{
 }
 
 var bareIDs = map[string]string{
+	// node and nodes take any type; the node sweep hands them every id of
+	// the other organization, elsewhere a client's stands for all.
+	"Query.node":                  kClient,
+	"Query.nodes":                 kClient,
 	"Mutation.endEmergencyAccess": kEmergencyAccess,
 	"InvitationIdInput":           kInvitation,
 	"RemoveAuthenticatorAppInput": kTOTP,
