@@ -75,8 +75,8 @@ const (
 )
 
 // sweep is the running server with its two organizations: A (the demo
-// organization, whose administrator, clinician and teacher call) and B
-// (bootstrapped, whose objects they are handed).
+// organization, whose owner, administrator, clinician and teacher call)
+// and B (bootstrapped, whose objects they are handed).
 type sweep struct {
 	db     *store.DB
 	url    string
