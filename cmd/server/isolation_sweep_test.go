@@ -129,7 +129,8 @@ func TestEveryNodeQueryMutationAndSCIMEndpointStaysInsideItsOrganization(t *test
 		t.Run("nodes", s.nodes)
 		t.Run("queries", s.queries)
 		t.Run("mutations without the privilege", s.unprivileged)
-		t.Run("mutations across organizations", s.acrossOrganizations)
+		t.Run("mutations across organizations by the owner", func(t *testing.T) { s.acrossOrganizations(t, s.owner) })
+		t.Run("mutations across organizations by the administrator", func(t *testing.T) { s.acrossOrganizations(t, s.admin) })
 		t.Run("scim", s.scim)
 		t.Run("signed out", s.signedOut)
 		if d := diff(s.bBefore, takeSnapshot(t, db, s.b.org, nil)); len(d) > 0 {
@@ -495,18 +496,18 @@ func (s *sweep) unprivileged(t *testing.T) {
 
 // acrossOrganizations: every mutation, asked by A's account owner (who
 // holds every privilege, so that no privilege check answers before the
-// reference is looked up: transferOwnership is the owner's alone), with
-// each of its ids in turn naming B's object (the others naming A's), is
-// refused exactly as if the id named nothing, and B is unchanged. A
-// mutation taking no id may do what it does, in A only.
-func (s *sweep) acrossOrganizations(t *testing.T) {
+// reference is looked up: transferOwnership is the owner's alone) or by
+// A's administrator, with each of its ids in turn naming B's object (the
+// others naming A's), is refused exactly as if the id named nothing, and B
+// is unchanged. A mutation taking no id may do what it does, in A only.
+func (s *sweep) acrossOrganizations(t *testing.T, caller string) {
 	b := argBuilder{s: s.schema, problems: &s.problems}
 	variants := 0
 	for _, f := range s.schema.root(s.schema.Mutation) {
 		slots := b.slots(s.schema.Mutation, f)
 		if len(slots) == 0 {
 			b.ids = func(kind, _ string) string { return string(s.a.ids[kind]) }
-			r := s.ask(t, s.owner, f, b.args(s.schema.Mutation, f, ""))
+			r := s.ask(t, caller, f, b.args(s.schema.Mutation, f, ""))
 			if l := s.leaks(r.raw); len(l) > 0 {
 				t.Errorf("%s leaks B's %v", f.Name, l)
 			}
@@ -527,8 +528,8 @@ func (s *sweep) acrossOrganizations(t *testing.T) {
 				return b.args(s.schema.Mutation, f, sl.path)
 			}
 			vars := with(bid)
-			r := s.ask(t, s.owner, f, vars)
-			m := s.ask(t, s.owner, f, with(miss))
+			r := s.ask(t, caller, f, vars)
+			m := s.ask(t, caller, f, with(miss))
 			if !refusedReference(r, sl) {
 				t.Errorf("%s with B's %s as %s (%s): codes %v, want %v: %s", f.Name, sl.kind, sl.path, mustJSON(vars), r.codes(), refusals, r.raw)
 			}
