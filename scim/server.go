@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/elimity-com/scim"
+	scimerrors "github.com/elimity-com/scim/errors"
 	"github.com/elimity-com/scim/optional"
 	"github.com/elimity-com/scim/schema"
 
@@ -55,7 +56,13 @@ func NewHandler(client *ent.Client, cfg Config) http.Handler {
 	return auth.Middleware(RateLimit(cfg.RateLimit)(answerUnavailable(readOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/scim+json")
 		path := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/v2"), "/")
-		if path == "/ServiceProviderConfig" && r.Method == http.MethodGet {
+		if path == "/ServiceProviderConfig" {
+			// The library answers any method here with its own document,
+			// which contradicts ours; the configuration is only read.
+			if r.Method != http.MethodGet {
+				writeError(w, scimerrors.ScimError{Status: http.StatusMethodNotAllowed, Detail: "the service provider configuration is read-only"})
+				return
+			}
 			// Ours: the library's hard-codes etag false.
 			_ = json.NewEncoder(w).Encode(serviceProviderConfig(cfg))
 			return
