@@ -60,7 +60,7 @@ func TestTheLoadGeneratorRunsEveryOperationWithoutServerErrorsOrLostWrites(t *te
 	t.Cleanup(srv.Close)
 
 	// Sign-ins weigh more than in the default mix so that 3 s see them.
-	mix, err := loadgen.ParseMix("list=40,record=20,grant=8,revoke=6,contact=4,scim_user=4,scim_group=6,signin=2,signin_mfa=2")
+	mix, err := loadgen.ParseMix("list=40,list_ids=5,record=20,grant=8,revoke=6,contact=4,scim_user=4,scim_group=6,signin=2,signin_mfa=2")
 	if err != nil {
 		t.Fatal(err)
 	}

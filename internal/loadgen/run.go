@@ -23,7 +23,8 @@ import (
 
 // The operations of the mix.
 const (
-	OpList      = "list"       // GraphQL clients(first: 50), first or next page
+	OpList      = "list"       // GraphQL clients(first: 50) with names, first or next page
+	OpListIDs   = "list_ids"   // the same page without audited fields (ids and status)
 	OpRecord    = "record"     // GraphQL node(id) of a client
 	OpGrant     = "grant"      // grantClientAccess
 	OpRevoke    = "revoke"     // revokeClientAccess of a link this run granted
@@ -35,7 +36,7 @@ const (
 )
 
 // Ops lists every operation, in report order.
-var Ops = []string{OpList, OpRecord, OpGrant, OpRevoke, OpContact, OpSCIMUser, OpSCIMGroup, OpSignIn, OpSignInMFA}
+var Ops = []string{OpList, OpListIDs, OpRecord, OpGrant, OpRevoke, OpContact, OpSCIMUser, OpSCIMGroup, OpSignIn, OpSignInMFA}
 
 // DefaultMix weighs the operations like a working day: mostly reads, a few
 // writes, and sign-ins rare because each costs a full argon2id verification
