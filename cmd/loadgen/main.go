@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	server := fs.String("server", env("LOAD_SERVER", "http://127.0.0.1:8080"), "base URL of the running server (LOAD_SERVER); it must trust X-Forwarded-For (TRUST_PROXY_HEADERS=true)")
 	database := fs.String("database", env("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinicgate_load?sslmode=disable"), "the server's PostgreSQL database, to seed and to verify (LOAD_DATABASE_URL); created if missing")
 	duration := fs.Duration("duration", envDur("LOAD_DURATION", 30*time.Second), "how long the mix runs (LOAD_DURATION)")
-	concurrency := fs.Int("concurrency", envInt("LOAD_CONCURRENCY", 16), "requests in flight: each worker sends one after another (LOAD_CONCURRENCY)")
+	concurrency := fs.Int("concurrency", envInt("LOAD_CONCURRENCY", 8), "requests in flight: each worker sends one after another (LOAD_CONCURRENCY)")
 	mix := fs.String("mix", env("LOAD_MIX", loadgen.DefaultMix), "weights of the operations, op=weight,… (LOAD_MIX)")
 	clients := fs.Int("seed-clients", envInt("LOAD_SEED_CLIENTS", 100_000), "clients of the seeded organization (LOAD_SEED_CLIENTS); an existing one is reused whatever its size")
 	users := fs.Int("seed-users", envInt("LOAD_SEED_USERS", 5_000), "users of the seeded organization (LOAD_SEED_USERS)")

@@ -405,8 +405,13 @@ func (l *load) run(ctx context.Context) (*Report, error) {
 		l.progress(stats, stopProgress)
 	}()
 	var wg sync.WaitGroup
-	for _, w := range workers {
+	for i, w := range workers {
 		wg.Go(func() {
+			// Every operation of the mix runs at least once, however
+			// short the run: the workers share them out first.
+			for j := i; j < len(names) && runCtx.Err() == nil; j += len(workers) {
+				w.do(runCtx, names[j])
+			}
 			for runCtx.Err() == nil {
 				x := w.rng.Float64() * total
 				op := names[sort.SearchFloat64s(cum, x)]
