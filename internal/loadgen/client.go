@@ -73,10 +73,15 @@ type errorBody struct {
 	} `json:"error"`
 }
 
+// transportFailure is a request that got no answer (the connection failed,
+// was dropped or timed out). It fails the run like a 5xx: a server that
+// crashes or hangs answers nothing at all.
+var transportFailure = outcome{class: "transport", unknown: true, serverError: true}
+
 // httpOutcome judges a non-GraphQL answer: want is the success status.
 func httpOutcome(status int, err error, code string, want ...int) outcome {
 	if err != nil && status == 0 {
-		return outcome{class: "transport", unknown: true}
+		return transportFailure
 	}
 	for _, w := range want {
 		if status == w {
@@ -111,7 +116,7 @@ func graphql[T any](ctx context.Context, a *api, s *session, query string, vars 
 		map[string]string{"Authorization": "Bearer " + s.token, "X-Forwarded-For": s.addr},
 		map[string]any{"query": query, "variables": vars}, &resp)
 	if err != nil && status == 0 {
-		return outcome{class: "transport", unknown: true}
+		return transportFailure
 	}
 	if status != http.StatusOK {
 		o := outcome{class: fmt.Sprintf("http %d", status), serverError: status >= 500}

@@ -77,6 +77,14 @@ func ParseMix(s string) (map[string]float64, error) {
 	return mix, nil
 }
 
+// The target for authorized client-list reads on the 2-core
+// machine; the report says whether a run met it (it does not change the
+// exit status, which is about correctness).
+const (
+	TargetListsPerSecond = 2000
+	TargetListP99        = 50 * time.Millisecond
+)
+
 // Config is one run.
 type Config struct {
 	Server      string // base URL of the running server
@@ -133,6 +141,14 @@ func (r *Report) Write(w io.Writer) {
 	}
 	sort.Strings(roles)
 	fmt.Fprintf(w, "\nclient lists by role: %s\n", strings.Join(roles, ", "))
+	if l := r.Op(OpList); l.Count > 0 {
+		met := "met"
+		if l.PerSecond < TargetListsPerSecond || l.P99 > TargetListP99 {
+			met = "NOT met"
+		}
+		fmt.Fprintf(w, "target (≥ %d lists/s at p99 ≤ %v): %.0f/s at p99 %s ms, %s\n",
+			TargetListsPerSecond, TargetListP99, l.PerSecond, ms(l.P99), met)
+	}
 	r.Verification.write(w)
 }
 

@@ -16,8 +16,9 @@ type outcome struct {
 	// class names a failure: "http 503", "graphql FORBIDDEN",
 	// "transport"; empty on success.
 	class string
-	// serverError marks a 5xx, or a GraphQL INTERNAL or UNAVAILABLE
-	// (answered inside a 200): the server failed, not the request.
+	// serverError marks a 5xx, a GraphQL INTERNAL or UNAVAILABLE
+	// (answered inside a 200), or no answer at all: the server failed,
+	// not the request.
 	serverError bool
 	// unknown marks a write whose fate the client cannot know (the
 	// connection failed or timed out): verification does not count it as
