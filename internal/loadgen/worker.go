@@ -84,7 +84,12 @@ func newWorker(l *load, id int, stats *Stats) *worker {
 func (w *worker) do(runCtx context.Context, op string) {
 	ctx := context.WithoutCancel(runCtx)
 	if op == OpRevoke && len(w.granted) == 0 {
-		op = OpGrant // nothing of ours to revoke yet
+		// Nothing of ours to revoke yet: grant one first (recorded as a
+		// grant), then revoke.
+		w.do(runCtx, OpGrant)
+		if len(w.granted) == 0 {
+			return
+		}
 	}
 	var mu *mfaUser
 	var step int64
