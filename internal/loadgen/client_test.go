@@ -4,16 +4,22 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 )
 
 // How answers are judged: what fails the run (the server failed) and what
 // is only a refused request.
 func TestAnswersAreJudgedServerFailuresApartFromRefusals(t *testing.T) {
 	answers := map[string]func(w http.ResponseWriter){
-		"ok":        func(w http.ResponseWriter) { w.Write([]byte(`{"data":{"x":1}}`)) },
-		"forbidden": func(w http.ResponseWriter) { w.Write([]byte(`{"errors":[{"message":"no","extensions":{"code":"FORBIDDEN"}}],"data":null}`)) },
-		"internal":  func(w http.ResponseWriter) { w.Write([]byte(`{"errors":[{"extensions":{"code":"INTERNAL"}}],"data":null}`)) },
+		"ok": func(w http.ResponseWriter) { w.Write([]byte(`{"data":{"x":1}}`)) },
+		"forbidden": func(w http.ResponseWriter) {
+			w.Write([]byte(`{"errors":[{"message":"no","extensions":{"code":"FORBIDDEN"}}],"data":null}`))
+		},
+		"internal": func(w http.ResponseWriter) {
+			w.Write([]byte(`{"errors":[{"extensions":{"code":"INTERNAL"}}],"data":null}`))
+		},
 		"503": func(w http.ResponseWriter) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			w.Write([]byte(`{"errors":[{"extensions":{"code":"UNAVAILABLE"}}]}`))
@@ -46,5 +52,12 @@ func TestAnswersAreJudgedServerFailuresApartFromRefusals(t *testing.T) {
 		if name == "ok" && out.X != 1 {
 			t.Errorf("ok: data not decoded: %+v", out)
 		}
+	}
+}
+
+func TestARunWithAnEmptyMixIsRefused(t *testing.T) {
+	_, err := Run(context.Background(), Config{Server: "http://127.0.0.1:1", Database: "postgres://127.0.0.1:1/x", Duration: time.Second, Concurrency: 1})
+	if err == nil || !strings.Contains(err.Error(), "the mix weighs no operation") {
+		t.Fatalf("got %v", err)
 	}
 }

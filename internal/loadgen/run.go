@@ -238,6 +238,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Duration <= 0 {
 		return nil, errors.New("loadgen: duration must be positive")
 	}
+	weighed := false
+	for _, op := range Ops {
+		weighed = weighed || cfg.Mix[op] > 0
+	}
+	if !weighed {
+		return nil, errors.New("loadgen: the mix weighs no operation")
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
