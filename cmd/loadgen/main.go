@@ -69,6 +69,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	seedOnly := fs.Bool("seed-only", false, "seed the database and exit")
 	noSeed := fs.Bool("no-seed", false, "do not seed: the database was seeded before")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	weights, err := loadgen.ParseMix(*mix)
