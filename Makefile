@@ -1,7 +1,7 @@
 GO ?= go
 GOFMT ?= gofmt
 
-.PHONY: build run test generate migration lint bench clean
+.PHONY: build run test generate migration lint bench load clean
 
 # Build the server binary.
 build:
@@ -41,6 +41,13 @@ lint:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+
+# Seed a large organization (100,000 clients, 5,000 users) into
+# LOAD_DATABASE_URL (PostgreSQL; created and migrated if missing), start the
+# server on it and drive it for LOAD_DURATION (default 30s): see
+# scripts/load.sh and cmd/loadgen.
+load:
+	GO=$(GO) ./scripts/load.sh
 
 clean:
 	rm -rf bin/

@@ -580,3 +580,7 @@ func Viewer(ctx context.Context, c *ent.Client, org, id pulid.ID) (*viewer.Viewe
 	v.AuthMethod = "PASSWORD"
 	return v, nil
 }
+
+// OrgSlug is the slug of the organization Generate creates, for callers
+// that reuse a generated database (cmd/loadgen) and find it by slug.
+func OrgSlug() string { return orgSlug() }
