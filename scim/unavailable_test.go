@@ -2,6 +2,7 @@ package scim_test
 
 import (
 	"context"
+	stdsql "database/sql"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -117,4 +118,24 @@ func TestAnUnreachableDatabaseIsA503WithRetryAfter(t *testing.T) {
 		}
 		expect(t, "back up", p.do("GET", "/Users/"+id, nil), 200, "")
 	})
+}
+
+// ExecContext is what ent's generated ExecContext asks of a driver (the
+// audit trail's batched insert).
+func (d downDriver) ExecContext(ctx context.Context, q string, args ...any) (stdsql.Result, error) {
+	if err := d.refuse(q); err != nil {
+		return nil, err
+	}
+	return d.Driver.(interface {
+		ExecContext(context.Context, string, ...any) (stdsql.Result, error)
+	}).ExecContext(ctx, q, args...)
+}
+
+func (t downTx) ExecContext(ctx context.Context, q string, args ...any) (stdsql.Result, error) {
+	if err := t.d.refuse(q); err != nil {
+		return nil, err
+	}
+	return t.Tx.(interface {
+		ExecContext(context.Context, string, ...any) (stdsql.Result, error)
+	}).ExecContext(ctx, q, args...)
 }

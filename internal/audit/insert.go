@@ -19,7 +19,9 @@ import (
 // itself: a spec, a hook pass and a RETURNING of ids we already hold, per
 // row. The rows are exactly what builder would have set; the columns come
 // from the generated schema constants, and $n placeholders bind on both
-// dialects. An event of a batch is as append-only as any other: only the
+// dialects. It goes through ent's ExecContext, which ent's SQL driver (and
+// its transactions) provide; a driver wrapped for a test must forward it.
+// An event of a batch is as append-only as any other: only the
 // hooks that refuse updates and deletes exist, and inserting needs none.
 
 // insertColumns are the columns every batched event sets, in order.
