@@ -156,26 +156,6 @@ func UsersNamed(ctx context.Context, c *ent.Client, org pulid.ID, name string) (
 	return append(own, byEmail...), nil
 }
 
-// holding matches the users of org whose userName (own, or their email
-// when they have none) is name, and those whose email is email, in one
-// statement: the union of equalities on the unique indexes, each its own
-// index probe (see UsersNamed for why not an OR).
-func holding(org pulid.ID, name, email string) predicate.User {
-	return predicate.User(func(s *sql.Selector) {
-		d := sql.Dialect(s.Dialect()) // quoting and placeholders of the query
-		branch := func(col, v string, more ...*sql.Predicate) *sql.Selector {
-			t := d.Table(user.Table)
-			ps := append([]*sql.Predicate{sql.EQ(t.C(user.FieldOrganizationID), string(org)), sql.EQ(t.C(col), v)}, more...)
-			return d.Select(t.C(user.FieldID)).From(t).Where(sql.And(ps...))
-		}
-		q := branch(user.FieldScimUserNameNormalized, name).UnionAll(branch(user.FieldEmailNormalized, email))
-		if name != email {
-			q = q.UnionAll(branch(user.FieldEmailNormalized, name, noOwnUserName(d.Select().From(d.Table(user.Table)))))
-		}
-		s.Where(sql.In(s.C(user.FieldID), q))
-	})
-}
-
 // noOwnUserName says the user has no userName of their own, written
 // COALESCE(…, ”) = ” rather than IS NULL so that the planner looks the
 // email up in its unique index rather than reading every user without a
@@ -262,11 +242,32 @@ func Create(ctx context.Context, c *ent.Client, in User) (*ent.User, error) {
 	}
 	org := orgOf(ctx)
 	// The users holding the userName or the email, removed ones too: a
-	// live one is a conflict, a removed one comes back. One statement.
+	// live one is a conflict, a removed one comes back.
 	email := schema.NormalizeEmail(in.Email)
-	found, err := c.User.Query().Where(holding(org, schema.NormalizeEmail(in.UserName), email)).All(sys(ctx))
+	found, err := c.User.Query().Where(user.OrganizationID(org), user.EmailNormalized(email)).All(sys(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("provision: look up userName: %w", err)
+	}
+	var named []pulid.ID
+	if name := schema.NormalizeEmail(in.UserName); name == email {
+		// The usual case (Okta's and Entra's userName is the work
+		// email): the users whose email it is were just read; only a
+		// userName of someone's own can be missing.
+		named, err = c.User.Query().Where(user.OrganizationID(org), user.ScimUserNameNormalized(name)).IDs(sys(ctx))
+	} else {
+		named, err = UsersNamed(ctx, c, org, in.UserName)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("provision: look up userName: %w", err)
+	}
+	for _, id := range named {
+		if !slices.ContainsFunc(found, func(u *ent.User) bool { return u.ID == id }) {
+			u, err := c.User.Query().Where(user.ID(id)).Only(sys(ctx))
+			if err != nil {
+				return nil, fmt.Errorf("provision: look up userName: %w", err)
+			}
+			found = append(found, u)
+		}
 	}
 	slices.SortFunc(found, func(a, b *ent.User) int { return strings.Compare(string(a.ID), string(b.ID)) })
 	var old *ent.User
