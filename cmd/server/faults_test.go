@@ -22,15 +22,15 @@ import (
 
 // outcome is one request of the load and how it ended.
 type outcome struct {
-	write        bool
-	start, end   time.Time
-	ok           bool   // answered, and (a write) acknowledged with an id
-	unavailable  bool   // refused as the database being unavailable
+	write       bool
+	start, end  time.Time
+	ok          bool // answered, and (a write) acknowledged with an id
+	unavailable bool // refused as the database being unavailable
 	// txLeak: a mutation whose transaction could not begin or commit,
 	// answered with entgql's raw message and no extensions.code (a
 	// known bug of graph/handler.go's transactioner, outside this test's
 	// reach: its errors bypass the presenter).
-	txLeak bool
+	txLeak       bool
 	id, name     string // of an acknowledged write
 	status       int
 	body, reason string
