@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -25,7 +26,8 @@ func secret(prefix string) string {
 var inviteLink = regexp.MustCompile(`/accept-invitation\?token=([A-Za-z0-9_%-]+)`)
 
 // A whole run, logged at debug level, uses every kind of secret the server
-// handles: the server key, the SMTP password, the metrics token, passwords
+// handles: the server key, the database and SMTP passwords, the metrics
+// token, an SSO client secret, passwords
 // (right, wrong, new, provisioned by SCIM), session tokens, an
 // authenticator app's secret and codes, recovery codes, a SCIM token, the
 // tokens of a password-reset and an invitation link. Not one of them
@@ -42,9 +44,24 @@ func TestNoSecretIsEverLogged(t *testing.T) {
 		kv["DEMO_PASSWORD"], kv["METRICS_TOKEN"] = demoPw, metricsTok
 		kv["SMTP_HOST"], kv["SMTP_PORT"], kv["SMTP_TLS"] = smtp.Host, strconv.Itoa(smtp.Port), "none"
 		kv["SMTP_USERNAME"], kv["SMTP_PASSWORD"] = "relay", smtpPassword
+		dbPassword := ""
+		if dsn := kv["DATABASE_URL"]; dsn != "" {
+			// The test server trusts its clients: a password in the URL is
+			// never asked for, but the server must not log it either.
+			u, err := url.Parse(dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dbPassword = secret("db-password")
+			u.User = url.UserPassword(u.User.Username(), dbPassword)
+			kv["DATABASE_URL"] = u.String()
+		}
 		s := start(t, kv, "--demo")
 		secrets := map[string]string{
 			"SECRET_KEY": kv["SECRET_KEY"], "SMTP_PASSWORD": smtpPassword, "METRICS_TOKEN": metricsTok, "the demo password": demoPw,
+		}
+		if dbPassword != "" {
+			secrets["the database password"] = dbPassword
 		}
 
 		signIn := func(email, pw string) (int, string) {
@@ -88,6 +105,12 @@ func TestNoSecretIsEverLogged(t *testing.T) {
 		_, second := signIn("admin@demo.clinic", demoPw)
 		gql(second, mVerify, map[string]any{"c": codes[0]})
 		secrets["a second session token"] = second
+
+		// An SSO connection's client secret.
+		clientSecret := secret("oidc-client-secret")
+		gql(admin, `mutation($s: String!) { createSsoConnection(input: {name: "Okta", issuer: "https://idp.example.org",
+			clientId: "clinicgate", clientSecret: $s, emailDomains: ["demo.clinic"]}) { ssoConnection { id } } }`, map[string]any{"s": clientSecret})
+		secrets["the SSO client secret"] = clientSecret
 
 		// A SCIM token, used to provision a user with a password.
 		scimTok := gql(admin, mIssueTok, nil)["createScimToken"].(map[string]any)["token"].(string)
