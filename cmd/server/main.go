@@ -106,6 +106,7 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 	db, err := store.OpenWith(ctx, driver, dsn, store.Options{
 		StatementTimeout: cfg.DBStatementTimeout,
 		LockTimeout:      cfg.DBLockTimeout,
+		MaxOpenConns:     maxConns(cfg),
 	})
 	if err != nil {
 		return nil, err
@@ -122,6 +123,16 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 		log.Info("schema up to date", attrs...)
 	}
 	return db, nil
+}
+
+// maxConns is the pool bound of the store: DB_MAX_CONNS on PostgreSQL;
+// SQLite, with one writer at a time, keeps its own small pool unless
+// DB_MAX_CONNS is lower.
+func maxConns(cfg config.Config) int {
+	if cfg.Dialect() == config.SQLite {
+		return min(cfg.DBMaxConns, 8)
+	}
+	return cfg.DBMaxConns
 }
 
 func migrate(ctx context.Context, args []string, _, stderr io.Writer, getenv func(string) string) error {

@@ -25,6 +25,7 @@ import (
 	"github.com/clinicgate/clinicgate/internal/demo"
 	"github.com/clinicgate/clinicgate/internal/directory"
 	"github.com/clinicgate/clinicgate/internal/edge"
+	"github.com/clinicgate/clinicgate/internal/httpsec"
 	"github.com/clinicgate/clinicgate/internal/invite"
 	"github.com/clinicgate/clinicgate/internal/mail"
 	"github.com/clinicgate/clinicgate/internal/mfa"
@@ -108,6 +109,9 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	errc := make(chan error, len(servers))
 	for _, s := range servers {
 		srv := edge.NewServer(s.addr, s.h)
+		srv.ReadHeaderTimeout, srv.ReadTimeout = cfg.HTTPReadHeaderTimeout, cfg.HTTPReadTimeout
+		srv.WriteTimeout, srv.IdleTimeout = cfg.HTTPWriteTimeout, cfg.HTTPIdleTimeout
+		srv.MaxHeaderBytes = cfg.HTTPMaxHeaderBytes
 		srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 		log.Info("serving", slog.String("server", s.name), slog.String("addr", s.ln.Addr().String()), slog.String("public_url", cfg.PublicURL))
 		go func() { errc <- edge.ServeListener(ctx, srv, s.ln, cfg.ShutdownTimeout, log) }()
@@ -167,6 +171,7 @@ func newSender(cfg config.Config, stdout io.Writer, log *slog.Logger) (mail.Send
 	s, err := mail.NewSMTP(mail.SMTPConfig{
 		Host: cfg.SMTPHost, Port: cfg.SMTPPort, TLS: cfg.SMTPTLS,
 		Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, From: cfg.MailFrom,
+		Timeout: cfg.SMTPTimeout,
 	})
 	if err != nil {
 		return nil, err
@@ -232,7 +237,7 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger, clk clock.Cl
 		Logger:           log,
 		Services:         graph.Services{MFA: mfaService, Passkeys: passkeys},
 	})
-	mux.Handle("POST /graphql", instrument.Instrument("graphql", edge.LimitBody(edge.DefaultBodyLimit)(gql)))
+	mux.Handle("POST /graphql", instrument.Instrument("graphql", edge.LimitBody(int64(cfg.MaxBodyBytes))(gql)))
 	authMux := http.NewServeMux()
 	auth.Routes(authMux)
 	withSSO := ssoRoutes(authMux, db, cfg, log, clk, sessions, auth)
@@ -242,7 +247,7 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger, clk clock.Cl
 		BaseURL:   strings.TrimSuffix(cfg.PublicURL, "/") + "/scim/v2",
 		RateLimit: scim.RateLimitConfig{PerSecond: cfg.SCIMRatePerSecond, Burst: cfg.SCIMRateBurst},
 	})
-	mux.Handle("/scim/", instrument.Instrument("scim", edge.LimitBody(1<<20)(http.StripPrefix("/scim", scimHandler))))
+	mux.Handle("/scim/", instrument.Instrument("scim", edge.LimitBody(int64(cfg.MaxBodyBytes))(http.StripPrefix("/scim", scimHandler))))
 	if cfg.GraphiQL {
 		console.Routes(mux, "/graphql")
 	}
@@ -270,8 +275,14 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger, clk clock.Cl
 		// request's context (internal/clock).
 		clock.Middleware(clk),
 		edge.RequestID,
+		// Before anything that can answer, so every answer has them.
+		httpsec.Headers(httpsec.Config{HSTS: cfg.SecureCookies()}),
 		edge.AccessLog(log, cfg.TrustProxyHeaders),
 		edge.Recover(log),
+		// Preflights are answered before the session is looked up. Only
+		// /graphql: /auth/* refuses other origins by design (sign-in
+		// CSRF) and SCIM is called server to server.
+		httpsec.CORS(cfg.CORSAllowedOrigins, "/graphql"),
 		edge.Deadline(cfg.RequestTimeout), // before the first database access
 		sessions.Middleware,
 		withSSO,

@@ -26,7 +26,7 @@ func ssoRoutes(authMux *http.ServeMux, db *store.DB, cfg config.Config, log *slo
 	}
 	svc := &sso.Service{
 		Client: db.Client, Box: box, PublicURL: cfg.PublicURL, Log: log,
-		Providers: sso.NewProviders(sso.ProvidersConfig{Now: clk.Now, Logger: log}),
+		Providers: sso.NewProviders(sso.ProvidersConfig{Timeout: cfg.SSOProviderTimeout, Now: clk.Now, Logger: log}),
 	}
 	oidc.NewHandler(svc, signIn, sessions, oidc.Config{SecureCookies: cfg.SecureCookies(), Logger: log}).Routes(authMux)
 	return svc.Middleware

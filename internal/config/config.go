@@ -84,6 +84,30 @@ type Config struct {
 	RequestTimeout     time.Duration `env:"REQUEST_TIMEOUT"`
 	DBStatementTimeout time.Duration `env:"DB_STATEMENT_TIMEOUT"`
 	DBLockTimeout      time.Duration `env:"DB_LOCK_TIMEOUT"`
+	// DBMaxConns bounds the PostgreSQL connection pool (store.Options):
+	// a flood of requests waits for a connection, up to RequestTimeout,
+	// rather than exhausting the server's max_connections.
+	DBMaxConns int `env:"DB_MAX_CONNS"`
+
+	// Limits of the HTTP server (see edge.NewServer) and of request
+	// bodies: MaxBodyBytes bounds /graphql and /scim/v2 (/auth/* has a
+	// fixed 64 KiB).
+	HTTPReadHeaderTimeout time.Duration `env:"HTTP_READ_HEADER_TIMEOUT"`
+	HTTPReadTimeout       time.Duration `env:"HTTP_READ_TIMEOUT"`
+	HTTPWriteTimeout      time.Duration `env:"HTTP_WRITE_TIMEOUT"`
+	HTTPIdleTimeout       time.Duration `env:"HTTP_IDLE_TIMEOUT"`
+	HTTPMaxHeaderBytes    int           `env:"HTTP_MAX_HEADER_BYTES"`
+	MaxBodyBytes          int           `env:"MAX_BODY_BYTES"`
+
+	// CORSAllowedOrigins are the browser origins (scheme://host[:port])
+	// other than PublicURL's that may call /graphql with a bearer token;
+	// empty allows none.
+	CORSAllowedOrigins []string `env:"CORS_ALLOWED_ORIGINS"`
+
+	// SSOProviderTimeout bounds one call to an identity provider
+	// (discovery, keys, token, userinfo); SMTPTimeout one whole delivery.
+	SSOProviderTimeout time.Duration `env:"SSO_PROVIDER_TIMEOUT"`
+	SMTPTimeout        time.Duration `env:"SMTP_TIMEOUT"`
 
 	// Demo creates a demo organization on first start.
 	Demo bool `env:"DEMO"`
@@ -230,8 +254,11 @@ func (c *Config) finish(keys keySources) error {
 	if c.SessionIdleTimeout > c.SessionTTL {
 		return errors.New("SESSION_IDLE_TIMEOUT: must not exceed SESSION_TTL")
 	}
-	if c.RequestTimeout > maxRequestTimeout {
-		return fmt.Errorf("REQUEST_TIMEOUT: must not exceed %s (the server's write timeout is 60s)", formatDuration(maxRequestTimeout))
+	// The 503 of a request that ran out of time must still be written
+	// before the write timeout cuts the connection.
+	if most := c.HTTPWriteTimeout - writeMargin; c.RequestTimeout > most {
+		return fmt.Errorf("REQUEST_TIMEOUT: must not exceed %s (HTTP_WRITE_TIMEOUT %s, less %s to write the answer)",
+			formatDuration(most), formatDuration(c.HTTPWriteTimeout), formatDuration(writeMargin))
 	}
 	if c.MetricsAddr != "" && c.MetricsAddr == c.ListenAddr {
 		return errors.New("METRICS_ADDR: must differ from LISTEN_ADDR")
@@ -359,6 +386,16 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("request_timeout", c.RequestTimeout),
 		slog.Duration("db_statement_timeout", c.DBStatementTimeout),
 		slog.Duration("db_lock_timeout", c.DBLockTimeout),
+		slog.Int("db_max_conns", c.DBMaxConns),
+		slog.Duration("http_read_header_timeout", c.HTTPReadHeaderTimeout),
+		slog.Duration("http_read_timeout", c.HTTPReadTimeout),
+		slog.Duration("http_write_timeout", c.HTTPWriteTimeout),
+		slog.Duration("http_idle_timeout", c.HTTPIdleTimeout),
+		slog.Int("http_max_header_bytes", c.HTTPMaxHeaderBytes),
+		slog.Int("max_body_bytes", c.MaxBodyBytes),
+		slog.Any("cors_allowed_origins", c.CORSAllowedOrigins),
+		slog.Duration("sso_provider_timeout", c.SSOProviderTimeout),
+		slog.Duration("smtp_timeout", c.SMTPTimeout),
 		slog.String("metrics_addr", c.MetricsAddr),
 		slog.String("metrics_token", redactedOrNone(c.MetricsToken)),
 		slog.String("smtp_host", c.SMTPHost),

@@ -140,6 +140,33 @@ func params(c *Config, keys *keySources) []param {
 			"PostgreSQL statement_timeout on every connection: longest one statement may run, lock waits included; 0 leaves the server's"),
 		duration(&c.DBLockTimeout, "DB_LOCK_TIMEOUT", 3*time.Second, true,
 			"PostgreSQL lock_timeout on every connection: longest one statement may wait for a lock; 0 leaves the server's"),
+		integer(&c.DBMaxConns, "DB_MAX_CONNS", 25, 1,
+			"most open PostgreSQL connections per process; requests beyond wait for one, up to REQUEST_TIMEOUT (SQLite: at most 8)"),
+
+		// The HTTP server's own bounds on slow or greedy clients.
+		duration(&c.HTTPReadHeaderTimeout, "HTTP_READ_HEADER_TIMEOUT", 10*time.Second, false,
+			"longest a client may take to send a request's headers"),
+		duration(&c.HTTPReadTimeout, "HTTP_READ_TIMEOUT", 60*time.Second, false,
+			"longest a client may take to send a whole request, body included"),
+		duration(&c.HTTPWriteTimeout, "HTTP_WRITE_TIMEOUT", 60*time.Second, false,
+			"longest from the end of a request's headers to the end of its answer; at least REQUEST_TIMEOUT + 5s"),
+		duration(&c.HTTPIdleTimeout, "HTTP_IDLE_TIMEOUT", 120*time.Second, false,
+			"how long an idle keep-alive connection stays open"),
+		integer(&c.HTTPMaxHeaderBytes, "HTTP_MAX_HEADER_BYTES", 1<<20, 4096,
+			"most bytes of request line and headers a request may have"),
+		integer(&c.MaxBodyBytes, "MAX_BODY_BYTES", 1<<20, 1024,
+			"largest request body of POST /graphql and /scim/v2, in bytes; larger is answered 413 (/auth/* allows 64 KiB)"),
+		newParam("CORS_ALLOWED_ORIGINS", "",
+			"comma-separated browser origins (https://app.example.org) that may call /graphql with a bearer token; empty allows none",
+			func(raw string) (err error) {
+				c.CORSAllowedOrigins, err = parseOrigins(raw)
+				return err
+			}),
+		duration(&c.SSOProviderTimeout, "SSO_PROVIDER_TIMEOUT", 5*time.Second, false,
+			"longest one call to an identity provider may take (discovery, keys, token, userinfo)"),
+		duration(&c.SMTPTimeout, "SMTP_TIMEOUT", 30*time.Second, false,
+			"longest one mail delivery may take: connecting, the conversation and the message"),
+
 		boolean(&c.Demo, "DEMO", false, "create a demo organization on first start"),
 		boolean(&c.TrustProxyHeaders, "TRUST_PROXY_HEADERS", false,
 			"take the client IP from X-Forwarded-For; only behind a reverse proxy that sets it"),
@@ -222,9 +249,33 @@ func params(c *Config, keys *keySources) []param {
 // generated, never remembered (openssl rand -hex 32 makes 64 characters).
 const minMetricsToken = 32
 
-// maxRequestTimeout keeps REQUEST_TIMEOUT under the server's 60 s write
-// timeout (edge.NewServer), leaving time to write the 503.
-const maxRequestTimeout = 55 * time.Second
+// writeMargin is what REQUEST_TIMEOUT leaves of HTTP_WRITE_TIMEOUT to
+// write the 503 of a request that ran out of time.
+const writeMargin = 5 * time.Second
+
+// parseOrigins parses a comma-separated list of origins, each an absolute
+// http(s) URL without a path, query or user, returned as NormalizeOrigin
+// would: scheme://host[:port] in lower case. "*" is refused: a wildcard
+// would let any site's script spend a token it got hold of.
+func parseOrigins(raw string) ([]string, error) {
+	var out []string
+	for _, o := range strings.Split(raw, ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		if o == "*" {
+			return nil, errors.New("* is not allowed: list the origins")
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			(u.Path != "" && u.Path != "/") || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("%q is not an origin such as https://app.example.org", o)
+		}
+		out = append(out, strings.ToLower(u.Scheme+"://"+u.Host))
+	}
+	return out, nil
+}
 
 var logLevels = map[string]slog.Level{
 	"debug": slog.LevelDebug, "info": slog.LevelInfo,

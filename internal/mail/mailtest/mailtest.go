@@ -35,6 +35,9 @@ type Options struct {
 	// Mechanisms offered when authentication is required (default PLAIN
 	// and LOGIN).
 	Mechanisms []string
+	// PlainAuth offers AUTH without TLS, as a relay on the loopback
+	// interface may (SMTP_TLS=none).
+	PlainAuth bool
 }
 
 // Received is one message the server accepted.
@@ -74,6 +77,7 @@ func Start(tb testing.TB, o Options) *Server {
 	})
 	s.srv = smtp.NewServer(be)
 	s.srv.Domain = "localhost"
+	s.srv.AllowInsecureAuth = o.PlainAuth
 	s.srv.ReadTimeout, s.srv.WriteTimeout = 10*time.Second, 10*time.Second
 	s.srv.ErrorLog = discard{}
 	var ln net.Listener

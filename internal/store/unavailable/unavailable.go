@@ -47,13 +47,20 @@ func Is(err error) bool {
 	if errors.Is(err, context.Canceled) {
 		return false
 	}
+	// Whatever refused a new connection (a database not accepting
+	// connections, SQLSTATE 55000, is a PgError inside the ConnectError),
+	// no statement could run: the database is unavailable, not the
+	// request wrong.
+	var connect *pgconn.ConnectError
+	if errors.As(err, &connect) {
+		return true
+	}
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
 		return unavailableState(pg.Code)
 	}
-	var connect *pgconn.ConnectError
 	var netErr net.Error
-	if errors.As(err, &connect) || errors.As(err, &netErr) {
+	if errors.As(err, &netErr) {
 		return true
 	}
 	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.ErrUnexpectedEOF) {
