@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -206,7 +207,36 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 			return next(ctx)
 		}
 	}
-	return t.Transactioner.InterceptResponse(ctx, next)
+	return t.inTx(ctx, next)
+}
+
+// inTx is entgql.Transactioner's InterceptResponse, with its failures to
+// begin or commit answered through PresentError (a database that went
+// away mid-mutation is UNAVAILABLE, anything else INTERNAL) instead of
+// entgql's message, which carries the driver's text.
+func (t transactioner) inTx(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	fail := func(err error) *graphql.Response {
+		return &graphql.Response{Errors: gqlerror.List{PresentError(ctx, err)}}
+	}
+	txCtx, tx, err := t.OpenTx(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("graph: begin the mutation's transaction: %w", err))
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			_ = tx.Rollback()
+			panic(r)
+		}
+	}()
+	rsp := next(txCtx)
+	if len(rsp.Errors) > 0 {
+		_ = tx.Rollback()
+		return &graphql.Response{Errors: rsp.Errors}
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(fmt.Errorf("graph: commit the mutation's transaction: %w", err))
+	}
+	return rsp
 }
 
 // ownTransactions reports whether every root field of a mutation is marked

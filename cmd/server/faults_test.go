@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,11 +25,6 @@ type outcome struct {
 	start, end  time.Time
 	ok          bool // answered, and (a write) acknowledged with an id
 	unavailable bool // refused as the database being unavailable
-	// txLeak: a mutation whose transaction could not begin or commit,
-	// answered with entgql's raw message and no extensions.code (a
-	// known bug of graph/handler.go's transactioner, outside this test's
-	// reach: its errors bypass the presenter).
-	txLeak       bool
 	id, name     string // of an acknowledged write
 	status       int
 	body, reason string
@@ -109,8 +103,6 @@ func (l *faultLoad) send(write bool, name string, body any) outcome {
 			return e.Extensions.Code != "UNAVAILABLE"
 		})
 		o.reason = "GraphQL errors"
-		o.txLeak = len(gql.Errors) == 1 && gql.Errors[0].Extensions.Code == "" &&
-			(strings.Contains(o.body, "cannot create transaction") || strings.Contains(o.body, "cannot commit transaction"))
 	case res.StatusCode == http.StatusOK && !write:
 		o.ok = true
 	case res.StatusCode == http.StatusOK:
@@ -289,13 +281,6 @@ func TestTheDatabaseGoesAwayAndComesBackUnderLoad(t *testing.T) {
 	for _, o := range all {
 		// Those in flight when the backends were terminated included:
 		// refused, never a 500.
-		if o.txLeak && o.start.Before(down) {
-			// Only a mutation in flight when its connection was
-			// terminated meets it; logged until the transactioner
-			// presents its errors (see outcome.txLeak).
-			t.Logf("known bug: a mutation in flight at the outage was answered %.200s", o.body)
-			continue
-		}
 		if !o.ok && !o.unavailable {
 			t.Errorf("a request neither succeeded nor was refused as unavailable: %s: %.300s", o.reason, o.body)
 		}
