@@ -25,7 +25,7 @@ var errChainBroken = errors.New("the audit chain does not verify")
 // tools for an operator or a compliance officer. Both seal the
 // organization's pending events first, as the server's sealer would.
 func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	const usage = "want: server audit verify --org SLUG | server audit verify --file EXPORT.jsonl | server audit export --org SLUG [--since RFC3339] [--out FILE]"
+	const usage = "want: server audit verify --org SLUG [--against EXPORT.jsonl] | server audit verify --file EXPORT.jsonl | server audit export --org SLUG [--since RFC3339] [--out FILE]"
 	if len(args) == 0 {
 		return usageError{errors.New(usage)}
 	}
@@ -39,10 +39,11 @@ func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 }
 
 func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	var slug, file string
+	var slug, file, against string
 	cfg, log, err := setup("audit verify", args, stderr, getenv, func(fs *flag.FlagSet) {
 		fs.StringVar(&slug, "org", "", "slug of the organization whose chain to verify")
 		fs.StringVar(&file, "file", "", "verify this export (server audit export) instead of the database")
+		fs.StringVar(&against, "against", "", "with --org: also check that this earlier export is still what the chain holds")
 	})
 	if err != nil {
 		return err
@@ -50,9 +51,20 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if (slug == "") == (file == "") {
 		return usageError{errors.New("give exactly one of --org and --file")}
 	}
+	if against != "" && slug == "" {
+		return usageError{errors.New("--against needs --org")}
+	}
+	var kept *os.File
+	if against != "" {
+		// Opened before the database: a wrong path is a usage error.
+		if kept, err = os.Open(against); err != nil {
+			return usageError{err}
+		}
+		defer kept.Close()
+	}
 	var (
-		r     audit.Report
-		title string
+		r           audit.Report
+		title, note string
 	)
 	if file != "" {
 		f, err := os.Open(file)
@@ -78,6 +90,18 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer, g
 			return err
 		}
 		title = org.Slug
+		if kept != nil && r.Problem == nil {
+			c, err := chain.CompareExport(ctx, string(org.ID), kept)
+			if err != nil {
+				return err
+			}
+			if c.Problem != nil {
+				fmt.Fprintf(stdout, "FAIL %s against %s: the chain verifies on its own (%d events), but the copy differs at seq %d (%s): %s\n",
+					org.Slug, against, r.Events, c.Problem.Seq, c.Problem.ID, c.Problem.Detail)
+				return errChainBroken
+			}
+			note = fmt.Sprintf("the copy %s matches: %d events (seq %d to %d), head %s\n", against, c.Events, c.FirstSeq, c.LastSeq, c.Head)
+		}
 	}
 	if p := r.Problem; p != nil {
 		fmt.Fprintf(stdout, "FAIL %s: first bad event at seq %d", title, p.Seq)
@@ -97,6 +121,7 @@ func auditVerify(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if r.Pending > 0 {
 		fmt.Fprintf(stdout, "%d events written while verifying are not sealed yet\n", r.Pending)
 	}
+	fmt.Fprint(stdout, note)
 	return nil
 }
 

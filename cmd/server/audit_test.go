@@ -84,6 +84,12 @@ func TestServeSealsEventsAndAuditVerifyAndExportCheckTheChain(t *testing.T) {
 			t.Errorf("export to stdout: exit %d: %q", code, out)
 		}
 
+		// The copy is still what the chain holds.
+		code, out, errOut = runCmd(t, kv, "audit", "verify", "--org", "sunrise", "--against", file)
+		if code != 0 || !strings.Contains(out, "the copy "+file+" matches: 4 events (seq 1 to 4), head "+head) {
+			t.Fatalf("verify --against exit %d: %q %q", code, out, errOut)
+		}
+
 		// Someone changes the sign-in event in the database: verify names
 		// it and fails.
 		sign := db.Client.AuditEvent.Query().Where(auditevent.Action(audit.SignIn)).OnlyX(allow)
@@ -105,6 +111,10 @@ func TestServeSealsEventsAndAuditVerifyAndExportCheckTheChain(t *testing.T) {
 		if code != 1 || !strings.Contains(out, want) {
 			t.Fatalf("verify of a changed chain: exit %d: %q %q", code, out, errOut)
 		}
+		// Against the copy too it fails (at the chain's own check first).
+		if code, out, _ := runCmd(t, kv, "audit", "verify", "--org", "sunrise", "--against", file); code != 1 || !strings.Contains(out, "FAIL sunrise") {
+			t.Errorf("verify --against a changed chain: exit %d: %q", code, out)
+		}
 		// The copy taken before still verifies: it is the evidence.
 		if code, _, _ := runCmd(t, kv, "audit", "verify", "--file", file); code != 0 {
 			t.Errorf("verify --file of the earlier copy: exit %d", code)
@@ -116,6 +126,8 @@ func TestServeSealsEventsAndAuditVerifyAndExportCheckTheChain(t *testing.T) {
 			{"audit", "rewrite"},
 			{"audit", "verify"},
 			{"audit", "verify", "--org", "sunrise", "--file", file},
+			{"audit", "verify", "--file", file, "--against", file},
+			{"audit", "verify", "--org", "sunrise", "--against", filepath.Join(t.TempDir(), "missing.jsonl")},
 			{"audit", "verify", "--org", "nosuch"},
 			{"audit", "verify", "--file", filepath.Join(t.TempDir(), "missing.jsonl")},
 			{"audit", "export"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -464,6 +465,73 @@ func TestConcurrentSealersAndWritersKeepOneUnbrokenChain(t *testing.T) {
 		r, err := sealers[0].Verify(ctx, string(org.ID))
 		if err != nil || r.Problem != nil || r.Events != writers*each || r.LastSeq != writers*each {
 			t.Fatalf("Verify = %+v, %v; want %d events in one chain", r, err, writers*each)
+		}
+	})
+}
+
+func TestAKeptCopyCatchesAChainRewrittenWithRecomputedHashes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		org := chainOrg(t, db, "acme", 5)
+		c := newChain(t, db)
+		var copy bytes.Buffer
+		if _, err := c.Export(ctx, string(org.ID), time.Time{}, &copy); err != nil {
+			t.Fatal(err)
+		}
+		kept := copy.String()
+		if r, err := c.CompareExport(ctx, string(org.ID), strings.NewReader(kept)); err != nil || r.Problem != nil || r.Events != 5 {
+			t.Fatalf("CompareExport of a fresh copy = %+v, %v", r, err)
+		}
+		// Someone who knows the encoding rewrites event 3 and recomputes
+		// the hashes from there to the head: the chain verifies on its
+		// own, the kept copy shows the rewrite.
+		var events []audit.ChainEvent
+		for _, line := range strings.Split(strings.TrimSpace(kept), "\n") {
+			var e audit.ChainEvent
+			if err := json.Unmarshal([]byte(line), &e); err != nil {
+				t.Fatal(err)
+			}
+			events = append(events, e)
+		}
+		events[2].TargetID = "acc_forged"
+		prev := events[1].Hash
+		var stmts []string
+		for i := 2; i < len(events); i++ {
+			canon, err := events[i].Canonical()
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, _ := hex.DecodeString(prev)
+			sum := sha256.Sum256(append(p, canon...))
+			prev = hex.EncodeToString(sum[:])
+			stmts = append(stmts, fmt.Sprintf("UPDATE audit_events SET target_id = '%s', chain_hash = '%s' WHERE id = '%s'", events[i].TargetID, prev, events[i].ID))
+		}
+		tamper(t, db, stmts...)
+		if r, err := c.Verify(ctx, string(org.ID)); err != nil || r.Problem != nil {
+			t.Fatalf("Verify = %+v, %v; a rewrite with recomputed hashes is not visible without a copy", r.Problem, err)
+		}
+		r, err := c.CompareExport(ctx, string(org.ID), strings.NewReader(kept))
+		if err != nil || r.Problem == nil || r.Problem.Seq != 3 || r.Problem.ID != events[2].ID || r.Problem.Kind != audit.ProblemDiffers {
+			t.Fatalf("CompareExport after the rewrite = %+v, %v; want seq 3 named", r.Problem, err)
+		}
+
+		// Removing the newest event leaves no gap; the copy shows it.
+		org2 := chainOrg(t, db, "globex", 3)
+		copy.Reset()
+		if _, err := c.Export(ctx, string(org2.ID), time.Time{}, &copy); err != nil {
+			t.Fatal(err)
+		}
+		tamper(t, db, fmt.Sprintf("DELETE FROM audit_events WHERE organization_id = '%s' AND chain_seq = 3", org2.ID))
+		if r, err := c.Verify(ctx, string(org2.ID)); err != nil || r.Problem != nil || r.Events != 2 {
+			t.Fatalf("Verify = %+v, %v", r, err)
+		}
+		r, err = c.CompareExport(ctx, string(org2.ID), &copy)
+		if err != nil || r.Problem == nil || r.Problem.Seq != 3 || !strings.Contains(r.Problem.Detail, "ends before it") {
+			t.Fatalf("CompareExport after removing the head = %+v, %v", r.Problem, err)
+		}
+		// A copy of another organization is refused, not compared.
+		if _, err := c.CompareExport(ctx, string(org.ID), strings.NewReader(strings.ReplaceAll(kept, string(org.ID), string(org2.ID)))); err == nil {
+			t.Error("a copy of another organization was compared")
 		}
 	})
 }
