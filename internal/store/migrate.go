@@ -363,7 +363,7 @@ func (m *migration) apply(ctx context.Context, ex *atlas.Executor, f atlas.File)
 // transaction, now rolled back to before f).
 func (m *migration) recordFailure(ctx context.Context, f atlas.File, cause error, stmtErr *atlas.StmtExecError) error {
 	total := 0
-	if stmts, err := f.Stmts(); err == nil {
+	if stmts, err := atlas.FileStmts(m.drv, f); err == nil {
 		total = len(stmts)
 	}
 	r := &atlas.Revision{
