@@ -45,6 +45,10 @@ type AuditEvent struct {
 	RequestID string `json:"request_id,omitempty"`
 	// Further details of the event, depending on the action.
 	Details map[string]interface{} `json:"details,omitempty"`
+	// The event's place in its organization's hash chain, from 1; null until the sealer links it.
+	ChainSeq *int64 `json:"chain_seq,omitempty"`
+	// Hex SHA-256 of the previous event's chain_hash and this event's canonical encoding (internal/audit chain.go); null until sealed.
+	ChainHash *string `json:"chain_hash,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AuditEventQuery when eager-loading is set.
 	Edges        AuditEventEdges `json:"edges"`
@@ -82,7 +86,9 @@ func (*AuditEvent) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case auditevent.FieldID, auditevent.FieldOrganizationID:
 			values[i] = new(pulid.ID)
-		case auditevent.FieldActorKind, auditevent.FieldAction, auditevent.FieldTargetType, auditevent.FieldTargetID, auditevent.FieldIP, auditevent.FieldUserAgent, auditevent.FieldRequestID:
+		case auditevent.FieldChainSeq:
+			values[i] = new(sql.NullInt64)
+		case auditevent.FieldActorKind, auditevent.FieldAction, auditevent.FieldTargetType, auditevent.FieldTargetID, auditevent.FieldIP, auditevent.FieldUserAgent, auditevent.FieldRequestID, auditevent.FieldChainHash:
 			values[i] = new(sql.NullString)
 		case auditevent.FieldOccurredAt:
 			values[i] = new(sql.NullTime)
@@ -183,6 +189,20 @@ func (_m *AuditEvent) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field details: %w", err)
 				}
 			}
+		case auditevent.FieldChainSeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field chain_seq", values[i])
+			} else if value.Valid {
+				_m.ChainSeq = new(int64)
+				*_m.ChainSeq = value.Int64
+			}
+		case auditevent.FieldChainHash:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field chain_hash", values[i])
+			} else if value.Valid {
+				_m.ChainHash = new(string)
+				*_m.ChainHash = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -263,6 +283,16 @@ func (_m *AuditEvent) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("details=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Details))
+	builder.WriteString(", ")
+	if v := _m.ChainSeq; v != nil {
+		builder.WriteString("chain_seq=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ChainHash; v != nil {
+		builder.WriteString("chain_hash=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

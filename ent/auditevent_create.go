@@ -153,6 +153,34 @@ func (_c *AuditEventCreate) SetDetails(v map[string]interface{}) *AuditEventCrea
 	return _c
 }
 
+// SetChainSeq sets the "chain_seq" field.
+func (_c *AuditEventCreate) SetChainSeq(v int64) *AuditEventCreate {
+	_c.mutation.SetChainSeq(v)
+	return _c
+}
+
+// SetNillableChainSeq sets the "chain_seq" field if the given value is not nil.
+func (_c *AuditEventCreate) SetNillableChainSeq(v *int64) *AuditEventCreate {
+	if v != nil {
+		_c.SetChainSeq(*v)
+	}
+	return _c
+}
+
+// SetChainHash sets the "chain_hash" field.
+func (_c *AuditEventCreate) SetChainHash(v string) *AuditEventCreate {
+	_c.mutation.SetChainHash(v)
+	return _c
+}
+
+// SetNillableChainHash sets the "chain_hash" field if the given value is not nil.
+func (_c *AuditEventCreate) SetNillableChainHash(v *string) *AuditEventCreate {
+	if v != nil {
+		_c.SetChainHash(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *AuditEventCreate) SetID(v pulid.ID) *AuditEventCreate {
 	_c.mutation.SetID(v)
@@ -308,6 +336,11 @@ func (_c *AuditEventCreate) check() error {
 			return &ValidationError{Name: "request_id", err: fmt.Errorf(`ent: validator failed for field "AuditEvent.request_id": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.ChainHash(); ok {
+		if err := auditevent.ChainHashValidator(v); err != nil {
+			return &ValidationError{Name: "chain_hash", err: fmt.Errorf(`ent: validator failed for field "AuditEvent.chain_hash": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := auditevent.IDValidator(string(v)); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "AuditEvent.id": %w`, err)}
@@ -396,6 +429,14 @@ func (_c *AuditEventCreate) createSpec() (*AuditEvent, *sqlgraph.CreateSpec) {
 		_spec.SetField(auditevent.FieldDetails, field.TypeJSON, value)
 		_node.Details = value
 	}
+	if value, ok := _c.mutation.ChainSeq(); ok {
+		_spec.SetField(auditevent.FieldChainSeq, field.TypeInt64, value)
+		_node.ChainSeq = &value
+	}
+	if value, ok := _c.mutation.ChainHash(); ok {
+		_spec.SetField(auditevent.FieldChainHash, field.TypeString, value)
+		_node.ChainHash = &value
+	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -464,6 +505,48 @@ type (
 		*sql.UpdateSet
 	}
 )
+
+// SetChainSeq sets the "chain_seq" field.
+func (u *AuditEventUpsert) SetChainSeq(v int64) *AuditEventUpsert {
+	u.Set(auditevent.FieldChainSeq, v)
+	return u
+}
+
+// UpdateChainSeq sets the "chain_seq" field to the value that was provided on create.
+func (u *AuditEventUpsert) UpdateChainSeq() *AuditEventUpsert {
+	u.SetExcluded(auditevent.FieldChainSeq)
+	return u
+}
+
+// AddChainSeq adds v to the "chain_seq" field.
+func (u *AuditEventUpsert) AddChainSeq(v int64) *AuditEventUpsert {
+	u.Add(auditevent.FieldChainSeq, v)
+	return u
+}
+
+// ClearChainSeq clears the value of the "chain_seq" field.
+func (u *AuditEventUpsert) ClearChainSeq() *AuditEventUpsert {
+	u.SetNull(auditevent.FieldChainSeq)
+	return u
+}
+
+// SetChainHash sets the "chain_hash" field.
+func (u *AuditEventUpsert) SetChainHash(v string) *AuditEventUpsert {
+	u.Set(auditevent.FieldChainHash, v)
+	return u
+}
+
+// UpdateChainHash sets the "chain_hash" field to the value that was provided on create.
+func (u *AuditEventUpsert) UpdateChainHash() *AuditEventUpsert {
+	u.SetExcluded(auditevent.FieldChainHash)
+	return u
+}
+
+// ClearChainHash clears the value of the "chain_hash" field.
+func (u *AuditEventUpsert) ClearChainHash() *AuditEventUpsert {
+	u.SetNull(auditevent.FieldChainHash)
+	return u
+}
 
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
@@ -547,6 +630,55 @@ func (u *AuditEventUpsertOne) Update(set func(*AuditEventUpsert)) *AuditEventUps
 		set(&AuditEventUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetChainSeq sets the "chain_seq" field.
+func (u *AuditEventUpsertOne) SetChainSeq(v int64) *AuditEventUpsertOne {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.SetChainSeq(v)
+	})
+}
+
+// AddChainSeq adds v to the "chain_seq" field.
+func (u *AuditEventUpsertOne) AddChainSeq(v int64) *AuditEventUpsertOne {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.AddChainSeq(v)
+	})
+}
+
+// UpdateChainSeq sets the "chain_seq" field to the value that was provided on create.
+func (u *AuditEventUpsertOne) UpdateChainSeq() *AuditEventUpsertOne {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.UpdateChainSeq()
+	})
+}
+
+// ClearChainSeq clears the value of the "chain_seq" field.
+func (u *AuditEventUpsertOne) ClearChainSeq() *AuditEventUpsertOne {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.ClearChainSeq()
+	})
+}
+
+// SetChainHash sets the "chain_hash" field.
+func (u *AuditEventUpsertOne) SetChainHash(v string) *AuditEventUpsertOne {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.SetChainHash(v)
+	})
+}
+
+// UpdateChainHash sets the "chain_hash" field to the value that was provided on create.
+func (u *AuditEventUpsertOne) UpdateChainHash() *AuditEventUpsertOne {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.UpdateChainHash()
+	})
+}
+
+// ClearChainHash clears the value of the "chain_hash" field.
+func (u *AuditEventUpsertOne) ClearChainHash() *AuditEventUpsertOne {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.ClearChainHash()
+	})
 }
 
 // Exec executes the query.
@@ -798,6 +930,55 @@ func (u *AuditEventUpsertBulk) Update(set func(*AuditEventUpsert)) *AuditEventUp
 		set(&AuditEventUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetChainSeq sets the "chain_seq" field.
+func (u *AuditEventUpsertBulk) SetChainSeq(v int64) *AuditEventUpsertBulk {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.SetChainSeq(v)
+	})
+}
+
+// AddChainSeq adds v to the "chain_seq" field.
+func (u *AuditEventUpsertBulk) AddChainSeq(v int64) *AuditEventUpsertBulk {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.AddChainSeq(v)
+	})
+}
+
+// UpdateChainSeq sets the "chain_seq" field to the value that was provided on create.
+func (u *AuditEventUpsertBulk) UpdateChainSeq() *AuditEventUpsertBulk {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.UpdateChainSeq()
+	})
+}
+
+// ClearChainSeq clears the value of the "chain_seq" field.
+func (u *AuditEventUpsertBulk) ClearChainSeq() *AuditEventUpsertBulk {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.ClearChainSeq()
+	})
+}
+
+// SetChainHash sets the "chain_hash" field.
+func (u *AuditEventUpsertBulk) SetChainHash(v string) *AuditEventUpsertBulk {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.SetChainHash(v)
+	})
+}
+
+// UpdateChainHash sets the "chain_hash" field to the value that was provided on create.
+func (u *AuditEventUpsertBulk) UpdateChainHash() *AuditEventUpsertBulk {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.UpdateChainHash()
+	})
+}
+
+// ClearChainHash clears the value of the "chain_hash" field.
+func (u *AuditEventUpsertBulk) ClearChainHash() *AuditEventUpsertBulk {
+	return u.Update(func(s *AuditEventUpsert) {
+		s.ClearChainHash()
+	})
 }
 
 // Exec executes the query.

@@ -28,6 +28,53 @@ func (_u *AuditEventUpdate) Where(ps ...predicate.AuditEvent) *AuditEventUpdate 
 	return _u
 }
 
+// SetChainSeq sets the "chain_seq" field.
+func (_u *AuditEventUpdate) SetChainSeq(v int64) *AuditEventUpdate {
+	_u.mutation.ResetChainSeq()
+	_u.mutation.SetChainSeq(v)
+	return _u
+}
+
+// SetNillableChainSeq sets the "chain_seq" field if the given value is not nil.
+func (_u *AuditEventUpdate) SetNillableChainSeq(v *int64) *AuditEventUpdate {
+	if v != nil {
+		_u.SetChainSeq(*v)
+	}
+	return _u
+}
+
+// AddChainSeq adds value to the "chain_seq" field.
+func (_u *AuditEventUpdate) AddChainSeq(v int64) *AuditEventUpdate {
+	_u.mutation.AddChainSeq(v)
+	return _u
+}
+
+// ClearChainSeq clears the value of the "chain_seq" field.
+func (_u *AuditEventUpdate) ClearChainSeq() *AuditEventUpdate {
+	_u.mutation.ClearChainSeq()
+	return _u
+}
+
+// SetChainHash sets the "chain_hash" field.
+func (_u *AuditEventUpdate) SetChainHash(v string) *AuditEventUpdate {
+	_u.mutation.SetChainHash(v)
+	return _u
+}
+
+// SetNillableChainHash sets the "chain_hash" field if the given value is not nil.
+func (_u *AuditEventUpdate) SetNillableChainHash(v *string) *AuditEventUpdate {
+	if v != nil {
+		_u.SetChainHash(*v)
+	}
+	return _u
+}
+
+// ClearChainHash clears the value of the "chain_hash" field.
+func (_u *AuditEventUpdate) ClearChainHash() *AuditEventUpdate {
+	_u.mutation.ClearChainHash()
+	return _u
+}
+
 // Mutation returns the AuditEventMutation object of the builder.
 func (_u *AuditEventUpdate) Mutation() *AuditEventMutation {
 	return _u.mutation
@@ -62,6 +109,11 @@ func (_u *AuditEventUpdate) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *AuditEventUpdate) check() error {
+	if v, ok := _u.mutation.ChainHash(); ok {
+		if err := auditevent.ChainHashValidator(v); err != nil {
+			return &ValidationError{Name: "chain_hash", err: fmt.Errorf(`ent: validator failed for field "AuditEvent.chain_hash": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "AuditEvent.organization"`)
 	}
@@ -95,6 +147,21 @@ func (_u *AuditEventUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if _u.mutation.DetailsCleared() {
 		_spec.ClearField(auditevent.FieldDetails, field.TypeJSON)
 	}
+	if value, ok := _u.mutation.ChainSeq(); ok {
+		_spec.SetField(auditevent.FieldChainSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedChainSeq(); ok {
+		_spec.AddField(auditevent.FieldChainSeq, field.TypeInt64, value)
+	}
+	if _u.mutation.ChainSeqCleared() {
+		_spec.ClearField(auditevent.FieldChainSeq, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.ChainHash(); ok {
+		_spec.SetField(auditevent.FieldChainHash, field.TypeString, value)
+	}
+	if _u.mutation.ChainHashCleared() {
+		_spec.ClearField(auditevent.FieldChainHash, field.TypeString)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -115,6 +182,53 @@ type AuditEventUpdateOne struct {
 	hooks     []Hook
 	mutation  *AuditEventMutation
 	modifiers []func(*sql.UpdateBuilder)
+}
+
+// SetChainSeq sets the "chain_seq" field.
+func (_u *AuditEventUpdateOne) SetChainSeq(v int64) *AuditEventUpdateOne {
+	_u.mutation.ResetChainSeq()
+	_u.mutation.SetChainSeq(v)
+	return _u
+}
+
+// SetNillableChainSeq sets the "chain_seq" field if the given value is not nil.
+func (_u *AuditEventUpdateOne) SetNillableChainSeq(v *int64) *AuditEventUpdateOne {
+	if v != nil {
+		_u.SetChainSeq(*v)
+	}
+	return _u
+}
+
+// AddChainSeq adds value to the "chain_seq" field.
+func (_u *AuditEventUpdateOne) AddChainSeq(v int64) *AuditEventUpdateOne {
+	_u.mutation.AddChainSeq(v)
+	return _u
+}
+
+// ClearChainSeq clears the value of the "chain_seq" field.
+func (_u *AuditEventUpdateOne) ClearChainSeq() *AuditEventUpdateOne {
+	_u.mutation.ClearChainSeq()
+	return _u
+}
+
+// SetChainHash sets the "chain_hash" field.
+func (_u *AuditEventUpdateOne) SetChainHash(v string) *AuditEventUpdateOne {
+	_u.mutation.SetChainHash(v)
+	return _u
+}
+
+// SetNillableChainHash sets the "chain_hash" field if the given value is not nil.
+func (_u *AuditEventUpdateOne) SetNillableChainHash(v *string) *AuditEventUpdateOne {
+	if v != nil {
+		_u.SetChainHash(*v)
+	}
+	return _u
+}
+
+// ClearChainHash clears the value of the "chain_hash" field.
+func (_u *AuditEventUpdateOne) ClearChainHash() *AuditEventUpdateOne {
+	_u.mutation.ClearChainHash()
+	return _u
 }
 
 // Mutation returns the AuditEventMutation object of the builder.
@@ -164,6 +278,11 @@ func (_u *AuditEventUpdateOne) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *AuditEventUpdateOne) check() error {
+	if v, ok := _u.mutation.ChainHash(); ok {
+		if err := auditevent.ChainHashValidator(v); err != nil {
+			return &ValidationError{Name: "chain_hash", err: fmt.Errorf(`ent: validator failed for field "AuditEvent.chain_hash": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "AuditEvent.organization"`)
 	}
@@ -213,6 +332,21 @@ func (_u *AuditEventUpdateOne) sqlSave(ctx context.Context) (_node *AuditEvent, 
 	}
 	if _u.mutation.DetailsCleared() {
 		_spec.ClearField(auditevent.FieldDetails, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.ChainSeq(); ok {
+		_spec.SetField(auditevent.FieldChainSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedChainSeq(); ok {
+		_spec.AddField(auditevent.FieldChainSeq, field.TypeInt64, value)
+	}
+	if _u.mutation.ChainSeqCleared() {
+		_spec.ClearField(auditevent.FieldChainSeq, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.ChainHash(); ok {
+		_spec.SetField(auditevent.FieldChainHash, field.TypeString, value)
+	}
+	if _u.mutation.ChainHashCleared() {
+		_spec.ClearField(auditevent.FieldChainHash, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &AuditEvent{config: _u.config}

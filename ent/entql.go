@@ -95,6 +95,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditevent.FieldUserAgent:      {Type: field.TypeString, Column: auditevent.FieldUserAgent},
 			auditevent.FieldRequestID:      {Type: field.TypeString, Column: auditevent.FieldRequestID},
 			auditevent.FieldDetails:        {Type: field.TypeJSON, Column: auditevent.FieldDetails},
+			auditevent.FieldChainSeq:       {Type: field.TypeInt64, Column: auditevent.FieldChainSeq},
+			auditevent.FieldChainHash:      {Type: field.TypeString, Column: auditevent.FieldChainHash},
 		},
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
@@ -2527,6 +2529,16 @@ func (f *AuditEventFilter) WhereRequestID(p entql.StringP) {
 // WhereDetails applies the entql json.RawMessage predicate on the details field.
 func (f *AuditEventFilter) WhereDetails(p entql.BytesP) {
 	f.Where(p.Field(auditevent.FieldDetails))
+}
+
+// WhereChainSeq applies the entql int64 predicate on the chain_seq field.
+func (f *AuditEventFilter) WhereChainSeq(p entql.Int64P) {
+	f.Where(p.Field(auditevent.FieldChainSeq))
+}
+
+// WhereChainHash applies the entql string predicate on the chain_hash field.
+func (f *AuditEventFilter) WhereChainHash(p entql.StringP) {
+	f.Where(p.Field(auditevent.FieldChainHash))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.

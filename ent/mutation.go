@@ -1298,6 +1298,9 @@ type AuditEventMutation struct {
 	user_agent          *string
 	request_id          *string
 	details             *map[string]interface{}
+	chain_seq           *int64
+	addchain_seq        *int64
+	chain_hash          *string
 	clearedFields       map[string]struct{}
 	organization        *pulid.ID
 	clearedorganization bool
@@ -1881,6 +1884,125 @@ func (m *AuditEventMutation) ResetDetails() {
 	delete(m.clearedFields, auditevent.FieldDetails)
 }
 
+// SetChainSeq sets the "chain_seq" field.
+func (m *AuditEventMutation) SetChainSeq(i int64) {
+	m.chain_seq = &i
+	m.addchain_seq = nil
+}
+
+// ChainSeq returns the value of the "chain_seq" field in the mutation.
+func (m *AuditEventMutation) ChainSeq() (r int64, exists bool) {
+	v := m.chain_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChainSeq returns the old "chain_seq" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldChainSeq(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChainSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChainSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChainSeq: %w", err)
+	}
+	return oldValue.ChainSeq, nil
+}
+
+// AddChainSeq adds i to the "chain_seq" field.
+func (m *AuditEventMutation) AddChainSeq(i int64) {
+	if m.addchain_seq != nil {
+		*m.addchain_seq += i
+	} else {
+		m.addchain_seq = &i
+	}
+}
+
+// AddedChainSeq returns the value that was added to the "chain_seq" field in this mutation.
+func (m *AuditEventMutation) AddedChainSeq() (r int64, exists bool) {
+	v := m.addchain_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearChainSeq clears the value of the "chain_seq" field.
+func (m *AuditEventMutation) ClearChainSeq() {
+	m.chain_seq = nil
+	m.addchain_seq = nil
+	m.clearedFields[auditevent.FieldChainSeq] = struct{}{}
+}
+
+// ChainSeqCleared returns if the "chain_seq" field was cleared in this mutation.
+func (m *AuditEventMutation) ChainSeqCleared() bool {
+	_, ok := m.clearedFields[auditevent.FieldChainSeq]
+	return ok
+}
+
+// ResetChainSeq resets all changes to the "chain_seq" field.
+func (m *AuditEventMutation) ResetChainSeq() {
+	m.chain_seq = nil
+	m.addchain_seq = nil
+	delete(m.clearedFields, auditevent.FieldChainSeq)
+}
+
+// SetChainHash sets the "chain_hash" field.
+func (m *AuditEventMutation) SetChainHash(s string) {
+	m.chain_hash = &s
+}
+
+// ChainHash returns the value of the "chain_hash" field in the mutation.
+func (m *AuditEventMutation) ChainHash() (r string, exists bool) {
+	v := m.chain_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChainHash returns the old "chain_hash" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldChainHash(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChainHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChainHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChainHash: %w", err)
+	}
+	return oldValue.ChainHash, nil
+}
+
+// ClearChainHash clears the value of the "chain_hash" field.
+func (m *AuditEventMutation) ClearChainHash() {
+	m.chain_hash = nil
+	m.clearedFields[auditevent.FieldChainHash] = struct{}{}
+}
+
+// ChainHashCleared returns if the "chain_hash" field was cleared in this mutation.
+func (m *AuditEventMutation) ChainHashCleared() bool {
+	_, ok := m.clearedFields[auditevent.FieldChainHash]
+	return ok
+}
+
+// ResetChainHash resets all changes to the "chain_hash" field.
+func (m *AuditEventMutation) ResetChainHash() {
+	m.chain_hash = nil
+	delete(m.clearedFields, auditevent.FieldChainHash)
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *AuditEventMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -1942,7 +2064,7 @@ func (m *AuditEventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AuditEventMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 14)
 	if m.organization != nil {
 		fields = append(fields, auditevent.FieldOrganizationID)
 	}
@@ -1979,6 +2101,12 @@ func (m *AuditEventMutation) Fields() []string {
 	if m.details != nil {
 		fields = append(fields, auditevent.FieldDetails)
 	}
+	if m.chain_seq != nil {
+		fields = append(fields, auditevent.FieldChainSeq)
+	}
+	if m.chain_hash != nil {
+		fields = append(fields, auditevent.FieldChainHash)
+	}
 	return fields
 }
 
@@ -2011,6 +2139,10 @@ func (m *AuditEventMutation) Field(name string) (ent.Value, bool) {
 		return m.RequestID()
 	case auditevent.FieldDetails:
 		return m.Details()
+	case auditevent.FieldChainSeq:
+		return m.ChainSeq()
+	case auditevent.FieldChainHash:
+		return m.ChainHash()
 	}
 	return nil, false
 }
@@ -2044,6 +2176,10 @@ func (m *AuditEventMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldRequestID(ctx)
 	case auditevent.FieldDetails:
 		return m.OldDetails(ctx)
+	case auditevent.FieldChainSeq:
+		return m.OldChainSeq(ctx)
+	case auditevent.FieldChainHash:
+		return m.OldChainHash(ctx)
 	}
 	return nil, fmt.Errorf("unknown AuditEvent field %s", name)
 }
@@ -2137,6 +2273,20 @@ func (m *AuditEventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDetails(v)
 		return nil
+	case auditevent.FieldChainSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChainSeq(v)
+		return nil
+	case auditevent.FieldChainHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChainHash(v)
+		return nil
 	}
 	return fmt.Errorf("unknown AuditEvent field %s", name)
 }
@@ -2144,13 +2294,21 @@ func (m *AuditEventMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *AuditEventMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addchain_seq != nil {
+		fields = append(fields, auditevent.FieldChainSeq)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *AuditEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case auditevent.FieldChainSeq:
+		return m.AddedChainSeq()
+	}
 	return nil, false
 }
 
@@ -2159,6 +2317,13 @@ func (m *AuditEventMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *AuditEventMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case auditevent.FieldChainSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChainSeq(v)
+		return nil
 	}
 	return fmt.Errorf("unknown AuditEvent numeric field %s", name)
 }
@@ -2175,6 +2340,12 @@ func (m *AuditEventMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(auditevent.FieldDetails) {
 		fields = append(fields, auditevent.FieldDetails)
+	}
+	if m.FieldCleared(auditevent.FieldChainSeq) {
+		fields = append(fields, auditevent.FieldChainSeq)
+	}
+	if m.FieldCleared(auditevent.FieldChainHash) {
+		fields = append(fields, auditevent.FieldChainHash)
 	}
 	return fields
 }
@@ -2198,6 +2369,12 @@ func (m *AuditEventMutation) ClearField(name string) error {
 		return nil
 	case auditevent.FieldDetails:
 		m.ClearDetails()
+		return nil
+	case auditevent.FieldChainSeq:
+		m.ClearChainSeq()
+		return nil
+	case auditevent.FieldChainHash:
+		m.ClearChainHash()
 		return nil
 	}
 	return fmt.Errorf("unknown AuditEvent nullable field %s", name)
@@ -2242,6 +2419,12 @@ func (m *AuditEventMutation) ResetField(name string) error {
 		return nil
 	case auditevent.FieldDetails:
 		m.ResetDetails()
+		return nil
+	case auditevent.FieldChainSeq:
+		m.ResetChainSeq()
+		return nil
+	case auditevent.FieldChainHash:
+		m.ResetChainHash()
 		return nil
 	}
 	return fmt.Errorf("unknown AuditEvent field %s", name)

@@ -5,6 +5,7 @@
 //	server migrate     apply the pending versioned migrations and exit
 //	server bootstrap   create an organization and its account owner
 //	server scim-token create   issue an organization's SCIM token
+//	server audit verify|export check or copy an organization's audit chain
 //
 // Every subcommand takes the configuration flags; each has an environment
 // variable (see README.md or `server serve -h`).
@@ -50,11 +51,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = bootstrapCmd(ctx, args, stdout, stderr, getenv)
 	case "scim-token":
 		err = scimTokenCmd(ctx, args, stdout, stderr, getenv)
+	case "audit":
+		err = auditCmd(ctx, args, stdout, stderr, getenv)
 	case "help":
-		fmt.Fprintln(stdout, "usage: server [serve|migrate|bootstrap|scim-token create] [flags]   (server CMD -h lists the flags)")
+		fmt.Fprintln(stdout, "usage: server [serve|migrate|bootstrap|scim-token create|audit verify|audit export] [flags]   (server CMD -h lists the flags)")
 		return 0
 	default:
-		fmt.Fprintf(stderr, "server: unknown command %q (want serve, migrate, bootstrap or scim-token)\n", cmd)
+		fmt.Fprintf(stderr, "server: unknown command %q (want serve, migrate, bootstrap, scim-token or audit)\n", cmd)
 		return 2
 	}
 	switch {

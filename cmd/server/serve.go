@@ -19,6 +19,7 @@ import (
 	"github.com/clinicgate/clinicgate/auth/password"
 	"github.com/clinicgate/clinicgate/auth/session"
 	"github.com/clinicgate/clinicgate/graph"
+	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/clock"
 	"github.com/clinicgate/clinicgate/internal/config"
 	"github.com/clinicgate/clinicgate/internal/console"
@@ -85,6 +86,10 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	// Mail leaves as soon as the transaction that enqueued it commits.
 	db.Client.OutboxMessage.Use(outbox.WakeHook(worker.Wake))
 	h, metrics := newHandlers(db, cfg, log, clk)
+	chain, err := audit.NewChain(db.SQL, db.Dialect)
+	if err != nil {
+		return err
+	}
 	servers := []listening{{"api", cfg.ListenAddr, lns.main, h}}
 	switch {
 	case cfg.MetricsAddr != "":
@@ -118,12 +123,17 @@ func serveWith(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	workerDone := make(chan struct{})
 	go func() { defer close(workerDone); worker.Run(ctx) }()
+	// Audit events are written unsealed; the sealer links them into their
+	// organization's chain within about a second (internal/audit).
+	sealerDone := make(chan struct{})
+	go func() { defer close(sealerDone); chain.RunSealer(ctx, audit.SealInterval, log) }()
 	var errs []error
 	for range servers {
 		errs = append(errs, <-errc)
 		cancel() // one stopped: stop the other, and the outbox worker
 	}
 	<-workerDone // it finishes the message in hand
+	<-sealerDone
 	return errors.Join(errs...)
 }
 

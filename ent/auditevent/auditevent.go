@@ -42,6 +42,10 @@ const (
 	FieldRequestID = "request_id"
 	// FieldDetails holds the string denoting the details field in the database.
 	FieldDetails = "details"
+	// FieldChainSeq holds the string denoting the chain_seq field in the database.
+	FieldChainSeq = "chain_seq"
+	// FieldChainHash holds the string denoting the chain_hash field in the database.
+	FieldChainHash = "chain_hash"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// Table holds the table name of the auditevent in the database.
@@ -70,6 +74,8 @@ var Columns = []string{
 	FieldUserAgent,
 	FieldRequestID,
 	FieldDetails,
+	FieldChainSeq,
+	FieldChainHash,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -114,6 +120,8 @@ var (
 	DefaultRequestID string
 	// RequestIDValidator is a validator for the "request_id" field. It is called by the builders before save.
 	RequestIDValidator func(string) error
+	// ChainHashValidator is a validator for the "chain_hash" field. It is called by the builders before save.
+	ChainHashValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -206,6 +214,16 @@ func ByUserAgent(opts ...sql.OrderTermOption) OrderOption {
 // ByRequestID orders the results by the request_id field.
 func ByRequestID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRequestID, opts...).ToFunc()
+}
+
+// ByChainSeq orders the results by the chain_seq field.
+func ByChainSeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldChainSeq, opts...).ToFunc()
+}
+
+// ByChainHash orders the results by the chain_hash field.
+func ByChainHash(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldChainHash, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

@@ -106,6 +106,16 @@ func RequestID(v string) predicate.AuditEvent {
 	return predicate.AuditEvent(sql.FieldEQ(FieldRequestID, v))
 }
 
+// ChainSeq applies equality check predicate on the "chain_seq" field. It's identical to ChainSeqEQ.
+func ChainSeq(v int64) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldEQ(FieldChainSeq, v))
+}
+
+// ChainHash applies equality check predicate on the "chain_hash" field. It's identical to ChainHashEQ.
+func ChainHash(v string) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldEQ(FieldChainHash, v))
+}
+
 // OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
 func OrganizationIDEQ(v pulid.ID) predicate.AuditEvent {
 	return predicate.AuditEvent(sql.FieldEQ(FieldOrganizationID, v))
@@ -794,6 +804,131 @@ func DetailsIsNil() predicate.AuditEvent {
 // DetailsNotNil applies the NotNil predicate on the "details" field.
 func DetailsNotNil() predicate.AuditEvent {
 	return predicate.AuditEvent(sql.FieldNotNull(FieldDetails))
+}
+
+// ChainSeqEQ applies the EQ predicate on the "chain_seq" field.
+func ChainSeqEQ(v int64) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldEQ(FieldChainSeq, v))
+}
+
+// ChainSeqNEQ applies the NEQ predicate on the "chain_seq" field.
+func ChainSeqNEQ(v int64) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldNEQ(FieldChainSeq, v))
+}
+
+// ChainSeqIn applies the In predicate on the "chain_seq" field.
+func ChainSeqIn(vs ...int64) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldIn(FieldChainSeq, vs...))
+}
+
+// ChainSeqNotIn applies the NotIn predicate on the "chain_seq" field.
+func ChainSeqNotIn(vs ...int64) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldNotIn(FieldChainSeq, vs...))
+}
+
+// ChainSeqGT applies the GT predicate on the "chain_seq" field.
+func ChainSeqGT(v int64) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldGT(FieldChainSeq, v))
+}
+
+// ChainSeqGTE applies the GTE predicate on the "chain_seq" field.
+func ChainSeqGTE(v int64) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldGTE(FieldChainSeq, v))
+}
+
+// ChainSeqLT applies the LT predicate on the "chain_seq" field.
+func ChainSeqLT(v int64) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldLT(FieldChainSeq, v))
+}
+
+// ChainSeqLTE applies the LTE predicate on the "chain_seq" field.
+func ChainSeqLTE(v int64) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldLTE(FieldChainSeq, v))
+}
+
+// ChainSeqIsNil applies the IsNil predicate on the "chain_seq" field.
+func ChainSeqIsNil() predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldIsNull(FieldChainSeq))
+}
+
+// ChainSeqNotNil applies the NotNil predicate on the "chain_seq" field.
+func ChainSeqNotNil() predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldNotNull(FieldChainSeq))
+}
+
+// ChainHashEQ applies the EQ predicate on the "chain_hash" field.
+func ChainHashEQ(v string) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldEQ(FieldChainHash, v))
+}
+
+// ChainHashNEQ applies the NEQ predicate on the "chain_hash" field.
+func ChainHashNEQ(v string) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldNEQ(FieldChainHash, v))
+}
+
+// ChainHashIn applies the In predicate on the "chain_hash" field.
+func ChainHashIn(vs ...string) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldIn(FieldChainHash, vs...))
+}
+
+// ChainHashNotIn applies the NotIn predicate on the "chain_hash" field.
+func ChainHashNotIn(vs ...string) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldNotIn(FieldChainHash, vs...))
+}
+
+// ChainHashGT applies the GT predicate on the "chain_hash" field.
+func ChainHashGT(v string) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldGT(FieldChainHash, v))
+}
+
+// ChainHashGTE applies the GTE predicate on the "chain_hash" field.
+func ChainHashGTE(v string) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldGTE(FieldChainHash, v))
+}
+
+// ChainHashLT applies the LT predicate on the "chain_hash" field.
+func ChainHashLT(v string) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldLT(FieldChainHash, v))
+}
+
+// ChainHashLTE applies the LTE predicate on the "chain_hash" field.
+func ChainHashLTE(v string) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldLTE(FieldChainHash, v))
+}
+
+// ChainHashContains applies the Contains predicate on the "chain_hash" field.
+func ChainHashContains(v string) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldContains(FieldChainHash, v))
+}
+
+// ChainHashHasPrefix applies the HasPrefix predicate on the "chain_hash" field.
+func ChainHashHasPrefix(v string) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldHasPrefix(FieldChainHash, v))
+}
+
+// ChainHashHasSuffix applies the HasSuffix predicate on the "chain_hash" field.
+func ChainHashHasSuffix(v string) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldHasSuffix(FieldChainHash, v))
+}
+
+// ChainHashIsNil applies the IsNil predicate on the "chain_hash" field.
+func ChainHashIsNil() predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldIsNull(FieldChainHash))
+}
+
+// ChainHashNotNil applies the NotNil predicate on the "chain_hash" field.
+func ChainHashNotNil() predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldNotNull(FieldChainHash))
+}
+
+// ChainHashEqualFold applies the EqualFold predicate on the "chain_hash" field.
+func ChainHashEqualFold(v string) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldEqualFold(FieldChainHash, v))
+}
+
+// ChainHashContainsFold applies the ContainsFold predicate on the "chain_hash" field.
+func ChainHashContainsFold(v string) predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldContainsFold(FieldChainHash, v))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

@@ -81,6 +81,8 @@ var (
 		{Name: "user_agent", Type: field.TypeString, Size: 512, Default: ""},
 		{Name: "request_id", Type: field.TypeString, Size: 64, Default: ""},
 		{Name: "details", Type: field.TypeJSON, Nullable: true},
+		{Name: "chain_seq", Type: field.TypeInt64, Nullable: true},
+		{Name: "chain_hash", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "organization_id", Type: field.TypeString, Size: 40},
 	}
 	// AuditEventsTable holds the schema information for the "audit_events" table.
@@ -91,7 +93,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "audit_events_organizations_organization",
-				Columns:    []*schema.Column{AuditEventsColumns[12]},
+				Columns:    []*schema.Column{AuditEventsColumns[14]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -100,22 +102,38 @@ var (
 			{
 				Name:    "auditevent_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[12]},
+				Columns: []*schema.Column{AuditEventsColumns[14]},
 			},
 			{
 				Name:    "auditevent_organization_id_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[1]},
+				Columns: []*schema.Column{AuditEventsColumns[14], AuditEventsColumns[1]},
 			},
 			{
 				Name:    "auditevent_organization_id_actor_id_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[3], AuditEventsColumns[1]},
+				Columns: []*schema.Column{AuditEventsColumns[14], AuditEventsColumns[3], AuditEventsColumns[1]},
 			},
 			{
 				Name:    "auditevent_organization_id_client_id_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[7], AuditEventsColumns[1]},
+				Columns: []*schema.Column{AuditEventsColumns[14], AuditEventsColumns[7], AuditEventsColumns[1]},
+			},
+			{
+				Name:    "auditevent_organization_id_chain_seq",
+				Unique:  true,
+				Columns: []*schema.Column{AuditEventsColumns[14], AuditEventsColumns[12]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "chain_seq IS NOT NULL",
+				},
+			},
+			{
+				Name:    "auditevent_unsealed",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[14], AuditEventsColumns[1], AuditEventsColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "chain_seq IS NULL",
+				},
 			},
 		},
 	}

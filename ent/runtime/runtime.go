@@ -183,6 +183,10 @@ func init() {
 	auditevent.DefaultRequestID = auditeventDescRequestID.Default.(string)
 	// auditevent.RequestIDValidator is a validator for the "request_id" field. It is called by the builders before save.
 	auditevent.RequestIDValidator = auditeventDescRequestID.Validators[0].(func(string) error)
+	// auditeventDescChainHash is the schema descriptor for chain_hash field.
+	auditeventDescChainHash := auditeventFields[12].Descriptor()
+	// auditevent.ChainHashValidator is a validator for the "chain_hash" field. It is called by the builders before save.
+	auditevent.ChainHashValidator = auditeventDescChainHash.Validators[0].(func(string) error)
 	// auditeventDescID is the schema descriptor for id field.
 	auditeventDescID := auditeventMixinFields0[0].Descriptor()
 	// auditevent.DefaultID holds the default value on creation for the id field.

@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -13,6 +14,13 @@ import (
 // AuditEvent is an append-only record of who did what to whom, when and
 // from where. Actor and target are plain columns, not foreign keys, so the
 // trail outlives anything it mentions.
+//
+// Events are inserted unsealed (chain_seq and chain_hash null) in the
+// transaction of the change they describe, and sealed shortly after by
+// internal/audit's sealer, which links each organization's events into a
+// hash chain. Sealing is the one change the database lets through
+// (triggers of the audit_chain migration); ent refuses every update and
+// delete (policy.go), and the sealer writes with SQL of its own.
 type AuditEvent struct{ ent.Schema }
 
 func (AuditEvent) Mixin() []ent.Mixin {
@@ -54,6 +62,12 @@ func (AuditEvent) Fields() []ent.Field {
 		field.JSON("details", map[string]any{}).
 			Comment("Further details of the event, depending on the action.").
 			Optional().Immutable().Annotations(entgql.Type("Map")),
+		field.Int64("chain_seq").
+			Comment("The event's place in its organization's hash chain, from 1; null until the sealer links it.").
+			Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("chain_hash").
+			Comment("Hex SHA-256 of the previous event's chain_hash and this event's canonical encoding (internal/audit chain.go); null until sealed.").
+			Optional().Nillable().MaxLen(64).Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -62,6 +76,14 @@ func (AuditEvent) Indexes() []ent.Index {
 		index.Fields("organization_id", "occurred_at"),
 		index.Fields("organization_id", "actor_id", "occurred_at"),
 		index.Fields("organization_id", "client_id", "occurred_at"),
+		// One event per place in a chain; partial, so that inserting an
+		// (unsealed) event costs no entry here.
+		index.Fields("organization_id", "chain_seq").Unique().
+			Annotations(entsql.IndexWhere("chain_seq IS NOT NULL")),
+		// The sealer's work list, in the order it seals: small, since
+		// events leave it within about a second.
+		index.Fields("organization_id", "occurred_at", "id").
+			Annotations(entsql.IndexWhere("chain_seq IS NULL")).StorageKey("auditevent_unsealed"),
 	}
 }
 

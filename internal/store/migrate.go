@@ -363,7 +363,7 @@ func (m *migration) apply(ctx context.Context, ex *atlas.Executor, f atlas.File)
 // transaction, now rolled back to before f).
 func (m *migration) recordFailure(ctx context.Context, f atlas.File, cause error, stmtErr *atlas.StmtExecError) error {
 	total := 0
-	if stmts, err := f.Stmts(); err == nil {
+	if stmts, err := atlas.FileStmts(m.drv, f); err == nil {
 		total = len(stmts)
 	}
 	r := &atlas.Revision{
@@ -424,7 +424,9 @@ func (m *migration) checkBaseline(ctx context.Context, dir atlas.Dir) (atlas.Fil
 	prefixes := make([][]string, len(files))
 	var all []string
 	for i, f := range files {
-		stmts, err := f.Stmts()
+		// Split as the executor splits (the driver's scanner): a file's
+		// own Stmts does not know SQLite's BEGIN ... END trigger bodies.
+		stmts, err := atlas.FileStmts(m.drv, f)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.Name(), err)
 		}
@@ -438,6 +440,20 @@ func (m *migration) checkBaseline(ctx context.Context, dir atlas.Dir) (atlas.Fil
 			return nil, fmt.Errorf("compare the schema with %s: %w", files[i].Name(), err)
 		}
 		if len(changes) == 0 {
+			// Files that change nothing the inspection sees (triggers,
+			// data fixes) were not run by auto-migration either: adopt
+			// at the earliest of a run of matching prefixes, so that
+			// they are applied.
+			for i > 0 {
+				earlier, err := m.diffWith(ctx, prefixes[i-1])
+				if err != nil {
+					return nil, fmt.Errorf("compare the schema with %s: %w", files[i-1].Name(), err)
+				}
+				if len(earlier) != 0 {
+					break
+				}
+				i--
+			}
 			return files[i], nil
 		}
 		if i == 0 {
