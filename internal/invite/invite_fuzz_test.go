@@ -79,3 +79,16 @@ func FuzzBulkInviteAddresses(f *testing.F) {
 		}
 	})
 }
+
+// A finding of FuzzBulkInviteAddresses: an address within 320 bytes whose
+// lower case is longer was accepted, and its invitation could not be
+// stored (email_normalized holds 320 bytes).
+func TestAnAddressLongerOnceLowerCasedIsRefused(t *testing.T) {
+	a := strings.Repeat("Ⱥ", 104) + "@clinic.test" // 220 bytes; lower-cased 324
+	if n, ok := parseAddress(a); ok {
+		t.Fatalf("accepted %d bytes as %d bytes", len(a), len(n))
+	}
+	if _, ok := parseAddress(strings.Repeat("Ⱥ", 100) + "@clinic.test"); !ok {
+		t.Fatal("refused an address whose lower case fits")
+	}
+}
