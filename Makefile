@@ -1,7 +1,7 @@
 GO ?= go
 GOFMT ?= gofmt
 
-.PHONY: build run test generate migration lint bench load clean
+.PHONY: build run test generate migration lint bench load fuzz fuzz-smoke clean
 
 # Build the server binary.
 build:
@@ -38,6 +38,32 @@ lint:
 	if [ -n "$$unformatted" ]; then \
 		echo "gofmt needed on:"; echo "$$unformatted"; exit 1; \
 	fi
+
+# Fuzz targets (go test -fuzz takes one package and one target per run):
+# package:target pairs, run one at a time. Findings are written to the
+# package's testdata/fuzz/<target>/, where plain go test replays them.
+FUZZ_TARGETS = \
+	./scim:FuzzFilterToSQL \
+	./scim:FuzzPatchPath \
+	./internal/invite:FuzzBulkInviteAddresses \
+	./graph:FuzzGlobalIDsAndCursors \
+	./graph:FuzzTrustedDocumentRequest \
+	./internal/config:FuzzTrustedDocumentsFile \
+	./internal/config:FuzzConfigValues \
+	./internal/config:FuzzConfigFile
+FUZZTIME ?= 2m
+
+# Fuzz every target for FUZZTIME each: make fuzz FUZZTIME=10m.
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -count=1 -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+# What CI runs: every target briefly (about 8 x 5 s plus start-up).
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=5s
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...

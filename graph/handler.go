@@ -150,6 +150,7 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	srv.Use(DepthLimit{Limit: cfg.DepthLimit})
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	srv.Use(ListLimits{bounds: schema.lists})
+	srv.Use(CursorCheck{})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(authz.WithCache(ctx))
 	})

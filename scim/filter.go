@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	scimerrors "github.com/elimity-com/scim/errors"
 	"github.com/scim2/filter-parser/v2"
@@ -212,15 +213,28 @@ func compare(e *filter.AttributeExpression, within string, tr translator) (pred,
 	if !ok {
 		return nil, invalidFilter("%s compares with a string", e.AttributePath.String())
 	}
-	fold := col.kind != colString
-	if fold {
-		str = strings.ToLower(str)
+	if col.kind == colFold || col.kind == colString {
+		// Folded by the database on both sides, or compared exactly; see
+		// textMatch.
+		switch op {
+		case filter.EQ, filter.NE, filter.GT, filter.GE, filter.LT, filter.LE, filter.CO, filter.SW, filter.EW:
+		default:
+			return nil, invalidFilter("unsupported operator %s", op)
+		}
+		fold := col.kind == colFold
+		return func(s *sql.Selector) *sql.Predicate {
+			m := textMatch(s, s.C(col.column), op, str, fold)
+			if op == filter.NE {
+				return sql.Or(sql.IsNull(s.C(col.column)), m)
+			}
+			return m
+		}, nil
 	}
+	// colLower and colUserName: the columns hold values lower-cased in Go
+	// (provision), and so is the value.
+	str = strings.ToLower(str)
 	ident := func(s *sql.Selector) string {
-		switch col.kind {
-		case colFold:
-			return sql.Lower(s.C(col.column))
-		case colUserName:
+		if col.kind == colUserName {
 			return "COALESCE(" + s.C(col.column) + ", " + s.C(user.FieldEmailNormalized) + ")"
 		}
 		return s.C(col.column)
@@ -248,15 +262,7 @@ func compare(e *filter.AttributeExpression, within string, tr translator) (pred,
 	}
 	switch op {
 	case filter.CO, filter.SW, filter.EW:
-		pattern := likeEscape(str)
-		switch op {
-		case filter.CO:
-			pattern = "%" + pattern + "%"
-		case filter.SW:
-			pattern += "%"
-		case filter.EW:
-			pattern = "%" + pattern
-		}
+		pattern := likePattern(op, str)
 		return func(s *sql.Selector) *sql.Predicate {
 			id := ident(s)
 			return sql.P(func(b *sql.Builder) {
@@ -274,6 +280,71 @@ func compare(e *filter.AttributeExpression, within string, tr translator) (pred,
 		return func(s *sql.Selector) *sql.Predicate { return cmp(op, ident(s), str) }, nil
 	}
 	return nil, invalidFilter("unsupported operator %s", op)
+}
+
+// textMatch is col op v on a text column, alike on both dialects:
+//
+//   - fold (caseExact false): both sides lower-cased by the database,
+//     lower(col) op lower(v). Lower-casing v in Go instead made a value
+//     spelled exactly as stored miss on SQLite as soon as it held an
+//     upper-case letter outside ASCII ("Ōtomo"), since SQLite's lower()
+//     folds ASCII only. What remains different: SQLite does not match
+//     "ōtomo" to "Ōtomo" (PostgreSQL does).
+//   - exact: co, sw and ew are GLOB on SQLite, whose LIKE ignores ASCII
+//     case (externalId co "OKTA" matched "00u1okta" there, not on
+//     PostgreSQL), and LIKE on PostgreSQL, where it is case-sensitive.
+func textMatch(s *sql.Selector, col string, op filter.CompareOperator, v string, fold bool) *sql.Predicate {
+	left := col
+	arg := func(b *sql.Builder, v any) { b.Arg(v) }
+	if fold {
+		left = sql.Lower(col)
+		arg = func(b *sql.Builder, v any) { b.WriteString("LOWER(").Arg(v).WriteString(")") }
+	}
+	return sql.P(func(b *sql.Builder) {
+		switch op {
+		case filter.CO, filter.SW, filter.EW:
+			if !fold && s.Dialect() == dialect.SQLite {
+				b.WriteString(left).WriteString(" GLOB ")
+				arg(b, globPattern(op, v))
+				return
+			}
+			b.WriteString(left).WriteString(" LIKE ")
+			arg(b, likePattern(op, v))
+			b.WriteString(` ESCAPE '\'`)
+			return
+		}
+		b.WriteString(left).WriteString(" " + sqlOps[op] + " ")
+		arg(b, v)
+	})
+}
+
+var sqlOps = map[filter.CompareOperator]string{
+	filter.EQ: "=", filter.NE: "<>", filter.GT: ">", filter.GE: ">=", filter.LT: "<", filter.LE: "<=",
+}
+
+// likePattern is the LIKE pattern (escape character \) of co, sw or ew v.
+func likePattern(op filter.CompareOperator, v string) string {
+	p := likeEscape(v)
+	switch op {
+	case filter.CO:
+		return "%" + p + "%"
+	case filter.SW:
+		return p + "%"
+	}
+	return "%" + p
+}
+
+// globPattern is SQLite's GLOB pattern of co, sw or ew v: GLOB has no
+// escape character, so its metacharacters become one-character classes.
+func globPattern(op filter.CompareOperator, v string) string {
+	p := strings.NewReplacer("*", "[*]", "?", "[?]", "[", "[[]").Replace(v)
+	switch op {
+	case filter.CO:
+		return "*" + p + "*"
+	case filter.SW:
+		return p + "*"
+	}
+	return "*" + p
 }
 
 func cmp(op filter.CompareOperator, col string, v any) *sql.Predicate {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"github.com/elimity-com/scim"
 	scimerrors "github.com/elimity-com/scim/errors"
 	"github.com/elimity-com/scim/optional"
@@ -299,7 +300,9 @@ func (h groupHandler) Delete(r *http.Request, id string) error {
 func (h groupHandler) Patch(r *http.Request, id string, ops []scim.PatchOperation) (scim.Resource, error) {
 	p, membersOnly, err := groupPatch(id, ops)
 	if err != nil {
-		return scim.Resource{}, Error(r.Context(), err)
+		// asSCIM: groupPatch's refusals are SCIM errors already (Error
+		// alone answered them 500).
+		return scim.Resource{}, asSCIM(r.Context(), err)
 	}
 	var out scim.Resource
 	err = h.inTx(r, func(ctx context.Context, c *ent.Client) error {
@@ -571,16 +574,11 @@ func attributeFilter(x *filter.AttributeExpression) (predicate.SCIMGroupMapping,
 			return nil, err
 		}
 		switch op {
-		case filter.EQ:
-			return scimgroupmapping.DisplayNameEqualFold(val), nil
-		case filter.NE:
-			return scimgroupmapping.Not(scimgroupmapping.DisplayNameEqualFold(val)), nil
-		case filter.CO:
-			return scimgroupmapping.DisplayNameContainsFold(val), nil
-		case filter.SW:
-			return scimgroupmapping.DisplayNameHasPrefix(val), nil
-		case filter.EW:
-			return scimgroupmapping.DisplayNameHasSuffix(val), nil
+		case filter.EQ, filter.NE, filter.CO, filter.SW, filter.EW:
+			// displayName is caseExact false: folded alike on both
+			// dialects (textMatch); ent's HasPrefix and HasSuffix were
+			// case-sensitive on PostgreSQL only.
+			return textPredicate(scimgroupmapping.FieldDisplayName, op, val, true), nil
 		case filter.PR:
 			return scimgroupmapping.DisplayNameNEQ(""), nil
 		}
@@ -593,12 +591,10 @@ func attributeFilter(x *filter.AttributeExpression) (predicate.SCIMGroupMapping,
 			return scimgroupmapping.ExternalID(val), nil
 		case filter.NE:
 			return scimgroupmapping.Or(scimgroupmapping.ExternalIDIsNil(), scimgroupmapping.ExternalIDNEQ(val)), nil
-		case filter.CO:
-			return scimgroupmapping.ExternalIDContains(val), nil
-		case filter.SW:
-			return scimgroupmapping.ExternalIDHasPrefix(val), nil
-		case filter.EW:
-			return scimgroupmapping.ExternalIDHasSuffix(val), nil
+		case filter.CO, filter.SW, filter.EW:
+			// caseExact: ent's Contains is LIKE, which ignores ASCII case
+			// on SQLite.
+			return textPredicate(scimgroupmapping.FieldExternalID, op, val, false), nil
 		case filter.PR:
 			return scimgroupmapping.ExternalIDNotNil(), nil
 		}
@@ -642,6 +638,11 @@ func attributeFilter(x *filter.AttributeExpression) (predicate.SCIMGroupMapping,
 		return timeFilter(field, op, t)
 	}
 	return nil, invalidFilter("cannot filter groups on %s %s", x.AttributePath, op)
+}
+
+// textPredicate is textMatch on a column of SCIM group mappings.
+func textPredicate(field string, op filter.CompareOperator, val string, fold bool) predicate.SCIMGroupMapping {
+	return func(s *sql.Selector) { s.Where(textMatch(s, s.C(field), op, val, fold)) }
 }
 
 func timeFilter(field string, op filter.CompareOperator, t time.Time) (predicate.SCIMGroupMapping, error) {

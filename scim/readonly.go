@@ -32,20 +32,31 @@ const maxBody = 4 << 20
 // Bodies that are not JSON objects are left to the library (invalidSyntax).
 // A user PATCH setting the enterprise manager to a bare id is also made
 // the complex value here (managerAsObject), which the library requires.
+// POST, PUT and PATCH bodies holding a NUL character anywhere are refused
+// here too (invalidValue).
 func readOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPatch && r.Method != http.MethodPut {
-			next.ServeHTTP(w, r)
-			return
-		}
-		resource, id, ok := resourcePath(r.URL.Path)
-		if !ok {
+		if r.Method != http.MethodPatch && r.Method != http.MethodPut && r.Method != http.MethodPost {
 			next.ServeHTTP(w, r)
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 		if err != nil || len(body) > maxBody {
 			writeError(w, scimerrors.ScimError{Status: http.StatusRequestEntityTooLarge, Detail: "the request body is too large"})
+			return
+		}
+		if holdsNUL(body) {
+			// PostgreSQL cannot store it (the write would fail as a 500);
+			// no attribute has a use for it.
+			e := scimerrors.ScimErrorInvalidValue
+			e.Detail = "no value may hold a NUL character"
+			writeError(w, e)
+			return
+		}
+		resource, id, ok := resourcePath(r.URL.Path)
+		if !ok || r.Method == http.MethodPost {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			next.ServeHTTP(w, r)
 			return
 		}
 		if r.Method == http.MethodPatch && resource == "Users" {
@@ -61,6 +72,40 @@ func readOnly(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// holdsNUL reports whether a JSON body has a NUL character in a string
+// or a key (JSON can only carry it escaped, as \u0000). Bodies that are
+// not JSON are left to the library.
+func holdsNUL(body []byte) bool {
+	if !bytes.Contains(body, []byte(`\u0000`)) {
+		return false
+	}
+	var doc any
+	if json.Unmarshal(body, &doc) != nil {
+		return false
+	}
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch v := v.(type) {
+		case string:
+			return strings.ContainsRune(v, 0)
+		case []any:
+			for _, e := range v {
+				if walk(e) {
+					return true
+				}
+			}
+		case map[string]any:
+			for k, e := range v {
+				if strings.ContainsRune(k, 0) || walk(e) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(doc)
 }
 
 // resourcePath splits /v2/Users/{id} (or /Groups/{id}) into the resource

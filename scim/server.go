@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/elimity-com/scim"
 	scimerrors "github.com/elimity-com/scim/errors"
@@ -68,6 +69,14 @@ func NewHandler(client *ent.Client, cfg Config) http.Handler {
 			return
 		}
 		if f := r.URL.Query().Get("filter"); r.Method == http.MethodGet && f != "" {
+			if !utf8.ValidString(f) || strings.ContainsRune(f, 0) {
+				// PostgreSQL refuses such text as a parameter (the
+				// request would fail as a 500); no attribute holds it.
+				e := errInvalidFilter
+				e.Detail = "the filter must be UTF-8 text without NUL characters"
+				writeError(w, e)
+				return
+			}
 			if rewritten := rewriteValuePaths(f); rewritten != f {
 				q := r.URL.Query()
 				q.Set("filter", rewritten)

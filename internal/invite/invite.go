@@ -230,7 +230,13 @@ func parseAddress(s string) (string, bool) {
 	if at < 1 || !strings.Contains(s[at:], ".") || strings.HasSuffix(s, ".") {
 		return "", false
 	}
-	return strings.ToLower(s), true
+	// The lower case may be longer than s ("Ⱥ" is 2 bytes, "ⱥ" 3): it is
+	// what email_normalized (at most 320 bytes) holds.
+	n := strings.ToLower(s)
+	if len(n) > 320 {
+		return "", false
+	}
+	return n, true
 }
 
 // chunk bounds the rows of one statement (PostgreSQL takes at most 65,535
