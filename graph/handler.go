@@ -216,6 +216,9 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 // away mid-mutation is UNAVAILABLE, anything else INTERNAL) instead of
 // entgql's message, which carries the driver's text.
 func (t transactioner) inTx(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if op := graphql.GetOperationContext(ctx).Operation; op == nil || op.Operation != ast.Mutation {
+		return next(ctx) // queries read without one
+	}
 	fail := func(err error) *graphql.Response {
 		return &graphql.Response{Errors: gqlerror.List{PresentError(ctx, err)}}
 	}

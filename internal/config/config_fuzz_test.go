@@ -180,7 +180,7 @@ func FuzzConfigFile(f *testing.F) {
 		if strings.Contains(c.String(), secret) {
 			t.Fatalf("the configuration's log line repeats SECRET_KEY: %s", c)
 		}
-		if c.SessionIdleTimeout > c.SessionTTL || c.RequestTimeout > maxRequestTimeout {
+		if c.SessionIdleTimeout > c.SessionTTL || c.RequestTimeout > c.HTTPWriteTimeout-writeMargin {
 			t.Fatalf("loaded an inconsistent configuration: %s", c)
 		}
 	})
