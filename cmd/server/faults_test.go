@@ -21,10 +21,10 @@ import (
 
 // outcome is one request of the load and how it ended.
 type outcome struct {
-	write       bool
-	start, end  time.Time
-	ok          bool // answered, and (a write) acknowledged with an id
-	unavailable bool // refused as the database being unavailable
+	write        bool
+	start, end   time.Time
+	ok           bool   // answered, and (a write) acknowledged with an id
+	unavailable  bool   // refused as the database being unavailable
 	id, name     string // of an acknowledged write
 	status       int
 	body, reason string
