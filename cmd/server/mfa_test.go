@@ -471,6 +471,21 @@ func TestAUserListsTheirSessionsAndEndsOne(t *testing.T) {
 // is refused.
 func TestRevokeEverywhereTakesEffectOnASecondServer(t *testing.T) {
 	t.Parallel()
+	a, b, _ := twoReplicas(t)
+	tok := a.signIn("clinician@demo.clinic")
+	a.ok(tok, qClients, nil)
+	b.ok(tok, qClients, nil)
+	id := b.ok(tok, `{ viewer { user { id } } }`, nil)["viewer"].(map[string]any)["user"].(map[string]any)["id"]
+	admin := b.signIn("admin@demo.clinic")
+	b.ok(admin, `mutation($u: ID!) { signOutEverywhere(input: {userId: $u}) { sessionsEnded } }`, map[string]any{"u": id})
+	a.refused(tok, "UNAUTHENTICATED", qClients, nil)
+}
+
+// twoReplicas serves the demo organization from two instances over one
+// PostgreSQL database, each with a connection pool of its own: a and b
+// share nothing else. db is a's.
+func twoReplicas(t *testing.T) (a, b *mfaServer, db *store.DB) {
+	t.Helper()
 	dsn := testdb.PostgresDSN(t)
 	ctx := context.Background()
 	open := func() *store.DB {
@@ -481,17 +496,10 @@ func TestRevokeEverywhereTakesEffectOnASecondServer(t *testing.T) {
 		t.Cleanup(func() { db.Close() })
 		return db
 	}
-	dbA := open()
-	if err := dbA.Migrate(ctx); err != nil {
+	db = open()
+	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	a := newMFAServer(t, dbA)
-	b := startOn(t, open(), a.clk)
-	tok := a.signIn("clinician@demo.clinic")
-	a.ok(tok, qClients, nil)
-	b.ok(tok, qClients, nil)
-	id := b.ok(tok, `{ viewer { user { id } } }`, nil)["viewer"].(map[string]any)["user"].(map[string]any)["id"]
-	admin := b.signIn("admin@demo.clinic")
-	b.ok(admin, `mutation($u: ID!) { signOutEverywhere(input: {userId: $u}) { sessionsEnded } }`, map[string]any{"u": id})
-	a.refused(tok, "UNAUTHENTICATED", qClients, nil)
+	a = newMFAServer(t, db)
+	return a, startOn(t, open(), a.clk), db
 }

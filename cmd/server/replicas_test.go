@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -11,8 +10,6 @@ import (
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/authz"
-	"github.com/clinicgate/clinicgate/internal/store"
-	"github.com/clinicgate/clinicgate/internal/testdb"
 )
 
 // Two replicas over one PostgreSQL database, each with its own connection
@@ -21,22 +18,7 @@ import (
 // message between them. The viewers the second replica keeps are proven
 // current by the organization's access epoch it reads with each session.
 func TestAnAccessChangeThroughOneReplicaIsInForceOnTheOtherAtTheNextRequest(t *testing.T) {
-	ctx := context.Background()
-	dsn := testdb.PostgresDSN(t)
-	open := func() *store.DB {
-		db, err := store.Open(ctx, "pgx", dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
-	dbA := open()
-	if err := dbA.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	a := newMFAServer(t, dbA)
-	b := startOn(t, open(), a.clk)
+	a, b, dbA := twoReplicas(t)
 
 	owner := a.signIn("owner@demo.clinic")
 	sup := b.signIn("supervisor@demo.clinic")

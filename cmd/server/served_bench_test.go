@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -60,18 +59,13 @@ var (
 )
 
 func servedScales(tb testing.TB) []authzbench.Scale {
-	all := map[string]authzbench.Scale{"1k": authzbench.Scale1k, "10k": authzbench.Scale10k, "100k": authzbench.Scale100k}
 	names := "1k,100k"
 	if v := os.Getenv("BENCH_SCALES"); v != "" {
 		names = v
 	}
-	var out []authzbench.Scale
-	for _, n := range strings.Split(names, ",") {
-		s, ok := all[strings.TrimSpace(n)]
-		if !ok {
-			tb.Fatalf("BENCH_SCALES: unknown scale %q (want 1k, 10k, 100k)", n)
-		}
-		out = append(out, s)
+	out, err := authzbench.ParseScales(names)
+	if err != nil {
+		tb.Fatalf("BENCH_SCALES: %v", err)
 	}
 	return out
 }

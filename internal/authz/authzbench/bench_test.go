@@ -67,20 +67,15 @@ var targets = map[string]time.Duration{
 }
 
 func scales(tb testing.TB) []authzbench.Scale {
-	all := map[string]authzbench.Scale{"1k": authzbench.Scale1k, "10k": authzbench.Scale10k, "100k": authzbench.Scale100k}
 	names := "1k,100k"
 	if v := os.Getenv("BENCH_SCALES"); v != "" {
 		names = v
 	} else if testing.Short() {
 		names = "1k"
 	}
-	var out []authzbench.Scale
-	for _, n := range strings.Split(names, ",") {
-		s, ok := all[strings.TrimSpace(n)]
-		if !ok {
-			tb.Fatalf("BENCH_SCALES: unknown scale %q (want 1k, 10k, 100k)", n)
-		}
-		out = append(out, s)
+	out, err := authzbench.ParseScales(names)
+	if err != nil {
+		tb.Fatalf("BENCH_SCALES: %v", err)
 	}
 	return out
 }

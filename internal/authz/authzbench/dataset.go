@@ -74,6 +74,21 @@ var (
 	Scale100k = Scale{Clients: 100_000, Users: 5_000, BusinessUnits: 50, Links: 300_000}
 )
 
+// ParseScales returns the scales a comma-separated list names ("1k",
+// "10k", "100k"): the benchmarks' BENCH_SCALES.
+func ParseScales(names string) ([]Scale, error) {
+	all := map[string]Scale{"1k": Scale1k, "10k": Scale10k, "100k": Scale100k}
+	var out []Scale
+	for _, n := range strings.Split(names, ",") {
+		s, ok := all[strings.TrimSpace(n)]
+		if !ok {
+			return nil, fmt.Errorf("authzbench: unknown scale %q (want 1k, 10k, 100k)", n)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
 // Name is a short name of the scale for benchmark names: "1k", "100k".
 func (s Scale) Name() string {
 	switch {
