@@ -85,6 +85,12 @@ func TestAnAccessChangeThroughOneReplicaIsInForceOnTheOtherAtTheNextRequest(t *t
 	if d := b.ok(clin, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": linked}); d["node"] != nil {
 		t.Fatalf("the revoked link still shows the client through the other replica: %v", d)
 	}
+	// And granted again.
+	a.ok(owner, `mutation($u: ID!, $c: ID!) { grantClientAccess(input: {userId: $u, clientId: $c}) { clientAccess { id } } }`,
+		map[string]any{"u": clinUser.ID, "c": linked})
+	if d := b.ok(clin, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": linked}); d["node"] == nil {
+		t.Fatalf("a link granted through one replica does not show the client on the other")
+	}
 
 	// A session revoked.
 	a.ok(owner, `mutation($u: ID!) { signOutEverywhere(input: {userId: $u}) { sessionsEnded } }`, map[string]any{"u": clinUser.ID})
