@@ -111,7 +111,9 @@ func FuzzConfigValues(f *testing.F) {
 			// the log line never shows its password.
 			driver, _ := c.DriverDSN()
 			check("a pgx or sqlite DSN", driver == "pgx" || driver == "sqlite")
-			if pw := urlPassword(raw); len(pw) >= 4 && !strings.Contains(strings.ReplaceAll(raw, pw, ""), pw) {
+			// Only a password that appears nowhere else in the URL can
+			// be looked for (a host of zeros holds a password of zeros).
+			if pw := urlPassword(raw); len(pw) >= 4 && !strings.Contains(strings.Replace(raw, pw, "", 1), pw) {
 				check("a log line without the password", !strings.Contains(c.String(), pw))
 			}
 		}
