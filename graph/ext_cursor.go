@@ -25,20 +25,23 @@ import (
 // BAD_USER_INPUT on the argument; a cursor the server made always passes.
 type CursorCheck struct{}
 
+// Its check of decoded arguments runs from the handler's one field
+// interceptor (fieldChecks), not as an interceptor of its own.
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationContextMutator
-	graphql.FieldInterceptor
 } = CursorCheck{}
 
 func (CursorCheck) ExtensionName() string { return "CursorCheck" }
 
 func (CursorCheck) Validate(graphql.ExecutableSchema) error { return nil }
 
-func (CursorCheck) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+// checkField refuses the field about to be resolved in ctx when its after
+// or before argument is not a cursor of its connection.
+func (CursorCheck) checkField(ctx context.Context) error {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || fc.Args == nil {
-		return next(ctx)
+		return nil
 	}
 	for _, name := range []string{"after", "before"} {
 		c, ok := fc.Args[name].(*entgql.Cursor[pulid.ID])
@@ -46,10 +49,10 @@ func (CursorCheck) InterceptField(ctx context.Context, next graphql.Resolver) (a
 			continue
 		}
 		if !cursorValid(c, fc.Args["orderBy"]) {
-			return nil, apperr.InvalidField(name, "%s is not a cursor of this connection", name)
+			return apperr.InvalidField(name, "%s is not a cursor of this connection", name)
 		}
 	}
-	return next(ctx)
+	return nil
 }
 
 // cursorValid reports whether c could be a cursor of a connection ordered

@@ -149,8 +149,8 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	}
 	srv.Use(DepthLimit{Limit: cfg.DepthLimit})
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
-	srv.Use(ListLimits{bounds: schema.lists})
-	srv.Use(CursorCheck{})
+	srv.Use(fieldChecks{lists: ListLimits{bounds: schema.lists}})
+	srv.Use(CursorCheck{}) // the operation's cursors, before any field
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(authz.WithCache(ctx))
 	})
