@@ -11,11 +11,6 @@ import (
 	scimerrors "github.com/elimity-com/scim/errors"
 )
 
-// maxBody bounds the body readOnly reads ahead of the library (which
-// reads it again); a larger one is refused as the library would refuse
-// a malformed one.
-const maxBody = 4 << 20
-
 // readOnly refuses, before the library, a PUT or PATCH that changes a
 // read-only attribute: 400 with scimType mutability (RFC 7644 §3.5.2).
 // The library drops id, meta and other read-only attributes from the
@@ -34,14 +29,14 @@ const maxBody = 4 << 20
 // the complex value here (managerAsObject), which the library requires.
 // POST, PUT and PATCH bodies holding a NUL character anywhere are refused
 // here too (invalidValue).
-func readOnly(next http.Handler) http.Handler {
+func readOnly(maxBody int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPatch && r.Method != http.MethodPut && r.Method != http.MethodPost {
 			next.ServeHTTP(w, r)
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-		if err != nil || len(body) > maxBody {
+		if err != nil || int64(len(body)) > maxBody {
 			writeError(w, scimerrors.ScimError{Status: http.StatusRequestEntityTooLarge, Detail: "the request body is too large"})
 			return
 		}
@@ -233,4 +228,18 @@ func managerAsObject(body []byte) []byte {
 		return body
 	}
 	return out
+}
+
+// limitBody refuses, in the SCIM error schema, a request body over max:
+// at once when its length is declared, whoever sends it (before the token
+// is checked), and when it is read otherwise.
+func limitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			writeError(w, scimerrors.ScimError{Status: http.StatusRequestEntityTooLarge, Detail: "the request body is too large"})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
 }

@@ -21,6 +21,20 @@ type Config struct {
 	BaseURL string
 	// RateLimit paces each token (the zero value takes the defaults).
 	RateLimit RateLimitConfig
+	// MaxBodyBytes bounds a request body (DefaultMaxBody when 0): a larger
+	// one is refused with 413 in the SCIM error schema, before it is read
+	// when its length is declared.
+	MaxBodyBytes int64
+}
+
+// DefaultMaxBody is the body bound of a zero Config.MaxBodyBytes.
+const DefaultMaxBody = 4 << 20
+
+func (c Config) maxBody() int64 {
+	if c.MaxBodyBytes > 0 {
+		return c.MaxBodyBytes
+	}
+	return DefaultMaxBody
 }
 
 // MaxResults is the most resources one list answers (count is capped).
@@ -54,7 +68,7 @@ func NewHandler(client *ent.Client, cfg Config) http.Handler {
 	// The token first (who is asking), then its pace.
 	// Then read-only attributes (the library drops them unseen) and the
 	// database's unavailability (the library would answer it 500).
-	return auth.Middleware(RateLimit(cfg.RateLimit)(answerUnavailable(readOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return limitBody(cfg.maxBody(), auth.Middleware(RateLimit(cfg.RateLimit)(answerUnavailable(readOnly(cfg.maxBody(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/scim+json")
 		path := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/v2"), "/")
 		if path == "/ServiceProviderConfig" {
@@ -84,7 +98,7 @@ func NewHandler(client *ent.Client, cfg Config) http.Handler {
 			}
 		}
 		srv.ServeHTTP(w, r)
-	})))))
+	}))))))
 }
 
 // resourceTypes lists the resource types the server serves. Add a resource

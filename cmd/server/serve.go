@@ -256,8 +256,11 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger, clk clock.Cl
 	scimHandler := scim.NewHandler(db.Client, scim.Config{
 		BaseURL:   strings.TrimSuffix(cfg.PublicURL, "/") + "/scim/v2",
 		RateLimit: scim.RateLimitConfig{PerSecond: cfg.SCIMRatePerSecond, Burst: cfg.SCIMRateBurst},
+		// The SCIM handler bounds its bodies itself, to answer in the SCIM
+		// error schema.
+		MaxBodyBytes: int64(cfg.MaxBodyBytes),
 	})
-	mux.Handle("/scim/", instrument.Instrument("scim", edge.LimitBody(int64(cfg.MaxBodyBytes))(http.StripPrefix("/scim", scimHandler))))
+	mux.Handle("/scim/", instrument.Instrument("scim", http.StripPrefix("/scim", scimHandler)))
 	if cfg.GraphiQL {
 		console.Routes(mux, "/graphql")
 	}

@@ -63,8 +63,13 @@ func TestTheHTTPLimitsFollowTheirVariables(t *testing.T) {
 		{"/graphql", "application/json"},
 		{"/scim/v2/Users", "application/scim+json"},
 	} {
-		if res := send(t, "POST", base+r.path, map[string]string{"Content-Type": r.ct}, pad); res.status != http.StatusRequestEntityTooLarge {
+		res := send(t, "POST", base+r.path, map[string]string{"Content-Type": r.ct}, pad)
+		if res.status != http.StatusRequestEntityTooLarge {
 			t.Errorf("4 KiB body to %s: %d %.200s, want 413", r.path, res.status, res.raw)
+		}
+		// SCIM answers in its own error schema (RFC 7644 §3.12).
+		if strings.HasPrefix(r.path, "/scim/") && !strings.Contains(res.raw, "urn:ietf:params:scim:api:messages:2.0:Error") {
+			t.Errorf("413 from %s is not a SCIM error: %.200s", r.path, res.raw)
 		}
 	}
 	if res := send(t, "POST", base+"/auth/login", map[string]string{"Content-Type": "application/json"},
