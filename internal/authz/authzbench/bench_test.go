@@ -53,7 +53,7 @@ const pageSize = 50
 // The GraphQL operations measured: the page alone, and the page with
 // pageInfo and totalCount (entgql counts whenever either is selected).
 const (
-	pageQuery      = `query Page($first: Int) { clients(first: $first) { edges { cursor node { id givenName familyName status } } } }`
+	pageQuery      = authzbench.PageQuery
 	pageCountQuery = `query PageCount($first: Int) { clients(first: $first) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id givenName familyName status } } } }`
 )
 

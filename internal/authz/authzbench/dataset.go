@@ -74,6 +74,10 @@ var (
 	Scale100k = Scale{Clients: 100_000, Users: 5_000, BusinessUnits: 50, Links: 300_000}
 )
 
+// PageQuery is the GraphQL page the benchmarks measure: the first clients
+// with the columns a client list shows.
+const PageQuery = `query Page($first: Int) { clients(first: $first) { edges { cursor node { id givenName familyName status } } } }`
+
 // ParseScales returns the scales a comma-separated list names ("1k",
 // "10k", "100k"): the benchmarks' BENCH_SCALES.
 func ParseScales(names string) ([]Scale, error) {
