@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -9,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/clinicgate/clinicgate/ent/scimgroupmapping"
 	"github.com/clinicgate/clinicgate/ent/user"
@@ -68,31 +66,11 @@ func (a scimAnswer) isError(status int) bool {
 
 func (s *sweep) scimCall(t *testing.T, token, method, path string, body any) scimAnswer {
 	t.Helper()
-	var rd *bytes.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	} else {
-		rd = bytes.NewReader(nil)
-	}
-	req, _ := http.NewRequest(method, s.url+"/scim/v2"+path, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/scim+json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var buf bytes.Buffer
-	buf.ReadFrom(res.Body)
-	a := scimAnswer{status: res.StatusCode, raw: buf.String()}
-	_ = json.Unmarshal(buf.Bytes(), &a.body)
-	if res.StatusCode >= 500 && res.StatusCode != http.StatusNotImplemented {
-		t.Errorf("SCIM %s %s answered %d: %s", method, path, res.StatusCode, a.raw)
+	res := requestAs(t, method, s.url+"/scim/v2"+path, token, "application/scim+json", body)
+	a := scimAnswer{status: res.status, raw: res.raw}
+	_ = json.Unmarshal([]byte(res.raw), &a.body)
+	if res.status >= 500 && res.status != http.StatusNotImplemented {
+		t.Errorf("SCIM %s %s answered %d: %s", method, path, res.status, a.raw)
 	}
 	return a
 }

@@ -21,9 +21,6 @@ import (
 // then verified in the database. It lives here, not in cmd/loadgen,
 // because the handler is assembled in this package.
 func TestTheLoadGeneratorRunsEveryOperationWithoutServerErrorsOrLostWrites(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a 3 s load run; not in -short")
-	}
 	ctx := context.Background()
 	kv := postgresEnv(t)
 	kv["TRUST_PROXY_HEADERS"] = "true"

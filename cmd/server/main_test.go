@@ -339,6 +339,12 @@ func (r response) code() string {
 // request sends a request with an optional bearer token and JSON body.
 func request(t *testing.T, method, url, bearer string, body any) response {
 	t.Helper()
+	return requestAs(t, method, url, bearer, "application/json", body)
+}
+
+// requestAs is request with the body sent as contentType.
+func requestAs(t *testing.T, method, url, bearer, contentType string, body any) response {
+	t.Helper()
 	var rd *bytes.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -351,7 +357,7 @@ func request(t *testing.T, method, url, bearer string, body any) response {
 		t.Fatal(err)
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)

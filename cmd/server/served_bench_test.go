@@ -207,24 +207,7 @@ func (e *served) post(kind, query string, vars map[string]any, buf *bytes.Buffer
 // the benchmark process (client and server: they share it).
 func servedMeasure(b *testing.B, floor time.Duration, op func() error) {
 	b.Helper()
-	for range 10 {
-		if err := op(); err != nil {
-			b.Fatal(err)
-		}
-	}
-	lat := make([]time.Duration, b.N)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		t := time.Now()
-		if err := op(); err != nil {
-			b.Fatal(err)
-		}
-		lat[i] = time.Since(t)
-	}
-	b.StopTimer()
-	slices.Sort(lat)
-	p50 := lat[len(lat)/2]
+	p50 := authzbench.Median(b, op)
 	b.ReportMetric(float64(p50.Nanoseconds()), "p50-ns")
 	if floor > 0 {
 		b.ReportMetric(float64(p50)/float64(floor), "x-floor")

@@ -264,28 +264,11 @@ func record(name string, n int, p50, floor, target time.Duration) {
 	}
 }
 
-// measure runs op b.N times (after a warm-up that brings pgx's statement
-// cache and PostgreSQL's plan cache to their steady state), timing each
-// operation, and reports the median and its ratio to the floor.
+// measure times op (authzbench.Median) and reports the median and its
+// ratio to the floor.
 func measure(b *testing.B, e *env, figure string, op func() error) {
 	b.Helper()
-	for range 10 {
-		if err := op(); err != nil {
-			b.Fatal(err)
-		}
-	}
-	lat := make([]time.Duration, b.N)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		t := time.Now()
-		if err := op(); err != nil {
-			b.Fatal(err)
-		}
-		lat[i] = time.Since(t)
-	}
-	b.StopTimer()
-	p50 := median(lat)
+	p50 := authzbench.Median(b, op)
 	ratio := float64(p50) / float64(e.floor)
 	b.ReportMetric(float64(p50.Nanoseconds()), "p50-ns")
 	b.ReportMetric(ratio, "x-floor")
