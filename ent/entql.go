@@ -295,6 +295,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldEmergencyAccessMinutes: {Type: field.TypeInt, Column: organization.FieldEmergencyAccessMinutes},
 			organization.FieldSessionIdleMinutes:     {Type: field.TypeInt, Column: organization.FieldSessionIdleMinutes},
 			organization.FieldAccessEpoch:            {Type: field.TypeInt64, Column: organization.FieldAccessEpoch},
+			organization.FieldAccessSeq:              {Type: field.TypeInt64, Column: organization.FieldAccessSeq},
 		},
 	}
 	graph.Nodes[11] = &sqlgraph.Node{
@@ -594,6 +595,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldUserAgent:              {Type: field.TypeString, Column: session.FieldUserAgent},
 			session.FieldRevokedAt:              {Type: field.TypeTime, Column: session.FieldRevokedAt},
 			session.FieldRevokedReason:          {Type: field.TypeString, Column: session.FieldRevokedReason},
+			session.FieldWriteSeq:               {Type: field.TypeInt64, Column: session.FieldWriteSeq},
 		},
 	}
 	graph.Nodes[24] = &sqlgraph.Node{
@@ -3740,6 +3742,11 @@ func (f *OrganizationFilter) WhereAccessEpoch(p entql.Int64P) {
 	f.Where(p.Field(organization.FieldAccessEpoch))
 }
 
+// WhereAccessSeq applies the entql int64 predicate on the access_seq field.
+func (f *OrganizationFilter) WhereAccessSeq(p entql.Int64P) {
+	f.Where(p.Field(organization.FieldAccessSeq))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *OutboxMessageQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -5468,6 +5475,11 @@ func (f *SessionFilter) WhereRevokedAt(p entql.TimeP) {
 // WhereRevokedReason applies the entql string predicate on the revoked_reason field.
 func (f *SessionFilter) WhereRevokedReason(p entql.StringP) {
 	f.Where(p.Field(session.FieldRevokedReason))
+}
+
+// WhereWriteSeq applies the entql int64 predicate on the write_seq field.
+func (f *SessionFilter) WhereWriteSeq(p entql.Int64P) {
+	f.Where(p.Field(session.FieldWriteSeq))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.

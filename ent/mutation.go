@@ -10757,6 +10757,8 @@ type OrganizationMutation struct {
 	addsession_idle_minutes     *int
 	access_epoch                *int64
 	addaccess_epoch             *int64
+	access_seq                  *int64
+	addaccess_seq               *int64
 	clearedFields               map[string]struct{}
 	done                        bool
 	oldValue                    func(context.Context) (*Organization, error)
@@ -11301,6 +11303,62 @@ func (m *OrganizationMutation) ResetAccessEpoch() {
 	m.addaccess_epoch = nil
 }
 
+// SetAccessSeq sets the "access_seq" field.
+func (m *OrganizationMutation) SetAccessSeq(i int64) {
+	m.access_seq = &i
+	m.addaccess_seq = nil
+}
+
+// AccessSeq returns the value of the "access_seq" field in the mutation.
+func (m *OrganizationMutation) AccessSeq() (r int64, exists bool) {
+	v := m.access_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccessSeq returns the old "access_seq" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldAccessSeq(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccessSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccessSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccessSeq: %w", err)
+	}
+	return oldValue.AccessSeq, nil
+}
+
+// AddAccessSeq adds i to the "access_seq" field.
+func (m *OrganizationMutation) AddAccessSeq(i int64) {
+	if m.addaccess_seq != nil {
+		*m.addaccess_seq += i
+	} else {
+		m.addaccess_seq = &i
+	}
+}
+
+// AddedAccessSeq returns the value that was added to the "access_seq" field in this mutation.
+func (m *OrganizationMutation) AddedAccessSeq() (r int64, exists bool) {
+	v := m.addaccess_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAccessSeq resets all changes to the "access_seq" field.
+func (m *OrganizationMutation) ResetAccessSeq() {
+	m.access_seq = nil
+	m.addaccess_seq = nil
+}
+
 // Where appends a list predicates to the OrganizationMutation builder.
 func (m *OrganizationMutation) Where(ps ...predicate.Organization) {
 	m.predicates = append(m.predicates, ps...)
@@ -11335,7 +11393,7 @@ func (m *OrganizationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrganizationMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, organization.FieldCreatedAt)
 	}
@@ -11366,6 +11424,9 @@ func (m *OrganizationMutation) Fields() []string {
 	if m.access_epoch != nil {
 		fields = append(fields, organization.FieldAccessEpoch)
 	}
+	if m.access_seq != nil {
+		fields = append(fields, organization.FieldAccessSeq)
+	}
 	return fields
 }
 
@@ -11394,6 +11455,8 @@ func (m *OrganizationMutation) Field(name string) (ent.Value, bool) {
 		return m.SessionIdleMinutes()
 	case organization.FieldAccessEpoch:
 		return m.AccessEpoch()
+	case organization.FieldAccessSeq:
+		return m.AccessSeq()
 	}
 	return nil, false
 }
@@ -11423,6 +11486,8 @@ func (m *OrganizationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldSessionIdleMinutes(ctx)
 	case organization.FieldAccessEpoch:
 		return m.OldAccessEpoch(ctx)
+	case organization.FieldAccessSeq:
+		return m.OldAccessSeq(ctx)
 	}
 	return nil, fmt.Errorf("unknown Organization field %s", name)
 }
@@ -11502,6 +11567,13 @@ func (m *OrganizationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAccessEpoch(v)
 		return nil
+	case organization.FieldAccessSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccessSeq(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Organization field %s", name)
 }
@@ -11519,6 +11591,9 @@ func (m *OrganizationMutation) AddedFields() []string {
 	if m.addaccess_epoch != nil {
 		fields = append(fields, organization.FieldAccessEpoch)
 	}
+	if m.addaccess_seq != nil {
+		fields = append(fields, organization.FieldAccessSeq)
+	}
 	return fields
 }
 
@@ -11533,6 +11608,8 @@ func (m *OrganizationMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedSessionIdleMinutes()
 	case organization.FieldAccessEpoch:
 		return m.AddedAccessEpoch()
+	case organization.FieldAccessSeq:
+		return m.AddedAccessSeq()
 	}
 	return nil, false
 }
@@ -11562,6 +11639,13 @@ func (m *OrganizationMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddAccessEpoch(v)
+		return nil
+	case organization.FieldAccessSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAccessSeq(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Organization numeric field %s", name)
@@ -11628,6 +11712,9 @@ func (m *OrganizationMutation) ResetField(name string) error {
 		return nil
 	case organization.FieldAccessEpoch:
 		m.ResetAccessEpoch()
+		return nil
+	case organization.FieldAccessSeq:
+		m.ResetAccessSeq()
 		return nil
 	}
 	return fmt.Errorf("unknown Organization field %s", name)
@@ -24679,6 +24766,8 @@ type SessionMutation struct {
 	user_agent               *string
 	revoked_at               *time.Time
 	revoked_reason           *string
+	write_seq                *int64
+	addwrite_seq             *int64
 	clearedFields            map[string]struct{}
 	organization             *pulid.ID
 	clearedorganization      bool
@@ -25356,6 +25445,62 @@ func (m *SessionMutation) ResetRevokedReason() {
 	delete(m.clearedFields, session.FieldRevokedReason)
 }
 
+// SetWriteSeq sets the "write_seq" field.
+func (m *SessionMutation) SetWriteSeq(i int64) {
+	m.write_seq = &i
+	m.addwrite_seq = nil
+}
+
+// WriteSeq returns the value of the "write_seq" field in the mutation.
+func (m *SessionMutation) WriteSeq() (r int64, exists bool) {
+	v := m.write_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWriteSeq returns the old "write_seq" field's value of the Session entity.
+// If the Session object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SessionMutation) OldWriteSeq(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWriteSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWriteSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWriteSeq: %w", err)
+	}
+	return oldValue.WriteSeq, nil
+}
+
+// AddWriteSeq adds i to the "write_seq" field.
+func (m *SessionMutation) AddWriteSeq(i int64) {
+	if m.addwrite_seq != nil {
+		*m.addwrite_seq += i
+	} else {
+		m.addwrite_seq = &i
+	}
+}
+
+// AddedWriteSeq returns the value that was added to the "write_seq" field in this mutation.
+func (m *SessionMutation) AddedWriteSeq() (r int64, exists bool) {
+	v := m.addwrite_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetWriteSeq resets all changes to the "write_seq" field.
+func (m *SessionMutation) ResetWriteSeq() {
+	m.write_seq = nil
+	m.addwrite_seq = nil
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *SessionMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -25444,7 +25589,7 @@ func (m *SessionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SessionMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.organization != nil {
 		fields = append(fields, session.FieldOrganizationID)
 	}
@@ -25487,6 +25632,9 @@ func (m *SessionMutation) Fields() []string {
 	if m.revoked_reason != nil {
 		fields = append(fields, session.FieldRevokedReason)
 	}
+	if m.write_seq != nil {
+		fields = append(fields, session.FieldWriteSeq)
+	}
 	return fields
 }
 
@@ -25523,6 +25671,8 @@ func (m *SessionMutation) Field(name string) (ent.Value, bool) {
 		return m.RevokedAt()
 	case session.FieldRevokedReason:
 		return m.RevokedReason()
+	case session.FieldWriteSeq:
+		return m.WriteSeq()
 	}
 	return nil, false
 }
@@ -25560,6 +25710,8 @@ func (m *SessionMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldRevokedAt(ctx)
 	case session.FieldRevokedReason:
 		return m.OldRevokedReason(ctx)
+	case session.FieldWriteSeq:
+		return m.OldWriteSeq(ctx)
 	}
 	return nil, fmt.Errorf("unknown Session field %s", name)
 }
@@ -25667,6 +25819,13 @@ func (m *SessionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRevokedReason(v)
 		return nil
+	case session.FieldWriteSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWriteSeq(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Session field %s", name)
 }
@@ -25678,6 +25837,9 @@ func (m *SessionMutation) AddedFields() []string {
 	if m.addidle_timeout_seconds != nil {
 		fields = append(fields, session.FieldIdleTimeoutSeconds)
 	}
+	if m.addwrite_seq != nil {
+		fields = append(fields, session.FieldWriteSeq)
+	}
 	return fields
 }
 
@@ -25688,6 +25850,8 @@ func (m *SessionMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case session.FieldIdleTimeoutSeconds:
 		return m.AddedIdleTimeoutSeconds()
+	case session.FieldWriteSeq:
+		return m.AddedWriteSeq()
 	}
 	return nil, false
 }
@@ -25703,6 +25867,13 @@ func (m *SessionMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddIdleTimeoutSeconds(v)
+		return nil
+	case session.FieldWriteSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWriteSeq(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Session numeric field %s", name)
@@ -25793,6 +25964,9 @@ func (m *SessionMutation) ResetField(name string) error {
 		return nil
 	case session.FieldRevokedReason:
 		m.ResetRevokedReason()
+		return nil
+	case session.FieldWriteSeq:
+		m.ResetWriteSeq()
 		return nil
 	}
 	return fmt.Errorf("unknown Session field %s", name)

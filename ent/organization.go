@@ -38,7 +38,9 @@ type Organization struct {
 	// overrides the server's idle timeout when shorter
 	SessionIdleMinutes *int `json:"session_idle_minutes,omitempty"`
 	// moves with every change to a member's roles, units, status or MFA policy
-	AccessEpoch  int64 `json:"access_epoch,omitempty"`
+	AccessEpoch int64 `json:"access_epoch,omitempty"`
+	// moves with every change to who may read what: the viewers' epoch, links, break-glass, a client's unit or restriction
+	AccessSeq    int64 `json:"access_seq,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -51,7 +53,7 @@ func (*Organization) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case organization.FieldSessionViewEnabled, organization.FieldRequireMfa:
 			values[i] = new(sql.NullBool)
-		case organization.FieldEmergencyAccessMinutes, organization.FieldSessionIdleMinutes, organization.FieldAccessEpoch:
+		case organization.FieldEmergencyAccessMinutes, organization.FieldSessionIdleMinutes, organization.FieldAccessEpoch, organization.FieldAccessSeq:
 			values[i] = new(sql.NullInt64)
 		case organization.FieldName, organization.FieldSlug, organization.FieldSignInMethod:
 			values[i] = new(sql.NullString)
@@ -139,6 +141,12 @@ func (_m *Organization) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.AccessEpoch = value.Int64
 			}
+		case organization.FieldAccessSeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field access_seq", values[i])
+			} else if value.Valid {
+				_m.AccessSeq = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -206,6 +214,9 @@ func (_m *Organization) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("access_epoch=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AccessEpoch))
+	builder.WriteString(", ")
+	builder.WriteString("access_seq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AccessSeq))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -132,6 +132,20 @@ func (_c *OrganizationCreate) SetNillableAccessEpoch(v *int64) *OrganizationCrea
 	return _c
 }
 
+// SetAccessSeq sets the "access_seq" field.
+func (_c *OrganizationCreate) SetAccessSeq(v int64) *OrganizationCreate {
+	_c.mutation.SetAccessSeq(v)
+	return _c
+}
+
+// SetNillableAccessSeq sets the "access_seq" field if the given value is not nil.
+func (_c *OrganizationCreate) SetNillableAccessSeq(v *int64) *OrganizationCreate {
+	if v != nil {
+		_c.SetAccessSeq(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *OrganizationCreate) SetID(v pulid.ID) *OrganizationCreate {
 	_c.mutation.SetID(v)
@@ -203,6 +217,10 @@ func (_c *OrganizationCreate) defaults() error {
 		v := organization.DefaultAccessEpoch
 		_c.mutation.SetAccessEpoch(v)
 	}
+	if _, ok := _c.mutation.AccessSeq(); !ok {
+		v := organization.DefaultAccessSeq
+		_c.mutation.SetAccessSeq(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if organization.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized organization.DefaultID (forgotten import ent/runtime?)")
@@ -270,6 +288,14 @@ func (_c *OrganizationCreate) check() error {
 	if v, ok := _c.mutation.AccessEpoch(); ok {
 		if err := organization.AccessEpochValidator(v); err != nil {
 			return &ValidationError{Name: "access_epoch", err: fmt.Errorf(`ent: validator failed for field "Organization.access_epoch": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.AccessSeq(); !ok {
+		return &ValidationError{Name: "access_seq", err: errors.New(`ent: missing required field "Organization.access_seq"`)}
+	}
+	if v, ok := _c.mutation.AccessSeq(); ok {
+		if err := organization.AccessSeqValidator(v); err != nil {
+			return &ValidationError{Name: "access_seq", err: fmt.Errorf(`ent: validator failed for field "Organization.access_seq": %w`, err)}
 		}
 	}
 	if v, ok := _c.mutation.ID(); ok {
@@ -352,6 +378,10 @@ func (_c *OrganizationCreate) createSpec() (*Organization, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.AccessEpoch(); ok {
 		_spec.SetField(organization.FieldAccessEpoch, field.TypeInt64, value)
 		_node.AccessEpoch = value
+	}
+	if value, ok := _c.mutation.AccessSeq(); ok {
+		_spec.SetField(organization.FieldAccessSeq, field.TypeInt64, value)
+		_node.AccessSeq = value
 	}
 	return _node, _spec
 }
@@ -522,6 +552,24 @@ func (u *OrganizationUpsert) UpdateAccessEpoch() *OrganizationUpsert {
 // AddAccessEpoch adds v to the "access_epoch" field.
 func (u *OrganizationUpsert) AddAccessEpoch(v int64) *OrganizationUpsert {
 	u.Add(organization.FieldAccessEpoch, v)
+	return u
+}
+
+// SetAccessSeq sets the "access_seq" field.
+func (u *OrganizationUpsert) SetAccessSeq(v int64) *OrganizationUpsert {
+	u.Set(organization.FieldAccessSeq, v)
+	return u
+}
+
+// UpdateAccessSeq sets the "access_seq" field to the value that was provided on create.
+func (u *OrganizationUpsert) UpdateAccessSeq() *OrganizationUpsert {
+	u.SetExcluded(organization.FieldAccessSeq)
+	return u
+}
+
+// AddAccessSeq adds v to the "access_seq" field.
+func (u *OrganizationUpsert) AddAccessSeq(v int64) *OrganizationUpsert {
+	u.Add(organization.FieldAccessSeq, v)
 	return u
 }
 
@@ -716,6 +764,27 @@ func (u *OrganizationUpsertOne) AddAccessEpoch(v int64) *OrganizationUpsertOne {
 func (u *OrganizationUpsertOne) UpdateAccessEpoch() *OrganizationUpsertOne {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.UpdateAccessEpoch()
+	})
+}
+
+// SetAccessSeq sets the "access_seq" field.
+func (u *OrganizationUpsertOne) SetAccessSeq(v int64) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetAccessSeq(v)
+	})
+}
+
+// AddAccessSeq adds v to the "access_seq" field.
+func (u *OrganizationUpsertOne) AddAccessSeq(v int64) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.AddAccessSeq(v)
+	})
+}
+
+// UpdateAccessSeq sets the "access_seq" field to the value that was provided on create.
+func (u *OrganizationUpsertOne) UpdateAccessSeq() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateAccessSeq()
 	})
 }
 
@@ -1077,6 +1146,27 @@ func (u *OrganizationUpsertBulk) AddAccessEpoch(v int64) *OrganizationUpsertBulk
 func (u *OrganizationUpsertBulk) UpdateAccessEpoch() *OrganizationUpsertBulk {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.UpdateAccessEpoch()
+	})
+}
+
+// SetAccessSeq sets the "access_seq" field.
+func (u *OrganizationUpsertBulk) SetAccessSeq(v int64) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetAccessSeq(v)
+	})
+}
+
+// AddAccessSeq adds v to the "access_seq" field.
+func (u *OrganizationUpsertBulk) AddAccessSeq(v int64) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.AddAccessSeq(v)
+	})
+}
+
+// UpdateAccessSeq sets the "access_seq" field to the value that was provided on create.
+func (u *OrganizationUpsertBulk) UpdateAccessSeq() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateAccessSeq()
 	})
 }
 

@@ -168,6 +168,27 @@ func (_u *OrganizationUpdate) AddAccessEpoch(v int64) *OrganizationUpdate {
 	return _u
 }
 
+// SetAccessSeq sets the "access_seq" field.
+func (_u *OrganizationUpdate) SetAccessSeq(v int64) *OrganizationUpdate {
+	_u.mutation.ResetAccessSeq()
+	_u.mutation.SetAccessSeq(v)
+	return _u
+}
+
+// SetNillableAccessSeq sets the "access_seq" field if the given value is not nil.
+func (_u *OrganizationUpdate) SetNillableAccessSeq(v *int64) *OrganizationUpdate {
+	if v != nil {
+		_u.SetAccessSeq(*v)
+	}
+	return _u
+}
+
+// AddAccessSeq adds value to the "access_seq" field.
+func (_u *OrganizationUpdate) AddAccessSeq(v int64) *OrganizationUpdate {
+	_u.mutation.AddAccessSeq(v)
+	return _u
+}
+
 // Mutation returns the OrganizationMutation object of the builder.
 func (_u *OrganizationUpdate) Mutation() *OrganizationMutation {
 	return _u.mutation
@@ -227,6 +248,11 @@ func (_u *OrganizationUpdate) check() error {
 			return &ValidationError{Name: "access_epoch", err: fmt.Errorf(`ent: validator failed for field "Organization.access_epoch": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.AccessSeq(); ok {
+		if err := organization.AccessSeqValidator(v); err != nil {
+			return &ValidationError{Name: "access_seq", err: fmt.Errorf(`ent: validator failed for field "Organization.access_seq": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -283,6 +309,12 @@ func (_u *OrganizationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if value, ok := _u.mutation.AddedAccessEpoch(); ok {
 		_spec.AddField(organization.FieldAccessEpoch, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AccessSeq(); ok {
+		_spec.SetField(organization.FieldAccessSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedAccessSeq(); ok {
+		_spec.AddField(organization.FieldAccessSeq, field.TypeInt64, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -445,6 +477,27 @@ func (_u *OrganizationUpdateOne) AddAccessEpoch(v int64) *OrganizationUpdateOne 
 	return _u
 }
 
+// SetAccessSeq sets the "access_seq" field.
+func (_u *OrganizationUpdateOne) SetAccessSeq(v int64) *OrganizationUpdateOne {
+	_u.mutation.ResetAccessSeq()
+	_u.mutation.SetAccessSeq(v)
+	return _u
+}
+
+// SetNillableAccessSeq sets the "access_seq" field if the given value is not nil.
+func (_u *OrganizationUpdateOne) SetNillableAccessSeq(v *int64) *OrganizationUpdateOne {
+	if v != nil {
+		_u.SetAccessSeq(*v)
+	}
+	return _u
+}
+
+// AddAccessSeq adds value to the "access_seq" field.
+func (_u *OrganizationUpdateOne) AddAccessSeq(v int64) *OrganizationUpdateOne {
+	_u.mutation.AddAccessSeq(v)
+	return _u
+}
+
 // Mutation returns the OrganizationMutation object of the builder.
 func (_u *OrganizationUpdateOne) Mutation() *OrganizationMutation {
 	return _u.mutation
@@ -515,6 +568,11 @@ func (_u *OrganizationUpdateOne) check() error {
 	if v, ok := _u.mutation.AccessEpoch(); ok {
 		if err := organization.AccessEpochValidator(v); err != nil {
 			return &ValidationError{Name: "access_epoch", err: fmt.Errorf(`ent: validator failed for field "Organization.access_epoch": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.AccessSeq(); ok {
+		if err := organization.AccessSeqValidator(v); err != nil {
+			return &ValidationError{Name: "access_seq", err: fmt.Errorf(`ent: validator failed for field "Organization.access_seq": %w`, err)}
 		}
 	}
 	return nil
@@ -590,6 +648,12 @@ func (_u *OrganizationUpdateOne) sqlSave(ctx context.Context) (_node *Organizati
 	}
 	if value, ok := _u.mutation.AddedAccessEpoch(); ok {
 		_spec.AddField(organization.FieldAccessEpoch, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AccessSeq(); ok {
+		_spec.SetField(organization.FieldAccessSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedAccessSeq(); ok {
+		_spec.AddField(organization.FieldAccessSeq, field.TypeInt64, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Organization{config: _u.config}

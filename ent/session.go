@@ -49,6 +49,8 @@ type Session struct {
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 	// RevokedReason holds the value of the "revoked_reason" field.
 	RevokedReason string `json:"revoked_reason,omitempty"`
+	// WriteSeq holds the value of the "write_seq" field.
+	WriteSeq int64 `json:"write_seq,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SessionQuery when eager-loading is set.
 	Edges        SessionEdges `json:"edges"`
@@ -101,7 +103,7 @@ func (*Session) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case session.FieldPasswordChangeRequired:
 			values[i] = new(sql.NullBool)
-		case session.FieldIdleTimeoutSeconds:
+		case session.FieldIdleTimeoutSeconds, session.FieldWriteSeq:
 			values[i] = new(sql.NullInt64)
 		case session.FieldMethod, session.FieldIP, session.FieldUserAgent, session.FieldRevokedReason:
 			values[i] = new(sql.NullString)
@@ -214,6 +216,12 @@ func (_m *Session) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.RevokedReason = value.String
 			}
+		case session.FieldWriteSeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field write_seq", values[i])
+			} else if value.Valid {
+				_m.WriteSeq = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -304,6 +312,9 @@ func (_m *Session) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("revoked_reason=")
 	builder.WriteString(_m.RevokedReason)
+	builder.WriteString(", ")
+	builder.WriteString("write_seq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.WriteSeq))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -158,6 +158,20 @@ func (_c *SessionCreate) SetNillableRevokedReason(v *string) *SessionCreate {
 	return _c
 }
 
+// SetWriteSeq sets the "write_seq" field.
+func (_c *SessionCreate) SetWriteSeq(v int64) *SessionCreate {
+	_c.mutation.SetWriteSeq(v)
+	return _c
+}
+
+// SetNillableWriteSeq sets the "write_seq" field if the given value is not nil.
+func (_c *SessionCreate) SetNillableWriteSeq(v *int64) *SessionCreate {
+	if v != nil {
+		_c.SetWriteSeq(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *SessionCreate) SetID(v pulid.ID) *SessionCreate {
 	_c.mutation.SetID(v)
@@ -230,6 +244,10 @@ func (_c *SessionCreate) defaults() error {
 	if _, ok := _c.mutation.UserAgent(); !ok {
 		v := session.DefaultUserAgent
 		_c.mutation.SetUserAgent(v)
+	}
+	if _, ok := _c.mutation.WriteSeq(); !ok {
+		v := session.DefaultWriteSeq
+		_c.mutation.SetWriteSeq(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if session.DefaultID == nil {
@@ -304,6 +322,14 @@ func (_c *SessionCreate) check() error {
 	if v, ok := _c.mutation.RevokedReason(); ok {
 		if err := session.RevokedReasonValidator(v); err != nil {
 			return &ValidationError{Name: "revoked_reason", err: fmt.Errorf(`ent: validator failed for field "Session.revoked_reason": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.WriteSeq(); !ok {
+		return &ValidationError{Name: "write_seq", err: errors.New(`ent: missing required field "Session.write_seq"`)}
+	}
+	if v, ok := _c.mutation.WriteSeq(); ok {
+		if err := session.WriteSeqValidator(v); err != nil {
+			return &ValidationError{Name: "write_seq", err: fmt.Errorf(`ent: validator failed for field "Session.write_seq": %w`, err)}
 		}
 	}
 	if v, ok := _c.mutation.ID(); ok {
@@ -400,6 +426,10 @@ func (_c *SessionCreate) createSpec() (*Session, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.RevokedReason(); ok {
 		_spec.SetField(session.FieldRevokedReason, field.TypeString, value)
 		_node.RevokedReason = value
+	}
+	if value, ok := _c.mutation.WriteSeq(); ok {
+		_spec.SetField(session.FieldWriteSeq, field.TypeInt64, value)
+		_node.WriteSeq = value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -619,6 +649,24 @@ func (u *SessionUpsert) ClearRevokedReason() *SessionUpsert {
 	return u
 }
 
+// SetWriteSeq sets the "write_seq" field.
+func (u *SessionUpsert) SetWriteSeq(v int64) *SessionUpsert {
+	u.Set(session.FieldWriteSeq, v)
+	return u
+}
+
+// UpdateWriteSeq sets the "write_seq" field to the value that was provided on create.
+func (u *SessionUpsert) UpdateWriteSeq() *SessionUpsert {
+	u.SetExcluded(session.FieldWriteSeq)
+	return u
+}
+
+// AddWriteSeq adds v to the "write_seq" field.
+func (u *SessionUpsert) AddWriteSeq(v int64) *SessionUpsert {
+	u.Add(session.FieldWriteSeq, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -833,6 +881,27 @@ func (u *SessionUpsertOne) UpdateRevokedReason() *SessionUpsertOne {
 func (u *SessionUpsertOne) ClearRevokedReason() *SessionUpsertOne {
 	return u.Update(func(s *SessionUpsert) {
 		s.ClearRevokedReason()
+	})
+}
+
+// SetWriteSeq sets the "write_seq" field.
+func (u *SessionUpsertOne) SetWriteSeq(v int64) *SessionUpsertOne {
+	return u.Update(func(s *SessionUpsert) {
+		s.SetWriteSeq(v)
+	})
+}
+
+// AddWriteSeq adds v to the "write_seq" field.
+func (u *SessionUpsertOne) AddWriteSeq(v int64) *SessionUpsertOne {
+	return u.Update(func(s *SessionUpsert) {
+		s.AddWriteSeq(v)
+	})
+}
+
+// UpdateWriteSeq sets the "write_seq" field to the value that was provided on create.
+func (u *SessionUpsertOne) UpdateWriteSeq() *SessionUpsertOne {
+	return u.Update(func(s *SessionUpsert) {
+		s.UpdateWriteSeq()
 	})
 }
 
@@ -1217,6 +1286,27 @@ func (u *SessionUpsertBulk) UpdateRevokedReason() *SessionUpsertBulk {
 func (u *SessionUpsertBulk) ClearRevokedReason() *SessionUpsertBulk {
 	return u.Update(func(s *SessionUpsert) {
 		s.ClearRevokedReason()
+	})
+}
+
+// SetWriteSeq sets the "write_seq" field.
+func (u *SessionUpsertBulk) SetWriteSeq(v int64) *SessionUpsertBulk {
+	return u.Update(func(s *SessionUpsert) {
+		s.SetWriteSeq(v)
+	})
+}
+
+// AddWriteSeq adds v to the "write_seq" field.
+func (u *SessionUpsertBulk) AddWriteSeq(v int64) *SessionUpsertBulk {
+	return u.Update(func(s *SessionUpsert) {
+		s.AddWriteSeq(v)
+	})
+}
+
+// UpdateWriteSeq sets the "write_seq" field to the value that was provided on create.
+func (u *SessionUpsertBulk) UpdateWriteSeq() *SessionUpsertBulk {
+	return u.Update(func(s *SessionUpsert) {
+		s.UpdateWriteSeq()
 	})
 }
 

@@ -180,6 +180,27 @@ func (_u *SessionUpdate) ClearRevokedReason() *SessionUpdate {
 	return _u
 }
 
+// SetWriteSeq sets the "write_seq" field.
+func (_u *SessionUpdate) SetWriteSeq(v int64) *SessionUpdate {
+	_u.mutation.ResetWriteSeq()
+	_u.mutation.SetWriteSeq(v)
+	return _u
+}
+
+// SetNillableWriteSeq sets the "write_seq" field if the given value is not nil.
+func (_u *SessionUpdate) SetNillableWriteSeq(v *int64) *SessionUpdate {
+	if v != nil {
+		_u.SetWriteSeq(*v)
+	}
+	return _u
+}
+
+// AddWriteSeq adds value to the "write_seq" field.
+func (_u *SessionUpdate) AddWriteSeq(v int64) *SessionUpdate {
+	_u.mutation.AddWriteSeq(v)
+	return _u
+}
+
 // Mutation returns the SessionMutation object of the builder.
 func (_u *SessionUpdate) Mutation() *SessionMutation {
 	return _u.mutation
@@ -232,6 +253,11 @@ func (_u *SessionUpdate) check() error {
 	if v, ok := _u.mutation.RevokedReason(); ok {
 		if err := session.RevokedReasonValidator(v); err != nil {
 			return &ValidationError{Name: "revoked_reason", err: fmt.Errorf(`ent: validator failed for field "Session.revoked_reason": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.WriteSeq(); ok {
+		if err := session.WriteSeqValidator(v); err != nil {
+			return &ValidationError{Name: "write_seq", err: fmt.Errorf(`ent: validator failed for field "Session.write_seq": %w`, err)}
 		}
 	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
@@ -299,6 +325,12 @@ func (_u *SessionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.RevokedReasonCleared() {
 		_spec.ClearField(session.FieldRevokedReason, field.TypeString)
+	}
+	if value, ok := _u.mutation.WriteSeq(); ok {
+		_spec.SetField(session.FieldWriteSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedWriteSeq(); ok {
+		_spec.AddField(session.FieldWriteSeq, field.TypeInt64, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -473,6 +505,27 @@ func (_u *SessionUpdateOne) ClearRevokedReason() *SessionUpdateOne {
 	return _u
 }
 
+// SetWriteSeq sets the "write_seq" field.
+func (_u *SessionUpdateOne) SetWriteSeq(v int64) *SessionUpdateOne {
+	_u.mutation.ResetWriteSeq()
+	_u.mutation.SetWriteSeq(v)
+	return _u
+}
+
+// SetNillableWriteSeq sets the "write_seq" field if the given value is not nil.
+func (_u *SessionUpdateOne) SetNillableWriteSeq(v *int64) *SessionUpdateOne {
+	if v != nil {
+		_u.SetWriteSeq(*v)
+	}
+	return _u
+}
+
+// AddWriteSeq adds value to the "write_seq" field.
+func (_u *SessionUpdateOne) AddWriteSeq(v int64) *SessionUpdateOne {
+	_u.mutation.AddWriteSeq(v)
+	return _u
+}
+
 // Mutation returns the SessionMutation object of the builder.
 func (_u *SessionUpdateOne) Mutation() *SessionMutation {
 	return _u.mutation
@@ -538,6 +591,11 @@ func (_u *SessionUpdateOne) check() error {
 	if v, ok := _u.mutation.RevokedReason(); ok {
 		if err := session.RevokedReasonValidator(v); err != nil {
 			return &ValidationError{Name: "revoked_reason", err: fmt.Errorf(`ent: validator failed for field "Session.revoked_reason": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.WriteSeq(); ok {
+		if err := session.WriteSeqValidator(v); err != nil {
+			return &ValidationError{Name: "write_seq", err: fmt.Errorf(`ent: validator failed for field "Session.write_seq": %w`, err)}
 		}
 	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
@@ -622,6 +680,12 @@ func (_u *SessionUpdateOne) sqlSave(ctx context.Context) (_node *Session, err er
 	}
 	if _u.mutation.RevokedReasonCleared() {
 		_spec.ClearField(session.FieldRevokedReason, field.TypeString)
+	}
+	if value, ok := _u.mutation.WriteSeq(); ok {
+		_spec.SetField(session.FieldWriteSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedWriteSeq(); ok {
+		_spec.AddField(session.FieldWriteSeq, field.TypeInt64, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Session{config: _u.config}

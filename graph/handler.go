@@ -66,6 +66,9 @@ type HandlerConfig struct {
 	// documents allowed to run (see TrustedDocuments).
 	TrustedDocuments map[string]string
 	Logger           *slog.Logger
+	// Reads, when set, decides where queries read and learns of each
+	// session's mutations (StandbyReads): internal/store's DB.
+	Reads ReadRouting
 	// Services are the domain services the resolvers call.
 	Services Services
 }
@@ -154,6 +157,9 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(authz.WithCache(ctx))
 	})
+	if cfg.Reads != nil {
+		srv.Use(StandbyReads{Reads: cfg.Reads})
+	}
 	srv.Use(ReadAudit{Client: client})
 	srv.Use(HolderCounts{})
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})

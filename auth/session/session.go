@@ -233,7 +233,11 @@ func (m *Manager) Authenticate(ctx context.Context, plain string) (*viewer.Viewe
 	case err != nil:
 		return nil, nil, fmt.Errorf("session: look up: %w", err)
 	}
-	epoch, err := accessEpochOf(s)
+	epoch, err := orgCounter(s, accessEpochColumn)
+	if err != nil {
+		return nil, nil, err
+	}
+	seq, err := orgCounter(s, accessSeqColumn)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -276,6 +280,7 @@ func (m *Manager) Authenticate(ctx context.Context, plain string) (*viewer.Viewe
 	v.AuthMethod = string(s.Method)
 	v.MFASatisfiedAt = s.MfaSatisfiedAt
 	v.State = authz.SessionState(v, s.PasswordChangeRequired, s.MfaSatisfiedAt != nil)
+	v.Fence = viewer.Fence{AccessSeq: seq, WriteSeq: s.WriteSeq}
 	return v, s, nil
 }
 
@@ -311,20 +316,27 @@ func (m *Manager) viewerOf(sys context.Context, id pulid.ID, epoch int64) (*view
 	return &cp, nil
 }
 
-// accessEpochColumn is the alias of the organization's access epoch in
-// the session query.
-const accessEpochColumn = "org_access_epoch"
+// accessEpochColumn and accessSeqColumn are the aliases of the
+// organization's access epoch and access sequence in the session query.
+const (
+	accessEpochColumn = "org_access_epoch"
+	accessSeqColumn   = "org_access_seq"
+)
 
 func withAccessEpoch(s *entsql.Selector) {
 	o := entsql.Table(organization.Table)
 	s.Join(o).On(s.C(session.FieldOrganizationID), o.C(organization.FieldID))
-	s.AppendSelect(entsql.As(o.C(organization.FieldAccessEpoch), accessEpochColumn))
+	s.AppendSelect(
+		entsql.As(o.C(organization.FieldAccessEpoch), accessEpochColumn),
+		entsql.As(o.C(organization.FieldAccessSeq), accessSeqColumn))
 }
 
-func accessEpochOf(s *ent.Session) (int64, error) {
-	raw, err := s.Value(accessEpochColumn)
+// orgCounter is the organization counter selected as column with the
+// session.
+func orgCounter(s *ent.Session, column string) (int64, error) {
+	raw, err := s.Value(column)
 	if err != nil {
-		return 0, fmt.Errorf("session: access epoch: %w", err)
+		return 0, fmt.Errorf("session: %s: %w", column, err)
 	}
 	switch n := raw.(type) {
 	case int64:
@@ -336,7 +348,7 @@ func accessEpochOf(s *ent.Session) (int64, error) {
 	case float64:
 		return int64(n), nil
 	}
-	return 0, fmt.Errorf("session: access epoch: unexpected %T", raw)
+	return 0, fmt.Errorf("session: %s: unexpected %T", column, raw)
 }
 
 // revokeIdle ends a session that timed out, and audits the automatic

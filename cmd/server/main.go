@@ -110,6 +110,8 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool
 		StatementTimeout: cfg.DBStatementTimeout,
 		LockTimeout:      cfg.DBLockTimeout,
 		MaxOpenConns:     maxConns(cfg),
+		ReadURLs:         cfg.ReadDatabaseURLs,
+		Logger:           log,
 	})
 	if err != nil {
 		return nil, err

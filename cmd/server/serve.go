@@ -203,6 +203,7 @@ const readinessTimeout = time.Second
 func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger, clk clock.Clock) (api, metrics http.Handler) {
 	reg := edge.NewRegistry()
 	instrument := edge.NewMetrics(reg)
+	registerReadMetrics(reg, db)
 	metrics = edge.Handler(reg)
 	if cfg.MetricsToken != "" {
 		metrics = edge.RequireBearer(cfg.MetricsToken, "metrics")(metrics)
@@ -246,6 +247,7 @@ func newHandlers(db *store.DB, cfg config.Config, log *slog.Logger, clk clock.Cl
 		TrustedDocuments: cfg.TrustedDocuments,
 		Logger:           log,
 		Services:         graph.Services{MFA: mfaService, Passkeys: passkeys},
+		Reads:            db,
 	})
 	mux.Handle("POST /graphql", instrument.Instrument("graphql", edge.LimitBody(int64(cfg.MaxBodyBytes))(gql)))
 	authMux := http.NewServeMux()

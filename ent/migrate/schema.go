@@ -555,6 +555,7 @@ var (
 		{Name: "emergency_access_minutes", Type: field.TypeInt, Default: 60},
 		{Name: "session_idle_minutes", Type: field.TypeInt, Nullable: true},
 		{Name: "access_epoch", Type: field.TypeInt64, Default: 0},
+		{Name: "access_seq", Type: field.TypeInt64, Default: 0},
 	}
 	// OrganizationsTable holds the schema information for the "organizations" table.
 	OrganizationsTable = &schema.Table{
@@ -1146,6 +1147,7 @@ var (
 		{Name: "user_agent", Type: field.TypeString, Size: 512, Default: ""},
 		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
 		{Name: "revoked_reason", Type: field.TypeString, Nullable: true, Size: 100},
+		{Name: "write_seq", Type: field.TypeInt64, Default: 0},
 		{Name: "organization_id", Type: field.TypeString, Size: 40},
 		{Name: "user_id", Type: field.TypeString, Size: 40},
 	}
@@ -1157,13 +1159,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "sessions_organizations_organization",
-				Columns:    []*schema.Column{SessionsColumns[13]},
+				Columns:    []*schema.Column{SessionsColumns[14]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "sessions_users_user",
-				Columns:    []*schema.Column{SessionsColumns[14]},
+				Columns:    []*schema.Column{SessionsColumns[15]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -1172,12 +1174,12 @@ var (
 			{
 				Name:    "session_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{SessionsColumns[13]},
+				Columns: []*schema.Column{SessionsColumns[14]},
 			},
 			{
 				Name:    "session_user_id_revoked_at",
 				Unique:  false,
-				Columns: []*schema.Column{SessionsColumns[14], SessionsColumns[11]},
+				Columns: []*schema.Column{SessionsColumns[15], SessionsColumns[11]},
 			},
 		},
 	}

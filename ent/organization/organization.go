@@ -37,6 +37,8 @@ const (
 	FieldSessionIdleMinutes = "session_idle_minutes"
 	// FieldAccessEpoch holds the string denoting the access_epoch field in the database.
 	FieldAccessEpoch = "access_epoch"
+	// FieldAccessSeq holds the string denoting the access_seq field in the database.
+	FieldAccessSeq = "access_seq"
 	// Table holds the table name of the organization in the database.
 	Table = "organizations"
 )
@@ -54,6 +56,7 @@ var Columns = []string{
 	FieldEmergencyAccessMinutes,
 	FieldSessionIdleMinutes,
 	FieldAccessEpoch,
+	FieldAccessSeq,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -92,6 +95,10 @@ var (
 	DefaultAccessEpoch int64
 	// AccessEpochValidator is a validator for the "access_epoch" field. It is called by the builders before save.
 	AccessEpochValidator func(int64) error
+	// DefaultAccessSeq holds the default value on creation for the "access_seq" field.
+	DefaultAccessSeq int64
+	// AccessSeqValidator is a validator for the "access_seq" field. It is called by the builders before save.
+	AccessSeqValidator func(int64) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -181,6 +188,11 @@ func BySessionIdleMinutes(opts ...sql.OrderTermOption) OrderOption {
 // ByAccessEpoch orders the results by the access_epoch field.
 func ByAccessEpoch(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAccessEpoch, opts...).ToFunc()
+}
+
+// ByAccessSeq orders the results by the access_seq field.
+func ByAccessSeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAccessSeq, opts...).ToFunc()
 }
 
 // MarshalGQL implements graphql.Marshaler interface.

@@ -100,6 +100,11 @@ func AccessEpoch(v int64) predicate.Organization {
 	return predicate.Organization(sql.FieldEQ(FieldAccessEpoch, v))
 }
 
+// AccessSeq applies equality check predicate on the "access_seq" field. It's identical to AccessSeqEQ.
+func AccessSeq(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldAccessSeq, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Organization {
 	return predicate.Organization(sql.FieldEQ(FieldCreatedAt, v))
@@ -478,6 +483,46 @@ func AccessEpochLT(v int64) predicate.Organization {
 // AccessEpochLTE applies the LTE predicate on the "access_epoch" field.
 func AccessEpochLTE(v int64) predicate.Organization {
 	return predicate.Organization(sql.FieldLTE(FieldAccessEpoch, v))
+}
+
+// AccessSeqEQ applies the EQ predicate on the "access_seq" field.
+func AccessSeqEQ(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldAccessSeq, v))
+}
+
+// AccessSeqNEQ applies the NEQ predicate on the "access_seq" field.
+func AccessSeqNEQ(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldNEQ(FieldAccessSeq, v))
+}
+
+// AccessSeqIn applies the In predicate on the "access_seq" field.
+func AccessSeqIn(vs ...int64) predicate.Organization {
+	return predicate.Organization(sql.FieldIn(FieldAccessSeq, vs...))
+}
+
+// AccessSeqNotIn applies the NotIn predicate on the "access_seq" field.
+func AccessSeqNotIn(vs ...int64) predicate.Organization {
+	return predicate.Organization(sql.FieldNotIn(FieldAccessSeq, vs...))
+}
+
+// AccessSeqGT applies the GT predicate on the "access_seq" field.
+func AccessSeqGT(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldGT(FieldAccessSeq, v))
+}
+
+// AccessSeqGTE applies the GTE predicate on the "access_seq" field.
+func AccessSeqGTE(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldGTE(FieldAccessSeq, v))
+}
+
+// AccessSeqLT applies the LT predicate on the "access_seq" field.
+func AccessSeqLT(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldLT(FieldAccessSeq, v))
+}
+
+// AccessSeqLTE applies the LTE predicate on the "access_seq" field.
+func AccessSeqLTE(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldLTE(FieldAccessSeq, v))
 }
 
 // And groups predicates with the AND operator between them.

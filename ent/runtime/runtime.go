@@ -65,7 +65,9 @@ func init() {
 
 	appointment.Hooks[1] = appointmentMixinHooks1[0]
 
-	appointment.Hooks[2] = appointmentMixinHooks2[0]
+	appointment.Hooks[2] = appointmentMixinHooks1[1]
+
+	appointment.Hooks[3] = appointmentMixinHooks2[0]
 	appointmentMixinFields0 := appointmentMixin[0].Fields()
 	_ = appointmentMixinFields0
 	appointmentMixinFields1 := appointmentMixin[1].Fields()
@@ -223,9 +225,11 @@ func init() {
 
 	businessunit.Hooks[1] = businessunitMixinHooks1[0]
 
-	businessunit.Hooks[2] = businessunitMixinHooks2[0]
+	businessunit.Hooks[2] = businessunitMixinHooks1[1]
 
-	businessunit.Hooks[3] = businessunitHooks[0]
+	businessunit.Hooks[3] = businessunitMixinHooks2[0]
+
+	businessunit.Hooks[4] = businessunitHooks[0]
 	businessunitMixinFields0 := businessunitMixin[0].Fields()
 	_ = businessunitMixinFields0
 	businessunitMixinFields1 := businessunitMixin[1].Fields()
@@ -299,7 +303,9 @@ func init() {
 
 	clientaccess.Hooks[1] = clientaccessMixinHooks1[0]
 
-	clientaccess.Hooks[2] = clientaccessHooks[0]
+	clientaccess.Hooks[2] = clientaccessMixinHooks1[1]
+
+	clientaccess.Hooks[3] = clientaccessHooks[0]
 	clientaccessMixinFields0 := clientaccessMixin[0].Fields()
 	_ = clientaccessMixinFields0
 	clientaccessMixinFields1 := clientaccessMixin[1].Fields()
@@ -345,7 +351,9 @@ func init() {
 
 	clientcontact.Hooks[1] = clientcontactMixinHooks1[0]
 
-	clientcontact.Hooks[2] = clientcontactMixinHooks2[0]
+	clientcontact.Hooks[2] = clientcontactMixinHooks1[1]
+
+	clientcontact.Hooks[3] = clientcontactMixinHooks2[0]
 	clientcontactMixinFields0 := clientcontactMixin[0].Fields()
 	_ = clientcontactMixinFields0
 	clientcontactMixinFields1 := clientcontactMixin[1].Fields()
@@ -427,7 +435,9 @@ func init() {
 
 	document.Hooks[1] = documentMixinHooks1[0]
 
-	document.Hooks[2] = documentMixinHooks2[0]
+	document.Hooks[2] = documentMixinHooks1[1]
+
+	document.Hooks[3] = documentMixinHooks2[0]
 	documentMixinFields0 := documentMixin[0].Fields()
 	_ = documentMixinFields0
 	documentMixinFields1 := documentMixin[1].Fields()
@@ -539,7 +549,9 @@ func init() {
 
 	emergencyaccess.Hooks[1] = emergencyaccessMixinHooks1[0]
 
-	emergencyaccess.Hooks[2] = emergencyaccessHooks[0]
+	emergencyaccess.Hooks[2] = emergencyaccessMixinHooks1[1]
+
+	emergencyaccess.Hooks[3] = emergencyaccessHooks[0]
 	emergencyaccessMixinFields0 := emergencyaccessMixin[0].Fields()
 	_ = emergencyaccessMixinFields0
 	emergencyaccessMixinFields1 := emergencyaccessMixin[1].Fields()
@@ -589,7 +601,9 @@ func init() {
 
 	homework.Hooks[1] = homeworkMixinHooks1[0]
 
-	homework.Hooks[2] = homeworkMixinHooks2[0]
+	homework.Hooks[2] = homeworkMixinHooks1[1]
+
+	homework.Hooks[3] = homeworkMixinHooks2[0]
 	homeworkMixinFields0 := homeworkMixin[0].Fields()
 	_ = homeworkMixinFields0
 	homeworkMixinFields1 := homeworkMixin[1].Fields()
@@ -658,9 +672,11 @@ func init() {
 
 	invitation.Hooks[1] = invitationMixinHooks1[0]
 
-	invitation.Hooks[2] = invitationMixinHooks2[0]
+	invitation.Hooks[2] = invitationMixinHooks1[1]
 
-	invitation.Hooks[3] = invitationHooks[0]
+	invitation.Hooks[3] = invitationMixinHooks2[0]
+
+	invitation.Hooks[4] = invitationHooks[0]
 	invitationMixinFields0 := invitationMixin[0].Fields()
 	_ = invitationMixinFields0
 	invitationMixinFields1 := invitationMixin[1].Fields()
@@ -754,7 +770,9 @@ func init() {
 
 	invoice.Hooks[1] = invoiceMixinHooks1[0]
 
-	invoice.Hooks[2] = invoiceMixinHooks2[0]
+	invoice.Hooks[2] = invoiceMixinHooks1[1]
+
+	invoice.Hooks[3] = invoiceMixinHooks2[0]
 	invoiceMixinFields0 := invoiceMixin[0].Fields()
 	_ = invoiceMixinFields0
 	invoiceMixinFields1 := invoiceMixin[1].Fields()
@@ -907,6 +925,12 @@ func init() {
 	organization.DefaultAccessEpoch = organizationDescAccessEpoch.Default.(int64)
 	// organization.AccessEpochValidator is a validator for the "access_epoch" field. It is called by the builders before save.
 	organization.AccessEpochValidator = organizationDescAccessEpoch.Validators[0].(func(int64) error)
+	// organizationDescAccessSeq is the schema descriptor for access_seq field.
+	organizationDescAccessSeq := organizationFields[8].Descriptor()
+	// organization.DefaultAccessSeq holds the default value on creation for the access_seq field.
+	organization.DefaultAccessSeq = organizationDescAccessSeq.Default.(int64)
+	// organization.AccessSeqValidator is a validator for the "access_seq" field. It is called by the builders before save.
+	organization.AccessSeqValidator = organizationDescAccessSeq.Validators[0].(func(int64) error)
 	// organizationDescID is the schema descriptor for id field.
 	organizationDescID := organizationMixinFields0[0].Descriptor()
 	// organization.DefaultID holds the default value on creation for the id field.
@@ -942,7 +966,9 @@ func init() {
 
 	outboxmessage.Hooks[1] = outboxmessageMixinHooks1[0]
 
-	outboxmessage.Hooks[2] = outboxmessageHooks[0]
+	outboxmessage.Hooks[2] = outboxmessageMixinHooks1[1]
+
+	outboxmessage.Hooks[3] = outboxmessageHooks[0]
 	outboxmessageMixinFields0 := outboxmessageMixin[0].Fields()
 	_ = outboxmessageMixinFields0
 	outboxmessageMixinFields1 := outboxmessageMixin[1].Fields()
@@ -1019,9 +1045,11 @@ func init() {
 
 	passwordcredential.Hooks[1] = passwordcredentialMixinHooks1[0]
 
-	passwordcredential.Hooks[2] = passwordcredentialMixinHooks2[0]
+	passwordcredential.Hooks[2] = passwordcredentialMixinHooks1[1]
 
-	passwordcredential.Hooks[3] = passwordcredentialHooks[0]
+	passwordcredential.Hooks[3] = passwordcredentialMixinHooks2[0]
+
+	passwordcredential.Hooks[4] = passwordcredentialHooks[0]
 	passwordcredentialMixinFields0 := passwordcredentialMixin[0].Fields()
 	_ = passwordcredentialMixinFields0
 	passwordcredentialMixinFields1 := passwordcredentialMixin[1].Fields()
@@ -1079,6 +1107,8 @@ func init() {
 	passwordresettokenMixinHooks1 := passwordresettokenMixin[1].Hooks()
 
 	passwordresettoken.Hooks[1] = passwordresettokenMixinHooks1[0]
+
+	passwordresettoken.Hooks[2] = passwordresettokenMixinHooks1[1]
 	passwordresettokenMixinFields0 := passwordresettokenMixin[0].Fields()
 	_ = passwordresettokenMixinFields0
 	passwordresettokenMixinFields1 := passwordresettokenMixin[1].Fields()
@@ -1130,7 +1160,9 @@ func init() {
 
 	patient.Hooks[1] = patientMixinHooks1[0]
 
-	patient.Hooks[2] = patientMixinHooks2[0]
+	patient.Hooks[2] = patientMixinHooks1[1]
+
+	patient.Hooks[3] = patientMixinHooks2[0]
 	patientMixinFields0 := patientMixin[0].Fields()
 	_ = patientMixinFields0
 	patientMixinFields1 := patientMixin[1].Fields()
@@ -1238,7 +1270,9 @@ func init() {
 
 	portalaccess.Hooks[1] = portalaccessMixinHooks1[0]
 
-	portalaccess.Hooks[2] = portalaccessMixinHooks2[0]
+	portalaccess.Hooks[2] = portalaccessMixinHooks1[1]
+
+	portalaccess.Hooks[3] = portalaccessMixinHooks2[0]
 	portalaccessMixinFields0 := portalaccessMixin[0].Fields()
 	_ = portalaccessMixinFields0
 	portalaccessMixinFields1 := portalaccessMixin[1].Fields()
@@ -1304,7 +1338,9 @@ func init() {
 
 	recoverycode.Hooks[1] = recoverycodeMixinHooks1[0]
 
-	recoverycode.Hooks[2] = recoverycodeHooks[0]
+	recoverycode.Hooks[2] = recoverycodeMixinHooks1[1]
+
+	recoverycode.Hooks[3] = recoverycodeHooks[0]
 	recoverycodeMixinFields0 := recoverycodeMixin[0].Fields()
 	_ = recoverycodeMixinFields0
 	recoverycodeMixinFields1 := recoverycodeMixin[1].Fields()
@@ -1351,9 +1387,11 @@ func init() {
 
 	role.Hooks[1] = roleMixinHooks1[0]
 
-	role.Hooks[2] = roleMixinHooks2[0]
+	role.Hooks[2] = roleMixinHooks1[1]
 
-	role.Hooks[3] = roleHooks[0]
+	role.Hooks[3] = roleMixinHooks2[0]
+
+	role.Hooks[4] = roleHooks[0]
 	roleMixinFields0 := roleMixin[0].Fields()
 	_ = roleMixinFields0
 	roleMixinFields1 := roleMixin[1].Fields()
@@ -1439,7 +1477,9 @@ func init() {
 
 	scimgroupmapping.Hooks[1] = scimgroupmappingMixinHooks1[0]
 
-	scimgroupmapping.Hooks[2] = scimgroupmappingMixinHooks2[0]
+	scimgroupmapping.Hooks[2] = scimgroupmappingMixinHooks1[1]
+
+	scimgroupmapping.Hooks[3] = scimgroupmappingMixinHooks2[0]
 	scimgroupmappingMixinFields0 := scimgroupmappingMixin[0].Fields()
 	_ = scimgroupmappingMixinFields0
 	scimgroupmappingMixinFields1 := scimgroupmappingMixin[1].Fields()
@@ -1509,6 +1549,8 @@ func init() {
 	scimgroupmemberMixinHooks1 := scimgroupmemberMixin[1].Hooks()
 
 	scimgroupmember.Hooks[1] = scimgroupmemberMixinHooks1[0]
+
+	scimgroupmember.Hooks[2] = scimgroupmemberMixinHooks1[1]
 	scimgroupmemberMixinFields0 := scimgroupmemberMixin[0].Fields()
 	_ = scimgroupmemberMixinFields0
 	scimgroupmemberMixinFields1 := scimgroupmemberMixin[1].Fields()
@@ -1554,7 +1596,9 @@ func init() {
 
 	scimtoken.Hooks[1] = scimtokenMixinHooks1[0]
 
-	scimtoken.Hooks[2] = scimtokenHooks[0]
+	scimtoken.Hooks[2] = scimtokenMixinHooks1[1]
+
+	scimtoken.Hooks[3] = scimtokenHooks[0]
 	scimtokenMixinFields0 := scimtokenMixin[0].Fields()
 	_ = scimtokenMixinFields0
 	scimtokenMixinFields1 := scimtokenMixin[1].Fields()
@@ -1624,7 +1668,9 @@ func init() {
 
 	ssoconnection.Hooks[1] = ssoconnectionMixinHooks1[0]
 
-	ssoconnection.Hooks[2] = ssoconnectionMixinHooks2[0]
+	ssoconnection.Hooks[2] = ssoconnectionMixinHooks1[1]
+
+	ssoconnection.Hooks[3] = ssoconnectionMixinHooks2[0]
 	ssoconnectionMixinFields0 := ssoconnectionMixin[0].Fields()
 	_ = ssoconnectionMixinFields0
 	ssoconnectionMixinFields1 := ssoconnectionMixin[1].Fields()
@@ -1742,7 +1788,9 @@ func init() {
 
 	seatcharge.Hooks[1] = seatchargeMixinHooks1[0]
 
-	seatcharge.Hooks[2] = seatchargeHooks[0]
+	seatcharge.Hooks[2] = seatchargeMixinHooks1[1]
+
+	seatcharge.Hooks[3] = seatchargeHooks[0]
 	seatchargeMixinFields0 := seatchargeMixin[0].Fields()
 	_ = seatchargeMixinFields0
 	seatchargeMixinFields1 := seatchargeMixin[1].Fields()
@@ -1796,7 +1844,9 @@ func init() {
 
 	session.Hooks[1] = sessionMixinHooks1[0]
 
-	session.Hooks[2] = sessionHooks[0]
+	session.Hooks[2] = sessionMixinHooks1[1]
+
+	session.Hooks[3] = sessionHooks[0]
 	sessionMixinFields0 := sessionMixin[0].Fields()
 	_ = sessionMixinFields0
 	sessionMixinFields1 := sessionMixin[1].Fields()
@@ -1831,6 +1881,12 @@ func init() {
 	sessionDescRevokedReason := sessionFields[12].Descriptor()
 	// session.RevokedReasonValidator is a validator for the "revoked_reason" field. It is called by the builders before save.
 	session.RevokedReasonValidator = sessionDescRevokedReason.Validators[0].(func(string) error)
+	// sessionDescWriteSeq is the schema descriptor for write_seq field.
+	sessionDescWriteSeq := sessionFields[13].Descriptor()
+	// session.DefaultWriteSeq holds the default value on creation for the write_seq field.
+	session.DefaultWriteSeq = sessionDescWriteSeq.Default.(int64)
+	// session.WriteSeqValidator is a validator for the "write_seq" field. It is called by the builders before save.
+	session.WriteSeqValidator = sessionDescWriteSeq.Validators[0].(func(int64) error)
 	// sessionDescID is the schema descriptor for id field.
 	sessionDescID := sessionMixinFields0[0].Descriptor()
 	// session.DefaultID holds the default value on creation for the id field.
@@ -1866,7 +1922,9 @@ func init() {
 
 	sessionnote.Hooks[1] = sessionnoteMixinHooks1[0]
 
-	sessionnote.Hooks[2] = sessionnoteMixinHooks2[0]
+	sessionnote.Hooks[2] = sessionnoteMixinHooks1[1]
+
+	sessionnote.Hooks[3] = sessionnoteMixinHooks2[0]
 	sessionnoteMixinFields0 := sessionnoteMixin[0].Fields()
 	_ = sessionnoteMixinFields0
 	sessionnoteMixinFields1 := sessionnoteMixin[1].Fields()
@@ -1924,7 +1982,9 @@ func init() {
 
 	staffprofile.Hooks[1] = staffprofileMixinHooks1[0]
 
-	staffprofile.Hooks[2] = staffprofileMixinHooks2[0]
+	staffprofile.Hooks[2] = staffprofileMixinHooks1[1]
+
+	staffprofile.Hooks[3] = staffprofileMixinHooks2[0]
 	staffprofileMixinFields0 := staffprofileMixin[0].Fields()
 	_ = staffprofileMixinFields0
 	staffprofileMixinFields1 := staffprofileMixin[1].Fields()
@@ -2036,7 +2096,9 @@ func init() {
 
 	staffprofileaccess.Hooks[1] = staffprofileaccessMixinHooks1[0]
 
-	staffprofileaccess.Hooks[2] = staffprofileaccessHooks[0]
+	staffprofileaccess.Hooks[2] = staffprofileaccessMixinHooks1[1]
+
+	staffprofileaccess.Hooks[3] = staffprofileaccessHooks[0]
 	staffprofileaccessMixinFields0 := staffprofileaccessMixin[0].Fields()
 	_ = staffprofileaccessMixinFields0
 	staffprofileaccessMixinFields1 := staffprofileaccessMixin[1].Fields()
@@ -2082,7 +2144,9 @@ func init() {
 
 	subscription.Hooks[1] = subscriptionMixinHooks1[0]
 
-	subscription.Hooks[2] = subscriptionMixinHooks2[0]
+	subscription.Hooks[2] = subscriptionMixinHooks1[1]
+
+	subscription.Hooks[3] = subscriptionMixinHooks2[0]
 	subscriptionMixinFields0 := subscriptionMixin[0].Fields()
 	_ = subscriptionMixinFields0
 	subscriptionMixinFields1 := subscriptionMixin[1].Fields()
@@ -2159,9 +2223,11 @@ func init() {
 
 	surveyresponse.Hooks[1] = surveyresponseMixinHooks1[0]
 
-	surveyresponse.Hooks[2] = surveyresponseMixinHooks2[0]
+	surveyresponse.Hooks[2] = surveyresponseMixinHooks1[1]
 
-	surveyresponse.Hooks[3] = surveyresponseHooks[0]
+	surveyresponse.Hooks[3] = surveyresponseMixinHooks2[0]
+
+	surveyresponse.Hooks[4] = surveyresponseHooks[0]
 	surveyresponseMixinFields0 := surveyresponseMixin[0].Fields()
 	_ = surveyresponseMixinFields0
 	surveyresponseMixinFields1 := surveyresponseMixin[1].Fields()
@@ -2225,7 +2291,9 @@ func init() {
 
 	totpfactor.Hooks[1] = totpfactorMixinHooks1[0]
 
-	totpfactor.Hooks[2] = totpfactorMixinHooks2[0]
+	totpfactor.Hooks[2] = totpfactorMixinHooks1[1]
+
+	totpfactor.Hooks[3] = totpfactorMixinHooks2[0]
 	totpfactorMixinFields0 := totpfactorMixin[0].Fields()
 	_ = totpfactorMixinFields0
 	totpfactorMixinFields1 := totpfactorMixin[1].Fields()
@@ -2286,13 +2354,15 @@ func init() {
 
 	user.Hooks[1] = userMixinHooks1[0]
 
-	user.Hooks[2] = userMixinHooks2[0]
+	user.Hooks[2] = userMixinHooks1[1]
 
-	user.Hooks[3] = userHooks[0]
+	user.Hooks[3] = userMixinHooks2[0]
 
-	user.Hooks[4] = userHooks[1]
+	user.Hooks[4] = userHooks[0]
 
-	user.Hooks[5] = userHooks[2]
+	user.Hooks[5] = userHooks[1]
+
+	user.Hooks[6] = userHooks[2]
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
 	userMixinFields1 := userMixin[1].Fields()
@@ -2450,7 +2520,9 @@ func init() {
 
 	useridentity.Hooks[1] = useridentityMixinHooks1[0]
 
-	useridentity.Hooks[2] = useridentityMixinHooks2[0]
+	useridentity.Hooks[2] = useridentityMixinHooks1[1]
+
+	useridentity.Hooks[3] = useridentityMixinHooks2[0]
 	useridentityMixinFields0 := useridentityMixin[0].Fields()
 	_ = useridentityMixinFields0
 	useridentityMixinFields1 := useridentityMixin[1].Fields()
@@ -2536,6 +2608,8 @@ func init() {
 	webauthnchallengeMixinHooks1 := webauthnchallengeMixin[1].Hooks()
 
 	webauthnchallenge.Hooks[1] = webauthnchallengeMixinHooks1[0]
+
+	webauthnchallenge.Hooks[2] = webauthnchallengeMixinHooks1[1]
 	webauthnchallengeMixinFields0 := webauthnchallengeMixin[0].Fields()
 	_ = webauthnchallengeMixinFields0
 	webauthnchallengeMixinFields1 := webauthnchallengeMixin[1].Fields()
@@ -2593,7 +2667,9 @@ func init() {
 
 	webauthncredential.Hooks[1] = webauthncredentialMixinHooks1[0]
 
-	webauthncredential.Hooks[2] = webauthncredentialMixinHooks2[0]
+	webauthncredential.Hooks[2] = webauthncredentialMixinHooks1[1]
+
+	webauthncredential.Hooks[3] = webauthncredentialMixinHooks2[0]
 	webauthncredentialMixinFields0 := webauthncredentialMixin[0].Fields()
 	_ = webauthncredentialMixinFields0
 	webauthncredentialMixinFields1 := webauthncredentialMixin[1].Fields()

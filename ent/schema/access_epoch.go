@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"entgo.io/ent"
 
@@ -29,9 +30,75 @@ import (
 //
 // What is not in the viewer (links, break-glass windows, a client's unit
 // or restriction) is decided in SQL on every request and needs no epoch.
+//
+// The access sequence (organizations.access_seq) moves with the epoch and,
+// besides, with every change of those rows that can take a read away: it
+// is the organization's position in the history of who may read what. A
+// read standby that shows the primary's access_seq has replayed every such
+// change committed before it was read (replay follows commit order), so
+// reads sent there cannot see access the primary has revoked
+// (internal/store/standby.go). It is a counter read back from the standby
+// rather than a WAL position taken inside the transaction:
+// pg_current_wal_lsn() there is short of the commit record, and a standby
+// past it may not have applied the commit.
 
-// FieldAccessEpoch is the organizations column the hooks move.
-const FieldAccessEpoch = "access_epoch"
+// FieldAccessEpoch and FieldAccessSeq are the organizations columns the
+// hooks move.
+const (
+	FieldAccessEpoch = "access_epoch"
+	FieldAccessSeq   = "access_seq"
+)
+
+// accessRowTypes are the types whose every change can change who may read
+// a client, a record or a staff profile, besides what the viewer holds.
+var accessRowTypes = []string{gen.TypePatient, gen.TypeClientAccess, gen.TypeStaffProfileAccess,
+	gen.TypePortalAccess, gen.TypeEmergencyAccess, gen.TypeStaffProfile}
+
+// epochTypes carry bumpAccessEpoch, which moves the sequence too.
+var epochTypes = []string{gen.TypeUser, gen.TypeRole, gen.TypeBusinessUnit, gen.TypeOrganization}
+
+// sequenceRelevant reports whether m can take away a read: a change or
+// removal of an access row, or an update that points a row elsewhere (a
+// record moved to another client or provider, a user given another staff
+// profile). A new row only grants: until a standby has it, its reader sees
+// less, never more (and its writer's own reads wait for it, see
+// sessions.write_seq). That also keeps bulk creates out of the hook.
+func sequenceRelevant(m ent.Mutation) bool {
+	if m.Op().Is(ent.OpCreate) {
+		return false
+	}
+	if slices.Contains(accessRowTypes, m.Type()) {
+		return true
+	}
+	if !m.Op().Is(ent.OpUpdate | ent.OpUpdateOne) {
+		return false
+	}
+	if len(m.AddedEdges())+len(m.RemovedEdges())+len(m.ClearedEdges()) > 0 {
+		return true
+	}
+	for _, f := range slices.Concat(m.Fields(), m.ClearedFields()) {
+		// Edge columns end in _id; an identity provider's external id is
+		// not one.
+		if strings.HasSuffix(f, "_id") && !strings.HasSuffix(f, "external_id") {
+			return true
+		}
+	}
+	return false
+}
+
+// bumpAccessSeq moves the access sequence of the organization of a
+// sequence-relevant mutation of a type without an epoch, in the mutation's
+// transaction.
+func bumpAccessSeq(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		if slices.Contains(epochTypes, m.Type()) || !sequenceRelevant(m) {
+			return next.Mutate(ctx, m)
+		}
+		return withMutationTx(ctx, m, func(ctx context.Context, tx *gen.Client) (ent.Value, error) {
+			return mutateAndBump(ctx, next, m, tx, FieldAccessSeq)
+		})
+	})
+}
 
 // userViewerFields are the user columns a viewer is built from
 // (authz.LoadViewer); userViewerEdges the user edges.
@@ -81,26 +148,43 @@ func accessRelevant(m ent.Mutation) bool {
 // mutation belongs to, in the mutation's transaction (withMutationTx): a
 // change committed without its epoch would leave cached viewers looking
 // current.
+//
+// The sequence moves with the epoch, and alone with the other changes of
+// these types that sequenceRelevant names.
 func bumpAccessEpoch(next ent.Mutator) ent.Mutator {
 	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-		if !accessRelevant(m) {
+		var fields []string
+		switch {
+		case accessRelevant(m):
+			fields = []string{FieldAccessEpoch, FieldAccessSeq}
+		case m.Type() == gen.TypeOrganization || sequenceRelevant(m):
+			// Any change of the organization itself (say the session
+			// view switched off) is a sequence change: it is one
+			// statement anyway.
+			fields = []string{FieldAccessSeq}
+		default:
 			return next.Mutate(ctx, m)
 		}
 		if m.Type() == gen.TypeOrganization {
-			// The organization's own change carries its epoch: one
-			// statement, atomic in or out of a transaction.
-			if err := m.AddField(FieldAccessEpoch, int64(1)); err != nil {
-				return nil, fmt.Errorf("schema: access epoch: %w", err)
+			if _, bump := m.AddedField(FieldAccessSeq); bump {
+				return next.Mutate(ctx, m) // the bump itself (mutateAndBump)
+			}
+			// The organization's own change carries its epoch and
+			// sequence: one statement, atomic in or out of a transaction.
+			for _, f := range fields {
+				if err := m.AddField(f, int64(1)); err != nil {
+					return nil, fmt.Errorf("schema: %s: %w", f, err)
+				}
 			}
 			return next.Mutate(ctx, m)
 		}
 		return withMutationTx(ctx, m, func(ctx context.Context, tx *gen.Client) (ent.Value, error) {
-			return mutateAndBump(ctx, next, m, tx)
+			return mutateAndBump(ctx, next, m, tx, fields...)
 		})
 	})
 }
 
-func mutateAndBump(ctx context.Context, next ent.Mutator, m ent.Mutation, tx *gen.Client) (ent.Value, error) {
+func mutateAndBump(ctx context.Context, next ent.Mutator, m ent.Mutation, tx *gen.Client, fields ...string) (ent.Value, error) {
 	org := mutationOrg(ctx, m)
 	v, err := next.Mutate(ctx, m)
 	if err != nil {
@@ -111,8 +195,10 @@ func mutateAndBump(ctx context.Context, next ent.Mutator, m ent.Mutation, tx *ge
 	// queue on it only for what is left of their transactions. It is
 	// bookkeeping, written as the server.
 	up := tx.Organization.Update()
-	if err := up.Mutation().AddField(FieldAccessEpoch, int64(1)); err != nil {
-		return nil, fmt.Errorf("schema: access epoch: %w", err)
+	for _, f := range fields {
+		if err := up.Mutation().AddField(f, int64(1)); err != nil {
+			return nil, fmt.Errorf("schema: %s: %w", f, err)
+		}
 	}
 	if org != "" {
 		up.Where(organization.ID(org))

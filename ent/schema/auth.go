@@ -80,6 +80,10 @@ func (Session) Fields() []ent.Field {
 		field.String("user_agent").Default("").MaxLen(512),
 		field.Time("revoked_at").Optional().Nillable(),
 		field.String("revoked_reason").Optional().MaxLen(100),
+		// write_seq moves after every GraphQL mutation the session makes
+		// (graph/ext_standby.go): a read standby that shows the primary's
+		// value has the session's own writes.
+		field.Int64("write_seq").Default(0).NonNegative(),
 	}
 }
 

@@ -46,6 +46,12 @@ func (Organization) Fields() []ent.Field {
 		field.Int64(FieldAccessEpoch).Default(0).NonNegative().
 			Comment("moves with every change to a member's roles, units, status or MFA policy").
 			Annotations(entgql.Skip(entgql.SkipAll)),
+		// access_seq moves with every change that can narrow what anyone
+		// in the organization may read (access_epoch.go): a read standby
+		// that shows the primary's value has replayed them all.
+		field.Int64(FieldAccessSeq).Default(0).NonNegative().
+			Comment("moves with every change to who may read what: the viewers' epoch, links, break-glass, a client's unit or restriction").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -32,12 +32,15 @@ func (Organization) Policy() ent.Policy {
 }
 
 // Hooks check that every reference a tenant row gets stays inside its
-// organization.
+// organization, and move the access sequence with changes that take a read
+// away.
 func (m TenantMixin) Hooks() []ent.Hook {
 	if m.record {
 		return nil
 	}
-	return []ent.Hook{authz.SameTenantHook}
+	// The access sequence too (access_epoch.go): every tenant type may
+	// hold a reference whose change takes a read away.
+	return []ent.Hook{authz.SameTenantHook, bumpAccessSeq}
 }
 
 // NormalizeEmail returns the form emails are compared in: trimmed and

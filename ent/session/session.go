@@ -46,6 +46,8 @@ const (
 	FieldRevokedAt = "revoked_at"
 	// FieldRevokedReason holds the string denoting the revoked_reason field in the database.
 	FieldRevokedReason = "revoked_reason"
+	// FieldWriteSeq holds the string denoting the write_seq field in the database.
+	FieldWriteSeq = "write_seq"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeUser holds the string denoting the user edge name in mutations.
@@ -85,6 +87,7 @@ var Columns = []string{
 	FieldUserAgent,
 	FieldRevokedAt,
 	FieldRevokedReason,
+	FieldWriteSeq,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -103,7 +106,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/clinicgate/clinicgate/ent/runtime"
 var (
-	Hooks  [3]ent.Hook
+	Hooks  [4]ent.Hook
 	Policy ent.Policy
 	// OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	OrganizationIDValidator func(string) error
@@ -121,6 +124,10 @@ var (
 	UserAgentValidator func(string) error
 	// RevokedReasonValidator is a validator for the "revoked_reason" field. It is called by the builders before save.
 	RevokedReasonValidator func(string) error
+	// DefaultWriteSeq holds the default value on creation for the "write_seq" field.
+	DefaultWriteSeq int64
+	// WriteSeqValidator is a validator for the "write_seq" field. It is called by the builders before save.
+	WriteSeqValidator func(int64) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -221,6 +228,11 @@ func ByRevokedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByRevokedReason orders the results by the revoked_reason field.
 func ByRevokedReason(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRevokedReason, opts...).ToFunc()
+}
+
+// ByWriteSeq orders the results by the write_seq field.
+func ByWriteSeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWriteSeq, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

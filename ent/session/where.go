@@ -121,6 +121,11 @@ func RevokedReason(v string) predicate.Session {
 	return predicate.Session(sql.FieldEQ(FieldRevokedReason, v))
 }
 
+// WriteSeq applies equality check predicate on the "write_seq" field. It's identical to WriteSeqEQ.
+func WriteSeq(v int64) predicate.Session {
+	return predicate.Session(sql.FieldEQ(FieldWriteSeq, v))
+}
+
 // OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
 func OrganizationIDEQ(v pulid.ID) predicate.Session {
 	return predicate.Session(sql.FieldEQ(FieldOrganizationID, v))
@@ -794,6 +799,46 @@ func RevokedReasonEqualFold(v string) predicate.Session {
 // RevokedReasonContainsFold applies the ContainsFold predicate on the "revoked_reason" field.
 func RevokedReasonContainsFold(v string) predicate.Session {
 	return predicate.Session(sql.FieldContainsFold(FieldRevokedReason, v))
+}
+
+// WriteSeqEQ applies the EQ predicate on the "write_seq" field.
+func WriteSeqEQ(v int64) predicate.Session {
+	return predicate.Session(sql.FieldEQ(FieldWriteSeq, v))
+}
+
+// WriteSeqNEQ applies the NEQ predicate on the "write_seq" field.
+func WriteSeqNEQ(v int64) predicate.Session {
+	return predicate.Session(sql.FieldNEQ(FieldWriteSeq, v))
+}
+
+// WriteSeqIn applies the In predicate on the "write_seq" field.
+func WriteSeqIn(vs ...int64) predicate.Session {
+	return predicate.Session(sql.FieldIn(FieldWriteSeq, vs...))
+}
+
+// WriteSeqNotIn applies the NotIn predicate on the "write_seq" field.
+func WriteSeqNotIn(vs ...int64) predicate.Session {
+	return predicate.Session(sql.FieldNotIn(FieldWriteSeq, vs...))
+}
+
+// WriteSeqGT applies the GT predicate on the "write_seq" field.
+func WriteSeqGT(v int64) predicate.Session {
+	return predicate.Session(sql.FieldGT(FieldWriteSeq, v))
+}
+
+// WriteSeqGTE applies the GTE predicate on the "write_seq" field.
+func WriteSeqGTE(v int64) predicate.Session {
+	return predicate.Session(sql.FieldGTE(FieldWriteSeq, v))
+}
+
+// WriteSeqLT applies the LT predicate on the "write_seq" field.
+func WriteSeqLT(v int64) predicate.Session {
+	return predicate.Session(sql.FieldLT(FieldWriteSeq, v))
+}
+
+// WriteSeqLTE applies the LTE predicate on the "write_seq" field.
+func WriteSeqLTE(v int64) predicate.Session {
+	return predicate.Session(sql.FieldLTE(FieldWriteSeq, v))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

@@ -31,8 +31,11 @@ type Config struct {
 	// <DataDir>/clinicgate.db, postgres:// or postgresql:// for PostgreSQL,
 	// sqlite:PATH or file:PATH for a SQLite file elsewhere.
 	DatabaseURL string `env:"DATABASE_URL"`
-	DataDir     string `env:"DATA_DIR"`
-	ListenAddr  string `env:"LISTEN_ADDR"`
+	// ReadDatabaseURLs are hot standbys of the PostgreSQL DatabaseURL that
+	// read-only queries may read from (internal/store: standby.go).
+	ReadDatabaseURLs []string `env:"READ_DATABASE_URLS"`
+	DataDir          string   `env:"DATA_DIR"`
+	ListenAddr       string   `env:"LISTEN_ADDR"`
 	// PublicURL is the absolute base URL clients reach the server at,
 	// without a trailing slash. Its scheme decides the cookies' Secure flag
 	// and it is the base of OIDC redirect URIs.
@@ -251,6 +254,14 @@ func (c *Config) finish(keys keySources) error {
 	if c.PublicURL == "" {
 		c.PublicURL = defaultPublicURL(c.ListenAddr)
 	}
+	if len(c.ReadDatabaseURLs) > 0 && c.Dialect() != Postgres {
+		return errors.New("READ_DATABASE_URLS: read standbys need a PostgreSQL DATABASE_URL")
+	}
+	for i, u := range c.ReadDatabaseURLs {
+		if u == c.DatabaseURL {
+			return fmt.Errorf("READ_DATABASE_URLS: URL %d is DATABASE_URL itself", i+1)
+		}
+	}
 	if c.SessionIdleTimeout > c.SessionTTL {
 		return errors.New("SESSION_IDLE_TIMEOUT: must not exceed SESSION_TTL")
 	}
@@ -357,6 +368,7 @@ func (c Config) LogValue() slog.Value {
 	}
 	return slog.GroupValue(
 		slog.String("database_url", redactURL(c.DatabaseURL)),
+		slog.Any("read_database_urls", redactURLs(c.ReadDatabaseURLs)),
 		slog.String("dialect", c.Dialect()),
 		slog.String("data_dir", c.DataDir),
 		slog.String("listen_addr", c.ListenAddr),
@@ -433,6 +445,14 @@ func (c Config) String() string {
 
 // GoString is [Config.String], for the %#v verb.
 func (c Config) GoString() string { return c.String() }
+
+func redactURLs(us []string) []string {
+	out := make([]string, len(us))
+	for i, u := range us {
+		out[i] = redactURL(u)
+	}
+	return out
+}
 
 // redactURL hides the password of a database URL. It returns a fixed text
 // for a URL that does not parse, which may hold a password in any place.

@@ -105,6 +105,7 @@ func TestEnvironmentVariablesOverrideDefaults(t *testing.T) {
 	docs := writeTrustedDocuments(t, dir, "{ viewer { user { email } } }")
 	c := mustLoad(t, map[string]string{
 		"DATABASE_URL":              "postgres://app:pw@db.internal:5432/clinicgate?sslmode=require",
+		"READ_DATABASE_URLS":        " postgres://app:pw@standby-1.internal:5432/clinicgate , postgresql://app:pw@standby-2.internal/clinicgate",
 		"DATA_DIR":                  dir,
 		"LISTEN_ADDR":               ":9000",
 		"PUBLIC_URL":                "https://id.example.org/",
@@ -153,7 +154,9 @@ func TestEnvironmentVariablesOverrideDefaults(t *testing.T) {
 		"SCIM_RATE_BURST":           "10",
 	})
 	want := Config{
-		DatabaseURL:          "postgres://app:pw@db.internal:5432/clinicgate?sslmode=require",
+		DatabaseURL: "postgres://app:pw@db.internal:5432/clinicgate?sslmode=require",
+		ReadDatabaseURLs: []string{"postgres://app:pw@standby-1.internal:5432/clinicgate",
+			"postgresql://app:pw@standby-2.internal/clinicgate"},
 		DataDir:              dir,
 		ListenAddr:           ":9000",
 		PublicURL:            "https://id.example.org",
@@ -279,6 +282,11 @@ func TestInvalidValuesGiveErrorsNamingTheVariable(t *testing.T) {
 		{"unsupported database", map[string]string{"DATABASE_URL": "mysql://root:pw@h/db"}, nil, "DATABASE_URL: unsupported scheme mysql"},
 		{"postgres URL without host", map[string]string{"DATABASE_URL": "postgres:///db"}, nil, "DATABASE_URL:"},
 		{"sqlite URL without path", map[string]string{"DATABASE_URL": "sqlite:"}, nil, "DATABASE_URL:"},
+		{"read standbys of SQLite", map[string]string{"READ_DATABASE_URLS": "postgres://u@standby/db"}, nil, "READ_DATABASE_URLS: read standbys need a PostgreSQL DATABASE_URL"},
+		{"a read standby that is not PostgreSQL", map[string]string{"DATABASE_URL": "postgres://u@primary/db", "READ_DATABASE_URLS": "postgres://u@a/db, sqlite:x.db"}, nil, "READ_DATABASE_URLS: URL 2: read standbys are PostgreSQL"},
+		{"a read standby without host", map[string]string{"DATABASE_URL": "postgres://u@primary/db", "READ_DATABASE_URLS": "postgres:///db"}, nil, "READ_DATABASE_URLS: URL 1: postgres URL has no host"},
+		{"a read standby given twice", map[string]string{"DATABASE_URL": "postgres://u@primary/db", "READ_DATABASE_URLS": "postgres://u@a/db,postgres://u@a/db"}, nil, "READ_DATABASE_URLS: URL 2: repeats an earlier one"},
+		{"the primary as its own standby", map[string]string{"DATABASE_URL": "postgres://u@primary/db", "READ_DATABASE_URLS": "postgres://u@primary/db"}, nil, "READ_DATABASE_URLS: URL 1 is DATABASE_URL itself"},
 		{"empty data dir", map[string]string{"DATA_DIR": " "}, nil, "DATA_DIR:"},
 		{"short secret key", map[string]string{"SECRET_KEY": b64(testKey[:16])}, nil, "SECRET_KEY: decodes to 16 bytes"},
 		{"secret key that is not encoded", map[string]string{"SECRET_KEY": "not a key!"}, nil, "SECRET_KEY: not base64 or hex"},
@@ -474,23 +482,24 @@ func TestEnsureDataDirCreatesPrivateDirectories(t *testing.T) {
 
 func TestSecretsNeverAppearInLogsOrPrints(t *testing.T) {
 	c := mustLoad(t, map[string]string{
-		"SECRET_KEY":    b64(testKey),
-		"DATABASE_URL":  "postgres://app:hunter2@db/x?sslmode=require&password=hunter3",
-		"METRICS_TOKEN": "scrape-hunter4-0123456789abcdef0123456789",
-		"SMTP_PASSWORD": "mail-hunter5",
-		"SMTP_USERNAME": "relay",
+		"SECRET_KEY":         b64(testKey),
+		"DATABASE_URL":       "postgres://app:hunter2@db/x?sslmode=require&password=hunter3",
+		"READ_DATABASE_URLS": "postgres://app:hunter6@standby/x",
+		"METRICS_TOKEN":      "scrape-hunter4-0123456789abcdef0123456789",
+		"SMTP_PASSWORD":      "mail-hunter5",
+		"SMTP_USERNAME":      "relay",
 	})
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
 	slog.New(slog.NewTextHandler(&buf, nil)).Info("config", "config", c)
 	fmt.Fprintf(&buf, "%v %+v %#v %s %x", c, c, c, c, c)
 	out := buf.String()
-	for _, s := range []string{b64(testKey), hex.EncodeToString(testKey), string(testKey), "hunter2", "hunter3", "hunter4", "hunter5", "165 90 60"} {
+	for _, s := range []string{b64(testKey), hex.EncodeToString(testKey), string(testKey), "hunter2", "hunter3", "hunter4", "hunter5", "hunter6", "165 90 60"} {
 		if strings.Contains(out, s) {
 			t.Errorf("output leaks %q:\n%s", s, out)
 		}
 	}
-	for _, s := range []string{"app:redacted@db", "listen_addr", "secret_key", "metrics_token", "smtp_password"} {
+	for _, s := range []string{"app:redacted@db", "app:redacted@standby", "listen_addr", "secret_key", "metrics_token", "smtp_password"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("output lacks %q:\n%s", s, out)
 		}
@@ -558,6 +567,7 @@ func TestEveryDescribedVariableChangesTheConfig(t *testing.T) {
 		"PUBLIC_URL":                "https://example.org",
 		"SECRET_KEY":                b64(bytes.Repeat([]byte{8}, 32)),
 		"SECRET_KEY_FILE":           keyFile,
+		"READ_DATABASE_URLS":        "postgres://app@standby.internal/cg",
 		"LOG_LEVEL":                 "error",
 		"LOG_FORMAT":                "text",
 		"GRAPHIQL":                  "false",
@@ -602,6 +612,10 @@ func TestEveryDescribedVariableChangesTheConfig(t *testing.T) {
 		"SCIM_RATE_PER_SECOND":      "0.5",
 		"SCIM_RATE_BURST":           "1",
 	}
+	// Variables that mean something only with another one set.
+	companions := map[string]map[string]string{
+		"READ_DATABASE_URLS": {"DATABASE_URL": "postgres://app@primary.internal/cg"},
+	}
 	base := map[string]string{"SECRET_KEY": b64(testKey), "DATA_DIR": t.TempDir()}
 	def := mustLoad(t, base)
 	for _, v := range Describe() {
@@ -614,12 +628,19 @@ func TestEveryDescribedVariableChangesTheConfig(t *testing.T) {
 			for k, x := range base {
 				env[k] = x
 			}
+			ref := def
+			if with := companions[v.Env]; with != nil {
+				for k, x := range with {
+					env[k] = x
+				}
+				ref = mustLoad(t, env)
+			}
 			env[v.Env] = val
 			if v.Env == "SECRET_KEY_FILE" {
 				delete(env, "SECRET_KEY")
 			}
 			c := mustLoad(t, env)
-			if reflect.DeepEqual(c, def) {
+			if reflect.DeepEqual(c, ref) {
 				t.Fatalf("setting %s=%s changed nothing", v.Env, val)
 			}
 			if v.Flag == "" {

@@ -58,6 +58,12 @@ func params(c *Config, keys *keySources) []param {
 		text(&c.DatabaseURL, "DATABASE_URL", "",
 			"database: postgres://… for PostgreSQL, sqlite:PATH or file:PATH for SQLite; empty for <DATA_DIR>/clinicgate.db",
 			checkDatabaseURL),
+		newParam("READ_DATABASE_URLS", "",
+			"comma-separated postgres:// URLs of hot standbys of DATABASE_URL; read-only GraphQL queries go to one that has replayed the reader's access changes and own writes, else to DATABASE_URL",
+			func(raw string) (err error) {
+				c.ReadDatabaseURLs, err = parseReadURLs(raw)
+				return err
+			}),
 		text(&c.DataDir, "DATA_DIR", "./data",
 			"directory for the embedded SQLite database and the generated development secret key",
 			func(raw string) error {
@@ -414,6 +420,32 @@ func checkDatabaseURL(s string) error {
 		scheme = "(none)"
 	}
 	return fmt.Errorf("unsupported scheme %s; use postgres://, postgresql://, sqlite:PATH or file:PATH", scheme)
+}
+
+// parseReadURLs splits READ_DATABASE_URLS: postgres URLs with a host,
+// none repeated. Errors name a URL by its position, never its text (it
+// may hold a password).
+func parseReadURLs(raw string) ([]string, error) {
+	if strings.TrimSpace(raw) == "" {
+		return nil, nil
+	}
+	var urls []string
+	seen := map[string]bool{}
+	for i, part := range strings.Split(raw, ",") {
+		u := strings.TrimSpace(part)
+		if !hasPostgresScheme(u) {
+			return nil, fmt.Errorf("URL %d: read standbys are PostgreSQL: use postgres:// or postgresql://", i+1)
+		}
+		if err := checkDatabaseURL(u); err != nil {
+			return nil, fmt.Errorf("URL %d: %w", i+1, err)
+		}
+		if seen[u] {
+			return nil, fmt.Errorf("URL %d: repeats an earlier one", i+1)
+		}
+		seen[u] = true
+		urls = append(urls, u)
+	}
+	return urls, nil
 }
 
 func checkListenAddr(s string) error {

@@ -5,7 +5,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,6 +38,8 @@ type DB struct {
 	*ent.Client
 	SQL     *sql.DB
 	Dialect string // dialect.Postgres or dialect.SQLite
+
+	standbys *standbys // nil without read standbys
 }
 
 // Options bound what one statement may cost. The zero Options sets no
@@ -54,6 +58,13 @@ type Options struct {
 	// MaxOpenConns bounds the pool: 25 on PostgreSQL, 8 on SQLite when
 	// zero.
 	MaxOpenConns int
+	// ReadURLs are PostgreSQL hot standbys of the primary that reads may
+	// go to (standby.go); each gets a pool bounded like the primary's.
+	// Only with PostgreSQL.
+	ReadURLs []string
+	// Logger tells when a standby stops or starts answering; nil is
+	// slog.Default().
+	Logger *slog.Logger
 }
 
 // Open opens the database with the zero Options. driver is "pgx"
@@ -108,7 +119,23 @@ func OpenWith(ctx context.Context, driver, dsn string, opts Options) (*DB, error
 		return nil, fmt.Errorf("store: connect to %s: %w", d, err)
 	}
 	drv := entsql.OpenDB(d, db)
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: d}, nil
+	if len(opts.ReadURLs) == 0 {
+		return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: d}, nil
+	}
+	if d != dialect.Postgres {
+		db.Close()
+		return nil, errors.New("store: read standbys need PostgreSQL")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	s, err := openStandbys(opts.ReadURLs, opts, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &DB{Client: ent.NewClient(ent.Driver(&routingDriver{Driver: drv, s: s})), SQL: db, Dialect: d, standbys: s}, nil
 }
 
 // openPostgres opens a pgx pool whose every connection starts with the

@@ -77,6 +77,18 @@ type Viewer struct {
 	// State is what the session may do (see State); the zero value is
 	// not a state and lets nothing through.
 	State State
+	// Fence is what a read must see, as the primary told it when the
+	// session was looked up: a read standby may answer only once it has
+	// replayed that far (internal/store/standby.go).
+	Fence Fence
+}
+
+// Fence is a position in an organization's history that a read must not
+// fall behind of: the organization's access sequence (every change that
+// took a read away) and the session's own write sequence (its mutations).
+type Fence struct {
+	AccessSeq int64
+	WriteSeq  int64
 }
 
 // State is a signed-in session's state: what stands between it and the
