@@ -7,6 +7,8 @@
 #   LOAD_DATABASE_URL  PostgreSQL database (default clinicgate_load on 127.0.0.1)
 #   LOAD_DURATION      how long the mix runs (default 30s)
 #   LOAD_LISTEN_ADDR   where the server listens (default 127.0.0.1:18080)
+#   LOAD_READ_DATABASE_URLS  hot standbys of LOAD_DATABASE_URL for the
+#                      server's READ_DATABASE_URLS (default none)
 #   LOAD_CONCURRENCY, LOAD_MIX, LOAD_SEED_CLIENTS, LOAD_SEED_USERS, …: see bin/loadgen -h
 set -eu
 
@@ -14,6 +16,7 @@ GO=${GO:-go}
 : "${LOAD_DATABASE_URL:=postgres://postgres@127.0.0.1:5432/clinicgate_load?sslmode=disable}"
 : "${LOAD_DURATION:=30s}"
 : "${LOAD_LISTEN_ADDR:=127.0.0.1:18080}"
+: "${LOAD_READ_DATABASE_URLS:=}"
 export LOAD_DATABASE_URL LOAD_DURATION
 
 $GO build -o bin/server ./cmd/server
@@ -27,7 +30,7 @@ logs=$(mktemp -d)
 # its own (the sign-in throttle allows 20 attempts a minute per address).
 # LOG_LEVEL=warn leaves out the access log line of every request.
 SECRET_KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n') \
-DATABASE_URL=$LOAD_DATABASE_URL LISTEN_ADDR=$LOAD_LISTEN_ADDR \
+DATABASE_URL=$LOAD_DATABASE_URL READ_DATABASE_URLS=$LOAD_READ_DATABASE_URLS LISTEN_ADDR=$LOAD_LISTEN_ADDR \
 TRUST_PROXY_HEADERS=true LOG_LEVEL=warn GRAPHIQL=false \
 	bin/server serve >"$logs/server.out" 2>"$logs/server.log" &
 pid=$!
