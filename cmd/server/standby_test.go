@@ -12,8 +12,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/role"
 	"github.com/clinicgate/clinicgate/ent/user"
 	"github.com/clinicgate/clinicgate/internal/authz"
-	"github.com/clinicgate/clinicgate/internal/store"
-	"github.com/clinicgate/clinicgate/internal/testdb"
+	"github.com/clinicgate/clinicgate/internal/store/storetest"
 )
 
 // A server with a real PostgreSQL hot standby (streaming replication from
@@ -26,17 +25,8 @@ import (
 // the primary; a standby that goes away is passed over and taken back once
 // it answers again.
 func TestAReadStandbyServesOnlyReadsThatCannotShowRevokedAccess(t *testing.T) {
-	repl := testdb.StartReplicated(t)
-	primaryURL, standbyURL := repl.CreateDatabase(t, "cg_standby")
+	db, repl, standbyURL := storetest.OpenReplicated(t)
 	ctx := context.Background()
-	db, err := store.OpenWith(ctx, "pgx", primaryURL, store.Options{ReadURLs: []string{standbyURL}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	s := newMFAServer(t, db)
 	owner := s.signIn("owner@demo.clinic")
 	teacher := s.signIn("teacher@demo.clinic")

@@ -11,8 +11,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent/privacy"
 	"github.com/clinicgate/clinicgate/ent/session"
 	"github.com/clinicgate/clinicgate/ent/user"
-	"github.com/clinicgate/clinicgate/internal/store"
-	"github.com/clinicgate/clinicgate/internal/testdb"
+	"github.com/clinicgate/clinicgate/internal/store/storetest"
 	"github.com/clinicgate/clinicgate/internal/viewer"
 )
 
@@ -22,17 +21,8 @@ import (
 // any more (it went away mid-request) is answered by the primary. Without
 // a session, or behind the fence, ReadFrom keeps the primary.
 func TestAStandbyContextSendsOnlySelectsToTheStandby(t *testing.T) {
-	repl := testdb.StartReplicated(t)
-	primaryURL, standbyURL := repl.CreateDatabase(t, "cg_routing")
+	db, repl, standbyURL := storetest.OpenReplicated(t)
 	ctx := context.Background()
-	db, err := store.OpenWith(ctx, "pgx", primaryURL, store.Options{ReadURLs: []string{standbyURL}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	allow := privacy.DecisionContext(ctx, privacy.Allow)
 	org := db.Organization.Create().SetName("North").SetSlug("north").SaveX(allow)
 	u := db.User.Create().SetOrganizationID(org.ID).SetEmail("ana@north.example").SetKind(user.KindStaff).SetStatus(user.StatusActive).SaveX(allow)

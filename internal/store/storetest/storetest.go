@@ -51,3 +51,23 @@ func Each(t *testing.T, f func(t *testing.T, db *store.DB)) {
 		})
 	}
 }
+
+// OpenReplicated returns a fresh, migrated database on a PostgreSQL primary
+// of the test's own with a hot standby (testdb.StartReplicated) that the
+// store reads from, the replication pair, and the database's URL on the
+// standby.
+func OpenReplicated(tb testing.TB) (db *store.DB, repl *testdb.Replicated, standbyURL string) {
+	tb.Helper()
+	repl = testdb.StartReplicated(tb)
+	primaryURL, standbyURL := repl.CreateDatabase(tb, "cg_replicated")
+	ctx := context.Background()
+	db, err := store.OpenWith(ctx, "pgx", primaryURL, store.Options{ReadURLs: []string{standbyURL}})
+	if err != nil {
+		tb.Fatalf("storetest: %v", err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		tb.Fatalf("storetest: %v", err)
+	}
+	return db, repl, standbyURL
+}
