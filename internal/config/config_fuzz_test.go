@@ -34,6 +34,8 @@ func FuzzConfigValues(f *testing.F) {
 		{"PUBLIC_URL", "HTTP://Example.ORG/a/../b"}, {"PUBLIC_URL", "https://%zz"},
 		{"DATABASE_URL", "postgres://u:s3cret@db:5432/cg?sslmode=require"}, {"DATABASE_URL", "postgresql://u:s3cret@/cg"},
 		{"DATABASE_URL", "sqlite:./data/x.db?_pragma=busy_timeout(1)"}, {"DATABASE_URL", "file:"}, {"DATABASE_URL", "mysql://x"},
+		{"READ_DATABASE_URLS", "postgres://u:s3cret@standby-1/cg, postgres://u:s3cret@standby-2/cg"},
+		{"READ_DATABASE_URLS", "postgres://u:pw@a/cg,,"}, {"READ_DATABASE_URLS", "sqlite:x.db"},
 		{"LISTEN_ADDR", ":8080"}, {"LISTEN_ADDR", "[::]:65536"}, {"METRICS_ADDR", "127.0.0.1:-1"},
 		{"LOG_LEVEL", "WARNING"}, {"LOG_FORMAT", "Text"}, {"SMTP_TLS", " StartTLS "}, {"SMTP_HOST", "mail example"},
 		{"MAIL_FROM", "clinicgate <no-reply@localhost>"}, {"MAIL_FROM", "=?utf-8?q?caf=C3=A9?= <a@b.c>"},
@@ -60,7 +62,7 @@ func FuzzConfigValues(f *testing.F) {
 		}
 		err := p.set(raw)
 		if err != nil {
-			if p.Env == "DATABASE_URL" && strings.Contains(raw, "@") && len(raw) > 12 && strings.Contains(err.Error(), raw) {
+			if (p.Env == "DATABASE_URL" || p.Env == "READ_DATABASE_URLS") && strings.Contains(raw, "@") && len(raw) > 12 && strings.Contains(err.Error(), raw) {
 				t.Fatalf("%s: the error %q repeats the URL, which may hold a password", p.Env, err)
 			}
 			return
@@ -106,6 +108,15 @@ func FuzzConfigValues(f *testing.F) {
 			check("starttls, tls or none", c.SMTPTLS == "starttls" || c.SMTPTLS == "tls" || c.SMTPTLS == "none")
 		case "METRICS_TOKEN":
 			check("empty or at least 32 characters", c.MetricsToken == "" || len(c.MetricsToken) >= minMetricsToken)
+		case "READ_DATABASE_URLS":
+			// Each accepted standby is a PostgreSQL URL with a host, and
+			// the log line never shows its password.
+			for _, u := range c.ReadDatabaseURLs {
+				check("postgres URLs with a host", hasPostgresScheme(u) && checkDatabaseURL(u) == nil)
+				if pw := urlPassword(u); len(pw) >= 4 && !strings.Contains(strings.Replace(raw, pw, "", 1), pw) {
+					check("a log line without the password", !strings.Contains(logField(c.String(), "read_database_urls"), pw))
+				}
+			}
 		case "DATABASE_URL":
 			// Whatever was accepted opens as one of the two dialects, and
 			// the log line never shows its password.
