@@ -303,6 +303,11 @@ func (m *migration) run(ctx context.Context, dir atlas.Dir) error {
 			if err != nil {
 				return err
 			}
+			// Before anything is recorded: a failure leaves the database
+			// to be adopted again.
+			if err := m.catchUpTriggers(ctx, dir, baseline); err != nil {
+				return err
+			}
 			opts = append(opts, atlas.WithBaselineVersion(baseline.Version()))
 		}
 	}
@@ -404,6 +409,64 @@ func (m *migration) tableExists(ctx context.Context, name string) (bool, error) 
 		return false, err
 	}
 	return n > 0, nil
+}
+
+// catchUpTriggers runs, on a database adopted at baseline, the files up
+// to the baseline that only create functions and triggers: auto-migration
+// never creates those, and the inspection that found the baseline does not
+// see them, so a trigger file followed by a file that changes tables would
+// otherwise be recorded as applied without having run (the audit trail's
+// append-only triggers). Files that change data are not run: they were
+// written for the schema of their day.
+func (m *migration) catchUpTriggers(ctx context.Context, dir atlas.Dir, baseline atlas.File) error {
+	files, err := dir.Files()
+	if err != nil {
+		return err
+	}
+	var stmts []string
+	for _, f := range files {
+		if f.Version() > baseline.Version() {
+			break
+		}
+		fs, err := atlas.FileStmts(m.drv, f)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.Name(), err)
+		}
+		if len(fs) > 0 && !slices.ContainsFunc(fs, func(q string) bool { return !createsTrigger(q) }) {
+			stmts = append(stmts, fs...)
+		}
+	}
+	if len(stmts) == 0 {
+		return nil
+	}
+	if err := m.exec(ctx, m.begin); err != nil {
+		return fmt.Errorf("adopt: begin: %w", err)
+	}
+	if err := m.exec(ctx, stmts); err != nil {
+		return errors.Join(fmt.Errorf("adopt: create the triggers auto-migration did not: %w", err), m.exec(ctx, m.rollback))
+	}
+	if err := m.exec(ctx, m.commit); err != nil {
+		return fmt.Errorf("adopt: commit: %w", err)
+	}
+	return nil
+}
+
+// createsTrigger reports whether the statement q (comments aside) creates
+// a function or a trigger.
+func createsTrigger(q string) bool {
+	var lines []string
+	for _, l := range strings.Split(q, "\n") {
+		if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "--") {
+			lines = append(lines, t)
+		}
+	}
+	head := strings.ToUpper(strings.Join(strings.Fields(strings.Join(lines, " ")), " "))
+	for _, p := range []string{"CREATE FUNCTION ", "CREATE OR REPLACE FUNCTION ", "CREATE TRIGGER ", "CREATE OR REPLACE TRIGGER "} {
+		if strings.HasPrefix(head, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkBaseline finds the file of dir up to which the live schema of a

@@ -147,8 +147,9 @@ func TestMigrateAdoptsAutoMigratedDatabase(t *testing.T) {
 			}
 			revs := revisions(t, db)
 			// Auto-migrated from today's schema: adopted at the latest file
-			// that changes the inspected schema, and the later ones (the
-			// audit triggers, which auto-migration does not create) applied.
+			// that changes the inspected schema, the trigger files up to it
+			// run at adoption and the later ones applied (auto-migration
+			// creates no trigger: the schema compared below has them).
 			if len(revs) == 0 || revs[0].Type != atlas.RevisionTypeBaseline || revs[len(revs)-1].Version != latestVersion(t, db.Dialect) {
 				t.Fatalf("revisions after adoption: %+v, want a baseline and the later files up to the latest", revs)
 			}
