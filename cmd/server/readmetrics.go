@@ -7,16 +7,16 @@ import (
 )
 
 // registerReadMetrics counts where the reads of queries went, when the
-// store has read standbys: clinicgate_read_routes_total{to=…}.
+// store has read standbys: clinicgate_read_routes_total{to=…,why=…}.
 func registerReadMetrics(reg prometheus.Registerer, db *store.DB) {
 	if db.Standbys() == 0 {
 		return
 	}
-	count := func(to, help string, get func(store.ReadStats) uint64) prometheus.Collector {
+	count := func(to, why string, get func(store.ReadStats) uint64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name:        "clinicgate_read_routes_total",
 			Help:        "Queries offered to read standbys, by where their reads went.",
-			ConstLabels: prometheus.Labels{"to": to, "why": help},
+			ConstLabels: prometheus.Labels{"to": to, "why": why},
 		}, func() float64 { return float64(get(db.ReadStats())) })
 	}
 	reg.MustRegister(

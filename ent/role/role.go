@@ -108,7 +108,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/clinicgate/clinicgate/ent/runtime"
 var (
-	Hooks  [5]ent.Hook
+	Hooks  [4]ent.Hook
 	Policy ent.Policy
 	// OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	OrganizationIDValidator func(string) error

@@ -221,15 +221,12 @@ func init() {
 	}
 	businessunitMixinHooks1 := businessunitMixin[1].Hooks()
 	businessunitMixinHooks2 := businessunitMixin[2].Hooks()
-	businessunitHooks := schema.BusinessUnit{}.Hooks()
 
 	businessunit.Hooks[1] = businessunitMixinHooks1[0]
 
 	businessunit.Hooks[2] = businessunitMixinHooks1[1]
 
 	businessunit.Hooks[3] = businessunitMixinHooks2[0]
-
-	businessunit.Hooks[4] = businessunitHooks[0]
 	businessunitMixinFields0 := businessunitMixin[0].Fields()
 	_ = businessunitMixinFields0
 	businessunitMixinFields1 := businessunitMixin[1].Fields()
@@ -1383,15 +1380,12 @@ func init() {
 	}
 	roleMixinHooks1 := roleMixin[1].Hooks()
 	roleMixinHooks2 := roleMixin[2].Hooks()
-	roleHooks := schema.Role{}.Hooks()
 
 	role.Hooks[1] = roleMixinHooks1[0]
 
 	role.Hooks[2] = roleMixinHooks1[1]
 
 	role.Hooks[3] = roleMixinHooks2[0]
-
-	role.Hooks[4] = roleHooks[0]
 	roleMixinFields0 := roleMixin[0].Fields()
 	_ = roleMixinFields0
 	roleMixinFields1 := roleMixin[1].Fields()
@@ -2361,8 +2355,6 @@ func init() {
 	user.Hooks[4] = userHooks[0]
 
 	user.Hooks[5] = userHooks[1]
-
-	user.Hooks[6] = userHooks[2]
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
 	userMixinFields1 := userMixin[1].Fields()

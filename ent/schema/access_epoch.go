@@ -54,9 +54,6 @@ const (
 var accessRowTypes = []string{gen.TypePatient, gen.TypeClientAccess, gen.TypeStaffProfileAccess,
 	gen.TypePortalAccess, gen.TypeEmergencyAccess, gen.TypeStaffProfile}
 
-// epochTypes carry bumpAccessEpoch, which moves the sequence too.
-var epochTypes = []string{gen.TypeUser, gen.TypeRole, gen.TypeBusinessUnit, gen.TypeOrganization}
-
 // sequenceRelevant reports whether m can take away a read: a change or
 // removal of an access row, or an update that points a row elsewhere (a
 // record moved to another client or provider, a user given another staff
@@ -84,20 +81,6 @@ func sequenceRelevant(m ent.Mutation) bool {
 		}
 	}
 	return false
-}
-
-// bumpAccessSeq moves the access sequence of the organization of a
-// sequence-relevant mutation of a type without an epoch, in the mutation's
-// transaction.
-func bumpAccessSeq(next ent.Mutator) ent.Mutator {
-	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-		if slices.Contains(epochTypes, m.Type()) || !sequenceRelevant(m) {
-			return next.Mutate(ctx, m)
-		}
-		return withMutationTx(ctx, m, func(ctx context.Context, tx *gen.Client) (ent.Value, error) {
-			return mutateAndBump(ctx, next, m, tx, FieldAccessSeq)
-		})
-	})
 }
 
 // userViewerFields are the user columns a viewer is built from
@@ -144,14 +127,15 @@ func accessRelevant(m ent.Mutation) bool {
 	return false
 }
 
-// bumpAccessEpoch moves the access epoch of the organization a relevant
-// mutation belongs to, in the mutation's transaction (withMutationTx): a
-// change committed without its epoch would leave cached viewers looking
-// current.
-//
-// The sequence moves with the epoch, and alone with the other changes of
-// these types that sequenceRelevant names.
-func bumpAccessEpoch(next ent.Mutator) ent.Mutator {
+// bumpAccess moves the access epoch and sequence of the organization a
+// relevant mutation belongs to, in the mutation's transaction
+// (withMutationTx): a change committed without them would leave cached
+// viewers looking current, and a standby that has not replayed the change
+// looking caught up. The epoch moves with changes to viewers
+// (accessRelevant), the sequence with those and with every other change
+// that can take a read away (sequenceRelevant). Every tenant type has it
+// (TenantMixin), and the organization for its updates.
+func bumpAccess(next ent.Mutator) ent.Mutator {
 	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 		var fields []string
 		switch {
@@ -227,10 +211,6 @@ func mutationOrg(ctx context.Context, m ent.Mutation) pulid.ID {
 	return ""
 }
 
-func (Role) Hooks() []ent.Hook { return []ent.Hook{bumpAccessEpoch} }
-
-func (BusinessUnit) Hooks() []ent.Hook { return []ent.Hook{bumpAccessEpoch} }
-
 func (Organization) Hooks() []ent.Hook {
-	return []ent.Hook{hook.On(bumpAccessEpoch, ent.OpUpdate|ent.OpUpdateOne)}
+	return []ent.Hook{hook.On(bumpAccess, ent.OpUpdate|ent.OpUpdateOne)}
 }

@@ -38,9 +38,10 @@ func (m TenantMixin) Hooks() []ent.Hook {
 	if m.record {
 		return nil
 	}
-	// The access sequence too (access_epoch.go): every tenant type may
-	// hold a reference whose change takes a read away.
-	return []ent.Hook{authz.SameTenantHook, bumpAccessSeq}
+	// The access epoch and sequence (access_epoch.go): every tenant type
+	// may hold a reference whose change takes a read away. Before the
+	// types' own hooks, which then find its transaction.
+	return []ent.Hook{authz.SameTenantHook, bumpAccess}
 }
 
 // NormalizeEmail returns the form emails are compared in: trimmed and
@@ -69,15 +70,15 @@ func normalizeEmail(next ent.Mutator) ent.Mutator {
 	})
 }
 
-// User hooks keep the normalized email in step, move the organization's
-// access epoch with every change to what a viewer is made of
-// (access_epoch.go), and end the sessions of users whose status leaves
-// ACTIVE in the same transaction (user_hooks.go).
+// User hooks keep the normalized email in step and end the sessions of
+// users whose status leaves ACTIVE in the same transaction (user_hooks.go);
+// TenantMixin's moves the organization's access epoch with every change to
+// what a viewer is made of (access_epoch.go).
 func (User) Hooks() []ent.Hook {
 	return []ent.Hook{
 		hook.On(normalizeEmail, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne),
-		// Before the revocation, which then finds the epoch's transaction.
-		bumpAccessEpoch,
+		// After TenantMixin's access epoch hook: the revocation finds the
+		// epoch's transaction.
 		hook.On(revokeSessionsOnDeactivation, ent.OpUpdate|ent.OpUpdateOne),
 	}
 }

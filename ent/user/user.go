@@ -270,7 +270,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/clinicgate/clinicgate/ent/runtime"
 var (
-	Hooks  [7]ent.Hook
+	Hooks  [6]ent.Hook
 	Policy ent.Policy
 	// OrganizationIDValidator is a validator for the "organization_id" field. It is called by the builders before save.
 	OrganizationIDValidator func(string) error

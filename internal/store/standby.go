@@ -91,13 +91,7 @@ func openStandbys(urls []string, opts Options, log *slog.Logger) (*standbys, err
 			s.close()
 			return nil, fmt.Errorf("store: read standby: %w", err)
 		}
-		maxOpen := opts.MaxOpenConns
-		if maxOpen <= 0 {
-			maxOpen = 25
-		}
-		db.SetMaxOpenConns(maxOpen)
-		db.SetMaxIdleConns(maxOpen)
-		db.SetConnMaxIdleTime(5 * time.Minute)
+		bound(db, dialect.Postgres, opts)
 		s.nodes = append(s.nodes, &standby{name: hostOf(raw), db: db, drv: entsql.OpenDB(dialect.Postgres, db)})
 	}
 	return s, nil

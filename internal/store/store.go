@@ -99,19 +99,7 @@ func OpenWith(ctx context.Context, driver, dsn string, opts Options) (*DB, error
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", d, err)
 	}
-	maxOpen := opts.MaxOpenConns
-	if d == dialect.Postgres {
-		if maxOpen <= 0 {
-			maxOpen = 25
-		}
-		db.SetConnMaxIdleTime(5 * time.Minute)
-	} else if maxOpen <= 0 {
-		// One writer at a time is all SQLite allows; a small pool of
-		// readers is plenty for the embedded default.
-		maxOpen = 8
-	}
-	db.SetMaxOpenConns(maxOpen)
-	db.SetMaxIdleConns(maxOpen)
+	bound(db, d, opts)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {
@@ -136,6 +124,24 @@ func OpenWith(ctx context.Context, driver, dsn string, opts Options) (*DB, error
 		return nil, err
 	}
 	return &DB{Client: ent.NewClient(ent.Driver(&routingDriver{Driver: drv, s: s})), SQL: db, Dialect: d, standbys: s}, nil
+}
+
+// bound sizes the pool db of dialect d as opts says: MaxOpenConns, else
+// 25 on PostgreSQL and 8 on SQLite.
+func bound(db *sql.DB, d string, opts Options) {
+	maxOpen := opts.MaxOpenConns
+	if d == dialect.Postgres {
+		if maxOpen <= 0 {
+			maxOpen = 25
+		}
+		db.SetConnMaxIdleTime(5 * time.Minute)
+	} else if maxOpen <= 0 {
+		// One writer at a time is all SQLite allows; a small pool of
+		// readers is plenty for the embedded default.
+		maxOpen = 8
+	}
+	db.SetMaxOpenConns(maxOpen)
+	db.SetMaxIdleConns(maxOpen)
 }
 
 // openPostgres opens a pgx pool whose every connection starts with the
