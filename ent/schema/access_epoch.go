@@ -91,15 +91,17 @@ var (
 	userViewerEdges = []string{"roles", "business_units", "primary_business_unit", "organization"}
 )
 
-// accessRelevant reports whether m changes a viewer. Creating a user,
-// role or unit changes nobody's viewer unless it comes with members.
+// accessRelevant reports whether m changes a viewer: only users, roles,
+// units and the organization make viewers. Creating a user, role or unit
+// changes nobody's viewer unless it comes with members; removing one does.
 func accessRelevant(m ent.Mutation) bool {
-	if m.Op().Is(ent.OpDelete | ent.OpDeleteOne) {
-		return true
-	}
+	deleted := m.Op().Is(ent.OpDelete | ent.OpDeleteOne)
 	edges := slices.Concat(m.AddedEdges(), m.RemovedEdges(), m.ClearedEdges())
 	switch m.Type() {
 	case gen.TypeUser:
+		if deleted {
+			return true
+		}
 		if m.Op().Is(ent.OpCreate) {
 			return false
 		}
@@ -119,7 +121,7 @@ func accessRelevant(m ent.Mutation) bool {
 		// feed the viewer, and the rest is rare.
 		return !m.Op().Is(ent.OpCreate) || slices.Contains(edges, "users")
 	case gen.TypeBusinessUnit:
-		return slices.Contains(edges, "users") || slices.Contains(edges, "primary_users")
+		return deleted || slices.Contains(edges, "users") || slices.Contains(edges, "primary_users")
 	case gen.TypeOrganization:
 		_, set := m.Field("require_mfa")
 		return set && !m.Op().Is(ent.OpCreate)
