@@ -51908,7 +51908,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNAccessPath2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAccessPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*AccessPath) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccessPath2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐAccessPath(ctx, sel, v[i])
@@ -52099,7 +52099,7 @@ func (ec *executionContext) marshalNAuditedRecord2githubᚗcomᚋclinicgateᚋcl
 }
 
 func (ec *executionContext) marshalNAuthenticatorApp2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐTOTPFactorᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.TOTPFactor) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAuthenticatorApp2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐTOTPFactor(ctx, sel, v[i])
@@ -52161,7 +52161,7 @@ func (ec *executionContext) unmarshalNBulkInviteOutcome2ᚕgithubᚗcomᚋclinic
 }
 
 func (ec *executionContext) marshalNBulkInviteOutcome2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐOutcomeᚄ(ctx context.Context, sel ast.SelectionSet, v []invite.Outcome) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNBulkInviteOutcome2githubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋinviteᚐOutcome(ctx, sel, v[i])
@@ -52190,7 +52190,7 @@ func (ec *executionContext) marshalNBulkInviteUsersPayload2ᚖgithubᚗcomᚋcli
 }
 
 func (ec *executionContext) marshalNBusinessUnit2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐBusinessUnitᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.BusinessUnit) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNBusinessUnit2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐBusinessUnit(ctx, sel, v[i])
@@ -52257,7 +52257,7 @@ func (ec *executionContext) marshalNClient2ᚖgithubᚗcomᚋclinicgateᚋclinic
 }
 
 func (ec *executionContext) marshalNClientAccess2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccessᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ClientAccess) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNClientAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccess(ctx, sel, v[i])
@@ -52305,7 +52305,7 @@ func (ec *executionContext) marshalNClientAccessEntryConnection2ᚖgithubᚗcom�
 }
 
 func (ec *executionContext) marshalNClientAccessEntryEdge2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ClientAccessEntryEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNClientAccessEntryEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐClientAccessEntryEdge(ctx, sel, v[i])
@@ -52927,7 +52927,7 @@ func (ec *executionContext) marshalNMapScimGroupPayload2ᚖgithubᚗcomᚋclinic
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚐNoder(ctx, sel, v[i])
@@ -53015,7 +53015,7 @@ func (ec *executionContext) marshalNOutboxMessageConnection2ᚖgithubᚗcomᚋcl
 }
 
 func (ec *executionContext) marshalNOutboxMessageEdge2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOutboxMessageEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*OutboxMessageEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOutboxMessageEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOutboxMessageEdge(ctx, sel, v[i])
@@ -53061,7 +53061,7 @@ func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 }
 
 func (ec *executionContext) marshalNPasskey2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐWebAuthnCredentialᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.WebAuthnCredential) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPasskey2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐWebAuthnCredential(ctx, sel, v[i])
@@ -53133,7 +53133,7 @@ func (ec *executionContext) unmarshalNPortalPermissionsInput2ᚖgithubᚗcomᚋc
 }
 
 func (ec *executionContext) marshalNPrivilegeInfo2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐPrivilegeInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*PrivilegeInfo) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPrivilegeInfo2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐPrivilegeInfo(ctx, sel, v[i])
@@ -53303,7 +53303,7 @@ func (ec *executionContext) marshalNRevokeStaffProfileAccessPayload2ᚖgithubᚗ
 }
 
 func (ec *executionContext) marshalNRole2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Role) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRole2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐRole(ctx, sel, v[i])
@@ -53400,7 +53400,7 @@ func (ec *executionContext) marshalNRotateScimTokenPayload2ᚖgithubᚗcomᚋcli
 }
 
 func (ec *executionContext) marshalNSCIMToken2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSCIMTokenᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SCIMToken) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSCIMToken2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSCIMToken(ctx, sel, v[i])
@@ -53424,7 +53424,7 @@ func (ec *executionContext) marshalNSCIMToken2ᚖgithubᚗcomᚋclinicgateᚋcli
 }
 
 func (ec *executionContext) marshalNSSOClaimMapping2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSSOClaimMappingᚄ(ctx context.Context, sel ast.SelectionSet, v []*SSOClaimMapping) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSSOClaimMapping2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐSSOClaimMapping(ctx, sel, v[i])
@@ -53453,7 +53453,7 @@ func (ec *executionContext) unmarshalNSSOClaimMappingInput2ᚖgithubᚗcomᚋcli
 }
 
 func (ec *executionContext) marshalNSSOConnection2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSSOConnectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SSOConnection) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSSOConnection2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSSOConnection(ctx, sel, v[i])
@@ -53493,7 +53493,7 @@ func (ec *executionContext) marshalNSSOConnectionTestReport2ᚖgithubᚗcomᚋcl
 }
 
 func (ec *executionContext) marshalNScimGroup2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐScimGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*ScimGroup) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNScimGroup2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐScimGroup(ctx, sel, v[i])
@@ -53521,7 +53521,7 @@ func (ec *executionContext) marshalNSeatCharge2githubᚗcomᚋclinicgateᚋclini
 }
 
 func (ec *executionContext) marshalNSeatCharge2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋseatsᚐChargeᚄ(ctx context.Context, sel ast.SelectionSet, v []seats.Charge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSeatCharge2githubᚗcomᚋclinicgateᚋclinicgateᚋinternalᚋseatsᚐCharge(ctx, sel, v[i])
@@ -53650,7 +53650,7 @@ func (ec *executionContext) marshalNSignOutEverywherePayload2ᚖgithubᚗcomᚋc
 }
 
 func (ec *executionContext) marshalNSignedInSession2ᚕᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSessionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Session) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSignedInSession2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSession(ctx, sel, v[i])
@@ -54056,7 +54056,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -54100,7 +54100,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -54128,7 +54128,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -54156,7 +54156,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -54211,7 +54211,7 @@ func (ec *executionContext) marshalOAppointmentEdge2ᚕᚖgithubᚗcomᚋclinicg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOAppointmentEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐAppointmentEdge(ctx, sel, v[i])
@@ -54256,7 +54256,7 @@ func (ec *executionContext) marshalOAppointmentStatus2ᚕgithubᚗcomᚋclinicga
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAppointmentStatus2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋappointmentᚐStatus(ctx, sel, v[i])
@@ -54340,7 +54340,7 @@ func (ec *executionContext) marshalOAuditEventActorKind2ᚕgithubᚗcomᚋclinic
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAuditEventActorKind2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋauditeventᚐActorKind(ctx, sel, v[i])
@@ -54375,7 +54375,7 @@ func (ec *executionContext) marshalOAuditEventEdge2ᚕᚖgithubᚗcomᚋclinicga
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOAuditEventEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐAuditEventEdge(ctx, sel, v[i])
@@ -54458,7 +54458,7 @@ func (ec *executionContext) marshalOBusinessUnit2ᚕᚖgithubᚗcomᚋclinicgate
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNBusinessUnit2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐBusinessUnit(ctx, sel, v[i])
@@ -54484,7 +54484,7 @@ func (ec *executionContext) marshalOBusinessUnitEdge2ᚕᚖgithubᚗcomᚋclinic
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOBusinessUnitEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐBusinessUnitEdge(ctx, sel, v[i])
@@ -54537,7 +54537,7 @@ func (ec *executionContext) marshalOClient2ᚕᚖgithubᚗcomᚋclinicgateᚋcli
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNClient2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatient(ctx, sel, v[i])
@@ -54570,7 +54570,7 @@ func (ec *executionContext) marshalOClientAccessEdge2ᚕᚖgithubᚗcomᚋclinic
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOClientAccessEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientAccessEdge(ctx, sel, v[i])
@@ -54615,7 +54615,7 @@ func (ec *executionContext) marshalOClientContact2ᚕᚖgithubᚗcomᚋclinicgat
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNClientContact2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐClientContact(ctx, sel, v[i])
@@ -54634,7 +54634,7 @@ func (ec *executionContext) marshalOClientEdge2ᚕᚖgithubᚗcomᚋclinicgate�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOClientEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPatientEdge(ctx, sel, v[i])
@@ -54679,7 +54679,7 @@ func (ec *executionContext) marshalOClientStatus2ᚕgithubᚗcomᚋclinicgateᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNClientStatus2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋpatientᚐStatus(ctx, sel, v[i])
@@ -54762,7 +54762,7 @@ func (ec *executionContext) marshalODocumentEdge2ᚕᚖgithubᚗcomᚋclinicgate
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalODocumentEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐDocumentEdge(ctx, sel, v[i])
@@ -54815,7 +54815,7 @@ func (ec *executionContext) marshalOEmergencyAccess2ᚕᚖgithubᚗcomᚋclinicg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEmergencyAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccess(ctx, sel, v[i])
@@ -54841,7 +54841,7 @@ func (ec *executionContext) marshalOEmergencyAccessEdge2ᚕᚖgithubᚗcomᚋcli
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOEmergencyAccessEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐEmergencyAccessEdge(ctx, sel, v[i])
@@ -54894,7 +54894,7 @@ func (ec *executionContext) marshalOHomework2ᚕᚖgithubᚗcomᚋclinicgateᚋc
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNHomework2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐHomework(ctx, sel, v[i])
@@ -54920,7 +54920,7 @@ func (ec *executionContext) marshalOHomeworkEdge2ᚕᚖgithubᚗcomᚋclinicgate
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOHomeworkEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐHomeworkEdge(ctx, sel, v[i])
@@ -55137,7 +55137,7 @@ func (ec *executionContext) marshalOInvitationEdge2ᚕᚖgithubᚗcomᚋclinicga
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOInvitationEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐInvitationEdge(ctx, sel, v[i])
@@ -55182,7 +55182,7 @@ func (ec *executionContext) marshalOInvitationSignInMethod2ᚕgithubᚗcomᚋcli
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInvitationSignInMethod2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋinvitationᚐSignInMethod(ctx, sel, v[i])
@@ -55234,7 +55234,7 @@ func (ec *executionContext) marshalOInvitationStatus2ᚕgithubᚗcomᚋclinicgat
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInvitationStatus2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋinvitationᚐStatus(ctx, sel, v[i])
@@ -55301,7 +55301,7 @@ func (ec *executionContext) marshalOInvoiceEdge2ᚕᚖgithubᚗcomᚋclinicgate�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOInvoiceEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐInvoiceEdge(ctx, sel, v[i])
@@ -55346,7 +55346,7 @@ func (ec *executionContext) marshalOInvoiceStatus2ᚕgithubᚗcomᚋclinicgate�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInvoiceStatus2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋinvoiceᚐStatus(ctx, sel, v[i])
@@ -55448,7 +55448,7 @@ func (ec *executionContext) marshalOOfficeStaffTab2ᚕgithubᚗcomᚋclinicgate�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOfficeStaffTab2githubᚗcomᚋclinicgateᚋclinicgateᚋgraphᚐOfficeStaffTab(ctx, sel, v[i])
@@ -55474,7 +55474,7 @@ func (ec *executionContext) marshalOOrganizationEdge2ᚕᚖgithubᚗcomᚋclinic
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOOrganizationEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐOrganizationEdge(ctx, sel, v[i])
@@ -55511,7 +55511,7 @@ func (ec *executionContext) marshalOOrganizationSignInMethod2ᚕgithubᚗcomᚋc
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrganizationSignInMethod2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋorganizationᚐSignInMethod(ctx, sel, v[i])
@@ -55587,7 +55587,7 @@ func (ec *executionContext) marshalOPortalAccess2ᚕᚖgithubᚗcomᚋclinicgate
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPortalAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccess(ctx, sel, v[i])
@@ -55613,7 +55613,7 @@ func (ec *executionContext) marshalOPortalAccessEdge2ᚕᚖgithubᚗcomᚋclinic
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOPortalAccessEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐPortalAccessEdge(ctx, sel, v[i])
@@ -55673,7 +55673,7 @@ func (ec *executionContext) marshalORole2ᚕᚖgithubᚗcomᚋclinicgateᚋclini
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRole2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐRole(ctx, sel, v[i])
@@ -55716,7 +55716,7 @@ func (ec *executionContext) marshalORoleBuiltin2ᚕgithubᚗcomᚋclinicgateᚋc
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRoleBuiltin2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋroleᚐBuiltin(ctx, sel, v[i])
@@ -55751,7 +55751,7 @@ func (ec *executionContext) marshalORoleEdge2ᚕᚖgithubᚗcomᚋclinicgateᚋc
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalORoleEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐRoleEdge(ctx, sel, v[i])
@@ -55813,7 +55813,7 @@ func (ec *executionContext) marshalORoleSignInMethod2ᚕgithubᚗcomᚋclinicgat
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRoleSignInMethod2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋroleᚐSignInMethod(ctx, sel, v[i])
@@ -55913,7 +55913,7 @@ func (ec *executionContext) marshalOSessionNote2ᚕᚖgithubᚗcomᚋclinicgate�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSessionNote2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSessionNote(ctx, sel, v[i])
@@ -55957,7 +55957,7 @@ func (ec *executionContext) marshalOStaffProfile2ᚕᚖgithubᚗcomᚋclinicgate
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStaffProfile2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐStaffProfile(ctx, sel, v[i])
@@ -55983,7 +55983,7 @@ func (ec *executionContext) marshalOStaffProfileAccess2ᚕᚖgithubᚗcomᚋclin
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStaffProfileAccess2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐStaffProfileAccess(ctx, sel, v[i])
@@ -56027,7 +56027,7 @@ func (ec *executionContext) marshalOStaffProfileEdge2ᚕᚖgithubᚗcomᚋclinic
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOStaffProfileEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐStaffProfileEdge(ctx, sel, v[i])
@@ -56072,7 +56072,7 @@ func (ec *executionContext) marshalOStaffProfileStatus2ᚕgithubᚗcomᚋclinicg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStaffProfileStatus2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋstaffprofileᚐStatus(ctx, sel, v[i])
@@ -56204,7 +56204,7 @@ func (ec *executionContext) marshalOSurveyResponseEdge2ᚕᚖgithubᚗcomᚋclin
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOSurveyResponseEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐSurveyResponseEdge(ctx, sel, v[i])
@@ -56310,7 +56310,7 @@ func (ec *executionContext) marshalOUser2ᚕᚖgithubᚗcomᚋclinicgateᚋclini
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUser2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUser(ctx, sel, v[i])
@@ -56336,7 +56336,7 @@ func (ec *executionContext) marshalOUserEdge2ᚕᚖgithubᚗcomᚋclinicgateᚋc
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOUserEdge2ᚖgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚐUserEdge(ctx, sel, v[i])
@@ -56373,7 +56373,7 @@ func (ec *executionContext) marshalOUserKind2ᚕgithubᚗcomᚋclinicgateᚋclin
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserKind2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋuserᚐKind(ctx, sel, v[i])
@@ -56433,7 +56433,7 @@ func (ec *executionContext) marshalOUserScheduleAccess2ᚕgithubᚗcomᚋclinicg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserScheduleAccess2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋuserᚐScheduleAccess(ctx, sel, v[i])
@@ -56485,7 +56485,7 @@ func (ec *executionContext) marshalOUserSignInMethod2ᚕgithubᚗcomᚋclinicgat
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserSignInMethod2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋuserᚐSignInMethod(ctx, sel, v[i])
@@ -56537,7 +56537,7 @@ func (ec *executionContext) marshalOUserStatus2ᚕgithubᚗcomᚋclinicgateᚋcl
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserStatus2githubᚗcomᚋclinicgateᚋclinicgateᚋentᚋuserᚐStatus(ctx, sel, v[i])
@@ -56597,7 +56597,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -56616,7 +56616,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -56635,7 +56635,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -56654,7 +56654,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalListInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])

@@ -283,6 +283,7 @@ func TestTheDatabaseRefusesToChangeOrRemoveAuditEvents(t *testing.T) {
 			"unseal a sealed event":         fmt.Sprintf("UPDATE audit_events SET chain_seq = NULL, chain_hash = NULL WHERE id = '%s'", ids[3]),
 			"change an unsealed event":      fmt.Sprintf("UPDATE audit_events SET target_id = 'x' WHERE id = '%s'", unsealed),
 			"seal and change at once":       fmt.Sprintf("UPDATE audit_events SET chain_seq = 4, chain_hash = '%s', ip = '' WHERE id = '%s'", strings.Repeat("0", 64), unsealed),
+			"seal and change its details":   fmt.Sprintf(`UPDATE audit_events SET chain_seq = 4, chain_hash = '%s', details = '{"record":"x"}' WHERE id = '%s'`, strings.Repeat("0", 64), unsealed),
 			"half-seal an unsealed event":   fmt.Sprintf("UPDATE audit_events SET chain_seq = 4 WHERE id = '%s'", unsealed),
 			"delete a sealed event":         fmt.Sprintf("DELETE FROM audit_events WHERE id = '%s'", ids[1]),
 			"delete an unsealed event":      fmt.Sprintf("DELETE FROM audit_events WHERE id = '%s'", unsealed),
