@@ -78,6 +78,9 @@ func diff(ctx context.Context, driver, dsn, d, name string) error {
 		schema.WithDialect(d),
 		schema.WithFormatter(atlas.DefaultFormatter),
 		migrate.WithForeignKeys(true),
+		// An index taken out of the ent schema is dropped (ent keeps it by
+		// default).
+		migrate.WithDropIndex(true),
 	)
 }
 

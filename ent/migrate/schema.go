@@ -100,11 +100,6 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "auditevent_organization_id",
-				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[14]},
-			},
-			{
 				Name:    "auditevent_organization_id_occurred_at",
 				Unique:  false,
 				Columns: []*schema.Column{AuditEventsColumns[14], AuditEventsColumns[1]},
