@@ -11,7 +11,6 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/clinicgate/clinicgate/ent/auditevent"
-	"github.com/clinicgate/clinicgate/ent/organization"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 )
 
@@ -48,31 +47,8 @@ type AuditEvent struct {
 	// The event's place in its organization's hash chain, from 1; null until the sealer links it.
 	ChainSeq *int64 `json:"chain_seq,omitempty"`
 	// Hex SHA-256 of the previous event's chain_hash and this event's canonical encoding (internal/audit chain.go); null until sealed.
-	ChainHash *string `json:"chain_hash,omitempty"`
-	// Edges holds the relations/edges for other nodes in the graph.
-	// The values are being populated by the AuditEventQuery when eager-loading is set.
-	Edges        AuditEventEdges `json:"edges"`
+	ChainHash    *string `json:"chain_hash,omitempty"`
 	selectValues sql.SelectValues
-}
-
-// AuditEventEdges holds the relations/edges for other nodes in the graph.
-type AuditEventEdges struct {
-	// Organization holds the value of the organization edge.
-	Organization *Organization `json:"organization,omitempty"`
-	// loadedTypes holds the information for reporting if a
-	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
-}
-
-// OrganizationOrErr returns the Organization value or an error if the edge
-// was not loaded in eager-loading, or loaded but was not found.
-func (e AuditEventEdges) OrganizationOrErr() (*Organization, error) {
-	if e.Organization != nil {
-		return e.Organization, nil
-	} else if e.loadedTypes[0] {
-		return nil, &NotFoundError{label: organization.Label}
-	}
-	return nil, &NotLoadedError{edge: "organization"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -214,11 +190,6 @@ func (_m *AuditEvent) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *AuditEvent) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
-}
-
-// QueryOrganization queries the "organization" edge of the AuditEvent entity.
-func (_m *AuditEvent) QueryOrganization() *OrganizationQuery {
-	return NewAuditEventClient(_m.config).QueryOrganization(_m)
 }
 
 // Update returns a builder for updating this AuditEvent.

@@ -114,9 +114,6 @@ func (_u *AuditEventUpdate) check() error {
 			return &ValidationError{Name: "chain_hash", err: fmt.Errorf(`ent: validator failed for field "AuditEvent.chain_hash": %w`, err)}
 		}
 	}
-	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "AuditEvent.organization"`)
-	}
 	return nil
 }
 
@@ -282,9 +279,6 @@ func (_u *AuditEventUpdateOne) check() error {
 		if err := auditevent.ChainHashValidator(v); err != nil {
 			return &ValidationError{Name: "chain_hash", err: fmt.Errorf(`ent: validator failed for field "AuditEvent.chain_hash": %w`, err)}
 		}
-	}
-	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "AuditEvent.organization"`)
 	}
 	return nil
 }

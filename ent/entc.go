@@ -28,7 +28,8 @@ func main() {
 		log.Fatalf("entgql extension: %v", err)
 	}
 	templates := append(entgql.AllTemplates,
-		gen.MustParse(gen.NewTemplate("pulid").ParseFiles("ent/template/pulid.tmpl")))
+		gen.MustParse(gen.NewTemplate("pulid").ParseFiles("ent/template/pulid.tmpl")),
+		gen.MustParse(gen.NewTemplate("dialect").ParseFiles("ent/template/dialect.tmpl")))
 	err = entc.Generate("./ent/schema", &gen.Config{
 		Target:    "./ent",
 		Package:   "github.com/clinicgate/clinicgate/ent",

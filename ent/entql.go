@@ -908,18 +908,6 @@ var schemaGraph = func() *sqlgraph.Schema {
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
 			Inverse: false,
-			Table:   auditevent.OrganizationTable,
-			Columns: []string{auditevent.OrganizationColumn},
-			Bidi:    false,
-		},
-		"AuditEvent",
-		"Organization",
-	)
-	graph.MustAddE(
-		"organization",
-		&sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
 			Table:   businessunit.OrganizationTable,
 			Columns: []string{businessunit.OrganizationColumn},
 			Bidi:    false,
@@ -2541,20 +2529,6 @@ func (f *AuditEventFilter) WhereChainSeq(p entql.Int64P) {
 // WhereChainHash applies the entql string predicate on the chain_hash field.
 func (f *AuditEventFilter) WhereChainHash(p entql.StringP) {
 	f.Where(p.Field(auditevent.FieldChainHash))
-}
-
-// WhereHasOrganization applies a predicate to check if query has an edge organization.
-func (f *AuditEventFilter) WhereHasOrganization() {
-	f.Where(entql.HasEdge("organization"))
-}
-
-// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
-func (f *AuditEventFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
-	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
-		for _, p := range preds {
-			p(s)
-		}
-	})))
 }
 
 // addPredicate implements the predicateAdder interface.

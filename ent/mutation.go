@@ -1284,29 +1284,28 @@ func (m *AppointmentMutation) ResetEdge(name string) error {
 // AuditEventMutation represents an operation that mutates the AuditEvent nodes in the graph.
 type AuditEventMutation struct {
 	config
-	op                  Op
-	typ                 string
-	id                  *pulid.ID
-	occurred_at         *time.Time
-	actor_kind          *auditevent.ActorKind
-	actor_id            *pulid.ID
-	action              *string
-	target_type         *string
-	target_id           *string
-	client_id           *pulid.ID
-	ip                  *string
-	user_agent          *string
-	request_id          *string
-	details             *map[string]interface{}
-	chain_seq           *int64
-	addchain_seq        *int64
-	chain_hash          *string
-	clearedFields       map[string]struct{}
-	organization        *pulid.ID
-	clearedorganization bool
-	done                bool
-	oldValue            func(context.Context) (*AuditEvent, error)
-	predicates          []predicate.AuditEvent
+	op              Op
+	typ             string
+	id              *pulid.ID
+	organization_id *pulid.ID
+	occurred_at     *time.Time
+	actor_kind      *auditevent.ActorKind
+	actor_id        *pulid.ID
+	action          *string
+	target_type     *string
+	target_id       *string
+	client_id       *pulid.ID
+	ip              *string
+	user_agent      *string
+	request_id      *string
+	details         *map[string]interface{}
+	chain_seq       *int64
+	addchain_seq    *int64
+	chain_hash      *string
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*AuditEvent, error)
+	predicates      []predicate.AuditEvent
 }
 
 var _ ent.Mutation = (*AuditEventMutation)(nil)
@@ -1415,12 +1414,12 @@ func (m *AuditEventMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
 
 // SetOrganizationID sets the "organization_id" field.
 func (m *AuditEventMutation) SetOrganizationID(pu pulid.ID) {
-	m.organization = &pu
+	m.organization_id = &pu
 }
 
 // OrganizationID returns the value of the "organization_id" field in the mutation.
 func (m *AuditEventMutation) OrganizationID() (r pulid.ID, exists bool) {
-	v := m.organization
+	v := m.organization_id
 	if v == nil {
 		return
 	}
@@ -1446,7 +1445,7 @@ func (m *AuditEventMutation) OldOrganizationID(ctx context.Context) (v pulid.ID,
 
 // ResetOrganizationID resets all changes to the "organization_id" field.
 func (m *AuditEventMutation) ResetOrganizationID() {
-	m.organization = nil
+	m.organization_id = nil
 }
 
 // SetOccurredAt sets the "occurred_at" field.
@@ -2003,33 +2002,6 @@ func (m *AuditEventMutation) ResetChainHash() {
 	delete(m.clearedFields, auditevent.FieldChainHash)
 }
 
-// ClearOrganization clears the "organization" edge to the Organization entity.
-func (m *AuditEventMutation) ClearOrganization() {
-	m.clearedorganization = true
-	m.clearedFields[auditevent.FieldOrganizationID] = struct{}{}
-}
-
-// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
-func (m *AuditEventMutation) OrganizationCleared() bool {
-	return m.clearedorganization
-}
-
-// OrganizationIDs returns the "organization" edge IDs in the mutation.
-// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
-// OrganizationID instead. It exists only for internal usage by the builders.
-func (m *AuditEventMutation) OrganizationIDs() (ids []pulid.ID) {
-	if id := m.organization; id != nil {
-		ids = append(ids, *id)
-	}
-	return
-}
-
-// ResetOrganization resets all changes to the "organization" edge.
-func (m *AuditEventMutation) ResetOrganization() {
-	m.organization = nil
-	m.clearedorganization = false
-}
-
 // Where appends a list predicates to the AuditEventMutation builder.
 func (m *AuditEventMutation) Where(ps ...predicate.AuditEvent) {
 	m.predicates = append(m.predicates, ps...)
@@ -2065,7 +2037,7 @@ func (m *AuditEventMutation) Type() string {
 // AddedFields().
 func (m *AuditEventMutation) Fields() []string {
 	fields := make([]string, 0, 14)
-	if m.organization != nil {
+	if m.organization_id != nil {
 		fields = append(fields, auditevent.FieldOrganizationID)
 	}
 	if m.occurred_at != nil {
@@ -2432,28 +2404,19 @@ func (m *AuditEventMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *AuditEventMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
-	if m.organization != nil {
-		edges = append(edges, auditevent.EdgeOrganization)
-	}
+	edges := make([]string, 0, 0)
 	return edges
 }
 
 // AddedIDs returns all IDs (to other nodes) that were added for the given edge
 // name in this mutation.
 func (m *AuditEventMutation) AddedIDs(name string) []ent.Value {
-	switch name {
-	case auditevent.EdgeOrganization:
-		if id := m.organization; id != nil {
-			return []ent.Value{*id}
-		}
-	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *AuditEventMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 0)
 	return edges
 }
 
@@ -2465,42 +2428,25 @@ func (m *AuditEventMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *AuditEventMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
-	if m.clearedorganization {
-		edges = append(edges, auditevent.EdgeOrganization)
-	}
+	edges := make([]string, 0, 0)
 	return edges
 }
 
 // EdgeCleared returns a boolean which indicates if the edge with the given name
 // was cleared in this mutation.
 func (m *AuditEventMutation) EdgeCleared(name string) bool {
-	switch name {
-	case auditevent.EdgeOrganization:
-		return m.clearedorganization
-	}
 	return false
 }
 
 // ClearEdge clears the value of the edge with the given name. It returns an error
 // if that edge is not defined in the schema.
 func (m *AuditEventMutation) ClearEdge(name string) error {
-	switch name {
-	case auditevent.EdgeOrganization:
-		m.ClearOrganization()
-		return nil
-	}
 	return fmt.Errorf("unknown AuditEvent unique edge %s", name)
 }
 
 // ResetEdge resets all changes to the edge with the given name in this mutation.
 // It returns an error if the edge is not defined in the schema.
 func (m *AuditEventMutation) ResetEdge(name string) error {
-	switch name {
-	case auditevent.EdgeOrganization:
-		m.ResetOrganization()
-		return nil
-	}
 	return fmt.Errorf("unknown AuditEvent edge %s", name)
 }
 

@@ -9,7 +9,6 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
-	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 )
 
@@ -46,17 +45,8 @@ const (
 	FieldChainSeq = "chain_seq"
 	// FieldChainHash holds the string denoting the chain_hash field in the database.
 	FieldChainHash = "chain_hash"
-	// EdgeOrganization holds the string denoting the organization edge name in mutations.
-	EdgeOrganization = "organization"
 	// Table holds the table name of the auditevent in the database.
 	Table = "audit_events"
-	// OrganizationTable is the table that holds the organization relation/edge.
-	OrganizationTable = "audit_events"
-	// OrganizationInverseTable is the table name for the Organization entity.
-	// It exists in this package in order to avoid circular dependency with the "organization" package.
-	OrganizationInverseTable = "organizations"
-	// OrganizationColumn is the table column denoting the organization relation/edge.
-	OrganizationColumn = "organization_id"
 )
 
 // Columns holds all SQL columns for auditevent fields.
@@ -224,20 +214,6 @@ func ByChainSeq(opts ...sql.OrderTermOption) OrderOption {
 // ByChainHash orders the results by the chain_hash field.
 func ByChainHash(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldChainHash, opts...).ToFunc()
-}
-
-// ByOrganizationField orders the results by organization field.
-func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption {
-	return func(s *sql.Selector) {
-		sqlgraph.OrderByNeighborTerms(s, newOrganizationStep(), sql.OrderByField(field, opts...))
-	}
-}
-func newOrganizationStep() *sqlgraph.Step {
-	return sqlgraph.NewStep(
-		sqlgraph.From(Table, FieldID),
-		sqlgraph.To(OrganizationInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
-	)
 }
 
 // MarshalGQL implements graphql.Marshaler interface.

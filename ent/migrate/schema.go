@@ -70,6 +70,7 @@ var (
 	// AuditEventsColumns holds the columns for the "audit_events" table.
 	AuditEventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "organization_id", Type: field.TypeString},
 		{Name: "occurred_at", Type: field.TypeTime},
 		{Name: "actor_kind", Type: field.TypeEnum, Enums: []string{"USER", "SYSTEM", "SCIM", "ANONYMOUS"}},
 		{Name: "actor_id", Type: field.TypeString, Nullable: true},
@@ -83,41 +84,32 @@ var (
 		{Name: "details", Type: field.TypeJSON, Nullable: true},
 		{Name: "chain_seq", Type: field.TypeInt64, Nullable: true},
 		{Name: "chain_hash", Type: field.TypeString, Nullable: true, Size: 64},
-		{Name: "organization_id", Type: field.TypeString, Size: 40},
 	}
 	// AuditEventsTable holds the schema information for the "audit_events" table.
 	AuditEventsTable = &schema.Table{
 		Name:       "audit_events",
 		Columns:    AuditEventsColumns,
 		PrimaryKey: []*schema.Column{AuditEventsColumns[0]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "audit_events_organizations_organization",
-				Columns:    []*schema.Column{AuditEventsColumns[14]},
-				RefColumns: []*schema.Column{OrganizationsColumns[0]},
-				OnDelete:   schema.NoAction,
-			},
-		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "auditevent_organization_id_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[14], AuditEventsColumns[1]},
+				Columns: []*schema.Column{AuditEventsColumns[1], AuditEventsColumns[2]},
 			},
 			{
 				Name:    "auditevent_organization_id_actor_id_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[14], AuditEventsColumns[3], AuditEventsColumns[1]},
+				Columns: []*schema.Column{AuditEventsColumns[1], AuditEventsColumns[4], AuditEventsColumns[2]},
 			},
 			{
 				Name:    "auditevent_organization_id_client_id_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[14], AuditEventsColumns[7], AuditEventsColumns[1]},
+				Columns: []*schema.Column{AuditEventsColumns[1], AuditEventsColumns[8], AuditEventsColumns[2]},
 			},
 			{
 				Name:    "auditevent_organization_id_chain_seq",
 				Unique:  true,
-				Columns: []*schema.Column{AuditEventsColumns[14], AuditEventsColumns[12]},
+				Columns: []*schema.Column{AuditEventsColumns[1], AuditEventsColumns[13]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "chain_seq IS NOT NULL",
 				},
@@ -125,7 +117,7 @@ var (
 			{
 				Name:    "auditevent_unsealed",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[14], AuditEventsColumns[1], AuditEventsColumns[0]},
+				Columns: []*schema.Column{AuditEventsColumns[1], AuditEventsColumns[2], AuditEventsColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "chain_seq IS NULL",
 				},
@@ -1895,7 +1887,6 @@ func init() {
 	AppointmentsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	AppointmentsTable.ForeignKeys[1].RefTable = PatientsTable
 	AppointmentsTable.ForeignKeys[2].RefTable = UsersTable
-	AuditEventsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	BusinessUnitsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	ClientAccessesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	ClientAccessesTable.ForeignKeys[1].RefTable = UsersTable

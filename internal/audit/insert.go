@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/auditevent"
 	"github.com/clinicgate/clinicgate/ent/schema/pulid"
@@ -50,6 +52,9 @@ type row struct {
 }
 
 func insertRows(ctx context.Context, c *ent.Client, rows []row) error {
+	if c.Dialect() == dialect.Postgres {
+		return insertArrays(ctx, c, rows)
+	}
 	for start := 0; start < len(rows); start += insertChunk {
 		chunk := rows[start:min(start+insertChunk, len(rows))]
 		var b strings.Builder
@@ -82,6 +87,58 @@ func insertRows(ctx context.Context, c *ent.Client, rows []row) error {
 		}
 	}
 	return nil
+}
+
+// insertArraysSQL inserts the rows of one array per column, in
+// insertColumns' order: thirteen parameters whatever the batch's size. The
+// VALUES form binds thirteen per row, and for a page of fifty events
+// encoding and parsing 650 parameters cost more than the insert itself, on
+// both sides of the wire. details travels as text and becomes jsonb here.
+var insertArraysSQL = func() string {
+	params := make([]string, len(insertColumns))
+	exprs := make([]string, len(insertColumns))
+	for i, col := range insertColumns {
+		typ := "text[]"
+		exprs[i] = col
+		switch col {
+		case auditevent.FieldOccurredAt:
+			typ = "timestamptz[]"
+		case auditevent.FieldDetails:
+			exprs[i] = col + "::jsonb"
+		}
+		params[i] = "$" + strconv.Itoa(i+1) + "::" + typ
+	}
+	cols := strings.Join(insertColumns, ", ")
+	return "INSERT INTO " + auditevent.Table + " (" + cols + ") SELECT " + strings.Join(exprs, ", ") +
+		" FROM unnest(" + strings.Join(params, ", ") + ") AS r(" + cols + ")"
+}()
+
+func insertArrays(ctx context.Context, c *ent.Client, rows []row) error {
+	n := len(rows)
+	var (
+		ids, orgs, actions, kinds, types, targets = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		ips, agents, requests                     = make([]string, n), make([]string, n), make([]string, n)
+		actors, clients, details                  = make([]*string, n), make([]*string, n), make([]*string, n)
+		at                                        = make([]time.Time, n)
+	)
+	for i, r := range rows {
+		ids[i], at[i], orgs[i], actions[i], kinds[i] = string(r.id), r.occurredAt, string(r.org), r.action, string(r.actorKind)
+		actors[i], types[i], targets[i], clients[i] = nullablePtr(string(r.actorID)), r.targetType, r.targetID, nullablePtr(string(r.clientID))
+		ips[i], agents[i], requests[i] = r.ip, r.userAgent, r.requestID
+		if r.details != nil {
+			d := string(r.details)
+			details[i] = &d
+		}
+	}
+	_, err := c.ExecContext(ctx, insertArraysSQL, ids, at, orgs, actions, kinds, actors, types, targets, clients, ips, agents, requests, details)
+	return err
+}
+
+func nullablePtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func nullable(id pulid.ID) any {
