@@ -12,8 +12,8 @@ import (
 )
 
 // AuditEvent is an append-only record of who did what to whom, when and
-// from where. Actor and target are plain columns, not foreign keys, so the
-// trail outlives anything it mentions.
+// from where. Organization, actor and target are plain columns, not foreign
+// keys, so the trail outlives anything it mentions (TenantMixin's record).
 //
 // Events are inserted unsealed (chain_seq and chain_hash null) in the
 // transaction of the change they describe, and sealed shortly after by
