@@ -78,9 +78,7 @@ func insertRows(ctx context.Context, c *ent.Client, rows []row) error {
 				b.WriteString(strconv.Itoa(len(args) + j + 1))
 			}
 			b.WriteByte(')')
-			args = append(args, string(r.id), r.occurredAt, string(r.org), r.action, string(r.actorKind),
-				nullable(r.actorID), r.targetType, r.targetID, nullable(r.clientID), r.ip, r.userAgent, r.requestID,
-				nullableJSON(r.details))
+			args = append(args, r.values()...)
 		}
 		if _, err := c.ExecContext(ctx, b.String(), args...); err != nil {
 			return err
@@ -113,32 +111,40 @@ var insertArraysSQL = func() string {
 		" FROM unnest(" + strings.Join(params, ", ") + ") AS r(" + cols + ")"
 }()
 
+// insertArrays binds column j of every row as one array: timestamps as
+// such, everything else as text with NULL for a nil value.
 func insertArrays(ctx context.Context, c *ent.Client, rows []row) error {
-	n := len(rows)
-	var (
-		ids, orgs, actions, kinds, types, targets = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		ips, agents, requests                     = make([]string, n), make([]string, n), make([]string, n)
-		actors, clients, details                  = make([]*string, n), make([]*string, n), make([]*string, n)
-		at                                        = make([]time.Time, n)
-	)
+	texts := make([][]*string, len(insertColumns))
+	var at []time.Time
+	for j := range insertColumns {
+		texts[j] = make([]*string, len(rows))
+	}
 	for i, r := range rows {
-		ids[i], at[i], orgs[i], actions[i], kinds[i] = string(r.id), r.occurredAt, string(r.org), r.action, string(r.actorKind)
-		actors[i], types[i], targets[i], clients[i] = nullablePtr(string(r.actorID)), r.targetType, r.targetID, nullablePtr(string(r.clientID))
-		ips[i], agents[i], requests[i] = r.ip, r.userAgent, r.requestID
-		if r.details != nil {
-			d := string(r.details)
-			details[i] = &d
+		for j, v := range r.values() {
+			switch v := v.(type) {
+			case time.Time:
+				at = append(at, v)
+			case string:
+				texts[j][i] = &v
+			}
 		}
 	}
-	_, err := c.ExecContext(ctx, insertArraysSQL, ids, at, orgs, actions, kinds, actors, types, targets, clients, ips, agents, requests, details)
+	args := make([]any, len(insertColumns))
+	for j, col := range insertColumns {
+		args[j] = texts[j]
+		if col == auditevent.FieldOccurredAt {
+			args[j] = at
+		}
+	}
+	_, err := c.ExecContext(ctx, insertArraysSQL, args...)
 	return err
 }
 
-func nullablePtr(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
+// values is r's value of each of insertColumns, in order; nil is NULL.
+func (r row) values() []any {
+	return []any{string(r.id), r.occurredAt, string(r.org), r.action, string(r.actorKind),
+		nullable(r.actorID), r.targetType, r.targetID, nullable(r.clientID), r.ip, r.userAgent, r.requestID,
+		nullableJSON(r.details)}
 }
 
 func nullable(id pulid.ID) any {
