@@ -36,6 +36,8 @@ type AuditEvent struct {
 	TargetID string `json:"target_id,omitempty"`
 	// The client whose record was touched, if any.
 	ClientID *pulid.ID `json:"client_id,omitempty"`
+	// Every client whose record the event concerns, when it concerns records: a request's reads are one event naming each client read (client_id is set too when there is exactly one).
+	ClientIds []pulid.ID `json:"client_ids,omitempty"`
 	// The IP address the request came from.
 	IP string `json:"ip,omitempty"`
 	// The user agent of the request.
@@ -58,7 +60,7 @@ func (*AuditEvent) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case auditevent.FieldActorID, auditevent.FieldClientID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
-		case auditevent.FieldDetails:
+		case auditevent.FieldClientIds, auditevent.FieldDetails:
 			values[i] = new([]byte)
 		case auditevent.FieldID, auditevent.FieldOrganizationID:
 			values[i] = new(pulid.ID)
@@ -138,6 +140,14 @@ func (_m *AuditEvent) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ClientID = new(pulid.ID)
 				*_m.ClientID = *value.S.(*pulid.ID)
+			}
+		case auditevent.FieldClientIds:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field client_ids", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.ClientIds); err != nil {
+					return fmt.Errorf("unmarshal field client_ids: %w", err)
+				}
 			}
 		case auditevent.FieldIP:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -242,6 +252,9 @@ func (_m *AuditEvent) String() string {
 		builder.WriteString("client_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("client_ids=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ClientIds))
 	builder.WriteString(", ")
 	builder.WriteString("ip=")
 	builder.WriteString(_m.IP)

@@ -104,6 +104,12 @@ func (_c *AuditEventCreate) SetNillableClientID(v *pulid.ID) *AuditEventCreate {
 	return _c
 }
 
+// SetClientIds sets the "client_ids" field.
+func (_c *AuditEventCreate) SetClientIds(v []pulid.ID) *AuditEventCreate {
+	_c.mutation.SetClientIds(v)
+	return _c
+}
+
 // SetIP sets the "ip" field.
 func (_c *AuditEventCreate) SetIP(v string) *AuditEventCreate {
 	_c.mutation.SetIP(v)
@@ -408,6 +414,10 @@ func (_c *AuditEventCreate) createSpec() (*AuditEvent, *sqlgraph.CreateSpec) {
 		_spec.SetField(auditevent.FieldClientID, field.TypeString, value)
 		_node.ClientID = &value
 	}
+	if value, ok := _c.mutation.ClientIds(); ok {
+		_spec.SetField(auditevent.FieldClientIds, field.TypeJSON, value)
+		_node.ClientIds = value
+	}
 	if value, ok := _c.mutation.IP(); ok {
 		_spec.SetField(auditevent.FieldIP, field.TypeString, value)
 		_node.IP = value
@@ -566,6 +576,9 @@ func (u *AuditEventUpsertOne) UpdateNewValues() *AuditEventUpsertOne {
 		}
 		if _, exists := u.create.mutation.ClientID(); exists {
 			s.SetIgnore(auditevent.FieldClientID)
+		}
+		if _, exists := u.create.mutation.ClientIds(); exists {
+			s.SetIgnore(auditevent.FieldClientIds)
 		}
 		if _, exists := u.create.mutation.IP(); exists {
 			s.SetIgnore(auditevent.FieldIP)
@@ -865,6 +878,9 @@ func (u *AuditEventUpsertBulk) UpdateNewValues() *AuditEventUpsertBulk {
 			}
 			if _, exists := b.mutation.ClientID(); exists {
 				s.SetIgnore(auditevent.FieldClientID)
+			}
+			if _, exists := b.mutation.ClientIds(); exists {
+				s.SetIgnore(auditevent.FieldClientIds)
 			}
 			if _, exists := b.mutation.IP(); exists {
 				s.SetIgnore(auditevent.FieldIP)

@@ -141,6 +141,9 @@ func (_u *AuditEventUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if _u.mutation.ClientIDCleared() {
 		_spec.ClearField(auditevent.FieldClientID, field.TypeString)
 	}
+	if _u.mutation.ClientIdsCleared() {
+		_spec.ClearField(auditevent.FieldClientIds, field.TypeJSON)
+	}
 	if _u.mutation.DetailsCleared() {
 		_spec.ClearField(auditevent.FieldDetails, field.TypeJSON)
 	}
@@ -323,6 +326,9 @@ func (_u *AuditEventUpdateOne) sqlSave(ctx context.Context) (_node *AuditEvent, 
 	}
 	if _u.mutation.ClientIDCleared() {
 		_spec.ClearField(auditevent.FieldClientID, field.TypeString)
+	}
+	if _u.mutation.ClientIdsCleared() {
+		_spec.ClearField(auditevent.FieldClientIds, field.TypeJSON)
 	}
 	if _u.mutation.DetailsCleared() {
 		_spec.ClearField(auditevent.FieldDetails, field.TypeJSON)

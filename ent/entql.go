@@ -91,6 +91,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditevent.FieldTargetType:     {Type: field.TypeString, Column: auditevent.FieldTargetType},
 			auditevent.FieldTargetID:       {Type: field.TypeString, Column: auditevent.FieldTargetID},
 			auditevent.FieldClientID:       {Type: field.TypeString, Column: auditevent.FieldClientID},
+			auditevent.FieldClientIds:      {Type: field.TypeJSON, Column: auditevent.FieldClientIds},
 			auditevent.FieldIP:             {Type: field.TypeString, Column: auditevent.FieldIP},
 			auditevent.FieldUserAgent:      {Type: field.TypeString, Column: auditevent.FieldUserAgent},
 			auditevent.FieldRequestID:      {Type: field.TypeString, Column: auditevent.FieldRequestID},
@@ -2499,6 +2500,11 @@ func (f *AuditEventFilter) WhereTargetID(p entql.StringP) {
 // WhereClientID applies the entql string predicate on the client_id field.
 func (f *AuditEventFilter) WhereClientID(p entql.StringP) {
 	f.Where(p.Field(auditevent.FieldClientID))
+}
+
+// WhereClientIds applies the entql json.RawMessage predicate on the client_ids field.
+func (f *AuditEventFilter) WhereClientIds(p entql.BytesP) {
+	f.Where(p.Field(auditevent.FieldClientIds))
 }
 
 // WhereIP applies the entql string predicate on the ip field.

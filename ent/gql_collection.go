@@ -258,6 +258,11 @@ func (_q *AuditEventQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				selectedFields = append(selectedFields, auditevent.FieldClientID)
 				fieldSeen[auditevent.FieldClientID] = struct{}{}
 			}
+		case "clientIds":
+			if _, ok := fieldSeen[auditevent.FieldClientIds]; !ok {
+				selectedFields = append(selectedFields, auditevent.FieldClientIds)
+				fieldSeen[auditevent.FieldClientIds] = struct{}{}
+			}
 		case "ip":
 			if _, ok := fieldSeen[auditevent.FieldIP]; !ok {
 				selectedFields = append(selectedFields, auditevent.FieldIP)

@@ -1284,28 +1284,30 @@ func (m *AppointmentMutation) ResetEdge(name string) error {
 // AuditEventMutation represents an operation that mutates the AuditEvent nodes in the graph.
 type AuditEventMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *pulid.ID
-	organization_id *pulid.ID
-	occurred_at     *time.Time
-	actor_kind      *auditevent.ActorKind
-	actor_id        *pulid.ID
-	action          *string
-	target_type     *string
-	target_id       *string
-	client_id       *pulid.ID
-	ip              *string
-	user_agent      *string
-	request_id      *string
-	details         *map[string]interface{}
-	chain_seq       *int64
-	addchain_seq    *int64
-	chain_hash      *string
-	clearedFields   map[string]struct{}
-	done            bool
-	oldValue        func(context.Context) (*AuditEvent, error)
-	predicates      []predicate.AuditEvent
+	op               Op
+	typ              string
+	id               *pulid.ID
+	organization_id  *pulid.ID
+	occurred_at      *time.Time
+	actor_kind       *auditevent.ActorKind
+	actor_id         *pulid.ID
+	action           *string
+	target_type      *string
+	target_id        *string
+	client_id        *pulid.ID
+	client_ids       *[]pulid.ID
+	appendclient_ids []pulid.ID
+	ip               *string
+	user_agent       *string
+	request_id       *string
+	details          *map[string]interface{}
+	chain_seq        *int64
+	addchain_seq     *int64
+	chain_hash       *string
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*AuditEvent, error)
+	predicates       []predicate.AuditEvent
 }
 
 var _ ent.Mutation = (*AuditEventMutation)(nil)
@@ -1726,6 +1728,71 @@ func (m *AuditEventMutation) ResetClientID() {
 	delete(m.clearedFields, auditevent.FieldClientID)
 }
 
+// SetClientIds sets the "client_ids" field.
+func (m *AuditEventMutation) SetClientIds(pu []pulid.ID) {
+	m.client_ids = &pu
+	m.appendclient_ids = nil
+}
+
+// ClientIds returns the value of the "client_ids" field in the mutation.
+func (m *AuditEventMutation) ClientIds() (r []pulid.ID, exists bool) {
+	v := m.client_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientIds returns the old "client_ids" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldClientIds(ctx context.Context) (v []pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientIds: %w", err)
+	}
+	return oldValue.ClientIds, nil
+}
+
+// AppendClientIds adds pu to the "client_ids" field.
+func (m *AuditEventMutation) AppendClientIds(pu []pulid.ID) {
+	m.appendclient_ids = append(m.appendclient_ids, pu...)
+}
+
+// AppendedClientIds returns the list of values that were appended to the "client_ids" field in this mutation.
+func (m *AuditEventMutation) AppendedClientIds() ([]pulid.ID, bool) {
+	if len(m.appendclient_ids) == 0 {
+		return nil, false
+	}
+	return m.appendclient_ids, true
+}
+
+// ClearClientIds clears the value of the "client_ids" field.
+func (m *AuditEventMutation) ClearClientIds() {
+	m.client_ids = nil
+	m.appendclient_ids = nil
+	m.clearedFields[auditevent.FieldClientIds] = struct{}{}
+}
+
+// ClientIdsCleared returns if the "client_ids" field was cleared in this mutation.
+func (m *AuditEventMutation) ClientIdsCleared() bool {
+	_, ok := m.clearedFields[auditevent.FieldClientIds]
+	return ok
+}
+
+// ResetClientIds resets all changes to the "client_ids" field.
+func (m *AuditEventMutation) ResetClientIds() {
+	m.client_ids = nil
+	m.appendclient_ids = nil
+	delete(m.clearedFields, auditevent.FieldClientIds)
+}
+
 // SetIP sets the "ip" field.
 func (m *AuditEventMutation) SetIP(s string) {
 	m.ip = &s
@@ -2036,7 +2103,7 @@ func (m *AuditEventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AuditEventMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.organization_id != nil {
 		fields = append(fields, auditevent.FieldOrganizationID)
 	}
@@ -2060,6 +2127,9 @@ func (m *AuditEventMutation) Fields() []string {
 	}
 	if m.client_id != nil {
 		fields = append(fields, auditevent.FieldClientID)
+	}
+	if m.client_ids != nil {
+		fields = append(fields, auditevent.FieldClientIds)
 	}
 	if m.ip != nil {
 		fields = append(fields, auditevent.FieldIP)
@@ -2103,6 +2173,8 @@ func (m *AuditEventMutation) Field(name string) (ent.Value, bool) {
 		return m.TargetID()
 	case auditevent.FieldClientID:
 		return m.ClientID()
+	case auditevent.FieldClientIds:
+		return m.ClientIds()
 	case auditevent.FieldIP:
 		return m.IP()
 	case auditevent.FieldUserAgent:
@@ -2140,6 +2212,8 @@ func (m *AuditEventMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldTargetID(ctx)
 	case auditevent.FieldClientID:
 		return m.OldClientID(ctx)
+	case auditevent.FieldClientIds:
+		return m.OldClientIds(ctx)
 	case auditevent.FieldIP:
 		return m.OldIP(ctx)
 	case auditevent.FieldUserAgent:
@@ -2216,6 +2290,13 @@ func (m *AuditEventMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetClientID(v)
+		return nil
+	case auditevent.FieldClientIds:
+		v, ok := value.([]pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientIds(v)
 		return nil
 	case auditevent.FieldIP:
 		v, ok := value.(string)
@@ -2310,6 +2391,9 @@ func (m *AuditEventMutation) ClearedFields() []string {
 	if m.FieldCleared(auditevent.FieldClientID) {
 		fields = append(fields, auditevent.FieldClientID)
 	}
+	if m.FieldCleared(auditevent.FieldClientIds) {
+		fields = append(fields, auditevent.FieldClientIds)
+	}
 	if m.FieldCleared(auditevent.FieldDetails) {
 		fields = append(fields, auditevent.FieldDetails)
 	}
@@ -2338,6 +2422,9 @@ func (m *AuditEventMutation) ClearField(name string) error {
 		return nil
 	case auditevent.FieldClientID:
 		m.ClearClientID()
+		return nil
+	case auditevent.FieldClientIds:
+		m.ClearClientIds()
 		return nil
 	case auditevent.FieldDetails:
 		m.ClearDetails()
@@ -2379,6 +2466,9 @@ func (m *AuditEventMutation) ResetField(name string) error {
 		return nil
 	case auditevent.FieldClientID:
 		m.ResetClientID()
+		return nil
+	case auditevent.FieldClientIds:
+		m.ResetClientIds()
 		return nil
 	case auditevent.FieldIP:
 		m.ResetIP()

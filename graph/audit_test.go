@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -177,11 +178,53 @@ func linkPortal(t *testing.T, c *ent.Client, u *ent.User, client *ent.Patient, p
 		SaveX(allowCtx())
 }
 
-// readEvents returns org's client.record_read events.
-func readEvents(t *testing.T, c *ent.Client, org pulid.ID) []*ent.AuditEvent {
+// rawReadEvents returns org's client.record_read events, oldest first:
+// one per request that read a record.
+func rawReadEvents(t *testing.T, c *ent.Client, org pulid.ID) []*ent.AuditEvent {
 	t.Helper()
 	return c.AuditEvent.Query().Where(auditevent.Action(audit.ClientRecordRead)).
-		Order(ent.Asc(auditevent.FieldTargetID)).AllX(sysCtx(org))
+		Order(ent.Asc(auditevent.FieldOccurredAt), ent.Asc(auditevent.FieldID)).AllX(sysCtx(org))
+}
+
+// readEvents returns org's reads of records, one per (record kind, row)
+// read in a request, by target id: each a copy of its request's event
+// with the read's target, client and record kind in place of the event's
+// own (details.reads). It also checks what every read event must hold:
+// client_ids is each client read once, sorted, client_id is set exactly
+// when that is one client, and an event of one read has it as target.
+func readEvents(t *testing.T, c *ent.Client, org pulid.ID) []*ent.AuditEvent {
+	t.Helper()
+	var out []*ent.AuditEvent
+	for _, e := range rawReadEvents(t, c, org) {
+		list, _ := e.Details["reads"].([]any)
+		clients := map[pulid.ID]bool{}
+		for _, r := range list {
+			m, _ := r.(map[string]any)
+			one := *e
+			one.TargetType, one.TargetID = fmt.Sprint(m["target_type"]), fmt.Sprint(m["target_id"])
+			one.Details = map[string]any{"record": m["record"]}
+			one.ClientID = nil
+			if cl, ok := m["client_id"].(string); ok {
+				id := pulid.ID(cl)
+				one.ClientID = &id
+			} else if one.TargetType == "client" {
+				id := pulid.ID(one.TargetID)
+				one.ClientID = &id
+			}
+			if one.ClientID != nil {
+				clients[*one.ClientID] = true
+			}
+			out = append(out, &one)
+		}
+		want := slices.Sorted(maps.Keys(clients))
+		if len(list) == 0 || !slices.Equal(e.ClientIds, want) ||
+			(len(want) == 1) != (e.ClientID != nil) || (len(want) == 1 && *e.ClientID != want[0]) ||
+			(len(list) == 1 && (e.TargetID != out[len(out)-1].TargetID || e.Details["record"] != out[len(out)-1].Details["record"])) {
+			t.Errorf("read event %+v: client_ids %v, want %v", e, e.ClientIds, want)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *ent.AuditEvent) int { return strings.Compare(a.TargetID, b.TargetID) })
+	return out
 }
 
 func idOf(p *pulid.ID) pulid.ID {
@@ -203,7 +246,7 @@ func setPHI(t *testing.T, c *ent.Client, clients ...*ent.Patient) {
 	}
 }
 
-func TestReadAuditWritesOneEventPerClientInOneBatch(t *testing.T) {
+func TestReadAuditWritesOneEventNamingEveryClientRead(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		a := newTenant(t, db.Client, "acme")
 		setPHI(t, db.Client, a.clients...)
@@ -219,9 +262,12 @@ func TestReadAuditWritesOneEventPerClientInOneBatch(t *testing.T) {
 		if n := drv.Count("INSERT", "audit_events"); n != 1 {
 			t.Errorf("%d INSERTs into audit_events, want 1", n)
 		}
+		if raw := rawReadEvents(t, db.Client, a.org.ID); len(raw) != 1 || raw[0].ClientID != nil || raw[0].TargetID != "" {
+			t.Fatalf("%d read events, want 1 naming no single client: %+v", len(raw), raw)
+		}
 		evs := readEvents(t, db.Client, a.org.ID)
 		if len(evs) != 3 {
-			t.Fatalf("%d read events, want 3: %+v", len(evs), evs)
+			t.Fatalf("%d reads, want 3: %+v", len(evs), evs)
 		}
 		want := map[string]bool{}
 		for _, p := range a.clients {
@@ -243,7 +289,11 @@ func TestReadAuditWritesOneEventPerClientInOneBatch(t *testing.T) {
 		gqlDo(t, db, a.viewer(), `query($id: ID!) { node(id: $id) { ... on Client { gender diagnosis } } }`,
 			map[string]any{"id": a.clients[0].ID}, viaClient(c), readAuditTwice)
 		if n := len(readEvents(t, db.Client, a.org.ID)); n != 4 {
-			t.Errorf("%d read events after a second request, want 4", n)
+			t.Errorf("%d reads after a second request, want 4", n)
+		}
+		if raw := rawReadEvents(t, db.Client, a.org.ID); len(raw) != 2 || idOf(raw[1].ClientID) != a.clients[0].ID ||
+			raw[1].TargetID != string(a.clients[0].ID) {
+			t.Errorf("read events after a second request: %+v", raw)
 		}
 		if n := drv.Count("INSERT", "audit_events"); n != 1 {
 			t.Errorf("%d INSERTs into audit_events with the extension twice, want 1", n)
@@ -488,7 +538,7 @@ func TestReadAuditNeedsAClient(t *testing.T) {
 const auditEventsQuery = `query($where: AuditEventWhereInput, $first: Int, $after: Cursor) {
 	auditEvents(where: $where, orderBy: {field: OCCURRED_AT, direction: DESC}, first: $first, after: $after) {
 		totalCount
-		edges { cursor node { id action actorID clientID occurredAt details } }
+		edges { cursor node { id action actorID clientID clientIds occurredAt details } }
 		pageInfo { hasNextPage endCursor }
 	}
 }`
@@ -501,6 +551,7 @@ type auditPage struct {
 			ID, Action string
 			ActorID    *string
 			ClientID   *string
+			ClientIds  []string
 			OccurredAt time.Time
 			Details    map[string]any
 		}
@@ -533,6 +584,59 @@ func queryAudit(t *testing.T, db *store.DB, v *viewer.Viewer, where map[string]a
 	var p auditPage
 	dataField(t, r, "auditEvents", &p)
 	return p
+}
+
+// A page of clients is one read event naming every client on it; the
+// trail's clientID filter finds it for each of them, at any level of
+// not/and/or, and for no one else.
+func TestAuditTrailFindsEveryClientOfAPageOfReads(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newTenant(t, db.Client, "acme")
+		b := newTenant(t, db.Client, "bravo")
+		r := gqlDo(t, db, a.viewer(), `{ clients(first: 2, orderBy: {field: GIVEN_NAME}) { edges { node { givenName } } } }`, nil)
+		wantCodes(t, r)
+		ada, ben, cy := a.clients[0].ID, a.clients[1].ID, a.clients[2].ID
+		page := rawReadEvents(t, db.Client, a.org.ID)
+		if len(page) != 1 || !slices.Equal(page[0].ClientIds, slices.Sorted(slices.Values([]pulid.ID{ada, ben}))) {
+			t.Fatalf("read events = %+v", page)
+		}
+		// Cy was read alone, later; Ada's access was granted (a column
+		// event, not a read).
+		r = gqlDo(t, db, a.viewer(), `query($id: ID!) { node(id: $id) { ... on Client { givenName } } }`, map[string]any{"id": cy})
+		wantCodes(t, r)
+		single := rawReadEvents(t, db.Client, a.org.ID)[1]
+		grant := db.Client.AuditEvent.Create().SetOrganizationID(a.org.ID).SetAction(audit.AccessGranted).
+			SetActorKind(auditevent.ActorKindSystem).SetClientID(ada).SaveX(allowCtx())
+		pg, one, gr := string(page[0].ID), string(single.ID), string(grant.ID)
+		for _, tc := range []struct {
+			name  string
+			where map[string]any
+			want  []string
+		}{
+			{"a client on the page", map[string]any{"clientID": ben}, []string{pg}},
+			{"a client on the page and a grant", map[string]any{"clientID": ada}, []string{gr, pg}},
+			{"a client read alone", map[string]any{"clientID": cy}, []string{one}},
+			{"clientIDIn", map[string]any{"clientIDIn": []pulid.ID{ben, cy}}, []string{one, pg}},
+			{"inside or", map[string]any{"or": []any{map[string]any{"clientID": ben}, map[string]any{"action": "none"}}}, []string{pg}},
+			{"inside and", map[string]any{"and": []any{map[string]any{"clientID": ada}, map[string]any{"action": audit.ClientRecordRead}}}, []string{pg}},
+			{"inside not", map[string]any{"not": map[string]any{"clientID": ben}, "action": audit.ClientRecordRead}, []string{one}},
+			{"another organization's client", map[string]any{"clientID": b.clients[0].ID}, nil},
+			{"the column alone", map[string]any{"clientIDNotNil": true, "action": audit.ClientRecordRead}, []string{one}},
+		} {
+			p := queryAudit(t, db, a.viewer(), tc.where, 0, "")
+			if !slices.Equal(p.ids(), tc.want) || p.TotalCount != len(tc.want) {
+				t.Errorf("%s: ids %v (total %d), want %v", tc.name, p.ids(), p.TotalCount, tc.want)
+			}
+		}
+		p := queryAudit(t, db, a.viewer(), map[string]any{"id": pg}, 0, "")
+		if len(p.Edges) != 1 || len(p.Edges[0].Node.ClientIds) != 2 || p.Edges[0].Node.ClientID != nil {
+			t.Errorf("page event over GraphQL = %+v", p.Edges)
+		}
+		// The other organization's administrator finds none of it.
+		if p := queryAudit(t, db, b.viewer(), map[string]any{"clientID": ben}, 0, ""); len(p.Edges) != 0 {
+			t.Errorf("bravo sees acme's reads: %+v", p.Edges)
+		}
+	})
 }
 
 func TestAuditTrailQuery(t *testing.T) {

@@ -45,7 +45,7 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder,
 // AuditEvents is the resolver for the auditEvents field.
 func (r *queryResolver) AuditEvents(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error) {
 	return r.client.AuditEvent.Query().Paginate(ctx, after, first, before, last,
-		ent.WithAuditEventOrder(orderBy), ent.WithAuditEventFilter(where.Filter))
+		ent.WithAuditEventOrder(orderBy), ent.WithAuditEventFilter(clientConcerned(where).Filter))
 }
 
 // BusinessUnits is the resolver for the businessUnits field.

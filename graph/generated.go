@@ -138,6 +138,7 @@ type ComplexityRoot struct {
 		ActorID    func(childComplexity int) int
 		ActorKind  func(childComplexity int) int
 		ClientID   func(childComplexity int) int
+		ClientIds  func(childComplexity int) int
 		Details    func(childComplexity int) int
 		ID         func(childComplexity int) int
 		IP         func(childComplexity int) int
@@ -1522,6 +1523,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEvent.ClientID(childComplexity), true
+	case "AuditEvent.clientIds":
+		if e.ComplexityRoot.AuditEvent.ClientIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.ClientIds(childComplexity), true
 	case "AuditEvent.details":
 		if e.ComplexityRoot.AuditEvent.Details == nil {
 			break
@@ -5980,6 +5987,8 @@ func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field gr
 		return ec.fieldContext_AuditEvent_targetID(ctx, field)
 	case "clientID":
 		return ec.fieldContext_AuditEvent_clientID(ctx, field)
+	case "clientIds":
+		return ec.fieldContext_AuditEvent_clientIds(ctx, field)
 	case "ip":
 		return ec.fieldContext_AuditEvent_ip(ctx, field)
 	case "userAgent":
@@ -11112,6 +11121,29 @@ func (ec *executionContext) _AuditEvent_clientID(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_AuditEvent_clientID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AuditEvent_clientIds(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEvent_clientIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚕgithubᚗcomᚋclinicgateᚋclinicgateᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEvent_clientIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "ID")
 }
 
@@ -44990,6 +45022,11 @@ func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSe
 			}
 		case "clientID":
 			out.Values[i] = ec._AuditEvent_clientID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "clientIds":
+			out.Values[i] = ec._AuditEvent_clientIds(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

@@ -33,6 +33,8 @@ const (
 	FieldTargetID = "target_id"
 	// FieldClientID holds the string denoting the client_id field in the database.
 	FieldClientID = "client_id"
+	// FieldClientIds holds the string denoting the client_ids field in the database.
+	FieldClientIds = "client_ids"
 	// FieldIP holds the string denoting the ip field in the database.
 	FieldIP = "ip"
 	// FieldUserAgent holds the string denoting the user_agent field in the database.
@@ -60,6 +62,7 @@ var Columns = []string{
 	FieldTargetType,
 	FieldTargetID,
 	FieldClientID,
+	FieldClientIds,
 	FieldIP,
 	FieldUserAgent,
 	FieldRequestID,

@@ -600,6 +600,16 @@ func ClientIDContainsFold(v pulid.ID) predicate.AuditEvent {
 	return predicate.AuditEvent(sql.FieldContainsFold(FieldClientID, vc))
 }
 
+// ClientIdsIsNil applies the IsNil predicate on the "client_ids" field.
+func ClientIdsIsNil() predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldIsNull(FieldClientIds))
+}
+
+// ClientIdsNotNil applies the NotNil predicate on the "client_ids" field.
+func ClientIdsNotNil() predicate.AuditEvent {
+	return predicate.AuditEvent(sql.FieldNotNull(FieldClientIds))
+}
+
 // IPEQ applies the EQ predicate on the "ip" field.
 func IPEQ(v string) predicate.AuditEvent {
 	return predicate.AuditEvent(sql.FieldEQ(FieldIP, v))

@@ -78,6 +78,7 @@ var (
 		{Name: "target_type", Type: field.TypeString, Size: 50, Default: ""},
 		{Name: "target_id", Type: field.TypeString, Size: 64, Default: ""},
 		{Name: "client_id", Type: field.TypeString, Nullable: true},
+		{Name: "client_ids", Type: field.TypeJSON, Nullable: true},
 		{Name: "ip", Type: field.TypeString, Size: 64, Default: ""},
 		{Name: "user_agent", Type: field.TypeString, Size: 512, Default: ""},
 		{Name: "request_id", Type: field.TypeString, Size: 64, Default: ""},
@@ -107,9 +108,20 @@ var (
 				Columns: []*schema.Column{AuditEventsColumns[1], AuditEventsColumns[8], AuditEventsColumns[2]},
 			},
 			{
+				Name:    "auditevent_client_ids",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[9]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "jsonb_path_ops",
+					Types: map[string]string{
+						"postgres": "GIN",
+					},
+				},
+			},
+			{
 				Name:    "auditevent_organization_id_chain_seq",
 				Unique:  true,
-				Columns: []*schema.Column{AuditEventsColumns[1], AuditEventsColumns[13]},
+				Columns: []*schema.Column{AuditEventsColumns[1], AuditEventsColumns[14]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "chain_seq IS NOT NULL",
 				},

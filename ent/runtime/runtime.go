@@ -168,25 +168,25 @@ func init() {
 	// auditevent.TargetIDValidator is a validator for the "target_id" field. It is called by the builders before save.
 	auditevent.TargetIDValidator = auditeventDescTargetID.Validators[0].(func(string) error)
 	// auditeventDescIP is the schema descriptor for ip field.
-	auditeventDescIP := auditeventFields[7].Descriptor()
+	auditeventDescIP := auditeventFields[8].Descriptor()
 	// auditevent.DefaultIP holds the default value on creation for the ip field.
 	auditevent.DefaultIP = auditeventDescIP.Default.(string)
 	// auditevent.IPValidator is a validator for the "ip" field. It is called by the builders before save.
 	auditevent.IPValidator = auditeventDescIP.Validators[0].(func(string) error)
 	// auditeventDescUserAgent is the schema descriptor for user_agent field.
-	auditeventDescUserAgent := auditeventFields[8].Descriptor()
+	auditeventDescUserAgent := auditeventFields[9].Descriptor()
 	// auditevent.DefaultUserAgent holds the default value on creation for the user_agent field.
 	auditevent.DefaultUserAgent = auditeventDescUserAgent.Default.(string)
 	// auditevent.UserAgentValidator is a validator for the "user_agent" field. It is called by the builders before save.
 	auditevent.UserAgentValidator = auditeventDescUserAgent.Validators[0].(func(string) error)
 	// auditeventDescRequestID is the schema descriptor for request_id field.
-	auditeventDescRequestID := auditeventFields[9].Descriptor()
+	auditeventDescRequestID := auditeventFields[10].Descriptor()
 	// auditevent.DefaultRequestID holds the default value on creation for the request_id field.
 	auditevent.DefaultRequestID = auditeventDescRequestID.Default.(string)
 	// auditevent.RequestIDValidator is a validator for the "request_id" field. It is called by the builders before save.
 	auditevent.RequestIDValidator = auditeventDescRequestID.Validators[0].(func(string) error)
 	// auditeventDescChainHash is the schema descriptor for chain_hash field.
-	auditeventDescChainHash := auditeventFields[12].Descriptor()
+	auditeventDescChainHash := auditeventFields[13].Descriptor()
 	// auditevent.ChainHashValidator is a validator for the "chain_hash" field. It is called by the builders before save.
 	auditevent.ChainHashValidator = auditeventDescChainHash.Validators[0].(func(string) error)
 	// auditeventDescID is the schema descriptor for id field.

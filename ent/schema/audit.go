@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
@@ -50,6 +51,9 @@ func (AuditEvent) Fields() []ent.Field {
 		field.String("client_id").
 			Comment("The client whose record was touched, if any.").
 			GoType(pulid.ID("")).Optional().Nillable().Immutable().Annotations(entgql.Type("ID")),
+		field.JSON("client_ids", []pulid.ID{}).
+			Comment("Every client whose record the event concerns, when it concerns records: a request's reads are one event naming each client read (client_id is set too when there is exactly one).").
+			Optional().Immutable().Annotations(entgql.Type("[ID!]")),
 		field.String("ip").
 			Comment("The IP address the request came from.").
 			Default("").MaxLen(64).Immutable(),
@@ -76,6 +80,12 @@ func (AuditEvent) Indexes() []ent.Index {
 		index.Fields("organization_id", "occurred_at"),
 		index.Fields("organization_id", "actor_id", "occurred_at"),
 		index.Fields("organization_id", "client_id", "occurred_at"),
+		// Events that concern a client, among several: "who read this
+		// client's record" (the auditEvents clientID filter) looks here as
+		// well as at client_id. GIN on PostgreSQL, for jsonb containment.
+		index.Fields("client_ids").Annotations(
+			entsql.IndexTypes(map[string]string{dialect.Postgres: "GIN"}),
+			entsql.OpClass("jsonb_path_ops")),
 		// One event per place in a chain; partial, so that inserting an
 		// (unsealed) event costs no entry here.
 		index.Fields("organization_id", "chain_seq").Unique().

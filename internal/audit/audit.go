@@ -60,7 +60,10 @@ type Event struct {
 	TargetType string
 	TargetID   string
 	ClientID   pulid.ID
-	Details    map[string]any
+	// ClientIDs are the clients whose records the event concerns, when
+	// there are several (a request's reads); nil for none.
+	ClientIDs []pulid.ID
+	Details   map[string]any
 }
 
 // Record writes e with c, which should be the transaction of the change e
@@ -138,6 +141,7 @@ func toRow(ctx context.Context, e Event) (row, error) {
 		userAgent:  textlimit.Bytes(m.UserAgent, 512),
 		requestID:  textlimit.Bytes(m.RequestID, 64),
 		details:    details,
+		clientIDs:  encodeClientIDs(e.ClientIDs),
 	}, nil
 }
 
@@ -168,6 +172,9 @@ func builder(ctx context.Context, c *ent.Client, e Event) (*ent.AuditEventCreate
 	}
 	if e.Details != nil {
 		b.SetDetails(e.Details)
+	}
+	if e.ClientIDs != nil {
+		b.SetClientIds(e.ClientIDs)
 	}
 	return b, nil
 }

@@ -41,8 +41,13 @@ const chainLockKey = 0x617564
 const sealBatch = 2000
 
 // encodingVersion starts every canonical encoding: a later encoding can be
-// told apart.
-const encodingVersion = "clinicgate.audit.v1"
+// told apart. v2 is v1 followed by client_ids; an event without client_ids
+// is encoded as v1, so events sealed before the column existed verify as
+// they were sealed.
+const (
+	encodingVersion   = "clinicgate.audit.v1"
+	encodingVersionV2 = "clinicgate.audit.v2"
+)
 
 // ChainEvent is an event as the chain sees it: its immutable fields and,
 // once sealed, its place and hash.
@@ -59,6 +64,7 @@ type ChainEvent struct {
 	TargetType     string          `json:"target_type"`
 	TargetID       string          `json:"target_id"`
 	ClientID       *string         `json:"client_id"`
+	ClientIDs      json.RawMessage `json:"client_ids,omitempty"`
 	IP             string          `json:"ip"`
 	UserAgent      string          `json:"user_agent"`
 	RequestID      string          `json:"request_id"`
@@ -73,11 +79,16 @@ var zeroHash = strings.Repeat("0", 64)
 // after a version tag. Lengths make the encoding unambiguous whatever the
 // fields contain; times are UTC RFC 3339 with nanoseconds as the database
 // returns them; details are canonical JSON (keys sorted, numbers as
-// written), so that an exported copy hashes the same.
+// written), so that an exported copy hashes the same; so are client_ids,
+// which only a v2 encoding has.
 func (e *ChainEvent) Canonical() ([]byte, error) {
 	details, err := canonicalJSON(e.Details)
 	if err != nil {
 		return nil, fmt.Errorf("audit: event %s: details: %w", e.ID, err)
+	}
+	clients, err := canonicalJSON(e.ClientIDs)
+	if err != nil {
+		return nil, fmt.Errorf("audit: event %s: client_ids: %w", e.ID, err)
 	}
 	var b bytes.Buffer
 	put := func(s *string) {
@@ -90,7 +101,11 @@ func (e *ChainEvent) Canonical() ([]byte, error) {
 		b.WriteString(*s)
 	}
 	str := func(s string) { put(&s) }
-	str(encodingVersion)
+	if clients == nil {
+		str(encodingVersion)
+	} else {
+		str(encodingVersionV2)
+	}
 	str(e.OrganizationID)
 	str(e.ID)
 	str(e.OccurredAt.UTC().Format(time.RFC3339Nano))
@@ -107,6 +122,9 @@ func (e *ChainEvent) Canonical() ([]byte, error) {
 		put(nil)
 	} else {
 		str(string(details))
+	}
+	if clients != nil {
+		str(string(clients))
 	}
 	return b.Bytes(), nil
 }
@@ -187,7 +205,7 @@ func (c *Chain) q(query string) string {
 	return b.String()
 }
 
-const eventColumns = "id, organization_id, occurred_at, actor_kind, actor_id, action, target_type, target_id, client_id, ip, user_agent, request_id, details, chain_seq, chain_hash"
+const eventColumns = "id, organization_id, occurred_at, actor_kind, actor_id, action, target_type, target_id, client_id, ip, user_agent, request_id, details, chain_seq, chain_hash, client_ids"
 
 type scanner interface{ Scan(...any) error }
 
@@ -196,11 +214,12 @@ func scanEvent(s scanner) (*ChainEvent, error) {
 		e             ChainEvent
 		actor, client sql.NullString
 		details       []byte
+		clients       []byte
 		seq           sql.NullInt64
 		hash          sql.NullString
 	)
 	if err := s.Scan(&e.ID, &e.OrganizationID, &e.OccurredAt, &e.ActorKind, &actor, &e.Action,
-		&e.TargetType, &e.TargetID, &client, &e.IP, &e.UserAgent, &e.RequestID, &details, &seq, &hash); err != nil {
+		&e.TargetType, &e.TargetID, &client, &e.IP, &e.UserAgent, &e.RequestID, &details, &seq, &hash, &clients); err != nil {
 		return nil, err
 	}
 	if actor.Valid {
@@ -211,6 +230,9 @@ func scanEvent(s scanner) (*ChainEvent, error) {
 	}
 	if details != nil {
 		e.Details = json.RawMessage(bytes.Clone(details))
+	}
+	if clients != nil {
+		e.ClientIDs = json.RawMessage(bytes.Clone(clients))
 	}
 	e.Seq, e.Hash = seq.Int64, hash.String
 	return &e, nil

@@ -37,7 +37,8 @@ func chainOrg(t *testing.T, db *store.DB, slug string, n int) *ent.Organization 
 }
 
 // recordEvents records events from..to-1 of org, with details that
-// exercise the canonical encoding (nested keys, numbers, markup).
+// exercise the canonical encoding (nested keys, numbers, markup); every
+// odd one names clients too (the v2 encoding), so chains mix both.
 func recordEvents(t *testing.T, db *store.DB, org *ent.Organization, from, to int) {
 	t.Helper()
 	base := time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.UTC)
@@ -45,10 +46,14 @@ func recordEvents(t *testing.T, db *store.DB, org *ent.Organization, from, to in
 		at := base.Add(time.Duration(i) * time.Second)
 		ctx := clock.NewContext(viewer.ForSystem(context.Background(), org.ID), clock.Func(func() time.Time { return at }))
 		ctx = audit.WithMeta(ctx, audit.Meta{IP: "192.0.2.7", UserAgent: "test <agent>", RequestID: fmt.Sprintf("req-%d", i)})
-		err := audit.Record(ctx, db.Client, audit.Event{
+		e := audit.Event{
 			Action: audit.AccessGranted, TargetType: "client_access", TargetID: fmt.Sprintf("acc_%d", i),
 			Details: map[string]any{"z": i, "a": map[string]any{"y": 1.5, "b": "<b>&"}, "n": nil},
-		})
+		}
+		if i%2 == 1 {
+			e.ClientIDs = []pulid.ID{pulid.ID(fmt.Sprintf("cli_%d", i)), "cli_x"}
+		}
+		err := audit.Record(ctx, db.Client, e)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -196,6 +201,23 @@ func TestVerifyNamesAnEventChangedAfterSealing(t *testing.T) {
 		if err != nil || r.Problem == nil || r.Problem.Seq != 1 || r.Problem.Kind != audit.ProblemChanged {
 			t.Fatalf("Verify after a changed detail = %+v, %v", r.Problem, err)
 		}
+		// So is a client taken out of the clients an event names, or all of
+		// them (an organization's second event is its first to name any).
+		for i, change := range []string{`'["cli_x"]'`, "NULL"} {
+			o := chainOrg(t, db, fmt.Sprintf("initech%d", i), 3)
+			if _, err := c.Seal(ctx); err != nil {
+				t.Fatal(err)
+			}
+			ids := chainIDs(t, db, o)
+			if r, err := c.Verify(ctx, string(o.ID)); err != nil || r.Problem != nil {
+				t.Fatalf("Verify before = %+v, %v", r, err)
+			}
+			tamper(t, db, fmt.Sprintf(`UPDATE audit_events SET client_ids = %s WHERE id = '%s'`, change, ids[2]))
+			r, err = c.Verify(ctx, string(o.ID))
+			if err != nil || r.Problem == nil || r.Problem.Seq != 2 || r.Problem.Kind != audit.ProblemChanged {
+				t.Fatalf("Verify after client_ids = %s: %+v, %v", change, r.Problem, err)
+			}
+		}
 	})
 }
 
@@ -285,6 +307,7 @@ func TestTheDatabaseRefusesToChangeOrRemoveAuditEvents(t *testing.T) {
 			"seal and change at once":       fmt.Sprintf("UPDATE audit_events SET chain_seq = 4, chain_hash = '%s', ip = '' WHERE id = '%s'", strings.Repeat("0", 64), unsealed),
 			"seal and change its details":   fmt.Sprintf(`UPDATE audit_events SET chain_seq = 4, chain_hash = '%s', details = '{"record":"x"}' WHERE id = '%s'`, strings.Repeat("0", 64), unsealed),
 			"half-seal an unsealed event":   fmt.Sprintf("UPDATE audit_events SET chain_seq = 4 WHERE id = '%s'", unsealed),
+			"seal and change its clients":   fmt.Sprintf(`UPDATE audit_events SET chain_seq = 4, chain_hash = '%s', client_ids = '["cli_y"]' WHERE id = '%s'`, strings.Repeat("0", 64), unsealed),
 			"delete a sealed event":         fmt.Sprintf("DELETE FROM audit_events WHERE id = '%s'", ids[1]),
 			"delete an unsealed event":      fmt.Sprintf("DELETE FROM audit_events WHERE id = '%s'", unsealed),
 			"delete the organization trail": fmt.Sprintf("DELETE FROM audit_events WHERE organization_id = '%s'", org.ID),

@@ -9,6 +9,7 @@ import (
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/ent/auditevent"
 	"github.com/clinicgate/clinicgate/ent/privacy"
+	"github.com/clinicgate/clinicgate/ent/schema/pulid"
 	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/store"
 	"github.com/clinicgate/clinicgate/internal/store/storetest"
@@ -30,7 +31,7 @@ func TestABatchStoresWhatRecordStoresForTheSameEvents(t *testing.T) {
 		}), audit.Meta{IP: "192.0.2.7", UserAgent: "test agent", RequestID: "req-1"})
 		events := []audit.Event{
 			{Action: "client.record_read", TargetType: "client", TargetID: string(p.ID), ClientID: p.ID,
-				Details: map[string]any{"record": "profile", "n": 2.0}},
+				ClientIDs: []pulid.ID{p.ID, "cli_other"}, Details: map[string]any{"record": "profile", "n": 2.0}},
 			{Action: "system.tick", ActorKind: auditevent.ActorKindSystem},
 			{Action: "user.note", TargetType: "user", TargetID: string(u.ID), Details: map[string]any{}},
 		}
@@ -62,10 +63,11 @@ func TestABatchStoresWhatRecordStoresForTheSameEvents(t *testing.T) {
 				t.Errorf("%s:\nbatched %+v\nsingle  %+v", e.Action, columns(b), columns(s))
 			}
 		}
-		if a := got["system.tick.batch"]; a.ActorID != nil || a.ClientID != nil || a.Details != nil {
-			t.Errorf("system event stored actor %v, client %v, details %v; want NULLs", a.ActorID, a.ClientID, a.Details)
+		if a := got["system.tick.batch"]; a.ActorID != nil || a.ClientID != nil || a.Details != nil || a.ClientIds != nil {
+			t.Errorf("system event stored actor %v, client %v, details %v, clients %v; want NULLs", a.ActorID, a.ClientID, a.Details, a.ClientIds)
 		}
-		if a := got["client.record_read.batch"]; a.IP != "192.0.2.7" || a.RequestID != "req-1" || a.Details["record"] != "profile" {
+		if a := got["client.record_read.batch"]; a.IP != "192.0.2.7" || a.RequestID != "req-1" || a.Details["record"] != "profile" ||
+			!reflect.DeepEqual(a.ClientIds, []pulid.ID{p.ID, "cli_other"}) {
 			t.Errorf("read event = %+v", a)
 		}
 	})
@@ -73,6 +75,6 @@ func TestABatchStoresWhatRecordStoresForTheSameEvents(t *testing.T) {
 
 // columns is what an event stores, comparable with DeepEqual.
 func columns(e ent.AuditEvent) []any {
-	return []any{e.OrganizationID, e.ActorKind, e.ActorID, e.TargetType, e.TargetID, e.ClientID,
+	return []any{e.OrganizationID, e.ActorKind, e.ActorID, e.TargetType, e.TargetID, e.ClientID, e.ClientIds,
 		e.IP, e.UserAgent, e.RequestID, e.Details, e.ChainSeq, e.ChainHash}
 }

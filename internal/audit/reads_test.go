@@ -3,6 +3,7 @@ package audit_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -56,20 +57,40 @@ func newFixture(t *testing.T, c *ent.Client, slug string) fixture {
 	return f
 }
 
-// readEvents returns the organization's client.record_read events by
-// target id.
-func readEvents(t *testing.T, c *ent.Client, org pulid.ID) map[string]*ent.AuditEvent {
+// readOf is one read as an event's details.reads lists it.
+type readOf struct {
+	ev                         *ent.AuditEvent
+	record, targetType, client string
+}
+
+// readEvents returns the organization's client.record_read events and
+// their reads by target id.
+func readEvents(t *testing.T, c *ent.Client, org pulid.ID) ([]*ent.AuditEvent, map[string]readOf) {
 	t.Helper()
 	evs := c.AuditEvent.Query().Where(auditevent.Action(audit.ClientRecordRead)).
 		AllX(viewer.ForSystem(context.Background(), org))
-	out := map[string]*ent.AuditEvent{}
+	out := map[string]readOf{}
 	for _, e := range evs {
-		if _, dup := out[e.TargetID]; dup {
-			t.Errorf("two read events for %s", e.TargetID)
+		list, _ := e.Details["reads"].([]any)
+		if len(list) == 0 {
+			t.Errorf("event %s lists no reads: %v", e.ID, e.Details)
 		}
-		out[e.TargetID] = e
+		for _, r := range list {
+			m, _ := r.(map[string]any)
+			id := fmt.Sprint(m["target_id"])
+			if _, dup := out[id]; dup {
+				t.Errorf("two reads of %s", id)
+			}
+			rd := readOf{ev: e, record: fmt.Sprint(m["record"]), targetType: fmt.Sprint(m["target_type"])}
+			if cl, ok := m["client_id"].(string); ok {
+				rd.client = cl
+			} else if rd.targetType == "client" {
+				rd.client = id
+			}
+			out[id] = rd
+		}
 	}
-	return out
+	return evs, out
 }
 
 func TestNoteReadWithoutCollectorDoesNothing(t *testing.T) {
@@ -142,9 +163,19 @@ func TestFlushReadsDeduplicatesAndBatches(t *testing.T) {
 			t.Errorf("%d statements, want 3: %q", n, drv.Statements())
 		}
 
-		evs := readEvents(t, db.Client, f.org.ID)
-		if len(evs) != 9 {
-			t.Fatalf("%d events, want 9 (3 clients, 3 notes, 3 documents)", len(evs))
+		evs, reads := readEvents(t, db.Client, f.org.ID)
+		if len(evs) != 1 || len(reads) != 9 {
+			t.Fatalf("%d events of %d reads, want 1 of 9 (3 clients, 3 notes, 3 documents)", len(evs), len(reads))
+		}
+		e := evs[0]
+		if e.ActorKind != auditevent.ActorKindUser || deref(e.ActorID) != f.user.ID || e.OrganizationID != f.org.ID ||
+			e.ClientID != nil || e.TargetType != "" || e.TargetID != "" || e.Details["record"] != nil {
+			t.Errorf("event = %+v (client %v, actor %v)", e, deref(e.ClientID), deref(e.ActorID))
+		}
+		wantClients := []pulid.ID{f.clients[0].ID, f.clients[1].ID, f.clients[2].ID}
+		slices.Sort(wantClients)
+		if !slices.Equal(e.ClientIds, wantClients) {
+			t.Errorf("client_ids = %v, want %v", e.ClientIds, wantClients)
 		}
 		for i, p := range f.clients {
 			for _, want := range []struct {
@@ -154,15 +185,13 @@ func TestFlushReadsDeduplicatesAndBatches(t *testing.T) {
 				{string(f.notes[i].ID), "session_note", audit.RecordSessionNote},
 				{string(f.docs[i].ID), "document", audit.RecordDocument},
 			} {
-				e := evs[want.id]
-				if e == nil {
-					t.Errorf("no event for %s %s", want.targetType, want.id)
+				r, ok := reads[want.id]
+				if !ok {
+					t.Errorf("no read of %s %s", want.targetType, want.id)
 					continue
 				}
-				if e.TargetType != want.targetType || e.ClientID == nil || *e.ClientID != p.ID ||
-					e.ActorKind != auditevent.ActorKindUser || e.ActorID == nil || *e.ActorID != f.user.ID ||
-					e.OrganizationID != f.org.ID || fmt.Sprint(e.Details["record"]) != want.record {
-					t.Errorf("event for %s = %+v (client %v, actor %v)", want.id, e, deref(e.ClientID), deref(e.ActorID))
+				if r.targetType != want.targetType || r.client != string(p.ID) || r.record != want.record {
+					t.Errorf("read of %s = %+v", want.id, r)
 				}
 			}
 		}
@@ -183,8 +212,15 @@ func TestFlushReadsDeduplicatesAndBatches(t *testing.T) {
 		if err := audit.FlushReads(ctx, c); err != nil {
 			t.Fatal(err)
 		}
-		if n := len(readEvents(t, db.Client, f.org.ID)); n != 10 {
-			t.Errorf("%d events after a new read, want 10", n)
+		evs, reads = readEvents(t, db.Client, f.org.ID)
+		if len(evs) != 2 || len(reads) != 10 {
+			t.Fatalf("%d events of %d reads after a new read, want 2 of 10", len(evs), len(reads))
+		}
+		// An event of one read has it as its target, as before.
+		r := reads[string(other.ID)]
+		if r.ev.TargetType != "client" || r.ev.TargetID != string(other.ID) || deref(r.ev.ClientID) != other.ID ||
+			r.ev.Details["record"] != audit.RecordClientProfile || !slices.Equal(r.ev.ClientIds, []pulid.ID{other.ID}) {
+			t.Errorf("event of one read = %+v", r.ev)
 		}
 	})
 }
@@ -209,18 +245,22 @@ func TestFlushReadsKeepsUnresolvedReads(t *testing.T) {
 		if err := audit.FlushReads(ctx, db.Client); err != nil {
 			t.Fatal(err)
 		}
-		evs := readEvents(t, db.Client, a.org.ID)
-		if len(evs) != 3 {
-			t.Fatalf("%d events, want 3", len(evs))
+		evs, reads := readEvents(t, db.Client, a.org.ID)
+		if len(evs) != 1 || len(reads) != 3 {
+			t.Fatalf("%d events of %d reads, want 1 of 3", len(evs), len(reads))
 		}
-		if e := evs[string(b.notes[0].ID)]; e == nil || e.ClientID != nil {
-			t.Errorf("other organization's note resolved to a client: %+v", e)
+		if r, ok := reads[string(b.notes[0].ID)]; !ok || r.client != "" {
+			t.Errorf("other organization's note resolved to a client: %+v", r)
 		}
-		if e := evs[string(a.notes[1].ID)]; e == nil || deref(e.ClientID) != a.clients[1].ID {
-			t.Errorf("own note: %+v", e)
+		if r := reads[string(a.notes[1].ID)]; r.client != string(a.clients[1].ID) {
+			t.Errorf("own note: %+v", r)
 		}
-		if n := len(readEvents(t, db.Client, b.org.ID)); n != 0 {
-			t.Errorf("%d events written into the other organization", n)
+		// The one client resolved is the event's client.
+		if e := evs[0]; deref(e.ClientID) != a.clients[1].ID || !slices.Equal(e.ClientIds, []pulid.ID{a.clients[1].ID}) {
+			t.Errorf("event = %+v", e)
+		}
+		if evs, _ := readEvents(t, db.Client, b.org.ID); len(evs) != 0 {
+			t.Errorf("%d events written into the other organization", len(evs))
 		}
 	})
 }

@@ -14,7 +14,8 @@ import (
 // sends, so the server's parsed-document cache sees them as one).
 const (
 	// listQuery reads names, which the server audits: one
-	// client.record_read event per client on the page (README, "Audit").
+	// client.record_read event naming every client on the page (README,
+	// "Audit").
 	listQuery = `query LoadClients($after: Cursor) { clients(first: 50, after: $after) { edges { cursor node { id givenName familyName status } } } }`
 	// listIDsQuery reads no audited field, for comparison.
 	listIDsQuery = `query LoadClientIDs($after: Cursor) { clients(first: 50, after: $after) { edges { cursor node { id status } } } }`
