@@ -189,33 +189,41 @@ func rawReadEvents(t *testing.T, c *ent.Client, org pulid.ID) []*ent.AuditEvent 
 // readEvents returns org's reads of records, one per (record kind, row)
 // read in a request, by target id: each a copy of its request's event
 // with the read's target, client and record kind in place of the event's
-// own (details.reads). It also checks what every read event must hold:
+// own (details.reads, grouped by record kind). It also checks what every read event must hold:
 // client_ids is each client read once, sorted, client_id is set exactly
 // when that is one client, and an event of one read has it as target.
 func readEvents(t *testing.T, c *ent.Client, org pulid.ID) []*ent.AuditEvent {
 	t.Helper()
 	var out []*ent.AuditEvent
 	for _, e := range rawReadEvents(t, c, org) {
-		list, _ := e.Details["reads"].([]any)
+		groups, _ := e.Details["reads"].([]any)
 		clients := map[pulid.ID]bool{}
-		for _, r := range list {
-			m, _ := r.(map[string]any)
-			one := *e
-			one.TargetType, one.TargetID = fmt.Sprint(m["target_type"]), fmt.Sprint(m["target_id"])
-			one.Details = map[string]any{"record": m["record"]}
-			one.ClientID = nil
-			if cl, ok := m["client_id"].(string); ok {
-				id := pulid.ID(cl)
-				one.ClientID = &id
-			} else if one.TargetType == "client" {
-				id := pulid.ID(one.TargetID)
-				one.ClientID = &id
+		n := 0
+		for _, g := range groups {
+			m, _ := g.(map[string]any)
+			targets, _ := m["target_ids"].([]any)
+			ids, _ := m["client_ids"].([]any)
+			for i, target := range targets {
+				one := *e
+				one.TargetType, one.TargetID = fmt.Sprint(m["target_type"]), fmt.Sprint(target)
+				one.Details = map[string]any{"record": m["record"]}
+				client := pulid.ID(one.TargetID)
+				if one.TargetType != "client" {
+					client = ""
+					if i < len(ids) {
+						client = pulid.ID(fmt.Sprint(ids[i]))
+					}
+				}
+				one.ClientID = nil
+				if client != "" {
+					one.ClientID = &client
+					clients[client] = true
+				}
+				out = append(out, &one)
+				n++
 			}
-			if one.ClientID != nil {
-				clients[*one.ClientID] = true
-			}
-			out = append(out, &one)
 		}
+		list := out[len(out)-n:]
 		want := slices.Sorted(maps.Keys(clients))
 		if len(list) == 0 || !slices.Equal(e.ClientIds, want) ||
 			(len(want) == 1) != (e.ClientID != nil) || (len(want) == 1 && *e.ClientID != want[0]) ||

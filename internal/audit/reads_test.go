@@ -71,23 +71,30 @@ func readEvents(t *testing.T, c *ent.Client, org pulid.ID) ([]*ent.AuditEvent, m
 		AllX(viewer.ForSystem(context.Background(), org))
 	out := map[string]readOf{}
 	for _, e := range evs {
-		list, _ := e.Details["reads"].([]any)
-		if len(list) == 0 {
+		groups, _ := e.Details["reads"].([]any)
+		if len(groups) == 0 {
 			t.Errorf("event %s lists no reads: %v", e.ID, e.Details)
 		}
-		for _, r := range list {
-			m, _ := r.(map[string]any)
-			id := fmt.Sprint(m["target_id"])
-			if _, dup := out[id]; dup {
-				t.Errorf("two reads of %s", id)
+		for _, g := range groups {
+			m, _ := g.(map[string]any)
+			targets, _ := m["target_ids"].([]any)
+			clients, _ := m["client_ids"].([]any)
+			kind := fmt.Sprint(m["target_type"])
+			if len(targets) == 0 || (kind == "client") != (clients == nil) || (clients != nil && len(clients) != len(targets)) {
+				t.Errorf("event %s: group %v", e.ID, m)
+				continue
 			}
-			rd := readOf{ev: e, record: fmt.Sprint(m["record"]), targetType: fmt.Sprint(m["target_type"])}
-			if cl, ok := m["client_id"].(string); ok {
-				rd.client = cl
-			} else if rd.targetType == "client" {
-				rd.client = id
+			for i, id := range targets {
+				id := fmt.Sprint(id)
+				if _, dup := out[id]; dup {
+					t.Errorf("two reads of %s", id)
+				}
+				rd := readOf{ev: e, record: fmt.Sprint(m["record"]), targetType: kind, client: id}
+				if clients != nil {
+					rd.client = fmt.Sprint(clients[i])
+				}
+				out[id] = rd
 			}
-			out[id] = rd
 		}
 	}
 	return evs, out
