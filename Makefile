@@ -48,6 +48,7 @@ FUZZ_TARGETS = \
 	./internal/invite:FuzzBulkInviteAddresses \
 	./graph:FuzzGlobalIDsAndCursors \
 	./graph:FuzzTrustedDocumentRequest \
+	./graph:FuzzWriteResponse \
 	./internal/config:FuzzTrustedDocumentsFile \
 	./internal/config:FuzzConfigValues \
 	./internal/config:FuzzConfigFile

@@ -1,20 +1,15 @@
 package graph
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -103,35 +98,4 @@ type documentIDKey struct{}
 func documentIDFrom(ctx context.Context) string {
 	id, _ := ctx.Value(documentIDKey{}).(string)
 	return id
-}
-
-// Transport is gqlgen's POST transport, which the handler uses in its
-// place, that also hands a request's top-level documentId to the extension.
-func (TrustedDocuments) Transport() graphql.Transport { return documentIDPOST{} }
-
-type documentIDPOST struct{ transport.POST }
-
-func (p documentIDPOST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	body, err := io.ReadAll(r.Body)
-	ctx := r.Context()
-	var req struct {
-		DocumentID string `json:"documentId"`
-	}
-	if err == nil && bytes.Contains(body, []byte(`"documentId"`)) && json.Unmarshal(body, &req) == nil && req.DocumentID != "" {
-		ctx = context.WithValue(ctx, documentIDKey{}, req.DocumentID)
-	}
-	r = r.WithContext(ctx) // a copy: the caller's request keeps its body
-	// The POST transport reads the body again, and meets any read error
-	// (a body over the size limit) as it would have.
-	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{err}))
-	p.POST.Do(w, r, exec)
-}
-
-type errReader struct{ err error }
-
-func (e errReader) Read([]byte) (int, error) {
-	if e.err == nil {
-		return 0, io.EOF
-	}
-	return 0, e.err
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator/core"
@@ -90,7 +89,7 @@ const (
 // cache per operation.
 //
 // Before anything runs, a request passes, in order: the body checks
-// (size, UTF-8, JSON: checkedBody); the trusted document list or the
+// (size, UTF-8, JSON: post); the trusted document list or the
 // persisted queries (which supply the query text); the document limits
 // (length and tokens before parsing, then on a parse of its own fields,
 // aliases, repeated names, fragments and the values written in it:
@@ -127,10 +126,10 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	if trusted := (TrustedDocuments{Documents: cfg.TrustedDocuments}); len(trusted.Documents) > 0 {
 		// The list answers hash-only requests itself: APQ would only let
 		// clients register documents that the list then refuses.
-		srv.AddTransport(checkedBody{trusted.Transport()})
+		srv.AddTransport(post{documentIDs: true})
 		srv.Use(trusted)
 	} else {
-		srv.AddTransport(checkedBody{transport.POST{}})
+		srv.AddTransport(post{})
 		if cfg.APQCacheSize > 0 {
 			srv.Use(NewPersistedQueries(cfg.APQCacheSize, cfg.APQCacheBytes))
 		}
