@@ -12,20 +12,30 @@ import (
 )
 
 // An identity provider's reads of users and groups are audited like other
-// reads: one event per resource read, with the token as the actor; a
-// probe that finds nothing writes nothing.
-func TestSCIMReadsAreAuditedOnePerResource(t *testing.T) {
+// reads: one event per request naming every resource read, with the
+// token as the actor; a probe that finds nothing writes nothing.
+func TestSCIMReadsAreAuditedOneEventPerRequest(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		_, connect := server(t, db.Client)
 		p := connect("reads")
+		events := 0
 		reads := func() []string {
 			t.Helper()
 			var ids []string
-			for _, e := range db.Client.AuditEvent.Query().Where(auditevent.Action(audit.ProvisioningRead), auditevent.OrganizationID(p.org)).AllX(allow()) {
+			evs := db.Client.AuditEvent.Query().Where(auditevent.Action(audit.ProvisioningRead), auditevent.OrganizationID(p.org)).AllX(allow())
+			events = len(evs)
+			for _, e := range evs {
 				if e.ActorKind != auditevent.ActorKindSCIM || e.ActorID == nil || *e.ActorID == "" {
 					t.Errorf("read event actor %s %v, want the SCIM token", e.ActorKind, e.ActorID)
 				}
-				ids = append(ids, e.TargetType+":"+e.TargetID)
+				targets, _ := e.Details["target_ids"].([]any)
+				if len(targets) == 0 || (len(targets) == 1) != (e.TargetID != "") ||
+					(len(targets) == 1 && targets[0] != e.TargetID) {
+					t.Errorf("read event target %q, details %v", e.TargetID, e.Details)
+				}
+				for _, id := range targets {
+					ids = append(ids, e.TargetType+":"+id.(string))
+				}
 			}
 			return ids
 		}
@@ -58,7 +68,10 @@ func TestSCIMReadsAreAuditedOnePerResource(t *testing.T) {
 			count[g]++
 		}
 		if len(got) != 1+listed || listed != 3 || count["user:"+users[0]] != 2 || count["user:"+users[1]] != 1 {
-			t.Fatalf("read events %v after one get and a list of %d, want one per user read", got, listed)
+			t.Fatalf("reads %v after one get and a list of %d, want one per user read", got, listed)
+		}
+		if events != 2 {
+			t.Errorf("%d read events after one get and one list, want 2", events)
 		}
 	})
 }

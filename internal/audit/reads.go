@@ -350,15 +350,17 @@ func resolveClients(sys context.Context, c *ent.Client, pending []read) error {
 	return errors.Join(errs...)
 }
 
-// ProvisioningRead is the action of an identity provider's read of a user
-// or group over SCIM: one event per resource read, like the reads of
-// client records.
+// ProvisioningRead is the action of an identity provider's read of users
+// or groups over SCIM: one event per request, like the reads of client
+// records.
 const ProvisioningRead = "scim.resource_read"
 
-// RecordProvisioningReads writes one ProvisioningRead event per id of
-// targetType ("user" or "group") that an identity provider read in this
-// request, in one statement, with the token as the actor. An error means
-// they were not written: the caller answers without the data (reads fail
+// RecordProvisioningReads writes one ProvisioningRead event for the ids
+// of targetType ("user" or "group") that an identity provider read in
+// this request, with the token as the actor: details.target_ids lists
+// them in the order read, and an event of one read has it as its target.
+// A list of a hundred users is one row, not a hundred. An error means it
+// was not written: the caller answers without the data (reads fail
 // closed, as everywhere).
 func RecordProvisioningReads(ctx context.Context, c *ent.Client, targetType string, ids []pulid.ID) error {
 	if len(ids) == 0 {
@@ -372,11 +374,12 @@ func RecordProvisioningReads(ctx context.Context, c *ent.Client, targetType stri
 	if err != nil {
 		return fmt.Errorf("audit: %d reads were not recorded: %w", len(ids), err)
 	}
-	events := make([]Event, len(ids))
-	for i, id := range ids {
-		events[i] = Event{Org: v.OrgID, Action: ProvisioningRead, TargetType: targetType, TargetID: string(id)}
+	e := Event{Org: v.OrgID, Action: ProvisioningRead, TargetType: targetType,
+		Details: map[string]any{"target_ids": ids}}
+	if len(ids) == 1 {
+		e.TargetID = string(ids[0])
 	}
-	if err := RecordBatch(ctx, c, events); err != nil {
+	if err := RecordBatch(ctx, c, []Event{e}); err != nil {
 		return fmt.Errorf("audit: %d reads were not recorded: %w", len(ids), err)
 	}
 	return nil
