@@ -644,6 +644,17 @@ func TestAuditTrailFindsEveryClientOfAPageOfReads(t *testing.T) {
 		if p := queryAudit(t, db, b.viewer(), map[string]any{"clientID": ben}, 0, ""); len(p.Edges) != 0 {
 			t.Errorf("bravo sees acme's reads: %+v", p.Edges)
 		}
+		// A user without audit.view is refused, filter or not.
+		clin := addUser(t, db.Client, a.org.ID, "clin@acme.test", user.KindStaff,
+			addRole(t, db.Client, a.org.ID, "Clinician", authz.SessionsManageOwn))
+		linkClient(t, db.Client, clin, a.clients[1])
+		for _, where := range []map[string]any{{"clientID": ben}, {"clientIDIn": []pulid.ID{ben}}} {
+			r := gqlDo(t, db, viewerOf(t, db.Client, clin), auditEventsQuery, map[string]any{"where": where})
+			wantCodes(t, r, "FORBIDDEN")
+			if s := string(r.Data["auditEvents"]); s != "" && s != "null" {
+				t.Errorf("clinician with %v: auditEvents = %s", where, s)
+			}
+		}
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/clinicgate/clinicgate/internal/apperr"
 )
@@ -88,6 +89,25 @@ func (p post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	writeResponse(w, responses(ctx))
+}
+
+// RequestTooLarge is the extensions.code of a request body over the size
+// limit (edge.LimitBody), answered with 413: the apperr.TooLarge kind.
+const RequestTooLarge = string(apperr.TooLarge)
+
+// refuseBody answers with status and one error, through the executor so
+// that the error presenter gives it its code (code "" leaves the
+// presenter's default).
+func refuseBody(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, status int, code, format string, args ...any) {
+	err := gqlerror.Errorf(format, args...)
+	if code != "" {
+		err.Extensions = map[string]any{"code": code}
+	}
+	resp := exec.DispatchError(ctx, gqlerror.List{err})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	b, _ := json.Marshal(resp)
+	w.Write(b)
 }
 
 // checkBody reads r's body and refuses, with the status and error of its

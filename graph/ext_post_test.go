@@ -40,15 +40,7 @@ func TestWriteResponseWritesWhatJSONMarshalWrites(t *testing.T) {
 		{Data: []byte(`{"a":1}`), Extensions: map[string]any{"requestId": "r-1"}},
 		{Data: []byte(`{"a":1}`), Label: "l", HasNext: &yes},
 	} {
-		want, err := json.Marshal(resp)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got bytes.Buffer
-		writeResponse(&got, resp)
-		if got.String() != string(want) {
-			t.Errorf("data %q:\ngot  %s\nwant %s", resp.Data, got.String(), want)
-		}
+		writesAsMarshal(t, resp)
 	}
 }
 
@@ -129,15 +121,21 @@ func FuzzWriteResponse(f *testing.F) {
 		if !json.Valid(data) {
 			return
 		}
-		resp := &graphql.Response{Data: data}
-		want, err := json.Marshal(resp)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got bytes.Buffer
-		writeResponse(&got, resp)
-		if got.String() != string(want) {
-			t.Fatalf("data %q:\ngot  %s\nwant %s", data, got.String(), want)
-		}
+		writesAsMarshal(t, &graphql.Response{Data: data})
 	})
+}
+
+// writesAsMarshal checks that writeResponse writes resp as json.Marshal
+// (gqlgen's transport) does.
+func writesAsMarshal(t *testing.T, resp *graphql.Response) {
+	t.Helper()
+	want, err := json.Marshal(resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	writeResponse(&got, resp)
+	if got.String() != string(want) {
+		t.Errorf("data %q:\ngot  %s\nwant %s", resp.Data, got.String(), want)
+	}
 }
