@@ -49,6 +49,7 @@ FUZZ_TARGETS = \
 	./graph:FuzzGlobalIDsAndCursors \
 	./graph:FuzzTrustedDocumentRequest \
 	./graph:FuzzWriteResponse \
+	./graph/gqlcursor:FuzzMarshal \
 	./internal/config:FuzzTrustedDocumentsFile \
 	./internal/config:FuzzConfigValues \
 	./internal/config:FuzzConfigFile
