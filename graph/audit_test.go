@@ -79,9 +79,9 @@ func gqlDo(t *testing.T, db *store.DB, v *viewer.Viewer, query string, vars map[
 	if !ok {
 		t.Fatalf("graph.NewHandler returns %T, not *handler.Server: cannot add ReadAudit", h)
 	}
-	srv.Use(graph.ReadAudit{Client: o.auditClient})
+	srv.Use(graph.ReadAudit{Events: audit.NewBatch(o.auditClient)})
 	if o.twice {
-		srv.Use(graph.ReadAudit{Client: o.auditClient})
+		srv.Use(graph.ReadAudit{Events: audit.NewBatch(o.auditClient)})
 	}
 
 	ctx := context.Background()

@@ -8,7 +8,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/internal/apperr"
 	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/logging"
@@ -17,9 +16,10 @@ import (
 // ReadAudit is the gqlgen extension that audits reads of protected records:
 // it installs a per-operation collector (audit.WithReads) that the @audit
 // directive fills, and once the operation's response is computed writes
-// what was read with one batch (audit.FlushReads), through Client — the
-// non-transactional client, so the write neither depends on nor joins a
-// mutation's transaction.
+// what was read as one event (audit.FlushReads) through Events, whose
+// client is the non-transactional one, so the write neither depends on nor
+// joins a mutation's transaction; concurrent operations' events share an
+// insert (audit.Batch).
 //
 // It wraps the response handler from AroundOperations, so the flush runs
 // after every response interceptor, entgql.Transactioner's commit
@@ -30,7 +30,7 @@ import (
 // server unaudited. A mutation's change has been committed by then; only
 // what it would have returned is withheld.
 type ReadAudit struct {
-	Client *ent.Client
+	Events *audit.Batch
 }
 
 var _ interface {
@@ -43,8 +43,8 @@ func (ReadAudit) ExtensionName() string { return "ReadAudit" }
 
 // Validate implements graphql.HandlerExtension.
 func (a ReadAudit) Validate(graphql.ExecutableSchema) error {
-	if a.Client == nil {
-		return errors.New("graph: ReadAudit needs an ent client")
+	if a.Events == nil {
+		return errors.New("graph: ReadAudit needs an audit.Batch")
 	}
 	return nil
 }
@@ -81,7 +81,7 @@ func (a ReadAudit) InterceptOperation(ctx context.Context, next graphql.Operatio
 // it.
 func (a ReadAudit) flush(ctx context.Context) error {
 	ctx = context.WithoutCancel(ctx)
-	err := audit.FlushReads(ctx, a.Client)
+	err := audit.FlushReads(ctx, a.Events)
 	if err != nil {
 		logging.FromContext(ctx).Error("graphql: audit of record reads failed", slog.String("error", err.Error()))
 	}

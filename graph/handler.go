@@ -19,6 +19,7 @@ import (
 
 	"github.com/clinicgate/clinicgate/ent"
 	"github.com/clinicgate/clinicgate/internal/apperr"
+	"github.com/clinicgate/clinicgate/internal/audit"
 	"github.com/clinicgate/clinicgate/internal/authz"
 	"github.com/clinicgate/clinicgate/internal/logging"
 )
@@ -159,7 +160,7 @@ func NewHandler(client *ent.Client, cfg HandlerConfig) http.Handler {
 	if cfg.Reads != nil {
 		srv.Use(StandbyReads{Reads: cfg.Reads})
 	}
-	srv.Use(ReadAudit{Client: client})
+	srv.Use(ReadAudit{Events: audit.NewBatch(client)})
 	srv.Use(HolderCounts{})
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	srv.AroundRootFields(guard)

@@ -180,14 +180,13 @@ func (r *reads) drain() []read {
 
 // FlushReads writes the reads collected in ctx (see WithReads) as one
 // client.record_read event, as the viewer in ctx (see readEvent for its
-// shape). Client ids that the rows read did not carry (session notes:
-// through their appointment) are resolved with one query per record kind,
-// as the server. c should not be a transaction that may be rolled back: a
-// read that happened is audited whatever became of the request's writes.
-// Without a collector, or with nothing read, it does nothing. The error
-// says the reads were not recorded; a read recorded without its client id
-// is only logged.
-func FlushReads(ctx context.Context, c *ent.Client) error {
+// shape), through b: with the events of requests flushing at the same
+// time, and committed when it returns. Client ids that the rows read did
+// not carry (session notes: through their appointment) are resolved with
+// one query per record kind, as the server. Without a collector, or with
+// nothing read, it does nothing. The error says the reads were not
+// recorded; a read recorded without its client id is only logged.
+func FlushReads(ctx context.Context, b *Batch) error {
 	r := readsFrom(ctx)
 	if r == nil {
 		return nil
@@ -200,6 +199,7 @@ func FlushReads(ctx context.Context, c *ent.Client) error {
 	if v == nil || v.OrgID == "" {
 		return fmt.Errorf("audit: %d reads without a viewer were not recorded", len(pending))
 	}
+	c := b.Client()
 	// Resolution failures do not stop the write: an event without its
 	// client id is better than no event.
 	resolveErr := resolveClients(viewer.ForSystem(ctx, v.OrgID), c, pending)
@@ -207,7 +207,7 @@ func FlushReads(ctx context.Context, c *ent.Client) error {
 	if err != nil {
 		return fmt.Errorf("audit: %d reads were not recorded: %w", len(pending), err)
 	}
-	if err := RecordBatch(ctx, c, []Event{readEvent(v.OrgID, pending)}); err != nil {
+	if err := b.Record(ctx, readEvent(v.OrgID, pending)); err != nil {
 		return errors.Join(fmt.Errorf("audit: %d reads were not recorded: %w", len(pending), err), resolveErr)
 	}
 	if resolveErr != nil {

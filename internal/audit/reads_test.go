@@ -154,7 +154,7 @@ func TestFlushReadsDeduplicatesAndBatches(t *testing.T) {
 		}
 		wg.Wait()
 		drv.Reset()
-		if err := audit.FlushReads(ctx, c); err != nil {
+		if err := audit.FlushReads(ctx, audit.NewBatch(c)); err != nil {
 			t.Fatal(err)
 		}
 		if n := drv.Count("INSERT", "audit_events"); n != 1 {
@@ -207,7 +207,7 @@ func TestFlushReadsDeduplicatesAndBatches(t *testing.T) {
 		// request is not audited twice; a new row is.
 		drv.Reset()
 		audit.NoteRead(ctx, audit.RecordClientProfile, f.clients[0])
-		if err := audit.FlushReads(ctx, c); err != nil {
+		if err := audit.FlushReads(ctx, audit.NewBatch(c)); err != nil {
 			t.Fatal(err)
 		}
 		if len(drv.Statements()) != 0 {
@@ -216,7 +216,7 @@ func TestFlushReadsDeduplicatesAndBatches(t *testing.T) {
 		other := db.Client.Patient.Create().SetOrganizationID(f.org.ID).SetGivenName("Dee").SetFamilyName("acme").
 			SaveX(privacy.DecisionContext(context.Background(), privacy.Allow))
 		audit.NoteRead(ctx, audit.RecordClientProfile, other)
-		if err := audit.FlushReads(ctx, c); err != nil {
+		if err := audit.FlushReads(ctx, audit.NewBatch(c)); err != nil {
 			t.Fatal(err)
 		}
 		evs, reads = readEvents(t, db.Client, f.org.ID)
@@ -249,7 +249,7 @@ func TestFlushReadsKeepsUnresolvedReads(t *testing.T) {
 		audit.NoteRead(ctx, audit.RecordSessionNote, &ent.SessionNote{ID: b.notes[0].ID})
 		audit.NoteRead(ctx, audit.RecordSessionNote, &ent.SessionNote{ID: pulid.New("not")})
 		audit.NoteRead(ctx, audit.RecordSessionNote, a.notes[1])
-		if err := audit.FlushReads(ctx, db.Client); err != nil {
+		if err := audit.FlushReads(ctx, audit.NewBatch(db.Client)); err != nil {
 			t.Fatal(err)
 		}
 		evs, reads := readEvents(t, db.Client, a.org.ID)
@@ -280,7 +280,7 @@ func TestFlushReadsReportsWriteFailure(t *testing.T) {
 		drv.FailOn("audit_events")
 		ctx := audit.WithReads(f.viewerCx)
 		audit.NoteRead(ctx, audit.RecordClientProfile, f.clients[0])
-		if err := audit.FlushReads(ctx, c); err == nil || !strings.Contains(err.Error(), "1 reads were not recorded") {
+		if err := audit.FlushReads(ctx, audit.NewBatch(c)); err == nil || !strings.Contains(err.Error(), "1 reads were not recorded") {
 			t.Fatalf("err = %v", err)
 		}
 	})

@@ -22,6 +22,8 @@ type Recorder struct {
 	mu    sync.Mutex
 	stmts []string
 	fail  string
+	hold  string        // statements containing it wait for held to close
+	held  chan struct{} // nil when nothing is held
 }
 
 // ErrRefused is what a statement refused by FailOn returns.
@@ -40,6 +42,27 @@ func (r *Recorder) FailOn(substr string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.fail = substr
+}
+
+// HoldOn makes every later statement containing substr wait, before it is
+// sent, until release is called: a test can line requests up behind a
+// statement in flight.
+func (r *Recorder) HoldOn(substr string) (release func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ch := make(chan struct{})
+	r.hold, r.held = substr, ch
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			r.mu.Lock()
+			if r.held == ch {
+				r.hold, r.held = "", nil
+			}
+			r.mu.Unlock()
+			close(ch)
+		})
+	}
 }
 
 // Take returns the statements recorded since the last Take or Reset.
@@ -78,9 +101,17 @@ func (r *Recorder) Count(verb, table string) int {
 
 func (r *Recorder) note(q string) error {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.stmts = append(r.stmts, q)
-	if r.fail != "" && strings.Contains(q, r.fail) {
+	refused := r.fail != "" && strings.Contains(q, r.fail)
+	var held chan struct{}
+	if r.hold != "" && strings.Contains(q, r.hold) {
+		held = r.held
+	}
+	r.mu.Unlock()
+	if held != nil {
+		<-held
+	}
+	if refused {
 		return ErrRefused
 	}
 	return nil
