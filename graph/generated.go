@@ -9815,7 +9815,7 @@ func (ec *executionContext) fieldContext_AccessExplanation_user(_ context.Contex
 }
 
 func (ec *executionContext) _AccessExplanation_allowed(ctx context.Context, field graphql.CollectedField, obj *AccessExplanation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9893,7 +9893,7 @@ func (ec *executionContext) fieldContext_AccessExplanation_notes(_ context.Conte
 }
 
 func (ec *executionContext) _AccessPath_kind(ctx context.Context, field graphql.CollectedField, obj *AccessPath) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9916,7 +9916,7 @@ func (ec *executionContext) fieldContext_AccessPath_kind(_ context.Context, fiel
 }
 
 func (ec *executionContext) _AccessPath_privilege(ctx context.Context, field graphql.CollectedField, obj *AccessPath) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10035,7 +10035,7 @@ func (ec *executionContext) fieldContext_AccessPath_grantedBy(_ context.Context,
 }
 
 func (ec *executionContext) _AccessPath_grantedAt(ctx context.Context, field graphql.CollectedField, obj *AccessPath) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10058,7 +10058,7 @@ func (ec *executionContext) fieldContext_AccessPath_grantedAt(_ context.Context,
 }
 
 func (ec *executionContext) _AccessPath_expiresAt(ctx context.Context, field graphql.CollectedField, obj *AccessPath) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10081,7 +10081,7 @@ func (ec *executionContext) fieldContext_AccessPath_expiresAt(_ context.Context,
 }
 
 func (ec *executionContext) _AccessPath_reason(ctx context.Context, field graphql.CollectedField, obj *AccessPath) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10264,7 +10264,7 @@ func (ec *executionContext) fieldContext_AddPortalUserPayload_user(_ context.Con
 }
 
 func (ec *executionContext) _AddPortalUserPayload_invited(ctx context.Context, field graphql.CollectedField, obj *AddPortalUserPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10287,7 +10287,7 @@ func (ec *executionContext) fieldContext_AddPortalUserPayload_invited(_ context.
 }
 
 func (ec *executionContext) _Appointment_id(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10438,7 +10438,7 @@ func (ec *executionContext) fieldContext_Appointment_endsAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Appointment_status(ctx context.Context, field graphql.CollectedField, obj *ent.Appointment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10800,7 +10800,7 @@ func (ec *executionContext) fieldContext_AppointmentConnection_pageInfo(_ contex
 }
 
 func (ec *executionContext) _AppointmentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AppointmentConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10855,7 +10855,7 @@ func (ec *executionContext) fieldContext_AppointmentEdge_node(_ context.Context,
 }
 
 func (ec *executionContext) _AppointmentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.AppointmentEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10942,7 +10942,7 @@ func (ec *executionContext) fieldContext_AssignPortalAlertRecipientPayload_porta
 }
 
 func (ec *executionContext) _AuditEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10988,7 +10988,7 @@ func (ec *executionContext) fieldContext_AuditEvent_occurredAt(_ context.Context
 }
 
 func (ec *executionContext) _AuditEvent_actorKind(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11011,7 +11011,7 @@ func (ec *executionContext) fieldContext_AuditEvent_actorKind(_ context.Context,
 }
 
 func (ec *executionContext) _AuditEvent_actorID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11034,7 +11034,7 @@ func (ec *executionContext) fieldContext_AuditEvent_actorID(_ context.Context, f
 }
 
 func (ec *executionContext) _AuditEvent_action(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11057,7 +11057,7 @@ func (ec *executionContext) fieldContext_AuditEvent_action(_ context.Context, fi
 }
 
 func (ec *executionContext) _AuditEvent_targetType(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11080,7 +11080,7 @@ func (ec *executionContext) fieldContext_AuditEvent_targetType(_ context.Context
 }
 
 func (ec *executionContext) _AuditEvent_targetID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11103,7 +11103,7 @@ func (ec *executionContext) fieldContext_AuditEvent_targetID(_ context.Context, 
 }
 
 func (ec *executionContext) _AuditEvent_clientID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11149,7 +11149,7 @@ func (ec *executionContext) fieldContext_AuditEvent_clientIds(_ context.Context,
 }
 
 func (ec *executionContext) _AuditEvent_ip(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11172,7 +11172,7 @@ func (ec *executionContext) fieldContext_AuditEvent_ip(_ context.Context, field 
 }
 
 func (ec *executionContext) _AuditEvent_userAgent(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11195,7 +11195,7 @@ func (ec *executionContext) fieldContext_AuditEvent_userAgent(_ context.Context,
 }
 
 func (ec *executionContext) _AuditEvent_requestID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11218,7 +11218,7 @@ func (ec *executionContext) fieldContext_AuditEvent_requestID(_ context.Context,
 }
 
 func (ec *executionContext) _AuditEvent_details(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11305,7 +11305,7 @@ func (ec *executionContext) fieldContext_AuditEventConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _AuditEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEventConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11360,7 +11360,7 @@ func (ec *executionContext) fieldContext_AuditEventEdge_node(_ context.Context, 
 }
 
 func (ec *executionContext) _AuditEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEventEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11383,7 +11383,7 @@ func (ec *executionContext) fieldContext_AuditEventEdge_cursor(_ context.Context
 }
 
 func (ec *executionContext) _AuthenticatorApp_id(ctx context.Context, field graphql.CollectedField, obj *ent.TOTPFactor) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11406,7 +11406,7 @@ func (ec *executionContext) fieldContext_AuthenticatorApp_id(_ context.Context, 
 }
 
 func (ec *executionContext) _AuthenticatorApp_name(ctx context.Context, field graphql.CollectedField, obj *ent.TOTPFactor) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11521,7 +11521,7 @@ func (ec *executionContext) fieldContext_BulkInviteUsersPayload_invitationIds(_ 
 }
 
 func (ec *executionContext) _BulkInviteUsersPayload_invitedCount(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11544,7 +11544,7 @@ func (ec *executionContext) fieldContext_BulkInviteUsersPayload_invitedCount(_ c
 }
 
 func (ec *executionContext) _BulkInviteUsersPayload_alreadyMemberCount(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11567,7 +11567,7 @@ func (ec *executionContext) fieldContext_BulkInviteUsersPayload_alreadyMemberCou
 }
 
 func (ec *executionContext) _BulkInviteUsersPayload_alreadyInvitedCount(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11590,7 +11590,7 @@ func (ec *executionContext) fieldContext_BulkInviteUsersPayload_alreadyInvitedCo
 }
 
 func (ec *executionContext) _BulkInviteUsersPayload_invalidCount(ctx context.Context, field graphql.CollectedField, obj *invite.BulkOutcome) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11645,7 +11645,7 @@ func (ec *executionContext) fieldContext_BulkInviteUsersPayload_selection(_ cont
 }
 
 func (ec *executionContext) _BusinessUnit_id(ctx context.Context, field graphql.CollectedField, obj *ent.BusinessUnit) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11714,7 +11714,7 @@ func (ec *executionContext) fieldContext_BusinessUnit_updatedAt(_ context.Contex
 }
 
 func (ec *executionContext) _BusinessUnit_name(ctx context.Context, field graphql.CollectedField, obj *ent.BusinessUnit) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11737,7 +11737,7 @@ func (ec *executionContext) fieldContext_BusinessUnit_name(_ context.Context, fi
 }
 
 func (ec *executionContext) _BusinessUnit_address(ctx context.Context, field graphql.CollectedField, obj *ent.BusinessUnit) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11760,7 +11760,7 @@ func (ec *executionContext) fieldContext_BusinessUnit_address(_ context.Context,
 }
 
 func (ec *executionContext) _BusinessUnit_externalID(ctx context.Context, field graphql.CollectedField, obj *ent.BusinessUnit) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11978,7 +11978,7 @@ func (ec *executionContext) fieldContext_BusinessUnitConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _BusinessUnitConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.BusinessUnitConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12033,7 +12033,7 @@ func (ec *executionContext) fieldContext_BusinessUnitEdge_node(_ context.Context
 }
 
 func (ec *executionContext) _BusinessUnitEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.BusinessUnitEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12088,7 +12088,7 @@ func (ec *executionContext) fieldContext_BusinessUnitPayload_businessUnit(_ cont
 }
 
 func (ec *executionContext) _Client_id(ctx context.Context, field graphql.CollectedField, obj *ent.Patient) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12280,7 +12280,7 @@ func (ec *executionContext) fieldContext_Client_preferredName(_ context.Context,
 }
 
 func (ec *executionContext) _Client_status(ctx context.Context, field graphql.CollectedField, obj *ent.Patient) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12303,7 +12303,7 @@ func (ec *executionContext) fieldContext_Client_status(_ context.Context, field 
 }
 
 func (ec *executionContext) _Client_restricted(ctx context.Context, field graphql.CollectedField, obj *ent.Patient) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13068,7 +13068,7 @@ func (ec *executionContext) fieldContext_Client_accessList(ctx context.Context, 
 }
 
 func (ec *executionContext) _ClientAccess_id(ctx context.Context, field graphql.CollectedField, obj *ent.ClientAccess) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13114,7 +13114,7 @@ func (ec *executionContext) fieldContext_ClientAccess_grantedAt(_ context.Contex
 }
 
 func (ec *executionContext) _ClientAccess_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.ClientAccess) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13297,7 +13297,7 @@ func (ec *executionContext) fieldContext_ClientAccessConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _ClientAccessConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ClientAccessConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13352,7 +13352,7 @@ func (ec *executionContext) fieldContext_ClientAccessEdge_node(_ context.Context
 }
 
 func (ec *executionContext) _ClientAccessEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ClientAccessEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13503,7 +13503,7 @@ func (ec *executionContext) fieldContext_ClientAccessEntryConnection_pageInfo(_ 
 }
 
 func (ec *executionContext) _ClientAccessEntryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ClientAccessEntryConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13558,7 +13558,7 @@ func (ec *executionContext) fieldContext_ClientAccessEntryEdge_node(_ context.Co
 }
 
 func (ec *executionContext) _ClientAccessEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ClientAccessEntryEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13645,7 +13645,7 @@ func (ec *executionContext) fieldContext_ClientConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _ClientConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PatientConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13668,7 +13668,7 @@ func (ec *executionContext) fieldContext_ClientConnection_totalCount(_ context.C
 }
 
 func (ec *executionContext) _ClientContact_id(ctx context.Context, field graphql.CollectedField, obj *ent.ClientContact) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13965,7 +13965,7 @@ func (ec *executionContext) fieldContext_ClientEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _ClientEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PatientEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14075,7 +14075,7 @@ func (ec *executionContext) fieldContext_CreateEmployeeUserPayload_user(_ contex
 }
 
 func (ec *executionContext) _CreateScimTokenPayload_token(ctx context.Context, field graphql.CollectedField, obj *CreateScimTokenPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14130,7 +14130,7 @@ func (ec *executionContext) fieldContext_CreateScimTokenPayload_scimToken(_ cont
 }
 
 func (ec *executionContext) _DeleteBusinessUnitPayload_deletedBusinessUnitId(ctx context.Context, field graphql.CollectedField, obj *DeleteBusinessUnitPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14153,7 +14153,7 @@ func (ec *executionContext) fieldContext_DeleteBusinessUnitPayload_deletedBusine
 }
 
 func (ec *executionContext) _DeleteBusinessUnitPayload_movedClients(ctx context.Context, field graphql.CollectedField, obj *DeleteBusinessUnitPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14199,7 +14199,7 @@ func (ec *executionContext) fieldContext_DeleteBusinessUnitPayload_removedMember
 }
 
 func (ec *executionContext) _DeleteRolePayload_deletedRoleId(ctx context.Context, field graphql.CollectedField, obj *DeleteRolePayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14222,7 +14222,7 @@ func (ec *executionContext) fieldContext_DeleteRolePayload_deletedRoleId(_ conte
 }
 
 func (ec *executionContext) _DeleteSSOConnectionPayload_deletedId(ctx context.Context, field graphql.CollectedField, obj *DeleteSSOConnectionPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14245,7 +14245,7 @@ func (ec *executionContext) fieldContext_DeleteSSOConnectionPayload_deletedId(_ 
 }
 
 func (ec *executionContext) _Document_id(ctx context.Context, field graphql.CollectedField, obj *ent.Document) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14396,7 +14396,7 @@ func (ec *executionContext) fieldContext_Document_fileName(_ context.Context, fi
 }
 
 func (ec *executionContext) _Document_contentType(ctx context.Context, field graphql.CollectedField, obj *ent.Document) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14419,7 +14419,7 @@ func (ec *executionContext) fieldContext_Document_contentType(_ context.Context,
 }
 
 func (ec *executionContext) _Document_sizeBytes(ctx context.Context, field graphql.CollectedField, obj *ent.Document) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14570,7 +14570,7 @@ func (ec *executionContext) fieldContext_DocumentConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _DocumentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14625,7 +14625,7 @@ func (ec *executionContext) fieldContext_DocumentEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _DocumentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.DocumentEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14648,7 +14648,7 @@ func (ec *executionContext) fieldContext_DocumentEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _EmergencyAccess_id(ctx context.Context, field graphql.CollectedField, obj *ent.EmergencyAccess) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14671,7 +14671,7 @@ func (ec *executionContext) fieldContext_EmergencyAccess_id(_ context.Context, f
 }
 
 func (ec *executionContext) _EmergencyAccess_reason(ctx context.Context, field graphql.CollectedField, obj *ent.EmergencyAccess) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14740,7 +14740,7 @@ func (ec *executionContext) fieldContext_EmergencyAccess_expiresAt(_ context.Con
 }
 
 func (ec *executionContext) _EmergencyAccess_endedAt(ctx context.Context, field graphql.CollectedField, obj *ent.EmergencyAccess) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14827,7 +14827,7 @@ func (ec *executionContext) fieldContext_EmergencyAccess_client(_ context.Contex
 }
 
 func (ec *executionContext) _EmergencyAccess_clientId(ctx context.Context, field graphql.CollectedField, obj *ent.EmergencyAccess) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14850,7 +14850,7 @@ func (ec *executionContext) fieldContext_EmergencyAccess_clientId(_ context.Cont
 }
 
 func (ec *executionContext) _EmergencyAccess_userId(ctx context.Context, field graphql.CollectedField, obj *ent.EmergencyAccess) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14937,7 +14937,7 @@ func (ec *executionContext) fieldContext_EmergencyAccessConnection_pageInfo(_ co
 }
 
 func (ec *executionContext) _EmergencyAccessConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.EmergencyAccessConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14992,7 +14992,7 @@ func (ec *executionContext) fieldContext_EmergencyAccessEdge_node(_ context.Cont
 }
 
 func (ec *executionContext) _EmergencyAccessEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.EmergencyAccessEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15015,7 +15015,7 @@ func (ec *executionContext) fieldContext_EmergencyAccessEdge_cursor(_ context.Co
 }
 
 func (ec *executionContext) _EnrollAuthenticatorAppPayload_factorId(ctx context.Context, field graphql.CollectedField, obj *EnrollAuthenticatorAppPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15038,7 +15038,7 @@ func (ec *executionContext) fieldContext_EnrollAuthenticatorAppPayload_factorId(
 }
 
 func (ec *executionContext) _EnrollAuthenticatorAppPayload_otpauthUri(ctx context.Context, field graphql.CollectedField, obj *EnrollAuthenticatorAppPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15061,7 +15061,7 @@ func (ec *executionContext) fieldContext_EnrollAuthenticatorAppPayload_otpauthUr
 }
 
 func (ec *executionContext) _EnrollAuthenticatorAppPayload_qrCode(ctx context.Context, field graphql.CollectedField, obj *EnrollAuthenticatorAppPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15084,7 +15084,7 @@ func (ec *executionContext) fieldContext_EnrollAuthenticatorAppPayload_qrCode(_ 
 }
 
 func (ec *executionContext) _EnrollAuthenticatorAppPayload_secret(ctx context.Context, field graphql.CollectedField, obj *EnrollAuthenticatorAppPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15258,7 +15258,7 @@ func (ec *executionContext) fieldContext_GrantStaffProfileAccessPayload_staffPro
 }
 
 func (ec *executionContext) _Homework_id(ctx context.Context, field graphql.CollectedField, obj *ent.Homework) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15409,7 +15409,7 @@ func (ec *executionContext) fieldContext_Homework_instructions(_ context.Context
 }
 
 func (ec *executionContext) _Homework_dueAt(ctx context.Context, field graphql.CollectedField, obj *ent.Homework) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15432,7 +15432,7 @@ func (ec *executionContext) fieldContext_Homework_dueAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Homework_completedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Homework) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15583,7 +15583,7 @@ func (ec *executionContext) fieldContext_HomeworkConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _HomeworkConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.HomeworkConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15638,7 +15638,7 @@ func (ec *executionContext) fieldContext_HomeworkEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _HomeworkEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.HomeworkEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15661,7 +15661,7 @@ func (ec *executionContext) fieldContext_HomeworkEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _Invitation_id(ctx context.Context, field graphql.CollectedField, obj *ent.Invitation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15730,7 +15730,7 @@ func (ec *executionContext) fieldContext_Invitation_updatedAt(_ context.Context,
 }
 
 func (ec *executionContext) _Invitation_email(ctx context.Context, field graphql.CollectedField, obj *ent.Invitation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15753,7 +15753,7 @@ func (ec *executionContext) fieldContext_Invitation_email(_ context.Context, fie
 }
 
 func (ec *executionContext) _Invitation_status(ctx context.Context, field graphql.CollectedField, obj *ent.Invitation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15776,7 +15776,7 @@ func (ec *executionContext) fieldContext_Invitation_status(_ context.Context, fi
 }
 
 func (ec *executionContext) _Invitation_requireMfa(ctx context.Context, field graphql.CollectedField, obj *ent.Invitation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15799,7 +15799,7 @@ func (ec *executionContext) fieldContext_Invitation_requireMfa(_ context.Context
 }
 
 func (ec *executionContext) _Invitation_signInMethod(ctx context.Context, field graphql.CollectedField, obj *ent.Invitation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15845,7 +15845,7 @@ func (ec *executionContext) fieldContext_Invitation_expiresAt(_ context.Context,
 }
 
 func (ec *executionContext) _Invitation_acceptedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Invitation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15868,7 +15868,7 @@ func (ec *executionContext) fieldContext_Invitation_acceptedAt(_ context.Context
 }
 
 func (ec *executionContext) _Invitation_batchID(ctx context.Context, field graphql.CollectedField, obj *ent.Invitation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16147,7 +16147,7 @@ func (ec *executionContext) fieldContext_InvitationConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _InvitationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.InvitationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16202,7 +16202,7 @@ func (ec *executionContext) fieldContext_InvitationEdge_node(_ context.Context, 
 }
 
 func (ec *executionContext) _InvitationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.InvitationEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16422,7 +16422,7 @@ func (ec *executionContext) fieldContext_InviteUserPayload_selection(_ context.C
 }
 
 func (ec *executionContext) _Invoice_id(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16573,7 +16573,7 @@ func (ec *executionContext) fieldContext_Invoice_amountCents(_ context.Context, 
 }
 
 func (ec *executionContext) _Invoice_currency(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16596,7 +16596,7 @@ func (ec *executionContext) fieldContext_Invoice_currency(_ context.Context, fie
 }
 
 func (ec *executionContext) _Invoice_status(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16619,7 +16619,7 @@ func (ec *executionContext) fieldContext_Invoice_status(_ context.Context, field
 }
 
 func (ec *executionContext) _Invoice_issuedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16642,7 +16642,7 @@ func (ec *executionContext) fieldContext_Invoice_issuedAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Invoice_dueAt(ctx context.Context, field graphql.CollectedField, obj *ent.Invoice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16761,7 +16761,7 @@ func (ec *executionContext) fieldContext_InvoiceConnection_pageInfo(_ context.Co
 }
 
 func (ec *executionContext) _InvoiceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.InvoiceConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16816,7 +16816,7 @@ func (ec *executionContext) fieldContext_InvoiceEdge_node(_ context.Context, fie
 }
 
 func (ec *executionContext) _InvoiceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.InvoiceEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19563,7 +19563,7 @@ func (ec *executionContext) fieldContext_Mutation_updateTeamSettings(ctx context
 }
 
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19632,7 +19632,7 @@ func (ec *executionContext) fieldContext_Organization_updatedAt(_ context.Contex
 }
 
 func (ec *executionContext) _Organization_name(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19655,7 +19655,7 @@ func (ec *executionContext) fieldContext_Organization_name(_ context.Context, fi
 }
 
 func (ec *executionContext) _Organization_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19678,7 +19678,7 @@ func (ec *executionContext) fieldContext_Organization_slug(_ context.Context, fi
 }
 
 func (ec *executionContext) _Organization_sessionViewEnabled(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19701,7 +19701,7 @@ func (ec *executionContext) fieldContext_Organization_sessionViewEnabled(_ conte
 }
 
 func (ec *executionContext) _Organization_requireMfa(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19724,7 +19724,7 @@ func (ec *executionContext) fieldContext_Organization_requireMfa(_ context.Conte
 }
 
 func (ec *executionContext) _Organization_signInMethod(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19747,7 +19747,7 @@ func (ec *executionContext) fieldContext_Organization_signInMethod(_ context.Con
 }
 
 func (ec *executionContext) _Organization_emergencyAccessMinutes(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19770,7 +19770,7 @@ func (ec *executionContext) fieldContext_Organization_emergencyAccessMinutes(_ c
 }
 
 func (ec *executionContext) _Organization_sessionIdleMinutes(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19857,7 +19857,7 @@ func (ec *executionContext) fieldContext_OrganizationConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _OrganizationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.OrganizationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19912,7 +19912,7 @@ func (ec *executionContext) fieldContext_OrganizationEdge_node(_ context.Context
 }
 
 func (ec *executionContext) _OrganizationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.OrganizationEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19935,7 +19935,7 @@ func (ec *executionContext) fieldContext_OrganizationEdge_cursor(_ context.Conte
 }
 
 func (ec *executionContext) _OutboxMessage_id(ctx context.Context, field graphql.CollectedField, obj *ent.OutboxMessage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19958,7 +19958,7 @@ func (ec *executionContext) fieldContext_OutboxMessage_id(_ context.Context, fie
 }
 
 func (ec *executionContext) _OutboxMessage_kind(ctx context.Context, field graphql.CollectedField, obj *ent.OutboxMessage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20050,7 +20050,7 @@ func (ec *executionContext) fieldContext_OutboxMessage_createdAt(_ context.Conte
 }
 
 func (ec *executionContext) _OutboxMessage_attempts(ctx context.Context, field graphql.CollectedField, obj *ent.OutboxMessage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20096,7 +20096,7 @@ func (ec *executionContext) fieldContext_OutboxMessage_nextAttemptAt(_ context.C
 }
 
 func (ec *executionContext) _OutboxMessage_deliveredAt(ctx context.Context, field graphql.CollectedField, obj *ent.OutboxMessage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20119,7 +20119,7 @@ func (ec *executionContext) fieldContext_OutboxMessage_deliveredAt(_ context.Con
 }
 
 func (ec *executionContext) _OutboxMessage_deadAt(ctx context.Context, field graphql.CollectedField, obj *ent.OutboxMessage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20229,7 +20229,7 @@ func (ec *executionContext) fieldContext_OutboxMessageConnection_pageInfo(_ cont
 }
 
 func (ec *executionContext) _OutboxMessageConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *OutboxMessageConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20284,7 +20284,7 @@ func (ec *executionContext) fieldContext_OutboxMessageEdge_node(_ context.Contex
 }
 
 func (ec *executionContext) _OutboxMessageEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *OutboxMessageEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20307,7 +20307,7 @@ func (ec *executionContext) fieldContext_OutboxMessageEdge_cursor(_ context.Cont
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20330,7 +20330,7 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20353,7 +20353,7 @@ func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Cont
 }
 
 func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20376,7 +20376,7 @@ func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20399,7 +20399,7 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 }
 
 func (ec *executionContext) _Passkey_id(ctx context.Context, field graphql.CollectedField, obj *ent.WebAuthnCredential) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20422,7 +20422,7 @@ func (ec *executionContext) fieldContext_Passkey_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Passkey_name(ctx context.Context, field graphql.CollectedField, obj *ent.WebAuthnCredential) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20468,7 +20468,7 @@ func (ec *executionContext) fieldContext_Passkey_createdAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Passkey_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *ent.WebAuthnCredential) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20491,7 +20491,7 @@ func (ec *executionContext) fieldContext_Passkey_lastUsedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Passkey_userVerified(ctx context.Context, field graphql.CollectedField, obj *ent.WebAuthnCredential) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20514,7 +20514,7 @@ func (ec *executionContext) fieldContext_Passkey_userVerified(_ context.Context,
 }
 
 func (ec *executionContext) _Passkey_backupEligible(ctx context.Context, field graphql.CollectedField, obj *ent.WebAuthnCredential) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20537,7 +20537,7 @@ func (ec *executionContext) fieldContext_Passkey_backupEligible(_ context.Contex
 }
 
 func (ec *executionContext) _Passkey_backupState(ctx context.Context, field graphql.CollectedField, obj *ent.WebAuthnCredential) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20583,7 +20583,7 @@ func (ec *executionContext) fieldContext_Passkey_transports(_ context.Context, f
 }
 
 func (ec *executionContext) _PasskeyOptionsPayload_optionsJSON(ctx context.Context, field graphql.CollectedField, obj *PasskeyOptionsPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20606,7 +20606,7 @@ func (ec *executionContext) fieldContext_PasskeyOptionsPayload_optionsJSON(_ con
 }
 
 func (ec *executionContext) _PortalAccess_id(ctx context.Context, field graphql.CollectedField, obj *ent.PortalAccess) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20675,7 +20675,7 @@ func (ec *executionContext) fieldContext_PortalAccess_updatedAt(_ context.Contex
 }
 
 func (ec *executionContext) _PortalAccess_documents(ctx context.Context, field graphql.CollectedField, obj *ent.PortalAccess) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20698,7 +20698,7 @@ func (ec *executionContext) fieldContext_PortalAccess_documents(_ context.Contex
 }
 
 func (ec *executionContext) _PortalAccess_sessionsHomework(ctx context.Context, field graphql.CollectedField, obj *ent.PortalAccess) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20721,7 +20721,7 @@ func (ec *executionContext) fieldContext_PortalAccess_sessionsHomework(_ context
 }
 
 func (ec *executionContext) _PortalAccess_billing(ctx context.Context, field graphql.CollectedField, obj *ent.PortalAccess) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20744,7 +20744,7 @@ func (ec *executionContext) fieldContext_PortalAccess_billing(_ context.Context,
 }
 
 func (ec *executionContext) _PortalAccess_surveys(ctx context.Context, field graphql.CollectedField, obj *ent.PortalAccess) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20767,7 +20767,7 @@ func (ec *executionContext) fieldContext_PortalAccess_surveys(_ context.Context,
 }
 
 func (ec *executionContext) _PortalAccess_alertRecipient(ctx context.Context, field graphql.CollectedField, obj *ent.PortalAccess) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20950,7 +20950,7 @@ func (ec *executionContext) fieldContext_PortalAccessConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _PortalAccessConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PortalAccessConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21005,7 +21005,7 @@ func (ec *executionContext) fieldContext_PortalAccessEdge_node(_ context.Context
 }
 
 func (ec *executionContext) _PortalAccessEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PortalAccessEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21028,7 +21028,7 @@ func (ec *executionContext) fieldContext_PortalAccessEdge_cursor(_ context.Conte
 }
 
 func (ec *executionContext) _PortalPermissions_documents(ctx context.Context, field graphql.CollectedField, obj *PortalPermissions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21051,7 +21051,7 @@ func (ec *executionContext) fieldContext_PortalPermissions_documents(_ context.C
 }
 
 func (ec *executionContext) _PortalPermissions_sessionsHomework(ctx context.Context, field graphql.CollectedField, obj *PortalPermissions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21074,7 +21074,7 @@ func (ec *executionContext) fieldContext_PortalPermissions_sessionsHomework(_ co
 }
 
 func (ec *executionContext) _PortalPermissions_billing(ctx context.Context, field graphql.CollectedField, obj *PortalPermissions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21097,7 +21097,7 @@ func (ec *executionContext) fieldContext_PortalPermissions_billing(_ context.Con
 }
 
 func (ec *executionContext) _PortalPermissions_surveys(ctx context.Context, field graphql.CollectedField, obj *PortalPermissions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21120,7 +21120,7 @@ func (ec *executionContext) fieldContext_PortalPermissions_surveys(_ context.Con
 }
 
 func (ec *executionContext) _PortalPermissions_alertRecipient(ctx context.Context, field graphql.CollectedField, obj *PortalPermissions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21143,7 +21143,7 @@ func (ec *executionContext) fieldContext_PortalPermissions_alertRecipient(_ cont
 }
 
 func (ec *executionContext) _PrivilegeInfo_key(ctx context.Context, field graphql.CollectedField, obj *PrivilegeInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21166,7 +21166,7 @@ func (ec *executionContext) fieldContext_PrivilegeInfo_key(_ context.Context, fi
 }
 
 func (ec *executionContext) _PrivilegeInfo_name(ctx context.Context, field graphql.CollectedField, obj *PrivilegeInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21189,7 +21189,7 @@ func (ec *executionContext) fieldContext_PrivilegeInfo_name(_ context.Context, f
 }
 
 func (ec *executionContext) _PrivilegeInfo_description(ctx context.Context, field graphql.CollectedField, obj *PrivilegeInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21212,7 +21212,7 @@ func (ec *executionContext) fieldContext_PrivilegeInfo_description(_ context.Con
 }
 
 func (ec *executionContext) _PrivilegeInfo_group(ctx context.Context, field graphql.CollectedField, obj *PrivilegeInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21235,7 +21235,7 @@ func (ec *executionContext) fieldContext_PrivilegeInfo_group(_ context.Context, 
 }
 
 func (ec *executionContext) _PrivilegeInfo_ownerOnly(ctx context.Context, field graphql.CollectedField, obj *PrivilegeInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22153,7 +22153,7 @@ func (ec *executionContext) fieldContext_RegenerateRecoveryCodesPayload_recovery
 }
 
 func (ec *executionContext) _RemoveAuthenticatorAppPayload_removedId(ctx context.Context, field graphql.CollectedField, obj *RemoveAuthenticatorAppPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22176,7 +22176,7 @@ func (ec *executionContext) fieldContext_RemoveAuthenticatorAppPayload_removedId
 }
 
 func (ec *executionContext) _RemoveClientContactPayload_contactId(ctx context.Context, field graphql.CollectedField, obj *RemoveClientContactPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22199,7 +22199,7 @@ func (ec *executionContext) fieldContext_RemoveClientContactPayload_contactId(_ 
 }
 
 func (ec *executionContext) _RemovePasskeyPayload_removedId(ctx context.Context, field graphql.CollectedField, obj *RemovePasskeyPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22222,7 +22222,7 @@ func (ec *executionContext) fieldContext_RemovePasskeyPayload_removedId(_ contex
 }
 
 func (ec *executionContext) _RemovePortalAccessPayload_portalAccessId(ctx context.Context, field graphql.CollectedField, obj *RemovePortalAccessPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22309,7 +22309,7 @@ func (ec *executionContext) fieldContext_ResetUserMfaPayload_user(_ context.Cont
 }
 
 func (ec *executionContext) _ResetUserMfaPayload_factorsRemoved(ctx context.Context, field graphql.CollectedField, obj *ResetUserMfaPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22332,7 +22332,7 @@ func (ec *executionContext) fieldContext_ResetUserMfaPayload_factorsRemoved(_ co
 }
 
 func (ec *executionContext) _ResetUserMfaPayload_sessionsEnded(ctx context.Context, field graphql.CollectedField, obj *ResetUserMfaPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22387,7 +22387,7 @@ func (ec *executionContext) fieldContext_ResetUserPasswordPayload_user(_ context
 }
 
 func (ec *executionContext) _RevokeClientAccessPayload_clientAccessId(ctx context.Context, field graphql.CollectedField, obj *RevokeClientAccessPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22442,7 +22442,7 @@ func (ec *executionContext) fieldContext_RevokeScimTokenPayload_scimToken(_ cont
 }
 
 func (ec *executionContext) _RevokeSessionPayload_revokedId(ctx context.Context, field graphql.CollectedField, obj *RevokeSessionPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22465,7 +22465,7 @@ func (ec *executionContext) fieldContext_RevokeSessionPayload_revokedId(_ contex
 }
 
 func (ec *executionContext) _RevokeStaffProfileAccessPayload_staffProfileAccessId(ctx context.Context, field graphql.CollectedField, obj *RevokeStaffProfileAccessPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22488,7 +22488,7 @@ func (ec *executionContext) fieldContext_RevokeStaffProfileAccessPayload_staffPr
 }
 
 func (ec *executionContext) _Role_id(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22557,7 +22557,7 @@ func (ec *executionContext) fieldContext_Role_updatedAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Role_name(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22580,7 +22580,7 @@ func (ec *executionContext) fieldContext_Role_name(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Role_description(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22603,7 +22603,7 @@ func (ec *executionContext) fieldContext_Role_description(_ context.Context, fie
 }
 
 func (ec *executionContext) _Role_builtin(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22649,7 +22649,7 @@ func (ec *executionContext) fieldContext_Role_privileges(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Role_requireMfa(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22672,7 +22672,7 @@ func (ec *executionContext) fieldContext_Role_requireMfa(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Role_sessionView(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22695,7 +22695,7 @@ func (ec *executionContext) fieldContext_Role_sessionView(_ context.Context, fie
 }
 
 func (ec *executionContext) _Role_signInMethod(ctx context.Context, field graphql.CollectedField, obj *ent.Role) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22869,7 +22869,7 @@ func (ec *executionContext) fieldContext_RoleConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _RoleConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.RoleConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22924,7 +22924,7 @@ func (ec *executionContext) fieldContext_RoleEdge_node(_ context.Context, field 
 }
 
 func (ec *executionContext) _RoleEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.RoleEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22979,7 +22979,7 @@ func (ec *executionContext) fieldContext_RolePayload_role(_ context.Context, fie
 }
 
 func (ec *executionContext) _RotateScimTokenPayload_token(ctx context.Context, field graphql.CollectedField, obj *RotateScimTokenPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23034,7 +23034,7 @@ func (ec *executionContext) fieldContext_RotateScimTokenPayload_scimToken(_ cont
 }
 
 func (ec *executionContext) _RotateScimTokenPayload_revokedId(ctx context.Context, field graphql.CollectedField, obj *RotateScimTokenPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23057,7 +23057,7 @@ func (ec *executionContext) fieldContext_RotateScimTokenPayload_revokedId(_ cont
 }
 
 func (ec *executionContext) _SCIMToken_id(ctx context.Context, field graphql.CollectedField, obj *ent.SCIMToken) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23080,7 +23080,7 @@ func (ec *executionContext) fieldContext_SCIMToken_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _SCIMToken_name(ctx context.Context, field graphql.CollectedField, obj *ent.SCIMToken) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23103,7 +23103,7 @@ func (ec *executionContext) fieldContext_SCIMToken_name(_ context.Context, field
 }
 
 func (ec *executionContext) _SCIMToken_hint(ctx context.Context, field graphql.CollectedField, obj *ent.SCIMToken) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23181,7 +23181,7 @@ func (ec *executionContext) fieldContext_SCIMToken_createdBy(_ context.Context, 
 }
 
 func (ec *executionContext) _SCIMToken_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SCIMToken) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23204,7 +23204,7 @@ func (ec *executionContext) fieldContext_SCIMToken_lastUsedAt(_ context.Context,
 }
 
 func (ec *executionContext) _SCIMToken_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.SCIMToken) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23227,7 +23227,7 @@ func (ec *executionContext) fieldContext_SCIMToken_expiresAt(_ context.Context, 
 }
 
 func (ec *executionContext) _SCIMToken_revokedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SCIMToken) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23273,7 +23273,7 @@ func (ec *executionContext) fieldContext_SCIMToken_active(_ context.Context, fie
 }
 
 func (ec *executionContext) _SSOClaimMapping_value(ctx context.Context, field graphql.CollectedField, obj *SSOClaimMapping) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23360,7 +23360,7 @@ func (ec *executionContext) fieldContext_SSOClaimMapping_businessUnit(_ context.
 }
 
 func (ec *executionContext) _SSOConnection_id(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23383,7 +23383,7 @@ func (ec *executionContext) fieldContext_SSOConnection_id(_ context.Context, fie
 }
 
 func (ec *executionContext) _SSOConnection_name(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23406,7 +23406,7 @@ func (ec *executionContext) fieldContext_SSOConnection_name(_ context.Context, f
 }
 
 func (ec *executionContext) _SSOConnection_issuer(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23429,7 +23429,7 @@ func (ec *executionContext) fieldContext_SSOConnection_issuer(_ context.Context,
 }
 
 func (ec *executionContext) _SSOConnection_clientId(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23521,7 +23521,7 @@ func (ec *executionContext) fieldContext_SSOConnection_emailDomains(_ context.Co
 }
 
 func (ec *executionContext) _SSOConnection_enabled(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23544,7 +23544,7 @@ func (ec *executionContext) fieldContext_SSOConnection_enabled(_ context.Context
 }
 
 func (ec *executionContext) _SSOConnection_trustProviderMfa(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23567,7 +23567,7 @@ func (ec *executionContext) fieldContext_SSOConnection_trustProviderMfa(_ contex
 }
 
 func (ec *executionContext) _SSOConnection_autoProvision(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23654,7 +23654,7 @@ func (ec *executionContext) fieldContext_SSOConnection_defaultBusinessUnit(_ con
 }
 
 func (ec *executionContext) _SSOConnection_groupsClaim(ctx context.Context, field graphql.CollectedField, obj *ent.SSOConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23833,7 +23833,7 @@ func (ec *executionContext) fieldContext_SSOConnectionPayload_ssoConnection(_ co
 }
 
 func (ec *executionContext) _SSOConnectionTestReport_ok(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23856,7 +23856,7 @@ func (ec *executionContext) fieldContext_SSOConnectionTestReport_ok(_ context.Co
 }
 
 func (ec *executionContext) _SSOConnectionTestReport_error(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23879,7 +23879,7 @@ func (ec *executionContext) fieldContext_SSOConnectionTestReport_error(_ context
 }
 
 func (ec *executionContext) _SSOConnectionTestReport_issuer(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23902,7 +23902,7 @@ func (ec *executionContext) fieldContext_SSOConnectionTestReport_issuer(_ contex
 }
 
 func (ec *executionContext) _SSOConnectionTestReport_authorizationEndpoint(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23925,7 +23925,7 @@ func (ec *executionContext) fieldContext_SSOConnectionTestReport_authorizationEn
 }
 
 func (ec *executionContext) _SSOConnectionTestReport_tokenEndpoint(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23948,7 +23948,7 @@ func (ec *executionContext) fieldContext_SSOConnectionTestReport_tokenEndpoint(_
 }
 
 func (ec *executionContext) _SSOConnectionTestReport_userinfoEndpoint(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23971,7 +23971,7 @@ func (ec *executionContext) fieldContext_SSOConnectionTestReport_userinfoEndpoin
 }
 
 func (ec *executionContext) _SSOConnectionTestReport_endSessionEndpoint(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23994,7 +23994,7 @@ func (ec *executionContext) fieldContext_SSOConnectionTestReport_endSessionEndpo
 }
 
 func (ec *executionContext) _SSOConnectionTestReport_jwksUri(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24017,7 +24017,7 @@ func (ec *executionContext) fieldContext_SSOConnectionTestReport_jwksUri(_ conte
 }
 
 func (ec *executionContext) _SSOConnectionTestReport_keys(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24063,7 +24063,7 @@ func (ec *executionContext) fieldContext_SSOConnectionTestReport_signingAlgorith
 }
 
 func (ec *executionContext) _SSOConnectionTestReport_pkceS256(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24109,7 +24109,7 @@ func (ec *executionContext) fieldContext_SSOConnectionTestReport_scopes(_ contex
 }
 
 func (ec *executionContext) _SSOConnectionTestReport_redirectUri(ctx context.Context, field graphql.CollectedField, obj *SSOConnectionTestReport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24132,7 +24132,7 @@ func (ec *executionContext) fieldContext_SSOConnectionTestReport_redirectUri(_ c
 }
 
 func (ec *executionContext) _ScimGroup_id(ctx context.Context, field graphql.CollectedField, obj *ScimGroup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24155,7 +24155,7 @@ func (ec *executionContext) fieldContext_ScimGroup_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _ScimGroup_displayName(ctx context.Context, field graphql.CollectedField, obj *ScimGroup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24178,7 +24178,7 @@ func (ec *executionContext) fieldContext_ScimGroup_displayName(_ context.Context
 }
 
 func (ec *executionContext) _ScimGroup_externalId(ctx context.Context, field graphql.CollectedField, obj *ScimGroup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24201,7 +24201,7 @@ func (ec *executionContext) fieldContext_ScimGroup_externalId(_ context.Context,
 }
 
 func (ec *executionContext) _ScimGroup_target(ctx context.Context, field graphql.CollectedField, obj *ScimGroup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24288,7 +24288,7 @@ func (ec *executionContext) fieldContext_ScimGroup_role(_ context.Context, field
 }
 
 func (ec *executionContext) _ScimGroup_memberCount(ctx context.Context, field graphql.CollectedField, obj *ScimGroup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24311,7 +24311,7 @@ func (ec *executionContext) fieldContext_ScimGroup_memberCount(_ context.Context
 }
 
 func (ec *executionContext) _SeatCharge_id(ctx context.Context, field graphql.CollectedField, obj *seats.Charge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24334,7 +24334,7 @@ func (ec *executionContext) fieldContext_SeatCharge_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _SeatCharge_invitationId(ctx context.Context, field graphql.CollectedField, obj *seats.Charge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24357,7 +24357,7 @@ func (ec *executionContext) fieldContext_SeatCharge_invitationId(_ context.Conte
 }
 
 func (ec *executionContext) _SeatCharge_userId(ctx context.Context, field graphql.CollectedField, obj *seats.Charge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24380,7 +24380,7 @@ func (ec *executionContext) fieldContext_SeatCharge_userId(_ context.Context, fi
 }
 
 func (ec *executionContext) _SeatCharge_amountCents(ctx context.Context, field graphql.CollectedField, obj *seats.Charge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24403,7 +24403,7 @@ func (ec *executionContext) fieldContext_SeatCharge_amountCents(_ context.Contex
 }
 
 func (ec *executionContext) _SeatCharge_daysRemaining(ctx context.Context, field graphql.CollectedField, obj *seats.Charge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24426,7 +24426,7 @@ func (ec *executionContext) fieldContext_SeatCharge_daysRemaining(_ context.Cont
 }
 
 func (ec *executionContext) _SeatCharge_daysInTerm(ctx context.Context, field graphql.CollectedField, obj *seats.Charge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24449,7 +24449,7 @@ func (ec *executionContext) fieldContext_SeatCharge_daysInTerm(_ context.Context
 }
 
 func (ec *executionContext) _SeatCharge_reason(ctx context.Context, field graphql.CollectedField, obj *seats.Charge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24495,7 +24495,7 @@ func (ec *executionContext) fieldContext_SeatCharge_chargedAt(_ context.Context,
 }
 
 func (ec *executionContext) _SeatPlan_id(ctx context.Context, field graphql.CollectedField, obj *seats.Plan) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24564,7 +24564,7 @@ func (ec *executionContext) fieldContext_SeatPlan_termEnd(_ context.Context, fie
 }
 
 func (ec *executionContext) _SeatPlan_seatPriceCents(ctx context.Context, field graphql.CollectedField, obj *seats.Plan) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24587,7 +24587,7 @@ func (ec *executionContext) fieldContext_SeatPlan_seatPriceCents(_ context.Conte
 }
 
 func (ec *executionContext) _SeatPlan_currency(ctx context.Context, field graphql.CollectedField, obj *seats.Plan) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24610,7 +24610,7 @@ func (ec *executionContext) fieldContext_SeatPlan_currency(_ context.Context, fi
 }
 
 func (ec *executionContext) _SeatPlan_seats(ctx context.Context, field graphql.CollectedField, obj *seats.Plan) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24633,7 +24633,7 @@ func (ec *executionContext) fieldContext_SeatPlan_seats(_ context.Context, field
 }
 
 func (ec *executionContext) _SeatPlan_status(ctx context.Context, field graphql.CollectedField, obj *seats.Plan) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24688,7 +24688,7 @@ func (ec *executionContext) fieldContext_Seats_plan(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Seats_used(ctx context.Context, field graphql.CollectedField, obj *seats.Status) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24711,7 +24711,7 @@ func (ec *executionContext) fieldContext_Seats_used(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Seats_available(ctx context.Context, field graphql.CollectedField, obj *seats.Status) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24734,7 +24734,7 @@ func (ec *executionContext) fieldContext_Seats_available(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Seats_chargeCount(ctx context.Context, field graphql.CollectedField, obj *seats.Status) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24757,7 +24757,7 @@ func (ec *executionContext) fieldContext_Seats_chargeCount(_ context.Context, fi
 }
 
 func (ec *executionContext) _Seats_chargedCents(ctx context.Context, field graphql.CollectedField, obj *seats.Status) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24824,7 +24824,7 @@ func (ec *executionContext) fieldContext_Seats_recentCharges(ctx context.Context
 }
 
 func (ec *executionContext) _SessionNote_id(ctx context.Context, field graphql.CollectedField, obj *ent.SessionNote) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24975,7 +24975,7 @@ func (ec *executionContext) fieldContext_SessionNote_transcript(_ context.Contex
 }
 
 func (ec *executionContext) _SessionNote_private(ctx context.Context, field graphql.CollectedField, obj *ent.SessionNote) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25222,7 +25222,7 @@ func (ec *executionContext) fieldContext_SetUserRolesPayload_user(_ context.Cont
 }
 
 func (ec *executionContext) _SignOutEverywherePayload_sessionsEnded(ctx context.Context, field graphql.CollectedField, obj *SignOutEverywherePayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25245,7 +25245,7 @@ func (ec *executionContext) fieldContext_SignOutEverywherePayload_sessionsEnded(
 }
 
 func (ec *executionContext) _SignedInSession_id(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25360,7 +25360,7 @@ func (ec *executionContext) fieldContext_SignedInSession_deviceKind(_ context.Co
 }
 
 func (ec *executionContext) _SignedInSession_ip(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25475,7 +25475,7 @@ func (ec *executionContext) fieldContext_SignedInSession_authMethod(_ context.Co
 }
 
 func (ec *executionContext) _SignedInSession_mfaSatisfiedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Session) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25521,7 +25521,7 @@ func (ec *executionContext) fieldContext_SignedInSession_current(_ context.Conte
 }
 
 func (ec *executionContext) _StaffProfile_id(ctx context.Context, field graphql.CollectedField, obj *ent.StaffProfile) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25590,7 +25590,7 @@ func (ec *executionContext) fieldContext_StaffProfile_updatedAt(_ context.Contex
 }
 
 func (ec *executionContext) _StaffProfile_givenName(ctx context.Context, field graphql.CollectedField, obj *ent.StaffProfile) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25613,7 +25613,7 @@ func (ec *executionContext) fieldContext_StaffProfile_givenName(_ context.Contex
 }
 
 func (ec *executionContext) _StaffProfile_familyName(ctx context.Context, field graphql.CollectedField, obj *ent.StaffProfile) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25636,7 +25636,7 @@ func (ec *executionContext) fieldContext_StaffProfile_familyName(_ context.Conte
 }
 
 func (ec *executionContext) _StaffProfile_email(ctx context.Context, field graphql.CollectedField, obj *ent.StaffProfile) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25659,7 +25659,7 @@ func (ec *executionContext) fieldContext_StaffProfile_email(_ context.Context, f
 }
 
 func (ec *executionContext) _StaffProfile_phone(ctx context.Context, field graphql.CollectedField, obj *ent.StaffProfile) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25682,7 +25682,7 @@ func (ec *executionContext) fieldContext_StaffProfile_phone(_ context.Context, f
 }
 
 func (ec *executionContext) _StaffProfile_jobTitle(ctx context.Context, field graphql.CollectedField, obj *ent.StaffProfile) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25705,7 +25705,7 @@ func (ec *executionContext) fieldContext_StaffProfile_jobTitle(_ context.Context
 }
 
 func (ec *executionContext) _StaffProfile_employeeNumber(ctx context.Context, field graphql.CollectedField, obj *ent.StaffProfile) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25728,7 +25728,7 @@ func (ec *executionContext) fieldContext_StaffProfile_employeeNumber(_ context.C
 }
 
 func (ec *executionContext) _StaffProfile_status(ctx context.Context, field graphql.CollectedField, obj *ent.StaffProfile) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25847,7 +25847,7 @@ func (ec *executionContext) fieldContext_StaffProfile_accesses(_ context.Context
 }
 
 func (ec *executionContext) _StaffProfileAccess_id(ctx context.Context, field graphql.CollectedField, obj *ent.StaffProfileAccess) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25893,7 +25893,7 @@ func (ec *executionContext) fieldContext_StaffProfileAccess_grantedAt(_ context.
 }
 
 func (ec *executionContext) _StaffProfileAccess_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.StaffProfileAccess) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26076,7 +26076,7 @@ func (ec *executionContext) fieldContext_StaffProfileConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _StaffProfileConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.StaffProfileConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26131,7 +26131,7 @@ func (ec *executionContext) fieldContext_StaffProfileEdge_node(_ context.Context
 }
 
 func (ec *executionContext) _StaffProfileEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.StaffProfileEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26154,7 +26154,7 @@ func (ec *executionContext) fieldContext_StaffProfileEdge_cursor(_ context.Conte
 }
 
 func (ec *executionContext) _SurveyResponse_id(ctx context.Context, field graphql.CollectedField, obj *ent.SurveyResponse) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26456,7 +26456,7 @@ func (ec *executionContext) fieldContext_SurveyResponseConnection_pageInfo(_ con
 }
 
 func (ec *executionContext) _SurveyResponseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.SurveyResponseConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26511,7 +26511,7 @@ func (ec *executionContext) fieldContext_SurveyResponseEdge_node(_ context.Conte
 }
 
 func (ec *executionContext) _SurveyResponseEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.SurveyResponseEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26841,7 +26841,7 @@ func (ec *executionContext) fieldContext_UpdateUserProfilePayload_user(_ context
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26910,7 +26910,7 @@ func (ec *executionContext) fieldContext_User_updatedAt(_ context.Context, field
 }
 
 func (ec *executionContext) _User_email(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26933,7 +26933,7 @@ func (ec *executionContext) fieldContext_User_email(_ context.Context, field gra
 }
 
 func (ec *executionContext) _User_givenName(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26956,7 +26956,7 @@ func (ec *executionContext) fieldContext_User_givenName(_ context.Context, field
 }
 
 func (ec *executionContext) _User_familyName(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26979,7 +26979,7 @@ func (ec *executionContext) fieldContext_User_familyName(_ context.Context, fiel
 }
 
 func (ec *executionContext) _User_displayName(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27002,7 +27002,7 @@ func (ec *executionContext) fieldContext_User_displayName(_ context.Context, fie
 }
 
 func (ec *executionContext) _User_kind(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27025,7 +27025,7 @@ func (ec *executionContext) fieldContext_User_kind(_ context.Context, field grap
 }
 
 func (ec *executionContext) _User_status(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27048,7 +27048,7 @@ func (ec *executionContext) fieldContext_User_status(_ context.Context, field gr
 }
 
 func (ec *executionContext) _User_isAccountOwner(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27071,7 +27071,7 @@ func (ec *executionContext) fieldContext_User_isAccountOwner(_ context.Context, 
 }
 
 func (ec *executionContext) _User_externalID(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27094,7 +27094,7 @@ func (ec *executionContext) fieldContext_User_externalID(_ context.Context, fiel
 }
 
 func (ec *executionContext) _User_scheduleAccess(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27140,7 +27140,7 @@ func (ec *executionContext) fieldContext_User_tabAccess(_ context.Context, field
 }
 
 func (ec *executionContext) _User_requireMfa(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27163,7 +27163,7 @@ func (ec *executionContext) fieldContext_User_requireMfa(_ context.Context, fiel
 }
 
 func (ec *executionContext) _User_signInMethod(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27186,7 +27186,7 @@ func (ec *executionContext) fieldContext_User_signInMethod(_ context.Context, fi
 }
 
 func (ec *executionContext) _User_phone(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27209,7 +27209,7 @@ func (ec *executionContext) fieldContext_User_phone(_ context.Context, field gra
 }
 
 func (ec *executionContext) _User_title(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27232,7 +27232,7 @@ func (ec *executionContext) fieldContext_User_title(_ context.Context, field gra
 }
 
 func (ec *executionContext) _User_lastSignInAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27255,7 +27255,7 @@ func (ec *executionContext) fieldContext_User_lastSignInAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _User_suspendedAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27278,7 +27278,7 @@ func (ec *executionContext) fieldContext_User_suspendedAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _User_deletedAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27601,7 +27601,7 @@ func (ec *executionContext) fieldContext_UserConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _UserConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.UserConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27656,7 +27656,7 @@ func (ec *executionContext) fieldContext_UserEdge_node(_ context.Context, field 
 }
 
 func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.UserEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27711,7 +27711,7 @@ func (ec *executionContext) fieldContext_UserStatusPayload_user(_ context.Contex
 }
 
 func (ec *executionContext) _VerifyMfaPayload_method(ctx context.Context, field graphql.CollectedField, obj *VerifyMfaPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27734,7 +27734,7 @@ func (ec *executionContext) fieldContext_VerifyMfaPayload_method(_ context.Conte
 }
 
 func (ec *executionContext) _VerifyMfaPayload_recoveryCodesRemaining(ctx context.Context, field graphql.CollectedField, obj *VerifyMfaPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28068,7 +28068,7 @@ func (ec *executionContext) fieldContext_Viewer_sessions(_ context.Context, fiel
 }
 
 func (ec *executionContext) _ViewerMFA_required(ctx context.Context, field graphql.CollectedField, obj *ViewerMfa) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28091,7 +28091,7 @@ func (ec *executionContext) fieldContext_ViewerMFA_required(_ context.Context, f
 }
 
 func (ec *executionContext) _ViewerMFA_enrolled(ctx context.Context, field graphql.CollectedField, obj *ViewerMfa) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28114,7 +28114,7 @@ func (ec *executionContext) fieldContext_ViewerMFA_enrolled(_ context.Context, f
 }
 
 func (ec *executionContext) _ViewerMFA_satisfiedAt(ctx context.Context, field graphql.CollectedField, obj *ViewerMfa) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28270,7 +28270,7 @@ func (ec *executionContext) fieldContext_ViewerMFA_passkeys(_ context.Context, f
 }
 
 func (ec *executionContext) _ViewerSession_id(ctx context.Context, field graphql.CollectedField, obj *ViewerSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28293,7 +28293,7 @@ func (ec *executionContext) fieldContext_ViewerSession_id(_ context.Context, fie
 }
 
 func (ec *executionContext) _ViewerSession_authMethod(ctx context.Context, field graphql.CollectedField, obj *ViewerSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28362,7 +28362,7 @@ func (ec *executionContext) fieldContext_ViewerSession_expiresAt(_ context.Conte
 }
 
 func (ec *executionContext) _ViewerSession_mfaSatisfiedAt(ctx context.Context, field graphql.CollectedField, obj *ViewerSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28385,7 +28385,7 @@ func (ec *executionContext) fieldContext_ViewerSession_mfaSatisfiedAt(_ context.
 }
 
 func (ec *executionContext) _ViewerSession_passwordChangeRequired(ctx context.Context, field graphql.CollectedField, obj *ViewerSession) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28408,7 +28408,7 @@ func (ec *executionContext) fieldContext_ViewerSession_passwordChangeRequired(_ 
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28454,7 +28454,7 @@ func (ec *executionContext) fieldContext___Directive_description(_ context.Conte
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28543,7 +28543,7 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28635,7 +28635,7 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28802,7 +28802,7 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28880,7 +28880,7 @@ func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
