@@ -82,6 +82,11 @@ func Record(ctx context.Context, c *ent.Client, e Event) error {
 // RecordBatch writes several events in one statement (reads of a request are
 // collected and written once; see insert.go).
 func RecordBatch(ctx context.Context, c *ent.Client, events []Event) error {
+	return writeRows(ctx, events, func(rows []row) error { return insertRows(ctx, c, rows) })
+}
+
+// writeRows completes events from ctx into rows and writes them with write.
+func writeRows(ctx context.Context, events []Event, write func([]row) error) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -93,7 +98,7 @@ func RecordBatch(ctx context.Context, c *ent.Client, events []Event) error {
 		}
 		rows[i] = r
 	}
-	if err := insertRows(ctx, c, rows); err != nil {
+	if err := write(rows); err != nil {
 		return fmt.Errorf("audit: record %d events: %w", len(events), err)
 	}
 	return nil

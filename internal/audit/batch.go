@@ -3,7 +3,6 @@ package audit
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -57,21 +56,7 @@ const insertTimeout = 10 * time.Second
 // Record writes events, completed from ctx as RecordBatch does, and
 // returns when they are committed, or why they were not.
 func (b *Batch) Record(ctx context.Context, events ...Event) error {
-	if len(events) == 0 {
-		return nil
-	}
-	rows := make([]row, len(events))
-	for i, e := range events {
-		r, err := toRow(ctx, e)
-		if err != nil {
-			return err
-		}
-		rows[i] = r
-	}
-	if err := b.record(ctx, rows); err != nil {
-		return fmt.Errorf("audit: record %d events: %w", len(events), err)
-	}
-	return nil
+	return writeRows(ctx, events, func(rows []row) error { return b.record(ctx, rows) })
 }
 
 func (b *Batch) record(ctx context.Context, rows []row) error {
